@@ -1,0 +1,5 @@
+"""Allow `python -m bridgelab`."""
+
+from bridgelab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,161 @@
+"""A PTC committee member: a light client of both chains that endorses only what it verified.
+
+Before signing a lock it checks the header's > 2/3 validator commit, the event's Merkle path,
+that the event came from the canonical escrow, and that the message says what the event says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import simpy
+
+from bridgelab.actors.wire import BurnProof, Endorsement, LockProof
+from bridgelab.consortium.block import verify_commit
+from bridgelab.consortium.escrow import ESCROW_CONTRACT, LockEvent
+from bridgelab.core.world import World
+from bridgelab.crypto import merkle
+from bridgelab.custody.base import Custody
+from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BurnEvent
+from bridgelab.settlement.chain import SettlementChain
+
+MAX_VERIFIED_HEADERS = 4_096
+
+
+@dataclass(slots=True)
+class MemberStats:
+    endorsed: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+
+
+class CommitteeMember:
+    """One member: verifies proofs, signs each message at most once, refuses equivocation."""
+
+    def __init__(
+        self,
+        world: World,
+        index: int,
+        custody: Custody,
+        validator_keys: tuple[bytes, ...],
+        settlement: SettlementChain,
+        trust_root_version: int,
+    ) -> None:
+        self.world = world
+        self.index = index
+        self.node = f"member-{index}"
+        self.custody = custody
+        self.validator_keys = validator_keys
+        self.settlement = settlement
+        self.trust_root_version = trust_root_version
+        self.processing_time = world.scenario.committee.processing_time
+        self.signed: dict[tuple[str, int], tuple[bytes, bytes]] = {}
+        self.stats = MemberStats()
+        # Headers are checked once per light client; the cache is bounded (oldest evicted).
+        self._verified_headers: dict[bytes, bool] = {}
+        world.network.add_node(self.node, "member")
+
+    def start(self) -> None:
+        self.world.env.process(self._loop())
+
+    def _loop(self) -> simpy.events.ProcessGenerator:
+        env = self.world.env
+        inbox = self.world.network.nodes[self.node].inbox
+        while True:
+            request = yield inbox.get()
+            if self.processing_time > 0:
+                yield env.timeout(self.processing_time)
+            if isinstance(request, LockProof):
+                check = self.check_lock(request)
+            elif isinstance(request, BurnProof):
+                check = self.check_burn(request)
+            else:
+                continue
+            if check != "ok":
+                self._refuse(request, check)
+                continue
+            endorsement = self._endorse(request)
+            if endorsement is not None:
+                self.world.network.send(self.node, request.relayer, endorsement)
+
+    def _header_committed(self, proof: LockProof) -> bool:
+        header_hash = proof.header.hash
+        known = self._verified_headers.get(header_hash)
+        if known is None:
+            known = verify_commit(proof.header, proof.commit, self.validator_keys)
+            if len(self._verified_headers) >= MAX_VERIFIED_HEADERS:
+                del self._verified_headers[next(iter(self._verified_headers))]
+            self._verified_headers[header_hash] = known
+        return known
+
+    def check_lock(self, proof: LockProof) -> str:
+        """The light-client checks, in order; the first that fails is named."""
+        message = proof.message
+        if message.direction != "deposit":
+            return "direction"
+        if message.source_contract != ESCROW_CONTRACT:
+            return "source_contract"
+        if (message.source_block, message.source_block_hash) != (
+            proof.header.height, proof.header.hash,
+        ):
+            return "source_block"
+        if not self._header_committed(proof):
+            return "header_commit"
+        expected_leaf = LockEvent(
+            message.source_contract, message.nonce, message.asset, message.amount,
+            message.sender, message.recipient, "",
+        ).leaf()
+        if proof.leaf != expected_leaf:
+            return "event_fields"
+        if not merkle.verify(proof.header.events_root, proof.leaf, proof.proof):
+            return "merkle_inclusion"
+        return "ok"
+
+    def check_burn(self, proof: BurnProof) -> str:
+        message = proof.message
+        if message.direction != "withdrawal":
+            return "direction"
+        if message.source_contract != BRIDGE_CONTRACT:
+            return "source_contract"
+        final_header = self.settlement.finalized_header(proof.header.number)
+        if final_header is None:
+            return "not_final"
+        if final_header != proof.header:
+            return "not_canonical"
+        if (message.source_block, message.source_block_hash) != (
+            proof.header.number, proof.header.hash,
+        ):
+            return "source_block"
+        expected_leaf = BurnEvent(
+            message.source_contract, message.nonce, message.asset, message.amount,
+            message.sender, message.recipient, "",
+        ).leaf()
+        if proof.leaf != expected_leaf:
+            return "event_fields"
+        if not merkle.verify(proof.header.events_root, proof.leaf, proof.proof):
+            return "merkle_inclusion"
+        return "ok"
+
+    def _endorse(self, request: LockProof | BurnProof) -> Endorsement | None:
+        message = request.message
+        digest = message.digest(self.trust_root_version)
+        previous = self.signed.get(message.key)
+        if previous is not None:
+            if previous[0] != digest:
+                self._refuse(request, "equivocation")
+                return None
+            return Endorsement(self.index, message.key, digest, previous[1])
+        signature = self.custody.endorse(self.index, digest)
+        self.signed[message.key] = (digest, signature)
+        self.stats.endorsed += 1
+        self.world.record(
+            self.node, "endorse", direction=message.direction, nonce=message.nonce,
+            digest=digest.hex()[:16],
+        )
+        return Endorsement(self.index, message.key, digest, signature)
+
+    def _refuse(self, request: LockProof | BurnProof, check: str) -> None:
+        self.stats.refused[check] = self.stats.refused.get(check, 0) + 1
+        self.world.record(
+            self.node, "endorse.refused", direction=request.message.direction,
+            nonce=request.message.nonce, check=check,
+        )

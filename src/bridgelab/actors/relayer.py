@@ -1,0 +1,258 @@
+"""A relayer: watches both chains, gathers endorsements, and delivers certificates.
+
+Relayers are trusted for liveness only. Each message has a primary relayer (nonce mod m); the
+others back it up after `backup_delay` if the message is still not delivered. Every wait is
+bounded: endorsement rounds and submissions retry with exponential back-off up to a limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import simpy
+
+from bridgelab.actors.wire import BurnProof, Endorsement, LockProof
+from bridgelab.consortium.chain import Committed, ConsortiumChain
+from bridgelab.consortium.escrow import LockEvent, ReleaseTx
+from bridgelab.core.world import World
+from bridgelab.crypto import merkle
+from bridgelab.custody.base import MINT_STORAGE_GAS, Custody
+from bridgelab.protocol.messages import BridgeMessage, Certificate
+from bridgelab.settlement.bridge_contract import BurnEvent, MintTx
+from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
+from bridgelab.settlement.chain import Finalized, SettlementChain
+
+
+@dataclass(slots=True)
+class _Collector:
+    digest: bytes
+    endorsements: dict[int, bytes]
+    met: simpy.Event
+
+
+@dataclass(slots=True)
+class RelayerStats:
+    relayed: int = 0
+    certificates: int = 0
+    submissions: int = 0
+    retries: int = 0
+    gave_up: int = 0
+    backups: int = 0
+    invalid_endorsements: int = 0
+    by_direction: dict[str, int] = field(default_factory=dict)
+
+
+class Relayer:
+    """One relayer process with its inbox; per-message delivery runs as its own process."""
+
+    def __init__(
+        self,
+        world: World,
+        index: int,
+        count: int,
+        custody: Custody,
+        consortium: ConsortiumChain,
+        settlement: SettlementChain,
+        members: list[str],
+        trust_root_version: int,
+    ) -> None:
+        self.world = world
+        self.index = index
+        self.count = count
+        self.node = f"relayer-{index}"
+        self.config = world.scenario.relayers
+        self.custody = custody
+        self.consortium = consortium
+        self.settlement = settlement
+        self.members = members
+        self.trust_root_version = trust_root_version
+        self.validator_nodes: list[str] = []
+        self.stats = RelayerStats()
+        self._seen_heights: set[int] = set()
+        self._seen_settlement: set[int] = set()
+        self._collectors: dict[tuple[str, int], _Collector] = {}
+        self._tx_counter = 0
+        world.network.add_node(self.node, "relayer")
+
+    def start(self) -> None:
+        self.world.env.process(self._loop())
+
+    # -- watching ---------------------------------------------------------------------------
+
+    def _loop(self) -> simpy.events.ProcessGenerator:
+        inbox = self.world.network.nodes[self.node].inbox
+        while True:
+            item = yield inbox.get()
+            if isinstance(item, Endorsement):
+                self._collect(item)
+            elif isinstance(item, Committed):
+                self._on_consortium_block(item)
+            elif isinstance(item, Finalized):
+                self._on_settlement_final(item)
+
+    def _on_consortium_block(self, committed: Committed) -> None:
+        header = committed.block.header
+        if header.height in self._seen_heights:
+            return
+        self._seen_heights.add(header.height)
+        leaves = list(committed.block.events)
+        leaf_index = 0
+        for item in committed.block.decoded:
+            if isinstance(item, LockEvent):
+                message = BridgeMessage(
+                    "deposit", item.nonce, item.asset, item.amount, item.sender, item.recipient,
+                    item.contract, header.height, header.hash,
+                )
+                proof = LockProof(
+                    self.node, message, header, committed.commit, leaves[leaf_index],
+                    merkle.prove(leaves, leaf_index),
+                )
+                self.world.env.process(self._deliver(message, proof))
+            if not isinstance(item, tuple):
+                leaf_index += 1
+
+    def _on_settlement_final(self, finalized: Finalized) -> None:
+        block = finalized.block
+        header = block.header
+        if header.number in self._seen_settlement:
+            return
+        self._seen_settlement.add(header.number)
+        leaves = list(block.events)
+        for leaf_index, item in enumerate(block.decoded):
+            if isinstance(item, BurnEvent):
+                message = BridgeMessage(
+                    "withdrawal", item.nonce, item.asset, item.amount, item.sender,
+                    item.recipient, item.contract, header.number, header.hash,
+                )
+                proof = BurnProof(
+                    self.node, message, header, leaves[leaf_index],
+                    merkle.prove(leaves, leaf_index),
+                )
+                self.world.env.process(self._deliver(message, proof))
+
+    # -- delivering -------------------------------------------------------------------------
+
+    def delivered(self, message: BridgeMessage) -> bool:
+        if message.direction == "deposit":
+            return message.nonce in self.settlement.bridge.minted_nonces
+        return message.nonce in self.consortium.escrow.released_nonces
+
+    def is_primary(self, message: BridgeMessage) -> bool:
+        return message.nonce % self.count == self.index
+
+    def _deliver(
+        self, message: BridgeMessage, proof: LockProof | BurnProof
+    ) -> simpy.events.ProcessGenerator:
+        env = self.world.env
+        if not self.is_primary(message):
+            yield env.timeout(self.config.backup_delay)
+            if self.delivered(message):
+                return
+            self.stats.backups += 1
+        certificate = yield from self._gather(message, proof)
+        if certificate is None:
+            return
+        yield from self._submit(message, certificate)
+
+    def _gather(
+        self, message: BridgeMessage, proof: LockProof | BurnProof
+    ) -> simpy.events.ProcessGenerator:
+        env = self.world.env
+        network = self.world.network
+        digest = message.digest(self.trust_root_version)
+        collector = _Collector(digest, {}, env.event())
+        self._collectors[message.key] = collector
+        self.stats.relayed += 1
+        self.world.record(
+            self.node, "relay", direction=message.direction, nonce=message.nonce,
+            members=len(self.members),
+        )
+        backoff = self.config.endorse_timeout
+        try:
+            for attempt in range(self.config.max_retries + 1):
+                if attempt:
+                    self.stats.retries += 1
+                for member_index, member in enumerate(self.members):
+                    if member_index not in collector.endorsements:
+                        network.send(self.node, member, proof)
+                yield collector.met | env.timeout(backoff)
+                if collector.met.triggered:
+                    break
+                if self.delivered(message):
+                    return None
+                backoff *= self.config.retry_backoff
+            else:
+                self.stats.gave_up += 1
+                self.world.record(
+                    self.node, "relay.gave_up", direction=message.direction,
+                    nonce=message.nonce, endorsements=len(collector.endorsements),
+                )
+                return None
+        finally:
+            del self._collectors[message.key]
+        certificate = self.custody.assemble(message, self.trust_root_version, collector.endorsements)
+        self.stats.certificates += 1
+        self.world.record(
+            self.node, "certificate", direction=message.direction, nonce=message.nonce,
+            signers=list(certificate.signer_hint),
+        )
+        return certificate
+
+    def _collect(self, endorsement: Endorsement) -> None:
+        collector = self._collectors.get(endorsement.key)
+        if collector is None or endorsement.digest != collector.digest:
+            return
+        if not self.custody.verify_endorsement(
+            endorsement.member, endorsement.digest, endorsement.signature
+        ):
+            self.stats.invalid_endorsements += 1
+            return
+        collector.endorsements[endorsement.member] = endorsement.signature
+        if not collector.met.triggered and self.custody.policy_met(list(collector.endorsements)):
+            collector.met.succeed()
+
+    def _submit(
+        self, message: BridgeMessage, certificate: Certificate
+    ) -> simpy.events.ProcessGenerator:
+        env = self.world.env
+        wait = self.config.inclusion_timeout
+        for attempt in range(self.config.max_retries + 1):
+            if self.delivered(message):
+                return
+            if attempt:
+                self.stats.retries += 1
+            if message.direction == "deposit":
+                if message.key not in self.settlement.pending_keys():
+                    self._send_mint(certificate)
+            else:
+                self._send_release(certificate)
+            yield env.timeout(wait)
+            wait *= self.config.retry_backoff
+        if not self.delivered(message):
+            self.stats.gave_up += 1
+            self.world.record(
+                self.node, "submit.gave_up", direction=message.direction, nonce=message.nonce
+            )
+
+    def _next_tx_id(self) -> str:
+        self._tx_counter += 1
+        return f"{self.node}/tx{self._tx_counter}"
+
+    def _send_mint(self, certificate: Certificate) -> None:
+        gas = self.custody.verification_gas(certificate) + MINT_STORAGE_GAS
+        tx = MintTx(
+            self._next_tx_id(), self.node, certificate, gas, self.config.priority_fee_gwei,
+            self.world.now,
+        )
+        self.stats.submissions += 1
+        self.world.network.send(self.node, SETTLEMENT_NODE, tx)
+
+    def _send_release(self, certificate: Certificate) -> None:
+        tx = ReleaseTx(self._next_tx_id(), self.node, certificate, self.world.now)
+        self.stats.submissions += 1
+        network = self.world.network
+        for validator in self.validator_nodes:
+            if network.nodes[validator].up and not network.is_cut(self.node, validator):
+                network.send(self.node, validator, tx)
+                return
+        network.send(self.node, self.validator_nodes[0], tx)

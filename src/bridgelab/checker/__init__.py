@@ -1,0 +1,1 @@
+"""Checkers: pure functions over the recorded history — properties, verdicts and metrics."""

@@ -1,0 +1,271 @@
+"""The invariant monitor: a fold over the history, checking every safety property per event.
+
+It reads only what the history records (never the model's objects), so the same code
+checks a live run and a saved `history.jsonl`. Certificates are re-verified with the
+correct verifier, whatever verifier the modelled contract deploys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridgelab.checker.properties import PROPERTIES, Verdict
+from bridgelab.core.history import Event, History
+from bridgelab.protocol.messages import (
+    TrustRoot,
+    certificate_from_fields,
+    trust_root_from_fields,
+)
+from bridgelab.protocol.verifier import reference_verify
+
+SAFETY_EVENTS = frozenset({"lock", "mint", "burn", "release"})
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    property: str
+    seq: int
+    time: float
+    kind: str
+    actor: str
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "property": self.property,
+            "event_seq": self.seq,
+            "time": self.time,
+            "event_kind": self.kind,
+            "actor": self.actor,
+            "detail": self.detail,
+        }
+
+
+@dataclass(slots=True)
+class LedgerView:
+    """What the checker has learnt from the history so far."""
+
+    locked: dict[str, int] = field(default_factory=dict)
+    released: dict[str, int] = field(default_factory=dict)
+    minted: dict[str, int] = field(default_factory=dict)
+    burned: dict[str, int] = field(default_factory=dict)
+    locks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    burns: dict[int, dict[str, Any]] = field(default_factory=dict)
+    minted_nonces: dict[int, int] = field(default_factory=dict)
+    released_nonces: dict[int, int] = field(default_factory=dict)
+    settlement_final: int = -1
+    trust_roots: dict[int, TrustRoot] = field(default_factory=dict)
+
+
+def _add(table: dict[str, int], asset: str, amount: int) -> None:
+    table[asset] = table.get(asset, 0) + amount
+
+
+class Monitor:
+    """Observes events in order; records each property's violations and whether it was exercised."""
+
+    def __init__(self, history: History | None = None) -> None:
+        self.view = LedgerView()
+        self.violations: list[Violation] = []
+        self.exercised: dict[str, int] = {prop.id: 0 for prop in PROPERTIES}
+        self._history = history
+        if history is not None:
+            history.subscribe(self.observe)
+
+    # -- the fold ---------------------------------------------------------------------------
+
+    def observe(self, event: Event) -> None:
+        kind = event.kind
+        if kind == "violation":
+            return
+        handler = _HANDLERS.get(kind)
+        if handler is None:
+            return
+        handler(self, event)
+        if kind in SAFETY_EVENTS:
+            self._check_conservation(event)
+
+    def _fail(self, prop: str, event: Event, detail: str) -> None:
+        violation = Violation(prop, event.seq, event.time, event.kind, event.actor, detail)
+        self.violations.append(violation)
+        if self._history is not None:
+            self._history.record(
+                event.time, "monitor", "violation", property=prop, caused_by=event.seq,
+                event_kind=event.kind, detail=detail,
+            )
+
+    def _on_trust_root(self, event: Event) -> None:
+        root = trust_root_from_fields(event.fields)
+        self.view.trust_roots[root.version] = root
+
+    def _on_lock(self, event: Event) -> None:
+        fields = event.fields
+        self.view.locks[fields["nonce"]] = fields
+        _add(self.view.locked, fields["asset"], fields["amount"])
+
+    def _on_burn(self, event: Event) -> None:
+        fields = event.fields
+        self.view.burns[fields["nonce"]] = fields
+        _add(self.view.burned, fields["asset"], fields["amount"])
+
+    def _on_settlement_final(self, event: Event) -> None:
+        self.view.settlement_final = max(self.view.settlement_final, event.fields["number"])
+
+    def _on_mint(self, event: Event) -> None:
+        fields = event.fields
+        nonce = fields["nonce"]
+        view = self.view
+        _add(view.minted, fields["asset"], fields["amount"])
+        self.exercised["safety.no-double-mint"] += 1
+        if nonce in view.minted_nonces:
+            self._fail(
+                "safety.no-double-mint", event,
+                f"lock #{nonce} minted again (first mint was event #{view.minted_nonces[nonce]})",
+            )
+        else:
+            view.minted_nonces[nonce] = event.seq
+        self._check_certificate(event)
+        self.exercised["safety.mint-backed-by-final-lock"] += 1
+        lock = view.locks.get(nonce)
+        if lock is None:
+            self._fail(
+                "safety.mint-backed-by-final-lock", event,
+                f"mint of {fields['amount']} {fields['asset']} to {fields['recipient']} for lock"
+                f" #{nonce}, but no lock #{nonce} was ever committed on the consortium chain",
+            )
+        elif (lock["asset"], lock["amount"], lock["recipient"]) != (
+            fields["asset"], fields["amount"], fields["recipient"],
+        ):
+            self._fail(
+                "safety.mint-backed-by-final-lock", event,
+                f"mint for lock #{nonce} pays {fields['amount']} {fields['asset']} to"
+                f" {fields['recipient']}, but the lock was {lock['amount']} {lock['asset']}"
+                f" for {lock['recipient']}",
+            )
+
+    def _on_release(self, event: Event) -> None:
+        fields = event.fields
+        nonce = fields["nonce"]
+        view = self.view
+        _add(view.released, fields["asset"], fields["amount"])
+        self.exercised["safety.no-double-release"] += 1
+        if nonce in view.released_nonces:
+            self._fail(
+                "safety.no-double-release", event,
+                f"burn #{nonce} released again (first release was event"
+                f" #{view.released_nonces[nonce]})",
+            )
+        else:
+            view.released_nonces[nonce] = event.seq
+        self._check_certificate(event)
+        self.exercised["safety.release-backed-by-final-burn"] += 1
+        burn = view.burns.get(nonce)
+        if burn is None:
+            self._fail(
+                "safety.release-backed-by-final-burn", event,
+                f"release of {fields['amount']} {fields['asset']} for burn #{nonce}, but no"
+                f" burn #{nonce} exists on the settlement chain",
+            )
+        elif burn["number"] > view.settlement_final:
+            self._fail(
+                "safety.release-backed-by-final-burn", event,
+                f"release for burn #{nonce} while its block {burn['number']} is not final"
+                f" (final through {view.settlement_final})",
+            )
+        elif (burn["asset"], burn["amount"], burn["recipient"]) != (
+            fields["asset"], fields["amount"], fields["recipient"],
+        ):
+            self._fail(
+                "safety.release-backed-by-final-burn", event,
+                f"release for burn #{nonce} pays {fields['amount']} to {fields['recipient']},"
+                f" but the burn was {burn['amount']} for {burn['recipient']}",
+            )
+
+    def _check_certificate(self, event: Event) -> None:
+        self.exercised["safety.certificate-quorum"] += 1
+        cert = certificate_from_fields(event.fields["certificate"])
+        root = self.view.trust_roots.get(cert.trust_root_version)
+        current = max(self.view.trust_roots) if self.view.trust_roots else None
+        if root is None or cert.trust_root_version != current:
+            self._fail(
+                "safety.certificate-quorum", event,
+                f"certificate under trust root v{cert.trust_root_version}, current is v{current}",
+            )
+            return
+        verdict = reference_verify(root, cert)
+        if not verdict:
+            self._fail(
+                "safety.certificate-quorum", event,
+                f"{event.kind} #{event.fields['nonce']} accepted a certificate that fails the"
+                f" '{verdict.check}' check ({len(cert.signatures)} signatures, threshold"
+                f" {root.threshold}, required {list(root.required)})",
+            )
+
+    def _check_conservation(self, event: Event) -> None:
+        view = self.view
+        asset = event.fields["asset"]
+        self.exercised["safety.supply-conservation"] += 1
+        circulating = view.minted.get(asset, 0) - view.burned.get(asset, 0)
+        backing = view.locked.get(asset, 0) - view.released.get(asset, 0)
+        if circulating > backing:
+            self._fail(
+                "safety.supply-conservation", event,
+                f"{asset}: minted - burned = {circulating} exceeds locked - released = {backing}"
+                f" by {circulating - backing}",
+            )
+
+    # -- verdicts ---------------------------------------------------------------------------
+
+    def liveness_gaps(self) -> dict[str, list[int]]:
+        view = self.view
+        unminted = [nonce for nonce in view.locks if nonce not in view.minted_nonces]
+        unreleased = [
+            nonce
+            for nonce, burn in view.burns.items()
+            if burn["number"] <= view.settlement_final and nonce not in view.released_nonces
+        ]
+        return {
+            "liveness.deposits-minted": unminted,
+            "liveness.withdrawals-released": unreleased,
+        }
+
+    def verdicts(self) -> dict[str, Verdict]:
+        failed = {violation.property for violation in self.violations}
+        gaps = self.liveness_gaps()
+        exercised = dict(self.exercised)
+        exercised["liveness.deposits-minted"] = len(self.view.locks)
+        exercised["liveness.withdrawals-released"] = sum(
+            1 for burn in self.view.burns.values() if burn["number"] <= self.view.settlement_final
+        )
+        result: dict[str, Verdict] = {}
+        for prop in PROPERTIES:
+            if prop.id in failed or gaps.get(prop.id):
+                result[prop.id] = "fail"
+            elif exercised[prop.id] == 0:
+                result[prop.id] = "not_exercised"
+            else:
+                result[prop.id] = "pass"
+        return result
+
+
+_HANDLERS = {
+    "trust_root": Monitor._on_trust_root,
+    "lock": Monitor._on_lock,
+    "burn": Monitor._on_burn,
+    "mint": Monitor._on_mint,
+    "release": Monitor._on_release,
+    "settlement.final": Monitor._on_settlement_final,
+}
+
+
+def check_records(records: Iterable[dict[str, Any]]) -> Monitor:
+    """Re-check a saved history (records as read from `history.jsonl`)."""
+    monitor = Monitor()
+    for record in records:
+        fields = {
+            key: value for key, value in record.items() if key not in {"seq", "t", "actor", "kind"}
+        }
+        monitor.observe(Event(record["seq"], record["t"], record["actor"], record["kind"], fields))
+    return monitor

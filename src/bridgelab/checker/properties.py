@@ -1,0 +1,51 @@
+"""The properties bridgelab checks, each with a stable id, a kind and a one-line statement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["always", "eventually"]
+Verdict = Literal["pass", "fail", "not_exercised"]
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    id: str
+    kind: Kind
+    statement: str
+
+
+PROPERTIES: tuple[Property, ...] = (
+    Property(
+        "safety.supply-conservation", "always",
+        "Per asset, minted - burned <= locked - released.",
+    ),
+    Property("safety.no-double-mint", "always", "Each lock is minted at most once."),
+    Property("safety.no-double-release", "always", "Each burn is released at most once."),
+    Property(
+        "safety.certificate-quorum", "always",
+        "Every accepted certificate carries the threshold of distinct, authorised signers,"
+        " required members included, under the current trust root.",
+    ),
+    Property(
+        "safety.mint-backed-by-final-lock", "always",
+        "Every mint matches a final lock on the consortium chain: same nonce, asset, amount"
+        " and recipient.",
+    ),
+    Property(
+        "safety.release-backed-by-final-burn", "always",
+        "Every release matches a final burn on the settlement chain: same nonce, asset,"
+        " amount and recipient.",
+    ),
+    Property(
+        "liveness.deposits-minted", "eventually",
+        "Every lock is minted by the end of the run.",
+    ),
+    Property(
+        "liveness.withdrawals-released", "eventually",
+        "Every final burn is released by the end of the run.",
+    ),
+)
+
+BY_ID = {prop.id: prop for prop in PROPERTIES}

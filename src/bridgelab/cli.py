@@ -1,0 +1,242 @@
+"""The `bridgelab` command line: run, validate, and check a scenario's determinism.
+
+Exit codes CI can gate on: 0 every property holds, 1 a property failed, 2 inconclusive,
+3 bad input (a scenario that does not validate, a missing file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bridgelab import __version__
+from bridgelab.scenario import ScenarioError, load_scenario
+
+EXIT_PASS = 0
+EXIT_FAIL = 1
+EXIT_INCONCLUSIVE = 2
+EXIT_BAD_INPUT = 3
+
+DESCRIPTION = """\
+bridgelab models a cross-chain bridge end to end — a BFT consortium chain, relayers, a PTC
+attestation committee, key custody and an Ethereum-like settlement chain — as a seeded SimPy
+simulation, and checks safety properties such as `minted - burned <= locked - released`
+after every event.
+
+Start with the baseline:
+
+  bridgelab validate attacks/baseline.toml
+  bridgelab run attacks/baseline.toml --seed 1 --out runs/baseline
+
+A run writes history.jsonl (every domain event, one JSON line each) and results.json
+(fingerprint, verdicts, metrics, violations). The same seed replays the same history.
+"""
+
+EPILOG = """\
+exit codes: 0 all properties hold · 1 a property failed · 2 inconclusive · 3 bad input
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bridgelab",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"bridgelab {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run one scenario at one seed and check every property",
+        description=(
+            "Run SCENARIO at --seed, checking every safety property after each event.\n"
+            "Writes OUT/history.jsonl and OUT/results.json and prints a summary table."
+        ),
+        epilog=EPILOG
+        + "\nexample: bridgelab run attacks/baseline.toml --seed 7 --out runs/b7 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("scenario", type=Path, help="scenario TOML file (see attacks/)")
+    run.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+    run.add_argument(
+        "--out", type=Path, default=None,
+        help="output directory (default runs/<scenario>-seed<N>)",
+    )
+    run.add_argument("--json", action="store_true", help="print results.json to stdout")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    run.add_argument(
+        "--check-determinism", action="store_true",
+        help="run the seed twice in fresh processes (different PYTHONHASHSEED) and compare"
+        " the history hashes",
+    )
+
+    validate = commands.add_parser(
+        "validate",
+        help="check a scenario file against the schema without running it",
+        description="Validate SCENARIO; on error name the file, the key, what was expected"
+        " and what was found, and exit 3.",
+    )
+    validate.add_argument("scenario", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    err = Console(stderr=True)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        if args.command == "validate":
+            return _validate(args, err)
+        if args.command == "run":
+            if args.check_determinism:
+                return _check_determinism(args, err)
+            return _run(args, err)
+    except ScenarioError as error:
+        err.print(f"[bold red]error:[/] {error.message}", highlight=False, markup=True)
+        return EXIT_BAD_INPUT
+    parser.print_help()
+    return EXIT_BAD_INPUT
+
+
+def _validate(args: argparse.Namespace, err: Console) -> int:
+    scenario = load_scenario(args.scenario)
+    err.print(
+        f"{args.scenario}: ok — scenario '{scenario.scenario.name}',"
+        f" {scenario.committee.members} members, threshold {scenario.committee.threshold},"
+        f" custody {scenario.committee.custody}",
+        highlight=False, markup=False,
+    )
+    return EXIT_PASS
+
+
+def _run(args: argparse.Namespace, err: Console) -> int:
+    from bridgelab.runner import run
+
+    scenario = load_scenario(args.scenario)
+    out = args.out or Path("runs") / f"{scenario.scenario.name}-seed{args.seed}"
+    out.mkdir(parents=True, exist_ok=True)
+    if args.quiet:
+        result = run(scenario, args.seed, out)
+    else:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[sim]:>10}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(
+                f"{scenario.scenario.name} seed {args.seed}", total=scenario.scenario.duration,
+                sim="t=0s",
+            )
+
+            def update(now: float, total: float) -> None:
+                progress.update(task, completed=now, sim=f"t={now:,.0f}s")
+
+            result = run(scenario, args.seed, out, progress=update)
+            progress.update(task, completed=scenario.scenario.duration)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, sort_keys=True))
+    if not args.quiet:
+        _print_summary(err, result, out)
+    return result.exit_code
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _print_summary(console: Console, result, out: Path) -> None:  # noqa: ANN001
+    metrics = result.metrics
+    table = Table(title=f"{result.fingerprint['scenario']} · seed {result.fingerprint['seed']}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    transfers = metrics["transfers"]
+    table.add_row("deposits (locked / minted)", f"{transfers['locks']} / {transfers['mints']}")
+    table.add_row(
+        "withdrawals (burned / released)", f"{transfers['burns']} / {transfers['releases']}"
+    )
+    for key in ("locked", "minted", "burned", "released"):
+        table.add_row(f"value {key}", _fmt(metrics["volume"][key]))
+    for label, key in (("deposit", "deposit_latency_s"), ("withdrawal", "withdrawal_latency_s")):
+        stats = metrics[key]
+        table.add_row(
+            f"{label} latency p50 / p95 / p99 (s)",
+            " / ".join(_fmt(stats[q]) for q in ("p50", "p95", "p99")),
+        )
+    table.add_row("mint gas (mean)", _fmt(metrics["mint_gas"]["mean"]))
+    table.add_row("simulated time (s)", _fmt(result.sim_time))
+    perf = metrics["performance"]
+    table.add_row("wall time (s) / history events", f"{perf['wall_time_s']} / {perf['history_events']:,}")
+    console.print(table)
+    verdicts = Table(title="properties")
+    verdicts.add_column("property")
+    verdicts.add_column("verdict")
+    style = {"pass": "green", "fail": "bold red", "not_exercised": "yellow"}
+    for prop, verdict in result.verdicts.items():
+        verdicts.add_row(prop, f"[{style.get(verdict, 'white')}]{verdict}[/]")
+    console.print(verdicts)
+    for violation in result.violations[:10]:
+        console.print(
+            f"[red]violation[/] {violation['property']} at t={violation['time']:.3f}s,"
+            f" event #{violation['event_seq']} ({violation['event_kind']}):"
+            f" {violation['detail']}",
+            highlight=False,
+        )
+    if len(result.violations) > 10:
+        console.print(f"... and {len(result.violations) - 10} more violations in results.json")
+    console.print(f"history: {out / 'history.jsonl'}  sha256 {result.history_sha256[:16]}…")
+    console.print(f"results: {out / 'results.json'}")
+
+
+def _check_determinism(args: argparse.Namespace, err: Console) -> int:
+    load_scenario(args.scenario)  # fail fast, with exit 3, on a bad file
+    hashes = []
+    with tempfile.TemporaryDirectory(prefix="bridgelab-determinism-") as tmp:
+        for attempt, hash_seed in enumerate(("1", "2")):
+            out = Path(tmp) / f"run{attempt}"
+            env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+            completed = subprocess.run(
+                [sys.executable, "-m", "bridgelab", "run", str(args.scenario), "--seed",
+                 str(args.seed), "--out", str(out), "--quiet"],
+                env=env, capture_output=True, text=True, check=False,
+            )
+            if completed.returncode not in (EXIT_PASS, EXIT_FAIL):
+                err.print(completed.stderr, markup=False, highlight=False)
+                return completed.returncode
+            results = json.loads((out / "results.json").read_text())
+            hashes.append(results["history"]["sha256"])
+            err.print(
+                f"process {attempt + 1} (PYTHONHASHSEED={hash_seed}): history sha256"
+                f" {hashes[-1]}", highlight=False,
+            )
+    if hashes[0] == hashes[1]:
+        err.print("[green]deterministic[/]: both processes wrote byte-identical histories")
+        return EXIT_PASS
+    err.print("[bold red]NOT deterministic[/]: the histories differ")
+    return EXIT_FAIL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The permissioned consortium chain: BFT validators, blocks with event roots, the escrow."""

@@ -1,0 +1,280 @@
+"""The consortium chain: a rotating leader proposes, > 2/3 Ed25519 votes commit, blocks are final.
+
+Votes travel over the network, so latency, loss, crashes and partitions shape consensus.
+A silent leader is replaced after `view_timeout` (a view change).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import simpy
+
+from bridgelab.consortium.block import (
+    Block,
+    Commit,
+    Header,
+    quorum,
+    verify_commit,
+    vote_bytes,
+)
+from bridgelab.consortium.escrow import (
+    EscrowState,
+    LockEvent,
+    LockTx,
+    ReleaseEvent,
+    ReleaseTx,
+    Revert,
+    process_lock,
+    process_release,
+)
+from bridgelab.core.world import World
+from bridgelab.crypto import ed25519, merkle
+from bridgelab.crypto.ed25519 import Ed25519Signer
+from bridgelab.protocol.messages import certificate_fields
+
+GENESIS_HASH = bytes(32)
+Tx = LockTx | ReleaseTx
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    block: Block
+    leader: int
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    height: int
+    view: int
+    block_hash: bytes
+    validator: int
+    signature: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """A committed block and its commit certificate, as pushed to subscribers."""
+
+    block: Block
+    commit: Commit
+
+
+@dataclass(slots=True)
+class _Round:
+    height: int
+    view: int
+    block_hash: bytes
+    votes: dict[int, bytes]
+    decided: simpy.Event
+
+
+@dataclass(slots=True)
+class Validator:
+    index: int
+    node: str
+    signer: Ed25519Signer
+    subscribers: list[str] = field(default_factory=list)
+
+
+class ConsortiumChain:
+    """Validators, the mempool, the escrow state and the ledger of committed blocks."""
+
+    def __init__(self, world: World, escrow: EscrowState) -> None:
+        self.world = world
+        self.config = world.scenario.consortium
+        self.escrow = escrow
+        self.validators = [
+            Validator(i, f"validator-{i}", Ed25519Signer(world.streams.secret_bytes(f"validator/{i}")))
+            for i in range(self.config.validators)
+        ]
+        self.validator_keys = tuple(v.signer.public_key for v in self.validators)
+        self.quorum = quorum(len(self.validators))
+        self.mempool: deque[Tx] = deque()
+        self.blocks: list[Committed] = []
+        self.head_hash = GENESIS_HASH
+        self.view_changes = 0
+        self.rejected_txs = 0
+        self._round: _Round | None = None
+        self._tx_waiting: simpy.Event | None = None
+        self._last_commit_time = 0.0
+        self.on_commit: list[Callable[[Committed], None]] = []
+        for validator in self.validators:
+            world.network.add_node(validator.node, "validator")
+
+    # -- submission -------------------------------------------------------------------------
+
+    def submit(self, tx: Tx) -> bool:
+        """Accept a transaction into the bounded mempool; False when it is full."""
+        if len(self.mempool) >= self.config.mempool_capacity:
+            self.rejected_txs += 1
+            self.world.record("consortium", "tx.dropped", tx=tx.tx_id, reason="mempool_full")
+            return False
+        self.mempool.append(tx)
+        if self._tx_waiting is not None and not self._tx_waiting.triggered:
+            self._tx_waiting.succeed()
+        return True
+
+    # -- processes --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        env = self.world.env
+        for validator in self.validators:
+            env.process(self._validator_loop(validator))
+        env.process(self._consensus())
+
+    def _consensus(self) -> simpy.events.ProcessGenerator:
+        env = self.world.env
+        height = 1
+        while True:
+            if not self.mempool and not self.config.empty_blocks:
+                self._tx_waiting = env.event()
+                yield self._tx_waiting
+                self._tx_waiting = None
+            pause = self._last_commit_time + self.config.block_time - env.now
+            if pause > 0:
+                yield env.timeout(pause)
+            view = 0
+            while not (yield from self._run_round(height, view)):
+                view += 1
+                self.view_changes += 1
+                self.world.record(
+                    "consortium", "view.change", height=height, view=view,
+                    leader=self.leader(height, view),
+                )
+            height += 1
+
+    def leader(self, height: int, view: int) -> int:
+        return (height + view) % len(self.validators)
+
+    def _run_round(self, height: int, view: int) -> simpy.events.ProcessGenerator:
+        env = self.world.env
+        network = self.world.network
+        leader = self.validators[self.leader(height, view)]
+        if not network.nodes[leader.node].up:
+            yield env.timeout(self.config.view_timeout)
+            return False
+        txs = list(self.mempool)[: self.config.max_txs_per_block]
+        block, new_state = self._build(height, view, leader.index, txs)
+        block_hash = block.header.hash
+        decided = env.event()
+        own_vote = leader.signer.sign(vote_bytes(height, view, block_hash))
+        self._round = _Round(height, view, block_hash, {leader.index: own_vote}, decided)
+        for validator in self.validators:
+            if validator is not leader:
+                network.send(leader.node, validator.node, Proposal(block, leader.index))
+        timeout = env.timeout(self.config.view_timeout)
+        yield decided | timeout
+        current = self._round
+        self._round = None
+        if not decided.triggered or not network.nodes[leader.node].up:
+            return False
+        # Only this process changes the escrow, and the mempool only grows at its tail while
+        # a round runs, so the state built for the proposal is still the right one to apply.
+        votes = tuple(sorted(current.votes.items()))
+        commit = Commit(height, view, block_hash, votes)
+        self._apply(block, new_state, commit, len(txs))
+        for validator in self.validators:
+            if validator is not leader:
+                network.send(leader.node, validator.node, Committed(block, commit))
+        self._publish(leader, Committed(block, commit))
+        return True
+
+    def _build(
+        self, height: int, view: int, proposer: int, txs: list[Tx]
+    ) -> tuple[Block, EscrowState]:
+        state = self.escrow.copy()
+        leaves: list[bytes] = []
+        decoded: list[object] = []
+        for tx in txs:
+            try:
+                event = _execute(state, tx)
+            except Revert as revert:
+                decoded.append(("revert", tx.tx_id, revert.check))
+                continue
+            leaves.append(event.leaf())
+            decoded.append(event)
+        header = Header(
+            height, view, self.head_hash, self.world.now, proposer, merkle.root(leaves), len(leaves)
+        )
+        return Block(header, tuple(leaves), tuple(decoded)), state
+
+    def _apply(self, block: Block, state: EscrowState, commit: Commit, tx_count: int) -> None:
+        for _ in range(tx_count):
+            self.mempool.popleft()
+        self.escrow = state
+        self.head_hash = block.header.hash
+        self._last_commit_time = self.world.now
+        self.blocks.append(Committed(block, commit))
+        world = self.world
+        header = block.header
+        world.record(
+            "consortium", "block.committed", height=header.height, view=header.view,
+            hash=header.hash.hex()[:16], proposer=header.proposer, events=header.event_count,
+            votes=len(commit.votes),
+        )
+        for item in block.decoded:
+            if isinstance(item, LockEvent):
+                world.record(
+                    "escrow", "lock", nonce=item.nonce, asset=item.asset, amount=item.amount,
+                    sender=item.sender, recipient=item.recipient, height=header.height,
+                    tx=item.tx_id,
+                )
+            elif isinstance(item, ReleaseEvent):
+                world.record(
+                    "escrow", "release", nonce=item.nonce, asset=item.asset, amount=item.amount,
+                    recipient=item.recipient, height=header.height, tx=item.tx_id,
+                    certificate=certificate_fields(item.certificate),
+                )
+            else:
+                _, tx_id, check = item
+                world.record("escrow", "tx.reverted", tx=tx_id, check=check, height=header.height)
+        for callback in self.on_commit:
+            callback(Committed(block, commit))
+
+    def _publish(self, validator: Validator, committed: Committed) -> None:
+        for subscriber in validator.subscribers:
+            self.world.network.send(validator.node, subscriber, committed)
+
+    def _validator_loop(self, validator: Validator) -> simpy.events.ProcessGenerator:
+        network = self.world.network
+        inbox = network.nodes[validator.node].inbox
+        while True:
+            message = yield inbox.get()
+            if isinstance(message, Proposal):
+                header = message.block.header
+                if header.proposer != self.leader(header.height, header.view):
+                    continue
+                signature = validator.signer.sign(
+                    vote_bytes(header.height, header.view, header.hash)
+                )
+                vote = Vote(header.height, header.view, header.hash, validator.index, signature)
+                network.send(validator.node, self.validators[message.leader].node, vote)
+            elif isinstance(message, Vote):
+                self._count_vote(message)
+            elif isinstance(message, Committed):
+                if verify_commit(message.block.header, message.commit, self.validator_keys):
+                    self._publish(validator, message)
+            elif isinstance(message, (LockTx, ReleaseTx)):
+                self.submit(message)
+
+    def _count_vote(self, vote: Vote) -> None:
+        current = self._round
+        if current is None or (vote.height, vote.view, vote.block_hash) != (
+            current.height, current.view, current.block_hash,
+        ):
+            return
+        message = vote_bytes(vote.height, vote.view, vote.block_hash)
+        if not ed25519.verify(self.validator_keys[vote.validator], message, vote.signature):
+            return
+        current.votes[vote.validator] = vote.signature
+        if len(current.votes) >= self.quorum and not current.decided.triggered:
+            current.decided.succeed()
+
+
+def _execute(state: EscrowState, tx: Tx) -> LockEvent | ReleaseEvent:
+    if isinstance(tx, LockTx):
+        return process_lock(state, tx)
+    return process_release(state, tx)

@@ -1,0 +1,162 @@
+"""The escrow contract on the consortium chain, as pure state transitions with named checks.
+
+`process_lock` takes the asset into escrow and emits a numbered lock event;
+`process_release` pays out only on a valid certificate over a final burn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bridgelab.crypto.hashing import encode
+from bridgelab.protocol.messages import Certificate, TrustRoot
+from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
+
+ESCROW_CONTRACT = "consortium:escrow"
+
+
+class Revert(Exception):
+    """A transaction that failed a named check; the state is left unchanged."""
+
+    def __init__(self, check: str) -> None:
+        super().__init__(check)
+        self.check = check
+
+
+@dataclass(frozen=True, slots=True)
+class LockTx:
+    tx_id: str
+    sender: str
+    asset: str
+    amount: int
+    recipient: str
+    submitted_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseTx:
+    tx_id: str
+    relayer: str
+    certificate: Certificate
+    submitted_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LockEvent:
+    contract: str
+    nonce: int
+    asset: str
+    amount: int
+    sender: str
+    recipient: str
+    tx_id: str
+
+    def leaf(self) -> bytes:
+        return encode(
+            "escrow/lock",
+            self.contract,
+            self.nonce,
+            self.asset,
+            self.amount,
+            self.sender,
+            self.recipient,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseEvent:
+    contract: str
+    nonce: int
+    asset: str
+    amount: int
+    recipient: str
+    tx_id: str
+    certificate: Certificate
+
+    def leaf(self) -> bytes:
+        return encode(
+            "escrow/release", self.contract, self.nonce, self.asset, self.amount, self.recipient
+        )
+
+
+@dataclass(slots=True)
+class EscrowState:
+    """Everything the escrow contract stores; dicts keep insertion order for determinism."""
+
+    trust_root: TrustRoot
+    verifier: VerifierConfig
+    settlement_contract: str
+    kyc: frozenset[str] | None
+    next_nonce: int = 0
+    balances: dict[tuple[str, str], int] = field(default_factory=dict)
+    escrowed: dict[str, int] = field(default_factory=dict)
+    locked_total: dict[str, int] = field(default_factory=dict)
+    released_total: dict[str, int] = field(default_factory=dict)
+    released_nonces: dict[int, str] = field(default_factory=dict)
+
+    def copy(self) -> EscrowState:
+        return EscrowState(
+            self.trust_root,
+            self.verifier,
+            self.settlement_contract,
+            self.kyc,
+            self.next_nonce,
+            dict(self.balances),
+            dict(self.escrowed),
+            dict(self.locked_total),
+            dict(self.released_total),
+            dict(self.released_nonces),
+        )
+
+
+def _allowed(state: EscrowState, account: str) -> bool:
+    return state.kyc is None or account in state.kyc
+
+
+def _add(table: dict, key: object, amount: int) -> None:
+    table[key] = table.get(key, 0) + amount
+
+
+def process_lock(state: EscrowState, tx: LockTx) -> LockEvent:
+    if tx.amount <= 0:
+        raise Revert("amount_positive")
+    if not _allowed(state, tx.sender):
+        raise Revert("sender_kyc")
+    if state.balances.get((tx.sender, tx.asset), 0) < tx.amount:
+        raise Revert("sender_balance")
+    nonce = state.next_nonce
+    state.next_nonce += 1
+    _add(state.balances, (tx.sender, tx.asset), -tx.amount)
+    _add(state.escrowed, tx.asset, tx.amount)
+    _add(state.locked_total, tx.asset, tx.amount)
+    return LockEvent(ESCROW_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id)
+
+
+def process_release(state: EscrowState, tx: ReleaseTx) -> ReleaseEvent:
+    message = tx.certificate.message
+    if message.direction != "withdrawal":
+        raise Revert("direction")
+    if message.source_contract != state.settlement_contract:
+        raise Revert("source_contract")
+    if message.nonce in state.released_nonces:
+        raise Revert("nonce_unused")
+    verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
+    if not verdict:
+        raise Revert(f"certificate_{verdict.check}")
+    if not _allowed(state, message.recipient):
+        raise Revert("recipient_kyc")
+    if state.escrowed.get(message.asset, 0) < message.amount:
+        raise Revert("escrow_balance")
+    state.released_nonces[message.nonce] = tx.tx_id
+    _add(state.escrowed, message.asset, -message.amount)
+    _add(state.released_total, message.asset, message.amount)
+    _add(state.balances, (message.recipient, message.asset), message.amount)
+    return ReleaseEvent(
+        ESCROW_CONTRACT,
+        message.nonce,
+        message.asset,
+        message.amount,
+        message.recipient,
+        tx.tx_id,
+        tx.certificate,
+    )

@@ -1,0 +1,1 @@
+"""Simulation core: seeded random streams, the event history, the network and the world."""

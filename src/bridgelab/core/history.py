@@ -1,0 +1,82 @@
+"""The event history: every domain event as one canonical JSON line, hashed as it is written.
+
+Checkers are pure functions over this record; the rolling SHA-256 is the run's identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+TIME_DECIMALS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One recorded domain event: when, who, what, and the event's own fields."""
+
+    seq: int
+    time: float
+    actor: str
+    kind: str
+    fields: dict[str, Any]
+
+    def to_json(self) -> str:
+        record = {"seq": self.seq, "t": self.time, "actor": self.actor, "kind": self.kind}
+        record.update(self.fields)
+        return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+Listener = Callable[[Event], None]
+
+
+class History:
+    """Append-only event log: streamed to disk, hashed, and fanned out to listeners."""
+
+    def __init__(self, path: Path | None = None, keep: bool = True) -> None:
+        self._hasher = hashlib.sha256()
+        self._file: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("w", encoding="utf-8", newline="\n")
+        self.keep = keep
+        self.events: list[Event] = []
+        self.count = 0
+        self.counts_by_kind: dict[str, int] = {}
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def record(self, time: float, actor: str, kind: str, **fields: Any) -> Event:
+        event = Event(self.count, round(time, TIME_DECIMALS), actor, kind, fields)
+        line = event.to_json() + "\n"
+        self._hasher.update(line.encode("ascii"))
+        if self._file is not None:
+            self._file.write(line)
+        self.count += 1
+        self.counts_by_kind[kind] = self.counts_by_kind.get(kind, 0) + 1
+        if self.keep:
+            self.events.append(event)
+        for listener in self._listeners:
+            listener(event)
+        return event
+
+    @property
+    def sha256(self) -> str:
+        return self._hasher.hexdigest()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_history(path: Path) -> list[dict[str, Any]]:
+    """Parse a history.jsonl file back into plain records."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]

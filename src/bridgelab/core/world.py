@@ -1,0 +1,46 @@
+"""The world every component lives in: the SimPy clock, the seed's streams, history, network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import simpy
+
+from bridgelab.core.history import Event, History
+from bridgelab.core.network import Network
+from bridgelab.core.rng import Streams
+from bridgelab.scenario.model import Scenario
+
+
+class CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it processes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        super().step()
+
+
+class World:
+    """Shared context: simulated time only, one seed, one history."""
+
+    def __init__(self, scenario: Scenario, seed: int, history: History) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.env = CountingEnvironment()
+        self.streams = Streams(seed)
+        self.history = history
+        net = scenario.network
+        self.network = Network(
+            self.env, self.streams, history, net.latency, net.loss, net.inbox_capacity
+        )
+
+    @property
+    def now(self) -> float:
+        return self.env.now
+
+    def record(self, actor: str, kind: str, **fields: Any) -> Event:
+        return self.history.record(self.env.now, actor, kind, **fields)

@@ -1,0 +1,1 @@
+"""Cryptographic primitives: hashes, Merkle proofs, and the signature schemes the bridge uses."""

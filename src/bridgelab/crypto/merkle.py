@@ -1,0 +1,74 @@
+"""Binary Merkle trees over SHA-256 with domain-separated leaves and nodes.
+
+Block headers commit to their events with a root; a light client checks one event by its proof.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bridgelab.crypto.hashing import sha256
+
+EMPTY_ROOT = sha256(b"bridgelab/merkle/empty")
+MAX_DEPTH = 64
+
+
+def leaf_hash(data: bytes) -> bytes:
+    return sha256(b"\x00" + data)
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return sha256(b"\x01" + left + right)
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """Siblings from leaf to root; `index` fixes left/right at each level."""
+
+    index: int
+    leaf_count: int
+    siblings: tuple[bytes, ...]
+
+
+def _levels(leaves: list[bytes]) -> list[list[bytes]]:
+    level = [leaf_hash(leaf) for leaf in leaves]
+    levels = [level]
+    while len(level) > 1:
+        if len(level) % 2 == 1:
+            level = [*level, level[-1]]
+            levels[-1] = level
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+        levels.append(level)
+    return levels
+
+
+def root(leaves: list[bytes]) -> bytes:
+    if not leaves:
+        return EMPTY_ROOT
+    return _levels(leaves)[-1][0]
+
+
+def prove(leaves: list[bytes], index: int) -> Proof:
+    if not 0 <= index < len(leaves):
+        raise IndexError(f"leaf {index} out of range 0..{len(leaves) - 1}")
+    siblings = []
+    position = index
+    for level in _levels(leaves)[:-1]:
+        siblings.append(level[position ^ 1])
+        position //= 2
+    return Proof(index, len(leaves), tuple(siblings))
+
+
+def verify(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
+    """True when `leaf` sits at `proof.index` under `expected_root`."""
+    if not 0 <= proof.index < proof.leaf_count or len(proof.siblings) > MAX_DEPTH:
+        return False
+    expected_depth = max(0, (proof.leaf_count - 1).bit_length())
+    if len(proof.siblings) != expected_depth:
+        return False
+    current = leaf_hash(leaf)
+    position = proof.index
+    for sibling in proof.siblings:
+        current = node_hash(sibling, current) if position & 1 else node_hash(current, sibling)
+        position //= 2
+    return current == expected_root

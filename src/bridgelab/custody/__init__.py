@@ -1,0 +1,1 @@
+"""Key custody: who holds the committee's signing keys, and how endorsements become certificates."""

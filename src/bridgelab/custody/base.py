@@ -1,0 +1,55 @@
+"""The custody interface every signature scheme implements, so the model never cares which.
+
+Endorse (one member), check an endorsement, assemble a certificate, and price its verification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
+
+TX_BASE_GAS = 21_000
+CALLDATA_GAS_PER_BYTE = 16
+MINT_STORAGE_GAS = 2 * 20_000 + 5_000
+
+
+class Custody(Protocol):
+    scheme: str
+    members: int
+    threshold: int
+    required: tuple[int, ...]
+
+    def trust_root(self, version: int) -> TrustRoot: ...
+
+    def endorse(self, member: int, digest: bytes) -> bytes: ...
+
+    def verify_endorsement(self, member: int, digest: bytes, endorsement: bytes) -> bool: ...
+
+    def policy_met(self, members: list[int]) -> bool: ...
+
+    def assemble(
+        self, message: BridgeMessage, version: int, endorsements: Mapping[int, bytes]
+    ) -> Certificate: ...
+
+    def verification_gas(self, cert: Certificate) -> int: ...
+
+
+def policy_met(members: list[int], threshold: int, required: tuple[int, ...]) -> bool:
+    """AntChain's rule: every required member, and `threshold` distinct members in all."""
+    distinct = set(members)
+    return len(distinct) >= threshold and all(member in distinct for member in required)
+
+
+def choose_signers(
+    available: list[int], threshold: int, required: tuple[int, ...]
+) -> list[int]:
+    """The cheapest satisfying set: the required members, then the lowest other indices."""
+    chosen = [member for member in required if member in available]
+    for member in sorted(available):
+        if len(chosen) >= threshold:
+            break
+        if member not in chosen:
+            chosen.append(member)
+    return sorted(chosen)

@@ -1,0 +1,56 @@
+"""k-of-n multisig: one secp256k1 key per member, k signatures each checked by `ecrecover`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bridgelab.core.rng import Streams
+from bridgelab.crypto.secp256k1 import ECRECOVER_GAS, EcdsaSigner, ecrecover
+from bridgelab.custody.base import (
+    CALLDATA_GAS_PER_BYTE,
+    TX_BASE_GAS,
+    choose_signers,
+    policy_met,
+)
+from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
+
+
+class MultisigCustody:
+    """The committee's keys under k-of-n multisig; each member holds exactly one key here."""
+
+    scheme = "multisig"
+
+    def __init__(
+        self, streams: Streams, members: int, threshold: int, required: tuple[int, ...]
+    ) -> None:
+        self.members = members
+        self.threshold = threshold
+        self.required = required
+        self._signers = [
+            EcdsaSigner(streams.secret_bytes(f"committee/{member}/ecdsa"))
+            for member in range(members)
+        ]
+        self.addresses = tuple(signer.address for signer in self._signers)
+
+    def trust_root(self, version: int) -> TrustRoot:
+        return TrustRoot(version, self.scheme, self.addresses, self.threshold, self.required)
+
+    def endorse(self, member: int, digest: bytes) -> bytes:
+        return self._signers[member].sign_digest(digest)
+
+    def verify_endorsement(self, member: int, digest: bytes, endorsement: bytes) -> bool:
+        return ecrecover(digest, endorsement) == self.addresses[member]
+
+    def policy_met(self, members: list[int]) -> bool:
+        return policy_met(members, self.threshold, self.required)
+
+    def assemble(
+        self, message: BridgeMessage, version: int, endorsements: Mapping[int, bytes]
+    ) -> Certificate:
+        chosen = choose_signers(sorted(endorsements), self.threshold, self.required)
+        signatures = tuple(endorsements[member] for member in chosen)
+        return Certificate(message, version, self.scheme, signatures, tuple(chosen))
+
+    def verification_gas(self, cert: Certificate) -> int:
+        calldata = cert.calldata_size() * CALLDATA_GAS_PER_BYTE
+        return TX_BASE_GAS + calldata + ECRECOVER_GAS * len(cert.signatures)

@@ -1,0 +1,1 @@
+"""Nemesis: faults and adversaries — what, whom, when, and how it heals."""

@@ -1,0 +1,1 @@
+"""The bridge protocol as plain data and pure functions: messages, trust roots, the verifier."""

@@ -1,0 +1,148 @@
+"""What crosses the bridge: a message about a lock or burn, and the certificate endorsing it.
+
+The digest binds every field the destination acts on, so no field can be swapped after signing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bridgelab.crypto.hashing import encode, keccak256
+
+Direction = Literal["deposit", "withdrawal"]
+DOMAIN = "bridgelab/bridge-message/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeMessage:
+    """A lock (deposit) or burn (withdrawal) event, as carried to the other chain."""
+
+    direction: Direction
+    nonce: int
+    asset: str
+    amount: int
+    sender: str
+    recipient: str
+    source_contract: str
+    source_block: int
+    source_block_hash: bytes
+
+    def digest(self, trust_root_version: int) -> bytes:
+        return keccak256(
+            encode(
+                DOMAIN,
+                self.direction,
+                self.nonce,
+                self.asset,
+                self.amount,
+                self.sender,
+                self.recipient,
+                self.source_contract,
+                self.source_block,
+                self.source_block_hash,
+                trust_root_version,
+            )
+        )
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.direction, self.nonce)
+
+
+@dataclass(frozen=True, slots=True)
+class TrustRoot:
+    """The versioned committee the destination accepts: who may sign, and how many must."""
+
+    version: int
+    scheme: str
+    signers: tuple[str, ...]
+    threshold: int
+    required: tuple[int, ...]
+
+    def member_of(self, signer: str) -> int | None:
+        try:
+            return self.signers.index(signer)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """The committee's endorsement of one message under one trust-root version."""
+
+    message: BridgeMessage
+    trust_root_version: int
+    scheme: str
+    signatures: tuple[bytes, ...]
+    signer_hint: tuple[int, ...] = ()
+
+    @property
+    def digest(self) -> bytes:
+        return self.message.digest(self.trust_root_version)
+
+    def calldata_size(self) -> int:
+        fixed = 32 * 9
+        return fixed + sum(len(signature) for signature in self.signatures)
+
+
+def certificate_fields(cert: Certificate) -> dict[str, object]:
+    """A certificate as JSON-ready public data: enough for a checker to re-verify it."""
+    message = cert.message
+    return {
+        "direction": message.direction,
+        "nonce": message.nonce,
+        "asset": message.asset,
+        "amount": message.amount,
+        "sender": message.sender,
+        "recipient": message.recipient,
+        "source_contract": message.source_contract,
+        "source_block": message.source_block,
+        "source_block_hash": message.source_block_hash.hex(),
+        "trust_root_version": cert.trust_root_version,
+        "scheme": cert.scheme,
+        "signatures": [signature.hex() for signature in cert.signatures],
+        "signer_hint": list(cert.signer_hint),
+    }
+
+
+def certificate_from_fields(fields: dict) -> Certificate:
+    """The inverse of `certificate_fields`, for checkers reading a recorded history."""
+    message = BridgeMessage(
+        fields["direction"],
+        int(fields["nonce"]),
+        fields["asset"],
+        int(fields["amount"]),
+        fields["sender"],
+        fields["recipient"],
+        fields["source_contract"],
+        int(fields["source_block"]),
+        bytes.fromhex(fields["source_block_hash"]),
+    )
+    return Certificate(
+        message,
+        int(fields["trust_root_version"]),
+        fields["scheme"],
+        tuple(bytes.fromhex(signature) for signature in fields["signatures"]),
+        tuple(fields.get("signer_hint", ())),
+    )
+
+
+def trust_root_fields(root: TrustRoot) -> dict[str, object]:
+    return {
+        "version": root.version,
+        "scheme": root.scheme,
+        "signers": list(root.signers),
+        "threshold": root.threshold,
+        "required": list(root.required),
+    }
+
+
+def trust_root_from_fields(fields: dict) -> TrustRoot:
+    return TrustRoot(
+        int(fields["version"]),
+        fields["scheme"],
+        tuple(fields["signers"]),
+        int(fields["threshold"]),
+        tuple(fields["required"]),
+    )

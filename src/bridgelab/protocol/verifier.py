@@ -1,0 +1,71 @@
+"""The destination's certificate check as named steps, so a flaw switch disables exactly one.
+
+Both the settlement bridge contract and the consortium escrow call `verify_certificate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bridgelab.crypto.secp256k1 import ecrecover
+from bridgelab.protocol.messages import Certificate, TrustRoot
+
+
+@dataclass(frozen=True, slots=True)
+class VerifierConfig:
+    """Knobs of the deployed verifier. Defaults are the correct contract."""
+
+    threshold_override: int | None = None
+    flaws: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    ok: bool
+    check: str
+    signers: tuple[int, ...] = field(default=())
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def check_trust_root_version(root: TrustRoot, cert: Certificate) -> bool:
+    return cert.trust_root_version == root.version and cert.scheme == root.scheme
+
+
+def recover_multisig_signers(root: TrustRoot, cert: Certificate) -> list[int | None]:
+    """Member index per signature; None for a bad signature or an unknown signer."""
+    digest = cert.digest
+    return [
+        root.member_of(address) if (address := ecrecover(digest, signature)) else None
+        for signature in cert.signatures
+    ]
+
+
+def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificate) -> Verdict:
+    """Accept `cert` only if every named check passes; the first failure names the reason."""
+    if not check_trust_root_version(root, cert):
+        return Verdict(False, "trust_root_version")
+    if root.scheme != "multisig":
+        return Verdict(False, "unknown_scheme")
+    recovered = recover_multisig_signers(root, cert)
+    if any(member is None for member in recovered):
+        return Verdict(False, "unauthorised_signer")
+    members = [member for member in recovered if member is not None]
+    if "duplicate_signers_counted" in config.flaws:
+        counted = len(members)
+    else:
+        if len(set(members)) != len(members):
+            return Verdict(False, "duplicate_signer")
+        counted = len(members)
+    threshold = root.threshold if config.threshold_override is None else config.threshold_override
+    if counted < threshold:
+        return Verdict(False, "below_threshold")
+    if not set(root.required).issubset(members):
+        return Verdict(False, "required_member_missing")
+    return Verdict(True, "ok", tuple(sorted(set(members))))
+
+
+def reference_verify(root: TrustRoot, cert: Certificate) -> Verdict:
+    """The checker's independent verdict: the correct verifier, whatever the deployed one does."""
+    return verify_certificate(root, VerifierConfig(), cert)

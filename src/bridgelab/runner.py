@@ -1,0 +1,258 @@
+"""Build the modelled bridge from a scenario, run it to completion, and collect the outcome.
+
+The run stops when the workload has fully settled (plus `drain_grace`) or at `duration`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bridgelab import __version__
+from bridgelab.actors.committee import CommitteeMember
+from bridgelab.actors.relayer import Relayer
+from bridgelab.checker import metrics as metrics_module
+from bridgelab.checker.monitor import Monitor
+from bridgelab.consortium.chain import ConsortiumChain
+from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
+from bridgelab.core.history import History
+from bridgelab.core.world import World
+from bridgelab.custody.multisig import MultisigCustody
+from bridgelab.nemesis.collusion import FabricatedLock
+from bridgelab.protocol.messages import trust_root_fields
+from bridgelab.protocol.verifier import VerifierConfig
+from bridgelab.scenario.load import scenario_hash
+from bridgelab.scenario.model import Scenario
+from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BridgeState
+from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
+from bridgelab.settlement.chain import SettlementChain
+from bridgelab.workload.users import Users
+
+TRUST_ROOT_VERSION = 1
+PROGRESS_STEPS = 200
+
+ProgressCallback = Callable[[float, float], None]
+
+
+@dataclass(slots=True)
+class Bridge:
+    """Every component of one modelled bridge, wired together."""
+
+    world: World
+    custody: MultisigCustody
+    consortium: ConsortiumChain
+    settlement: SettlementChain
+    members: list[CommitteeMember]
+    relayers: list[Relayer]
+    users: Users
+    monitor: Monitor
+    attacks: list[Any] = field(default_factory=list)
+
+
+def build(scenario: Scenario, seed: int, history: History) -> Bridge:
+    world = World(scenario, seed, history)
+    monitor = Monitor(history)
+    committee = scenario.committee
+    custody = MultisigCustody(
+        world.streams, committee.members, committee.threshold, tuple(committee.required)
+    )
+    root = custody.trust_root(TRUST_ROOT_VERSION)
+    verifier = VerifierConfig(
+        scenario.bridge.verifier.threshold_override, tuple(scenario.bridge.verifier.flaws)
+    )
+    kyc = None if scenario.consortium.kyc == "all" else frozenset(scenario.consortium.kyc)
+    escrow = EscrowState(root, VerifierConfig(), BRIDGE_CONTRACT, kyc)
+    consortium = ConsortiumChain(world, escrow)
+    settlement = SettlementChain(world, BridgeState(root, verifier, ESCROW_CONTRACT))
+    members = [
+        CommitteeMember(world, index, custody, consortium.validator_keys, settlement,
+                        TRUST_ROOT_VERSION)
+        for index in range(committee.members)
+    ]
+    member_nodes = [member.node for member in members]
+    relayer_count = scenario.relayers.count
+    relayers = [
+        Relayer(world, index, relayer_count, custody, consortium, settlement, member_nodes,
+                TRUST_ROOT_VERSION)
+        for index in range(relayer_count)
+    ]
+    users = Users(world, consortium, settlement)
+    users.fund(escrow.balances)
+    _wire(world, consortium, settlement, relayers, member_nodes)
+    attacks = [
+        FabricatedLock(world, index, attack, custody, settlement, TRUST_ROOT_VERSION)
+        for index, attack in enumerate(scenario.attacks)
+    ]
+    world.record(
+        "bridge", "run.start", scenario=scenario.scenario.name, seed=seed,
+        scenario_hash=scenario_hash(scenario), version=__version__,
+    )
+    world.record("bridge", "trust_root", **trust_root_fields(root))
+    return Bridge(world, custody, consortium, settlement, members, relayers, users, monitor,
+                  attacks)
+
+
+def _wire(
+    world: World,
+    consortium: ConsortiumChain,
+    settlement: SettlementChain,
+    relayers: list[Relayer],
+    member_nodes: list[str],
+) -> None:
+    network = world.network
+    validator_nodes = [validator.node for validator in consortium.validators]
+    network.connect_all(validator_nodes, validator_nodes)
+    relayer_nodes = [relayer.node for relayer in relayers]
+    network.connect_all(relayer_nodes, validator_nodes)
+    network.connect_all(relayer_nodes, member_nodes)
+    network.connect_all(relayer_nodes, [SETTLEMENT_NODE])
+    # Each relayer follows f + 1 validators, so f crashed validators cannot blind it.
+    faulty = (len(validator_nodes) - 1) // 3
+    for relayer in relayers:
+        followed = [
+            (relayer.index + offset) % len(validator_nodes) for offset in range(faulty + 1)
+        ]
+        relayer.validator_nodes = [validator_nodes[i] for i in followed]
+        for i in followed:
+            consortium.validators[i].subscribers.append(relayer.node)
+        settlement.subscribers.append(relayer.node)
+    for link in world.scenario.network.links:
+        group_a = _select(network.nodes, link.between[0])
+        group_b = _select(network.nodes, link.between[1])
+        for a in group_a:
+            for b in group_b:
+                if a != b and network.graph.has_edge(a, b):
+                    network.connect(a, b, link.latency, link.loss)
+
+
+def _select(nodes: dict, name_or_role: str) -> list[str]:
+    return [name for name, node in nodes.items() if name_or_role in (name, node.role)]
+
+
+@dataclass(slots=True)
+class RunResult:
+    fingerprint: dict[str, Any]
+    verdicts: dict[str, str]
+    metrics: dict[str, Any]
+    violations: list[dict[str, Any]]
+    history_sha256: str
+    settled: bool
+    sim_time: float
+    wall_time_s: float
+    history_events: int
+    sim_steps: int
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(verdict == "fail" for verdict in self.verdicts.values()) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fingerprint": self.fingerprint,
+            "verdicts": self.verdicts,
+            "metrics": self.metrics,
+            "violations": self.violations,
+            "history": {"sha256": self.history_sha256, "events": self.history_events},
+            "run": {
+                "settled": self.settled,
+                "simulated_seconds": round(self.sim_time, 6),
+                "sim_steps": self.sim_steps,
+            },
+        }
+
+
+def git_commit() -> str | None:
+    """The source tree's commit, if it is a git checkout (for the fingerprint only)."""
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+            text=True, timeout=5, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return completed.stdout.strip() or None if completed.returncode == 0 else None
+
+
+def run(
+    scenario: Scenario,
+    seed: int,
+    out_dir: Path | None = None,
+    progress: ProgressCallback | None = None,
+    keep_history: bool = True,
+) -> RunResult:
+    """Run one scenario at one seed; write history.jsonl and results.json under `out_dir`."""
+    started = time.perf_counter()  # wall-clock ok: reported run time, not model input
+    history = History(out_dir / "history.jsonl" if out_dir else None, keep=True)
+    bridge = build(scenario, seed, history)
+    world = bridge.world
+    env = world.env
+    bridge.consortium.start()
+    bridge.settlement.start()
+    for member in bridge.members:
+        member.start()
+    for relayer in bridge.relayers:
+        relayer.start()
+    for attack in bridge.attacks:
+        attack.start()
+    bridge.users.start()
+    duration = scenario.scenario.duration
+    step = max(duration / PROGRESS_STEPS, 1e-3)
+    settled = bridge.users.settled
+    stop_at = duration
+    while env.now < stop_at:
+        horizon = env.timeout(min(stop_at, env.now + step) - env.now)
+        env.run(until=horizon if settled.triggered else settled | horizon)
+        if settled.triggered and stop_at == duration:
+            stop_at = min(duration, env.now + scenario.scenario.drain_grace)
+        if progress is not None:
+            progress(env.now, duration)
+    world.record("bridge", "run.end", settled=bridge.users.settled.triggered)
+    history.close()
+    records = (
+        {"t": event.time, "kind": event.kind, **event.fields} for event in history.events
+    )
+    metrics = metrics_module.compute(records)
+    metrics["network"] = {
+        "sent": world.network.stats.sent,
+        "delivered": world.network.stats.delivered,
+        "lost": world.network.stats.lost,
+        "cut": world.network.stats.cut,
+        "overflowed": world.network.stats.overflowed,
+    }
+    wall = time.perf_counter() - started  # wall-clock ok: reported run time
+    metrics["performance"] = {
+        "wall_time_s": round(wall, 3),
+        "history_events": history.count,
+        "sim_steps": env.steps,
+    }
+    if not keep_history:
+        history.events.clear()
+    result = RunResult(
+        fingerprint={
+            "version": __version__,
+            "commit": git_commit(),
+            "scenario": scenario.scenario.name,
+            "scenario_hash": scenario_hash(scenario),
+            "seed": seed,
+            "crypto": "real",
+        },
+        verdicts=dict(bridge.monitor.verdicts()),
+        metrics=metrics,
+        violations=[violation.to_dict() for violation in bridge.monitor.violations],
+        history_sha256=history.sha256,
+        settled=bridge.users.settled.triggered,
+        sim_time=env.now,
+        wall_time_s=wall,
+        history_events=history.count,
+        sim_steps=env.steps,
+    )
+    if out_dir is not None:
+        (out_dir / "results.json").write_text(
+            json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+    return result

@@ -1,0 +1,208 @@
+"""The scenario schema: every knob of the modelled bridge, with its unit and its limits.
+
+Unknown keys are errors, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+PositiveSeconds = Annotated[float, Field(gt=0)]
+NonNegativeSeconds = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+def invalid(key: str, expected: str, found: object) -> PydanticCustomError:
+    """A cross-field error that names the offending key below the model being checked."""
+    return PydanticCustomError(
+        "bridgelab_invalid",
+        "expected {expected}, found {found}",
+        {"key": key, "expected": expected, "found": repr(found)},
+    )
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fixed(Strict):
+    dist: Literal["fixed"]
+    value: NonNegativeSeconds
+
+
+class Uniform(Strict):
+    dist: Literal["uniform"]
+    low: NonNegativeSeconds
+    high: NonNegativeSeconds
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise invalid("high", f"a value >= low ({self.low})", self.high)
+        return self
+
+
+class LogNormal(Strict):
+    """Latency with a given median and log-space spread, capped so queues stay bounded."""
+
+    dist: Literal["lognormal"]
+    median: PositiveSeconds
+    sigma: Annotated[float, Field(ge=0, le=5)]
+    cap: PositiveSeconds = 30.0
+
+
+class Exponential(Strict):
+    dist: Literal["exponential"]
+    mean: PositiveSeconds
+    cap: PositiveSeconds = 30.0
+
+
+Latency = Annotated[Fixed | Uniform | LogNormal | Exponential, Field(discriminator="dist")]
+
+
+class ScenarioMeta(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    duration: PositiveSeconds = 14_400.0
+    drain_grace: NonNegativeSeconds = 0.0
+
+
+class Consortium(Strict):
+    validators: Annotated[int, Field(ge=1, le=100)] = 7
+    block_time: PositiveSeconds = 1.0
+    view_timeout: PositiveSeconds = 3.0
+    max_txs_per_block: Annotated[int, Field(ge=1, le=100_000)] = 500
+    mempool_capacity: Annotated[int, Field(ge=1, le=10_000_000)] = 100_000
+    empty_blocks: bool = False
+    kyc: Literal["all"] | list[str] = "all"
+
+
+class Relayers(Strict):
+    count: Annotated[int, Field(ge=1, le=100)] = 3
+    endorse_timeout: PositiveSeconds = 5.0
+    inclusion_timeout: PositiveSeconds = 60.0
+    backup_delay: NonNegativeSeconds = 120.0
+    retry_backoff: PositiveSeconds = 2.0
+    max_retries: Annotated[int, Field(ge=0, le=100)] = 8
+    priority_fee_gwei: Annotated[float, Field(ge=0)] = 2.0
+
+
+class Committee(Strict):
+    """The PTC: `threshold` distinct endorsements, including every `required` member."""
+
+    members: Annotated[int, Field(ge=1, le=1000)] = 9
+    threshold: Annotated[int, Field(ge=1)] = 6
+    required: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list)
+    custody: Literal["multisig"] = "multisig"
+    processing_time: NonNegativeSeconds = 0.01
+
+    @model_validator(mode="after")
+    def _policy(self) -> Committee:
+        if self.threshold > self.members:
+            raise invalid("threshold", f"at most members ({self.members})", self.threshold)
+        for member in self.required:
+            if member >= self.members:
+                raise invalid("required", f"member ids in 0..{self.members - 1}", member)
+        if len(set(self.required)) != len(self.required):
+            raise invalid("required", "distinct member ids", self.required)
+        if len(self.required) > self.threshold:
+            raise invalid(
+                "required", f"at most threshold ({self.threshold}) members", self.required
+            )
+        return self
+
+
+class Settlement(Strict):
+    slot_time: PositiveSeconds = 12.0
+    finality_slots: Annotated[int, Field(ge=0, le=10_000)] = 64
+    gas_limit: Annotated[int, Field(ge=100_000)] = 30_000_000
+    mempool_capacity: Annotated[int, Field(ge=1, le=10_000_000)] = 100_000
+    proposers: Annotated[int, Field(ge=1, le=10_000)] = 16
+
+
+class Link(Strict):
+    """A latency/loss override for the links between two node groups (both directions)."""
+
+    between: tuple[str, str]
+    latency: Latency
+    loss: Probability = 0.0
+
+
+class Network(Strict):
+    latency: Latency = Fixed(dist="fixed", value=0.05)
+    loss: Probability = 0.0
+    inbox_capacity: Annotated[int, Field(ge=1, le=10_000_000)] = 10_000
+    links: list[Link] = Field(default_factory=list)
+
+
+class Workload(Strict):
+    users: Annotated[int, Field(ge=1, le=100_000)] = 20
+    asset: str = Field(default="SP-TOKEN", min_length=1, max_length=64)
+    deposits: Annotated[int, Field(ge=0, le=10_000_000)] = 200
+    withdrawals: Annotated[int, Field(ge=0, le=10_000_000)] = 200
+    deposit_interval: PositiveSeconds = 10.0
+    amount_min: Annotated[int, Field(ge=1)] = 1_000
+    amount_max: Annotated[int, Field(ge=1)] = 1_000_000
+    withdraw_delay: NonNegativeSeconds = 60.0
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Workload:
+        if self.amount_max < self.amount_min:
+            raise invalid(
+                "amount_max", f"a value >= amount_min ({self.amount_min})", self.amount_max
+            )
+        if self.withdrawals > self.deposits:
+            raise invalid(
+                "withdrawals",
+                f"at most deposits ({self.deposits}): each withdrawal burns a minted deposit",
+                self.withdrawals,
+            )
+        return self
+
+
+class Verifier(Strict):
+    """The destination verifier. Flaw switches reproduce real verifier bugs on purpose."""
+
+    threshold_override: Annotated[int, Field(ge=0)] | None = None
+    flaws: list[Literal["duplicate_signers_counted"]] = Field(default_factory=list)
+
+
+class Bridge(Strict):
+    verifier: Verifier = Verifier()
+
+
+class Attack(Strict):
+    """One scheduled adversary action (the attack library grows this list)."""
+
+    kind: Literal["collusion.fabricated_lock"]
+    at: NonNegativeSeconds
+    members: list[Annotated[int, Field(ge=0)]]
+    amount: Annotated[int, Field(ge=1)]
+    recipient: str = "attacker"
+
+
+class Scenario(Strict):
+    scenario: ScenarioMeta
+    consortium: Consortium = Consortium()
+    relayers: Relayers = Relayers()
+    committee: Committee = Committee()
+    settlement: Settlement = Settlement()
+    network: Network = Network()
+    workload: Workload = Workload()
+    bridge: Bridge = Bridge()
+    attacks: list[Attack] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        for index, attack in enumerate(self.attacks):
+            for member in attack.members:
+                if member >= self.committee.members:
+                    raise invalid(
+                        f"attacks.{index}.members",
+                        f"committee member ids in 0..{self.committee.members - 1}",
+                        member,
+                    )
+        return self

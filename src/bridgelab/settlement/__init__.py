@@ -1,0 +1,1 @@
+"""The Ethereum-like settlement chain: slots, a mempool, finality, and the bridge contract."""

@@ -1,0 +1,1 @@
+"""The workload: what honest users do (deposits and withdrawals)."""
