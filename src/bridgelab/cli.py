@@ -70,13 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario TOML file (see attacks/)")
     run.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
     run.add_argument(
-        "--out", type=Path, default=None,
+        "--out",
+        type=Path,
+        default=None,
         help="output directory (default runs/<scenario>-seed<N>)",
     )
     run.add_argument("--json", action="store_true", help="print results.json to stdout")
     run.add_argument("--quiet", action="store_true", help="no progress bar or table")
     run.add_argument(
-        "--check-determinism", action="store_true",
+        "--check-determinism",
+        action="store_true",
         help="run the seed twice in fresh processes (different PYTHONHASHSEED) and compare"
         " the history hashes",
     )
@@ -106,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                 return _check_determinism(args, err)
             return _run(args, err)
     except ScenarioError as error:
-        err.print(f"[bold red]error:[/] {error.message}", highlight=False, markup=True)
+        # Plain text, never wrapped: the message must stay one greppable line.
+        print(f"error: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     parser.print_help()
     return EXIT_BAD_INPUT
@@ -114,11 +118,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _validate(args: argparse.Namespace, err: Console) -> int:
     scenario = load_scenario(args.scenario)
-    err.print(
+    print(
         f"{args.scenario}: ok — scenario '{scenario.scenario.name}',"
         f" {scenario.committee.members} members, threshold {scenario.committee.threshold},"
         f" custody {scenario.committee.custody}",
-        highlight=False, markup=False,
+        file=sys.stderr,
     )
     return EXIT_PASS
 
@@ -141,7 +145,8 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             transient=True,
         ) as progress:
             task = progress.add_task(
-                f"{scenario.scenario.name} seed {args.seed}", total=scenario.scenario.duration,
+                f"{scenario.scenario.name} seed {args.seed}",
+                total=scenario.scenario.duration,
                 sim="t=0s",
             )
 
@@ -167,7 +172,7 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _print_summary(console: Console, result, out: Path) -> None:  # noqa: ANN001
+def _print_summary(console: Console, result, out: Path) -> None:
     metrics = result.metrics
     table = Table(title=f"{result.fingerprint['scenario']} · seed {result.fingerprint['seed']}")
     table.add_column("metric")
@@ -188,7 +193,9 @@ def _print_summary(console: Console, result, out: Path) -> None:  # noqa: ANN001
     table.add_row("mint gas (mean)", _fmt(metrics["mint_gas"]["mean"]))
     table.add_row("simulated time (s)", _fmt(result.sim_time))
     perf = metrics["performance"]
-    table.add_row("wall time (s) / history events", f"{perf['wall_time_s']} / {perf['history_events']:,}")
+    table.add_row(
+        "wall time (s) / history events", f"{perf['wall_time_s']} / {perf['history_events']:,}"
+    )
     console.print(table)
     verdicts = Table(title="properties")
     verdicts.add_column("property")
@@ -218,9 +225,22 @@ def _check_determinism(args: argparse.Namespace, err: Console) -> int:
             out = Path(tmp) / f"run{attempt}"
             env = dict(os.environ, PYTHONHASHSEED=hash_seed)
             completed = subprocess.run(
-                [sys.executable, "-m", "bridgelab", "run", str(args.scenario), "--seed",
-                 str(args.seed), "--out", str(out), "--quiet"],
-                env=env, capture_output=True, text=True, check=False,
+                [
+                    sys.executable,
+                    "-m",
+                    "bridgelab",
+                    "run",
+                    str(args.scenario),
+                    "--seed",
+                    str(args.seed),
+                    "--out",
+                    str(out),
+                    "--quiet",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if completed.returncode not in (EXIT_PASS, EXIT_FAIL):
                 err.print(completed.stderr, markup=False, highlight=False)
@@ -228,8 +248,8 @@ def _check_determinism(args: argparse.Namespace, err: Console) -> int:
             results = json.loads((out / "results.json").read_text())
             hashes.append(results["history"]["sha256"])
             err.print(
-                f"process {attempt + 1} (PYTHONHASHSEED={hash_seed}): history sha256"
-                f" {hashes[-1]}", highlight=False,
+                f"process {attempt + 1} (PYTHONHASHSEED={hash_seed}): history sha256 {hashes[-1]}",
+                highlight=False,
             )
     if hashes[0] == hashes[1]:
         err.print("[green]deterministic[/]: both processes wrote byte-identical histories")

@@ -70,15 +70,24 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
     consortium = ConsortiumChain(world, escrow)
     settlement = SettlementChain(world, BridgeState(root, verifier, ESCROW_CONTRACT))
     members = [
-        CommitteeMember(world, index, custody, consortium.validator_keys, settlement,
-                        TRUST_ROOT_VERSION)
+        CommitteeMember(
+            world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION
+        )
         for index in range(committee.members)
     ]
     member_nodes = [member.node for member in members]
     relayer_count = scenario.relayers.count
     relayers = [
-        Relayer(world, index, relayer_count, custody, consortium, settlement, member_nodes,
-                TRUST_ROOT_VERSION)
+        Relayer(
+            world,
+            index,
+            relayer_count,
+            custody,
+            consortium,
+            settlement,
+            member_nodes,
+            TRUST_ROOT_VERSION,
+        )
         for index in range(relayer_count)
     ]
     users = Users(world, consortium, settlement)
@@ -89,12 +98,17 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
         for index, attack in enumerate(scenario.attacks)
     ]
     world.record(
-        "bridge", "run.start", scenario=scenario.scenario.name, seed=seed,
-        scenario_hash=scenario_hash(scenario), version=__version__,
+        "bridge",
+        "run.start",
+        scenario=scenario.scenario.name,
+        seed=seed,
+        scenario_hash=scenario_hash(scenario),
+        version=__version__,
     )
     world.record("bridge", "trust_root", **trust_root_fields(root))
-    return Bridge(world, custody, consortium, settlement, members, relayers, users, monitor,
-                  attacks)
+    return Bridge(
+        world, custody, consortium, settlement, members, relayers, users, monitor, attacks
+    )
 
 
 def _wire(
@@ -114,9 +128,7 @@ def _wire(
     # Each relayer follows f + 1 validators, so f crashed validators cannot blind it.
     faulty = (len(validator_nodes) - 1) // 3
     for relayer in relayers:
-        followed = [
-            (relayer.index + offset) % len(validator_nodes) for offset in range(faulty + 1)
-        ]
+        followed = [(relayer.index + offset) % len(validator_nodes) for offset in range(faulty + 1)]
         relayer.validator_nodes = [validator_nodes[i] for i in followed]
         for i in followed:
             consortium.validators[i].subscribers.append(relayer.node)
@@ -170,8 +182,12 @@ def git_commit() -> str | None:
     """The source tree's commit, if it is a git checkout (for the fingerprint only)."""
     try:
         completed = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-            text=True, timeout=5, check=False,
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -213,9 +229,7 @@ def run(
             progress(env.now, duration)
     world.record("bridge", "run.end", settled=bridge.users.settled.triggered)
     history.close()
-    records = (
-        {"t": event.time, "kind": event.kind, **event.fields} for event in history.events
-    )
+    records = ({"t": event.time, "kind": event.kind, **event.fields} for event in history.events)
     metrics = metrics_module.compute(records)
     metrics["network"] = {
         "sent": world.network.stats.sent,

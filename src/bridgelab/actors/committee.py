@@ -95,14 +95,20 @@ class CommitteeMember:
         if message.source_contract != ESCROW_CONTRACT:
             return "source_contract"
         if (message.source_block, message.source_block_hash) != (
-            proof.header.height, proof.header.hash,
+            proof.header.height,
+            proof.header.hash,
         ):
             return "source_block"
         if not self._header_committed(proof):
             return "header_commit"
         expected_leaf = LockEvent(
-            message.source_contract, message.nonce, message.asset, message.amount,
-            message.sender, message.recipient, "",
+            message.source_contract,
+            message.nonce,
+            message.asset,
+            message.amount,
+            message.sender,
+            message.recipient,
+            "",
         ).leaf()
         if proof.leaf != expected_leaf:
             return "event_fields"
@@ -122,12 +128,18 @@ class CommitteeMember:
         if final_header != proof.header:
             return "not_canonical"
         if (message.source_block, message.source_block_hash) != (
-            proof.header.number, proof.header.hash,
+            proof.header.number,
+            proof.header.hash,
         ):
             return "source_block"
         expected_leaf = BurnEvent(
-            message.source_contract, message.nonce, message.asset, message.amount,
-            message.sender, message.recipient, "",
+            message.source_contract,
+            message.nonce,
+            message.asset,
+            message.amount,
+            message.sender,
+            message.recipient,
+            "",
         ).leaf()
         if proof.leaf != expected_leaf:
             return "event_fields"
@@ -148,7 +160,10 @@ class CommitteeMember:
         self.signed[message.key] = (digest, signature)
         self.stats.endorsed += 1
         self.world.record(
-            self.node, "endorse", direction=message.direction, nonce=message.nonce,
+            self.node,
+            "endorse",
+            direction=message.direction,
+            nonce=message.nonce,
             digest=digest.hex()[:16],
         )
         return Endorsement(self.index, message.key, digest, signature)
@@ -156,6 +171,9 @@ class CommitteeMember:
     def _refuse(self, request: LockProof | BurnProof, check: str) -> None:
         self.stats.refused[check] = self.stats.refused.get(check, 0) + 1
         self.world.record(
-            self.node, "endorse.refused", direction=request.message.direction,
-            nonce=request.message.nonce, check=check,
+            self.node,
+            "endorse.refused",
+            direction=request.message.direction,
+            nonce=request.message.nonce,
+            check=check,
         )

@@ -100,11 +100,22 @@ class Relayer:
         for item in committed.block.decoded:
             if isinstance(item, LockEvent):
                 message = BridgeMessage(
-                    "deposit", item.nonce, item.asset, item.amount, item.sender, item.recipient,
-                    item.contract, header.height, header.hash,
+                    "deposit",
+                    item.nonce,
+                    item.asset,
+                    item.amount,
+                    item.sender,
+                    item.recipient,
+                    item.contract,
+                    header.height,
+                    header.hash,
                 )
                 proof = LockProof(
-                    self.node, message, header, committed.commit, leaves[leaf_index],
+                    self.node,
+                    message,
+                    header,
+                    committed.commit,
+                    leaves[leaf_index],
                     merkle.prove(leaves, leaf_index),
                 )
                 self.world.env.process(self._deliver(message, proof))
@@ -121,11 +132,21 @@ class Relayer:
         for leaf_index, item in enumerate(block.decoded):
             if isinstance(item, BurnEvent):
                 message = BridgeMessage(
-                    "withdrawal", item.nonce, item.asset, item.amount, item.sender,
-                    item.recipient, item.contract, header.number, header.hash,
+                    "withdrawal",
+                    item.nonce,
+                    item.asset,
+                    item.amount,
+                    item.sender,
+                    item.recipient,
+                    item.contract,
+                    header.number,
+                    header.hash,
                 )
                 proof = BurnProof(
-                    self.node, message, header, leaves[leaf_index],
+                    self.node,
+                    message,
+                    header,
+                    leaves[leaf_index],
                     merkle.prove(leaves, leaf_index),
                 )
                 self.world.env.process(self._deliver(message, proof))
@@ -164,7 +185,10 @@ class Relayer:
         self._collectors[message.key] = collector
         self.stats.relayed += 1
         self.world.record(
-            self.node, "relay", direction=message.direction, nonce=message.nonce,
+            self.node,
+            "relay",
+            direction=message.direction,
+            nonce=message.nonce,
             members=len(self.members),
         )
         backoff = self.config.endorse_timeout
@@ -184,16 +208,24 @@ class Relayer:
             else:
                 self.stats.gave_up += 1
                 self.world.record(
-                    self.node, "relay.gave_up", direction=message.direction,
-                    nonce=message.nonce, endorsements=len(collector.endorsements),
+                    self.node,
+                    "relay.gave_up",
+                    direction=message.direction,
+                    nonce=message.nonce,
+                    endorsements=len(collector.endorsements),
                 )
                 return None
         finally:
             del self._collectors[message.key]
-        certificate = self.custody.assemble(message, self.trust_root_version, collector.endorsements)
+        certificate = self.custody.assemble(
+            message, self.trust_root_version, collector.endorsements
+        )
         self.stats.certificates += 1
         self.world.record(
-            self.node, "certificate", direction=message.direction, nonce=message.nonce,
+            self.node,
+            "certificate",
+            direction=message.direction,
+            nonce=message.nonce,
             signers=list(certificate.signer_hint),
         )
         return certificate
@@ -241,7 +273,11 @@ class Relayer:
     def _send_mint(self, certificate: Certificate) -> None:
         gas = self.custody.verification_gas(certificate) + MINT_STORAGE_GAS
         tx = MintTx(
-            self._next_tx_id(), self.node, certificate, gas, self.config.priority_fee_gwei,
+            self._next_tx_id(),
+            self.node,
+            certificate,
+            gas,
+            self.config.priority_fee_gwei,
             self.world.now,
         )
         self.stats.submissions += 1

@@ -92,8 +92,13 @@ class Monitor:
         self.violations.append(violation)
         if self._history is not None:
             self._history.record(
-                event.time, "monitor", "violation", property=prop, caused_by=event.seq,
-                event_kind=event.kind, detail=detail,
+                event.time,
+                "monitor",
+                "violation",
+                property=prop,
+                caused_by=event.seq,
+                event_kind=event.kind,
+                detail=detail,
             )
 
     def _on_trust_root(self, event: Event) -> None:
@@ -121,7 +126,8 @@ class Monitor:
         self.exercised["safety.no-double-mint"] += 1
         if nonce in view.minted_nonces:
             self._fail(
-                "safety.no-double-mint", event,
+                "safety.no-double-mint",
+                event,
                 f"lock #{nonce} minted again (first mint was event #{view.minted_nonces[nonce]})",
             )
         else:
@@ -131,15 +137,19 @@ class Monitor:
         lock = view.locks.get(nonce)
         if lock is None:
             self._fail(
-                "safety.mint-backed-by-final-lock", event,
+                "safety.mint-backed-by-final-lock",
+                event,
                 f"mint of {fields['amount']} {fields['asset']} to {fields['recipient']} for lock"
                 f" #{nonce}, but no lock #{nonce} was ever committed on the consortium chain",
             )
         elif (lock["asset"], lock["amount"], lock["recipient"]) != (
-            fields["asset"], fields["amount"], fields["recipient"],
+            fields["asset"],
+            fields["amount"],
+            fields["recipient"],
         ):
             self._fail(
-                "safety.mint-backed-by-final-lock", event,
+                "safety.mint-backed-by-final-lock",
+                event,
                 f"mint for lock #{nonce} pays {fields['amount']} {fields['asset']} to"
                 f" {fields['recipient']}, but the lock was {lock['amount']} {lock['asset']}"
                 f" for {lock['recipient']}",
@@ -153,7 +163,8 @@ class Monitor:
         self.exercised["safety.no-double-release"] += 1
         if nonce in view.released_nonces:
             self._fail(
-                "safety.no-double-release", event,
+                "safety.no-double-release",
+                event,
                 f"burn #{nonce} released again (first release was event"
                 f" #{view.released_nonces[nonce]})",
             )
@@ -164,21 +175,26 @@ class Monitor:
         burn = view.burns.get(nonce)
         if burn is None:
             self._fail(
-                "safety.release-backed-by-final-burn", event,
+                "safety.release-backed-by-final-burn",
+                event,
                 f"release of {fields['amount']} {fields['asset']} for burn #{nonce}, but no"
                 f" burn #{nonce} exists on the settlement chain",
             )
         elif burn["number"] > view.settlement_final:
             self._fail(
-                "safety.release-backed-by-final-burn", event,
+                "safety.release-backed-by-final-burn",
+                event,
                 f"release for burn #{nonce} while its block {burn['number']} is not final"
                 f" (final through {view.settlement_final})",
             )
         elif (burn["asset"], burn["amount"], burn["recipient"]) != (
-            fields["asset"], fields["amount"], fields["recipient"],
+            fields["asset"],
+            fields["amount"],
+            fields["recipient"],
         ):
             self._fail(
-                "safety.release-backed-by-final-burn", event,
+                "safety.release-backed-by-final-burn",
+                event,
                 f"release for burn #{nonce} pays {fields['amount']} to {fields['recipient']},"
                 f" but the burn was {burn['amount']} for {burn['recipient']}",
             )
@@ -190,14 +206,16 @@ class Monitor:
         current = max(self.view.trust_roots) if self.view.trust_roots else None
         if root is None or cert.trust_root_version != current:
             self._fail(
-                "safety.certificate-quorum", event,
+                "safety.certificate-quorum",
+                event,
                 f"certificate under trust root v{cert.trust_root_version}, current is v{current}",
             )
             return
         verdict = reference_verify(root, cert)
         if not verdict:
             self._fail(
-                "safety.certificate-quorum", event,
+                "safety.certificate-quorum",
+                event,
                 f"{event.kind} #{event.fields['nonce']} accepted a certificate that fails the"
                 f" '{verdict.check}' check ({len(cert.signatures)} signatures, threshold"
                 f" {root.threshold}, required {list(root.required)})",
@@ -211,7 +229,8 @@ class Monitor:
         backing = view.locked.get(asset, 0) - view.released.get(asset, 0)
         if circulating > backing:
             self._fail(
-                "safety.supply-conservation", event,
+                "safety.supply-conservation",
+                event,
                 f"{asset}: minted - burned = {circulating} exceeds locked - released = {backing}"
                 f" by {circulating - backing}",
             )

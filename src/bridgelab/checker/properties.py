@@ -18,32 +18,38 @@ class Property:
 
 PROPERTIES: tuple[Property, ...] = (
     Property(
-        "safety.supply-conservation", "always",
+        "safety.supply-conservation",
+        "always",
         "Per asset, minted - burned <= locked - released.",
     ),
     Property("safety.no-double-mint", "always", "Each lock is minted at most once."),
     Property("safety.no-double-release", "always", "Each burn is released at most once."),
     Property(
-        "safety.certificate-quorum", "always",
+        "safety.certificate-quorum",
+        "always",
         "Every accepted certificate carries the threshold of distinct, authorised signers,"
         " required members included, under the current trust root.",
     ),
     Property(
-        "safety.mint-backed-by-final-lock", "always",
+        "safety.mint-backed-by-final-lock",
+        "always",
         "Every mint matches a final lock on the consortium chain: same nonce, asset, amount"
         " and recipient.",
     ),
     Property(
-        "safety.release-backed-by-final-burn", "always",
+        "safety.release-backed-by-final-burn",
+        "always",
         "Every release matches a final burn on the settlement chain: same nonce, asset,"
         " amount and recipient.",
     ),
     Property(
-        "liveness.deposits-minted", "eventually",
+        "liveness.deposits-minted",
+        "eventually",
         "Every lock is minted by the end of the run.",
     ),
     Property(
-        "liveness.withdrawals-released", "eventually",
+        "liveness.withdrawals-released",
+        "eventually",
         "Every final burn is released by the end of the run.",
     ),
 )

@@ -32,7 +32,7 @@ class Header:
                 self.height,
                 self.view,
                 self.parent_hash,
-                int(round(self.time * 1_000_000)),
+                round(self.time * 1_000_000),
                 self.proposer,
                 self.events_root,
                 self.event_count,

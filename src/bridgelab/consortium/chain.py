@@ -87,7 +87,9 @@ class ConsortiumChain:
         self.config = world.scenario.consortium
         self.escrow = escrow
         self.validators = [
-            Validator(i, f"validator-{i}", Ed25519Signer(world.streams.secret_bytes(f"validator/{i}")))
+            Validator(
+                i, f"validator-{i}", Ed25519Signer(world.streams.secret_bytes(f"validator/{i}"))
+            )
             for i in range(self.config.validators)
         ]
         self.validator_keys = tuple(v.signer.public_key for v in self.validators)
@@ -141,7 +143,10 @@ class ConsortiumChain:
                 view += 1
                 self.view_changes += 1
                 self.world.record(
-                    "consortium", "view.change", height=height, view=view,
+                    "consortium",
+                    "view.change",
+                    height=height,
+                    view=view,
                     leader=self.leader(height, view),
                 )
             height += 1
@@ -211,21 +216,38 @@ class ConsortiumChain:
         world = self.world
         header = block.header
         world.record(
-            "consortium", "block.committed", height=header.height, view=header.view,
-            hash=header.hash.hex()[:16], proposer=header.proposer, events=header.event_count,
+            "consortium",
+            "block.committed",
+            height=header.height,
+            view=header.view,
+            hash=header.hash.hex()[:16],
+            proposer=header.proposer,
+            events=header.event_count,
             votes=len(commit.votes),
         )
         for item in block.decoded:
             if isinstance(item, LockEvent):
                 world.record(
-                    "escrow", "lock", nonce=item.nonce, asset=item.asset, amount=item.amount,
-                    sender=item.sender, recipient=item.recipient, height=header.height,
+                    "escrow",
+                    "lock",
+                    nonce=item.nonce,
+                    asset=item.asset,
+                    amount=item.amount,
+                    sender=item.sender,
+                    recipient=item.recipient,
+                    height=header.height,
                     tx=item.tx_id,
                 )
             elif isinstance(item, ReleaseEvent):
                 world.record(
-                    "escrow", "release", nonce=item.nonce, asset=item.asset, amount=item.amount,
-                    recipient=item.recipient, height=header.height, tx=item.tx_id,
+                    "escrow",
+                    "release",
+                    nonce=item.nonce,
+                    asset=item.asset,
+                    amount=item.amount,
+                    recipient=item.recipient,
+                    height=header.height,
+                    tx=item.tx_id,
                     certificate=certificate_fields(item.certificate),
                 )
             else:
@@ -263,7 +285,9 @@ class ConsortiumChain:
     def _count_vote(self, vote: Vote) -> None:
         current = self._round
         if current is None or (vote.height, vote.view, vote.block_hash) != (
-            current.height, current.view, current.block_hash,
+            current.height,
+            current.view,
+            current.block_hash,
         ):
             return
         message = vote_bytes(vote.height, vote.view, vote.block_hash)

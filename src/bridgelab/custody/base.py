@@ -42,9 +42,7 @@ def policy_met(members: list[int], threshold: int, required: tuple[int, ...]) ->
     return len(distinct) >= threshold and all(member in distinct for member in required)
 
 
-def choose_signers(
-    available: list[int], threshold: int, required: tuple[int, ...]
-) -> list[int]:
+def choose_signers(available: list[int], threshold: int, required: tuple[int, ...]) -> list[int]:
     """The cheapest satisfying set: the required members, then the lowest other indices."""
     chosen = [member for member in required if member in available]
     for member in sorted(available):

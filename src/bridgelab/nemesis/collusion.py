@@ -46,8 +46,8 @@ class FabricatedLock:
         attack = self.attack
         env = self.world.env
         yield env.timeout(attack.at)
-        fake_hash = self.world.streams.get(f"nemesis/{self.index}").getrandbits(256).to_bytes(
-            32, "big"
+        fake_hash = (
+            self.world.streams.get(f"nemesis/{self.index}").getrandbits(256).to_bytes(32, "big")
         )
         message = BridgeMessage(
             "deposit",
@@ -67,8 +67,12 @@ class FabricatedLock:
             message, self.trust_root_version, self.custody.scheme, signatures, tuple(members)
         )
         self.world.record(
-            self.actor, "fault.start", attack=attack.kind, members=members,
-            nonce=message.nonce, amount=attack.amount,
+            self.actor,
+            "fault.start",
+            attack=attack.kind,
+            members=members,
+            nonce=message.nonce,
+            amount=attack.amount,
         )
         gas = self.custody.verification_gas(certificate) + MINT_STORAGE_GAS
         self.settlement.submit(

@@ -93,10 +93,11 @@ def _expected(error: dict[str, Any]) -> str:
         return bounds[kind].format(**ctx)
     if kind == "literal_error":
         return f"one of {ctx.get('expected')}"
+    tag = str(ctx.get("discriminator", "dist")).strip("'")
     if kind == "union_tag_invalid":
-        return f"'{ctx.get('discriminator', 'dist').strip(chr(39))}' to be one of {ctx.get('expected_tags')}"
+        return f"'{tag}' to be one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
-        return f"a '{ctx.get('discriminator', 'dist').strip(chr(39))}' key"
+        return f"a '{tag}' key"
     return str(error.get("msg", kind))
 
 
@@ -119,6 +120,8 @@ def _found(error: dict[str, Any], kind: str) -> str:
         return "nothing"
     if kind == "extra_forbidden":
         return "an unknown key"
+    if kind == "union_tag_invalid":
+        return repr(ctx.get("tag"))
     return _type_name(error.get("input"))
 
 
@@ -146,7 +149,9 @@ def load_scenario(path: str | Path) -> Scenario:
     except IsADirectoryError:
         raise ScenarioError(name, "", "a scenario file", "a directory") from None
     except OSError as exc:
-        raise ScenarioError(name, "", "a readable scenario file", exc.strerror or "an error") from None
+        raise ScenarioError(
+            name, "", "a readable scenario file", exc.strerror or "an error"
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -50,8 +50,9 @@ class MintEvent:
     tx_id: str
 
     def leaf(self) -> bytes:
-        return encode("bridge/mint", self.contract, self.nonce, self.asset, self.amount,
-                      self.recipient)
+        return encode(
+            "bridge/mint", self.contract, self.nonce, self.asset, self.amount, self.recipient
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +66,15 @@ class BurnEvent:
     tx_id: str
 
     def leaf(self) -> bytes:
-        return encode("bridge/burn", self.contract, self.nonce, self.asset, self.amount,
-                      self.sender, self.recipient)
+        return encode(
+            "bridge/burn",
+            self.contract,
+            self.nonce,
+            self.asset,
+            self.amount,
+            self.sender,
+            self.recipient,
+        )
 
 
 @dataclass(slots=True)
@@ -102,8 +110,13 @@ def process_mint(state: BridgeState, tx: MintTx) -> MintEvent:
     _add(state.minted_total, message.asset, message.amount)
     _add(state.balances, (message.recipient, message.asset), message.amount)
     return MintEvent(
-        BRIDGE_CONTRACT, message.nonce, message.asset, message.amount, message.recipient,
-        verdict.signers, tx.tx_id,
+        BRIDGE_CONTRACT,
+        message.nonce,
+        message.asset,
+        message.amount,
+        message.recipient,
+        verdict.signers,
+        tx.tx_id,
     )
 
 
@@ -116,6 +129,4 @@ def process_burn(state: BridgeState, tx: BurnTx) -> BurnEvent:
     state.next_burn_nonce += 1
     _add(state.balances, (tx.sender, tx.asset), -tx.amount)
     _add(state.burned_total, tx.asset, tx.amount)
-    return BurnEvent(
-        BRIDGE_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id
-    )
+    return BurnEvent(BRIDGE_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id)

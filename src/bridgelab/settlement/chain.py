@@ -44,8 +44,14 @@ class SettlementHeader:
     def hash(self) -> bytes:
         return keccak256(
             encode(
-                "settlement/header", self.number, self.slot, self.parent_hash, self.proposer,
-                self.events_root, self.event_count, self.gas_used,
+                "settlement/header",
+                self.number,
+                self.slot,
+                self.parent_hash,
+                self.proposer,
+                self.events_root,
+                self.event_count,
+                self.gas_used,
             )
         )
 
@@ -161,8 +167,10 @@ class SettlementChain:
         for pending in chosen:
             tx = pending.tx
             try:
-                event = process_mint(self.bridge, tx) if isinstance(tx, MintTx) else process_burn(
-                    self.bridge, tx
+                event = (
+                    process_mint(self.bridge, tx)
+                    if isinstance(tx, MintTx)
+                    else process_burn(self.bridge, tx)
                 )
             except Revert as revert:
                 outcomes.append((tx, revert.check))
@@ -177,8 +185,14 @@ class SettlementChain:
         block = SettlementBlock(header, tuple(leaves), tuple(decoded), world.now)
         self.blocks.append(block)
         world.record(
-            NODE, "settlement.block", number=number, slot=slot, proposer=proposer,
-            txs=len(chosen), gas_used=gas_used, hash=header.hash.hex()[:16],
+            NODE,
+            "settlement.block",
+            number=number,
+            slot=slot,
+            proposer=proposer,
+            txs=len(chosen),
+            gas_used=gas_used,
+            hash=header.hash.hex()[:16],
         )
         for tx, outcome in outcomes:
             kind = "mint" if isinstance(tx, MintTx) else "burn"
@@ -186,21 +200,35 @@ class SettlementChain:
             self.stats.gas_by_kind[kind] = self.stats.gas_by_kind.get(kind, 0) + tx.gas
             if isinstance(outcome, str):
                 self.stats.reverted += 1
-                world.record(NODE, "tx.reverted", tx=tx.tx_id, kind=kind, check=outcome,
-                             number=number)
+                world.record(
+                    NODE, "tx.reverted", tx=tx.tx_id, tx_kind=kind, check=outcome, number=number
+                )
             elif isinstance(outcome, MintEvent):
                 assert isinstance(tx, MintTx)
                 world.record(
-                    "bridge", "mint", nonce=outcome.nonce, asset=outcome.asset,
-                    amount=outcome.amount, recipient=outcome.recipient, number=number,
-                    signers=list(outcome.signers), tx=outcome.tx_id, gas=tx.gas,
+                    "bridge",
+                    "mint",
+                    nonce=outcome.nonce,
+                    asset=outcome.asset,
+                    amount=outcome.amount,
+                    recipient=outcome.recipient,
+                    number=number,
+                    signers=list(outcome.signers),
+                    tx=outcome.tx_id,
+                    gas=tx.gas,
                     certificate=certificate_fields(tx.certificate),
                 )
             else:
                 world.record(
-                    "bridge", "burn", nonce=outcome.nonce, asset=outcome.asset,
-                    amount=outcome.amount, sender=outcome.sender, recipient=outcome.recipient,
-                    number=number, tx=outcome.tx_id,
+                    "bridge",
+                    "burn",
+                    nonce=outcome.nonce,
+                    asset=outcome.asset,
+                    amount=outcome.amount,
+                    sender=outcome.sender,
+                    recipient=outcome.recipient,
+                    number=number,
+                    tx=outcome.tx_id,
                 )
         for callback in self.on_block:
             callback(block)

@@ -101,13 +101,23 @@ class Users:
         if delay > 0:
             yield env.timeout(self._withdraw_rng.expovariate(1.0 / delay))
         tx = BurnTx(
-            f"{minted.recipient}/burn{minted.nonce}", minted.recipient, minted.asset,
-            minted.amount, minted.recipient, BURN_GAS, 2.0, env.now,
+            f"{minted.recipient}/burn{minted.nonce}",
+            minted.recipient,
+            minted.asset,
+            minted.amount,
+            minted.recipient,
+            BURN_GAS,
+            2.0,
+            env.now,
         )
         self._burn_txs[tx.tx_id] = minted.nonce
         self.withdrawals_submitted += 1
         self.world.record(
-            minted.recipient, "user.burn", tx=tx.tx_id, asset=tx.asset, amount=tx.amount,
+            minted.recipient,
+            "user.burn",
+            tx=tx.tx_id,
+            asset=tx.asset,
+            amount=tx.amount,
             recipient=tx.recipient,
         )
         self.settlement.submit(tx)

@@ -1,0 +1,51 @@
+"""Shared helpers: the shipped scenarios, and small variants of them for fast tests."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridgelab.scenario import Scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+ATTACKS = ROOT / "attacks"
+BASELINE = ATTACKS / "baseline.toml"
+
+
+def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def baseline_data() -> dict[str, Any]:
+    return tomllib.loads(BASELINE.read_text())
+
+
+SMALL = {
+    "scenario": {"name": "small", "duration": 3_600.0},
+    "settlement": {"finality_slots": 4},
+    "workload": {"deposits": 20, "withdrawals": 20, "deposit_interval": 5.0,
+                 "withdraw_delay": 10.0},
+}
+
+
+def small_scenario(overrides: dict[str, Any] | None = None) -> Scenario:
+    """The baseline with few transfers and short finality: the same model, seconds to run."""
+    data = deep_merge(baseline_data(), SMALL)
+    if overrides:
+        data = deep_merge(data, overrides)
+    return parse_scenario(data, "<small>")
+
+
+@pytest.fixture
+def small() -> Scenario:
+    return small_scenario()

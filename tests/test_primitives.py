@@ -1,0 +1,52 @@
+"""Merkle proofs and Ethereum-style ECDSA: the building blocks the verifiers rely on."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bridgelab.crypto import merkle
+from bridgelab.crypto.hashing import keccak256
+from bridgelab.crypto.secp256k1 import CURVE_ORDER, EcdsaSigner, ecrecover
+
+leaves = st.lists(st.binary(min_size=0, max_size=40), min_size=1, max_size=33)
+
+
+@given(leaves, st.data())
+def test_every_leaf_proves_and_a_changed_leaf_does_not(items, data):
+    index = data.draw(st.integers(0, len(items) - 1))
+    root = merkle.root(items)
+    proof = merkle.prove(items, index)
+    assert merkle.verify(root, items[index], proof)
+    assert not merkle.verify(root, items[index] + b"x", proof)
+    if len(items) > 1:
+        other = (index + 1) % len(items)
+        if items[other] != items[index]:
+            assert not merkle.verify(root, items[other], proof)
+
+
+def test_keccak256_known_vector():
+    assert keccak256(b"").hex() == (
+        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    )
+
+
+@settings(max_examples=30)
+@given(st.binary(min_size=32, max_size=32), st.binary(min_size=32, max_size=32))
+def test_ecrecover_returns_the_signer_and_rejects_malleated_signatures(secret, digest):
+    signer = EcdsaSigner(secret)
+    signature = signer.sign_digest(digest)
+    assert ecrecover(digest, signature) == signer.address
+    s = int.from_bytes(signature[32:64], "big")
+    assert s <= CURVE_ORDER // 2
+    high_s = signature[:32] + (CURVE_ORDER - s).to_bytes(32, "big") + bytes([signature[64] ^ 1])
+    assert ecrecover(digest, high_s) is None
+    assert ecrecover(digest, signature[:64] + bytes([29])) is None
+    other = keccak256(digest)
+    assert ecrecover(other, signature) != signer.address
+
+
+def test_known_address_of_private_key_one():
+    # The address of secret key 1 is a well-known Ethereum vector.
+    signer = EcdsaSigner((0).to_bytes(32, "big"))  # scalar = 0 % (n-1) + 1 = 1
+    assert signer.address == "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf"
