@@ -53,6 +53,18 @@ class Bridge:
     monitor: Monitor
     attacks: list[Any] = field(default_factory=list)
 
+    def start(self) -> None:
+        """Start every process; the world's clock has not moved yet."""
+        self.consortium.start()
+        self.settlement.start()
+        for member in self.members:
+            member.start()
+        for relayer in self.relayers:
+            relayer.start()
+        for attack in self.attacks:
+            attack.start()
+        self.users.start()
+
 
 def build(scenario: Scenario, seed: int, history: History) -> Bridge:
     world = World(scenario, seed, history)
@@ -200,22 +212,20 @@ def run(
     out_dir: Path | None = None,
     progress: ProgressCallback | None = None,
     keep_history: bool = True,
+    setup: Callable[[Bridge], None] | None = None,
 ) -> RunResult:
-    """Run one scenario at one seed; write history.jsonl and results.json under `out_dir`."""
+    """Run one scenario at one seed; write history.jsonl and results.json under `out_dir`.
+
+    `setup` may adjust the built bridge before any process starts (tests use it to inject).
+    """
     started = time.perf_counter()  # wall-clock ok: reported run time, not model input
     history = History(out_dir / "history.jsonl" if out_dir else None, keep=True)
     bridge = build(scenario, seed, history)
     world = bridge.world
     env = world.env
-    bridge.consortium.start()
-    bridge.settlement.start()
-    for member in bridge.members:
-        member.start()
-    for relayer in bridge.relayers:
-        relayer.start()
-    for attack in bridge.attacks:
-        attack.start()
-    bridge.users.start()
+    if setup is not None:
+        setup(bridge)
+    bridge.start()
     duration = scenario.scenario.duration
     step = max(duration / PROGRESS_STEPS, 1e-3)
     settled = bridge.users.settled
