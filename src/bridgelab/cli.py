@@ -191,6 +191,8 @@ def _print_summary(console: Console, result, out: Path) -> None:
             " / ".join(_fmt(stats[q]) for q in ("p50", "p95", "p99")),
         )
     table.add_row("mint gas (mean)", _fmt(metrics["mint_gas"]["mean"]))
+    gas = metrics["verification_gas_per_certificate"]
+    table.add_row(f"verification gas per certificate ({gas['scheme']})", _fmt(gas["mean"]))
     table.add_row("simulated time (s)", _fmt(result.sim_time))
     perf = metrics["performance"]
     table.add_row(

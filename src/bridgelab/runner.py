@@ -22,7 +22,10 @@ from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
 from bridgelab.core.history import History
 from bridgelab.core.world import World
+from bridgelab.custody.base import Custody
+from bridgelab.custody.entities import KeyHolders
 from bridgelab.custody.multisig import MultisigCustody
+from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.nemesis.collusion import FabricatedLock
 from bridgelab.protocol.messages import trust_root_fields
 from bridgelab.protocol.verifier import VerifierConfig
@@ -44,7 +47,8 @@ class Bridge:
     """Every component of one modelled bridge, wired together."""
 
     world: World
-    custody: MultisigCustody
+    custody: Custody
+    holders: KeyHolders
     consortium: ConsortiumChain
     settlement: SettlementChain
     members: list[CommitteeMember]
@@ -63,6 +67,9 @@ class Bridge:
             relayer.start()
         for attack in self.attacks:
             attack.start()
+        interval = self.world.scenario.committee.refresh_interval
+        if interval > 0 and isinstance(self.custody, ThresholdBlsCustody):
+            self.world.env.process(refresh_process(self.world, self.custody, interval))
         self.users.start()
 
 
@@ -70,15 +77,17 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
     world = World(scenario, seed, history)
     monitor = Monitor(history)
     committee = scenario.committee
-    custody = MultisigCustody(
-        world.streams, committee.members, committee.threshold, tuple(committee.required)
-    )
+    custody = make_custody(world, scenario)
+    holders = KeyHolders(committee.members, scenario.entities, scenario.delegations)
     root = custody.trust_root(TRUST_ROOT_VERSION)
     verifier = VerifierConfig(
-        scenario.bridge.verifier.threshold_override, tuple(scenario.bridge.verifier.flaws)
+        scenario.bridge.verifier.threshold_override,
+        tuple(scenario.bridge.verifier.flaws),
+        committee.bls_backend,
     )
     kyc = None if scenario.consortium.kyc == "all" else frozenset(scenario.consortium.kyc)
-    escrow = EscrowState(root, VerifierConfig(), BRIDGE_CONTRACT, kyc)
+    escrow = EscrowState(root, VerifierConfig(bls_backend=committee.bls_backend), BRIDGE_CONTRACT,
+                         kyc)
     consortium = ConsortiumChain(world, escrow)
     settlement = SettlementChain(world, BridgeState(root, verifier, ESCROW_CONTRACT))
     members = [
@@ -118,9 +127,40 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
         version=__version__,
     )
     world.record("bridge", "trust_root", **trust_root_fields(root))
+    world.record("custody", "custody.entities", operators=holders.public_record())
     return Bridge(
-        world, custody, consortium, settlement, members, relayers, users, monitor, attacks
+        world, custody, holders, consortium, settlement, members, relayers, users, monitor,
+        attacks,
     )
+
+
+def make_custody(world: World, scenario: Scenario) -> Custody:
+    """The scheme the scenario names, keys derived from the run's seed."""
+    committee = scenario.committee
+    required = tuple(committee.required)
+    if committee.custody == "threshold-bls":
+        custody = ThresholdBlsCustody(
+            world.streams, committee.members, committee.threshold, required,
+            committee.bls_backend,
+        )
+        world.record(
+            "custody", "custody.dkg", scheme=custody.scheme, n=committee.members,
+            t=committee.threshold, group_key=custody.group_key.hex(),
+            qualified=list(custody.dkg.qualified), disqualified=list(custody.dkg.disqualified),
+            backend=committee.bls_backend,
+        )
+        return custody
+    return MultisigCustody(world.streams, committee.members, committee.threshold, required)
+
+
+def refresh_process(world: World, custody: ThresholdBlsCustody, interval: float):
+    """Proactive share refresh every `interval` simulated seconds."""
+    while True:
+        yield world.env.timeout(interval)
+        key = custody.refresh()
+        world.record(
+            "custody", "custody.refresh", epoch=key.epoch, group_key=key.group_pk.hex(),
+        )
 
 
 def _wire(
@@ -241,6 +281,15 @@ def run(
     history.close()
     records = ({"t": event.time, "kind": event.kind, **event.fields} for event in history.events)
     metrics = metrics_module.compute(records)
+    holder, seats = bridge.holders.largest_holding()
+    metrics["custody"] = {
+        "scheme": bridge.custody.scheme,
+        "members": bridge.custody.members,
+        "threshold": bridge.custody.threshold,
+        "epoch": bridge.custody.epoch,
+        "entities": len(bridge.holders.operators),
+        "largest_holding": {"entity": holder, "seats": seats},
+    }
     metrics["network"] = {
         "sent": world.network.stats.sent,
         "delivered": world.network.stats.delivered,

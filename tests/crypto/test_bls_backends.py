@@ -5,6 +5,9 @@ py_ecc is the reference (it is the Ethereum ciphersuite), so agreement pins arkw
 
 from __future__ import annotations
 
+import json
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +24,7 @@ from py_ecc.bls.point_compression import modular_squareroot_in_FQ2
 from py_ecc.fields import optimized_bls12_381_FQ as FQ
 from py_ecc.fields import optimized_bls12_381_FQ2 as FQ2
 
+from bridgelab.bench.crypto_bench import _bench_committee, format_text, run_crypto_bench
 from bridgelab.crypto.bls import (
     CURVE_ORDER,
     DST,
@@ -31,6 +35,7 @@ from bridgelab.crypto.bls import (
     available_backends,
     get_backend,
     resolve_backend,
+    run_dkg,
 )
 
 ARK = get_backend("arkworks")
@@ -228,3 +233,22 @@ def test_clear_caches_keeps_results() -> None:
     sig = ARK.sign(sk, b"cache")
     ARK.clear_caches()
     assert ARK.verify(ARK.sk_to_pk(sk), b"cache", sig)
+
+
+def test_quick_bench_smoke() -> None:
+    result = run_crypto_bench(backends=("arkworks",), sizes=(4,), seed=3, quick=True)
+    entry = result["backends"]["arkworks"]
+    assert entry["sign"]["ops_per_s"] > 0 and entry["verify"]["reps"] > 0
+    committee = entry["committees"]["4"]
+    assert committee["t"] == 3
+    assert all(committee[op]["ops_per_s"] > 0 for op in ("combine", "dkg", "refresh"))
+    assert "arkworks" in format_text(result)
+    assert json.loads(json.dumps(result)) == result
+
+
+def test_bench_skips_what_pyecc_cannot_afford() -> None:
+    limits = {"partial_sign": 1, "partial_verify": 1, "combine": 1, "dkg": 1, "refresh": 1}
+    reps = dict.fromkeys(limits, 1)
+    key = run_dkg(2, 2, random.Random(0))
+    out = _bench_committee("py-ecc", 2, reps, limits, key, seed=0)
+    assert all("skipped" in out[op] for op in limits)

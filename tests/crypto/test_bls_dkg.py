@@ -34,7 +34,7 @@ from bridgelab.crypto.bls import (
 
 ARK = get_backend("arkworks")
 N, T = 7, 4
-PROPS = settings(max_examples=20, deadline=None, database=None)
+PROPS = settings(max_examples=40, deadline=None, database=None)
 
 
 @cache
@@ -67,7 +67,7 @@ def _assert_consistent(key: CommitteeKey, shares: dict[int, SecretShare]) -> Non
 # -- DKG -----------------------------------------------------------------------------------
 
 
-@settings(max_examples=6, deadline=None, database=None)
+@settings(max_examples=15, deadline=None, database=None)
 @given(n=st.integers(1, 9), data=st.data(), seed=st.integers(0, 2**64))
 def test_dkg_produces_a_consistent_key(n: int, data: st.DataObject, seed: int) -> None:
     t = data.draw(st.integers(1, n))
@@ -234,7 +234,7 @@ def test_reshare_keeps_the_group_key(new_n: int, new_t: int) -> None:
             combine(fewer, new_t)
 
 
-@settings(max_examples=5, deadline=None, database=None)
+@settings(max_examples=12, deadline=None, database=None)
 @given(
     participants=st.sets(st.integers(1, N), min_size=T, max_size=N),
     new_n=st.integers(1, 8),

@@ -36,7 +36,7 @@ from bridgelab.crypto.bls.shamir import _lagrange_at_zero
 
 ARK = get_backend("arkworks")
 N, T = 7, 4
-PROPS = settings(max_examples=25, deadline=None, database=None)
+PROPS = settings(max_examples=50, deadline=None, database=None)
 
 
 @cache
@@ -177,6 +177,7 @@ def test_combine_optimistic_fast_path_and_blame() -> None:
     too_few = {i: bad[i] for i in (1, 2, 3, 4)}
     out = combine_optimistic(too_few, T, result.group_pk, msg, vks)
     assert out.signature is None and out.bad == (2, 3) and not out.ok
+    assert out.to_public_dict() == {"signature": None, "bad": [2, 3], "checked_individually": True}
 
 
 def test_pyecc_combines_arkworks_partials_identically() -> None:

@@ -48,7 +48,8 @@ class CommitteeMember:
         self.settlement = settlement
         self.trust_root_version = trust_root_version
         self.processing_time = world.scenario.committee.processing_time
-        self.signed: dict[tuple[str, int], tuple[bytes, bytes]] = {}
+        # (direction, nonce) -> (digest, key epoch, signature): one message per nonce, ever.
+        self.signed: dict[tuple[str, int], tuple[bytes, int, bytes]] = {}
         self.stats = MemberStats()
         # Headers are checked once per light client; the cache is bounded (oldest evicted).
         self._verified_headers: dict[bytes, bool] = {}
@@ -150,14 +151,17 @@ class CommitteeMember:
     def _endorse(self, request: LockProof | BurnProof) -> Endorsement | None:
         message = request.message
         digest = message.digest(self.trust_root_version)
+        epoch = self.custody.epoch
         previous = self.signed.get(message.key)
         if previous is not None:
             if previous[0] != digest:
                 self._refuse(request, "equivocation")
                 return None
-            return Endorsement(self.index, message.key, digest, previous[1])
+            if previous[1] == epoch:
+                return Endorsement(self.index, message.key, digest, previous[2], epoch)
+            # Same message, refreshed share: signing it again is not equivocation.
         signature = self.custody.endorse(self.index, digest)
-        self.signed[message.key] = (digest, signature)
+        self.signed[message.key] = (digest, epoch, signature)
         self.stats.endorsed += 1
         self.world.record(
             self.node,
@@ -166,7 +170,7 @@ class CommitteeMember:
             nonce=message.nonce,
             digest=digest.hex()[:16],
         )
-        return Endorsement(self.index, message.key, digest, signature)
+        return Endorsement(self.index, message.key, digest, signature, epoch)
 
     def _refuse(self, request: LockProof | BurnProof, check: str) -> None:
         self.stats.refused[check] = self.stats.refused.get(check, 0) + 1

@@ -26,6 +26,7 @@ from bridgelab.settlement.chain import Finalized, SettlementChain
 @dataclass(slots=True)
 class _Collector:
     digest: bytes
+    epoch: int
     endorsements: dict[int, bytes]
     met: simpy.Event
 
@@ -181,7 +182,7 @@ class Relayer:
         env = self.world.env
         network = self.world.network
         digest = message.digest(self.trust_root_version)
-        collector = _Collector(digest, {}, env.event())
+        collector = _Collector(digest, self.custody.epoch, {}, env.event())
         self._collectors[message.key] = collector
         self.stats.relayed += 1
         self.world.record(
@@ -235,10 +236,14 @@ class Relayer:
         if collector is None or endorsement.digest != collector.digest:
             return
         if not self.custody.verify_endorsement(
-            endorsement.member, endorsement.digest, endorsement.signature
+            endorsement.member, endorsement.digest, endorsement.signature, endorsement.epoch
         ):
             self.stats.invalid_endorsements += 1
             return
+        if endorsement.epoch != collector.epoch:
+            # The shares were refreshed: partials from different epochs never combine.
+            collector.epoch = endorsement.epoch
+            collector.endorsements.clear()
         collector.endorsements[endorsement.member] = endorsement.signature
         if not collector.met.triggered and self.custody.policy_met(list(collector.endorsements)):
             collector.met.succeed()
@@ -271,7 +276,8 @@ class Relayer:
         return f"{self.node}/tx{self._tx_counter}"
 
     def _send_mint(self, certificate: Certificate) -> None:
-        gas = self.custody.verification_gas(certificate) + MINT_STORAGE_GAS
+        verification_gas = self.custody.verification_gas(certificate)
+        gas = verification_gas + MINT_STORAGE_GAS
         tx = MintTx(
             self._next_tx_id(),
             self.node,
@@ -279,6 +285,7 @@ class Relayer:
             gas,
             self.config.priority_fee_gwei,
             self.world.now,
+            verification_gas,
         )
         self.stats.submissions += 1
         self.world.network.send(self.node, SETTLEMENT_NODE, tx)

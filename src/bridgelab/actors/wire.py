@@ -39,3 +39,4 @@ class Endorsement:
     key: tuple[str, int]
     digest: bytes
     signature: bytes
+    epoch: int = 0

@@ -47,6 +47,8 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     totals = {"locked": 0, "minted": 0, "burned": 0, "released": 0}
     counts = {"locks": 0, "mints": 0, "burns": 0, "releases": 0}
     mint_gas: list[int] = []
+    verification_gas: list[int] = []
+    scheme = None
     kinds: dict[str, int] = {}
     last_time = 0.0
     for record in records:
@@ -69,6 +71,8 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             totals["minted"] += record["amount"]
             counts["mints"] += 1
             mint_gas.append(record["gas"])
+            verification_gas.append(record.get("verification_gas", 0))
+            scheme = record["certificate"]["scheme"]
             started = lock_submitted.get(lock_tx_of_nonce.get(record["nonce"], ""))
             if started is not None:
                 deposit_latency.append(record["t"] - started)
@@ -88,6 +92,7 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "deposit_latency_s": summarize(deposit_latency),
         "withdrawal_latency_s": summarize(withdrawal_latency),
         "mint_gas": summarize(mint_gas),
+        "verification_gas_per_certificate": {"scheme": scheme, **summarize(verification_gas)},
         "consortium": {
             "blocks": kinds.get("block.committed", 0),
             "view_changes": kinds.get("view.change", 0),

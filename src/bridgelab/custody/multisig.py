@@ -19,6 +19,7 @@ class MultisigCustody:
     """The committee's keys under k-of-n multisig; each member holds exactly one key here."""
 
     scheme = "multisig"
+    epoch = 0
 
     def __init__(
         self, streams: Streams, members: int, threshold: int, required: tuple[int, ...]
@@ -38,8 +39,14 @@ class MultisigCustody:
     def endorse(self, member: int, digest: bytes) -> bytes:
         return self._signers[member].sign_digest(digest)
 
-    def verify_endorsement(self, member: int, digest: bytes, endorsement: bytes) -> bool:
+    def verify_endorsement(
+        self, member: int, digest: bytes, endorsement: bytes, epoch: int = 0
+    ) -> bool:
         return ecrecover(digest, endorsement) == self.addresses[member]
+
+    def governance_sign(self, member: int, digest: bytes) -> bytes:
+        """Multisig members govern with the same key they endorse with."""
+        return self._signers[member].sign_digest(digest)
 
     def policy_met(self, members: list[int]) -> bool:
         return policy_met(members, self.threshold, self.required)

@@ -74,7 +74,11 @@ class FabricatedLock:
             nonce=message.nonce,
             amount=attack.amount,
         )
-        gas = self.custody.verification_gas(certificate) + MINT_STORAGE_GAS
+        verification_gas = self.custody.verification_gas(certificate)
+        gas = verification_gas + MINT_STORAGE_GAS
         self.settlement.submit(
-            MintTx(f"{self.actor}/tx1", self.actor, certificate, gas, 100.0, env.now)
+            MintTx(
+                f"{self.actor}/tx1", self.actor, certificate, gas, 100.0, env.now,
+                verification_gas,
+            )
         )

@@ -52,13 +52,18 @@ class BridgeMessage:
 
 @dataclass(frozen=True, slots=True)
 class TrustRoot:
-    """The versioned committee the destination accepts: who may sign, and how many must."""
+    """The versioned committee the destination accepts: who may sign, and how many must.
+
+    `signers` are the members' Ethereum addresses (their multisig keys, and under threshold
+    BLS their governance keys); `group_key` is the BLS group public key, hex, if any.
+    """
 
     version: int
     scheme: str
     signers: tuple[str, ...]
     threshold: int
     required: tuple[int, ...]
+    group_key: str = ""
 
     def member_of(self, signer: str) -> int | None:
         try:
@@ -135,6 +140,7 @@ def trust_root_fields(root: TrustRoot) -> dict[str, object]:
         "signers": list(root.signers),
         "threshold": root.threshold,
         "required": list(root.required),
+        "group_key": root.group_key,
     }
 
 
@@ -145,4 +151,5 @@ def trust_root_from_fields(fields: dict) -> TrustRoot:
         tuple(fields["signers"]),
         int(fields["threshold"]),
         tuple(fields["required"]),
+        fields.get("group_key", ""),
     )

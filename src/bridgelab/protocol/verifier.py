@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bridgelab.crypto.bls.backend import get_backend
 from bridgelab.crypto.secp256k1 import ecrecover
 from bridgelab.protocol.messages import Certificate, TrustRoot
 
@@ -17,6 +18,7 @@ class VerifierConfig:
 
     threshold_override: int | None = None
     flaws: tuple[str, ...] = ()
+    bls_backend: str = "arkworks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,8 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
     """Accept `cert` only if every named check passes; the first failure names the reason."""
     if not check_trust_root_version(root, cert):
         return Verdict(False, "trust_root_version")
+    if root.scheme == "threshold-bls":
+        return verify_threshold_bls(root, config, cert)
     if root.scheme != "multisig":
         return Verdict(False, "unknown_scheme")
     recovered = recover_multisig_signers(root, cert)
@@ -64,6 +68,19 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
     if not set(root.required).issubset(members):
         return Verdict(False, "required_member_missing")
     return Verdict(True, "ok", tuple(sorted(set(members))))
+
+
+def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certificate) -> Verdict:
+    """One pairing check of the combined signature against the group key.
+
+    The chain cannot see which members contributed; `signer_hint` is carried for the record.
+    """
+    if len(cert.signatures) != 1:
+        return Verdict(False, "signature_count")
+    backend = get_backend(config.bls_backend)
+    if not backend.verify(bytes.fromhex(root.group_key), cert.digest, cert.signatures[0]):
+        return Verdict(False, "group_signature")
+    return Verdict(True, "ok", tuple(sorted(set(cert.signer_hint))))
 
 
 def reference_verify(root: TrustRoot, cert: Certificate) -> Verdict:

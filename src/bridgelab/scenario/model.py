@@ -91,12 +91,17 @@ class Relayers(Strict):
 
 
 class Committee(Strict):
-    """The PTC: `threshold` distinct endorsements, including every `required` member."""
+    """The PTC: `threshold` distinct endorsements, including every `required` member.
+
+    Under threshold BLS, `threshold` is also t of the t-of-n group key.
+    """
 
     members: Annotated[int, Field(ge=1, le=1000)] = 9
     threshold: Annotated[int, Field(ge=1)] = 6
     required: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list)
-    custody: Literal["multisig"] = "multisig"
+    custody: Literal["multisig", "threshold-bls"] = "multisig"
+    bls_backend: Literal["arkworks", "py-ecc"] = "arkworks"
+    refresh_interval: NonNegativeSeconds = 0.0
     processing_time: NonNegativeSeconds = 0.01
 
     @model_validator(mode="after")
@@ -113,6 +118,28 @@ class Committee(Strict):
                 "required", f"at most threshold ({self.threshold}) members", self.required
             )
         return self
+
+
+StorageClass = Literal["hsm", "cloud-kms", "hot-server", "mpc-node", "laptop"]
+
+
+class Entity(Strict):
+    """An operator that holds committee keys: a company, a cloud account, a person."""
+
+    name: str = Field(min_length=1, max_length=100)
+    jurisdiction: str = "unspecified"
+    storage: StorageClass = "hsm"
+    members: list[Annotated[int, Field(ge=0)]]
+    cost: Annotated[float, Field(ge=0)] = 1.0
+
+
+class Delegation(Strict):
+    """`grantee` may sign with `grantor`'s keys (all of them unless `members` narrows it)."""
+
+    grantor: str
+    grantee: str
+    members: list[Annotated[int, Field(ge=0)]] | None = None
+    revoked: bool = False
 
 
 class Settlement(Strict):
@@ -193,10 +220,13 @@ class Scenario(Strict):
     network: Network = Network()
     workload: Workload = Workload()
     bridge: Bridge = Bridge()
+    entities: list[Entity] = Field(default_factory=list)
+    delegations: list[Delegation] = Field(default_factory=list)
     attacks: list[Attack] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
+        self._check_entities()
         for index, attack in enumerate(self.attacks):
             for member in attack.members:
                 if member >= self.committee.members:
@@ -206,3 +236,49 @@ class Scenario(Strict):
                         member,
                     )
         return self
+
+    def _check_entities(self) -> None:
+        members = self.committee.members
+        holder: dict[int, str] = {}
+        names: list[str] = []
+        for index, entity in enumerate(self.entities):
+            if entity.name in names:
+                raise invalid(f"entities.{index}.name", "a unique entity name", entity.name)
+            names.append(entity.name)
+            for member in entity.members:
+                if member >= members:
+                    raise invalid(
+                        f"entities.{index}.members", f"member ids in 0..{members - 1}", member
+                    )
+                if member in holder:
+                    raise invalid(
+                        f"entities.{index}.members",
+                        f"each member held by one entity (member {member} is held by"
+                        f" {holder[member]!r})",
+                        member,
+                    )
+                holder[member] = entity.name
+        if self.entities and len(holder) != members:
+            missing = [member for member in range(members) if member not in holder]
+            raise invalid("entities", f"every member 0..{members - 1} held by an entity",
+                          f"members {missing} unheld")
+        for index, delegation in enumerate(self.delegations):
+            for role in ("grantor", "grantee"):
+                name = getattr(delegation, role)
+                if name not in names:
+                    raise invalid(f"delegations.{index}.{role}", f"one of {names}", name)
+            grantor_seats = holder_keys(self.entities, delegation.grantor)
+            for member in delegation.members or []:
+                if member not in grantor_seats:
+                    raise invalid(
+                        f"delegations.{index}.members",
+                        f"members held by {delegation.grantor!r} ({grantor_seats})",
+                        member,
+                    )
+
+
+def holder_keys(entities: list[Entity], name: str) -> list[int]:
+    for entity in entities:
+        if entity.name == name:
+            return list(entity.members)
+    return []

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from bridgelab.consortium.escrow import Revert
 from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.messages import Certificate, TrustRoot
+from bridgelab.protocol.rotation import RotationCertificate, check_rotation
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 
 BRIDGE_CONTRACT = "settlement:bridge"
@@ -25,6 +26,7 @@ class MintTx:
     gas: int
     priority_fee: float
     submitted_at: float
+    verification_gas: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,18 @@ class BurnTx:
     asset: str
     amount: int
     recipient: str
+    gas: int
+    priority_fee: float
+    submitted_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class RotateTx:
+    """Install the next trust root, endorsed by > 2/3 of the current committee."""
+
+    tx_id: str
+    submitter: str
+    rotation: RotationCertificate
     gas: int
     priority_fee: float
     submitted_at: float
@@ -130,3 +144,11 @@ def process_burn(state: BridgeState, tx: BurnTx) -> BurnEvent:
     _add(state.balances, (tx.sender, tx.asset), -tx.amount)
     _add(state.burned_total, tx.asset, tx.amount)
     return BurnEvent(BRIDGE_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id)
+
+
+def process_rotate(state: BridgeState, tx: RotateTx) -> TrustRoot:
+    check = check_rotation(state.trust_root, tx.rotation)
+    if check != "ok":
+        raise Revert(f"rotation_{check}")
+    state.trust_root = tx.rotation.new_root
+    return state.trust_root

@@ -15,19 +15,21 @@ from bridgelab.consortium.escrow import Revert
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.crypto.hashing import encode, keccak256
-from bridgelab.protocol.messages import certificate_fields
+from bridgelab.protocol.messages import TrustRoot, certificate_fields, trust_root_fields
 from bridgelab.settlement.bridge_contract import (
     BridgeState,
     BurnEvent,
     BurnTx,
     MintEvent,
     MintTx,
+    RotateTx,
     process_burn,
     process_mint,
+    process_rotate,
 )
 
 NODE = "settlement"
-Tx = MintTx | BurnTx
+Tx = MintTx | BurnTx | RotateTx
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,10 +165,13 @@ class SettlementChain:
         world = self.world
         leaves: list[bytes] = []
         decoded: list[MintEvent | BurnEvent] = []
-        outcomes: list[tuple[Tx, MintEvent | BurnEvent | str]] = []
+        outcomes: list[tuple[Tx, MintEvent | BurnEvent | TrustRoot | str]] = []
         for pending in chosen:
             tx = pending.tx
             try:
+                if isinstance(tx, RotateTx):
+                    outcomes.append((tx, process_rotate(self.bridge, tx)))
+                    continue
                 event = (
                     process_mint(self.bridge, tx)
                     if isinstance(tx, MintTx)
@@ -195,7 +200,7 @@ class SettlementChain:
             hash=header.hash.hex()[:16],
         )
         for tx, outcome in outcomes:
-            kind = "mint" if isinstance(tx, MintTx) else "burn"
+            kind = {MintTx: "mint", BurnTx: "burn", RotateTx: "rotate"}[type(tx)]
             self.stats.included += 1
             self.stats.gas_by_kind[kind] = self.stats.gas_by_kind.get(kind, 0) + tx.gas
             if isinstance(outcome, str):
@@ -203,6 +208,8 @@ class SettlementChain:
                 world.record(
                     NODE, "tx.reverted", tx=tx.tx_id, tx_kind=kind, check=outcome, number=number
                 )
+            elif isinstance(outcome, TrustRoot):
+                world.record("bridge", "trust_root", number=number, **trust_root_fields(outcome))
             elif isinstance(outcome, MintEvent):
                 assert isinstance(tx, MintTx)
                 world.record(
@@ -216,6 +223,7 @@ class SettlementChain:
                     signers=list(outcome.signers),
                     tx=outcome.tx_id,
                     gas=tx.gas,
+                    verification_gas=tx.verification_gas,
                     certificate=certificate_fields(tx.certificate),
                 )
             else:

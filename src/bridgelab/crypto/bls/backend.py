@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
 from py_ecc import optimized_bls12_381 as ecc
@@ -91,10 +91,11 @@ class BLSBackend(ABC):
     name: ClassVar[str]
 
     def __init__(self, cache_size: int = 16384) -> None:
-        self._g1_cache = _LRU[object](cache_size)
-        self._g2_cache = _LRU[object](cache_size)
+        # Values are library point objects (arkworks or py_ecc), hence Any.
+        self._g1_cache = _LRU[Any](cache_size)
+        self._g2_cache = _LRU[Any](cache_size)
         # Every member of a committee signs the same message, so H(msg) is worth remembering.
-        self._hash_cache = _LRU[object](256)
+        self._hash_cache = _LRU[Any](256)
 
     def clear_caches(self) -> None:
         """Forget decoded points, e.g. so a benchmark pays for decoding as a fresh node would."""
@@ -139,11 +140,11 @@ class BLSBackend(ABC):
         """True iff the product of e(g1_i, g2_i) over (G1, G2) pairs is one; bad input -> False."""
 
     @abstractmethod
-    def _decode_g1(self, data: bytes) -> object:
+    def _decode_g1(self, data: bytes) -> Any:
         """Uncached decode with full validation; raises on any problem."""
 
     @abstractmethod
-    def _decode_g2(self, data: bytes) -> object:
+    def _decode_g2(self, data: bytes) -> Any:
         """Uncached decode with full validation; raises on any problem."""
 
     def g1_add(self, points: Sequence[bytes]) -> bytes:
@@ -166,16 +167,16 @@ class BLSBackend(ABC):
             return False
         return True
 
-    def _g1(self, data: bytes) -> object:
+    def _g1(self, data: bytes) -> Any:
         return self._cached(self._g1_cache, self._decode_g1, data, G1_BYTES)
 
-    def _g2(self, data: bytes) -> object:
+    def _g2(self, data: bytes) -> Any:
         return self._cached(self._g2_cache, self._decode_g2, data, G2_BYTES)
 
     @staticmethod
     def _cached(
-        cache: _LRU[object], decode: Callable[[bytes], object], data: bytes, size: int
-    ) -> object:
+        cache: _LRU[Any], decode: Callable[[bytes], Any], data: bytes, size: int
+    ) -> Any:
         if not isinstance(data, bytes) or len(data) != size:
             raise InvalidPointError(f"expected {size} bytes")
         point = cache.get(data)
@@ -257,12 +258,12 @@ class ArkworksBackend(BLSBackend):
         return point
 
     def _hash(self, msg: bytes) -> G2Point:
-        point = self._hash_cache.get(msg)
+        point: G2Point | None = self._hash_cache.get(msg)
         if point is None:
             # Argument order is (msg, dst): checked against py_ecc's hash_to_G2 in the tests.
             point = G2Point.hash_to_curve(msg, DST)
             self._hash_cache.put(msg, point)
-        return point  # type: ignore[return-value]
+        return point
 
     def sk_to_pk(self, sk: int) -> bytes:
         return self._encode_g1(self._mul_gen(_check_sk(sk)))
@@ -330,24 +331,24 @@ class PyEccBackend(BLSBackend):
 
     name: ClassVar[str] = "py-ecc"
 
-    def _encode_g1(self, point: object) -> bytes:
+    def _encode_g1(self, point: Any) -> bytes:
         data = bytes(G1_to_pubkey(point))
         self._g1_cache.put(data, point)
         return data
 
-    def _encode_g2(self, point: object) -> bytes:
+    def _encode_g2(self, point: Any) -> bytes:
         data = bytes(G2_to_signature(point))
         self._g2_cache.put(data, point)
         return data
 
-    def _decode_g1(self, data: bytes) -> object:
+    def _decode_g1(self, data: bytes) -> Any:
         # py_ecc's decompression is already strict about flags and field range.
         point = pubkey_to_G1(data)
         if not subgroup_check(point):
             raise InvalidPointError("G1 point outside the order-r subgroup")
         return point
 
-    def _decode_g2(self, data: bytes) -> object:
+    def _decode_g2(self, data: bytes) -> Any:
         point = signature_to_G2(data)
         if not subgroup_check(point):
             raise InvalidPointError("G2 point outside the order-r subgroup")
@@ -374,9 +375,9 @@ class PyEccBackend(BLSBackend):
         return self._encode_g1(ecc.multiply(ecc.G1, k % CURVE_ORDER))
 
     def _lincomb(
-        self, decode: Callable[[bytes], object], identity: object,
+        self, decode: Callable[[bytes], Any], identity: Any,
         points: Sequence[bytes], scalars: Sequence[int],
-    ) -> object:
+    ) -> Any:
         _check_lengths(points, scalars)
         total = identity
         for p, k in zip(points, scalars, strict=True):

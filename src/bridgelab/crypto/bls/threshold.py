@@ -44,6 +44,13 @@ class OptimisticCombine:
     def ok(self) -> bool:
         return self.signature is not None
 
+    def to_public_dict(self) -> dict[str, object]:
+        return {
+            "signature": None if self.signature is None else self.signature.hex(),
+            "bad": list(self.bad),
+            "checked_individually": self.checked_individually,
+        }
+
 
 Partials = Mapping[int, bytes | PartialSignature]
 

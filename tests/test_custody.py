@@ -1,0 +1,115 @@
+"""Custody: both schemes carry the baseline to the same outcome; who holds which key; gas."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridgelab.custody.base import CALLDATA_GAS_PER_BYTE, TX_BASE_GAS
+from bridgelab.custody.entities import KeyHolders
+from bridgelab.custody.threshold_bls import BLS_VERIFY_GAS
+from bridgelab.runner import run
+from bridgelab.scenario import ScenarioError, parse_scenario
+from bridgelab.scenario.model import Delegation, Entity
+from tests.conftest import baseline_data, deep_merge, small_scenario
+
+CERTIFICATE_FIXED_BYTES = 32 * 9
+
+
+@pytest.fixture(scope="module")
+def both_schemes():
+    return {
+        scheme: run(small_scenario({"committee": {"custody": scheme}}), 4)
+        for scheme in ("multisig", "threshold-bls")
+    }
+
+
+def test_both_schemes_run_the_baseline_to_the_same_outcome(both_schemes):
+    multisig, bls = both_schemes["multisig"], both_schemes["threshold-bls"]
+    assert multisig.verdicts == bls.verdicts
+    assert set(bls.verdicts.values()) == {"pass"}
+    assert multisig.metrics["transfers"] == bls.metrics["transfers"]
+    assert multisig.metrics["volume"] == bls.metrics["volume"]
+    assert bls.metrics["custody"]["scheme"] == "threshold-bls"
+
+
+def test_gas_per_certificate_follows_each_scheme(both_schemes):
+    threshold = small_scenario().committee.threshold
+    multisig = both_schemes["multisig"].metrics["verification_gas_per_certificate"]
+    bls = both_schemes["threshold-bls"].metrics["verification_gas_per_certificate"]
+    assert multisig["scheme"] == "multisig" and bls["scheme"] == "threshold-bls"
+    # k recoverable signatures of 65 bytes, each checked by a 3,000-gas ecrecover.
+    expected_multisig = (
+        TX_BASE_GAS + CALLDATA_GAS_PER_BYTE * (CERTIFICATE_FIXED_BYTES + 65 * threshold)
+        + 3_000 * threshold
+    )
+    # One 96-byte signature and one two-pair pairing check, whatever k is.
+    expected_bls = (
+        TX_BASE_GAS + CALLDATA_GAS_PER_BYTE * (CERTIFICATE_FIXED_BYTES + 96) + BLS_VERIFY_GAS
+    )
+    assert multisig["min"] == multisig["max"] == expected_multisig
+    assert bls["min"] == bls["max"] == expected_bls
+
+
+def test_proactive_refresh_during_a_run_keeps_the_bridge_live():
+    scenario = small_scenario(
+        {"committee": {"custody": "threshold-bls", "refresh_interval": 15.0}}
+    )
+    result = run(scenario, 2)
+    assert result.exit_code == 0
+    assert result.metrics["custody"]["epoch"] >= 3
+    assert result.metrics["transfers"]["releases"] == 20
+
+
+def _ronin(revoked: bool) -> KeyHolders:
+    entities = [
+        Entity(name="sky-mavis", members=[0, 1, 2, 3], storage="hot-server"),
+        Entity(name="axie-dao", members=[4]),
+        *[Entity(name=f"validator-{m}", members=[m]) for m in range(5, 9)],
+    ]
+    delegations = [Delegation(grantor="axie-dao", grantee="sky-mavis", revoked=revoked)]
+    return KeyHolders(9, entities, delegations)
+
+
+def test_compromising_an_entity_yields_its_keys_and_delegated_ones():
+    holders = _ronin(revoked=False)
+    assert holders.seats_controlled(["sky-mavis"]) == (0, 1, 2, 3, 4)
+    assert holders.largest_holding() == ("sky-mavis", 5)
+    assert holders.seats_controlled(["axie-dao"]) == (4,)
+    assert holders.seats_controlled(["validator-5", "validator-6"]) == (5, 6)
+
+
+def test_a_revoked_delegation_yields_nothing():
+    assert _ronin(revoked=True).seats_controlled(["sky-mavis"]) == (0, 1, 2, 3)
+
+
+def test_delegation_is_one_hop():
+    entities = [Entity(name=n, members=[i]) for i, n in enumerate(["a", "b", "c"])]
+    delegations = [
+        Delegation(grantor="b", grantee="a"),
+        Delegation(grantor="c", grantee="b"),
+    ]
+    holders = KeyHolders(3, entities, delegations)
+    assert holders.seats_controlled(["a"]) == (0, 1)
+    assert holders.seats_controlled(["b"]) == (1, 2)
+
+
+def test_default_custody_map_is_one_entity_per_member():
+    holders = KeyHolders(4, [], [])
+    assert [op.seats for op in holders.operators] == [(0,), (1,), (2,), (3,)]
+
+
+@pytest.mark.parametrize(
+    ("entities", "delegations", "key"),
+    [
+        ([{"name": "a", "members": [0, 1]}, {"name": "b", "members": [1]}], [],
+         "entities.1.members"),
+        ([{"name": "a", "members": list(range(8))}], [], "entities"),
+        ([{"name": "a", "members": list(range(9))}], [{"grantor": "a", "grantee": "zz"}],
+         "delegations.0.grantee"),
+    ],
+)
+def test_bad_custody_maps_are_rejected_with_the_key(entities, delegations, key):
+    data = deep_merge(baseline_data(), {"entities": entities, "delegations": delegations})
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data, "custody.toml")
+    assert caught.value.key == key
