@@ -84,6 +84,26 @@ def _parser() -> argparse.ArgumentParser:
         " the history hashes",
     )
 
+    bench = commands.add_parser(
+        "bench",
+        help="benchmarks that print figures (not tests)",
+        description="Benchmarks. `bench crypto` times sign, verify, partial sign/verify,"
+        " combine, DKG and refresh per BLS backend and committee size.",
+    )
+    bench_commands = bench.add_subparsers(dest="bench_command", metavar="BENCH")
+    crypto = bench_commands.add_parser(
+        "crypto",
+        help="threshold-BLS operations per second, per backend and committee size",
+        description="Operations per second for sign, verify, partial sign, partial verify,"
+        " combine, DKG and refresh on the arkworks and py-ecc backends.",
+        epilog="example: bridgelab bench crypto --quick --json bench-crypto.json",
+    )
+    crypto.add_argument("--quick", action="store_true", help="few repetitions (under a minute)")
+    crypto.add_argument("--seed", type=int, default=1)
+    crypto.add_argument("--backends", default="arkworks,py-ecc", help="comma-separated")
+    crypto.add_argument("--sizes", default="4,21,100", help="committee sizes, comma-separated")
+    crypto.add_argument("--json", type=Path, default=None, help="also write the figures here")
+
     validate = commands.add_parser(
         "validate",
         help="check a scenario file against the schema without running it",
@@ -104,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args, err)
+        if args.command == "bench":
+            return _bench(args, err)
         if args.command == "run":
             if args.check_determinism:
                 return _check_determinism(args, err)
@@ -114,6 +136,33 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     parser.print_help()
     return EXIT_BAD_INPUT
+
+
+def _bench(args: argparse.Namespace, err: Console) -> int:
+    if args.bench_command != "crypto":
+        err.print("choose a benchmark: bridgelab bench crypto")
+        return EXIT_BAD_INPUT
+    from bridgelab.bench.crypto_bench import format_table, run_crypto_bench
+
+    backends = tuple(name.strip() for name in args.backends.split(",") if name.strip())
+    unknown = [name for name in backends if name not in ("arkworks", "py-ecc")]
+    try:
+        sizes = tuple(int(size) for size in args.sizes.split(","))
+    except ValueError:
+        sizes = ()
+    if unknown or not sizes or min(sizes) < 1:
+        print(
+            f"error: bench crypto: expected backends in arkworks,py-ecc and positive sizes,"
+            f" found {args.backends!r} and {args.sizes!r}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    with err.status("timing threshold-BLS operations..."):
+        result = run_crypto_bench(backends, sizes, args.seed, args.quick)
+    Console(width=max(120, Console().width)).print(format_table(result))
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return EXIT_PASS
 
 
 def _validate(args: argparse.Namespace, err: Console) -> int:
