@@ -27,11 +27,13 @@ from bridgelab.custody.entities import KeyHolders
 from bridgelab.custody.multisig import MultisigCustody
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.nemesis.collusion import FabricatedLock
+from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import trust_root_fields
 from bridgelab.protocol.verifier import VerifierConfig
 from bridgelab.scenario.load import scenario_hash
+from bridgelab.scenario.model import Limits as LimitsConfig
 from bridgelab.scenario.model import Scenario
-from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BridgeState
+from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BridgeState, Limits
 from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
 from bridgelab.settlement.chain import SettlementChain
 from bridgelab.workload.users import Users
@@ -86,10 +88,17 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
         committee.bls_backend,
     )
     kyc = None if scenario.consortium.kyc == "all" else frozenset(scenario.consortium.kyc)
-    escrow = EscrowState(root, VerifierConfig(bls_backend=committee.bls_backend), BRIDGE_CONTRACT,
-                         kyc)
+    limits = scenario.bridge.limits
+    escrow = EscrowState(
+        root, VerifierConfig(bls_backend=committee.bls_backend), BRIDGE_CONTRACT, kyc,
+        limits.per_transfer_cap, _bucket(limits),
+    )
     consortium = ConsortiumChain(world, escrow)
-    settlement = SettlementChain(world, BridgeState(root, verifier, ESCROW_CONTRACT))
+    bridge_state = BridgeState(
+        root, verifier, ESCROW_CONTRACT,
+        Limits(limits.per_transfer_cap, limits.delay_threshold, limits.delay), _bucket(limits),
+    )
+    settlement = SettlementChain(world, bridge_state)
     members = [
         CommitteeMember(
             world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION
@@ -132,6 +141,12 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
         world, custody, holders, consortium, settlement, members, relayers, users, monitor,
         attacks,
     )
+
+
+def _bucket(limits: LimitsConfig) -> TokenBucket | None:
+    if limits.rate_capacity is None:
+        return None
+    return TokenBucket.full(limits.rate_capacity, limits.rate_per_second)
 
 
 def make_custody(world: World, scenario: Scenario) -> Custody:

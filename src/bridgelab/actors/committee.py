@@ -123,11 +123,20 @@ class CommitteeMember:
             return "direction"
         if message.source_contract != BRIDGE_CONTRACT:
             return "source_contract"
-        final_header = self.settlement.finalized_header(proof.header.number)
-        if final_header is None:
-            return "not_final"
-        if final_header != proof.header:
-            return "not_canonical"
+        settlement = self.settlement
+        number = proof.header.number
+        if settlement.confirmations is None:
+            final_header = settlement.finalized_header(number)
+            if final_header is None:
+                return "not_final"
+            if final_header != proof.header:
+                return "not_canonical"
+        else:
+            # Configured to act before finality: canonical and deep enough is all it asks.
+            if settlement.canonical_header(number) != proof.header:
+                return "not_canonical"
+            if settlement.depth_of(number) < settlement.confirmations:
+                return "not_confirmed"
         if (message.source_block, message.source_block_hash) != (
             proof.header.number,
             proof.header.hash,

@@ -21,6 +21,7 @@ from bridgelab.protocol.messages import BridgeMessage, Certificate
 from bridgelab.settlement.bridge_contract import BurnEvent, MintTx
 from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
 from bridgelab.settlement.chain import Finalized, SettlementChain
+from bridgelab.settlement.fees import ETHER, gwei
 
 
 @dataclass(slots=True)
@@ -70,7 +71,8 @@ class Relayer:
         self.validator_nodes: list[str] = []
         self.stats = RelayerStats()
         self._seen_heights: set[int] = set()
-        self._seen_settlement: set[int] = set()
+        # Keyed by block hash: after a reorg a new block may carry an old number.
+        self._seen_settlement: set[bytes] = set()
         self._collectors: dict[tuple[str, int], _Collector] = {}
         self._tx_counter = 0
         world.network.add_node(self.node, "relayer")
@@ -126,9 +128,9 @@ class Relayer:
     def _on_settlement_final(self, finalized: Finalized) -> None:
         block = finalized.block
         header = block.header
-        if header.number in self._seen_settlement:
+        if header.hash in self._seen_settlement:
             return
-        self._seen_settlement.add(header.number)
+        self._seen_settlement.add(header.hash)
         leaves = list(block.events)
         for leaf_index, item in enumerate(block.decoded):
             if isinstance(item, BurnEvent):
@@ -259,8 +261,8 @@ class Relayer:
             if attempt:
                 self.stats.retries += 1
             if message.direction == "deposit":
-                if message.key not in self.settlement.pending_keys():
-                    self._send_mint(certificate)
+                if not self._send_mint(certificate, attempt):
+                    return
             else:
                 self._send_release(certificate)
             yield env.timeout(wait)
@@ -275,20 +277,44 @@ class Relayer:
         self._tx_counter += 1
         return f"{self.node}/tx{self._tx_counter}"
 
-    def _send_mint(self, certificate: Certificate) -> None:
+    def funds_left_wei(self) -> int | None:
+        budget = self.config.gas_budget_eth
+        if budget <= 0:
+            return None
+        return round(budget * ETHER) - self.settlement.fees_by_sender.get(self.node, 0)
+
+    def _send_mint(self, certificate: Certificate, attempt: int) -> bool:
+        """Bid, or re-bid higher over a stuck transaction; False when out of funds."""
+        config = self.config
         verification_gas = self.custody.verification_gas(certificate)
         gas = verification_gas + MINT_STORAGE_GAS
+        bump = config.fee_bump**attempt
+        priority_fee = gwei(config.priority_fee_gwei * bump)
+        max_fee = round(self.settlement.base_fee * config.max_fee_multiplier * bump) + priority_fee
+        funds = self.funds_left_wei()
+        if funds is not None and funds < gas * max_fee:
+            self.stats.gave_up += 1
+            self.world.record(
+                self.node, "relayer.out_of_funds", nonce=certificate.message.nonce,
+                funds_left_wei=funds, needed_wei=gas * max_fee,
+            )
+            return False
         tx = MintTx(
-            self._next_tx_id(),
-            self.node,
-            certificate,
-            gas,
-            self.config.priority_fee_gwei,
-            self.world.now,
-            verification_gas,
+            self._next_tx_id(), self.node, certificate, gas, priority_fee, self.world.now,
+            verification_gas, max_fee,
         )
+        key = certificate.message.key
+        if key in self.settlement.pending_keys():
+            # A pending bid for this message is stuck: replace it with the higher one.
+            self.settlement.drop_pending(
+                lambda pending: isinstance(pending, MintTx) and pending.certificate.message.key
+                == key and pending.relayer == self.node
+            )
+            if key in self.settlement.pending_keys():
+                return True  # another relayer's bid is pending; let it land
         self.stats.submissions += 1
         self.world.network.send(self.node, SETTLEMENT_NODE, tx)
+        return True
 
     def _send_release(self, certificate: Certificate) -> None:
         tx = ReleaseTx(self._next_tx_id(), self.node, certificate, self.world.now)

@@ -85,7 +85,7 @@ class Monitor:
             return
         handler(self, event)
         if kind in SAFETY_EVENTS:
-            self._check_conservation(event)
+            self._check_conservation(event, event.fields["asset"])
 
     def _fail(self, prop: str, event: Event, detail: str) -> None:
         violation = Violation(prop, event.seq, event.time, event.kind, event.actor, detail)
@@ -114,6 +114,32 @@ class Monitor:
         fields = event.fields
         self.view.burns[fields["nonce"]] = fields
         _add(self.view.burned, fields["asset"], fields["amount"])
+
+    def _on_reorg(self, event: Event) -> None:
+        """Orphaned blocks take their mints and burns with them."""
+        view = self.view
+        assets: list[str] = []
+        for item in event.fields["reverted"]:
+            if item["kind"] not in ("mint", "burn"):
+                continue
+            nonce, asset, amount = item["nonce"], item["asset"], item["amount"]
+            if asset not in assets:
+                assets.append(asset)
+            if item["kind"] == "mint":
+                view.minted_nonces.pop(nonce, None)
+                _add(view.minted, asset, -amount)
+                continue
+            view.burns.pop(nonce, None)
+            _add(view.burned, asset, -amount)
+            if nonce in view.released_nonces:
+                self._fail(
+                    "safety.release-backed-by-final-burn", event,
+                    f"burn #{nonce} of {amount} {asset} was released (event"
+                    f" #{view.released_nonces[nonce]}) and then reverted by a reorg of depth"
+                    f" {event.fields['depth']}: the release is no longer backed",
+                )
+        for asset in assets:
+            self._check_conservation(event, asset)
 
     def _on_settlement_final(self, event: Event) -> None:
         self.view.settlement_final = max(self.view.settlement_final, event.fields["number"])
@@ -221,9 +247,8 @@ class Monitor:
                 f" {root.threshold}, required {list(root.required)})",
             )
 
-    def _check_conservation(self, event: Event) -> None:
+    def _check_conservation(self, event: Event, asset: str) -> None:
         view = self.view
-        asset = event.fields["asset"]
         self.exercised["safety.supply-conservation"] += 1
         circulating = view.minted.get(asset, 0) - view.burned.get(asset, 0)
         backing = view.locked.get(asset, 0) - view.released.get(asset, 0)
@@ -276,6 +301,7 @@ _HANDLERS = {
     "mint": Monitor._on_mint,
     "release": Monitor._on_release,
     "settlement.final": Monitor._on_settlement_final,
+    "settlement.reorg": Monitor._on_reorg,
 }
 
 

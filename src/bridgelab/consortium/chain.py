@@ -195,7 +195,7 @@ class ConsortiumChain:
         decoded: list[object] = []
         for tx in txs:
             try:
-                event = _execute(state, tx)
+                event = _execute(state, tx, self.world.now)
             except Revert as revert:
                 decoded.append(("revert", tx.tx_id, revert.check))
                 continue
@@ -298,7 +298,7 @@ class ConsortiumChain:
             current.decided.succeed()
 
 
-def _execute(state: EscrowState, tx: Tx) -> LockEvent | ReleaseEvent:
+def _execute(state: EscrowState, tx: Tx, now: float) -> LockEvent | ReleaseEvent:
     if isinstance(tx, LockTx):
-        return process_lock(state, tx)
-    return process_release(state, tx)
+        return process_lock(state, tx, now)
+    return process_release(state, tx, now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bridgelab.crypto.hashing import encode
+from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import Certificate, TrustRoot
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 
@@ -87,6 +88,9 @@ class EscrowState:
     verifier: VerifierConfig
     settlement_contract: str
     kyc: frozenset[str] | None
+    per_transfer_cap: int | None = None
+    bucket: TokenBucket | None = None
+    paused: bool = False
     next_nonce: int = 0
     balances: dict[tuple[str, str], int] = field(default_factory=dict)
     escrowed: dict[str, int] = field(default_factory=dict)
@@ -100,6 +104,9 @@ class EscrowState:
             self.verifier,
             self.settlement_contract,
             self.kyc,
+            self.per_transfer_cap,
+            self.bucket.copy() if self.bucket is not None else None,
+            self.paused,
             self.next_nonce,
             dict(self.balances),
             dict(self.escrowed),
@@ -117,7 +124,9 @@ def _add(table: dict, key: object, amount: int) -> None:
     table[key] = table.get(key, 0) + amount
 
 
-def process_lock(state: EscrowState, tx: LockTx) -> LockEvent:
+def process_lock(state: EscrowState, tx: LockTx, now: float = 0.0) -> LockEvent:
+    if state.paused:
+        raise Revert("paused")
     if tx.amount <= 0:
         raise Revert("amount_positive")
     if not _allowed(state, tx.sender):
@@ -132,8 +141,10 @@ def process_lock(state: EscrowState, tx: LockTx) -> LockEvent:
     return LockEvent(ESCROW_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id)
 
 
-def process_release(state: EscrowState, tx: ReleaseTx) -> ReleaseEvent:
+def process_release(state: EscrowState, tx: ReleaseTx, now: float = 0.0) -> ReleaseEvent:
     message = tx.certificate.message
+    if state.paused:
+        raise Revert("paused")
     if message.direction != "withdrawal":
         raise Revert("direction")
     if message.source_contract != state.settlement_contract:
@@ -147,6 +158,10 @@ def process_release(state: EscrowState, tx: ReleaseTx) -> ReleaseEvent:
         raise Revert("recipient_kyc")
     if state.escrowed.get(message.asset, 0) < message.amount:
         raise Revert("escrow_balance")
+    if state.per_transfer_cap is not None and message.amount > state.per_transfer_cap:
+        raise Revert("per_transfer_cap")
+    if state.bucket is not None and not state.bucket.try_take(now, message.amount):
+        raise Revert("rate_limited")
     state.released_nonces[message.nonce] = tx.tx_id
     _add(state.escrowed, message.asset, -message.amount)
     _add(state.released_total, message.asset, message.amount)

@@ -15,6 +15,7 @@ from bridgelab.protocol.messages import BridgeMessage, Certificate
 from bridgelab.scenario.model import Attack
 from bridgelab.settlement.bridge_contract import MintTx
 from bridgelab.settlement.chain import SettlementChain
+from bridgelab.settlement.fees import gwei
 
 FABRICATED_NONCE_BASE = 1_000_000_000
 
@@ -78,7 +79,7 @@ class FabricatedLock:
         gas = verification_gas + MINT_STORAGE_GAS
         self.settlement.submit(
             MintTx(
-                f"{self.actor}/tx1", self.actor, certificate, gas, 100.0, env.now,
+                f"{self.actor}/tx1", self.actor, certificate, gas, gwei(100.0), env.now,
                 verification_gas,
             )
         )

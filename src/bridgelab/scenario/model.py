@@ -88,6 +88,12 @@ class Relayers(Strict):
     retry_backoff: PositiveSeconds = 2.0
     max_retries: Annotated[int, Field(ge=0, le=100)] = 8
     priority_fee_gwei: Annotated[float, Field(ge=0)] = 2.0
+    # A transaction bids max_fee = base fee x this + the priority fee (wallets use 2).
+    max_fee_multiplier: Annotated[float, Field(ge=1, le=100)] = 2.0
+    # Each retry raises both fees by this factor (>= 1.125 replaces a pending tx).
+    fee_bump: Annotated[float, Field(ge=1, le=10)] = 1.25
+    # Ether each relayer may spend on settlement-chain fees; 0 means unlimited.
+    gas_budget_eth: Annotated[float, Field(ge=0)] = 0.0
 
 
 class Committee(Strict):
@@ -142,12 +148,67 @@ class Delegation(Strict):
     revoked: bool = False
 
 
+class DemandSpike(Strict):
+    """Background demand multiplied by `factor` from `start` to `end` (simulated seconds)."""
+
+    start: NonNegativeSeconds
+    end: NonNegativeSeconds
+    factor: Annotated[float, Field(gt=0, le=1000)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DemandSpike:
+        if self.end <= self.start:
+            raise invalid("end", f"a time after start ({self.start})", self.end)
+        return self
+
+
+class Demand(Strict):
+    """Background demand for block space from everyone but the bridge, in gas per slot.
+
+    It arrives as bundles whose bidders cap their fee (lognormal around `max_fee_median_gwei`),
+    so a rising base fee prices part of it out, as EIP-1559 intends.
+    """
+
+    gas_per_slot: Annotated[float, Field(ge=0)] = 0.0
+    bundle_gas: Annotated[int, Field(ge=21_000)] = 1_500_000
+    max_fee_median_gwei: Annotated[float, Field(gt=0)] = 20.0
+    max_fee_sigma: Annotated[float, Field(ge=0, le=5)] = 0.7
+    priority_fee_median_gwei: Annotated[float, Field(ge=0)] = 1.5
+    expiry_slots: Annotated[int, Field(ge=1, le=10_000)] = 25
+    spikes: list[DemandSpike] = Field(default_factory=list)
+
+
+class Reorgs(Strict):
+    """Before finality, each slot may orphan the newest 1..max_depth blocks."""
+
+    probability: Probability = 0.0
+    max_depth: Annotated[int, Field(ge=0, le=1_000)] = 0
+
+
 class Settlement(Strict):
     slot_time: PositiveSeconds = 12.0
     finality_slots: Annotated[int, Field(ge=0, le=10_000)] = 64
     gas_limit: Annotated[int, Field(ge=100_000)] = 30_000_000
     mempool_capacity: Annotated[int, Field(ge=1, le=10_000_000)] = 100_000
     proposers: Annotated[int, Field(ge=1, le=10_000)] = 16
+    initial_base_fee_gwei: Annotated[float, Field(ge=0)] = 10.0
+    # EIP-1559: target = gas_limit / elasticity; the fee moves at most 1/denominator a block.
+    elasticity: Annotated[int, Field(ge=1, le=100)] = 2
+    base_fee_change_denominator: Annotated[int, Field(ge=1, le=1_000)] = 8
+    demand: Demand = Demand()
+    reorgs: Reorgs = Reorgs()
+    # Blocks the committee and relayers wait for before acting on a burn; None = finality.
+    confirmations: Annotated[int, Field(ge=1, le=10_000)] | None = None
+
+    @model_validator(mode="after")
+    def _reorgs_before_finality(self) -> Settlement:
+        if self.reorgs.max_depth > self.finality_slots:
+            raise invalid(
+                "reorgs.max_depth",
+                f"at most finality_slots ({self.finality_slots}): final blocks never reorg",
+                self.reorgs.max_depth,
+            )
+        return self
 
 
 class Link(Strict):
@@ -197,8 +258,22 @@ class Verifier(Strict):
     flaws: list[Literal["duplicate_signers_counted"]] = Field(default_factory=list)
 
 
+class Limits(Strict):
+    """Defences in the contracts: caps, a token-bucket rate limit, and a delay for large sums.
+
+    The bucket applies per direction: mints on the settlement chain, releases on the escrow.
+    """
+
+    per_transfer_cap: Annotated[int, Field(ge=1)] | None = None
+    rate_capacity: Annotated[int, Field(ge=1)] | None = None
+    rate_per_second: Annotated[float, Field(ge=0)] = 0.0
+    delay_threshold: Annotated[int, Field(ge=1)] | None = None
+    delay: NonNegativeSeconds = 0.0
+
+
 class Bridge(Strict):
     verifier: Verifier = Verifier()
+    limits: Limits = Limits()
 
 
 class Attack(Strict):

@@ -1,7 +1,9 @@
 """The bridge contract on the settlement chain, as pure state transitions with named checks.
 
-`process_mint` issues wrapped tokens for a certified, unused lock; `process_burn` destroys
-them and emits the numbered burn event that withdrawals are released against.
+`process_mint` issues wrapped tokens for a certified, unused lock — at once, or after a delay
+for large sums; `process_burn` destroys them and emits the numbered burn event withdrawals
+are released against. A guardian can pause, an admin can upgrade the verifier, and a
+rotation installs the next trust root. Every transition can be undone (a reorg).
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from dataclasses import dataclass, field
 
 from bridgelab.consortium.escrow import Revert
 from bridgelab.crypto.hashing import encode
+from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import Certificate, TrustRoot
 from bridgelab.protocol.rotation import RotationCertificate, check_rotation
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 
 BRIDGE_CONTRACT = "settlement:bridge"
 BURN_GAS = 60_000
+ADMIN_GAS = 50_000
+UNCAPPED_FEE = 10**30
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +29,10 @@ class MintTx:
     relayer: str
     certificate: Certificate
     gas: int
-    priority_fee: float
+    priority_fee: int
     submitted_at: float
     verification_gas: int = 0
+    max_fee: int = UNCAPPED_FEE
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +43,9 @@ class BurnTx:
     amount: int
     recipient: str
     gas: int
-    priority_fee: float
+    priority_fee: int
     submitted_at: float
+    max_fee: int = UNCAPPED_FEE
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +56,35 @@ class RotateTx:
     submitter: str
     rotation: RotationCertificate
     gas: int
-    priority_fee: float
+    priority_fee: int
     submitted_at: float
+    max_fee: int = UNCAPPED_FEE
+
+
+@dataclass(frozen=True, slots=True)
+class PauseTx:
+    """The guardian pauses (or unpauses) minting and burning."""
+
+    tx_id: str
+    sender: str
+    paused: bool
+    gas: int
+    priority_fee: int
+    submitted_at: float
+    max_fee: int = UNCAPPED_FEE
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeTx:
+    """The admin replaces the verifier's configuration (an upgrade)."""
+
+    tx_id: str
+    sender: str
+    verifier: VerifierConfig
+    gas: int
+    priority_fee: int
+    submitted_at: float
+    max_fee: int = UNCAPPED_FEE
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +96,24 @@ class MintEvent:
     recipient: str
     signers: tuple[int, ...]
     tx_id: str
+    certificate: Certificate | None = None
 
     def leaf(self) -> bytes:
         return encode(
             "bridge/mint", self.contract, self.nonce, self.asset, self.amount, self.recipient
         )
+
+
+@dataclass(frozen=True, slots=True)
+class MintQueued:
+    """A large mint accepted into the delay queue; it executes at `due`."""
+
+    nonce: int
+    asset: str
+    amount: int
+    recipient: str
+    due: float
+    tx_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +138,23 @@ class BurnEvent:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The contract's outflow defences; None disables one."""
+
+    per_transfer_cap: int | None = None
+    delay_threshold: int | None = None
+    delay: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class DelayedMint:
+    certificate: Certificate
+    signers: tuple[int, ...]
+    due: float
+    tx_id: str
+
+
 @dataclass(slots=True)
 class BridgeState:
     """Everything the bridge contract stores; dicts keep insertion order for determinism."""
@@ -98,29 +162,26 @@ class BridgeState:
     trust_root: TrustRoot
     verifier: VerifierConfig
     escrow_contract: str
+    limits: Limits = field(default_factory=Limits)
+    bucket: TokenBucket | None = None
+    guardian: str = "guardian"
+    admin: str = "admin"
+    paused: bool = False
     next_burn_nonce: int = 0
     balances: dict[tuple[str, str], int] = field(default_factory=dict)
     minted_total: dict[str, int] = field(default_factory=dict)
     burned_total: dict[str, int] = field(default_factory=dict)
     minted_nonces: dict[int, str] = field(default_factory=dict)
+    delayed: dict[int, DelayedMint] = field(default_factory=dict)
 
 
 def _add(table: dict, key: object, amount: int) -> None:
     table[key] = table.get(key, 0) + amount
 
 
-def process_mint(state: BridgeState, tx: MintTx) -> MintEvent:
-    message = tx.certificate.message
-    if message.direction != "deposit":
-        raise Revert("direction")
-    if message.source_contract != state.escrow_contract:
-        raise Revert("source_contract")
-    if message.nonce in state.minted_nonces:
-        raise Revert("nonce_unused")
-    verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
-    if not verdict:
-        raise Revert(f"certificate_{verdict.check}")
-    state.minted_nonces[message.nonce] = tx.tx_id
+def _mint_now(state: BridgeState, cert: Certificate, signers: tuple[int, ...], tx_id: str):
+    message = cert.message
+    state.minted_nonces[message.nonce] = tx_id
     _add(state.minted_total, message.asset, message.amount)
     _add(state.balances, (message.recipient, message.asset), message.amount)
     return MintEvent(
@@ -129,12 +190,56 @@ def process_mint(state: BridgeState, tx: MintTx) -> MintEvent:
         message.asset,
         message.amount,
         message.recipient,
-        verdict.signers,
-        tx.tx_id,
+        signers,
+        tx_id,
+        cert,
     )
 
 
-def process_burn(state: BridgeState, tx: BurnTx) -> BurnEvent:
+def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent | MintQueued:
+    message = tx.certificate.message
+    if state.paused:
+        raise Revert("paused")
+    if message.direction != "deposit":
+        raise Revert("direction")
+    if message.source_contract != state.escrow_contract:
+        raise Revert("source_contract")
+    if message.nonce in state.minted_nonces or message.nonce in state.delayed:
+        raise Revert("nonce_unused")
+    verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
+    if not verdict:
+        raise Revert(f"certificate_{verdict.check}")
+    limits = state.limits
+    if limits.per_transfer_cap is not None and message.amount > limits.per_transfer_cap:
+        raise Revert("per_transfer_cap")
+    if state.bucket is not None and not state.bucket.try_take(now, message.amount):
+        raise Revert("rate_limited")
+    if limits.delay_threshold is not None and message.amount >= limits.delay_threshold:
+        due = now + limits.delay
+        state.delayed[message.nonce] = DelayedMint(tx.certificate, verdict.signers, due, tx.tx_id)
+        return MintQueued(
+            message.nonce, message.asset, message.amount, message.recipient, due, tx.tx_id
+        )
+    return _mint_now(state, tx.certificate, verdict.signers, tx.tx_id)
+
+
+def process_due_mints(
+    state: BridgeState, now: float
+) -> list[tuple[MintEvent, DelayedMint]]:
+    """Execute queued mints whose delay has passed, unless the bridge is paused."""
+    if state.paused or not state.delayed:
+        return []
+    due = [nonce for nonce, item in state.delayed.items() if item.due <= now]
+    executed = []
+    for nonce in due:
+        item = state.delayed.pop(nonce)
+        executed.append((_mint_now(state, item.certificate, item.signers, item.tx_id), item))
+    return executed
+
+
+def process_burn(state: BridgeState, tx: BurnTx, now: float = 0.0) -> BurnEvent:
+    if state.paused:
+        raise Revert("paused")
     if tx.amount <= 0:
         raise Revert("amount_positive")
     if state.balances.get((tx.sender, tx.asset), 0) < tx.amount:
@@ -146,9 +251,44 @@ def process_burn(state: BridgeState, tx: BurnTx) -> BurnEvent:
     return BurnEvent(BRIDGE_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id)
 
 
-def process_rotate(state: BridgeState, tx: RotateTx) -> TrustRoot:
+def process_rotate(state: BridgeState, tx: RotateTx, now: float = 0.0) -> TrustRoot:
     check = check_rotation(state.trust_root, tx.rotation)
     if check != "ok":
         raise Revert(f"rotation_{check}")
     state.trust_root = tx.rotation.new_root
     return state.trust_root
+
+
+def process_pause(state: BridgeState, tx: PauseTx, now: float = 0.0) -> bool:
+    if tx.sender != state.guardian:
+        raise Revert("only_guardian")
+    state.paused = tx.paused
+    return state.paused
+
+
+def process_upgrade(state: BridgeState, tx: UpgradeTx, now: float = 0.0) -> VerifierConfig:
+    if tx.sender != state.admin:
+        raise Revert("only_admin")
+    state.verifier = tx.verifier
+    return state.verifier
+
+
+# -- undo, for reorgs: each takes what the forward transition returned ---------------------
+
+
+def undo_mint(state: BridgeState, event: MintEvent) -> None:
+    state.minted_nonces.pop(event.nonce, None)
+    _add(state.minted_total, event.asset, -event.amount)
+    _add(state.balances, (event.recipient, event.asset), -event.amount)
+
+
+def undo_queue(state: BridgeState, queued: MintQueued) -> None:
+    state.delayed.pop(queued.nonce, None)
+
+
+def undo_burn(state: BridgeState, event: BurnEvent) -> None:
+    # Blocks are undone newest first, so the burn being undone holds the latest nonce.
+    assert event.nonce == state.next_burn_nonce - 1, "burns must be undone in reverse order"
+    state.next_burn_nonce -= 1
+    _add(state.balances, (event.sender, event.asset), event.amount)
+    _add(state.burned_total, event.asset, -event.amount)

@@ -1,13 +1,18 @@
-"""The settlement chain: a block every slot from a priority-ordered mempool, final after N slots.
+"""The settlement chain: one block per slot under EIP-1559, reorgs before finality.
 
-Each slot a proposer takes pending transactions, highest priority fee first, up to the gas
-limit. Finalised blocks are pushed to subscribers (relayers) over the network.
+Each slot the proposer fills a block up to the gas limit from the mempool, highest effective
+tip first, among bids at or above the base fee; the base fee then moves by the EIP-1559
+rule. Background demand competes for the space. Before finality a reorg may orphan the
+newest blocks: their effects are undone and their transactions return to the mempool.
+Blocks reaching the action depth (`confirmations`, else finality) are pushed to relayers.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import simpy
 
@@ -15,21 +20,47 @@ from bridgelab.consortium.escrow import Revert
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.crypto.hashing import encode, keccak256
-from bridgelab.protocol.messages import TrustRoot, certificate_fields, trust_root_fields
+from bridgelab.protocol.messages import certificate_fields, trust_root_fields
 from bridgelab.settlement.bridge_contract import (
     BridgeState,
     BurnEvent,
     BurnTx,
+    DelayedMint,
     MintEvent,
+    MintQueued,
     MintTx,
+    PauseTx,
     RotateTx,
+    UpgradeTx,
     process_burn,
+    process_due_mints,
     process_mint,
+    process_pause,
     process_rotate,
+    process_upgrade,
+    undo_burn,
+    undo_mint,
+    undo_queue,
 )
+from bridgelab.settlement.fees import GWEI, effective_tip, gwei, next_base_fee
 
 NODE = "settlement"
-Tx = MintTx | BurnTx | RotateTx
+BridgeTx = MintTx | BurnTx | RotateTx | PauseTx | UpgradeTx
+# A handler for a transaction type the bridge contract does not know (an L2 batch, say):
+# it returns what to record, or raises Revert.
+ExternalHandler = Callable[[Any, "SettlementChain"], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class BackgroundTx:
+    """Everyone else's demand for block space, as one bundle of gas with a capped bid."""
+
+    tx_id: str
+    gas: int
+    max_fee: int
+    priority_fee: int
+    submitted_at: float
+    expires_slot: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +72,7 @@ class SettlementHeader:
     events_root: bytes
     event_count: int
     gas_used: int
+    base_fee: int
 
     @property
     def hash(self) -> bytes:
@@ -54,6 +86,7 @@ class SettlementHeader:
                 self.events_root,
                 self.event_count,
                 self.gas_used,
+                self.base_fee,
             )
         )
 
@@ -64,32 +97,38 @@ class SettlementBlock:
     events: tuple[bytes, ...]
     decoded: tuple[MintEvent | BurnEvent, ...]
     time: float
+    txs: tuple[Any, ...] = ()
+    journal: tuple[tuple[Any, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Finalized:
-    """A finalised settlement block, as pushed to subscribers."""
+    """A settlement block that reached the relayers' action depth, pushed to subscribers."""
 
     block: SettlementBlock
+    final: bool = True
 
 
 @dataclass(slots=True)
 class _Pending:
     seq: int
-    tx: Tx
+    tx: Any
 
 
 @dataclass(slots=True)
-class MempoolStats:
+class ChainStats:
     submitted: int = 0
     dropped: int = 0
     included: int = 0
     reverted: int = 0
+    reorgs: int = 0
+    orphaned_blocks: int = 0
+    fees_paid_wei: dict[str, int] = field(default_factory=dict)
     gas_by_kind: dict[str, int] = field(default_factory=dict)
 
 
 class SettlementChain:
-    """Slots, proposers, the bridge contract's state, and finality."""
+    """Slots, proposers, the fee market, the bridge contract's state, reorgs and finality."""
 
     def __init__(self, world: World, bridge: BridgeState) -> None:
         self.world = world
@@ -97,18 +136,36 @@ class SettlementChain:
         self.bridge = bridge
         self.blocks: list[SettlementBlock] = []
         self.finalized_number = -1
+        self.pushed_number = -1
+        self.base_fee = gwei(self.config.initial_base_fee_gwei)
         self.subscribers: list[str] = []
-        self.stats = MempoolStats()
+        self.stats = ChainStats()
         self.on_block: list[Callable[[SettlementBlock], None]] = []
+        self.handlers: dict[type, ExternalHandler] = {}
+        self.fees_by_sender: dict[str, int] = {}
         self._mempool: list[_Pending] = []
         self._seq = 0
+        self._slot = 0
         self._proposer_rng = world.streams.get("settlement/proposer")
+        self._demand_rng = world.streams.get("settlement/demand")
+        self._reorg_rng = world.streams.get("settlement/reorgs")
         world.network.add_node(NODE, "settlement")
 
-    def submit(self, tx: Tx) -> bool:
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def tip_number(self) -> int:
+        return len(self.blocks) - 1
+
+    @property
+    def confirmations(self) -> int | None:
+        return self.config.confirmations
+
+    def submit(self, tx: Any) -> bool:
         if len(self._mempool) >= self.config.mempool_capacity:
             self.stats.dropped += 1
-            self.world.record(NODE, "tx.dropped", tx=tx.tx_id, reason="mempool_full")
+            if not isinstance(tx, BackgroundTx):
+                self.world.record(NODE, "tx.dropped", tx=tx.tx_id, reason="mempool_full")
             return False
         self.stats.submitted += 1
         self._mempool.append(_Pending(self._seq, tx))
@@ -122,10 +179,33 @@ class SettlementChain:
             if isinstance(pending.tx, MintTx)
         }
 
+    def drop_pending(self, predicate: Callable[[Any], bool]) -> int:
+        """Remove pending transactions the sender replaces; returns how many."""
+        before = len(self._mempool)
+        self._mempool = [pending for pending in self._mempool if not predicate(pending.tx)]
+        return before - len(self._mempool)
+
+    def has_pending(self, predicate: Callable[[Any], bool]) -> bool:
+        return any(predicate(pending.tx) for pending in self._mempool)
+
+    def pending_count(self) -> int:
+        return sum(1 for pending in self._mempool if not isinstance(pending.tx, BackgroundTx))
+
     def finalized_header(self, number: int) -> SettlementHeader | None:
         if 0 <= number <= self.finalized_number:
             return self.blocks[number].header
         return None
+
+    def canonical_header(self, number: int) -> SettlementHeader | None:
+        if 0 <= number < len(self.blocks):
+            return self.blocks[number].header
+        return None
+
+    def depth_of(self, number: int) -> int:
+        """Confirmations of block `number`: 1 when it is the tip."""
+        return self.tip_number - number + 1
+
+    # -- processes --------------------------------------------------------------------------
 
     def start(self) -> None:
         env = self.world.env
@@ -140,106 +220,273 @@ class SettlementChain:
 
     def _slots(self) -> simpy.events.ProcessGenerator:
         env = self.world.env
-        slot = 0
         while True:
             yield env.timeout(self.config.slot_time)
-            slot += 1
-            self._produce(slot)
-            self._finalize(slot)
+            self._slot += 1
+            self._background_arrivals(self._slot)
+            self._maybe_reorg()
+            self._produce(self._slot)
+            self._finalize(self._slot)
+            self._push_confirmed()
+
+    # -- demand -----------------------------------------------------------------------------
+
+    def demand_factor(self, now: float) -> float:
+        factor = 1.0
+        for spike in self.config.demand.spikes:
+            if spike.start <= now < spike.end:
+                factor *= spike.factor
+        return factor
+
+    def _background_arrivals(self, slot: int) -> None:
+        demand = self.config.demand
+        if demand.gas_per_slot <= 0:
+            return
+        rng = self._demand_rng
+        now = self.world.now
+        mean_bundles = demand.gas_per_slot * self.demand_factor(now) / demand.bundle_gas
+        for index in range(_poisson(rng, mean_bundles)):
+            max_fee = gwei(demand.max_fee_median_gwei * math.exp(demand.max_fee_sigma
+                                                                  * rng.gauss(0.0, 1.0)))
+            tip = gwei(demand.priority_fee_median_gwei * math.exp(0.5 * rng.gauss(0.0, 1.0)))
+            self.submit(
+                BackgroundTx(
+                    f"bg/{slot}/{index}", demand.bundle_gas, max_fee, tip, now,
+                    slot + demand.expiry_slots,
+                )
+            )
+
+    # -- blocks -----------------------------------------------------------------------------
 
     def _produce(self, slot: int) -> None:
-        ordered = sorted(self._mempool, key=lambda p: (-p.tx.priority_fee, p.seq))
-        chosen: list[_Pending] = []
+        world = self.world
+        now = world.now
+        base_fee = self.base_fee
+        self._mempool = [
+            pending
+            for pending in self._mempool
+            if not (isinstance(pending.tx, BackgroundTx) and pending.tx.expires_slot < slot)
+        ]
+        eligible: list[tuple[int, int, _Pending]] = []
+        for pending in self._mempool:
+            tip = effective_tip(base_fee, pending.tx.max_fee, pending.tx.priority_fee)
+            if tip is not None:
+                eligible.append((-tip, pending.seq, pending))
+        eligible.sort(key=lambda item: (item[0], item[1]))
+        chosen: list[tuple[int, _Pending]] = []
         gas_used = 0
-        for pending in ordered:
+        for negative_tip, _seq, pending in eligible:
             if gas_used + pending.tx.gas > self.config.gas_limit:
                 continue
-            chosen.append(pending)
+            chosen.append((-negative_tip, pending))
             gas_used += pending.tx.gas
-        if not chosen:
-            return
-        taken = {pending.seq for pending in chosen}
+        taken = {pending.seq for _tip, pending in chosen}
         self._mempool = [pending for pending in self._mempool if pending.seq not in taken]
-        proposer = self._proposer_rng.randrange(self.config.proposers)
         number = len(self.blocks)
-        world = self.world
         leaves: list[bytes] = []
         decoded: list[MintEvent | BurnEvent] = []
-        outcomes: list[tuple[Tx, MintEvent | BurnEvent | TrustRoot | str]] = []
-        for pending in chosen:
-            tx = pending.tx
-            try:
-                if isinstance(tx, RotateTx):
-                    outcomes.append((tx, process_rotate(self.bridge, tx)))
-                    continue
-                event = (
-                    process_mint(self.bridge, tx)
-                    if isinstance(tx, MintTx)
-                    else process_burn(self.bridge, tx)
-                )
-            except Revert as revert:
-                outcomes.append((tx, revert.check))
-                continue
+        journal: list[tuple[Any, ...]] = []
+        records: list[tuple[str, dict[str, Any]]] = []
+        for event, item in process_due_mints(self.bridge, now):
+            journal.append(("due", event, item))
             leaves.append(event.leaf())
             decoded.append(event)
-            outcomes.append((tx, event))
+            records.append(("mint", self._mint_fields(event, None, 0, delayed=True)))
+        background_gas = 0
+        for tip, pending in chosen:
+            tx = pending.tx
+            if isinstance(tx, BackgroundTx):
+                background_gas += tx.gas
+                continue
+            fee = tx.gas * (base_fee + tip)
+            self._execute(tx, fee, now, number, leaves, decoded, journal, records)
+        proposer = self._proposer_rng.randrange(self.config.proposers)
         parent = self.blocks[-1].header.hash if self.blocks else bytes(32)
         header = SettlementHeader(
-            number, slot, parent, proposer, merkle.root(leaves), len(leaves), gas_used
+            number, slot, parent, proposer, merkle.root(leaves), len(leaves), gas_used, base_fee
         )
-        block = SettlementBlock(header, tuple(leaves), tuple(decoded), world.now)
+        block = SettlementBlock(
+            header, tuple(leaves), tuple(decoded), now,
+            tuple(pending.tx for _tip, pending in chosen), tuple(journal),
+        )
         self.blocks.append(block)
-        world.record(
-            NODE,
-            "settlement.block",
-            number=number,
-            slot=slot,
-            proposer=proposer,
-            txs=len(chosen),
-            gas_used=gas_used,
-            hash=header.hash.hex()[:16],
+        self.base_fee = next_base_fee(
+            base_fee, gas_used, self.config.gas_limit, self.config.elasticity,
+            self.config.base_fee_change_denominator,
         )
-        for tx, outcome in outcomes:
-            kind = {MintTx: "mint", BurnTx: "burn", RotateTx: "rotate"}[type(tx)]
-            self.stats.included += 1
-            self.stats.gas_by_kind[kind] = self.stats.gas_by_kind.get(kind, 0) + tx.gas
-            if isinstance(outcome, str):
-                self.stats.reverted += 1
-                world.record(
-                    NODE, "tx.reverted", tx=tx.tx_id, tx_kind=kind, check=outcome, number=number
-                )
-            elif isinstance(outcome, TrustRoot):
-                world.record("bridge", "trust_root", number=number, **trust_root_fields(outcome))
-            elif isinstance(outcome, MintEvent):
-                assert isinstance(tx, MintTx)
-                world.record(
-                    "bridge",
-                    "mint",
-                    nonce=outcome.nonce,
-                    asset=outcome.asset,
-                    amount=outcome.amount,
-                    recipient=outcome.recipient,
-                    number=number,
-                    signers=list(outcome.signers),
-                    tx=outcome.tx_id,
-                    gas=tx.gas,
-                    verification_gas=tx.verification_gas,
-                    certificate=certificate_fields(tx.certificate),
-                )
-            else:
-                world.record(
-                    "bridge",
-                    "burn",
-                    nonce=outcome.nonce,
-                    asset=outcome.asset,
-                    amount=outcome.amount,
-                    sender=outcome.sender,
-                    recipient=outcome.recipient,
-                    number=number,
-                    tx=outcome.tx_id,
-                )
+        if chosen or journal:
+            world.record(
+                NODE, "settlement.block", number=number, slot=slot, proposer=proposer,
+                txs=len(chosen), gas_used=gas_used, background_gas=background_gas,
+                base_fee=base_fee, hash=header.hash.hex()[:16],
+            )
+        for kind, fields in records:
+            world.record("bridge" if kind != "tx.reverted" else NODE, kind, number=number,
+                         **fields)
         for callback in self.on_block:
             callback(block)
+
+    def _execute(
+        self,
+        tx: Any,
+        fee: int,
+        now: float,
+        number: int,
+        leaves: list[bytes],
+        decoded: list[MintEvent | BurnEvent],
+        journal: list[tuple[Any, ...]],
+        records: list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        bridge = self.bridge
+        kind = _KIND.get(type(tx), "external")
+        self.stats.included += 1
+        self.stats.gas_by_kind[kind] = self.stats.gas_by_kind.get(kind, 0) + tx.gas
+        self.stats.fees_paid_wei[kind] = self.stats.fees_paid_wei.get(kind, 0) + fee
+        sender = getattr(tx, "relayer", None) or getattr(tx, "sender", None) or "unknown"
+        self.fees_by_sender[sender] = self.fees_by_sender.get(sender, 0) + fee
+        try:
+            if isinstance(tx, MintTx):
+                outcome = process_mint(bridge, tx, now)
+                if isinstance(outcome, MintQueued):
+                    journal.append(("queue", outcome))
+                    records.append(("mint.queued", {
+                        "nonce": outcome.nonce, "asset": outcome.asset, "amount": outcome.amount,
+                        "recipient": outcome.recipient, "due": round(outcome.due, 6),
+                        "tx": tx.tx_id, "fee_paid": fee,
+                    }))
+                    return
+                journal.append(("mint", outcome))
+                leaves.append(outcome.leaf())
+                decoded.append(outcome)
+                records.append(("mint", self._mint_fields(outcome, tx, fee)))
+            elif isinstance(tx, BurnTx):
+                outcome = process_burn(bridge, tx, now)
+                journal.append(("burn", outcome))
+                leaves.append(outcome.leaf())
+                decoded.append(outcome)
+                records.append(("burn", {
+                    "nonce": outcome.nonce, "asset": outcome.asset, "amount": outcome.amount,
+                    "sender": outcome.sender, "recipient": outcome.recipient,
+                    "tx": outcome.tx_id, "fee_paid": fee,
+                }))
+            elif isinstance(tx, RotateTx):
+                previous = bridge.trust_root
+                root = process_rotate(bridge, tx, now)
+                journal.append(("rotate", previous))
+                records.append(("trust_root", trust_root_fields(root)))
+            elif isinstance(tx, PauseTx):
+                previous_paused = bridge.paused
+                paused = process_pause(bridge, tx, now)
+                journal.append(("pause", previous_paused))
+                records.append(("bridge.paused" if paused else "bridge.unpaused",
+                                {"tx": tx.tx_id, "by": tx.sender}))
+            elif isinstance(tx, UpgradeTx):
+                previous_verifier = bridge.verifier
+                verifier = process_upgrade(bridge, tx, now)
+                journal.append(("upgrade", previous_verifier))
+                records.append(("bridge.upgraded", {
+                    "tx": tx.tx_id, "by": tx.sender,
+                    "threshold_override": verifier.threshold_override,
+                    "flaws": list(verifier.flaws),
+                }))
+            else:
+                handler = self.handlers.get(type(tx))
+                if handler is None:
+                    raise Revert("unknown_transaction")
+                fields = handler(tx, self)
+                if fields:
+                    records.append((str(fields.pop("kind", "external")), fields))
+        except Revert as revert:
+            self.stats.reverted += 1
+            records.append(("tx.reverted", {"tx": tx.tx_id, "tx_kind": kind,
+                                            "check": revert.check}))
+
+    @staticmethod
+    def _mint_fields(
+        event: MintEvent, tx: MintTx | None, fee: int, delayed: bool = False
+    ) -> dict[str, Any]:
+        assert event.certificate is not None
+        return {
+            "nonce": event.nonce,
+            "asset": event.asset,
+            "amount": event.amount,
+            "recipient": event.recipient,
+            "signers": list(event.signers),
+            "tx": event.tx_id,
+            "gas": tx.gas if tx else 0,
+            "verification_gas": tx.verification_gas if tx else 0,
+            "fee_paid": fee,
+            "delayed": delayed,
+            "certificate": certificate_fields(event.certificate),
+        }
+
+    # -- reorgs and finality ----------------------------------------------------------------
+
+    def _maybe_reorg(self) -> None:
+        reorgs = self.config.reorgs
+        if reorgs.probability <= 0 or reorgs.max_depth <= 0:
+            return
+        if self._reorg_rng.random() >= reorgs.probability:
+            return
+        self.reorg(self._reorg_rng.randint(1, reorgs.max_depth))
+
+    def reorg(self, depth: int, cause: str = "fork-choice") -> int:
+        """Orphan the newest `depth` non-final blocks; returns how many were orphaned."""
+        depth = min(depth, len(self.blocks) - (self.finalized_number + 1))
+        if depth <= 0:
+            return 0
+        orphaned = self.blocks[-depth:]
+        del self.blocks[-depth:]
+        reverted: list[dict[str, Any]] = []
+        returned: list[_Pending] = []
+        for block in reversed(orphaned):
+            for entry in reversed(block.journal):
+                reverted.extend(self._undo(entry))
+            returned.extend(_Pending(-1, tx) for tx in block.txs)
+        # Orphaned transactions go back to the mempool ahead of newer ones, oldest block first.
+        returned.reverse()
+        for offset, pending in enumerate(returned):
+            pending.seq = -len(returned) + offset - self.stats.orphaned_blocks * 1_000_000
+        self._mempool = [*returned, *self._mempool]
+        self.base_fee = orphaned[0].header.base_fee
+        self.pushed_number = min(self.pushed_number, self.tip_number)
+        self.stats.reorgs += 1
+        self.stats.orphaned_blocks += depth
+        self.world.record(
+            NODE, "settlement.reorg", depth=depth, first_orphaned=orphaned[0].header.number,
+            cause=cause, reverted=reverted,
+        )
+        return depth
+
+    def _undo(self, entry: tuple[Any, ...]) -> list[dict[str, Any]]:
+        kind = entry[0]
+        bridge = self.bridge
+        if kind in ("mint", "due"):
+            event = entry[1]
+            undo_mint(bridge, event)
+            if kind == "due":
+                item: DelayedMint = entry[2]
+                bridge.delayed[event.nonce] = item
+            return [{"kind": "mint", "nonce": event.nonce, "asset": event.asset,
+                     "amount": event.amount}]
+        if kind == "queue":
+            undo_queue(bridge, entry[1])
+            return []
+        if kind == "burn":
+            event = entry[1]
+            undo_burn(bridge, event)
+            return [{"kind": "burn", "nonce": event.nonce, "asset": event.asset,
+                     "amount": event.amount}]
+        if kind == "rotate":
+            bridge.trust_root = entry[1]
+            return [{"kind": "trust_root", "restored_version": entry[1].version}]
+        if kind == "pause":
+            bridge.paused = entry[1]
+            return [{"kind": "pause", "restored": entry[1]}]
+        if kind == "upgrade":
+            bridge.verifier = entry[1]
+            return [{"kind": "upgrade"}]
+        raise AssertionError(f"unknown journal entry {kind}")
 
     def _finalize(self, slot: int) -> None:
         target = -1
@@ -249,9 +496,48 @@ class SettlementChain:
                 break
         if target <= self.finalized_number:
             return
-        for number in range(self.finalized_number + 1, target + 1):
-            block = self.blocks[number]
-            for subscriber in self.subscribers:
-                self.world.network.send(NODE, subscriber, Finalized(block))
         self.finalized_number = target
         self.world.record(NODE, "settlement.final", number=target, slot=slot)
+
+    def _push_confirmed(self) -> None:
+        """Push blocks that reached the action depth to the relayers."""
+        confirmations = self.config.confirmations
+        if confirmations is None:
+            target = self.finalized_number
+        else:
+            target = max(self.tip_number - confirmations + 1, self.finalized_number)
+        for number in range(self.pushed_number + 1, target + 1):
+            block = self.blocks[number]
+            if not block.decoded:
+                continue
+            notice = Finalized(block, number <= self.finalized_number)
+            for subscriber in self.subscribers:
+                self.world.network.send(NODE, subscriber, notice)
+        self.pushed_number = max(self.pushed_number, target)
+
+    def base_fee_gwei(self) -> float:
+        return self.base_fee / GWEI
+
+
+_KIND = {
+    MintTx: "mint",
+    BurnTx: "burn",
+    RotateTx: "rotate",
+    PauseTx: "pause",
+    UpgradeTx: "upgrade",
+}
+
+
+def _poisson(rng: Any, mean: float) -> int:
+    """A Poisson draw by inversion, bounded so a huge mean cannot loop forever."""
+    if mean <= 0:
+        return 0
+    if mean > 50:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit = math.exp(-mean)
+    count = 0
+    product = rng.random()
+    while product > limit and count < 1_000:
+        count += 1
+        product *= rng.random()
+    return count

@@ -13,6 +13,11 @@ from bridgelab.consortium.escrow import LockEvent, LockTx, ReleaseEvent
 from bridgelab.core.world import World
 from bridgelab.settlement.bridge_contract import BURN_GAS, BurnTx, MintEvent
 from bridgelab.settlement.chain import SettlementBlock, SettlementChain
+from bridgelab.settlement.fees import gwei
+
+USER_PRIORITY_FEE_GWEI = 2.0
+MAX_REBIDS = 10
+REBID_AFTER = 120.0
 
 
 def user_names(count: int) -> list[str]:
@@ -100,27 +105,34 @@ class Users:
         delay = self.config.withdraw_delay
         if delay > 0:
             yield env.timeout(self._withdraw_rng.expovariate(1.0 / delay))
-        tx = BurnTx(
-            f"{minted.recipient}/burn{minted.nonce}",
-            minted.recipient,
-            minted.asset,
-            minted.amount,
-            minted.recipient,
-            BURN_GAS,
-            2.0,
-            env.now,
-        )
-        self._burn_txs[tx.tx_id] = minted.nonce
+        tx_id = f"{minted.recipient}/burn{minted.nonce}"
+        self._burn_txs[tx_id] = minted.nonce
         self.withdrawals_submitted += 1
         self.world.record(
-            minted.recipient,
-            "user.burn",
-            tx=tx.tx_id,
-            asset=tx.asset,
-            amount=tx.amount,
-            recipient=tx.recipient,
+            minted.recipient, "user.burn", tx=tx_id, asset=minted.asset, amount=minted.amount,
+            recipient=minted.recipient,
         )
-        self.settlement.submit(tx)
+        # Like a wallet: bid twice the base fee, and re-bid 25% higher while it is stuck.
+        for attempt in range(MAX_REBIDS + 1):
+            bump = 1.25**attempt
+            priority_fee = gwei(USER_PRIORITY_FEE_GWEI * bump)
+            tx = BurnTx(
+                tx_id, minted.recipient, minted.asset, minted.amount, minted.recipient,
+                BURN_GAS, priority_fee, env.now,
+                max_fee=round(self.settlement.base_fee * 2 * bump) + priority_fee,
+            )
+            self.settlement.drop_pending(
+                lambda pending: isinstance(pending, BurnTx) and pending.tx_id == tx_id
+            )
+            self.settlement.submit(tx)
+            yield env.timeout(REBID_AFTER)
+            if not self._pending(tx_id):
+                return
+
+    def _pending(self, tx_id: str) -> bool:
+        return self.settlement.has_pending(
+            lambda pending: isinstance(pending, BurnTx) and pending.tx_id == tx_id
+        )
 
     def _check_settled(self) -> None:
         config = self.config
