@@ -47,6 +47,10 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     totals = {"locked": 0, "minted": 0, "burned": 0, "released": 0}
     counts = {"locks": 0, "mints": 0, "burns": 0, "releases": 0}
     mint_gas: list[int] = []
+    fees_wei = {"mint": 0, "burn": 0}
+    awaiting_finality: dict[int, tuple[int, float]] = {}
+    deposit_final_latency: list[float] = []
+    base_fees: list[int] = []
     verification_gas: list[int] = []
     scheme = None
     kinds: dict[str, int] = {}
@@ -65,6 +69,7 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             counts["locks"] += 1
         elif kind == "burn":
             burn_tx_of_nonce[record["nonce"]] = record["tx"]
+            fees_wei["burn"] += record.get("fee_paid", 0)
             totals["burned"] += record["amount"]
             counts["burns"] += 1
         elif kind == "mint":
@@ -73,9 +78,22 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             mint_gas.append(record["gas"])
             verification_gas.append(record.get("verification_gas", 0))
             scheme = record["certificate"]["scheme"]
+            fees_wei["mint"] += record.get("fee_paid", 0)
             started = lock_submitted.get(lock_tx_of_nonce.get(record["nonce"], ""))
             if started is not None:
                 deposit_latency.append(record["t"] - started)
+                awaiting_finality[record["nonce"]] = (record["number"], started)
+        elif kind == "settlement.final":
+            final = record["number"]
+            done = [nonce for nonce, (number, _) in awaiting_finality.items() if number <= final]
+            for nonce in done:
+                deposit_final_latency.append(record["t"] - awaiting_finality.pop(nonce)[1])
+        elif kind == "settlement.block":
+            base_fees.append(record["base_fee"])
+        elif kind == "settlement.reorg":
+            for item in record["reverted"]:
+                if item["kind"] == "mint":
+                    awaiting_finality.pop(item["nonce"], None)
         elif kind == "release":
             totals["released"] += record["amount"]
             counts["releases"] += 1
@@ -91,6 +109,9 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "volume": totals,
         "deposit_latency_s": summarize(deposit_latency),
         "withdrawal_latency_s": summarize(withdrawal_latency),
+        "deposit_final_latency_s": summarize(deposit_final_latency),
+        "fees_paid_eth": {kind: round(wei / 10**18, 9) for kind, wei in fees_wei.items()},
+        "base_fee_gwei": summarize([fee / 10**9 for fee in base_fees]),
         "mint_gas": summarize(mint_gas),
         "verification_gas_per_certificate": {"scheme": scheme, **summarize(verification_gas)},
         "consortium": {
@@ -100,6 +121,7 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "settlement": {
             "blocks": kinds.get("settlement.block", 0),
             "reverted_txs": kinds.get("tx.reverted", 0),
+            "reorgs": kinds.get("settlement.reorg", 0),
         },
         "endorsements": kinds.get("endorse", 0),
         "endorsements_refused": kinds.get("endorse.refused", 0),

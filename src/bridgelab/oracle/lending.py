@@ -21,7 +21,7 @@ MONEY_DECIMALS = 6
 
 
 class Pricing:
-    """Mint and redeem the wrapped token at the feed's NAV; a stale price is refused if configured."""
+    """Mint and redeem the wrapped token at the feed's NAV, refusing a stale price if configured."""
 
     def __init__(self, world: World, feed: Feed, refuse_stale: bool) -> None:
         self.world = world

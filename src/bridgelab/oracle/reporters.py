@@ -53,7 +53,8 @@ class Reporter:
             return "heartbeat"
         if now - self.last_sent >= self.config.heartbeat - TIME_EPSILON:
             return "heartbeat"
-        # Relative to this reporter's own last report; a NAV written down to zero moves infinitely.
+        # Against this reporter's own last report, not the feed: no reporter floods while the
+        # feed is stale for want of a quorum.
         threshold = self.config.deviation * self.last_value
         return "deviation" if abs(value - self.last_value) > threshold else None
 

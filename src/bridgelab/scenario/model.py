@@ -149,11 +149,15 @@ class Delegation(Strict):
 
 
 class DemandSpike(Strict):
-    """Background demand multiplied by `factor` from `start` to `end` (simulated seconds)."""
+    """Background demand multiplied by `factor` from `start` to `end` (simulated seconds).
+
+    A rush also bids up tips: `priority_factor` scales the background's priority fees.
+    """
 
     start: NonNegativeSeconds
     end: NonNegativeSeconds
     factor: Annotated[float, Field(gt=0, le=1000)]
+    priority_factor: Annotated[float, Field(gt=0, le=1000)] = 1.0
 
     @model_validator(mode="after")
     def _ordered(self) -> DemandSpike:

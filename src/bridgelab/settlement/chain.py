@@ -224,19 +224,21 @@ class SettlementChain:
             yield env.timeout(self.config.slot_time)
             self._slot += 1
             self._background_arrivals(self._slot)
-            self._maybe_reorg()
             self._produce(self._slot)
+            self._maybe_reorg()
             self._finalize(self._slot)
             self._push_confirmed()
 
     # -- demand -----------------------------------------------------------------------------
 
-    def demand_factor(self, now: float) -> float:
-        factor = 1.0
+    def demand_factor(self, now: float) -> tuple[float, float]:
+        """Multipliers on background gas and on its tips at `now` (spikes compose)."""
+        factor = tips = 1.0
         for spike in self.config.demand.spikes:
             if spike.start <= now < spike.end:
                 factor *= spike.factor
-        return factor
+                tips *= spike.priority_factor
+        return factor, tips
 
     def _background_arrivals(self, slot: int) -> None:
         demand = self.config.demand
@@ -244,11 +246,16 @@ class SettlementChain:
             return
         rng = self._demand_rng
         now = self.world.now
-        mean_bundles = demand.gas_per_slot * self.demand_factor(now) / demand.bundle_gas
+        factor, tip_factor = self.demand_factor(now)
+        mean_bundles = demand.gas_per_slot * factor / demand.bundle_gas
         for index in range(_poisson(rng, mean_bundles)):
-            max_fee = gwei(demand.max_fee_median_gwei * math.exp(demand.max_fee_sigma
-                                                                  * rng.gauss(0.0, 1.0)))
-            tip = gwei(demand.priority_fee_median_gwei * math.exp(0.5 * rng.gauss(0.0, 1.0)))
+            max_fee = gwei(
+                demand.max_fee_median_gwei * tip_factor
+                * math.exp(demand.max_fee_sigma * rng.gauss(0.0, 1.0))
+            )
+            tip = gwei(
+                demand.priority_fee_median_gwei * tip_factor * math.exp(0.5 * rng.gauss(0.0, 1.0))
+            )
             self.submit(
                 BackgroundTx(
                     f"bg/{slot}/{index}", demand.bundle_gas, max_fee, tip, now,
@@ -456,6 +463,10 @@ class SettlementChain:
             NODE, "settlement.reorg", depth=depth, first_orphaned=orphaned[0].header.number,
             cause=cause, reverted=reverted,
         )
+        # The winning fork is as long as the one it replaced: one new block per orphaned slot,
+        # so blocks below the fork point keep their confirmation count.
+        for block in orphaned:
+            self._produce(block.header.slot)
         return depth
 
     def _undo(self, entry: tuple[Any, ...]) -> list[dict[str, Any]]:
