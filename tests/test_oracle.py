@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import itertools
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ from bridgelab.core.history import History
 from bridgelab.core.world import World
 from bridgelab.oracle import OracleSystem, StalePrice, install_oracle
 from bridgelab.oracle import metrics as oracle_metrics
-from bridgelab.scenario import Scenario
+from bridgelab.scenario import Scenario, oracle_schema
 from bridgelab.scenario.oracle_schema import Oracle
 from tests.conftest import small_scenario
 
@@ -276,3 +278,16 @@ def test_schema_rejects_unknown_keys_and_unhealthy_borrowers():
     error = _error(lending={"loan_to_value": 0.9, "liquidation_threshold": 0.8})
     assert error["loc"] == ("lending",) and error["ctx"]["key"] == "loan_to_value"
     assert _error(write_down=1.5)["type"] == "less_than_equal"
+
+
+def test_schema_module_never_imports_the_scenario_model():
+    # model.py imports oracle_schema to add `Scenario.oracle`; an import back would be circular.
+    tree = ast.parse(Path(oracle_schema.__file__).read_text(encoding="utf-8"))
+    imported = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    imported += [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    ]
+    assert not [name for name in imported if name and name.startswith("bridgelab")]

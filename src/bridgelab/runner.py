@@ -27,6 +27,8 @@ from bridgelab.custody.entities import KeyHolders
 from bridgelab.custody.multisig import MultisigCustody
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.nemesis.collusion import FabricatedLock
+from bridgelab.oracle import OracleSystem, install_oracle
+from bridgelab.oracle import metrics as oracle_metrics
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import trust_root_fields
 from bridgelab.protocol.verifier import VerifierConfig
@@ -58,6 +60,7 @@ class Bridge:
     users: Users
     monitor: Monitor
     attacks: list[Any] = field(default_factory=list)
+    oracle: OracleSystem | None = None
 
     def start(self) -> None:
         """Start every process; the world's clock has not moved yet."""
@@ -137,9 +140,10 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
     )
     world.record("bridge", "trust_root", **trust_root_fields(root))
     world.record("custody", "custody.entities", operators=holders.public_record())
+    oracle = install_oracle(world, scenario.oracle) if scenario.oracle.enabled else None
     return Bridge(
         world, custody, holders, consortium, settlement, members, relayers, users, monitor,
-        attacks,
+        attacks, oracle,
     )
 
 
@@ -294,8 +298,10 @@ def run(
             progress(env.now, duration)
     world.record("bridge", "run.end", settled=bridge.users.settled.triggered)
     history.close()
-    records = ({"t": event.time, "kind": event.kind, **event.fields} for event in history.events)
+    records = [{"t": event.time, "kind": event.kind, **event.fields} for event in history.events]
     metrics = metrics_module.compute(records)
+    if bridge.oracle is not None:
+        metrics["oracle"] = oracle_metrics.compute(records, end=env.now)
     holder, seats = bridge.holders.largest_holding()
     metrics["custody"] = {
         "scheme": bridge.custody.scheme,

@@ -147,7 +147,7 @@ class Sequencer:
             self._poke()
 
     def censor(self, predicate: Predicate, label: str = "predicate") -> None:
-        """Leave every transaction matching `predicate` in the queue, unordered, until uncensored."""
+        """Leave every transaction matching `predicate` queued, never ordered, until uncensored."""
         self._censors.append((label, predicate))
         self.world.record(ACTOR, "l2.sequencer.censor", label=label)
 

@@ -97,8 +97,13 @@ class LendingMarket:
             return self._refuse("borrow", index, "limit")
         borrower.debt = round(borrower.debt + amount, MONEY_DECIMALS)
         self.world.record(
-            ACTOR, "lending.borrow", borrower=index, amount=amount, debt=borrower.debt,
-            price=price, round=self.feed.latest().round,
+            ACTOR,
+            "lending.borrow",
+            borrower=index,
+            amount=amount,
+            debt=borrower.debt,
+            price=price,
+            round=self.feed.latest().round,
         )
         return True
 
@@ -117,7 +122,9 @@ class LendingMarket:
                 if not self.paused:
                     self.paused = True
                     self.world.record(
-                        ACTOR, "lending.paused", round=stale.reading.round,
+                        ACTOR,
+                        "lending.paused",
+                        round=stale.reading.round,
                         age=round(stale.age, 6),
                     )
                 continue

@@ -70,7 +70,9 @@ def compute(records: Iterable[dict[str, Any]], end: float | None = None) -> dict
             sweep.true_nav = record["value"] if kind == "nav.update" else record["after"]
             if kind == "nav.default":
                 default = {
-                    "at": t, "before": record["before"], "after": record["after"],
+                    "at": t,
+                    "before": record["before"],
+                    "after": record["after"],
                     "reported_at": None,
                 }
         elif kind == "oracle.update":

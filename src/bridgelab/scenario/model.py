@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from bridgelab.scenario.oracle_schema import Oracle
+
 PositiveSeconds = Annotated[float, Field(gt=0)]
 NonNegativeSeconds = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -299,6 +301,7 @@ class Scenario(Strict):
     network: Network = Network()
     workload: Workload = Workload()
     bridge: Bridge = Bridge()
+    oracle: Oracle = Oracle()
     entities: list[Entity] = Field(default_factory=list)
     delegations: list[Delegation] = Field(default_factory=list)
     attacks: list[Attack] = Field(default_factory=list)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-# `scenario/model.py` imports this module to add `Scenario.oracle`, so importing `Strict` or
-# `invalid` from it at module level would be circular. The base below is `Strict` verbatim, and
-# the validators import `invalid` when they run, by which time both modules are loaded.
+# `scenario/model.py` imports this module to add `Scenario.oracle`, so importing from it would be
+# circular (even lazily: the defaults below are validated while model.py is still loading).
+# `_Strict` and `_invalid` are therefore model.py's `Strict` and `invalid`, verbatim.
 
 PositiveSeconds = Annotated[float, Field(gt=0)]
 NonNegativeSeconds = Annotated[float, Field(ge=0)]
@@ -21,6 +22,15 @@ PerYear = Annotated[float, Field(ge=0)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _invalid(key: str, expected: str, found: object) -> PydanticCustomError:
+    """A cross-field error that names the offending key (the loader reports it like any other)."""
+    return PydanticCustomError(
+        "bridgelab_invalid",
+        "expected {expected}, found {found}",
+        {"key": key, "expected": expected, "found": repr(found)},
+    )
 
 
 class Lending(_Strict):
@@ -38,16 +48,14 @@ class Lending(_Strict):
 
     @model_validator(mode="after")
     def _bounds(self) -> Lending:
-        from bridgelab.scenario.model import invalid
-
         if self.collateral_max < self.collateral_min:
-            raise invalid(
+            raise _invalid(
                 "collateral_max",
                 f"a value >= collateral_min ({self.collateral_min})",
                 self.collateral_max,
             )
         if self.loan_to_value >= self.liquidation_threshold:
-            raise invalid(
+            raise _invalid(
                 "loan_to_value",
                 f"a value < liquidation_threshold ({self.liquidation_threshold}): borrowers"
                 " must open healthy",
@@ -88,8 +96,6 @@ class Oracle(_Strict):
 
     @model_validator(mode="after")
     def _policy(self) -> Oracle:
-        from bridgelab.scenario.model import invalid
-
         if self.quorum > self.reporters:
-            raise invalid("quorum", f"at most reporters ({self.reporters})", self.quorum)
+            raise _invalid("quorum", f"at most reporters ({self.reporters})", self.quorum)
         return self

@@ -1,0 +1,354 @@
+"""The Jovay-like L2: settlement lag, L1 congestion, sequencer faults, the oracle, the escape hatch.
+
+The L2 runs on a small stand-in settlement chain (`FakeL1`) with the four members it uses, so
+these tests do not depend on how the real chain prices or reorders transactions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from bridgelab.core.history import History
+from bridgelab.core.world import World
+from bridgelab.l2 import L2System, install_l2
+from bridgelab.l2 import metrics as l2_metrics
+from bridgelab.l2.message_oracle import DepositMessage
+from bridgelab.scenario.l2_schema import L2
+from tests.conftest import small_scenario
+
+ASSET = "SP-TOKEN"
+GWEI = 10**9
+# Short everything, so a run takes simulated minutes: batches every minute, a 10-minute hatch.
+FAST = {
+    "enabled": True,
+    "batch_interval": 60.0,
+    "resubmit_after": 36.0,
+    "max_resubmits": 3,
+    "escape_timeout": 600.0,
+    "oracle_members": 5,
+    "oracle_quorum": 3,
+    "oracle_latency": 2.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FakeHeader:
+    number: int
+    slot: int
+
+
+@dataclass(frozen=True, slots=True)
+class FakeBlock:
+    header: FakeHeader
+    tx_ids: tuple[str, ...]
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class BackgroundTx:
+    tx_id: str
+    gas: int
+    priority_fee: int
+
+
+class FakeL1:
+    """A block per slot from a priority-fee-ordered mempool up to a gas limit; final after N slots.
+
+    `congest` fills every block with higher-paying background transactions for a while.
+    """
+
+    def __init__(self, world: World, gas_limit: int = 1_000_000) -> None:
+        settlement = world.scenario.settlement
+        self.world = world
+        self.slot_time = settlement.slot_time
+        self.finality_slots = settlement.finality_slots
+        self.gas_limit = gas_limit
+        self.blocks: list[FakeBlock] = []
+        self.finalized_number = -1
+        self.on_block: list[Any] = []
+        self._mempool: list[tuple[int, Any]] = []
+        self._seq = 0
+        self._congestion: tuple[float, float, int] | None = None
+        world.env.process(self._slots())
+
+    def submit(self, tx: Any) -> bool:
+        self._mempool.append((self._seq, tx))
+        self._seq += 1
+        return True
+
+    def congest(self, start: float, end: float, priority_fee_gwei: float) -> None:
+        self._congestion = (start, end, round(priority_fee_gwei * GWEI))
+
+    def _slots(self):
+        slot = 0
+        while True:
+            yield self.world.env.timeout(self.slot_time)
+            slot += 1
+            self._background(slot)
+            self._produce(slot)
+            self._finalize(slot)
+
+    def _background(self, slot: int) -> None:
+        if self._congestion is None:
+            return
+        start, end, fee = self._congestion
+        if start <= self.world.now < end:
+            self.submit(BackgroundTx(f"bg-{slot}", self.gas_limit, fee))
+
+    def _produce(self, slot: int) -> None:
+        ordered = sorted(self._mempool, key=lambda item: (-item[1].priority_fee, item[0]))
+        chosen, gas = [], 0
+        for item in ordered:
+            if gas + item[1].gas <= self.gas_limit:
+                chosen.append(item)
+                gas += item[1].gas
+        if not chosen:
+            return
+        taken = [seq for seq, _ in chosen]
+        self._mempool = [item for item in self._mempool if item[0] not in taken]
+        header = FakeHeader(len(self.blocks), slot)
+        block = FakeBlock(header, tuple(tx.tx_id for _, tx in chosen), self.world.now)
+        self.blocks.append(block)
+        for callback in self.on_block:
+            callback(block)
+
+    def _finalize(self, slot: int) -> None:
+        for block in reversed(self.blocks):
+            if block.header.slot + self.finality_slots <= slot:
+                self.finalized_number = max(self.finalized_number, block.header.number)
+                return
+
+
+def make(seed: int = 1, **overrides: Any) -> tuple[World, FakeL1, L2System]:
+    world = World(small_scenario(), seed, History())
+    l1 = FakeL1(world)
+    return world, l1, install_l2(world, l1, L2(**{**FAST, **overrides}))
+
+
+def records(world: World) -> list[dict[str, Any]]:
+    return [{"t": e.time, "kind": e.kind, **e.fields} for e in world.history.events]
+
+
+def at(world: World, time: float, action) -> None:
+    """Run `action` at simulated `time`."""
+
+    def process():
+        yield world.env.timeout(time - world.now)
+        action()
+
+    world.env.process(process())
+
+
+def kinds(world: World, kind: str) -> list[dict[str, Any]]:
+    return [record for record in records(world) if record["kind"] == kind]
+
+
+def soft_confirmed(world: World, ref: str) -> bool:
+    return any(record["ref"] == ref for record in kinds(world, "l2.soft_confirm"))
+
+
+# -- settlement lag -------------------------------------------------------------------------
+
+
+def deposit_lags(congest: tuple[float, float] | None = None) -> tuple[list, L2, FakeL1, dict]:
+    world, l1, l2 = make()
+    if congest is not None:
+        l1.congest(*congest, priority_fee_gwei=100.0)
+    for index, time in enumerate((5.0, 20.0, 75.0, 130.0)):
+        at(world, time, lambda i=index: l2.deposit(f"user-{i}", ASSET, 1_000, f"dep-{i}"))
+    world.env.run(until=900.0)
+    rows = records(world)
+    return l2_metrics.deposit_times(rows), l2.config, l1, l2_metrics.compute(rows)
+
+
+def test_deposit_settlement_lag_is_batch_wait_plus_inclusion_plus_finality():
+    deposits, config, l1, _ = deposit_lags()
+    assert len(deposits) == 4
+    finality = l1.finality_slots * l1.slot_time
+    for times in deposits:
+        assert times.soft is not None and times.final is not None, times
+        interval = config.batch_interval
+        to_batch = math.ceil(times.soft / interval) * interval - times.soft
+        # Inclusion waits for the next slot: half a slot on average, at most one.
+        expected = to_batch + l1.slot_time / 2 + finality
+        assert abs(times.settlement_lag - expected) <= config.tolerance, (times, expected)
+        assert times.settlement_lag >= to_batch + finality - 1e-6
+        assert times.settlement_lag <= to_batch + l1.slot_time + finality + config.finality_poll
+        # The soft confirmation came within a soft block of the oracle's approval.
+        assert times.soft - times.approved <= config.soft_block_time + 1e-9
+
+
+def test_l1_congestion_delays_batches_and_grows_the_lag():
+    calm, _, _, calm_metrics = deposit_lags()
+    busy, config, l1, busy_metrics = deposit_lags(congest=(50.0, 400.0))
+    # The first batch (posted at 60 s) cannot enter a block until the congestion ends at 400 s.
+    assert busy[0].settlement_lag >= calm[0].settlement_lag + (400.0 - 60.0) - l1.slot_time
+    for quiet, congested in zip(calm, busy, strict=True):
+        assert congested.settlement_lag > quiet.settlement_lag
+    assert busy_metrics["batches"]["resubmitted"] == config.max_resubmits
+    assert calm_metrics["batches"]["resubmitted"] == 0
+    busy_lag = busy_metrics["deposit_settlement_lag_s"]["mean"]
+    assert busy_lag > calm_metrics["deposit_settlement_lag_s"]["mean"]
+
+
+# -- sequencer faults ----------------------------------------------------------------------
+
+
+def funded(seed: int = 1, accounts: tuple[str, ...] = ("alice",), **overrides):
+    """An L2 where each account holds 1,000 (credited, soft-confirmed) by t = 10 s."""
+    world, l1, l2 = make(seed, **overrides)
+    for account in accounts:
+        l2.deposit(account, ASSET, 1_000, f"fund-{account}")
+    world.env.run(until=10.0)
+    for account in accounts:
+        assert l2.sequencer.state.balance(account, ASSET) == 1_000
+    return world, l1, l2
+
+
+def test_sequencer_halt_stops_soft_confirmations_and_heal_resumes_them():
+    world, _, l2 = funded()
+    l2.sequencer.halt()
+    l2.transfer("alice", "bob", ASSET, 100, "t1")
+    world.env.run(until=100.0)
+    assert not soft_confirmed(world, "t1")
+    assert l2.sequencer.state.balance("bob", ASSET) == 0
+    l2.sequencer.heal()
+    world.env.run(until=100.0 + l2.config.soft_block_time + 1e-6)
+    assert soft_confirmed(world, "t1")
+    assert l2.sequencer.state.balance("bob", ASSET) == 100
+
+
+def test_censorship_excludes_only_the_matching_account():
+    world, _, l2 = funded(accounts=("alice", "mallory"))
+    l2.sequencer.censor_account("mallory")
+    l2.transfer("alice", "bob", ASSET, 100, "from-alice")
+    l2.transfer("mallory", "bob", ASSET, 100, "from-mallory")
+    world.env.run(until=60.0)
+    assert soft_confirmed(world, "from-alice")
+    assert not soft_confirmed(world, "from-mallory")
+    assert [r["ref"] for r in kinds(world, "l2.censored")] == ["from-mallory"]
+    l2.sequencer.uncensor()
+    world.env.run(until=61.0)
+    assert soft_confirmed(world, "from-mallory")
+    assert l2.sequencer.state.balance("bob", ASSET) == 200
+
+
+# -- the message oracle --------------------------------------------------------------------
+
+
+def test_deposit_needs_m_of_n_oracle_members_online():
+    world, _, l2 = make()
+    l2.oracle.set_online([0, 1, 2], False)  # 2 of 5 online, quorum 3
+    l2.deposit("alice", ASSET, 500, "d1")
+    world.env.run(until=120.0)
+    assert kinds(world, "l2.deposit.approved") == []
+    assert l2.sequencer.state.balance("alice", ASSET) == 0
+    l2.oracle.set_online([2], True)  # exactly M online: the late member catches up
+    world.env.run(until=130.0)
+    [approved] = kinds(world, "l2.deposit.approved")
+    assert approved["ref"] == "d1" and len(approved["members"]) == 3
+    assert l2.sequencer.state.balance("alice", ASSET) == 500
+
+
+def test_forged_deposit_needs_m_colluding_members():
+    world, _, l2 = make()
+    l2.oracle.collude([0, 1])
+    l2.oracle.forge(DepositMessage("fake-1", "mallory", ASSET, 10**6, 0.0))
+    world.env.run(until=60.0)
+    assert l2.sequencer.state.balance("mallory", ASSET) == 0
+    l2.oracle.collude([2])
+    l2.oracle.forge(DepositMessage("fake-2", "mallory", ASSET, 10**6, world.now))
+    world.env.run(until=120.0)
+    [approved] = kinds(world, "l2.deposit.approved")
+    assert approved["ref"] == "fake-2" and approved["genuine"] is False
+    assert l2.sequencer.state.balance("mallory", ASSET) == 10**6
+
+
+# -- the escape hatch ----------------------------------------------------------------------
+
+
+def test_escape_hatch_pays_finalised_balances_only_after_the_timeout():
+    world, _, l2 = funded()
+    at(world, 200.0, l2.batcher.halt)
+    at(world, 250.0, lambda: l2.deposit("bob", ASSET, 700, "late"))
+    world.env.run(until=300.0)
+    assert l2.sequencer.state.balance("bob", ASSET) == 700  # soft only: never batched
+    assert l2.batcher.last_finalized_state.balance("alice", ASSET) == 1_000
+    deadline = l2.hatch.deadline
+    assert deadline == pytest.approx(l2.batcher.last_finalized_time + 600.0)
+    world.env.run(until=deadline - 1.0)
+    assert not l2.hatch.open
+    assert l2.escape("alice", ASSET) == 0  # closed before the timeout
+    world.env.run(until=deadline + 1.0)
+    assert l2.hatch.open
+    assert l2.escape("alice", ASSET) == 1_000
+    assert l2.escape("alice", ASSET) == 0  # once only
+    assert l2.escape("bob", ASSET) == 0  # bob's balance exists only in unfinalised state
+    reasons = [r["reason"] for r in kinds(world, "l2.escape.refused")]
+    assert reasons == ["closed", "already_withdrawn", "no_finalised_balance"]
+    summary = l2_metrics.compute(records(world))["escape"]
+    assert summary["opened"] and summary["paid"] == 1_000 and summary["withdrawals"] == 1
+
+
+def test_sequencer_halt_past_the_timeout_opens_the_hatch_and_a_short_one_does_not():
+    world, _, l2 = funded()
+    at(world, 200.0, l2.sequencer.halt)
+    at(world, 500.0, l2.sequencer.heal)  # well before the 600 s timeout expires
+    world.env.run(until=2_000.0)
+    assert not l2.hatch.open
+    at(world, 2_000.0, l2.sequencer.halt)
+    world.env.run(until=2_000.0 + 600.0 + 2 * 60.0 + 120.0)
+    assert l2.hatch.open
+    assert l2.escape("alice", ASSET) == 1_000
+
+
+# -- withdrawals and the redemption queue --------------------------------------------------
+
+
+def test_redemption_run_queues_withdrawals_until_their_batch_is_final():
+    accounts = tuple(f"user-{i:02d}" for i in range(40))
+    world, _, l2 = funded(accounts=accounts[:20], queue_capacity=30)
+    for account in accounts[20:]:
+        l2.deposit(account, ASSET, 1_000, f"fund-{account}")
+    world.env.run(until=20.0)
+    assert l2.sequencer.state.balance(accounts[-1], ASSET) == 1_000
+    paid = []
+    l2.on_withdrawal_final.append(paid.append)
+    for account in accounts:  # everyone at once; the sequencer holds 30
+        l2.withdraw(account, ASSET, 1_000, f"l1-{account}", f"w-{account}")
+    world.env.run(until=400.0)
+    summary = l2_metrics.compute(records(world))
+    assert len(paid) == 30
+    assert summary["sequencer"]["dropped_txs"] == 10
+    assert summary["redemption_queue"]["max"] == 30
+    assert summary["redemption_queue"]["final"] == 0
+    assert summary["withdrawal_finality_s"]["count"] == 30
+    assert l2.sequencer.redemption_queue == 0
+
+
+# -- schema and determinism ----------------------------------------------------------------
+
+
+def test_schema_rejects_a_quorum_above_the_members_and_unknown_keys():
+    with pytest.raises(ValidationError) as error:
+        L2(oracle_members=3, oracle_quorum=4)
+    assert error.value.errors()[0]["ctx"]["key"] == "oracle_quorum"
+    with pytest.raises(ValidationError):
+        L2.model_validate({"batch_intervall": 60.0})
+    assert L2().escape_timeout == 7 * 24 * 3_600.0
+
+
+def test_same_seed_same_history():
+    def run_once() -> str:
+        world, _, l2 = funded(accounts=("alice", "bob"))
+        l2.transfer("alice", "bob", ASSET, 10, "t")
+        l2.withdraw("bob", ASSET, 5, "l1-bob", "w")
+        world.env.run(until=300.0)
+        return world.history.sha256
+
+    assert run_once() == run_once()
