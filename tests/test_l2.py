@@ -6,6 +6,7 @@ these tests do not depend on how the real chain prices or reorders transactions.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bridgelab.consortium.escrow import Revert
 from bridgelab.core.history import History
 from bridgelab.core.world import World
 from bridgelab.l2 import L2System, install_l2
@@ -45,7 +47,7 @@ class FakeHeader:
 @dataclass(frozen=True, slots=True)
 class FakeBlock:
     header: FakeHeader
-    tx_ids: tuple[str, ...]
+    txs: tuple[Any, ...]
     time: float
 
 
@@ -71,6 +73,7 @@ class FakeL1:
         self.blocks: list[FakeBlock] = []
         self.finalized_number = -1
         self.on_block: list[Any] = []
+        self.handlers: dict[type, Any] = {}
         self._mempool: list[tuple[int, Any]] = []
         self._seq = 0
         self._congestion: tuple[float, float, int] | None = None
@@ -111,8 +114,13 @@ class FakeL1:
             return
         taken = [seq for seq, _ in chosen]
         self._mempool = [item for item in self._mempool if item[0] not in taken]
+        for _, tx in chosen:
+            handler = self.handlers.get(type(tx))
+            if handler is not None:
+                with contextlib.suppress(Revert):  # a refused commit is still included
+                    handler(tx, self)
         header = FakeHeader(len(self.blocks), slot)
-        block = FakeBlock(header, tuple(tx.tx_id for _, tx in chosen), self.world.now)
+        block = FakeBlock(header, tuple(tx for _, tx in chosen), self.world.now)
         self.blocks.append(block)
         for callback in self.on_block:
             callback(block)
@@ -155,7 +163,7 @@ def soft_confirmed(world: World, ref: str) -> bool:
 # -- settlement lag -------------------------------------------------------------------------
 
 
-def deposit_lags(congest: tuple[float, float] | None = None) -> tuple[list, L2, FakeL1, dict]:
+def deposit_lags(congest: tuple[float, float] | None = None) -> tuple[list, L2, FakeL1, list]:
     world, l1, l2 = make()
     if congest is not None:
         l1.congest(*congest, priority_fee_gwei=100.0)
@@ -163,7 +171,7 @@ def deposit_lags(congest: tuple[float, float] | None = None) -> tuple[list, L2, 
         at(world, time, lambda i=index: l2.deposit(f"user-{i}", ASSET, 1_000, f"dep-{i}"))
     world.env.run(until=900.0)
     rows = records(world)
-    return l2_metrics.deposit_times(rows), l2.config, l1, l2_metrics.compute(rows)
+    return l2_metrics.deposit_times(rows), l2.config, l1, rows
 
 
 def test_deposit_settlement_lag_is_batch_wait_plus_inclusion_plus_finality():
@@ -184,13 +192,17 @@ def test_deposit_settlement_lag_is_batch_wait_plus_inclusion_plus_finality():
 
 
 def test_l1_congestion_delays_batches_and_grows_the_lag():
-    calm, _, _, calm_metrics = deposit_lags()
-    busy, config, l1, busy_metrics = deposit_lags(congest=(50.0, 400.0))
+    calm, _, _, calm_rows = deposit_lags()
+    busy, config, l1, busy_rows = deposit_lags(congest=(50.0, 400.0))
+    calm_metrics, busy_metrics = l2_metrics.compute(calm_rows), l2_metrics.compute(busy_rows)
     # The first batch (posted at 60 s) cannot enter a block until the congestion ends at 400 s.
     assert busy[0].settlement_lag >= calm[0].settlement_lag + (400.0 - 60.0) - l1.slot_time
     for quiet, congested in zip(calm, busy, strict=True):
         assert congested.settlement_lag > quiet.settlement_lag
     assert busy_metrics["batches"]["resubmitted"] == config.max_resubmits
+    posts = [r for r in busy_rows if r["kind"] == "l2.batch.posted" and r["batch"] == 0]
+    bids = [post["priority_fee"] for post in posts]
+    assert len(bids) == 1 + config.max_resubmits and bids == sorted(set(bids))  # each bid higher
     assert calm_metrics["batches"]["resubmitted"] == 0
     busy_lag = busy_metrics["deposit_settlement_lag_s"]["mean"]
     assert busy_lag > calm_metrics["deposit_settlement_lag_s"]["mean"]
@@ -212,8 +224,9 @@ def funded(seed: int = 1, accounts: tuple[str, ...] = ("alice",), **overrides):
 
 def test_sequencer_halt_stops_soft_confirmations_and_heal_resumes_them():
     world, _, l2 = funded()
-    l2.sequencer.halt()
     l2.transfer("alice", "bob", ASSET, 100, "t1")
+    world.env.run(until=10.1)  # the next soft block is due at 10.25 s
+    l2.sequencer.halt()
     world.env.run(until=100.0)
     assert not soft_confirmed(world, "t1")
     assert l2.sequencer.state.balance("bob", ASSET) == 0
@@ -312,7 +325,7 @@ def test_sequencer_halt_past_the_timeout_opens_the_hatch_and_a_short_one_does_no
 
 def test_redemption_run_queues_withdrawals_until_their_batch_is_final():
     accounts = tuple(f"user-{i:02d}" for i in range(40))
-    world, _, l2 = funded(accounts=accounts[:20], queue_capacity=30)
+    world, _, l2 = funded(accounts=accounts[:20], queue_capacity=30, max_txs_per_block=10)
     for account in accounts[20:]:
         l2.deposit(account, ASSET, 1_000, f"fund-{account}")
     world.env.run(until=20.0)
@@ -329,6 +342,8 @@ def test_redemption_run_queues_withdrawals_until_their_batch_is_final():
     assert summary["redemption_queue"]["final"] == 0
     assert summary["withdrawal_finality_s"]["count"] == 30
     assert l2.sequencer.redemption_queue == 0
+    blocks = {r["block"] for r in kinds(world, "l2.soft_confirm") if r["tx_kind"] == "withdraw"}
+    assert len(blocks) == 3  # 30 withdrawals, 10 per soft block
 
 
 # -- schema and determinism ----------------------------------------------------------------

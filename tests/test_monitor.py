@@ -9,9 +9,9 @@ from tests.conftest import small_scenario
 
 ATTACK = {
     "kind": "collusion.fabricated_lock",
-    "at": 30.0,
-    "members": [0, 1, 2],
-    "amount": 5_000_000,
+    "targets": {"members": [0, 1, 2]},
+    "schedule": {"at": 30.0},
+    "params": {"amount": 5_000_000},
 }
 
 
@@ -30,14 +30,14 @@ def test_flawed_verifier_unbacked_mint_is_caught_and_names_the_event():
     unbacked = [v for v in result.violations if v["property"] == "safety.mint-backed-by-final-lock"]
     assert len(unbacked) == 1
     assert unbacked[0]["event_kind"] == "mint"
-    assert "no lock #1000000000" in unbacked[0]["detail"]
-    assert unbacked[0]["time"] >= ATTACK["at"]
+    assert "no lock #1000000001" in unbacked[0]["detail"]
+    assert unbacked[0]["time"] >= ATTACK["schedule"]["at"]
     conservation = [v for v in result.violations if v["property"] == "safety.supply-conservation"]
     assert conservation and "exceeds locked - released" in conservation[0]["detail"]
 
 
 def test_correct_verifier_rejects_the_minority_certificate():
-    scenario = small_scenario({"attacks": [ATTACK]})
+    scenario = small_scenario({"attacks": [ATTACK], "adversary": {"extract": False}})
     result = run(scenario, 1)
     assert result.exit_code == 0
     assert result.violations == []

@@ -26,7 +26,8 @@ from bridgelab.custody.base import Custody
 from bridgelab.custody.entities import KeyHolders
 from bridgelab.custody.multisig import MultisigCustody
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
-from bridgelab.nemesis.collusion import FabricatedLock
+from bridgelab.nemesis.adversary import Adversary
+from bridgelab.nemesis.registry import build_attack
 from bridgelab.oracle import OracleSystem, install_oracle
 from bridgelab.oracle import metrics as oracle_metrics
 from bridgelab.protocol.limits import TokenBucket
@@ -85,15 +86,15 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
     custody = make_custody(world, scenario)
     holders = KeyHolders(committee.members, scenario.entities, scenario.delegations)
     root = custody.trust_root(TRUST_ROOT_VERSION)
+    flaws = tuple(scenario.bridge.flaws)
     verifier = VerifierConfig(
-        scenario.bridge.verifier.threshold_override,
-        tuple(scenario.bridge.verifier.flaws),
-        committee.bls_backend,
+        scenario.bridge.verifier.threshold_override, flaws, committee.bls_backend
     )
     kyc = None if scenario.consortium.kyc == "all" else frozenset(scenario.consortium.kyc)
     limits = scenario.bridge.limits
     escrow = EscrowState(
-        root, VerifierConfig(bls_backend=committee.bls_backend), BRIDGE_CONTRACT, kyc,
+        root, VerifierConfig(flaws=flaws, bls_backend=committee.bls_backend), BRIDGE_CONTRACT,
+        kyc,
         limits.per_transfer_cap, _bucket(limits),
     )
     consortium = ConsortiumChain(world, escrow)
@@ -126,10 +127,6 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
     users = Users(world, consortium, settlement)
     users.fund(escrow.balances)
     _wire(world, consortium, settlement, relayers, member_nodes)
-    attacks = [
-        FabricatedLock(world, index, attack, custody, settlement, TRUST_ROOT_VERSION)
-        for index, attack in enumerate(scenario.attacks)
-    ]
     world.record(
         "bridge",
         "run.start",
@@ -141,10 +138,17 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
     world.record("bridge", "trust_root", **trust_root_fields(root))
     world.record("custody", "custody.entities", operators=holders.public_record())
     oracle = install_oracle(world, scenario.oracle) if scenario.oracle.enabled else None
-    return Bridge(
+    bridge = Bridge(
         world, custody, holders, consortium, settlement, members, relayers, users, monitor,
-        attacks, oracle,
+        [], oracle,
     )
+    if scenario.attacks:
+        adversary = Adversary(bridge)
+        bridge.attacks = [
+            build_attack(bridge, adversary, index, spec)
+            for index, spec in enumerate(scenario.attacks)
+        ]
+    return bridge
 
 
 def _bucket(limits: LimitsConfig) -> TokenBucket | None:

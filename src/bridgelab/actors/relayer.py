@@ -7,7 +7,8 @@ bounded: endorsement rounds and submissions retry with exponential back-off up t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import simpy
 
@@ -22,6 +23,9 @@ from bridgelab.settlement.bridge_contract import BurnEvent, MintTx
 from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
 from bridgelab.settlement.chain import Finalized, SettlementChain
 from bridgelab.settlement.fees import ETHER, gwei
+
+CENSOR_POLL = 30.0
+MAX_CENSOR_POLLS = 100_000
 
 
 @dataclass(slots=True)
@@ -75,6 +79,13 @@ class Relayer:
         self._seen_settlement: set[bytes] = set()
         self._collectors: dict[tuple[str, int], _Collector] = {}
         self._tx_counter = 0
+        # Nemesis hooks: censorship predicates by attack, extra holding time, replays.
+        self.censors: dict[str, Callable[[BridgeMessage], bool]] = {}
+        self.extra_delay = 0.0
+        self.jitter = 0.0
+        self.replay: tuple[int, float] | None = None
+        self.double_submit = False
+        self._jitter_rng = world.streams.get(f"relayer/{index}/jitter")
         world.network.add_node(self.node, "relayer")
 
     def start(self) -> None:
@@ -173,10 +184,32 @@ class Relayer:
             if self.delivered(message):
                 return
             self.stats.backups += 1
+        yield from self._nemesis_gate(message)
+        if self.delivered(message):
+            return
         certificate = yield from self._gather(message, proof)
         if certificate is None:
             return
         yield from self._submit(message, certificate)
+
+    def censored(self, message: BridgeMessage) -> bool:
+        return any(predicate(message) for predicate in self.censors.values())
+
+    def _nemesis_gate(self, message: BridgeMessage) -> simpy.events.ProcessGenerator:
+        """Hold a message while a censoring attack matches it, then add any injected delay."""
+        env = self.world.env
+        if self.censored(message):
+            self.world.record(
+                self.node, "relay.censored", direction=message.direction, nonce=message.nonce
+            )
+            for _ in range(MAX_CENSOR_POLLS):
+                yield env.timeout(CENSOR_POLL)
+                if not self.censored(message) or self.delivered(message):
+                    break
+        if self.extra_delay > 0:
+            yield env.timeout(self.extra_delay)
+        if self.jitter > 0:
+            yield env.timeout(self._jitter_rng.uniform(0.0, self.jitter))
 
     def _gather(
         self, message: BridgeMessage, proof: LockProof | BurnProof
@@ -257,6 +290,8 @@ class Relayer:
         wait = self.config.inclusion_timeout
         for attempt in range(self.config.max_retries + 1):
             if self.delivered(message):
+                if self.replay is not None:
+                    self.world.env.process(self._replay(certificate))
                 return
             if attempt:
                 self.stats.retries += 1
@@ -272,6 +307,21 @@ class Relayer:
             self.world.record(
                 self.node, "submit.gave_up", direction=message.direction, nonce=message.nonce
             )
+
+    def _replay(self, certificate: Certificate) -> simpy.events.ProcessGenerator:
+        """Submit an already delivered certificate again: replay protection must hold."""
+        assert self.replay is not None
+        copies, after = self.replay
+        yield self.world.env.timeout(after)
+        for _ in range(copies):
+            self.world.record(
+                self.node, "relay.replay", direction=certificate.message.direction,
+                nonce=certificate.message.nonce,
+            )
+            if certificate.message.direction == "deposit":
+                self._send_mint_tx(certificate, 0)
+            else:
+                self._send_release(certificate)
 
     def _next_tx_id(self) -> str:
         self._tx_counter += 1
@@ -312,11 +362,30 @@ class Relayer:
             )
             if key in self.settlement.pending_keys():
                 return True  # another relayer's bid is pending; let it land
-        self.stats.submissions += 1
-        self.world.network.send(self.node, SETTLEMENT_NODE, tx)
+        self._send_mint_tx(certificate, attempt, tx)
         return True
 
+    def _send_mint_tx(self, certificate: Certificate, attempt: int, tx: MintTx | None = None):
+        if tx is None:
+            gas = self.custody.verification_gas(certificate) + MINT_STORAGE_GAS
+            tip = gwei(self.config.priority_fee_gwei)
+            tx = MintTx(
+                self._next_tx_id(), self.node, certificate, gas, tip, self.world.now,
+                gas - MINT_STORAGE_GAS, self.settlement.base_fee * 2 + tip,
+            )
+        copies = 2 if self.double_submit else 1
+        for copy in range(copies):
+            if copy:
+                tx = replace(tx, tx_id=self._next_tx_id())
+            self.stats.submissions += 1
+            self.world.network.send(self.node, SETTLEMENT_NODE, tx)
+
     def _send_release(self, certificate: Certificate) -> None:
+        if self.double_submit:
+            self._send_release_once(certificate)
+        self._send_release_once(certificate)
+
+    def _send_release_once(self, certificate: Certificate) -> None:
         tx = ReleaseTx(self._next_tx_id(), self.node, certificate, self.world.now)
         self.stats.submissions += 1
         network = self.world.network

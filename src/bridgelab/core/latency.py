@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from bridgelab.scenario.model import Exponential, Fixed, Latency, LogNormal, Uniform
+from bridgelab.scenario.base import Exponential, Fixed, Latency, LogNormal, Uniform
 
 
 def sample(latency: Latency, rng: random.Random) -> float:

@@ -15,7 +15,7 @@ import simpy
 from bridgelab.core.history import History
 from bridgelab.core.latency import sample
 from bridgelab.core.rng import Streams
-from bridgelab.scenario.model import Latency
+from bridgelab.scenario.base import Latency
 
 
 @dataclass(slots=True)
@@ -35,6 +35,7 @@ class NetworkStats:
     lost: int = 0
     cut: int = 0
     overflowed: int = 0
+    duplicated: int = 0
     to_down_node: int = 0
     by_role: dict[str, int] = field(default_factory=dict)
 
@@ -121,7 +122,25 @@ class Network:
         delay = sample(edge["latency"], self._latency_rng)
         timer = self.env.timeout(delay)
         timer.callbacks.append(lambda _event: self._deliver(dst, message))
+        duplicate = edge.get("duplicate", 0.0)
+        if duplicate > 0 and self._loss_rng.random() < duplicate:
+            stats.duplicated += 1
+            again = self.env.timeout(delay + sample(edge["latency"], self._latency_rng))
+            again.callbacks.append(lambda _event: self._deliver(dst, message))
         return True
+
+    def set_link_property(self, src: str, dst: str, key: str, value: float) -> float:
+        """Change one property of the link src -> dst; returns the previous value."""
+        edge = self.graph.edges[src, dst]
+        previous = edge.get(key, 0.0)
+        edge[key] = value
+        return previous
+
+    def select(self, name_or_role: str) -> list[str]:
+        """Nodes whose name or role is `name_or_role`, in creation order."""
+        return [
+            name for name, node in self.nodes.items() if name_or_role in (name, node.role)
+        ]
 
     def _deliver(self, dst: str, message: Any) -> None:
         node = self.nodes[dst]

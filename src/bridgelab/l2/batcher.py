@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import simpy
 
+from bridgelab.consortium.escrow import Revert
 from bridgelab.core.world import World
 from bridgelab.l2.sequencer import L2State, Sequencer
 from bridgelab.scenario.l2_schema import L2
@@ -43,11 +44,16 @@ class BatchTx:
 
 
 class L1(Protocol):
-    """All the batcher needs from the settlement chain. Each block must list its `tx_ids`."""
+    """All the batcher needs from the settlement chain.
+
+    Each block has `header.number`, `header.slot` and `txs` (the included transactions);
+    `handlers` maps a transaction type the bridge contract does not know to its executor.
+    """
 
     blocks: Any
     finalized_number: int
     on_block: list[Callable[[Any], None]]
+    handlers: dict[type, Callable[[Any, Any], dict[str, Any]]]
 
     def submit(self, tx: Any) -> bool: ...
 
@@ -96,8 +102,19 @@ class Batcher:
         self._unfinal: list[Batch] = []
 
     def start(self) -> None:
+        self.settlement.handlers[BatchTx] = self._execute_on_l1
         self.settlement.on_block.append(self._on_l1_block)
         self.world.env.process(self._schedule())
+
+    def _execute_on_l1(self, tx: BatchTx, chain: Any) -> dict[str, Any]:
+        """The rollup contract's commit: refused once the escape hatch froze it.
+
+        Stateless otherwise, so a reorg that re-executes the block needs nothing undone; the
+        batcher itself ignores duplicate commits of one batch.
+        """
+        if self.frozen:
+            raise Revert("rollup_frozen")
+        return {}  # `l2.batch.included` is recorded from the block, with its number
 
     # -- fault hooks -------------------------------------------------------------------------
 
@@ -197,7 +214,10 @@ class Batcher:
         return number < len(blocks) and blocks[number].header is batch.l1_header
 
     def _on_l1_block(self, block: Any) -> None:
-        for tx_id in block.tx_ids:
+        for tx in block.txs:
+            if not isinstance(tx, BatchTx) or self.frozen:
+                continue  # not a batch, or refused by the frozen contract
+            tx_id = tx.tx_id
             batch = self._by_tx.get(tx_id)
             if batch is None or batch.final_at is not None or self._canonical(batch):
                 continue  # not ours, done, or a duplicate of an attempt already included

@@ -1,85 +1,79 @@
-"""Committee collusion: members sign a lock that never happened and submit the certificate.
+"""Committee collusion: members sign what never happened, or sign twice for one nonce.
 
-With a correct verifier a minority certificate reverts; with a flawed one it mints unbacked
-tokens, which the monitor must catch.
+Colluding members act through the adversary, which then holds their keys (or shares) and
+submits the certificate itself; the destination's verifier decides whether it passes.
 """
 
 from __future__ import annotations
 
-import simpy
+from dataclasses import replace
+from typing import Any
 
-from bridgelab.consortium.escrow import ESCROW_CONTRACT
-from bridgelab.core.world import World
-from bridgelab.custody.base import MINT_STORAGE_GAS, Custody
-from bridgelab.protocol.messages import BridgeMessage, Certificate
-from bridgelab.scenario.model import Attack
-from bridgelab.settlement.bridge_contract import MintTx
-from bridgelab.settlement.chain import SettlementChain
-from bridgelab.settlement.fees import gwei
-
-FABRICATED_NONCE_BASE = 1_000_000_000
+from bridgelab.consortium.chain import Committed
+from bridgelab.consortium.escrow import LockEvent
+from bridgelab.nemesis import targets
+from bridgelab.nemesis.base import Attack
+from bridgelab.protocol.messages import BridgeMessage
 
 
-class FabricatedLock:
-    """At `attack.at`, the named members endorse a fabricated lock; the adversary submits it."""
+class FabricatedLock(Attack):
+    kind = "collusion.fabricated_lock"
 
-    def __init__(
-        self,
-        world: World,
-        index: int,
-        attack: Attack,
-        custody: Custody,
-        settlement: SettlementChain,
-        trust_root_version: int,
-    ) -> None:
-        self.world = world
-        self.index = index
-        self.attack = attack
-        self.custody = custody
-        self.settlement = settlement
-        self.trust_root_version = trust_root_version
-        self.actor = f"adversary-{index}"
+    def _colluders(self) -> list[int]:
+        committee = self.world.scenario.committee
+        return targets.members(self.spec.targets, committee.members, committee.threshold, self.rng)
 
-    def start(self) -> None:
-        self.world.env.process(self._run())
+    def describe(self) -> dict[str, Any]:
+        self._chosen = self._colluders()
+        return {"members": self._chosen}
 
-    def _run(self) -> simpy.events.ProcessGenerator:
-        attack = self.attack
-        env = self.world.env
-        yield env.timeout(attack.at)
-        fake_hash = (
-            self.world.streams.get(f"nemesis/{self.index}").getrandbits(256).to_bytes(32, "big")
+    def begin(self, round_: int) -> None:
+        self.adversary.take_seats(self._chosen, self.actor)
+        self.adversary.forge_and_submit(self.params.amount, self.params.recipient, self.actor)
+
+
+class Equivocate(Attack):
+    """On the next genuine lock, colluders certify a conflicting message for its nonce."""
+
+    kind = "collusion.equivocate"
+
+    def describe(self) -> dict[str, Any]:
+        committee = self.world.scenario.committee
+        self._chosen = targets.members(
+            self.spec.targets, committee.members, committee.threshold, self.rng
         )
-        message = BridgeMessage(
-            "deposit",
-            FABRICATED_NONCE_BASE + self.index,
-            self.world.scenario.workload.asset,
-            attack.amount,
-            self.actor,
-            attack.recipient,
-            ESCROW_CONTRACT,
-            0,
-            fake_hash,
-        )
-        digest = message.digest(self.trust_root_version)
-        members = sorted(set(attack.members))
-        signatures = tuple(self.custody.endorse(member, digest) for member in members)
-        certificate = Certificate(
-            message, self.trust_root_version, self.custody.scheme, signatures, tuple(members)
-        )
-        self.world.record(
-            self.actor,
-            "fault.start",
-            attack=attack.kind,
-            members=members,
-            nonce=message.nonce,
-            amount=attack.amount,
-        )
-        verification_gas = self.custody.verification_gas(certificate)
-        gas = verification_gas + MINT_STORAGE_GAS
-        self.settlement.submit(
-            MintTx(
-                f"{self.actor}/tx1", self.actor, certificate, gas, gwei(100.0), env.now,
-                verification_gas,
-            )
-        )
+        return {"members": self._chosen}
+
+    def begin(self, round_: int) -> None:
+        self.adversary.take_seats(self._chosen, self.actor)
+        self._armed = True
+        self.bridge.consortium.on_commit.append(self._on_commit)
+
+    def _on_commit(self, committed: Committed) -> None:
+        if not getattr(self, "_armed", False):
+            return
+        header = committed.block.header
+        for item in committed.block.decoded:
+            if isinstance(item, LockEvent):
+                self._armed = False
+                genuine = BridgeMessage(
+                    "deposit", item.nonce, item.asset, item.amount, item.sender,
+                    item.recipient, item.contract, header.height, header.hash,
+                )
+                conflicting = replace(
+                    genuine,
+                    recipient=self.params.recipient,
+                    amount=max(1, round(item.amount * self.params.amount_factor)),
+                )
+                self.world.record(
+                    self.actor, "attack.equivocate", nonce=item.nonce,
+                    genuine_amount=item.amount, forged_amount=conflicting.amount,
+                )
+                certificate = self.adversary.certificate(conflicting, self.actor)
+                if certificate is not None:
+                    self.adversary.submit_mint(certificate, self.actor)
+                return
+
+    def heal(self, round_: int) -> None:
+        self._armed = False
+        self.adversary.lose_seats(self._chosen, self.actor)

@@ -9,7 +9,8 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from bridgelab.scenario.model import NonNegativeSeconds, PositiveSeconds, Strict, invalid
+# Imports the shared building blocks only: `scenario/model.py` will import this module.
+from bridgelab.scenario.base import NonNegativeSeconds, PositiveSeconds, Strict, invalid
 
 SEVEN_DAYS = 7 * 24 * 3_600.0
 

@@ -7,62 +7,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, ValidationError, model_validator
 
+from bridgelab.scenario.base import (
+    Fixed,
+    Latency,
+    LogNormal,
+    NonNegativeSeconds,
+    PositiveSeconds,
+    Probability,
+    Strict,
+    invalid,
+)
 from bridgelab.scenario.oracle_schema import Oracle
-
-PositiveSeconds = Annotated[float, Field(gt=0)]
-NonNegativeSeconds = Annotated[float, Field(ge=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-
-
-def invalid(key: str, expected: str, found: object) -> PydanticCustomError:
-    """A cross-field error that names the offending key below the model being checked."""
-    return PydanticCustomError(
-        "bridgelab_invalid",
-        "expected {expected}, found {found}",
-        {"key": key, "expected": expected, "found": repr(found)},
-    )
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Fixed(Strict):
-    dist: Literal["fixed"]
-    value: NonNegativeSeconds
-
-
-class Uniform(Strict):
-    dist: Literal["uniform"]
-    low: NonNegativeSeconds
-    high: NonNegativeSeconds
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Uniform:
-        if self.high < self.low:
-            raise invalid("high", f"a value >= low ({self.low})", self.high)
-        return self
-
-
-class LogNormal(Strict):
-    """Latency with a given median and log-space spread, capped so queues stay bounded."""
-
-    dist: Literal["lognormal"]
-    median: PositiveSeconds
-    sigma: Annotated[float, Field(ge=0, le=5)]
-    cap: PositiveSeconds = 30.0
-
-
-class Exponential(Strict):
-    dist: Literal["exponential"]
-    mean: PositiveSeconds
-    cap: PositiveSeconds = 30.0
-
-
-Latency = Annotated[Fixed | Uniform | LogNormal | Exponential, Field(discriminator="dist")]
 
 
 class ScenarioMeta(Strict):
@@ -257,11 +214,22 @@ class Workload(Strict):
         return self
 
 
+Flaw = Literal[
+    "duplicate_signers_counted",
+    "skip_verification_if_empty",
+    "signer_list_from_caller",
+    "zero_root_trusted",
+    "arbitrary_message_calls",
+    "replay_protection_disabled",
+    "foreign_contract_events",
+    "lock_event_without_transfer",
+]
+
+
 class Verifier(Strict):
-    """The destination verifier. Flaw switches reproduce real verifier bugs on purpose."""
+    """The destination verifier. A wrong threshold reproduces a configuration error (class E)."""
 
     threshold_override: Annotated[int, Field(ge=0)] | None = None
-    flaws: list[Literal["duplicate_signers_counted"]] = Field(default_factory=list)
 
 
 class Limits(Strict):
@@ -278,18 +246,77 @@ class Limits(Strict):
 
 
 class Bridge(Strict):
+    """The deployed contracts and committee software; `flaws` switch on real bug classes."""
+
     verifier: Verifier = Verifier()
     limits: Limits = Limits()
+    flaws: list[Flaw] = Field(default_factory=list)
+
+
+class Watcher(Strict):
+    """An independent monitor: it notices an anomaly after a sampled delay and pauses."""
+
+    enabled: bool = False
+    detection_delay: Latency = LogNormal(dist="lognormal", median=300.0, sigma=1.0, cap=86_400.0)
+    pause: bool = True
+
+
+class Defences(Strict):
+    watcher: Watcher = Watcher()
+    # The destination refuses a mint that would make minted - burned exceed locked - released.
+    accountant: bool = False
+    # Every mint waits this long; the watcher challenges (cancels) one with no lock behind it.
+    challenge_window: NonNegativeSeconds = 0.0
+    # Trust-root changes wait this long; the watcher vetoes one not signed by > 2/3.
+    rotation_timelock: NonNegativeSeconds = 0.0
+
+
+class Adversary(Strict):
+    """What the adversary does with unbacked tokens: burn them to drain the escrow."""
+
+    extract: bool = True
+    chunk: Annotated[int, Field(ge=1)] | None = None
+    interval: PositiveSeconds = 60.0
+
+
+TargetSelect = Literal[
+    "one", "minority", "majority", "f", "f+1", "threshold-1", "threshold", "all"
+]
+
+
+class Targets(Strict):
+    """Whom an attack hits: a count by rule (`select`), or named members/entities/relayers."""
+
+    select: TargetSelect | None = None
+    members: list[Annotated[int, Field(ge=0)]] | None = None
+    entities: list[str] | None = None
+    relayers: list[Annotated[int, Field(ge=0)]] | Literal["all"] | None = None
+    nodes: list[str] | None = None
+
+
+class Schedule(Strict):
+    """When: at a time, then every `every` seconds up to `count` times, optionally only once
+    a transfer above `when_pending_above` is pending."""
+
+    at: NonNegativeSeconds = 0.0
+    every: PositiveSeconds | None = None
+    count: Annotated[int, Field(ge=1, le=10_000)] = 1
+    when_pending_above: Annotated[int, Field(ge=0)] | None = None
+
+
+class Heal(Strict):
+    after: NonNegativeSeconds | None = None
 
 
 class Attack(Strict):
-    """One scheduled adversary action (the attack library grows this list)."""
+    """One attack from the catalogue (`bridgelab attacks list`), with whom, when and heal."""
 
-    kind: Literal["collusion.fabricated_lock"]
-    at: NonNegativeSeconds
-    members: list[Annotated[int, Field(ge=0)]]
-    amount: Annotated[int, Field(ge=1)]
-    recipient: str = "attacker"
+    kind: str
+    name: str = ""
+    targets: Targets = Targets()
+    schedule: Schedule = Schedule()
+    heal: Heal = Heal()
+    params: dict[str, object] = Field(default_factory=dict)
 
 
 class Scenario(Strict):
@@ -302,6 +329,8 @@ class Scenario(Strict):
     workload: Workload = Workload()
     bridge: Bridge = Bridge()
     oracle: Oracle = Oracle()
+    defences: Defences = Defences()
+    adversary: Adversary = Adversary()
     entities: list[Entity] = Field(default_factory=list)
     delegations: list[Delegation] = Field(default_factory=list)
     attacks: list[Attack] = Field(default_factory=list)
@@ -309,15 +338,44 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
         self._check_entities()
-        for index, attack in enumerate(self.attacks):
-            for member in attack.members:
-                if member >= self.committee.members:
-                    raise invalid(
-                        f"attacks.{index}.members",
-                        f"committee member ids in 0..{self.committee.members - 1}",
-                        member,
-                    )
+        self._check_attacks()
         return self
+
+    def _check_attacks(self) -> None:
+        from bridgelab.nemesis.specs import CATALOG
+
+        members = self.committee.members
+        entity_names = [entity.name for entity in self.entities] or [
+            f"operator-{m}" for m in range(members)
+        ]
+        for index, attack in enumerate(self.attacks):
+            where = f"attacks.{index}"
+            info = CATALOG.get(attack.kind)
+            if info is None:
+                raise invalid(f"{where}.kind", "a kind from `bridgelab attacks list`", attack.kind)
+            try:
+                info.params.model_validate(attack.params)
+            except ValidationError as error:
+                first = error.errors(include_url=False)[0]
+                key = ".".join(str(part) for part in first["loc"])
+                found = first.get("input") if first["type"] != "extra_forbidden" else key
+                raise invalid(f"{where}.params.{key}", first["msg"].lower(), found) from None
+            for member in attack.targets.members or []:
+                if member >= members:
+                    raise invalid(
+                        f"{where}.targets.members", f"member ids in 0..{members - 1}", member
+                    )
+            for name in attack.targets.entities or []:
+                if name not in entity_names:
+                    raise invalid(f"{where}.targets.entities", f"one of {entity_names}", name)
+            relayers = attack.targets.relayers
+            if isinstance(relayers, list):
+                for relayer in relayers:
+                    if relayer >= self.relayers.count:
+                        raise invalid(
+                            f"{where}.targets.relayers",
+                            f"relayer ids in 0..{self.relayers.count - 1}", relayer,
+                        )
 
     def _check_entities(self) -> None:
         members = self.committee.members

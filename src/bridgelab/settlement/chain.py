@@ -21,6 +21,7 @@ from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.crypto.hashing import encode, keccak256
 from bridgelab.protocol.messages import certificate_fields, trust_root_fields
+from bridgelab.scenario.model import DemandSpike
 from bridgelab.settlement.bridge_contract import (
     BridgeState,
     BurnEvent,
@@ -144,6 +145,7 @@ class SettlementChain:
         self.handlers: dict[type, ExternalHandler] = {}
         self.fees_by_sender: dict[str, int] = {}
         self._mempool: list[_Pending] = []
+        self._extra_spikes: list[DemandSpike] = []
         self._seq = 0
         self._slot = 0
         self._proposer_rng = world.streams.get("settlement/proposer")
@@ -231,10 +233,14 @@ class SettlementChain:
 
     # -- demand -----------------------------------------------------------------------------
 
+    def add_spike(self, spike: DemandSpike) -> None:
+        """A demand spike injected during the run (congestion attack)."""
+        self._extra_spikes.append(spike)
+
     def demand_factor(self, now: float) -> tuple[float, float]:
         """Multipliers on background gas and on its tips at `now` (spikes compose)."""
         factor = tips = 1.0
-        for spike in self.config.demand.spikes:
+        for spike in [*self.config.demand.spikes, *self._extra_spikes]:
             if spike.start <= now < spike.end:
                 factor *= spike.factor
                 tips *= spike.priority_factor
@@ -242,12 +248,16 @@ class SettlementChain:
 
     def _background_arrivals(self, slot: int) -> None:
         demand = self.config.demand
-        if demand.gas_per_slot <= 0:
-            return
-        rng = self._demand_rng
         now = self.world.now
         factor, tip_factor = self.demand_factor(now)
-        mean_bundles = demand.gas_per_slot * factor / demand.bundle_gas
+        base_gas = demand.gas_per_slot
+        if base_gas <= 0:
+            if factor == 1.0:
+                return
+            # No modelled background: a spike then means `factor` times the gas target.
+            base_gas = self.config.gas_limit / self.config.elasticity
+        rng = self._demand_rng
+        mean_bundles = base_gas * factor / demand.bundle_gas
         for index in range(_poisson(rng, mean_bundles)):
             max_fee = gwei(
                 demand.max_fee_median_gwei * tip_factor

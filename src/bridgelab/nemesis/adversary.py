@@ -1,0 +1,204 @@
+"""The adversary's hand: keys and shares it holds, forged certificates, and cashing out.
+
+One adversary per run, shared by every attack in the scenario (attacks compose). A forged
+certificate is built from real signatures by the keys actually held; the destination's
+verifier decides whether it passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import simpy
+
+from bridgelab.consortium.escrow import ESCROW_CONTRACT
+from bridgelab.crypto.bls import InsufficientSharesError, PartialSignature, SecretShare
+from bridgelab.crypto.secp256k1 import EcdsaSigner
+from bridgelab.custody.base import MINT_STORAGE_GAS
+from bridgelab.custody.threshold_bls import ThresholdBlsCustody
+from bridgelab.protocol.messages import BridgeMessage, Certificate
+from bridgelab.settlement.bridge_contract import BURN_GAS, BurnTx, MintEvent, MintTx
+from bridgelab.settlement.chain import SettlementBlock
+from bridgelab.settlement.fees import gwei
+
+if TYPE_CHECKING:
+    from bridgelab.runner import Bridge
+
+FABRICATED_NONCE_BASE = 1_000_000_000
+ADVERSARY_TIP_GWEI = 50.0
+
+
+@dataclass(slots=True)
+class Adversary:
+    """Everything the adversary controls; nothing here is ever written to the history."""
+
+    bridge: Bridge
+    seats: dict[int, float] = field(default_factory=dict)
+    shares: dict[tuple[int, int], SecretShare] = field(default_factory=dict)
+    recovered: dict[int, EcdsaSigner] = field(default_factory=dict)
+    accounts: list[str] = field(default_factory=list)
+    _nonce: int = 0
+    _tx: int = 0
+    _extracting: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.bridge.settlement.on_block.append(self._on_block)
+
+    # -- what it holds ------------------------------------------------------------------------
+
+    def take_seats(self, seats: list[int], actor: str) -> list[int]:
+        """Gain control of `seats`: multisig keys, or the current epoch's BLS shares."""
+        world = self.bridge.world
+        custody = self.bridge.custody
+        new = [seat for seat in seats if seat not in self.seats]
+        for seat in seats:
+            self.seats.setdefault(seat, world.now)
+            if isinstance(custody, ThresholdBlsCustody):
+                share = custody.share_of(seat)
+                self.shares[(seat, share.epoch)] = share
+        world.record(
+            actor, "attack.compromise", seats=sorted(seats), new=sorted(new),
+            held=sorted(self.seats), epoch=custody.epoch,
+        )
+        return new
+
+    def lose_seats(self, seats: list[int], actor: str) -> None:
+        for seat in seats:
+            self.seats.pop(seat, None)
+            for key in [key for key in self.shares if key[0] == seat]:
+                del self.shares[key]
+            self.recovered.pop(seat, None)
+        self.bridge.world.record(actor, "attack.evicted", seats=sorted(seats))
+
+    # -- forging ------------------------------------------------------------------------------
+
+    def fabricated_message(self, amount: int, recipient: str) -> BridgeMessage:
+        self._nonce += 1
+        stream = self.bridge.world.streams.get("nemesis/adversary/hashes")
+        return BridgeMessage(
+            "deposit", FABRICATED_NONCE_BASE + self._nonce,
+            self.bridge.world.scenario.workload.asset, amount, "adversary", recipient,
+            ESCROW_CONTRACT, 0, stream.getrandbits(256).to_bytes(32, "big"),
+        )
+
+    def certificate(self, message: BridgeMessage, actor: str) -> Certificate | None:
+        """The best certificate the held keys can make, or None if they cannot sign at all."""
+        custody = self.bridge.custody
+        version = self.bridge.settlement.bridge.trust_root.version
+        digest = message.digest(version)
+        if isinstance(custody, ThresholdBlsCustody):
+            return self._bls_certificate(custody, message, version, digest, actor)
+        signatures: dict[int, bytes] = {}
+        for seat in sorted(self.seats):
+            signatures[seat] = custody.endorse(seat, digest)
+        for seat, signer in sorted(self.recovered.items()):
+            signatures[seat] = signer.sign_digest(digest)
+        if not signatures:
+            return None
+        chosen = sorted(signatures)
+        return Certificate(
+            message, version, custody.scheme, tuple(signatures[s] for s in chosen), tuple(chosen)
+        )
+
+    def _bls_certificate(
+        self,
+        custody: ThresholdBlsCustody,
+        message: BridgeMessage,
+        version: int,
+        digest: bytes,
+        actor: str,
+    ) -> Certificate | None:
+        by_epoch: dict[int, dict[int, SecretShare]] = {}
+        for (seat, epoch), share in sorted(self.shares.items()):
+            by_epoch.setdefault(epoch, {})[seat] = share
+        best_epoch = max(by_epoch, key=lambda e: (len(by_epoch[e]), e), default=None)
+        if best_epoch is not None and len(by_epoch[best_epoch]) >= custody.threshold:
+            shares = by_epoch[best_epoch]
+            partials = {
+                seat: PartialSignature(seat + 1, best_epoch, custody.endorse_with(share, digest))
+                for seat, share in shares.items()
+            }
+            signature = custody.combine_shares(partials)
+            return Certificate(message, version, custody.scheme, (signature,), tuple(shares))
+        distinct = {seat: share for (seat, _epoch), share in sorted(self.shares.items())}
+        if len(distinct) < custody.threshold:
+            self.bridge.world.record(
+                actor, "attack.failed", reason="insufficient_shares", shares=len(distinct),
+                threshold=custody.threshold,
+            )
+            return None
+        # Enough shares in all, but from different epochs: combine them anyway (untagged).
+        raw = {seat: custody.endorse_with(share, digest) for seat, share in distinct.items()}
+        try:
+            signature = custody.combine_shares(raw)
+        except InsufficientSharesError:
+            return None
+        return Certificate(message, version, custody.scheme, (signature,), tuple(sorted(raw)))
+
+    def submit_mint(self, certificate: Certificate, actor: str) -> None:
+        settlement = self.bridge.settlement
+        custody = self.bridge.custody
+        verification_gas = custody.verification_gas(certificate)
+        self._tx += 1
+        tip = gwei(ADVERSARY_TIP_GWEI)
+        settlement.submit(
+            MintTx(
+                f"{actor}/mint{self._tx}", actor, certificate, verification_gas + MINT_STORAGE_GAS,
+                tip, self.bridge.world.now, verification_gas, settlement.base_fee * 4 + tip,
+            )
+        )
+        self.bridge.world.record(
+            actor, "attack.submit", nonce=certificate.message.nonce,
+            amount=certificate.message.amount, recipient=certificate.message.recipient,
+            signatures=len(certificate.signatures), signers=list(certificate.signer_hint),
+        )
+        if certificate.message.recipient not in self.accounts:
+            self.accounts.append(certificate.message.recipient)
+
+    def forge_and_submit(self, amount: int, recipient: str, actor: str) -> bool:
+        certificate = self.certificate(self.fabricated_message(amount, recipient), actor)
+        if certificate is None:
+            return False
+        self.submit_mint(certificate, actor)
+        return True
+
+    # -- cashing out --------------------------------------------------------------------------
+
+    def _on_block(self, block: SettlementBlock) -> None:
+        config = self.bridge.world.scenario.adversary
+        if not config.extract:
+            return
+        for event in block.decoded:
+            if (
+                isinstance(event, MintEvent)
+                and event.recipient in self.accounts
+                and event.recipient not in self._extracting
+            ):
+                self._extracting.add(event.recipient)
+                self.bridge.world.env.process(self._extract(event.recipient, event.asset))
+
+    def _extract(self, account: str, asset: str) -> simpy.events.ProcessGenerator:
+        """Burn the unbacked tokens in chunks so honest relayers release escrowed funds."""
+        world = self.bridge.world
+        settlement = self.bridge.settlement
+        config = world.scenario.adversary
+        for round_ in range(10_000):
+            balance = settlement.bridge.balances.get((account, asset), 0)
+            if balance <= 0:
+                self._extracting.discard(account)
+                return
+            chunk = min(balance, config.chunk or balance)
+            self._tx += 1
+            tip = gwei(ADVERSARY_TIP_GWEI)
+            tx = BurnTx(
+                f"{account}/burn{self._tx}", account, asset, chunk, account, BURN_GAS, tip,
+                world.now, settlement.base_fee * 4 + tip,
+            )
+            pending = settlement.has_pending(
+                lambda p: isinstance(p, BurnTx) and p.sender == account
+            )
+            if not settlement.bridge.paused and not pending:
+                settlement.submit(tx)
+                world.record(account, "attack.extract", amount=chunk, round=round_)
+            yield world.env.timeout(config.interval)

@@ -1,0 +1,107 @@
+"""The shape every attack shares: wait for its schedule, strike, optionally heal, repeat.
+
+Subclasses implement `begin` (and `heal` when healing means something); the driver records
+`fault.start` and `fault.heal` so checkers can tell fault windows from healed time.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import simpy
+
+from bridgelab.nemesis.specs import CATALOG, AttackInfo
+from bridgelab.scenario.base import Strict
+from bridgelab.scenario.model import Attack as AttackSpec
+
+if TYPE_CHECKING:
+    from bridgelab.nemesis.adversary import Adversary
+    from bridgelab.runner import Bridge
+
+PENDING_POLL = 5.0
+MAX_PENDING_WAIT = 1_000_000
+
+
+class Attack:
+    """One scheduled attack from the scenario, driven as its own SimPy process."""
+
+    kind: ClassVar[str] = ""
+
+    def __init__(
+        self, bridge: Bridge, adversary: Adversary, index: int, spec: AttackSpec
+    ) -> None:
+        self.bridge = bridge
+        self.world = bridge.world
+        self.adversary = adversary
+        self.index = index
+        self.spec = spec
+        self.info: AttackInfo = CATALOG[spec.kind]
+        self.params: Any = self.info.params.model_validate(spec.params)
+        self.actor = spec.name or f"attack-{index}:{spec.kind}"
+        self.rng = self.world.streams.get(f"nemesis/{index}/{spec.kind}")
+        self.active = False
+
+    @property
+    def config(self) -> Strict:
+        return self.params
+
+    def start(self) -> None:
+        self.world.env.process(self._drive())
+
+    def _drive(self) -> simpy.events.ProcessGenerator:
+        env = self.world.env
+        schedule = self.spec.schedule
+        if schedule.at > env.now:
+            yield env.timeout(schedule.at - env.now)
+        if schedule.when_pending_above is not None:
+            yield from self._wait_for_large_transfer(schedule.when_pending_above)
+        for round_ in range(schedule.count):
+            started = env.now
+            self.active = True
+            self.world.record(
+                self.actor, "fault.start", attack=self.spec.kind, round=round_,
+                **self.describe(),
+            )
+            outcome = self.begin(round_)
+            if inspect.isgenerator(outcome):
+                yield from outcome
+            if self.spec.heal.after is not None:
+                remaining = started + self.spec.heal.after - env.now
+                if remaining > 0:
+                    yield env.timeout(remaining)
+                self.heal(round_)
+                self.active = False
+                self.world.record(self.actor, "fault.heal", attack=self.spec.kind, round=round_)
+            if schedule.every is None or round_ == schedule.count - 1:
+                break
+            wait = started + schedule.every - env.now
+            if wait > 0:
+                yield env.timeout(wait)
+
+    def _wait_for_large_transfer(self, amount: int) -> Generator[simpy.Event, Any, None]:
+        """Poll the consortium's committed locks until one above `amount` is in flight."""
+        env = self.world.env
+        for _ in range(MAX_PENDING_WAIT):
+            minted = self.bridge.settlement.bridge.minted_nonces
+            for committed in reversed(self.bridge.consortium.blocks[-50:]):
+                for item in committed.block.decoded:
+                    nonce = getattr(item, "nonce", None)
+                    if (
+                        getattr(item, "amount", 0) > amount
+                        and type(item).__name__ == "LockEvent"
+                        and nonce not in minted
+                    ):
+                        return
+            yield env.timeout(PENDING_POLL)
+
+    def describe(self) -> dict[str, Any]:
+        """Public facts about the targets, for the `fault.start` record."""
+        return {}
+
+    def begin(self, round_: int) -> Generator[simpy.Event, Any, None] | None:
+        raise NotImplementedError
+
+    def heal(self, round_: int) -> None:
+        """Undo the fault; attacks whose effect cannot be undone keep this no-op."""

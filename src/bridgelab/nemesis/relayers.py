@@ -1,0 +1,93 @@
+"""Relayer misbehaviour: censorship by predicate, delay, reordering, replay, double submission.
+
+Relayers are untrusted for integrity, so none of these may break safety; censorship by all
+relayers stops liveness until it heals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridgelab.nemesis import targets
+from bridgelab.nemesis.base import Attack
+from bridgelab.protocol.messages import BridgeMessage
+
+
+class _RelayerAttack(Attack):
+    def describe(self) -> dict[str, Any]:
+        count = len(self.bridge.relayers)
+        self._targets = [
+            self.bridge.relayers[i] for i in targets.relayers(self.spec.targets, count, self.rng)
+        ]
+        return {"relayers": [relayer.node for relayer in self._targets]}
+
+
+class Censor(_RelayerAttack):
+    kind = "relayer.censor"
+
+    def _matches(self, message: BridgeMessage) -> bool:
+        params = self.params
+        if message.direction not in params.directions:
+            return False
+        parties = (message.sender, message.recipient)
+        if params.users and not any(user in parties for user in params.users):
+            return False
+        if params.assets and message.asset not in params.assets:
+            return False
+        return params.amount_above is None or message.amount > params.amount_above
+
+    def begin(self, round_: int) -> None:
+        for relayer in self._targets:
+            relayer.censors[self.actor] = self._matches
+
+    def heal(self, round_: int) -> None:
+        for relayer in self._targets:
+            relayer.censors.pop(self.actor, None)
+
+
+class Delay(_RelayerAttack):
+    kind = "relayer.delay"
+
+    def begin(self, round_: int) -> None:
+        for relayer in self._targets:
+            relayer.extra_delay = self.params.delay
+
+    def heal(self, round_: int) -> None:
+        for relayer in self._targets:
+            relayer.extra_delay = 0.0
+
+
+class Reorder(_RelayerAttack):
+    kind = "relayer.reorder"
+
+    def begin(self, round_: int) -> None:
+        for relayer in self._targets:
+            relayer.jitter = self.params.max_jitter
+
+    def heal(self, round_: int) -> None:
+        for relayer in self._targets:
+            relayer.jitter = 0.0
+
+
+class Replay(_RelayerAttack):
+    kind = "relayer.replay"
+
+    def begin(self, round_: int) -> None:
+        for relayer in self._targets:
+            relayer.replay = (self.params.copies, self.params.after)
+
+    def heal(self, round_: int) -> None:
+        for relayer in self._targets:
+            relayer.replay = None
+
+
+class DoubleSubmit(_RelayerAttack):
+    kind = "relayer.double_submit"
+
+    def begin(self, round_: int) -> None:
+        for relayer in self._targets:
+            relayer.double_submit = True
+
+    def heal(self, round_: int) -> None:
+        for relayer in self._targets:
+            relayer.double_submit = False

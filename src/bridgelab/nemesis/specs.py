@@ -1,0 +1,417 @@
+"""The attack catalogue as data: each kind's summary, description, parameters and an example.
+
+Scenario validation reads it (so a misspelt kind or parameter names its key), and so do
+`bridgelab attacks list` and `bridgelab attacks show`. Runtime classes live beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from bridgelab.scenario.base import NonNegativeSeconds, PositiveSeconds, Probability, Strict
+
+Amount = Annotated[int, Field(ge=1)]
+
+
+class NoParams(Strict):
+    pass
+
+
+class FabricatedLockParams(Strict):
+    amount: Amount = 10_000_000
+    recipient: str = "attacker"
+
+
+class EquivocateParams(Strict):
+    recipient: str = "attacker"
+    amount_factor: Annotated[float, Field(gt=0, le=1_000_000)] = 1.0
+
+
+class CompromiseParams(Strict):
+    dwell: NonNegativeSeconds = 0.0
+    amount: Amount = 10_000_000
+    recipient: str = "attacker"
+    attempts: Annotated[int, Field(ge=1, le=1_000)] = 1
+    retry_every: PositiveSeconds = 600.0
+
+
+class MobileParams(Strict):
+    period: PositiveSeconds = 3_600.0
+    seats_per_period: Annotated[int, Field(ge=1, le=1_000)] = 1
+    periods: Annotated[int, Field(ge=1, le=10_000)] = 12
+    amount: Amount = 10_000_000
+    recipient: str = "attacker"
+
+
+class NonceReuseParams(Strict):
+    member: Annotated[int, Field(ge=0)] = 0
+    amount: Amount = 10_000_000
+    recipient: str = "attacker"
+
+
+class CensorParams(Strict):
+    users: list[str] = Field(default_factory=list)
+    assets: list[str] = Field(default_factory=list)
+    amount_above: Annotated[int, Field(ge=0)] | None = None
+    directions: list[Literal["deposit", "withdrawal"]] = Field(
+        default_factory=lambda: ["deposit", "withdrawal"]
+    )
+
+
+class DelayParams(Strict):
+    delay: NonNegativeSeconds = 600.0
+
+
+class ReorderParams(Strict):
+    max_jitter: PositiveSeconds = 120.0
+
+
+class ReplayParams(Strict):
+    copies: Annotated[int, Field(ge=1, le=100)] = 1
+    after: NonNegativeSeconds = 30.0
+
+
+class CrashParams(Strict):
+    role: Literal["validator", "member", "relayer"] = "validator"
+
+
+class PartitionParams(Strict):
+    """Cut `side_a` from `side_b` (role names or node names); one-way cuts a -> b only."""
+
+    side_a: list[str] = Field(default_factory=list)
+    side_b: list[str] = Field(default_factory=list)
+    one_way: bool = False
+    role: Literal["validator", "member", "relayer"] = "validator"
+
+
+class LossParams(Strict):
+    probability: Probability = 0.2
+    between: tuple[str, str] = ("relayer", "member")
+
+
+class DuplicateParams(Strict):
+    probability: Probability = 0.2
+    between: tuple[str, str] = ("relayer", "member")
+
+
+class ReorgParams(Strict):
+    depth: Annotated[int, Field(ge=1, le=1_000)] = 4
+
+
+class CongestionParams(Strict):
+    factor: Annotated[float, Field(gt=0, le=1_000)] = 5.0
+    priority_factor: Annotated[float, Field(gt=0, le=1_000)] = 5.0
+    duration: PositiveSeconds = 1_800.0
+
+
+class OracleDelayParams(Strict):
+    delay: NonNegativeSeconds = 1_800.0
+
+
+class OracleManipulateParams(Strict):
+    bias: Annotated[float, Field(ge=-0.99, le=100)] = 0.5
+
+
+class OracleDefaultParams(Strict):
+    write_down: Annotated[float, Field(gt=0, le=1)] = 0.4
+    report_delay: NonNegativeSeconds = 3_600.0
+
+
+class ForgeParams(Strict):
+    amount: Amount = 10_000_000
+    recipient: str = "attacker"
+
+
+TargetRole = Literal["member", "entity", "relayer", "validator", "reporter", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class AttackInfo:
+    kind: str
+    summary: str
+    description: str
+    params: type[Strict]
+    target_role: TargetRole
+    example: str
+    flaw: str | None = None
+
+
+def _example(kind: str, body: str) -> str:
+    return f'[[attacks]]\nkind = "{kind}"\n{body.strip()}\n'
+
+
+CATALOG: dict[str, AttackInfo] = {
+    info.kind: info
+    for info in (
+        AttackInfo(
+            "collusion.fabricated_lock",
+            "Colluding members endorse a lock that never happened; the adversary mints it.",
+            "The targeted committee members sign a deposit message for a nonce the escrow never"
+            " emitted and the adversary submits the certificate. A correct verifier rejects it"
+            " unless the colluders reach the threshold (required members included).",
+            FabricatedLockParams, "member",
+            _example("collusion.fabricated_lock", """
+targets = { members = [0, 1, 2, 3, 4, 5] }
+schedule = { at = 600.0 }
+params = { amount = 50_000_000 }"""),
+        ),
+        AttackInfo(
+            "collusion.equivocate",
+            "Colluding members sign a second, conflicting message for a real lock's nonce.",
+            "When a genuine lock appears, the colluders sign a conflicting message for the same"
+            " nonce (another recipient, another amount) and race it to the destination. Honest"
+            " members refuse to sign twice for one nonce.",
+            EquivocateParams, "member",
+            _example("collusion.equivocate", """
+targets = { select = "threshold" }
+schedule = { at = 300.0 }
+params = { amount_factor = 100.0 }"""),
+        ),
+        AttackInfo(
+            "key.compromise",
+            "Coerce or hack entities: take every key they hold or can sign for, then exploit.",
+            "At the scheduled time the adversary gains every seat the targeted entities hold,"
+            " plus seats delegated to them (a stale delegation counts). After `dwell` seconds it"
+            " forges a deposit with what it holds: multisig keys, or threshold-BLS shares of the"
+            " current epoch. Healing rotates the adversary out (it loses the keys).",
+            CompromiseParams, "entity",
+            _example("key.compromise", """
+targets = { entities = ["sky-mavis"] }
+schedule = { at = 3600.0 }
+params = { dwell = 86400.0, amount = 173_600_000 }"""),
+        ),
+        AttackInfo(
+            "key.mobile",
+            "A mobile adversary takes one key or share per period and tries to forge each time.",
+            "Each period the adversary compromises `seats_per_period` further seats (chosen by"
+            " its own seeded stream) and tries to forge with everything it has. Multisig keys"
+            " never expire; threshold-BLS shares stop combining after a proactive refresh.",
+            MobileParams, "none",
+            _example("key.mobile", """
+schedule = { at = 0.0 }
+params = { period = 3600.0, seats_per_period = 1, periods = 12 }"""),
+        ),
+        AttackInfo(
+            "ecdsa.nonce_reuse",
+            "A member's signer reuses an ECDSA nonce; the adversary recovers the key and uses it.",
+            "The member signs two different digests with the same nonce k. From the two real"
+            " signatures the adversary computes k and then the private key, checks it against"
+            " the member's address, and adds it to what it holds (Anyswap 2021).",
+            NonceReuseParams, "none",
+            _example("ecdsa.nonce_reuse", """
+schedule = { at = 600.0 }
+params = { member = 2 }"""),
+        ),
+        AttackInfo(
+            "relayer.censor",
+            "Targeted relayers drop messages matching a predicate (user, asset, amount).",
+            "The targeted relayers refuse to carry matching messages until healed. With some"
+            " relayers censoring, the backups deliver after `backup_delay`; with all censoring,"
+            " matching transfers stall until the heal.",
+            CensorParams, "relayer",
+            _example("relayer.censor", """
+targets = { relayers = "all" }
+schedule = { at = 0.0 }
+heal = { after = 1800.0 }
+params = { users = ["user-007"] }"""),
+        ),
+        AttackInfo(
+            "relayer.delay",
+            "Targeted relayers hold every message for a fixed delay before carrying it.",
+            "Adds `delay` seconds before each targeted relayer relays a message.",
+            DelayParams, "relayer",
+            _example("relayer.delay", """
+targets = { relayers = [0] }
+heal = { after = 3600.0 }
+params = { delay = 600.0 }"""),
+        ),
+        AttackInfo(
+            "relayer.reorder",
+            "Targeted relayers hold each message for a random time, reordering them.",
+            "Adds a uniform random delay in [0, max_jitter] per message.",
+            ReorderParams, "relayer",
+            _example("relayer.reorder", """
+targets = { relayers = "all" }
+params = { max_jitter = 120.0 }"""),
+        ),
+        AttackInfo(
+            "relayer.replay",
+            "Targeted relayers resubmit certificates that were already delivered.",
+            "After each delivery the relayer submits the same certificate again `copies` times."
+            " Replay protection (nonce used) must reject every copy.",
+            ReplayParams, "relayer",
+            _example("relayer.replay", """
+targets = { relayers = [1] }
+params = { copies = 2, after = 30.0 }"""),
+        ),
+        AttackInfo(
+            "relayer.double_submit",
+            "Targeted relayers submit every certificate twice at once.",
+            "Two transactions carry the same certificate in the same moment; one must revert.",
+            NoParams, "relayer",
+            _example("relayer.double_submit", "targets = { relayers = \"all\" }"),
+        ),
+        AttackInfo(
+            "node.crash",
+            "Crash validators, committee members or relayers; they restart at the heal.",
+            "Targets go down (no sending, no receiving). `targets.select` counts within"
+            " `params.role`: e.g. f, f+1 or all validators.",
+            CrashParams, "none",
+            _example("node.crash", """
+targets = { select = "f+1" }
+schedule = { at = 300.0 }
+heal = { after = 600.0 }
+params = { role = "validator" }"""),
+        ),
+        AttackInfo(
+            "network.partition",
+            "Cut the network between two sides, both ways or one way, until the heal.",
+            "Names in `side_a`/`side_b` are node names or roles. Without sides, `targets.select`"
+            " picks validators to isolate from the rest (a minority or majority partition).",
+            PartitionParams, "none",
+            _example("network.partition", """
+targets = { select = "minority" }
+schedule = { at = 300.0 }
+heal = { after = 600.0 }
+params = { role = "validator" }"""),
+        ),
+        AttackInfo(
+            "network.loss",
+            "Drop a fraction of messages on the links between two groups.",
+            "Sets the loss probability on every link between the two groups until the heal.",
+            LossParams, "none",
+            _example("network.loss", """
+heal = { after = 900.0 }
+params = { probability = 0.3, between = ["relayer", "member"] }"""),
+        ),
+        AttackInfo(
+            "network.duplicate",
+            "Deliver a fraction of messages twice on the links between two groups.",
+            "Each affected message arrives a second time; receivers must be idempotent.",
+            DuplicateParams, "none",
+            _example("network.duplicate", """
+heal = { after = 900.0 }
+params = { probability = 0.5, between = ["relayer", "member"] }"""),
+        ),
+        AttackInfo(
+            "settlement.reorg",
+            "Force a reorg of the settlement chain's newest blocks.",
+            "Orphans `depth` non-final blocks (undone, their transactions back in the mempool)"
+            " and replaces them. With `settlement.confirmations` below the depth the committee"
+            " may have endorsed a burn that vanishes.",
+            ReorgParams, "none",
+            _example("settlement.reorg", """
+schedule = { at = 900.0, every = 300.0, count = 5 }
+params = { depth = 4 }"""),
+        ),
+        AttackInfo(
+            "settlement.congestion",
+            "A demand spike on the settlement chain: full blocks, a rising base fee, high tips.",
+            "Multiplies background demand and its tips for `duration` seconds, so bridge"
+            " transactions and L2 batches wait or re-bid.",
+            CongestionParams, "none",
+            _example("settlement.congestion", """
+schedule = { at = 600.0 }
+params = { factor = 6.0, priority_factor = 5.0, duration = 3600.0 }"""),
+        ),
+        AttackInfo(
+            "oracle.delay",
+            "Targeted reporters publish late.",
+            "Each targeted reporter's observations reach the feed `delay` seconds late.",
+            OracleDelayParams, "reporter",
+            _example("oracle.delay", """
+targets = { select = "all" }
+params = { delay = 1800.0 }"""),
+        ),
+        AttackInfo(
+            "oracle.stale",
+            "Targeted reporters stop publishing; below quorum the feed goes stale.",
+            "Silences the targeted reporters until the heal.",
+            NoParams, "reporter",
+            _example("oracle.stale", """
+targets = { select = "majority" }
+heal = { after = 7200.0 }"""),
+        ),
+        AttackInfo(
+            "oracle.manipulate",
+            "Targeted reporters report the NAV scaled by (1 + bias).",
+            "With a quorum of colluders the median moves; fewer are outvoted.",
+            OracleManipulateParams, "reporter",
+            _example("oracle.manipulate", """
+targets = { select = "majority" }
+params = { bias = 0.5 }"""),
+        ),
+        AttackInfo(
+            "oracle.default",
+            "A default on the underlying that the reporters report late.",
+            "The NAV is written down at the scheduled time; every reporter is delayed by"
+            " `report_delay`, so consumers price the token at the old NAV meanwhile.",
+            OracleDefaultParams, "none",
+            _example("oracle.default", """
+schedule = { at = 1800.0 }
+params = { write_down = 0.4, report_delay = 3600.0 }"""),
+        ),
+        AttackInfo(
+            "forge.empty_certificate",
+            "Submit a mint whose certificate carries no signatures (needs flaw"
+            " `skip_verification_if_empty`).",
+            "Wormhole 2022 / ChainSwap 2021: a verifier path that accepts a certificate without"
+            " checking signatures. Correct verifiers reject it as below threshold.",
+            ForgeParams, "none",
+            _example("forge.empty_certificate", "schedule = { at = 600.0 }"),
+            "skip_verification_if_empty",
+        ),
+        AttackInfo(
+            "forge.caller_signers",
+            "Submit a mint signed by the adversary's own keys, passing its own signer list"
+            " (needs flaw `signer_list_from_caller`).",
+            "The verifier takes the authorised signer set from the transaction instead of the"
+            " trust root.",
+            ForgeParams, "none",
+            _example("forge.caller_signers", "schedule = { at = 600.0 }"),
+            "signer_list_from_caller",
+        ),
+        AttackInfo(
+            "forge.zero_root",
+            "Prove a fabricated message against the all-zero root (needs flaw"
+            " `zero_root_trusted`).",
+            "Nomad 2022: an upgrade initialised the trusted root to 0x00, so any message whose"
+            " root was zero passed. Copycats repeat the transaction.",
+            ForgeParams, "none",
+            _example("forge.zero_root", "schedule = { at = 600.0, every = 60.0, count = 10 }"),
+            "zero_root_trusted",
+        ),
+        AttackInfo(
+            "forge.foreign_contract",
+            "Get a lock event from a copycat contract endorsed (needs flaw"
+            " `foreign_contract_events`).",
+            "The committee does not check that the event came from the canonical escrow.",
+            ForgeParams, "none",
+            _example("forge.foreign_contract", "schedule = { at = 600.0 }"),
+            "foreign_contract_events",
+        ),
+        AttackInfo(
+            "forge.lock_without_deposit",
+            "Lock through a path that emits the event without moving funds (needs flaw"
+            " `lock_event_without_transfer`).",
+            "Qubit 2022: the deposit of a zero-address token did not revert, so a lock event"
+            " was emitted with nothing locked.",
+            ForgeParams, "none",
+            _example("forge.lock_without_deposit", "schedule = { at = 600.0 }"),
+            "lock_event_without_transfer",
+        ),
+        AttackInfo(
+            "message.replace_committee",
+            "A cross-chain message calls the trust-root setter (needs flaw"
+            " `arbitrary_message_calls`).",
+            "Poly Network 2021: a genuine, certified message carried a call that replaced the"
+            " keepers with the adversary's key; the adversary then mints at will.",
+            ForgeParams, "none",
+            _example("message.replace_committee", "schedule = { at = 600.0 }"),
+            "arbitrary_message_calls",
+        ),
+    )
+}
