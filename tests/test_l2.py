@@ -1,7 +1,8 @@
 """The Jovay-like L2: settlement lag, L1 congestion, sequencer faults, the oracle, the escape hatch.
 
-The L2 runs on a small stand-in settlement chain (`FakeL1`) with the four members it uses, so
-these tests do not depend on how the real chain prices or reorders transactions.
+Most tests run the L2 on a small stand-in settlement chain (`FakeL1`: the members the L2 uses,
+nothing else), so they do not depend on how the real chain prices or reorders transactions;
+the lag, congestion and reorg tests also run on the real `SettlementChain`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bridgelab.core.world import World
 from bridgelab.l2 import L2System, install_l2
 from bridgelab.l2 import metrics as l2_metrics
 from bridgelab.l2.message_oracle import DepositMessage
+from bridgelab.runner import build
 from bridgelab.scenario.l2_schema import L2
 from tests.conftest import small_scenario
 
@@ -163,49 +165,95 @@ def soft_confirmed(world: World, ref: str) -> bool:
 # -- settlement lag -------------------------------------------------------------------------
 
 
-def deposit_lags(congest: tuple[float, float] | None = None) -> tuple[list, L2, FakeL1, list]:
-    world, l1, l2 = make()
-    if congest is not None:
-        l1.congest(*congest, priority_fee_gwei=100.0)
+SPIKE = (50.0, 400.0)  # simulated seconds of L1 congestion: the first batch is due at 60 s
+
+
+def on_l1(kind: str, congested: bool) -> tuple[World, Any]:
+    """A world and an L1: the stand-in, or the real settlement chain (only it running).
+
+    Congestion on the stand-in is a wall of higher-paying blocks; on the real chain it is a
+    background-demand spike well above the gas limit that also bids up tips.
+    """
+    if kind == "fake":
+        world = World(small_scenario(), 1, History())
+        l1 = FakeL1(world)
+        if congested:
+            l1.congest(*SPIKE, priority_fee_gwei=100.0)
+        return world, l1
+    demand: dict[str, Any] = {}
+    if congested:
+        spike = {"start": SPIKE[0], "end": SPIKE[1], "factor": 4.0, "priority_factor": 10.0}
+        demand = {"gas_per_slot": 20_000_000, "spikes": [spike]}
+    bridge = build(small_scenario({"settlement": {"demand": demand}}), 1, History())
+    bridge.settlement.start()
+    return bridge.world, bridge.settlement
+
+
+def deposit_lags(kind: str, congested: bool = False) -> tuple[list, L2, World, list]:
+    world, l1 = on_l1(kind, congested)
+    l2 = install_l2(world, l1, L2(**FAST))
     for index, time in enumerate((5.0, 20.0, 75.0, 130.0)):
         at(world, time, lambda i=index: l2.deposit(f"user-{i}", ASSET, 1_000, f"dep-{i}"))
-    world.env.run(until=900.0)
+    world.env.run(until=1_200.0)
     rows = records(world)
-    return l2_metrics.deposit_times(rows), l2.config, l1, rows
+    return l2_metrics.deposit_times(rows), l2.config, world, rows
 
 
-def test_deposit_settlement_lag_is_batch_wait_plus_inclusion_plus_finality():
-    deposits, config, l1, _ = deposit_lags()
+@pytest.mark.parametrize("kind", ["fake", "real"])
+def test_deposit_settlement_lag_is_batch_wait_plus_inclusion_plus_finality(kind):
+    deposits, config, world, _ = deposit_lags(kind)
+    settlement = world.scenario.settlement
+    slot, finality = settlement.slot_time, settlement.finality_slots * settlement.slot_time
     assert len(deposits) == 4
-    finality = l1.finality_slots * l1.slot_time
     for times in deposits:
         assert times.soft is not None and times.final is not None, times
         interval = config.batch_interval
         to_batch = math.ceil(times.soft / interval) * interval - times.soft
         # Inclusion waits for the next slot: half a slot on average, at most one.
-        expected = to_batch + l1.slot_time / 2 + finality
+        expected = to_batch + slot / 2 + finality
         assert abs(times.settlement_lag - expected) <= config.tolerance, (times, expected)
         assert times.settlement_lag >= to_batch + finality - 1e-6
-        assert times.settlement_lag <= to_batch + l1.slot_time + finality + config.finality_poll
+        assert times.settlement_lag <= to_batch + slot + finality + config.finality_poll
         # The soft confirmation came within a soft block of the oracle's approval.
         assert times.soft - times.approved <= config.soft_block_time + 1e-9
 
 
-def test_l1_congestion_delays_batches_and_grows_the_lag():
-    calm, _, _, calm_rows = deposit_lags()
-    busy, config, l1, busy_rows = deposit_lags(congest=(50.0, 400.0))
-    calm_metrics, busy_metrics = l2_metrics.compute(calm_rows), l2_metrics.compute(busy_rows)
-    # The first batch (posted at 60 s) cannot enter a block until the congestion ends at 400 s.
-    assert busy[0].settlement_lag >= calm[0].settlement_lag + (400.0 - 60.0) - l1.slot_time
+@pytest.mark.parametrize("kind", ["fake", "real"])
+def test_l1_congestion_delays_batches_and_grows_the_lag(kind):
+    calm, _, world, calm_rows = deposit_lags(kind)
+    busy, config, _, busy_rows = deposit_lags(kind, congested=True)
+    slot = world.scenario.settlement.slot_time
     for quiet, congested in zip(calm, busy, strict=True):
-        assert congested.settlement_lag > quiet.settlement_lag
-    assert busy_metrics["batches"]["resubmitted"] == config.max_resubmits
+        assert congested.final is not None, congested
+        assert congested.settlement_lag > quiet.settlement_lag + 10 * slot
+    calm_metrics, busy_metrics = l2_metrics.compute(calm_rows), l2_metrics.compute(busy_rows)
+    assert calm_metrics["batches"]["resubmitted"] == 0
+    assert busy_metrics["batches"]["resubmitted"] >= 1
     posts = [r for r in busy_rows if r["kind"] == "l2.batch.posted" and r["batch"] == 0]
     bids = [post["priority_fee"] for post in posts]
-    assert len(bids) == 1 + config.max_resubmits and bids == sorted(set(bids))  # each bid higher
-    assert calm_metrics["batches"]["resubmitted"] == 0
-    busy_lag = busy_metrics["deposit_settlement_lag_s"]["mean"]
-    assert busy_lag > calm_metrics["deposit_settlement_lag_s"]["mean"]
+    assert bids == sorted(set(bids))  # each re-submission bids higher
+    if kind == "fake":  # the wall outbids every re-submission until it ends
+        assert busy[0].settlement_lag >= calm[0].settlement_lag + (SPIKE[1] - 60.0) - slot
+        assert len(bids) == 1 + config.max_resubmits
+
+
+def test_batches_final_only_in_blocks_that_survived_reorgs():
+    reorgs = {"probability": 0.5, "max_depth": 3}
+    scenario = small_scenario({"settlement": {"reorgs": reorgs}})
+    bridge = build(scenario, 3, History())
+    bridge.settlement.start()
+    world, chain = bridge.world, bridge.settlement
+    l2 = install_l2(world, chain, L2(**FAST))
+    for index in range(8):
+        at(world, 5.0 + 37.0 * index, lambda i=index: l2.deposit(f"u{i}", ASSET, 10, f"d{i}"))
+    world.env.run(until=900.0)
+    assert kinds(world, "settlement.reorg") and kinds(world, "l2.batch.reincluded")
+    final = [batch for batch in l2.batcher.batches if batch.final_at is not None]
+    assert len(final) >= 10
+    for batch in final:
+        assert batch.l1_number <= chain.finalized_number
+        assert chain.blocks[batch.l1_number].header is batch.l1_header
+    assert all(times.final is not None for times in l2_metrics.deposit_times(records(world)))
 
 
 # -- sequencer faults ----------------------------------------------------------------------
@@ -268,6 +316,16 @@ def test_deposit_needs_m_of_n_oracle_members_online():
     assert l2.sequencer.state.balance("alice", ASSET) == 500
 
 
+def test_a_replayed_deposit_is_credited_once():
+    world, _, l2 = make()
+    assert l2.deposit("alice", ASSET, 500, "d1")
+    world.env.run(until=30.0)
+    assert not l2.deposit("alice", ASSET, 500, "d1")
+    world.env.run(until=60.0)
+    assert l2.sequencer.state.balance("alice", ASSET) == 500
+    assert l2_metrics.compute(records(world))["deposits"]["requested"] == 1
+
+
 def test_forged_deposit_needs_m_colluding_members():
     world, _, l2 = make()
     l2.oracle.collude([0, 1])
@@ -318,6 +376,18 @@ def test_sequencer_halt_past_the_timeout_opens_the_hatch_and_a_short_one_does_no
     world.env.run(until=2_000.0 + 600.0 + 2 * 60.0 + 120.0)
     assert l2.hatch.open
     assert l2.escape("alice", ASSET) == 1_000
+
+
+def test_congestion_past_the_timeout_opens_the_hatch_and_the_late_batch_is_refused():
+    world, l1, l2 = make()
+    l1.congest(0.0, 900.0, priority_fee_gwei=100.0)  # longer than the 600 s timeout
+    l2.deposit("alice", ASSET, 1_000, "stuck")
+    world.env.run(until=1_200.0)
+    assert l2.hatch.opened_at == pytest.approx(600.0)
+    assert any(tx.tx_id.startswith("l2-batch-0-") for block in l1.blocks for tx in block.txs)
+    assert kinds(world, "l2.batch.included") == []  # the frozen contract refused it
+    assert l2.batcher.last_finalized_batch == -1
+    assert l2.escape("alice", ASSET) == 0  # credited on L2, never final: nothing to prove
 
 
 # -- withdrawals and the redemption queue --------------------------------------------------

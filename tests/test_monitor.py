@@ -50,10 +50,10 @@ def _event(seq: int, kind: str, **fields) -> Event:
 
 def test_conservation_checked_after_every_event_without_a_certificate_path():
     monitor = Monitor()
-    monitor.observe(_event(0, "lock", nonce=0, asset="A", amount=10, recipient="u"))
+    monitor.observe(_event(0, "lock", nonce=0, asset="A", amount=10, recipient="u", escrowed=10))
     monitor.observe(_event(1, "burn", nonce=0, asset="A", amount=10, recipient="u", number=0))
     assert monitor.violations == []
     # A burn with nothing minted is fine; a release beyond what was locked is not.
-    monitor.observe(_event(2, "lock", nonce=1, asset="A", amount=5, recipient="u"))
+    monitor.observe(_event(2, "lock", nonce=1, asset="A", amount=5, recipient="u", escrowed=15))
     assert monitor.verdicts()["safety.supply-conservation"] == "pass"
     assert monitor.verdicts()["safety.no-double-mint"] == "not_exercised"

@@ -17,6 +17,7 @@ from bridgelab import __version__
 from bridgelab.actors.committee import CommitteeMember
 from bridgelab.actors.relayer import Relayer
 from bridgelab.checker import metrics as metrics_module
+from bridgelab.checker import outcome as outcome_module
 from bridgelab.checker.monitor import Monitor
 from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
@@ -26,6 +27,9 @@ from bridgelab.custody.base import Custody
 from bridgelab.custody.entities import KeyHolders
 from bridgelab.custody.multisig import MultisigCustody
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
+from bridgelab.defences.watcher import Watcher
+from bridgelab.l2 import L2System, install_l2
+from bridgelab.l2 import metrics as l2_metrics
 from bridgelab.nemesis.adversary import Adversary
 from bridgelab.nemesis.registry import build_attack
 from bridgelab.oracle import OracleSystem, install_oracle
@@ -62,6 +66,8 @@ class Bridge:
     monitor: Monitor
     attacks: list[Any] = field(default_factory=list)
     oracle: OracleSystem | None = None
+    watcher: Watcher | None = None
+    l2: L2System | None = None
 
     def start(self) -> None:
         """Start every process; the world's clock has not moved yet."""
@@ -98,11 +104,23 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
         limits.per_transfer_cap, _bucket(limits),
     )
     consortium = ConsortiumChain(world, escrow)
+    defences = scenario.defences
+    delay_threshold, delay = limits.delay_threshold, limits.delay
+    if defences.challenge_window > 0:
+        # Optimistic mode: every mint waits out the challenge window.
+        delay_threshold, delay = 1, max(delay, defences.challenge_window)
     bridge_state = BridgeState(
         root, verifier, ESCROW_CONTRACT,
-        Limits(limits.per_transfer_cap, limits.delay_threshold, limits.delay), _bucket(limits),
+        Limits(limits.per_transfer_cap, delay_threshold, delay), _bucket(limits),
+        rotation_timelock=defences.rotation_timelock,
     )
     settlement = SettlementChain(world, bridge_state)
+    if defences.accountant:
+        # A global accountant reads the escrow's books across chains before every mint.
+        bridge_state.accountant = lambda asset: (
+            consortium.escrow.locked_total.get(asset, 0)
+            - consortium.escrow.released_total.get(asset, 0)
+        )
     members = [
         CommitteeMember(
             world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION
@@ -142,6 +160,10 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
         world, custody, holders, consortium, settlement, members, relayers, users, monitor,
         [], oracle,
     )
+    if defences.watcher.enabled or defences.challenge_window > 0:
+        bridge.watcher = Watcher(bridge)
+    if scenario.l2.enabled:
+        bridge.l2 = install_l2(world, settlement, scenario.l2)
     if scenario.attacks:
         adversary = Adversary(bridge)
         bridge.attacks = [
@@ -302,10 +324,16 @@ def run(
             progress(env.now, duration)
     world.record("bridge", "run.end", settled=bridge.users.settled.triggered)
     history.close()
-    records = [{"t": event.time, "kind": event.kind, **event.fields} for event in history.events]
+    records = [
+        {"t": event.time, "actor": event.actor, "kind": event.kind, **event.fields}
+        for event in history.events
+    ]
     metrics = metrics_module.compute(records)
     if bridge.oracle is not None:
         metrics["oracle"] = oracle_metrics.compute(records, end=env.now)
+    if bridge.l2 is not None:
+        metrics["l2"] = l2_metrics.compute(records)
+    metrics["outcome"] = outcome_module.compute(records)
     holder, seats = bridge.holders.largest_holding()
     metrics["custody"] = {
         "scheme": bridge.custody.scheme,

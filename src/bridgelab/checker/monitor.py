@@ -18,6 +18,7 @@ from bridgelab.protocol.messages import (
     certificate_from_fields,
     trust_root_from_fields,
 )
+from bridgelab.protocol.rotation import RotationCertificate, check_rotation
 from bridgelab.protocol.verifier import reference_verify
 
 SAFETY_EVENTS = frozenset({"lock", "mint", "burn", "release"})
@@ -56,6 +57,7 @@ class LedgerView:
     minted_nonces: dict[int, int] = field(default_factory=dict)
     released_nonces: dict[int, int] = field(default_factory=dict)
     settlement_final: int = -1
+    escrowed: dict[str, int] = field(default_factory=dict)
     trust_roots: dict[int, TrustRoot] = field(default_factory=dict)
 
 
@@ -103,12 +105,28 @@ class Monitor:
 
     def _on_trust_root(self, event: Event) -> None:
         root = trust_root_from_fields(event.fields)
-        self.view.trust_roots[root.version] = root
+        view = self.view
+        if view.trust_roots:
+            self.exercised["safety.trust-root-governed"] += 1
+            previous = view.trust_roots[max(view.trust_roots)]
+            signatures = tuple(
+                bytes.fromhex(sig) for sig in event.fields.get("rotation_signatures", [])
+            )
+            check = check_rotation(previous, RotationCertificate(root, signatures))
+            if check != "ok":
+                self._fail(
+                    "safety.trust-root-governed", event,
+                    f"trust root v{previous.version} replaced by v{root.version} via"
+                    f" {event.fields.get('via', 'unknown')!r}, which fails the rotation check"
+                    f" '{check}' (needs > 2/3 of the {len(previous.signers)} current members)",
+                )
+        view.trust_roots[root.version] = root
 
     def _on_lock(self, event: Event) -> None:
         fields = event.fields
         self.view.locks[fields["nonce"]] = fields
         _add(self.view.locked, fields["asset"], fields["amount"])
+        self.view.escrowed[fields["asset"]] = fields["escrowed"]
 
     def _on_burn(self, event: Event) -> None:
         fields = event.fields
@@ -185,6 +203,7 @@ class Monitor:
         fields = event.fields
         nonce = fields["nonce"]
         view = self.view
+        view.escrowed[fields["asset"]] = fields["escrowed"]
         _add(view.released, fields["asset"], fields["amount"])
         self.exercised["safety.no-double-release"] += 1
         if nonce in view.released_nonces:

@@ -22,11 +22,13 @@ from bridgelab.consortium.block import (
 )
 from bridgelab.consortium.escrow import (
     EscrowState,
+    FreezeTx,
     LockEvent,
     LockTx,
     ReleaseEvent,
     ReleaseTx,
     Revert,
+    process_freeze,
     process_lock,
     process_release,
 )
@@ -36,7 +38,7 @@ from bridgelab.crypto.ed25519 import Ed25519Signer
 from bridgelab.protocol.messages import certificate_fields
 
 GENESIS_HASH = bytes(32)
-Tx = LockTx | ReleaseTx
+Tx = LockTx | ReleaseTx | FreezeTx
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +201,9 @@ class ConsortiumChain:
             except Revert as revert:
                 decoded.append(("revert", tx.tx_id, revert.check))
                 continue
+            if isinstance(event, FreezeTx):
+                decoded.append(("freeze", tx.tx_id, "frozen" if event.frozen else "unfrozen"))
+                continue
             leaves.append(event.leaf())
             decoded.append(event)
         header = Header(
@@ -237,6 +242,7 @@ class ConsortiumChain:
                     recipient=item.recipient,
                     height=header.height,
                     tx=item.tx_id,
+                    escrowed=item.escrowed,
                 )
             elif isinstance(item, ReleaseEvent):
                 world.record(
@@ -248,8 +254,11 @@ class ConsortiumChain:
                     recipient=item.recipient,
                     height=header.height,
                     tx=item.tx_id,
+                    escrowed=item.escrowed,
                     certificate=certificate_fields(item.certificate),
                 )
+            elif item[0] == "freeze":
+                world.record("escrow", f"escrow.{item[2]}", tx=item[1], height=header.height)
             else:
                 _, tx_id, check = item
                 world.record("escrow", "tx.reverted", tx=tx_id, check=check, height=header.height)
@@ -298,7 +307,10 @@ class ConsortiumChain:
             current.decided.succeed()
 
 
-def _execute(state: EscrowState, tx: Tx, now: float) -> LockEvent | ReleaseEvent:
+def _execute(state: EscrowState, tx: Tx, now: float) -> LockEvent | ReleaseEvent | FreezeTx:
     if isinstance(tx, LockTx):
         return process_lock(state, tx, now)
+    if isinstance(tx, FreezeTx):
+        process_freeze(state, tx, now)
+        return tx
     return process_release(state, tx, now)

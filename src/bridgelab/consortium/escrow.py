@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.limits import TokenBucket
@@ -43,6 +43,16 @@ class ReleaseTx:
 
 
 @dataclass(frozen=True, slots=True)
+class FreezeTx:
+    """The guardian (or the regulator) freezes or unfreezes the escrow."""
+
+    tx_id: str
+    sender: str
+    frozen: bool
+    submitted_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class LockEvent:
     contract: str
     nonce: int
@@ -51,6 +61,8 @@ class LockEvent:
     sender: str
     recipient: str
     tx_id: str
+    # The escrow's holdings of the asset after this event: public state, not part of the leaf.
+    escrowed: int = 0
 
     def leaf(self) -> bytes:
         return encode(
@@ -73,6 +85,7 @@ class ReleaseEvent:
     recipient: str
     tx_id: str
     certificate: Certificate
+    escrowed: int = 0
 
     def leaf(self) -> bytes:
         return encode(
@@ -94,25 +107,20 @@ class EscrowState:
     next_nonce: int = 0
     balances: dict[tuple[str, str], int] = field(default_factory=dict)
     escrowed: dict[str, int] = field(default_factory=dict)
+    guardians: tuple[str, ...] = ("guardian", "regulator")
     locked_total: dict[str, int] = field(default_factory=dict)
     released_total: dict[str, int] = field(default_factory=dict)
     released_nonces: dict[int, str] = field(default_factory=dict)
 
     def copy(self) -> EscrowState:
-        return EscrowState(
-            self.trust_root,
-            self.verifier,
-            self.settlement_contract,
-            self.kyc,
-            self.per_transfer_cap,
-            self.bucket.copy() if self.bucket is not None else None,
-            self.paused,
-            self.next_nonce,
-            dict(self.balances),
-            dict(self.escrowed),
-            dict(self.locked_total),
-            dict(self.released_total),
-            dict(self.released_nonces),
+        return replace(
+            self,
+            bucket=self.bucket.copy() if self.bucket is not None else None,
+            balances=dict(self.balances),
+            escrowed=dict(self.escrowed),
+            locked_total=dict(self.locked_total),
+            released_total=dict(self.released_total),
+            released_nonces=dict(self.released_nonces),
         )
 
 
@@ -138,7 +146,10 @@ def process_lock(state: EscrowState, tx: LockTx, now: float = 0.0) -> LockEvent:
     _add(state.balances, (tx.sender, tx.asset), -tx.amount)
     _add(state.escrowed, tx.asset, tx.amount)
     _add(state.locked_total, tx.asset, tx.amount)
-    return LockEvent(ESCROW_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id)
+    return LockEvent(
+        ESCROW_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id,
+        state.escrowed[tx.asset],
+    )
 
 
 def process_release(state: EscrowState, tx: ReleaseTx, now: float = 0.0) -> ReleaseEvent:
@@ -174,4 +185,12 @@ def process_release(state: EscrowState, tx: ReleaseTx, now: float = 0.0) -> Rele
         message.recipient,
         tx.tx_id,
         tx.certificate,
+        state.escrowed[message.asset],
     )
+
+
+def process_freeze(state: EscrowState, tx: FreezeTx, now: float = 0.0) -> bool:
+    if tx.sender not in state.guardians:
+        raise Revert("only_guardian")
+    state.paused = tx.frozen
+    return state.paused

@@ -49,7 +49,7 @@ class L2System:
     oracle: MessageOracle
     hatch: EscapeHatch
     on_withdrawal_final: list[Callable[[L2Tx], None]] = field(default_factory=list)
-    _next_tx: int = 0
+    _next_tx: int = field(default=0, init=False, repr=False)
 
     def start(self) -> None:
         self.sequencer.start()
@@ -63,9 +63,11 @@ class L2System:
     def deposit(self, recipient: str, asset: str, amount: int, ref: str) -> bool:
         """The bridge saw a deposit for L2 final on L1: the oracle approves it, L2 credits it."""
         message = DepositMessage(ref, recipient, asset, amount, self.world.now)
+        # A ref already seen (a replay) or a full oracle queue is refused, and says so.
+        accepted = self.oracle.submit(message)
         self.world.record(ACTOR, "l2.deposit.request", ref=ref, recipient=recipient,
-                          asset=asset, amount=amount)
-        return self.oracle.submit(message)
+                          asset=asset, amount=amount, accepted=accepted)
+        return accepted
 
     def _credit(self, message: DepositMessage) -> None:
         tx = L2Tx(self._tx_id("deposit"), "deposit", DEPOSIT_SENDER, message.recipient,

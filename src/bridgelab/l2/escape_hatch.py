@@ -69,6 +69,8 @@ class EscapeHatch:
             return self._refuse(account, asset, "closed")
         if (account, asset) in self.paid:
             return self._refuse(account, asset, "already_withdrawn")
+        # The user rebuilds the finalised state from the batches' published data (assumed
+        # available) and proves their leaf; the snapshot here stands in for that copy.
         proven = self.batcher.last_finalized_state.prove(account, asset)
         if proven is None:
             return self._refuse(account, asset, "no_finalised_balance")

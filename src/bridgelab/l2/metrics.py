@@ -38,7 +38,7 @@ def deposit_times(records: Iterable[dict[str, Any]]) -> list[DepositTimes]:
     waiting: list[DepositTimes] = []  # soft-confirmed, batch not yet final; block order
     for record in records:
         kind = record["kind"]
-        if kind == "l2.deposit.request":
+        if kind == "l2.deposit.request" and record["accepted"]:
             by_ref.setdefault(record["ref"], DepositTimes(record["ref"])).requested = record["t"]
         elif kind == "l2.deposit.approved":
             by_ref.setdefault(record["ref"], DepositTimes(record["ref"])).approved = record["t"]
@@ -128,7 +128,7 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     batches = counts.get("l2.batch.final", 0)
     return {
         "deposits": {
-            "requested": counts.get("l2.deposit.request", 0),
+            "requested": sum(1 for times in deposits if times.requested is not None),
             "approved": counts.get("l2.deposit.approved", 0),
             "soft_confirmed": len(lags("requested", "soft")),
             "final": len(lags("soft", "final")),

@@ -19,6 +19,7 @@ from bridgelab.scenario.base import (
     Strict,
     invalid,
 )
+from bridgelab.scenario.l2_schema import L2
 from bridgelab.scenario.oracle_schema import Oracle
 
 
@@ -329,6 +330,7 @@ class Scenario(Strict):
     workload: Workload = Workload()
     bridge: Bridge = Bridge()
     oracle: Oracle = Oracle()
+    l2: L2 = L2()
     defences: Defences = Defences()
     adversary: Adversary = Adversary()
     entities: list[Entity] = Field(default_factory=list)

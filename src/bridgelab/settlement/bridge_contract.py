@@ -8,6 +8,7 @@ rotation installs the next trust root. Every transition can be undone (a reorg).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bridgelab.consortium.escrow import Revert
@@ -85,6 +86,40 @@ class UpgradeTx:
     priority_fee: int
     submitted_at: float
     max_fee: int = UNCAPPED_FEE
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeTx:
+    """A bonded watcher cancels a queued mint that has no lock behind it."""
+
+    tx_id: str
+    sender: str
+    nonce: int
+    gas: int
+    priority_fee: int
+    submitted_at: float
+    max_fee: int = UNCAPPED_FEE
+
+
+@dataclass(frozen=True, slots=True)
+class VetoTx:
+    """The watcher vetoes a pending trust-root change during its timelock."""
+
+    tx_id: str
+    sender: str
+    version: int
+    gas: int
+    priority_fee: int
+    submitted_at: float
+    max_fee: int = UNCAPPED_FEE
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRoot:
+    root: TrustRoot
+    due: float
+    via: str
+    signatures: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +208,12 @@ class BridgeState:
     burned_total: dict[str, int] = field(default_factory=dict)
     minted_nonces: dict[int, str] = field(default_factory=dict)
     delayed: dict[int, DelayedMint] = field(default_factory=dict)
+    # The global accountant: the escrow's backing (locked - released) for an asset, read
+    # across chains; None when the defence is off.
+    accountant: Callable[[str], int] | None = None
+    watchers: tuple[str, ...] = ("watcher",)
+    rotation_timelock: float = 0.0
+    pending_root: PendingRoot | None = None
 
 
 def _add(table: dict, key: object, amount: int) -> None:
@@ -212,6 +253,17 @@ def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent 
     limits = state.limits
     if limits.per_transfer_cap is not None and message.amount > limits.per_transfer_cap:
         raise Revert("per_transfer_cap")
+    if state.accountant is not None:
+        circulating = state.minted_total.get(message.asset, 0) - state.burned_total.get(
+            message.asset, 0
+        )
+        pending = sum(
+            item.certificate.message.amount
+            for item in state.delayed.values()
+            if item.certificate.message.asset == message.asset
+        )
+        if circulating + pending + message.amount > state.accountant(message.asset):
+            raise Revert("accountant")
     if state.bucket is not None and not state.bucket.try_take(now, message.amount):
         raise Revert("rate_limited")
     if limits.delay_threshold is not None and message.amount >= limits.delay_threshold:
@@ -251,12 +303,58 @@ def process_burn(state: BridgeState, tx: BurnTx, now: float = 0.0) -> BurnEvent:
     return BurnEvent(BRIDGE_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id)
 
 
-def process_rotate(state: BridgeState, tx: RotateTx, now: float = 0.0) -> TrustRoot:
+def schedule_root(
+    state: BridgeState,
+    root: TrustRoot,
+    now: float,
+    via: str,
+    signatures: tuple[bytes, ...] = (),
+) -> TrustRoot | None:
+    """Install `root` now, or after the timelock; returns the root if installed now."""
+    if state.rotation_timelock > 0:
+        state.pending_root = PendingRoot(
+            root, now + state.rotation_timelock, via, signatures
+        )
+        return None
+    state.trust_root = root
+    return root
+
+
+def process_rotate(state: BridgeState, tx: RotateTx, now: float = 0.0) -> TrustRoot | None:
     check = check_rotation(state.trust_root, tx.rotation)
     if check != "ok":
         raise Revert(f"rotation_{check}")
-    state.trust_root = tx.rotation.new_root
-    return state.trust_root
+    return schedule_root(
+        state, tx.rotation.new_root, now, "rotation", tx.rotation.signatures
+    )
+
+
+def process_due_root(state: BridgeState, now: float) -> PendingRoot | None:
+    """Apply a pending trust-root change whose timelock has passed."""
+    pending = state.pending_root
+    if pending is None or pending.due > now:
+        return None
+    state.pending_root = None
+    state.trust_root = pending.root
+    return pending
+
+
+def process_challenge(state: BridgeState, tx: ChallengeTx, now: float = 0.0) -> int:
+    if tx.sender not in state.watchers:
+        raise Revert("only_watcher")
+    if tx.nonce not in state.delayed:
+        raise Revert("nothing_to_challenge")
+    del state.delayed[tx.nonce]
+    return tx.nonce
+
+
+def process_veto(state: BridgeState, tx: VetoTx, now: float = 0.0) -> int:
+    if tx.sender not in state.watchers:
+        raise Revert("only_watcher")
+    if state.pending_root is None or state.pending_root.root.version != tx.version:
+        raise Revert("nothing_to_veto")
+    state.pending_root = None
+    return tx.version
 
 
 def process_pause(state: BridgeState, tx: PauseTx, now: float = 0.0) -> bool:

@@ -26,6 +26,7 @@ from bridgelab.settlement.bridge_contract import (
     BridgeState,
     BurnEvent,
     BurnTx,
+    ChallengeTx,
     DelayedMint,
     MintEvent,
     MintQueued,
@@ -33,12 +34,16 @@ from bridgelab.settlement.bridge_contract import (
     PauseTx,
     RotateTx,
     UpgradeTx,
+    VetoTx,
     process_burn,
+    process_challenge,
     process_due_mints,
+    process_due_root,
     process_mint,
     process_pause,
     process_rotate,
     process_upgrade,
+    process_veto,
     undo_burn,
     undo_mint,
     undo_queue,
@@ -46,7 +51,7 @@ from bridgelab.settlement.bridge_contract import (
 from bridgelab.settlement.fees import GWEI, effective_tip, gwei, next_base_fee
 
 NODE = "settlement"
-BridgeTx = MintTx | BurnTx | RotateTx | PauseTx | UpgradeTx
+BridgeTx = MintTx | BurnTx | RotateTx | PauseTx | UpgradeTx | ChallengeTx | VetoTx
 # A handler for a transaction type the bridge contract does not know (an L2 batch, say):
 # it returns what to record, or raises Revert.
 ExternalHandler = Callable[[Any, "SettlementChain"], dict[str, Any]]
@@ -304,6 +309,14 @@ class SettlementChain:
         decoded: list[MintEvent | BurnEvent] = []
         journal: list[tuple[Any, ...]] = []
         records: list[tuple[str, dict[str, Any]]] = []
+        previous_root = self.bridge.trust_root
+        installed = process_due_root(self.bridge, now)
+        if installed is not None:
+            journal.append(("rotate", previous_root))
+            records.append(("trust_root", {
+                **trust_root_fields(installed.root), "via": installed.via, "timelocked": True,
+                "rotation_signatures": [sig.hex() for sig in installed.signatures],
+                "previous_version": previous_root.version}))
         for event, item in process_due_mints(self.bridge, now):
             journal.append(("due", event, item))
             leaves.append(event.leaf())
@@ -390,7 +403,23 @@ class SettlementChain:
                 previous = bridge.trust_root
                 root = process_rotate(bridge, tx, now)
                 journal.append(("rotate", previous))
-                records.append(("trust_root", trust_root_fields(root)))
+                if root is None:
+                    records.append(("trust_root.pending", {
+                        "version": tx.rotation.new_root.version, "via": "rotation",
+                        "due": round(now + bridge.rotation_timelock, 6)}))
+                else:
+                    records.append(("trust_root", {
+                        **trust_root_fields(root), "via": "rotation",
+                        "rotation_signatures": [sig.hex() for sig in tx.rotation.signatures],
+                        "previous_version": previous.version}))
+            elif isinstance(tx, ChallengeTx):
+                nonce = process_challenge(bridge, tx, now)
+                records.append(("mint.challenged", {"nonce": nonce, "tx": tx.tx_id,
+                                                    "by": tx.sender}))
+            elif isinstance(tx, VetoTx):
+                version = process_veto(bridge, tx, now)
+                records.append(("trust_root.vetoed", {"version": version, "tx": tx.tx_id,
+                                                      "by": tx.sender}))
             elif isinstance(tx, PauseTx):
                 previous_paused = bridge.paused
                 paused = process_pause(bridge, tx, now)
@@ -541,6 +570,8 @@ class SettlementChain:
 
 
 _KIND = {
+    ChallengeTx: "challenge",
+    VetoTx: "veto",
     MintTx: "mint",
     BurnTx: "burn",
     RotateTx: "rotate",
