@@ -84,6 +84,18 @@ def _parser() -> argparse.ArgumentParser:
         " the history hashes",
     )
 
+    attacks = commands.add_parser(
+        "attacks",
+        help="the attack catalogue: list every attack, or show one in full",
+        description="Every attack a scenario can name in [[attacks]] kind = ...",
+        epilog="examples:\n  bridgelab attacks list\n  bridgelab attacks show key.compromise",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    attack_commands = attacks.add_subparsers(dest="attacks_command", metavar="ACTION")
+    attack_commands.add_parser("list", help="one line per attack, with its parameters")
+    show = attack_commands.add_parser("show", help="full description and an example block")
+    show.add_argument("name", help="an attack kind, e.g. key.compromise")
+
     bench = commands.add_parser(
         "bench",
         help="benchmarks that print figures (not tests)",
@@ -124,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args, err)
+        if args.command == "attacks":
+            return _attacks(args)
         if args.command == "bench":
             return _bench(args, err)
         if args.command == "run":
@@ -136,6 +150,48 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     parser.print_help()
     return EXIT_BAD_INPUT
+
+
+def _param_summary(params: type) -> str:
+    parts = []
+    for name, field in params.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        parts.append(f"{name}={default!r}")
+    return ", ".join(parts) or "—"
+
+
+def _attacks(args: argparse.Namespace) -> int:
+    from bridgelab.nemesis.registry import RUNTIME
+    from bridgelab.nemesis.specs import CATALOG
+
+    console = Console(width=max(120, Console().width))
+    if args.attacks_command in (None, "list"):
+        table = Table(title="attack catalogue (bridgelab attacks show KIND for details)")
+        table.add_column("kind", no_wrap=True)
+        table.add_column("what it does")
+        table.add_column("parameters (defaults)")
+        for kind, info in CATALOG.items():
+            note = "" if kind in RUNTIME else " [dim](runtime pending)[/]"
+            flaw = f" [yellow]needs flaw {info.flaw}[/]" if info.flaw else ""
+            table.add_row(kind, info.summary + flaw + note, _param_summary(info.params))
+        console.print(table)
+        return EXIT_PASS
+    info = CATALOG.get(args.name)
+    if info is None:
+        print(
+            f"error: attacks show: expected one of {', '.join(CATALOG)}, found {args.name!r}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    console.print(f"[bold]{info.kind}[/] — {info.summary}", highlight=False)
+    console.print(info.description, highlight=False)
+    console.print(f"targets: {info.target_role}", highlight=False)
+    if info.flaw:
+        console.print(f"needs: [bridge] flaws = [\"{info.flaw}\"]", highlight=False)
+    console.print(f"parameters: {_param_summary(info.params)}", highlight=False)
+    console.print("example:", highlight=False)
+    print(info.example)
+    return EXIT_PASS
 
 
 def _bench(args: argparse.Namespace, err: Console) -> int:

@@ -67,7 +67,16 @@ class Bridge:
     attacks: list[Any] = field(default_factory=list)
     oracle: OracleSystem | None = None
     watcher: Watcher | None = None
+    adversary: Adversary | None = None
     l2: L2System | None = None
+
+    def quiescent(self) -> bool:
+        """The workload has settled and every attack has run its course."""
+        return (
+            self.users.settled.triggered
+            and all(attack.finished for attack in self.attacks)
+            and (self.adversary is None or self.adversary.idle)
+        )
 
     def start(self) -> None:
         """Start every process; the world's clock has not moved yet."""
@@ -166,6 +175,7 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
         bridge.l2 = install_l2(world, settlement, scenario.l2)
     if scenario.attacks:
         adversary = Adversary(bridge)
+        bridge.adversary = adversary
         bridge.attacks = [
             build_attack(bridge, adversary, index, spec)
             for index, spec in enumerate(scenario.attacks)
@@ -313,13 +323,16 @@ def run(
     bridge.start()
     duration = scenario.scenario.duration
     step = max(duration / PROGRESS_STEPS, 1e-3)
-    settled = bridge.users.settled
+    grace = scenario.scenario.drain_grace
+    if scenario.attacks:
+        # Let the adversary's burns reach finality and be released before judging.
+        settlement_config = scenario.settlement
+        grace = max(grace, (settlement_config.finality_slots + 2) * settlement_config.slot_time)
     stop_at = duration
     while env.now < stop_at:
-        horizon = env.timeout(min(stop_at, env.now + step) - env.now)
-        env.run(until=horizon if settled.triggered else settled | horizon)
-        if settled.triggered and stop_at == duration:
-            stop_at = min(duration, env.now + scenario.scenario.drain_grace)
+        env.run(until=min(stop_at, env.now + step))
+        if stop_at == duration and bridge.quiescent():
+            stop_at = min(duration, env.now + grace)
         if progress is not None:
             progress(env.now, duration)
     world.record("bridge", "run.end", settled=bridge.users.settled.triggered)

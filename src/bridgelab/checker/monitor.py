@@ -55,6 +55,7 @@ class LedgerView:
     locks: dict[int, dict[str, Any]] = field(default_factory=dict)
     burns: dict[int, dict[str, Any]] = field(default_factory=dict)
     minted_nonces: dict[int, int] = field(default_factory=dict)
+    honoured_locks: dict[int, int] = field(default_factory=dict)
     released_nonces: dict[int, int] = field(default_factory=dict)
     settlement_final: int = -1
     escrowed: dict[str, int] = field(default_factory=dict)
@@ -145,6 +146,7 @@ class Monitor:
                 assets.append(asset)
             if item["kind"] == "mint":
                 view.minted_nonces.pop(nonce, None)
+                view.honoured_locks.pop(nonce, None)
                 _add(view.minted, asset, -amount)
                 continue
             view.burns.pop(nonce, None)
@@ -198,6 +200,8 @@ class Monitor:
                 f" {fields['recipient']}, but the lock was {lock['amount']} {lock['asset']}"
                 f" for {lock['recipient']}",
             )
+        else:
+            view.honoured_locks[nonce] = event.seq
 
     def _on_release(self, event: Event) -> None:
         fields = event.fields
@@ -283,7 +287,8 @@ class Monitor:
 
     def liveness_gaps(self) -> dict[str, list[int]]:
         view = self.view
-        unminted = [nonce for nonce in view.locks if nonce not in view.minted_nonces]
+        # A lock counts as delivered only when minted as locked: same asset, amount, recipient.
+        unminted = [nonce for nonce in view.locks if nonce not in view.honoured_locks]
         unreleased = [
             nonce
             for nonce, burn in view.burns.items()

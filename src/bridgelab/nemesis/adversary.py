@@ -165,6 +165,11 @@ class Adversary:
 
     # -- cashing out --------------------------------------------------------------------------
 
+    @property
+    def idle(self) -> bool:
+        """No cash-out in progress (the run may end)."""
+        return not self._extracting
+
     def _on_block(self, block: SettlementBlock) -> None:
         config = self.bridge.world.scenario.adversary
         if not config.extract:
@@ -185,7 +190,7 @@ class Adversary:
         config = world.scenario.adversary
         for round_ in range(10_000):
             balance = settlement.bridge.balances.get((account, asset), 0)
-            if balance <= 0:
+            if balance <= 0 or (settlement.bridge.paused and round_ > 0):
                 self._extracting.discard(account)
                 return
             chunk = min(balance, config.chunk or balance)

@@ -42,6 +42,7 @@ class Attack:
         self.actor = spec.name or f"attack-{index}:{spec.kind}"
         self.rng = self.world.streams.get(f"nemesis/{index}/{spec.kind}")
         self.active = False
+        self.finished = False
 
     @property
     def config(self) -> Strict:
@@ -51,6 +52,10 @@ class Attack:
         self.world.env.process(self._drive())
 
     def _drive(self) -> simpy.events.ProcessGenerator:
+        yield from self._rounds()
+        self.finished = True
+
+    def _rounds(self) -> simpy.events.ProcessGenerator:
         env = self.world.env
         schedule = self.spec.schedule
         if schedule.at > env.now:

@@ -1,0 +1,88 @@
+"""Defences as configuration: a watcher that pauses, caps and rate limits that bound a loss,
+an accountant that refuses unbacked mints, a challenge window that cancels them."""
+
+from __future__ import annotations
+
+from bridgelab.runner import run
+from tests.conftest import small_scenario
+
+THEFT = {
+    "kind": "key.compromise",
+    "targets": {"members": [0, 1, 2, 3, 4, 5]},
+    "schedule": {"at": 60.0},
+    "params": {"amount": 3_000_000},
+}
+WORKLOAD = {"deposits": 20, "withdrawals": 0, "deposit_interval": 2.0}
+
+
+def _theft(**overrides):
+    return small_scenario({"workload": WORKLOAD, "attacks": [THEFT], **overrides})
+
+
+def _fixed_watcher(delay: float) -> dict:
+    return {"watcher": {"enabled": True, "detection_delay": {"dist": "fixed", "value": delay}}}
+
+
+def test_without_defences_the_adversary_drains_the_escrow():
+    result = run(_theft(), 1)
+    outcome = result.metrics["outcome"]
+    assert result.verdicts["safety.supply-conservation"] == "fail"
+    assert outcome["value_extracted"] > 0
+    assert outcome["time_to_detect_s"] is None
+
+
+def test_watcher_detects_after_its_delay_pauses_and_cuts_the_loss():
+    undefended = run(_theft(), 1).metrics["outcome"]
+    result = run(_theft(defences=_fixed_watcher(30.0)), 1)
+    outcome = result.metrics["outcome"]
+    assert outcome["time_to_detect_s"] is not None
+    assert 30.0 <= outcome["time_to_detect_s"] <= 30.0 + 1e-6
+    assert outcome["time_to_pause_s"] >= outcome["time_to_detect_s"]
+    assert outcome["value_extracted"] < undefended["value_extracted"]
+
+
+def test_per_transfer_cap_stops_a_single_large_forgery():
+    result = run(_theft(bridge={"limits": {"per_transfer_cap": 1_000_000}}), 1)
+    assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
+    assert result.metrics["outcome"]["unbacked_minted_peak"] == 0
+
+
+def test_rate_limit_and_watcher_bound_a_repeated_forgery():
+    # Generous for honest traffic (20 deposits of at most 1,000,000), tight for the thief.
+    capacity, rate = 25_000_000, 20_000.0
+    attack = {**THEFT, "params": {"amount": 5_000_000, "attempts": 30, "retry_every": 15.0}}
+    scenario = small_scenario({
+        "workload": WORKLOAD,
+        "attacks": [attack],
+        "bridge": {"limits": {"rate_capacity": capacity, "rate_per_second": rate}},
+        "defences": _fixed_watcher(120.0),
+    })
+    result = run(scenario, 2)
+    outcome = result.metrics["outcome"]
+    assert outcome["unbacked_minted_peak"] > 0
+    assert outcome["time_to_pause_s"] is not None
+    # Everything the forgeries minted fits through the bucket before the pause landed.
+    window = outcome["time_to_pause_s"] + scenario.settlement.slot_time
+    assert outcome["unbacked_minted_peak"] <= capacity + rate * window
+
+
+def test_accountant_refuses_a_mint_beyond_what_is_locked():
+    captured = {}
+    result = run(_theft(defences={"accountant": True}), 1,
+                 setup=lambda b: captured.setdefault("h", b.world.history))
+    checks = [e.fields["check"] for e in captured["h"].events if e.kind == "tx.reverted"]
+    assert "accountant" in checks
+    assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
+
+
+def test_challenge_window_cancels_a_mint_with_no_lock_behind_it():
+    captured = {}
+    result = run(_theft(defences={"challenge_window": 120.0}), 1,
+                 setup=lambda b: captured.setdefault("h", b.world.history))
+    events = captured["h"].events
+    challenged = [e.fields["nonce"] for e in events if e.kind == "mint.challenged"]
+    assert challenged and all(nonce >= 1_000_000_000 for nonce in challenged)
+    assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
+    # Honest deposits still arrive, one challenge window late.
+    assert result.verdicts["liveness.deposits-minted"] == "pass"
+    assert result.metrics["deposit_latency_s"]["min"] >= 120.0
