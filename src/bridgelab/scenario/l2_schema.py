@@ -5,7 +5,7 @@ Defaults follow Jovay's public figures (hourly batches, a 7-day escape hatch); t
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -19,6 +19,9 @@ class L2(Strict):
     """Sequencer, batch poster, deposit message oracle and escape hatch of one L2."""
 
     enabled: bool = False
+    # Where the bridge delivers deposits: "l1" mints on the settlement chain; "l2" credits the
+    # rollup (oracle approval, sequencer credit) and withdrawals start on L2. "l2" needs enabled.
+    destination: Literal["l1", "l2"] = "l1"
     # Seconds between soft (sequencer-only) blocks: sub-second soft confirmations.
     soft_block_time: PositiveSeconds = 0.25
     # Transactions per soft block (count); the rest wait for the next block.
@@ -54,6 +57,8 @@ class L2(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> L2:
+        if self.destination == "l2" and not self.enabled:
+            raise invalid("destination", 'enabled = true for destination "l2"', self.destination)
         if self.oracle_quorum > self.oracle_members:
             raise invalid(
                 "oracle_quorum", f"at most oracle_members ({self.oracle_members})",
