@@ -26,7 +26,7 @@ def both_schemes():
 def test_both_schemes_run_the_baseline_to_the_same_outcome(both_schemes):
     multisig, bls = both_schemes["multisig"], both_schemes["threshold-bls"]
     assert multisig.verdicts == bls.verdicts
-    assert set(bls.verdicts.values()) == {"pass"}
+    assert {v for p, v in bls.verdicts.items() if not p.startswith("coverage.")} == {"pass"}
     assert multisig.metrics["transfers"] == bls.metrics["transfers"]
     assert multisig.metrics["volume"] == bls.metrics["volume"]
     assert bls.metrics["custody"]["scheme"] == "threshold-bls"

@@ -57,3 +57,48 @@ def test_conservation_checked_after_every_event_without_a_certificate_path():
     monitor.observe(_event(2, "lock", nonce=1, asset="A", amount=5, recipient="u", escrowed=15))
     assert monitor.verdicts()["safety.supply-conservation"] == "pass"
     assert monitor.verdicts()["safety.no-double-mint"] == "not_exercised"
+
+
+def test_liveness_is_not_judged_while_a_healing_partition_is_active():
+    # The partition heals long after the run's end: liveness cannot be judged, not "fail".
+    attack = {"kind": "network.partition", "targets": {"select": "majority"},
+              "params": {"role": "validator"}, "schedule": {"at": 5.0},
+              "heal": {"after": 100_000.0}}
+    result = run(small_scenario({"scenario": {"duration": 600.0}, "attacks": [attack]}), 1)
+    assert result.verdicts["liveness.deposits-minted"] == "unknown"
+    assert result.exit_code == 2
+    assert any("network.partition still active" in reason for reason in result.inconclusive)
+
+
+def test_a_permanent_fault_is_judged_and_fails_liveness():
+    attack = {"kind": "network.partition", "targets": {"select": "majority"},
+              "params": {"role": "validator"}, "schedule": {"at": 5.0}}
+    result = run(small_scenario({"scenario": {"duration": 600.0}, "attacks": [attack]}), 1)
+    assert result.verdicts["liveness.deposits-minted"] == "fail"
+    assert result.exit_code == 1
+
+
+def test_probes_report_what_was_exercised_and_expected_probes_gate():
+    scenario = small_scenario({"checks": {"expect": ["coverage.reorg"]}})
+    result = run(scenario, 1)
+    assert result.verdicts["coverage.reorg"] == "not_exercised"
+    assert result.exit_code == 2
+    assert result.inconclusive == ["expected probe coverage.reorg was never hit"]
+    attack = {"kind": "settlement.reorg", "schedule": {"at": 30.0}, "params": {"depth": 2}}
+    scenario = small_scenario({"checks": {"expect": ["coverage.reorg"]}, "attacks": [attack]})
+    assert run(scenario, 1).verdicts["coverage.reorg"] == "pass"
+
+
+def test_user_property_from_a_module_next_to_the_scenario(tmp_path):
+    (tmp_path / "my_props.py").write_text(
+        "from bridgelab.checker.api import always\n"
+        "@always('mine.small-mints', 'No mint above 500,000.')\n"
+        "def small(event, view):\n"
+        "    if event.kind == 'mint' and event.fields['amount'] > 500_000:\n"
+        "        return f\"mint #{event.fields['nonce']} of {event.fields['amount']}\"\n"
+        "    return None\n"
+    )
+    scenario = small_scenario({"checks": {"properties": ["my_props:small"]}})
+    result = run(scenario, 1, base_dir=tmp_path)
+    assert result.verdicts["mine.small-mints"] == "fail"
+    assert any(v["property"] == "mine.small-mints" for v in result.violations)

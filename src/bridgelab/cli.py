@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bridgelab import __version__
+from bridgelab.checker.api import PropertyLoadError
 from bridgelab.scenario import ScenarioError, load_scenario
 
 EXIT_PASS = 0
@@ -148,6 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         # Plain text, never wrapped: the message must stay one greppable line.
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except PropertyLoadError as error:
+        print(
+            f"error: {args.scenario}: checks.properties.{error.index}: expected an importable"
+            f" property {error.reference!r}, found {error.found}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     parser.print_help()
     return EXIT_BAD_INPUT
 
@@ -238,8 +246,9 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     scenario = load_scenario(args.scenario)
     out = args.out or Path("runs") / f"{scenario.scenario.name}-seed{args.seed}"
     out.mkdir(parents=True, exist_ok=True)
+    base_dir = args.scenario.resolve().parent
     if args.quiet:
-        result = run(scenario, args.seed, out)
+        result = run(scenario, args.seed, out, base_dir=base_dir)
     else:
         with Progress(
             TextColumn("[bold]{task.description}"),
@@ -258,7 +267,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             def update(now: float, total: float) -> None:
                 progress.update(task, completed=now, sim=f"t={now:,.0f}s")
 
-            result = run(scenario, args.seed, out, progress=update)
+            result = run(scenario, args.seed, out, progress=update, base_dir=base_dir)
             progress.update(task, completed=scenario.scenario.duration)
     if args.json:
         print(json.dumps(result.to_json(), indent=2, sort_keys=True))
@@ -307,10 +316,14 @@ def _print_summary(console: Console, result, out: Path) -> None:
     verdicts = Table(title="properties")
     verdicts.add_column("property")
     verdicts.add_column("verdict")
-    style = {"pass": "green", "fail": "bold red", "not_exercised": "yellow"}
+    style = {"pass": "green", "fail": "bold red", "not_exercised": "yellow", "unknown": "yellow"}
     for prop, verdict in result.verdicts.items():
+        if prop.startswith("coverage.") and verdict == "not_exercised":
+            continue  # probes that never fired are noise in the table; results.json has them
         verdicts.add_row(prop, f"[{style.get(verdict, 'white')}]{verdict}[/]")
     console.print(verdicts)
+    for reason in result.inconclusive:
+        console.print(f"[yellow]inconclusive[/]: {reason}", highlight=False)
     for violation in result.violations[:10]:
         console.print(
             f"[red]violation[/] {violation['property']} at t={violation['time']:.3f}s,"

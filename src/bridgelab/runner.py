@@ -18,6 +18,7 @@ from bridgelab.actors.committee import CommitteeMember
 from bridgelab.actors.relayer import Relayer
 from bridgelab.checker import metrics as metrics_module
 from bridgelab.checker import outcome as outcome_module
+from bridgelab.checker.api import load_user_properties
 from bridgelab.checker.monitor import Monitor
 from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
@@ -30,6 +31,8 @@ from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.defences.watcher import Watcher
 from bridgelab.l2 import L2System, install_l2
 from bridgelab.l2 import metrics as l2_metrics
+from bridgelab.l2.gateway import L2Gateway
+from bridgelab.l2.gateway import connect as connect_l2_destination
 from bridgelab.nemesis.adversary import Adversary
 from bridgelab.nemesis.registry import build_attack
 from bridgelab.oracle import OracleSystem, install_oracle
@@ -69,6 +72,8 @@ class Bridge:
     watcher: Watcher | None = None
     adversary: Adversary | None = None
     l2: L2System | None = None
+    # The bridge's way into the L2 when it is the destination (`[l2] destination = "l2"`).
+    l2_gateway: L2Gateway | None = None
 
     def quiescent(self) -> bool:
         """The workload has settled and every attack has run its course."""
@@ -94,9 +99,15 @@ class Bridge:
         self.users.start()
 
 
-def build(scenario: Scenario, seed: int, history: History) -> Bridge:
+def build(
+    scenario: Scenario, seed: int, history: History, base_dir: Path | None = None
+) -> Bridge:
     world = World(scenario, seed, history)
-    monitor = Monitor(history)
+    monitor = Monitor(
+        history,
+        tuple(load_user_properties(scenario.checks.properties, base_dir)),
+        tuple(scenario.checks.expect),
+    )
     committee = scenario.committee
     custody = make_custody(world, scenario)
     holders = KeyHolders(committee.members, scenario.entities, scenario.delegations)
@@ -161,6 +172,7 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
         seed=seed,
         scenario_hash=scenario_hash(scenario),
         version=__version__,
+        liveness_grace=liveness_grace(scenario),
     )
     world.record("bridge", "trust_root", **trust_root_fields(root))
     world.record("custody", "custody.entities", operators=holders.public_record())
@@ -173,6 +185,8 @@ def build(scenario: Scenario, seed: int, history: History) -> Bridge:
         bridge.watcher = Watcher(bridge)
     if scenario.l2.enabled:
         bridge.l2 = install_l2(world, settlement, scenario.l2)
+        if scenario.l2.destination == "l2":
+            bridge.l2_gateway = connect_l2_destination(bridge)
     if scenario.attacks:
         adversary = Adversary(bridge)
         bridge.adversary = adversary
@@ -253,6 +267,14 @@ def _select(nodes: dict, name_or_role: str) -> list[str]:
     return [name for name, node in nodes.items() if name_or_role in (name, node.role)]
 
 
+def liveness_grace(scenario: Scenario) -> float:
+    """How long after the last heal liveness must be given before it is judged."""
+    if scenario.checks.liveness_grace is not None:
+        return scenario.checks.liveness_grace
+    settlement = scenario.settlement
+    return settlement.finality_slots * settlement.slot_time + 120.0
+
+
 @dataclass(slots=True)
 class RunResult:
     fingerprint: dict[str, Any]
@@ -265,10 +287,14 @@ class RunResult:
     wall_time_s: float
     history_events: int
     sim_steps: int
+    inconclusive: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(verdict == "fail" for verdict in self.verdicts.values()) else 0
+        """0 pass, 1 a property failed, 2 inconclusive (nothing failed, nothing vouched)."""
+        if any(verdict == "fail" for verdict in self.verdicts.values()):
+            return 1
+        return 2 if self.inconclusive else 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -276,6 +302,7 @@ class RunResult:
             "verdicts": self.verdicts,
             "metrics": self.metrics,
             "violations": self.violations,
+            "inconclusive": self.inconclusive,
             "history": {"sha256": self.history_sha256, "events": self.history_events},
             "run": {
                 "settled": self.settled,
@@ -308,6 +335,7 @@ def run(
     progress: ProgressCallback | None = None,
     keep_history: bool = True,
     setup: Callable[[Bridge], None] | None = None,
+    base_dir: Path | None = None,
 ) -> RunResult:
     """Run one scenario at one seed; write history.jsonl and results.json under `out_dir`.
 
@@ -315,7 +343,7 @@ def run(
     """
     started = time.perf_counter()  # wall-clock ok: reported run time, not model input
     history = History(out_dir / "history.jsonl" if out_dir else None, keep=True)
-    bridge = build(scenario, seed, history)
+    bridge = build(scenario, seed, history, base_dir)
     world = bridge.world
     env = world.env
     if setup is not None:
@@ -325,9 +353,9 @@ def run(
     step = max(duration / PROGRESS_STEPS, 1e-3)
     grace = scenario.scenario.drain_grace
     if scenario.attacks:
-        # Let the adversary's burns reach finality and be released before judging.
-        settlement_config = scenario.settlement
-        grace = max(grace, (settlement_config.finality_slots + 2) * settlement_config.slot_time)
+        # Every attack has healed when the run is quiescent: give liveness its grace period
+        # (which also lets the adversary's burns reach finality) before judging.
+        grace = max(grace, liveness_grace(scenario))
     stop_at = duration
     while env.now < stop_at:
         env.run(until=min(stop_at, env.now + step))
@@ -383,6 +411,7 @@ def run(
         verdicts=dict(bridge.monitor.verdicts()),
         metrics=metrics,
         violations=[violation.to_dict() for violation in bridge.monitor.violations],
+        inconclusive=bridge.monitor.inconclusive_reasons(),
         history_sha256=history.sha256,
         settled=bridge.users.settled.triggered,
         sim_time=env.now,

@@ -7,17 +7,22 @@ that the event came from the canonical escrow, and that the message says what th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import simpy
 
 from bridgelab.actors.wire import BurnProof, Endorsement, LockProof
 from bridgelab.consortium.block import verify_commit
-from bridgelab.consortium.escrow import ESCROW_CONTRACT, LockEvent
+from bridgelab.consortium.escrow import ESCROW_CONTRACT, LockEvent, lock_emitter
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.custody.base import Custody
+from bridgelab.l2.gateway import L2WithdrawalProof, check_l2_withdrawal
 from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BurnEvent
 from bridgelab.settlement.chain import SettlementChain
+
+if TYPE_CHECKING:
+    from bridgelab.l2 import L2System
 
 MAX_VERIFIED_HEADERS = 4_096
 
@@ -53,6 +58,8 @@ class CommitteeMember:
         self.stats = MemberStats()
         # Headers are checked once per light client; the cache is bounded (oldest evicted).
         self._verified_headers: dict[bytes, bool] = {}
+        # Set when the bridge's destination is the L2: withdrawals are checked against it.
+        self.l2: L2System | None = None
         world.network.add_node(self.node, "member")
 
     def start(self) -> None:
@@ -69,6 +76,8 @@ class CommitteeMember:
                 check = self.check_lock(request)
             elif isinstance(request, BurnProof):
                 check = self.check_burn(request)
+            elif isinstance(request, L2WithdrawalProof):
+                check = check_l2_withdrawal(request, self.l2, self.settlement)
             else:
                 continue
             if check != "ok":
@@ -93,7 +102,13 @@ class CommitteeMember:
         message = proof.message
         if message.direction != "deposit":
             return "direction"
-        if message.source_contract != ESCROW_CONTRACT:
+        # Who emitted the event (a leaf that does not parse fails the field check below).
+        emitter = lock_emitter(proof.leaf) or message.source_contract
+        # The `foreign_contract_events` flaw: the member reads the event's fields but never
+        # asks who emitted it.
+        if "foreign_contract_events" not in self.world.scenario.bridge.flaws and (
+            message.source_contract != ESCROW_CONTRACT or emitter != ESCROW_CONTRACT
+        ):
             return "source_contract"
         if (message.source_block, message.source_block_hash) != (
             proof.header.height,
@@ -103,13 +118,14 @@ class CommitteeMember:
         if not self._header_committed(proof):
             return "header_commit"
         expected_leaf = LockEvent(
-            message.source_contract,
+            emitter,
             message.nonce,
             message.asset,
             message.amount,
             message.sender,
             message.recipient,
             "",
+            payload=message.payload,
         ).leaf()
         if proof.leaf != expected_leaf:
             return "event_fields"
@@ -157,7 +173,9 @@ class CommitteeMember:
             return "merkle_inclusion"
         return "ok"
 
-    def _endorse(self, request: LockProof | BurnProof) -> Endorsement | None:
+    def _endorse(
+        self, request: LockProof | BurnProof | L2WithdrawalProof
+    ) -> Endorsement | None:
         message = request.message
         digest = message.digest(self.trust_root_version)
         epoch = self.custody.epoch
@@ -181,7 +199,9 @@ class CommitteeMember:
         )
         return Endorsement(self.index, message.key, digest, signature, epoch)
 
-    def _refuse(self, request: LockProof | BurnProof, check: str) -> None:
+    def _refuse(
+        self, request: LockProof | BurnProof | L2WithdrawalProof, check: str
+    ) -> None:
         self.stats.refused[check] = self.stats.refused.get(check, 0) + 1
         self.world.record(
             self.node,

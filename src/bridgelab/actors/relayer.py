@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import simpy
 
@@ -18,11 +19,15 @@ from bridgelab.consortium.escrow import LockEvent, ReleaseTx
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.custody.base import MINT_STORAGE_GAS, Custody
+from bridgelab.l2.gateway import L2WithdrawalFinal, L2WithdrawalProof
 from bridgelab.protocol.messages import BridgeMessage, Certificate
 from bridgelab.settlement.bridge_contract import BurnEvent, MintTx
 from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
 from bridgelab.settlement.chain import Finalized, SettlementChain
 from bridgelab.settlement.fees import ETHER, gwei
+
+if TYPE_CHECKING:
+    from bridgelab.l2.gateway import L2Gateway
 
 CENSOR_POLL = 30.0
 MAX_CENSOR_POLLS = 100_000
@@ -86,6 +91,9 @@ class Relayer:
         self.replay: tuple[int, float] | None = None
         self.double_submit = False
         self._jitter_rng = world.streams.get(f"relayer/{index}/jitter")
+        # Set when the bridge's destination is the L2: deposits go to it, not to an L1 mint.
+        self.gateway: L2Gateway | None = None
+        self._seen_l2: set[int] = set()
         world.network.add_node(self.node, "relayer")
 
     def start(self) -> None:
@@ -103,6 +111,8 @@ class Relayer:
                 self._on_consortium_block(item)
             elif isinstance(item, Finalized):
                 self._on_settlement_final(item)
+            elif isinstance(item, L2WithdrawalFinal):
+                self._on_l2_withdrawal(item)
 
     def _on_consortium_block(self, committed: Committed) -> None:
         header = committed.block.header
@@ -123,6 +133,7 @@ class Relayer:
                     item.contract,
                     header.height,
                     header.hash,
+                    item.payload,
                 )
                 proof = LockProof(
                     self.node,
@@ -165,10 +176,21 @@ class Relayer:
                 )
                 self.world.env.process(self._deliver(message, proof))
 
+    def _on_l2_withdrawal(self, notice: L2WithdrawalFinal) -> None:
+        """An L2 withdrawal whose batch is final on L1: carry it to the committee."""
+        message = notice.message
+        if message.nonce in self._seen_l2:
+            return
+        self._seen_l2.add(message.nonce)
+        proof = L2WithdrawalProof(self.node, message, notice.batch, notice.leaf, notice.proof)
+        self.world.env.process(self._deliver(message, proof))
+
     # -- delivering -------------------------------------------------------------------------
 
     def delivered(self, message: BridgeMessage) -> bool:
         if message.direction == "deposit":
+            if self.gateway is not None:
+                return self.gateway.delivered(message.nonce)
             return message.nonce in self.settlement.bridge.minted_nonces
         return message.nonce in self.consortium.escrow.released_nonces
 
@@ -176,9 +198,11 @@ class Relayer:
         return message.nonce % self.count == self.index
 
     def _deliver(
-        self, message: BridgeMessage, proof: LockProof | BurnProof
+        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
     ) -> simpy.events.ProcessGenerator:
         env = self.world.env
+        if self.config.service_time_mean > 0:
+            yield from self._serve(message)
         if not self.is_primary(message):
             yield env.timeout(self.config.backup_delay)
             if self.delivered(message):
@@ -191,6 +215,27 @@ class Relayer:
         if certificate is None:
             return
         yield from self._submit(message, certificate)
+
+    def _serve(self, message: BridgeMessage) -> simpy.events.ProcessGenerator:
+        """The optional work queue (`relayers.service_time_mean` > 0): one server, FIFO.
+
+        Every message the relayer sees waits for the server, then holds it for an exponential
+        service time; `relay.service` records the wait (arrival to start of service).
+        """
+        env = self.world.env
+        server = getattr(self, "_work_server", None)
+        if server is None:
+            server = self._work_server = simpy.Resource(env, capacity=1)
+            self._service_rng = self.world.streams.get(f"relayer/{self.index}/service")
+        arrived = env.now
+        with server.request() as request:
+            yield request
+            service = self._service_rng.expovariate(1.0 / self.config.service_time_mean)
+            self.world.record(
+                self.node, "relay.service", direction=message.direction, nonce=message.nonce,
+                wait=round(env.now - arrived, 6), service=round(service, 6),
+            )
+            yield env.timeout(service)
 
     def censored(self, message: BridgeMessage) -> bool:
         return any(predicate(message) for predicate in self.censors.values())
@@ -212,7 +257,7 @@ class Relayer:
             yield env.timeout(self._jitter_rng.uniform(0.0, self.jitter))
 
     def _gather(
-        self, message: BridgeMessage, proof: LockProof | BurnProof
+        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
     ) -> simpy.events.ProcessGenerator:
         env = self.world.env
         network = self.world.network
@@ -296,7 +341,9 @@ class Relayer:
             if attempt:
                 self.stats.retries += 1
             if message.direction == "deposit":
-                if not self._send_mint(certificate, attempt):
+                if self.gateway is not None:
+                    self._send_to_l2(certificate)
+                elif not self._send_mint(certificate, attempt):
                     return
             else:
                 self._send_release(certificate)
@@ -318,7 +365,9 @@ class Relayer:
                 self.node, "relay.replay", direction=certificate.message.direction,
                 nonce=certificate.message.nonce,
             )
-            if certificate.message.direction == "deposit":
+            if certificate.message.direction == "deposit" and self.gateway is not None:
+                self._send_to_l2(certificate)
+            elif certificate.message.direction == "deposit":
                 self._send_mint_tx(certificate, 0)
             else:
                 self._send_release(certificate)
@@ -379,6 +428,13 @@ class Relayer:
                 tx = replace(tx, tx_id=self._next_tx_id())
             self.stats.submissions += 1
             self.world.network.send(self.node, SETTLEMENT_NODE, tx)
+
+    def _send_to_l2(self, certificate: Certificate) -> None:
+        """Hand a certified deposit to the L2's inbox (twice under `double_submit`)."""
+        assert self.gateway is not None
+        for _ in range(2 if self.double_submit else 1):
+            self.stats.submissions += 1
+            self.gateway.deliver(certificate, self.node)
 
     def _send_release(self, certificate: Certificate) -> None:
         if self.double_submit:

@@ -72,6 +72,13 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             fees_wei["burn"] += record.get("fee_paid", 0)
             totals["burned"] += record["amount"]
             counts["burns"] += 1
+        elif kind == "mint" and record.get("layer") == "l2":
+            # Credited on the L2: no L1 gas; its finality is its batch's (metrics.l2).
+            totals["minted"] += record["amount"]
+            counts["mints"] += 1
+            started = lock_submitted.get(lock_tx_of_nonce.get(record["nonce"], ""))
+            if started is not None:
+                deposit_latency.append(record["t"] - started)
         elif kind == "mint":
             totals["minted"] += record["amount"]
             counts["mints"] += 1

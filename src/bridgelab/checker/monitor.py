@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridgelab.checker.properties import PROPERTIES, Verdict
+from bridgelab.checker.api import UserProperty
+from bridgelab.checker.properties import PROBES, PROPERTIES, Verdict
 from bridgelab.core.history import Event, History
 from bridgelab.protocol.messages import (
     TrustRoot,
@@ -56,6 +57,8 @@ class LedgerView:
     burns: dict[int, dict[str, Any]] = field(default_factory=dict)
     minted_nonces: dict[int, int] = field(default_factory=dict)
     honoured_locks: dict[int, int] = field(default_factory=dict)
+    # Deposits users submitted that the escrow has neither locked nor refused yet.
+    submitted_deposits: dict[str, float] = field(default_factory=dict)
     released_nonces: dict[int, int] = field(default_factory=dict)
     settlement_final: int = -1
     escrowed: dict[str, int] = field(default_factory=dict)
@@ -69,10 +72,25 @@ def _add(table: dict[str, int], asset: str, amount: int) -> None:
 class Monitor:
     """Observes events in order; records each property's violations and whether it was exercised."""
 
-    def __init__(self, history: History | None = None) -> None:
+    def __init__(
+        self,
+        history: History | None = None,
+        user_properties: tuple[UserProperty, ...] = (),
+        expected_probes: tuple[str, ...] = (),
+    ) -> None:
         self.view = LedgerView()
         self.violations: list[Violation] = []
         self.exercised: dict[str, int] = {prop.id: 0 for prop in PROPERTIES}
+        self.probes: dict[str, int] = {probe.id: 0 for probe in PROBES}
+        self.user_properties = user_properties
+        self.expected_probes = expected_probes
+        for prop in user_properties:
+            self.exercised[prop.id] = 0
+        # Fault windows, so liveness is judged only once every fault has healed.
+        self.active_faults: dict[tuple[str, int], dict[str, Any]] = {}
+        self.last_heal: float | None = None
+        self.end_time: float | None = None
+        self.liveness_grace = 0.0
         self._history = history
         if history is not None:
             history.subscribe(self.observe)
@@ -83,12 +101,43 @@ class Monitor:
         kind = event.kind
         if kind == "violation":
             return
+        for prop in self.user_properties:
+            if prop.kind == "always":
+                self.exercised[prop.id] += 1
+                detail = prop.check(event, self.view)
+                if detail:
+                    self._fail(prop.id, event, str(detail))
+        probe = _PROBE_EVENTS.get(kind)
+        if probe is not None and (kind != "tx.reverted" or event.fields["check"] == "rate_limited"):
+            self.probes[probe] += 1
         handler = _HANDLERS.get(kind)
         if handler is None:
             return
         handler(self, event)
         if kind in SAFETY_EVENTS:
             self._check_conservation(event, event.fields["asset"])
+
+    def _on_fault_start(self, event: Event) -> None:
+        fields = event.fields
+        self.active_faults[(event.actor, fields["round"])] = {
+            "attack": fields["attack"], "heals_at": fields.get("heals_at"),
+        }
+
+    def _on_fault_heal(self, event: Event) -> None:
+        self.active_faults.pop((event.actor, event.fields["round"]), None)
+        self.last_heal = event.time
+
+    def _on_run_start(self, event: Event) -> None:
+        self.liveness_grace = float(event.fields.get("liveness_grace", 0.0))
+
+    def _on_run_end(self, event: Event) -> None:
+        self.end_time = event.time
+        for prop in self.user_properties:
+            if prop.kind == "at_end":
+                self.exercised[prop.id] += 1
+                detail = prop.check(self.view)
+                if detail:
+                    self._fail(prop.id, event, str(detail))
 
     def _fail(self, prop: str, event: Event, detail: str) -> None:
         violation = Violation(prop, event.seq, event.time, event.kind, event.actor, detail)
@@ -123,8 +172,16 @@ class Monitor:
                 )
         view.trust_roots[root.version] = root
 
+    def _on_user_lock(self, event: Event) -> None:
+        self.view.submitted_deposits[event.fields["tx"]] = event.time
+
+    def _on_tx_reverted(self, event: Event) -> None:
+        if event.actor == "escrow":  # a refused deposit is settled: nothing to mint
+            self.view.submitted_deposits.pop(event.fields["tx"], None)
+
     def _on_lock(self, event: Event) -> None:
         fields = event.fields
+        self.view.submitted_deposits.pop(fields.get("tx", ""), None)
         self.view.locks[fields["nonce"]] = fields
         _add(self.view.locked, fields["asset"], fields["amount"])
         self.view.escrowed[fields["asset"]] = fields["escrowed"]
@@ -166,6 +223,10 @@ class Monitor:
 
     def _on_mint(self, event: Event) -> None:
         fields = event.fields
+        if self.active_faults:
+            self.probes["coverage.mint-during-fault"] += 1
+            if any(f["attack"] == "network.partition" for f in self.active_faults.values()):
+                self.probes["coverage.mint-during-partition"] += 1
         nonce = fields["nonce"]
         view = self.view
         _add(view.minted, fields["asset"], fields["amount"])
@@ -178,7 +239,10 @@ class Monitor:
             )
         else:
             view.minted_nonces[nonce] = event.seq
-        self._check_certificate(event)
+        if fields.get("certificate") is not None:
+            # An L2 credit its oracle approved without any certificate carries none; it is
+            # still counted, and the lock check below judges it.
+            self._check_certificate(event)
         self.exercised["safety.mint-backed-by-final-lock"] += 1
         lock = view.locks.get(nonce)
         if lock is None:
@@ -288,7 +352,11 @@ class Monitor:
     def liveness_gaps(self) -> dict[str, list[int]]:
         view = self.view
         # A lock counts as delivered only when minted as locked: same asset, amount, recipient.
-        unminted = [nonce for nonce in view.locks if nonce not in view.honoured_locks]
+        unminted: list[int | str] = [
+            nonce for nonce in view.locks if nonce not in view.honoured_locks
+        ]
+        # ... and a deposit that never even reached the escrow is not delivered either.
+        unminted += list(view.submitted_deposits)
         unreleased = [
             nonce
             for nonce, burn in view.burns.items()
@@ -299,26 +367,78 @@ class Monitor:
             "liveness.withdrawals-released": unreleased,
         }
 
+    def liveness_judgeable(self) -> str | None:
+        """Why liveness cannot be judged yet, or None when it can."""
+        pending = [f for f in self.active_faults.values() if f.get("heals_at") is not None]
+        if pending:
+            return f"{pending[0]['attack']} still active (its heal is scheduled)"
+        if (
+            self.last_heal is not None
+            and self.end_time is not None
+            and self.end_time - self.last_heal < self.liveness_grace
+        ):
+            return "the run ended within the grace period after the last heal"
+        return None
+
     def verdicts(self) -> dict[str, Verdict]:
         failed = {violation.property for violation in self.violations}
         gaps = self.liveness_gaps()
         exercised = dict(self.exercised)
-        exercised["liveness.deposits-minted"] = len(self.view.locks)
+        exercised["liveness.deposits-minted"] = len(self.view.locks) + len(
+            self.view.submitted_deposits
+        )
         exercised["liveness.withdrawals-released"] = sum(
             1 for burn in self.view.burns.values() if burn["number"] <= self.view.settlement_final
         )
+        unjudgeable = self.liveness_judgeable()
         result: dict[str, Verdict] = {}
         for prop in PROPERTIES:
-            if prop.id in failed or gaps.get(prop.id):
+            if prop.kind == "eventually" and unjudgeable and prop.id not in failed:
+                result[prop.id] = "unknown"
+            elif prop.id in failed or gaps.get(prop.id):
                 result[prop.id] = "fail"
             elif exercised[prop.id] == 0:
                 result[prop.id] = "not_exercised"
             else:
                 result[prop.id] = "pass"
+        for prop in self.user_properties:
+            if prop.id in failed:
+                result[prop.id] = "fail"
+            else:
+                result[prop.id] = "pass" if exercised[prop.id] else "not_exercised"
+        for probe, hits in self.probes.items():
+            result[probe] = "pass" if hits else "not_exercised"
         return result
 
+    def inconclusive_reasons(self) -> list[str]:
+        """Why the run cannot vouch for the bridge even though nothing failed."""
+        verdicts = self.verdicts()
+        reasons = [f"{prop} is unknown: {self.liveness_judgeable()}"
+                   for prop, v in verdicts.items() if v == "unknown"]
+        reasons += [f"expected probe {probe} was never hit" for probe in self.expected_probes
+                    if verdicts.get(probe) != "pass"]
+        if not any(v == "pass" for p, v in verdicts.items() if p.startswith("safety.")):
+            reasons.append("no safety property was exercised")
+        return reasons
+
+
+_PROBE_EVENTS = {
+    "tx.reverted": "coverage.rate-limit-triggered",
+    "custody.refresh": "coverage.share-refresh",
+    "settlement.reorg": "coverage.reorg",
+    "view.change": "coverage.view-change",
+    "bridge.paused": "coverage.bridge-paused",
+    "escrow.frozen": "coverage.bridge-paused",
+    "attack.submit": "coverage.forgery-attempted",
+}
 
 _HANDLERS = {
+    "user.lock": Monitor._on_user_lock,
+    "tx.reverted": Monitor._on_tx_reverted,
+    "fault.start": Monitor._on_fault_start,
+    "fault.heal": Monitor._on_fault_heal,
+    "run.start": Monitor._on_run_start,
+    "run.end": Monitor._on_run_end,
     "trust_root": Monitor._on_trust_root,
     "lock": Monitor._on_lock,
     "burn": Monitor._on_burn,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["always", "eventually"]
-Verdict = Literal["pass", "fail", "not_exercised"]
+Kind = Literal["always", "eventually", "sometimes", "at_end"]
+Verdict = Literal["pass", "fail", "unknown", "not_exercised"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,4 +54,20 @@ PROPERTIES: tuple[Property, ...] = (
     ),
 )
 
-BY_ID = {prop.id: prop for prop in PROPERTIES}
+PROBES: tuple[Property, ...] = (
+    Property(
+        "coverage.mint-during-fault", "sometimes", "A mint happened while a fault was active."
+    ),
+    Property(
+        "coverage.mint-during-partition", "sometimes",
+        "A mint happened while the network was partitioned.",
+    ),
+    Property("coverage.rate-limit-triggered", "sometimes", "A rate limit refused a transfer."),
+    Property("coverage.share-refresh", "sometimes", "Threshold shares were refreshed."),
+    Property("coverage.reorg", "sometimes", "The settlement chain reorganised."),
+    Property("coverage.view-change", "sometimes", "The consortium replaced a silent leader."),
+    Property("coverage.bridge-paused", "sometimes", "The bridge was paused or frozen."),
+    Property("coverage.forgery-attempted", "sometimes", "The adversary submitted a forgery."),
+)
+
+BY_ID = {prop.id: prop for prop in (*PROPERTIES, *PROBES)}

@@ -21,13 +21,16 @@ from bridgelab.consortium.block import (
     vote_bytes,
 )
 from bridgelab.consortium.escrow import (
+    CopycatLockTx,
     EscrowState,
+    ForeignEvent,
     FreezeTx,
     LockEvent,
     LockTx,
     ReleaseEvent,
     ReleaseTx,
     Revert,
+    process_copycat_lock,
     process_freeze,
     process_lock,
     process_release,
@@ -38,7 +41,7 @@ from bridgelab.crypto.ed25519 import Ed25519Signer
 from bridgelab.protocol.messages import certificate_fields
 
 GENESIS_HASH = bytes(32)
-Tx = LockTx | ReleaseTx | FreezeTx
+Tx = LockTx | ReleaseTx | FreezeTx | CopycatLockTx
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +260,13 @@ class ConsortiumChain:
                     escrowed=item.escrowed,
                     certificate=certificate_fields(item.certificate),
                 )
+            elif isinstance(item, ForeignEvent):
+                event = item.event
+                world.record(
+                    event.contract, "foreign.lock", nonce=event.nonce, asset=event.asset,
+                    amount=event.amount, sender=event.sender, recipient=event.recipient,
+                    height=header.height, tx=event.tx_id,
+                )
             elif item[0] == "freeze":
                 world.record("escrow", f"escrow.{item[2]}", tx=item[1], height=header.height)
             else:
@@ -307,9 +317,13 @@ class ConsortiumChain:
             current.decided.succeed()
 
 
-def _execute(state: EscrowState, tx: Tx, now: float) -> LockEvent | ReleaseEvent | FreezeTx:
+def _execute(
+    state: EscrowState, tx: Tx, now: float
+) -> LockEvent | ReleaseEvent | FreezeTx | ForeignEvent:
     if isinstance(tx, LockTx):
         return process_lock(state, tx, now)
+    if isinstance(tx, CopycatLockTx):
+        return process_copycat_lock(tx, now)
     if isinstance(tx, FreezeTx):
         process_freeze(state, tx, now)
         return tx

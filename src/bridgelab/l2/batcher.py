@@ -15,7 +15,8 @@ import simpy
 
 from bridgelab.consortium.escrow import Revert
 from bridgelab.core.world import World
-from bridgelab.l2.sequencer import L2State, Sequencer
+from bridgelab.crypto import merkle
+from bridgelab.l2.sequencer import L2State, PendingWithdrawal, Sequencer
 from bridgelab.scenario.l2_schema import L2
 
 ACTOR = "l2-batcher"
@@ -29,6 +30,8 @@ class BatchTx:
     """The L1 transaction that commits L2 blocks `first_block..last_block` and their state root.
 
     `first_block > last_block` is a heartbeat: no new blocks, the same root re-committed.
+    `withdrawals_root` commits to the batch's withdrawals (`PendingWithdrawal.leaf`), so
+    the other side of a bridge can check a withdrawal against L1 alone.
     """
 
     tx_id: str
@@ -41,6 +44,7 @@ class BatchTx:
     last_block: int
     state_root: bytes
     max_fee: int = UNCAPPED_FEE
+    withdrawals_root: bytes = b""
 
 
 class L1(Protocol):
@@ -75,6 +79,10 @@ class Batch:
     l1_header: Any = None
     included_at: float | None = None
     final_at: float | None = None
+    # The withdrawals soft-confirmed in this batch's blocks (the published batch data) and
+    # the Merkle root over their leaves that the batch transaction commits on L1.
+    withdrawals: tuple[PendingWithdrawal, ...] = ()
+    withdrawals_root: bytes = b""
 
 
 class Batcher:
@@ -164,10 +172,13 @@ class Batcher:
         self._last_batched_block = last
         fee = round(self.config.batch_priority_fee_gwei * GWEI)
         cap = self.config.batch_max_fee_gwei
+        withdrawals = tuple(sequencer.withdrawals_between(first, last))
         batch = Batch(
             len(self.batches), first, last, sequencer.head_root, sequencer.state.copy(),
             self.world.now, priority_fee=fee,
             max_fee=UNCAPPED_FEE if cap is None else round(cap * GWEI),
+            withdrawals=withdrawals,
+            withdrawals_root=merkle.root([item.leaf() for item in withdrawals]),
         )
         self.batches.append(batch)
         self._unfinal.append(batch)
@@ -179,7 +190,7 @@ class Batcher:
         tx = BatchTx(
             f"l2-batch-{batch.number}-{batch.attempts}", ACTOR, self.config.batch_gas,
             batch.priority_fee, self.world.now, batch.number, batch.first_block,
-            batch.last_block, batch.state_root, batch.max_fee,
+            batch.last_block, batch.state_root, batch.max_fee, batch.withdrawals_root,
         )
         self._by_tx[tx.tx_id] = batch
         accepted = self.settlement.submit(tx)

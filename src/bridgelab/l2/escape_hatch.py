@@ -33,6 +33,7 @@ class EscapeHatch:
         self.opened_at: float | None = None
         self.paid: dict[tuple[str, str], int] = {}
         self.on_payout: list[Payout] = []
+        self.on_open: list[Callable[[], None]] = []
 
     @property
     def deadline(self) -> float:
@@ -62,6 +63,8 @@ class EscapeHatch:
             state_root=batcher.last_finalized_state_root.hex()[:16],
             since=round(batcher.last_finalized_time, 6),
         )
+        for callback in self.on_open:
+            callback()
 
     def withdraw(self, account: str, asset: str) -> int:
         """Pay `account` its `asset` balance in the last finalised state; 0 if it cannot."""

@@ -92,6 +92,7 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     resubmits = 0
     escape_paid = 0
     escape_opened_at = None
+    runs: list[dict[str, Any]] = []  # redemption runs (the l2.redemption_run attack)
     end = rows[-1]["t"] if rows else 0.0
     for record in rows:
         kind = record["kind"]
@@ -116,6 +117,13 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             escape_opened_at = record["t"]
         elif kind == "l2.escape.withdraw":
             escape_paid += record["amount"]
+        elif kind == "l2.redemption.run":
+            runs.append({"at": record["t"], "withdrawals": record["withdrawals"],
+                         "amount": record["amount"], "drained_after_s": None,
+                         "outstanding": record["withdrawals"]})
+        elif kind == "l2.redemption.drained" and runs:
+            runs[-1]["drained_after_s"] = record["after"]
+            runs[-1]["outstanding"] = record["outstanding"]
 
     def lags(start: str, stop: str) -> list[float]:
         values = []
@@ -139,6 +147,7 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "deposit_finality_s": summarize(lags("requested", "final")),
         "withdrawal_finality_s": summarize(withdrawal_finality),
         "redemption_queue": _queue_stats(queue, end),
+        "redemption_runs": runs,
         "batches": {
             "posted": attempts - resubmits,
             "attempts": attempts,

@@ -87,10 +87,22 @@ def leaf(account: str, asset: str, amount: int) -> bytes:
     return encode("l2/balance", account, asset, amount)
 
 
+def withdrawal_leaf(index: int, asset: str, amount: int, sender: str, recipient: str) -> bytes:
+    """A withdrawal as a batch commits to it: what L1 may pay, to whom, under which index."""
+    return encode("l2/withdrawal", index, asset, amount, sender, recipient)
+
+
 @dataclass(slots=True)
 class PendingWithdrawal:
+    """A soft-confirmed withdrawal; `index` is the L2 bridge's withdrawal counter (0, 1, ...)."""
+
     tx: L2Tx
     block: int
+    index: int = -1
+
+    def leaf(self) -> bytes:
+        tx = self.tx
+        return withdrawal_leaf(self.index, tx.asset, tx.amount, tx.sender, tx.recipient)
 
 
 class Sequencer:
@@ -103,6 +115,8 @@ class Sequencer:
         self.blocks: list[L2Block] = []
         self.halted = False
         self.on_confirm: list[Callable[[L2Tx, L2Block], None]] = []
+        self.on_reject: list[Callable[[L2Tx, str], None]] = []
+        self.withdrawals_made = 0
         self._queue: list[L2Tx] = []
         self._censors: list[tuple[str, Predicate]] = []
         self._censored_seen: dict[str, None] = {}
@@ -234,12 +248,15 @@ class Sequencer:
         if tx.kind == "transfer":
             state.add(tx.recipient, tx.asset, tx.amount)
         else:
-            self._withdrawals.append(PendingWithdrawal(tx, number))
+            self._withdrawals.append(PendingWithdrawal(tx, number, self.withdrawals_made))
+            self.withdrawals_made += 1
         return True
 
     def _reject(self, tx: L2Tx, reason: str) -> bool:
         self.world.record(ACTOR, "l2.tx.rejected", tx=tx.tx_id, tx_kind=tx.kind, ref=tx.ref,
                           reason=reason)
+        for callback in self.on_reject:
+            callback(tx, reason)
         return False
 
     # -- finality ----------------------------------------------------------------------------
@@ -250,6 +267,10 @@ class Sequencer:
         queued = sum(1 for tx in self._queue if tx.kind == "withdraw")
         return queued + len(self._withdrawals)
 
+    def withdrawals_between(self, first: int, last: int) -> list[PendingWithdrawal]:
+        """Soft-confirmed, unsettled withdrawals in blocks `first..last`, in L2 order."""
+        return [item for item in self._withdrawals if first <= item.block <= last]
+
     def settle(self, last_block: int) -> list[L2Tx]:
         """Blocks up to `last_block` are final on L1: their withdrawals may now be paid."""
         done = [item for item in self._withdrawals if item.block <= last_block]
@@ -258,5 +279,5 @@ class Sequencer:
             tx = item.tx
             self.world.record(ACTOR, "l2.withdraw.final", tx=tx.tx_id, ref=tx.ref,
                               account=tx.sender, recipient=tx.recipient, asset=tx.asset,
-                              amount=tx.amount, block=item.block)
+                              amount=tx.amount, block=item.block, index=item.index)
         return [item.tx for item in done]

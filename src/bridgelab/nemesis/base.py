@@ -65,8 +65,10 @@ class Attack:
         for round_ in range(schedule.count):
             started = env.now
             self.active = True
+            heal_after = self.spec.heal.after
             self.world.record(
                 self.actor, "fault.start", attack=self.spec.kind, round=round_,
+                heals_at=None if heal_after is None else round(started + heal_after, 6),
                 **self.describe(),
             )
             outcome = self.begin(round_)

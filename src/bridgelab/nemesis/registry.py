@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bridgelab.nemesis import chains, collusion, faults, keys, oracle, relayers
+from bridgelab.nemesis import (
+    bernoulli,
+    chains,
+    collusion,
+    faults,
+    forgery,
+    keys,
+    l2,
+    nonce_reuse,
+    oracle,
+    relayers,
+)
 from bridgelab.nemesis.base import Attack
 from bridgelab.nemesis.specs import CATALOG
 
@@ -20,6 +31,7 @@ RUNTIME: dict[str, type[Attack]] = {
         collusion.Equivocate,
         keys.KeyCompromise,
         keys.MobileAdversary,
+        bernoulli.BernoulliCompromise,
         relayers.Censor,
         relayers.Delay,
         relayers.Reorder,
@@ -35,6 +47,17 @@ RUNTIME: dict[str, type[Attack]] = {
         oracle.OracleStale,
         oracle.OracleManipulate,
         oracle.OracleDefault,
+        forgery.EmptyCertificate,
+        forgery.CallerSigners,
+        forgery.ZeroRoot,
+        forgery.ForeignContract,
+        forgery.LockWithoutDeposit,
+        forgery.ReplaceCommittee,
+        nonce_reuse.NonceReuse,
+        l2.SequencerHalt,
+        l2.SequencerCensor,
+        l2.RedemptionRun,
+        l2.OracleOffline,
     )
 }
 

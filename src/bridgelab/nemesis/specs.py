@@ -46,6 +46,13 @@ class MobileParams(Strict):
     recipient: str = "attacker"
 
 
+class BernoulliParams(Strict):
+    p: Probability = 0.1
+    dwell: NonNegativeSeconds = 0.0
+    amount: Amount = 10_000_000
+    recipient: str = "attacker"
+
+
 class NonceReuseParams(Strict):
     member: Annotated[int, Field(ge=0)] = 0
     amount: Amount = 10_000_000
@@ -125,7 +132,26 @@ class ForgeParams(Strict):
     recipient: str = "attacker"
 
 
-TargetRole = Literal["member", "entity", "relayer", "validator", "reporter", "none"]
+class L2CensorParams(Strict):
+    """Which L2 transactions the sequencer leaves queued: by account (sender or recipient;
+    none listed means every account) and by kind."""
+
+    accounts: list[str] = Field(default_factory=list)
+    tx_kinds: list[Literal["deposit", "transfer", "withdraw"]] = Field(
+        default_factory=lambda: ["deposit", "transfer", "withdraw"]
+    )
+
+
+class RedemptionRunParams(Strict):
+    fraction: Annotated[float, Field(gt=0, le=1)] = 0.5
+    amount_cap: Amount | None = None
+    # Seconds the attack waits at most for its withdrawals to settle before it is done.
+    max_wait: PositiveSeconds = 86_400.0
+
+
+TargetRole = Literal[
+    "member", "entity", "relayer", "validator", "reporter", "l2-oracle", "none"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +219,19 @@ params = { dwell = 86400.0, amount = 173_600_000 }"""),
             _example("key.mobile", """
 schedule = { at = 0.0 }
 params = { period = 3600.0, seats_per_period = 1, periods = 12 }"""),
+        ),
+        AttackInfo(
+            "key.bernoulli",
+            "Each seat is compromised independently with probability p; then the adversary"
+            " forges.",
+            "At the scheduled time every committee seat falls to the adversary with probability"
+            " `p`, one draw per seat from the attack's own stream, so the seats held are"
+            " Binomial(n, p). After `dwell` seconds it forges a deposit with them: a k-of-n"
+            " bridge is broken exactly when it holds k seats (required members included).",
+            BernoulliParams, "none",
+            _example("key.bernoulli", """
+schedule = { at = 60.0 }
+params = { p = 0.3 }"""),
         ),
         AttackInfo(
             "ecdsa.nonce_reuse",
@@ -412,6 +451,59 @@ params = { write_down = 0.4, report_delay = 3600.0 }"""),
             ForgeParams, "none",
             _example("message.replace_committee", "schedule = { at = 600.0 }"),
             "arbitrary_message_calls",
+        ),
+        AttackInfo(
+            "l2.sequencer_halt",
+            "The L2 sequencer stops: no soft confirmations and no batches until the heal.",
+            "Deposits approved by the oracle wait in the sequencer's queue and no batch reaches"
+            " L1, so nothing on L2 becomes final. A heal before `[l2] escape_timeout` resumes"
+            " both and the backlog settles; if no batch is finalised for escape_timeout the"
+            " escape hatch opens, the rollup is frozen for good and users exit with their"
+            " balances in the last finalised state (soft-only balances are lost).",
+            NoParams, "none",
+            _example("l2.sequencer_halt", """
+schedule = { at = 1200.0 }
+heal = { after = 1800.0 }"""),
+        ),
+        AttackInfo(
+            "l2.sequencer_censor",
+            "The L2 sequencer leaves matching transactions (accounts, kinds) queued until the"
+            " heal.",
+            "Matching transactions are never ordered while the attack lasts: censored"
+            " deposits are not credited, censored withdrawals never reach a batch. Healing"
+            " lifts every censorship predicate on the sequencer. Without forced inclusion only"
+            " the escape hatch bounds it, and only if batches stop too.",
+            L2CensorParams, "none",
+            _example("l2.sequencer_censor", """
+schedule = { at = 600.0 }
+heal = { after = 1800.0 }
+params = { accounts = ["user-003", "user-007"], tx_kinds = ["withdraw"] }"""),
+        ),
+        AttackInfo(
+            "l2.redemption_run",
+            "A bank run on L2: a fraction of holders withdraw everything at once.",
+            "At the scheduled time `fraction` of the accounts holding the workload asset on"
+            " L2 (chosen by the attack's stream) each withdraw their whole balance (at most"
+            " `amount_cap`). Every withdrawal waits for its batch to be final on L1:"
+            " metrics.l2.redemption_queue shows the queue rise and drain. The attack lasts"
+            " until they all settle (at most `max_wait`).",
+            RedemptionRunParams, "none",
+            _example("l2.redemption_run", """
+schedule = { at = 1200.0 }
+params = { fraction = 0.5 }"""),
+        ),
+        AttackInfo(
+            "l2.oracle_offline",
+            "L2 message-oracle members go offline; below the quorum M deposits stall.",
+            "`targets.members` names oracle members (0..oracle_members-1), or `targets.select`"
+            " counts among them with the quorum M as threshold. With more than N - M offline"
+            " no deposit reaches M approvals: deposits stall. At the heal the members catch up"
+            " on what they missed and the stalled deposits are credited.",
+            NoParams, "l2-oracle",
+            _example("l2.oracle_offline", """
+targets = { select = "majority" }
+schedule = { at = 600.0 }
+heal = { after = 1200.0 }"""),
         ),
     )
 }

@@ -27,6 +27,8 @@ class BridgeMessage:
     source_contract: str
     source_block: int
     source_block_hash: bytes
+    # Call data the message carries to the destination (e.g. a contract call); signed over.
+    payload: str = ""
 
     def digest(self, trust_root_version: int) -> bytes:
         return keccak256(
@@ -42,6 +44,7 @@ class BridgeMessage:
                 self.source_block,
                 self.source_block_hash,
                 trust_root_version,
+                self.payload,
             )
         )
 
@@ -81,6 +84,9 @@ class Certificate:
     scheme: str
     signatures: tuple[bytes, ...]
     signer_hint: tuple[int, ...] = ()
+    # A signer list the submitter passes along (addresses); not signed over. A correct
+    # verifier ignores it and authorises signers by the trust root alone.
+    claimed_signers: tuple[str, ...] = ()
 
     @property
     def digest(self) -> bytes:
@@ -88,7 +94,12 @@ class Certificate:
 
     def calldata_size(self) -> int:
         fixed = 32 * 9
-        return fixed + sum(len(signature) for signature in self.signatures)
+        return (
+            fixed
+            + len(self.message.payload.encode())
+            + 32 * len(self.claimed_signers)
+            + sum(len(signature) for signature in self.signatures)
+        )
 
 
 def certificate_fields(cert: Certificate) -> dict[str, object]:
@@ -104,10 +115,12 @@ def certificate_fields(cert: Certificate) -> dict[str, object]:
         "source_contract": message.source_contract,
         "source_block": message.source_block,
         "source_block_hash": message.source_block_hash.hex(),
+        "payload": message.payload,
         "trust_root_version": cert.trust_root_version,
         "scheme": cert.scheme,
         "signatures": [signature.hex() for signature in cert.signatures],
         "signer_hint": list(cert.signer_hint),
+        "claimed_signers": list(cert.claimed_signers),
     }
 
 
@@ -123,6 +136,7 @@ def certificate_from_fields(fields: dict) -> Certificate:
         fields["source_contract"],
         int(fields["source_block"]),
         bytes.fromhex(fields["source_block_hash"]),
+        fields.get("payload", ""),
     )
     return Certificate(
         message,
@@ -130,6 +144,7 @@ def certificate_from_fields(fields: dict) -> Certificate:
         fields["scheme"],
         tuple(bytes.fromhex(signature) for signature in fields["signatures"]),
         tuple(fields.get("signer_hint", ())),
+        tuple(fields.get("claimed_signers", ())),
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bridgelab.crypto.bls.backend import get_backend
 from bridgelab.crypto.secp256k1 import ecrecover
 from bridgelab.protocol.messages import Certificate, TrustRoot
+from bridgelab.protocol.rotation import supermajority
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +49,15 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
     """Accept `cert` only if every named check passes; the first failure names the reason."""
     if not check_trust_root_version(root, cert):
         return Verdict(False, "trust_root_version")
+    if "skip_verification_if_empty" in config.flaws and not cert.signatures:
+        # Wormhole/ChainSwap class: a path on which no signature gets checked at all.
+        return Verdict(True, "ok")
     if root.scheme == "threshold-bls":
         return verify_threshold_bls(root, config, cert)
     if root.scheme != "multisig":
         return Verdict(False, "unknown_scheme")
+    if "signer_list_from_caller" in config.flaws and cert.claimed_signers:
+        return verify_against_claimed_signers(cert)
     recovered = recover_multisig_signers(root, cert)
     if any(member is None for member in recovered):
         return Verdict(False, "unauthorised_signer")
@@ -68,6 +74,25 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
     if not set(root.required).issubset(members):
         return Verdict(False, "required_member_missing")
     return Verdict(True, "ok", tuple(sorted(set(members))))
+
+
+def verify_against_claimed_signers(cert: Certificate) -> Verdict:
+    """The `signer_list_from_caller` flaw: signers are authorised by the list the submitter
+    passed, and the quorum is more than two thirds of that list's length."""
+    claimed = list(cert.claimed_signers)
+    digest = cert.digest
+    signers: list[int] = []
+    for signature in cert.signatures:
+        address = ecrecover(digest, signature)
+        if address is None or address not in claimed:
+            return Verdict(False, "unauthorised_signer")
+        signers.append(claimed.index(address))
+    if len(set(signers)) != len(signers):
+        return Verdict(False, "duplicate_signer")
+    if len(signers) < supermajority(len(claimed)):
+        return Verdict(False, "below_threshold")
+    # No trust-root member signed: there are no member indices to report.
+    return Verdict(True, "ok")
 
 
 def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certificate) -> Verdict:

@@ -54,6 +54,9 @@ class Relayers(Strict):
     fee_bump: Annotated[float, Field(ge=1, le=10)] = 1.25
     # Ether each relayer may spend on settlement-chain fees; 0 means unlimited.
     gas_budget_eth: Annotated[float, Field(ge=0)] = 0.0
+    # A single-server work queue per relayer: each message it takes up waits for the server,
+    # then holds it for an exponential service time of this mean (seconds); 0 = no queue.
+    service_time_mean: NonNegativeSeconds = 0.0
 
 
 class Committee(Strict):
@@ -320,6 +323,18 @@ class Attack(Strict):
     params: dict[str, object] = Field(default_factory=dict)
 
 
+class Checks(Strict):
+    """What a run must show: coverage probes it expects, and properties from your modules."""
+
+    expect: list[str] = Field(default_factory=list)
+    properties: list[Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")]] = Field(
+        default_factory=list
+    )
+    # Liveness is judged only this long after the last heal (default: settlement finality
+    # plus two minutes).
+    liveness_grace: NonNegativeSeconds | None = None
+
+
 class Scenario(Strict):
     scenario: ScenarioMeta
     consortium: Consortium = Consortium()
@@ -336,11 +351,18 @@ class Scenario(Strict):
     entities: list[Entity] = Field(default_factory=list)
     delegations: list[Delegation] = Field(default_factory=list)
     attacks: list[Attack] = Field(default_factory=list)
+    checks: Checks = Checks()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
         self._check_entities()
         self._check_attacks()
+        from bridgelab.checker.properties import PROBES
+
+        probes = [probe.id for probe in PROBES]
+        for index, probe in enumerate(self.checks.expect):
+            if probe not in probes:
+                raise invalid(f"checks.expect.{index}", f"one of {probes}", probe)
         return self
 
     def _check_attacks(self) -> None:
@@ -362,10 +384,14 @@ class Scenario(Strict):
                 key = ".".join(str(part) for part in first["loc"])
                 found = first.get("input") if first["type"] != "extra_forbidden" else key
                 raise invalid(f"{where}.params.{key}", first["msg"].lower(), found) from None
+            if attack.kind.startswith("l2.") and not self.l2.enabled:
+                raise invalid(f"{where}.kind", "an [l2] section with enabled = true", attack.kind)
+            # L2 oracle attacks name message-oracle members, the others committee members.
+            limit = self.l2.oracle_members if info.target_role == "l2-oracle" else members
             for member in attack.targets.members or []:
-                if member >= members:
+                if member >= limit:
                     raise invalid(
-                        f"{where}.targets.members", f"member ids in 0..{members - 1}", member
+                        f"{where}.targets.members", f"member ids in 0..{limit - 1}", member
                     )
             for name in attack.targets.entities or []:
                 if name not in entity_names:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bridgelab.consortium.escrow import Revert
+from bridgelab.consortium.block import Header
+from bridgelab.consortium.escrow import LockEvent, Revert
+from bridgelab.crypto import merkle
 from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.limits import TokenBucket
-from bridgelab.protocol.messages import Certificate, TrustRoot
+from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 from bridgelab.protocol.rotation import RotationCertificate, check_rotation
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 
@@ -22,6 +24,9 @@ BRIDGE_CONTRACT = "settlement:bridge"
 BURN_GAS = 60_000
 ADMIN_GAS = 50_000
 UNCAPPED_FEE = 10**30
+ZERO_ROOT = bytes(32)
+# The one contract call a message payload can name (honoured only under a flaw).
+SET_TRUST_ROOT_CALL = "call:set_trust_root:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,35 @@ class MintTx:
     tx_id: str
     relayer: str
     certificate: Certificate
+    gas: int
+    priority_fee: int
+    submitted_at: float
+    verification_gas: int = 0
+    max_fee: int = UNCAPPED_FEE
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    """A lock event's Merkle path under a committed consortium block's header."""
+
+    header: Header
+    path: merkle.Proof
+
+
+@dataclass(frozen=True, slots=True)
+class ProveAndMintTx:
+    """Process a deposit proven against an accepted root instead of a certificate.
+
+    `root` is the consortium block (its hash) the message sits in, and `proof` shows the lock
+    event under that block's events root. Without a proof nothing is proven: the message's
+    root reads as zero, as Nomad's `messages[leaf]` did for a leaf never proven.
+    """
+
+    tx_id: str
+    sender: str
+    message: BridgeMessage
+    root: bytes
+    proof: InclusionProof | None
     gas: int
     priority_fee: int
     submitted_at: float
@@ -214,18 +248,28 @@ class BridgeState:
     watchers: tuple[str, ...] = ("watcher",)
     rotation_timelock: float = 0.0
     pending_root: PendingRoot | None = None
+    # Consortium block hashes (-> height) messages may be proven against: each block a
+    # certified mint came from (the committee vouched for its commit).
+    accepted_roots: dict[bytes, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if "zero_root_trusted" in self.verifier.flaws:
+            # Nomad 2022: the upgrade's initialiser marked the zero root as confirmed.
+            self.accepted_roots.setdefault(ZERO_ROOT, 0)
 
 
 def _add(table: dict, key: object, amount: int) -> None:
     table[key] = table.get(key, 0) + amount
 
 
-def _mint_now(state: BridgeState, cert: Certificate, signers: tuple[int, ...], tx_id: str):
+def _mint_now(
+    state: BridgeState, cert: Certificate, signers: tuple[int, ...], tx_id: str, now: float
+):
     message = cert.message
     state.minted_nonces[message.nonce] = tx_id
     _add(state.minted_total, message.asset, message.amount)
     _add(state.balances, (message.recipient, message.asset), message.amount)
-    return MintEvent(
+    event = MintEvent(
         BRIDGE_CONTRACT,
         message.nonce,
         message.asset,
@@ -235,10 +279,33 @@ def _mint_now(state: BridgeState, cert: Certificate, signers: tuple[int, ...], t
         tx_id,
         cert,
     )
+    _message_call(state, message, now)
+    return event
 
 
-def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent | MintQueued:
-    message = tx.certificate.message
+def parse_set_trust_root(payload: str, current: TrustRoot) -> TrustRoot | None:
+    """The root a `call:set_trust_root:<addr>,<addr>...:<threshold>` payload names, if any."""
+    if not payload.startswith(SET_TRUST_ROOT_CALL):
+        return None
+    signers, _, threshold = payload[len(SET_TRUST_ROOT_CALL) :].rpartition(":")
+    addresses = tuple(address for address in signers.split(",") if address)
+    if not addresses or not threshold.isdigit() or not 1 <= int(threshold) <= len(addresses):
+        return None
+    return TrustRoot(current.version + 1, "multisig", addresses, int(threshold), ())
+
+
+def _message_call(state: BridgeState, message: BridgeMessage, now: float) -> None:
+    """The `arbitrary_message_calls` flaw (Poly Network 2021): a minted message's payload is
+    executed as a call by the bridge contract itself, privileged setters included. The
+    correct contract never reads the payload."""
+    if "arbitrary_message_calls" not in state.verifier.flaws:
+        return
+    root = parse_set_trust_root(message.payload, state.trust_root)
+    if root is not None:
+        schedule_root(state, root, now, via="message-call")
+
+
+def _check_deposit(state: BridgeState, message: BridgeMessage) -> None:
     if state.paused:
         raise Revert("paused")
     if message.direction != "deposit":
@@ -247,9 +314,58 @@ def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent 
         raise Revert("source_contract")
     if message.nonce in state.minted_nonces or message.nonce in state.delayed:
         raise Revert("nonce_unused")
+
+
+def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent | MintQueued:
+    message = tx.certificate.message
+    _check_deposit(state, message)
     verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
     if not verdict:
         raise Revert(f"certificate_{verdict.check}")
+    outcome = _admit(state, tx.certificate, verdict.signers, tx.tx_id, now)
+    # The certificate vouches for the message's block: its other lock events can now be
+    # proven against it. (A reorg here keeps it: the consortium block stays committed.)
+    state.accepted_roots.setdefault(message.source_block_hash, message.source_block)
+    return outcome
+
+
+def _proven_root(tx: ProveAndMintTx) -> bytes:
+    """The root `tx.message` is proven under: the proof's block, or zero with no proof."""
+    if tx.proof is None:
+        return ZERO_ROOT
+    message = tx.message
+    header = tx.proof.header
+    if (header.hash, header.height) != (tx.root, message.source_block) or (
+        message.source_block_hash != tx.root
+    ):
+        raise Revert("proof_root")
+    leaf = LockEvent(
+        message.source_contract, message.nonce, message.asset, message.amount, message.sender,
+        message.recipient, "", payload=message.payload,
+    ).leaf()
+    if not merkle.verify(header.events_root, leaf, tx.proof.path):
+        raise Revert("merkle_inclusion")
+    return tx.root
+
+
+def process_prove_and_mint(
+    state: BridgeState, tx: ProveAndMintTx, now: float = 0.0
+) -> MintEvent | MintQueued:
+    """Mint a deposit proven against an accepted root; no committee signature is involved."""
+    _check_deposit(state, tx.message)
+    if _proven_root(tx) not in state.accepted_roots:
+        raise Revert("root_not_accepted")
+    # Recorded with an empty certificate: what the mint carried is no signature at all.
+    root = state.trust_root
+    certificate = Certificate(tx.message, root.version, root.scheme, ())
+    return _admit(state, certificate, (), tx.tx_id, now)
+
+
+def _admit(
+    state: BridgeState, cert: Certificate, signers: tuple[int, ...], tx_id: str, now: float
+) -> MintEvent | MintQueued:
+    """The outflow defences every verified deposit passes, then the mint (or its queueing)."""
+    message = cert.message
     limits = state.limits
     if limits.per_transfer_cap is not None and message.amount > limits.per_transfer_cap:
         raise Revert("per_transfer_cap")
@@ -268,11 +384,11 @@ def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent 
         raise Revert("rate_limited")
     if limits.delay_threshold is not None and message.amount >= limits.delay_threshold:
         due = now + limits.delay
-        state.delayed[message.nonce] = DelayedMint(tx.certificate, verdict.signers, due, tx.tx_id)
+        state.delayed[message.nonce] = DelayedMint(cert, signers, due, tx_id)
         return MintQueued(
-            message.nonce, message.asset, message.amount, message.recipient, due, tx.tx_id
+            message.nonce, message.asset, message.amount, message.recipient, due, tx_id
         )
-    return _mint_now(state, tx.certificate, verdict.signers, tx.tx_id)
+    return _mint_now(state, cert, signers, tx_id, now)
 
 
 def process_due_mints(
@@ -285,7 +401,9 @@ def process_due_mints(
     executed = []
     for nonce in due:
         item = state.delayed.pop(nonce)
-        executed.append((_mint_now(state, item.certificate, item.signers, item.tx_id), item))
+        executed.append(
+            (_mint_now(state, item.certificate, item.signers, item.tx_id, now), item)
+        )
     return executed
 
 

@@ -20,7 +20,7 @@ from bridgelab.consortium.escrow import Revert
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.crypto.hashing import encode, keccak256
-from bridgelab.protocol.messages import certificate_fields, trust_root_fields
+from bridgelab.protocol.messages import TrustRoot, certificate_fields, trust_root_fields
 from bridgelab.scenario.model import DemandSpike
 from bridgelab.settlement.bridge_contract import (
     BridgeState,
@@ -32,6 +32,8 @@ from bridgelab.settlement.bridge_contract import (
     MintQueued,
     MintTx,
     PauseTx,
+    PendingRoot,
+    ProveAndMintTx,
     RotateTx,
     UpgradeTx,
     VetoTx,
@@ -41,6 +43,7 @@ from bridgelab.settlement.bridge_contract import (
     process_due_root,
     process_mint,
     process_pause,
+    process_prove_and_mint,
     process_rotate,
     process_upgrade,
     process_veto,
@@ -51,7 +54,9 @@ from bridgelab.settlement.bridge_contract import (
 from bridgelab.settlement.fees import GWEI, effective_tip, gwei, next_base_fee
 
 NODE = "settlement"
-BridgeTx = MintTx | BurnTx | RotateTx | PauseTx | UpgradeTx | ChallengeTx | VetoTx
+BridgeTx = (
+    MintTx | ProveAndMintTx | BurnTx | RotateTx | PauseTx | UpgradeTx | ChallengeTx | VetoTx
+)
 # A handler for a transaction type the bridge contract does not know (an L2 batch, say):
 # it returns what to record, or raises Revert.
 ExternalHandler = Callable[[Any, "SettlementChain"], dict[str, Any]]
@@ -318,10 +323,12 @@ class SettlementChain:
                 "rotation_signatures": [sig.hex() for sig in installed.signatures],
                 "previous_version": previous_root.version}))
         for event, item in process_due_mints(self.bridge, now):
+            previous_root, previous_pending = self.bridge.trust_root, self.bridge.pending_root
             journal.append(("due", event, item))
             leaves.append(event.leaf())
             decoded.append(event)
             records.append(("mint", self._mint_fields(event, None, 0, delayed=True)))
+            self._message_call_effects(previous_root, previous_pending, now, journal, records)
         background_gas = 0
         for tip, pending in chosen:
             tx = pending.tx
@@ -375,8 +382,12 @@ class SettlementChain:
         sender = getattr(tx, "relayer", None) or getattr(tx, "sender", None) or "unknown"
         self.fees_by_sender[sender] = self.fees_by_sender.get(sender, 0) + fee
         try:
-            if isinstance(tx, MintTx):
-                outcome = process_mint(bridge, tx, now)
+            if isinstance(tx, MintTx | ProveAndMintTx):
+                previous_root, previous_pending = bridge.trust_root, bridge.pending_root
+                if isinstance(tx, MintTx):
+                    outcome = process_mint(bridge, tx, now)
+                else:
+                    outcome = process_prove_and_mint(bridge, tx, now)
                 if isinstance(outcome, MintQueued):
                     journal.append(("queue", outcome))
                     records.append(("mint.queued", {
@@ -389,6 +400,7 @@ class SettlementChain:
                 leaves.append(outcome.leaf())
                 decoded.append(outcome)
                 records.append(("mint", self._mint_fields(outcome, tx, fee)))
+                self._message_call_effects(previous_root, previous_pending, now, journal, records)
             elif isinstance(tx, BurnTx):
                 outcome = process_burn(bridge, tx, now)
                 journal.append(("burn", outcome))
@@ -447,9 +459,30 @@ class SettlementChain:
             records.append(("tx.reverted", {"tx": tx.tx_id, "tx_kind": kind,
                                             "check": revert.check}))
 
+    def _message_call_effects(
+        self,
+        previous_root: TrustRoot,
+        previous_pending: PendingRoot | None,
+        now: float,
+        journal: list[tuple[Any, ...]],
+        records: list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        """Record a trust-root change a minted message's call made (a flawed contract only)."""
+        bridge = self.bridge
+        if bridge.trust_root is not previous_root:
+            journal.append(("rotate", previous_root))
+            records.append(("trust_root", {
+                **trust_root_fields(bridge.trust_root), "via": "message-call",
+                "rotation_signatures": [], "previous_version": previous_root.version}))
+        elif bridge.pending_root is not None and bridge.pending_root is not previous_pending:
+            journal.append(("rotate", previous_root))
+            records.append(("trust_root.pending", {
+                "version": bridge.pending_root.root.version, "via": bridge.pending_root.via,
+                "due": round(bridge.pending_root.due, 6)}))
+
     @staticmethod
     def _mint_fields(
-        event: MintEvent, tx: MintTx | None, fee: int, delayed: bool = False
+        event: MintEvent, tx: MintTx | ProveAndMintTx | None, fee: int, delayed: bool = False
     ) -> dict[str, Any]:
         assert event.certificate is not None
         return {
@@ -573,6 +606,7 @@ _KIND = {
     ChallengeTx: "challenge",
     VetoTx: "veto",
     MintTx: "mint",
+    ProveAndMintTx: "prove_mint",
     BurnTx: "burn",
     RotateTx: "rotate",
     PauseTx: "pause",

@@ -1,10 +1,14 @@
 """Honest users: lock on the consortium chain, and later burn what was minted to withdraw.
 
 Deposits arrive as a Poisson process; each of the first `withdrawals` minted deposits is
-burned in full after an exponentially distributed delay.
+burned in full after an exponentially distributed delay. When the bridge's destination is the
+L2 (`attach_l2`), deposits are credited there and withdrawals start there (`l2.withdraw`);
+if the escape hatch opens, every user with a finalised balance escapes.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import simpy
 
@@ -14,6 +18,10 @@ from bridgelab.core.world import World
 from bridgelab.settlement.bridge_contract import BURN_GAS, BurnTx, MintEvent
 from bridgelab.settlement.chain import SettlementBlock, SettlementChain
 from bridgelab.settlement.fees import gwei
+
+if TYPE_CHECKING:
+    from bridgelab.l2.gateway import L2Gateway
+    from bridgelab.l2.sequencer import L2Tx
 
 USER_PRIORITY_FEE_GWEI = 2.0
 MAX_REBIDS = 10
@@ -48,6 +56,8 @@ class Users:
         self.withdrawals_finished = 0
         self._burn_nonces: dict[int, int] = {}
         self.settled = world.env.event()
+        self.gateway: L2Gateway | None = None
+        self._l2_withdrawals: dict[str, None] = {}  # refs submitted, not yet burned or refused
         consortium.on_commit.append(self._on_consortium_commit)
         settlement.on_block.append(self._on_settlement_block)
 
@@ -128,6 +138,85 @@ class Users:
             yield env.timeout(REBID_AFTER)
             if not self._pending(tx_id):
                 return
+
+    # -- the L2 as destination -----------------------------------------------------------------
+
+    def attach_l2(self, gateway: L2Gateway) -> None:
+        """Deposits are credited on the L2 and withdrawn from it from now on."""
+        self.gateway = gateway
+        gateway.on_credit.append(self._on_l2_credit)
+        gateway.on_burn.append(self._on_l2_burn)
+        gateway.l2.sequencer.on_reject.append(self._on_l2_reject)
+        gateway.l2.hatch.on_open.append(self._escape_all)
+
+    def _on_l2_credit(self, nonce: int | str, tx: L2Tx) -> None:
+        index = self._deposit_of_nonce.get(nonce) if isinstance(nonce, int) else None
+        if index is None:
+            return
+        self.deposits_finished += 1
+        if index < self.config.withdrawals:
+            self.withdrawals_expected += 1
+            self.world.env.process(self._withdraw_l2_later(tx, nonce))
+        self._check_settled()
+
+    def _withdraw_l2_later(self, credit: L2Tx, nonce: int) -> simpy.events.ProcessGenerator:
+        delay = self.config.withdraw_delay
+        if delay > 0:
+            yield self.world.env.timeout(self._withdraw_rng.expovariate(1.0 / delay))
+        account = credit.recipient
+        self.withdraw_on_l2(account, credit.asset, credit.amount, f"{account}/burn{nonce}",
+                            expected=False)
+
+    def withdraw_on_l2(
+        self, account: str, asset: str, amount: int, ref: str, expected: bool = True
+    ) -> None:
+        """Withdraw `amount` from `account` on the L2 to itself; the run waits until it is
+        released, or refused by the L2. `expected=False`: already counted as expected."""
+        assert self.gateway is not None, "the bridge's destination is not the L2"
+        if expected:
+            self.withdrawals_expected += 1
+        self.withdrawals_submitted += 1
+        self._l2_withdrawals[ref] = None
+        self.world.record(account, "user.burn", tx=ref, asset=asset, amount=amount,
+                          recipient=account, layer="l2")
+        self.world.env.process(self._submit_l2(account, asset, amount, ref))
+
+    def _submit_l2(
+        self, account: str, asset: str, amount: int, ref: str
+    ) -> simpy.events.ProcessGenerator:
+        assert self.gateway is not None
+        l2 = self.gateway.l2
+        # A full sequencer queue refuses at once: try again later, like a wallet.
+        for _ in range(MAX_REBIDS + 1):
+            if l2.withdraw(account, asset, amount, account, ref):
+                return
+            yield self.world.env.timeout(REBID_AFTER)
+        self._l2_withdrawal_done(ref)
+
+    def _on_l2_reject(self, tx: L2Tx, reason: str) -> None:
+        if tx.kind == "withdraw":
+            self._l2_withdrawal_done(tx.ref)  # nothing was burned: nothing to wait for
+
+    def _l2_withdrawal_done(self, ref: str) -> None:
+        if ref in self._l2_withdrawals:
+            del self._l2_withdrawals[ref]
+            self.withdrawals_finished += 1
+            self._check_settled()
+
+    def _on_l2_burn(self, ref: str, nonce: int) -> None:
+        if ref in self._l2_withdrawals:
+            del self._l2_withdrawals[ref]
+            self._burn_nonces[nonce] = nonce  # finished when the escrow releases it
+
+    def _escape_all(self) -> None:
+        """The hatch opened: everyone with a balance in the last finalised state escapes."""
+        assert self.gateway is not None
+        l2 = self.gateway.l2
+        finalised = l2.batcher.last_finalized_state
+        asset = self.config.asset
+        for name in self.names:
+            if finalised.balance(name, asset) > 0:
+                l2.escape(name, asset)
 
     def _pending(self, tx_id: str) -> bool:
         return self.settlement.has_pending(

@@ -1,0 +1,399 @@
+"""Forgeries that need no stolen key: each exploits one flaw switch of the deployed bridge.
+
+Every attack here runs just as well against the correct bridge, where it fails on a named
+check — a reverted transaction or a refused endorsement — so what breaks safety is the flaw,
+never a shortcut in the attack. The flaws live in the contracts and the committee:
+
+- `forge.empty_certificate`   verifier `skip_verification_if_empty` (Wormhole, ChainSwap)
+- `forge.caller_signers`      verifier `signer_list_from_caller` (B1)
+- `forge.zero_root`           settlement contract `zero_root_trusted` (Nomad)
+- `forge.foreign_contract`    committee `foreign_contract_events` (class C)
+- `forge.lock_without_deposit` escrow `lock_event_without_transfer` (Qubit)
+- `message.replace_committee` settlement contract `arbitrary_message_calls` (Poly Network 2021)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from bridgelab.actors.wire import Endorsement, LockProof
+from bridgelab.consortium.chain import Committed
+from bridgelab.consortium.escrow import (
+    COPYCAT_CONTRACT,
+    ESCROW_CONTRACT,
+    ZERO_ADDRESS,
+    CopycatLockTx,
+    ForeignEvent,
+    LockEvent,
+    LockTx,
+)
+from bridgelab.crypto import merkle
+from bridgelab.crypto.secp256k1 import EcdsaSigner
+from bridgelab.custody.base import CALLDATA_GAS_PER_BYTE, MINT_STORAGE_GAS, TX_BASE_GAS
+from bridgelab.nemesis.adversary import ADVERSARY_TIP_GWEI
+from bridgelab.nemesis.base import Attack
+from bridgelab.protocol.messages import BridgeMessage, Certificate
+from bridgelab.settlement.bridge_contract import SET_TRUST_ROOT_CALL, ZERO_ROOT, ProveAndMintTx
+from bridgelab.settlement.fees import gwei
+
+if TYPE_CHECKING:
+    from bridgelab.custody.base import Custody
+
+# The adversary's own account on the consortium chain.
+ADVERSARY_ACCOUNT = "adversary"
+# The copycat contract's nonce counter starts far from the escrow's (and from fabricated ones).
+COPYCAT_NONCE_BASE = 2_000_000_000
+COPYCAT_NONCES_PER_ATTACK = 1_000_000
+# Keys the adversary makes for itself when it may name its own signers.
+OWN_KEYS = 3
+# How long the adversary waits for its consortium transaction, and for endorsements.
+COMMIT_WAIT = 600.0
+ENDORSE_WAIT = 30.0
+# The smallest genuine lock, enough to carry a payload.
+PAYLOAD_LOCK_AMOUNT = 1
+MAX_POLLS = 100_000
+
+
+# -- shared pieces ---------------------------------------------------------------------------
+
+
+def own_keys(attack: Attack, count: int) -> list[EcdsaSigner]:
+    """Fresh secp256k1 keys drawn from the attack's stream; they never leave the adversary."""
+    return [EcdsaSigner(attack.rng.getrandbits(256).to_bytes(32, "big")) for _ in range(count)]
+
+
+def leaf_items(committed: Committed) -> Generator[tuple[int, Any], None, None]:
+    """(leaf index, decoded item) for each item of a block that has a leaf (reverts do not)."""
+    leaf_index = 0
+    for item in committed.block.decoded:
+        if isinstance(item, tuple):
+            continue
+        yield leaf_index, item
+        leaf_index += 1
+
+
+def lock_proof(
+    relayer: str, committed: Committed, leaf_index: int, message: BridgeMessage
+) -> LockProof:
+    """A real proof: the committed header, its commit, and the event's Merkle path."""
+    leaves = list(committed.block.events)
+    return LockProof(
+        relayer, message, committed.block.header, committed.commit, leaves[leaf_index],
+        merkle.prove(leaves, leaf_index),
+    )
+
+
+def await_commit(
+    attack: Attack, tx_id: str, wait: float = COMMIT_WAIT
+) -> Generator[simpy.Event, Any, tuple[Committed, Any, int] | None]:
+    """Wait for `tx_id` in a committed consortium block: (block, decoded item, leaf index).
+
+    A reverted transaction comes back as its ("revert", tx_id, check) item with index -1;
+    None if no block carried it within `wait` seconds (the failure is recorded).
+    """
+    env = attack.world.env
+    found = env.event()
+
+    def watch(committed: Committed) -> None:
+        if found.triggered:
+            return
+        for item in committed.block.decoded:
+            if isinstance(item, tuple) and item[1] == tx_id:
+                found.succeed((committed, item, -1))
+                return
+        for leaf_index, item in leaf_items(committed):
+            event = item.event if isinstance(item, ForeignEvent) else item
+            if getattr(event, "tx_id", None) == tx_id:
+                found.succeed((committed, item, leaf_index))
+                return
+
+    attack.bridge.consortium.on_commit.append(watch)
+    yield found | env.timeout(wait)
+    if not found.triggered:
+        attack.world.record(attack.actor, "attack.failed", reason="not_committed", tx=tx_id)
+        return None
+    committed, item, leaf_index = found.value
+    if leaf_index < 0:
+        attack.world.record(attack.actor, "attack.failed", reason="reverted", tx=tx_id,
+                            check=item[2])
+        return None
+    return committed, item, leaf_index
+
+
+@dataclass(slots=True)
+class _Request:
+    digest: bytes
+    epoch: int
+    endorsements: dict[int, bytes]
+    enough: Callable[[list[int]], bool]
+    done: simpy.Event
+
+
+class AdversaryRelay:
+    """The adversary's own relayer node: relaying is permissionless, so it may ask any member
+    to endorse a proof and collect the answers, checked as an honest relayer checks them."""
+
+    def __init__(self, attack: Attack) -> None:
+        self.world = attack.world
+        self.custody: Custody = attack.bridge.custody
+        self.trust_root_version = attack.bridge.members[0].trust_root_version
+        self.member_nodes = [member.node for member in attack.bridge.members]
+        self.node = f"adversary-relay-{attack.index}"
+        network = self.world.network
+        network.add_node(self.node, "adversary")
+        network.connect_all([self.node], self.member_nodes)
+        self._requests: dict[tuple[str, int], _Request] = {}
+        self.world.env.process(self._loop())
+
+    def _loop(self) -> simpy.events.ProcessGenerator:
+        inbox = self.world.network.nodes[self.node].inbox
+        while True:
+            item = yield inbox.get()
+            if isinstance(item, Endorsement):
+                self._collect(item)
+
+    def _collect(self, endorsement: Endorsement) -> None:
+        request = self._requests.get(endorsement.key)
+        if request is None or endorsement.digest != request.digest:
+            return
+        if not self.custody.verify_endorsement(
+            endorsement.member, endorsement.digest, endorsement.signature, endorsement.epoch
+        ):
+            return
+        if endorsement.epoch != request.epoch:
+            request.epoch = endorsement.epoch
+            request.endorsements.clear()
+        request.endorsements[endorsement.member] = endorsement.signature
+        if not request.done.triggered and request.enough(list(request.endorsements)):
+            request.done.succeed()
+
+    def endorse(
+        self,
+        proof: LockProof,
+        members: list[int],
+        enough: Callable[[list[int]], bool],
+        wait: float = ENDORSE_WAIT,
+    ) -> Generator[simpy.Event, Any, dict[int, bytes]]:
+        """Send `proof` to `members`; return what they endorsed once `enough` or at `wait`."""
+        env = self.world.env
+        message = proof.message
+        request = _Request(
+            message.digest(self.trust_root_version), self.custody.epoch, {}, enough, env.event()
+        )
+        self._requests[message.key] = request
+        for member in members:
+            self.world.network.send(self.node, self.member_nodes[member], proof)
+        yield request.done | env.timeout(wait)
+        del self._requests[message.key]
+        return dict(request.endorsements)
+
+
+class _Forgery(Attack):
+    def _bid(self) -> tuple[int, int]:
+        tip = gwei(ADVERSARY_TIP_GWEI)
+        return tip, self.bridge.settlement.base_fee * 4 + tip
+
+    def _keep(self, account: str) -> None:
+        """Unbacked tokens minted to `account` are the adversary's to cash out."""
+        if account not in self.adversary.accounts:
+            self.adversary.accounts.append(account)
+
+
+# -- B1: destination verifier bypass ---------------------------------------------------------
+
+
+class EmptyCertificate(_Forgery):
+    """A fabricated deposit with a certificate that carries no signature at all."""
+
+    kind = "forge.empty_certificate"
+
+    def begin(self, round_: int) -> None:
+        message = self.adversary.fabricated_message(self.params.amount, self.params.recipient)
+        root = self.bridge.settlement.bridge.trust_root
+        self.adversary.submit_mint(Certificate(message, root.version, root.scheme, ()), self.actor)
+
+
+class CallerSigners(_Forgery):
+    """A fabricated deposit signed by the adversary's own keys, passing them as the signers."""
+
+    kind = "forge.caller_signers"
+
+    def begin(self, round_: int) -> None:
+        root = self.bridge.settlement.bridge.trust_root
+        if root.scheme != "multisig":
+            # One group signature, checked against the group key: there is no signer list.
+            self.world.record(self.actor, "attack.failed", reason="not_applicable",
+                              scheme=root.scheme)
+            return
+        keys = own_keys(self, OWN_KEYS)
+        message = self.adversary.fabricated_message(self.params.amount, self.params.recipient)
+        digest = message.digest(root.version)
+        certificate = Certificate(
+            message, root.version, root.scheme, tuple(key.sign_digest(digest) for key in keys),
+            (), tuple(key.address for key in keys),
+        )
+        self.world.record(self.actor, "attack.own_signers",
+                          addresses=[key.address for key in keys])
+        self.adversary.submit_mint(certificate, self.actor)
+
+
+# -- B2: proof forgery -----------------------------------------------------------------------
+
+
+class ZeroRoot(_Forgery):
+    """Process a fabricated deposit "proven" against the zero root, with no proof at all.
+
+    Each round is one more copycat: the same transaction with a fresh nonce.
+    """
+
+    kind = "forge.zero_root"
+
+    def begin(self, round_: int) -> None:
+        message = self.adversary.fabricated_message(self.params.amount, self.params.recipient)
+        tip, max_fee = self._bid()
+        calldata = (32 * 10 + len(ZERO_ROOT)) * CALLDATA_GAS_PER_BYTE
+        tx = ProveAndMintTx(
+            f"{self.actor}/prove{round_}", ADVERSARY_ACCOUNT, message, ZERO_ROOT, None,
+            TX_BASE_GAS + calldata + MINT_STORAGE_GAS, tip, self.world.now, 0, max_fee,
+        )
+        self.bridge.settlement.submit(tx)
+        self.world.record(
+            self.actor, "attack.submit", nonce=message.nonce, amount=message.amount,
+            recipient=message.recipient, root=ZERO_ROOT.hex(), proof=None, copycat=round_,
+        )
+        self._keep(message.recipient)
+
+
+# -- C: fake deposits ------------------------------------------------------------------------
+
+
+class ForeignContract(_Forgery):
+    """A copycat contract's lock event, relayed with a real proof as if the escrow emitted it."""
+
+    kind = "forge.foreign_contract"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._adversary_relay: AdversaryRelay | None = None
+
+    def begin(self, round_: int) -> Generator[simpy.Event, Any, None]:
+        world = self.world
+        asset = world.scenario.workload.asset
+        nonce = COPYCAT_NONCE_BASE + self.index * COPYCAT_NONCES_PER_ATTACK + round_
+        tx = CopycatLockTx(
+            f"{self.actor}/copycat{round_}", ADVERSARY_ACCOUNT, asset, self.params.amount,
+            self.params.recipient, nonce, world.now,
+        )
+        self.bridge.consortium.submit(tx)
+        world.record(self.actor, "attack.copycat_lock", contract=COPYCAT_CONTRACT, nonce=nonce,
+                     amount=self.params.amount)
+        found = yield from await_commit(self, tx.tx_id)
+        if found is None:
+            return
+        committed, item, leaf_index = found
+        event: LockEvent = item.event
+        header = committed.block.header
+        # The message claims the canonical escrow; the proof is real, for the copycat's event.
+        message = BridgeMessage(
+            "deposit", event.nonce, event.asset, event.amount, event.sender, event.recipient,
+            ESCROW_CONTRACT, header.height, header.hash, event.payload,
+        )
+        relay = self._relay()
+        custody = self.bridge.custody
+        endorsements = yield from relay.endorse(
+            lock_proof(relay.node, committed, leaf_index, message),
+            list(range(custody.members)), custody.policy_met,
+        )
+        if not custody.policy_met(list(endorsements)):
+            world.record(self.actor, "attack.failed", reason="endorsements_refused",
+                         nonce=nonce, endorsements=sorted(endorsements),
+                         threshold=custody.threshold)
+            return
+        certificate = custody.assemble(message, relay.trust_root_version, endorsements)
+        self.adversary.submit_mint(certificate, self.actor)
+
+    def _relay(self) -> AdversaryRelay:
+        if self._adversary_relay is None:
+            self._adversary_relay = AdversaryRelay(self)
+        return self._adversary_relay
+
+
+class LockWithoutDeposit(_Forgery):
+    """Lock a large amount the adversary does not have, pulling it from the zero address."""
+
+    kind = "forge.lock_without_deposit"
+
+    def begin(self, round_: int) -> Generator[simpy.Event, Any, None]:
+        world = self.world
+        tx = LockTx(
+            f"{self.actor}/lock{round_}", ADVERSARY_ACCOUNT, world.scenario.workload.asset,
+            self.params.amount, self.params.recipient, world.now, token=ZERO_ADDRESS,
+        )
+        self.bridge.consortium.submit(tx)
+        world.record(self.actor, "attack.lock", tx=tx.tx_id, amount=tx.amount, token=tx.token,
+                     recipient=tx.recipient)
+        self._keep(tx.recipient)
+        # Honest relayers and the committee carry a committed lock; only a revert stops it.
+        yield from await_commit(self, tx.tx_id)
+
+
+# -- D: a privileged call through the message path -------------------------------------------
+
+
+class ReplaceCommittee(_Forgery):
+    """A genuine small lock whose payload calls the trust-root setter with the adversary's key;
+    once its root is installed, the adversary certifies whatever it likes."""
+
+    kind = "message.replace_committee"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The adversary buys a little of the asset on the consortium chain, like anyone can.
+        balances = self.bridge.consortium.escrow.balances
+        key = (ADVERSARY_ACCOUNT, self.world.scenario.workload.asset)
+        balances[key] = balances.get(key, 0) + PAYLOAD_LOCK_AMOUNT * self.spec.schedule.count
+
+    def begin(self, round_: int) -> Generator[simpy.Event, Any, None]:
+        world = self.world
+        env = world.env
+        state = self.bridge.settlement.bridge
+        keys = own_keys(self, 1)
+        addresses = tuple(key.address for key in keys)
+        payload = f"{SET_TRUST_ROOT_CALL}{','.join(addresses)}:{len(keys)}"
+        tx = LockTx(
+            f"{self.actor}/lock{round_}", ADVERSARY_ACCOUNT, world.scenario.workload.asset,
+            PAYLOAD_LOCK_AMOUNT, ADVERSARY_ACCOUNT, world.now, payload=payload,
+        )
+        self.bridge.consortium.submit(tx)
+        world.record(self.actor, "attack.lock", tx=tx.tx_id, amount=tx.amount, payload=payload)
+        found = yield from await_commit(self, tx.tx_id)
+        if found is None:
+            return
+        lock: LockEvent = found[1]
+        for _ in range(MAX_POLLS):
+            yield env.timeout(world.scenario.settlement.slot_time)
+            if state.trust_root.signers == addresses:
+                break
+            pending = state.pending_root
+            waiting = pending is not None and pending.root.signers == addresses
+            if lock.nonce in state.minted_nonces and not waiting:
+                world.record(self.actor, "attack.failed", reason="trust_root_unchanged",
+                             nonce=lock.nonce, version=state.trust_root.version)
+                return
+        else:
+            world.record(self.actor, "attack.failed", reason="timeout", nonce=lock.nonce)
+            return
+        root = state.trust_root
+        world.record(self.actor, "attack.root_replaced", version=root.version,
+                     signers=list(root.signers))
+        message = self.adversary.fabricated_message(self.params.amount, self.params.recipient)
+        digest = message.digest(root.version)
+        certificate = Certificate(
+            message, root.version, root.scheme, tuple(key.sign_digest(digest) for key in keys),
+            tuple(range(len(keys))),
+        )
+        self.adversary.submit_mint(certificate, self.actor)

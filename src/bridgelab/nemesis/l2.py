@@ -1,0 +1,149 @@
+"""L2 attacks (class G, liveness): the sequencer halts or censors, a bank run on L2, the
+deposit message oracle below its quorum.
+
+L1 congestion that delays L2 batches is `settlement.congestion`: the batcher re-bids on its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from bridgelab.nemesis import targets
+from bridgelab.nemesis.base import Attack
+
+if TYPE_CHECKING:
+    from bridgelab.l2 import L2System
+    from bridgelab.l2.sequencer import L2Tx
+
+
+class _L2Attack(Attack):
+    @property
+    def l2(self) -> L2System:
+        l2 = self.bridge.l2
+        if l2 is None:
+            raise RuntimeError(f"{self.spec.kind} needs [l2] enabled = true")
+        return l2
+
+
+class SequencerHalt(_L2Attack):
+    kind = "l2.sequencer_halt"
+
+    def describe(self) -> dict[str, Any]:
+        hatch = self.l2.hatch
+        return {"escape_timeout": hatch.config.escape_timeout,
+                "hatch_deadline": round(hatch.deadline, 6)}
+
+    def begin(self, round_: int) -> None:
+        self.l2.sequencer.halt()
+
+    def heal(self, round_: int) -> None:
+        self.l2.sequencer.heal()
+
+
+class SequencerCensor(_L2Attack):
+    kind = "l2.sequencer_censor"
+
+    def describe(self) -> dict[str, Any]:
+        return {"accounts": list(self.params.accounts), "tx_kinds": list(self.params.tx_kinds)}
+
+    def begin(self, round_: int) -> None:
+        accounts = tuple(self.params.accounts)
+        kinds = tuple(self.params.tx_kinds)
+
+        def matches(tx: L2Tx) -> bool:
+            return tx.kind in kinds and (
+                not accounts or tx.sender in accounts or tx.recipient in accounts
+            )
+
+        self.l2.sequencer.censor(matches, self.actor)
+
+    def heal(self, round_: int) -> None:
+        self.l2.sequencer.uncensor()
+
+
+class RedemptionRun(_L2Attack):
+    kind = "l2.redemption_run"
+
+    def describe(self) -> dict[str, Any]:
+        asset = self.world.scenario.workload.asset
+        balances = self.l2.sequencer.state.balances
+        holders = sorted(
+            account for (account, held), amount in balances.items()
+            if held == asset and amount > 0
+        )
+        count = min(len(holders), max(1, round(self.params.fraction * len(holders))))
+        chosen = set(self.rng.sample(range(len(holders)), count)) if holders else set()
+        self._redeemers = [name for index, name in enumerate(holders) if index in chosen]
+        return {"holders": len(holders), "redeemers": list(self._redeemers)}
+
+    def begin(self, round_: int) -> simpy.events.ProcessGenerator:
+        env = self.world.env
+        l2 = self.l2
+        asset = self.world.scenario.workload.asset
+        cap = self.params.amount_cap
+        users = self.bridge.users if self.bridge.l2_gateway is not None else None
+        pending: dict[str, int] = {}
+        for account in self._redeemers:
+            amount = l2.sequencer.state.balance(account, asset)
+            if cap is not None:
+                amount = min(amount, cap)
+            if amount <= 0:
+                continue
+            ref = f"{self.actor}/{round_}/{account}"
+            pending[ref] = amount
+            if users is not None:
+                users.withdraw_on_l2(account, asset, amount, ref)  # released like any
+            else:
+                l2.withdraw(account, asset, amount, account, ref)
+        started = env.now
+        self.world.record(
+            self.actor, "l2.redemption.run", round=round_, withdrawals=len(pending),
+            amount=sum(pending.values()), queue=l2.sequencer.redemption_queue,
+        )
+        done = env.event()
+
+        def settled(tx: L2Tx, *_: Any) -> None:
+            if pending.pop(tx.ref, None) is not None and not pending and not done.triggered:
+                done.succeed()
+
+        l2.on_withdrawal_final.append(settled)
+        l2.sequencer.on_reject.append(settled)
+        try:
+            if pending:
+                yield done | env.timeout(self.params.max_wait)
+        finally:
+            l2.on_withdrawal_final.remove(settled)
+            l2.sequencer.on_reject.remove(settled)
+        self.world.record(
+            self.actor, "l2.redemption.drained", round=round_,
+            after=round(env.now - started, 6), outstanding=len(pending),
+        )
+
+
+class OracleOffline(_L2Attack):
+    kind = "l2.oracle_offline"
+
+    def describe(self) -> dict[str, Any]:
+        oracle = self.l2.oracle
+        count = len(oracle.members)
+        quorum = self.l2.config.oracle_quorum
+        chosen_targets = self.spec.targets
+        if chosen_targets.members is not None:
+            chosen = sorted(set(chosen_targets.members))
+            if chosen and chosen[-1] >= count:
+                raise ValueError(
+                    f"{self.spec.kind}: oracle member ids are 0..{count - 1}, found {chosen[-1]}"
+                )
+        else:
+            chosen = targets.pick(list(range(count)), chosen_targets.select or "all", quorum,
+                                  self.rng)
+        self._members = chosen
+        return {"oracle_members": chosen, "online": count - len(chosen), "quorum": quorum}
+
+    def begin(self, round_: int) -> None:
+        self.l2.oracle.set_online(self._members, False)
+
+    def heal(self, round_: int) -> None:
+        self.l2.oracle.set_online(self._members, True)
