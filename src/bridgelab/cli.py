@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -85,6 +82,34 @@ def _parser() -> argparse.ArgumentParser:
         " the history hashes",
     )
 
+    hunt = commands.add_parser(
+        "hunt",
+        help="search for the minimal (or cheapest) attack that breaks a safety property",
+        description=(
+            "Search SCENARIO's bridge for an attack within a budget.\n"
+            "--objective safety (default): a Hypothesis state machine over the live model —"
+            " deposits, compromising entities, forging, censoring relayers, advancing time —"
+            " shrinks any violation to a minimal sequence and writes a replayable scenario,"
+            " the reproduce command, a pytest regression test and an explanation.\n"
+            "--objective cost: the cheapest set of entities (by their `cost`) whose"
+            " compromise breaks safety, each candidate checked by a simulated attack."
+        ),
+        epilog="exit codes: 0 nothing found within budget · 1 an attack was found · 3 bad input"
+        "\nexample: bridgelab hunt attacks/hunt-multisig.toml --entities 2 --budget-seconds 60",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    hunt.add_argument("scenario", type=Path)
+    hunt.add_argument("--objective", choices=("safety", "cost"), default="safety")
+    hunt.add_argument("--seed", type=int, default=1, help="the model's seed (default 1)")
+    hunt.add_argument("--search-seed", type=int, default=0, help="the search's own seed")
+    hunt.add_argument("--entities", type=int, default=2, help="entities it may compromise")
+    hunt.add_argument("--relayers", type=int, default=1, help="relayers it may censor")
+    hunt.add_argument("--horizon", type=float, default=3_600.0, help="simulated seconds")
+    hunt.add_argument("--budget-seconds", type=float, default=60.0, help="wall-clock budget")
+    hunt.add_argument("--out", type=Path, default=None, help="where to write the artefacts")
+    hunt.add_argument("--no-persist", action="store_true",
+                      help="do not add the failure to .bridgelab/failures/ for `check`")
+
     attacks = commands.add_parser(
         "attacks",
         help="the attack catalogue: list every attack, or show one in full",
@@ -137,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args, err)
+        if args.command == "hunt":
+            return _hunt(args, err)
         if args.command == "attacks":
             return _attacks(args)
         if args.command == "bench":
@@ -158,6 +185,68 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     parser.print_help()
     return EXIT_BAD_INPUT
+
+
+def _hunt(args: argparse.Namespace, err: Console) -> int:
+    from bridgelab.hunt import artefacts
+    from bridgelab.hunt.cost import cheapest_break
+    from bridgelab.hunt.machine import Budget
+    from bridgelab.hunt.search import hunt
+
+    scenario = load_scenario(args.scenario)
+    out = args.out or Path("runs") / f"hunt-{scenario.scenario.name}"
+    if args.objective == "cost":
+        with err.status("searching for the cheapest set of entities to compromise...") as status:
+            result = cheapest_break(
+                scenario, args.seed,
+                on_evaluation=lambda n: status.update(f"checked {n} sets of entities..."),
+            )
+        if result.entities is None:
+            err.print(f"no set of entities breaks safety ({result.evaluations} sets checked)")
+            return EXIT_PASS
+        assert result.witness is not None and result.witness_scenario is not None
+        out.mkdir(parents=True, exist_ok=True)
+        data = result.witness_scenario.model_dump(mode="json", exclude_none=True)
+        data["scenario"]["seed"] = args.seed
+        witness = out / "cheapest-attack.toml"
+        witness.write_text(artefacts.scenario_toml(
+            data, f"Cheapest attack found by `bridgelab hunt --objective cost` on {args.scenario}"
+            f"\nentities {list(result.entities)}, total cost {result.cost}"))
+        (out / "cost.json").write_text(json.dumps({
+            "entities": list(result.entities), "cost": result.cost,
+            "evaluations": result.evaluations, "witness": str(witness),
+            "violations": result.witness.violations[:5],
+        }, indent=2) + "\n")
+        print(
+            f"cheapest break: compromise {', '.join(result.entities)} (total cost"
+            f" {result.cost:g}) — {result.evaluations} sets checked\n"
+            f"witness: bridgelab run {witness} --seed {args.seed}"
+        )
+        return EXIT_FAIL
+    budget = Budget(args.entities, args.relayers, args.horizon)
+    with err.status("hunting...") as status:
+        found = hunt(
+            scenario, args.seed, budget, args.budget_seconds, args.search_seed,
+            on_batch=lambda b, t: status.update(f"hunting: {b} batches, {t:.0f} s"),
+        )
+    if not found.found:
+        err.print(
+            f"no safety violation found within budget ({found.examples} examples in"
+            f" {found.wall_seconds:.1f} s; entities {budget.entities}, relayers"
+            f" {budget.relayers}, horizon {budget.horizon:g} s)"
+        )
+        return EXIT_PASS
+    assert found.violation is not None
+    written = artefacts.write(
+        scenario, args.scenario, args.seed, found.steps, found.violation, out,
+        persist=not args.no_persist,
+    )
+    print(written.explanation.read_text())
+    print(f"reproduce: {written.command}")
+    print(f"regression test: {written.test}")
+    if written.persisted is not None:
+        print(f"persisted for `bridgelab check`: {written.persisted}")
+    return EXIT_FAIL
 
 
 def _param_summary(params: type) -> str:
@@ -338,40 +427,20 @@ def _print_summary(console: Console, result, out: Path) -> None:
 
 
 def _check_determinism(args: argparse.Namespace, err: Console) -> int:
+    from bridgelab.gate.determinism import check_determinism
+
     load_scenario(args.scenario)  # fail fast, with exit 3, on a bad file
-    hashes = []
-    with tempfile.TemporaryDirectory(prefix="bridgelab-determinism-") as tmp:
-        for attempt, hash_seed in enumerate(("1", "2")):
-            out = Path(tmp) / f"run{attempt}"
-            env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-            completed = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "bridgelab",
-                    "run",
-                    str(args.scenario),
-                    "--seed",
-                    str(args.seed),
-                    "--out",
-                    str(out),
-                    "--quiet",
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if completed.returncode not in (EXIT_PASS, EXIT_FAIL):
-                err.print(completed.stderr, markup=False, highlight=False)
-                return completed.returncode
-            results = json.loads((out / "results.json").read_text())
-            hashes.append(results["history"]["sha256"])
-            err.print(
-                f"process {attempt + 1} (PYTHONHASHSEED={hash_seed}): history sha256 {hashes[-1]}",
-                highlight=False,
-            )
-    if hashes[0] == hashes[1]:
+    result = check_determinism(args.scenario, args.seed)
+    for attempt, process in enumerate(result.processes):
+        if process.sha256 is None:
+            err.print(process.stderr, markup=False, highlight=False)
+            return process.exit_code if process.exit_code >= EXIT_BAD_INPUT else EXIT_FAIL
+        err.print(
+            f"process {attempt + 1} (PYTHONHASHSEED={process.hash_seed}):"
+            f" history sha256 {process.sha256}",
+            highlight=False,
+        )
+    if result.deterministic:
         err.print("[green]deterministic[/]: both processes wrote byte-identical histories")
         return EXIT_PASS
     err.print("[bold red]NOT deterministic[/]: the histories differ")

@@ -116,6 +116,7 @@ class Monitor:
         handler(self, event)
         if kind in SAFETY_EVENTS:
             self._check_conservation(event, event.fields["asset"])
+            self._check_escrow_coverage(event, event.fields["asset"])
 
     def _on_fault_start(self, event: Event) -> None:
         fields = event.fields
@@ -217,6 +218,7 @@ class Monitor:
                 )
         for asset in assets:
             self._check_conservation(event, asset)
+            self._check_escrow_coverage(event, asset)
 
     def _on_settlement_final(self, event: Event) -> None:
         self.view.settlement_final = max(self.view.settlement_final, event.fields["number"])
@@ -345,6 +347,21 @@ class Monitor:
                 event,
                 f"{asset}: minted - burned = {circulating} exceeds locked - released = {backing}"
                 f" by {circulating - backing}",
+            )
+
+    def _check_escrow_coverage(self, event: Event, asset: str) -> None:
+        """What the escrow really holds (each lock and release event reports it) must cover the
+        wrapped supply: a lock event with nothing behind it passes conservation, not this."""
+        view = self.view
+        self.exercised["safety.escrow-covers-supply"] += 1
+        circulating = view.minted.get(asset, 0) - view.burned.get(asset, 0)
+        escrowed = view.escrowed.get(asset, 0)
+        if circulating > escrowed:
+            self._fail(
+                "safety.escrow-covers-supply",
+                event,
+                f"{asset}: the escrow holds {escrowed} but minted - burned = {circulating},"
+                f" {circulating - escrowed} unbacked",
             )
 
     # -- verdicts ---------------------------------------------------------------------------

@@ -43,6 +43,17 @@ PROPERTIES: tuple[Property, ...] = (
         " amount and recipient.",
     ),
     Property(
+        "safety.escrow-covers-supply",
+        "always",
+        "Per asset, the escrow holds at least the circulating wrapped supply:"
+        " escrowed >= minted - burned.",
+    ),
+    Property(
+        "safety.trust-root-governed",
+        "always",
+        "Every trust-root change is signed by more than two thirds of the previous committee.",
+    ),
+    Property(
         "liveness.deposits-minted",
         "eventually",
         "Every lock is minted by the end of the run.",

@@ -334,8 +334,8 @@ class LockWithoutDeposit(_Forgery):
             self.params.amount, self.params.recipient, world.now, token=ZERO_ADDRESS,
         )
         self.bridge.consortium.submit(tx)
-        world.record(self.actor, "attack.lock", tx=tx.tx_id, amount=tx.amount, token=tx.token,
-                     recipient=tx.recipient)
+        world.record(self.actor, "attack.submit", tx=tx.tx_id, amount=tx.amount,
+                     recipient=tx.recipient, token=tx.token)
         self._keep(tx.recipient)
         # Honest relayers and the committee carry a committed lock; only a revert stops it.
         yield from await_commit(self, tx.tx_id)

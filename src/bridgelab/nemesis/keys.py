@@ -40,6 +40,8 @@ class KeyCompromise(Attack):
     def begin(self, round_: int) -> Generator[simpy.Event, Any, None]:
         env = self.world.env
         self.adversary.take_seats(self._seats, self.actor)
+        if not self.params.forge:
+            return
         if self.params.dwell > 0:
             yield env.timeout(self.params.dwell)
         for attempt in range(self.params.attempts):
@@ -79,3 +81,12 @@ class MobileAdversary(Attack):
         if not self.adversary.shares:
             held = set(self.adversary.seats)
         return held
+
+
+class Forge(Attack):
+    """Forge with whatever the adversary holds at this moment."""
+
+    kind = "adversary.forge"
+
+    def begin(self, round_: int) -> None:
+        self.adversary.forge_and_submit(self.params.amount, self.params.recipient, self.actor)

@@ -31,6 +31,7 @@ RUNTIME: dict[str, type[Attack]] = {
         collusion.Equivocate,
         keys.KeyCompromise,
         keys.MobileAdversary,
+        keys.Forge,
         bernoulli.BernoulliCompromise,
         relayers.Censor,
         relayers.Delay,

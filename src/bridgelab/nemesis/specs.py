@@ -31,6 +31,8 @@ class EquivocateParams(Strict):
 
 
 class CompromiseParams(Strict):
+    # False: only take the keys (a later `adversary.forge` uses them).
+    forge: bool = True
     dwell: NonNegativeSeconds = 0.0
     amount: Amount = 10_000_000
     recipient: str = "attacker"
@@ -208,6 +210,17 @@ params = { amount_factor = 100.0 }"""),
 targets = { entities = ["sky-mavis"] }
 schedule = { at = 3600.0 }
 params = { dwell = 86400.0, amount = 173_600_000 }"""),
+        ),
+        AttackInfo(
+            "adversary.forge",
+            "Forge a deposit with every key and share the adversary holds right now.",
+            "Signs a fabricated lock with whatever earlier attacks gave the adversary and"
+            " submits the mint; the destination's verifier decides. `bridgelab hunt` writes"
+            " its counterexamples with this step after `key.compromise` (forge = false).",
+            FabricatedLockParams, "none",
+            _example("adversary.forge", """
+schedule = { at = 900.0 }
+params = { amount = 10_000_000 }"""),
         ),
         AttackInfo(
             "key.mobile",

@@ -28,6 +28,8 @@ class ScenarioMeta(Strict):
     description: str = ""
     duration: PositiveSeconds = 14_400.0
     drain_grace: NonNegativeSeconds = 0.0
+    # The seed a run uses when none is given (replay files written by `hunt` pin theirs).
+    seed: Annotated[int, Field(ge=0)] | None = None
 
 
 class Consortium(Strict):
@@ -193,6 +195,14 @@ class Network(Strict):
     links: list[Link] = Field(default_factory=list)
 
 
+class ScriptedDeposit(Strict):
+    """One user action at a fixed time, on top of the random workload (hunt replays use it)."""
+
+    at: NonNegativeSeconds
+    user: str = Field(min_length=1, max_length=100)
+    amount: Annotated[int, Field(ge=1)]
+
+
 class Workload(Strict):
     users: Annotated[int, Field(ge=1, le=100_000)] = 20
     asset: str = Field(default="SP-TOKEN", min_length=1, max_length=64)
@@ -202,6 +212,7 @@ class Workload(Strict):
     amount_min: Annotated[int, Field(ge=1)] = 1_000
     amount_max: Annotated[int, Field(ge=1)] = 1_000_000
     withdraw_delay: NonNegativeSeconds = 60.0
+    scripted: list[ScriptedDeposit] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _bounds(self) -> Workload:

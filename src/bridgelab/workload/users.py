@@ -64,12 +64,31 @@ class Users:
     def fund(self, balances: dict[tuple[str, str], int]) -> None:
         """Give every user enough of the asset on the consortium chain for all deposits."""
         budget = self.config.amount_max * max(1, self.config.deposits)
+        scripted = sum(action.amount for action in self.config.scripted)
         for name in self.names:
-            balances[(name, self.config.asset)] = budget
+            balances[(name, self.config.asset)] = budget + scripted
 
     def start(self) -> None:
         self.world.env.process(self._deposits())
+        for index, action in enumerate(self.config.scripted):
+            self.world.env.process(self._scripted(index, action.at, action.user, action.amount))
         self._check_settled()
+
+    def deposit(self, user: str, amount: int, tx_id: str) -> LockTx:
+        """One deposit by `user`, now (scripted actions and the hunt use this)."""
+        env = self.world.env
+        tx = LockTx(tx_id, user, self.config.asset, amount, user, env.now)
+        self.world.record(
+            user, "user.lock", tx=tx.tx_id, asset=tx.asset, amount=amount, recipient=user
+        )
+        self.consortium.submit(tx)
+        return tx
+
+    def _scripted(
+        self, index: int, at: float, user: str, amount: int
+    ) -> simpy.events.ProcessGenerator:
+        yield self.world.env.timeout(at)
+        self.deposit(user, amount, f"{user}/scripted{index}")
 
     def _deposits(self) -> simpy.events.ProcessGenerator:
         env = self.world.env

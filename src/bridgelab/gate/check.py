@@ -1,0 +1,422 @@
+"""`bridgelab check`: the CI gate.
+
+It collects scenario files (files, or directories searched recursively for `*.toml`),
+validates all of them before running any, replays persisted failures first (the scenario
+files `bridgelab hunt` writes to `.bridgelab/failures/`, each pinned to its seed), runs every
+scenario at every seed, self-checks determinism, and prints one line per scenario x seed.
+
+Exit codes: 0 every run passed, 1 a property failed (or a run crashed, or a history was not
+deterministic), 2 inconclusive and nothing failed, 3 bad input (nothing is run).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from bridgelab.checker.api import PropertyLoadError, load_user_properties
+from bridgelab.gate.determinism import DeterminismResult, check_determinism
+from bridgelab.scenario import Scenario, ScenarioError, load_scenario
+
+EXIT_PASS = 0
+EXIT_FAIL = 1
+EXIT_INCONCLUSIVE = 2
+EXIT_BAD_INPUT = 3
+
+DEFAULT_PATHS = (Path("attacks/baseline.toml"),)
+DEFAULT_FAILURES = Path(".bridgelab/failures")
+DEFAULT_SEED = 1
+
+Kind = Literal["replay", "scenario"]
+Status = Literal["pass", "fail", "inconclusive", "error", "not_run"]
+STATUS_BY_EXIT: dict[int, Status] = {0: "pass", 1: "fail", 2: "inconclusive"}
+
+
+class SeedsError(ValueError):
+    pass
+
+
+def parse_seeds(text: str) -> list[int]:
+    """`1,2,3` or ranges such as `1-5` (inclusive), in the order given, without repeats."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if match is None:
+            raise SeedsError(text)
+        low = int(match.group(1))
+        high = int(match.group(2)) if match.group(2) is not None else low
+        if high < low:
+            raise SeedsError(text)
+        seeds += [seed for seed in range(low, high + 1) if seed not in seeds]
+    return seeds
+
+
+@dataclass(slots=True)
+class Target:
+    """One scenario file the gate runs, at one or more seeds."""
+
+    path: Path
+    kind: Kind
+    scenario: Scenario
+    seeds: list[int]
+
+    @property
+    def display(self) -> str:
+        return self.path.as_posix()
+
+
+@dataclass(slots=True)
+class BadInput:
+    file: str
+    key: str
+    message: str
+
+
+@dataclass(slots=True)
+class RunRecord:
+    """The outcome of one scenario at one seed."""
+
+    kind: Kind
+    scenario: str
+    name: str
+    seed: int
+    status: Status
+    exit_code: int | None
+    wall_time_s: float = 0.0
+    verdicts: dict[str, str] = field(default_factory=dict)
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    inconclusive: list[str] = field(default_factory=list)
+    history_sha256: str | None = None
+    history_events: int | None = None
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    traceback: str | None = None
+    out_dir: str | None = None
+
+    @property
+    def failing(self) -> list[str]:
+        return [prop for prop, verdict in self.verdicts.items() if verdict == "fail"]
+
+    @property
+    def detail(self) -> str:
+        """The first failing property (with its first violation) or inconclusive reason."""
+        if self.status == "error":
+            return self.error or "crashed"
+        if self.status == "not_run":
+            return "not run (--stop-on-fail)"
+        if self.status == "fail":
+            failing = self.failing
+            more = f" (+{len(failing) - 1} more failing)" if len(failing) > 1 else ""
+            if self.violations:
+                first = self.violations[0]
+                return (
+                    f"{first['property']} at t={first['time']:.3f}s, event #{first['event_seq']}"
+                    f" ({first['event_kind']}): {first['detail']}{more}"
+                )
+            return f"{failing[0]} failed{more}" if failing else "failed"
+        if self.status == "inconclusive":
+            more = f" (+{len(self.inconclusive) - 1} more)" if len(self.inconclusive) > 1 else ""
+            return (self.inconclusive[0] if self.inconclusive else "inconclusive") + more
+        return ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "scenario": self.scenario,
+            "name": self.name,
+            "seed": self.seed,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "wall_time_s": round(self.wall_time_s, 3),
+            "verdicts": self.verdicts,
+            "violations": self.violations,
+            "inconclusive": self.inconclusive,
+            "history_sha256": self.history_sha256,
+            "history_events": self.history_events,
+            "fingerprint": self.fingerprint,
+            "error": self.error,
+            "out_dir": self.out_dir,
+        }
+
+
+@dataclass(slots=True)
+class GateReport:
+    runs: list[RunRecord] = field(default_factory=list)
+    determinism: list[DeterminismResult] = field(default_factory=list)
+    bad_input: list[BadInput] = field(default_factory=list)
+    seeds: list[int] | None = None
+    failures_dir: str | None = None
+    stopped: bool = False
+    wall_time_s: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        if self.bad_input:
+            return EXIT_BAD_INPUT
+        if any(run.status in ("fail", "error") for run in self.runs) or any(
+            not check.deterministic for check in self.determinism
+        ):
+            return EXIT_FAIL
+        if any(run.status == "inconclusive" for run in self.runs):
+            return EXIT_INCONCLUSIVE
+        return EXIT_PASS
+
+    def counts(self) -> dict[str, int]:
+        counts = {status: 0 for status in ("pass", "fail", "inconclusive", "error", "not_run")}
+        for run in self.runs:
+            counts[run.status] += 1
+        return counts
+
+
+# -- collecting and validating ------------------------------------------------------------
+
+
+def _scenario_files(path: Path) -> list[Path]:
+    """`*.toml` under a directory, recursively, skipping hidden directories, sorted."""
+    found = []
+    for candidate in sorted(path.rglob("*.toml")):
+        relative = candidate.relative_to(path).parts
+        if any(part.startswith(".") for part in relative[:-1]) or not candidate.is_file():
+            continue
+        found.append(candidate)
+    return found
+
+
+def collect(
+    paths: list[Path], failures_dir: Path | None
+) -> tuple[list[Path], list[Path], list[BadInput]]:
+    """Replay files and scenario files, each once, in a stable order; and missing paths."""
+    bad: list[BadInput] = []
+    replays: list[Path] = []
+    if failures_dir is not None and failures_dir.is_dir():
+        replays = _scenario_files(failures_dir)
+    seen = {replay.resolve() for replay in replays}
+    scenarios: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files = _scenario_files(path)
+            if not files:
+                error = ScenarioError(str(path), "", "*.toml scenario files", "none")
+                bad.append(BadInput(error.file, error.key, error.message))
+        elif path.exists():
+            files = [path]
+        else:
+            error = ScenarioError(
+                str(path), "", "a scenario file or directory", "no such file or directory"
+            )
+            bad.append(BadInput(error.file, error.key, error.message))
+            continue
+        for file in files:
+            resolved = file.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                scenarios.append(file)
+    return replays, scenarios, bad
+
+
+def validate(path: Path) -> Scenario:
+    """Load the scenario and import its user properties; raise ScenarioError on bad input."""
+    scenario = load_scenario(path)
+    try:
+        load_user_properties(scenario.checks.properties, path.resolve().parent)
+    except PropertyLoadError as error:
+        raise ScenarioError(
+            str(path),
+            f"checks.properties.{error.index}",
+            f"an importable property {error.reference!r}",
+            error.found,
+        ) from None
+    return scenario
+
+
+def plan(
+    paths: list[Path], failures_dir: Path | None, seeds: list[int] | None
+) -> tuple[list[Target], list[BadInput]]:
+    """Every target to run, replays first; or the bad input that stops the gate."""
+    replays, scenarios, bad = collect(paths, failures_dir)
+    targets: list[Target] = []
+    for kind, files in (("replay", replays), ("scenario", scenarios)):
+        for file in files:
+            try:
+                scenario = validate(file)
+            except ScenarioError as error:
+                bad.append(BadInput(error.file, error.key, error.message))
+                continue
+            pinned = scenario.scenario.seed
+            if kind == "replay" and pinned is not None:
+                # A persisted failure reproduces at its own seed, whatever --seeds says.
+                target_seeds = [pinned]
+            elif seeds is not None:
+                target_seeds = list(seeds)
+            else:
+                target_seeds = [pinned if pinned is not None else DEFAULT_SEED]
+            targets.append(Target(file, kind, scenario, target_seeds))  # type: ignore[arg-type]
+    return targets, bad
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+def _out_dir(root: Path | None, index: int, target: Target, seed: int) -> Path | None:
+    if root is None:
+        return None
+    stem = re.sub(r"[^A-Za-z0-9_-]", "-", target.path.stem)
+    prefix = "replay-" if target.kind == "replay" else ""
+    out = root / f"{index:03d}-{prefix}{stem}-seed{seed}"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def run_one(target: Target, seed: int, out_dir: Path | None = None) -> RunRecord:
+    from bridgelab.runner import run
+
+    record = RunRecord(
+        target.kind, target.display, target.scenario.scenario.name, seed, "error", None,
+        out_dir=str(out_dir) if out_dir is not None else None,
+    )
+    started = time.perf_counter()  # wall-clock ok: reported run time
+    try:
+        result = run(
+            target.scenario, seed, out_dir, keep_history=False,
+            base_dir=target.path.resolve().parent,
+        )
+    except Exception as exc:  # a crash of the model is a failed run, reported, not raised
+        record.wall_time_s = time.perf_counter() - started  # wall-clock ok
+        record.exit_code = EXIT_FAIL
+        record.error = f"crashed: {type(exc).__name__}: {exc}"
+        record.traceback = traceback.format_exc()
+        return record
+    record.wall_time_s = time.perf_counter() - started  # wall-clock ok
+    record.exit_code = result.exit_code
+    record.status = STATUS_BY_EXIT.get(result.exit_code, "error")
+    record.verdicts = dict(result.verdicts)
+    record.violations = list(result.violations)
+    record.inconclusive = list(result.inconclusive)
+    record.history_sha256 = result.history_sha256
+    record.history_events = result.history_events
+    record.fingerprint = dict(result.fingerprint)
+    return record
+
+
+Determinism = Literal["first", "all", "none"]
+
+
+def determinism_targets(targets: list[Target], mode: Determinism) -> list[Target]:
+    """`first`: the first scenario (not a replay, unless there are only replays)."""
+    if mode == "none" or not targets:
+        return []
+    if mode == "all":
+        return list(targets)
+    scenarios = [target for target in targets if target.kind == "scenario"]
+    return [(scenarios or targets)[0]]
+
+
+def run_gate(
+    targets: list[Target],
+    determinism: Determinism = "first",
+    stop_on_fail: bool = False,
+    out_root: Path | None = None,
+    on_run: Callable[[RunRecord], None] | None = None,
+    on_determinism: Callable[[DeterminismResult], None] | None = None,
+    before: Callable[[str], None] | None = None,
+) -> GateReport:
+    """Run every target at every seed (replays first), then the determinism checks."""
+    started = time.perf_counter()  # wall-clock ok: reported gate time
+    report = GateReport()
+    index = 0
+    for target in targets:
+        for seed in target.seeds:
+            if report.stopped:
+                report.runs.append(RunRecord(
+                    target.kind, target.display, target.scenario.scenario.name, seed,
+                    "not_run", None,
+                ))
+                continue
+            if before is not None:
+                before(f"{target.display} seed {seed}")
+            record = run_one(target, seed, _out_dir(out_root, index, target, seed))
+            index += 1
+            report.runs.append(record)
+            if on_run is not None:
+                on_run(record)
+            if stop_on_fail and record.status in ("fail", "error"):
+                report.stopped = True
+    if not report.stopped:
+        for target in determinism_targets(targets, determinism):
+            seed = target.seeds[0]
+            if before is not None:
+                before(f"determinism {target.display} seed {seed}")
+            in_process = next(
+                (
+                    run.history_sha256
+                    for run in report.runs
+                    if run.scenario == target.display and run.seed == seed and run.kind
+                    == target.kind and run.history_sha256 is not None
+                ),
+                None,
+            )
+            result = check_determinism(target.path, seed, in_process_sha256=in_process)
+            result.scenario = target.display
+            report.determinism.append(result)
+            if on_determinism is not None:
+                on_determinism(result)
+            if stop_on_fail and not result.deterministic:
+                report.stopped = True
+                break
+    report.wall_time_s = time.perf_counter() - started  # wall-clock ok
+    return report
+
+
+def run_count(targets: list[Target], determinism: Determinism) -> int:
+    return sum(len(target.seeds) for target in targets) + len(
+        determinism_targets(targets, determinism)
+    )
+
+
+# -- one line per run ---------------------------------------------------------------------
+
+STATUS_LABEL = {
+    "pass": "PASS",
+    "fail": "FAIL",
+    "inconclusive": "INCONCLUSIVE",
+    "error": "ERROR",
+    "not_run": "NOT RUN",
+}
+
+
+def run_line(record: RunRecord) -> str:
+    label = f"replay {record.scenario}" if record.kind == "replay" else record.scenario
+    line = f"{STATUS_LABEL[record.status]:<12}  {label}  seed {record.seed}"
+    line += f"  {record.wall_time_s:.2f}s"
+    detail = record.detail
+    return f"{line}  {detail}" if detail else line
+
+
+def determinism_line(result: DeterminismResult) -> str:
+    status = "PASS" if result.deterministic else "FAIL"
+    return (
+        f"{status:<12}  determinism {result.scenario}  seed {result.seed}"
+        f"  {result.wall_time_s:.2f}s  {result.summary()}"
+    )
+
+
+def summary_line(report: GateReport) -> str:
+    counts = report.counts()
+    parts = [f"{counts['pass']} passed", f"{counts['fail']} failed"]
+    for status, word in (
+        ("inconclusive", "inconclusive"), ("error", "crashed"), ("not_run", "not run")
+    ):
+        if counts[status]:
+            parts.append(f"{counts[status]} {word}")
+    runs = len(report.runs)
+    text = f"{runs} run{'s' if runs != 1 else ''}: " + ", ".join(parts)
+    if report.determinism:
+        bad = sum(1 for check in report.determinism if not check.deterministic)
+        text += "; determinism " + ("ok" if not bad else f"FAILED ({bad})")
+    return f"{text}; {report.wall_time_s:.1f}s; exit {report.exit_code}"

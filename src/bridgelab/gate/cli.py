@@ -1,0 +1,174 @@
+"""The `bridgelab check` subcommand: argument parsing, the progress bar and the run lines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bridgelab.gate.check import (
+    DEFAULT_FAILURES,
+    DEFAULT_PATHS,
+    EXIT_BAD_INPUT,
+    GateReport,
+    SeedsError,
+    determinism_line,
+    parse_seeds,
+    plan,
+    run_count,
+    run_gate,
+    run_line,
+    summary_line,
+)
+from bridgelab.gate.report import write_json, write_junit
+
+DESCRIPTION = """\
+The CI gate. Runs every scenario in PATHS (files, or directories searched recursively for
+*.toml; default attacks/baseline.toml) at fixed seeds, after replaying the persisted
+failures `bridgelab hunt` wrote (FAILURES, default .bridgelab/failures/, each at its pinned
+seed), then runs the determinism self-check (two fresh processes, different PYTHONHASHSEED,
+one history hash). Every file is validated before anything runs.
+
+Seeds: --seeds if given; otherwise a scenario's own `[scenario] seed`, otherwise 1.
+
+Prints one line per scenario x seed (status, scenario, seed, wall time, first failing
+property or inconclusive reason) and writes JUnit XML and a JSON summary.
+"""
+
+EPILOG = """\
+exit codes: 0 all passed · 1 a property failed (or a run crashed, or a history was not
+deterministic) · 2 inconclusive, nothing failed · 3 bad input (nothing is run)
+
+examples:
+  bridgelab check
+  bridgelab check attacks/ --seeds 1,2,3 --junit junit.xml
+  bridgelab check scenarios/ --seeds 1-5 --determinism all --stop-on-fail
+"""
+
+
+def add_check_parser(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser(
+        "check",
+        help="the CI gate: run scenarios at fixed seeds, replay failures, write JUnit XML",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATHS",
+        help="scenario files or directories (default attacks/baseline.toml)",
+    )
+    check.add_argument(
+        "--seeds", default=None,
+        help="comma-separated seeds or ranges, e.g. 1,2,3 or 1-5 (default: the scenario's"
+        " pinned seed, else 1)",
+    )
+    check.add_argument(
+        "--failures", type=Path, default=DEFAULT_FAILURES, metavar="DIR",
+        help="persisted failures to replay first (default .bridgelab/failures/)",
+    )
+    check.add_argument("--no-replay", action="store_true", help="do not replay persisted failures")
+    check.add_argument(
+        "--determinism", choices=("first", "all", "none"), default="first",
+        help="self-check determinism on the first scenario (default), every scenario, or none",
+    )
+    check.add_argument(
+        "--junit", type=Path, default=Path("bridgelab-junit.xml"), metavar="FILE",
+        help="JUnit XML report (default bridgelab-junit.xml)",
+    )
+    check.add_argument(
+        "--json", type=Path, default=Path("bridgelab-summary.json"), metavar="FILE",
+        help="JSON summary (default bridgelab-summary.json)",
+    )
+    check.add_argument(
+        "--out", type=Path, default=None, metavar="DIR",
+        help="also write each run's history.jsonl and results.json under DIR",
+    )
+    check.add_argument(
+        "--stop-on-fail", action="store_true",
+        help="stop at the first failed run; the rest are reported as not run",
+    )
+
+
+def _write_reports(report: GateReport, args: argparse.Namespace) -> None:
+    write_junit(report, args.junit)
+    write_json(report, args.json)
+
+
+def check_command(args: argparse.Namespace, err: Console) -> int:
+    try:
+        seeds = parse_seeds(args.seeds) if args.seeds is not None else None
+    except SeedsError:
+        print(
+            f"error: --seeds: expected comma-separated non-negative integers or ranges such as"
+            f" 1-5, found {args.seeds!r}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    paths = list(args.paths) or list(DEFAULT_PATHS)
+    failures = None if args.no_replay else args.failures
+    targets, bad = plan(paths, failures, seeds)
+    if bad:
+        report = GateReport(bad_input=bad, seeds=seeds,
+                            failures_dir=str(failures) if failures else None)
+        for item in bad:
+            # Plain text, never wrapped: each message stays one greppable line.
+            print(f"error: {item.message}", file=sys.stderr)
+        _write_reports(report, args)
+        return report.exit_code
+
+    def emit(line: str) -> None:
+        print(line, flush=True)
+
+    def on_run(record) -> None:
+        emit(run_line(record))
+        if record.traceback:
+            print(record.traceback, file=sys.stderr)
+
+    total = run_count(targets, args.determinism)
+    with Progress(
+        TextColumn("[bold]check[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+        redirect_stdout=sys.stdout.isatty(),
+        redirect_stderr=False,
+    ) as progress:
+        task = progress.add_task("", total=total)
+
+        def before(label: str) -> None:
+            progress.update(task, description=label)
+
+        def after_run(record) -> None:
+            on_run(record)
+            progress.advance(task)
+
+        def after_determinism(result) -> None:
+            emit(determinism_line(result))
+            progress.advance(task)
+
+        report = run_gate(
+            targets,
+            determinism=args.determinism,
+            stop_on_fail=args.stop_on_fail,
+            out_root=args.out,
+            on_run=after_run,
+            on_determinism=after_determinism,
+            before=before,
+        )
+    report.seeds = seeds
+    report.failures_dir = str(failures) if failures else None
+    for record in report.runs:
+        if record.status == "not_run":
+            emit(run_line(record))
+    _write_reports(report, args)
+    emit(summary_line(report))
+    emit(f"junit: {args.junit}  summary: {args.json}")
+    return report.exit_code

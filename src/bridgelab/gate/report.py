@@ -1,0 +1,175 @@
+"""The gate's machine-readable reports: JUnit XML for CI test views, and a JSON summary.
+
+JUnit mapping (one `<testsuite>`; one `<testcase>` per scenario x seed, one per determinism
+check; `classname` is the scenario path with dots, `name` is `seed N`, `replay seed N` or
+`determinism seed N`, `file` is the scenario path):
+
+- pass (exit 0): a plain testcase;
+- property failed (exit 1): `<failure type="PROPERTY" message="first violation">` with every
+  failing property and violation in its text;
+- inconclusive (exit 2): `<skipped message="inconclusive: REASON">` with every reason —
+  CI views show it as neither passed nor failed, while the gate's exit code 2 still stops
+  the pipeline unless it is allowed;
+- crashed run: `<error type="ExceptionName">` with the traceback;
+- not run (after --stop-on-fail): `<skipped message="not run (--stop-on-fail)">`;
+- bad scenario file (exit 3): a testcase named `validate` with `<error type="bad-input">`;
+- non-deterministic history: `<failure type="determinism">` with both hashes.
+
+Every testcase carries `<properties>` (bridgelab.status, bridgelab.exit_code,
+bridgelab.history_sha256) and its verdicts in `<system-out>`.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from bridgelab import __version__
+from bridgelab.gate.check import GateReport, RunRecord
+from bridgelab.gate.determinism import DeterminismResult
+
+SUITE = "bridgelab check"
+
+
+def classname(path: str) -> str:
+    """`attacks/incidents/ronin-2022.toml` -> `attacks.incidents.ronin-2022`."""
+    parts = [part.lstrip(".").replace(".", "_") for part in Path(path).with_suffix("").parts]
+    return ".".join(part for part in parts if part and part != "_") or "scenario"
+
+
+def _properties(parent: ET.Element, values: dict[str, Any]) -> None:
+    properties = ET.SubElement(parent, "properties")
+    for name, value in values.items():
+        if value is not None:
+            ET.SubElement(properties, "property", name=name, value=str(value))
+
+
+def _verdict_text(record: RunRecord) -> str:
+    lines = [f"{prop}: {verdict}" for prop, verdict in record.verdicts.items()
+             if not (prop.startswith("coverage.") and verdict == "not_exercised")]
+    if record.history_sha256:
+        lines.append(f"history sha256: {record.history_sha256}")
+    return "\n".join(lines)
+
+
+def _violation_text(record: RunRecord) -> str:
+    lines = [f"failing properties: {', '.join(record.failing) or '-'}"]
+    for violation in record.violations:
+        lines.append(
+            f"{violation['property']} at t={violation['time']:.3f}s, event"
+            f" #{violation['event_seq']} ({violation['event_kind']}, {violation['actor']}):"
+            f" {violation['detail']}"
+        )
+    return "\n".join(lines)
+
+
+def _run_case(suite: ET.Element, record: RunRecord) -> None:
+    name = f"{'replay ' if record.kind == 'replay' else ''}seed {record.seed}"
+    case = ET.SubElement(
+        suite, "testcase", classname=classname(record.scenario), name=name,
+        file=record.scenario, time=f"{record.wall_time_s:.3f}",
+    )
+    _properties(case, {
+        "bridgelab.status": record.status,
+        "bridgelab.exit_code": record.exit_code,
+        "bridgelab.history_sha256": record.history_sha256,
+    })
+    if record.status == "fail":
+        failure = ET.SubElement(
+            case, "failure", message=record.detail,
+            type=record.failing[0] if record.failing else "property",
+        )
+        failure.text = _violation_text(record)
+    elif record.status == "inconclusive":
+        skipped = ET.SubElement(case, "skipped", message=f"inconclusive: {record.detail}")
+        skipped.text = "\n".join(record.inconclusive)
+    elif record.status == "error":
+        error_type = (record.error or "crashed").removeprefix("crashed: ").split(":")[0]
+        error = ET.SubElement(case, "error", message=record.detail, type=error_type)
+        error.text = record.traceback or record.detail
+    elif record.status == "not_run":
+        ET.SubElement(case, "skipped", message=record.detail)
+    if record.verdicts:
+        ET.SubElement(case, "system-out").text = _verdict_text(record)
+
+
+def _determinism_case(suite: ET.Element, result: DeterminismResult) -> None:
+    case = ET.SubElement(
+        suite, "testcase", classname=classname(result.scenario),
+        name=f"determinism seed {result.seed}", file=result.scenario,
+        time=f"{result.wall_time_s:.3f}",
+    )
+    _properties(case, {
+        "bridgelab.status": "pass" if result.deterministic else "fail",
+        "bridgelab.history_sha256": result.hashes[0] if result.hashes else None,
+    })
+    if not result.deterministic:
+        failure = ET.SubElement(case, "failure", message=result.summary(), type="determinism")
+        failure.text = json.dumps(result.to_json(), indent=2)
+    else:
+        ET.SubElement(case, "system-out").text = result.summary()
+
+
+def junit_xml(report: GateReport) -> ET.ElementTree:
+    counts = report.counts()
+    nondeterministic = sum(1 for check in report.determinism if not check.deterministic)
+    totals = {
+        "tests": str(len(report.runs) + len(report.determinism) + len(report.bad_input)),
+        "failures": str(counts["fail"] + nondeterministic),
+        "errors": str(counts["error"] + len(report.bad_input)),
+        "skipped": str(counts["inconclusive"] + counts["not_run"]),
+        "time": f"{report.wall_time_s:.3f}",
+    }
+    root = ET.Element("testsuites", name=SUITE, **totals)
+    suite = ET.SubElement(root, "testsuite", name=SUITE, **totals)
+    _properties(suite, {
+        "bridgelab.version": __version__,
+        "bridgelab.exit_code": report.exit_code,
+        "bridgelab.seeds": ",".join(map(str, report.seeds)) if report.seeds else "pinned/default",
+        "bridgelab.failures_dir": report.failures_dir,
+    })
+    for bad in report.bad_input:
+        case = ET.SubElement(
+            suite, "testcase", classname=classname(bad.file), name="validate", file=bad.file,
+            time="0.000",
+        )
+        error = ET.SubElement(case, "error", message=bad.message, type="bad-input")
+        error.text = bad.message
+    for record in report.runs:
+        _run_case(suite, record)
+    for result in report.determinism:
+        _determinism_case(suite, result)
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    return tree
+
+
+def write_junit(report: GateReport, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    junit_xml(report).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def summary_json(report: GateReport) -> dict[str, Any]:
+    return {
+        "tool": "bridgelab check",
+        "version": __version__,
+        "exit_code": report.exit_code,
+        "seeds": report.seeds,
+        "failures_dir": report.failures_dir,
+        "stopped_early": report.stopped,
+        "wall_time_s": round(report.wall_time_s, 3),
+        "counts": report.counts(),
+        "bad_input": [
+            {"file": bad.file, "key": bad.key, "message": bad.message}
+            for bad in report.bad_input
+        ],
+        "runs": [record.to_json() for record in report.runs],
+        "determinism": [result.to_json() for result in report.determinism],
+    }
+
+
+def write_json(report: GateReport, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary_json(report), indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,208 @@
+"""What a found violation leaves behind: a replayable scenario, the one-line reproduce
+command, a pytest regression test, and a plain-language explanation."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bridgelab.hunt.machine import Step
+from bridgelab.scenario.model import Scenario
+
+FAILURES_DIR = Path(".bridgelab/failures")
+
+
+@dataclass
+class Artefacts:
+    scenario: Path
+    command: str
+    test: Path
+    explanation: Path
+    persisted: Path | None
+
+
+def steps_to_attacks(steps: list[Step]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The hunt's steps as scenario `[[attacks]]` and scripted deposits, at their times."""
+    attacks: list[dict[str, Any]] = []
+    deposits: list[dict[str, Any]] = []
+    for step in steps:
+        at = step.time
+        if step.action == "compromise":
+            attacks.append({
+                "kind": "key.compromise", "name": f"compromise-{step.args['entity']}",
+                "targets": {"entities": [step.args["entity"]]}, "schedule": {"at": at},
+                "params": {"forge": False},
+            })
+        elif step.action == "forge":
+            attacks.append({
+                "kind": "adversary.forge", "name": "forge", "schedule": {"at": at},
+                "params": {"amount": step.args["amount"]},
+            })
+        elif step.action == "censor":
+            attacks.append({
+                "kind": "relayer.censor", "name": f"censor-relayer-{step.args['relayer']}",
+                "targets": {"relayers": [step.args["relayer"]]}, "schedule": {"at": at},
+            })
+        elif step.action == "deposit":
+            deposits.append({"at": at, "user": step.args["user"], "amount": step.args["amount"]})
+    return attacks, deposits
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def _toml_table(name: str, data: dict[str, Any], array: bool = False) -> list[str]:
+    """A table; nested tables become dotted sub-tables so the file stays readable."""
+    lines = [f"[[{name}]]" if array else f"[{name}]"]
+    nested: list[tuple[str, dict[str, Any]]] = []
+    arrays: list[tuple[str, list[dict[str, Any]]]] = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, dict) and not array:
+            nested.append((key, value))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value) \
+                and not array:
+            arrays.append((key, value))
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for key, value in nested:
+        lines += ["", *_toml_table(f"{name}.{key}", value)]
+    for key, items in arrays:
+        for item in items:
+            lines += ["", *_toml_table(f"{name}.{key}", item, array=True)]
+    return lines
+
+
+def scenario_toml(data: dict[str, Any], header: str) -> str:
+    """Write validated scenario data back as TOML (every default spelt out)."""
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    for key, value in data.items():
+        if isinstance(value, dict):
+            lines += ["", *_toml_table(key, value)]
+        elif isinstance(value, list):
+            for item in value:
+                lines += ["", *_toml_table(key, item, array=True)]
+    return "\n".join(lines) + "\n"
+
+
+def explain(steps: list[Step], violation: dict[str, Any]) -> str:
+    """The counterexample as a short argument, in the manner of a proof by contradiction."""
+    lines = ["# Why this bridge is not safe", ""]
+    for step in steps:
+        t = f"t = {step.time:,.0f} s"
+        if step.action == "compromise":
+            lines.append(
+                f"- Let the adversary compromise entity `{step.args['entity']}` at {t}: it"
+                f" thereby controls seats {step.args['seats']}."
+            )
+        elif step.action == "forge":
+            lines.append(
+                f"- Then, at {t}, it signs a deposit of {step.args['amount']:,} that no one"
+                " locked, with every key it holds, and submits the mint."
+            )
+        elif step.action == "censor":
+            lines.append(f"- At {t} relayer {step.args['relayer']} starts censoring.")
+        elif step.action == "deposit":
+            lines.append(
+                f"- At {t} {step.args['user']} deposits {step.args['amount']:,}."
+            )
+    lines.append(
+        f"- At t = {violation['time']:,.3f} s the bridge executes a {violation['event_kind']}"
+        f" (event #{violation['event_seq']}): {violation['detail']}."
+    )
+    lines.append(
+        f"- This contradicts `{violation['property']}`. Every step above stayed within the"
+        " hunt's budget."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def regression_test(name: str, scenario_path: Path, attacks: list[dict[str, Any]],
+                    deposits: list[dict[str, Any]], seed: int, prop: str) -> str:
+    """A pytest test that applies the found attack to the configuration under test.
+
+    It fails while the configuration is breakable this way and passes once it is fixed.
+    """
+    function = re.sub(r"\W", "_", name)
+    return f'''"""Regression test written by `bridgelab hunt` for {name}.
+
+It replays the attack the hunt found against the configuration in {scenario_path.name}:
+it fails while that configuration is breakable this way and passes once it is fixed.
+"""
+
+import tomllib
+from pathlib import Path
+
+from bridgelab.runner import run
+from bridgelab.scenario import parse_scenario
+
+SCENARIO = Path({str(scenario_path)!r})
+ATTACKS = {attacks!r}
+DEPOSITS = {deposits!r}
+
+
+def test_{function}_stays_safe():
+    data = tomllib.loads(SCENARIO.read_text())
+    data["attacks"] = ATTACKS
+    data.setdefault("workload", {{}})["scripted"] = DEPOSITS
+    result = run(parse_scenario(data, str(SCENARIO)), {seed})
+    broken = [v for v in result.violations if v["property"].startswith("safety.")]
+    assert result.verdicts[{prop!r}] != "fail", broken[:3]
+    assert not broken, broken[:3]
+'''
+
+
+def write(
+    scenario: Scenario,
+    scenario_path: Path,
+    seed: int,
+    steps: list[Step],
+    violation: dict[str, Any],
+    out_dir: Path,
+    persist: bool = True,
+) -> Artefacts:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", scenario.scenario.name)
+    attacks, deposits = steps_to_attacks(steps)
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["scenario"]["seed"] = seed
+    data["scenario"]["name"] = f"{scenario.scenario.name}-counterexample"
+    data["attacks"] = attacks
+    data["workload"]["scripted"] = deposits
+    replay = out_dir / "counterexample.toml"
+    header = (
+        f"Counterexample found by `bridgelab hunt` against {scenario_path}.\n"
+        f"It breaks {violation['property']}. Reproduce with:\n"
+        f"  bridgelab run {replay} --seed {seed}"
+    )
+    replay.write_text(scenario_toml(data, header))
+    command = f"bridgelab run {replay} --seed {seed}"
+    (out_dir / "reproduce.txt").write_text(command + "\n")
+    test = out_dir / f"test_regression_{name.replace('-', '_')}.py"
+    test.write_text(
+        regression_test(name, scenario_path.resolve(), attacks, deposits, seed,
+                        violation["property"])
+    )
+    explanation = out_dir / "explanation.md"
+    explanation.write_text(explain(steps, violation))
+    persisted = None
+    if persist:
+        FAILURES_DIR.mkdir(parents=True, exist_ok=True)
+        persisted = FAILURES_DIR / f"{name}.toml"
+        persisted.write_text(replay.read_text())
+    return Artefacts(replay, command, test, explanation, persisted)

@@ -1,0 +1,136 @@
+"""A Hypothesis state machine over the live model: it searches for a sequence of user and
+adversary actions that breaks a safety property, then shrinks it to a minimal one.
+
+Rules: honest deposits, compromising an entity (every seat it holds or can sign for),
+forging with what the adversary holds, censoring a relayer, and advancing simulated time —
+within a budget of entities, relayers and time. The invariant is every safety property.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from bridgelab.core.history import History
+from bridgelab.nemesis.adversary import Adversary
+from bridgelab.runner import Bridge, build
+from bridgelab.scenario.model import Scenario
+
+# Shrinking prefers earlier choices: a single minute is the simplest way to let time pass.
+ADVANCE_CHOICES = (60, 15, 5, 300, 900)
+ACTOR = "hunt"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the adversary may spend: entities compromised, relayers censored, time."""
+
+    entities: int = 2
+    relayers: int = 1
+    horizon: float = 3_600.0
+    forge_amount: int = 10_000_000
+
+
+@dataclass
+class Step:
+    time: float
+    action: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+class SafetyViolated(AssertionError):
+    """Raised by the invariant; carries the first violation for the explanation."""
+
+
+def hunt_scenario(scenario: Scenario) -> Scenario:
+    """The scenario the hunt explores: the user's bridge and workload, none of its attacks."""
+    return scenario.model_copy(update={"attacks": []})
+
+
+def make_machine(scenario: Scenario, seed: int, budget: Budget) -> type[RuleBasedStateMachine]:
+    base = hunt_scenario(scenario)
+    entity_names = [e.name for e in scenario.entities] or [
+        f"operator-{m}" for m in range(scenario.committee.members)
+    ]
+    relayer_count = scenario.relayers.count
+    users = max(1, scenario.workload.users)
+    amount_max = scenario.workload.amount_max
+
+    class BridgeHunt(RuleBasedStateMachine):
+        """One fresh bridge per example; steps are recorded for the replay file."""
+
+        last_steps: ClassVar[list[Step]] = []
+        last_violation: ClassVar[dict[str, Any] | None] = None
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.history = History(keep=True)
+            self.bridge: Bridge = build(base, seed, self.history)
+            self.adversary = Adversary(self.bridge)
+            self.bridge.adversary = self.adversary
+            self.bridge.start()
+            self.compromised: list[str] = []
+            self.censored: list[int] = []
+            self.steps: list[Step] = []
+            self.deposits = 0
+            BridgeHunt.last_steps = self.steps
+            BridgeHunt.last_violation = None
+
+        @property
+        def now(self) -> float:
+            return self.bridge.world.now
+
+        def _step(self, action: str, **args: Any) -> None:
+            self.steps.append(Step(round(self.now, 6), action, args))
+
+        @rule(seconds=st.sampled_from(ADVANCE_CHOICES))
+        def advance(self, seconds: int) -> None:
+            target = min(budget.horizon, self.now + seconds)
+            if target > self.now:
+                self._step("advance", seconds=seconds)
+                self.bridge.world.env.run(until=target)
+
+        @rule(user=st.integers(0, users - 1), amount=st.integers(1, amount_max))
+        def deposit(self, user: int, amount: int) -> None:
+            name = self.bridge.users.names[user]
+            self.deposits += 1
+            self._step("deposit", user=name, amount=amount)
+            self.bridge.users.deposit(name, amount, f"{name}/hunt{self.deposits}")
+
+        @precondition(lambda self: len(self.compromised) < budget.entities)
+        @rule(entity=st.sampled_from(entity_names))
+        def compromise(self, entity: str) -> None:
+            if entity in self.compromised:
+                return
+            self.compromised.append(entity)
+            seats = list(self.bridge.holders.seats_controlled([entity]))
+            self._step("compromise", entity=entity, seats=seats)
+            self.adversary.take_seats(seats, ACTOR)
+
+        @rule()
+        def forge(self) -> None:
+            self._step("forge", amount=budget.forge_amount)
+            self.adversary.forge_and_submit(budget.forge_amount, "attacker", ACTOR)
+
+        @precondition(lambda self: len(self.censored) < budget.relayers)
+        @rule(relayer=st.integers(0, relayer_count - 1))
+        def censor(self, relayer: int) -> None:
+            if relayer in self.censored:
+                return
+            self.censored.append(relayer)
+            self._step("censor", relayer=relayer)
+            self.bridge.relayers[relayer].censors[ACTOR] = lambda _message: True
+
+        @invariant()
+        def safety_holds(self) -> None:
+            for violation in self.bridge.monitor.violations:
+                if violation.property.startswith("safety."):
+                    BridgeHunt.last_violation = violation.to_dict()
+                    raise SafetyViolated(
+                        f"{violation.property} at t={violation.time:.3f}: {violation.detail}"
+                    )
+
+    return BridgeHunt

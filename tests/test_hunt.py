@@ -1,0 +1,120 @@
+"""`bridgelab hunt`: a shrunk minimal attack with replayable artefacts, nothing found on a
+diversified bridge, and the cost-to-break search agreeing with exhaustive search."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bridgelab.hunt import artefacts
+from bridgelab.hunt.cost import Evaluator, cheapest_break, exhaustive
+from bridgelab.hunt.machine import Budget
+from bridgelab.hunt.search import hunt
+from bridgelab.runner import run
+from bridgelab.scenario import load_scenario, parse_scenario
+from tests.conftest import ATTACKS
+
+FLAWED = ATTACKS / "hunt-multisig-entities.toml"
+
+
+@pytest.fixture(scope="module")
+def found():
+    scenario = load_scenario(FLAWED)
+    result = hunt(scenario, 1, Budget(entities=2, relayers=1), wall_budget=120.0)
+    assert result.found, "the two-entity attack must be found within the budget"
+    return scenario, result
+
+
+def test_hunt_finds_the_two_entity_attack_and_shrinks_it(found):
+    _, result = found
+    actions = [step.action for step in result.steps]
+    compromised = [step.args["entity"] for step in result.steps if step.action == "compromise"]
+    # ops-a holds k - 1 = 3 seats: it and exactly one more entity, then one forgery.
+    assert "ops-a" in compromised and len(compromised) == 2
+    assert actions.count("forge") == 1
+    assert "deposit" not in actions and "censor" not in actions
+    assert result.violation["property"].startswith("safety.")
+
+
+def test_artefacts_replay_and_explain(found, tmp_path):
+    scenario, result = found
+    written = artefacts.write(scenario, FLAWED, 1, result.steps, result.violation, tmp_path,
+                              persist=False)
+    replay = load_scenario(written.scenario)
+    assert replay.scenario.seed == 1
+    replayed = run(replay, 1)
+    assert replayed.verdicts[result.violation["property"]] == "fail"
+    text = written.explanation.read_text()
+    assert "Let the adversary compromise entity `ops-a`" in text
+    assert "contradicts" in text
+    assert written.command == f"bridgelab run {written.scenario} --seed 1"
+
+
+def _pytest(test_file: Path) -> int:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
+        capture_output=True, text=True, check=False,
+    )
+    return completed.returncode
+
+
+def test_regression_test_fails_on_the_flawed_config_and_passes_on_the_fixed_one(found, tmp_path):
+    scenario, result = found
+    config = tmp_path / "bridge.toml"
+    config.write_text(FLAWED.read_text())
+    written = artefacts.write(scenario, config, 1, result.steps, result.violation,
+                              tmp_path / "out", persist=False)
+    assert _pytest(written.test) == 1
+    # The fix: ops-a gives up a seat to a fresh independent operator.
+    data = tomllib.loads(config.read_text())
+    data["committee"]["members"] = 7
+    data["entities"][0]["members"] = [0, 1]
+    data["entities"].append({"name": "ops-e", "members": [2], "cost": 5.0})
+    data["entities"].append({"name": "ops-f", "members": [6], "cost": 5.0})
+    parse_scenario(data, "fixed")  # still a valid configuration
+    config.write_text(artefacts.scenario_toml(data, "fixed"))
+    assert _pytest(written.test) == 0
+
+
+def test_well_diversified_threshold_bls_with_refresh_survives_the_same_budget():
+    scenario = load_scenario(ATTACKS / "hunt-bls-diversified.toml")
+    result = hunt(scenario, 1, Budget(entities=2, relayers=1), wall_budget=15.0)
+    assert not result.found
+    assert result.examples >= 25
+
+
+@st.composite
+def committees(draw):
+    n = draw(st.integers(2, 7))
+    t = draw(st.integers(1, n))
+    owners = draw(st.lists(st.integers(0, n - 1), min_size=n, max_size=n))
+    names = sorted(set(owners))
+    entities = [
+        {"name": f"e{owner}", "members": [m for m in range(n) if owners[m] == owner],
+         "cost": draw(st.integers(1, 20)) * 1.0}
+        for owner in names
+    ]
+    return n, t, entities
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=committees())
+def test_cost_to_break_agrees_with_exhaustive_search(case):
+    n, t, entities = case
+    data = tomllib.loads(FLAWED.read_text())
+    data["committee"].update({"members": n, "threshold": t, "required": []})
+    data["entities"] = entities
+    scenario = parse_scenario(data, "committee")
+    evaluator = Evaluator(scenario, 1)
+    searched = cheapest_break(scenario, 1, evaluator=evaluator)
+    truth = exhaustive(scenario, 1, evaluator=evaluator)
+    assert (searched.entities, searched.cost) == (truth.entities, truth.cost)
+    if searched.entities is not None:
+        seats = sum(len(e["members"]) for e in entities if e["name"] in searched.entities)
+        assert seats >= t
