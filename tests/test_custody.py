@@ -113,3 +113,25 @@ def test_bad_custody_maps_are_rejected_with_the_key(entities, delegations, key):
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(data, "custody.toml")
     assert caught.value.key == key
+
+
+def test_optimistic_combination_drops_a_bad_partial_and_still_certifies():
+    scenario = small_scenario({"committee": {"custody": "threshold-bls", "required": []}})
+
+    def corrupt_member_one(bridge):
+        custody = bridge.custody
+        honest = custody.endorse
+
+        def endorse(member, digest):
+            # Member 1 signs the wrong message: a valid point, an invalid partial.
+            return honest(member, digest[::-1] if member == 1 else digest)
+
+        custody.endorse = endorse
+        captured["history"] = bridge.world.history
+
+    captured: dict = {}
+    result = run(scenario, 3, setup=corrupt_member_one)
+    bad = [e for e in captured["history"].events if e.kind == "relay.bad_endorsements"]
+    assert bad and all(e.fields["members"] == [1] for e in bad)
+    assert result.verdicts["liveness.deposits-minted"] == "pass"
+    assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))

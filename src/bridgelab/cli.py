@@ -149,6 +149,10 @@ def _parser() -> argparse.ArgumentParser:
         " and what was found, and exit 3.",
     )
     validate.add_argument("scenario", type=Path)
+
+    from bridgelab.gate.cli import add_check_parser
+
+    add_check_parser(commands)
     return parser
 
 
@@ -162,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args, err)
+        if args.command == "check":
+            from bridgelab.gate.cli import check_command
+
+            return check_command(args, err)
         if args.command == "hunt":
             return _hunt(args, err)
         if args.command == "attacks":

@@ -282,7 +282,9 @@ class Relayer:
                         network.send(self.node, member, proof)
                 yield collector.met | env.timeout(backoff)
                 if collector.met.triggered:
-                    break
+                    if not self._drop_bad_partials(message, collector):
+                        break
+                    continue
                 if self.delivered(message):
                     return None
                 backoff *= self.config.retry_backoff
@@ -311,11 +313,32 @@ class Relayer:
         )
         return certificate
 
+    def _drop_bad_partials(self, message: BridgeMessage, collector: _Collector) -> bool:
+        """Optimistic combination: True if some partials were bad and were dropped."""
+        if not getattr(self.custody, "optimistic", False):
+            return False
+        bad = self.custody.bad_endorsements(collector.digest, collector.endorsements)
+        if not bad:
+            return False
+        for member in bad:
+            collector.endorsements.pop(member, None)
+        self.stats.invalid_endorsements += len(bad)
+        self.world.record(
+            self.node, "relay.bad_endorsements", direction=message.direction,
+            nonce=message.nonce, members=bad,
+        )
+        collector.met = self.world.env.event()
+        if self.custody.policy_met(list(collector.endorsements)):
+            collector.met.succeed()
+        return True
+
     def _collect(self, endorsement: Endorsement) -> None:
         collector = self._collectors.get(endorsement.key)
         if collector is None or endorsement.digest != collector.digest:
             return
-        if not self.custody.verify_endorsement(
+        # Threshold BLS is checked optimistically: partials are combined first and checked
+        # one by one only if the combination fails (see `_drop_bad_partials`).
+        if not getattr(self.custody, "optimistic", False) and not self.custody.verify_endorsement(
             endorsement.member, endorsement.digest, endorsement.signature, endorsement.epoch
         ):
             self.stats.invalid_endorsements += 1

@@ -6,6 +6,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from bridgelab.crypto.memo import BoundedCache
+
 
 class Ed25519Signer:
     """A validator's signing key; the private half never leaves this object."""
@@ -26,7 +28,17 @@ class Ed25519Signer:
 _PUBLIC_CACHE: dict[bytes, Ed25519PublicKey] = {}
 
 
+_VERIFIED: BoundedCache[tuple[bytes, bytes, bytes], bool] = BoundedCache()
+
+
 def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """Ed25519 verification, memoised on the exact bytes (see `crypto.memo`)."""
+    return _VERIFIED.get_or_compute(
+        (public_key, message, signature), lambda: _verify(public_key, message, signature)
+    )
+
+
+def _verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     key = _PUBLIC_CACHE.get(public_key)
     if key is None:
         try:

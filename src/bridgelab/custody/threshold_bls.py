@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from bridgelab.core.rng import Streams
 from bridgelab.crypto.bls import (
     CommitteeKey,
+    InsufficientSharesError,
+    InvalidPointError,
     PartialSignature,
     SecretShare,
     combine,
@@ -49,6 +51,8 @@ class ThresholdBlsCustody:
     """The committee's group key, its members' shares, and the current epoch."""
 
     scheme = "threshold-bls"
+    # Relayers combine partials first and check them one by one only when that fails.
+    optimistic = True
 
     def __init__(
         self,
@@ -120,6 +124,24 @@ class ThresholdBlsCustody:
         }
         signature = combine(partials, self.threshold, backend=self.backend)
         return Certificate(message, version, self.scheme, (signature,), tuple(chosen))
+
+    def bad_endorsements(self, digest: bytes, endorsements: Mapping[int, bytes]) -> list[int]:
+        """Members whose partials are invalid; none when the optimistic combination verifies."""
+        chosen = choose_signers(sorted(endorsements), self.threshold, self.required)
+        partials = {member + 1: endorsements[member] for member in chosen}
+        try:
+            signature = combine(partials, self.threshold, backend=self.backend)
+            if self.backend.verify(self.key.group_pk, digest, signature):
+                return []
+        except (InvalidPointError, InsufficientSharesError):
+            pass
+        keys = self.key.verification_keys
+        return [
+            member
+            for member in sorted(endorsements)
+            if not verify_partial(keys[member + 1], digest, endorsements[member],
+                                  backend=self.backend)
+        ]
 
     def combine_shares(self, partials: Mapping[int, PartialSignature]) -> bytes:
         """Combine partials keyed by member (0-based) as given, epochs and all."""

@@ -31,6 +31,8 @@ from bridgelab.gate.check import GateReport, RunRecord
 from bridgelab.gate.determinism import DeterminismResult
 
 SUITE = "bridgelab check"
+# Violations listed in a <failure> (the JSON summary has them all).
+MAX_VIOLATIONS = 50
 
 
 def classname(path: str) -> str:
@@ -56,13 +58,24 @@ def _verdict_text(record: RunRecord) -> str:
 
 def _violation_text(record: RunRecord) -> str:
     lines = [f"failing properties: {', '.join(record.failing) or '-'}"]
-    for violation in record.violations:
+    for violation in record.violations[:MAX_VIOLATIONS]:
         lines.append(
             f"{violation['property']} at t={violation['time']:.3f}s, event"
             f" #{violation['event_seq']} ({violation['event_kind']}, {violation['actor']}):"
             f" {violation['detail']}"
         )
+    if len(record.violations) > MAX_VIOLATIONS:
+        lines.append(
+            f"... and {len(record.violations) - MAX_VIOLATIONS} more violations in the JSON"
+            " summary"
+        )
     return "\n".join(lines)
+
+
+def _first_failing(record: RunRecord) -> str:
+    if record.violations:
+        return str(record.violations[0]["property"])
+    return record.failing[0] if record.failing else "property"
 
 
 def _run_case(suite: ET.Element, record: RunRecord) -> None:
@@ -79,7 +92,7 @@ def _run_case(suite: ET.Element, record: RunRecord) -> None:
     if record.status == "fail":
         failure = ET.SubElement(
             case, "failure", message=record.detail,
-            type=record.failing[0] if record.failing else "property",
+            type=_first_failing(record),
         )
         failure.text = _violation_text(record)
     elif record.status == "inconclusive":

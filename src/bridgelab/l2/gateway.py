@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
+from bridgelab.l2.batcher import BatchTx
 from bridgelab.l2.sequencer import L2Block, L2Tx, withdrawal_leaf
 from bridgelab.protocol.messages import BridgeMessage, Certificate, certificate_fields
 from bridgelab.protocol.verifier import verify_certificate
@@ -82,8 +83,6 @@ class L2WithdrawalProof:
 
 def _committed_root(block: Any, batch: int) -> bytes | None:
     """The withdrawals root the batch transaction in this L1 block committed, if any."""
-    from bridgelab.l2.batcher import BatchTx
-
     for tx in block.txs:
         if isinstance(tx, BatchTx) and tx.batch == batch:
             return tx.withdrawals_root
