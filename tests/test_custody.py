@@ -26,7 +26,10 @@ def both_schemes():
 def test_both_schemes_run_the_baseline_to_the_same_outcome(both_schemes):
     multisig, bls = both_schemes["multisig"], both_schemes["threshold-bls"]
     assert multisig.verdicts == bls.verdicts
-    assert {v for p, v in bls.verdicts.items() if not p.startswith("coverage.")} == {"pass"}
+    judged = {p: v for p, v in bls.verdicts.items() if not p.startswith("coverage.")}
+    # No trust-root change happens in an honest run: that property is not exercised.
+    assert judged.pop("safety.trust-root-governed") == "not_exercised"
+    assert set(judged.values()) == {"pass"}
     assert multisig.metrics["transfers"] == bls.metrics["transfers"]
     assert multisig.metrics["volume"] == bls.metrics["volume"]
     assert bls.metrics["custody"]["scheme"] == "threshold-bls"

@@ -336,6 +336,14 @@ def test_poly_message_replaces_the_keepers_then_mints_at_will():
     assert violation["event_kind"] == "trust_root"
     assert run_.of_kind("attack.root_replaced")
     assert run_.outcome["unbacked_minted_peak"] == 611_000
+    assert run_.outcome["value_extracted"] == 611_000
+
+
+@needs("poly-network-2021")
+def test_poly_defended_allow_list_leaves_the_keepers_in_place():
+    run_ = outcome_of("poly-network-2021", defended=True)
+    failed = run_.of_kind("attack.failed")
+    assert failed and failed[0].fields["reason"] == "trust_root_unchanged"
 
 
 @needs("poly-network-2021")
@@ -354,6 +362,10 @@ def test_poly_timelock_and_watcher_veto_the_change_with_the_flaw_still_deployed(
 @needs("qubit-2022")
 def test_qubit_lock_event_with_nothing_locked_is_minted_and_drains_the_escrow():
     run_ = outcome_of("qubit-2022")
+    # The escrow booked the lock, so the books balance: only the escrow's holdings show it.
+    assert run_.failed() & {p for p in REGISTERED if p.startswith("safety.")} == {
+        "safety.escrow-covers-supply"
+    }
     assert run_.outcome["unbacked_minted_peak"] == 77_162
     workload = scenario_value("qubit-2022", "workload")
     escrow = (workload["deposits"] - workload["withdrawals"]) * workload["amount_max"]
@@ -368,3 +380,15 @@ def test_qubit_mint_cap_alone_stops_it_with_the_flaw_still_deployed():
     assert run_.safe()
     assert run_.reverted("per_transfer_cap") >= 1
     assert run_.outcome["unbacked_minted_peak"] == 0
+
+
+@needs("qubit-2022")
+def test_qubit_accountant_reading_the_books_is_fooled_by_the_flawed_lock():
+    # Documents a limit: the accountant compares with locked - released, which the flaw inflates.
+    run_ = outcome_of("qubit-2022", defended=True,
+                      bridge={"flaws": ["lock_event_without_transfer"],
+                              "limits": {"per_transfer_cap": None}},
+                      defences={"accountant": True})
+    assert "safety.escrow-covers-supply" in run_.failed()
+    assert run_.outcome["unbacked_minted_peak"] == 77_162
+    assert run_.reverted("accountant") == 0
