@@ -218,8 +218,18 @@ def test_ronin_defended_limits_bound_the_loss_even_with_the_delegation_live():
     bound = limits["rate_capacity"] + limits["rate_per_second"] * pause_at - honest
     assert outcome["time_to_pause_s"] == pytest.approx(300.0)
     assert 0 < outcome["value_extracted"] <= outcome["unbacked_minted_peak"] <= bound
+    assert outcome["value_extracted"] == 200_000  # four mints of 50,000 fit the bucket
     assert outcome["value_extracted"] < outcome_of("ronin-2022").outcome["value_extracted"] / 3
     assert run_.reverted("rate_limited") >= 1
+
+
+@needs("ronin-2022")
+def test_ronin_defended_cap_stops_the_single_large_forgery_with_the_delegation_live():
+    live = [{"grantor": "axie-dao", "grantee": "sky-mavis", "revoked": False}]
+    run_ = outcome_of("ronin-2022", defended=True, delegations=live)
+    assert run_.of_kind("attack.compromise")[0].fields["seats"] == [0, 1, 2, 3, 4]
+    assert run_.safe()
+    assert run_.reverted("per_transfer_cap") == 1
 
 
 # -- Harmony 2022 -------------------------------------------------------------------------------
@@ -230,7 +240,8 @@ def test_harmony_two_of_five_keys_at_one_operator_give_eleven_withdrawals():
     run_ = outcome_of("harmony-2022")
     params = scenario_value("harmony-2022", "attacks")[0]["params"]
     assert len(run_.of_kind("attack.submit")) == params["attempts"] == 11
-    assert run_.outcome["value_extracted"] == 11 * params["amount"]
+    assert run_.outcome["unbacked_minted_peak"] == 11 * params["amount"] == 100_001
+    assert run_.outcome["value_extracted"] == 100_001
 
 
 @needs("harmony-2022")
@@ -250,7 +261,7 @@ def test_multichain_one_cloud_account_signs_after_a_46_day_dwell():
     assert run_.result.metrics["custody"]["scheme"] == "threshold-bls"
     assert run_.of_kind("attack.compromise")[0].fields["seats"] == [0, 1, 2, 3, 4]
     assert outcome["dwell_s"] == pytest.approx(3_974_400.0)  # 46 days
-    assert outcome["value_extracted"] == 126_000
+    assert outcome["unbacked_minted_peak"] == outcome["value_extracted"] == 126_000
 
 
 @needs("multichain-2023")
@@ -273,8 +284,14 @@ def test_wormhole_empty_certificate_mints_120k_and_the_lock_box_bounds_what_leav
     assert outcome["unbacked_minted_peak"] == 120_000
     workload = scenario_value("wormhole-2022", "workload")
     lock_box = (workload["deposits"] - workload["withdrawals"]) * workload["amount_max"]
-    # Minted is not extracted: the lock-box (93,760) is all that can leave.
-    assert 0 < outcome["value_extracted"] <= lock_box < outcome["unbacked_minted_peak"]
+    # Minted is not extracted: the lock-box (93,760) is all that can leave, and it does.
+    assert outcome["value_extracted"] == lock_box == 93_760 < outcome["unbacked_minted_peak"]
+
+
+@needs("wormhole-2022")
+def test_wormhole_defended_correct_verifier_rejects_the_empty_certificate():
+    run_ = outcome_of("wormhole-2022", defended=True)
+    assert run_.reverted("certificate_below_threshold") == 1
 
 
 @needs("wormhole-2022")
@@ -297,8 +314,15 @@ def test_nomad_copycats_drain_the_bridge():
     workload = scenario_value("nomad-2022", "workload")
     tvl = (workload["deposits"] - workload["withdrawals"]) * workload["amount_max"]
     assert tvl == 190_740
+    assert run_.outcome["unbacked_minted_peak"] == 960 * 202 == 193_920
     # The lock-box is emptied: everything the honest users left behind is gone.
     assert run_.outcome["value_extracted"] == tvl
+
+
+@needs("nomad-2022")
+def test_nomad_defended_rejects_every_copycat_at_the_zero_root():
+    run_ = outcome_of("nomad-2022", defended=True)
+    assert run_.reverted("root_not_accepted") == 960
 
 
 @needs("nomad-2022")
@@ -322,6 +346,7 @@ def test_nomad_rate_limit_and_watcher_bound_it_without_the_challenge_window():
     bound = limits["rate_capacity"] + limits["rate_per_second"] * outcome["times"]["pause"] - honest
     assert outcome["time_to_pause_s"] == pytest.approx(300.0)
     assert 0 < outcome["value_extracted"] <= outcome["unbacked_minted_peak"] <= bound
+    assert (outcome["unbacked_minted_peak"], outcome["value_extracted"]) == (6_262, 5_050)
     assert outcome["value_extracted"] < outcome_of("nomad-2022").outcome["value_extracted"] / 10
 
 
@@ -353,7 +378,7 @@ def test_poly_timelock_and_watcher_veto_the_change_with_the_flaw_still_deployed(
     assert run_.safe()
     assert run_.outcome["unbacked_minted_peak"] == 0
     assert not run_.of_kind("attack.root_replaced")
-    assert run_.outcome["times"].get("pause") is not None
+    assert run_.outcome["times"]["pause"] == pytest.approx(912.0)
 
 
 # -- Qubit 2022 ---------------------------------------------------------------------------------
@@ -369,8 +394,15 @@ def test_qubit_lock_event_with_nothing_locked_is_minted_and_drains_the_escrow():
     assert run_.outcome["unbacked_minted_peak"] == 77_162
     workload = scenario_value("qubit-2022", "workload")
     escrow = (workload["deposits"] - workload["withdrawals"]) * workload["amount_max"]
-    # The honest escrow (33,360) is all that can leave of the 77,162 minted.
-    assert 0 < run_.paid_to("qubit-exploiter") <= escrow
+    # The honest escrow (33,360) is all that can leave of the 77,162 minted, and it does.
+    assert run_.paid_to("qubit-exploiter") == escrow == 33_360
+
+
+@needs("qubit-2022")
+def test_qubit_defended_correct_escrow_refuses_the_zero_address_deposit():
+    run_ = outcome_of("qubit-2022", defended=True)
+    failed = run_.of_kind("attack.failed")
+    assert failed and failed[0].fields["check"] == "sender_balance"
 
 
 @needs("qubit-2022")
