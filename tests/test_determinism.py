@@ -57,3 +57,35 @@ def test_streams_are_stable_and_independent():
     assert c.get("x").random() == Streams(7).get("x").random()
     assert Streams(7).get("x").random() != Streams(8).get("x").random()
     assert Streams(7).get("x").random() != Streams(7).get("z").random()
+
+
+def test_attacked_threshold_bls_run_is_byte_identical_across_processes(tmp_path):
+    from bridgelab.hunt.artefacts import scenario_toml
+    from tests.conftest import small_scenario
+
+    scenario = small_scenario({
+        "committee": {"custody": "threshold-bls", "refresh_interval": 30.0, "required": []},
+        "network": {"loss": 0.02},
+        "attacks": [
+            {"kind": "key.mobile", "schedule": {"at": 10.0},
+             "params": {"period": 30.0, "periods": 4, "amount": 1_000_000}},
+            {"kind": "relayer.reorder", "targets": {"relayers": "all"},
+             "params": {"max_jitter": 20.0}, "heal": {"after": 120.0}},
+        ],
+    })
+    path = tmp_path / "attacked.toml"
+    path.write_text(scenario_toml(scenario.model_dump(mode="json", exclude_none=True), "t"))
+    histories = []
+    for index, hash_seed in enumerate(("3", "4")):
+        out = tmp_path / f"run{index}"
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        completed = subprocess.run(
+            [sys.executable, "-m", "bridgelab", "run", str(path), "--seed", "9", "--out",
+             str(out), "--quiet"],
+            env=env, capture_output=True, text=True, check=False,
+        )
+        assert completed.returncode in (0, 1), completed.stderr
+        histories.append((out / "history.jsonl").read_bytes())
+    assert histories[0] == histories[1]
+    assert b'"kind":"custody.refresh"' in histories[0]
+    assert b'"kind":"attack.compromise"' in histories[0]

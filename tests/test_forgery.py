@@ -105,8 +105,8 @@ def test_caller_signer_list_authorises_the_adversarys_own_keys_when_trusted():
     assert {"safety.certificate-quorum", *FORGED} <= _failed(result)
     quorum = _violations(result, "safety.certificate-quorum")[0]
     assert "'unauthorised_signer'" in quorum["detail"]
-    claimed = [e for e in events if e.kind == "attack.own_signers"][0].fields["addresses"]
-    mint = [e for e in events if e.kind == "mint" and e.fields["nonce"] == 1000000001][0]
+    claimed = next(e for e in events if e.kind == "attack.own_signers").fields["addresses"]
+    mint = next(e for e in events if e.kind == "mint" and e.fields["nonce"] == 1000000001)
     # The mint record carries the caller's list, so a reader sees whose keys were trusted.
     assert mint.fields["certificate"]["claimed_signers"] == claimed
 
@@ -237,12 +237,12 @@ def test_copycat_event_is_refused_by_every_member_as_foreign():
     assert not [e for e in events if e.kind == "lock" and e.fields["nonce"] >= 10**9]
     # Honest relayers never carry it: it is not the escrow's event.
     assert not [e for e in events if e.kind == "relay" and e.fields["nonce"] >= 10**9]
-    failed = [e for e in events if e.kind == "attack.failed"][0]
+    failed = next(e for e in events if e.kind == "attack.failed")
     assert failed.fields["reason"] == "endorsements_refused"
 
 
 def test_committee_that_ignores_the_emitter_certifies_the_copycat_lock():
-    result, events = _run("forge.foreign_contract", ["foreign_contract_events"])
+    result, _ = _run("forge.foreign_contract", ["foreign_contract_events"])
     assert set(FORGED) <= _failed(result)
     assert result.verdicts["safety.certificate-quorum"] != "fail"  # real signatures, real quorum
     unbacked = _violations(result, "safety.mint-backed-by-final-lock")[0]
@@ -263,7 +263,7 @@ def test_lock_without_funds_reverts_at_the_correct_escrow():
 
 def test_zero_address_lock_emits_an_unfunded_lock_that_is_minted():
     result, events = _run("forge.lock_without_deposit", ["lock_event_without_transfer"])
-    lock = [e for e in events if e.kind == "lock" and e.fields["sender"] == "adversary"][0]
+    lock = next(e for e in events if e.kind == "lock" and e.fields["sender"] == "adversary")
     before = [e for e in events if e.kind == "lock" and e.seq < lock.seq][-1]
     assert lock.fields["escrowed"] == before.fields["escrowed"]  # nothing came in
     assert [e for e in events if e.kind == "mint" and e.fields["nonce"] == lock.fields["nonce"]]
@@ -289,12 +289,12 @@ def test_correct_contract_ignores_the_payload_call():
     assert _safe(result)
     assert [e.fields["version"] for e in events if e.kind == "trust_root"] == [1]
     assert [e for e in events if e.kind == "mint" and e.fields["certificate"]["payload"]]
-    failed = [e for e in events if e.kind == "attack.failed"][0]
+    failed = next(e for e in events if e.kind == "attack.failed")
     assert failed.fields["reason"] == "trust_root_unchanged"
 
 
 def test_message_call_replaces_the_committee_and_the_adversary_mints():
-    result, events = _run("message.replace_committee", ["arbitrary_message_calls"])
+    result, _ = _run("message.replace_committee", ["arbitrary_message_calls"])
     assert {"safety.trust-root-governed", *FORGED} <= _failed(result)
     governed = _violations(result, "safety.trust-root-governed")[0]
     assert governed["event_kind"] == "trust_root" and "'message-call'" in governed["detail"]
