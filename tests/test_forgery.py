@@ -11,6 +11,7 @@ from bridgelab.consortium.block import Header
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, LockEvent, Revert
 from bridgelab.core.rng import Streams
 from bridgelab.crypto import merkle
+from bridgelab.crypto.secp256k1 import CURVE_ORDER, EcdsaSigner
 from bridgelab.custody.multisig import MultisigCustody
 from bridgelab.protocol.messages import (
     BridgeMessage,
@@ -109,6 +110,14 @@ def test_caller_signer_list_authorises_the_adversarys_own_keys_when_trusted():
     mint = next(e for e in events if e.kind == "mint" and e.fields["nonce"] == 1000000001)
     # The mint record carries the caller's list, so a reader sees whose keys were trusted.
     assert mint.fields["certificate"]["claimed_signers"] == claimed
+    # ... but never the keys: replay the attack's stream and look for them.
+    stream = Streams(1).get("nemesis/0/forge.caller_signers")
+    seeds = [stream.getrandbits(256) for _ in claimed]
+    assert [EcdsaSigner(seed.to_bytes(32, "big")).address for seed in seeds] == claimed
+    text = "\n".join(e.to_json() for e in events)
+    for seed in seeds:
+        for secret in (seed, seed % (CURVE_ORDER - 1) + 1):
+            assert f"{secret:064x}" not in text and str(secret) not in text
 
 
 def test_caller_signer_flaw_still_counts_two_thirds_of_the_claimed_list():

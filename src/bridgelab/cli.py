@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bridgelab import __version__
+from bridgelab.campaign import cli as campaign_cli
 from bridgelab.checker.api import PropertyLoadError
 from bridgelab.scenario import ScenarioError, load_scenario
 
@@ -167,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     from bridgelab.gate.cli import add_check_parser
 
     add_check_parser(commands)
+    campaign_cli.add_parsers(commands)
     return parser
 
 
@@ -180,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args, err)
+        if args.command in campaign_cli.COMMANDS:
+            return campaign_cli.main(args, err)
         if args.command == "check":
             from bridgelab.gate.cli import check_command
 

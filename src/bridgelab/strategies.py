@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from typing import Any, Literal
@@ -54,11 +55,12 @@ def _base_scenario(base: Any) -> Scenario:
 
 
 @st.composite
-def committees(draw: st.DrawFn, min_members: int = 1, max_members: int = 9) -> dict[str, Any]:
+def committees(draw: st.DrawFn, min_members: int = 1, max_members: int = 9,
+               min_threshold: int = 1) -> dict[str, Any]:
     """A `[committee]` policy: `members`, a `threshold` <= members, distinct `required`
     members (at most the threshold)."""
-    members = draw(st.integers(min_members, max_members))
-    threshold = draw(st.integers(1, members))
+    members = draw(st.integers(max(min_members, min_threshold), max_members))
+    threshold = draw(st.integers(min_threshold, members))
     required = draw(
         st.lists(st.integers(0, members - 1), unique=True, max_size=min(threshold, 3))
     )
@@ -73,10 +75,11 @@ def custody_configs(
     schemes: tuple[str, ...] = ("multisig", "threshold-bls"),
     max_entities: int | None = None,
     max_delegations: int = 3,
+    min_threshold: int = 1,
 ) -> dict[str, Any]:
     """Scenario overrides: `committee` (policy and custody scheme), `entities` partitioning
     every seat, and `delegations` between distinct entities."""
-    committee = draw(committees(min_members, max_members))
+    committee = draw(committees(min_members, max_members, min_threshold))
     committee["custody"] = draw(st.sampled_from(schemes))
     members = committee["members"]
     count = draw(st.integers(1, min(members, max_entities or members)))
@@ -151,9 +154,9 @@ def attacks_below_threshold(draw: st.DrawFn, custody: dict[str, Any],
             "targets": {"entities": sorted(taken)},
             "schedule": {"at": at}, "params": {"amount": amount},
         }]
-    colluders = draw(st.lists(
-        st.integers(0, members - 1), unique=True, max_size=max(0, threshold - 1)
-    ))
+    # Shrinks towards the strongest adversary below the threshold: threshold - 1 colluders.
+    size = max(0, threshold - 1 - draw(st.integers(0, max(0, threshold - 2))))
+    colluders = draw(st.permutations(range(members)))[:size]
     return [{
         "kind": "collusion.fabricated_lock", "name": "below-threshold",
         "targets": {"members": sorted(colluders)},
@@ -206,10 +209,10 @@ def _number(kind: type, metadata: list[Any], default: Any) -> st.SearchStrategy[
         lo = int(low) + (1 if low_open else 0)
         hi = int(high) - (1 if high_open else 0)
         return st.integers(lo, max(lo, hi))
-    return st.floats(
-        low, high, exclude_min=low_open, exclude_max=high_open, allow_nan=False,
-        allow_infinity=False,
-    )
+    # Floats in thousandths, as a person would write them: no subnormal durations.
+    lo = math.floor(low * 1000) + 1 if low_open else math.ceil(low * 1000)
+    hi = math.ceil(high * 1000) - 1 if high_open else math.floor(high * 1000)
+    return st.integers(lo, max(lo, hi)).map(lambda milli: milli / 1000)
 
 
 def _value(annotation: Any, metadata: list[Any], default: Any) -> st.SearchStrategy[Any] | None:

@@ -359,7 +359,7 @@ class Campaign:
                     profile = profiles[seed]
                     history_dir = None
                     if history_root is not None and self.spec.campaign.histories:
-                        history_dir = str(history_root / self.hash[:12] / key.replace("/", "_"))
+                        history_dir = str(history_root / self.hash[:12] / key)
                     runs.append(RunSpec(
                         self.hash, key, ordinal, config_index, arm.name, seed, dict(config),
                         _public_profile(profile),

@@ -63,6 +63,9 @@ class LedgerView:
     settlement_final: int = -1
     escrowed: dict[str, int] = field(default_factory=dict)
     trust_roots: dict[int, TrustRoot] = field(default_factory=dict)
+    # The version each chain's contract accepts now: rotations happen on the settlement
+    # chain; the escrow keeps the root it was deployed with.
+    current_root: dict[str, int] = field(default_factory=dict)
 
 
 def _add(table: dict[str, int], asset: str, amount: int) -> None:
@@ -157,9 +160,11 @@ class Monitor:
     def _on_trust_root(self, event: Event) -> None:
         root = trust_root_from_fields(event.fields)
         view = self.view
-        if view.trust_roots:
+        if not view.trust_roots:
+            view.current_root = {"settlement": root.version, "consortium": root.version}
+        else:
             self.exercised["safety.trust-root-governed"] += 1
-            previous = view.trust_roots[max(view.trust_roots)]
+            previous = view.trust_roots[view.current_root["settlement"]]
             signatures = tuple(
                 bytes.fromhex(sig) for sig in event.fields.get("rotation_signatures", [])
             )
@@ -171,6 +176,7 @@ class Monitor:
                     f" {event.fields.get('via', 'unknown')!r}, which fails the rotation check"
                     f" '{check}' (needs > 2/3 of the {len(previous.signers)} current members)",
                 )
+            view.current_root["settlement"] = root.version
         view.trust_roots[root.version] = root
 
     def _on_user_lock(self, event: Event) -> None:
@@ -197,6 +203,9 @@ class Monitor:
         view = self.view
         assets: list[str] = []
         for item in event.fields["reverted"]:
+            if item["kind"] == "trust_root":
+                view.current_root["settlement"] = item["restored_version"]
+                continue
             if item["kind"] not in ("mint", "burn"):
                 continue
             nonce, asset, amount = item["nonce"], item["asset"], item["amount"]
@@ -318,7 +327,8 @@ class Monitor:
         self.exercised["safety.certificate-quorum"] += 1
         cert = certificate_from_fields(event.fields["certificate"])
         root = self.view.trust_roots.get(cert.trust_root_version)
-        current = max(self.view.trust_roots) if self.view.trust_roots else None
+        chain = "consortium" if event.kind == "release" else "settlement"
+        current = self.view.current_root.get(chain)
         if root is None or cert.trust_root_version != current:
             self._fail(
                 "safety.certificate-quorum",

@@ -328,7 +328,7 @@ class SettlementChain:
             leaves.append(event.leaf())
             decoded.append(event)
             records.append(("mint", self._mint_fields(event, None, 0, delayed=True)))
-            self._message_call_effects(previous_root, previous_pending, now, journal, records)
+            self._message_call_effects(previous_root, previous_pending, journal, records)
         background_gas = 0
         for tip, pending in chosen:
             tx = pending.tx
@@ -400,7 +400,7 @@ class SettlementChain:
                 leaves.append(outcome.leaf())
                 decoded.append(outcome)
                 records.append(("mint", self._mint_fields(outcome, tx, fee)))
-                self._message_call_effects(previous_root, previous_pending, now, journal, records)
+                self._message_call_effects(previous_root, previous_pending, journal, records)
             elif isinstance(tx, BurnTx):
                 outcome = process_burn(bridge, tx, now)
                 journal.append(("burn", outcome))
@@ -463,7 +463,6 @@ class SettlementChain:
         self,
         previous_root: TrustRoot,
         previous_pending: PendingRoot | None,
-        now: float,
         journal: list[tuple[Any, ...]],
         records: list[tuple[str, dict[str, Any]]],
     ) -> None:

@@ -1,0 +1,387 @@
+"""`bridgelab campaign`, `campaign-stats` and `campaign-export`: the command-line side.
+
+Exit codes follow `bridgelab run`: 0 every stored run held every property, 1 some run broke
+a property (or, for campaign-stats, an estimate disagrees with theory), 2 the campaign is
+incomplete (interrupted, stopped early, runs that errored), 3 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+EXIT_PASS = 0
+EXIT_FAIL = 1
+EXIT_INCONCLUSIVE = 2
+EXIT_BAD_INPUT = 3
+
+COMMANDS = ("campaign", "campaign-stats", "campaign-export")
+
+CAMPAIGN_EPILOG = """\
+examples:
+  bridgelab campaign campaigns/demo.toml --jobs 2
+  bridgelab campaign campaigns/theory-binomial.toml --jobs 2 --resume
+  bridgelab campaign campaigns/demo.toml --scheduler tcp://127.0.0.1:8786
+  bridgelab campaign-stats campaigns/theory-binomial.toml --json stats.json
+  bridgelab campaign-export campaigns/demo.toml --csv demo.csv --parquet demo.parquet
+
+exit codes: 0 no run broke a property · 1 a run broke a property · 2 incomplete · 3 bad input
+"""
+
+
+def _store_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="campaign TOML file (see campaigns/)")
+    parser.add_argument(
+        "--store", type=Path, default=None,
+        help="SQLite results store (default runs/campaigns/<name>.sqlite)",
+    )
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    """Add `campaign`, `campaign-stats` and `campaign-export` to the bridgelab parser."""
+    formatter = argparse.RawDescriptionHelpFormatter
+    campaign = commands.add_parser(
+        "campaign",
+        help="run a campaign: a sweep × attacks × seeds, in parallel, into a results store",
+        description=(
+            "Expand FILE into runs (configuration × attack arm × seed), run the ones the store\n"
+            "does not hold yet on a spawn process pool (--jobs) or a Dask cluster\n"
+            "(--scheduler), store each completed run as one row, then print statistics."
+        ),
+        epilog=CAMPAIGN_EPILOG,
+        formatter_class=formatter,
+    )
+    _store_arguments(campaign)
+    campaign.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1,
+        help="worker processes (default: the number of CPUs)",
+    )
+    campaign.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="run on a Dask distributed cluster at ADDRESS (e.g. tcp://host:8786)",
+    )
+    campaign.add_argument(
+        "--resume", action="store_true",
+        help="skip the runs the store already holds and run the rest",
+    )
+    campaign.add_argument(
+        "--fresh", action="store_true", help="delete this campaign's stored runs and start over"
+    )
+    campaign.add_argument(
+        "--stop-on-fail", action="store_true",
+        help="stop at the first run that breaks a property (or errors)",
+    )
+    campaign.add_argument(
+        "--histories", type=Path, default=None, metavar="DIR",
+        help="where run histories go (default <store>-histories/ beside the store)",
+    )
+    campaign.add_argument(
+        "--no-histories", action="store_true", help="do not write history files"
+    )
+    campaign.add_argument(
+        "--max-runs", type=int, default=None, metavar="N",
+        help="execute at most N runs this time (the rest on a later --resume)",
+    )
+    campaign.add_argument(
+        "--dry-run", action="store_true", help="validate and count the runs; run nothing"
+    )
+    campaign.add_argument("--json", type=Path, default=None, help="write statistics here")
+    campaign.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+
+    stats = commands.add_parser(
+        "campaign-stats",
+        help="statistics of a stored campaign (and its check against theory)",
+        description="Per configuration and attack arm: P(safety violation) with a Wilson"
+        " interval, loss quantiles, time to detect; and the [theory] comparison if any.",
+        epilog=CAMPAIGN_EPILOG,
+        formatter_class=formatter,
+    )
+    _store_arguments(stats)
+    stats.add_argument("--json", type=Path, default=None, help="also write them here")
+
+    export = commands.add_parser(
+        "campaign-export",
+        help="export a stored campaign to CSV and/or Parquet (one line per run)",
+        epilog=CAMPAIGN_EPILOG,
+        formatter_class=formatter,
+    )
+    _store_arguments(export)
+    export.add_argument("--csv", type=Path, default=None)
+    export.add_argument("--parquet", type=Path, default=None)
+
+
+def default_store(name: str) -> Path:
+    return Path("runs") / "campaigns" / f"{name}.sqlite"
+
+
+def history_root_for(store: Path) -> Path:
+    return store.with_name(store.stem + "-histories")
+
+
+def main(args: argparse.Namespace, err: Console) -> int:
+    """Dispatch one of COMMANDS; ScenarioError propagates to the caller (exit 3)."""
+    from bridgelab.campaign.spec import load_campaign
+
+    campaign = load_campaign(args.file)
+    store_path = args.store or default_store(campaign.name)
+    if args.command == "campaign":
+        return _campaign(args, err, campaign, store_path)
+    if not store_path.exists():
+        print(f"error: {store_path}: expected a campaign store, found no such file",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.command == "campaign-stats":
+        return _stats(args, err, campaign, store_path)
+    return _export(args, err, campaign, store_path)
+
+
+def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
+    from bridgelab.campaign.execute import CampaignExistsError, ExecutorError, run_campaign
+    from bridgelab.campaign.store import Store
+
+    total = campaign.total_runs()
+    if args.jobs < 1 or (args.max_runs is not None and args.max_runs < 0):
+        print("error: campaign: expected --jobs >= 1 and --max-runs >= 0", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.resume and args.fresh:
+        print("error: campaign: expected one of --resume or --fresh, found both",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    err.print(
+        f"campaign [bold]{campaign.name}[/] {campaign.hash[:12]}: {len(campaign.configs)}"
+        f" configuration(s) × {len(campaign.arms)} arm(s) ×"
+        f" {len(campaign.spec.campaign.seed_list())} seed(s) = {total:,} runs",
+        highlight=False, soft_wrap=True,
+    )
+    if args.dry_run:
+        return EXIT_PASS
+    history_root = None
+    if not args.no_histories:
+        history_root = (args.histories or history_root_for(store_path)).resolve()
+    progress: Progress | None = None
+    task: Any = None
+    clock: list[float] = []
+
+    def on_start(tally: Any) -> None:
+        nonlocal task
+        clock.append(time.perf_counter())  # wall-clock ok: live runs/s
+        if tally.already:
+            err.print(f"resuming: {tally.already:,} runs already stored,"
+                      f" {tally.to_run:,} to run", highlight=False, soft_wrap=True)
+        if progress is not None:
+            where = args.scheduler or f"{args.jobs} job(s)"
+            task = progress.add_task(f"{campaign.name} [{where}]", total=tally.to_run,
+                                     status=_status(tally))
+
+    def on_row(row: dict[str, Any], tally: Any) -> None:
+        if progress is not None:
+            elapsed = time.perf_counter() - clock[0]  # wall-clock ok: live runs/s
+            rate = tally.done / elapsed if elapsed > 0 else None
+            progress.update(task, completed=tally.done, status=_status(tally, rate))
+
+    with Store(store_path) as store:
+        try:
+            if not args.quiet:
+                progress = Progress(
+                    TextColumn("[bold]{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("{task.fields[status]}"),
+                    TextColumn("eta"),
+                    TimeRemainingColumn(),
+                    TimeElapsedColumn(),
+                    console=err,
+                    transient=False,
+                )
+            if progress is not None:
+                progress.start()
+            try:
+                tally = run_campaign(
+                    campaign, store, jobs=args.jobs, scheduler=args.scheduler,
+                    resume=args.resume, fresh=args.fresh, stop_on_fail=args.stop_on_fail,
+                    history_root=history_root, on_start=on_start, on_row=on_row,
+                    max_runs=args.max_runs,
+                )
+            finally:
+                if progress is not None:
+                    progress.stop()
+        except CampaignExistsError as exc:
+            print(
+                f"error: {store_path}: expected a store without runs of campaign"
+                f" {campaign.hash[:12]}, found {exc.stored} of {exc.total}"
+                " (use --resume to continue it or --fresh to start over)",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        except ExecutorError as exc:
+            err.print(f"[red]executor failed[/]: {exc}; the store keeps every completed run:"
+                      " continue with --resume", highlight=False, soft_wrap=True)
+            return EXIT_INCONCLUSIVE
+        rows = store.rows(campaign.hash)
+    executor = "Dask " + str(args.scheduler) if args.scheduler else "process pool"
+    err.print(
+        f"{tally.done:,} runs in {tally.elapsed_s:.1f} s: [bold]{tally.runs_per_s:.1f} runs/s[/]"
+        f" ({tally.jobs} worker(s), {executor}); store {store_path}:"
+        f" {len(rows):,}/{tally.total:,} runs",
+        highlight=False, soft_wrap=True,
+    )
+    if tally.interrupted:
+        err.print("[yellow]interrupted[/]: continue with --resume")
+    if tally.stopped:
+        err.print("[yellow]stopped[/] at the first failing run (--stop-on-fail)")
+    report = _report(campaign, rows)
+    if args.json is not None:
+        _write_json(args.json, report, tally)
+    if not args.quiet:
+        _print_report(err, report)
+    failing = any(row["status"] == "ok" and row["exit_code"] == 1 for row in rows)
+    if failing:
+        return EXIT_FAIL
+    if len(rows) < tally.total or any(row["status"] != "ok" for row in rows):
+        return EXIT_INCONCLUSIVE
+    return EXIT_PASS
+
+
+def _status(tally: Any, rate: float | None = None) -> str:
+    broken = len(tally.broken)
+    text = (
+        f"[red]{tally.failing} failed[/] · {tally.errors} errors ·"
+        f" {broken} propert{'y' if broken == 1 else 'ies'} broken"
+    )
+    if rate is not None:
+        text += f" · {rate:.1f} runs/s"
+    return text
+
+
+def _report(campaign: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from bridgelab.campaign.stats import summarize
+    from bridgelab.campaign.theory import all_inside, evaluate
+
+    labels = {index: campaign.group_label(index) for index in range(len(campaign.configs))}
+    confidence = campaign.spec.theory.confidence if campaign.spec.theory else 0.95
+    theory = evaluate(campaign, rows)
+    return {
+        "campaign": campaign.name,
+        "campaign_hash": campaign.hash,
+        "runs_expected": campaign.total_runs(),
+        "runs_stored": len(rows),
+        "groups": summarize(rows, labels, confidence),
+        "theory": theory,
+        "theory_agrees": all_inside(theory) if theory else None,
+    }
+
+
+def _write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:
+    data = dict(report)
+    if tally is not None:
+        data["execution"] = {
+            "executed": tally.done, "elapsed_s": round(tally.elapsed_s, 3),
+            "runs_per_s": round(tally.runs_per_s, 3), "workers": tally.jobs,
+            "executor": tally.executor,
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _print_report(console: Console, report: dict[str, Any]) -> None:
+    console = Console(file=console.file, width=max(140, console.width))
+    table = Table(title=f"campaign {report['campaign']} · {report['runs_stored']:,}/"
+                        f"{report['runs_expected']:,} runs")
+    for column in ("configuration", "arm", "runs", "P(safety violation) [Wilson]",
+                   "extracted p50 / p90 / p99", "time to detect p50 / p90 (n)"):
+        table.add_column(column, justify="left" if column in ("configuration", "arm")
+                         else "right")
+    for group in report["groups"]:
+        violation = group["safety_violation"]
+        extracted = group["loss"]["value_extracted"]
+        detect = group["time_to_detect_s"]
+        table.add_row(
+            group["label"], group["arm"],
+            f"{group['runs']:,}" + (f" ({group['errors']} err)" if group["errors"] else ""),
+            f"{_fmt(violation['p'])} [{_fmt(violation['low'])}, {_fmt(violation['high'])}]",
+            " / ".join(_fmt(extracted[q], 0) for q in ("p50", "p90", "p99")),
+            f"{_fmt(detect['p50'], 1)} / {_fmt(detect['p90'], 1)} ({detect['count']})",
+        )
+    console.print(table)
+    if report["theory"]:
+        theory = Table(title="validation against theory")
+        for column in ("configuration", "arm", "theory", "estimate", "interval", "agrees"):
+            theory.add_column(column, justify="left" if column in ("configuration", "arm")
+                              else "right")
+        for entry in report["theory"]:
+            if not entry.get("applicable"):
+                theory.add_row(entry["label"], entry["arm"], "—", "—", "—",
+                               f"[yellow]n/a: {entry['reason']}[/]")
+                continue
+            mark = "[green]yes[/]" if entry["inside"] else "[bold red]NO[/]"
+            if entry.get("runs_consistent") not in (None, entry["runs"]):
+                mark += " [red](runs inconsistent)[/]"
+            theory.add_row(
+                entry["label"], entry["arm"], _fmt(entry["expected"], 4),
+                _fmt(entry["estimate"], 4),
+                f"[{_fmt(entry['low'], 4)}, {_fmt(entry['high'], 4)}]"
+                f" @{entry['confidence']:.0%}",
+                mark,
+            )
+        console.print(theory)
+
+
+def _stats(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
+    from bridgelab.campaign.store import Store
+
+    with Store(store_path) as store:
+        rows = store.rows(campaign.hash)
+    report = _report(campaign, rows)
+    if args.json is not None:
+        _write_json(args.json, report)
+    _print_report(err, report)
+    if report["theory_agrees"] is False:
+        return EXIT_FAIL
+    if len(rows) < campaign.total_runs() or any(row["status"] != "ok" for row in rows):
+        err.print(f"[yellow]incomplete[/]: {len(rows):,} of {campaign.total_runs():,} runs"
+                  " stored (or some errored)")
+        return EXIT_INCONCLUSIVE
+    return EXIT_PASS
+
+
+def _export(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
+    from bridgelab.campaign.export import write_csv, write_parquet
+    from bridgelab.campaign.store import Store
+
+    if args.csv is None and args.parquet is None:
+        print("error: campaign-export: expected --csv PATH and/or --parquet PATH, found neither",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    with Store(store_path) as store:
+        rows = store.rows(campaign.hash)
+    if args.csv is not None:
+        count = write_csv(rows, args.csv)
+        err.print(f"wrote {count:,} runs to {args.csv}", highlight=False, soft_wrap=True)
+    if args.parquet is not None:
+        count = write_parquet(rows, args.parquet)
+        err.print(f"wrote {count:,} runs to {args.parquet}", highlight=False, soft_wrap=True)
+    return EXIT_PASS

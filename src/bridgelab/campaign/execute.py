@@ -1,0 +1,261 @@
+"""Run a campaign's missing runs on a local process pool or a Dask cluster, storing each row
+as it completes.
+
+The pool uses the `spawn` start method: every worker is a fresh interpreter that imports
+bridgelab itself (no state copied from the parent), and exits on its own if the parent dies.
+Dask runs the same `execute_run` on the cluster's workers. Either way only this process
+writes the store, one complete row at a time, so a kill at any moment loses nothing that
+`--resume` cannot redo and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bridgelab.campaign.spec import Campaign, RunSpec
+from bridgelab.campaign.store import Store
+from bridgelab.campaign.worker import execute_run, init_pool_worker
+
+WINDOW_PER_JOB = 4
+POLL_S = 0.25
+
+
+class CampaignExistsError(Exception):
+    """The store already holds runs of this campaign and neither resume nor fresh was asked."""
+
+    def __init__(self, stored: int, total: int) -> None:
+        self.stored = stored
+        self.total = total
+        super().__init__(f"the store already holds {stored} of {total} runs of this campaign")
+
+
+class ExecutorError(Exception):
+    """The executor itself failed (a worker process died, the cluster went away)."""
+
+
+@dataclass(slots=True)
+class Tally:
+    """What the live progress shows, and what the campaign reports at the end."""
+
+    total: int = 0
+    already: int = 0
+    to_run: int = 0
+    done: int = 0
+    errors: int = 0
+    failing: int = 0
+    violations: int = 0
+    broken: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    stopped: bool = False
+    interrupted: bool = False
+    elapsed_s: float = 0.0
+    executor: str = ""
+    jobs: int = 0
+
+    @property
+    def runs_per_s(self) -> float:
+        return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def complete(self) -> bool:
+        return self.already + self.done == self.total
+
+    def count(self, row: dict[str, Any]) -> None:
+        self.done += 1
+        if row["status"] != "ok":
+            self.errors += 1
+            return
+        failed = _json_list(row["failed"])
+        if failed:
+            self.failing += 1
+        if row["safety_violation"]:
+            self.violations += 1
+        for prop in failed:
+            self.broken[prop] = self.broken.get(prop, 0) + 1
+
+
+def _json_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return list(json.loads(value))
+    return list(value or [])
+
+
+RowCallback = Callable[[dict[str, Any], Tally], None]
+
+
+def pending_specs(
+    campaign: Campaign, store: Store, history_root: Path | None, resume: bool, fresh: bool
+) -> tuple[list[RunSpec], Tally]:
+    """The runs still to do; registers the campaign in the store."""
+    specs = campaign.expand(history_root)
+    store.register(campaign.hash, campaign.name, str(campaign.path), len(specs),
+                   campaign.spec.model_dump(mode="json"))
+    done = store.done_keys(campaign.hash)
+    if done and fresh:
+        store.delete(campaign.hash)
+        done = set()
+    elif done and not resume:
+        raise CampaignExistsError(len(done), len(specs))
+    todo = [spec for spec in specs if spec.run_key not in done]
+    tally = Tally(total=len(specs), already=len(specs) - len(todo), to_run=len(todo))
+    return todo, tally
+
+
+def run_campaign(
+    campaign: Campaign,
+    store: Store,
+    *,
+    jobs: int = 1,
+    scheduler: str | Any | None = None,
+    resume: bool = False,
+    fresh: bool = False,
+    stop_on_fail: bool = False,
+    history_root: Path | None = None,
+    on_start: Callable[[Tally], None] | None = None,
+    on_row: RowCallback | None = None,
+    max_runs: int | None = None,
+) -> Tally:
+    """Execute every run the store does not hold yet; return the tally.
+
+    `scheduler` is a Dask scheduler address (or a `distributed.Client`); otherwise a spawn
+    pool of `jobs` processes. `max_runs` caps how many runs this call executes.
+    """
+    todo, tally = pending_specs(campaign, store, history_root, resume, fresh)
+    if max_runs is not None:
+        todo = todo[:max_runs]
+        tally.to_run = len(todo)
+    tally.jobs = jobs
+    tally.executor = "dask" if scheduler is not None else "process-pool"
+    if on_start is not None:
+        on_start(tally)
+
+    def handle(row: dict[str, Any]) -> bool:
+        """Store a row; True when the campaign should stop."""
+        if not store.add(row):
+            tally.duplicates += 1
+        tally.count(row)
+        if on_row is not None:
+            on_row(row, tally)
+        return stop_on_fail and (row["status"] != "ok" or row["exit_code"] == 1)
+
+    started = time.perf_counter()  # wall-clock ok: campaign throughput, not model input
+    try:
+        if not todo:
+            pass
+        elif scheduler is not None:
+            _run_dask(todo, scheduler, max(1, jobs), handle, tally)
+        else:
+            _run_pool(todo, max(1, jobs), handle, tally)
+    except KeyboardInterrupt:
+        tally.interrupted = True
+    finally:
+        tally.elapsed_s = time.perf_counter() - started  # wall-clock ok: throughput
+    return tally
+
+
+def _run_pool(todo: list[RunSpec], jobs: int, handle: Callable[[dict], bool],
+              tally: Tally) -> None:
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=init_pool_worker,
+        initargs=(os.getpid(),),
+    )
+    queue: Iterator[RunSpec] = iter(todo)
+    pending: dict[Future, RunSpec] = {}
+    window = jobs * WINDOW_PER_JOB
+
+    def refill() -> None:
+        while len(pending) < window:
+            spec = next(queue, None)
+            if spec is None:
+                return
+            pending[pool.submit(execute_run, spec)] = spec
+
+    try:
+        refill()
+        stop = False
+        while pending and not stop:
+            finished, _ = wait(list(pending), timeout=POLL_S, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: pending[f].ordinal):
+                pending.pop(future)
+                try:
+                    row = future.result()
+                except Exception as exc:  # a worker died: BrokenProcessPool and the like
+                    raise ExecutorError(f"{type(exc).__name__}: {exc}") from exc
+                stop = handle(row) or stop
+            if not stop:
+                refill()
+        if stop:
+            tally.stopped = True
+            for future in pending:
+                future.cancel()
+            # Runs already executing finish and are stored: they are complete results.
+            for future in list(pending):
+                if future.cancelled():
+                    continue
+                with contextlib.suppress(Exception):  # shutting down after a stop
+                    handle(future.result())
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_dask(todo: list[RunSpec], scheduler: str | Any, jobs: int,
+              handle: Callable[[dict], bool], tally: Tally) -> None:
+    from distributed import Client, as_completed
+
+    own_client = not isinstance(scheduler, Client)
+    client = Client(scheduler, timeout="30s") if own_client else scheduler
+    try:
+        workers = max(1, sum(client.nthreads().values()))
+        tally.jobs = workers
+        window = max(jobs, workers) * WINDOW_PER_JOB
+        queue: Iterator[RunSpec] = iter(todo)
+        tag = uuid.uuid4().hex[:8]  # task keys must be unique across submissions
+
+        def submit(spec: RunSpec):
+            key = f"bridgelab-run-{spec.campaign_hash[:12]}-{spec.ordinal}-{tag}"
+            return client.submit(execute_run, spec, key=key, pure=False)
+
+        initial = [submit(spec) for spec in _take(queue, window)]
+        completed = as_completed(initial)
+        stop = False
+        for future in completed:
+            try:
+                row = future.result()
+            except Exception as exc:
+                raise ExecutorError(f"{type(exc).__name__}: {exc}") from exc
+            if stop:
+                handle(row)
+                continue
+            stop = handle(row)
+            if stop:
+                tally.stopped = True
+                continue
+            spec = next(queue, None)
+            if spec is not None:
+                completed.add(submit(spec))
+    finally:
+        if own_client:
+            client.close()
+
+
+def _take(queue: Iterator[RunSpec], count: int) -> list[RunSpec]:
+    taken = []
+    for _ in range(count):
+        spec = next(queue, None)
+        if spec is None:
+            break
+        taken.append(spec)
+    return taken

@@ -1,0 +1,161 @@
+"""Execute one campaign run and turn it into a store row; the same code on every executor.
+
+Workers are fresh interpreters (spawn-context pool processes or Dask workers) that import
+bridgelab themselves; a run depends only on its (scenario, seed), never on what the worker
+ran before, so the same run gives the same history hash on any worker.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import os
+import socket
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from bridgelab.campaign.spec import RunSpec
+
+_prepared = False
+PARENT_POLL_S = 0.5
+
+
+def _prepare() -> None:
+    """Once per process: the git commit for fingerprints is looked up once, not per run."""
+    global _prepared
+    if _prepared:
+        return
+    from bridgelab import runner
+
+    runner.git_commit = functools.cache(runner.git_commit)
+    _prepared = True
+
+
+def init_pool_worker(parent_pid: int) -> None:
+    """Pool initialiser: exit when the parent is gone (e.g. killed with SIGKILL)."""
+    _prepare()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="bridgelab-parent-watch", daemon=True).start()
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def probes(records: list[dict[str, Any]], warmup: int) -> dict[str, Any]:
+    """Campaign-level facts read from the history: seats compromised, relayer queue waits."""
+    seats: set[int] = set()
+    waits: dict[str, list[float]] = {}
+    for record in records:
+        kind = record["kind"]
+        if kind == "attack.compromise":
+            seats.update(record.get("held", record.get("seats", [])))
+        elif kind == "relay.service":
+            waits.setdefault(record["actor"], []).append(record["wait"])
+    result: dict[str, Any] = {"compromised_seats": len(seats)}
+    if waits:
+        # The first relayer's queue (with one relayer, the only one) is the theory's M/M/1.
+        first = waits[sorted(waits)[0]]
+        kept = first[warmup:]
+        result["queue"] = {
+            "relayer": sorted(waits)[0],
+            "served": len(first),
+            "warmup": min(warmup, len(first)),
+            "wait_sum_s": round(sum(kept), 6),
+            "wait_mean_s": round(sum(kept) / len(kept), 6) if kept else None,
+            "all_relayers_served": sum(len(w) for w in waits.values()),
+        }
+    return result
+
+
+def execute_run(spec: RunSpec) -> dict[str, Any]:
+    """Run one spec; never raises: a failing run becomes an `error` row (it is deterministic,
+    so it would fail again)."""
+    _prepare()
+    from bridgelab import runner
+    from bridgelab.scenario import parse_scenario
+
+    row: dict[str, Any] = {
+        "campaign_hash": spec.campaign_hash,
+        "run_key": spec.run_key,
+        "ordinal": spec.ordinal,
+        "config": spec.config,
+        "arm": spec.arm,
+        "seed": spec.seed,
+        "params": canonical(spec.params),
+        "profile": None if spec.profile is None else canonical(spec.profile),
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+    }
+    started = time.perf_counter()  # wall-clock ok: reported run time, not model input
+    try:
+        scenario = parse_scenario(spec.scenario, spec.run_key)
+        captured: dict[str, Any] = {}
+
+        def setup(bridge: Any) -> None:
+            captured["history"] = bridge.world.history
+
+        kwargs: dict[str, Any] = {"setup": setup}
+        if spec.base_dir is not None and "base_dir" in inspect.signature(runner.run).parameters:
+            kwargs["base_dir"] = Path(spec.base_dir)
+        out_dir = Path(spec.history_dir) if spec.history_dir else None
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        result = runner.run(scenario, spec.seed, out_dir, **kwargs)
+        history = captured["history"]
+        records = [
+            {"t": event.time, "actor": event.actor, "kind": event.kind, **event.fields}
+            for event in history.events
+        ]
+        history.events.clear()
+        metrics = dict(result.metrics)
+        performance = dict(metrics.get("performance", {}))
+        performance.pop("wall_time_s", None)
+        metrics["performance"] = performance
+        failed = sorted(prop for prop, verdict in result.verdicts.items() if verdict == "fail")
+        row.update(
+            status="ok",
+            exit_code=result.exit_code,
+            safety_violation=int(any(prop.startswith("safety.") for prop in failed)),
+            failed=canonical(failed),
+            verdicts=canonical(result.verdicts),
+            metrics=canonical(metrics),
+            probes=canonical(probes(records, spec.warmup)),
+            fingerprint=canonical(result.fingerprint),
+            scenario_hash=result.fingerprint.get("scenario_hash"),
+            history_sha256=result.history_sha256,
+            history_events=result.history_events,
+            history_path=str(out_dir / "history.jsonl") if out_dir is not None else None,
+            sim_time=round(result.sim_time, 6),
+            settled=int(result.settled),
+            error=None,
+        )
+    except Exception as exc:  # a broken run is a result, not a crash
+        row.update(
+            status="error",
+            exit_code=None,
+            safety_violation=None,
+            failed=None,
+            verdicts=None,
+            metrics=None,
+            probes=None,
+            fingerprint=None,
+            scenario_hash=None,
+            history_sha256=None,
+            history_events=None,
+            history_path=None,
+            sim_time=None,
+            settled=None,
+            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}",
+        )
+    row["wall_time_s"] = round(time.perf_counter() - started, 6)
+    return row

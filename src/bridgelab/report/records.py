@@ -1,0 +1,427 @@
+"""Run records: one per simulated run, from a campaign store or a directory of run outputs.
+
+A record carries what the report needs and nothing it must guess: the scenario and seed, the
+command that reproduces the run, the campaign it belongs to, its verdicts and metrics, where its
+history is, and the scenario itself as data (loaded from the file the reproduce command names,
+and trusted only when its hash matches the run's fingerprint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# Committee and bridge settings that make a configuration (the attacks, the workload and the
+# environment — L2, oracle, network — are what a campaign varies around it).
+CONFIG_COMMITTEE_KEYS = ("custody", "members", "threshold", "required", "refresh_interval")
+CONFIG_SECTIONS = ("bridge", "defences", "entities", "delegations")
+
+FAMILIES: tuple[tuple[str, str], ...] = (
+    ("collusion.", "collusion"),
+    ("key.", "key compromise"),
+    ("adversary.", "key compromise"),
+    ("ecdsa.", "key compromise"),
+    ("relayer.", "relayers"),
+    ("node.", "consensus and network"),
+    ("network.", "consensus and network"),
+    ("settlement.", "settlement chain"),
+    ("oracle.", "oracle"),
+    ("forge.", "verifier flaw"),
+    ("message.", "verifier flaw"),
+    ("l2.", "L2"),
+)
+KEY_FAMILY = "key compromise"
+
+
+class RecordError(Exception):
+    """RESULTS is neither a campaign store nor a directory holding results.json files."""
+
+
+@dataclass
+class RunRecord:
+    """One run, as the report sees it."""
+
+    id: str
+    scenario: str
+    seed: int
+    verdicts: dict[str, str]
+    metrics: dict[str, Any]
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    inconclusive: list[str] = field(default_factory=list)
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+    reproduce: str | None = None
+    scenario_path: str | None = None
+    campaign: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    history_path: str | None = None
+    results_path: str | None = None
+    # The scenario as data (`Scenario.model_dump(mode="json")`), when it could be loaded.
+    config: dict[str, Any] | None = None
+    # The reproduce command names a scenario whose hash matches this run's fingerprint.
+    reproducible: bool = False
+    # Campaign-level facts the store read from the history (e.g. compromised seats).
+    probes: dict[str, Any] = field(default_factory=dict)
+
+    # -- verdicts ---------------------------------------------------------------------------
+
+    @property
+    def safety_failed(self) -> list[str]:
+        return sorted(p for p, v in self.verdicts.items() if p.startswith("safety.") and v == "fail")
+
+    @property
+    def liveness_failed(self) -> list[str]:
+        return sorted(
+            p for p, v in self.verdicts.items() if p.startswith("liveness.") and v == "fail"
+        )
+
+    @property
+    def liveness_unknown(self) -> list[str]:
+        return sorted(
+            p for p, v in self.verdicts.items() if p.startswith("liveness.") and v == "unknown"
+        )
+
+    @property
+    def exit_code(self) -> int:
+        """As `bridgelab run` exits: 0 pass, 1 a property failed, 2 inconclusive."""
+        if any(v == "fail" for v in self.verdicts.values()):
+            return 1
+        return 2 if self.inconclusive else 0
+
+    @property
+    def verdict(self) -> str:
+        return {0: "pass", 1: "fail", 2: "inconclusive"}[self.exit_code]
+
+    # -- outcome ----------------------------------------------------------------------------
+
+    @property
+    def outcome(self) -> dict[str, Any]:
+        return self.metrics.get("outcome") or {}
+
+    @property
+    def loss(self) -> int:
+        """Value extracted: escrowed funds that left to the adversary."""
+        return int(self.outcome.get("value_extracted") or 0)
+
+    @property
+    def unbacked_peak(self) -> int:
+        return int(self.outcome.get("unbacked_minted_peak") or 0)
+
+    @property
+    def unbacked_final(self) -> int:
+        return int(self.outcome.get("unbacked_minted_final") or 0)
+
+    # -- what was run -----------------------------------------------------------------------
+
+    @property
+    def attacks(self) -> list[dict[str, Any]]:
+        return list((self.config or {}).get("attacks") or [])
+
+    @property
+    def attack_kinds(self) -> list[str]:
+        return [attack["kind"] for attack in self.attacks]
+
+    @property
+    def family(self) -> str:
+        kinds = self.attack_kinds
+        if not kinds:
+            return "none" if self.config is not None else "unknown"
+        for prefix, family in FAMILIES:
+            if kinds[0].startswith(prefix):
+                return family
+        return kinds[0].split(".")[0]
+
+    @property
+    def attacked(self) -> bool:
+        return bool(self.attack_kinds)
+
+    @property
+    def custody(self) -> dict[str, Any]:
+        return self.metrics.get("custody") or {}
+
+    @property
+    def scheme(self) -> str:
+        scheme = self.custody.get("scheme")
+        if scheme:
+            return str(scheme)
+        return str(((self.config or {}).get("committee") or {}).get("custody", "unknown"))
+
+    @property
+    def is_incident(self) -> bool:
+        if self.parameters.get("incident"):
+            return True
+        path = self.scenario_path or ""
+        return "incidents" in Path(path).parts or self.scenario.endswith("-defended")
+
+    def config_key(self) -> str:
+        """Identifies the bridge configuration (committee, custody, contracts, defences)."""
+        if self.config is None:
+            return "unknown:" + self.scheme
+        committee = self.config.get("committee") or {}
+        subset = {key: committee.get(key) for key in CONFIG_COMMITTEE_KEYS}
+        subset.update({section: self.config.get(section) for section in CONFIG_SECTIONS})
+        subset["relayers"] = (self.config.get("relayers") or {}).get("count")
+        return _digest(subset)
+
+    def attack_key(self) -> str:
+        """Identifies the attack (kinds, targets, schedules, parameters; not the names)."""
+        attacks = [{k: v for k, v in a.items() if k != "name"} for a in self.attacks]
+        l2 = bool(((self.config or {}).get("l2") or {}).get("enabled"))
+        return _digest({"attacks": attacks, "l2": l2, "unknown": self.config is None})
+
+    def attack_label(self) -> str:
+        if self.parameters.get("attack"):
+            return str(self.parameters["attack"])
+        if self.config is None:
+            return "unknown attack"
+        attacks = self.attacks
+        if not attacks:
+            return "none (honest traffic)"
+        if all(a.get("name") for a in attacks):
+            label = " + ".join(str(a["name"]) for a in attacks)
+        else:
+            label = " + ".join(str(a["kind"]) for a in attacks)
+        if ((self.config.get("l2") or {}).get("enabled")) and "l2" not in label.lower():
+            label += " (L2)"
+        return label
+
+    def evidence(self) -> dict[str, Any]:
+        """How a report cites this run."""
+        return {
+            "run": self.id,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "campaign": self.campaign,
+            "reproduce": self.reproduce,
+            "verdict": self.verdict,
+        }
+
+
+def _digest(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A fragment-safe id part: lower-case letters, digits and dashes."""
+    cleaned = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return cleaned[:limit].strip("-") or "run"
+
+
+def run_id(scenario: str, seed: int, origin: str) -> str:
+    tag = hashlib.sha256(origin.encode()).hexdigest()[:6]
+    return f"{slug(scenario)}-s{seed}-{tag}"
+
+
+# -- reproduce commands ------------------------------------------------------------------------
+
+
+def reproduce_command(scenario_path: str | Path, seed: int) -> str:
+    return f"bridgelab run {shlex.quote(str(scenario_path))} --seed {seed}"
+
+
+def parse_reproduce(command: str) -> tuple[str, int] | None:
+    """(scenario path, seed) from `bridgelab run PATH --seed N`, or None."""
+    try:
+        tokens = shlex.split(command)
+    except ValueError:
+        return None
+    if "run" not in tokens:
+        return None
+    rest = tokens[tokens.index("run") + 1:]
+    path: str | None = None
+    seed = 1
+    index = 0
+    while index < len(rest):
+        token = rest[index]
+        if token == "--seed" and index + 1 < len(rest):
+            try:
+                seed = int(rest[index + 1])
+            except ValueError:
+                return None
+            index += 2
+            continue
+        if token.startswith("--seed="):
+            try:
+                seed = int(token.split("=", 1)[1])
+            except ValueError:
+                return None
+        elif token.startswith("--"):
+            index += 2 if token in ("--out",) else 1
+            continue
+        elif path is None:
+            path = token
+        index += 1
+    return (path, seed) if path else None
+
+
+# -- scenarios ---------------------------------------------------------------------------------
+
+
+class ScenarioIndex:
+    """Loads scenario files once; finds one by name and hash when a run names no command."""
+
+    def __init__(self, roots: Iterable[Path] = ()) -> None:
+        self.roots = [root for root in roots if root.is_dir()]
+        self._loaded: dict[str, tuple[dict[str, Any], str] | None] = {}
+        self._by_name: dict[str, list[str]] | None = None
+
+    def load(self, path: str) -> tuple[dict[str, Any], str] | None:
+        """(scenario as data, its hash), or None if the file is missing or invalid."""
+        if path not in self._loaded:
+            from bridgelab.scenario import ScenarioError, load_scenario
+            from bridgelab.scenario.load import scenario_hash
+
+            try:
+                scenario = load_scenario(path)
+            except (ScenarioError, OSError, ValueError):
+                self._loaded[path] = None
+            else:
+                self._loaded[path] = (
+                    scenario.model_dump(mode="json", exclude_none=True),
+                    scenario_hash(scenario),
+                )
+        return self._loaded[path]
+
+    def find(self, name: str, digest: str) -> str | None:
+        if self._by_name is None:
+            self._by_name = {}
+            for root in self.roots:
+                for file in sorted(root.rglob("*.toml")):
+                    loaded = self.load(str(file))
+                    if loaded is not None:
+                        scenario_name = loaded[0]["scenario"]["name"]
+                        self._by_name.setdefault(scenario_name, []).append(str(file))
+        for path in self._by_name.get(name, []):
+            loaded = self.load(path)
+            if loaded is not None and loaded[1] == digest:
+                return path
+        return None
+
+
+def _display(path: Path) -> str:
+    """Relative to the working directory when under it: commands stay short and portable."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def attach_scenario(record: RunRecord, index: ScenarioIndex) -> None:
+    """Fill `config`, `scenario_path`, `reproduce` and `reproducible` as far as the files allow."""
+    digest = record.fingerprint.get("scenario_hash")
+    path = record.scenario_path
+    if path is None and record.reproduce:
+        parsed = parse_reproduce(record.reproduce)
+        if parsed is not None:
+            path = parsed[0]
+    if path is None and digest:
+        path = index.find(record.scenario, digest)
+    if path is None:
+        return
+    loaded = index.load(path)
+    if loaded is None:
+        return
+    data, loaded_hash = loaded
+    record.scenario_path = path
+    record.config = data
+    if record.reproduce is None:
+        record.reproduce = reproduce_command(path, record.seed)
+    record.reproducible = digest is None or digest == loaded_hash
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+def record_from_results(
+    data: dict[str, Any], origin: str, results_path: Path | None = None
+) -> RunRecord:
+    fingerprint = data.get("fingerprint") or {}
+    scenario = str(fingerprint.get("scenario", "unnamed"))
+    seed = int(fingerprint.get("seed", 0))
+    history = None
+    if results_path is not None and (results_path.parent / "history.jsonl").exists():
+        history = _display(results_path.parent / "history.jsonl")
+    campaign = data.get("campaign")
+    if isinstance(campaign, dict):
+        campaign = campaign.get("name")
+    return RunRecord(
+        id=run_id(scenario, seed, origin),
+        scenario=scenario,
+        seed=seed,
+        verdicts=dict(data.get("verdicts") or {}),
+        metrics=dict(data.get("metrics") or {}),
+        violations=list(data.get("violations") or []),
+        inconclusive=list(data.get("inconclusive") or []),
+        fingerprint=dict(fingerprint),
+        reproduce=data.get("reproduce"),
+        campaign=campaign,
+        parameters=dict(data.get("parameters") or {}),
+        history_path=history,
+        results_path=_display(results_path) if results_path is not None else None,
+    )
+
+
+def load_directory(root: Path, index: ScenarioIndex | None = None) -> list[RunRecord]:
+    """Every `results.json` under `root` (each beside its `history.jsonl`)."""
+    index = index or ScenarioIndex([Path("attacks"), root])
+    records = []
+    for path in sorted(root.rglob("results.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict) or "verdicts" not in data:
+            continue
+        record = record_from_results(data, str(path.resolve()), path)
+        # A directory of runs is its own campaign: cite it by its path.
+        record.campaign = record.campaign or _display(root)
+        attach_scenario(record, index)
+        records.append(record)
+    return records
+
+
+def is_store(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+
+
+def load_records(
+    sources: Iterable[Path], on_record: Callable[[int], None] | None = None
+) -> list[RunRecord]:
+    """Runs from each source: a campaign store (SQLite) or a directory of run outputs."""
+    records: list[RunRecord] = []
+    index = ScenarioIndex([Path("attacks"), Path("campaigns")])
+    for source in sources:
+        if is_store(source):
+            from bridgelab.report.store import load_store
+
+            loaded = load_store(source, index)
+        elif source.is_dir():
+            index.roots.append(source)
+            loaded = load_directory(source, index)
+        else:
+            raise RecordError(
+                f"{source}: expected a campaign store (SQLite file) or a directory of run"
+                " outputs (**/results.json), found "
+                + ("nothing" if not source.exists() else "another kind of file")
+            )
+        records.extend(loaded)
+        if on_record is not None:
+            on_record(len(records))
+    seen: set[str] = set()
+    unique = []
+    for record in records:
+        if record.id not in seen:
+            seen.add(record.id)
+            unique.append(record)
+    return unique

@@ -1,0 +1,252 @@
+"""Plain words for a report: durations, amounts, configurations and attacks.
+
+Everything here returns plain text; the renderers escape it (HTML autoescape, Markdown
+escaping), so user strings such as scenario or entity names are safe to include.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SELECT_WORDS = {
+    "one": "one committee member",
+    "minority": "a minority of the committee",
+    "majority": "a majority of the committee",
+    "f": "f committee members (the most BFT tolerates)",
+    "f+1": "f + 1 committee members",
+    "threshold-1": "one member fewer than the threshold",
+    "threshold": "a threshold of committee members",
+    "all": "every committee member",
+}
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = float(seconds)
+    if seconds < 0:
+        return "-" + duration(-seconds)
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.3g} min"
+    if seconds < 2 * 86_400:
+        return f"{seconds / 3600:.3g} h"
+    return f"{seconds / 86_400:.3g} days"
+
+
+def amount(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    value = float(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.4g}"
+
+
+def percent(p: float | None) -> str:
+    if p is None:
+        return "—"
+    return f"{100 * p:.0f}%" if p >= 0.01 or p == 0 else f"{100 * p:.2g}%"
+
+
+def interval(p: float | None, low: float | None, high: float | None) -> str:
+    if p is None:
+        return "—"
+    return f"{percent(p)} (95% CI {percent(low)}–{percent(high)})"
+
+
+def names(items: list[Any], limit: int = 4) -> str:
+    shown = [str(item) for item in items[:limit]]
+    if len(items) > limit:
+        shown.append(f"{len(items) - limit} more")
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def scheme_name(scheme: str) -> str:
+    return {"multisig": "multisig", "threshold-bls": "threshold BLS"}.get(scheme, scheme)
+
+
+# -- configurations ------------------------------------------------------------------------
+
+
+def holdings(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Entity -> seats it holds and seats it controls (its own plus live delegations)."""
+    members = (config.get("committee") or {}).get("members", 0)
+    entities = config.get("entities") or []
+    if not entities:
+        return {
+            f"operator-{m}": {"seats": [m], "controls": [m], "jurisdiction": "unspecified",
+                              "storage": "unspecified"}
+            for m in range(members)
+        }
+    table = {
+        e["name"]: {"seats": sorted(e.get("members", [])),
+                    "controls": set(e.get("members", [])),
+                    "jurisdiction": e.get("jurisdiction", "unspecified"),
+                    "storage": e.get("storage", "hsm")}
+        for e in entities
+    }
+    for delegation in config.get("delegations") or []:
+        if delegation.get("revoked"):
+            continue
+        grantor = table.get(delegation["grantor"])
+        grantee = table.get(delegation["grantee"])
+        if grantor is None or grantee is None:
+            continue
+        granted = delegation.get("members") or grantor["seats"]
+        grantee["controls"].update(granted)
+    for entry in table.values():
+        entry["controls"] = sorted(entry["controls"])
+    return table
+
+
+def largest_holding(config: dict[str, Any]) -> tuple[str | None, int]:
+    table = holdings(config)
+    if not table:
+        return None, 0
+    name = max(sorted(table), key=lambda n: len(table[n]["controls"]))
+    return name, len(table[name]["controls"])
+
+
+def entities_of_members(config: dict[str, Any], members: list[int]) -> list[str]:
+    table = holdings(config)
+    found = []
+    for name in sorted(table):
+        if set(table[name]["seats"]) & set(members):
+            found.append(name)
+    return found
+
+
+# -- attacks -------------------------------------------------------------------------------
+
+
+def targets(attack: dict[str, Any], config: dict[str, Any]) -> str:
+    target = attack.get("targets") or {}
+    committee = config.get("committee") or {}
+    if target.get("entities"):
+        table = holdings(config)
+        controlled: set[int] = set()
+        for name in target["entities"]:
+            controlled.update(table.get(name, {}).get("controls", []))
+        who = "operator" if len(target["entities"]) == 1 else "operators"
+        return (
+            f"the {who} {names(list(target['entities']))} ({len(controlled)} of"
+            f" {committee.get('members', '?')} seats)"
+        )
+    if target.get("members") is not None:
+        members = list(target["members"])
+        return f"committee members {names(members, 6)} ({len(members)} seats)"
+    relayers = target.get("relayers")
+    if relayers == "all":
+        return "every relayer"
+    if isinstance(relayers, list):
+        return f"relayer{'s' if len(relayers) > 1 else ''} {names(relayers)}"
+    if target.get("nodes"):
+        return f"nodes {names(list(target['nodes']))}"
+    if target.get("select"):
+        return SELECT_WORDS.get(target["select"], str(target["select"]))
+    return ""
+
+
+def attack_clause(attack: dict[str, Any], config: dict[str, Any]) -> str:
+    """What has to happen, as a clause that completes "Funds can be stolen if ..."."""
+    kind = attack.get("kind", "")
+    params = attack.get("params") or {}
+    who = targets(attack, config)
+    heal = (attack.get("heal") or {}).get("after")
+    for_how_long = f" for {duration(heal)}" if heal else ""
+    flaws = (config.get("bridge") or {}).get("flaws") or []
+    clause: str
+    if kind == "collusion.fabricated_lock":
+        clause = f"{who or 'committee members'} collude to endorse a deposit that never happened"
+    elif kind == "collusion.equivocate":
+        clause = (
+            f"{who or 'committee members'} collude to sign a second, conflicting message for a"
+            " real deposit"
+        )
+    elif kind == "key.compromise":
+        dwell = params.get("dwell")
+        clause = f"the signing keys of {who or 'committee members'} are stolen or coerced"
+        if dwell:
+            clause += f" and used {duration(dwell)} later"
+    elif kind == "key.mobile":
+        clause = (
+            f"an adversary takes over {params.get('seats_per_period', 1)} seat(s) every"
+            f" {duration(params.get('period', 3600.0))} and keeps them"
+        )
+    elif kind == "key.bernoulli":
+        clause = (
+            f"each key holder is compromised independently with probability"
+            f" {params.get('p', 0.1):g}"
+        )
+    elif kind == "ecdsa.nonce_reuse":
+        clause = "a signer reuses an ECDSA nonce and so leaks its private key"
+    elif kind == "adversary.forge":
+        clause = "the adversary forges a certificate with the keys it holds"
+    elif kind == "relayer.censor":
+        what = []
+        if params.get("users"):
+            what.append(f"the transfers of {names(list(params['users']))}")
+        if params.get("assets"):
+            what.append(f"the asset {names(list(params['assets']))}")
+        if params.get("amount_above") is not None:
+            what.append(f"transfers above {amount(params['amount_above'])}")
+        clause = f"{who or 'the relayers'} refuse to carry {' and '.join(what) or 'transfers'}"
+    elif kind == "relayer.delay":
+        clause = f"{who or 'the relayers'} hold messages back by {duration(params.get('delay'))}"
+    elif kind == "relayer.reorder":
+        clause = f"{who or 'the relayers'} reorder messages"
+    elif kind == "relayer.replay":
+        clause = f"{who or 'the relayers'} replay certificates"
+    elif kind == "relayer.double_submit":
+        clause = f"{who or 'the relayers'} submit each certificate twice"
+    elif kind == "node.crash":
+        clause = f"{who or 'nodes'} crash"
+    elif kind == "network.partition":
+        clause = "the network is partitioned"
+    elif kind == "network.loss":
+        clause = f"the network drops {percent(params.get('probability', 0.2))} of messages"
+    elif kind == "network.duplicate":
+        clause = "the network duplicates messages"
+    elif kind == "settlement.reorg":
+        clause = f"the settlement chain reorganises {params.get('depth', 4)} blocks deep"
+    elif kind == "settlement.congestion":
+        l2 = (config.get("l2") or {}).get("enabled")
+        clause = (
+            f"the settlement chain is congested (demand ×{params.get('factor', 5.0):g} for"
+            f" {duration(params.get('duration', 1800.0))})"
+        )
+        if l2:
+            clause += " and the L2's batches settle late"
+        for_how_long = ""
+    elif kind == "oracle.delay":
+        clause = f"the NAV oracle's reports arrive {duration(params.get('delay', 1800.0))} late"
+    elif kind == "oracle.stale":
+        clause = f"{who or 'the oracle reporters'} stop reporting"
+    elif kind == "oracle.manipulate":
+        clause = f"{who or 'oracle reporters'} bias the NAV by {params.get('bias', 0.5):+.0%}"
+    elif kind == "oracle.default":
+        clause = "the underlying asset defaults and the news reaches the oracle late"
+    elif kind.startswith("forge.") or kind == "message.replace_committee":
+        flaw = ", ".join(flaws) or "a verifier flaw"
+        clause = f"the contracts ship with the flaw {flaw} and an adversary exploits it"
+    elif kind == "l2.sequencer_halt":
+        clause = "the L2 sequencer halts"
+    elif kind == "l2.sequencer_censor":
+        clause = "the L2 sequencer censors transactions"
+    elif kind == "l2.redemption_run":
+        clause = "holders rush to redeem through the L2 at once"
+    elif kind == "l2.oracle_offline":
+        clause = f"{who or 'the L2 deposit oracle members'} go offline"
+    else:
+        clause = f"the attack {kind} runs"
+    return clause + for_how_long
+
+
+def attacks_clause(attacks: list[dict[str, Any]], config: dict[str, Any]) -> str:
+    clauses = [attack_clause(a, config) for a in attacks]
+    return names(clauses, 3) if clauses else "nothing is attacked"
