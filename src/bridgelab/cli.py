@@ -67,7 +67,10 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("scenario", type=Path, help="scenario TOML file (see attacks/)")
-    run.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+    run.add_argument(
+        "--seed", type=int, default=None,
+        help="root seed (default: the scenario's [scenario] seed, else 1)",
+    )
     run.add_argument(
         "--out",
         type=Path,
@@ -169,6 +172,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_check_parser(commands)
     campaign_cli.add_parsers(commands)
+    from bridgelab.report.cli import add_report_parser
+
+    add_report_parser(commands)
     return parser
 
 
@@ -184,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args, err)
         if args.command in campaign_cli.COMMANDS:
             return campaign_cli.main(args, err)
+        if args.command == "report":
+            from bridgelab.report.cli import report_command
+
+            return report_command(args, err)
         if args.command == "check":
             from bridgelab.gate.cli import check_command
 
@@ -391,6 +401,8 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.runner import run
 
     scenario = load_scenario(args.scenario)
+    if args.seed is None:
+        args.seed = scenario.scenario.seed if scenario.scenario.seed is not None else 1
     out = args.out or Path("runs") / f"{scenario.scenario.name}-seed{args.seed}"
     out.mkdir(parents=True, exist_ok=True)
     base_dir = args.scenario.resolve().parent
@@ -490,7 +502,9 @@ def _print_summary(console: Console, result, out: Path) -> None:
 def _check_determinism(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.gate.determinism import check_determinism
 
-    load_scenario(args.scenario)  # fail fast, with exit 3, on a bad file
+    scenario = load_scenario(args.scenario)  # fail fast, with exit 3, on a bad file
+    if args.seed is None:
+        args.seed = scenario.scenario.seed if scenario.scenario.seed is not None else 1
     result = check_determinism(args.scenario, args.seed)
     for attempt, process in enumerate(result.processes):
         if process.sha256 is None:

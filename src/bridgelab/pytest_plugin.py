@@ -27,9 +27,26 @@ from typing import Any
 
 import pytest
 
-from bridgelab.testing import SMALL_BASE, assert_holds, assert_safe, scenario_from
+# The plugin loads in every pytest session of the environment: bridgelab itself is imported
+# only when a fixture or helper is used.
 
-__all__ = ["SMALL_BASE", "assert_holds", "assert_safe"]
+__all__ = ["assert_holds", "assert_safe"]
+
+
+def assert_safe(result: Any) -> None:
+    """Fail, explaining each violation, if any safety property failed in `result`."""
+    __tracebackhide__ = True
+    from bridgelab.testing import assert_safe as check
+
+    check(result)
+
+
+def assert_holds(result: Any) -> None:
+    """Fail unless every property held and nothing was inconclusive (exit code 0)."""
+    __tracebackhide__ = True
+    from bridgelab.testing import assert_holds as check
+
+    check(result)
 
 
 def _merge_sections(overrides: dict[str, Any] | None, sections: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +60,8 @@ class ScenarioFactory:
 
     def __call__(self, source: Any = None, overrides: dict[str, Any] | None = None,
                  **sections: Any):
+        from bridgelab.testing import scenario_from
+
         return scenario_from(source, _merge_sections(overrides, sections))
 
 
@@ -57,6 +76,7 @@ class RunFactory:
     def __call__(self, source: Any = None, seed: int | None = None,
                  overrides: dict[str, Any] | None = None, **sections: Any):
         from bridgelab.runner import run
+        from bridgelab.testing import scenario_from
 
         scenario = scenario_from(source, _merge_sections(overrides, sections))
         if seed is None:

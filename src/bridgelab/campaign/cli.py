@@ -270,21 +270,9 @@ def _status(tally: Any, rate: float | None = None) -> str:
 
 
 def _report(campaign: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    from bridgelab.campaign.stats import summarize
-    from bridgelab.campaign.theory import all_inside, evaluate
+    from bridgelab.campaign.stats import report
 
-    labels = {index: campaign.group_label(index) for index in range(len(campaign.configs))}
-    confidence = campaign.spec.theory.confidence if campaign.spec.theory else 0.95
-    theory = evaluate(campaign, rows)
-    return {
-        "campaign": campaign.name,
-        "campaign_hash": campaign.hash,
-        "runs_expected": campaign.total_runs(),
-        "runs_stored": len(rows),
-        "groups": summarize(rows, labels, confidence),
-        "theory": theory,
-        "theory_agrees": all_inside(theory) if theory else None,
-    }
+    return report(campaign, rows)
 
 
 def _write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:

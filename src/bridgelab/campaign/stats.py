@@ -138,3 +138,21 @@ def summarize(rows: Sequence[dict[str, Any]], labels: dict[int, str] | None = No
         summary.update(summarize_group(members, confidence))
         summaries.append(summary)
     return summaries
+
+
+def report(campaign: Any, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Everything `campaign-stats` prints: per-group statistics and the theory comparison."""
+    from bridgelab.campaign.theory import all_inside, evaluate
+
+    labels = {index: campaign.group_label(index) for index in range(len(campaign.configs))}
+    confidence = campaign.spec.theory.confidence if campaign.spec.theory else 0.95
+    theory = evaluate(campaign, rows)
+    return {
+        "campaign": campaign.name,
+        "campaign_hash": campaign.hash,
+        "runs_expected": campaign.total_runs(),
+        "runs_stored": len(rows),
+        "groups": summarize(rows, labels, confidence),
+        "theory": theory,
+        "theory_agrees": all_inside(theory) if theory else None,
+    }

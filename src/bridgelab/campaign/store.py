@@ -151,11 +151,19 @@ class Store:
 
 
 def result_columns(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows without the execution columns: what two executions of a campaign must agree on."""
-    return [
-        {key: value for key, value in row.items() if key not in EXECUTION_COLUMNS}
-        for row in rows
-    ]
+    """What two executions of a campaign must agree on: rows without where, when and by
+    whom they ran (execution columns, the history's location, the source commit)."""
+    results = []
+    for row in rows:
+        kept = {
+            key: value for key, value in row.items()
+            if key not in EXECUTION_COLUMNS and key != "history_path"
+        }
+        fingerprint = kept.get("fingerprint")
+        if isinstance(fingerprint, dict):
+            kept["fingerprint"] = {k: v for k, v in fingerprint.items() if k != "commit"}
+        results.append(kept)
+    return results
 
 
 def _now() -> str:

@@ -172,6 +172,8 @@ class ConsortiumChain:
         decided = env.event()
         own_vote = leader.signer.sign(vote_bytes(height, view, block_hash))
         self._round = _Round(height, view, block_hash, {leader.index: own_vote}, decided)
+        if self.quorum <= 1:
+            decided.succeed()  # a single validator is its own quorum
         for validator in self.validators:
             if validator is not leader:
                 network.send(leader.node, validator.node, Proposal(block, leader.index))

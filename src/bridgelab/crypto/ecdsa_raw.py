@@ -121,8 +121,10 @@ class NonceReusingSigner:
         self.address = address_of_secret(secret)
 
     @classmethod
-    def replacing(cls, signer: EcdsaSigner, nonce: int) -> NonceReusingSigner:
-        """The same member's key behind flawed signing software."""
+    def replacing(cls, signer: EcdsaSigner | NonceReusingSigner, nonce: int) -> NonceReusingSigner:
+        """The same member's key behind flawed signing software (already flawed: unchanged)."""
+        if isinstance(signer, NonceReusingSigner):
+            return signer
         return cls(signer._key.to_int(), nonce)
 
     def sign_digest(self, digest: bytes) -> bytes:

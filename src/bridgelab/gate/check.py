@@ -352,15 +352,11 @@ def run_gate(
             seed = target.seeds[0]
             if before is not None:
                 before(f"determinism {target.display} seed {seed}")
-            in_process = next(
-                (
-                    run.history_sha256
-                    for run in report.runs
-                    if run.scenario == target.display and run.seed == seed and run.kind
-                    == target.kind and run.history_sha256 is not None
-                ),
-                None,
-            )
+            same = [
+                run.history_sha256 for run in report.runs
+                if (run.kind, run.scenario, run.seed) == (target.kind, target.display, seed)
+            ]
+            in_process = same[0] if same else None
             result = check_determinism(target.path, seed, in_process_sha256=in_process)
             result.scenario = target.display
             report.determinism.append(result)

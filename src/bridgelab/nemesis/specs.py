@@ -113,7 +113,8 @@ class ReorgParams(Strict):
 class CongestionParams(Strict):
     factor: Annotated[float, Field(gt=0, le=1_000)] = 5.0
     priority_factor: Annotated[float, Field(gt=0, le=1_000)] = 5.0
-    duration: PositiveSeconds = 1_800.0
+    # At least one second: a spike shorter than that cannot outlast a single slot anyway.
+    duration: Annotated[float, Field(ge=1.0)] = 1_800.0
 
 
 class OracleDelayParams(Strict):

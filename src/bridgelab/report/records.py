@@ -45,9 +45,9 @@ class RecordError(Exception):
     """RESULTS is neither a campaign store nor a directory holding results.json files."""
 
 
-@dataclass
+@dataclass(eq=False)
 class RunRecord:
-    """One run, as the report sees it."""
+    """One run, as the report sees it (compared by identity: one object per run)."""
 
     id: str
     scenario: str
@@ -74,7 +74,9 @@ class RunRecord:
 
     @property
     def safety_failed(self) -> list[str]:
-        return sorted(p for p, v in self.verdicts.items() if p.startswith("safety.") and v == "fail")
+        return sorted(
+            p for p, v in self.verdicts.items() if p.startswith("safety.") and v == "fail"
+        )
 
     @property
     def liveness_failed(self) -> list[str]:

@@ -1,0 +1,140 @@
+"""The `bridgelab report` subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 3
+
+DESCRIPTION = """\
+Build a risk report from simulated runs. RESULTS is a campaign results store (the SQLite file
+`bridgelab campaign` writes) or a directory of run outputs (every **/results.json, each beside
+its history.jsonl); give several to combine them (e.g. a campaign and the incident runs).
+
+Writes OUT/report.html (one self-contained file: no script, nothing fetched, opens offline),
+OUT/report.md and OUT/report.json (the same content for machines, validated against
+report.schema.json). Every risk cell cites runs with the command that replays them; runs from
+a store get their scenario written to OUT/scenarios/ so that the command works.
+"""
+
+EPILOG = """\
+exit codes: 0 report written · 3 bad input (no runs, unreadable RESULTS)
+
+examples:
+  bridgelab report runs/demo/results.sqlite --out reports/demo/
+  bridgelab report runs/ --out reports/runs/ --no-cost
+"""
+
+
+def add_report_parser(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write a risk report (HTML, Markdown, JSON) from a campaign store or run outputs",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument("results", type=Path, nargs="+", metavar="RESULTS",
+                        help="a campaign store (SQLite) or a directory of run outputs")
+    report.add_argument("--out", type=Path, required=True, help="directory to write into")
+    report.add_argument("--title", default=None, help="the report's title")
+    report.add_argument("--no-cost", action="store_true",
+                        help="skip the cost-to-break search (it runs short simulations)")
+    report.add_argument("--cost-evaluations", type=int, default=None, metavar="N",
+                        help="sets of entities the cost search may try per configuration")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _progress(err: Console, quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, transient=True, disable=quiet,
+    )
+
+
+def write(report: dict[str, Any], out: Path, images: dict[str, str] | None = None) -> None:
+    """report.json (validated first), report.md and report.html into `out`."""
+    from bridgelab.report import render_html, render_md, schema
+
+    schema.validate(report)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(
+        json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (out / "report.md").write_text(render_md.render(report), encoding="utf-8")
+    (out / "report.html").write_text(render_html.render(report, images), encoding="utf-8")
+
+
+def report_command(args: argparse.Namespace, err: Console) -> int:
+    from bridgelab.report import history, plots
+    from bridgelab.report.model import build_report
+    from bridgelab.report.records import RecordError, load_records
+    from bridgelab.report.store import materialize
+    from bridgelab.runner import git_commit
+
+    out: Path = args.out
+    with _progress(err, args.quiet) as progress:
+        loading = progress.add_task("loading runs", total=len(args.results))
+        try:
+            records = load_records(
+                args.results,
+                on_record=lambda _n: progress.advance(loading),
+            )
+        except RecordError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if not records:
+            print(
+                f"error: {', '.join(map(str, args.results))}: expected completed runs, found none",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        materialize(records, out / "scenarios")
+        cost: dict[str, dict[str, Any]] = {}
+        if not args.no_cost:
+            from bridgelab.report import cost as cost_module
+
+            task = progress.add_task("cost to break", total=None)
+            kwargs = {}
+            if args.cost_evaluations is not None:
+                kwargs["max_evaluations"] = args.cost_evaluations
+            cost = cost_module.compute(
+                records, out,
+                on_config=lambda done, total: progress.update(task, completed=done, total=total),
+                **kwargs,
+            )
+        reading = progress.add_task("reading histories", total=len(records))
+        series = history.collect(records, on_run=lambda n: progress.update(reading, completed=n))
+        writing = progress.add_task("writing report", total=3)
+        title = args.title or "bridgelab risk report: " + ", ".join(
+            sorted({r.campaign for r in records if r.campaign}) or [str(args.results[0])]
+        )
+        report = build_report(
+            records, title=title, source=[str(s) for s in args.results], cost=cost,
+            series=series, generated={"commit": git_commit()},
+        )
+        progress.advance(writing)
+        images = plots.render(report["plots"])
+        progress.advance(writing)
+        write(report, out, images)
+        progress.advance(writing)
+    summary = report["summary"]
+    cells = [c for block in report["risk_cells"] for c in block["cells"]]
+    bad = sum(1 for c in cells if c["sentiment"] == "bad")
+    warning = sum(1 for c in cells if c["sentiment"] == "warning")
+    err.print(
+        f"{summary['verdict'].upper()}: {summary['verdict_text']} ({len(records)} runs;"
+        f" {bad} bad and {warning} warning risk cells of {len(cells)})",
+        highlight=False, markup=False,
+    )
+    for path in ("report.html", "report.md", "report.json"):
+        print(out / path)
+    return EXIT_OK

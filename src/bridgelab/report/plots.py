@@ -1,0 +1,140 @@
+"""Draw the report's plots with matplotlib (Agg, no display) as SVG data URIs.
+
+An SVG shown through `<img src="data:image/svg+xml;base64,...">` is inert: a browser never
+runs scripts in an image, and the page fetches nothing. Labels that come from scenarios are
+drawn as text with math parsing off, so a `$` in a name is just a dollar sign.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+STYLE = {
+    "text.parse_math": False,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "bridgelab",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+def _uri(figure: Any) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(figure)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _short(text: str, limit: int = 38) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _empty(message: str) -> str:
+    figure, axes = plt.subplots(figsize=(6.4, 1.2))
+    axes.axis("off")
+    axes.text(0.5, 0.5, message, ha="center", va="center", color="#666666")
+    return _uri(figure)
+
+
+def loss_vs_entities(data: dict[str, Any]) -> str:
+    points = data["points"]
+    if not points:
+        return _empty("no key-compromise runs in these results")
+    figure, axes = plt.subplots(figsize=(6.4, 3.4))
+    schemes = sorted({p["scheme"] for p in points})
+    for index, scheme in enumerate(schemes):
+        mine = [p for p in points if p["scheme"] == scheme]
+        colour = COLOURS[index % len(COLOURS)]
+        offset = (index - (len(schemes) - 1) / 2) * 0.08
+        axes.scatter([p["entities"] + offset for p in mine], [p["loss"] for p in mine],
+                     s=18, alpha=0.55, color=colour)
+        xs = sorted({p["entities"] for p in mine})
+        means = [sum(p["loss"] for p in mine if p["entities"] == x)
+                 / sum(1 for p in mine if p["entities"] == x) for x in xs]
+        axes.plot(xs, means, marker="o", color=colour, label=f"{scheme} (mean)")
+    axes.set_xlabel("entities compromised")
+    axes.set_ylabel("value extracted")
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.legend(frameon=False)
+    axes.grid(alpha=0.25)
+    return _uri(figure)
+
+
+def deposit_latency(data: dict[str, Any]) -> str:
+    groups = data["groups"]
+    if not groups:
+        return _empty("no histories on disk: deposit latencies unavailable")
+    height = max(2.4, 0.32 * len(groups) + 1.0)
+    figure, axes = plt.subplots(figsize=(6.8, height))
+    configs = list(dict.fromkeys(g["configuration"] for g in groups))
+    colours = {c: COLOURS[i % len(COLOURS)] for i, c in enumerate(configs)}
+    labels = [_short(f"{g['attack_label']} · {g['label']}", 60) for g in groups]
+    boxes = axes.boxplot([g["values"] for g in groups], vert=False, widths=0.6,
+                         patch_artist=True, showfliers=True,
+                         flierprops={"markersize": 2, "alpha": 0.4})
+    for patch, group in zip(boxes["boxes"], groups, strict=True):
+        patch.set_facecolor(colours[group["configuration"]])
+        patch.set_alpha(0.45)
+    axes.set_yticks(range(1, len(groups) + 1), labels)
+    axes.invert_yaxis()
+    axes.set_xlabel("seconds from lock to mint")
+    if max(max(g["values"]) for g in groups) > 50 * max(
+        1e-9, min(min(g["values"]) for g in groups)
+    ):
+        axes.set_xscale("log")
+    axes.grid(axis="x", alpha=0.25)
+    return _uri(figure)
+
+
+def supply_gap(data: dict[str, Any]) -> str:
+    runs = data["runs"]
+    if not runs:
+        return _empty("no histories on disk: the supply gap is unavailable")
+    figure, all_axes = plt.subplots(len(runs), 1, figsize=(6.8, 2.1 * len(runs)), squeeze=False)
+    for index, (axes, run) in enumerate(zip(all_axes[:, 0], runs, strict=True)):
+        colour = COLOURS[index % len(COLOURS)]
+        ts = [p[0] for p in run["points"]]
+        gap = [p[1] for p in run["points"]]
+        axes.step(ts, gap, where="post", color=colour, linewidth=1.2)
+        end = run["end"] or (ts[-1] if ts else 0.0)
+        for fault in run["faults"]:
+            start = fault["start"] or 0.0
+            heal = fault["heal"] if fault["heal"] is not None else end
+            axes.axvspan(start, max(heal, start + end * 0.002), color="#f0a000", alpha=0.2,
+                         linewidth=0)
+        axes.axhline(0, color="#888888", linewidth=0.6)
+        axes.set_title(_short(f"{run['label']} · {run['attack_label']} · seed {run['seed']}", 90),
+                       loc="left", fontsize=9)
+        axes.set_ylabel("minted − locked")
+        axes.grid(alpha=0.25)
+    all_axes[-1, 0].set_xlabel("simulated seconds (shaded: fault windows)")
+    figure.tight_layout()
+    return _uri(figure)
+
+
+DRAW = {
+    "loss-vs-entities": loss_vs_entities,
+    "deposit-latency": deposit_latency,
+    "supply-gap": supply_gap,
+}
+
+
+def render(plots: list[dict[str, Any]]) -> dict[str, str]:
+    """Plot id -> SVG data URI."""
+    images = {}
+    with plt.rc_context(STYLE):
+        for plot in plots:
+            draw = DRAW.get(plot["id"])
+            if draw is not None:
+                images[plot["id"]] = draw(plot["data"])
+    return images

@@ -1,0 +1,181 @@
+"""report dict -> Markdown. Every string from a scenario or a user goes through `text()` (or
+`code()` for commands), so it renders as itself: no HTML, links or emphasis can be injected.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bridgelab.report import words
+
+# Backslash-escaped, these are literal in CommonMark: no tag (<), entity (&), link ([ ]),
+# emphasis (* _ ~), code (`) or table cell (|) can start inside a user's string.
+SPECIAL = re.compile(r"([\\`*_\[\]|~<>&])")
+LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
+
+
+def text(value: Any) -> str:
+    """Plain text, safe in a paragraph, a list item or a table cell."""
+    escaped = " ".join(SPECIAL.sub(r"\\\1", str(value)).split())
+    # Nor a heading, list or quote at the start of a line.
+    def guard(match: re.Match[str]) -> str:
+        mark = match.group(2)
+        return match.group(1) + (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit()
+                                 else "\\" + mark)
+
+    return LINE_START.sub(guard, escaped)
+
+
+def code(value: Any, table: bool = False) -> str:
+    """An inline code span that no backtick inside can close early (in a table cell, a pipe
+    is escaped too: GFM splits cells before it parses code spans)."""
+    content = " ".join(str(value).split())
+    if table:
+        content = content.replace("|", "\\|")
+    runs = [len(m) for m in re.findall(r"`+", content)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if content.startswith("`") or content.endswith("`") or runs else ""
+    return f"{fence}{pad}{content}{pad}{fence}"
+
+
+def _evidence(items: list[dict[str, Any]]) -> str:
+    parts = []
+    for e in items:
+        command = code(e["reproduce"], table=True) if e.get("reproduce") else "no command"
+        parts.append(f"{text(e['scenario'])} seed {e['seed']} ({text(e['verdict'])}): {command}")
+    return "; ".join(parts)
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def render(report: dict[str, Any]) -> str:
+    configs = {c["id"]: c for c in report["configurations"]}
+    summary = report["summary"]
+    out: list[str] = [f"# {text(report['title'])}", ""]
+    campaigns = ", ".join(code(c) for c in summary["campaigns"])
+    out.append(
+        f"bridgelab {text(report['generated_by']['bridgelab'])} · {summary['runs']} runs,"
+        f" {summary['seeds']} seeds" + (f" · campaigns: {campaigns}" if campaigns else "")
+    )
+    out += ["", "## Summary", "", f"**Verdict: {text(summary['verdict'])}.**"
+            f" {text(summary['verdict_text'])}", "", "Configurations tested:", ""]
+    out += [f"- {text(c)}" for c in summary["configurations"]]
+    out += ["", "The largest risks:", ""]
+    out += [f"{i}. {text(r)}" for i, r in enumerate(summary["top_risks"], start=1)] or [
+        "No run violated a property or was delayed."]
+
+    out += ["", "## Risk cells", ""]
+    for block in report["risk_cells"]:
+        config = configs[block["configuration"]]
+        out += [f"### {text(config['label'])}", "", text(config["description"]), "",
+                _row(["risk", "value", "sentiment", "why", "evidence"]),
+                _row(["---"] * 5)]
+        for cell in block["cells"]:
+            out.append(_row([
+                text(cell["label"]), text(cell["value"]), f"**{text(cell['sentiment'])}**",
+                text(cell["reason"]), _evidence(cell["evidence"]),
+            ]))
+        out.append("")
+
+    out += ["## Risks found in the runs", ""]
+    for sentence in report["risk_sentences"]:
+        out.append(f"- **{text(sentence['kind'])}**: {text(sentence['text'])}"
+                   f" Evidence: {_evidence(sentence['evidence'])}")
+    if not report["risk_sentences"]:
+        out.append("No run violated a property or was delayed.")
+
+    out += ["", "## Cost to break", ""]
+    for entry in report["cost_to_break"]:
+        out.append(f"- {text(entry['text'])}")
+        if entry.get("reproduce"):
+            out.append(f"  Minimal attack: {code(entry['reproduce'])}")
+    if not report["cost_to_break"]:
+        out.append("Not computed for this report.")
+
+    matrix = report["attack_matrix"]
+    cells = {(c["attack"], c["configuration"]): c for c in matrix["cells"]}
+    out += ["", "## Attack matrix", "",
+            _row(["attack", *[text(configs[c]["label"]) for c in matrix["configurations"]]]),
+            _row(["---"] * (1 + len(matrix["configurations"])))]
+    for attack in matrix["attacks"]:
+        row = [text(attack["label"])]
+        for cid in matrix["configurations"]:
+            cell = cells.get((attack["id"], cid))
+            if cell is None:
+                row.append("not run")
+                continue
+            p = cell["p_loss"]
+            row.append(
+                f"safety {cell['safety']['verdict']} ({cell['safety']['count']}/{cell['runs']}),"
+                f" liveness {cell['liveness']['verdict']} ({cell['liveness']['count']}/"
+                f"{cell['runs']}); P(loss) {text(words.interval(p['p'], p['low'], p['high']))};"
+                f" loss p50/p90/max {text(words.amount(cell['loss']['p50']))}/"
+                f"{text(words.amount(cell['loss']['p90']))}/{text(words.amount(cell['loss']['max']))};"
+                f" detect {text(words.duration(cell['time_to_detect_s']['p50']))}"
+            )
+        out.append(_row(row))
+
+    comparison = report["custody_comparison"]
+    out += ["", "## Multisig versus threshold BLS", ""]
+    if comparison["comparable"]:
+        out += [_row(["attack", *[text(s) for s in comparison["schemes"]]]),
+                _row(["---"] * (1 + len(comparison["schemes"])))]
+        for row in comparison["rows"]:
+            line = [text(row["label"])]
+            for scheme in comparison["schemes"]:
+                c = row["by_scheme"].get(scheme)
+                line.append("not run" if c is None else
+                            f"safety {c['safety']['verdict']} ({c['safety']['count']}/{c['runs']}),"
+                            f" P(loss) {text(words.percent(c['p_loss']['p']))},"
+                            f" loss max {text(words.amount(c['loss']['max']))}")
+            out.append(_row(line))
+    else:
+        out.append("Only one custody scheme appears in these runs.")
+
+    out += ["", "## Incident reproductions", ""]
+    for incident in report["incidents"]:
+        out.append(f"### {text(incident['name'])}")
+        out.append("")
+        if incident["effect"]:
+            out.append(f"Defence: {text(incident['effect'])}.")
+        for side_name in ("incident", "defended"):
+            side = incident[side_name]
+            if side is None:
+                continue
+            broke = ", ".join(side["safety_failed"]) or "none"
+            out.append(f"- {side_name}: {text(side['description'])} Safety failed: {text(broke)};"
+                       f" loss {text(words.amount(side['loss']['max']))}."
+                       f" {_evidence(side['evidence'])}")
+        for change in incident["changes"]:
+            out.append(f"  - {code(change['setting'])}: {text(change['before'])} →"
+                       f" {text(change['after'])}")
+        out.append("")
+    if not report["incidents"]:
+        out.append("No incident reproductions among these runs.")
+
+    out += ["", "## Maturity checklist", ""]
+    for block in report["maturity"]:
+        out += [f"### {text(configs[block['configuration']]['label'])}", ""]
+        for item in block["items"]:
+            mark = {"pass": "[x]", "fail": "[ ]", "unknown": "[?]"}[item["status"]]
+            out.append(f"- {mark} {text(item['label'])}: {text(item['detail'])}")
+        out.append("")
+
+    out += ["## Plots", "", "The plots are in report.html; their data is in report.json.", ""]
+    for plot in report["plots"]:
+        out.append(f"- {text(plot['title'])}: {text(plot['caption'])}")
+
+    out += ["", "## Runs", "", _row(["run", "seed", "verdict", "loss", "reproduce"]),
+            _row(["---"] * 5)]
+    for run in report["runs"]:
+        out.append(_row([text(run["scenario"]), str(run["seed"]), text(run["verdict"]),
+                         text(words.amount(run["loss"])),
+                         code(run["reproduce"], table=True) if run["reproduce"]
+                         else "no command"]))
+    out += ["", "## How sentiments are decided", ""]
+    for rule_id, rule in report["rules"].items():
+        out.append(f"- **{text(rule_id)}**: {text(rule)}.")
+    return "\n".join(out) + "\n"
