@@ -72,7 +72,7 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         if kind in ("mint", "burn", "lock", "release", "settlement.reorg"):
             unbacked = sum(
                 max(0, minted.get(a, 0) - burned.get(a, 0) - escrowed.get(a, 0))
-                for a in set(minted) | set(escrowed)
+                for a in sorted(set(minted) | set(escrowed))
             )
             if unbacked > unbacked_peak:
                 unbacked_peak, unbacked_at_peak_time = unbacked, t
