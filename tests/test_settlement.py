@@ -215,3 +215,57 @@ def test_large_transfers_wait_in_the_delay_queue():
     assert result.verdicts["liveness.deposits-minted"] == "pass"
     latencies = result.metrics["deposit_latency_s"]
     assert percentile([latencies["max"]], 50) >= 300.0
+
+
+def test_relayers_stop_bidding_when_their_gas_budget_runs_out():
+    # 0.003 ETH at ~10 gwei and ~95k gas per mint pays for a couple of mints, not twenty.
+    scenario = small_scenario({"relayers": {"gas_budget_eth": 0.003},
+                               "workload": {"deposits": 20, "withdrawals": 0}})
+    captured = {}
+    result = run(scenario, 1, setup=lambda b: captured.setdefault("bridge", b))
+    out_of_funds = [e for e in captured["bridge"].world.history.events
+                    if e.kind == "relayer.out_of_funds"]
+    assert out_of_funds
+    spent = captured["bridge"].settlement.fees_by_sender
+    for relayer in captured["bridge"].relayers:
+        assert spent.get(relayer.node, 0) <= 0.003 * 10**18
+    assert result.verdicts["liveness.deposits-minted"] == "fail"
+    assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
+
+
+def test_only_the_guardian_pauses_and_only_the_admin_upgrades():
+    import pytest
+
+    from bridgelab.consortium.escrow import Revert
+    from bridgelab.core.rng import Streams
+    from bridgelab.custody.multisig import MultisigCustody
+    from bridgelab.protocol.verifier import VerifierConfig
+    from bridgelab.settlement.bridge_contract import (
+        BridgeState,
+        BurnTx,
+        PauseTx,
+        UpgradeTx,
+        process_burn,
+        process_pause,
+        process_upgrade,
+    )
+
+    state = BridgeState(MultisigCustody(Streams(1), 4, 3, ()).trust_root(1), VerifierConfig(),
+                        "consortium:escrow")
+    state.balances[("u", "A")] = 10
+    with pytest.raises(Revert) as refused:
+        process_pause(state, PauseTx("p0", "mallory", True, 0, 0, 0.0))
+    assert refused.value.check == "only_guardian"
+    assert process_pause(state, PauseTx("p1", "guardian", True, 0, 0, 0.0)) is True
+    with pytest.raises(Revert) as paused:
+        process_burn(state, BurnTx("b", "u", "A", 5, "u", 0, 0, 0.0))
+    assert paused.value.check == "paused"
+    assert process_pause(state, PauseTx("p2", "guardian", False, 0, 0, 0.0)) is False
+    assert process_burn(state, BurnTx("b", "u", "A", 5, "u", 0, 0, 0.0)).amount == 5
+    with pytest.raises(Revert) as not_admin:
+        process_upgrade(state, UpgradeTx("u0", "guardian", VerifierConfig(threshold_override=1),
+                                         0, 0, 0.0))
+    assert not_admin.value.check == "only_admin"
+    process_upgrade(state, UpgradeTx("u1", "admin", VerifierConfig(threshold_override=1),
+                                     0, 0, 0.0))
+    assert state.verifier.threshold_override == 1

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from bridgelab.l2.gateway import L2Gateway
 
 CENSOR_POLL = 30.0
+# A bid is on the wire at most this long (the latency cap) before the mempool shows it.
+IN_FLIGHT_WINDOW = 30.0
 MAX_CENSOR_POLLS = 100_000
 
 
@@ -90,6 +92,7 @@ class Relayer:
         self.jitter = 0.0
         self.replay: tuple[int, float] | None = None
         self.double_submit = False
+        self._in_flight: list[tuple[float, int]] = []
         self._jitter_rng = world.streams.get(f"relayer/{index}/jitter")
         # Set when the bridge's destination is the L2: deposits go to it, not to an L1 mint.
         self.gateway: L2Gateway | None = None
@@ -403,7 +406,14 @@ class Relayer:
         budget = self.config.gas_budget_eth
         if budget <= 0:
             return None
-        return round(budget * ETHER) - self.settlement.fees_by_sender.get(self.node, 0)
+        # Like a wallet: what is spent, and what pending bids could still cost, is not free.
+        # Bids still on the wire to the chain's RPC node count too.
+        now = self.world.now
+        self._in_flight = [(sent, cost) for sent, cost in self._in_flight
+                           if now - sent < IN_FLIGHT_WINDOW]
+        reserved = sum(cost for _sent, cost in self._in_flight)
+        spent = self.settlement.fees_by_sender.get(self.node, 0)
+        return round(budget * ETHER) - spent - self.settlement.pending_cost(self.node) - reserved
 
     def _send_mint(self, certificate: Certificate, attempt: int) -> bool:
         """Bid, or re-bid higher over a stuck transaction; False when out of funds."""
@@ -435,6 +445,7 @@ class Relayer:
             if key in self.settlement.pending_keys():
                 return True  # another relayer's bid is pending; let it land
         self._send_mint_tx(certificate, attempt, tx)
+        self._in_flight.append((self.world.now, tx.gas * tx.max_fee))
         return True
 
     def _send_mint_tx(self, certificate: Certificate, attempt: int, tx: MintTx | None = None):

@@ -197,6 +197,15 @@ class SettlementChain:
         self._mempool = [pending for pending in self._mempool if not predicate(pending.tx)]
         return before - len(self._mempool)
 
+    def pending_cost(self, sender: str) -> int:
+        """The most `sender`'s pending transactions could still cost (gas x max fee)."""
+        return sum(
+            pending.tx.gas * pending.tx.max_fee
+            for pending in self._mempool
+            if (getattr(pending.tx, "relayer", None) or getattr(pending.tx, "sender", None))
+            == sender
+        )
+
     def has_pending(self, predicate: Callable[[Any], bool]) -> bool:
         return any(predicate(pending.tx) for pending in self._mempool)
 
