@@ -14,8 +14,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The demo campaign (multisig vs threshold BLS under five attack families), the incident
+# reproductions, then the report. Exit 1 (a property failed) is the expected outcome of an
+# attack; anything above 2 (bad input, a crash) stops the demo.
+DEMO := runs/demo
 demo: $(STAMP)
-	$(BIN)/bridgelab run attacks/baseline.toml --seed 1 --out runs/baseline-seed1
+	$(BIN)/bridgelab campaign campaigns/demo.toml --jobs 2 --store $(DEMO)/demo.sqlite --fresh \
+		--json $(DEMO)/campaign.json || [ $$? -le 2 ]
+	$(BIN)/bridgelab check attacks/incidents --seeds 1 --out $(DEMO)/incidents --no-replay \
+		--determinism none --junit $(DEMO)/incidents-junit.xml --json $(DEMO)/incidents.json \
+		|| [ $$? -le 2 ]
+	$(BIN)/bridgelab report $(DEMO)/demo.sqlite $(DEMO)/incidents --out reports/demo/
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

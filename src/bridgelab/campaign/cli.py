@@ -235,9 +235,14 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
             return EXIT_INCONCLUSIVE
         rows = store.rows(campaign.hash)
     executor = "Dask " + str(args.scheduler) if args.scheduler else "process pool"
+    steady = tally.steady_runs_per_s
+    warm = (
+        f"; {steady:.1f} runs/s after the first run was back at {tally.first_s:.1f} s"
+        if steady is not None else ""
+    )
     err.print(
         f"{tally.done:,} runs in {tally.elapsed_s:.1f} s: [bold]{tally.runs_per_s:.1f} runs/s[/]"
-        f" ({tally.jobs} worker(s), {executor}); store {store_path}:"
+        f" ({tally.jobs} worker(s), {executor}{warm}); store {store_path}:"
         f" {len(rows):,}/{tally.total:,} runs",
         highlight=False, soft_wrap=True,
     )
@@ -281,6 +286,9 @@ def _write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:
         data["execution"] = {
             "executed": tally.done, "elapsed_s": round(tally.elapsed_s, 3),
             "runs_per_s": round(tally.runs_per_s, 3), "workers": tally.jobs,
+            "first_run_back_s": None if tally.first_s is None else round(tally.first_s, 3),
+            "steady_runs_per_s": None if tally.steady_runs_per_s is None
+            else round(tally.steady_runs_per_s, 3),
             "executor": tally.executor,
         }
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,9 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float
     denominator = 1.0 + z * z / trials
     centre = (p + z * z / (2.0 * trials)) / denominator
     half = z * math.sqrt(p * (1.0 - p) / trials + z * z / (4.0 * trials * trials)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return (low, high)
 
 
 def quantile(sorted_values: Sequence[float], q: float) -> float | None:

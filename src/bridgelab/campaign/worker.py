@@ -11,6 +11,7 @@ import functools
 import inspect
 import json
 import os
+import signal
 import socket
 import threading
 import time
@@ -36,8 +37,10 @@ def _prepare() -> None:
 
 
 def init_pool_worker(parent_pid: int) -> None:
-    """Pool initialiser: exit when the parent is gone (e.g. killed with SIGKILL)."""
+    """Pool initialiser: exit when the parent is gone (e.g. killed with SIGKILL); leave
+    Ctrl-C to the parent, which stops the campaign (the store keeps what is complete)."""
     _prepare()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:
@@ -159,3 +162,8 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
         )
     row["wall_time_s"] = round(time.perf_counter() - started, 6)
     return row
+
+
+def execute_batch(specs: list[RunSpec]) -> list[dict[str, Any]]:
+    """Several runs in one task (less IPC per run); each is still its own independent run."""
+    return [execute_run(spec) for spec in specs]

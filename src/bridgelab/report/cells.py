@@ -31,9 +31,11 @@ RULES = {
         " than two thirds of the committee; good otherwise"
     ),
     "custody": (
-        "bad if one entity controls at least the threshold of seats (delegations included) or"
-        " a key-compromise run broke safety; warning if one entity controls threshold − 1"
-        " seats or at least a threshold of seats sit on online servers; good otherwise"
+        "bad if one entity controls at least the threshold of seats (delegations included), or"
+        " a key-compromise run broke safety with fewer entities compromised than the"
+        " threshold; warning if one entity controls threshold − 1 seats or at least a"
+        " threshold of seats sit on online servers; good otherwise (compromising a threshold"
+        " of independent key holders breaks any threshold scheme, so that alone is not bad)"
     ),
     "upgradeability": (
         "bad if a run replaced the committee without > 2/3 of it (safety.trust-root-governed"
@@ -46,8 +48,9 @@ RULES = {
         " is escrowed; good otherwise"
     ),
     "liveness-failure": (
-        "bad if a run failed a liveness property after every fault healed (transfers stuck);"
-        f" warning if a run's liveness stayed unknown, transfers were delayed (slowest more than"
+        "bad if a run failed a liveness property after every fault healed (transfers stuck)"
+        " while safety held; warning if transfers got stuck only after a theft drained the"
+        " escrow, a run's liveness stayed unknown, transfers were delayed (slowest more than"
         f" {DELAY_FACTOR:g}× the honest slowest and {DELAY_MARGIN_S:g} s longer), or there is a"
         " single relayer; good otherwise"
     ),
@@ -150,13 +153,18 @@ def custody(group: ConfigGroup) -> dict[str, Any]:
     )
     key_runs = group.key_runs
     broke = _broke(key_runs)
+    cheap = [r for r in broke if (group.compromised.get(r.id) or t) < t]
     online = sum(len(h["seats"]) for h in holdings.values() if h["storage"] in ONLINE_STORAGE)
     if seats >= t:
         sentiment = "bad"
         reason = f"{holder} alone controls {seats} seats, at least the threshold {t}"
-    elif broke:
+    elif cheap:
+        fewest = min(group.compromised[r.id] or 0 for r in cheap)
         sentiment = "bad"
-        reason = f"{len(broke)} of {len(key_runs)} key-compromise runs broke safety"
+        reason = (
+            f"{len(cheap)} key-compromise runs broke safety with as few as {fewest} of the {t}"
+            " key holders compromised"
+        )
     elif seats >= t - 1:
         sentiment = "warning"
         reason = f"{holder} controls {seats} seats: one more compromised key reaches {t}"
@@ -178,11 +186,15 @@ def custody(group: ConfigGroup) -> dict[str, Any]:
         + f"the largest, {holder}, controls {seats} (delegations included)."
     )
     if key_runs:
+        counts = [group.compromised.get(r.id) for r in broke]
+        known = [c for c in counts if c is not None]
         description += (
-            f" Key-compromise attacks broke safety in {len(broke)} of {len(key_runs)} runs."
+            f" Key-compromise attacks broke safety in {len(broke)} of {len(key_runs)} runs"
+            + (f", each time with at least {min(known)} key holders compromised." if known
+               else ".")
         )
     return _cell("custody", value, sentiment, description, reason,
-                 _first(broke, key_runs, group.records))
+                 _first(cheap, broke, key_runs, group.records))
 
 
 def upgradeability(group: ConfigGroup) -> dict[str, Any]:
@@ -246,15 +258,26 @@ def destination_token(group: ConfigGroup) -> dict[str, Any]:
 
 def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
     stuck = [r for r in group.records if r.liveness_failed]
+    frozen = [r for r in stuck if not r.safety_failed]
+    drained = [r for r in stuck if r.safety_failed]
     unknown = [r for r in group.records if r.liveness_unknown and not r.liveness_failed]
     delayed = delays(group)
     delayed_runs = list(dict.fromkeys(d["run"] for d in delayed))
     relayers = group.relayers
     value = f"{relayers} relayer{'s' if relayers != 1 else ''}; {group.threshold} of" \
         f" {group.members} members must be online"
-    if stuck:
+    if frozen:
         sentiment = "bad"
-        reason = f"transfers never completed in {len(stuck)} of {len(group.records)} runs"
+        reason = (
+            f"transfers never completed in {len(frozen)} of {len(group.records)} runs in which"
+            " safety held"
+        )
+    elif drained:
+        sentiment = "warning"
+        reason = (
+            f"transfers got stuck only in {len(drained)} runs where a theft had drained the"
+            " escrow"
+        )
     elif unknown:
         sentiment, reason = "warning", f"liveness stayed unknown in {len(unknown)} runs"
     elif delayed_runs:
@@ -274,8 +297,15 @@ def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
         f"Transfers completed after every fault healed in {len(group.records) - len(stuck)} of"
         f" {len(group.records)} runs."
     )
+    if delayed_runs:
+        worst = max(delayed, key=lambda d: d["worst"] / d["reference"])
+        description += (
+            f" The slowest {worst['direction']} under attack took"
+            f" {words.duration(worst['worst'])}, against {words.duration(worst['reference'])}"
+            " without one."
+        )
     return _cell("liveness-failure", value, sentiment, description, reason,
-                 _first(stuck, unknown, delayed_runs,
+                 _first(frozen, drained, unknown, delayed_runs,
                         [r for r in group.records if r.family in ("relayers", "L2")],
                         group.records))
 

@@ -114,8 +114,9 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
         reading = progress.add_task("reading histories", total=len(records))
         series = history.collect(records, on_run=lambda n: progress.update(reading, completed=n))
         writing = progress.add_task("writing report", total=3)
+        campaigns = {r.campaign for r in records if r.campaign and not r.is_incident}
         title = args.title or "bridgelab risk report: " + ", ".join(
-            sorted({r.campaign for r in records if r.campaign}) or [str(args.results[0])]
+            sorted(campaigns) or [str(args.results[0])]
         )
         report = build_report(
             records, title=title, source=[str(s) for s in args.results], cost=cost,

@@ -32,6 +32,8 @@ class ConfigGroup:
     id: str
     label: str
     records: list[RunRecord] = field(default_factory=list)
+    # Run id -> key-holding entities the adversary controlled (None: no keys taken, unknown).
+    compromised: dict[str, int | None] = field(default_factory=dict)
 
     # -- the configuration, as data --------------------------------------------------------
 

@@ -116,11 +116,17 @@ def downsample(points: list[tuple[float, int]], limit: int = MAX_POINTS) -> list
     return [[round(t, 3), v] for t, v in kept]
 
 
-def collect(records: list[Any], on_run=None) -> dict[str, dict[str, Any]]:
-    """Series for every record whose history is on disk, by run id."""
+def collect(records: list[Any], on_run=None, per_group: int = 60) -> dict[str, dict[str, Any]]:
+    """Series for the records whose history is on disk, by run id: at most `per_group` runs
+    per configuration and attack (the plots need a sample, not a large campaign's every run),
+    but every key-compromise run (each adds a point to the loss plot)."""
     series: dict[str, dict[str, Any]] = {}
+    taken: dict[tuple[str, str], int] = {}
     for count, record in enumerate(records, start=1):
-        if record.history_path:
+        group = (record.config_key(), record.attack_key())
+        wanted = taken.get(group, 0) < per_group or record.family == "key compromise"
+        if record.history_path and wanted:
+            taken[group] = taken.get(group, 0) + 1
             read = read_series(record.history_path, record.config)
             if read is not None:
                 series[record.id] = read

@@ -41,6 +41,8 @@ def _config_label(record: RunRecord) -> str:
     extras = []
     defences = config.get("defences") or {}
     limits = (config.get("bridge") or {}).get("limits") or {}
+    if config.get("entities"):
+        extras.append(f"{len(config['entities'])} key holders")
     if (defences.get("watcher") or {}).get("enabled"):
         extras.append("watcher")
     if limits.get("rate_capacity") or limits.get("per_transfer_cap"):
@@ -127,8 +129,24 @@ def group_stats(runs: list[RunRecord]) -> dict[str, Any]:
         "time_to_detect_s": quantiles(detect),
         "deposit_latency_p99_s": quantiles([v for v in latency if v is not None]),
         "verification_gas": (sum(gas) / len(gas)) if gas else None,
+        "withdrawal_latency_max_s": quantiles(_metric(runs, "withdrawal_latency_s", "max")),
+        # Environment effects the bridge's own verdicts do not show.
+        "oracle_stale_s": quantiles(_metric(runs, "oracle", "stale", "longest_s")),
+        "l2_settlement_lag_s": quantiles(
+            _metric(runs, "l2", "deposit_settlement_lag_s", "max")),
         "evidence": evidence(sorted(runs, key=lambda r: (-len(r.safety_failed), -r.loss)), 2),
     }
+
+
+def _metric(runs: list[RunRecord], *path: str) -> list[float]:
+    values = []
+    for record in runs:
+        node: Any = record.metrics
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, (int, float)):
+            values.append(float(node))
+    return values
 
 
 # -- risk sentences ------------------------------------------------------------------------------
@@ -161,6 +179,7 @@ def risk_sentences(groups: list[ConfigGroup]) -> list[dict[str, Any]]:
                 )
                 sentences.append({
                     "kind": "stolen", "configuration": group.id,
+                    "attack": _attack_key(runs[0]),
                     "text": f"Funds can be stolen if {clause}: on {group.label}, safety failed"
                             f" in {p['count']} of {p['runs']} runs"
                             f" ({words.interval(p['p'], p['low'], p['high'])}) and {outcome}.",
@@ -177,8 +196,11 @@ def risk_sentences(groups: list[ConfigGroup]) -> list[dict[str, Any]]:
                     if prop == "liveness.withdrawals-released" else prop
                     for prop in failed
                 ])
+                if all(r.safety_failed and r.loss > 0 for r in frozen):
+                    what += " (the adversary had drained the escrow)"
                 sentences.append({
                     "kind": "frozen", "configuration": group.id,
+                    "attack": _attack_key(runs[0]),
                     "text": f"Funds can be frozen if {clause}: on {group.label}, {what} in"
                             f" {p['count']} of {p['runs']} runs"
                             f" ({words.interval(p['p'], p['low'], p['high'])}).",
@@ -195,6 +217,7 @@ def risk_sentences(groups: list[ConfigGroup]) -> list[dict[str, Any]]:
                 noun = "Withdrawals" if direction == "withdrawal" else "Deposits"
                 sentences.append({
                     "kind": "delayed", "configuration": group.id,
+                    "attack": _attack_key(runs[0]),
                     "text": f"{noun} can be delayed if {clause}: on {group.label}, the slowest"
                             f" took {words.duration(worst['worst'])} against"
                             f" {words.duration(worst['reference'])} without the attack, in"
@@ -253,21 +276,21 @@ def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
     else:
         verdict = "safe"
         text = f"No tested attack broke safety or liveness in {len(runs)} runs."
-    top = []
-    seen: set[tuple[str, str]] = set()
+    # Three different risks: the most likely of each kind (stolen, frozen, delayed), each from
+    # an attack not already named, then the next most severe.
+    top: list[dict[str, Any]] = []
+    for kind in SENTENCE_ORDER:
+        named = {s["attack"] for s in top}
+        candidates = [s for s in sentences if s["kind"] == kind]
+        fresh = [s for s in candidates if s["attack"] not in named]
+        if fresh or candidates:
+            top.append((fresh or candidates)[0])
     for sentence in sentences:
-        # One sentence per kind of risk and configuration first, so three risks are three.
-        key = (sentence["kind"], sentence["configuration"])
-        if key not in seen:
-            seen.add(key)
-            top.append(sentence["text"])
-        if len(top) == 3:
+        if len(top) >= 3:
             break
-    for sentence in sentences:
-        if len(top) == 3:
-            break
-        if sentence["text"] not in top:
-            top.append(sentence["text"])
+        if sentence not in top:
+            top.append(sentence)
+    top = sorted(top[:3], key=sentences.index)
     configurations = [f"{g.label}: {_describe(g)}" for g in groups]
     return {
         "verdict": verdict,
@@ -277,7 +300,7 @@ def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
         "attacked_runs": len(attacked),
         "seeds": len({r.seed for r in runs}),
         "campaigns": sorted({r.campaign for r in runs if r.campaign}),
-        "top_risks": top,
+        "top_risks": [s["text"] for s in top],
     }
 
 
@@ -366,9 +389,32 @@ def custody_comparison(groups: list[ConfigGroup], attacks: list[dict[str, Any]])
 # -- incidents -----------------------------------------------------------------------------------
 
 
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    """Entities and delegations keyed by name, latency distributions as one phrase: a diff
+    then names what changed in words, not list indexes and distribution fields."""
+    data = dict(data)
+    if isinstance(data.get("entities"), list):
+        data["entities"] = {
+            str(e.get("name")): " · ".join([
+                f"seats {e.get('members')}", str(e.get("jurisdiction", "unspecified")),
+                str(e.get("storage", "hsm")),
+            ])
+            for e in data["entities"]
+        }
+    if isinstance(data.get("delegations"), list):
+        data["delegations"] = {
+            f"{d.get('grantor')} → {d.get('grantee')}": ("revoked" if d.get("revoked")
+                                                         else "live")
+            for d in data["delegations"]
+        }
+    return data
+
+
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
-    if isinstance(data, dict):
+    if isinstance(data, dict) and "dist" in data:
+        flat[prefix] = words.distribution(data)
+    elif isinstance(data, dict):
         for key in sorted(data):
             flat.update(_flatten(data[key], f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(data, list) and data and all(isinstance(i, dict) for i in data):
@@ -381,8 +427,10 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 def config_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     """Every setting the defended scenario changes (scenario name and timing left out)."""
-    a = {k: v for k, v in _flatten(before).items() if k.split(".")[0] not in INCIDENT_META}
-    b = {k: v for k, v in _flatten(after).items() if k.split(".")[0] not in INCIDENT_META}
+    a = {k: v for k, v in _flatten(_compact(before)).items()
+         if k.split(".")[0] not in INCIDENT_META}
+    b = {k: v for k, v in _flatten(_compact(after)).items()
+         if k.split(".")[0] not in INCIDENT_META}
     changes = []
     for path in sorted(set(a) | set(b)):
         if a.get(path) != b.get(path):
@@ -604,15 +652,20 @@ def build_report(
     analysed = [r for r in records if r.config is not None]
     incident_runs = [r for r in analysed if r.is_incident]
     main = [r for r in analysed if not r.is_incident] or incident_runs
+    series = series or {}
     groups = group_configs(main)
+    for group in groups:
+        group.compromised = {
+            r.id: _compromised(r, series.get(r.id)) for r in group.records
+            if r.family == KEY_FAMILY
+        }
     attacks = group_attacks(main)
     sentences = risk_sentences(groups)
-    series = series or {}
     group_of = {r.id: g.id for g in groups for r in g.records}
     return {
         "schema_version": SCHEMA_VERSION,
         "title": title,
-        "generated_by": {"bridgelab": __version__, **(generated or {})},
+        "generated_by": {"bridgelab": __version__, "commit": None, **(generated or {})},
         "source": list(source or []),
         "summary": {**summary(groups, sentences, main),
                     "unverified_runs": len(records) - len(analysed)},

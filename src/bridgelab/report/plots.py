@@ -16,6 +16,13 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter
+
+from bridgelab.report import words
+
+# Tick labels as plain text (math parsing is off, so the default formatters' $...$ would show).
+AMOUNT = FuncFormatter(lambda value, _: words.amount(value) if value else "0")
+PLAIN = FuncFormatter(lambda value, _: f"{value:g}")
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 STYLE = {
@@ -33,6 +40,11 @@ def _uri(figure: Any) -> str:
     figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _version() -> tuple[int, int]:
+    major, minor = matplotlib.__version__.split(".")[:2]
+    return int(major), int("".join(ch for ch in minor if ch.isdigit()) or 0)
 
 
 def _short(text: str, limit: int = 38) -> str:
@@ -64,6 +76,7 @@ def loss_vs_entities(data: dict[str, Any]) -> str:
         axes.plot(xs, means, marker="o", color=colour, label=f"{scheme} (mean)")
     axes.set_xlabel("entities compromised")
     axes.set_ylabel("value extracted")
+    axes.yaxis.set_major_formatter(AMOUNT)
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.legend(frameon=False)
     axes.grid(alpha=0.25)
@@ -79,9 +92,11 @@ def deposit_latency(data: dict[str, Any]) -> str:
     configs = list(dict.fromkeys(g["configuration"] for g in groups))
     colours = {c: COLOURS[i % len(COLOURS)] for i, c in enumerate(configs)}
     labels = [_short(f"{g['attack_label']} · {g['label']}", 60) for g in groups]
-    boxes = axes.boxplot([g["values"] for g in groups], vert=False, widths=0.6,
-                         patch_artist=True, showfliers=True,
-                         flierprops={"markersize": 2, "alpha": 0.4})
+    # `orientation` replaced `vert` in matplotlib 3.10.
+    sideways = ({"orientation": "horizontal"} if _version() >= (3, 10) else {"vert": False})
+    boxes = axes.boxplot([g["values"] for g in groups], widths=0.6, patch_artist=True,
+                         showfliers=True, flierprops={"markersize": 2, "alpha": 0.4},
+                         **sideways)
     for patch, group in zip(boxes["boxes"], groups, strict=True):
         patch.set_facecolor(colours[group["configuration"]])
         patch.set_alpha(0.45)
@@ -92,6 +107,8 @@ def deposit_latency(data: dict[str, Any]) -> str:
         1e-9, min(min(g["values"]) for g in groups)
     ):
         axes.set_xscale("log")
+        axes.xaxis.set_major_formatter(PLAIN)
+        axes.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
     axes.grid(axis="x", alpha=0.25)
     return _uri(figure)
 
@@ -116,6 +133,7 @@ def supply_gap(data: dict[str, Any]) -> str:
         axes.set_title(_short(f"{run['label']} · {run['attack_label']} · seed {run['seed']}", 90),
                        loc="left", fontsize=9)
         axes.set_ylabel("minted − locked")
+        axes.yaxis.set_major_formatter(AMOUNT)
         axes.grid(alpha=0.25)
     all_axes[-1, 0].set_xlabel("simulated seconds (shaded: fault windows)")
     figure.tight_layout()

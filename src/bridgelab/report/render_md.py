@@ -61,7 +61,11 @@ def render(report: dict[str, Any]) -> str:
         f" {summary['seeds']} seeds" + (f" · campaigns: {campaigns}" if campaigns else "")
     )
     out += ["", "## Summary", "", f"**Verdict: {text(summary['verdict'])}.**"
-            f" {text(summary['verdict_text'])}", "", "Configurations tested:", ""]
+            f" {text(summary['verdict_text'])}", ""]
+    if summary.get("unverified_runs"):
+        out += [f"{summary['unverified_runs']} runs were left out: their scenario file is missing"
+                " or has changed since they ran.", ""]
+    out += ["Configurations tested:", ""]
     out += [f"- {text(c)}" for c in summary["configurations"]]
     out += ["", "The largest risks:", ""]
     out += [f"{i}. {text(r)}" for i, r in enumerate(summary["top_risks"], start=1)] or [

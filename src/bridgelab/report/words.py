@@ -9,14 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 SELECT_WORDS = {
-    "one": "one committee member",
-    "minority": "a minority of the committee",
-    "majority": "a majority of the committee",
-    "f": "f committee members (the most BFT tolerates)",
-    "f+1": "f + 1 committee members",
-    "threshold-1": "one member fewer than the threshold",
-    "threshold": "a threshold of committee members",
-    "all": "every committee member",
+    "one": "one {one}",
+    "minority": "a minority ({k}) of the {many}",
+    "majority": "a majority ({k}) of the {many}",
+    "f": "f = {k} {many}",
+    "f+1": "f + 1 = {k} {many}",
+    "threshold-1": "{k} {many} (one fewer than the threshold)",
+    "threshold": "a threshold ({k}) of {many}",
+    "all": "every {one}",
+}
+# Whom a `select` counts, by the attack's target role (`bridgelab attacks show KIND`).
+ROLE_NOUNS = {
+    "member": ("committee member", "committee members"),
+    "entity": ("key-holding operator", "key-holding operators"),
+    "relayer": ("relayer", "relayers"),
+    "validator": ("validator", "validators"),
+    "reporter": ("NAV reporter", "NAV reporters"),
+    "l2-oracle": ("L2 deposit oracle member", "L2 deposit oracle members"),
 }
 
 
@@ -43,6 +52,22 @@ def amount(value: float | int | None) -> str:
         if abs(value) >= limit:
             return f"{value / limit:.3g}{suffix}"
     return f"{value:.4g}"
+
+
+def distribution(spec: Any) -> str:
+    """A latency distribution from a scenario (`{dist = "lognormal", median = 300, ...}`)."""
+    if not isinstance(spec, dict) or "dist" not in spec:
+        return str(spec)
+    kind = spec["dist"]
+    if kind == "fixed":
+        return f"fixed {duration(spec.get('value'))}"
+    if kind == "lognormal":
+        return f"lognormal, median {duration(spec.get('median'))}"
+    if kind == "uniform":
+        return f"uniform {duration(spec.get('low'))}–{duration(spec.get('high'))}"
+    if kind == "exponential":
+        return f"exponential, mean {duration(spec.get('mean'))}"
+    return str(kind)
 
 
 def percent(p: float | None) -> str:
@@ -148,8 +173,31 @@ def targets(attack: dict[str, Any], config: dict[str, Any]) -> str:
     if target.get("nodes"):
         return f"nodes {names(list(target['nodes']))}"
     if target.get("select"):
-        return SELECT_WORDS.get(target["select"], str(target["select"]))
+        from bridgelab.nemesis.specs import CATALOG
+
+        info = CATALOG.get(attack.get("kind", ""))
+        role = info.target_role if info is not None else "member"
+        one, many = ROLE_NOUNS.get(role, ROLE_NOUNS["member"])
+        from bridgelab.nemesis.targets import count_for
+
+        if role == "relayer":
+            n = (config.get("relayers") or {}).get("count", 3)
+        elif role == "reporter":
+            n = (config.get("oracle") or {}).get("reporters", 5)
+        elif role == "entity":
+            n = len(holdings(config)) or committee.get("members", 0)
+        else:
+            n = committee.get("members", 0)
+        k = count_for(target["select"], int(n), int(committee.get("threshold", 0)))
+        words = SELECT_WORDS.get(target["select"], str(target["select"]))
+        return words.format(one=one, many=many, k=k)
     return ""
+
+
+def _verb(who: str, plural: str, singular: str) -> str:
+    """The verb that agrees with `who` ("every relayer refuses", "members collude")."""
+    one = who.startswith(("every ", "one ", "the operator ", "relayer ", "the adversary"))
+    return singular if one else plural
 
 
 def attack_clause(attack: dict[str, Any], config: dict[str, Any]) -> str:
@@ -162,11 +210,14 @@ def attack_clause(attack: dict[str, Any], config: dict[str, Any]) -> str:
     flaws = (config.get("bridge") or {}).get("flaws") or []
     clause: str
     if kind == "collusion.fabricated_lock":
-        clause = f"{who or 'committee members'} collude to endorse a deposit that never happened"
+        who = who or "committee members"
+        clause = f"{who} {_verb(who, 'collude', 'colludes')} to endorse a deposit that never" \
+            " happened"
     elif kind == "collusion.equivocate":
+        who = who or "committee members"
         clause = (
-            f"{who or 'committee members'} collude to sign a second, conflicting message for a"
-            " real deposit"
+            f"{who} {_verb(who, 'collude', 'colludes')} to sign a second, conflicting message"
+            " for a real deposit"
         )
     elif kind == "key.compromise":
         dwell = params.get("dwell")
@@ -195,17 +246,25 @@ def attack_clause(attack: dict[str, Any], config: dict[str, Any]) -> str:
             what.append(f"the asset {names(list(params['assets']))}")
         if params.get("amount_above") is not None:
             what.append(f"transfers above {amount(params['amount_above'])}")
-        clause = f"{who or 'the relayers'} refuse to carry {' and '.join(what) or 'transfers'}"
+        who = who or "the relayers"
+        clause = f"{who} {_verb(who, 'refuse', 'refuses')} to carry" \
+            f" {' and '.join(what) or 'any transfer'}"
     elif kind == "relayer.delay":
-        clause = f"{who or 'the relayers'} hold messages back by {duration(params.get('delay'))}"
+        who = who or "the relayers"
+        clause = f"{who} {_verb(who, 'hold', 'holds')} messages back by" \
+            f" {duration(params.get('delay'))}"
     elif kind == "relayer.reorder":
-        clause = f"{who or 'the relayers'} reorder messages"
+        who = who or "the relayers"
+        clause = f"{who} {_verb(who, 'reorder', 'reorders')} messages"
     elif kind == "relayer.replay":
-        clause = f"{who or 'the relayers'} replay certificates"
+        who = who or "the relayers"
+        clause = f"{who} {_verb(who, 'replay', 'replays')} certificates"
     elif kind == "relayer.double_submit":
-        clause = f"{who or 'the relayers'} submit each certificate twice"
+        who = who or "the relayers"
+        clause = f"{who} {_verb(who, 'submit', 'submits')} each certificate twice"
     elif kind == "node.crash":
-        clause = f"{who or 'nodes'} crash"
+        who = who or "nodes"
+        clause = f"{who} {_verb(who, 'crash', 'crashes')}"
     elif kind == "network.partition":
         clause = "the network is partitioned"
     elif kind == "network.loss":
@@ -221,14 +280,18 @@ def attack_clause(attack: dict[str, Any], config: dict[str, Any]) -> str:
             f" {duration(params.get('duration', 1800.0))})"
         )
         if l2:
-            clause += " and the L2's batches settle late"
+            clause += ", holding back the L2's batches"
         for_how_long = ""
     elif kind == "oracle.delay":
-        clause = f"the NAV oracle's reports arrive {duration(params.get('delay', 1800.0))} late"
+        who = who or "every NAV reporter"
+        clause = f"{who} {_verb(who, 'publish', 'publishes')}" \
+            f" {duration(params.get('delay', 1800.0))} late"
     elif kind == "oracle.stale":
-        clause = f"{who or 'the oracle reporters'} stop reporting"
+        who = who or "the oracle reporters"
+        clause = f"{who} {_verb(who, 'stop', 'stops')} reporting"
     elif kind == "oracle.manipulate":
-        clause = f"{who or 'oracle reporters'} bias the NAV by {params.get('bias', 0.5):+.0%}"
+        who = who or "oracle reporters"
+        clause = f"{who} {_verb(who, 'bias', 'biases')} the NAV by {params.get('bias', 0.5):+.0%}"
     elif kind == "oracle.default":
         clause = "the underlying asset defaults and the news reaches the oracle late"
     elif kind.startswith("forge.") or kind == "message.replace_committee":
@@ -241,7 +304,8 @@ def attack_clause(attack: dict[str, Any], config: dict[str, Any]) -> str:
     elif kind == "l2.redemption_run":
         clause = "holders rush to redeem through the L2 at once"
     elif kind == "l2.oracle_offline":
-        clause = f"{who or 'the L2 deposit oracle members'} go offline"
+        who = who or "the L2 deposit oracle members"
+        clause = f"{who} {_verb(who, 'go', 'goes')} offline"
     else:
         clause = f"the attack {kind} runs"
     return clause + for_how_long
