@@ -139,3 +139,29 @@ def test_dask_local_cluster_gives_the_same_rows_as_the_pool(uninterrupted, tmp_p
     assert result_columns(dask_binomial) == result_columns(reference[:200])
     workers = {row["worker"] for row in dask_swarm}
     assert all(not worker.endswith(f":{os.getpid()}") for worker in workers)
+
+
+@pytest.mark.slow
+def test_repeated_sigkills_at_random_moments_lose_and_repeat_nothing(uninterrupted, tmp_path):
+    """Kill the campaign five times at arbitrary moments (including while it starts up and
+    while it writes), resuming each time; the store ends up exactly as an uninterrupted one."""
+    import random
+
+    campaign, _, reference = uninterrupted
+    store = tmp_path / "killed.sqlite"
+    rng = random.Random(20240601)
+    command = _cli(str(BINOMIAL), "--jobs", "2", "--store", str(store), "--quiet", "--resume")
+    for _ in range(5):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 2.5))
+        workers = psutil.Process(process.pid).children(recursive=True)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        psutil.wait_procs(workers, timeout=10)
+    final = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert final.returncode == 1, final.stderr
+    with Store(store) as results:
+        rows = results.rows(campaign.hash)
+    assert len(rows) == 1_000 == len({row["run_key"] for row in rows})
+    assert result_columns(rows) == result_columns(reference)
+    assert report(campaign, rows) == report(campaign, reference)

@@ -21,7 +21,6 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
@@ -163,10 +162,12 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
         print("error: campaign: expected one of --resume or --fresh, found both",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    where = f"Dask {args.scheduler}" if args.scheduler else f"{args.jobs} job(s)"
     err.print(
         f"campaign [bold]{campaign.name}[/] {campaign.hash[:12]}: {len(campaign.configs)}"
         f" configuration(s) × {len(campaign.arms)} arm(s) ×"
-        f" {len(campaign.spec.campaign.seed_list())} seed(s) = {total:,} runs",
+        f" {len(campaign.spec.campaign.seed_list())} seed(s) = {total:,} runs"
+        + ("" if args.dry_run else f" on {where}"),
         highlight=False, soft_wrap=True,
     )
     if args.dry_run:
@@ -185,9 +186,7 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
             err.print(f"resuming: {tally.already:,} runs already stored,"
                       f" {tally.to_run:,} to run", highlight=False, soft_wrap=True)
         if progress is not None:
-            where = args.scheduler or f"{args.jobs} job(s)"
-            task = progress.add_task(f"{campaign.name} [{where}]", total=tally.to_run,
-                                     status=_status(tally))
+            task = progress.add_task(campaign.name, total=tally.to_run, status=_status(tally))
 
     def on_row(row: dict[str, Any], tally: Any) -> None:
         if progress is not None:
@@ -200,12 +199,11 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
             if not args.quiet:
                 progress = Progress(
                     TextColumn("[bold]{task.description}"),
-                    BarColumn(),
+                    BarColumn(bar_width=24),
                     MofNCompleteColumn(),
                     TextColumn("{task.fields[status]}"),
-                    TextColumn("eta"),
+                    TextColumn("· eta"),
                     TimeRemainingColumn(),
-                    TimeElapsedColumn(),
                     console=err,
                     transient=False,
                 )
@@ -270,7 +268,7 @@ def _status(tally: Any, rate: float | None = None) -> str:
         f" {broken} propert{'y' if broken == 1 else 'ies'} broken"
     )
     if rate is not None:
-        text += f" · {rate:.1f} runs/s"
+        text += f" · {rate:.0f} runs/s"
     return text
 
 

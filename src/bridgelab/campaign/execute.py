@@ -163,11 +163,9 @@ def run_campaign(
 
     started = time.perf_counter()  # wall-clock ok: campaign throughput, not model input
     try:
-        if not todo:
-            pass
-        elif scheduler is not None:
+        if todo and scheduler is not None:
             _run_dask(todo, scheduler, max(1, jobs), handle, tally)
-        else:
+        elif todo:
             _run_pool(todo, max(1, jobs), handle, tally)
     except KeyboardInterrupt:
         tally.interrupted = True

@@ -71,6 +71,10 @@ def _binomial(scenario: Any, rows: list[dict[str, Any]], confidence: float) -> d
     if attack is None:
         return {"applicable": False, "reason": "no key.bernoulli attack"}
     committee = scenario.committee
+    if committee.required and committee.custody != "multisig":
+        # One group signature does not show who signed: required seats are not enforced the
+        # same way, so the formula with required members is a multisig statement only.
+        return {"applicable": False, "reason": "required members under threshold BLS"}
     p = float(attack.params.get("p", 0.1))
     n, k, r = committee.members, committee.threshold, len(committee.required)
     expected = broken_probability(n, k, r, p)
