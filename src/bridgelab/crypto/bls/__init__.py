@@ -12,7 +12,6 @@ from bridgelab.crypto.bls.backend import (
     ArkworksBackend,
     BLSBackend,
     InvalidPointError,
-    PyEccBackend,
     available_backends,
     get_backend,
     resolve_backend,
@@ -88,3 +87,12 @@ __all__ = [
     "verify_partial",
     "verify_share",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The py_ecc reference backend loads on first use (py_ecc is slow to import).
+    if name == "PyEccBackend":
+        from bridgelab.crypto.bls.backend_pyecc import PyEccBackend
+
+        return PyEccBackend
+    raise AttributeError(name)

@@ -12,17 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
-from py_ecc import optimized_bls12_381 as ecc
-from py_ecc.bls import G2ProofOfPossession
-from py_ecc.bls.g2_primitives import (
-    G1_to_pubkey,
-    G2_to_signature,
-    pubkey_to_G1,
-    signature_to_G2,
-    subgroup_check,
-)
-from py_ecc.bls.hash_to_curve import hash_to_G2
-from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
 
 CURVE_ORDER = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
 DST = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_"
@@ -323,92 +312,16 @@ class ArkworksBackend(BLSBackend):
         return GT.pairing_check(g1s, g2s)
 
 
-class PyEccBackend(BLSBackend):
-    """Reference backend on py_ecc: sign/verify are exactly G2ProofOfPossession's.
+def _pyecc_type() -> type[BLSBackend]:
+    # py_ecc takes a third of a second to import: only runs that ask for it pay.
+    from bridgelab.crypto.bls.backend_pyecc import PyEccBackend
 
-    Roughly 100x slower than arkworks, so it is used to cross-check rather than to simulate.
-    """
-
-    name: ClassVar[str] = "py-ecc"
-
-    def _encode_g1(self, point: Any) -> bytes:
-        data = bytes(G1_to_pubkey(point))
-        self._g1_cache.put(data, point)
-        return data
-
-    def _encode_g2(self, point: Any) -> bytes:
-        data = bytes(G2_to_signature(point))
-        self._g2_cache.put(data, point)
-        return data
-
-    def _decode_g1(self, data: bytes) -> Any:
-        # py_ecc's decompression is already strict about flags and field range.
-        point = pubkey_to_G1(data)
-        if not subgroup_check(point):
-            raise InvalidPointError("G1 point outside the order-r subgroup")
-        return point
-
-    def _decode_g2(self, data: bytes) -> Any:
-        point = signature_to_G2(data)
-        if not subgroup_check(point):
-            raise InvalidPointError("G2 point outside the order-r subgroup")
-        return point
-
-    def sk_to_pk(self, sk: int) -> bytes:
-        return bytes(G2ProofOfPossession.SkToPk(_check_sk(sk)))
-
-    def sign(self, sk: int, msg: bytes) -> bytes:
-        if not isinstance(msg, bytes):
-            raise TypeError("message must be bytes")
-        return bytes(G2ProofOfPossession.Sign(_check_sk(sk), msg))
-
-    def verify(self, pk: bytes, msg: bytes, sig: bytes) -> bool:
-        try:
-            return bool(G2ProofOfPossession.Verify(pk, msg, sig))
-        except Exception:  # the reference must honour "never raise" even on odd input types
-            return False
-
-    def hash_to_g2(self, msg: bytes) -> bytes:
-        return self._encode_g2(hash_to_G2(msg, DST, G2ProofOfPossession.xmd_hash_function))
-
-    def g1_mul_gen(self, k: int) -> bytes:
-        return self._encode_g1(ecc.multiply(ecc.G1, k % CURVE_ORDER))
-
-    def _lincomb(
-        self, decode: Callable[[bytes], Any], identity: Any,
-        points: Sequence[bytes], scalars: Sequence[int],
-    ) -> Any:
-        _check_lengths(points, scalars)
-        total = identity
-        for p, k in zip(points, scalars, strict=True):
-            k %= CURVE_ORDER
-            if k:
-                term = decode(p) if k == 1 else ecc.multiply(decode(p), k)
-                total = ecc.add(total, term)
-            else:
-                decode(p)  # still reject invalid input, as the arkworks backend does
-        return total
-
-    def g1_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
-        return self._encode_g1(self._lincomb(self._g1, ecc.Z1, points, scalars))
-
-    def g2_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
-        return self._encode_g2(self._lincomb(self._g2, ecc.Z2, points, scalars))
-
-    def pairing_check(self, pairs: Sequence[tuple[bytes, bytes]]) -> bool:
-        try:
-            decoded = [(self._g1(a), self._g2(b)) for a, b in pairs]
-        except InvalidPointError:
-            return False
-        acc = FQ12.one()
-        for g1, g2 in decoded:
-            acc = acc * ecc.pairing(g2, g1, final_exponentiate=False)
-        return ecc.final_exponentiate(acc) == FQ12.one()
+    return PyEccBackend
 
 
-_BACKEND_TYPES: dict[str, type[BLSBackend]] = {
-    ArkworksBackend.name: ArkworksBackend,
-    PyEccBackend.name: PyEccBackend,
+_BACKEND_TYPES: dict[str, Callable[[], type[BLSBackend]]] = {
+    "arkworks": lambda: ArkworksBackend,
+    "py-ecc": _pyecc_type,
 }
 _INSTANCES: dict[str, BLSBackend] = {}
 
@@ -416,6 +329,12 @@ _INSTANCES: dict[str, BLSBackend] = {}
 def available_backends() -> tuple[str, ...]:
     """Names accepted by `get_backend`, fastest first."""
     return tuple(_BACKEND_TYPES)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PyEccBackend":
+        return _pyecc_type()
+    raise AttributeError(name)
 
 
 def get_backend(name: str = DEFAULT_BACKEND) -> BLSBackend:
@@ -427,7 +346,7 @@ def get_backend(name: str = DEFAULT_BACKEND) -> BLSBackend:
         raise ValueError(f"unknown BLS backend {name!r}; choose from {available_backends()}")
     backend = _INSTANCES.get(name)
     if backend is None:
-        backend = _INSTANCES[name] = _BACKEND_TYPES[name]()
+        backend = _INSTANCES[name] = _BACKEND_TYPES[name]()()
     return backend
 
 
