@@ -22,6 +22,7 @@ from bridgelab.crypto.bls import (
     partial_sign,
     refresh,
     run_dkg,
+    verify_memoised,
     verify_partial,
 )
 from bridgelab.crypto.secp256k1 import EcdsaSigner
@@ -131,7 +132,7 @@ class ThresholdBlsCustody:
         partials = {member + 1: endorsements[member] for member in chosen}
         try:
             signature = combine(partials, self.threshold, backend=self.backend)
-            if self.backend.verify(self.key.group_pk, digest, signature):
+            if verify_memoised(self.backend, self.key.group_pk, digest, signature):
                 return []
         except (InvalidPointError, InsufficientSharesError):
             pass

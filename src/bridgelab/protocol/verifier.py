@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bridgelab.crypto.bls import verify_memoised
 from bridgelab.crypto.bls.backend import get_backend
 from bridgelab.crypto.secp256k1 import ecrecover
 from bridgelab.protocol.messages import Certificate, TrustRoot
@@ -103,7 +104,8 @@ def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certific
     if len(cert.signatures) != 1:
         return Verdict(False, "signature_count")
     backend = get_backend(config.bls_backend)
-    if not backend.verify(bytes.fromhex(root.group_key), cert.digest, cert.signatures[0]):
+    group_key = bytes.fromhex(root.group_key)
+    if not verify_memoised(backend, group_key, cert.digest, cert.signatures[0]):
         return Verdict(False, "group_signature")
     return Verdict(True, "ok", tuple(sorted(set(cert.signer_hint))))
 

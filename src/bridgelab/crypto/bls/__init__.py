@@ -46,6 +46,7 @@ from bridgelab.crypto.bls.threshold import (
     verify,
     verify_partial,
 )
+from bridgelab.crypto.memo import BoundedCache
 
 __all__ = [
     "CURVE_ORDER",
@@ -84,6 +85,7 @@ __all__ = [
     "split_secret",
     "verification_keys",
     "verify",
+    "verify_memoised",
     "verify_partial",
     "verify_share",
 ]
@@ -96,3 +98,14 @@ def __getattr__(name: str) -> object:
 
         return PyEccBackend
     raise AttributeError(name)
+
+
+_VERIFIED: BoundedCache[tuple[str, bytes, bytes, bytes], bool] = BoundedCache()
+
+
+def verify_memoised(backend: BLSBackend, pk: bytes, msg: bytes, sig: bytes) -> bool:
+    """`backend.verify`, remembered on the exact bytes: the relayer's optimistic check, the
+    contract and the checker all verify the same combined signature."""
+    return _VERIFIED.get_or_compute(
+        (backend.name, pk, msg, sig), lambda: backend.verify(pk, msg, sig)
+    )
