@@ -48,15 +48,19 @@ def _event(seq: int, kind: str, **fields) -> Event:
     return Event(seq, float(seq), "test", kind, fields)
 
 
-def test_conservation_checked_after_every_event_without_a_certificate_path():
+def test_conservation_is_checked_on_the_event_that_breaks_it():
     monitor = Monitor()
     monitor.observe(_event(0, "lock", nonce=0, asset="A", amount=10, recipient="u", escrowed=10))
     monitor.observe(_event(1, "burn", nonce=0, asset="A", amount=10, recipient="u", number=0))
-    assert monitor.violations == []
-    # A burn with nothing minted is fine; a release beyond what was locked is not.
     monitor.observe(_event(2, "lock", nonce=1, asset="A", amount=5, recipient="u", escrowed=15))
+    assert monitor.violations == []
     assert monitor.verdicts()["safety.supply-conservation"] == "pass"
     assert monitor.verdicts()["safety.no-double-mint"] == "not_exercised"
+    # Minting 30 against 15 locked leaves minted - burned (20) above locked - released (15).
+    monitor.observe(_event(3, "mint", nonce=1, asset="A", amount=30, recipient="u",
+                           certificate=None))
+    broken = [v for v in monitor.violations if v.property == "safety.supply-conservation"]
+    assert broken and broken[0].seq == 3
 
 
 def test_liveness_is_not_judged_while_a_healing_partition_is_active():

@@ -8,7 +8,6 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgelab.checker.metrics import percentile
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.runner import run
 from bridgelab.settlement.fees import GWEI, effective_tip, next_base_fee
@@ -213,8 +212,8 @@ def test_large_transfers_wait_in_the_delay_queue():
     assert queued and set(queued) == set(delayed)
     assert all(delayed[nonce] - queued[nonce] >= 300.0 for nonce in queued)
     assert result.verdicts["liveness.deposits-minted"] == "pass"
-    latencies = result.metrics["deposit_latency_s"]
-    assert percentile([latencies["max"]], 50) >= 300.0
+    # The queued deposits' latency includes the whole delay.
+    assert result.metrics["deposit_latency_s"]["max"] >= 300.0
 
 
 def test_relayers_stop_bidding_when_their_gas_budget_runs_out():

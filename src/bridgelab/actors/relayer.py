@@ -394,7 +394,7 @@ class Relayer:
             if certificate.message.direction == "deposit" and self.gateway is not None:
                 self._send_to_l2(certificate)
             elif certificate.message.direction == "deposit":
-                self._send_mint_tx(certificate, 0)
+                self._send_mint_tx(self._mint_bid(certificate, 0))
             else:
                 self._send_release(certificate)
 
@@ -415,26 +415,30 @@ class Relayer:
         spent = self.settlement.fees_by_sender.get(self.node, 0)
         return round(budget * ETHER) - spent - self.settlement.pending_cost(self.node) - reserved
 
-    def _send_mint(self, certificate: Certificate, attempt: int) -> bool:
-        """Bid, or re-bid higher over a stuck transaction; False when out of funds."""
+    def _mint_bid(self, certificate: Certificate, attempt: int) -> MintTx:
+        """A mint transaction bidding the base fee x multiplier, bumped once per retry."""
         config = self.config
         verification_gas = self.custody.verification_gas(certificate)
-        gas = verification_gas + MINT_STORAGE_GAS
         bump = config.fee_bump**attempt
         priority_fee = gwei(config.priority_fee_gwei * bump)
         max_fee = round(self.settlement.base_fee * config.max_fee_multiplier * bump) + priority_fee
+        return MintTx(
+            self._next_tx_id(), self.node, certificate, verification_gas + MINT_STORAGE_GAS,
+            priority_fee, self.world.now, verification_gas, max_fee,
+        )
+
+    def _send_mint(self, certificate: Certificate, attempt: int) -> bool:
+        """Bid, or re-bid higher over a stuck transaction; False when out of funds."""
+        tx = self._mint_bid(certificate, attempt)
+        cost = tx.gas * tx.max_fee
         funds = self.funds_left_wei()
-        if funds is not None and funds < gas * max_fee:
+        if funds is not None and funds < cost:
             self.stats.gave_up += 1
             self.world.record(
                 self.node, "relayer.out_of_funds", nonce=certificate.message.nonce,
-                funds_left_wei=funds, needed_wei=gas * max_fee,
+                funds_left_wei=funds, needed_wei=cost,
             )
             return False
-        tx = MintTx(
-            self._next_tx_id(), self.node, certificate, gas, priority_fee, self.world.now,
-            verification_gas, max_fee,
-        )
         key = certificate.message.key
         if key in self.settlement.pending_keys():
             # A pending bid for this message is stuck: replace it with the higher one.
@@ -444,18 +448,11 @@ class Relayer:
             )
             if key in self.settlement.pending_keys():
                 return True  # another relayer's bid is pending; let it land
-        self._send_mint_tx(certificate, attempt, tx)
-        self._in_flight.append((self.world.now, tx.gas * tx.max_fee))
+        self._send_mint_tx(tx)
+        self._in_flight.append((self.world.now, cost))
         return True
 
-    def _send_mint_tx(self, certificate: Certificate, attempt: int, tx: MintTx | None = None):
-        if tx is None:
-            gas = self.custody.verification_gas(certificate) + MINT_STORAGE_GAS
-            tip = gwei(self.config.priority_fee_gwei)
-            tx = MintTx(
-                self._next_tx_id(), self.node, certificate, gas, tip, self.world.now,
-                gas - MINT_STORAGE_GAS, self.settlement.base_fee * 2 + tip,
-            )
+    def _send_mint_tx(self, tx: MintTx) -> None:
         copies = 2 if self.double_submit else 1
         for copy in range(copies):
             if copy:

@@ -20,6 +20,7 @@ from bridgelab.protocol.messages import (
     trust_root_from_fields,
 )
 from bridgelab.protocol.rotation import RotationCertificate, check_rotation
+from bridgelab.protocol.tables import add_to
 from bridgelab.protocol.verifier import reference_verify
 
 SAFETY_EVENTS = frozenset({"lock", "mint", "burn", "release"})
@@ -68,8 +69,6 @@ class LedgerView:
     current_root: dict[str, int] = field(default_factory=dict)
 
 
-def _add(table: dict[str, int], asset: str, amount: int) -> None:
-    table[asset] = table.get(asset, 0) + amount
 
 
 class Monitor:
@@ -190,13 +189,13 @@ class Monitor:
         fields = event.fields
         self.view.submitted_deposits.pop(fields.get("tx", ""), None)
         self.view.locks[fields["nonce"]] = fields
-        _add(self.view.locked, fields["asset"], fields["amount"])
+        add_to(self.view.locked, fields["asset"], fields["amount"])
         self.view.escrowed[fields["asset"]] = fields["escrowed"]
 
     def _on_burn(self, event: Event) -> None:
         fields = event.fields
         self.view.burns[fields["nonce"]] = fields
-        _add(self.view.burned, fields["asset"], fields["amount"])
+        add_to(self.view.burned, fields["asset"], fields["amount"])
 
     def _on_reorg(self, event: Event) -> None:
         """Orphaned blocks take their mints and burns with them."""
@@ -214,10 +213,10 @@ class Monitor:
             if item["kind"] == "mint":
                 view.minted_nonces.pop(nonce, None)
                 view.honoured_locks.pop(nonce, None)
-                _add(view.minted, asset, -amount)
+                add_to(view.minted, asset, -amount)
                 continue
             view.burns.pop(nonce, None)
-            _add(view.burned, asset, -amount)
+            add_to(view.burned, asset, -amount)
             if nonce in view.released_nonces:
                 self._fail(
                     "safety.release-backed-by-final-burn", event,
@@ -240,7 +239,7 @@ class Monitor:
                 self.probes["coverage.mint-during-partition"] += 1
         nonce = fields["nonce"]
         view = self.view
-        _add(view.minted, fields["asset"], fields["amount"])
+        add_to(view.minted, fields["asset"], fields["amount"])
         self.exercised["safety.no-double-mint"] += 1
         if nonce in view.minted_nonces:
             self._fail(
@@ -283,7 +282,7 @@ class Monitor:
         nonce = fields["nonce"]
         view = self.view
         view.escrowed[fields["asset"]] = fields["escrowed"]
-        _add(view.released, fields["asset"], fields["amount"])
+        add_to(view.released, fields["asset"], fields["amount"])
         self.exercised["safety.no-double-release"] += 1
         if nonce in view.released_nonces:
             self._fail(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import Certificate, TrustRoot
+from bridgelab.protocol.tables import add_to
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 
 ESCROW_CONTRACT = "consortium:escrow"
@@ -181,8 +182,6 @@ def _allowed(state: EscrowState, account: str) -> bool:
     return state.kyc is None or account in state.kyc
 
 
-def _add(table: dict, key: object, amount: int) -> None:
-    table[key] = table.get(key, 0) + amount
 
 
 def process_lock(state: EscrowState, tx: LockTx, now: float = 0.0) -> LockEvent:
@@ -202,9 +201,9 @@ def process_lock(state: EscrowState, tx: LockTx, now: float = 0.0) -> LockEvent:
         pulled = tx.amount
     nonce = state.next_nonce
     state.next_nonce += 1
-    _add(state.balances, (tx.sender, tx.asset), -pulled)
-    _add(state.escrowed, tx.asset, pulled)
-    _add(state.locked_total, tx.asset, tx.amount)
+    add_to(state.balances, (tx.sender, tx.asset), -pulled)
+    add_to(state.escrowed, tx.asset, pulled)
+    add_to(state.locked_total, tx.asset, tx.amount)
     return LockEvent(
         ESCROW_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id,
         state.escrowed[tx.asset], tx.payload,
@@ -243,9 +242,9 @@ def process_release(state: EscrowState, tx: ReleaseTx, now: float = 0.0) -> Rele
     if state.bucket is not None and not state.bucket.try_take(now, message.amount):
         raise Revert("rate_limited")
     state.released_nonces[message.nonce] = tx.tx_id
-    _add(state.escrowed, message.asset, -message.amount)
-    _add(state.released_total, message.asset, message.amount)
-    _add(state.balances, (message.recipient, message.asset), message.amount)
+    add_to(state.escrowed, message.asset, -message.amount)
+    add_to(state.released_total, message.asset, message.amount)
+    add_to(state.balances, (message.recipient, message.asset), message.amount)
     return ReleaseEvent(
         ESCROW_CONTRACT,
         message.nonce,

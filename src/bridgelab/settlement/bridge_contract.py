@@ -18,6 +18,7 @@ from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 from bridgelab.protocol.rotation import RotationCertificate, check_rotation
+from bridgelab.protocol.tables import add_to
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 
 BRIDGE_CONTRACT = "settlement:bridge"
@@ -258,8 +259,6 @@ class BridgeState:
             self.accepted_roots.setdefault(ZERO_ROOT, 0)
 
 
-def _add(table: dict, key: object, amount: int) -> None:
-    table[key] = table.get(key, 0) + amount
 
 
 def _mint_now(
@@ -267,8 +266,8 @@ def _mint_now(
 ):
     message = cert.message
     state.minted_nonces[message.nonce] = tx_id
-    _add(state.minted_total, message.asset, message.amount)
-    _add(state.balances, (message.recipient, message.asset), message.amount)
+    add_to(state.minted_total, message.asset, message.amount)
+    add_to(state.balances, (message.recipient, message.asset), message.amount)
     event = MintEvent(
         BRIDGE_CONTRACT,
         message.nonce,
@@ -416,8 +415,8 @@ def process_burn(state: BridgeState, tx: BurnTx, now: float = 0.0) -> BurnEvent:
         raise Revert("sender_balance")
     nonce = state.next_burn_nonce
     state.next_burn_nonce += 1
-    _add(state.balances, (tx.sender, tx.asset), -tx.amount)
-    _add(state.burned_total, tx.asset, tx.amount)
+    add_to(state.balances, (tx.sender, tx.asset), -tx.amount)
+    add_to(state.burned_total, tx.asset, tx.amount)
     return BurnEvent(BRIDGE_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id)
 
 
@@ -494,8 +493,8 @@ def process_upgrade(state: BridgeState, tx: UpgradeTx, now: float = 0.0) -> Veri
 
 def undo_mint(state: BridgeState, event: MintEvent) -> None:
     state.minted_nonces.pop(event.nonce, None)
-    _add(state.minted_total, event.asset, -event.amount)
-    _add(state.balances, (event.recipient, event.asset), -event.amount)
+    add_to(state.minted_total, event.asset, -event.amount)
+    add_to(state.balances, (event.recipient, event.asset), -event.amount)
 
 
 def undo_queue(state: BridgeState, queued: MintQueued) -> None:
@@ -506,5 +505,5 @@ def undo_burn(state: BridgeState, event: BurnEvent) -> None:
     # Blocks are undone newest first, so the burn being undone holds the latest nonce.
     assert event.nonce == state.next_burn_nonce - 1, "burns must be undone in reverse order"
     state.next_burn_nonce -= 1
-    _add(state.balances, (event.sender, event.asset), event.amount)
-    _add(state.burned_total, event.asset, -event.amount)
+    add_to(state.balances, (event.sender, event.asset), event.amount)
+    add_to(state.burned_total, event.asset, -event.amount)
