@@ -173,7 +173,7 @@ def test_crashing_too_many_validators_stalls_until_the_heal():
     attack = {"kind": "node.crash", "targets": {"select": "f+1"}, "params": {"role": "validator"},
               "schedule": {"at": 10.0}, "heal": {"after": 200.0}}
     captured = {}
-    result = run(small_scenario({"attacks": [attack]}), 1,
+    result = run(small_scenario({"attacks": [attack]}), 1, keep_history=True,
                  setup=lambda b: captured.setdefault("h", b.world.history))
     committed = [e.time for e in captured["h"].events if e.kind == "block.committed"]
     assert not [t for t in committed if 12.0 < t < 209.0], "no quorum while f+1 are down"
@@ -183,7 +183,7 @@ def test_crashing_too_many_validators_stalls_until_the_heal():
 def test_replays_are_rejected_by_the_nonce_check():
     attack = {"kind": "relayer.replay", "targets": {"relayers": "all"}, "params": {"copies": 2}}
     captured = {}
-    result = run(small_scenario({"attacks": [attack]}), 1,
+    result = run(small_scenario({"attacks": [attack]}), 1, keep_history=True,
                  setup=lambda b: captured.setdefault("h", b.world.history))
     checks = [e.fields["check"] for e in captured["h"].events if e.kind == "tx.reverted"]
     assert checks.count("nonce_unused") >= 20

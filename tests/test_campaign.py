@@ -434,7 +434,8 @@ def _tiny(overrides: dict) -> object:
 
 def _events(scenario, seed: int = 1) -> list:
     captured = {}
-    run(scenario, seed, setup=lambda bridge: captured.setdefault("h", bridge.world.history))
+    run(scenario, seed, keep_history=True,
+        setup=lambda bridge: captured.setdefault("h", bridge.world.history))
     return captured["h"].events
 
 

@@ -133,7 +133,7 @@ def test_optimistic_combination_drops_a_bad_partial_and_still_certifies():
         captured["history"] = bridge.world.history
 
     captured: dict = {}
-    result = run(scenario, 3, setup=corrupt_member_one)
+    result = run(scenario, 3, keep_history=True, setup=corrupt_member_one)
     bad = [e for e in captured["history"].events if e.kind == "relay.bad_endorsements"]
     assert bad and all(e.fields["members"] == [1] for e in bad)
     assert result.verdicts["liveness.deposits-minted"] == "pass"

@@ -68,7 +68,7 @@ def test_rate_limit_and_watcher_bound_a_repeated_forgery():
 
 def test_accountant_refuses_a_mint_beyond_what_is_locked():
     captured = {}
-    result = run(_theft(defences={"accountant": True}), 1,
+    result = run(_theft(defences={"accountant": True}), 1, keep_history=True,
                  setup=lambda b: captured.setdefault("h", b.world.history))
     checks = [e.fields["check"] for e in captured["h"].events if e.kind == "tx.reverted"]
     assert "accountant" in checks
@@ -77,7 +77,7 @@ def test_accountant_refuses_a_mint_beyond_what_is_locked():
 
 def test_challenge_window_cancels_a_mint_with_no_lock_behind_it():
     captured = {}
-    result = run(_theft(defences={"challenge_window": 120.0}), 1,
+    result = run(_theft(defences={"challenge_window": 120.0}), 1, keep_history=True,
                  setup=lambda b: captured.setdefault("h", b.world.history))
     events = captured["h"].events
     challenged = [e.fields["nonce"] for e in events if e.kind == "mint.challenged"]

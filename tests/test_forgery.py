@@ -45,7 +45,8 @@ def _run(kind, flaws=(), params=None, schedule=None, extra=None, seed=1):
     if extra:
         overrides = deep_merge(overrides, extra)
     captured = {}
-    result = run(small_scenario(overrides), seed, setup=lambda b: captured.update(bridge=b))
+    result = run(small_scenario(overrides), seed, keep_history=True,
+                 setup=lambda b: captured.update(bridge=b))
     return result, captured["bridge"].world.history.events
 
 

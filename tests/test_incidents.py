@@ -111,7 +111,7 @@ def _data(filename: str) -> dict[str, Any]:
 def _run_cached(filename: str, overrides_json: str) -> Outcome:
     data = deep_merge(_data(filename), json.loads(overrides_json))
     histories: list[Any] = []
-    result = run(parse_scenario(data, filename), SEED,
+    result = run(parse_scenario(data, filename), SEED, keep_history=True,
                  setup=lambda bridge: histories.append(bridge.world.history))
     return Outcome(result, tuple(histories[0].events))
 

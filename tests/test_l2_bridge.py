@@ -66,7 +66,7 @@ def run_captured(
 ) -> tuple[RunResult, Bridge, list[dict[str, Any]]]:
     """Run, keeping the built bridge and the history records."""
     captured: list[Bridge] = []
-    result = run(scenario, seed, out, setup=captured.append)
+    result = run(scenario, seed, out, keep_history=True, setup=captured.append)
     bridge = captured[0]
     records = [
         {"t": event.time, "actor": event.actor, "kind": event.kind, **event.fields}
@@ -238,7 +238,7 @@ def test_a_deposit_forged_by_colluding_oracle_members_is_caught_by_the_monitor()
         captured.append(bridge)
         bridge.world.env.process(strike(bridge))
 
-    result = run(scenario, 1, setup=setup)
+    result = run(scenario, 1, keep_history=True, setup=setup)
     [forged] = [r for r in _records(captured[0]) if r["kind"] == "mint"
                 and r["ref"] == "forged-1"]
     assert forged["certificate"] is None and forged["layer"] == "l2"

@@ -89,7 +89,7 @@ def _run(attacks, extra=None):
         if signers is not None:
             captured["secret"] = signers[2]._key.to_int()
 
-    result = run(small_scenario(overrides), 1, setup=setup)
+    result = run(small_scenario(overrides), 1, keep_history=True, setup=setup)
     return result, captured
 
 

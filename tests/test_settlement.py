@@ -65,8 +65,8 @@ def test_demand_spike_raises_the_base_fee_and_bridge_transactions_wait_longer():
             captured[name] = bridge.world.history
         return setup
 
-    calm_result = run(calm, 3, setup=keep("calm"))
-    spiked_result = run(spiked, 3, setup=keep("spiked"))
+    calm_result = run(calm, 3, keep_history=True, setup=keep("calm"))
+    spiked_result = run(spiked, 3, keep_history=True, setup=keep("spiked"))
     calm_fees = [fee for t, fee in _block_fees(captured["calm"].events) if 200 < t < 400]
     spike_fees = [fee for t, fee in _block_fees(captured["spiked"].events) if 200 < t < 400]
     assert max(spike_fees) > 2 * max(calm_fees)
@@ -117,7 +117,7 @@ def test_reorg_deeper_than_confirmations_reverts_a_burn_the_committee_saw():
 
         env.process(deep_reorgs())
 
-    result = run(_reorg_scenario(2, 0.0, 4), 1, setup=setup)
+    result = run(_reorg_scenario(2, 0.0, 4), 1, keep_history=True, setup=setup)
     assert _endorsed_burns_reverted(captured["history"])
     assert result.verdicts["safety.release-backed-by-final-burn"] == "fail"
     assert any("reverted by a reorg" in v["detail"] for v in result.violations)
@@ -130,7 +130,7 @@ def test_confirmations_above_reorg_depth_never_revert_a_seen_burn():
         def setup(bridge, captured=captured):
             captured["history"] = bridge.world.history
 
-        result = run(_reorg_scenario(6, 0.3, 4), seed, setup=setup)
+        result = run(_reorg_scenario(6, 0.3, 4), seed, keep_history=True, setup=setup)
         reorgs = [e for e in captured["history"].events if e.kind == "settlement.reorg"]
         assert reorgs, "the scenario must actually reorg"
         assert _endorsed_burns_reverted(captured["history"]) == []
@@ -180,7 +180,7 @@ def test_per_transfer_cap_and_rate_limit_bound_the_minted_value():
     def setup(bridge):
         captured["history"] = bridge.world.history
 
-    run(scenario, 5, setup=setup)
+    run(scenario, 5, keep_history=True, setup=setup)
     events = captured["history"].events
     checks = [e.fields["check"] for e in events if e.kind == "tx.reverted"]
     assert "per_transfer_cap" in checks
@@ -203,7 +203,7 @@ def test_large_transfers_wait_in_the_delay_queue():
     def setup(bridge):
         captured["history"] = bridge.world.history
 
-    result = run(scenario, 6, setup=setup)
+    result = run(scenario, 6, keep_history=True, setup=setup)
     events = captured["history"].events
     queued = {e.fields["nonce"]: e.time for e in events if e.kind == "mint.queued"}
     delayed = {
@@ -221,7 +221,8 @@ def test_relayers_stop_bidding_when_their_gas_budget_runs_out():
     scenario = small_scenario({"relayers": {"gas_budget_eth": 0.003},
                                "workload": {"deposits": 20, "withdrawals": 0}})
     captured = {}
-    result = run(scenario, 1, setup=lambda b: captured.setdefault("bridge", b))
+    result = run(scenario, 1, keep_history=True,
+                 setup=lambda b: captured.setdefault("bridge", b))
     out_of_funds = [e for e in captured["bridge"].world.history.events
                     if e.kind == "relayer.out_of_funds"]
     assert out_of_funds

@@ -16,9 +16,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bridgelab import __version__
+from bridgelab.bench.workload import CONFIGS as BENCH_CONFIGS
 from bridgelab.campaign import cli as campaign_cli
 from bridgelab.checker.api import PropertyLoadError
-from bridgelab.scenario import ScenarioError, load_scenario
+from bridgelab.scenario import ScenarioError, load_scenario, parse_scenario
 
 EXIT_PASS = 0
 EXIT_FAIL = 1
@@ -85,6 +86,17 @@ def _parser() -> argparse.ArgumentParser:
         help="run the seed twice in fresh processes (different PYTHONHASHSEED) and compare"
         " the history hashes",
     )
+    run.add_argument(
+        "--signatures",
+        choices=("real", "symbolic"),
+        default=None,
+        help="override the scenario's [committee] signatures. 'symbolic' replaces every"
+        " signature (ECDSA, threshold BLS, Ed25519) by a cheap model-internal stand-in that is"
+        " NOT cryptography: for large sweeps, not for fidelity. Keys, addresses, verdicts and"
+        " the history (apart from signature bytes) are those of the real run of the same seed;"
+        " results.json records crypto = \"symbolic\". Attacks that compute with real"
+        " signatures (ecdsa.nonce_reuse) are refused",
+    )
 
     hunt = commands.add_parser(
         "hunt",
@@ -148,17 +160,43 @@ def _parser() -> argparse.ArgumentParser:
     workload = bench_commands.add_parser(
         "workload",
         help="the standard workload: transfers/s, events/s, peak memory, crypto share",
-        description="Committee 21 (threshold 15), 7 validators, 3 relayers, N transfers each"
-        " way, for threshold BLS on arkworks, threshold BLS on py-ecc (a shorter run) and"
-        " multisig; then cost per transfer against committee size and run length. Each"
-        " configuration runs in a fresh interpreter.",
-        epilog="example: bridgelab bench workload --transfers 1000 --json bench.json",
+        description="The standard workload: committee 21 (threshold 15), 7 validators, 3"
+        " relayers, N transfers each way (one deposit every 2 s). Each configuration (threshold"
+        " BLS on arkworks, on py-ecc with a shorter run, multisig, and both in the symbolic"
+        " signature mode) runs batched (up to 64 messages per certified root, 30 s window) and"
+        " per-message, each in a fresh interpreter; then cost per transfer against committee"
+        " size (4, 21, 100) and run length, campaign runs per second, and each performance"
+        " target judged from the figures. Symbolic rows are labelled: they measure the model,"
+        " not cryptography.",
+        epilog="examples:\n"
+        "  bridgelab bench workload --json bench.json\n"
+        "  bridgelab bench workload --configs multisig --modes batched --lengths 100,1000\n"
+        "  bridgelab bench workload --lengths 100,1000,10000 --symbolic-lengths 100000 --gate",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    workload.add_argument("--transfers", type=int, default=1_000)
-    workload.add_argument("--pyecc-transfers", type=int, default=20)
+    workload.add_argument("--transfers", type=int, default=1_000, help="each way (default 1000)")
+    workload.add_argument("--deposit-interval", type=float, default=2.0,
+                          help="seconds between deposits in the configuration rows (default 2;"
+                          " smaller is a busier bridge)")
+    workload.add_argument("--pyecc-transfers", type=int, default=20,
+                          help="each way, for the slow py-ecc rows (default 20)")
+    workload.add_argument("--configs", default=",".join(BENCH_CONFIGS),
+                          help="comma-separated configurations (default: all)")
+    workload.add_argument("--modes", default="batched,per-message",
+                          help="batched and/or per-message (default: both)")
     workload.add_argument("--sizes", default="4,21,100", help="committee sizes for scaling")
-    workload.add_argument("--lengths", default="100,1000", help="transfers for length scaling")
+    workload.add_argument("--scaling-transfers", type=int, default=200,
+                          help="transfers each way for the committee-size rows (default 200)")
+    workload.add_argument("--lengths", default="100,1000,10000",
+                          help="transfers each way for run-length scaling, real multisig")
+    workload.add_argument("--symbolic-lengths", default="",
+                          help="run-length rows in the symbolic mode, e.g. 100000")
+    workload.add_argument("--campaign-runs", type=int, default=200,
+                          help="runs of campaigns/throughput.toml to time (0: skip)")
+    workload.add_argument("--campaign-jobs", default="1", help="worker counts, comma-separated")
     workload.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    workload.add_argument("--gate", action="store_true",
+                          help="exit 1 if a measured target is missed")
 
     validate = commands.add_parser(
         "validate",
@@ -321,10 +359,17 @@ def _attacks(args: argparse.Namespace) -> int:
     console.print(f"targets: {info.target_role}", highlight=False)
     if info.flaw:
         console.print(f"needs: [bridge] flaws = [\"{info.flaw}\"]", highlight=False)
+    if info.real_signatures:
+        console.print("needs: [committee] signatures = \"real\" (not symbolic)",
+                      highlight=False)
     console.print(f"parameters: {_param_summary(info.params)}", highlight=False)
     console.print("example:", highlight=False)
     print(info.example)
     return EXIT_PASS
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
 
 
 def _bench_workload(args: argparse.Namespace, err: Console) -> int:
@@ -332,28 +377,52 @@ def _bench_workload(args: argparse.Namespace, err: Console) -> int:
 
     with err.status("benchmarking the standard workload...") as status:
         result = run_bench(
-            args.transfers, args.pyecc_transfers,
-            tuple(int(size) for size in args.sizes.split(",")),
-            tuple(int(length) for length in args.lengths.split(",")),
+            args.transfers, args.pyecc_transfers, _ints(args.sizes), _ints(args.lengths),
+            _ints(args.symbolic_lengths),
+            modes=tuple(mode for mode in args.modes.split(",") if mode),
+            configs=tuple(config for config in args.configs.split(",") if config),
+            scaling_transfers=args.scaling_transfers, campaign_runs=args.campaign_runs,
+            campaign_jobs=_ints(args.campaign_jobs) if args.campaign_runs > 0 else (),
+            deposit_interval=args.deposit_interval,
             progress=lambda text: status.update(text),
         )
-    console = Console(width=max(120, Console().width))
+    console = Console(width=max(150, Console().width))
     for title, key in (("standard workload", "configs"), ("committee scaling", "committee_scaling"),
                        ("run-length scaling", "length_scaling")):
         table = Table(title=title)
-        for column in ("config", "members", "transfers", "transfers/s", "events/s",
-                       "crypto share", "peak MB", "all pass"):
+        for column in ("config", "mode", "crypto", "n", "transfers", "transfers/s", "ms/transfer",
+                       "sim events/s", "crypto share", "sigs/transfer", "p50 deposit s",
+                       "peak MB", "all pass"):
             table.add_column(column, justify="right")
         for row in result[key]:
             table.add_row(
-                row.get("config", row["custody"]), str(row["members"]),
-                str(row["transfers_completed"]), f"{row['transfers_per_second']:,.1f}",
-                f"{row['events_per_second']:,.0f}", f"{row['crypto_share']:.0%}",
-                f"{row['peak_rss_mb']:,.0f}", str(row["all_pass"]),
+                row["config"], row["mode"], row["crypto"], str(row["members"]),
+                f"{row['transfers_completed']:,}", f"{row['transfers_per_second']:,.1f}",
+                f"{row['ms_per_transfer']:.2f}", f"{row['events_per_second']:,.0f}",
+                f"{row['crypto_share']:.0%}", f"{row['signatures_per_transfer']:.2f}",
+                f"{row['deposit_latency_p50_s']:.1f}", f"{row['peak_rss_mb']:,.0f}",
+                str(row["all_pass"]),
             )
         console.print(table)
+    if result["campaigns"]:
+        table = Table(title="campaign throughput (campaigns/throughput.toml)")
+        for column in ("jobs", "runs", "runs/s", "steady runs/s", "errors"):
+            table.add_column(column, justify="right")
+        for row in result["campaigns"]:
+            table.add_row(str(row["jobs"]), str(row["runs"]), f"{row['runs_per_second']:.1f}",
+                          str(row["steady_runs_per_second"]), str(row["errors"]))
+        console.print(table)
+    table = Table(title="targets")
+    for column in ("target", "measured", "bound", "met"):
+        table.add_column(column, justify="right")
+    for check in result["targets"]:
+        met = {True: "yes", False: "NO", None: "not measured"}[check["met"]]
+        table.add_row(check["target"], str(check["measured"]), str(check["bound"]), met)
+    console.print(table)
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
+    if args.gate and any(check["met"] is False for check in result["targets"]):
+        return EXIT_FAIL
     return EXIT_PASS
 
 
@@ -391,16 +460,35 @@ def _validate(args: argparse.Namespace, err: Console) -> int:
     print(
         f"{args.scenario}: ok — scenario '{scenario.scenario.name}',"
         f" {scenario.committee.members} members, threshold {scenario.committee.threshold},"
-        f" custody {scenario.committee.custody}",
+        f" custody {scenario.committee.custody}"
+        + (", SYMBOLIC signatures" if scenario.committee.signatures == "symbolic" else ""),
         file=sys.stderr,
     )
     return EXIT_PASS
 
 
+def _load_for_run(args: argparse.Namespace):
+    """The scenario, with `--signatures` applied (and validated: some attacks need real ones)."""
+    scenario = load_scenario(args.scenario)
+    if args.signatures is None or args.signatures == scenario.committee.signatures:
+        return scenario
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["committee"]["signatures"] = args.signatures
+    return parse_scenario(data, f"{args.scenario} (with --signatures {args.signatures})")
+
+
 def _run(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.runner import run
 
-    scenario = load_scenario(args.scenario)
+    scenario = _load_for_run(args)
+    symbolic = scenario.committee.signatures == "symbolic"
+    if symbolic and not args.quiet:
+        err.print(
+            "[bold yellow]SYMBOLIC signatures[/]: signatures are model-internal stand-ins, not"
+            " cryptography (verdicts match the real run; results.json says crypto ="
+            " \"symbolic\")",
+            highlight=False,
+        )
     if args.seed is None:
         args.seed = scenario.scenario.seed if scenario.scenario.seed is not None else 1
     out = args.out or Path("runs") / f"{scenario.scenario.name}-seed{args.seed}"
@@ -429,12 +517,22 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             result = run(scenario, args.seed, out, progress=update, base_dir=base_dir)
             progress.update(task, completed=scenario.scenario.duration)
     # The one-line command that replays this run (reports cite it as evidence).
-    data = {**result.to_json(), "reproduce": f"bridgelab run {args.scenario} --seed {args.seed}"}
+    reproduce = f"bridgelab run {args.scenario} --seed {args.seed}"
+    if args.signatures is not None:
+        reproduce += f" --signatures {args.signatures}"
+    data = {**result.to_json(), "reproduce": reproduce}
     (out / "results.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     if args.json:
         print(json.dumps(data, indent=2, sort_keys=True))
     if not args.quiet:
         _print_summary(err, result, out)
+        if symbolic:
+            err.print(
+                "[bold yellow]SYMBOLIC signatures[/]: this run used stand-in signatures;"
+                f" replay with `bridgelab run {args.scenario} --seed {args.seed}"
+                " --signatures real` for real cryptography",
+                highlight=False,
+            )
     return result.exit_code
 
 
@@ -450,7 +548,10 @@ def _fmt(value: object) -> str:
 
 def _print_summary(console: Console, result, out: Path) -> None:
     metrics = result.metrics
-    table = Table(title=f"{result.fingerprint['scenario']} · seed {result.fingerprint['seed']}")
+    title = f"{result.fingerprint['scenario']} · seed {result.fingerprint['seed']}"
+    if result.fingerprint.get("crypto") == "symbolic":
+        title += " · SYMBOLIC signatures"
+    table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
     transfers = metrics["transfers"]
@@ -502,10 +603,11 @@ def _print_summary(console: Console, result, out: Path) -> None:
 def _check_determinism(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.gate.determinism import check_determinism
 
-    scenario = load_scenario(args.scenario)  # fail fast, with exit 3, on a bad file
+    scenario = _load_for_run(args)  # fail fast, with exit 3, on a bad file
     if args.seed is None:
         args.seed = scenario.scenario.seed if scenario.scenario.seed is not None else 1
-    result = check_determinism(args.scenario, args.seed)
+    run_args = () if args.signatures is None else ("--signatures", args.signatures)
+    result = check_determinism(args.scenario, args.seed, run_args=run_args)
     for attempt, process in enumerate(result.processes):
         if process.sha256 is None:
             err.print(process.stderr, markup=False, highlight=False)

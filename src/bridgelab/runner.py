@@ -15,28 +15,27 @@ from typing import Any
 
 from bridgelab import __version__
 from bridgelab.actors.committee import CommitteeMember
+from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.relayer import Relayer
-from bridgelab.checker import metrics as metrics_module
-from bridgelab.checker import outcome as outcome_module
 from bridgelab.checker.api import load_user_properties
 from bridgelab.checker.monitor import Monitor
+from bridgelab.checker.stream import RunFolds
 from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
 from bridgelab.core.history import History
 from bridgelab.core.world import World
+from bridgelab.crypto import symbolic
 from bridgelab.custody.base import Custody
 from bridgelab.custody.entities import KeyHolders
 from bridgelab.custody.multisig import MultisigCustody
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.defences.watcher import Watcher
 from bridgelab.l2 import L2System, install_l2
-from bridgelab.l2 import metrics as l2_metrics
 from bridgelab.l2.gateway import L2Gateway
 from bridgelab.l2.gateway import connect as connect_l2_destination
 from bridgelab.nemesis.adversary import Adversary
 from bridgelab.nemesis.registry import build_attack
 from bridgelab.oracle import OracleSystem, install_oracle
-from bridgelab.oracle import metrics as oracle_metrics
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import trust_root_fields
 from bridgelab.protocol.verifier import VerifierConfig
@@ -50,6 +49,9 @@ from bridgelab.workload.users import Users
 
 TRUST_ROOT_VERSION = 1
 PROGRESS_STEPS = 200
+# Quiescence is polled at least this often (simulated seconds), so a generous `duration`
+# does not keep an idle chain running long after the workload settled.
+MAX_POLL_INTERVAL = 60.0
 
 ProgressCallback = Callable[[float, float], None]
 
@@ -103,23 +105,32 @@ def build(
     scenario: Scenario, seed: int, history: History, base_dir: Path | None = None
 ) -> Bridge:
     world = World(scenario, seed, history)
+    committee = scenario.committee
+    if committee.signatures == "symbolic":
+        # The symbolic BLS backend's discrete-log registry starts empty for every run.
+        symbolic.reset()
     monitor = Monitor(
         history,
         tuple(load_user_properties(scenario.checks.properties, base_dir)),
         tuple(scenario.checks.expect),
+        committee.signatures,
     )
-    committee = scenario.committee
     custody = make_custody(world, scenario)
     holders = KeyHolders(committee.members, scenario.entities, scenario.delegations)
     root = custody.trust_root(TRUST_ROOT_VERSION)
     flaws = tuple(scenario.bridge.flaws)
     verifier = VerifierConfig(
-        scenario.bridge.verifier.threshold_override, flaws, committee.bls_backend
+        scenario.bridge.verifier.threshold_override, flaws, committee.bls_backend,
+        committee.signatures,
     )
     kyc = None if scenario.consortium.kyc == "all" else frozenset(scenario.consortium.kyc)
     limits = scenario.bridge.limits
     escrow = EscrowState(
-        root, VerifierConfig(flaws=flaws, bls_backend=committee.bls_backend), BRIDGE_CONTRACT,
+        root,
+        VerifierConfig(
+            flaws=flaws, bls_backend=committee.bls_backend, signatures=committee.signatures
+        ),
+        BRIDGE_CONTRACT,
         kyc,
         limits.per_transfer_cap, _bucket(limits),
     )
@@ -141,9 +152,11 @@ def build(
             consortium.escrow.locked_total.get(asset, 0)
             - consortium.escrow.released_total.get(asset, 0)
         )
+    ledger = SignedLedger()
     members = [
         CommitteeMember(
-            world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION
+            world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION,
+            ledger,
         )
         for index in range(committee.members)
     ]
@@ -210,7 +223,7 @@ def make_custody(world: World, scenario: Scenario) -> Custody:
     if committee.custody == "threshold-bls":
         custody = ThresholdBlsCustody(
             world.streams, committee.members, committee.threshold, required,
-            committee.bls_backend,
+            committee.bls_backend, committee.signatures,
         )
         world.record(
             "custody", "custody.dkg", scheme=custody.scheme, n=committee.members,
@@ -219,7 +232,9 @@ def make_custody(world: World, scenario: Scenario) -> Custody:
             backend=committee.bls_backend,
         )
         return custody
-    return MultisigCustody(world.streams, committee.members, committee.threshold, required)
+    return MultisigCustody(
+        world.streams, committee.members, committee.threshold, required, committee.signatures
+    )
 
 
 def refresh_process(world: World, custody: ThresholdBlsCustody, interval: float):
@@ -333,16 +348,20 @@ def run(
     seed: int,
     out_dir: Path | None = None,
     progress: ProgressCallback | None = None,
-    keep_history: bool = True,
+    keep_history: bool = False,
     setup: Callable[[Bridge], None] | None = None,
     base_dir: Path | None = None,
 ) -> RunResult:
     """Run one scenario at one seed; write history.jsonl and results.json under `out_dir`.
 
     `setup` may adjust the built bridge before any process starts (tests use it to inject).
+    The history is streamed (to the file, the hash, the monitor and the metric folds) and not
+    kept in memory; `keep_history=True` keeps every event in `bridge.world.history.events`.
     """
     started = time.perf_counter()  # wall-clock ok: reported run time, not model input
-    history = History(out_dir / "history.jsonl" if out_dir else None, keep=True)
+    history = History(out_dir / "history.jsonl" if out_dir else None, keep=keep_history)
+    # Subscribed before the monitor: the folds see every event, violations included, in order.
+    folds = RunFolds(scenario.oracle.enabled, scenario.l2.enabled).attach(history)
     bridge = build(scenario, seed, history, base_dir)
     world = bridge.world
     env = world.env
@@ -350,7 +369,7 @@ def run(
         setup(bridge)
     bridge.start()
     duration = scenario.scenario.duration
-    step = max(duration / PROGRESS_STEPS, 1e-3)
+    step = min(max(duration / PROGRESS_STEPS, 1e-3), MAX_POLL_INTERVAL)
     grace = scenario.scenario.drain_grace
     if scenario.attacks:
         # Every attack has healed when the run is quiescent: give liveness its grace period
@@ -365,16 +384,7 @@ def run(
             progress(env.now, duration)
     world.record("bridge", "run.end", settled=bridge.users.settled.triggered)
     history.close()
-    records = [
-        {"t": event.time, "actor": event.actor, "kind": event.kind, **event.fields}
-        for event in history.events
-    ]
-    metrics = metrics_module.compute(records)
-    if bridge.oracle is not None:
-        metrics["oracle"] = oracle_metrics.compute(records, end=env.now)
-    if bridge.l2 is not None:
-        metrics["l2"] = l2_metrics.compute(records)
-    metrics["outcome"] = outcome_module.compute(records)
+    metrics = folds.result(end=env.now)
     holder, seats = bridge.holders.largest_holding()
     metrics["custody"] = {
         "scheme": bridge.custody.scheme,
@@ -397,8 +407,6 @@ def run(
         "history_events": history.count,
         "sim_steps": env.steps,
     }
-    if not keep_history:
-        history.events.clear()
     result = RunResult(
         fingerprint={
             "version": __version__,
@@ -406,7 +414,8 @@ def run(
             "scenario": scenario.scenario.name,
             "scenario_hash": scenario_hash(scenario),
             "seed": seed,
-            "crypto": "real",
+            # "symbolic": signatures were model-internal stand-ins (crypto/symbolic.py).
+            "crypto": scenario.committee.signatures,
         },
         verdicts=dict(bridge.monitor.verdicts()),
         metrics=metrics,

@@ -11,13 +11,16 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from bridgelab.actors.wire import BurnProof, Endorsement, LockProof
-from bridgelab.consortium.block import verify_commit
+from bridgelab.actors.ledger import SignedLedger
+from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof
+from bridgelab.consortium.block import verify_commit_memoised
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, LockEvent, lock_emitter
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
+from bridgelab.crypto.memo import BoundedCache
 from bridgelab.custody.base import Custody
 from bridgelab.l2.gateway import L2WithdrawalProof, check_l2_withdrawal
+from bridgelab.protocol.messages import batch_digest
 from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BurnEvent
 from bridgelab.settlement.chain import SettlementChain
 
@@ -25,6 +28,44 @@ if TYPE_CHECKING:
     from bridgelab.l2 import L2System
 
 MAX_VERIFIED_HEADERS = 4_096
+MAX_CACHED_SIGNATURES = 1_024
+# Recent answers to pure checks, shared by the members (each would compute the same).
+CHECK_MEMO_ENTRIES = 4_096
+_lock_checks: BoundedCache[tuple[object, ...], str] = BoundedCache(CHECK_MEMO_ENTRIES)
+_burn_checks: BoundedCache[object, tuple[str | None, str | None]] = BoundedCache(
+    CHECK_MEMO_ENTRIES
+)
+
+
+def _static_burn_checks(proof: BurnProof) -> tuple[str | None, str | None]:
+    """The burn checks that read only the proof: the first failing before the finality checks,
+    and the first failing after them (None when they pass)."""
+    message = proof.message
+    if message.direction != "withdrawal":
+        return "direction", None
+    if message.source_contract != BRIDGE_CONTRACT:
+        return "source_contract", None
+    if (message.source_block, message.source_block_hash) != (
+        proof.header.number,
+        proof.header.hash,
+    ):
+        return None, "source_block"
+    expected_leaf = BurnEvent(
+        message.source_contract,
+        message.nonce,
+        message.asset,
+        message.amount,
+        message.sender,
+        message.recipient,
+        "",
+    ).leaf()
+    if proof.leaf != expected_leaf:
+        return None, "event_fields"
+    if not merkle.verify(proof.header.events_root, proof.leaf, proof.proof):
+        return None, "merkle_inclusion"
+    return None, None
+# The most messages one batch request may carry (the scenario's `batch_max` is capped lower).
+MAX_BATCH = 1_024
 
 
 @dataclass(slots=True)
@@ -44,6 +85,7 @@ class CommitteeMember:
         validator_keys: tuple[bytes, ...],
         settlement: SettlementChain,
         trust_root_version: int,
+        ledger: SignedLedger | None = None,
     ) -> None:
         self.world = world
         self.index = index
@@ -53,8 +95,13 @@ class CommitteeMember:
         self.settlement = settlement
         self.trust_root_version = trust_root_version
         self.processing_time = world.scenario.committee.processing_time
-        # (direction, nonce) -> (digest, key epoch, signature): one message per nonce, ever.
-        self.signed: dict[tuple[str, int], tuple[bytes, int, bytes]] = {}
+        # (direction, nonce) -> what this member signed: one message per nonce, ever. The
+        # ledger is shared by the committee but each member reads and writes only its own bit.
+        self.ledger = ledger if ledger is not None else SignedLedger()
+        # Recent signatures, to answer a repeated request without signing again.
+        self._signatures: BoundedCache[tuple[bytes, int], bytes] = BoundedCache(
+            MAX_CACHED_SIGNATURES
+        )
         self.stats = MemberStats()
         # Headers are checked once per light client; the cache is bounded (oldest evicted).
         self._verified_headers: dict[bytes, bool] = {}
@@ -72,33 +119,48 @@ class CommitteeMember:
             request = yield inbox.get()
             if self.processing_time > 0:
                 yield env.timeout(self.processing_time)
-            if isinstance(request, LockProof):
-                check = self.check_lock(request)
-            elif isinstance(request, BurnProof):
-                check = self.check_burn(request)
-            elif isinstance(request, L2WithdrawalProof):
-                check = check_l2_withdrawal(request, self.l2, self.settlement)
+            if isinstance(request, BatchRequest):
+                endorsement = self._endorse_batch(request)
+            elif isinstance(request, LockProof | BurnProof | L2WithdrawalProof):
+                check = self.check(request)
+                if check != "ok":
+                    self._refuse(request, check)
+                    continue
+                endorsement = self._endorse(request)
             else:
                 continue
-            if check != "ok":
-                self._refuse(request, check)
-                continue
-            endorsement = self._endorse(request)
             if endorsement is not None:
                 self.world.network.send(self.node, request.relayer, endorsement)
+
+    def check(self, request: LockProof | BurnProof | L2WithdrawalProof) -> str:
+        """The light-client checks for one message's proof; "ok" or the failed check."""
+        if isinstance(request, LockProof):
+            return self.check_lock(request)
+        if isinstance(request, BurnProof):
+            return self.check_burn(request)
+        return check_l2_withdrawal(request, self.l2, self.settlement)
 
     def _header_committed(self, proof: LockProof) -> bool:
         header_hash = proof.header.hash
         known = self._verified_headers.get(header_hash)
         if known is None:
-            known = verify_commit(proof.header, proof.commit, self.validator_keys)
+            known = verify_commit_memoised(proof.header, proof.commit, self.validator_keys,
+                                  self.world.scenario.committee.signatures)
             if len(self._verified_headers) >= MAX_VERIFIED_HEADERS:
                 del self._verified_headers[next(iter(self._verified_headers))]
             self._verified_headers[header_hash] = known
         return known
 
     def check_lock(self, proof: LockProof) -> str:
-        """The light-client checks, in order; the first that fails is named."""
+        """The light-client checks, in order; the first that fails is named.
+
+        The answer is a function of the proof and of what every honest member shares (the
+        validator keys, the deployed flaws, the signature mode), so one memo serves all."""
+        key = (proof, self.validator_keys, tuple(self.world.scenario.bridge.flaws),
+               self.world.scenario.committee.signatures)
+        return _lock_checks.get_or_compute(key, lambda: self._check_lock(proof))
+
+    def _check_lock(self, proof: LockProof) -> str:
         message = proof.message
         if message.direction != "deposit":
             return "direction"
@@ -129,16 +191,16 @@ class CommitteeMember:
         ).leaf()
         if proof.leaf != expected_leaf:
             return "event_fields"
-        if not merkle.verify(proof.header.events_root, proof.leaf, proof.proof):
+        if not merkle.verify_memoised(proof.header.events_root, proof.leaf, proof.proof):
             return "merkle_inclusion"
         return "ok"
 
     def check_burn(self, proof: BurnProof) -> str:
-        message = proof.message
-        if message.direction != "withdrawal":
-            return "direction"
-        if message.source_contract != BRIDGE_CONTRACT:
-            return "source_contract"
+        """The checks in order; those that read only the proof are shared by the members, the
+        finality checks read this member's view of the settlement chain now."""
+        early, late = _burn_checks.get_or_compute(proof, lambda: _static_burn_checks(proof))
+        if early is not None:
+            return early
         settlement = self.settlement
         number = proof.header.number
         if settlement.confirmations is None:
@@ -153,25 +215,7 @@ class CommitteeMember:
                 return "not_canonical"
             if settlement.depth_of(number) < settlement.confirmations:
                 return "not_confirmed"
-        if (message.source_block, message.source_block_hash) != (
-            proof.header.number,
-            proof.header.hash,
-        ):
-            return "source_block"
-        expected_leaf = BurnEvent(
-            message.source_contract,
-            message.nonce,
-            message.asset,
-            message.amount,
-            message.sender,
-            message.recipient,
-            "",
-        ).leaf()
-        if proof.leaf != expected_leaf:
-            return "event_fields"
-        if not merkle.verify(proof.header.events_root, proof.leaf, proof.proof):
-            return "merkle_inclusion"
-        return "ok"
+        return "ok" if late is None else late
 
     def _endorse(
         self, request: LockProof | BurnProof | L2WithdrawalProof
@@ -179,16 +223,17 @@ class CommitteeMember:
         message = request.message
         digest = message.digest(self.trust_root_version)
         epoch = self.custody.epoch
-        previous = self.signed.get(message.key)
+        previous = self.ledger.latest(message.key, self.index)
         if previous is not None:
             if previous[0] != digest:
                 self._refuse(request, "equivocation")
                 return None
             if previous[1] == epoch:
-                return Endorsement(self.index, message.key, digest, previous[2], epoch)
+                signature = self._sign(digest, epoch)
+                return Endorsement(self.index, message.key, digest, signature, epoch)
             # Same message, refreshed share: signing it again is not equivocation.
-        signature = self.custody.endorse(self.index, digest)
-        self.signed[message.key] = (digest, epoch, signature)
+        signature = self._sign(digest, epoch)
+        self.ledger.add(message.key, self.index, digest, epoch)
         self.stats.endorsed += 1
         self.world.record(
             self.node,
@@ -198,6 +243,54 @@ class CommitteeMember:
             digest=digest.hex()[:16],
         )
         return Endorsement(self.index, message.key, digest, signature, epoch)
+
+    def _sign(self, digest: bytes, epoch: int) -> bytes:
+        """Sign `digest` with this epoch's key; signing is deterministic, so a cached copy is
+        the same bytes a fresh signature would be."""
+        return self._signatures.get_or_compute(
+            (digest, epoch), lambda: self.custody.endorse(self.index, digest)
+        )
+
+    def _endorse_batch(self, request: BatchRequest) -> Endorsement | None:
+        """Endorse a batch only if every message in it passes the checks a single one would,
+        and none would make this member sign a second message for a nonce."""
+        if not request.proofs or len(request.proofs) > MAX_BATCH:
+            return None
+        directions = {proof.message.direction for proof in request.proofs}
+        keys = [proof.message.key for proof in request.proofs]
+        if len(directions) != 1 or len(set(keys)) != len(keys):
+            self._refuse(request.proofs[0], "batch_shape")
+            return None
+        digests = []
+        epoch = self.custody.epoch
+        fresh = False
+        for proof in request.proofs:
+            check = self.check(proof)
+            if check != "ok":
+                self._refuse(proof, check)
+                return None
+            digest = proof.message.digest(self.trust_root_version)
+            previous = self.ledger.latest(proof.message.key, self.index)
+            if previous is not None and previous[0] != digest:
+                self._refuse(proof, "equivocation")
+                return None
+            fresh = fresh or previous is None or previous[1] != epoch
+            digests.append(digest)
+        root = merkle.root_memoised(digests)
+        digest = batch_digest(root, len(digests), self.trust_root_version)
+        signature = self._sign(digest, epoch)
+        if fresh:
+            for proof, message_digest in zip(request.proofs, digests, strict=True):
+                self.ledger.add(proof.message.key, self.index, message_digest, epoch)
+            self.stats.endorsed += 1
+            self.world.record(
+                self.node,
+                "endorse.batch",
+                direction=request.proofs[0].message.direction,
+                nonces=[key[1] for key in keys],
+                root=root.hex()[:16],
+            )
+        return Endorsement(self.index, request.key, digest, signature, epoch)
 
     def _refuse(
         self, request: LockProof | BurnProof | L2WithdrawalProof, check: str

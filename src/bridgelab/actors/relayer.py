@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from bridgelab.actors.wire import BurnProof, Endorsement, LockProof
+from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.consortium.escrow import LockEvent, ReleaseTx
+from bridgelab.core.recent import RecentSet
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.custody.base import MINT_STORAGE_GAS, Custody
 from bridgelab.l2.gateway import L2WithdrawalFinal, L2WithdrawalProof
-from bridgelab.protocol.messages import BridgeMessage, Certificate
+from bridgelab.protocol.messages import BatchPath, BridgeMessage, Certificate, batch_digest
 from bridgelab.settlement.bridge_contract import BurnEvent, MintTx
 from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
 from bridgelab.settlement.chain import Finalized, SettlementChain
@@ -41,6 +42,17 @@ class _Collector:
     epoch: int
     endorsements: dict[int, bytes]
     met: simpy.Event
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Messages of one direction waiting to be endorsed under one root."""
+
+    number: int
+    items: list[tuple[BridgeMessage, LockProof | BurnProof | L2WithdrawalProof]]
+    full: simpy.Event
+    # Succeeds with the certificates issued, by message key (empty if none were).
+    done: simpy.Event
 
 
 @dataclass(slots=True)
@@ -81,10 +93,12 @@ class Relayer:
         self.trust_root_version = trust_root_version
         self.validator_nodes: list[str] = []
         self.stats = RelayerStats()
-        self._seen_heights: set[int] = set()
+        self._seen_heights = RecentSet()
         # Keyed by block hash: after a reorg a new block may carry an old number.
-        self._seen_settlement: set[bytes] = set()
+        self._seen_settlement = RecentSet()
         self._collectors: dict[tuple[str, int], _Collector] = {}
+        self._open_batches: dict[str, _Batch] = {}
+        self._batch_counter = 0
         self._tx_counter = 0
         # Nemesis hooks: censorship predicates by attack, extra holding time, replays.
         self.censors: dict[str, Callable[[BridgeMessage], bool]] = {}
@@ -96,7 +110,7 @@ class Relayer:
         self._jitter_rng = world.streams.get(f"relayer/{index}/jitter")
         # Set when the bridge's destination is the L2: deposits go to it, not to an L1 mint.
         self.gateway: L2Gateway | None = None
-        self._seen_l2: set[int] = set()
+        self._seen_l2 = RecentSet()
         world.network.add_node(self.node, "relayer")
 
     def start(self) -> None:
@@ -123,6 +137,7 @@ class Relayer:
             return
         self._seen_heights.add(header.height)
         leaves = list(committed.block.events)
+        proofs: list[merkle.Proof] = []
         leaf_index = 0
         for item in committed.block.decoded:
             if isinstance(item, LockEvent):
@@ -138,13 +153,14 @@ class Relayer:
                     header.hash,
                     item.payload,
                 )
+                proofs = proofs or merkle.prove_all(leaves)
                 proof = LockProof(
                     self.node,
                     message,
                     header,
                     committed.commit,
                     leaves[leaf_index],
-                    merkle.prove(leaves, leaf_index),
+                    proofs[leaf_index],
                 )
                 self.world.env.process(self._deliver(message, proof))
             if not isinstance(item, tuple):
@@ -157,6 +173,7 @@ class Relayer:
             return
         self._seen_settlement.add(header.hash)
         leaves = list(block.events)
+        proofs: list[merkle.Proof] = []
         for leaf_index, item in enumerate(block.decoded):
             if isinstance(item, BurnEvent):
                 message = BridgeMessage(
@@ -170,12 +187,13 @@ class Relayer:
                     header.number,
                     header.hash,
                 )
+                proofs = proofs or merkle.prove_all(leaves)
                 proof = BurnProof(
                     self.node,
                     message,
                     header,
                     leaves[leaf_index],
-                    merkle.prove(leaves, leaf_index),
+                    proofs[leaf_index],
                 )
                 self.world.env.process(self._deliver(message, proof))
 
@@ -214,7 +232,10 @@ class Relayer:
         yield from self._nemesis_gate(message)
         if self.delivered(message):
             return
-        certificate = yield from self._gather(message, proof)
+        if self.config.batch_max > 1:
+            certificate = yield from self._batched(message, proof)
+        else:
+            certificate = yield from self._gather(message, proof)
         if certificate is None:
             return
         yield from self._submit(message, certificate)
@@ -262,19 +283,109 @@ class Relayer:
     def _gather(
         self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
     ) -> simpy.events.ProcessGenerator:
+        """Endorsements for one message, assembled into its certificate (None if none)."""
+        digest = message.digest(self.trust_root_version)
+        about = {"direction": message.direction, "nonce": message.nonce}
+        self.stats.relayed += 1
+        self.world.record(self.node, "relay", **about, members=len(self.members))
+        endorsements = yield from self._rounds(
+            message.key, digest, proof, about, lambda: self.delivered(message)
+        )
+        if endorsements is None:
+            return None
+        certificate = self.custody.assemble(message, self.trust_root_version, endorsements)
+        self.stats.certificates += 1
+        self.world.record(
+            self.node, "certificate", **about, signers=list(certificate.signer_hint)
+        )
+        return certificate
+
+    def _batched(
+        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
+    ) -> simpy.events.ProcessGenerator:
+        """Join this direction's open batch and wait for its certificate. If the batch could
+        not be certified, the message is gathered on its own."""
+        env = self.world.env
+        direction = message.direction
+        batch = self._open_batches.get(direction)
+        if batch is None:
+            self._batch_counter += 1
+            batch = _Batch(self._batch_counter, [], env.event(), env.event())
+            self._open_batches[direction] = batch
+            env.process(self._run_batch(direction, batch))
+        batch.items.append((message, proof))
+        if len(batch.items) >= self.config.batch_max:
+            del self._open_batches[direction]
+            batch.full.succeed()
+        certificates = yield batch.done
+        certificate = certificates.get(message.key)
+        if certificate is not None or self.delivered(message):
+            return certificate
+        return (yield from self._gather(message, proof))
+
+    def _run_batch(self, direction: str, batch: _Batch) -> simpy.events.ProcessGenerator:
+        """Hold the batch open for `batch_window` (or until full), then certify it."""
+        env = self.world.env
+        if self.config.batch_window > 0 and not batch.full.triggered:
+            yield batch.full | env.timeout(self.config.batch_window)
+        if self._open_batches.get(direction) is batch:
+            del self._open_batches[direction]
+        items = [(message, proof) for message, proof in batch.items if not self.delivered(message)]
+        certificates: dict[tuple[str, int], Certificate] = {}
+        if len(items) > 1:
+            certificates = (yield from self._gather_batch(direction, batch.number, items)) or {}
+        # A lone message is left to its own process: a batch of one is a plain certificate.
+        batch.done.succeed(certificates)
+
+    def _gather_batch(
+        self,
+        direction: str,
+        number: int,
+        items: list[tuple[BridgeMessage, LockProof | BurnProof | L2WithdrawalProof]],
+    ) -> simpy.events.ProcessGenerator:
+        """Endorsements for a Merkle root over the messages' digests; a certificate each."""
+        version = self.trust_root_version
+        messages = [message for message, _proof in items]
+        leaves = [message.digest(version) for message in messages]
+        root = merkle.root(leaves)
+        digest = batch_digest(root, len(leaves), version)
+        request = BatchRequest(self.node, (f"{direction}-batch", number),
+                               tuple(proof for _message, proof in items))
+        about = {"direction": direction, "nonces": [message.nonce for message in messages]}
+        self.stats.relayed += len(messages)
+        self.world.record(
+            self.node, "relay.batch", **about, root=root.hex()[:16], members=len(self.members)
+        )
+        endorsements = yield from self._rounds(
+            request.key, digest, request, about,
+            lambda: all(self.delivered(message) for message in messages),
+        )
+        if endorsements is None:
+            return None
+        first = self.custody.assemble(messages[0], version, endorsements)
+        self.stats.certificates += 1
+        self.world.record(
+            self.node, "certificate.batch", **about, signers=list(first.signer_hint)
+        )
+        return {
+            message.key: replace(first, message=message, batch=BatchPath(root, path))
+            for message, path in zip(messages, merkle.prove_all(leaves), strict=True)
+        }
+
+    def _rounds(
+        self,
+        key: tuple[str, int],
+        digest: bytes,
+        request: LockProof | BurnProof | L2WithdrawalProof | BatchRequest,
+        about: dict[str, Any],
+        finished: Callable[[], bool],
+    ) -> simpy.events.ProcessGenerator:
+        """Ask every member that has not endorsed `digest`, wait for the policy or a time-out,
+        back off and ask again; the endorsements, or None once `finished` or out of rounds."""
         env = self.world.env
         network = self.world.network
-        digest = message.digest(self.trust_root_version)
         collector = _Collector(digest, self.custody.epoch, {}, env.event())
-        self._collectors[message.key] = collector
-        self.stats.relayed += 1
-        self.world.record(
-            self.node,
-            "relay",
-            direction=message.direction,
-            nonce=message.nonce,
-            members=len(self.members),
-        )
+        self._collectors[key] = collector
         backoff = self.config.endorse_timeout
         try:
             for attempt in range(self.config.max_retries + 1):
@@ -282,41 +393,24 @@ class Relayer:
                     self.stats.retries += 1
                 for member_index, member in enumerate(self.members):
                     if member_index not in collector.endorsements:
-                        network.send(self.node, member, proof)
+                        network.send(self.node, member, request)
                 yield collector.met | env.timeout(backoff)
                 if collector.met.triggered:
-                    if not self._drop_bad_partials(message, collector):
-                        break
+                    if not self._drop_bad_partials(about, collector):
+                        return collector.endorsements
                     continue
-                if self.delivered(message):
+                if finished():
                     return None
                 backoff *= self.config.retry_backoff
-            else:
-                self.stats.gave_up += 1
-                self.world.record(
-                    self.node,
-                    "relay.gave_up",
-                    direction=message.direction,
-                    nonce=message.nonce,
-                    endorsements=len(collector.endorsements),
-                )
-                return None
+            self.stats.gave_up += 1
+            self.world.record(
+                self.node, "relay.gave_up", **about, endorsements=len(collector.endorsements)
+            )
+            return None
         finally:
-            del self._collectors[message.key]
-        certificate = self.custody.assemble(
-            message, self.trust_root_version, collector.endorsements
-        )
-        self.stats.certificates += 1
-        self.world.record(
-            self.node,
-            "certificate",
-            direction=message.direction,
-            nonce=message.nonce,
-            signers=list(certificate.signer_hint),
-        )
-        return certificate
+            del self._collectors[key]
 
-    def _drop_bad_partials(self, message: BridgeMessage, collector: _Collector) -> bool:
+    def _drop_bad_partials(self, about: dict[str, Any], collector: _Collector) -> bool:
         """Optimistic combination: True if some partials were bad and were dropped."""
         if not getattr(self.custody, "optimistic", False):
             return False
@@ -326,10 +420,7 @@ class Relayer:
         for member in bad:
             collector.endorsements.pop(member, None)
         self.stats.invalid_endorsements += len(bad)
-        self.world.record(
-            self.node, "relay.bad_endorsements", direction=message.direction,
-            nonce=message.nonce, members=bad,
-        )
+        self.world.record(self.node, "relay.bad_endorsements", **about, members=bad)
         collector.met = self.world.env.event()
         if self.custody.policy_met(list(collector.endorsements)):
             collector.met.succeed()
@@ -449,7 +540,9 @@ class Relayer:
             if key in self.settlement.pending_keys():
                 return True  # another relayer's bid is pending; let it land
         self._send_mint_tx(tx)
-        self._in_flight.append((self.world.now, cost))
+        if funds is not None:
+            # Only a budgeted wallet reserves for bids on the wire (and prunes the list).
+            self._in_flight.append((self.world.now, cost))
         return True
 
     def _send_mint_tx(self, tx: MintTx) -> None:

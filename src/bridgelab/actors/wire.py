@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bridgelab.consortium.block import Commit, Header
 from bridgelab.crypto.merkle import Proof
 from bridgelab.protocol.messages import BridgeMessage
 from bridgelab.settlement.chain import SettlementHeader
 
+if TYPE_CHECKING:
+    from bridgelab.l2.gateway import L2WithdrawalProof
 
-@dataclass(frozen=True, slots=True)
+
+# Proofs compare and hash by identity (eq=False): one proof object travels to every member,
+# so the members' shared memo of pure checks finds it without hashing its whole content.
+@dataclass(frozen=True, slots=True, eq=False)
 class LockProof:
     """A lock event with the committed header it sits under and its Merkle path."""
 
@@ -22,7 +28,7 @@ class LockProof:
     proof: Proof
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class BurnProof:
     """A burn event with the finalised settlement header it sits under and its Merkle path."""
 
@@ -40,3 +46,16 @@ class Endorsement:
     digest: bytes
     signature: bytes
     epoch: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRequest:
+    """Proofs of several messages, one direction, to be endorsed under one Merkle root.
+
+    Members recompute the root from the messages themselves; the relayer's order is the
+    leaf order. `key` names the batch in the relayer's books and in the endorsements.
+    """
+
+    relayer: str
+    key: tuple[str, int]
+    proofs: tuple[LockProof | BurnProof | L2WithdrawalProof, ...]

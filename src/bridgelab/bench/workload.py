@@ -12,8 +12,11 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from bridgelab.scenario import parse_scenario
@@ -25,29 +28,62 @@ STANDARD = {
     "validators": 7,
     "relayers": 3,
     "transfers_each_way": 1_000,
+    # One deposit every 2 s, each withdrawn 30 s after it is minted.
+    "deposit_interval_s": 2.0,
+    "withdraw_delay_s": 30.0,
+    # Batch certificates, when on: up to 64 messages per signed root, held open up to 30 s.
+    "batch_max": 64,
+    "batch_window_s": 30.0,
 }
+# label -> (custody, BLS backend, signatures)
 CONFIGS = {
-    "threshold-bls/arkworks": ("threshold-bls", "arkworks"),
-    "threshold-bls/py-ecc": ("threshold-bls", "py-ecc"),
-    "multisig": ("multisig", "arkworks"),
+    "threshold-bls/arkworks": ("threshold-bls", "arkworks", "real"),
+    "threshold-bls/py-ecc": ("threshold-bls", "py-ecc", "real"),
+    "multisig": ("multisig", "arkworks", "real"),
+    "threshold-bls/symbolic": ("threshold-bls", "arkworks", "symbolic"),
+    "multisig/symbolic": ("multisig", "arkworks", "symbolic"),
 }
+MODES = ("batched", "per-message")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One benchmark run: a configuration of the standard workload."""
+
+    custody: str
+    backend: str = "arkworks"
+    signatures: str = "real"
+    batched: bool = True
+    transfers: int = 1_000
+    members: int = 21
+    # Seconds between deposits: 2.0 is the standard workload; a busy bridge packs more
+    # transfers into each consortium block and each batch.
+    deposit_interval: float = 2.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
 
 
 def standard_scenario(
-    custody: str, backend: str, transfers: int, members: int = 21, threshold: int | None = None
+    custody: str, backend: str, transfers: int, members: int = 21, threshold: int | None = None,
+    signatures: str = "real", batched: bool = False, deposit_interval: float | None = None,
 ) -> Scenario:
-    """Committee 21 with threshold 15, 7 validators, 3 relayers, `transfers` each way."""
+    """Committee `members` (threshold > 2/3), 7 validators, 3 relayers, `transfers` each way."""
     threshold = threshold or (2 * members) // 3 + 1
+    relayers: dict[str, Any] = {"count": STANDARD["relayers"]}
+    if batched:
+        relayers.update(batch_max=STANDARD["batch_max"], batch_window=STANDARD["batch_window_s"])
     data = {
         "scenario": {"name": f"bench-{custody}-{backend}-{members}-{transfers}",
                      "duration": 10_000_000.0},
         "consortium": {"validators": STANDARD["validators"]},
-        "relayers": {"count": STANDARD["relayers"]},
+        "relayers": relayers,
         "committee": {"members": members, "threshold": threshold, "required": [],
-                      "custody": custody, "bls_backend": backend},
+                      "custody": custody, "bls_backend": backend, "signatures": signatures},
         "settlement": {"finality_slots": 4},
         "workload": {"users": 50, "deposits": transfers, "withdrawals": transfers,
-                     "deposit_interval": 2.0, "withdraw_delay": 30.0},
+                     "deposit_interval": deposit_interval or STANDARD["deposit_interval_s"],
+                     "withdraw_delay": STANDARD["withdraw_delay_s"]},
     }
     return parse_scenario(data, "<bench>")
 
@@ -67,87 +103,185 @@ def _timed(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _instrument() -> None:
-    """Count the time spent in signing, verifying, combining and hashing."""
-    from bridgelab.crypto import ed25519, secp256k1
+    """Count the time spent in signing, verifying, combining and hashing to the curve,
+    real or symbolic (the symbolic stand-ins are timed the same way)."""
+    from bridgelab.crypto import ed25519, secp256k1, symbolic
     from bridgelab.crypto.bls import backend
 
     ed25519.Ed25519Signer.sign = _timed(ed25519.Ed25519Signer.sign)
     ed25519._verify = _timed(ed25519._verify)
     secp256k1.EcdsaSigner.sign_digest = _timed(secp256k1.EcdsaSigner.sign_digest)
     secp256k1._ecrecover = _timed(secp256k1._ecrecover)
-    for cls in (backend.ArkworksBackend, backend.PyEccBackend):
+    symbolic.SymbolicEcdsaSigner.sign_digest = _timed(symbolic.SymbolicEcdsaSigner.sign_digest)
+    symbolic.SymbolicEd25519Signer.sign = _timed(symbolic.SymbolicEd25519Signer.sign)
+    for name in ("_symbolic_ecrecover", "symbolic_ed25519_verify"):
+        setattr(symbolic, name, _timed(getattr(symbolic, name)))
+    for cls in (backend.ArkworksBackend, backend.PyEccBackend, symbolic.SymbolicBackend):
         for name in ("sign", "verify", "g2_lincomb", "g1_lincomb", "g1_mul_gen", "pairing_check"):
-            if hasattr(cls, name):
+            if name in vars(cls):
                 setattr(cls, name, _timed(getattr(cls, name)))
 
 
-def measure(custody: str, backend: str, transfers: int, members: int) -> dict[str, Any]:
-    """Run one configuration here and now; returns its figures."""
+def measure(case: Case) -> dict[str, Any]:
+    """Run one case here and now; returns its figures."""
     from bridgelab.runner import run
 
     _instrument()
-    scenario = standard_scenario(custody, backend, transfers, members)
+    scenario = standard_scenario(
+        case.custody, case.backend, case.transfers, case.members,
+        signatures=case.signatures, batched=case.batched,
+        deposit_interval=case.deposit_interval,
+    )
     started = time.perf_counter()  # wall-clock ok: benchmark
     result = run(scenario, 1, keep_history=False)
     wall = time.perf_counter() - started  # wall-clock ok: benchmark
     done = result.metrics["transfers"]["mints"] + result.metrics["transfers"]["releases"]
+    latency = result.metrics["deposit_latency_s"]
     return {
-        "custody": custody,
-        "backend": backend,
-        "members": members,
-        "transfers_each_way": transfers,
+        **asdict(case),
+        "crypto": result.fingerprint["crypto"],
+        "transfers_each_way": case.transfers,
         "transfers_completed": done,
         "all_pass": all(v != "fail" for v in result.verdicts.values()),
         "wall_seconds": round(wall, 3),
         "transfers_per_second": round(done / wall, 2),
+        "ms_per_transfer": round(1000 * wall / max(done, 1), 3),
         "events_per_second": round(result.sim_steps / wall, 1),
+        "history_events_per_second": round(result.history_events / wall, 1),
         "history_events": result.history_events,
         "crypto_share": round(_CRYPTO_SECONDS[0] / wall, 3),
+        "deposit_latency_p50_s": latency.get("p50"),
+        "signatures_per_transfer": round(
+            (result.metrics["endorsements"] + result.metrics["batch_endorsements"])
+            / max(done, 1), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
-def measure_in_subprocess(custody: str, backend: str, transfers: int, members: int) -> dict:
+def measure_in_subprocess(case: Case) -> dict[str, Any]:
+    """One case in a fresh interpreter, so peak memory and caches are that run's alone."""
     completed = subprocess.run(
-        [sys.executable, "-m", "bridgelab.bench.workload", "--one", custody, backend,
-         str(transfers), str(members)],
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-m", "bridgelab.bench.workload", "--case", case.to_json()],
+        capture_output=True, text=True, check=False,
     )
+    if completed.returncode != 0:
+        raise RuntimeError(f"benchmark case {case} failed:\n{completed.stderr[-2000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def campaign_rate(runs: int, jobs: int) -> dict[str, Any]:
+    """Runs per second of the shipped throughput campaign (small complete bridges)."""
+    from bridgelab.campaign.execute import run_campaign
+    from bridgelab.campaign.spec import load_campaign
+    from bridgelab.campaign.store import Store
+
+    campaign = load_campaign(Path(__file__).resolve().parents[3] / "campaigns/throughput.toml")
+    with tempfile.TemporaryDirectory() as scratch, Store(Path(scratch) / "bench.db") as store:
+        tally = run_campaign(campaign, store, jobs=jobs, fresh=True, max_runs=runs)
+    return {
+        "campaign": "campaigns/throughput.toml", "runs": tally.done, "jobs": jobs,
+        "errors": tally.errors, "elapsed_s": round(tally.elapsed_s, 2),
+        "runs_per_second": round(tally.runs_per_s, 2),
+        "steady_runs_per_second": (None if tally.steady_runs_per_s is None
+                                   else round(tally.steady_runs_per_s, 2)),
+    }
 
 
 def run_bench(
     transfers: int = 1_000, pyecc_transfers: int = 20, sizes: tuple[int, ...] = (4, 21, 100),
-    scaling_transfers: tuple[int, ...] = (100, 1_000),
+    lengths: tuple[int, ...] = (100, 1_000, 10_000), symbolic_lengths: tuple[int, ...] = (),
+    modes: tuple[str, ...] = MODES, configs: tuple[str, ...] = tuple(CONFIGS),
+    scaling_transfers: int = 200, campaign_runs: int = 200, campaign_jobs: tuple[int, ...] = (1,),
+    deposit_interval: float = STANDARD["deposit_interval_s"],
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
+    """The whole benchmark: configurations, committee scaling, run-length scaling, campaigns."""
+
+    def step(text: str, case: Case) -> dict[str, Any]:
+        if progress:
+            progress(text)
+        return measure_in_subprocess(case)
+
     rows = []
-    for label, (custody, backend) in CONFIGS.items():
+    for label in configs:
+        custody, backend, signatures = CONFIGS[label]
         count = pyecc_transfers if backend == "py-ecc" else transfers
-        if progress:
-            progress(f"{label}: {count} transfers each way")
-        rows.append({"config": label, **measure_in_subprocess(custody, backend, count, 21)})
+        for mode in modes:
+            case = Case(custody, backend, signatures, mode == "batched", count,
+                        deposit_interval=deposit_interval)
+            rows.append({"config": label, "mode": mode,
+                         **step(f"{label}, {mode}: {count} transfers each way", case)})
     committee = []
-    for members in sizes:
-        if progress:
-            progress(f"committee scaling: multisig, n = {members}")
-        committee.append(measure_in_subprocess("multisig", "arkworks", 100, members))
+    for custody in ("multisig", "threshold-bls"):
+        for members in sizes:
+            case = Case(custody, transfers=scaling_transfers, members=members)
+            committee.append({"config": f"{custody} n={members}", "mode": "batched",
+                              **step(f"committee scaling: {custody}, n = {members}", case)})
     length = []
-    for count in scaling_transfers:
+    for count in lengths:
+        case = Case("multisig", transfers=count)
+        length.append({"config": "multisig", "mode": "batched",
+                       **step(f"length scaling: multisig, {count} each way", case)})
+    for count in symbolic_lengths:
+        case = Case("multisig", signatures="symbolic", transfers=count)
+        length.append({"config": "multisig/symbolic", "mode": "batched",
+                       **step(f"length scaling: multisig/symbolic, {count} each way", case)})
+    campaigns = []
+    for jobs in campaign_jobs:
         if progress:
-            progress(f"length scaling: multisig, {count} transfers each way")
-        length.append(measure_in_subprocess("multisig", "arkworks", count, 21))
-    return {"standard": STANDARD, "configs": rows, "committee_scaling": committee,
-            "length_scaling": length}
+            progress(f"campaign throughput: {campaign_runs} runs, {jobs} job(s)")
+        campaigns.append(campaign_rate(campaign_runs, jobs))
+    return {"standard": {**STANDARD, "deposit_interval_s": deposit_interval}, "configs": rows,
+            "committee_scaling": committee, "length_scaling": length, "campaigns": campaigns,
+            "targets": targets(rows, committee, length)}
+
+
+def targets(rows: list[dict], committee: list[dict], length: list[dict]) -> list[dict[str, Any]]:
+    """The performance targets, each judged from the figures above (None: not measured)."""
+
+    def rate(label: str, mode: str = "batched") -> float | None:
+        found = [row["transfers_per_second"] for row in rows
+                 if row["config"] == label and row["mode"] == mode]
+        return found[0] if found else None
+
+    checks: list[dict[str, Any]] = []
+
+    def at_least(name: str, value: float | None, bound: float) -> None:
+        checks.append({"target": name, "measured": value, "bound": bound,
+                       "met": None if value is None else value >= bound})
+
+    at_least("threshold BLS (arkworks) transfers/s", rate("threshold-bls/arkworks"), 100)
+    at_least("multisig transfers/s", rate("multisig"), 300)
+    symbolic = [rate("multisig/symbolic"), rate("threshold-bls/symbolic")]
+    best_symbolic = max((value for value in symbolic if value), default=None)
+    at_least("symbolic transfers/s", best_symbolic, 3_000)
+    fast, slow = rate("threshold-bls/arkworks"), rate("threshold-bls/py-ecc")
+    at_least("arkworks / py-ecc speed-up", None if not (fast and slow) else round(fast / slow, 1),
+             100)
+    for custody in ("multisig", "threshold-bls"):
+        sized = sorted((row["members"], row["ms_per_transfer"]) for row in committee
+                       if row["custody"] == custody)
+        if len(sized) >= 2:
+            (small_n, small_cost), (large_n, large_cost) = sized[0], sized[-1]
+            growth = large_cost / small_cost
+            checks.append({"target": f"{custody}: cost per transfer grows at most linearly in n",
+                           "measured": round(growth, 2), "bound": large_n / small_n,
+                           "met": growth <= large_n / small_n})
+    largest = max(length, key=lambda row: row["transfers_each_way"], default=None)
+    if largest is not None:
+        checks.append({"target": "peak memory at the longest run (MB)",
+                       "measured": largest["peak_rss_mb"], "bound": 500,
+                       "transfers_each_way": largest["transfers_each_way"],
+                       "met": largest["peak_rss_mb"] <= 500})
+    return checks
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--one", nargs=4, metavar=("CUSTODY", "BACKEND", "TRANSFERS", "MEMBERS"))
+    parser.add_argument("--case", help="one case as JSON (used by measure_in_subprocess)")
     args = parser.parse_args(argv)
-    if args.one:
-        custody, backend, transfers, members = args.one
-        print(json.dumps(measure(custody, backend, int(transfers), int(members))))
+    if args.case:
+        print(json.dumps(measure(Case(**json.loads(args.case)))))
 
 
 if __name__ == "__main__":

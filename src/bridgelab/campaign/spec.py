@@ -12,6 +12,8 @@ same keys and skips the ones already stored.
 
     [base]                              # deep-merged over the base file (or the whole scenario)
     workload = { deposits = 5, withdrawals = 2 }
+    committee = { signatures = "symbolic" }  # optional: stand-in signatures for big sweeps
+                                             # (not cryptography; results say crypto = symbolic)
 
     [sweep.grid]                        # every combination of these values
     "committee.custody" = ["multisig", "threshold-bls"]

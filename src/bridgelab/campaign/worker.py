@@ -16,6 +16,8 @@ import socket
 import threading
 import time
 import traceback
+from array import array
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -55,30 +57,51 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def probes(records: list[dict[str, Any]], warmup: int) -> dict[str, Any]:
+def probes(records: Iterable[dict[str, Any]], warmup: int) -> dict[str, Any]:
     """Campaign-level facts read from the history: seats compromised, relayer queue waits."""
-    seats: set[int] = set()
-    waits: dict[str, list[float]] = {}
+    fold = Probes(warmup)
     for record in records:
+        fold.add(record)
+    return fold.result()
+
+
+class Probes:
+    """The fold behind `probes`, fed while the run writes its history (waits as flat floats)."""
+
+    KINDS = frozenset({"attack.compromise", "relay.service"})
+
+    def __init__(self, warmup: int) -> None:
+        self.warmup = warmup
+        self.seats: set[int] = set()
+        self.waits: dict[str, array[float]] = {}
+
+    def observe(self, event: Any) -> None:
+        if event.kind in self.KINDS:
+            self.add(event.to_record())
+
+    def add(self, record: dict[str, Any]) -> None:
         kind = record["kind"]
         if kind == "attack.compromise":
-            seats.update(record.get("held", record.get("seats", [])))
+            self.seats.update(record.get("held", record.get("seats", [])))
         elif kind == "relay.service":
-            waits.setdefault(record["actor"], []).append(record["wait"])
-    result: dict[str, Any] = {"compromised_seats": len(seats)}
-    if waits:
-        # The first relayer's queue (with one relayer, the only one) is the theory's M/M/1.
-        first = waits[sorted(waits)[0]]
-        kept = first[warmup:]
-        result["queue"] = {
-            "relayer": sorted(waits)[0],
-            "served": len(first),
-            "warmup": min(warmup, len(first)),
-            "wait_sum_s": round(sum(kept), 6),
-            "wait_mean_s": round(sum(kept) / len(kept), 6) if kept else None,
-            "all_relayers_served": sum(len(w) for w in waits.values()),
-        }
-    return result
+            self.waits.setdefault(record["actor"], array("d")).append(record["wait"])
+
+    def result(self) -> dict[str, Any]:
+        waits, warmup = self.waits, self.warmup
+        result: dict[str, Any] = {"compromised_seats": len(self.seats)}
+        if waits:
+            # The first relayer's queue (with one relayer, the only one) is the theory's M/M/1.
+            first = waits[sorted(waits)[0]]
+            kept = first[warmup:]
+            result["queue"] = {
+                "relayer": sorted(waits)[0],
+                "served": len(first),
+                "warmup": min(warmup, len(first)),
+                "wait_sum_s": round(sum(kept), 6),
+                "wait_mean_s": round(sum(kept) / len(kept), 6) if kept else None,
+                "all_relayers_served": sum(len(w) for w in waits.values()),
+            }
+        return result
 
 
 def execute_run(spec: RunSpec) -> dict[str, Any]:
@@ -102,10 +125,10 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
     started = time.perf_counter()  # wall-clock ok: reported run time, not model input
     try:
         scenario = parse_scenario(spec.scenario, spec.run_key)
-        captured: dict[str, Any] = {}
+        probe_fold = Probes(spec.warmup)
 
         def setup(bridge: Any) -> None:
-            captured["history"] = bridge.world.history
+            bridge.world.history.subscribe(probe_fold.observe)
 
         kwargs: dict[str, Any] = {"setup": setup}
         if spec.base_dir is not None and "base_dir" in inspect.signature(runner.run).parameters:
@@ -114,12 +137,6 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
         result = runner.run(scenario, spec.seed, out_dir, **kwargs)
-        history = captured["history"]
-        records = [
-            {"t": event.time, "actor": event.actor, "kind": event.kind, **event.fields}
-            for event in history.events
-        ]
-        history.events.clear()
         metrics = dict(result.metrics)
         performance = dict(metrics.get("performance", {}))
         performance.pop("wall_time_s", None)
@@ -132,7 +149,7 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
             failed=canonical(failed),
             verdicts=canonical(result.verdicts),
             metrics=canonical(metrics),
-            probes=canonical(probes(records, spec.warmup)),
+            probes=canonical(probe_fold.result()),
             fingerprint=canonical(result.fingerprint),
             scenario_hash=result.fingerprint.get("scenario_hash"),
             history_sha256=result.history_sha256,

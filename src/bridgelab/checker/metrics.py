@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -38,101 +39,130 @@ def summarize(values: Sequence[float]) -> dict[str, float | int | None]:
 
 def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """One pass over history records (dicts with `t`, `kind` and the event's fields)."""
-    lock_submitted: dict[str, float] = {}
-    burn_submitted: dict[str, float] = {}
-    lock_tx_of_nonce: dict[int, str] = {}
-    burn_tx_of_nonce: dict[int, str] = {}
-    deposit_latency: list[float] = []
-    withdrawal_latency: list[float] = []
-    totals = {"locked": 0, "minted": 0, "burned": 0, "released": 0}
-    counts = {"locks": 0, "mints": 0, "burns": 0, "releases": 0}
-    mint_gas: list[int] = []
-    fees_wei = {"mint": 0, "burn": 0}
-    awaiting_finality: dict[int, tuple[int, float]] = {}
-    deposit_final_latency: list[float] = []
-    base_fees: list[int] = []
-    verification_gas: list[int] = []
-    scheme = None
-    kinds: dict[str, int] = {}
-    last_time = 0.0
+    fold = Metrics()
     for record in records:
+        fold.add(record)
+    return fold.result()
+
+
+class Metrics:
+    """The fold behind `compute`, fed one record at a time (the runner feeds it as the history
+    is written). Per-transfer state is scalar maps and flat arrays, never records."""
+
+    def __init__(self) -> None:
+        # Submission time by transaction and transaction by nonce: a latency needs both ends.
+        self.lock_submitted: dict[str, float] = {}
+        self.burn_submitted: dict[str, float] = {}
+        self.lock_tx_of_nonce: dict[int, str] = {}
+        self.burn_tx_of_nonce: dict[int, str] = {}
+        self.deposit_latency = array("d")
+        self.withdrawal_latency = array("d")
+        self.totals = {"locked": 0, "minted": 0, "burned": 0, "released": 0}
+        self.counts = {"locks": 0, "mints": 0, "burns": 0, "releases": 0}
+        self.mint_gas = array("q")
+        self.fees_wei = {"mint": 0, "burn": 0}
+        # Mints not final yet: nonce -> (settlement block, lock submission time).
+        self.awaiting_finality: dict[int, tuple[int, float]] = {}
+        self.deposit_final_latency = array("d")
+        self.base_fees_gwei = array("d")
+        self.verification_gas = array("q")
+        self.scheme: str | None = None
+        self.kinds: dict[str, int] = {}
+        self.last_time = 0.0
+
+    def add(self, record: dict[str, Any]) -> None:
         kind = record["kind"]
+        kinds = self.kinds
         kinds[kind] = kinds.get(kind, 0) + 1
-        last_time = record["t"]
+        self.last_time = record["t"]
+        totals, counts = self.totals, self.counts
         if kind == "user.lock":
-            lock_submitted[record["tx"]] = record["t"]
+            self.lock_submitted[record["tx"]] = record["t"]
         elif kind == "user.burn":
-            burn_submitted[record["tx"]] = record["t"]
+            self.burn_submitted[record["tx"]] = record["t"]
         elif kind == "lock":
-            lock_tx_of_nonce[record["nonce"]] = record["tx"]
+            self.lock_tx_of_nonce[record["nonce"]] = record["tx"]
             totals["locked"] += record["amount"]
             counts["locks"] += 1
         elif kind == "burn":
-            burn_tx_of_nonce[record["nonce"]] = record["tx"]
-            fees_wei["burn"] += record.get("fee_paid", 0)
+            self.burn_tx_of_nonce[record["nonce"]] = record["tx"]
+            self.fees_wei["burn"] += record.get("fee_paid", 0)
             totals["burned"] += record["amount"]
             counts["burns"] += 1
         elif kind == "mint" and record.get("layer") == "l2":
             # Credited on the L2: no L1 gas; its finality is its batch's (metrics.l2).
             totals["minted"] += record["amount"]
             counts["mints"] += 1
-            started = lock_submitted.get(lock_tx_of_nonce.get(record["nonce"], ""))
+            started = self._lock_started(record["nonce"])
             if started is not None:
-                deposit_latency.append(record["t"] - started)
+                self.deposit_latency.append(record["t"] - started)
         elif kind == "mint":
             totals["minted"] += record["amount"]
             counts["mints"] += 1
-            mint_gas.append(record["gas"])
-            verification_gas.append(record.get("verification_gas", 0))
-            scheme = record["certificate"]["scheme"]
-            fees_wei["mint"] += record.get("fee_paid", 0)
-            started = lock_submitted.get(lock_tx_of_nonce.get(record["nonce"], ""))
+            self.mint_gas.append(record["gas"])
+            self.verification_gas.append(record.get("verification_gas", 0))
+            self.scheme = record["certificate"]["scheme"]
+            self.fees_wei["mint"] += record.get("fee_paid", 0)
+            started = self._lock_started(record["nonce"])
             if started is not None:
-                deposit_latency.append(record["t"] - started)
-                awaiting_finality[record["nonce"]] = (record["number"], started)
+                self.deposit_latency.append(record["t"] - started)
+                self.awaiting_finality[record["nonce"]] = (record["number"], started)
         elif kind == "settlement.final":
             final = record["number"]
-            done = [nonce for nonce, (number, _) in awaiting_finality.items() if number <= final]
+            awaiting = self.awaiting_finality
+            done = [nonce for nonce, (number, _) in awaiting.items() if number <= final]
             for nonce in done:
-                deposit_final_latency.append(record["t"] - awaiting_finality.pop(nonce)[1])
+                self.deposit_final_latency.append(record["t"] - awaiting.pop(nonce)[1])
         elif kind == "settlement.block":
-            base_fees.append(record["base_fee"])
+            self.base_fees_gwei.append(record["base_fee"] / 10**9)
         elif kind == "settlement.reorg":
             for item in record["reverted"]:
                 if item["kind"] == "mint":
-                    awaiting_finality.pop(item["nonce"], None)
+                    self.awaiting_finality.pop(item["nonce"], None)
         elif kind == "release":
             totals["released"] += record["amount"]
             counts["releases"] += 1
-            started = burn_submitted.get(burn_tx_of_nonce.get(record["nonce"], ""))
+            tx = self.burn_tx_of_nonce.get(record["nonce"], "")
+            started = self.burn_submitted.get(tx)
             if started is not None:
-                withdrawal_latency.append(record["t"] - started)
-    return {
-        "transfers": {
-            "deposits_submitted": kinds.get("user.lock", 0),
-            "withdrawals_submitted": kinds.get("user.burn", 0),
-            **counts,
-        },
-        "volume": totals,
-        "deposit_latency_s": summarize(deposit_latency),
-        "withdrawal_latency_s": summarize(withdrawal_latency),
-        "deposit_final_latency_s": summarize(deposit_final_latency),
-        "fees_paid_eth": {kind: round(wei / 10**18, 9) for kind, wei in fees_wei.items()},
-        "base_fee_gwei": summarize([fee / 10**9 for fee in base_fees]),
-        "mint_gas": summarize(mint_gas),
-        "verification_gas_per_certificate": {"scheme": scheme, **summarize(verification_gas)},
-        "consortium": {
-            "blocks": kinds.get("block.committed", 0),
-            "view_changes": kinds.get("view.change", 0),
-        },
-        "settlement": {
-            "blocks": kinds.get("settlement.block", 0),
-            "reverted_txs": kinds.get("tx.reverted", 0),
-            "reorgs": kinds.get("settlement.reorg", 0),
-        },
-        "endorsements": kinds.get("endorse", 0),
-        "endorsements_refused": kinds.get("endorse.refused", 0),
-        "certificates": kinds.get("certificate", 0),
-        "last_event_time_s": last_time,
-        "events_by_kind": dict(sorted(kinds.items())),
-    }
+                self.withdrawal_latency.append(record["t"] - started)
+
+    def _lock_started(self, nonce: int) -> float | None:
+        return self.lock_submitted.get(self.lock_tx_of_nonce.get(nonce, ""))
+
+    def result(self) -> dict[str, Any]:
+        kinds = self.kinds
+        return {
+            "transfers": {
+                "deposits_submitted": kinds.get("user.lock", 0),
+                "withdrawals_submitted": kinds.get("user.burn", 0),
+                **self.counts,
+            },
+            "volume": self.totals,
+            "deposit_latency_s": summarize(self.deposit_latency),
+            "withdrawal_latency_s": summarize(self.withdrawal_latency),
+            "deposit_final_latency_s": summarize(self.deposit_final_latency),
+            "fees_paid_eth": {kind: round(wei / 10**18, 9) for kind, wei in self.fees_wei.items()},
+            "base_fee_gwei": summarize(self.base_fees_gwei),
+            "mint_gas": summarize(self.mint_gas),
+            "verification_gas_per_certificate": {
+                "scheme": self.scheme, **summarize(self.verification_gas)
+            },
+            "consortium": {
+                "blocks": kinds.get("block.committed", 0),
+                "view_changes": kinds.get("view.change", 0),
+            },
+            "settlement": {
+                "blocks": kinds.get("settlement.block", 0),
+                "reverted_txs": kinds.get("tx.reverted", 0),
+                "reorgs": kinds.get("settlement.reorg", 0),
+            },
+            "endorsements": kinds.get("endorse", 0),
+            "endorsements_refused": kinds.get("endorse.refused", 0),
+            "certificates": kinds.get("certificate", 0),
+            # Batch certificates: one committee signature per member covers every message in one.
+            "batch_endorsements": kinds.get("endorse.batch", 0),
+            "batch_certificates": kinds.get("certificate.batch", 0),
+            "last_event_time_s": self.last_time,
+            "events_by_kind": dict(sorted(kinds.items())),
+        }

@@ -46,6 +46,26 @@ class Violation:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """What the checker keeps of a lock or a burn: what its mint or release must match (and,
+    for a burn, its settlement block). A fraction of the event's fields, kept per transfer."""
+
+    asset: str
+    amount: int
+    recipient: str
+    number: int = -1  # a burn's settlement block; -1 for a lock
+
+    @classmethod
+    def of(cls, fields: dict[str, Any]) -> Transfer:
+        return cls(fields["asset"], fields["amount"], fields["recipient"],
+                   fields.get("number", -1))
+
+    def __getitem__(self, key: str) -> Any:
+        """Read like the event's fields: `lock["amount"]`."""
+        return getattr(self, key)
+
+
 @dataclass(slots=True)
 class LedgerView:
     """What the checker has learnt from the history so far."""
@@ -54,8 +74,8 @@ class LedgerView:
     released: dict[str, int] = field(default_factory=dict)
     minted: dict[str, int] = field(default_factory=dict)
     burned: dict[str, int] = field(default_factory=dict)
-    locks: dict[int, dict[str, Any]] = field(default_factory=dict)
-    burns: dict[int, dict[str, Any]] = field(default_factory=dict)
+    locks: dict[int, Transfer] = field(default_factory=dict)
+    burns: dict[int, Transfer] = field(default_factory=dict)
     minted_nonces: dict[int, int] = field(default_factory=dict)
     honoured_locks: dict[int, int] = field(default_factory=dict)
     # Deposits users submitted that the escrow has neither locked nor refused yet.
@@ -79,8 +99,12 @@ class Monitor:
         history: History | None = None,
         user_properties: tuple[UserProperty, ...] = (),
         expected_probes: tuple[str, ...] = (),
+        signatures: str = "real",
     ) -> None:
         self.view = LedgerView()
+        # The run's kind of signatures ("real" or "symbolic", see crypto/symbolic.py): the
+        # history does not record it, so whoever replays a symbolic history must say so.
+        self.signatures = signatures
         self.violations: list[Violation] = []
         self.exercised: dict[str, int] = {prop.id: 0 for prop in PROPERTIES}
         self.probes: dict[str, int] = {probe.id: 0 for probe in PROBES}
@@ -167,7 +191,9 @@ class Monitor:
             signatures = tuple(
                 bytes.fromhex(sig) for sig in event.fields.get("rotation_signatures", [])
             )
-            check = check_rotation(previous, RotationCertificate(root, signatures))
+            check = check_rotation(
+                previous, RotationCertificate(root, signatures), self.signatures
+            )
             if check != "ok":
                 self._fail(
                     "safety.trust-root-governed", event,
@@ -188,13 +214,13 @@ class Monitor:
     def _on_lock(self, event: Event) -> None:
         fields = event.fields
         self.view.submitted_deposits.pop(fields.get("tx", ""), None)
-        self.view.locks[fields["nonce"]] = fields
+        self.view.locks[fields["nonce"]] = Transfer.of(fields)
         add_to(self.view.locked, fields["asset"], fields["amount"])
         self.view.escrowed[fields["asset"]] = fields["escrowed"]
 
     def _on_burn(self, event: Event) -> None:
         fields = event.fields
-        self.view.burns[fields["nonce"]] = fields
+        self.view.burns[fields["nonce"]] = Transfer.of(fields)
         add_to(self.view.burned, fields["asset"], fields["amount"])
 
     def _on_reorg(self, event: Event) -> None:
@@ -335,7 +361,7 @@ class Monitor:
                 f"certificate under trust root v{cert.trust_root_version}, current is v{current}",
             )
             return
-        verdict = reference_verify(root, cert)
+        verdict = reference_verify(root, cert, self.signatures)
         if not verdict:
             self._fail(
                 "safety.certificate-quorum",
@@ -475,9 +501,10 @@ _HANDLERS = {
 }
 
 
-def check_records(records: Iterable[dict[str, Any]]) -> Monitor:
-    """Re-check a saved history (records as read from `history.jsonl`)."""
-    monitor = Monitor()
+def check_records(records: Iterable[dict[str, Any]], signatures: str = "real") -> Monitor:
+    """Re-check a saved history (records as read from `history.jsonl`) of a run with real (or
+    `signatures = "symbolic"`) signatures."""
+    monitor = Monitor(signatures=signatures)
     for record in records:
         fields = {
             key: value for key, value in record.items() if key not in {"seq", "t", "actor", "kind"}

@@ -5,10 +5,11 @@ A header commits to its events by a Merkle root, and > 2/3 validator votes commi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bridgelab.crypto import ed25519
 from bridgelab.crypto.hashing import encode, sha256
+from bridgelab.crypto.memo import BoundedCache
+from bridgelab.crypto.symbolic import ed25519_verify_for
 
 CHAIN_ID = "consortium-1"
 
@@ -22,9 +23,13 @@ class Header:
     proposer: int
     events_root: bytes
     event_count: int
+    # Computed once: every light client and validator asks for it, often many times.
+    hash: bytes = field(init=False, repr=False, compare=False)
 
-    @property
-    def hash(self) -> bytes:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hash", self._compute_hash())
+
+    def _compute_hash(self) -> bytes:
         return sha256(
             encode(
                 "consortium/header",
@@ -59,21 +64,44 @@ def quorum(validator_count: int) -> int:
     return (2 * validator_count) // 3 + 1
 
 
-def verify_commit(header: Header, commit: Commit, validator_keys: tuple[bytes, ...]) -> bool:
-    """The light-client check: > 2/3 distinct known validators signed this very header."""
+def verify_commit(
+    header: Header, commit: Commit, validator_keys: tuple[bytes, ...], signatures: str = "real"
+) -> bool:
+    """The light-client check: > 2/3 distinct known validators signed this very header.
+
+    `signatures` is the run's kind, "real" Ed25519 or "symbolic" (crypto/symbolic.py).
+    """
     if commit.block_hash != header.hash or commit.height != header.height:
         return False
     if commit.view != header.view:
         return False
     message = vote_bytes(header.height, header.view, commit.block_hash)
+    verify = ed25519_verify_for(signatures)
     signed: set[int] = set()
     for validator, signature in commit.votes:
         if not 0 <= validator < len(validator_keys) or validator in signed:
             return False
-        if not ed25519.verify(validator_keys[validator], message, signature):
+        if not verify(validator_keys[validator], message, signature):
             return False
         signed.add(validator)
     return len(signed) >= quorum(len(validator_keys))
+
+
+# Recent commit checks: pure, and every light client checks the same few recent headers.
+COMMIT_MEMO_ENTRIES = 4_096
+_commits_checked: BoundedCache[
+    tuple[Header, Commit, tuple[bytes, ...], str], bool
+] = BoundedCache(COMMIT_MEMO_ENTRIES)
+
+
+def verify_commit_memoised(
+    header: Header, commit: Commit, validator_keys: tuple[bytes, ...], signatures: str = "real"
+) -> bool:
+    """`verify_commit`, remembered across light clients (the answer depends on nothing else)."""
+    return _commits_checked.get_or_compute(
+        (header, commit, validator_keys, signatures),
+        lambda: verify_commit(header, commit, validator_keys, signatures),
+    )
 
 
 @dataclass(frozen=True, slots=True)

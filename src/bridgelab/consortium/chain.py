@@ -17,7 +17,7 @@ from bridgelab.consortium.block import (
     Commit,
     Header,
     quorum,
-    verify_commit,
+    verify_commit_memoised,
     vote_bytes,
 )
 from bridgelab.consortium.escrow import (
@@ -36,11 +36,14 @@ from bridgelab.consortium.escrow import (
     process_release,
 )
 from bridgelab.core.world import World
-from bridgelab.crypto import ed25519, merkle
-from bridgelab.crypto.ed25519 import Ed25519Signer
+from bridgelab.crypto import merkle
+from bridgelab.crypto.symbolic import Ed25519Signing, ed25519_verify_for, make_ed25519_signer
 from bridgelab.protocol.messages import certificate_fields
 
 GENESIS_HASH = bytes(32)
+# Committed blocks kept for inspection (attacks look at the newest few dozen); older ones are
+# final and were pushed to their subscribers when committed, so nothing reads them again.
+RECENT_BLOCKS = 256
 Tx = LockTx | ReleaseTx | FreezeTx | CopycatLockTx
 
 
@@ -80,7 +83,7 @@ class _Round:
 class Validator:
     index: int
     node: str
-    signer: Ed25519Signer
+    signer: Ed25519Signing
     subscribers: list[str] = field(default_factory=list)
 
 
@@ -91,16 +94,20 @@ class ConsortiumChain:
         self.world = world
         self.config = world.scenario.consortium
         self.escrow = escrow
+        # "real" Ed25519 votes, or "symbolic" stand-ins (crypto/symbolic.py): same keys.
+        self.signatures = world.scenario.committee.signatures
+        self._verify_vote = ed25519_verify_for(self.signatures)
         self.validators = [
             Validator(
-                i, f"validator-{i}", Ed25519Signer(world.streams.secret_bytes(f"validator/{i}"))
+                i, f"validator-{i}",
+                make_ed25519_signer(world.streams.secret_bytes(f"validator/{i}"), self.signatures),
             )
             for i in range(self.config.validators)
         ]
         self.validator_keys = tuple(v.signer.public_key for v in self.validators)
         self.quorum = quorum(len(self.validators))
         self.mempool: deque[Tx] = deque()
-        self.blocks: list[Committed] = []
+        self.blocks: list[Committed] = []  # the newest RECENT_BLOCKS to 2 x RECENT_BLOCKS
         self.head_hash = GENESIS_HASH
         self.view_changes = 0
         self.rejected_txs = 0
@@ -219,10 +226,13 @@ class ConsortiumChain:
     def _apply(self, block: Block, state: EscrowState, commit: Commit, tx_count: int) -> None:
         for _ in range(tx_count):
             self.mempool.popleft()
+        state.released_nonces.settle()
         self.escrow = state
         self.head_hash = block.header.hash
         self._last_commit_time = self.world.now
         self.blocks.append(Committed(block, commit))
+        if len(self.blocks) > 2 * RECENT_BLOCKS:
+            del self.blocks[:-RECENT_BLOCKS]  # amortised: one cut per RECENT_BLOCKS blocks
         world = self.world
         header = block.header
         world.record(
@@ -298,7 +308,9 @@ class ConsortiumChain:
             elif isinstance(message, Vote):
                 self._count_vote(message)
             elif isinstance(message, Committed):
-                if verify_commit(message.block.header, message.commit, self.validator_keys):
+                if verify_commit_memoised(
+                    message.block.header, message.commit, self.validator_keys, self.signatures
+                ):
                     self._publish(validator, message)
             elif isinstance(message, (LockTx, ReleaseTx)):
                 self.submit(message)
@@ -312,7 +324,7 @@ class ConsortiumChain:
         ):
             return
         message = vote_bytes(vote.height, vote.view, vote.block_hash)
-        if not ed25519.verify(self.validator_keys[vote.validator], message, vote.signature):
+        if not self._verify_vote(self.validator_keys[vote.validator], message, vote.signature):
             return
         current.votes[vote.validator] = vote.signature
         if len(current.votes) >= self.quorum and not current.decided.triggered:

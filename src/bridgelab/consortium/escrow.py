@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from bridgelab.consortium.nonces import NonceTable
 from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import Certificate, TrustRoot
@@ -164,7 +165,7 @@ class EscrowState:
     guardians: tuple[str, ...] = ("guardian", "regulator")
     locked_total: dict[str, int] = field(default_factory=dict)
     released_total: dict[str, int] = field(default_factory=dict)
-    released_nonces: dict[int, str] = field(default_factory=dict)
+    released_nonces: NonceTable = field(default_factory=NonceTable)
 
     def copy(self) -> EscrowState:
         return replace(
@@ -174,7 +175,7 @@ class EscrowState:
             escrowed=dict(self.escrowed),
             locked_total=dict(self.locked_total),
             released_total=dict(self.released_total),
-            released_nonces=dict(self.released_nonces),
+            released_nonces=self.released_nonces.copy(),
         )
 
 

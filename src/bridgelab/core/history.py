@@ -25,6 +25,10 @@ class Event:
     kind: str
     fields: dict[str, Any]
 
+    def to_record(self) -> dict[str, Any]:
+        """The plain record checkers read: as in history.jsonl, without `seq`."""
+        return {"t": self.time, "actor": self.actor, "kind": self.kind, **self.fields}
+
     def to_json(self) -> str:
         record = {"seq": self.seq, "t": self.time, "actor": self.actor, "kind": self.kind}
         record.update(self.fields)
@@ -38,6 +42,8 @@ class History:
     """Append-only event log: streamed to disk, hashed, and fanned out to listeners."""
 
     def __init__(self, path: Path | None = None, keep: bool = True) -> None:
+        """`keep=False` streams: events go to the file, the hash and the listeners, and are
+        not kept in `events` (memory stays flat however long the run)."""
         self._hasher = hashlib.sha256()
         self._file: IO[str] | None = None
         if path is not None:
@@ -49,8 +55,14 @@ class History:
         self.counts_by_kind: dict[str, int] = {}
         self._listeners: list[Listener] = []
 
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+    def subscribe(self, listener: Listener, first: bool = False) -> None:
+        """Call `listener` with every event from now on. A listener that records events (the
+        monitor records violations) makes later listeners see those before the event that
+        caused them; a `first` listener sees every event in `seq` order."""
+        if first:
+            self._listeners.insert(0, listener)
+        else:
+            self._listeners.append(listener)
 
     def record(self, time: float, actor: str, kind: str, **fields: Any) -> Event:
         event = Event(self.count, round(time, TIME_DECIMALS), actor, kind, fields)

@@ -13,6 +13,7 @@ import networkx as nx
 import simpy
 
 from bridgelab.core.history import History
+from bridgelab.core.inbox import Inbox
 from bridgelab.core.latency import sample
 from bridgelab.core.rng import Streams
 from bridgelab.scenario.base import Latency
@@ -24,7 +25,7 @@ class Node:
 
     name: str
     role: str
-    inbox: simpy.Store
+    inbox: Inbox
     up: bool = True
 
 
@@ -67,7 +68,7 @@ class Network:
     def add_node(self, name: str, role: str) -> Node:
         if name in self.nodes:
             raise ValueError(f"duplicate network node {name}")
-        node = Node(name, role, simpy.Store(self.env, capacity=self.inbox_capacity))
+        node = Node(name, role, Inbox(self.env, self.inbox_capacity))
         self.nodes[name] = node
         self.graph.add_node(name, role=role)
         return node

@@ -35,8 +35,18 @@ def _field_bytes(value: Field) -> bytes:
 def encode(tag: str, *values: Field) -> bytes:
     """Unambiguous encoding: a tag, then each field with a 4-byte length prefix."""
     parts = [tag.encode("ascii"), b"\x00"]
+    append = parts.append
     for value in values:
-        raw = _field_bytes(value)
-        parts.append(len(raw).to_bytes(4, "big"))
-        parts.append(raw)
+        # Exact types first (the hot path); subclasses such as bool take the general one.
+        kind = type(value)
+        if kind is bytes:
+            raw = value
+        elif kind is str:
+            raw = value.encode("utf-8")
+        elif kind is int and value >= 0:
+            raw = value.to_bytes(32, "big")
+        else:
+            raw = _field_bytes(value)
+        append(len(raw).to_bytes(4, "big"))
+        append(raw)
     return b"".join(parts)

@@ -8,9 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridgelab.crypto.hashing import sha256
+from bridgelab.crypto.memo import BoundedCache
 
 EMPTY_ROOT = sha256(b"bridgelab/merkle/empty")
 MAX_DEPTH = 64
+# Every committee member checks the same proofs: a small memo of recent answers suffices.
+MEMO_ENTRIES = 8_192
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -48,6 +51,12 @@ def root(leaves: list[bytes]) -> bytes:
     return _levels(leaves)[-1][0]
 
 
+def root_memoised(leaves: list[bytes]) -> bytes:
+    """`root`, remembered: every committee member recomputes the same batch roots."""
+    key = tuple(leaves)
+    return _roots.get_or_compute(key, lambda: root(leaves))
+
+
 def prove(leaves: list[bytes], index: int) -> Proof:
     if not 0 <= index < len(leaves):
         raise IndexError(f"leaf {index} out of range 0..{len(leaves) - 1}")
@@ -57,6 +66,20 @@ def prove(leaves: list[bytes], index: int) -> Proof:
         siblings.append(level[position ^ 1])
         position //= 2
     return Proof(index, len(leaves), tuple(siblings))
+
+
+def prove_all(leaves: list[bytes]) -> list[Proof]:
+    """Every leaf's proof, building the tree once (a batch needs them all)."""
+    levels = _levels(leaves)[:-1] if leaves else []
+    proofs = []
+    for index in range(len(leaves)):
+        siblings = []
+        position = index
+        for level in levels:
+            siblings.append(level[position ^ 1])
+            position //= 2
+        proofs.append(Proof(index, len(leaves), tuple(siblings)))
+    return proofs
 
 
 def verify(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
@@ -72,3 +95,14 @@ def verify(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
         current = node_hash(sibling, current) if position & 1 else node_hash(current, sibling)
         position //= 2
     return current == expected_root
+
+
+_checked: BoundedCache[tuple[bytes, bytes, Proof], bool] = BoundedCache(MEMO_ENTRIES)
+_roots: BoundedCache[tuple[bytes, ...], bytes] = BoundedCache(MEMO_ENTRIES)
+
+
+def verify_memoised(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
+    """`verify`, remembered: it is pure, and many light clients check the same proof."""
+    return _checked.get_or_compute(
+        (expected_root, leaf, proof), lambda: verify(expected_root, leaf, proof)
+    )

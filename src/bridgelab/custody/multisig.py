@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bridgelab.core.rng import Streams
-from bridgelab.crypto.secp256k1 import ECRECOVER_GAS, EcdsaSigner, ecrecover
+from bridgelab.crypto.secp256k1 import ECRECOVER_GAS
+from bridgelab.crypto.symbolic import EcdsaSigning, ecrecover_for, make_ecdsa_signer
 from bridgelab.custody.base import (
     CALLDATA_GAS_PER_BYTE,
     TX_BASE_GAS,
@@ -22,13 +23,21 @@ class MultisigCustody:
     epoch = 0
 
     def __init__(
-        self, streams: Streams, members: int, threshold: int, required: tuple[int, ...]
+        self,
+        streams: Streams,
+        members: int,
+        threshold: int,
+        required: tuple[int, ...],
+        signatures: str = "real",
     ) -> None:
         self.members = members
         self.threshold = threshold
         self.required = required
-        self._signers = [
-            EcdsaSigner(streams.secret_bytes(f"committee/{member}/ecdsa"))
+        # "real" ECDSA, or the "symbolic" stand-in (crypto/symbolic.py): same keys, same draws.
+        self.signatures = signatures
+        self._ecrecover = ecrecover_for(signatures)
+        self._signers: list[EcdsaSigning] = [
+            make_ecdsa_signer(streams.secret_bytes(f"committee/{member}/ecdsa"), signatures)
             for member in range(members)
         ]
         self.addresses = tuple(signer.address for signer in self._signers)
@@ -42,7 +51,7 @@ class MultisigCustody:
     def verify_endorsement(
         self, member: int, digest: bytes, endorsement: bytes, epoch: int = 0
     ) -> bool:
-        return ecrecover(digest, endorsement) == self.addresses[member]
+        return self._ecrecover(digest, endorsement) == self.addresses[member]
 
     def governance_sign(self, member: int, digest: bytes) -> bytes:
         """Multisig members govern with the same key they endorse with."""

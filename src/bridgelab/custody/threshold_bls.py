@@ -25,7 +25,7 @@ from bridgelab.crypto.bls import (
     verify_memoised,
     verify_partial,
 )
-from bridgelab.crypto.secp256k1 import EcdsaSigner
+from bridgelab.crypto.symbolic import EcdsaSigning, bls_backend_for, make_ecdsa_signer
 from bridgelab.custody.base import (
     CALLDATA_GAS_PER_BYTE,
     TX_BASE_GAS,
@@ -62,19 +62,23 @@ class ThresholdBlsCustody:
         threshold: int,
         required: tuple[int, ...],
         backend: str = "arkworks",
+        signatures: str = "real",
     ) -> None:
         self.members = members
         self.threshold = threshold
         self.required = required
-        self.backend = get_backend(backend)
+        # "real" BLS and ECDSA, or the "symbolic" stand-ins (crypto/symbolic.py): the DKG's
+        # G1 points, and so the group key, are the real ones either way.
+        self.signatures = signatures
+        self.backend = get_backend(bls_backend_for(signatures, backend))
         self._refresh_rng = streams.get("custody/bls/refresh")
         self.key: CommitteeKey
         self.key, self._shares = run_dkg(
             members, threshold, streams.get("custody/bls/dkg"), backend=self.backend
         )
         self.dkg = self.key
-        self._governance = [
-            EcdsaSigner(streams.secret_bytes(f"committee/{member}/ecdsa"))
+        self._governance: list[EcdsaSigning] = [
+            make_ecdsa_signer(streams.secret_bytes(f"committee/{member}/ecdsa"), signatures)
             for member in range(members)
         ]
         self.addresses = tuple(signer.address for signer in self._governance)

@@ -74,7 +74,8 @@ class Watcher:
         pending = bridge_state.pending_root
         if pending is not None and pending.root.version not in self._vetoed:
             check = check_rotation(
-                bridge_state.trust_root, RotationCertificate(pending.root, pending.signatures)
+                bridge_state.trust_root, RotationCertificate(pending.root, pending.signatures),
+                bridge_state.verifier.signatures,
             )
             if check != "ok":
                 self._vetoed.add(pending.root.version)

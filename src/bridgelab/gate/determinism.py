@@ -94,11 +94,13 @@ def check_determinism(
     hash_seeds: tuple[str, ...] = HASH_SEEDS,
     in_process_sha256: str | None = None,
     on_process: Callable[[ProcessRun], None] | None = None,
+    run_args: tuple[str, ...] = (),
 ) -> DeterminismResult:
     """Run `scenario` at `seed` in one fresh process per hash seed, all at once, and compare.
 
     The file should already have been validated: a process that exits 3 is reported as an
-    error of the check, not as non-determinism.
+    error of the check, not as non-determinism. `run_args` are passed on to `bridgelab run`
+    (e.g. `--signatures symbolic`).
     """
     started = time.perf_counter()  # wall-clock ok: reported check time
     result = DeterminismResult(str(scenario), seed, in_process_sha256=in_process_sha256)
@@ -109,7 +111,7 @@ def check_determinism(
             env = dict(os.environ, PYTHONHASHSEED=hash_seed)
             command = [
                 sys.executable, "-m", "bridgelab", "run", str(scenario),
-                "--seed", str(seed), "--out", str(out), "--quiet",
+                "--seed", str(seed), "--out", str(out), "--quiet", *run_args,
             ]
             process = subprocess.Popen(
                 command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True

@@ -23,6 +23,8 @@ TxKind = Literal["deposit", "transfer", "withdraw"]
 Predicate = Callable[["L2Tx"], bool]
 # Soft-block ticks are k * soft_block_time; this absorbs float error in the division.
 _TICK_EPSILON = 1e-9
+# Soft blocks kept (only the head is read); older ones live on in their batches' roots.
+RECENT_BLOCKS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +220,13 @@ class Sequencer:
         self._queue = kept
         if not chosen:
             return
-        number = len(self.blocks)
+        number = self.head_number + 1
         applied = [tx for tx in chosen if self._apply(tx, number)]
         block = L2Block(number, self.world.now, tuple(tx.tx_id for tx in applied),
                         self.state.root())
         self.blocks.append(block)
+        if len(self.blocks) > 2 * RECENT_BLOCKS:
+            del self.blocks[:-RECENT_BLOCKS]
         self.world.record(ACTOR, "l2.block", number=number, txs=len(applied),
                           state_root=block.state_root.hex()[:16])
         for tx in applied:

@@ -14,7 +14,7 @@ import simpy
 
 from bridgelab.consortium.escrow import ESCROW_CONTRACT
 from bridgelab.crypto.bls import InsufficientSharesError, PartialSignature, SecretShare
-from bridgelab.crypto.secp256k1 import EcdsaSigner
+from bridgelab.crypto.symbolic import EcdsaSigning
 from bridgelab.custody.base import MINT_STORAGE_GAS
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.protocol.messages import BridgeMessage, Certificate
@@ -36,7 +36,7 @@ class Adversary:
     bridge: Bridge
     seats: dict[int, float] = field(default_factory=dict)
     shares: dict[tuple[int, int], SecretShare] = field(default_factory=dict)
-    recovered: dict[int, EcdsaSigner] = field(default_factory=dict)
+    recovered: dict[int, EcdsaSigning] = field(default_factory=dict)
     accounts: list[str] = field(default_factory=list)
     _nonce: int = 0
     _tx: int = 0

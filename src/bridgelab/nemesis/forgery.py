@@ -32,7 +32,7 @@ from bridgelab.consortium.escrow import (
     LockTx,
 )
 from bridgelab.crypto import merkle
-from bridgelab.crypto.secp256k1 import EcdsaSigner
+from bridgelab.crypto.symbolic import EcdsaSigning, make_ecdsa_signer
 from bridgelab.custody.base import CALLDATA_GAS_PER_BYTE, MINT_STORAGE_GAS, TX_BASE_GAS
 from bridgelab.nemesis.adversary import ADVERSARY_TIP_GWEI
 from bridgelab.nemesis.base import Attack
@@ -61,9 +61,16 @@ MAX_POLLS = 100_000
 # -- shared pieces ---------------------------------------------------------------------------
 
 
-def own_keys(attack: Attack, count: int) -> list[EcdsaSigner]:
-    """Fresh secp256k1 keys drawn from the attack's stream; they never leave the adversary."""
-    return [EcdsaSigner(attack.rng.getrandbits(256).to_bytes(32, "big")) for _ in range(count)]
+def own_keys(attack: Attack, count: int) -> list[EcdsaSigning]:
+    """Fresh secp256k1 keys drawn from the attack's stream; they never leave the adversary.
+
+    Of the run's kind of signatures (same draws, same addresses, either way).
+    """
+    signatures = attack.world.scenario.committee.signatures
+    return [
+        make_ecdsa_signer(attack.rng.getrandbits(256).to_bytes(32, "big"), signatures)
+        for _ in range(count)
+    ]
 
 
 def leaf_items(committed: Committed) -> Generator[tuple[int, Any], None, None]:

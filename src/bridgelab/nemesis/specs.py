@@ -166,6 +166,9 @@ class AttackInfo:
     target_role: TargetRole
     example: str
     flaw: str | None = None
+    # The attack computes with real signature bytes (e.g. recovers a key from them), so a
+    # scenario with symbolic signatures (crypto/symbolic.py) may not use it.
+    real_signatures: bool = False
 
 
 def _example(kind: str, body: str) -> str:
@@ -258,6 +261,7 @@ params = { p = 0.3 }"""),
             _example("ecdsa.nonce_reuse", """
 schedule = { at = 600.0 }
 params = { member = 2 }"""),
+            real_signatures=True,
         ),
         AttackInfo(
             "relayer.censor",

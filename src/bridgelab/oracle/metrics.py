@@ -54,22 +54,35 @@ def compute(records: Iterable[dict[str, Any]], end: float | None = None) -> dict
 
     `end` closes the last interval; by default it is the last record's time.
     """
-    sweep: _Sweep | None = None
-    counts = {"updates": 0, "reports": 0, "liquidations": 0, "refused": 0, "paused": 0}
-    bad_debt = 0.0
-    default: dict[str, Any] | None = None
+    fold = OracleMetrics()
     for record in records:
+        fold.add(record)
+    return fold.result(end)
+
+
+class OracleMetrics:
+    """The fold behind `compute`, fed one record at a time; its state does not grow."""
+
+    def __init__(self) -> None:
+        self.sweep: _Sweep | None = None
+        self.counts = {"updates": 0, "reports": 0, "liquidations": 0, "refused": 0, "paused": 0}
+        self.bad_debt = 0.0
+        self.default: dict[str, Any] | None = None
+
+    def add(self, record: dict[str, Any]) -> None:
         kind = record["kind"]
         t = record["t"]
         if kind == "oracle.start":
-            sweep = _Sweep(max_age=record["max_age"])
+            self.sweep = _Sweep(max_age=record["max_age"])
+        sweep = self.sweep
         if sweep is None:
-            continue
+            return
+        counts = self.counts
         sweep.advance(t)
         if kind in ("nav.update", "nav.default"):
             sweep.true_nav = record["value"] if kind == "nav.update" else record["after"]
             if kind == "nav.default":
-                default = {
+                self.default = {
                     "at": t,
                     "before": record["before"],
                     "after": record["after"],
@@ -80,6 +93,7 @@ def compute(records: Iterable[dict[str, Any]], end: float | None = None) -> dict
             sweep.updated_at = t
             sweep.reported = record["value"]
             counts["updates"] += 1 if record["round"] > 0 else 0
+            default = self.default
             if default is not None and default["reported_at"] is None:
                 value = record["value"]
                 # Reflects the drop once closer to the written-down NAV than to the old one.
@@ -92,35 +106,38 @@ def compute(records: Iterable[dict[str, Any]], end: float | None = None) -> dict
         elif kind == "lending.liquidation":
             sweep.collateral -= record["collateral"]
             counts["liquidations"] += 1
-            bad_debt += record["shortfall"]
+            self.bad_debt += record["shortfall"]
         elif kind == "lending.refused":
             counts["refused"] += 1
         elif kind == "lending.paused":
             counts["paused"] += 1
-    if sweep is None:
-        return None
-    finish = sweep.last_t if end is None else end
-    finish = 0.0 if finish is None else finish
-    sweep.advance(finish)
-    sweep.stale_gap(finish)
-    return {
-        **counts,
-        "stale": {
-            "max_age_s": sweep.max_age,
-            "total_s": round(sweep.stale_total, 3),
-            "longest_s": round(sweep.stale_longest, 3),
-            "episodes": sweep.stale_episodes,
-            "stale_at_end": sweep.updated_at is not None
-            and finish - sweep.updated_at > sweep.max_age,
-        },
-        "default": _default_summary(default, finish),
-        "value_at_risk": {
-            "peak": round(sweep.var_peak, 3),
-            "integral": round(sweep.var_integral, 3),  # currency x seconds
-            "overvaluation_peak": round(sweep.overvaluation_peak, 6),  # currency per token
-        },
-        "bad_debt": round(bad_debt, 3),
-    }
+
+    def result(self, end: float | None = None) -> dict[str, Any] | None:
+        sweep = self.sweep
+        if sweep is None:
+            return None
+        finish = sweep.last_t if end is None else end
+        finish = 0.0 if finish is None else finish
+        sweep.advance(finish)
+        sweep.stale_gap(finish)
+        return {
+            **self.counts,
+            "stale": {
+                "max_age_s": sweep.max_age,
+                "total_s": round(sweep.stale_total, 3),
+                "longest_s": round(sweep.stale_longest, 3),
+                "episodes": sweep.stale_episodes,
+                "stale_at_end": sweep.updated_at is not None
+                and finish - sweep.updated_at > sweep.max_age,
+            },
+            "default": _default_summary(self.default, finish),
+            "value_at_risk": {
+                "peak": round(sweep.var_peak, 3),
+                "integral": round(sweep.var_integral, 3),  # currency x seconds
+                "overvaluation_peak": round(sweep.overvaluation_peak, 6),  # currency per token
+            },
+            "bad_debt": round(self.bad_debt, 3),
+        }
 
 
 def _default_summary(default: dict[str, Any] | None, finish: float) -> dict[str, Any] | None:

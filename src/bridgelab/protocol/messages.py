@@ -5,13 +5,16 @@ The digest binds every field the destination acts on, so no field can be swapped
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from bridgelab.crypto.hashing import encode, keccak256
+from bridgelab.crypto.memo import BoundedCache
+from bridgelab.crypto.merkle import Proof
 
 Direction = Literal["deposit", "withdrawal"]
 DOMAIN = "bridgelab/bridge-message/v1"
+BATCH_DOMAIN = "bridgelab/bridge-batch/v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +32,18 @@ class BridgeMessage:
     source_block_hash: bytes
     # Call data the message carries to the destination (e.g. a contract call); signed over.
     payload: str = ""
+    # Digests by trust-root version, computed once: every member, relayer and verifier asks.
+    _digests: dict[int, bytes] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def digest(self, trust_root_version: int) -> bytes:
+        known = self._digests.get(trust_root_version)
+        if known is None:
+            known = self._digests[trust_root_version] = self._compute_digest(trust_root_version)
+        return known
+
+    def _compute_digest(self, trust_root_version: int) -> bytes:
         return keccak256(
             encode(
                 DOMAIN,
@@ -51,6 +64,33 @@ class BridgeMessage:
     @property
     def key(self) -> tuple[str, int]:
         return (self.direction, self.nonce)
+
+
+def batch_digest(root: bytes, size: int, trust_root_version: int) -> bytes:
+    """What the committee signs for a batch: its Merkle root over message digests, and size."""
+    return _batch_digests.get_or_compute(
+        (root, size, trust_root_version),
+        lambda: keccak256(encode(BATCH_DOMAIN, root, size, trust_root_version)),
+    )
+
+
+# Every message of a batch, and every verifier of it, asks for the same digest.
+_batch_digests: BoundedCache[tuple[bytes, int, int], bytes] = BoundedCache(4_096)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPath:
+    """Where a message sits in a signed batch: the batch root and the message's Merkle path.
+
+    The leaves are the messages' digests, in batch order; `path.index` is this message's.
+    """
+
+    root: bytes
+    path: Proof
+
+    @property
+    def size(self) -> int:
+        return self.path.leaf_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +127,26 @@ class Certificate:
     # A signer list the submitter passes along (addresses); not signed over. A correct
     # verifier ignores it and authorises signers by the trust root alone.
     claimed_signers: tuple[str, ...] = ()
+    # Set when the signatures cover a batch: the message's path to the signed batch root.
+    batch: BatchPath | None = None
+
+    @property
+    def message_digest(self) -> bytes:
+        return self.message.digest(self.trust_root_version)
 
     @property
     def digest(self) -> bytes:
-        return self.message.digest(self.trust_root_version)
+        """What the signatures sign: the message's digest, or its batch's digest."""
+        if self.batch is None:
+            return self.message_digest
+        return batch_digest(self.batch.root, self.batch.size, self.trust_root_version)
 
     def calldata_size(self) -> int:
         fixed = 32 * 9
+        batch = 0 if self.batch is None else 32 * (2 + len(self.batch.path.siblings))
         return (
             fixed
+            + batch
             + len(self.message.payload.encode())
             + 32 * len(self.claimed_signers)
             + sum(len(signature) for signature in self.signatures)
@@ -121,7 +172,28 @@ def certificate_fields(cert: Certificate) -> dict[str, object]:
         "signatures": [signature.hex() for signature in cert.signatures],
         "signer_hint": list(cert.signer_hint),
         "claimed_signers": list(cert.claimed_signers),
+        **({} if cert.batch is None else {"batch": batch_fields(cert.batch)}),
     }
+
+
+def batch_fields(batch: BatchPath) -> dict[str, object]:
+    return {
+        "root": batch.root.hex(),
+        "index": batch.path.index,
+        "size": batch.path.leaf_count,
+        "siblings": [sibling.hex() for sibling in batch.path.siblings],
+    }
+
+
+def batch_from_fields(fields: dict) -> BatchPath:
+    return BatchPath(
+        bytes.fromhex(fields["root"]),
+        Proof(
+            int(fields["index"]),
+            int(fields["size"]),
+            tuple(bytes.fromhex(sibling) for sibling in fields["siblings"]),
+        ),
+    )
 
 
 def certificate_from_fields(fields: dict) -> Certificate:
@@ -145,6 +217,7 @@ def certificate_from_fields(fields: dict) -> Certificate:
         tuple(bytes.fromhex(signature) for signature in fields["signatures"]),
         tuple(fields.get("signer_hint", ())),
         tuple(fields.get("claimed_signers", ())),
+        batch_from_fields(fields["batch"]) if "batch" in fields else None,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridgelab.crypto.hashing import encode, keccak256
-from bridgelab.crypto.secp256k1 import ecrecover
+from bridgelab.crypto.symbolic import ecrecover_for
 from bridgelab.protocol.messages import TrustRoot
 
 ROTATION_DOMAIN = "bridgelab/trust-root-rotation/v1"
@@ -41,14 +41,18 @@ def supermajority(members: int) -> int:
     return (2 * members) // 3 + 1
 
 
-def check_rotation(current: TrustRoot, rotation: RotationCertificate) -> str:
-    """'ok', or the name of the first check the rotation fails."""
+def check_rotation(
+    current: TrustRoot, rotation: RotationCertificate, signatures: str = "real"
+) -> str:
+    """'ok', or the name of the first check the rotation fails (`signatures`: the run's kind,
+    "real" or "symbolic", see crypto/symbolic.py)."""
     new_root = rotation.new_root
     if new_root.version != current.version + 1:
         return "version_successor"
     if not new_root.signers or not 1 <= new_root.threshold <= len(new_root.signers):
         return "new_root_well_formed"
     digest = rotation_digest(current.version, new_root)
+    ecrecover = ecrecover_for(signatures)
     signers: set[int] = set()
     for signature in rotation.signatures:
         address = ecrecover(digest, signature)

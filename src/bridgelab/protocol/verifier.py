@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bridgelab.crypto import merkle
 from bridgelab.crypto.bls import verify_memoised
 from bridgelab.crypto.bls.backend import get_backend
-from bridgelab.crypto.secp256k1 import ecrecover
+from bridgelab.crypto.symbolic import bls_backend_for, ecrecover_for
 from bridgelab.protocol.messages import Certificate, TrustRoot
 from bridgelab.protocol.rotation import supermajority
 
@@ -21,6 +22,9 @@ class VerifierConfig:
     threshold_override: int | None = None
     flaws: tuple[str, ...] = ()
     bls_backend: str = "arkworks"
+    # Which signatures it verifies: "real", or the "symbolic" stand-ins of a symbolic run
+    # (crypto/symbolic.py). A real verifier never accepts a symbolic signature.
+    signatures: str = "real"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +41,18 @@ def check_trust_root_version(root: TrustRoot, cert: Certificate) -> bool:
     return cert.trust_root_version == root.version and cert.scheme == root.scheme
 
 
-def recover_multisig_signers(root: TrustRoot, cert: Certificate) -> list[int | None]:
+def check_batch_inclusion(cert: Certificate) -> bool:
+    """A batch certificate's message must sit under the batch root the signatures cover."""
+    batch = cert.batch
+    return batch is None or merkle.verify(batch.root, cert.message_digest, batch.path)
+
+
+def recover_multisig_signers(
+    root: TrustRoot, cert: Certificate, signatures: str = "real"
+) -> list[int | None]:
     """Member index per signature; None for a bad signature or an unknown signer."""
     digest = cert.digest
+    ecrecover = ecrecover_for(signatures)
     return [
         root.member_of(address) if (address := ecrecover(digest, signature)) else None
         for signature in cert.signatures
@@ -50,6 +63,8 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
     """Accept `cert` only if every named check passes; the first failure names the reason."""
     if not check_trust_root_version(root, cert):
         return Verdict(False, "trust_root_version")
+    if not check_batch_inclusion(cert):
+        return Verdict(False, "batch_inclusion")
     if "skip_verification_if_empty" in config.flaws and not cert.signatures:
         # Wormhole/ChainSwap class: a path on which no signature gets checked at all.
         return Verdict(True, "ok")
@@ -58,8 +73,8 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
     if root.scheme != "multisig":
         return Verdict(False, "unknown_scheme")
     if "signer_list_from_caller" in config.flaws and cert.claimed_signers:
-        return verify_against_claimed_signers(cert)
-    recovered = recover_multisig_signers(root, cert)
+        return verify_against_claimed_signers(cert, config.signatures)
+    recovered = recover_multisig_signers(root, cert, config.signatures)
     if any(member is None for member in recovered):
         return Verdict(False, "unauthorised_signer")
     members = [member for member in recovered if member is not None]
@@ -77,11 +92,12 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
     return Verdict(True, "ok", tuple(sorted(set(members))))
 
 
-def verify_against_claimed_signers(cert: Certificate) -> Verdict:
+def verify_against_claimed_signers(cert: Certificate, signatures: str = "real") -> Verdict:
     """The `signer_list_from_caller` flaw: signers are authorised by the list the submitter
     passed, and the quorum is more than two thirds of that list's length."""
     claimed = list(cert.claimed_signers)
     digest = cert.digest
+    ecrecover = ecrecover_for(signatures)
     signers: list[int] = []
     for signature in cert.signatures:
         address = ecrecover(digest, signature)
@@ -103,13 +119,14 @@ def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certific
     """
     if len(cert.signatures) != 1:
         return Verdict(False, "signature_count")
-    backend = get_backend(config.bls_backend)
+    backend = get_backend(bls_backend_for(config.signatures, config.bls_backend))
     group_key = bytes.fromhex(root.group_key)
     if not verify_memoised(backend, group_key, cert.digest, cert.signatures[0]):
         return Verdict(False, "group_signature")
     return Verdict(True, "ok", tuple(sorted(set(cert.signer_hint))))
 
 
-def reference_verify(root: TrustRoot, cert: Certificate) -> Verdict:
-    """The checker's independent verdict: the correct verifier, whatever the deployed one does."""
-    return verify_certificate(root, VerifierConfig(), cert)
+def reference_verify(root: TrustRoot, cert: Certificate, signatures: str = "real") -> Verdict:
+    """The checker's independent verdict: the correct verifier, whatever the deployed one does
+    (for the run's kind of `signatures`)."""
+    return verify_certificate(root, VerifierConfig(signatures=signatures), cert)

@@ -632,6 +632,8 @@ def run_entry(record: RunRecord, group_id: str | None) -> dict[str, Any]:
         "unbacked_peak": record.unbacked_peak,
         "time_to_detect_s": record.outcome.get("time_to_detect_s"),
         "scenario_hash": record.fingerprint.get("scenario_hash"),
+        # "symbolic": the run's signatures were stand-ins (crypto/symbolic.py), not crypto.
+        "crypto": record.fingerprint.get("crypto", "real"),
         "results": record.results_path,
         "history": record.history_path,
         "incident": record.is_incident,

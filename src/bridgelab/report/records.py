@@ -256,7 +256,7 @@ def parse_reproduce(command: str) -> tuple[str, int] | None:
             except ValueError:
                 return None
         elif token.startswith("--"):
-            index += 2 if token in ("--out",) else 1
+            index += 2 if token in ("--out", "--signatures") else 1
             continue
         elif path is None:
             path = token

@@ -175,7 +175,8 @@ def render(report: dict[str, Any]) -> str:
     out += ["", "## Runs", "", _row(["run", "seed", "verdict", "loss", "reproduce"]),
             _row(["---"] * 5)]
     for run in report["runs"]:
-        out.append(_row([text(run["scenario"]), str(run["seed"]), text(run["verdict"]),
+        symbolic = " (symbolic signatures)" if run.get("crypto") == "symbolic" else ""
+        out.append(_row([text(run["scenario"]), str(run["seed"]), text(run["verdict"] + symbolic),
                          text(words.amount(run["loss"])),
                          code(run["reproduce"], table=True) if run["reproduce"]
                          else "no command"]))

@@ -164,6 +164,13 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the validated scenario, defaults filled in, in canonical JSON."""
-    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the validated scenario, defaults filled in, in canonical JSON.
+
+    `committee.signatures` is left out: it changes how signatures are represented, never what
+    the model does (the same seed gives the same history apart from signature bytes), and the
+    run's fingerprint records it as `crypto`.
+    """
+    data = scenario.model_dump(mode="json")
+    del data["committee"]["signatures"]
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

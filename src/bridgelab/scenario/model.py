@@ -59,6 +59,11 @@ class Relayers(Strict):
     # A single-server work queue per relayer: each message it takes up waits for the server,
     # then holds it for an exponential service time of this mean (seconds); 0 = no queue.
     service_time_mean: NonNegativeSeconds = 0.0
+    # Batch certificates: the committee signs one Merkle root over up to `batch_max` messages
+    # (each certificate then carries its message's path); 1 = one signature per message.
+    batch_max: Annotated[int, Field(ge=1, le=1_024)] = 1
+    # How long a relayer holds an open batch for more messages before requesting endorsements.
+    batch_window: NonNegativeSeconds = 0.0
 
 
 class Committee(Strict):
@@ -74,6 +79,11 @@ class Committee(Strict):
     bls_backend: Literal["arkworks", "py-ecc"] = "arkworks"
     refresh_interval: NonNegativeSeconds = 0.0
     processing_time: NonNegativeSeconds = 0.01
+    # Every signature of the run (committee ECDSA and BLS, validator Ed25519): "real"
+    # cryptography (the default), or "symbolic" stand-ins for large sweeps (crypto/symbolic.py:
+    # not cryptography; keys, addresses and verdicts stay those of the real run, and results
+    # are labelled `crypto = "symbolic"`). Not part of the scenario hash for that reason.
+    signatures: Literal["real", "symbolic"] = "real"
 
     @model_validator(mode="after")
     def _policy(self) -> Committee:
@@ -395,6 +405,13 @@ class Scenario(Strict):
                 key = ".".join(str(part) for part in first["loc"])
                 found = first.get("input") if first["type"] != "extra_forbidden" else key
                 raise invalid(f"{where}.params.{key}", first["msg"].lower(), found) from None
+            if info.real_signatures and self.committee.signatures == "symbolic":
+                raise invalid(
+                    f"{where}.kind",
+                    "an attack that works on symbolic signatures (committee.signatures is"
+                    f" 'symbolic'; {attack.kind} needs real signature algebra)",
+                    attack.kind,
+                )
             if attack.kind.startswith("l2.") and not self.l2.enabled:
                 raise invalid(f"{where}.kind", "an [l2] section with enabled = true", attack.kind)
             # L2 oracle attacks name message-oracle members, the others committee members.

@@ -438,7 +438,7 @@ def schedule_root(
 
 
 def process_rotate(state: BridgeState, tx: RotateTx, now: float = 0.0) -> TrustRoot | None:
-    check = check_rotation(state.trust_root, tx.rotation)
+    check = check_rotation(state.trust_root, tx.rotation, state.verifier.signatures)
     if check != "ok":
         raise Revert(f"rotation_{check}")
     return schedule_root(

@@ -54,6 +54,9 @@ from bridgelab.settlement.bridge_contract import (
 from bridgelab.settlement.fees import GWEI, effective_tip, gwei, next_base_fee
 
 NODE = "settlement"
+# A final block this many blocks below both the finalized and the pushed block keeps only its
+# header (and any external transactions, e.g. L2 batches): nobody reads the rest again.
+BODY_HORIZON = 64
 BridgeTx = (
     MintTx | ProveAndMintTx | BurnTx | RotateTx | PauseTx | UpgradeTx | ChallengeTx | VetoTx
 )
@@ -84,9 +87,13 @@ class SettlementHeader:
     event_count: int
     gas_used: int
     base_fee: int
+    # Computed once: members, relayers and the chain itself ask for it many times.
+    hash: bytes = field(init=False, repr=False, compare=False)
 
-    @property
-    def hash(self) -> bytes:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hash", self._compute_hash())
+
+    def _compute_hash(self) -> bytes:
         return keccak256(
             encode(
                 "settlement/header",
@@ -148,6 +155,8 @@ class SettlementChain:
         self.blocks: list[SettlementBlock] = []
         self.finalized_number = -1
         self.pushed_number = -1
+        self.body_horizon = BODY_HORIZON
+        self.pruned_number = -1  # blocks up to this one keep only their header
         self.base_fee = gwei(self.config.initial_base_fee_gwei)
         self.subscribers: list[str] = []
         self.stats = ChainStats()
@@ -249,6 +258,7 @@ class SettlementChain:
             self._maybe_reorg()
             self._finalize(self._slot)
             self._push_confirmed()
+            self._prune_bodies()
 
     # -- demand -----------------------------------------------------------------------------
 
@@ -605,6 +615,24 @@ class SettlementChain:
             for subscriber in self.subscribers:
                 self.world.network.send(NODE, subscriber, notice)
         self.pushed_number = max(self.pushed_number, target)
+
+    def _prune_bodies(self) -> None:
+        """Keep only the header of old final blocks that have been pushed.
+
+        A reorg undoes only blocks after the finalized one, only blocks after the pushed one
+        are still to be pushed; relayers were handed the block itself and members read headers
+        (`finalized_header`, `canonical_header`). External transactions stay: the L2 gateway
+        reads the withdrawals root a batch transaction committed whenever a withdrawal from
+        that batch is proven. Events, decoded events, background bundles and the undo journal
+        go, so the chain's memory does not grow with its transfers.
+        """
+        through = min(self.finalized_number, self.pushed_number) - self.body_horizon
+        external = tuple(self.handlers)
+        for number in range(self.pruned_number + 1, through + 1):
+            block = self.blocks[number]
+            kept = tuple(tx for tx in block.txs if external and isinstance(tx, external))
+            self.blocks[number] = SettlementBlock(block.header, (), (), block.time, kept)
+        self.pruned_number = max(self.pruned_number, through)
 
     def base_fee_gwei(self) -> float:
         return self.base_fee / GWEI

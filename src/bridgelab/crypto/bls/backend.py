@@ -319,10 +319,20 @@ def _pyecc_type() -> type[BLSBackend]:
     return PyEccBackend
 
 
+def _symbolic_type() -> type[BLSBackend]:
+    # NOT cryptography: the model-internal stand-in of `crypto/symbolic.py`, used only when a
+    # scenario asks for `[committee] signatures = "symbolic"`.
+    from bridgelab.crypto.symbolic import SymbolicBackend
+
+    return SymbolicBackend
+
+
 _BACKEND_TYPES: dict[str, Callable[[], type[BLSBackend]]] = {
     "arkworks": lambda: ArkworksBackend,
     "py-ecc": _pyecc_type,
 }
+# Accepted by `get_backend` but not a real backend, so not in `available_backends()`.
+_MODEL_BACKEND_TYPES: dict[str, Callable[[], type[BLSBackend]]] = {"symbolic": _symbolic_type}
 _INSTANCES: dict[str, BLSBackend] = {}
 
 
@@ -338,15 +348,16 @@ def __getattr__(name: str) -> Any:
 
 
 def get_backend(name: str = DEFAULT_BACKEND) -> BLSBackend:
-    """The shared backend instance for `name` ("arkworks" or "py-ecc").
+    """The shared backend instance for `name` ("arkworks" or "py-ecc"; or "symbolic").
 
     One instance per name so that its decode caches are shared across a run.
     """
-    if name not in _BACKEND_TYPES:
+    kind = _BACKEND_TYPES.get(name) or _MODEL_BACKEND_TYPES.get(name)
+    if kind is None:
         raise ValueError(f"unknown BLS backend {name!r}; choose from {available_backends()}")
     backend = _INSTANCES.get(name)
     if backend is None:
-        backend = _INSTANCES[name] = _BACKEND_TYPES[name]()()
+        backend = _INSTANCES[name] = kind()()
     return backend
 
 

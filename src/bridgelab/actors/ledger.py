@@ -1,0 +1,48 @@
+"""What each committee member has signed, per message key, stored once per message.
+
+Every member keeps its own rule, one message per nonce ever, by reading and writing its own
+bit here. Storing the committee's records column-wise keeps memory at one entry per message
+rather than one per member and message, which is what lets long runs stay flat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Different digests or epochs recorded for one key: only attacks and refreshes add them.
+MAX_ENTRIES_PER_KEY = 4_096
+
+
+@dataclass(slots=True)
+class SignedDigest:
+    digest: bytes
+    epoch: int
+    members: int  # bit i set: member i signed this digest in this epoch
+
+
+class SignedLedger:
+    """(direction, nonce) -> the digests signed for it, by which members, in which epoch."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, int], list[SignedDigest]] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def latest(self, key: tuple[str, int], member: int) -> tuple[bytes, int] | None:
+        """The (digest, epoch) `member` most recently signed for `key`, if any."""
+        bit = 1 << member
+        found: SignedDigest | None = None
+        for entry in self._by_key.get(key, ()):
+            if entry.members & bit and (found is None or entry.epoch >= found.epoch):
+                found = entry
+        return None if found is None else (found.digest, found.epoch)
+
+    def add(self, key: tuple[str, int], member: int, digest: bytes, epoch: int) -> None:
+        entries = self._by_key.setdefault(key, [])
+        for entry in entries:
+            if entry.digest == digest and entry.epoch == epoch:
+                entry.members |= 1 << member
+                return
+        assert len(entries) < MAX_ENTRIES_PER_KEY, f"too many signed digests for {key}"
+        entries.append(SignedDigest(digest, epoch, 1 << member))

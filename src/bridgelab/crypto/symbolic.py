@@ -1,0 +1,411 @@
+"""Symbolic signatures: a model-internal stand-in for every signature scheme, for large sweeps.
+
+THIS IS NOT CRYPTOGRAPHY. A symbolic signature is a public tag (a hash of who signed and what)
+that anyone could compute. It is "unforgeable" only because no code in the model ever builds a
+tag except through a signer object holding that key: the adversary's attacks sign with the
+keys and shares they hold, exactly as in a real run, and never fabricate tags. A scenario opts
+in with `[committee] signatures = "symbolic"` (or `bridgelab run --signatures symbolic`); the
+default is real cryptography, and nothing ever switches to symbolic on its own.
+
+What stays real, so that a symbolic run is the real run with other signature bytes:
+
+- keys, addresses and public keys: secp256k1 addresses, Ed25519 public keys, and every BLS12-381
+  G1 point (group keys, verification keys, DKG commitments) are byte-identical to the real run;
+- randomness: signing draws nothing in either mode (RFC 6979, Ed25519 and BLS are
+  deterministic), and the DKG draws the same values because its G1 arithmetic is real;
+- lengths: 65-byte ECDSA, 64-byte Ed25519 and 96-byte BLS signatures, so calldata and gas match.
+
+What is symbolic, and how each can never pass a real verifier (nor a real signature a symbolic
+verifier):
+
+- ECDSA (`SymbolicEcdsaSigner`, `symbolic_ecrecover`): r = 0xff.. (r >= n) and v = 0, which
+  `ecrecover` refuses, then the signer's 20-byte address and a SHA-256 tag over (domain,
+  address, digest).
+- Ed25519 (`SymbolicEd25519Signer`, `symbolic_ed25519_verify`): a sha256 tag over (domain,
+  public key, message), then a marker whose last byte makes S >= 2^255 > L, which Ed25519
+  verification refuses.
+- BLS (`SymbolicBackend`, registered as the BLS backend "symbolic"): a generic-group model. G1
+  stays real (every G1 operation is delegated to the arkworks backend) and the backend records
+  the discrete log of each G1 point it produces; a G2 element is its exponent over a notional
+  generator, encoded as a marker without the compression flag every real compressed point has,
+  then the exponent mod r. H(m) is a sha256-derived exponent, a signature sk * H(m), and a
+  pairing product is checked as sum dlog(g1_i) * exp(g2_i) == 0 mod r. Every algebraic
+  identity of BLS holds exactly, so DKG, refresh, resharing, Lagrange combination, stolen
+  shares and shares from mixed epochs give the same outcomes as real BLS.
+
+The dlog registry is the one piece of state that outlives a call. `reset()` gives the current
+thread of execution a fresh one at the start of each symbolic run (`runner.build`), so nothing
+carries over from run to run, and runs in concurrent threads (a multi-threaded Dask worker) never
+share or clear each other's; it is bounded by `MAX_DLOGS`. Discrete logs are a function of the
+point, so the registry can only ever say "known, and this is it" or "unknown" (which verifies
+nothing): every key a run verifies against comes out of that run's own DKG.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from typing import ClassVar, Literal
+
+from bridgelab.crypto import ed25519 as ed25519_module
+from bridgelab.crypto.bls.backend import (
+    CURVE_ORDER as R,
+)
+from bridgelab.crypto.bls.backend import (
+    DST,
+    G1_IDENTITY,
+    G2_BYTES,
+    BLSBackend,
+    InvalidPointError,
+    _check_lengths,
+    _check_sk,
+    get_backend,
+)
+from bridgelab.crypto.ed25519 import Ed25519Signer
+from bridgelab.crypto.memo import BoundedCache
+from bridgelab.crypto.secp256k1 import EcdsaSigner, ecrecover
+
+SignatureMode = Literal["real", "symbolic"]
+SIGNATURE_MODES: tuple[str, ...] = ("real", "symbolic")
+SYMBOLIC = "symbolic"
+BACKEND_NAME = "symbolic"
+
+# -- secp256k1 ECDSA --------------------------------------------------------------------------
+
+ECDSA_DOMAIN = b"bridgelab/symbolic-ecdsa/v1"
+# r = 0xff * 16 || address[:16] is above the curve order n (whose 16th byte is 0xfe), and
+# v = 0 is not 27 or 28: `secp256k1.ecrecover` refuses both, whatever follows.
+_ECDSA_MARKER = b"\xff" * 16
+_ADDRESS_BYTES = 20
+_ECDSA_TAG_BYTES = 65 - len(_ECDSA_MARKER) - _ADDRESS_BYTES - 1
+_ECDSA_V = 0
+
+
+def _ecdsa_tag(address: bytes, digest: bytes) -> bytes:
+    # SHA-256 rather than keccak: the tag is a stand-in, and hashlib's is several times faster.
+    return hashlib.sha256(ECDSA_DOMAIN + address + digest).digest()[:_ECDSA_TAG_BYTES]
+
+
+class SymbolicEcdsaSigner:
+    """`EcdsaSigner`'s interface with the real address and a symbolic 65-byte signature."""
+
+    __slots__ = ("_raw_address", "address")
+
+    def __init__(self, secret: bytes) -> None:
+        # One real scalar multiplication derives the real address; the key is then dropped.
+        self.address = EcdsaSigner(secret).address
+        self._raw_address = bytes.fromhex(self.address[2:])
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        if len(digest) != 32:
+            raise ValueError("digest must be 32 bytes")
+        signature = (
+            _ECDSA_MARKER + self._raw_address + _ecdsa_tag(self._raw_address, digest)
+            + bytes([_ECDSA_V])
+        )
+        assert len(signature) == 65
+        return signature
+
+    def __repr__(self) -> str:
+        return f"SymbolicEcdsaSigner(address={self.address})"
+
+
+_RECOVERED: BoundedCache[tuple[bytes, bytes], str | None] = BoundedCache()
+
+
+def symbolic_ecrecover(digest: bytes, signature: bytes) -> str | None:
+    """The signer's address for a well-formed symbolic signature over `digest`, else None.
+
+    Memoised on the exact bytes, as the real `ecrecover` is, so both modes pay alike for the
+    repeats (relayer, contract and checker recover the same signatures)."""
+    return _RECOVERED.get_or_compute(
+        (digest, signature), lambda: _symbolic_ecrecover(digest, signature)
+    )
+
+
+def _symbolic_ecrecover(digest: bytes, signature: bytes) -> str | None:
+    if len(signature) != 65 or len(digest) != 32:
+        return None
+    if not signature.startswith(_ECDSA_MARKER) or signature[64] != _ECDSA_V:
+        return None
+    address = signature[len(_ECDSA_MARKER) : len(_ECDSA_MARKER) + _ADDRESS_BYTES]
+    tag = signature[len(_ECDSA_MARKER) + _ADDRESS_BYTES : 64]
+    if not hmac.compare_digest(tag, _ecdsa_tag(address, digest)):
+        return None
+    return "0x" + address.hex()
+
+
+# -- Ed25519 ----------------------------------------------------------------------------------
+
+ED25519_DOMAIN = b"bridgelab/symbolic-ed25519/v1"
+# The second half of an Ed25519 signature is S, little-endian, which must be below the group
+# order L < 2^253: a last byte of 0xff makes S >= 2^255, which every verifier refuses.
+_ED25519_MARKER = b"bridgelab/symbolic-ed25519".ljust(31, b"\x00") + b"\xff"
+
+
+def _ed25519_tag(public_key: bytes, message: bytes) -> bytes:
+    return hashlib.sha256(ED25519_DOMAIN + public_key + message).digest()
+
+
+class SymbolicEd25519Signer:
+    """`Ed25519Signer`'s interface with the real public key and a symbolic 64-byte signature."""
+
+    __slots__ = ("public_key",)
+
+    def __init__(self, seed: bytes) -> None:
+        self.public_key = Ed25519Signer(seed).public_key
+
+    def sign(self, message: bytes) -> bytes:
+        return _ed25519_tag(self.public_key, message) + _ED25519_MARKER
+
+    def __repr__(self) -> str:
+        return f"SymbolicEd25519Signer(public_key={self.public_key.hex()})"
+
+
+def symbolic_ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """True only for the symbolic signature of `public_key`'s signer over `message`."""
+    if len(signature) != 64 or signature[32:] != _ED25519_MARKER:
+        return False
+    return hmac.compare_digest(signature[:32], _ed25519_tag(public_key, message))
+
+
+# -- BLS12-381 --------------------------------------------------------------------------------
+
+# A G2 element: this 64-byte marker, then the exponent (32 bytes, big-endian, below r). Its
+# first byte lacks the compression flag (0x80) that every real compressed point carries.
+_G2_MARKER = b"bridgelab/symbolic-bls-g2/v1".ljust(G2_BYTES - 32, b"\x00")
+assert not _G2_MARKER[0] & 0x80
+# Most discrete logs one registry keeps. A dealing round (DKG, refresh or reshare) of the
+# model's custody creates n*t + n + t + 2 points (about 1.0e6 at the schema's largest
+# committee, n = t = 1,000; only the fault-injection arguments of crypto/bls, which no scenario
+# reaches, add complaint checks), and every point a later operation reads was created or read
+# during the latest round, so a least-recently-used window of twice that never drops a live
+# point. Evicting one could only make a signature fail to verify, never pass.
+MAX_DLOGS = 1 << 21
+
+
+def _encode_g2(exponent: int) -> bytes:
+    return _G2_MARKER + (exponent % R).to_bytes(32, "big")
+
+
+def _decode_g2(data: bytes) -> int:
+    """The exponent of a symbolic G2 element; InvalidPointError for anything else."""
+    if not isinstance(data, bytes) or len(data) != G2_BYTES:
+        raise InvalidPointError(f"expected {G2_BYTES} bytes")
+    if not data.startswith(_G2_MARKER):
+        raise InvalidPointError("not a symbolic G2 element")
+    exponent = int.from_bytes(data[len(_G2_MARKER) :], "big")
+    if exponent >= R:
+        raise InvalidPointError("non-canonical symbolic G2 exponent")
+    return exponent
+
+
+def _hash_exponent(msg: bytes) -> int:
+    return int.from_bytes(hashlib.sha256(DST + msg).digest(), "big") % R
+
+
+class DlogRegistry:
+    """G1 point bytes -> its discrete log, least recently used first, at most MAX_DLOGS."""
+
+    __slots__ = ("_dlogs",)
+
+    def __init__(self, generator: bytes) -> None:
+        self._dlogs: OrderedDict[bytes, int] = OrderedDict()
+        self.learn(G1_IDENTITY, 0)
+        self.learn(generator, 1)
+
+    def __len__(self) -> int:
+        return len(self._dlogs)
+
+    def learn(self, point: bytes, dlog: int) -> bytes:
+        dlogs = self._dlogs
+        dlogs[point] = dlog % R
+        dlogs.move_to_end(point)
+        while len(dlogs) > MAX_DLOGS:
+            dlogs.popitem(last=False)
+        assert len(dlogs) <= MAX_DLOGS
+        return point
+
+    def get(self, point: bytes) -> int | None:
+        dlog = self._dlogs.get(point)
+        if dlog is not None:
+            self._dlogs.move_to_end(point)
+        return dlog
+
+
+# The registry of the run executing in this thread; outside any run, the backend's own.
+_RUN_REGISTRY: ContextVar[DlogRegistry | None] = ContextVar(
+    "bridgelab_symbolic_dlogs", default=None
+)
+
+
+class SymbolicBackend(BLSBackend):
+    """BLS in the generic-group model: real G1 bytes, symbolic G2, exact algebra. Not crypto."""
+
+    name: ClassVar[str] = BACKEND_NAME
+
+    def __init__(self) -> None:
+        super().__init__(cache_size=1)
+        self._group = get_backend("arkworks")
+        self._generator = self._group.g1_mul_gen(1)
+        self._outside_runs = DlogRegistry(self._generator)
+
+    def reset(self) -> None:
+        """A fresh registry (the identity's and the generator's logs only) for this thread's
+        run; the previous run's is dropped."""
+        _RUN_REGISTRY.set(DlogRegistry(self._generator))
+
+    def _registry(self) -> DlogRegistry:
+        registry = _RUN_REGISTRY.get()
+        return self._outside_runs if registry is None else registry
+
+    @property
+    def known_points(self) -> int:
+        return len(self._registry())
+
+    def _learn(self, point: bytes, dlog: int) -> bytes:
+        return self._registry().learn(point, dlog)
+
+    def _dlog(self, point: bytes) -> int | None:
+        return self._registry().get(point)
+
+    def _combine_dlogs(self, points: Sequence[bytes], scalars: Sequence[int]) -> int | None:
+        registry = self._registry()
+        total = 0
+        for point, scalar in zip(points, scalars, strict=True):
+            dlog = registry.get(point)
+            if dlog is None:
+                return None
+            total += scalar * dlog
+        return total % R
+
+    # -- signatures -------------------------------------------------------------------------
+
+    def sk_to_pk(self, sk: int) -> bytes:
+        return self._learn(self._group.sk_to_pk(sk), sk)
+
+    def sign(self, sk: int, msg: bytes) -> bytes:
+        if not isinstance(msg, bytes):
+            raise TypeError("message must be bytes")
+        return _encode_g2(_check_sk(sk) * _hash_exponent(msg))
+
+    def verify(self, pk: bytes, msg: bytes, sig: bytes) -> bool:
+        if not isinstance(msg, bytes) or not isinstance(pk, bytes):
+            return False
+        dlog = self._dlog(pk)
+        if not dlog:  # unknown (never produced here) or the identity (KeyValidate)
+            return False
+        try:
+            exponent = _decode_g2(sig)
+        except InvalidPointError:
+            return False
+        return exponent == dlog * _hash_exponent(msg) % R
+
+    def hash_to_g2(self, msg: bytes) -> bytes:
+        return _encode_g2(_hash_exponent(msg))
+
+    # -- group arithmetic -------------------------------------------------------------------
+
+    def g1_mul_gen(self, k: int) -> bytes:
+        return self._learn(self._group.g1_mul_gen(k), k)
+
+    def g1_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
+        _check_lengths(points, scalars)
+        result = self._group.g1_lincomb(points, scalars)
+        dlog = self._combine_dlogs(points, scalars)
+        return result if dlog is None else self._learn(result, dlog)
+
+    def g1_add(self, points: Sequence[bytes]) -> bytes:
+        result = self._group.g1_add(points)
+        dlog = self._combine_dlogs(points, [1] * len(points))
+        return result if dlog is None else self._learn(result, dlog)
+
+    def g2_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
+        _check_lengths(points, scalars)
+        exponents = [_decode_g2(point) for point in points]
+        return _encode_g2(sum(k * e for k, e in zip(scalars, exponents, strict=True)))
+
+    def pairing_check(self, pairs: Sequence[tuple[bytes, bytes]]) -> bool:
+        total = 0
+        for g1, g2 in pairs:
+            if not self._group.g1_is_valid(g1):
+                return False
+            try:
+                exponent = _decode_g2(g2)
+            except InvalidPointError:
+                return False
+            if exponent == 0:
+                continue
+            dlog = self._dlog(g1)
+            if dlog is None:
+                return False  # cannot be evaluated: refuse, as for any unknown key
+            total += dlog * exponent
+        return total % R == 0
+
+    def g1_is_valid(self, data: bytes) -> bool:
+        return self._group.g1_is_valid(data)
+
+    def g2_is_valid(self, data: bytes) -> bool:
+        try:
+            _decode_g2(data)
+        except InvalidPointError:
+            return False
+        return True
+
+    def _decode_g1(self, data: bytes) -> object:
+        return self._group._g1(data)
+
+    def _decode_g2(self, data: bytes) -> object:
+        return _decode_g2(data)
+
+
+def symbolic_backend() -> SymbolicBackend:
+    backend = get_backend(BACKEND_NAME)
+    assert isinstance(backend, SymbolicBackend)
+    return backend
+
+
+def reset() -> None:
+    """Start a symbolic run afresh: forget the discrete logs an earlier run recorded."""
+    symbolic_backend().reset()
+
+
+# -- choosing by mode -------------------------------------------------------------------------
+
+
+def check_mode(signatures: str) -> bool:
+    """Whether `signatures` names symbolic mode; anything but the two modes is a bug."""
+    assert signatures in SIGNATURE_MODES, f"unknown signature mode {signatures!r}"
+    return signatures == SYMBOLIC
+
+
+EcdsaSigning = EcdsaSigner | SymbolicEcdsaSigner
+Ed25519Signing = Ed25519Signer | SymbolicEd25519Signer
+
+
+def make_ecdsa_signer(secret: bytes, signatures: str) -> EcdsaSigning:
+    """A secp256k1 signer of the run's mode; the same secret gives the same address in both."""
+    return SymbolicEcdsaSigner(secret) if check_mode(signatures) else EcdsaSigner(secret)
+
+
+def make_ed25519_signer(seed: bytes, signatures: str) -> Ed25519Signing:
+    """An Ed25519 signer of the run's mode; the same seed gives the same public key in both."""
+    return SymbolicEd25519Signer(seed) if check_mode(signatures) else Ed25519Signer(seed)
+
+
+def ecrecover_for(signatures: str) -> Callable[[bytes, bytes], str | None]:
+    """`ecrecover` for real runs, `symbolic_ecrecover` for symbolic ones: never both."""
+    return symbolic_ecrecover if check_mode(signatures) else ecrecover
+
+
+def ed25519_verify_for(signatures: str) -> Callable[[bytes, bytes, bytes], bool]:
+    """Ed25519 verification of the run's mode: real signatures only, or symbolic ones only."""
+    return symbolic_ed25519_verify if check_mode(signatures) else ed25519_module.verify
+
+
+def bls_backend_for(signatures: str, backend: str) -> str:
+    """The BLS backend name to use: the scenario's in real runs, "symbolic" in symbolic ones."""
+    return BACKEND_NAME if check_mode(signatures) else backend

@@ -1,0 +1,51 @@
+"""The workload benchmark runs end to end on a tiny workload and judges every target."""
+
+from __future__ import annotations
+
+import json
+
+from bridgelab.bench.workload import Case, measure_in_subprocess, targets
+from bridgelab.cli import main
+
+
+def test_a_case_measures_completed_transfers_and_labels_its_crypto():
+    row = measure_in_subprocess(Case("multisig", signatures="symbolic", transfers=6, members=4))
+    assert row["crypto"] == "symbolic"
+    assert row["transfers_completed"] == 12 and row["all_pass"]
+    assert row["transfers_per_second"] > 0 and row["peak_rss_mb"] > 0
+    assert 0 <= row["crypto_share"] < 1
+    # Batched: fewer committee signatures per transfer than members.
+    assert row["signatures_per_transfer"] < 4
+
+
+def test_the_command_prints_tables_writes_json_and_judges_targets(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    code = main([
+        "bench", "workload", "--transfers", "6", "--configs", "multisig,multisig/symbolic",
+        "--modes", "batched", "--sizes", "4,7", "--scaling-transfers", "4", "--lengths", "4,8",
+        "--campaign-runs", "4", "--json", str(out),
+    ])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "standard workload" in printed and "targets" in printed
+    result = json.loads(out.read_text())
+    assert [row["config"] for row in result["configs"]] == ["multisig", "multisig/symbolic"]
+    assert [row["transfers_each_way"] for row in result["length_scaling"]] == [4, 8]
+    assert result["campaigns"][0]["runs"] == 4
+    judged = {check["target"]: check for check in result["targets"]}
+    # No BLS row was measured: its target is reported as not measured, not as met.
+    assert judged["threshold BLS (arkworks) transfers/s"]["met"] is None
+    assert judged["multisig transfers/s"]["measured"] == result["configs"][0][
+        "transfers_per_second"]
+
+
+def test_targets_compare_against_the_bounds():
+    row = {"config": "multisig", "mode": "batched", "transfers_per_second": 250.0}
+    scaling = [
+        {"custody": "multisig", "members": 4, "ms_per_transfer": 1.0},
+        {"custody": "multisig", "members": 100, "ms_per_transfer": 30.0},
+    ]
+    checks = {check["target"]: check for check in targets([row], scaling, [])}
+    assert checks["multisig transfers/s"]["met"] is False
+    linear = checks["multisig: cost per transfer grows at most linearly in n"]
+    assert linear["met"] is False and linear["measured"] == 30.0

@@ -1,0 +1,245 @@
+"""Memory that stays flat in run length: a streamed history, streamed checkers, pruned chains.
+
+None of this is timed: each test counts what a run still holds at its end (history events,
+block bodies, committed blocks) for two run lengths, or checks that a streamed or pruned run
+gives exactly what the kept-everything run gives.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridgelab.campaign.worker import probes
+from bridgelab.checker import metrics, outcome
+from bridgelab.checker.monitor import Transfer, check_records
+from bridgelab.consortium import chain as consortium_chain
+from bridgelab.core.history import Event, History, read_history
+from bridgelab.l2 import metrics as l2_metrics
+from bridgelab.l2 import sequencer as l2_sequencer
+from bridgelab.oracle import metrics as oracle_metrics
+from bridgelab.runner import Bridge, RunResult, run
+from bridgelab.scenario import load_scenario
+from bridgelab.settlement.chain import SettlementBlock
+from tests.conftest import ATTACKS, small_scenario
+
+# Sections of results.json metrics that are functions of the history alone.
+HISTORY_METRICS = ("outcome", "oracle", "l2")
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _from_history(path: Path, oracle: bool, l2: bool, end: float) -> dict[str, Any]:
+    """The metrics the pure checkers compute from a saved history.jsonl."""
+    records = read_history(path)
+    expected = metrics.compute(records)
+    if oracle:
+        expected["oracle"] = oracle_metrics.compute(records, end=end)
+    if l2:
+        expected["l2"] = l2_metrics.compute(records)
+    expected["outcome"] = outcome.compute(records)
+    return expected
+
+
+def _captured_run(scenario, seed: int, out: Path | None = None, keep: bool = False,
+                  setup=None) -> tuple[RunResult, Bridge]:
+    captured: list[Bridge] = []
+
+    def capture(bridge: Bridge) -> None:
+        captured.append(bridge)
+        if setup is not None:
+            setup(bridge)
+
+    result = run(scenario, seed, out, keep_history=keep, setup=capture)
+    return result, captured[0]
+
+
+# -- the streamed history and checkers ----------------------------------------------------------
+
+
+def test_history_without_keep_streams_the_same_bytes_and_hash(tmp_path):
+    kept, streamed = History(tmp_path / "a.jsonl"), History(tmp_path / "b.jsonl", keep=False)
+    order: list[int] = []
+    streamed.subscribe(lambda event: order.append(event.seq))
+    for history in (kept, streamed):
+        for index in range(50):
+            history.record(index * 0.5, "actor", "kind", index=index, payload=[index, "x"])
+        history.close()
+    assert len(kept.events) == 50 and streamed.events == []
+    assert streamed.count == 50 and streamed.sha256 == kept.sha256
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    assert order == list(range(50))
+
+
+def test_a_first_listener_sees_events_in_seq_order_even_when_another_records():
+    history = History(keep=False)
+    seen: list[tuple[int, str]] = []
+
+    def reacting(event: Event) -> None:  # like the monitor recording a violation
+        if event.kind == "cause":
+            history.record(event.time, "monitor", "effect")
+
+    history.subscribe(reacting)
+    history.subscribe(lambda event: seen.append((event.seq, event.kind)), first=True)
+    history.record(1.0, "a", "cause")
+    history.record(2.0, "a", "other")
+    assert seen == [(0, "cause"), (1, "effect"), (2, "other")]
+
+
+@pytest.mark.parametrize("source", [
+    "small",
+    "attacks/collusion-fabricated-lock.toml",  # violations recorded by the monitor mid-event
+    "attacks/oracle-manipulate.toml",
+    "attacks/baseline-l2.toml",
+])
+def test_streamed_metrics_equal_the_checkers_over_the_saved_history(tmp_path, source):
+    scenario = small_scenario() if source == "small" else load_scenario(ATTACKS.parent / source)
+    result, bridge = _captured_run(scenario, 2, tmp_path / "run")
+    assert bridge.world.history.events == []
+    expected = _from_history(tmp_path / "run" / "history.jsonl", scenario.oracle.enabled,
+                             scenario.l2.enabled, result.sim_time)
+    streamed = {key: value for key, value in result.metrics.items() if key in expected}
+    assert list(streamed) == list(expected)
+    assert _canonical(streamed) == _canonical(expected)
+    # ... and to what a kept-history run of the same seed reports.
+    kept, kept_bridge = _captured_run(scenario, 2, keep=True)
+    assert len(kept_bridge.world.history.events) == kept.history_events == result.history_events
+    assert kept.history_sha256 == result.history_sha256
+    assert _canonical({key: kept.metrics[key] for key in expected}) == _canonical(streamed)
+    assert kept.verdicts == result.verdicts and kept.violations == result.violations
+
+
+def test_the_monitor_keeps_a_compact_record_per_transfer_with_the_same_verdicts(tmp_path):
+    result, bridge = _captured_run(small_scenario(), 3, tmp_path)
+    view = bridge.monitor.view
+    assert view.locks and view.burns
+    assert all(isinstance(lock, Transfer) for lock in view.locks.values())
+    some = next(iter(view.burns.values()))
+    assert some["amount"] == some.amount and some["number"] >= 0  # reads like the fields
+    replayed = check_records(read_history(tmp_path / "history.jsonl"))
+    assert replayed.verdicts() == bridge.monitor.verdicts()
+    assert [v.to_dict() for v in replayed.violations] == result.violations
+
+
+def test_campaign_probes_fold_the_same_as_over_a_list():
+    records = [
+        {"t": 1.0, "actor": "relayer-1", "kind": "relay.service", "wait": 0.5},
+        {"t": 2.0, "actor": "relayer-0", "kind": "relay.service", "wait": 1.25},
+        {"t": 3.0, "actor": "adversary", "kind": "attack.compromise", "held": [1, 2]},
+        {"t": 4.0, "actor": "relayer-0", "kind": "relay.service", "wait": 0.75},
+    ]
+    assert probes(iter(records), 1) == {
+        "compromised_seats": 2,
+        "queue": {"relayer": "relayer-0", "served": 2, "warmup": 1, "wait_sum_s": 0.75,
+                  "wait_mean_s": 0.75, "all_relayers_served": 3},
+    }
+
+
+# -- what a run still holds at its end, for two run lengths -------------------------------------
+
+SHORT, LONG = 15, 60
+
+
+def _length(transfers: int, **overrides: Any):
+    return small_scenario({
+        "workload": {"deposits": transfers, "withdrawals": transfers, "deposit_interval": 6.0},
+        **overrides,
+    })
+
+
+def _bodies(blocks: list[SettlementBlock]) -> int:
+    return sum(1 for block in blocks if block.events or block.decoded or block.journal
+               or block.txs)
+
+
+def _events_alive() -> int:
+    gc.collect()
+    return sum(1 for item in gc.get_objects() if isinstance(item, Event))
+
+
+def _retained(transfers: int, monkeypatch) -> dict[str, int]:
+    monkeypatch.setattr(consortium_chain, "RECENT_BLOCKS", 4)
+    before = _events_alive()  # other tests may keep histories of their own
+    result, bridge = _captured_run(
+        _length(transfers), 1, setup=lambda b: setattr(b.settlement, "body_horizon", 2)
+    )
+    assert result.exit_code == 0 and result.metrics["transfers"]["releases"] == transfers
+    settlement = bridge.settlement
+    return {
+        "events alive": _events_alive() - before,
+        "history events": len(bridge.world.history.events),
+        "settlement bodies": _bodies(settlement.blocks),
+        "consortium blocks": len(bridge.consortium.blocks),
+        "settlement blocks": len(settlement.blocks),
+        "history": result.history_events,
+        "finality": settlement.config.finality_slots,
+    }
+
+
+def test_what_a_run_retains_does_not_grow_with_its_length(monkeypatch):
+    short, long = _retained(SHORT, monkeypatch), _retained(LONG, monkeypatch)
+    assert long["history"] > 3 * short["history"]  # the long run really is longer
+    assert long["settlement blocks"] > short["settlement blocks"] + 20  # headers stay
+    for retained in (short, long):
+        assert retained["history events"] == 0
+        assert retained["events alive"] <= 10  # none of the run's events is still referenced
+        # Bodies: the horizon, the blocks not final yet, and the one being pushed.
+        assert retained["settlement bodies"] <= 2 + retained["finality"] + 2
+        assert retained["consortium blocks"] <= 2 * 4
+
+
+# -- pruning keeps what every reader needs: identical runs with and without it ------------------
+
+
+def _prune(aggressive: bool):
+    def setup(bridge: Bridge) -> None:
+        bridge.settlement.body_horizon = 0 if aggressive else 10**9
+
+    return setup
+
+
+@pytest.mark.parametrize("name, scenario", [
+    # Random reorgs before finality: they undo (and replay) blocks that are not final yet.
+    ("reorgs", lambda: small_scenario({
+        "settlement": {"finality_slots": 8, "reorgs": {"probability": 0.3, "max_depth": 4}},
+        "workload": {"deposits": 30, "withdrawals": 30},
+    })),
+    # The same, acting on 6 confirmations: blocks pushed before they are final (releases then
+    # come before finality, which the release property reports, pruned or not).
+    ("confirmations", lambda: small_scenario({
+        "settlement": {"finality_slots": 8, "confirmations": 6,
+                       "reorgs": {"probability": 0.3, "max_depth": 4}},
+        "workload": {"deposits": 30, "withdrawals": 30},
+    })),
+    # Withdrawals released only on finality (members read finalized headers).
+    ("finality", lambda: small_scenario({"workload": {"deposits": 30, "withdrawals": 30}})),
+    # L2 withdrawals proven against the batch transaction of an old final L1 block.
+    ("l2", lambda: small_scenario({"l2": {
+        "enabled": True, "destination": "l2", "batch_interval": 60.0, "resubmit_after": 36.0,
+        "max_resubmits": 3, "escape_timeout": 1_200.0,
+    }})),
+])
+def test_pruned_chains_give_the_same_history_as_unpruned_ones(monkeypatch, name, scenario):
+    monkeypatch.setattr(consortium_chain, "RECENT_BLOCKS", 2)
+    monkeypatch.setattr(l2_sequencer, "RECENT_BLOCKS", 2)
+    pruned, bridge = _captured_run(scenario(), 1, setup=_prune(True))
+    monkeypatch.setattr(consortium_chain, "RECENT_BLOCKS", 10**9)
+    monkeypatch.setattr(l2_sequencer, "RECENT_BLOCKS", 10**9)
+    whole, _ = _captured_run(scenario(), 1, setup=_prune(False))
+    assert pruned.history_sha256 == whole.history_sha256
+    assert pruned.verdicts == whole.verdicts
+    assert pruned.exit_code == (1 if name == "confirmations" else 0), pruned.verdicts
+    settlement = bridge.settlement
+    assert settlement.pruned_number >= settlement.finalized_number - 1 > 0
+    if name in ("reorgs", "confirmations"):
+        assert pruned.verdicts["coverage.reorg"] == "pass"
+        assert pruned.metrics["transfers"]["releases"] == 30
+    if name == "l2":
+        assert pruned.metrics["transfers"]["releases"] > 0
+        assert pruned.metrics["l2"]["batches"]["final"] > 0
