@@ -386,14 +386,14 @@ def _bench_workload(args: argparse.Namespace, err: Console) -> int:
             deposit_interval=args.deposit_interval,
             progress=lambda text: status.update(text),
         )
-    console = Console(width=max(150, Console().width))
+    console = Console(width=max(180, Console().width))
     for title, key in (("standard workload", "configs"), ("committee scaling", "committee_scaling"),
                        ("run-length scaling", "length_scaling")):
         table = Table(title=title)
         for column in ("config", "mode", "crypto", "n", "transfers", "transfers/s", "ms/transfer",
                        "sim events/s", "crypto share", "sigs/transfer", "p50 deposit s",
                        "peak MB", "all pass"):
-            table.add_column(column, justify="right")
+            table.add_column(column, justify="right", no_wrap=True)
         for row in result[key]:
             table.add_row(
                 row["config"], row["mode"], row["crypto"], str(row["members"]),

@@ -37,6 +37,24 @@ _burn_checks: BoundedCache[object, tuple[str | None, str | None]] = BoundedCache
 )
 
 
+# A batch's keys, digests, root and signed digest: what every member computes alike.
+BatchShape = tuple[list[tuple[str, int]], list[bytes], bytes, bytes]
+_batch_shapes: BoundedCache[tuple[object, int], BatchShape | None] = BoundedCache(
+    CHECK_MEMO_ENTRIES
+)
+_CHECK_CONTEXTS: dict[tuple[object, ...], int] = {}
+
+
+def _batch_shape(request: BatchRequest, trust_root_version: int) -> BatchShape | None:
+    """None when the batch mixes directions or repeats a message; else what it commits to."""
+    keys = [proof.message.key for proof in request.proofs]
+    if len({key[0] for key in keys}) != 1 or len(set(keys)) != len(keys):
+        return None
+    digests = [proof.message.digest(trust_root_version) for proof in request.proofs]
+    root = merkle.root(digests)
+    return keys, digests, root, batch_digest(root, len(digests), trust_root_version)
+
+
 def _static_burn_checks(proof: BurnProof) -> tuple[str | None, str | None]:
     """The burn checks that read only the proof: the first failing before the finality checks,
     and the first failing after them (None when they pass)."""
@@ -107,6 +125,10 @@ class CommitteeMember:
         self._verified_headers: dict[bytes, bool] = {}
         # Set when the bridge's destination is the L2: withdrawals are checked against it.
         self.l2: L2System | None = None
+        # What a lock check depends on besides the proof, as one small number for memo keys.
+        context = (validator_keys, tuple(world.scenario.bridge.flaws),
+                   world.scenario.committee.signatures)
+        self._check_context = _CHECK_CONTEXTS.setdefault(context, len(_CHECK_CONTEXTS))
         world.network.add_node(self.node, "member")
 
     def start(self) -> None:
@@ -156,9 +178,9 @@ class CommitteeMember:
 
         The answer is a function of the proof and of what every honest member shares (the
         validator keys, the deployed flaws, the signature mode), so one memo serves all."""
-        key = (proof, self.validator_keys, tuple(self.world.scenario.bridge.flaws),
-               self.world.scenario.committee.signatures)
-        return _lock_checks.get_or_compute(key, lambda: self._check_lock(proof))
+        return _lock_checks.get_or_compute(
+            (proof, self._check_context), lambda: self._check_lock(proof)
+        )
 
     def _check_lock(self, proof: LockProof) -> str:
         message = proof.message
@@ -256,37 +278,36 @@ class CommitteeMember:
         and none would make this member sign a second message for a nonce."""
         if not request.proofs or len(request.proofs) > MAX_BATCH:
             return None
-        directions = {proof.message.direction for proof in request.proofs}
-        keys = [proof.message.key for proof in request.proofs]
-        if len(directions) != 1 or len(set(keys)) != len(keys):
+        version = self.trust_root_version
+        shape = _batch_shapes.get_or_compute(
+            (request, version), lambda: _batch_shape(request, version)
+        )
+        if shape is None:
             self._refuse(request.proofs[0], "batch_shape")
             return None
-        digests = []
+        keys, digests, root, digest = shape
         epoch = self.custody.epoch
         fresh = False
-        for proof in request.proofs:
+        ledger = self.ledger
+        for proof, key, message_digest in zip(request.proofs, keys, digests, strict=True):
             check = self.check(proof)
             if check != "ok":
                 self._refuse(proof, check)
                 return None
-            digest = proof.message.digest(self.trust_root_version)
-            previous = self.ledger.latest(proof.message.key, self.index)
-            if previous is not None and previous[0] != digest:
+            previous = ledger.latest(key, self.index)
+            if previous is not None and previous[0] != message_digest:
                 self._refuse(proof, "equivocation")
                 return None
             fresh = fresh or previous is None or previous[1] != epoch
-            digests.append(digest)
-        root = merkle.root_memoised(digests)
-        digest = batch_digest(root, len(digests), self.trust_root_version)
         signature = self._sign(digest, epoch)
         if fresh:
-            for proof, message_digest in zip(request.proofs, digests, strict=True):
-                self.ledger.add(proof.message.key, self.index, message_digest, epoch)
+            for key, message_digest in zip(keys, digests, strict=True):
+                ledger.add(key, self.index, message_digest, epoch)
             self.stats.endorsed += 1
             self.world.record(
                 self.node,
                 "endorse.batch",
-                direction=request.proofs[0].message.direction,
+                direction=keys[0][0],
                 nonces=[key[1] for key in keys],
                 root=root.hex()[:16],
             )

@@ -48,7 +48,7 @@ class Endorsement:
     epoch: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class BatchRequest:
     """Proofs of several messages, one direction, to be endorsed under one Merkle root.
 

@@ -51,12 +51,6 @@ def root(leaves: list[bytes]) -> bytes:
     return _levels(leaves)[-1][0]
 
 
-def root_memoised(leaves: list[bytes]) -> bytes:
-    """`root`, remembered: every committee member recomputes the same batch roots."""
-    key = tuple(leaves)
-    return _roots.get_or_compute(key, lambda: root(leaves))
-
-
 def prove(leaves: list[bytes], index: int) -> Proof:
     if not 0 <= index < len(leaves):
         raise IndexError(f"leaf {index} out of range 0..{len(leaves) - 1}")
@@ -98,7 +92,6 @@ def verify(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
 
 
 _checked: BoundedCache[tuple[bytes, bytes, Proof], bool] = BoundedCache(MEMO_ENTRIES)
-_roots: BoundedCache[tuple[bytes, ...], bytes] = BoundedCache(MEMO_ENTRIES)
 
 
 def verify_memoised(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
