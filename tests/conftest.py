@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -10,20 +9,11 @@ from typing import Any
 import pytest
 
 from bridgelab.scenario import Scenario, parse_scenario
+from bridgelab.scenario.load import deep_merge
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACKS = ROOT / "attacks"
 BASELINE = ATTACKS / "baseline.toml"
-
-
-def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def baseline_data() -> dict[str, Any]:

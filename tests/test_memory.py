@@ -243,3 +243,21 @@ def test_pruned_chains_give_the_same_history_as_unpruned_ones(monkeypatch, name,
     if name == "l2":
         assert pruned.metrics["transfers"]["releases"] > 0
         assert pruned.metrics["l2"]["batches"]["final"] > 0
+
+
+def test_a_block_s_copy_of_the_released_nonces_is_its_own_until_adopted():
+    from bridgelab.consortium.nonces import NonceTable
+
+    state = NonceTable()
+    state[1] = "tx1"
+    state.settle()
+    dropped, adopted = state.copy(), state.copy()
+    dropped[2] = "tx2"
+    adopted[3] = "tx3"
+    # A block that did not commit leaves no trace, in the state or in a sibling copy.
+    assert 2 not in state and 2 not in adopted
+    assert 3 in adopted and 3 not in state
+    # A copy taken before its source is adopted sees the source's own writes.
+    assert 3 in adopted.copy()
+    adopted.settle()
+    assert 1 in adopted and 3 in adopted and 2 not in adopted

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgelab import __version__
-from bridgelab.actors.committee import CommitteeMember
+from bridgelab.actors.committee import CommitteeMember, SharedChecks
 from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.relayer import Relayer
 from bridgelab.checker.api import load_user_properties
@@ -152,11 +152,11 @@ def build(
             consortium.escrow.locked_total.get(asset, 0)
             - consortium.escrow.released_total.get(asset, 0)
         )
-    ledger = SignedLedger()
+    ledger, checks = SignedLedger(), SharedChecks()
     members = [
         CommitteeMember(
             world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION,
-            ledger,
+            ledger, checks,
         )
         for index in range(committee.members)
     ]

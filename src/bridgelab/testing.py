@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgelab.scenario import Scenario, ScenarioError, parse_scenario
+from bridgelab.scenario.load import deep_merge
 
 # A small bridge for tests: 7 validators, 3 relayers, a 9-member committee needing 6 (member 0
 # required), 6 transfers each way, finality after 4 slots. A run takes well under a second.
@@ -46,17 +47,6 @@ SMALL_BASE: dict[str, Any] = {
 
 # Properties that are not safety: judged eventually, or coverage probes.
 NOT_SAFETY = ("liveness.", "coverage.")
-
-
-def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """`overrides` merged into a copy of `base`: tables merge, everything else replaces."""
-    merged = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def expand_dotted(overrides: dict[str, Any]) -> dict[str, Any]:

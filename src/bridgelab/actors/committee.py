@@ -27,22 +27,32 @@ from bridgelab.settlement.chain import SettlementChain
 if TYPE_CHECKING:
     from bridgelab.l2 import L2System
 
-MAX_VERIFIED_HEADERS = 4_096
 MAX_CACHED_SIGNATURES = 1_024
-# Recent answers to pure checks, shared by the members (each would compute the same).
+# Recent proofs whose pure checks the members of a run share.
 CHECK_MEMO_ENTRIES = 4_096
-_lock_checks: BoundedCache[tuple[object, ...], str] = BoundedCache(CHECK_MEMO_ENTRIES)
-_burn_checks: BoundedCache[object, tuple[str | None, str | None]] = BoundedCache(
-    CHECK_MEMO_ENTRIES
-)
-
 
 # A batch's keys, digests, root and signed digest: what every member computes alike.
 BatchShape = tuple[list[tuple[str, int]], list[bytes], bytes, bytes]
-_batch_shapes: BoundedCache[tuple[object, int], BatchShape | None] = BoundedCache(
-    CHECK_MEMO_ENTRIES
-)
-_CHECK_CONTEXTS: dict[tuple[object, ...], int] = {}
+
+
+def _memo() -> BoundedCache:
+    return BoundedCache(CHECK_MEMO_ENTRIES)
+
+
+@dataclass(slots=True)
+class SharedChecks:
+    """The answers to the parts of the members' checks that read only the proof, for one run.
+
+    Every honest member of a run holds the same validator keys, deployed flaws and signature
+    mode, and one proof object travels to all of them (proofs compare by identity), so each
+    would compute the same answer: it is computed once and read by the others.
+    """
+
+    locks: BoundedCache[LockProof, str] = field(default_factory=_memo)
+    burns: BoundedCache[BurnProof, tuple[str | None, str | None]] = field(default_factory=_memo)
+    batches: BoundedCache[tuple[BatchRequest, int], BatchShape | None] = field(
+        default_factory=_memo
+    )
 
 
 def _batch_shape(request: BatchRequest, trust_root_version: int) -> BatchShape | None:
@@ -104,6 +114,7 @@ class CommitteeMember:
         settlement: SettlementChain,
         trust_root_version: int,
         ledger: SignedLedger | None = None,
+        checks: SharedChecks | None = None,
     ) -> None:
         self.world = world
         self.index = index
@@ -120,15 +131,10 @@ class CommitteeMember:
         self._signatures: BoundedCache[tuple[bytes, int], bytes] = BoundedCache(
             MAX_CACHED_SIGNATURES
         )
+        self.checks = checks if checks is not None else SharedChecks()
         self.stats = MemberStats()
-        # Headers are checked once per light client; the cache is bounded (oldest evicted).
-        self._verified_headers: dict[bytes, bool] = {}
         # Set when the bridge's destination is the L2: withdrawals are checked against it.
         self.l2: L2System | None = None
-        # What a lock check depends on besides the proof, as one small number for memo keys.
-        context = (validator_keys, tuple(world.scenario.bridge.flaws),
-                   world.scenario.committee.signatures)
-        self._check_context = _CHECK_CONTEXTS.setdefault(context, len(_CHECK_CONTEXTS))
         world.network.add_node(self.node, "member")
 
     def start(self) -> None:
@@ -162,25 +168,11 @@ class CommitteeMember:
             return self.check_burn(request)
         return check_l2_withdrawal(request, self.l2, self.settlement)
 
-    def _header_committed(self, proof: LockProof) -> bool:
-        header_hash = proof.header.hash
-        known = self._verified_headers.get(header_hash)
-        if known is None:
-            known = verify_commit_memoised(proof.header, proof.commit, self.validator_keys,
-                                  self.world.scenario.committee.signatures)
-            if len(self._verified_headers) >= MAX_VERIFIED_HEADERS:
-                del self._verified_headers[next(iter(self._verified_headers))]
-            self._verified_headers[header_hash] = known
-        return known
-
     def check_lock(self, proof: LockProof) -> str:
         """The light-client checks, in order; the first that fails is named.
 
-        The answer is a function of the proof and of what every honest member shares (the
-        validator keys, the deployed flaws, the signature mode), so one memo serves all."""
-        return _lock_checks.get_or_compute(
-            (proof, self._check_context), lambda: self._check_lock(proof)
-        )
+        They read only the proof and what every member of the run shares (`SharedChecks`)."""
+        return self.checks.locks.get_or_compute(proof, lambda: self._check_lock(proof))
 
     def _check_lock(self, proof: LockProof) -> str:
         message = proof.message
@@ -199,7 +191,11 @@ class CommitteeMember:
             proof.header.hash,
         ):
             return "source_block"
-        if not self._header_committed(proof):
+        # A header's commit is checked once, whichever proof or light client presents it.
+        if not verify_commit_memoised(
+            proof.header, proof.commit, self.validator_keys,
+            self.world.scenario.committee.signatures,
+        ):
             return "header_commit"
         expected_leaf = LockEvent(
             emitter,
@@ -213,14 +209,16 @@ class CommitteeMember:
         ).leaf()
         if proof.leaf != expected_leaf:
             return "event_fields"
-        if not merkle.verify_memoised(proof.header.events_root, proof.leaf, proof.proof):
+        if not merkle.verify(proof.header.events_root, proof.leaf, proof.proof):
             return "merkle_inclusion"
         return "ok"
 
     def check_burn(self, proof: BurnProof) -> str:
         """The checks in order; those that read only the proof are shared by the members, the
         finality checks read this member's view of the settlement chain now."""
-        early, late = _burn_checks.get_or_compute(proof, lambda: _static_burn_checks(proof))
+        early, late = self.checks.burns.get_or_compute(
+            proof, lambda: _static_burn_checks(proof)
+        )
         if early is not None:
             return early
         settlement = self.settlement
@@ -279,7 +277,7 @@ class CommitteeMember:
         if not request.proofs or len(request.proofs) > MAX_BATCH:
             return None
         version = self.trust_root_version
-        shape = _batch_shapes.get_or_compute(
+        shape = self.checks.batches.get_or_compute(
             (request, version), lambda: _batch_shape(request, version)
         )
         if shape is None:

@@ -59,7 +59,14 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bridgelab import __version__
 from bridgelab.scenario.base import Probability, Strict, invalid
-from bridgelab.scenario.load import ScenarioError, _expected, _found, _key_path, parse_scenario
+from bridgelab.scenario.load import (
+    ScenarioError,
+    _expected,
+    _found,
+    _key_path,
+    deep_merge,
+    parse_scenario,
+)
 from bridgelab.scenario.model import Scenario
 
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
@@ -422,16 +429,6 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
             node[part] = copy.deepcopy(value)
         else:
             node = node.setdefault(part, {})
-
-
-def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def _configs(sweep: Sweep) -> list[dict[str, Any]]:

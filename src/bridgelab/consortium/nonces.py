@@ -8,11 +8,9 @@ apart until it is adopted (`settle`), so a copy costs only what its block writes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 
 class NonceTable:
-    """nonce -> id of the transaction that used it; insertion-ordered, like a dict."""
+    """nonce -> id of the transaction that used it: membership and writes, as the escrow needs."""
 
     __slots__ = ("_own", "_shared")
 
@@ -37,32 +35,5 @@ class NonceTable:
     def __contains__(self, nonce: object) -> bool:
         return nonce in self._own or nonce in self._shared
 
-    def __getitem__(self, nonce: int) -> str:
-        if nonce in self._own:
-            return self._own[nonce]
-        return self._shared[nonce]
-
-    def get(self, nonce: int, default: str | None = None) -> str | None:
-        return self._own.get(nonce, self._shared.get(nonce, default))
-
     def __setitem__(self, nonce: int, tx_id: str) -> None:
         self._own[nonce] = tx_id
-
-    def __len__(self) -> int:
-        return len(self._shared) + sum(1 for nonce in self._own if nonce not in self._shared)
-
-    def __iter__(self) -> Iterator[int]:
-        yield from self._shared
-        yield from (nonce for nonce in self._own if nonce not in self._shared)
-
-    def items(self) -> Iterator[tuple[int, str]]:
-        for nonce in self:
-            yield nonce, self[nonce]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, NonceTable | dict):
-            return dict(self.items()) == dict(other.items())
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"NonceTable({dict(self.items())!r})"

@@ -8,12 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridgelab.crypto.hashing import sha256
-from bridgelab.crypto.memo import BoundedCache
 
 EMPTY_ROOT = sha256(b"bridgelab/merkle/empty")
 MAX_DEPTH = 64
-# Every committee member checks the same proofs: a small memo of recent answers suffices.
-MEMO_ENTRIES = 8_192
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -89,13 +86,3 @@ def verify(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
         current = node_hash(sibling, current) if position & 1 else node_hash(current, sibling)
         position //= 2
     return current == expected_root
-
-
-_checked: BoundedCache[tuple[bytes, bytes, Proof], bool] = BoundedCache(MEMO_ENTRIES)
-
-
-def verify_memoised(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
-    """`verify`, remembered: it is pure, and many light clients check the same proof."""
-    return _checked.get_or_compute(
-        (expected_root, leaf, proof), lambda: verify(expected_root, leaf, proof)
-    )

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from bridgelab.core.rng import Streams
+from bridgelab.crypto.symbolic import EcdsaSigning, make_ecdsa_signer
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 
 TX_BASE_GAS = 21_000
@@ -41,6 +43,15 @@ class Custody(Protocol):
     ) -> Certificate: ...
 
     def verification_gas(self, cert: Certificate) -> int: ...
+
+
+def member_ecdsa_signers(streams: Streams, members: int, signatures: str) -> list[EcdsaSigning]:
+    """Each member's secp256k1 key, drawn from its own stream (multisig endorsement keys, or the
+    governance keys of a threshold-BLS committee): the same keys under either scheme."""
+    return [
+        make_ecdsa_signer(streams.secret_bytes(f"committee/{member}/ecdsa"), signatures)
+        for member in range(members)
+    ]
 
 
 def policy_met(members: list[int], threshold: int, required: tuple[int, ...]) -> bool:

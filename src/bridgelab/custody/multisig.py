@@ -6,11 +6,12 @@ from collections.abc import Mapping
 
 from bridgelab.core.rng import Streams
 from bridgelab.crypto.secp256k1 import ECRECOVER_GAS
-from bridgelab.crypto.symbolic import EcdsaSigning, ecrecover_for, make_ecdsa_signer
+from bridgelab.crypto.symbolic import ecrecover_for
 from bridgelab.custody.base import (
     CALLDATA_GAS_PER_BYTE,
     TX_BASE_GAS,
     choose_signers,
+    member_ecdsa_signers,
     policy_met,
 )
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
@@ -36,10 +37,7 @@ class MultisigCustody:
         # "real" ECDSA, or the "symbolic" stand-in (crypto/symbolic.py): same keys, same draws.
         self.signatures = signatures
         self._ecrecover = ecrecover_for(signatures)
-        self._signers: list[EcdsaSigning] = [
-            make_ecdsa_signer(streams.secret_bytes(f"committee/{member}/ecdsa"), signatures)
-            for member in range(members)
-        ]
+        self._signers = member_ecdsa_signers(streams, members, signatures)
         self.addresses = tuple(signer.address for signer in self._signers)
 
     def trust_root(self, version: int) -> TrustRoot:

@@ -25,11 +25,12 @@ from bridgelab.crypto.bls import (
     verify_memoised,
     verify_partial,
 )
-from bridgelab.crypto.symbolic import EcdsaSigning, bls_backend_for, make_ecdsa_signer
+from bridgelab.crypto.symbolic import bls_backend_for
 from bridgelab.custody.base import (
     CALLDATA_GAS_PER_BYTE,
     TX_BASE_GAS,
     choose_signers,
+    member_ecdsa_signers,
     policy_met,
 )
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
@@ -77,10 +78,7 @@ class ThresholdBlsCustody:
             members, threshold, streams.get("custody/bls/dkg"), backend=self.backend
         )
         self.dkg = self.key
-        self._governance: list[EcdsaSigning] = [
-            make_ecdsa_signer(streams.secret_bytes(f"committee/{member}/ecdsa"), signatures)
-            for member in range(members)
-        ]
+        self._governance = member_ecdsa_signers(streams, members, signatures)
         self.addresses = tuple(signer.address for signer in self._governance)
 
     @property

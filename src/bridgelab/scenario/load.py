@@ -5,6 +5,7 @@ Input is parsed with `tomllib` (data only, nothing is ever executed) and checked
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import tomllib
@@ -174,3 +175,14 @@ def scenario_hash(scenario: Scenario) -> str:
     del data["committee"]["signatures"]
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """`overrides` merged into a copy of `base`: tables merge, everything else replaces."""
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
