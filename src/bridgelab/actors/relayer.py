@@ -162,7 +162,7 @@ class Relayer:
                     leaves[leaf_index],
                     proofs[leaf_index],
                 )
-                self.world.env.process(self._deliver(message, proof))
+                self._dispatch(message, proof)
             if not isinstance(item, tuple):
                 leaf_index += 1
 
@@ -195,7 +195,7 @@ class Relayer:
                     leaves[leaf_index],
                     proofs[leaf_index],
                 )
-                self.world.env.process(self._deliver(message, proof))
+                self._dispatch(message, proof)
 
     def _on_l2_withdrawal(self, notice: L2WithdrawalFinal) -> None:
         """An L2 withdrawal whose batch is final on L1: carry it to the committee."""
@@ -204,7 +204,7 @@ class Relayer:
             return
         self._seen_l2.add(message.nonce)
         proof = L2WithdrawalProof(self.node, message, notice.batch, notice.leaf, notice.proof)
-        self.world.env.process(self._deliver(message, proof))
+        self._dispatch(message, proof)
 
     # -- delivering -------------------------------------------------------------------------
 
@@ -218,6 +218,27 @@ class Relayer:
     def is_primary(self, message: BridgeMessage) -> bool:
         return message.nonce % self.count == self.index
 
+    def _dispatch(
+        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
+    ) -> None:
+        """Start carrying a message this relayer has seen. A back-up waits `backup_delay` on
+        a plain timer and starts a process only if the message is still undelivered: most
+        never are, and a long run sees every message at every relayer."""
+        env = self.world.env
+        if self.config.service_time_mean > 0 or self.is_primary(message):
+            env.process(self._deliver(message, proof))
+            return
+        timer = env.timeout(self.config.backup_delay)
+        timer.callbacks.append(lambda _event: self._back_up(message, proof))
+
+    def _back_up(
+        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
+    ) -> None:
+        if self.delivered(message):
+            return
+        self.stats.backups += 1
+        self.world.env.process(self._carry(message, proof))
+
     def _deliver(
         self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
     ) -> simpy.events.ProcessGenerator:
@@ -229,6 +250,12 @@ class Relayer:
             if self.delivered(message):
                 return
             self.stats.backups += 1
+        yield from self._carry(message, proof)
+
+    def _carry(
+        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
+    ) -> simpy.events.ProcessGenerator:
+        """Past the queue and the back-up wait: the nemesis gate, endorsements, submission."""
         yield from self._nemesis_gate(message)
         if self.delivered(message):
             return

@@ -6,6 +6,7 @@ A header commits to its events by a Merkle root, and > 2/3 validator votes commi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bridgelab.crypto.hashing import encode, sha256
 from bridgelab.crypto.memo import BoundedCache
@@ -45,7 +46,9 @@ class Header:
         )
 
 
+@lru_cache(maxsize=64)
 def vote_bytes(height: int, view: int, block_hash: bytes) -> bytes:
+    """What a validator signs for a block; pure, and asked for by every validator of a round."""
     return encode("consortium/vote", CHAIN_ID, height, view, block_hash)
 
 

@@ -13,6 +13,25 @@ from pathlib import Path
 from typing import IO, Any
 
 TIME_DECIMALS = 6
+# The canonical encoding: sorted keys, no spaces, ASCII only. Built once, since
+# `json.dumps` with options builds an encoder per call and a run encodes every event.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=True, check_circular=False
+)
+_C_ENCODER = (
+    None if json.encoder.c_make_encoder is None
+    else json.encoder.c_make_encoder(
+        None, _CANONICAL.default, json.encoder.encode_basestring_ascii, None, ":", ",",
+        True, False, True,
+    )
+)
+
+
+def canonical_json(record: dict[str, Any]) -> str:
+    """`json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)`."""
+    if _C_ENCODER is None:
+        return _CANONICAL.encode(record)
+    return "".join(_C_ENCODER(record, 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +51,7 @@ class Event:
     def to_json(self) -> str:
         record = {"seq": self.seq, "t": self.time, "actor": self.actor, "kind": self.kind}
         record.update(self.fields)
-        return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return canonical_json(record)
 
 
 Listener = Callable[[Event], None]

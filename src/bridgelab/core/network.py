@@ -63,6 +63,9 @@ class Network:
         self._latency_rng = streams.get("network/latency")
         self._loss_rng = streams.get("network/loss")
         self._cut: dict[tuple[str, str], str] = {}
+        # (src, dst) -> the graph's own attribute dict for that edge, so a send costs one
+        # dict lookup; `connect` and `set_link_property` update these same dicts in place.
+        self._links: dict[tuple[str, str], dict[str, Any]] = {}
         self.stats = NetworkStats()
 
     def add_node(self, name: str, role: str) -> Node:
@@ -111,10 +114,14 @@ class Network:
         if not self.nodes[src].up:
             stats.to_down_node += 1
             return False
-        edge = self.graph.get_edge_data(src, dst)
+        link = (src, dst)
+        edge = self._links.get(link)
         if edge is None:
-            raise KeyError(f"no link {src} -> {dst}")
-        if self._cut and (src, dst) in self._cut:
+            edge = self.graph.get_edge_data(src, dst)
+            if edge is None:
+                raise KeyError(f"no link {src} -> {dst}")
+            self._links[link] = edge
+        if self._cut and link in self._cut:
             stats.cut += 1
             return False
         if edge["loss"] > 0 and self._loss_rng.random() < edge["loss"]:
