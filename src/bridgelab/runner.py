@@ -38,7 +38,7 @@ from bridgelab.nemesis.registry import build_attack
 from bridgelab.oracle import OracleSystem, install_oracle
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import trust_root_fields
-from bridgelab.protocol.verifier import VerifierConfig
+from bridgelab.protocol.verifier import VerifierConfig, forget_verdicts
 from bridgelab.scenario.load import scenario_hash
 from bridgelab.scenario.model import Limits as LimitsConfig
 from bridgelab.scenario.model import Scenario
@@ -107,8 +107,10 @@ def build(
     world = World(scenario, seed, history)
     committee = scenario.committee
     if committee.signatures == "symbolic":
-        # The symbolic BLS backend's discrete-log registry starts empty for every run.
+        # The symbolic BLS backend's discrete-log registry starts empty for every run, and
+        # so do the verdicts remembered while it held other entries.
         symbolic.reset()
+        forget_verdicts()
     monitor = Monitor(
         history,
         tuple(load_user_properties(scenario.checks.properties, base_dir)),

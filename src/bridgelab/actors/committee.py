@@ -33,6 +33,8 @@ CHECK_MEMO_ENTRIES = 4_096
 
 # A batch's keys, digests, root and signed digest: what every member computes alike.
 BatchShape = tuple[list[tuple[str, int]], list[bytes], bytes, bytes]
+# A lock's check result, a burn's (before finality, after finality) results, or None.
+StaticCheck = str | tuple[str | None, str | None] | None
 
 
 def _memo() -> BoundedCache:
@@ -51,6 +53,10 @@ class SharedChecks:
     locks: BoundedCache[LockProof, str] = field(default_factory=_memo)
     burns: BoundedCache[BurnProof, tuple[str | None, str | None]] = field(default_factory=_memo)
     batches: BoundedCache[tuple[BatchRequest, int], BatchShape | None] = field(
+        default_factory=_memo
+    )
+    # Per batch request, each proof's result from `CommitteeMember._static_check`.
+    batch_checks: BoundedCache[BatchRequest, tuple[StaticCheck, ...]] = field(
         default_factory=_memo
     )
 
@@ -219,8 +225,11 @@ class CommitteeMember:
         early, late = self.checks.burns.get_or_compute(
             proof, lambda: _static_burn_checks(proof)
         )
-        if early is not None:
-            return early
+        return early or self._finality(proof) or late or "ok"
+
+    def _finality(self, proof: BurnProof) -> str | None:
+        """The burn's block as this member's view of the settlement chain has it now: the
+        failed check, or None."""
         settlement = self.settlement
         number = proof.header.number
         if settlement.confirmations is None:
@@ -235,7 +244,7 @@ class CommitteeMember:
                 return "not_canonical"
             if settlement.depth_of(number) < settlement.confirmations:
                 return "not_confirmed"
-        return "ok" if late is None else late
+        return None
 
     def _endorse(
         self, request: LockProof | BurnProof | L2WithdrawalProof
@@ -287,8 +296,19 @@ class CommitteeMember:
         epoch = self.custody.epoch
         fresh = False
         ledger = self.ledger
-        for proof, key, message_digest in zip(request.proofs, keys, digests, strict=True):
-            check = self.check(proof)
+        static = self.checks.batch_checks.get_or_compute(
+            request, lambda: tuple(self._static_check(proof) for proof in request.proofs)
+        )
+        for proof, known, key, message_digest in zip(
+            request.proofs, static, keys, digests, strict=True
+        ):
+            if type(known) is str:
+                check = known
+            elif known is None:
+                check = self.check(proof)
+            else:
+                early, late = known
+                check = early or self._finality(proof) or late or "ok"
             if check != "ok":
                 self._refuse(proof, check)
                 return None
@@ -310,6 +330,17 @@ class CommitteeMember:
                 root=root.hex()[:16],
             )
         return Endorsement(self.index, request.key, digest, signature, epoch)
+
+    def _static_check(
+        self, proof: LockProof | BurnProof | L2WithdrawalProof
+    ) -> StaticCheck:
+        """What of a proof's checks reads only the proof: a lock's whole result, a burn's
+        checks before and after its finality check, or None for an L2 withdrawal."""
+        if isinstance(proof, LockProof):
+            return self.check_lock(proof)
+        if isinstance(proof, BurnProof):
+            return self.checks.burns.get_or_compute(proof, lambda: _static_burn_checks(proof))
+        return None
 
     def _refuse(
         self, request: LockProof | BurnProof | L2WithdrawalProof, check: str

@@ -418,9 +418,10 @@ class Relayer:
             for attempt in range(self.config.max_retries + 1):
                 if attempt:
                     self.stats.retries += 1
-                for member_index, member in enumerate(self.members):
-                    if member_index not in collector.endorsements:
-                        network.send(self.node, member, request)
+                network.multicast(self.node, [
+                    member for member_index, member in enumerate(self.members)
+                    if member_index not in collector.endorsements
+                ], request)
                 yield collector.met | env.timeout(backoff)
                 if collector.met.triggered:
                     if not self._drop_bad_partials(about, collector):

@@ -181,9 +181,8 @@ class ConsortiumChain:
         self._round = _Round(height, view, block_hash, {leader.index: own_vote}, decided)
         if self.quorum <= 1:
             decided.succeed()  # a single validator is its own quorum
-        for validator in self.validators:
-            if validator is not leader:
-                network.send(leader.node, validator.node, Proposal(block, leader.index))
+        others = [validator.node for validator in self.validators if validator is not leader]
+        network.multicast(leader.node, others, Proposal(block, leader.index))
         timeout = env.timeout(self.config.view_timeout)
         yield decided | timeout
         current = self._round
@@ -195,9 +194,7 @@ class ConsortiumChain:
         votes = tuple(sorted(current.votes.items()))
         commit = Commit(height, view, block_hash, votes)
         self._apply(block, new_state, commit, len(txs))
-        for validator in self.validators:
-            if validator is not leader:
-                network.send(leader.node, validator.node, Committed(block, commit))
+        network.multicast(leader.node, others, Committed(block, commit))
         self._publish(leader, Committed(block, commit))
         return True
 
@@ -288,8 +285,7 @@ class ConsortiumChain:
             callback(Committed(block, commit))
 
     def _publish(self, validator: Validator, committed: Committed) -> None:
-        for subscriber in validator.subscribers:
-            self.world.network.send(validator.node, subscriber, committed)
+        self.world.network.multicast(validator.node, validator.subscribers, committed)
 
     def _validator_loop(self, validator: Validator) -> simpy.events.ProcessGenerator:
         network = self.world.network

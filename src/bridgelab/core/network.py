@@ -5,7 +5,7 @@ The topology lives in a networkx DiGraph; partitions cut edges without removing 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,11 +109,48 @@ class Network:
 
     def send(self, src: str, dst: str, message: Any) -> bool:
         """Schedule delivery of `message`; False if it is dropped at the sender's side."""
+        edge = self._admit(src, dst)
+        if edge is None:
+            return False
+        delay = sample(edge["latency"], self._latency_rng)
+        self._after(delay, (dst,), message)
+        again = self._duplicate_delay(edge, delay)
+        if again is not None:
+            self._after(again, (dst,), message)
+        return True
+
+    def multicast(self, src: str, dsts: Iterable[str], message: Any) -> int:
+        """`send` to each of `dsts` in turn (the same random draws, in the same order); how
+        many were scheduled. Recipients whose latencies are equal (all of them, on
+        fixed-latency links) share one timer and are delivered in the order given, so a
+        broadcast costs one scheduled event."""
+        groups: dict[float, list[str]] = {}
+        duplicates: list[tuple[float, str]] = []
+        scheduled = 0
+        for dst in dsts:
+            edge = self._admit(src, dst)
+            if edge is None:
+                continue
+            delay = sample(edge["latency"], self._latency_rng)
+            groups.setdefault(delay, []).append(dst)
+            scheduled += 1
+            again = self._duplicate_delay(edge, delay)
+            if again is not None:
+                duplicates.append((again, dst))
+        for delay, recipients in groups.items():
+            self._after(delay, recipients, message)
+        for again, dst in duplicates:
+            self._after(again, (dst,), message)
+        return scheduled
+
+    def _admit(self, src: str, dst: str) -> dict[str, Any] | None:
+        """The link's properties if a message from src to dst leaves at all, else None (the
+        sender is down, the link is cut, or the message is lost), counted in `stats`."""
         stats = self.stats
         stats.sent += 1
         if not self.nodes[src].up:
             stats.to_down_node += 1
-            return False
+            return None
         link = (src, dst)
         edge = self._links.get(link)
         if edge is None:
@@ -123,19 +160,23 @@ class Network:
             self._links[link] = edge
         if self._cut and link in self._cut:
             stats.cut += 1
-            return False
+            return None
         if edge["loss"] > 0 and self._loss_rng.random() < edge["loss"]:
             stats.lost += 1
-            return False
-        delay = sample(edge["latency"], self._latency_rng)
-        timer = self.env.timeout(delay)
-        timer.callbacks.append(lambda _event: self._deliver(dst, message))
+            return None
+        return edge
+
+    def _duplicate_delay(self, edge: dict[str, Any], delay: float) -> float | None:
+        """When the link duplicates this message, the copy's delay (counted in `stats`)."""
         duplicate = edge.get("duplicate", 0.0)
         if duplicate > 0 and self._loss_rng.random() < duplicate:
-            stats.duplicated += 1
-            again = self.env.timeout(delay + sample(edge["latency"], self._latency_rng))
-            again.callbacks.append(lambda _event: self._deliver(dst, message))
-        return True
+            self.stats.duplicated += 1
+            return delay + sample(edge["latency"], self._latency_rng)
+        return None
+
+    def _after(self, delay: float, recipients: Sequence[str], message: Any) -> None:
+        timer = self.env.timeout(delay)
+        timer.callbacks.append(lambda _event: self._deliver_all(recipients, message))
 
     def set_link_property(self, src: str, dst: str, key: str, value: float) -> float:
         """Change one property of the link src -> dst; returns the previous value."""
@@ -149,6 +190,10 @@ class Network:
         return [
             name for name, node in self.nodes.items() if name_or_role in (name, node.role)
         ]
+
+    def _deliver_all(self, recipients: Sequence[str], message: Any) -> None:
+        for dst in recipients:
+            self._deliver(dst, message)
 
     def _deliver(self, dst: str, message: Any) -> None:
         node = self.nodes[dst]

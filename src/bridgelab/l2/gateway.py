@@ -35,7 +35,7 @@ from bridgelab.crypto import merkle
 from bridgelab.l2.batcher import BatchTx
 from bridgelab.l2.sequencer import L2Block, L2Tx, withdrawal_leaf
 from bridgelab.protocol.messages import BridgeMessage, Certificate, certificate_fields
-from bridgelab.protocol.verifier import verify_certificate
+from bridgelab.protocol.verifier import verify_certificate_memoised
 from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ class L2Gateway:
             or message.nonce in bridge.delayed
         ):
             return "nonce_unused", ()
-        verdict = verify_certificate(bridge.trust_root, bridge.verifier, certificate)
+        verdict = verify_certificate_memoised(bridge.trust_root, bridge.verifier, certificate)
         if not verdict:
             return f"certificate_{verdict.check}", ()
         return "ok", tuple(verdict.signers)

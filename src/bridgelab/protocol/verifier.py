@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bridgelab.crypto import merkle
 from bridgelab.crypto.bls import verify_memoised
 from bridgelab.crypto.bls.backend import get_backend
+from bridgelab.crypto.memo import BoundedCache
 from bridgelab.crypto.symbolic import bls_backend_for, ecrecover_for
 from bridgelab.protocol.messages import Certificate, TrustRoot
 from bridgelab.protocol.rotation import supermajority
@@ -112,6 +113,28 @@ def verify_against_claimed_signers(cert: Certificate, signatures: str = "real") 
     return Verdict(True, "ok")
 
 
+def verify_certificate_memoised(
+    root: TrustRoot, config: VerifierConfig, cert: Certificate
+) -> Verdict:
+    """`verify_certificate`, remembered by value. It is pure, and the destination contract
+    and the checker's reference verifier are asked about the very same certificates."""
+    return _verdicts.get_or_compute(
+        (root, config, cert), lambda: verify_certificate(root, config, cert)
+    )
+
+
+def forget_verdicts() -> None:
+    """Drop remembered verdicts (a symbolic run starts with an empty signature registry)."""
+    _verdicts.clear()
+
+
+# Keyed by the whole trust root, verifier configuration and certificate, so a flawed
+# verifier's verdict is never taken for the correct one's.
+_verdicts: BoundedCache[tuple[TrustRoot, VerifierConfig, Certificate], Verdict] = BoundedCache(
+    4_096
+)
+
+
 def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certificate) -> Verdict:
     """One pairing check of the combined signature against the group key.
 
@@ -129,4 +152,4 @@ def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certific
 def reference_verify(root: TrustRoot, cert: Certificate, signatures: str = "real") -> Verdict:
     """The checker's independent verdict: the correct verifier, whatever the deployed one does
     (for the run's kind of `signatures`)."""
-    return verify_certificate(root, VerifierConfig(signatures=signatures), cert)
+    return verify_certificate_memoised(root, VerifierConfig(signatures=signatures), cert)
