@@ -23,13 +23,18 @@ def test_the_command_prints_tables_writes_json_and_judges_targets(tmp_path, caps
     code = main([
         "bench", "workload", "--transfers", "6", "--configs", "multisig,multisig/symbolic",
         "--modes", "batched", "--sizes", "4,7", "--scaling-transfers", "4", "--lengths", "4,8",
-        "--campaign-runs", "4", "--json", str(out),
+        "--campaign-runs", "4", "--repeats", "3", "--json", str(out),
     ])
     assert code == 0
     printed = capsys.readouterr().out
     assert "standard workload" in printed and "targets" in printed
     result = json.loads(out.read_text())
     assert [row["config"] for row in result["configs"]] == ["multisig", "multisig/symbolic"]
+    for row in result["configs"]:
+        # Three runs each; the row is the median run's.
+        rates = row["runs_transfers_per_second"]
+        assert len(rates) == 3 and rates == sorted(rates)
+        assert row["transfers_per_second"] == rates[1]
     assert [row["transfers_each_way"] for row in result["length_scaling"]] == [4, 8]
     assert result["campaigns"][0]["runs"] == 4
     judged = {check["target"]: check for check in result["targets"]}
@@ -49,3 +54,12 @@ def test_targets_compare_against_the_bounds():
     assert checks["multisig transfers/s"]["met"] is False
     linear = checks["multisig: cost per transfer grows at most linearly in n"]
     assert linear["met"] is False and linear["measured"] == 30.0
+
+
+def test_cases_past_the_limit_report_no_crypto_share(monkeypatch):
+    from bridgelab.bench import workload
+
+    monkeypatch.setattr(workload, "CRYPTO_SHARE_MAX_TRANSFERS", 3)
+    row = workload.measure(Case("multisig", signatures="symbolic", transfers=4, members=4))
+    assert row["crypto_share"] is None
+    assert row["transfers_completed"] == 8 and row["all_pass"]

@@ -178,6 +178,9 @@ def _parser() -> argparse.ArgumentParser:
     workload.add_argument("--deposit-interval", type=float, default=2.0,
                           help="seconds between deposits in the configuration rows (default 2;"
                           " smaller is a busier bridge)")
+    workload.add_argument("--repeats", type=int, default=3,
+                          help="runs per configuration row, the median reported (default 3;"
+                          " py-ecc rows run once)")
     workload.add_argument("--pyecc-transfers", type=int, default=20,
                           help="each way, for the slow py-ecc rows (default 20)")
     workload.add_argument("--configs", default=",".join(BENCH_CONFIGS),
@@ -383,7 +386,7 @@ def _bench_workload(args: argparse.Namespace, err: Console) -> int:
             configs=tuple(config for config in args.configs.split(",") if config),
             scaling_transfers=args.scaling_transfers, campaign_runs=args.campaign_runs,
             campaign_jobs=_ints(args.campaign_jobs) if args.campaign_runs > 0 else (),
-            deposit_interval=args.deposit_interval,
+            deposit_interval=args.deposit_interval, repeats=max(1, args.repeats),
             progress=lambda text: status.update(text),
         )
     console = Console(width=max(180, Console().width))
@@ -399,7 +402,8 @@ def _bench_workload(args: argparse.Namespace, err: Console) -> int:
                 row["config"], row["mode"], row["crypto"], str(row["members"]),
                 f"{row['transfers_completed']:,}", f"{row['transfers_per_second']:,.1f}",
                 f"{row['ms_per_transfer']:.2f}", f"{row['events_per_second']:,.0f}",
-                f"{row['crypto_share']:.0%}", f"{row['signatures_per_transfer']:.2f}",
+                "—" if row["crypto_share"] is None else f"{row['crypto_share']:.0%}",
+                f"{row['signatures_per_transfer']:.2f}",
                 f"{row['deposit_latency_p50_s']:.1f}", f"{row['peak_rss_mb']:,.0f}",
                 str(row["all_pass"]),
             )

@@ -1,0 +1,166 @@
+"""The simulation's fast paths change cost, not meaning: multicast against sends, inbox
+hand-over, the step count, remembered verdicts."""
+
+from __future__ import annotations
+
+import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bridgelab.core.history import History
+from bridgelab.core.network import Network
+from bridgelab.core.rng import Streams
+from bridgelab.core.world import CountingEnvironment
+from bridgelab.crypto.secp256k1 import EcdsaSigner
+from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
+from bridgelab.protocol.verifier import VerifierConfig, verify_certificate_memoised
+from bridgelab.scenario.base import Fixed, Uniform
+
+NODES = ("a", "b", "c", "d", "e")
+
+
+def _network(seed: int, latency, loss: float, duplicate: float, capacity: int = 64):
+    env = CountingEnvironment()
+    network = Network(env, Streams(seed), History(), latency, loss, capacity)
+    for name in NODES:
+        network.add_node(name, "node")
+    network.connect_all(NODES, NODES)
+    for src in NODES:
+        for dst in NODES:
+            if src != dst:
+                network.set_link_property(src, dst, "duplicate", duplicate)
+    received: list[tuple[float, str, object]] = []
+
+    def reader(name: str):
+        inbox = network.nodes[name].inbox
+        while True:
+            message = yield inbox.get()
+            received.append((env.now, name, message))
+
+    for name in NODES:
+        env.process(reader(name))
+    return env, network, received
+
+
+latencies = st.one_of(
+    st.builds(lambda value: Fixed(dist="fixed", value=value), st.sampled_from([0.0, 0.05, 1.0])),
+    st.builds(lambda high: Uniform(dist="uniform", low=0.0, high=high),
+              st.floats(0.01, 2.0)),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32), latency=latencies, loss=st.sampled_from([0.0, 0.3]),
+       duplicate=st.sampled_from([0.0, 0.4]),
+       rounds=st.lists(st.lists(st.sampled_from(NODES[1:]), min_size=1, max_size=4,
+                                unique=True), min_size=1, max_size=6))
+def test_a_multicast_delivers_what_the_same_sends_deliver(seed, latency, loss, duplicate,
+                                                          rounds):
+    def drive(multicast: bool):
+        env, network, received = _network(seed, latency, loss, duplicate)
+
+        def sender():
+            for number, recipients in enumerate(rounds):
+                if multicast:
+                    network.multicast("a", recipients, number)
+                else:
+                    for dst in recipients:
+                        network.send("a", dst, number)
+                yield env.timeout(0.5)
+
+        env.process(sender())
+        env.run(until=100)
+        return sorted(received, key=repr), network.stats, env.steps
+
+    by_multicast, multicast_stats, multicast_steps = drive(True)
+    by_sends, send_stats, send_steps = drive(False)
+    # The same random draws in the same order: the same messages at the same times.
+    assert by_multicast == by_sends
+    assert multicast_stats == send_stats
+    assert multicast_steps <= send_steps
+
+
+def test_a_broadcast_on_fixed_latency_links_costs_one_timer():
+    steps = {}
+    for multicast in (True, False):
+        env, network, received = _network(1, Fixed(dist="fixed", value=0.05), 0.0, 0.0)
+        env.run(until=1)  # the readers are waiting
+        before = env.steps
+        if multicast:
+            assert network.multicast("a", ["b", "c", "d", "e"], "hello") == 4
+        else:
+            for dst in ("b", "c", "d", "e"):
+                network.send("a", dst, "hello")
+        env.run(until=2)
+        steps[multicast] = env.steps - before
+        assert [(time, name) for time, name, _ in received] == [
+            (1.05, "b"), (1.05, "c"), (1.05, "d"), (1.05, "e")]
+    # One timer instead of four; the waiting readers are resumed as it is processed.
+    assert steps[False] - steps[True] == 3
+
+
+def test_an_inbox_queues_when_no_one_waits_and_drops_past_its_capacity():
+    env, network, _received = _network(2, Fixed(dist="fixed", value=0.1), 0.0, 0.0, capacity=2)
+    stalled = network.add_node("stalled", "node")
+    network.connect("a", "stalled")
+    for number in range(3):
+        network.send("a", "stalled", number)
+    env.run(until=1)
+    assert list(stalled.inbox.items) == [0, 1]
+    assert network.stats.overflowed == 1 and network.stats.delivered == 2
+
+
+class _EveryStep(simpy.Environment):
+    """The plain way of counting: one tick per processed event."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.processed = 0
+
+    def step(self) -> None:
+        if self._queue:
+            self.processed += 1
+        super().step()
+
+
+@settings(max_examples=40, deadline=None)
+@given(plan=st.lists(st.lists(st.floats(0.0, 5.0), max_size=5), min_size=1, max_size=5),
+       stop=st.one_of(st.none(), st.floats(0.5, 20.0)))
+def test_the_step_count_is_the_number_of_processed_events(plan, stop):
+    counted = []
+    for env in (CountingEnvironment(), _EveryStep()):
+        def worker(env, delays):
+            for delay in delays:
+                yield env.timeout(delay)
+
+        for delays in plan:
+            env.process(worker(env, delays))
+        env.run(until=stop)
+        env.run(until=None if stop is None else stop + 1)
+        counted.append(env.steps if isinstance(env, CountingEnvironment) else env.processed)
+    assert counted[0] == counted[1]
+
+
+def _certificate(signers: list[EcdsaSigner], count: int) -> tuple[TrustRoot, Certificate]:
+    root = TrustRoot(1, "multisig", tuple(signer.address for signer in signers), 3, ())
+    message = BridgeMessage("deposit", 7, "USDC", 100, "alice", "bob", "escrow", 4, b"\x01" * 32)
+    signatures = tuple(signer.sign_digest(message.digest(1)) for signer in signers[:count])
+    return root, Certificate(message, 1, "multisig", signatures, tuple(range(count)))
+
+
+def test_a_flawed_verifier_s_verdict_is_never_taken_for_the_correct_one():
+    signers = [EcdsaSigner(bytes([index + 1]) * 32) for index in range(4)]
+    root, one_signature = _certificate(signers, 1)
+    flawed = VerifierConfig(threshold_override=1)
+    # Either order: the memo keys on the configuration as well as the certificate.
+    assert verify_certificate_memoised(root, VerifierConfig(), one_signature).check == (
+        "below_threshold")
+    assert verify_certificate_memoised(root, flawed, one_signature).ok
+    assert verify_certificate_memoised(root, VerifierConfig(), one_signature).check == (
+        "below_threshold")
+    root, enough = _certificate(signers, 3)
+    assert verify_certificate_memoised(root, VerifierConfig(), enough).ok
+    tampered = Certificate(enough.message, 1, "multisig",
+                           (enough.signatures[0],) * 3, enough.signer_hint)
+    assert verify_certificate_memoised(root, VerifierConfig(), tampered).check == (
+        "duplicate_signer")
