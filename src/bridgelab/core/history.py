@@ -84,6 +84,10 @@ class History:
             self._listeners.append(listener)
 
     def record(self, time: float, actor: str, kind: str, **fields: Any) -> Event:
+        return self.record_fields(time, actor, kind, fields)
+
+    def record_fields(self, time: float, actor: str, kind: str, fields: dict[str, Any]) -> Event:
+        """`record` with the fields already in a dict (which the event then owns)."""
         event = Event(self.count, round(time, TIME_DECIMALS), actor, kind, fields)
         line = event.to_json() + "\n"
         self._hasher.update(line.encode("ascii"))

@@ -49,4 +49,4 @@ class World:
         return self.env.now
 
     def record(self, actor: str, kind: str, **fields: Any) -> Event:
-        return self.history.record(self.env.now, actor, kind, **fields)
+        return self.history.record_fields(self.env.now, actor, kind, fields)
