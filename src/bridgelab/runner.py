@@ -5,10 +5,12 @@ The run stops when the workload has fully settled (plus `drain_grace`) or at `du
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,22 @@ class Bridge:
         if interval > 0 and isinstance(self.custody, ThresholdBlsCustody):
             self.world.env.process(refresh_process(self.world, self.custody, interval))
         self.users.start()
+
+
+# A run allocates and drops small objects (events, messages, records) by the million: the
+# youngest generation is collected every 20,000 allocations instead of CPython's 700.
+YOUNG_GENERATION_THRESHOLD = 20_000
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the simulation with a larger young-generation threshold, then restore it."""
+    previous = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def build(
@@ -378,12 +396,13 @@ def run(
         # (which also lets the adversary's burns reach finality) before judging.
         grace = max(grace, liveness_grace(scenario))
     stop_at = duration
-    while env.now < stop_at:
-        env.run(until=min(stop_at, env.now + step))
-        if stop_at == duration and bridge.quiescent():
-            stop_at = min(duration, env.now + grace)
-        if progress is not None:
-            progress(env.now, duration)
+    with _fewer_collections():
+        while env.now < stop_at:
+            env.run(until=min(stop_at, env.now + step))
+            if stop_at == duration and bridge.quiescent():
+                stop_at = min(duration, env.now + grace)
+            if progress is not None:
+                progress(env.now, duration)
     world.record("bridge", "run.end", settled=bridge.users.settled.triggered)
     history.close()
     metrics = folds.result(end=env.now)

@@ -31,15 +31,22 @@ class SignedLedger:
 
     def latest(self, key: tuple[str, int], member: int) -> tuple[bytes, int] | None:
         """The (digest, epoch) `member` most recently signed for `key`, if any."""
+        entries = self._by_key.get(key)
+        if entries is None:
+            return None
         bit = 1 << member
         found: SignedDigest | None = None
-        for entry in self._by_key.get(key, ()):
+        for entry in entries:
             if entry.members & bit and (found is None or entry.epoch >= found.epoch):
                 found = entry
         return None if found is None else (found.digest, found.epoch)
 
     def add(self, key: tuple[str, int], member: int, digest: bytes, epoch: int) -> None:
-        entries = self._by_key.setdefault(key, [])
+        entries = self._by_key.get(key)
+        if entries is None:
+            # The first member to sign this message: the common case, made cheap.
+            self._by_key[key] = [SignedDigest(digest, epoch, 1 << member)]
+            return
         for entry in entries:
             if entry.digest == digest and entry.epoch == epoch:
                 entry.members |= 1 << member
