@@ -299,8 +299,9 @@ class CommitteeMember:
         static = self.checks.batch_checks.get_or_compute(
             request, lambda: tuple(self._static_check(proof) for proof in request.proofs)
         )
-        for proof, known, key, message_digest in zip(
-            request.proofs, static, keys, digests, strict=True
+        signed_before = ledger.latest_all(keys, self.index)
+        for proof, known, previous, message_digest in zip(
+            request.proofs, static, signed_before, digests, strict=True
         ):
             if type(known) is str:
                 check = known
@@ -312,15 +313,13 @@ class CommitteeMember:
             if check != "ok":
                 self._refuse(proof, check)
                 return None
-            previous = ledger.latest(key, self.index)
             if previous is not None and previous[0] != message_digest:
                 self._refuse(proof, "equivocation")
                 return None
             fresh = fresh or previous is None or previous[1] != epoch
         signature = self._sign(digest, epoch)
         if fresh:
-            for key, message_digest in zip(keys, digests, strict=True):
-                ledger.add(key, self.index, message_digest, epoch)
+            ledger.add_all(keys, self.index, digests, epoch)
             self.stats.endorsed += 1
             self.world.record(
                 self.node,
