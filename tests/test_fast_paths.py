@@ -164,3 +164,52 @@ def test_a_flawed_verifier_s_verdict_is_never_taken_for_the_correct_one():
                            (enough.signatures[0],) * 3, enough.signer_hint)
     assert verify_certificate_memoised(root, VerifierConfig(), tampered).check == (
         "duplicate_signer")
+
+
+def test_the_pending_mint_keys_follow_the_mempool():
+    from bridgelab.runner import build
+    from bridgelab.settlement.bridge_contract import MintTx
+    from tests.conftest import small_scenario
+
+    bridge = build(small_scenario(), 1, History())
+    settlement = bridge.settlement
+    signers = [EcdsaSigner(bytes([index + 1]) * 32) for index in range(4)]
+    _root, certificate = _certificate(signers, 3)
+    key = certificate.message.key
+
+    def bid(tx_id: str) -> MintTx:
+        return MintTx(tx_id, "relayer-0", certificate, 100_000, 10**9, 0.0)
+
+    assert key not in settlement.pending_keys()
+    settlement.submit(bid("a"))
+    assert key in settlement.pending_keys()
+    assert settlement.drop_pending(lambda tx: isinstance(tx, MintTx)) == 1
+    assert key not in settlement.pending_keys()
+    settlement.submit(bid("b"))
+    assert key in settlement.pending_keys()
+    # Taken into a block (where the contract refuses it): no longer pending.
+    settlement.start()
+    env = bridge.world.env
+    env.run(until=env.now + 3 * settlement.config.slot_time)
+    assert key not in settlement.pending_keys()
+
+
+def test_a_run_collects_young_objects_less_often_and_restores_the_setting():
+    import gc
+
+    from bridgelab.runner import YOUNG_GENERATION_THRESHOLD, run
+    from tests.conftest import small_scenario
+
+    before = gc.get_threshold()
+    seen: list[int] = []
+
+    def observe(bridge) -> None:
+        def probe(env):
+            yield env.timeout(1.0)
+            seen.append(gc.get_threshold()[0])
+
+        bridge.world.env.process(probe(bridge.world.env))
+
+    run(small_scenario(), 1, setup=observe)
+    assert seen == [YOUNG_GENERATION_THRESHOLD]
+    assert gc.get_threshold() == before
