@@ -40,28 +40,28 @@ def _batched(scheme: str, extra: dict | None = None):
 
 
 @pytest.fixture(scope="module", params=SCHEMES)
-def batched_run(request):
+def batched_run(request, tmp_path_factory):
     scheme = request.param
     plain = run(small_scenario({"committee": {"custody": scheme},
                                 "workload": {"deposit_interval": 1.0}}), 3)
-    batched = run(_batched(scheme), 3)
-    return scheme, plain, batched
+    out = tmp_path_factory.mktemp(f"batched-{scheme}")
+    batched = run(_batched(scheme), 3, out)
+    return scheme, plain, batched, out
 
 
 def _events(records, kind):
     return [record for record in records if record["kind"] == kind]
 
 
-def test_a_batched_run_delivers_everything_under_batch_certificates(batched_run, tmp_path):
-    scheme, plain, _ = batched_run
-    result = run(_batched(scheme), 3, tmp_path)
+def test_a_batched_run_delivers_everything_under_batch_certificates(batched_run):
+    scheme, plain, result, out = batched_run
     assert result.exit_code == 0 and result.settled
     # Same workload, same outcome as one certificate per message.
     assert result.metrics["transfers"] == plain.metrics["transfers"]
     assert result.metrics["volume"] == plain.metrics["volume"]
     records = [
         {"kind": event.kind, **event.fields}
-        for event in _history(tmp_path)
+        for event in _history(out)
     ]
     batches = _events(records, "certificate.batch")
     assert batches and max(len(batch["nonces"]) for batch in batches) > 1
@@ -98,7 +98,7 @@ class _Record:
 
 
 def test_batching_cuts_the_committee_s_signatures(batched_run):
-    _, plain, batched = batched_run
+    _, plain, batched, _out = batched_run
     assert plain.metrics["batch_endorsements"] == 0
     signatures_plain = plain.metrics["endorsements"]
     signatures_batched = batched.metrics["endorsements"] + batched.metrics["batch_endorsements"]
@@ -271,10 +271,15 @@ def test_a_member_refuses_a_batch_that_would_make_it_equivocate(captured):
     member = captured["member"]
     request = next(r for r in captured["requests"] if len(r.proofs) > 1)
     key = request.proofs[0].message.key
-    # Pretend this member once signed a different message under the same nonce.
-    member.ledger._by_key[key] = []
-    member.ledger.add(key, member.index, b"\x01" * 32, member.custody.epoch)
-    assert member._endorse_batch(request) is None
+    # Pretend this member once signed a different message under the same nonce, in a ledger
+    # of its own (the run's is shared with the other members and the other tests).
+    shared = member.ledger
+    member.ledger = SignedLedger()
+    try:
+        member.ledger.add(key, member.index, b"\x01" * 32, member.custody.epoch)
+        assert member._endorse_batch(request) is None
+    finally:
+        member.ledger = shared
     refused = _events_of(captured, "endorse.refused")
     assert refused[-1].fields["check"] == "equivocation"
 

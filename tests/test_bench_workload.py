@@ -60,6 +60,19 @@ def test_cases_past_the_limit_report_no_crypto_share(monkeypatch):
     from bridgelab.bench import workload
 
     monkeypatch.setattr(workload, "CRYPTO_SHARE_MAX_TRANSFERS", 3)
-    row = workload.measure(Case("multisig", signatures="symbolic", transfers=4, members=4))
+    row = workload.measure_in_subprocess(
+        Case("multisig", signatures="symbolic", transfers=4, members=4))
     assert row["crypto_share"] is None
     assert row["transfers_completed"] == 8 and row["all_pass"]
+
+
+def test_a_timed_call_inside_a_timed_call_counts_once(monkeypatch):
+    from bridgelab.bench import workload
+
+    ticks = iter(range(100))
+    monkeypatch.setattr(workload.time, "perf_counter", lambda: float(next(ticks)))
+    monkeypatch.setattr(workload, "_CRYPTO_SECONDS", [0.0])
+    inner = workload._timed(lambda: None)
+    outer = workload._timed(lambda: inner())
+    outer()  # outer starts at tick 0, inner at 1; only the outer reads its end, at 2
+    assert workload._CRYPTO_SECONDS[0] == 2.0  # counting both would give 1 + 3

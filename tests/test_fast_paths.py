@@ -166,7 +166,7 @@ def test_a_flawed_verifier_s_verdict_is_never_taken_for_the_correct_one():
         "duplicate_signer")
 
 
-def test_the_pending_mint_keys_follow_the_mempool():
+def test_pending_mints_follow_the_mempool():
     from bridgelab.runner import build
     from bridgelab.settlement.bridge_contract import MintTx
     from tests.conftest import small_scenario
@@ -180,18 +180,18 @@ def test_the_pending_mint_keys_follow_the_mempool():
     def bid(tx_id: str) -> MintTx:
         return MintTx(tx_id, "relayer-0", certificate, 100_000, 10**9, 0.0)
 
-    assert key not in settlement.pending_keys()
+    assert not settlement.has_pending_mint(key)
     settlement.submit(bid("a"))
-    assert key in settlement.pending_keys()
+    assert settlement.has_pending_mint(key)
     assert settlement.drop_pending(lambda tx: isinstance(tx, MintTx)) == 1
-    assert key not in settlement.pending_keys()
+    assert not settlement.has_pending_mint(key)
     settlement.submit(bid("b"))
-    assert key in settlement.pending_keys()
+    assert settlement.has_pending_mint(key)
     # Taken into a block (where the contract refuses it): no longer pending.
     settlement.start()
     env = bridge.world.env
     env.run(until=env.now + 3 * settlement.config.slot_time)
-    assert key not in settlement.pending_keys()
+    assert not settlement.has_pending_mint(key)
 
 
 def test_a_run_collects_young_objects_less_often_and_restores_the_setting():
@@ -212,4 +212,34 @@ def test_a_run_collects_young_objects_less_often_and_restores_the_setting():
 
     run(small_scenario(), 1, setup=observe)
     assert seen == [YOUNG_GENERATION_THRESHOLD]
+    assert gc.get_threshold() == before
+
+
+def test_a_symbolic_bls_answer_is_not_reused_by_a_later_run():
+    from bridgelab.crypto import symbolic
+    from bridgelab.crypto.bls import verify_memoised
+
+    backend = symbolic.symbolic_backend()
+    symbolic.reset()
+    pk = backend.sk_to_pk(12_345)
+    signature = backend.sign(12_345, b"message")
+    assert verify_memoised(backend, pk, b"message", signature)
+    symbolic.reset()  # a later run, whose registry has not learnt this key
+    assert not backend.verify(pk, b"message", signature)
+    assert not verify_memoised(backend, pk, b"message", signature)
+
+
+def test_overlapping_runs_restore_the_collection_threshold_once_both_end():
+    import gc
+
+    from bridgelab.runner import YOUNG_GENERATION_THRESHOLD, _CollectionThreshold
+
+    before = gc.get_threshold()
+    scope = _CollectionThreshold()
+    first, second = scope.during_run(), scope.during_run()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # runs in threads need not end in order
+    assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
+    second.__exit__(None, None, None)
     assert gc.get_threshold() == before

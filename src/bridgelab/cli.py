@@ -161,10 +161,11 @@ def _parser() -> argparse.ArgumentParser:
         "workload",
         help="the standard workload: transfers/s, events/s, peak memory, crypto share",
         description="The standard workload: committee 21 (threshold 15), 7 validators, 3"
-        " relayers, N transfers each way (one deposit every 2 s). Each configuration (threshold"
-        " BLS on arkworks, on py-ecc with a shorter run, multisig, and both in the symbolic"
-        " signature mode) runs batched (up to 64 messages per certified root, 30 s window) and"
-        " per-message, each in a fresh interpreter; then cost per transfer against committee"
+        " relayers, N transfers each way (a deposit every 2 s on average). Each configuration"
+        " (threshold BLS on arkworks, on py-ecc with a shorter run, multisig, and both in the"
+        " symbolic signature mode) runs batched (up to 64 messages per certified root, 30 s"
+        " window) and per-message, each in a fresh interpreter; then cost per transfer against"
+        " committee"
         " size (4, 21, 100) and run length, campaign runs per second, and each performance"
         " target judged from the figures. Symbolic rows are labelled: they measure the model,"
         " not cryptography.",

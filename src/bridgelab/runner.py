@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import json
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ from bridgelab.nemesis.registry import build_attack
 from bridgelab.oracle import OracleSystem, install_oracle
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import trust_root_fields
-from bridgelab.protocol.verifier import VerifierConfig, forget_verdicts
+from bridgelab.protocol.verifier import VerifierConfig
 from bridgelab.scenario.load import scenario_hash
 from bridgelab.scenario.model import Limits as LimitsConfig
 from bridgelab.scenario.model import Scenario
@@ -108,15 +109,33 @@ class Bridge:
 YOUNG_GENERATION_THRESHOLD = 20_000
 
 
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the simulation with a larger young-generation threshold, then restore it."""
-    previous = gc.get_threshold()
-    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *previous[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
+class _CollectionThreshold:
+    """A larger young-generation threshold while any run is in progress. The threshold is
+    the process's: runs overlapping in threads raise it once, and the last to end restores
+    what it was before the first began."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs = 0
+        self._saved = gc.get_threshold()
+
+    @contextmanager
+    def during_run(self) -> Iterator[None]:
+        with self._lock:
+            if self._runs == 0:
+                self._saved = gc.get_threshold()
+                gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *self._saved[1:])
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._runs -= 1
+                if self._runs == 0:
+                    gc.set_threshold(*self._saved)
+
+
+_collection_threshold = _CollectionThreshold()
 
 
 def build(
@@ -125,10 +144,8 @@ def build(
     world = World(scenario, seed, history)
     committee = scenario.committee
     if committee.signatures == "symbolic":
-        # The symbolic BLS backend's discrete-log registry starts empty for every run, and
-        # so do the verdicts remembered while it held other entries.
+        # The symbolic BLS backend's discrete-log registry starts empty for every run.
         symbolic.reset()
-        forget_verdicts()
     monitor = Monitor(
         history,
         tuple(load_user_properties(scenario.checks.properties, base_dir)),
@@ -396,7 +413,7 @@ def run(
         # (which also lets the adversary's burns reach finality) before judging.
         grace = max(grace, liveness_grace(scenario))
     stop_at = duration
-    with _fewer_collections():
+    with _collection_threshold.during_run():
         while env.now < stop_at:
             env.run(until=min(stop_at, env.now + step))
             if stop_at == duration and bridge.quiescent():

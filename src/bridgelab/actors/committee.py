@@ -33,8 +33,6 @@ CHECK_MEMO_ENTRIES = 4_096
 
 # A batch's keys, digests, root and signed digest: what every member computes alike.
 BatchShape = tuple[list[tuple[str, int]], list[bytes], bytes, bytes]
-# A lock's check result, a burn's (before finality, after finality) results, or None.
-StaticCheck = str | tuple[str | None, str | None] | None
 
 
 def _memo() -> BoundedCache:
@@ -53,10 +51,6 @@ class SharedChecks:
     locks: BoundedCache[LockProof, str] = field(default_factory=_memo)
     burns: BoundedCache[BurnProof, tuple[str | None, str | None]] = field(default_factory=_memo)
     batches: BoundedCache[tuple[BatchRequest, int], BatchShape | None] = field(
-        default_factory=_memo
-    )
-    # Per batch request, each proof's result from `CommitteeMember._static_check`.
-    batch_checks: BoundedCache[BatchRequest, tuple[StaticCheck, ...]] = field(
         default_factory=_memo
     )
 
@@ -93,12 +87,20 @@ def _static_burn_checks(proof: BurnProof) -> tuple[str | None, str | None]:
         message.recipient,
         "",
     ).leaf()
+    return None, _event_checks(proof, expected_leaf)
+
+
+def _event_checks(proof: LockProof | BurnProof, expected_leaf: bytes) -> str | None:
+    """The proof's leaf is the event the message describes, and sits under the header's
+    events root: the failed check, or None."""
     if proof.leaf != expected_leaf:
-        return None, "event_fields"
+        return "event_fields"
     if not merkle.verify(proof.header.events_root, proof.leaf, proof.proof):
-        return None, "merkle_inclusion"
-    return None, None
-# The most messages one batch request may carry (the scenario's `batch_max` is capped lower).
+        return "merkle_inclusion"
+    return None
+
+
+# The most messages one batch request may carry (the scenario's `batch_max` has the same cap).
 MAX_BATCH = 1_024
 
 
@@ -213,11 +215,7 @@ class CommitteeMember:
             "",
             payload=message.payload,
         ).leaf()
-        if proof.leaf != expected_leaf:
-            return "event_fields"
-        if not merkle.verify(proof.header.events_root, proof.leaf, proof.proof):
-            return "merkle_inclusion"
-        return "ok"
+        return _event_checks(proof, expected_leaf) or "ok"
 
     def check_burn(self, proof: BurnProof) -> str:
         """The checks in order; those that read only the proof are shared by the members, the
@@ -296,20 +294,11 @@ class CommitteeMember:
         epoch = self.custody.epoch
         fresh = False
         ledger = self.ledger
-        static = self.checks.batch_checks.get_or_compute(
-            request, lambda: tuple(self._static_check(proof) for proof in request.proofs)
-        )
         signed_before = ledger.latest_all(keys, self.index)
-        for proof, known, previous, message_digest in zip(
-            request.proofs, static, signed_before, digests, strict=True
+        for proof, previous, message_digest in zip(
+            request.proofs, signed_before, digests, strict=True
         ):
-            if type(known) is str:
-                check = known
-            elif known is None:
-                check = self.check(proof)
-            else:
-                early, late = known
-                check = early or self._finality(proof) or late or "ok"
+            check = self.check(proof)
             if check != "ok":
                 self._refuse(proof, check)
                 return None
@@ -329,17 +318,6 @@ class CommitteeMember:
                 root=root.hex()[:16],
             )
         return Endorsement(self.index, request.key, digest, signature, epoch)
-
-    def _static_check(
-        self, proof: LockProof | BurnProof | L2WithdrawalProof
-    ) -> StaticCheck:
-        """What of a proof's checks reads only the proof: a lock's whole result, a burn's
-        checks before and after its finality check, or None for an L2 withdrawal."""
-        if isinstance(proof, LockProof):
-            return self.check_lock(proof)
-        if isinstance(proof, BurnProof):
-            return self.checks.burns.get_or_compute(proof, lambda: _static_burn_checks(proof))
-        return None
 
     def _refuse(
         self, request: LockProof | BurnProof | L2WithdrawalProof, check: str

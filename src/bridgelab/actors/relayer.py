@@ -221,12 +221,28 @@ class Relayer:
     def _dispatch(
         self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
     ) -> None:
-        """Start carrying a message this relayer has seen. A back-up waits `backup_delay` on
-        a plain timer and starts a process only if the message is still undelivered: most
-        never are, and a long run sees every message at every relayer."""
+        """Start carrying a message this relayer has seen, after its work queue if it has
+        one (`relayers.service_time_mean` > 0)."""
+        if self.config.service_time_mean > 0:
+            self.world.env.process(self._queued(message, proof))
+        else:
+            self._start(message, proof)
+
+    def _queued(
+        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
+    ) -> simpy.events.ProcessGenerator:
+        yield from self._serve(message)
+        self._start(message, proof)
+
+    def _start(
+        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
+    ) -> None:
+        """The primary carries the message now. A back-up waits `backup_delay` on a plain
+        timer and starts a process only if the message is still undelivered: most never
+        are, and a long run sees every message at every relayer."""
         env = self.world.env
-        if self.config.service_time_mean > 0 or self.is_primary(message):
-            env.process(self._deliver(message, proof))
+        if self.is_primary(message):
+            env.process(self._carry(message, proof))
             return
         timer = env.timeout(self.config.backup_delay)
         timer.callbacks.append(lambda _event: self._back_up(message, proof))
@@ -239,23 +255,10 @@ class Relayer:
         self.stats.backups += 1
         self.world.env.process(self._carry(message, proof))
 
-    def _deliver(
-        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
-    ) -> simpy.events.ProcessGenerator:
-        env = self.world.env
-        if self.config.service_time_mean > 0:
-            yield from self._serve(message)
-        if not self.is_primary(message):
-            yield env.timeout(self.config.backup_delay)
-            if self.delivered(message):
-                return
-            self.stats.backups += 1
-        yield from self._carry(message, proof)
-
     def _carry(
         self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
     ) -> simpy.events.ProcessGenerator:
-        """Past the queue and the back-up wait: the nemesis gate, endorsements, submission."""
+        """Past the queue and any back-up wait: the nemesis gate, endorsements, submission."""
         yield from self._nemesis_gate(message)
         if self.delivered(message):
             return
@@ -559,13 +562,13 @@ class Relayer:
             )
             return False
         key = certificate.message.key
-        if key in self.settlement.pending_keys():
+        if self.settlement.has_pending_mint(key):
             # A pending bid for this message is stuck: replace it with the higher one.
             self.settlement.drop_pending(
                 lambda pending: isinstance(pending, MintTx) and pending.certificate.message.key
                 == key and pending.relayer == self.node
             )
-            if key in self.settlement.pending_keys():
+            if self.settlement.has_pending_mint(key):
                 return True  # another relayer's bid is pending; let it land
         self._send_mint_tx(tx)
         if funds is not None:

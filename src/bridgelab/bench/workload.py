@@ -28,7 +28,7 @@ STANDARD = {
     "validators": 7,
     "relayers": 3,
     "transfers_each_way": 1_000,
-    # One deposit every 2 s, each withdrawn 30 s after it is minted.
+    # A deposit every 2 s on average, each withdrawn 30 s (on average) after it is minted.
     "deposit_interval_s": 2.0,
     "withdraw_delay_s": 30.0,
     # Batch certificates, when on: up to 64 messages per signed root, held open up to 30 s.
@@ -89,6 +89,8 @@ def standard_scenario(
 
 
 _CRYPTO_SECONDS = [0.0]
+# Only the outermost timed call counts: a symbolic BLS operation calls timed arkworks ones.
+_TIMED_DEPTH = [0]
 # Longer cases report no crypto share: a second, instrumented run would double their time.
 CRYPTO_SHARE_MAX_TRANSFERS = 1_000
 _INSTRUMENTED: list[bool] = []  # non-empty once the crypto calls are wrapped
@@ -96,11 +98,14 @@ _INSTRUMENTED: list[bool] = []  # non-empty once the crypto calls are wrapped
 
 def _timed(function: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _TIMED_DEPTH[0] += 1
         started = time.perf_counter()  # wall-clock ok: benchmark instrumentation
         try:
             return function(*args, **kwargs)
         finally:
-            _CRYPTO_SECONDS[0] += time.perf_counter() - started  # wall-clock ok: benchmark
+            _TIMED_DEPTH[0] -= 1
+            if _TIMED_DEPTH[0] == 0:
+                _CRYPTO_SECONDS[0] += time.perf_counter() - started  # wall-clock ok: benchmark
 
     return wrapper
 
@@ -128,14 +133,16 @@ def _instrument() -> None:
                 setattr(cls, name, _timed(getattr(cls, name)))
 
 
-def measure(case: Case) -> dict[str, Any]:
+def measure(case: Case, instrumented: bool = False) -> dict[str, Any]:
     """Run one case here and now; returns its figures.
 
-    The timed run is not instrumented (timing every signature call slows a symbolic run by
-    a few per cent); the share of time in cryptography comes from a second, instrumented
-    run of the same case, for cases of up to `CRYPTO_SHARE_MAX_TRANSFERS` each way."""
+    Timing every signature call slows a run, so a timed run is not instrumented and reports
+    no crypto share; an `instrumented` run reports the share of its time in cryptography."""
     from bridgelab.runner import run
 
+    if instrumented:
+        _instrument()
+        _CRYPTO_SECONDS[0] = 0.0
     scenario = standard_scenario(
         case.custody, case.backend, case.transfers, case.members,
         signatures=case.signatures, batched=case.batched,
@@ -144,15 +151,6 @@ def measure(case: Case) -> dict[str, Any]:
     started = time.perf_counter()  # wall-clock ok: benchmark
     result = run(scenario, 1, keep_history=False)
     wall = time.perf_counter() - started  # wall-clock ok: benchmark
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    crypto_share = None
-    if case.transfers <= CRYPTO_SHARE_MAX_TRANSFERS:
-        _instrument()
-        _CRYPTO_SECONDS[0] = 0.0
-        started = time.perf_counter()  # wall-clock ok: benchmark
-        run(scenario, 1, keep_history=False)
-        instrumented = time.perf_counter() - started  # wall-clock ok: benchmark
-        crypto_share = round(_CRYPTO_SECONDS[0] / instrumented, 3)
     done = result.metrics["transfers"]["mints"] + result.metrics["transfers"]["releases"]
     latency = result.metrics["deposit_latency_s"]
     return {
@@ -167,19 +165,29 @@ def measure(case: Case) -> dict[str, Any]:
         "events_per_second": round(result.sim_steps / wall, 1),
         "history_events_per_second": round(result.history_events / wall, 1),
         "history_events": result.history_events,
-        "crypto_share": crypto_share,
+        "crypto_share": round(_CRYPTO_SECONDS[0] / wall, 3) if instrumented else None,
         "deposit_latency_p50_s": latency.get("p50"),
         "signatures_per_transfer": round(
             (result.metrics["endorsements"] + result.metrics["batch_endorsements"])
             / max(done, 1), 3),
-        "peak_rss_mb": round(peak_rss_mb, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
 def measure_in_subprocess(case: Case) -> dict[str, Any]:
-    """One case in a fresh interpreter, so peak memory and caches are that run's alone."""
+    """One case in a fresh interpreter, so peak memory and caches are that run's alone; for
+    cases of up to `CRYPTO_SHARE_MAX_TRANSFERS` each way, the crypto share comes from an
+    instrumented run of the same case in another fresh interpreter."""
+    row = _in_subprocess(case, instrumented=False)
+    if case.transfers <= CRYPTO_SHARE_MAX_TRANSFERS:
+        row["crypto_share"] = _in_subprocess(case, instrumented=True)["crypto_share"]
+    return row
+
+
+def _in_subprocess(case: Case, instrumented: bool) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bridgelab.bench.workload", "--case", case.to_json()]
     completed = subprocess.run(
-        [sys.executable, "-m", "bridgelab.bench.workload", "--case", case.to_json()],
+        command + (["--instrumented"] if instrumented else []),
         capture_output=True, text=True, check=False,
     )
     if completed.returncode != 0:
@@ -309,9 +317,11 @@ def targets(rows: list[dict], committee: list[dict], length: list[dict]) -> list
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--case", help="one case as JSON (used by measure_in_subprocess)")
+    parser.add_argument("--instrumented", action="store_true",
+                        help="time the cryptography too, for the crypto share")
     args = parser.parse_args(argv)
     if args.case:
-        print(json.dumps(measure(Case(**json.loads(args.case)))))
+        print(json.dumps(measure(Case(**json.loads(args.case)), args.instrumented)))
 
 
 if __name__ == "__main__":

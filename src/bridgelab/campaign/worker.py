@@ -58,7 +58,9 @@ def canonical(value: Any) -> str:
 
 
 def probes(records: Iterable[dict[str, Any]], warmup: int) -> dict[str, Any]:
-    """Campaign-level facts read from the history: seats compromised, relayer queue waits."""
+    """Campaign-level facts read from the history: seats compromised, relayer queue waits.
+
+    The pure reference over a saved history; runs feed the same fold (`Probes`) as they go."""
     fold = Probes(warmup)
     for record in records:
         fold.add(record)

@@ -61,10 +61,6 @@ class Transfer:
         return cls(fields["asset"], fields["amount"], fields["recipient"],
                    fields.get("number", -1))
 
-    def __getitem__(self, key: str) -> Any:
-        """Read like the event's fields: `lock["amount"]`."""
-        return getattr(self, key)
-
 
 @dataclass(slots=True)
 class LedgerView:
@@ -288,7 +284,7 @@ class Monitor:
                 f"mint of {fields['amount']} {fields['asset']} to {fields['recipient']} for lock"
                 f" #{nonce}, but no lock #{nonce} was ever committed on the consortium chain",
             )
-        elif (lock["asset"], lock["amount"], lock["recipient"]) != (
+        elif (lock.asset, lock.amount, lock.recipient) != (
             fields["asset"],
             fields["amount"],
             fields["recipient"],
@@ -297,8 +293,8 @@ class Monitor:
                 "safety.mint-backed-by-final-lock",
                 event,
                 f"mint for lock #{nonce} pays {fields['amount']} {fields['asset']} to"
-                f" {fields['recipient']}, but the lock was {lock['amount']} {lock['asset']}"
-                f" for {lock['recipient']}",
+                f" {fields['recipient']}, but the lock was {lock.amount} {lock.asset}"
+                f" for {lock.recipient}",
             )
         else:
             view.honoured_locks[nonce] = event.seq
@@ -329,14 +325,14 @@ class Monitor:
                 f"release of {fields['amount']} {fields['asset']} for burn #{nonce}, but no"
                 f" burn #{nonce} exists on the settlement chain",
             )
-        elif burn["number"] > view.settlement_final:
+        elif burn.number > view.settlement_final:
             self._fail(
                 "safety.release-backed-by-final-burn",
                 event,
-                f"release for burn #{nonce} while its block {burn['number']} is not final"
+                f"release for burn #{nonce} while its block {burn.number} is not final"
                 f" (final through {view.settlement_final})",
             )
-        elif (burn["asset"], burn["amount"], burn["recipient"]) != (
+        elif (burn.asset, burn.amount, burn.recipient) != (
             fields["asset"],
             fields["amount"],
             fields["recipient"],
@@ -345,7 +341,7 @@ class Monitor:
                 "safety.release-backed-by-final-burn",
                 event,
                 f"release for burn #{nonce} pays {fields['amount']} to {fields['recipient']},"
-                f" but the burn was {burn['amount']} for {burn['recipient']}",
+                f" but the burn was {burn.amount} for {burn.recipient}",
             )
 
     def _check_certificate(self, event: Event) -> None:
@@ -412,7 +408,7 @@ class Monitor:
         unreleased = [
             nonce
             for nonce, burn in view.burns.items()
-            if burn["number"] <= view.settlement_final and nonce not in view.released_nonces
+            if burn.number <= view.settlement_final and nonce not in view.released_nonces
         ]
         return {
             "liveness.deposits-minted": unminted,
@@ -440,7 +436,7 @@ class Monitor:
             self.view.submitted_deposits
         )
         exercised["liveness.withdrawals-released"] = sum(
-            1 for burn in self.view.burns.values() if burn["number"] <= self.view.settlement_final
+            1 for burn in self.view.burns.values() if burn.number <= self.view.settlement_final
         )
         unjudgeable = self.liveness_judgeable()
         result: dict[str, Verdict] = {}

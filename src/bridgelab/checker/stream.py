@@ -2,7 +2,8 @@
 
 Each checker is a pure function of the history (`compute(records)` in its module) and a fold
 (`add(record)`, then `result()`) that the function drives; the runner feeds the folds one
-record at a time instead of keeping every event, so its memory does not grow with the run.
+record at a time instead of keeping every event: what stays per transfer is only what the
+latency figures need (its submission time and transaction), not the events.
 The records are the ones `compute` reads from a saved history, so the figures are the same.
 """
 

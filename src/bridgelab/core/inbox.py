@@ -28,6 +28,7 @@ class Inbox:
         Called only from an event's callback (a delivery timer), never from inside a
         process: the reader is resumed here, exactly as SimPy would resume it when its get
         event is processed, saving a scheduled event per message."""
+        assert self.env.active_process is None, "inbox put from inside a process"
         while self._readers:
             reader = self._readers.popleft()
             if reader.triggered:

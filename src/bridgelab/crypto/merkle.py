@@ -51,26 +51,23 @@ def root(leaves: list[bytes]) -> bytes:
 def prove(leaves: list[bytes], index: int) -> Proof:
     if not 0 <= index < len(leaves):
         raise IndexError(f"leaf {index} out of range 0..{len(leaves) - 1}")
-    siblings = []
-    position = index
-    for level in _levels(leaves)[:-1]:
-        siblings.append(level[position ^ 1])
-        position //= 2
-    return Proof(index, len(leaves), tuple(siblings))
+    return _path(_levels(leaves)[:-1], len(leaves), index)
 
 
 def prove_all(leaves: list[bytes]) -> list[Proof]:
     """Every leaf's proof, building the tree once (a batch needs them all)."""
     levels = _levels(leaves)[:-1] if leaves else []
-    proofs = []
-    for index in range(len(leaves)):
-        siblings = []
-        position = index
-        for level in levels:
-            siblings.append(level[position ^ 1])
-            position //= 2
-        proofs.append(Proof(index, len(leaves), tuple(siblings)))
-    return proofs
+    return [_path(levels, len(leaves), index) for index in range(len(leaves))]
+
+
+def _path(levels: list[list[bytes]], leaf_count: int, index: int) -> Proof:
+    """Leaf `index`'s siblings, bottom up, in a tree's levels below its root."""
+    siblings = []
+    position = index
+    for level in levels:
+        siblings.append(level[position ^ 1])
+        position //= 2
+    return Proof(index, leaf_count, tuple(siblings))
 
 
 def verify(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:

@@ -36,19 +36,21 @@ verifier):
 The dlog registry is the one piece of state that outlives a call. `reset()` gives the current
 thread of execution a fresh one at the start of each symbolic run (`runner.build`), so nothing
 carries over from run to run, and runs in concurrent threads (a multi-threaded Dask worker) never
-share or clear each other's; it is bounded by `MAX_DLOGS`. Discrete logs are a function of the
-point, so the registry can only ever say "known, and this is it" or "unknown" (which verifies
-nothing): every key a run verifies against comes out of that run's own DKG.
+share or clear each other's; it is bounded by `MAX_DLOGS`. Memoised BLS answers are keyed by the
+registry's number (`memo_scope`), so they never carry over either. Discrete logs are a function
+of the point, so the registry can only ever say "known, and this is it" or "unknown" (which
+verifies nothing): every key a run verifies against comes out of that run's own DKG.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from bridgelab.crypto import ed25519 as ed25519_module
 from bridgelab.crypto.bls.backend import (
@@ -68,7 +70,6 @@ from bridgelab.crypto.ed25519 import Ed25519Signer
 from bridgelab.crypto.memo import BoundedCache
 from bridgelab.crypto.secp256k1 import EcdsaSigner, ecrecover
 
-SignatureMode = Literal["real", "symbolic"]
 SIGNATURE_MODES: tuple[str, ...] = ("real", "symbolic")
 SYMBOLIC = "symbolic"
 BACKEND_NAME = "symbolic"
@@ -208,11 +209,15 @@ def _hash_exponent(msg: bytes) -> int:
 
 
 class DlogRegistry:
-    """G1 point bytes -> its discrete log, least recently used first, at most MAX_DLOGS."""
+    """G1 point bytes -> its discrete log, least recently used first, at most MAX_DLOGS.
 
-    __slots__ = ("_dlogs",)
+    `number` tells registries apart, so memoised answers that read one are never taken for
+    another's."""
+
+    __slots__ = ("_dlogs", "number")
 
     def __init__(self, generator: bytes) -> None:
+        self.number = next(_REGISTRY_NUMBERS)
         self._dlogs: OrderedDict[bytes, int] = OrderedDict()
         self.learn(G1_IDENTITY, 0)
         self.learn(generator, 1)
@@ -236,6 +241,7 @@ class DlogRegistry:
         return dlog
 
 
+_REGISTRY_NUMBERS = itertools.count(1)
 # The registry of the run executing in this thread; outside any run, the backend's own.
 _RUN_REGISTRY: ContextVar[DlogRegistry | None] = ContextVar(
     "bridgelab_symbolic_dlogs", default=None
@@ -257,6 +263,9 @@ class SymbolicBackend(BLSBackend):
         """A fresh registry (the identity's and the generator's logs only) for this thread's
         run; the previous run's is dropped."""
         _RUN_REGISTRY.set(DlogRegistry(self._generator))
+
+    def memo_scope(self) -> int:
+        return self._registry().number
 
     def _registry(self) -> DlogRegistry:
         registry = _RUN_REGISTRY.get()

@@ -118,20 +118,19 @@ def verify_certificate_memoised(
 ) -> Verdict:
     """`verify_certificate`, remembered by value. It is pure, and the destination contract
     and the checker's reference verifier are asked about the very same certificates."""
+    scope = 0
+    if root.scheme == "threshold-bls":
+        # A symbolic BLS answer reads its run's dlog registry (`memo_scope`).
+        scope = get_backend(bls_backend_for(config.signatures, config.bls_backend)).memo_scope()
     return _verdicts.get_or_compute(
-        (root, config, cert), lambda: verify_certificate(root, config, cert)
+        (root, config, cert, scope), lambda: verify_certificate(root, config, cert)
     )
-
-
-def forget_verdicts() -> None:
-    """Drop remembered verdicts (a symbolic run starts with an empty signature registry)."""
-    _verdicts.clear()
 
 
 # Keyed by the whole trust root, verifier configuration and certificate, so a flawed
 # verifier's verdict is never taken for the correct one's.
-_verdicts: BoundedCache[tuple[TrustRoot, VerifierConfig, Certificate], Verdict] = BoundedCache(
-    4_096
+_verdicts: BoundedCache[tuple[TrustRoot, VerifierConfig, Certificate, int], Verdict] = (
+    BoundedCache(4_096)
 )
 
 

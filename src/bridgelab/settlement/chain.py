@@ -164,8 +164,6 @@ class SettlementChain:
         self.handlers: dict[type, ExternalHandler] = {}
         self.fees_by_sender: dict[str, int] = {}
         self._mempool: list[_Pending] = []
-        # `pending_keys()`, kept until the mempool's mints change (None: to be recomputed).
-        self._pending_mint_keys: set[tuple[str, int]] | None = None
         self._extra_spikes: list[DemandSpike] = []
         self._seq = 0
         self._slot = 0
@@ -192,27 +190,19 @@ class SettlementChain:
             return False
         self.stats.submitted += 1
         self._mempool.append(_Pending(self._seq, tx))
-        if isinstance(tx, MintTx):
-            self._pending_mint_keys = None
         self._seq += 1
         return True
 
-    def pending_keys(self) -> set[tuple[str, int]]:
-        """The message keys of the mints waiting in the mempool (read it, do not change it).
-
-        Relayers ask before every bid; it is recomputed only after the pending mints change."""
-        if self._pending_mint_keys is None:
-            self._pending_mint_keys = {
-                pending.tx.certificate.message.key
-                for pending in self._mempool
-                if isinstance(pending.tx, MintTx)
-            }
-        return self._pending_mint_keys
+    def has_pending_mint(self, key: tuple[str, int]) -> bool:
+        """Whether a mint of the message `key` waits in the mempool."""
+        return any(
+            isinstance(pending.tx, MintTx) and pending.tx.certificate.message.key == key
+            for pending in self._mempool
+        )
 
     def drop_pending(self, predicate: Callable[[Any], bool]) -> int:
         """Remove pending transactions the sender replaces; returns how many."""
         before = len(self._mempool)
-        self._pending_mint_keys = None
         self._mempool = [pending for pending in self._mempool if not predicate(pending.tx)]
         return before - len(self._mempool)
 
@@ -318,7 +308,6 @@ class SettlementChain:
         world = self.world
         now = world.now
         base_fee = self.base_fee
-        self._pending_mint_keys = None
         self._mempool = [
             pending
             for pending in self._mempool
@@ -338,7 +327,6 @@ class SettlementChain:
             chosen.append((-negative_tip, pending))
             gas_used += pending.tx.gas
         taken = {pending.seq for _tip, pending in chosen}
-        self._pending_mint_keys = None
         self._mempool = [pending for pending in self._mempool if pending.seq not in taken]
         number = len(self.blocks)
         leaves: list[bytes] = []
@@ -556,7 +544,6 @@ class SettlementChain:
         returned.reverse()
         for offset, pending in enumerate(returned):
             pending.seq = -len(returned) + offset - self.stats.orphaned_blocks * 1_000_000
-        self._pending_mint_keys = None
         self._mempool = [*returned, *self._mempool]
         self.base_fee = orphaned[0].header.base_fee
         self.pushed_number = min(self.pushed_number, self.tip_number)
@@ -625,8 +612,7 @@ class SettlementChain:
             if not block.decoded:
                 continue
             notice = Finalized(block, number <= self.finalized_number)
-            for subscriber in self.subscribers:
-                self.world.network.send(NODE, subscriber, notice)
+            self.world.network.multicast(NODE, self.subscribers, notice)
         self.pushed_number = max(self.pushed_number, target)
 
     def _prune_bodies(self) -> None:

@@ -100,12 +100,13 @@ def __getattr__(name: str) -> object:
     raise AttributeError(name)
 
 
-_VERIFIED: BoundedCache[tuple[str, bytes, bytes, bytes], bool] = BoundedCache()
+_VERIFIED: BoundedCache[tuple[str, int, bytes, bytes, bytes], bool] = BoundedCache()
 
 
 def verify_memoised(backend: BLSBackend, pk: bytes, msg: bytes, sig: bytes) -> bool:
-    """`backend.verify`, remembered on the exact bytes: the relayer's optimistic check, the
-    contract and the checker all verify the same combined signature."""
+    """`backend.verify`, remembered on the exact bytes (within a symbolic run, its scope):
+    the relayer's optimistic check, the contract and the checker all verify the same
+    combined signature."""
     return _VERIFIED.get_or_compute(
-        (backend.name, pk, msg, sig), lambda: backend.verify(pk, msg, sig)
+        (backend.name, backend.memo_scope(), pk, msg, sig), lambda: backend.verify(pk, msg, sig)
     )

@@ -86,6 +86,11 @@ class BLSBackend(ABC):
         # Every member of a committee signs the same message, so H(msg) is worth remembering.
         self._hash_cache = _LRU[Any](256)
 
+    def memo_scope(self) -> int:
+        """What, besides the bytes, a verification's answer depends on, for memo keys: 0 for
+        real curves; a symbolic run's own number (its answers read its dlog registry)."""
+        return 0
+
     def clear_caches(self) -> None:
         """Forget decoded points, e.g. so a benchmark pays for decoding as a fresh node would."""
         self._g1_cache.clear()
