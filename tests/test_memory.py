@@ -92,6 +92,24 @@ def test_a_first_listener_sees_events_in_seq_order_even_when_another_records():
     assert seen == [(0, "cause"), (1, "effect"), (2, "other")]
 
 
+def test_a_record_listener_reads_each_line_as_written_in_seq_order(tmp_path):
+    history = History(tmp_path / "h.jsonl", keep=False)
+    seen: list[dict[str, Any]] = []
+
+    def reacting(event: Event) -> None:
+        if event.kind == "cause":
+            history.record(event.time, "monitor", "effect", caused_by=event.seq)
+
+    history.subscribe(reacting)
+    history.subscribe_records(lambda record: seen.append(dict(record)))
+    history.record(1.0, "a", "cause", amount=3)
+    history.record(2.0000004, "a", "other", payload=["x"])
+    history.close()
+    assert seen == read_history(tmp_path / "h.jsonl")
+    assert [record["seq"] for record in seen] == [0, 1, 2]
+    assert [record["kind"] for record in seen] == ["cause", "effect", "other"]
+
+
 @pytest.mark.parametrize("source", [
     "small",
     "attacks/collusion-fabricated-lock.toml",  # violations recorded by the monitor mid-event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 
@@ -75,57 +75,67 @@ class Metrics:
         kinds = self.kinds
         kinds[kind] = kinds.get(kind, 0) + 1
         self.last_time = record["t"]
-        totals, counts = self.totals, self.counts
-        if kind == "user.lock":
-            self.lock_submitted[record["tx"]] = record["t"]
-        elif kind == "user.burn":
-            self.burn_submitted[record["tx"]] = record["t"]
-        elif kind == "lock":
-            self.lock_tx_of_nonce[record["nonce"]] = record["tx"]
-            totals["locked"] += record["amount"]
-            counts["locks"] += 1
-        elif kind == "burn":
-            self.burn_tx_of_nonce[record["nonce"]] = record["tx"]
-            self.fees_wei["burn"] += record.get("fee_paid", 0)
-            totals["burned"] += record["amount"]
-            counts["burns"] += 1
-        elif kind == "mint" and record.get("layer") == "l2":
+        handler = _HANDLERS.get(kind)
+        if handler is not None:
+            handler(self, record)
+
+    def _on_user_lock(self, record: dict[str, Any]) -> None:
+        self.lock_submitted[record["tx"]] = record["t"]
+
+    def _on_user_burn(self, record: dict[str, Any]) -> None:
+        self.burn_submitted[record["tx"]] = record["t"]
+
+    def _on_lock(self, record: dict[str, Any]) -> None:
+        self.lock_tx_of_nonce[record["nonce"]] = record["tx"]
+        self.totals["locked"] += record["amount"]
+        self.counts["locks"] += 1
+
+    def _on_burn(self, record: dict[str, Any]) -> None:
+        self.burn_tx_of_nonce[record["nonce"]] = record["tx"]
+        self.fees_wei["burn"] += record.get("fee_paid", 0)
+        self.totals["burned"] += record["amount"]
+        self.counts["burns"] += 1
+
+    def _on_mint(self, record: dict[str, Any]) -> None:
+        self.totals["minted"] += record["amount"]
+        self.counts["mints"] += 1
+        if record.get("layer") == "l2":
             # Credited on the L2: no L1 gas; its finality is its batch's (metrics.l2).
-            totals["minted"] += record["amount"]
-            counts["mints"] += 1
             started = self._lock_started(record["nonce"])
             if started is not None:
                 self.deposit_latency.append(record["t"] - started)
-        elif kind == "mint":
-            totals["minted"] += record["amount"]
-            counts["mints"] += 1
-            self.mint_gas.append(record["gas"])
-            self.verification_gas.append(record.get("verification_gas", 0))
-            self.scheme = record["certificate"]["scheme"]
-            self.fees_wei["mint"] += record.get("fee_paid", 0)
-            started = self._lock_started(record["nonce"])
-            if started is not None:
-                self.deposit_latency.append(record["t"] - started)
-                self.awaiting_finality[record["nonce"]] = (record["number"], started)
-        elif kind == "settlement.final":
-            final = record["number"]
-            awaiting = self.awaiting_finality
-            done = [nonce for nonce, (number, _) in awaiting.items() if number <= final]
-            for nonce in done:
-                self.deposit_final_latency.append(record["t"] - awaiting.pop(nonce)[1])
-        elif kind == "settlement.block":
-            self.base_fees_gwei.append(record["base_fee"] / 10**9)
-        elif kind == "settlement.reorg":
-            for item in record["reverted"]:
-                if item["kind"] == "mint":
-                    self.awaiting_finality.pop(item["nonce"], None)
-        elif kind == "release":
-            totals["released"] += record["amount"]
-            counts["releases"] += 1
-            tx = self.burn_tx_of_nonce.get(record["nonce"], "")
-            started = self.burn_submitted.get(tx)
-            if started is not None:
-                self.withdrawal_latency.append(record["t"] - started)
+            return
+        self.mint_gas.append(record["gas"])
+        self.verification_gas.append(record.get("verification_gas", 0))
+        self.scheme = record["certificate"]["scheme"]
+        self.fees_wei["mint"] += record.get("fee_paid", 0)
+        started = self._lock_started(record["nonce"])
+        if started is not None:
+            self.deposit_latency.append(record["t"] - started)
+            self.awaiting_finality[record["nonce"]] = (record["number"], started)
+
+    def _on_settlement_final(self, record: dict[str, Any]) -> None:
+        final = record["number"]
+        awaiting = self.awaiting_finality
+        done = [nonce for nonce, (number, _) in awaiting.items() if number <= final]
+        for nonce in done:
+            self.deposit_final_latency.append(record["t"] - awaiting.pop(nonce)[1])
+
+    def _on_settlement_block(self, record: dict[str, Any]) -> None:
+        self.base_fees_gwei.append(record["base_fee"] / 10**9)
+
+    def _on_reorg(self, record: dict[str, Any]) -> None:
+        for item in record["reverted"]:
+            if item["kind"] == "mint":
+                self.awaiting_finality.pop(item["nonce"], None)
+
+    def _on_release(self, record: dict[str, Any]) -> None:
+        self.totals["released"] += record["amount"]
+        self.counts["releases"] += 1
+        tx = self.burn_tx_of_nonce.get(record["nonce"], "")
+        started = self.burn_submitted.get(tx)
+        if started is not None:
+            self.withdrawal_latency.append(record["t"] - started)
 
     def _lock_started(self, nonce: int) -> float | None:
         return self.lock_submitted.get(self.lock_tx_of_nonce.get(nonce, ""))
@@ -166,3 +176,17 @@ class Metrics:
             "last_event_time_s": self.last_time,
             "events_by_kind": dict(sorted(kinds.items())),
         }
+
+
+# The record kinds the metrics read beyond counting them, each with its handler.
+_HANDLERS: dict[str, Callable[[Metrics, dict[str, Any]], None]] = {
+    "user.lock": Metrics._on_user_lock,
+    "user.burn": Metrics._on_user_burn,
+    "lock": Metrics._on_lock,
+    "burn": Metrics._on_burn,
+    "mint": Metrics._on_mint,
+    "settlement.final": Metrics._on_settlement_final,
+    "settlement.block": Metrics._on_settlement_block,
+    "settlement.reorg": Metrics._on_reorg,
+    "release": Metrics._on_release,
+}

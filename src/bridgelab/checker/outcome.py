@@ -4,7 +4,7 @@ anyone noticed — compromise, exploit, detection and pause times, unbacked and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 SAFETY_PREFIX = "safety."
@@ -46,53 +46,73 @@ class Outcome:
         self.open_faults: dict[tuple[str, int], dict[str, Any]] = {}
 
     def add(self, record: dict[str, Any]) -> None:
-        kind = record["kind"]
-        t = record["t"]
-        times, minted, burned, escrowed = self.times, self.minted, self.burned, self.escrowed
-        if kind == "fault.start":
-            window = {"attack": record["attack"], "actor": record["actor"], "start": t,
-                      "heal": None}
-            self.faults.append(window)
-            self.open_faults[(record["actor"], record["round"])] = window
-        elif kind == "fault.heal":
-            window = self.open_faults.pop((record["actor"], record["round"]), None)
-            if window is not None:
-                window["heal"] = t
-        elif kind == "attack.compromise":
-            _first(times, "compromise", t)
-        elif kind == "attack.submit":
-            _first(times, "attack_submitted", t)
-            if record["recipient"] not in self.accounts:
-                self.accounts.append(record["recipient"])
-        elif kind == "violation" and record["property"].startswith(SAFETY_PREFIX):
-            _first(times, "exploit", t)
-        elif kind == "watcher.detected":
-            _first(times, "detection", t)
-        elif kind in ("bridge.paused", "escrow.frozen"):
-            _first(times, "pause", t)
-        elif kind == "mint":
-            minted[record["asset"]] = minted.get(record["asset"], 0) + record["amount"]
-        elif kind == "burn":
-            burned[record["asset"]] = burned.get(record["asset"], 0) + record["amount"]
-        elif kind in ("lock", "release"):
-            escrowed[record["asset"]] = record["escrowed"]
-            if kind == "release" and record["recipient"] in self.accounts:
-                self.extracted += record["amount"]
-        elif kind == "settlement.reorg":
-            for item in record["reverted"]:
-                table = {"mint": minted, "burn": burned}.get(item["kind"])
-                if table is not None:
-                    table[item["asset"]] = table.get(item["asset"], 0) - item["amount"]
-        if kind in ("mint", "burn", "lock", "release", "settlement.reorg"):
-            unbacked = self._unbacked()
-            if unbacked > self.unbacked_peak:
-                self.unbacked_peak, self.unbacked_at_peak_time = unbacked, t
+        handler = _HANDLERS.get(record["kind"])
+        if handler is not None:
+            handler(self, record)
+
+    def _on_fault_start(self, record: dict[str, Any]) -> None:
+        window = {"attack": record["attack"], "actor": record["actor"], "start": record["t"],
+                  "heal": None}
+        self.faults.append(window)
+        self.open_faults[(record["actor"], record["round"])] = window
+
+    def _on_fault_heal(self, record: dict[str, Any]) -> None:
+        window = self.open_faults.pop((record["actor"], record["round"]), None)
+        if window is not None:
+            window["heal"] = record["t"]
+
+    def _on_compromise(self, record: dict[str, Any]) -> None:
+        _first(self.times, "compromise", record["t"])
+
+    def _on_attack_submit(self, record: dict[str, Any]) -> None:
+        _first(self.times, "attack_submitted", record["t"])
+        if record["recipient"] not in self.accounts:
+            self.accounts.append(record["recipient"])
+
+    def _on_violation(self, record: dict[str, Any]) -> None:
+        if record["property"].startswith(SAFETY_PREFIX):
+            _first(self.times, "exploit", record["t"])
+
+    def _on_detected(self, record: dict[str, Any]) -> None:
+        _first(self.times, "detection", record["t"])
+
+    def _on_pause(self, record: dict[str, Any]) -> None:
+        _first(self.times, "pause", record["t"])
+
+    def _on_mint(self, record: dict[str, Any]) -> None:
+        minted, asset = self.minted, record["asset"]
+        minted[asset] = minted.get(asset, 0) + record["amount"]
+        self._track_unbacked(record["t"])
+
+    def _on_burn(self, record: dict[str, Any]) -> None:
+        burned, asset = self.burned, record["asset"]
+        burned[asset] = burned.get(asset, 0) + record["amount"]
+        self._track_unbacked(record["t"])
+
+    def _on_escrow(self, record: dict[str, Any]) -> None:
+        self.escrowed[record["asset"]] = record["escrowed"]
+        if record["kind"] == "release" and record["recipient"] in self.accounts:
+            self.extracted += record["amount"]
+        self._track_unbacked(record["t"])
+
+    def _on_reorg(self, record: dict[str, Any]) -> None:
+        for item in record["reverted"]:
+            table = {"mint": self.minted, "burn": self.burned}.get(item["kind"])
+            if table is not None:
+                table[item["asset"]] = table.get(item["asset"], 0) - item["amount"]
+        self._track_unbacked(record["t"])
+
+    def _track_unbacked(self, t: float) -> None:
+        unbacked = self._unbacked()
+        if unbacked > self.unbacked_peak:
+            self.unbacked_peak, self.unbacked_at_peak_time = unbacked, t
 
     def _unbacked(self) -> int:
         minted, burned, escrowed = self.minted, self.burned, self.escrowed
+        # A sum of integers: the order of the assets does not matter.
         return sum(
             max(0, minted.get(a, 0) - burned.get(a, 0) - escrowed.get(a, 0))
-            for a in sorted(set(minted) | set(escrowed))
+            for a in minted.keys() | escrowed.keys()
         )
 
     def result(self) -> dict[str, Any]:
@@ -109,3 +129,21 @@ class Outcome:
             "adversary_accounts": self.accounts,
             "faults": self.faults,
         }
+
+
+# The record kinds the outcome reads, each with its handler; every other kind passes by.
+_HANDLERS: dict[str, Callable[[Outcome, dict[str, Any]], None]] = {
+    "fault.start": Outcome._on_fault_start,
+    "fault.heal": Outcome._on_fault_heal,
+    "attack.compromise": Outcome._on_compromise,
+    "attack.submit": Outcome._on_attack_submit,
+    "violation": Outcome._on_violation,
+    "watcher.detected": Outcome._on_detected,
+    "bridge.paused": Outcome._on_pause,
+    "escrow.frozen": Outcome._on_pause,
+    "mint": Outcome._on_mint,
+    "burn": Outcome._on_burn,
+    "lock": Outcome._on_escrow,
+    "release": Outcome._on_escrow,
+    "settlement.reorg": Outcome._on_reorg,
+}

@@ -13,7 +13,7 @@ from typing import Any
 
 from bridgelab.checker.metrics import Metrics
 from bridgelab.checker.outcome import Outcome
-from bridgelab.core.history import Event, History
+from bridgelab.core.history import History
 from bridgelab.l2.metrics import L2Metrics
 from bridgelab.oracle.metrics import OracleMetrics
 
@@ -29,11 +29,8 @@ class RunFolds:
 
     def attach(self, history: History) -> RunFolds:
         """Fold every event `history` records from now on, in `seq` order."""
-        history.subscribe(self.observe, first=True)
+        history.subscribe_records(self.add)
         return self
-
-    def observe(self, event: Event) -> None:
-        self.add(event.to_record())
 
     def add(self, record: dict[str, Any]) -> None:
         self.metrics.add(record)

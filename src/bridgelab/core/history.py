@@ -55,6 +55,9 @@ class Event:
 
 
 Listener = Callable[[Event], None]
+# Called with an event's record exactly as history.jsonl holds it (with `seq`); shared by
+# every record listener, so they read it and never change it.
+RecordListener = Callable[[dict[str, Any]], None]
 
 
 class History:
@@ -71,8 +74,8 @@ class History:
         self.keep = keep
         self.events: list[Event] = []
         self.count = 0
-        self.counts_by_kind: dict[str, int] = {}
         self._listeners: list[Listener] = []
+        self._record_listeners: list[RecordListener] = []
 
     def subscribe(self, listener: Listener, first: bool = False) -> None:
         """Call `listener` with every event from now on. A listener that records events (the
@@ -83,20 +86,30 @@ class History:
         else:
             self._listeners.append(listener)
 
+    def subscribe_records(self, listener: RecordListener) -> None:
+        """Call `listener` with every record from now on, in `seq` order and before any
+        event listener: what a fold over a saved history.jsonl would read."""
+        self._record_listeners.append(listener)
+
     def record(self, time: float, actor: str, kind: str, **fields: Any) -> Event:
         return self.record_fields(time, actor, kind, fields)
 
     def record_fields(self, time: float, actor: str, kind: str, fields: dict[str, Any]) -> Event:
         """`record` with the fields already in a dict (which the event then owns)."""
-        event = Event(self.count, round(time, TIME_DECIMALS), actor, kind, fields)
-        line = event.to_json() + "\n"
+        seq = self.count
+        time = round(time, TIME_DECIMALS)
+        record = {"seq": seq, "t": time, "actor": actor, "kind": kind}
+        record.update(fields)
+        line = canonical_json(record) + "\n"
         self._hasher.update(line.encode("ascii"))
         if self._file is not None:
             self._file.write(line)
-        self.count += 1
-        self.counts_by_kind[kind] = self.counts_by_kind.get(kind, 0) + 1
+        self.count = seq + 1
+        event = Event(seq, time, actor, kind, fields)
         if self.keep:
             self.events.append(event)
+        for record_listener in self._record_listeners:
+            record_listener(record)
         for listener in self._listeners:
             listener(event)
         return event

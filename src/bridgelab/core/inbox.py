@@ -10,6 +10,7 @@ from collections import deque
 from typing import Any
 
 import simpy
+from simpy.events import Event
 
 
 class Inbox:
@@ -28,7 +29,7 @@ class Inbox:
         Called only from an event's callback (a delivery timer), never from inside a
         process: the reader is resumed here, exactly as SimPy would resume it when its get
         event is processed, saving a scheduled event per message."""
-        assert self.env.active_process is None, "inbox put from inside a process"
+        assert self.env._active_proc is None, "inbox put from inside a process"
         while self._readers:
             reader = self._readers.popleft()
             if reader.triggered:
@@ -43,7 +44,7 @@ class Inbox:
         self.items.append(message)
 
     def get(self) -> simpy.Event:
-        event = self.env.event()
+        event = Event(self.env)
         if self.items:
             event.succeed(self.items.popleft())
         else:

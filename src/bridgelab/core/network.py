@@ -11,6 +11,7 @@ from typing import Any
 
 import networkx as nx
 import simpy
+from simpy.events import Timeout
 
 from bridgelab.core.history import History
 from bridgelab.core.inbox import Inbox
@@ -175,7 +176,7 @@ class Network:
         return None
 
     def _after(self, delay: float, recipients: Sequence[str], message: Any) -> None:
-        timer = self.env.timeout(delay)
+        timer = Timeout(self.env, delay)
         timer.callbacks.append(lambda _event: self._deliver_all(recipients, message))
 
     def set_link_property(self, src: str, dst: str, key: str, value: float) -> float:
