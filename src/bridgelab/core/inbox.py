@@ -10,7 +10,7 @@ from collections import deque
 from typing import Any
 
 import simpy
-from simpy.events import Event
+from simpy.events import PENDING, Event
 
 
 class Inbox:
@@ -32,7 +32,7 @@ class Inbox:
         assert self.env._active_proc is None, "inbox put from inside a process"
         while self._readers:
             reader = self._readers.popleft()
-            if reader.triggered:
+            if reader._value is not PENDING:  # already triggered
                 continue
             reader._ok = True
             reader._value = message

@@ -9,9 +9,9 @@ from bridgelab.scenario.base import Exponential, Fixed, Latency, LogNormal, Unif
 
 
 def sample(latency: Latency, rng: random.Random) -> float:
+    if isinstance(latency, Fixed):  # most links: no draw, and checked first
+        return latency.value
     match latency:
-        case Fixed(value=value):
-            return value
         case Uniform(low=low, high=high):
             return rng.uniform(low, high)
         case LogNormal(median=median, sigma=sigma, cap=cap):
