@@ -30,6 +30,12 @@ class Header:
     def __post_init__(self) -> None:
         object.__setattr__(self, "hash", self._compute_hash())
 
+    def __hash__(self) -> int:
+        # The digest is a function of every compared field, so equal headers hash alike; memo
+        # keys (commit checks, lock proofs) hash a header many times, and this skips re-hashing
+        # its seven fields each time.
+        return hash(self.hash)
+
     def _compute_hash(self) -> bytes:
         return sha256(
             encode(
@@ -60,6 +66,12 @@ class Commit:
     view: int
     block_hash: bytes
     votes: tuple[tuple[int, bytes], ...]
+
+    def __hash__(self) -> int:
+        # Equal commits name the same block; hashing the votes too would walk every pair each
+        # time a memo key holding this commit is looked up (commits for one block that differ
+        # only in their votes are rare, and equality still tells them apart).
+        return hash(self.block_hash)
 
 
 def quorum(validator_count: int) -> int:
@@ -92,17 +104,21 @@ def verify_commit(
 
 # Recent commit checks: pure, and every light client checks the same few recent headers.
 COMMIT_MEMO_ENTRIES = 4_096
-_commits_checked: BoundedCache[
-    tuple[Header, Commit, tuple[bytes, ...], str], bool
-] = BoundedCache(COMMIT_MEMO_ENTRIES)
+# What `verify_commit` reads of a header (its digest, height and view), then the rest of its
+# arguments; the header's other fields cannot change the answer.
+CommitCheckKey = tuple[bytes, int, int, Commit, tuple[bytes, ...], str]
+_commits_checked: BoundedCache[CommitCheckKey, bool] = BoundedCache(COMMIT_MEMO_ENTRIES)
 
 
 def verify_commit_memoised(
     header: Header, commit: Commit, validator_keys: tuple[bytes, ...], signatures: str = "real"
 ) -> bool:
-    """`verify_commit`, remembered across light clients (the answer depends on nothing else)."""
+    """`verify_commit`, remembered across light clients (the answer depends on nothing else).
+
+    Keyed by the header fields the check reads rather than the header itself: a hit looks
+    its key up more than once, and plain fields hash without a call into `Header.__hash__`."""
     return _commits_checked.get_or_compute(
-        (header, commit, validator_keys, signatures),
+        (header.hash, header.height, header.view, commit, validator_keys, signatures),
         lambda: verify_commit(header, commit, validator_keys, signatures),
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 
 import simpy
 
@@ -75,6 +76,7 @@ class _Round:
     height: int
     view: int
     block_hash: bytes
+    vote_message: bytes  # what every vote of this round signs
     votes: dict[int, bytes]
     decided: simpy.Event
 
@@ -105,6 +107,11 @@ class ConsortiumChain:
             for i in range(self.config.validators)
         ]
         self.validator_keys = tuple(v.signer.public_key for v in self.validators)
+        # The nodes a leader multicasts to (every validator but itself), by leader index.
+        self._peers_of = tuple(
+            tuple(other.node for other in self.validators if other is not validator)
+            for validator in self.validators
+        )
         self.quorum = quorum(len(self.validators))
         self.mempool: deque[Tx] = deque()
         self.blocks: list[Committed] = []  # the newest RECENT_BLOCKS to 2 x RECENT_BLOCKS
@@ -173,15 +180,18 @@ class ConsortiumChain:
         if not network.nodes[leader.node].up:
             yield env.timeout(self.config.view_timeout)
             return False
-        txs = list(self.mempool)[: self.config.max_txs_per_block]
+        txs = list(islice(self.mempool, self.config.max_txs_per_block))
         block, new_state = self._build(height, view, leader.index, txs)
         block_hash = block.header.hash
         decided = env.event()
-        own_vote = leader.signer.sign(vote_bytes(height, view, block_hash))
-        self._round = _Round(height, view, block_hash, {leader.index: own_vote}, decided)
+        vote_message = vote_bytes(height, view, block_hash)
+        own_vote = leader.signer.sign(vote_message)
+        self._round = _Round(
+            height, view, block_hash, vote_message, {leader.index: own_vote}, decided
+        )
         if self.quorum <= 1:
             decided.succeed()  # a single validator is its own quorum
-        others = [validator.node for validator in self.validators if validator is not leader]
+        others = self._peers_of[leader.index]
         network.multicast(leader.node, others, Proposal(block, leader.index))
         timeout = env.timeout(self.config.view_timeout)
         yield decided | timeout
@@ -192,21 +202,22 @@ class ConsortiumChain:
         # Only this process changes the escrow, and the mempool only grows at its tail while
         # a round runs, so the state built for the proposal is still the right one to apply.
         votes = tuple(sorted(current.votes.items()))
-        commit = Commit(height, view, block_hash, votes)
-        self._apply(block, new_state, commit, len(txs))
-        network.multicast(leader.node, others, Committed(block, commit))
-        self._publish(leader, Committed(block, commit))
+        committed = Committed(block, Commit(height, view, block_hash, votes))
+        self._apply(committed, new_state, len(txs))
+        network.multicast(leader.node, others, committed)
+        self._publish(leader, committed)
         return True
 
     def _build(
         self, height: int, view: int, proposer: int, txs: list[Tx]
     ) -> tuple[Block, EscrowState]:
         state = self.escrow.copy()
+        now = self.world.now
         leaves: list[bytes] = []
         decoded: list[object] = []
         for tx in txs:
             try:
-                event = _execute(state, tx, self.world.now)
+                event = _execute(state, tx, now)
             except Revert as revert:
                 decoded.append(("revert", tx.tx_id, revert.check))
                 continue
@@ -215,23 +226,23 @@ class ConsortiumChain:
                 continue
             leaves.append(event.leaf())
             decoded.append(event)
-        header = Header(
-            height, view, self.head_hash, self.world.now, proposer, merkle.root(leaves), len(leaves)
-        )
+        root = merkle.root(leaves)
+        header = Header(height, view, self.head_hash, now, proposer, root, len(leaves))
         return Block(header, tuple(leaves), tuple(decoded)), state
 
-    def _apply(self, block: Block, state: EscrowState, commit: Commit, tx_count: int) -> None:
+    def _apply(self, committed: Committed, state: EscrowState, tx_count: int) -> None:
+        block, commit = committed.block, committed.commit
+        header = block.header
         for _ in range(tx_count):
             self.mempool.popleft()
         state.released_nonces.settle()
         self.escrow = state
-        self.head_hash = block.header.hash
+        self.head_hash = header.hash
         self._last_commit_time = self.world.now
-        self.blocks.append(Committed(block, commit))
+        self.blocks.append(committed)
         if len(self.blocks) > 2 * RECENT_BLOCKS:
             del self.blocks[:-RECENT_BLOCKS]  # amortised: one cut per RECENT_BLOCKS blocks
         world = self.world
-        header = block.header
         world.record(
             "consortium",
             "block.committed",
@@ -282,7 +293,7 @@ class ConsortiumChain:
                 _, tx_id, check = item
                 world.record("escrow", "tx.reverted", tx=tx_id, check=check, height=header.height)
         for callback in self.on_commit:
-            callback(Committed(block, commit))
+            callback(committed)
 
     def _publish(self, validator: Validator, committed: Committed) -> None:
         self.world.network.multicast(validator.node, validator.subscribers, committed)
@@ -313,14 +324,17 @@ class ConsortiumChain:
 
     def _count_vote(self, vote: Vote) -> None:
         current = self._round
-        if current is None or (vote.height, vote.view, vote.block_hash) != (
-            current.height,
-            current.view,
-            current.block_hash,
+        if (
+            current is None
+            or vote.block_hash != current.block_hash
+            or vote.height != current.height
+            or vote.view != current.view
         ):
             return
-        message = vote_bytes(vote.height, vote.view, vote.block_hash)
-        if not self._verify_vote(self.validator_keys[vote.validator], message, vote.signature):
+        # The vote is for this round, so it signs the round's message.
+        if not self._verify_vote(
+            self.validator_keys[vote.validator], current.vote_message, vote.signature
+        ):
             return
         current.votes[vote.validator] = vote.signature
         if len(current.votes) >= self.quorum and not current.decided.triggered:

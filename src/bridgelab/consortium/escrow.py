@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from bridgelab.consortium.nonces import NonceTable
 from bridgelab.crypto.hashing import encode
@@ -168,11 +168,22 @@ class EscrowState:
     released_nonces: NonceTable = field(default_factory=NonceTable)
 
     def copy(self) -> EscrowState:
-        return replace(
-            self,
+        """A state the next block can change without touching this one.
+
+        Built field by field (every block copies the state, and `dataclasses.replace` walks
+        the fields' metadata each time); tests check that no field is left out."""
+        return EscrowState(
+            trust_root=self.trust_root,
+            verifier=self.verifier,
+            settlement_contract=self.settlement_contract,
+            kyc=self.kyc,
+            per_transfer_cap=self.per_transfer_cap,
             bucket=self.bucket.copy() if self.bucket is not None else None,
+            paused=self.paused,
+            next_nonce=self.next_nonce,
             balances=dict(self.balances),
             escrowed=dict(self.escrowed),
+            guardians=self.guardians,
             locked_total=dict(self.locked_total),
             released_total=dict(self.released_total),
             released_nonces=self.released_nonces.copy(),
