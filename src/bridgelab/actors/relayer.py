@@ -136,8 +136,8 @@ class Relayer:
         if header.height in self._seen_heights:
             return
         self._seen_heights.add(header.height)
-        leaves = list(committed.block.events)
-        proofs: list[merkle.Proof] = []
+        leaves = committed.block.events
+        proofs: tuple[merkle.Proof, ...] = ()
         leaf_index = 0
         for item in committed.block.decoded:
             if isinstance(item, LockEvent):
@@ -172,8 +172,8 @@ class Relayer:
         if header.hash in self._seen_settlement:
             return
         self._seen_settlement.add(header.hash)
-        leaves = list(block.events)
-        proofs: list[merkle.Proof] = []
+        leaves = block.events
+        proofs: tuple[merkle.Proof, ...] = ()
         for leaf_index, item in enumerate(block.decoded):
             if isinstance(item, BurnEvent):
                 message = BridgeMessage(
