@@ -108,6 +108,11 @@ class TrustRoot:
     required: tuple[int, ...]
     group_key: str = ""
 
+    def __hash__(self) -> int:
+        # Equal roots agree on these; the verifiers' memo hashes a root on every look-up,
+        # and there are only a few roots in a run.
+        return hash((self.version, self.scheme, self.threshold))
+
     def member_of(self, signer: str) -> int | None:
         try:
             return self.signers.index(signer)
@@ -129,6 +134,13 @@ class Certificate:
     claimed_signers: tuple[str, ...] = ()
     # Set when the signatures cover a batch: the message's path to the signed batch root.
     batch: BatchPath | None = None
+
+    def __hash__(self) -> int:
+        # Equal certificates agree on these, and certificates of one message under one
+        # version are few. Cheap on purpose: the verifiers' memo hashes a certificate on
+        # every look-up, and hashing every field walks the message and the batch path.
+        message = self.message
+        return hash((message.direction, message.nonce, self.trust_root_version))
 
     @property
     def message_digest(self) -> bytes:
