@@ -153,6 +153,18 @@ class Certificate:
             return self.message_digest
         return batch_digest(self.batch.root, self.batch.size, self.trust_root_version)
 
+    def for_batch_member(self, message: BridgeMessage, batch: BatchPath) -> Certificate:
+        """This batch certificate's signatures, carried for `message` at its `batch` path."""
+        return Certificate(
+            message,
+            self.trust_root_version,
+            self.scheme,
+            self.signatures,
+            self.signer_hint,
+            self.claimed_signers,
+            batch,
+        )
+
     def calldata_size(self) -> int:
         fixed = 32 * 9
         batch = 0 if self.batch is None else 32 * (2 + len(self.batch.path.siblings))
