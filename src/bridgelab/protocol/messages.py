@@ -215,7 +215,7 @@ def batch_from_fields(fields: dict) -> BatchPath:
         Proof(
             int(fields["index"]),
             int(fields["size"]),
-            tuple(bytes.fromhex(sibling) for sibling in fields["siblings"]),
+            tuple(map(bytes.fromhex, fields["siblings"])),
         ),
     )
 
@@ -238,7 +238,7 @@ def certificate_from_fields(fields: dict) -> Certificate:
         message,
         int(fields["trust_root_version"]),
         fields["scheme"],
-        tuple(bytes.fromhex(signature) for signature in fields["signatures"]),
+        tuple(map(bytes.fromhex, fields["signatures"])),
         tuple(fields.get("signer_hint", ())),
         tuple(fields.get("claimed_signers", ())),
         batch_from_fields(fields["batch"]) if "batch" in fields else None,
