@@ -14,17 +14,19 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof
+from bridgelab.consortium.block import Block
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.consortium.escrow import LockEvent, ReleaseTx
 from bridgelab.core.recent import RecentSet
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
+from bridgelab.crypto.memo import BoundedCache
 from bridgelab.custody.base import MINT_STORAGE_GAS, Custody
 from bridgelab.l2.gateway import L2WithdrawalFinal, L2WithdrawalProof
 from bridgelab.protocol.messages import BatchPath, BridgeMessage, Certificate, batch_digest
 from bridgelab.settlement.bridge_contract import BurnEvent, MintTx
 from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
-from bridgelab.settlement.chain import Finalized, SettlementChain
+from bridgelab.settlement.chain import Finalized, SettlementBlock, SettlementChain
 from bridgelab.settlement.fees import ETHER, gwei
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ CENSOR_POLL = 30.0
 # A bid is on the wire at most this long (the latency cap) before the mempool shows it.
 IN_FLIGHT_WINDOW = 30.0
 MAX_CENSOR_POLLS = 100_000
+# Blocks whose messages are kept for the other relayers (they read a block within seconds).
+RECENT_BLOCKS = 256
 
 
 @dataclass(slots=True)
@@ -132,39 +136,25 @@ class Relayer:
                 self._on_l2_withdrawal(item)
 
     def _on_consortium_block(self, committed: Committed) -> None:
-        header = committed.block.header
+        block = committed.block
+        header = block.header
         if header.height in self._seen_heights:
             return
         self._seen_heights.add(header.height)
-        leaves = list(committed.block.events)
-        proofs: list[merkle.Proof] = []
-        leaf_index = 0
-        for item in committed.block.decoded:
-            if isinstance(item, LockEvent):
-                message = BridgeMessage(
-                    "deposit",
-                    item.nonce,
-                    item.asset,
-                    item.amount,
-                    item.sender,
-                    item.recipient,
-                    item.contract,
-                    header.height,
-                    header.hash,
-                    item.payload,
-                )
-                proofs = proofs or merkle.prove_all(leaves)
-                proof = LockProof(
-                    self.node,
-                    message,
-                    header,
-                    committed.commit,
-                    leaves[leaf_index],
-                    proofs[leaf_index],
-                )
-                self._dispatch(message, proof)
-            if not isinstance(item, tuple):
-                leaf_index += 1
+        deposits = _deposits.get_or_compute(header.hash, lambda: _deposits_in(block))
+        if not deposits:
+            return
+        proofs = merkle.prove_all(block.events)
+        for leaf_index, message in deposits:
+            proof = LockProof(
+                self.node,
+                message,
+                header,
+                committed.commit,
+                block.events[leaf_index],
+                proofs[leaf_index],
+            )
+            self._dispatch(message, proof)
 
     def _on_settlement_final(self, finalized: Finalized) -> None:
         block = finalized.block
@@ -172,30 +162,19 @@ class Relayer:
         if header.hash in self._seen_settlement:
             return
         self._seen_settlement.add(header.hash)
-        leaves = list(block.events)
-        proofs: list[merkle.Proof] = []
-        for leaf_index, item in enumerate(block.decoded):
-            if isinstance(item, BurnEvent):
-                message = BridgeMessage(
-                    "withdrawal",
-                    item.nonce,
-                    item.asset,
-                    item.amount,
-                    item.sender,
-                    item.recipient,
-                    item.contract,
-                    header.number,
-                    header.hash,
-                )
-                proofs = proofs or merkle.prove_all(leaves)
-                proof = BurnProof(
-                    self.node,
-                    message,
-                    header,
-                    leaves[leaf_index],
-                    proofs[leaf_index],
-                )
-                self._dispatch(message, proof)
+        withdrawals = _withdrawals.get_or_compute(header.hash, lambda: _withdrawals_in(block))
+        if not withdrawals:
+            return
+        proofs = merkle.prove_all(block.events)
+        for leaf_index, message in withdrawals:
+            proof = BurnProof(
+                self.node,
+                message,
+                header,
+                block.events[leaf_index],
+                proofs[leaf_index],
+            )
+            self._dispatch(message, proof)
 
     def _on_l2_withdrawal(self, notice: L2WithdrawalFinal) -> None:
         """An L2 withdrawal whose batch is final on L1: carry it to the committee."""
@@ -398,7 +377,7 @@ class Relayer:
             self.node, "certificate.batch", **about, signers=list(first.signer_hint)
         )
         return {
-            message.key: replace(first, message=message, batch=BatchPath(root, path))
+            message.key: first.for_batch_member(message, BatchPath(root, path))
             for message, path in zip(messages, merkle.prove_all(leaves), strict=True)
         }
 
@@ -605,3 +584,63 @@ class Relayer:
                 network.send(self.node, validator, tx)
                 return
         network.send(self.node, self.validator_nodes[0], tx)
+
+
+def _deposits_in(block: Block) -> tuple[tuple[int, BridgeMessage], ...]:
+    """The deposit messages a committed consortium block carries, with their leaf indices."""
+    header = block.header
+    deposits = []
+    leaf_index = 0
+    for item in block.decoded:
+        if isinstance(item, LockEvent):
+            message = BridgeMessage(
+                "deposit",
+                item.nonce,
+                item.asset,
+                item.amount,
+                item.sender,
+                item.recipient,
+                item.contract,
+                header.height,
+                header.hash,
+                item.payload,
+            )
+            deposits.append((leaf_index, message))
+        # Decoded tuples annotate the block; they have no leaf of their own.
+        if not isinstance(item, tuple):
+            leaf_index += 1
+    return tuple(deposits)
+
+
+def _withdrawals_in(block: SettlementBlock) -> tuple[tuple[int, BridgeMessage], ...]:
+    """The withdrawal messages a settlement block carries, with their leaf indices."""
+    header = block.header
+    return tuple(
+        (
+            leaf_index,
+            BridgeMessage(
+                "withdrawal",
+                item.nonce,
+                item.asset,
+                item.amount,
+                item.sender,
+                item.recipient,
+                item.contract,
+                header.number,
+                header.hash,
+            ),
+        )
+        for leaf_index, item in enumerate(block.decoded)
+        if isinstance(item, BurnEvent)
+    )
+
+
+# Every relayer reads every block, and gets it from several validators: the messages a block
+# carries are built once and shared, so each message's digest is computed once too. Keyed by
+# the block's hash, which commits to the events the messages are read from.
+_deposits: BoundedCache[bytes, tuple[tuple[int, BridgeMessage], ...]] = BoundedCache(
+    RECENT_BLOCKS
+)
+_withdrawals: BoundedCache[bytes, tuple[tuple[int, BridgeMessage], ...]] = BoundedCache(
+    RECENT_BLOCKS
+)

@@ -5,12 +5,20 @@ Block headers commit to their events with a root; a light client checks one even
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bridgelab.crypto.hashing import sha256
+from bridgelab.crypto.memo import BoundedCache
 
 EMPTY_ROOT = sha256(b"bridgelab/merkle/empty")
 MAX_DEPTH = 64
+# Trees kept by their leaves. A block's tree is built for its root by the chain, then again
+# by every relayer for its proofs; a batch's by the relayer and then by the members.
+RECENT_TREES = 256
+
+Leaves = tuple[bytes, ...]
+Levels = tuple[tuple[bytes, ...], ...]
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -30,7 +38,13 @@ class Proof:
     siblings: tuple[bytes, ...]
 
 
-def _levels(leaves: list[bytes]) -> list[list[bytes]]:
+def _levels(leaves: Sequence[bytes]) -> Levels:
+    """The tree's levels, leaf hashes first and the root last (memoised: it is pure)."""
+    key = tuple(leaves)
+    return _trees.get_or_compute(key, lambda: _build_levels(key))
+
+
+def _build_levels(leaves: Leaves) -> Levels:
     level = [leaf_hash(leaf) for leaf in leaves]
     levels = [level]
     while len(level) > 1:
@@ -39,28 +53,40 @@ def _levels(leaves: list[bytes]) -> list[list[bytes]]:
             levels[-1] = level
         level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
         levels.append(level)
-    return levels
+    return tuple(tuple(level) for level in levels)
 
 
-def root(leaves: list[bytes]) -> bytes:
+def root(leaves: Sequence[bytes]) -> bytes:
     if not leaves:
         return EMPTY_ROOT
     return _levels(leaves)[-1][0]
 
 
-def prove(leaves: list[bytes], index: int) -> Proof:
+def prove(leaves: Sequence[bytes], index: int) -> Proof:
     if not 0 <= index < len(leaves):
         raise IndexError(f"leaf {index} out of range 0..{len(leaves) - 1}")
     return _path(_levels(leaves)[:-1], len(leaves), index)
 
 
-def prove_all(leaves: list[bytes]) -> list[Proof]:
-    """Every leaf's proof, building the tree once (a batch needs them all)."""
-    levels = _levels(leaves)[:-1] if leaves else []
-    return [_path(levels, len(leaves), index) for index in range(len(leaves))]
+def prove_all(leaves: Sequence[bytes]) -> tuple[Proof, ...]:
+    """Every leaf's proof, building the tree once (a batch needs them all). Memoised: each
+    relayer asks for the proofs of every block it reads."""
+    if not leaves:
+        return ()
+    key = tuple(leaves)
+    return _proofs.get_or_compute(key, lambda: _prove_all(key))
 
 
-def _path(levels: list[list[bytes]], leaf_count: int, index: int) -> Proof:
+def _prove_all(leaves: Leaves) -> tuple[Proof, ...]:
+    levels = _levels(leaves)[:-1]
+    return tuple(_path(levels, len(leaves), index) for index in range(len(leaves)))
+
+
+_trees: BoundedCache[Leaves, Levels] = BoundedCache(RECENT_TREES)
+_proofs: BoundedCache[Leaves, tuple[Proof, ...]] = BoundedCache(RECENT_TREES)
+
+
+def _path(levels: Levels, leaf_count: int, index: int) -> Proof:
     """Leaf `index`'s siblings, bottom up, in a tree's levels below its root."""
     siblings = []
     position = index

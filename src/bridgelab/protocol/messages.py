@@ -108,6 +108,11 @@ class TrustRoot:
     required: tuple[int, ...]
     group_key: str = ""
 
+    def __hash__(self) -> int:
+        # Equal roots agree on these; the verifiers' memo hashes a root on every look-up,
+        # and there are only a few roots in a run.
+        return hash((self.version, self.scheme, self.threshold))
+
     def member_of(self, signer: str) -> int | None:
         try:
             return self.signers.index(signer)
@@ -130,6 +135,13 @@ class Certificate:
     # Set when the signatures cover a batch: the message's path to the signed batch root.
     batch: BatchPath | None = None
 
+    def __hash__(self) -> int:
+        # Equal certificates agree on these, and certificates of one message under one
+        # version are few. Cheap on purpose: the verifiers' memo hashes a certificate on
+        # every look-up, and hashing every field walks the message and the batch path.
+        message = self.message
+        return hash((message.direction, message.nonce, self.trust_root_version))
+
     @property
     def message_digest(self) -> bytes:
         return self.message.digest(self.trust_root_version)
@@ -140,6 +152,18 @@ class Certificate:
         if self.batch is None:
             return self.message_digest
         return batch_digest(self.batch.root, self.batch.size, self.trust_root_version)
+
+    def for_batch_member(self, message: BridgeMessage, batch: BatchPath) -> Certificate:
+        """This batch certificate's signatures, carried for `message` at its `batch` path."""
+        return Certificate(
+            message,
+            self.trust_root_version,
+            self.scheme,
+            self.signatures,
+            self.signer_hint,
+            self.claimed_signers,
+            batch,
+        )
 
     def calldata_size(self) -> int:
         fixed = 32 * 9
@@ -191,7 +215,7 @@ def batch_from_fields(fields: dict) -> BatchPath:
         Proof(
             int(fields["index"]),
             int(fields["size"]),
-            tuple(bytes.fromhex(sibling) for sibling in fields["siblings"]),
+            tuple(map(bytes.fromhex, fields["siblings"])),
         ),
     )
 
@@ -214,7 +238,7 @@ def certificate_from_fields(fields: dict) -> Certificate:
         message,
         int(fields["trust_root_version"]),
         fields["scheme"],
-        tuple(bytes.fromhex(signature) for signature in fields["signatures"]),
+        tuple(map(bytes.fromhex, fields["signatures"])),
         tuple(fields.get("signer_hint", ())),
         tuple(fields.get("claimed_signers", ())),
         batch_from_fields(fields["batch"]) if "batch" in fields else None,

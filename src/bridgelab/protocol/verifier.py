@@ -5,6 +5,7 @@ Both the settlement bridge contract and the consortium escrow call `verify_certi
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from bridgelab.crypto import merkle
@@ -151,4 +152,10 @@ def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certific
 def reference_verify(root: TrustRoot, cert: Certificate, signatures: str = "real") -> Verdict:
     """The checker's independent verdict: the correct verifier, whatever the deployed one does
     (for the run's kind of `signatures`)."""
-    return verify_certificate_memoised(root, VerifierConfig(signatures=signatures), cert)
+    return verify_certificate_memoised(root, _reference_config(signatures), cert)
+
+
+@functools.cache
+def _reference_config(signatures: str) -> VerifierConfig:
+    """One correct configuration per kind of signatures: the memo then finds it by identity."""
+    return VerifierConfig(signatures=signatures)
