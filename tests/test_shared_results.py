@@ -3,11 +3,15 @@ cheap certificate hash, batch members' certificates."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bridgelab.checker.monitor import check_records
+from bridgelab.core.history import read_history
 from bridgelab.crypto import merkle
 from bridgelab.protocol.messages import (
     BatchPath,
@@ -19,6 +23,9 @@ from bridgelab.protocol.messages import (
     trust_root_fields,
     trust_root_from_fields,
 )
+from bridgelab.runner import run
+from bridgelab.scenario import load_scenario
+from tests.conftest import ATTACKS
 
 
 def _reference_root(leaves: list[bytes]) -> bytes:
@@ -66,8 +73,11 @@ def test_equal_certificates_hash_alike_and_differing_ones_stay_unequal(
 ):
     batch = BatchPath(b"\x02" * 32, merkle.prove([b"a", b"b", b"c"], 1)) if batched else None
     cert = _certificate(nonce, signatures, batch)
-    read_back = certificate_from_fields(certificate_fields(cert))
+    # As a checker reading the saved history gets it: parsed from the JSON, not handed back.
+    read_back = certificate_from_fields(json.loads(json.dumps(certificate_fields(cert))))
+    assert read_back is not cert
     assert read_back == cert and hash(read_back) == hash(cert)
+    assert certificate_from_fields(certificate_fields(cert)) is cert
     # Same message and version, other signatures: the same hash, but never equal.
     forged = replace(cert, signatures=(*signatures, b"\xff"))
     assert hash(forged) == hash(cert) and forged != cert
@@ -87,3 +97,19 @@ def test_a_batch_members_certificate_is_the_batch_certificate_for_its_message():
     path = BatchPath(b"\x03" * 32, merkle.prove([b"x", b"y"], 1))
     member = batch_cert.for_batch_member(other, path)
     assert member == replace(batch_cert, message=other, batch=path)
+
+
+@pytest.mark.parametrize("attack", [
+    "forge-empty-certificate.toml",
+    "collusion-fabricated-lock.toml",
+    "message-replace-committee.toml",
+])
+def test_the_live_monitor_and_a_recheck_of_the_saved_history_agree(tmp_path, attack):
+    """The monitor takes recorded certificates back without parsing them; a checker reading
+    the saved history parses them, and must reach the same verdicts and violations."""
+    scenario = load_scenario(ATTACKS / attack)
+    result = run(scenario, 1, tmp_path)
+    rechecked = check_records(read_history(tmp_path / "history.jsonl"))
+    assert rechecked.exercised["safety.certificate-quorum"] > 0
+    assert rechecked.verdicts() == result.verdicts
+    assert [violation.to_dict() for violation in rechecked.violations] == result.violations
