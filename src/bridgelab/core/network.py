@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import networkx as nx
@@ -177,7 +178,7 @@ class Network:
 
     def _after(self, delay: float, recipients: Sequence[str], message: Any) -> None:
         timer = Timeout(self.env, delay)
-        timer.callbacks.append(lambda _event: self._deliver_all(recipients, message))
+        timer.callbacks.append(partial(self._deliver_all, recipients, message))
 
     def set_link_property(self, src: str, dst: str, key: str, value: float) -> float:
         """Change one property of the link src -> dst; returns the previous value."""
@@ -192,17 +193,18 @@ class Network:
             name for name, node in self.nodes.items() if name_or_role in (name, node.role)
         ]
 
-    def _deliver_all(self, recipients: Sequence[str], message: Any) -> None:
+    def _deliver_all(self, recipients: Sequence[str], message: Any, _timer: Timeout) -> None:
+        """A delivery timer's callback: hand `message` to each recipient that is up and has
+        room, in order (a reader resumes at once, see `Inbox.put`)."""
+        nodes, stats = self.nodes, self.stats
         for dst in recipients:
-            self._deliver(dst, message)
-
-    def _deliver(self, dst: str, message: Any) -> None:
-        node = self.nodes[dst]
-        if not node.up:
-            self.stats.to_down_node += 1
-            return
-        if len(node.inbox.items) >= node.inbox.capacity:
-            self.stats.overflowed += 1
-            return
-        self.stats.delivered += 1
-        node.inbox.put(message)
+            node = nodes[dst]
+            if not node.up:
+                stats.to_down_node += 1
+                continue
+            inbox = node.inbox
+            if len(inbox.items) >= inbox.capacity:
+                stats.overflowed += 1
+                continue
+            stats.delivered += 1
+            inbox.put(message)
