@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgelab.crypto import merkle
-from bridgelab.crypto.hashing import keccak256
+from bridgelab.crypto import hashing, merkle
+from bridgelab.crypto.hashing import keccak256, keccak256_portable
 from bridgelab.crypto.secp256k1 import CURVE_ORDER, EcdsaSigner, ecrecover
 
 leaves = st.lists(st.binary(min_size=0, max_size=40), min_size=1, max_size=33)
@@ -26,9 +26,20 @@ def test_every_leaf_proves_and_a_changed_leaf_does_not(items, data):
 
 
 def test_keccak256_known_vector():
-    assert keccak256(b"").hex() == (
-        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
-    )
+    for hash_function in (keccak256, keccak256_portable):
+        assert hash_function(b"").hex() == (
+            "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+        )
+
+
+def test_the_fast_keccak_is_installed():
+    assert hashing._fast_keccak_256 is not None, "safe-pysha3 is a dependency"
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=600))
+def test_keccak256_agrees_with_the_portable_implementation(data):
+    assert keccak256(data) == keccak256_portable(data)
 
 
 @settings(max_examples=30)
