@@ -18,21 +18,17 @@ MAX_ENTRIES = 65_536
 
 
 class BoundedCache(Generic[K, V]):
-    """A least-recently-used map with a hard size limit, and hit/miss counters."""
+    """A least-recently-used map with a hard size limit."""
 
     def __init__(self, limit: int = MAX_ENTRIES) -> None:
         self.limit = limit
         self._items: OrderedDict[K, V] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
 
     def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
         items = self._items
         if key in items:
-            self.hits += 1
             items.move_to_end(key)
             return items[key]
-        self.misses += 1
         value = compute()
         items[key] = value
         if len(items) > self.limit:
