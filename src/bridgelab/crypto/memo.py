@@ -8,12 +8,14 @@ long runs: an entry not asked for within the last `limit / 2` new entries is dro
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 MAX_ENTRIES = 65_536
+# Marks a key the older generation does not hold (None can be a memoised answer).
+_ABSENT: Any = object()
 
 
 class BoundedCache(Generic[K, V]):
@@ -41,8 +43,9 @@ class BoundedCache(Generic[K, V]):
         recent = self._recent
         if key in recent:
             return recent[key]
-        older = self._older
-        value = older.pop(key) if key in older else compute()
+        value = self._older.pop(key, _ABSENT)
+        if value is _ABSENT:
+            value = compute()
         recent = self._recent  # a nested call from `compute` may have started a generation
         recent[key] = value
         if len(recent) >= self._generation_size:
