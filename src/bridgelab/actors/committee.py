@@ -22,7 +22,7 @@ from bridgelab.custody.base import Custody
 from bridgelab.l2.gateway import L2WithdrawalProof, check_l2_withdrawal
 from bridgelab.protocol.messages import batch_digest
 from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BurnEvent
-from bridgelab.settlement.chain import SettlementChain
+from bridgelab.settlement.chain import SettlementChain, SettlementHeader
 
 if TYPE_CHECKING:
     from bridgelab.l2 import L2System
@@ -31,8 +31,21 @@ MAX_CACHED_SIGNATURES = 1_024
 # Recent proofs whose pure checks the members of a run share.
 CHECK_MEMO_ENTRIES = 4_096
 
-# A batch's keys, digests, root and signed digest: what every member computes alike.
-BatchShape = tuple[list[tuple[str, int]], list[bytes], bytes, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchShape:
+    """What a batch commits to, which every member computes alike: computed once per batch."""
+
+    keys: list[tuple[str, int]]
+    digests: list[bytes]
+    root: bytes
+    # The digest the members sign: the root, the message count and the trust root version.
+    digest: bytes
+    # The `endorse.batch` record's fields, the same for every member that records it.
+    direction: str
+    nonces: tuple[int, ...]
+    root_label: str
 
 
 def _memo() -> BoundedCache:
@@ -62,7 +75,15 @@ def _batch_shape(request: BatchRequest, trust_root_version: int) -> BatchShape |
         return None
     digests = [proof.message.digest(trust_root_version) for proof in request.proofs]
     root = merkle.root(digests)
-    return keys, digests, root, batch_digest(root, len(digests), trust_root_version)
+    return BatchShape(
+        keys=keys,
+        digests=digests,
+        root=root,
+        digest=batch_digest(root, len(digests), trust_root_version),
+        direction=keys[0][0],
+        nonces=tuple(key[1] for key in keys),
+        root_label=root.hex()[:16],
+    )
 
 
 def _static_burn_checks(proof: BurnProof) -> tuple[str | None, str | None]:
@@ -98,6 +119,12 @@ def _event_checks(proof: LockProof | BurnProof, expected_leaf: bytes) -> str | N
     if not merkle.verify(proof.header.events_root, proof.leaf, proof.proof):
         return "merkle_inclusion"
     return None
+
+
+def _same_header(chain_header: SettlementHeader | None, proof_header: SettlementHeader) -> bool:
+    """Whether the chain's header is the proof's. An honest proof carries the chain's own
+    header object, so identity settles it without comparing every field."""
+    return chain_header is proof_header or chain_header == proof_header
 
 
 # The most messages one batch request may carry (the scenario's `batch_max` has the same cap).
@@ -150,7 +177,8 @@ class CommitteeMember:
 
     def _loop(self) -> simpy.events.ProcessGenerator:
         env = self.world.env
-        inbox = self.world.network.nodes[self.node].inbox
+        network = self.world.network
+        inbox = network.nodes[self.node].inbox
         while True:
             request = yield inbox.get()
             if self.processing_time > 0:
@@ -166,7 +194,7 @@ class CommitteeMember:
             else:
                 continue
             if endorsement is not None:
-                self.world.network.send(self.node, request.relayer, endorsement)
+                network.send(self.node, request.relayer, endorsement)
 
     def check(self, request: LockProof | BurnProof | L2WithdrawalProof) -> str:
         """The light-client checks for one message's proof; "ok" or the failed check."""
@@ -229,16 +257,17 @@ class CommitteeMember:
         """The burn's block as this member's view of the settlement chain has it now: the
         failed check, or None."""
         settlement = self.settlement
-        number = proof.header.number
+        header = proof.header
+        number = header.number
         if settlement.confirmations is None:
             final_header = settlement.finalized_header(number)
             if final_header is None:
                 return "not_final"
-            if final_header != proof.header:
+            if not _same_header(final_header, header):
                 return "not_canonical"
         else:
             # Configured to act before finality: canonical and deep enough is all it asks.
-            if settlement.canonical_header(number) != proof.header:
+            if not _same_header(settlement.canonical_header(number), header):
                 return "not_canonical"
             if settlement.depth_of(number) < settlement.confirmations:
                 return "not_confirmed"
@@ -281,43 +310,45 @@ class CommitteeMember:
     def _endorse_batch(self, request: BatchRequest) -> Endorsement | None:
         """Endorse a batch only if every message in it passes the checks a single one would,
         and none would make this member sign a second message for a nonce."""
-        if not request.proofs or len(request.proofs) > MAX_BATCH:
+        proofs = request.proofs
+        if not proofs or len(proofs) > MAX_BATCH:
             return None
         version = self.trust_root_version
         shape = self.checks.batches.get_or_compute(
             (request, version), lambda: _batch_shape(request, version)
         )
         if shape is None:
-            self._refuse(request.proofs[0], "batch_shape")
+            self._refuse(proofs[0], "batch_shape")
             return None
-        keys, digests, root, digest = shape
         epoch = self.custody.epoch
-        fresh = False
         ledger = self.ledger
-        signed_before = ledger.latest_all(keys, self.index)
+        signed_before = ledger.latest_all(shape.keys, self.index)
+        check = self.check
+        fresh = False
         for proof, previous, message_digest in zip(
-            request.proofs, signed_before, digests, strict=True
+            proofs, signed_before, shape.digests, strict=True
         ):
-            check = self.check(proof)
-            if check != "ok":
-                self._refuse(proof, check)
+            failed = check(proof)
+            if failed != "ok":
+                self._refuse(proof, failed)
                 return None
             if previous is not None and previous[0] != message_digest:
                 self._refuse(proof, "equivocation")
                 return None
             fresh = fresh or previous is None or previous[1] != epoch
-        signature = self._sign(digest, epoch)
+        signature = self._sign(shape.digest, epoch)
         if fresh:
-            ledger.add_all(keys, self.index, digests, epoch)
+            ledger.add_all(shape.keys, self.index, shape.digests, epoch)
             self.stats.endorsed += 1
             self.world.record(
                 self.node,
                 "endorse.batch",
-                direction=keys[0][0],
-                nonces=[key[1] for key in keys],
-                root=root.hex()[:16],
+                direction=shape.direction,
+                # A list of its own: the record's fields belong to its event.
+                nonces=list(shape.nonces),
+                root=shape.root_label,
             )
-        return Endorsement(self.index, request.key, digest, signature, epoch)
+        return Endorsement(self.index, request.key, shape.digest, signature, epoch)
 
     def _refuse(
         self, request: LockProof | BurnProof | L2WithdrawalProof, check: str

@@ -1,43 +1,58 @@
 """Bounded memoisation of pure verification functions.
 
 Verifying the same signature over the same bytes always gives the same answer, so each
-(key, message, signature) is checked for real once and remembered (least recently used
-entries are dropped past `MAX_ENTRIES`, keeping memory flat over long runs).
+(key, message, signature) is checked for real once and remembered. Memory stays flat over
+long runs: an entry not asked for within the last `limit / 2` new entries is dropped.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 MAX_ENTRIES = 65_536
+# Marks a key the older generation does not hold (None can be a memoised answer).
+_ABSENT: Any = object()
 
 
 class BoundedCache(Generic[K, V]):
-    """A least-recently-used map with a hard size limit, and hit/miss counters."""
+    """A map of at most `limit` entries that keeps the recently used ones.
+
+    Two generations approximate least-recently-used eviction: new answers go to `_recent`,
+    and when it holds `limit / 2` entries it becomes `_older` (the previous older generation
+    is dropped). An answer found in `_older` moves back to `_recent`. A hit in `_recent`,
+    the common case, is one dictionary lookup with no bookkeeping.
+    """
+
+    __slots__ = ("_generation_size", "_older", "_recent", "limit")
 
     def __init__(self, limit: int = MAX_ENTRIES) -> None:
+        assert limit >= 2, "a cache holds at least one entry per generation"
         self.limit = limit
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
+        self._generation_size = limit // 2
+        self._recent: dict[K, V] = {}
+        self._older: dict[K, V] = {}
+
+    def __len__(self) -> int:
+        return len(self._recent) + len(self._older)
 
     def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
-        items = self._items
-        if key in items:
-            self.hits += 1
-            items.move_to_end(key)
-            return items[key]
-        self.misses += 1
-        value = compute()
-        items[key] = value
-        if len(items) > self.limit:
-            items.popitem(last=False)
+        recent = self._recent
+        if key in recent:
+            return recent[key]
+        value = self._older.pop(key, _ABSENT)
+        if value is _ABSENT:
+            value = compute()
+        recent = self._recent  # a nested call from `compute` may have started a generation
+        recent[key] = value
+        if len(recent) >= self._generation_size:
+            self._older = recent
+            self._recent = {}
         return value
 
     def clear(self) -> None:
-        self._items.clear()
+        self._recent.clear()
+        self._older.clear()

@@ -33,7 +33,8 @@ verifier):
   identity of BLS holds exactly, so DKG, refresh, resharing, Lagrange combination, stolen
   shares and shares from mixed epochs give the same outcomes as real BLS.
 
-The dlog registry is the one piece of state that outlives a call. `reset()` gives the current
+Besides bounded memos of pure functions of bytes (recovered addresses, tags), the dlog registry
+is the one piece of state that outlives a call. `reset()` gives the current
 thread of execution a fresh one at the start of each symbolic run (`runner.build`), so nothing
 carries over from run to run, and runs in concurrent threads (a multi-threaded Dask worker) never
 share or clear each other's; it is bounded by `MAX_DLOGS`. Memoised BLS answers are keyed by the
@@ -83,9 +84,23 @@ _ECDSA_MARKER = b"\xff" * 16
 _ADDRESS_BYTES = 20
 _ECDSA_TAG_BYTES = 65 - len(_ECDSA_MARKER) - _ADDRESS_BYTES - 1
 _ECDSA_V = 0
+_ECDSA_V_BYTE = bytes([_ECDSA_V])
+
+
+# A tag is a pure function of its inputs, and every symbolic signature is checked at least
+# once soon after it is made: the signer and the first verifier share one hash. Recent ones are
+# enough (signing and checking are seconds apart in model time).
+TAG_MEMO_ENTRIES = 4_096
+_ECDSA_TAGS: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(TAG_MEMO_ENTRIES)
 
 
 def _ecdsa_tag(address: bytes, digest: bytes) -> bytes:
+    return _ECDSA_TAGS.get_or_compute(
+        (address, digest), lambda: _compute_ecdsa_tag(address, digest)
+    )
+
+
+def _compute_ecdsa_tag(address: bytes, digest: bytes) -> bytes:
     # SHA-256 rather than keccak: the tag is a stand-in, and hashlib's is several times faster.
     return hashlib.sha256(ECDSA_DOMAIN + address + digest).digest()[:_ECDSA_TAG_BYTES]
 
@@ -93,19 +108,19 @@ def _ecdsa_tag(address: bytes, digest: bytes) -> bytes:
 class SymbolicEcdsaSigner:
     """`EcdsaSigner`'s interface with the real address and a symbolic 65-byte signature."""
 
-    __slots__ = ("_raw_address", "address")
+    __slots__ = ("_raw_address", "_signature_prefix", "address")
 
     def __init__(self, secret: bytes) -> None:
         # One real scalar multiplication derives the real address; the key is then dropped.
         self.address = EcdsaSigner(secret).address
         self._raw_address = bytes.fromhex(self.address[2:])
+        self._signature_prefix = _ECDSA_MARKER + self._raw_address
 
     def sign_digest(self, digest: bytes) -> bytes:
         if len(digest) != 32:
             raise ValueError("digest must be 32 bytes")
         signature = (
-            _ECDSA_MARKER + self._raw_address + _ecdsa_tag(self._raw_address, digest)
-            + bytes([_ECDSA_V])
+            self._signature_prefix + _ecdsa_tag(self._raw_address, digest) + _ECDSA_V_BYTE
         )
         assert len(signature) == 65
         return signature
@@ -147,7 +162,16 @@ ED25519_DOMAIN = b"bridgelab/symbolic-ed25519/v1"
 _ED25519_MARKER = b"bridgelab/symbolic-ed25519".ljust(31, b"\x00") + b"\xff"
 
 
+_ED25519_TAGS: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(TAG_MEMO_ENTRIES)
+
+
 def _ed25519_tag(public_key: bytes, message: bytes) -> bytes:
+    return _ED25519_TAGS.get_or_compute(
+        (public_key, message), lambda: _compute_ed25519_tag(public_key, message)
+    )
+
+
+def _compute_ed25519_tag(public_key: bytes, message: bytes) -> bytes:
     return hashlib.sha256(ED25519_DOMAIN + public_key + message).digest()
 
 
