@@ -95,7 +95,8 @@ def test_a_broadcast_on_fixed_latency_links_costs_one_timer():
         steps[multicast] = env.steps - before
         assert [(time, name) for time, name, _ in received] == [
             (1.05, "b"), (1.05, "c"), (1.05, "d"), (1.05, "e")]
-    # One timer instead of four; the waiting readers are resumed as it is processed.
+    # A broadcast is one event; four sends count four (three share the first one's timer,
+    # each counted as the event it stands for). The readers resume as it is processed.
     assert steps[False] - steps[True] == 3
 
 
@@ -108,6 +109,80 @@ def test_an_inbox_queues_when_no_one_waits_and_drops_past_its_capacity():
     env.run(until=1)
     assert list(stalled.inbox.items) == [0, 1]
     assert network.stats.overflowed == 1 and network.stats.delivered == 2
+
+
+class _TimerEach(Network):
+    """The plain way of delivering: a timer for every delivery."""
+
+    def _after(self, delay, recipients, message):
+        timer = self.env.timeout(delay)
+        timer.callbacks.append(lambda _event: self._deliver_all(recipients, message))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32),
+       latency=st.sampled_from([Fixed(dist="fixed", value=0.0), Fixed(dist="fixed", value=0.05),
+                                Uniform(dist="uniform", low=0.0, high=0.1)]),
+       duplicate=st.sampled_from([0.0, 0.5]),
+       reactions=st.lists(st.tuples(st.sampled_from(["send", "multicast", "spawn", "pause"]),
+                                    st.sampled_from(NODES)), min_size=1, max_size=8),
+       hops=st.integers(1, 4))
+def test_shared_delivery_timers_keep_the_order_of_a_timer_each(seed, latency, duplicate,
+                                                               reactions, hops):
+    """Nodes that answer each message by sending, broadcasting, starting a process (which
+    SimPy runs before normal events due at the same time) or pausing: the deliveries, in
+    order, and the step count are those of a timer per delivery."""
+
+    def drive(network_class):
+        env = CountingEnvironment()
+        network = network_class(env, Streams(seed), History(), latency, 0.0, 64)
+        for name in NODES:
+            network.add_node(name, "node")
+        network.connect_all(NODES, NODES)
+        for src in NODES:
+            for dst in NODES:
+                if src != dst:
+                    network.set_link_property(src, dst, "duplicate", duplicate)
+        log: list[tuple[float, str, object]] = []
+
+        def react(name: str, hop: int):
+            kind, target = reactions[(hop + NODES.index(name)) % len(reactions)]
+            target = target if target != name else NODES[(NODES.index(name) + 1) % 5]
+            if kind == "send":
+                network.send(name, target, hop + 1)
+            elif kind == "multicast":
+                network.multicast(name, [n for n in NODES if n != name], hop + 1)
+            elif kind == "spawn":
+                def later():
+                    network.send(name, target, hop + 1)
+                    yield env.timeout(0)
+                    network.send(name, target, hop + 1)
+                env.process(later())
+            else:
+                yield env.timeout(0)
+                network.send(name, target, hop + 1)
+
+        def reader(name: str):
+            inbox = network.nodes[name].inbox
+            while True:
+                hop = yield inbox.get()
+                log.append((env.now, name, hop))
+                if hop < hops:
+                    reaction = react(name, hop)
+                    if reaction is not None:
+                        yield from reaction
+
+        for name in NODES:
+            env.process(reader(name))
+        network.multicast("a", list(NODES[1:]), 0)
+        env.run(until=50)
+        return log, network.stats, env.steps
+
+    shared_log, shared_stats, shared_steps = drive(Network)
+    each_log, each_stats, each_steps = drive(_TimerEach)
+    assert shared_log == each_log
+    assert shared_stats == each_stats
+    assert shared_steps == each_steps
 
 
 class _EveryStep(simpy.Environment):

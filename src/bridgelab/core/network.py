@@ -1,19 +1,21 @@
 """The message network: nodes with bounded inboxes, directed links with latency and loss.
 
 The topology lives in a networkx DiGraph; partitions cut edges without removing them.
+Deliveries due at the same time share one timer, in the order their own timers would run.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import networkx as nx
-import simpy
-from simpy.events import Timeout
+from simpy.events import Event, Timeout
 
+from bridgelab.core.clock import CountingEnvironment
 from bridgelab.core.history import History
 from bridgelab.core.inbox import Inbox
 from bridgelab.core.latency import sample
@@ -29,6 +31,16 @@ class Node:
     role: str
     inbox: Inbox
     up: bool = True
+
+
+@dataclass(slots=True)
+class _Due:
+    """The deliveries due at one time. The first is its timer's; each later one holds the
+    event number its own timer would have had, and runs in that place (`_run_later`)."""
+
+    at: float
+    first: tuple[Sequence[str], Any]
+    later: deque[tuple[int, Sequence[str], Any]]
 
 
 @dataclass(slots=True)
@@ -48,7 +60,7 @@ class Network:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: CountingEnvironment,
         streams: Streams,
         history: History,
         default_latency: Latency,
@@ -68,6 +80,8 @@ class Network:
         # (src, dst) -> the graph's own attribute dict for that edge, so a send costs one
         # dict lookup; `connect` and `set_link_property` update these same dicts in place.
         self._links: dict[tuple[str, str], dict[str, Any]] = {}
+        # Due time -> the deliveries whose timer has not run yet (removed when it runs).
+        self._due: dict[float, _Due] = {}
         self.stats = NetworkStats()
 
     def add_node(self, name: str, role: str) -> Node:
@@ -177,8 +191,47 @@ class Network:
         return None
 
     def _after(self, delay: float, recipients: Sequence[str], message: Any) -> None:
-        timer = Timeout(self.env, delay)
-        timer.callbacks.append(partial(self._deliver_all, recipients, message))
+        """Deliver `message` to `recipients` in `delay`. A delivery due when another's
+        timer will run takes an event number instead of a timer of its own: a broadcast's
+        replies, sent at one instant over fixed-latency links, cost one timer."""
+        env = self.env
+        at = env.now + delay  # what SimPy computes for the timer's time
+        due = self._due.get(at)
+        if due is not None:
+            due.later.append((env.take_number(), recipients, message))
+            return
+        timer = Timeout(env, delay)
+        due = _Due(at, (recipients, message), deque())
+        self._due[at] = due
+        timer.callbacks.append(partial(self._run_due, due))
+
+    def _run_due(self, due: _Due, _timer: Event) -> None:
+        del self._due[due.at]  # later sends due now take a timer: they come after these
+        self._deliver_all(*due.first)
+        self._run_later(due)
+
+    def _run_held(self, due: _Due, _event: Event) -> None:
+        _number, recipients, message = due.later.popleft()
+        self._deliver_all(recipients, message)
+        self._run_later(due)
+
+    def _run_later(self, due: _Due) -> None:
+        """The later deliveries, each in its own timer's place: when SimPy has an event to
+        run first (queued meanwhile, or due at the same time with a smaller number), the
+        rest wait in the queue at the next one's number."""
+        env = self.env
+        later = due.later
+        while later:
+            number, recipients, message = later[0]
+            if env.runs_before(due.at, number):
+                held = Event(env)
+                held._ok, held._value = True, None
+                held.callbacks.append(partial(self._run_held, due))
+                env.queue_at(held, due.at, number)
+                return
+            later.popleft()
+            env.count_as_processed()
+            self._deliver_all(recipients, message)
 
     def set_link_property(self, src: str, dst: str, key: str, value: float) -> float:
         """Change one property of the link src -> dst; returns the previous value."""
@@ -193,9 +246,9 @@ class Network:
             name for name, node in self.nodes.items() if name_or_role in (name, node.role)
         ]
 
-    def _deliver_all(self, recipients: Sequence[str], message: Any, _timer: Timeout) -> None:
-        """A delivery timer's callback: hand `message` to each recipient that is up and has
-        room, in order (a reader resumes at once, see `Inbox.put`)."""
+    def _deliver_all(self, recipients: Sequence[str], message: Any) -> None:
+        """Hand `message` to each recipient that is up and has room, in order (a reader
+        resumes at once, see `Inbox.put`)."""
         nodes, stats = self.nodes, self.stats
         for dst in recipients:
             node = nodes[dst]

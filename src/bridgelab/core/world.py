@@ -4,30 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import simpy
-
+from bridgelab.core.clock import CountingEnvironment
 from bridgelab.core.history import Event, History
 from bridgelab.core.network import Network
 from bridgelab.core.rng import Streams
 from bridgelab.scenario.model import Scenario
-
-
-class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that can say how many events it has processed, at no cost per step.
-
-    Each scheduled event takes the next number from SimPy's event counter; the processed
-    ones are those numbered so far, less those still queued."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._numbers_read = 0
-
-    @property
-    def steps(self) -> int:
-        # Reading the counter takes a number; later events sort the same way without it.
-        numbered = next(self._eid) - self._numbers_read
-        self._numbers_read += 1
-        return numbered - len(self._queue)
 
 
 class World:
