@@ -179,6 +179,7 @@ def test_identity_and_edge_scalars(backend: BLSBackend) -> None:
     assert backend.g2_lincomb([], []) == G2_IDENTITY
     assert backend.g1_add([]) == G1_IDENTITY
     g = backend.g1_mul_gen(1)
+    assert backend.g1_generator() == g == ARK.g1_generator()
     assert backend.g1_add([g, backend.g1_mul_gen(CURVE_ORDER - 1)]) == G1_IDENTITY
     assert backend.g1_is_valid(G1_IDENTITY)
     with pytest.raises(ValueError, match="scalars"):

@@ -280,7 +280,7 @@ class SymbolicBackend(BLSBackend):
     def __init__(self) -> None:
         super().__init__(cache_size=1)
         self._group = get_backend("arkworks")
-        self._generator = self._group.g1_mul_gen(1)
+        self._generator = self._group.g1_generator()
         self._outside_runs = DlogRegistry(self._generator)
 
     def reset(self) -> None:

@@ -121,6 +121,10 @@ class BLSBackend(ABC):
     def g1_mul_gen(self, k: int) -> bytes:
         """g1^k; k = 0 mod r gives the identity encoding."""
 
+    def g1_generator(self) -> bytes:
+        """g1 itself."""
+        return self.g1_mul_gen(1)
+
     @abstractmethod
     def g1_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
         """Sum of points[i]^scalars[i] in G1 (the empty sum is the identity)."""
@@ -284,6 +288,10 @@ class ArkworksBackend(BLSBackend):
 
     def g1_mul_gen(self, k: int) -> bytes:
         return self._encode_g1(self._mul_gen(k))
+
+    def g1_generator(self) -> bytes:
+        # Without building the comb table, which a run without BLS keys never needs.
+        return self._encode_g1(self._GEN1)
 
     def g1_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
         _check_lengths(points, scalars)
