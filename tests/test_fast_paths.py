@@ -19,9 +19,11 @@ from bridgelab.scenario.base import Fixed, Uniform
 NODES = ("a", "b", "c", "d", "e")
 
 
-def _network(seed: int, latency, loss: float, duplicate: float, capacity: int = 64):
+def _linked(seed: int, latency, loss: float, duplicate: float, capacity: int = 64,
+            network_class: type[Network] = Network):
+    """The nodes, every one linked to every other."""
     env = CountingEnvironment()
-    network = Network(env, Streams(seed), History(), latency, loss, capacity)
+    network = network_class(env, Streams(seed), History(), latency, loss, capacity)
     for name in NODES:
         network.add_node(name, "node")
     network.connect_all(NODES, NODES)
@@ -29,6 +31,11 @@ def _network(seed: int, latency, loss: float, duplicate: float, capacity: int = 
         for dst in NODES:
             if src != dst:
                 network.set_link_property(src, dst, "duplicate", duplicate)
+    return env, network
+
+
+def _network(seed: int, latency, loss: float, duplicate: float, capacity: int = 64):
+    env, network = _linked(seed, latency, loss, duplicate, capacity)
     received: list[tuple[float, str, object]] = []
 
     def reader(name: str):
@@ -134,15 +141,7 @@ def test_shared_delivery_timers_keep_the_order_of_a_timer_each(seed, latency, du
     order, and the step count are those of a timer per delivery."""
 
     def drive(network_class):
-        env = CountingEnvironment()
-        network = network_class(env, Streams(seed), History(), latency, 0.0, 64)
-        for name in NODES:
-            network.add_node(name, "node")
-        network.connect_all(NODES, NODES)
-        for src in NODES:
-            for dst in NODES:
-                if src != dst:
-                    network.set_link_property(src, dst, "duplicate", duplicate)
+        env, network = _linked(seed, latency, 0.0, duplicate, network_class=network_class)
         log: list[tuple[float, str, object]] = []
 
         def react(name: str, hop: int):
