@@ -4,7 +4,7 @@ cheap certificate hash, batch members' certificates."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
 
 import pytest
 from hypothesis import given, settings
@@ -92,7 +92,14 @@ def test_equal_trust_roots_hash_alike():
 
 
 def test_a_batch_members_certificate_is_the_batch_certificate_for_its_message():
-    batch_cert = _certificate(1, (b"sig",), BatchPath(b"\x03" * 32, merkle.prove([b"x"], 0)))
+    batch_cert = replace(
+        _certificate(1, (b"sig",), BatchPath(b"\x03" * 32, merkle.prove([b"x"], 0))),
+        claimed_signers=("0xa", "0xb"),
+    )
+    # A field left at its default would pass even if `for_batch_member` forgot it.
+    for spec in fields(Certificate):
+        if spec.default is not MISSING:
+            assert getattr(batch_cert, spec.name) != spec.default, f"set {spec.name} here"
     other = replace(batch_cert.message, nonce=2)
     path = BatchPath(b"\x03" * 32, merkle.prove([b"x", b"y"], 1))
     member = batch_cert.for_batch_member(other, path)

@@ -165,10 +165,9 @@ def _parser() -> argparse.ArgumentParser:
         " (threshold BLS on arkworks, on py-ecc with a shorter run, multisig, and both in the"
         " symbolic signature mode) runs batched (up to 64 messages per certified root, 30 s"
         " window) and per-message, each in a fresh interpreter; then cost per transfer against"
-        " committee"
-        " size (4, 21, 100) and run length, campaign runs per second, and each performance"
-        " target judged from the figures. Symbolic rows are labelled: they measure the model,"
-        " not cryptography.",
+        " committee size (4, 21, 100) and run length, campaign runs per second, and each"
+        " performance target judged from the figures. Symbolic rows are labelled: they measure"
+        " the model, not cryptography.",
         epilog="examples:\n"
         "  bridgelab bench workload --json bench.json\n"
         "  bridgelab bench workload --configs multisig --modes batched --lengths 100,1000\n"

@@ -32,7 +32,6 @@ MAX_CACHED_SIGNATURES = 1_024
 CHECK_MEMO_ENTRIES = 4_096
 
 
-
 @dataclass(frozen=True, slots=True)
 class BatchShape:
     """What a batch commits to, which every member computes alike: computed once per batch."""

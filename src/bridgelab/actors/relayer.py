@@ -7,7 +7,7 @@ bounded: endorsement rounds and submissions retry with exponential back-off up t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -142,19 +142,8 @@ class Relayer:
             return
         self._seen_heights.add(header.height)
         deposits = _deposits.get_or_compute(header.hash, lambda: _deposits_in(block))
-        if not deposits:
-            return
-        proofs = merkle.prove_all(block.events)
-        for leaf_index, message in deposits:
-            proof = LockProof(
-                self.node,
-                message,
-                header,
-                committed.commit,
-                block.events[leaf_index],
-                proofs[leaf_index],
-            )
-            self._dispatch(message, proof)
+        self._carry_block(block.events, deposits, lambda message, leaf, proof: LockProof(
+            self.node, message, header, committed.commit, leaf, proof))
 
     def _on_settlement_final(self, finalized: Finalized) -> None:
         block = finalized.block
@@ -163,18 +152,21 @@ class Relayer:
             return
         self._seen_settlement.add(header.hash)
         withdrawals = _withdrawals.get_or_compute(header.hash, lambda: _withdrawals_in(block))
-        if not withdrawals:
+        self._carry_block(block.events, withdrawals, lambda message, leaf, proof: BurnProof(
+            self.node, message, header, leaf, proof))
+
+    def _carry_block(
+        self,
+        events: Sequence[bytes],
+        messages: tuple[tuple[int, BridgeMessage], ...],
+        proof_for: Callable[[BridgeMessage, bytes, merkle.Proof], LockProof | BurnProof],
+    ) -> None:
+        """Dispatch each message a block carries (with its leaf index) and its proof."""
+        if not messages:
             return
-        proofs = merkle.prove_all(block.events)
-        for leaf_index, message in withdrawals:
-            proof = BurnProof(
-                self.node,
-                message,
-                header,
-                block.events[leaf_index],
-                proofs[leaf_index],
-            )
-            self._dispatch(message, proof)
+        proofs = merkle.prove_all(events)
+        for leaf_index, message in messages:
+            self._dispatch(message, proof_for(message, events[leaf_index], proofs[leaf_index]))
 
     def _on_l2_withdrawal(self, notice: L2WithdrawalFinal) -> None:
         """An L2 withdrawal whose batch is final on L1: carry it to the committee."""
@@ -637,7 +629,8 @@ def _withdrawals_in(block: SettlementBlock) -> tuple[tuple[int, BridgeMessage], 
 
 # Every relayer reads every block, and gets it from several validators: the messages a block
 # carries are built once and shared, so each message's digest is computed once too. Keyed by
-# the block's hash, which commits to the events the messages are read from.
+# the block's hash, which commits to the events the messages are read from. (A settlement
+# block's body is pruned only after the block was pushed to the relayers.)
 _deposits: BoundedCache[bytes, tuple[tuple[int, BridgeMessage], ...]] = BoundedCache(
     RECENT_BLOCKS
 )

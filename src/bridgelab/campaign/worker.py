@@ -70,16 +70,10 @@ def probes(records: Iterable[dict[str, Any]], warmup: int) -> dict[str, Any]:
 class Probes:
     """The fold behind `probes`, fed while the run writes its history (waits as flat floats)."""
 
-    KINDS = frozenset({"attack.compromise", "relay.service"})
-
     def __init__(self, warmup: int) -> None:
         self.warmup = warmup
         self.seats: set[int] = set()
         self.waits: dict[str, array[float]] = {}
-
-    def observe(self, event: Any) -> None:
-        if event.kind in self.KINDS:
-            self.add(event.to_record())
 
     def add(self, record: dict[str, Any]) -> None:
         kind = record["kind"]
@@ -130,7 +124,7 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
         probe_fold = Probes(spec.warmup)
 
         def setup(bridge: Any) -> None:
-            bridge.world.history.subscribe(probe_fold.observe)
+            bridge.world.history.subscribe_records(probe_fold.add)
 
         kwargs: dict[str, Any] = {"setup": setup}
         if spec.base_dir is not None and "base_dir" in inspect.signature(runner.run).parameters:

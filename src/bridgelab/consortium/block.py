@@ -30,12 +30,6 @@ class Header:
     def __post_init__(self) -> None:
         object.__setattr__(self, "hash", self._compute_hash())
 
-    def __hash__(self) -> int:
-        # The digest is a function of every compared field, so equal headers hash alike; memo
-        # keys (commit checks, lock proofs) hash a header many times, and this skips re-hashing
-        # its seven fields each time.
-        return hash(self.hash)
-
     def _compute_hash(self) -> bytes:
         return sha256(
             encode(

@@ -44,14 +44,16 @@ class Event:
     kind: str
     fields: dict[str, Any]
 
-    def to_record(self) -> dict[str, Any]:
-        """The plain record checkers read: as in history.jsonl, without `seq`."""
-        return {"t": self.time, "actor": self.actor, "kind": self.kind, **self.fields}
-
     def to_json(self) -> str:
-        record = {"seq": self.seq, "t": self.time, "actor": self.actor, "kind": self.kind}
-        record.update(self.fields)
-        return canonical_json(record)
+        """The event's line in history.jsonl (without the newline)."""
+        return canonical_json(_record(self.seq, self.time, self.actor, self.kind, self.fields))
+
+
+def _record(seq: int, time: float, actor: str, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """An event as a line of history.jsonl holds it."""
+    record = {"seq": seq, "t": time, "actor": actor, "kind": kind}
+    record.update(fields)
+    return record
 
 
 Listener = Callable[[Event], None]
@@ -98,8 +100,7 @@ class History:
         """`record` with the fields already in a dict (which the event then owns)."""
         seq = self.count
         time = round(time, TIME_DECIMALS)
-        record = {"seq": seq, "t": time, "actor": actor, "kind": kind}
-        record.update(fields)
+        record = _record(seq, time, actor, kind, fields)
         line = canonical_json(record) + "\n"
         self._hasher.update(line.encode("ascii"))
         if self._file is not None:

@@ -87,20 +87,7 @@ _ECDSA_V = 0
 _ECDSA_V_BYTE = bytes([_ECDSA_V])
 
 
-# A tag is a pure function of its inputs, and every symbolic signature is checked at least
-# once soon after it is made: the signer and the first verifier share one hash. Recent ones are
-# enough (signing and checking are seconds apart in model time).
-TAG_MEMO_ENTRIES = 4_096
-_ECDSA_TAGS: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(TAG_MEMO_ENTRIES)
-
-
 def _ecdsa_tag(address: bytes, digest: bytes) -> bytes:
-    return _ECDSA_TAGS.get_or_compute(
-        (address, digest), lambda: _compute_ecdsa_tag(address, digest)
-    )
-
-
-def _compute_ecdsa_tag(address: bytes, digest: bytes) -> bytes:
     # SHA-256 rather than keccak: the tag is a stand-in, and hashlib's is several times faster.
     return hashlib.sha256(ECDSA_DOMAIN + address + digest).digest()[:_ECDSA_TAG_BYTES]
 
@@ -162,6 +149,10 @@ ED25519_DOMAIN = b"bridgelab/symbolic-ed25519/v1"
 _ED25519_MARKER = b"bridgelab/symbolic-ed25519".ljust(31, b"\x00") + b"\xff"
 
 
+# A tag is a pure function of its inputs, and every vote is checked soon after it is made:
+# the signer and the first verifier share one hash (ECDSA tags need no such memo: recovery is
+# memoised on the signature's bytes). Recent ones are enough (seconds apart in model time).
+TAG_MEMO_ENTRIES = 4_096
 _ED25519_TAGS: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(TAG_MEMO_ENTRIES)
 
 

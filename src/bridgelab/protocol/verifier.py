@@ -121,7 +121,8 @@ def verify_certificate_memoised(
     and the checker's reference verifier are asked about the very same certificates."""
     scope = 0
     if root.scheme == "threshold-bls":
-        # A symbolic BLS answer reads its run's dlog registry (`memo_scope`).
+        # A symbolic BLS answer reads its run's dlog registry (`memo_scope`): threshold BLS
+        # is the only scheme whose verification reads state beyond the arguments.
         scope = get_backend(bls_backend_for(config.signatures, config.bls_backend)).memo_scope()
     return _verdicts.get_or_compute(
         (root, config, cert, scope), lambda: verify_certificate(root, config, cert)
