@@ -585,18 +585,7 @@ def _deposits_in(block: Block) -> tuple[tuple[int, BridgeMessage], ...]:
     leaf_index = 0
     for item in block.decoded:
         if isinstance(item, LockEvent):
-            message = BridgeMessage(
-                "deposit",
-                item.nonce,
-                item.asset,
-                item.amount,
-                item.sender,
-                item.recipient,
-                item.contract,
-                header.height,
-                header.hash,
-                item.payload,
-            )
+            message = _message("deposit", item, header.height, header.hash, item.payload)
             deposits.append((leaf_index, message))
         # Decoded tuples annotate the block; they have no leaf of their own.
         if not isinstance(item, tuple):
@@ -608,22 +597,20 @@ def _withdrawals_in(block: SettlementBlock) -> tuple[tuple[int, BridgeMessage], 
     """The withdrawal messages a settlement block carries, with their leaf indices."""
     header = block.header
     return tuple(
-        (
-            leaf_index,
-            BridgeMessage(
-                "withdrawal",
-                item.nonce,
-                item.asset,
-                item.amount,
-                item.sender,
-                item.recipient,
-                item.contract,
-                header.number,
-                header.hash,
-            ),
-        )
+        (leaf_index, _message("withdrawal", item, header.number, header.hash))
         for leaf_index, item in enumerate(block.decoded)
         if isinstance(item, BurnEvent)
+    )
+
+
+def _message(
+    direction: str, event: LockEvent | BurnEvent, block: int, block_hash: bytes,
+    payload: str = "",
+) -> BridgeMessage:
+    """The bridge message for a lock or burn event in the block numbered `block`."""
+    return BridgeMessage(
+        direction, event.nonce, event.asset, event.amount, event.sender, event.recipient,
+        event.contract, block, block_hash, payload,
     )
 
 
