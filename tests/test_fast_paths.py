@@ -3,11 +3,16 @@ hand-over, the step count, remembered verdicts."""
 
 from __future__ import annotations
 
+import json
+import math
+from dataclasses import dataclass
+
+import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgelab.core.history import History
+from bridgelab.core.history import History, canonical_json, canonical_line
 from bridgelab.core.network import Network
 from bridgelab.core.rng import Streams
 from bridgelab.core.world import CountingEnvironment
@@ -317,3 +322,49 @@ def test_overlapping_runs_restore_the_collection_threshold_once_both_end():
     assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+# -- the canonical history line ------------------------------------------------------------------
+
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    # Floats near where the standard encoder switches to exponents, and hex-like strings.
+    | st.floats(min_value=-1e-3, max_value=1e-3) | st.sampled_from([1e16, 1e-7, 5e-05, 1e-4])
+    | st.binary(max_size=8).map(bytes.hex)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(fields=st.dictionaries(st.text(max_size=8), json_values, max_size=6),
+       time=st.floats(0, 1e7, allow_nan=False))
+def test_a_history_line_is_what_the_standard_encoder_writes(fields, time):
+    record = {"seq": 3, "t": time, "actor": "member-2", "kind": "endorse", **fields}
+    standard = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert canonical_line(record) == (standard + "\n").encode("ascii")
+    assert canonical_json(record) == standard
+
+
+def test_a_history_line_follows_the_standard_rules_where_the_fast_encoder_differs():
+    unusual = [{"big": 2**70}, {"small": 5e-05}, {"tiny": -1e-7}, {"nan": math.nan},
+               {"inf": -math.inf}, {"text": "caf\u00e9"}, {"delete": "\x7f"},
+               {"keys": {1: "a", 2: "b"}}]
+    for record in unusual:
+        standard = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        assert canonical_line(record) == (standard + "\n").encode("ascii"), record
+
+
+def test_a_value_the_standard_encoder_refuses_is_refused():
+    @dataclass
+    class Point:
+        x: int
+
+    for value in (Point(1), {1, 2}, b"bytes"):
+        with pytest.raises(TypeError):
+            canonical_line({"value": value})

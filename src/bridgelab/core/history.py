@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +27,54 @@ _C_ENCODER = (
     )
 )
 
+try:  # orjson encodes a record about 4x faster; its output is checked against the rules below
+    import orjson
+
+    _ORJSON_OPTIONS: int | None = (
+        orjson.OPT_SORT_KEYS
+        | orjson.OPT_APPEND_NEWLINE
+        | orjson.OPT_PASSTHROUGH_DATACLASS  # the standard encoder refuses these; so must we
+        | orjson.OPT_PASSTHROUGH_DATETIME
+    )
+except ImportError:  # orjson is a dependency; without it lines are still right, only slower
+    orjson = None  # type: ignore[assignment]
+    _ORJSON_OPTIONS = None
+
+# Where orjson's output can differ from the standard encoder's: a float under 1e-4 (written
+# `0.00005` or `1e-7`, not `5e-05`), NaN or infinity (written `null`), DEL and non-ASCII
+# characters (written raw, not as `\u` escapes). A line of ASCII with none of these patterns is
+# byte-identical; any other line is encoded again by the standard encoder. False alarms (a
+# name with `e-` in it) cost only time.
+_MAY_DIFFER = re.compile(rb"e-|\.0000|null|\x7f")
+
+
+def _refuse(value: object) -> object:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _standard_line(record: dict[str, Any]) -> bytes:
+    if _C_ENCODER is None:
+        return (_CANONICAL.encode(record) + "\n").encode("ascii")
+    return ("".join(_C_ENCODER(record, 0)) + "\n").encode("ascii")
+
+
+def canonical_line(record: dict[str, Any]) -> bytes:
+    """`json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)` and a
+    newline, as ASCII bytes: a line of history.jsonl exactly as the standard encoder writes it."""
+    if _ORJSON_OPTIONS is None:
+        return _standard_line(record)
+    try:
+        line = orjson.dumps(record, default=_refuse, option=_ORJSON_OPTIONS)
+    except TypeError:  # integers beyond 64 bits, non-string keys: the standard rules apply
+        return _standard_line(record)
+    if line.isascii() and _MAY_DIFFER.search(line) is None:
+        return line
+    return _standard_line(record)
+
 
 def canonical_json(record: dict[str, Any]) -> str:
     """`json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)`."""
-    if _C_ENCODER is None:
-        return _CANONICAL.encode(record)
-    return "".join(_C_ENCODER(record, 0))
+    return canonical_line(record)[:-1].decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +112,10 @@ class History:
         """`keep=False` streams: events go to the file, the hash and the listeners, and are
         not kept in `events` (memory stays flat however long the run)."""
         self._hasher = hashlib.sha256()
-        self._file: IO[str] | None = None
+        self._file: IO[bytes] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("w", encoding="utf-8", newline="\n")
+            self._file = path.open("wb")
         self.keep = keep
         self.events: list[Event] = []
         self.count = 0
@@ -101,8 +144,8 @@ class History:
         seq = self.count
         time = round(time, TIME_DECIMALS)
         record = _record(seq, time, actor, kind, fields)
-        line = canonical_json(record) + "\n"
-        self._hasher.update(line.encode("ascii"))
+        line = canonical_line(record)
+        self._hasher.update(line)
         if self._file is not None:
             self._file.write(line)
         self.count = seq + 1
