@@ -12,6 +12,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bridgelab.checker.outcome import Outcome
 from bridgelab.core.history import History, canonical_json, canonical_line
 from bridgelab.core.network import Network
 from bridgelab.core.rng import Streams
@@ -368,3 +369,40 @@ def test_a_value_the_standard_encoder_refuses_is_refused():
     for value in (Point(1), {1, 2}, b"bytes"):
         with pytest.raises(TypeError):
             canonical_line({"value": value})
+
+
+# -- the outcome's running unbacked total ----------------------------------------------------------
+
+assets = st.sampled_from(["CNY", "USDC", "ETH"])
+amounts = st.integers(0, 1_000)
+outcome_records = st.one_of(
+    st.builds(lambda kind, asset, amount: {"kind": kind, "asset": asset, "amount": amount},
+              st.sampled_from(["mint", "burn"]), assets, amounts),
+    st.builds(lambda kind, asset, escrowed: {"kind": kind, "asset": asset, "escrowed": escrowed,
+                                             "amount": 1, "recipient": "user-1"},
+              st.sampled_from(["lock", "release"]), assets, amounts),
+    st.builds(lambda items: {"kind": "settlement.reorg", "reverted": items},
+              st.lists(st.builds(lambda kind, asset, amount: {"kind": kind, "asset": asset,
+                                                              "amount": amount},
+                                 st.sampled_from(["mint", "burn", "other"]), assets, amounts),
+                       max_size=3)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(records=st.lists(outcome_records, max_size=30))
+def test_the_running_unbacked_total_is_the_sum_over_assets(records):
+    fold = Outcome()
+    peak = 0
+    for time, record in enumerate(records):
+        fold.add({**record, "t": float(time)})
+        minted, burned, escrowed = fold.minted, fold.burned, fold.escrowed
+        unbacked = sum(
+            max(0, minted.get(a, 0) - burned.get(a, 0) - escrowed.get(a, 0))
+            for a in sorted(minted.keys() | burned.keys() | escrowed.keys())
+        )
+        assert fold.unbacked_total == unbacked
+        peak = max(peak, unbacked)
+    result = fold.result()
+    assert result["unbacked_minted_peak"] == peak
+    assert result["unbacked_minted_final"] == fold.unbacked_total

@@ -38,6 +38,10 @@ class Outcome:
         self.minted: dict[str, int] = {}
         self.burned: dict[str, int] = {}
         self.escrowed: dict[str, int] = {}
+        # Each asset's unbacked amount and their sum, updated for the asset an event changes
+        # rather than summed over every asset after every event.
+        self.unbacked_by_asset: dict[str, int] = {}
+        self.unbacked_total = 0
         self.accounts: list[str] = []
         self.extracted = 0
         self.unbacked_peak = 0
@@ -82,17 +86,21 @@ class Outcome:
     def _on_mint(self, record: dict[str, Any]) -> None:
         minted, asset = self.minted, record["asset"]
         minted[asset] = minted.get(asset, 0) + record["amount"]
+        self._refresh_unbacked(asset)
         self._track_unbacked(record["t"])
 
     def _on_burn(self, record: dict[str, Any]) -> None:
         burned, asset = self.burned, record["asset"]
         burned[asset] = burned.get(asset, 0) + record["amount"]
+        self._refresh_unbacked(asset)
         self._track_unbacked(record["t"])
 
     def _on_escrow(self, record: dict[str, Any]) -> None:
-        self.escrowed[record["asset"]] = record["escrowed"]
+        asset = record["asset"]
+        self.escrowed[asset] = record["escrowed"]
         if record["kind"] == "release" and record["recipient"] in self.accounts:
             self.extracted += record["amount"]
+        self._refresh_unbacked(asset)
         self._track_unbacked(record["t"])
 
     def _on_reorg(self, record: dict[str, Any]) -> None:
@@ -100,20 +108,22 @@ class Outcome:
             table = {"mint": self.minted, "burn": self.burned}.get(item["kind"])
             if table is not None:
                 table[item["asset"]] = table.get(item["asset"], 0) - item["amount"]
+                self._refresh_unbacked(item["asset"])
         self._track_unbacked(record["t"])
 
+    def _refresh_unbacked(self, asset: str) -> None:
+        """Re-derive `asset`'s unbacked amount (minted, less burned, less escrowed, at least 0)
+        and the total, after an event changed one of its three figures."""
+        unbacked = max(
+            0, self.minted.get(asset, 0) - self.burned.get(asset, 0) - self.escrowed.get(asset, 0)
+        )
+        self.unbacked_total += unbacked - self.unbacked_by_asset.get(asset, 0)
+        self.unbacked_by_asset[asset] = unbacked
+
     def _track_unbacked(self, t: float) -> None:
-        unbacked = self._unbacked()
+        unbacked = self.unbacked_total
         if unbacked > self.unbacked_peak:
             self.unbacked_peak, self.unbacked_at_peak_time = unbacked, t
-
-    def _unbacked(self) -> int:
-        minted, burned, escrowed = self.minted, self.burned, self.escrowed
-        # A sum of integers: the order of the assets does not matter.
-        return sum(
-            max(0, minted.get(a, 0) - burned.get(a, 0) - escrowed.get(a, 0))
-            for a in minted.keys() | escrowed.keys()
-        )
 
     def result(self) -> dict[str, Any]:
         times = self.times
@@ -124,7 +134,7 @@ class Outcome:
             "time_to_pause_s": _span(times, "exploit", "pause"),
             "unbacked_minted_peak": self.unbacked_peak,
             "unbacked_peak_time": self.unbacked_at_peak_time,
-            "unbacked_minted_final": self._unbacked(),
+            "unbacked_minted_final": self.unbacked_total,
             "value_extracted": self.extracted,
             "adversary_accounts": self.accounts,
             "faults": self.faults,
