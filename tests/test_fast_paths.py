@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.core.history import History
+from bridgelab.core.latency import sample
 from bridgelab.core.network import Network
 from bridgelab.core.rng import Streams
 from bridgelab.core.world import CountingEnvironment
@@ -182,6 +183,116 @@ def test_shared_delivery_timers_keep_the_order_of_a_timer_each(seed, latency, du
     assert shared_log == each_log
     assert shared_stats == each_stats
     assert shared_steps == each_steps
+
+
+class _EachStepEachTime(Network):
+    """The plain way of sending: each message looks its link up in the graph and takes
+    every step (sender, cut, loss, latency, duplication) with no remembered links."""
+
+    def send(self, src, dst, message):
+        route = self._plain_route(src, dst)
+        if route is None:
+            return False
+        delay, again = route
+        self._after(delay, (dst,), message)
+        if again is not None:
+            self._after(again, (dst,), message)
+        return True
+
+    def multicast(self, src, dsts, message):
+        groups: dict[float, list[str]] = {}
+        duplicates = []
+        for dst in dsts:
+            route = self._plain_route(src, dst)
+            if route is not None:
+                groups.setdefault(route[0], []).append(dst)
+                if route[1] is not None:
+                    duplicates.append((route[1], dst))
+        for delay, recipients in groups.items():
+            self._after(delay, recipients, message)
+        for again, dst in duplicates:
+            self._after(again, (dst,), message)
+        return sum(len(recipients) for recipients in groups.values())
+
+    def _plain_route(self, src, dst):
+        self.stats.sent += 1
+        if not self.nodes[src].up:
+            self.stats.to_down_node += 1
+            return None
+        edge = self.graph.edges[src, dst]
+        if self.is_cut(src, dst):
+            self.stats.cut += 1
+            return None
+        if edge["loss"] > 0 and self._loss_rng.random() < edge["loss"]:
+            self.stats.lost += 1
+            return None
+        delay = sample(edge["latency"], self._latency_rng)
+        duplicate = edge.get("duplicate", 0.0)
+        if duplicate > 0 and self._loss_rng.random() < duplicate:
+            self.stats.duplicated += 1
+            return delay, delay + sample(edge["latency"], self._latency_rng)
+        return delay, None
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32), latency=latencies,
+       plan=st.lists(st.tuples(
+           st.sampled_from(["send", "send", "multicast", "multicast", "cut", "restore",
+                            "down", "up", "lossy", "duplicating", "plain", "relink"]),
+           # Mostly the links between three nodes, so that changes meet later sends.
+           st.sampled_from(NODES[:3]), st.lists(st.sampled_from(NODES[:4]), max_size=4)),
+           min_size=1, max_size=16))
+def test_remembered_plain_links_send_what_looking_each_link_up_sends(seed, latency, plan):
+    """Sends and multicasts between changes to the links (cut, loss, duplication, a new
+    latency) and to the nodes: the same deliveries, counts, step count and random draws
+    as working out every step for every message."""
+
+    def drive(network_class):
+        env, network = _linked(seed, latency, 0.0, 0.0, network_class=network_class)
+        received: list[tuple[float, str, object]] = []
+
+        def reader(name: str):
+            inbox = network.nodes[name].inbox
+            while True:
+                message = yield inbox.get()
+                received.append((env.now, name, message))
+
+        for name in NODES:
+            env.process(reader(name))
+
+        def driver():
+            for number, (action, node, others) in enumerate(plan):
+                others = [other for other in others if other != node]
+                first = others[0] if others else NODES[(NODES.index(node) + 1) % 5]
+                if action == "send":
+                    network.send(node, first, number)
+                elif action == "multicast":
+                    network.multicast(node, others, number)
+                elif action == "cut":
+                    network.cut(node, first, "test")
+                elif action == "restore":
+                    network.restore(node, first)
+                elif action in ("down", "up"):
+                    network.nodes[node].up = action == "up"
+                elif action == "relink":
+                    network.connect(node, first, Fixed(dist="fixed", value=0.2))
+                else:
+                    loss = 0.5 if action == "lossy" else 0.0
+                    network.set_link_property(node, first, "loss", loss)
+                    duplicate = 0.5 if action == "duplicating" else 0.0
+                    network.set_link_property(node, first, "duplicate", duplicate)
+                # Every link between the three nodes carries a message after each change.
+                for src in NODES[:3]:
+                    network.multicast(src, [dst for dst in NODES[:3] if dst != src], number)
+                    network.send(src, NODES[(NODES.index(src) + 1) % 3], number)
+                yield env.timeout(0.1)
+
+        env.process(driver())
+        env.run(until=50)
+        return (received, network.stats, env.steps, network._latency_rng.random(),
+                network._loss_rng.random())
+
+    assert drive(Network) == drive(_EachStepEachTime)
 
 
 class _EveryStep(simpy.Environment):
