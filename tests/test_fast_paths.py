@@ -3,6 +3,7 @@ hand-over, the step count, remembered verdicts."""
 
 from __future__ import annotations
 
+import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -324,6 +325,79 @@ def test_the_step_count_is_the_number_of_processed_events(plan, stop):
         env.run(until=None if stop is None else stop + 1)
         counted.append(env.steps if isinstance(env, CountingEnvironment) else env.processed)
     assert counted[0] == counted[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(plan=st.lists(st.lists(st.tuples(st.sampled_from(["wait", "fire", "fail", "any"]),
+                                        st.sampled_from([0.0, 0.5, 1.0, 2.5])),
+                              max_size=6), min_size=1, max_size=5),
+       stops=st.lists(st.sampled_from([0.5, 1.0, 2.0, "event", "process"]),
+                      max_size=3))
+def test_the_run_loop_processes_what_simpy_s_own_would(plan, stops):
+    """Processes that wait, trigger events for each other, fail them (caught by the waiter)
+    and wait on conditions, run in stretches that end at a time, at an event or at a
+    process's end: the same order, times, return values and step count as SimPy's loop."""
+
+    def drive(env):
+        log: list[object] = []
+        shared = [env.event() for _ in plan]
+
+        def worker(index: int, actions):
+            for number, (kind, delay) in enumerate(actions):
+                if kind == "wait":
+                    yield env.timeout(delay, value=number)
+                elif kind in ("fire", "fail"):
+                    event = shared[(index + 1) % len(shared)]
+                    if not event.triggered:
+                        if kind == "fire":
+                            event.succeed(number)
+                        else:
+                            event.fail(ValueError(index))
+                    yield env.timeout(delay)
+                else:
+                    try:
+                        # Waiting on the first worker as well: when a stretch of the run
+                        # ends at that process, this is a callback left to run later.
+                        got = yield shared[index] | env.timeout(delay) | workers[0]
+                        log.append((env.now, index, "any", sorted(map(repr, got.values()))))
+                    except ValueError as error:
+                        log.append((env.now, index, "caught", error.args))
+                log.append((env.now, index, number))
+            return index
+
+        workers = [env.process(worker(index, actions)) for index, actions in enumerate(plan)]
+        for stop in stops:
+            if stop == "event":
+                until = env.timeout(1.0, value="stopped")
+            elif stop == "process":
+                until = workers[0]
+            else:
+                until = env.now + stop
+            try:
+                log.append(("returned", env.run(until=until)))
+            except RuntimeError as error:  # the schedule ran out first
+                log.append(("ran out", str(error).split(":")[0]))
+                break
+            except ValueError as error:  # a failure no process waited for
+                log.append(("crashed", error.args))
+                break
+        else:
+            try:
+                log.append(("returned", env.run()))
+            except ValueError as error:
+                log.append(("crashed", error.args))
+        steps = env.steps if isinstance(env, CountingEnvironment) else env.processed
+        return log, env.now, steps
+
+    assert drive(CountingEnvironment()) == drive(_EveryStep())
+
+
+def test_a_failure_nothing_handles_ends_the_run_as_in_simpy():
+    for env in (CountingEnvironment(), simpy.Environment()):
+        env.event().fail(KeyError("lost"))
+        with pytest.raises(KeyError) as raised:
+            env.run()
+        assert raised.value.args == ("lost",) and isinstance(raised.value.__cause__, KeyError)
 
 
 def _certificate(signers: list[EcdsaSigner], count: int) -> tuple[TrustRoot, Certificate]:
