@@ -231,8 +231,10 @@ class Network:
 
     def _run_due(self, due: _Due, _timer: Event) -> None:
         del self._due[due.at]  # later sends due now take a timer: they come after these
-        self._deliver_all(*due.first)
-        self._run_later(due)
+        recipients, message = due.first
+        self._deliver_all(recipients, message)
+        if due.later:
+            self._run_later(due)
 
     def _run_held(self, due: _Due, _event: Event) -> None:
         _number, recipients, message = due.later.popleft()
@@ -273,16 +275,13 @@ class Network:
 
     def _deliver_all(self, recipients: Sequence[str], message: Any) -> None:
         """Hand `message` to each recipient that is up and has room, in order (a reader
-        resumes at once, see `Inbox.put`)."""
+        resumes at once, see `Inbox.offer`)."""
         nodes, stats = self.nodes, self.stats
         for dst in recipients:
             node = nodes[dst]
             if not node.up:
                 stats.to_down_node += 1
-                continue
-            inbox = node.inbox
-            if len(inbox.items) >= inbox.capacity:
+            elif node.inbox.offer(message):
+                stats.delivered += 1
+            else:
                 stats.overflowed += 1
-                continue
-            stats.delivered += 1
-            inbox.put(message)
