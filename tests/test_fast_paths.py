@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.core.history import History
+from bridgelab.core.inbox import Inbox
 from bridgelab.core.latency import sample
 from bridgelab.core.network import Network
 from bridgelab.core.rng import Streams
@@ -118,6 +119,21 @@ def test_an_inbox_queues_when_no_one_waits_and_drops_past_its_capacity():
     env.run(until=1)
     assert list(stalled.inbox.items) == [0, 1]
     assert network.stats.overflowed == 1 and network.stats.delivered == 2
+
+
+def test_an_inbox_s_get_is_an_event_like_simpy_s_own():
+    env = CountingEnvironment()
+    inbox = Inbox(env, 4)
+    waiting = inbox.get()
+    assert (waiting.triggered, waiting.processed, waiting.callbacks) == (False, False, [])
+    assert inbox.offer("first") and waiting.ok and waiting.value == "first"
+    inbox.offer("second")
+    ready = inbox.get()
+    assert (ready.triggered, ready.ok, ready.value, ready.processed) == (
+        True, True, "second", False)
+    assert env.peek() == 0 and env.steps == 0
+    env.run()
+    assert ready.processed and env.steps == 1
 
 
 class _RoomFirst(Network):

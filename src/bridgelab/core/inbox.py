@@ -12,6 +12,8 @@ from typing import Any
 import simpy
 from simpy.events import PENDING, Event
 
+_new_event = Event.__new__  # an Event with no attributes yet; `get` sets them
+
 
 class Inbox:
     """FIFO, at most `capacity` messages waiting; `get()` is an event yielding the next one."""
@@ -48,9 +50,17 @@ class Inbox:
         return True
 
     def get(self) -> simpy.Event:
-        event = Event(self.env)
+        """An event whose value is the next message: triggered now if one waits (scheduled
+        as `succeed` would), else when `offer` hands one over. Built as `Event.__init__`
+        builds it, without the call: a reader asks once for every message of a run."""
+        event = _new_event(Event)
+        event.env = self.env
+        event.callbacks = []
         if self.items:
-            event.succeed(self.items.popleft())
+            event._ok = True
+            event._value = self.items.popleft()
+            self.env.schedule(event)
         else:
+            event._value = PENDING
             self._readers.append(event)
         return event
