@@ -458,6 +458,19 @@ def test_the_run_loop_processes_what_simpy_s_own_would(plan, stops):
     assert drive(CountingEnvironment()) == drive(_EveryStep())
 
 
+def test_a_timeout_is_built_and_queued_as_simpy_s_own():
+    counting, plain = CountingEnvironment(), simpy.Environment()
+    for env in (counting, plain):
+        env.run(until=0.5)
+        env.timeout(1.5)
+    ours, theirs = counting.timeout(2.0, value="late"), simpy.Timeout(plain, 2.0, "late")
+    assert type(ours) is type(theirs)
+    assert {**vars(ours), "env": None} == {**vars(theirs), "env": None}
+    assert [entry[:3] for entry in counting._queue] == [entry[:3] for entry in plain._queue]
+    with pytest.raises(ValueError, match="Negative delay"):
+        counting.timeout(-1)
+
+
 def test_a_failure_nothing_handles_ends_the_run_as_in_simpy():
     for env in (CountingEnvironment(), simpy.Environment()):
         env.event().fail(KeyError("lost"))

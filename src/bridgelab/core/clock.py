@@ -11,7 +11,9 @@ from typing import Any
 
 import simpy
 from simpy.core import NORMAL, URGENT, EventPriority, SimTime, StopSimulation
-from simpy.events import Event
+from simpy.events import Event, Timeout
+
+_new_timeout = Timeout.__new__  # a Timeout with no attributes yet; `timeout` sets them
 
 
 class CountingEnvironment(simpy.Environment):
@@ -24,6 +26,22 @@ class CountingEnvironment(simpy.Environment):
         super().__init__()
         self._numbers_read = 0
         self._numbers_held = 0
+
+    def timeout(self, delay: SimTime = 0, value: Any = None) -> Timeout:
+        """A `Timeout`, built and scheduled as `Timeout.__init__` does, in one call. The
+        inherited `timeout` binds the class on every use (SimPy binds it once only for its
+        own class, not a subclass), then calls `__init__` and `schedule`; processes wait on
+        a timeout at almost every turn, and the network's delivery timers are timeouts."""
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        timeout = _new_timeout(Timeout)
+        timeout.env = self
+        timeout.callbacks = []
+        timeout._value = value
+        timeout._delay = delay
+        timeout._ok = True
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), timeout))
+        return timeout
 
     def run(self, until: SimTime | Event | None = None) -> Any:
         """SimPy's `run`, with its `step` written into the loop: the same events in the

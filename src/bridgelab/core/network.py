@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 import networkx as nx
-from simpy.events import Event, Timeout
+from simpy.events import Event
 
 from bridgelab.core.clock import CountingEnvironment
 from bridgelab.core.history import History
@@ -224,7 +224,7 @@ class Network:
         if due is not None:
             due.later.append((env.take_number(), recipients, message))
             return
-        timer = Timeout(env, delay)
+        timer = env.timeout(delay)
         due = _Due(at, (recipients, message), deque())
         self._due[at] = due
         timer.callbacks.append(partial(self._run_due, due))
