@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from bridgelab.checker.outcome import Outcome
 from bridgelab.core.history import History, canonical_json, canonical_line
+from bridgelab.core.inbox import Inbox
+from bridgelab.core.latency import sample
 from bridgelab.core.network import Network
 from bridgelab.core.rng import Streams
 from bridgelab.core.world import CountingEnvironment
@@ -124,6 +126,71 @@ def test_an_inbox_queues_when_no_one_waits_and_drops_past_its_capacity():
     assert network.stats.overflowed == 1 and network.stats.delivered == 2
 
 
+def test_an_inbox_s_get_is_an_event_like_simpy_s_own():
+    env = CountingEnvironment()
+    inbox = Inbox(env, 4)
+    waiting = inbox.get()
+    assert (waiting.triggered, waiting.processed, waiting.callbacks) == (False, False, [])
+    assert inbox.offer("first") and waiting.ok and waiting.value == "first"
+    inbox.offer("second")
+    ready = inbox.get()
+    assert (ready.triggered, ready.ok, ready.value, ready.processed) == (
+        True, True, "second", False)
+    assert env.peek() == 0 and env.steps == 0
+    env.run()
+    assert ready.processed and env.steps == 1
+
+
+class _RoomFirst(Network):
+    """The plain way of handing over: look for room in the inbox before anything else."""
+
+    def _deliver_all(self, recipients, message):
+        for dst in recipients:
+            node = self.nodes[dst]
+            if not node.up:
+                self.stats.to_down_node += 1
+            elif len(node.inbox.items) >= node.inbox.capacity:
+                self.stats.overflowed += 1
+            else:
+                self.stats.delivered += 1
+                assert node.inbox.offer(message)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32), capacity=st.integers(1, 3),
+       pauses=st.lists(st.sampled_from([0.0, 0.01, 0.3]), min_size=1, max_size=6),
+       bursts=st.lists(st.integers(1, 5), min_size=1, max_size=6))
+def test_an_inbox_with_a_waiting_reader_always_has_room(seed, capacity, pauses, bursts):
+    """Readers that fall behind (their inboxes fill and overflow) and catch up: the same
+    deliveries, drops and step count as looking for room before handing a message over."""
+
+    def drive(network_class):
+        env, network = _linked(seed, Fixed(dist="fixed", value=0.05), 0.0, 0.0, capacity,
+                               network_class=network_class)
+        received: list[tuple[float, str, object]] = []
+
+        def reader(name: str):
+            inbox = network.nodes[name].inbox
+            for number in range(10_000):
+                message = yield inbox.get()
+                received.append((env.now, name, message))
+                yield env.timeout(pauses[(number + NODES.index(name)) % len(pauses)])
+
+        def sender():
+            for number, burst in enumerate(bursts):
+                for copy in range(burst):
+                    network.multicast("a", NODES[1:], (number, copy))
+                yield env.timeout(0.1)
+
+        for name in NODES:
+            env.process(reader(name))
+        env.process(sender())
+        env.run(until=20)
+        return received, network.stats, env.steps
+
+    assert drive(Network) == drive(_RoomFirst)
+
+
 class _TimerEach(Network):
     """The plain way of delivering: a timer for every delivery."""
 
@@ -190,6 +257,116 @@ def test_shared_delivery_timers_keep_the_order_of_a_timer_each(seed, latency, du
     assert shared_steps == each_steps
 
 
+class _EachStepEachTime(Network):
+    """The plain way of sending: each message looks its link up in the graph and takes
+    every step (sender, cut, loss, latency, duplication) with no remembered links."""
+
+    def send(self, src, dst, message):
+        route = self._plain_route(src, dst)
+        if route is None:
+            return False
+        delay, again = route
+        self._after(delay, (dst,), message)
+        if again is not None:
+            self._after(again, (dst,), message)
+        return True
+
+    def multicast(self, src, dsts, message):
+        groups: dict[float, list[str]] = {}
+        duplicates = []
+        for dst in dsts:
+            route = self._plain_route(src, dst)
+            if route is not None:
+                groups.setdefault(route[0], []).append(dst)
+                if route[1] is not None:
+                    duplicates.append((route[1], dst))
+        for delay, recipients in groups.items():
+            self._after(delay, recipients, message)
+        for again, dst in duplicates:
+            self._after(again, (dst,), message)
+        return sum(len(recipients) for recipients in groups.values())
+
+    def _plain_route(self, src, dst):
+        self.stats.sent += 1
+        if not self.nodes[src].up:
+            self.stats.to_down_node += 1
+            return None
+        edge = self.graph.edges[src, dst]
+        if self.is_cut(src, dst):
+            self.stats.cut += 1
+            return None
+        if edge["loss"] > 0 and self._loss_rng.random() < edge["loss"]:
+            self.stats.lost += 1
+            return None
+        delay = sample(edge["latency"], self._latency_rng)
+        duplicate = edge.get("duplicate", 0.0)
+        if duplicate > 0 and self._loss_rng.random() < duplicate:
+            self.stats.duplicated += 1
+            return delay, delay + sample(edge["latency"], self._latency_rng)
+        return delay, None
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32), latency=latencies,
+       plan=st.lists(st.tuples(
+           st.sampled_from(["send", "send", "multicast", "multicast", "cut", "restore",
+                            "down", "up", "lossy", "duplicating", "plain", "relink"]),
+           # Mostly the links between three nodes, so that changes meet later sends.
+           st.sampled_from(NODES[:3]), st.lists(st.sampled_from(NODES[:4]), max_size=4)),
+           min_size=1, max_size=16))
+def test_remembered_plain_links_send_what_looking_each_link_up_sends(seed, latency, plan):
+    """Sends and multicasts between changes to the links (cut, loss, duplication, a new
+    latency) and to the nodes: the same deliveries, counts, step count and random draws
+    as working out every step for every message."""
+
+    def drive(network_class):
+        env, network = _linked(seed, latency, 0.0, 0.0, network_class=network_class)
+        received: list[tuple[float, str, object]] = []
+
+        def reader(name: str):
+            inbox = network.nodes[name].inbox
+            while True:
+                message = yield inbox.get()
+                received.append((env.now, name, message))
+
+        for name in NODES:
+            env.process(reader(name))
+
+        def driver():
+            for number, (action, node, others) in enumerate(plan):
+                others = [other for other in others if other != node]
+                first = others[0] if others else NODES[(NODES.index(node) + 1) % 5]
+                if action == "send":
+                    network.send(node, first, number)
+                elif action == "multicast":
+                    network.multicast(node, others, number)
+                elif action == "cut":
+                    network.cut(node, first, "test")
+                elif action == "restore":
+                    network.restore(node, first)
+                elif action in ("down", "up"):
+                    network.nodes[node].up = action == "up"
+                elif action == "relink":
+                    network.connect(node, first, Fixed(dist="fixed", value=0.2))
+                else:
+                    loss = 0.5 if action == "lossy" else 0.0
+                    network.set_link_property(node, first, "loss", loss)
+                    duplicate = 0.5 if action == "duplicating" else 0.0
+                    network.set_link_property(node, first, "duplicate", duplicate)
+                # Every link between the three nodes carries a message after each change.
+                for src in NODES[:3]:
+                    network.multicast(src, [dst for dst in NODES[:3] if dst != src], number)
+                    network.send(src, NODES[(NODES.index(src) + 1) % 3], number)
+                yield env.timeout(0.1)
+
+        env.process(driver())
+        env.run(until=50)
+        return (received, network.stats, env.steps, network._latency_rng.random(),
+                network._loss_rng.random())
+
+    assert drive(Network) == drive(_EachStepEachTime)
+
+
 class _EveryStep(simpy.Environment):
     """The plain way of counting: one tick per processed event."""
 
@@ -219,6 +396,92 @@ def test_the_step_count_is_the_number_of_processed_events(plan, stop):
         env.run(until=None if stop is None else stop + 1)
         counted.append(env.steps if isinstance(env, CountingEnvironment) else env.processed)
     assert counted[0] == counted[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(plan=st.lists(st.lists(st.tuples(st.sampled_from(["wait", "fire", "fail", "any"]),
+                                        st.sampled_from([0.0, 0.5, 1.0, 2.5])),
+                              max_size=6), min_size=1, max_size=5),
+       stops=st.lists(st.sampled_from([0.5, 1.0, 2.0, "event", "process"]),
+                      max_size=3))
+def test_the_run_loop_processes_what_simpy_s_own_would(plan, stops):
+    """Processes that wait, trigger events for each other, fail them (caught by the waiter)
+    and wait on conditions, run in stretches that end at a time, at an event or at a
+    process's end: the same order, times, return values and step count as SimPy's loop."""
+
+    def drive(env):
+        log: list[object] = []
+        shared = [env.event() for _ in plan]
+
+        def worker(index: int, actions):
+            for number, (kind, delay) in enumerate(actions):
+                if kind == "wait":
+                    yield env.timeout(delay, value=number)
+                elif kind in ("fire", "fail"):
+                    event = shared[(index + 1) % len(shared)]
+                    if not event.triggered:
+                        if kind == "fire":
+                            event.succeed(number)
+                        else:
+                            event.fail(ValueError(index))
+                    yield env.timeout(delay)
+                else:
+                    try:
+                        # Waiting on the first worker as well: when a stretch of the run
+                        # ends at that process, this is a callback left to run later.
+                        got = yield shared[index] | env.timeout(delay) | workers[0]
+                        log.append((env.now, index, "any", sorted(map(repr, got.values()))))
+                    except ValueError as error:
+                        log.append((env.now, index, "caught", error.args))
+                log.append((env.now, index, number))
+            return index
+
+        workers = [env.process(worker(index, actions)) for index, actions in enumerate(plan)]
+        for stop in stops:
+            if stop == "event":
+                until = env.timeout(1.0, value="stopped")
+            elif stop == "process":
+                until = workers[0]
+            else:
+                until = env.now + stop
+            try:
+                log.append(("returned", env.run(until=until)))
+            except RuntimeError as error:  # the schedule ran out first
+                log.append(("ran out", str(error).split(":")[0]))
+                break
+            except ValueError as error:  # a failure no process waited for
+                log.append(("crashed", error.args))
+                break
+        else:
+            try:
+                log.append(("returned", env.run()))
+            except ValueError as error:
+                log.append(("crashed", error.args))
+        steps = env.steps if isinstance(env, CountingEnvironment) else env.processed
+        return log, env.now, steps
+
+    assert drive(CountingEnvironment()) == drive(_EveryStep())
+
+
+def test_a_timeout_is_built_and_queued_as_simpy_s_own():
+    counting, plain = CountingEnvironment(), simpy.Environment()
+    for env in (counting, plain):
+        env.run(until=0.5)
+        env.timeout(1.5)
+    ours, theirs = counting.timeout(2.0, value="late"), simpy.Timeout(plain, 2.0, "late")
+    assert type(ours) is type(theirs)
+    assert {**vars(ours), "env": None} == {**vars(theirs), "env": None}
+    assert [entry[:3] for entry in counting._queue] == [entry[:3] for entry in plain._queue]
+    with pytest.raises(ValueError, match="Negative delay"):
+        counting.timeout(-1)
+
+
+def test_a_failure_nothing_handles_ends_the_run_as_in_simpy():
+    for env in (CountingEnvironment(), simpy.Environment()):
+        env.event().fail(KeyError("lost"))
+        with pytest.raises(KeyError) as raised:
+            env.run()
+        assert raised.value.args == ("lost",) and isinstance(raised.value.__cause__, KeyError)
 
 
 def _certificate(signers: list[EcdsaSigner], count: int) -> tuple[TrustRoot, Certificate]:

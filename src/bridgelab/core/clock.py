@@ -6,10 +6,14 @@ that number, or for work it does in another event's turn that stands in for one.
 
 from __future__ import annotations
 
-from heapq import heappush
+from heapq import heappop, heappush
+from typing import Any
 
 import simpy
-from simpy.core import NORMAL
+from simpy.core import NORMAL, URGENT, EventPriority, SimTime, StopSimulation
+from simpy.events import Event, Timeout
+
+_new_timeout = Timeout.__new__  # a Timeout with no attributes yet; `timeout` sets them
 
 
 class CountingEnvironment(simpy.Environment):
@@ -22,6 +26,72 @@ class CountingEnvironment(simpy.Environment):
         super().__init__()
         self._numbers_read = 0
         self._numbers_held = 0
+
+    def timeout(self, delay: SimTime = 0, value: Any = None) -> Timeout:
+        """A `Timeout`, built and scheduled as `Timeout.__init__` does, in one call. The
+        inherited `timeout` binds the class on every use (SimPy binds it once only for its
+        own class, not a subclass), then calls `__init__` and `schedule`; processes wait on
+        a timeout at almost every turn, and the network's delivery timers are timeouts."""
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        timeout = _new_timeout(Timeout)
+        timeout.env = self
+        timeout.callbacks = []
+        timeout._value = value
+        timeout._delay = delay
+        timeout._ok = True
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), timeout))
+        return timeout
+
+    def run(self, until: SimTime | Event | None = None) -> Any:
+        """SimPy's `run`, with its `step` written into the loop: the same events in the
+        same order with the same outcome, without a method call per event (every event of
+        a run passes here). As in SimPy, `until` is a time (stop before the normal events
+        due then) or an event (stop once it is processed)."""
+        if until is not None:
+            if not isinstance(until, Event):
+                at: SimTime = until if isinstance(until, int) else float(until)
+                if at <= self._now:
+                    raise ValueError(
+                        f"until ({at}) must be greater than the current simulation time"
+                    )
+                # Scheduled before all normal events due at `at`.
+                until = Event(self)
+                until._ok = True
+                until._value = None
+                self.schedule(until, URGENT, at - self._now)
+            elif until.callbacks is None:  # already processed
+                return until.value
+            until.callbacks.append(StopSimulation.callback)
+
+        queue = self._queue
+        try:
+            while queue:
+                # Environment.step, less its empty-queue check (the loop's condition).
+                self._now, _, _, event = heappop(queue)
+                callbacks, event.callbacks = event.callbacks, None
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    # The remaining callbacks run when the simulation resumes.
+                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                    self.schedule(event, EventPriority(-1))
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    # A failed event nothing handled crashes the run, with a fresh copy of
+                    # its exception.
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        except StopSimulation as stop:
+            return stop.args[0]  # the until event's value
+        if until is not None:
+            assert not until.triggered
+            raise RuntimeError(
+                f'No scheduled events left but "until" event was not triggered: {until}'
+            )
+        return None
 
     @property
     def steps(self) -> int:

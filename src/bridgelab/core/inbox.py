@@ -12,6 +12,8 @@ from typing import Any
 import simpy
 from simpy.events import PENDING, Event
 
+_new_event = Event.__new__  # an Event with no attributes yet; `get` sets them
+
 
 class Inbox:
     """FIFO, at most `capacity` messages waiting; `get()` is an event yielding the next one."""
@@ -23,15 +25,17 @@ class Inbox:
         self.items: deque[Any] = deque()
         self._readers: deque[simpy.Event] = deque()
 
-    def put(self, message: Any) -> None:
-        """Hand `message` to a waiting reader, or queue it (the caller checks capacity).
+    def offer(self, message: Any) -> bool:
+        """Hand `message` to a waiting reader, or queue it; False if it is dropped because
+        `capacity` messages already wait.
 
         Called only from an event's callback (a delivery timer), never from inside a
         process: the reader is resumed here, exactly as SimPy would resume it when its get
-        event is processed, saving a scheduled event per message."""
-        assert self.env._active_proc is None, "inbox put from inside a process"
-        while self._readers:
-            reader = self._readers.popleft()
+        event is processed, saving a scheduled event per message. A reader waits only on an
+        empty inbox, so the capacity matters only when the message is queued."""
+        readers = self._readers
+        while readers:
+            reader = readers.popleft()
             if reader._value is not PENDING:  # already triggered
                 continue
             reader._ok = True
@@ -39,14 +43,24 @@ class Inbox:
             callbacks, reader.callbacks = reader.callbacks, None
             for callback in callbacks:
                 callback(reader)
-            return
-        assert len(self.items) < self.capacity, "inbox over capacity"
+            return True
+        if len(self.items) >= self.capacity:
+            return False
         self.items.append(message)
+        return True
 
     def get(self) -> simpy.Event:
-        event = Event(self.env)
+        """An event whose value is the next message: triggered now if one waits (scheduled
+        as `succeed` would), else when `offer` hands one over. Built as `Event.__init__`
+        builds it, without the call: a reader asks once for every message of a run."""
+        event = _new_event(Event)
+        event.env = self.env
+        event.callbacks = []
         if self.items:
-            event.succeed(self.items.popleft())
+            event._ok = True
+            event._value = self.items.popleft()
+            self.env.schedule(event)
         else:
+            event._value = PENDING
             self._readers.append(event)
         return event

@@ -13,14 +13,14 @@ from functools import partial
 from typing import Any
 
 import networkx as nx
-from simpy.events import Event, Timeout
+from simpy.events import Event
 
 from bridgelab.core.clock import CountingEnvironment
 from bridgelab.core.history import History
 from bridgelab.core.inbox import Inbox
 from bridgelab.core.latency import sample
 from bridgelab.core.rng import Streams
-from bridgelab.scenario.base import Latency
+from bridgelab.scenario.base import Fixed, Latency
 
 
 @dataclass(slots=True)
@@ -80,6 +80,10 @@ class Network:
         # (src, dst) -> the graph's own attribute dict for that edge, so a send costs one
         # dict lookup; `connect` and `set_link_property` update these same dicts in place.
         self._links: dict[tuple[str, str], dict[str, Any]] = {}
+        # (src, dst) -> the delay of a plain link: fixed latency, no loss, no duplication,
+        # so a send on it draws nothing. Most links are plain; `connect` and
+        # `set_link_property` forget these, and the next send works them out again.
+        self._plain: dict[tuple[str, str], float] = {}
         # Due time -> the deliveries whose timer has not run yet (removed when it runs).
         self._due: dict[float, _Due] = {}
         self.stats = NetworkStats()
@@ -96,6 +100,7 @@ class Network:
         self, a: str, b: str, latency: Latency | None = None, loss: float | None = None
     ) -> None:
         """Link a and b both ways; a later call for the same pair overrides the link."""
+        self._plain.clear()
         for src, dst in ((a, b), (b, a)):
             self.graph.add_edge(
                 src,
@@ -125,12 +130,11 @@ class Network:
 
     def send(self, src: str, dst: str, message: Any) -> bool:
         """Schedule delivery of `message`; False if it is dropped at the sender's side."""
-        edge = self._admit(src, dst)
-        if edge is None:
+        route = self._route(src, dst)
+        if route is None:
             return False
-        delay = sample(edge["latency"], self._latency_rng)
+        delay, again = route
         self._after(delay, (dst,), message)
-        again = self._duplicate_delay(edge, delay)
         if again is not None:
             self._after(again, (dst,), message)
         return True
@@ -144,13 +148,16 @@ class Network:
         duplicates: list[tuple[float, str]] = []
         scheduled = 0
         for dst in dsts:
-            edge = self._admit(src, dst)
-            if edge is None:
+            route = self._route(src, dst)
+            if route is None:
                 continue
-            delay = sample(edge["latency"], self._latency_rng)
-            groups.setdefault(delay, []).append(dst)
+            delay, again = route
+            group = groups.get(delay)
+            if group is None:
+                groups[delay] = [dst]
+            else:
+                group.append(dst)
             scheduled += 1
-            again = self._duplicate_delay(edge, delay)
             if again is not None:
                 duplicates.append((again, dst))
         for delay, recipients in groups.items():
@@ -159,56 +166,75 @@ class Network:
             self._after(again, (dst,), message)
         return scheduled
 
-    def _admit(self, src: str, dst: str) -> dict[str, Any] | None:
-        """The link's properties if a message from src to dst leaves at all, else None (the
-        sender is down, the link is cut, or the message is lost), counted in `stats`."""
+    def _route(self, src: str, dst: str) -> tuple[float, float | None] | None:
+        """A message's delay from src to dst, and its copy's when the link duplicates it;
+        None if it does not leave: the sender is down, the link is cut, or it is lost (all
+        counted in `stats`). The draws, in order: loss (`network/loss`, on a lossy link),
+        latency (`network/latency`, unless fixed), duplication (`network/loss`, on a
+        duplicating link) and the copy's extra latency. Every message of a run passes here,
+        so the steps are written out in this one function, and a plain link (see `_plain`)
+        skips them."""
         stats = self.stats
         stats.sent += 1
         if not self.nodes[src].up:
             stats.to_down_node += 1
             return None
         link = (src, dst)
+        delay = self._plain.get(link)
+        if delay is not None:
+            if self._cut and link in self._cut:
+                stats.cut += 1
+                return None
+            return delay, None
         edge = self._links.get(link)
         if edge is None:
-            edge = self.graph.get_edge_data(src, dst)
-            if edge is None:
-                raise KeyError(f"no link {src} -> {dst}")
-            self._links[link] = edge
+            edge = self._link(src, dst)
         if self._cut and link in self._cut:
             stats.cut += 1
             return None
-        if edge["loss"] > 0 and self._loss_rng.random() < edge["loss"]:
+        loss = edge["loss"]
+        if loss > 0 and self._loss_rng.random() < loss:
             stats.lost += 1
             return None
-        return edge
-
-    def _duplicate_delay(self, edge: dict[str, Any], delay: float) -> float | None:
-        """When the link duplicates this message, the copy's delay (counted in `stats`)."""
+        latency = edge["latency"]
         duplicate = edge.get("duplicate", 0.0)
+        if isinstance(latency, Fixed) and loss <= 0 and duplicate <= 0:
+            self._plain[link] = latency.value
+        delay = sample(latency, self._latency_rng)
         if duplicate > 0 and self._loss_rng.random() < duplicate:
-            self.stats.duplicated += 1
-            return delay + sample(edge["latency"], self._latency_rng)
-        return None
+            stats.duplicated += 1
+            return delay, delay + sample(latency, self._latency_rng)
+        return delay, None
+
+    def _link(self, src: str, dst: str) -> dict[str, Any]:
+        """The graph's attribute dict for the link src -> dst, remembered in `_links`."""
+        edge = self.graph.get_edge_data(src, dst)
+        if edge is None:
+            raise KeyError(f"no link {src} -> {dst}")
+        self._links[(src, dst)] = edge
+        return edge
 
     def _after(self, delay: float, recipients: Sequence[str], message: Any) -> None:
         """Deliver `message` to `recipients` in `delay`. A delivery due when another's
         timer will run takes an event number instead of a timer of its own: a broadcast's
         replies, sent at one instant over fixed-latency links, cost one timer."""
         env = self.env
-        at = env.now + delay  # what SimPy computes for the timer's time
+        at = env._now + delay  # what SimPy computes for the timer's time (`now` is a property)
         due = self._due.get(at)
         if due is not None:
             due.later.append((env.take_number(), recipients, message))
             return
-        timer = Timeout(env, delay)
+        timer = env.timeout(delay)
         due = _Due(at, (recipients, message), deque())
         self._due[at] = due
         timer.callbacks.append(partial(self._run_due, due))
 
     def _run_due(self, due: _Due, _timer: Event) -> None:
         del self._due[due.at]  # later sends due now take a timer: they come after these
-        self._deliver_all(*due.first)
-        self._run_later(due)
+        recipients, message = due.first
+        self._deliver_all(recipients, message)
+        if due.later:
+            self._run_later(due)
 
     def _run_held(self, due: _Due, _event: Event) -> None:
         _number, recipients, message = due.later.popleft()
@@ -236,6 +262,7 @@ class Network:
     def set_link_property(self, src: str, dst: str, key: str, value: float) -> float:
         """Change one property of the link src -> dst; returns the previous value."""
         edge = self.graph.edges[src, dst]
+        self._plain.clear()
         previous = edge.get(key, 0.0)
         edge[key] = value
         return previous
@@ -248,16 +275,13 @@ class Network:
 
     def _deliver_all(self, recipients: Sequence[str], message: Any) -> None:
         """Hand `message` to each recipient that is up and has room, in order (a reader
-        resumes at once, see `Inbox.put`)."""
+        resumes at once, see `Inbox.offer`)."""
         nodes, stats = self.nodes, self.stats
         for dst in recipients:
             node = nodes[dst]
             if not node.up:
                 stats.to_down_node += 1
-                continue
-            inbox = node.inbox
-            if len(inbox.items) >= inbox.capacity:
+            elif node.inbox.offer(message):
+                stats.delivered += 1
+            else:
                 stats.overflowed += 1
-                continue
-            stats.delivered += 1
-            inbox.put(message)
