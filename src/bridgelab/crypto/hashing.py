@@ -44,21 +44,31 @@ def _field_bytes(value: Field) -> bytes:
     return value
 
 
+# Every length prefix a short field needs, made once: most fields are well under 256 bytes.
+_LENGTH_PREFIXES = tuple(size.to_bytes(4, "big") for size in range(256))
+# An integer field is always 32 bytes long.
+_WORD_PREFIX = _LENGTH_PREFIXES[32]
+
+
 def encode(tag: str, *values: Field) -> bytes:
     """Unambiguous encoding: a tag, then each field with a 4-byte length prefix."""
     parts = [tag.encode("ascii"), b"\x00"]
     append = parts.append
     for value in values:
-        # Exact types first (the hot path); subclasses such as bool take the general one.
+        # Exact types first (the hot path; strings are the most common field); subclasses
+        # such as bool take the general one.
         kind = type(value)
-        if kind is bytes:
-            raw = value
-        elif kind is str:
-            raw = value.encode("utf-8")
+        if kind is str:
+            raw = value.encode()
         elif kind is int and value >= 0:
-            raw = value.to_bytes(32, "big")
+            append(_WORD_PREFIX)
+            append(value.to_bytes(32, "big"))
+            continue
+        elif kind is bytes:
+            raw = value
         else:
             raw = _field_bytes(value)
-        append(len(raw).to_bytes(4, "big"))
+        size = len(raw)
+        append(_LENGTH_PREFIXES[size] if size < 256 else size.to_bytes(4, "big"))
         append(raw)
     return b"".join(parts)
