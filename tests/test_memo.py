@@ -74,3 +74,17 @@ def test_clear_forgets_everything() -> None:
     cache.clear()
     _ask(cache, computed, 1)
     assert computed == [1, 1]
+
+
+def test_a_miss_computes_with_the_arguments_given_and_a_hit_does_not_compute() -> None:
+    cache: BoundedCache[tuple[int, int], int] = BoundedCache(8)
+    calls: list[tuple[int, int]] = []
+
+    def power(base: int, exponent: int) -> int:
+        calls.append((base, exponent))
+        return base**exponent
+
+    assert cache.get_or_compute((2, 10), power, 2, 10) == 1024
+    assert cache.get_or_compute((2, 10), power, 2, 10) == 1024
+    assert cache.get_or_compute((3, 2), power, 3, 2) == 9
+    assert calls == [(2, 10), (3, 2)]

@@ -207,7 +207,7 @@ class CommitteeMember:
         """The light-client checks, in order; the first that fails is named.
 
         They read only the proof and what every member of the run shares (`SharedChecks`)."""
-        return self.checks.locks.get_or_compute(proof, lambda: self._check_lock(proof))
+        return self.checks.locks.get_or_compute(proof, self._check_lock, proof)
 
     def _check_lock(self, proof: LockProof) -> str:
         message = proof.message
@@ -247,9 +247,7 @@ class CommitteeMember:
     def check_burn(self, proof: BurnProof) -> str:
         """The checks in order; those that read only the proof are shared by the members, the
         finality checks read this member's view of the settlement chain now."""
-        early, late = self.checks.burns.get_or_compute(
-            proof, lambda: _static_burn_checks(proof)
-        )
+        early, late = self.checks.burns.get_or_compute(proof, _static_burn_checks, proof)
         return early or self._finality(proof) or late or "ok"
 
     def _finality(self, proof: BurnProof) -> str | None:
@@ -303,7 +301,7 @@ class CommitteeMember:
         """Sign `digest` with this epoch's key; signing is deterministic, so a cached copy is
         the same bytes a fresh signature would be."""
         return self._signatures.get_or_compute(
-            (digest, epoch), lambda: self.custody.endorse(self.index, digest)
+            (digest, epoch), self.custody.endorse, self.index, digest
         )
 
     def _endorse_batch(self, request: BatchRequest) -> Endorsement | None:
@@ -314,7 +312,7 @@ class CommitteeMember:
             return None
         version = self.trust_root_version
         shape = self.checks.batches.get_or_compute(
-            (request, version), lambda: _batch_shape(request, version)
+            (request, version), _batch_shape, request, version
         )
         if shape is None:
             self._refuse(proofs[0], "batch_shape")

@@ -39,13 +39,17 @@ class BoundedCache(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._recent) + len(self._older)
 
-    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
+    def get_or_compute(self, key: K, compute: Callable[..., V], *args: Any) -> V:
+        """The answer remembered for `key`, else `compute(*args)`, remembered.
+
+        Hot callers pass a function and its arguments rather than a closure over them: a
+        hit then builds no function object."""
         recent = self._recent
         if key in recent:
             return recent[key]
         value = self._older.pop(key, _ABSENT)
         if value is _ABSENT:
-            value = compute()
+            value = compute(*args)
         recent = self._recent  # a nested call from `compute` may have started a generation
         recent[key] = value
         if len(recent) >= self._generation_size:

@@ -41,7 +41,7 @@ class Proof:
 def _levels(leaves: Sequence[bytes]) -> Levels:
     """The tree's levels, leaf hashes first and the root last (memoised: it is pure)."""
     key = tuple(leaves)
-    return _trees.get_or_compute(key, lambda: _build_levels(key))
+    return _trees.get_or_compute(key, _build_levels, key)
 
 
 def _build_levels(leaves: Leaves) -> Levels:
@@ -74,7 +74,7 @@ def prove_all(leaves: Sequence[bytes]) -> tuple[Proof, ...]:
     if not leaves:
         return ()
     key = tuple(leaves)
-    return _proofs.get_or_compute(key, lambda: _prove_all(key))
+    return _proofs.get_or_compute(key, _prove_all, key)
 
 
 def _prove_all(leaves: Leaves) -> tuple[Proof, ...]:

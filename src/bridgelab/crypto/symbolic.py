@@ -125,7 +125,7 @@ def symbolic_ecrecover(digest: bytes, signature: bytes) -> str | None:
     Memoised on the exact bytes, as the real `ecrecover` is, so both modes pay alike for the
     repeats (relayer, contract and checker recover the same signatures)."""
     return _RECOVERED.get_or_compute(
-        (digest, signature), lambda: _symbolic_ecrecover(digest, signature)
+        (digest, signature), _symbolic_ecrecover, digest, signature
     )
 
 
@@ -158,7 +158,7 @@ _ED25519_TAGS: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(TAG_MEMO_
 
 def _ed25519_tag(public_key: bytes, message: bytes) -> bytes:
     return _ED25519_TAGS.get_or_compute(
-        (public_key, message), lambda: _compute_ed25519_tag(public_key, message)
+        (public_key, message), _compute_ed25519_tag, public_key, message
     )
 
 

@@ -69,9 +69,12 @@ class BridgeMessage:
 def batch_digest(root: bytes, size: int, trust_root_version: int) -> bytes:
     """What the committee signs for a batch: its Merkle root over message digests, and size."""
     return _batch_digests.get_or_compute(
-        (root, size, trust_root_version),
-        lambda: keccak256(encode(BATCH_DOMAIN, root, size, trust_root_version)),
+        (root, size, trust_root_version), _compute_batch_digest, root, size, trust_root_version
     )
+
+
+def _compute_batch_digest(root: bytes, size: int, trust_root_version: int) -> bytes:
+    return keccak256(encode(BATCH_DOMAIN, root, size, trust_root_version))
 
 
 # Every message of a batch, and every verifier of it, asks for the same digest.

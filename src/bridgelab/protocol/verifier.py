@@ -74,7 +74,7 @@ def verify_multisig_signatures_memoised(
     same signatures over the same batch digest, so their certificates share one answer."""
     return _signature_verdicts.get_or_compute(
         (root, config, digest, signatures),
-        lambda: verify_multisig_signatures(root, config, digest, signatures),
+        verify_multisig_signatures, root, config, digest, signatures,
     )
 
 
@@ -138,7 +138,7 @@ def verify_certificate_memoised(
         # is the only scheme whose verification reads state beyond the arguments.
         scope = get_backend(bls_backend_for(config.signatures, config.bls_backend)).memo_scope()
     return _verdicts.get_or_compute(
-        (root, config, cert, scope), lambda: verify_certificate(root, config, cert)
+        (root, config, cert, scope), verify_certificate, root, config, cert
     )
 
 
