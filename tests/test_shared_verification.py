@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bridgelab.crypto import merkle
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bridgelab.crypto import merkle, symbolic
 from bridgelab.crypto.secp256k1 import EcdsaSigner
 from bridgelab.protocol.messages import (
     BatchPath,
@@ -61,3 +64,17 @@ def test_a_batch_s_certificates_share_a_signature_verdict_keyed_on_root_and_conf
     # Fewer signatures over the same digest are checked afresh.
     assert verify_multisig_signatures_memoised(root, config, signed, signatures[:2]).check == (
         "below_threshold")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.binary(min_size=32, max_size=32))
+def test_a_symbolic_signer_leaves_the_answer_a_fresh_recovery_gives(secret, digest):
+    signer = symbolic.SymbolicEcdsaSigner(secret)
+    signature = signer.sign_digest(digest)
+    assert symbolic.symbolic_ecrecover(digest, signature) == signer.address
+    assert symbolic._symbolic_ecrecover(digest, signature) == signer.address
+    # Only the signature it made is answered for: altered bytes are recovered afresh.
+    altered = signature[:40] + bytes([signature[40] ^ 1]) + signature[41:]
+    assert symbolic.symbolic_ecrecover(digest, altered) is None
+    other_digest = bytes([digest[0] ^ 1]) + digest[1:]
+    assert symbolic.symbolic_ecrecover(other_digest, signature) is None

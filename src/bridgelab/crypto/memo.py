@@ -18,6 +18,10 @@ MAX_ENTRIES = 65_536
 _ABSENT: Any = object()
 
 
+def _given(value: V) -> V:
+    return value
+
+
 class BoundedCache(Generic[K, V]):
     """A map of at most `limit` entries that keeps the recently used ones.
 
@@ -56,6 +60,11 @@ class BoundedCache(Generic[K, V]):
             self._older = recent
             self._recent = {}
         return value
+
+    def remember(self, key: K, value: V) -> None:
+        """Take `value` as the answer for `key`, as if it had been computed: for a caller that
+        learns a pure function's answer as a by-product of its own work."""
+        self.get_or_compute(key, _given, value)
 
     def clear(self) -> None:
         self._recent.clear()
