@@ -78,3 +78,59 @@ def test_a_symbolic_signer_leaves_the_answer_a_fresh_recovery_gives(secret, dige
     assert symbolic.symbolic_ecrecover(digest, altered) is None
     other_digest = bytes([digest[0] ^ 1]) + digest[1:]
     assert symbolic.symbolic_ecrecover(other_digest, signature) is None
+
+
+def _hashing_verify(expected_root: bytes, leaf: bytes, proof: merkle.Proof) -> bool:
+    """`merkle.verify` as plain hashing along the path, with no knowledge of built trees."""
+    if not 0 <= proof.index < proof.leaf_count:
+        return False
+    if len(proof.siblings) != max(0, (proof.leaf_count - 1).bit_length()):
+        return False
+    current = merkle.leaf_hash(leaf)
+    position = proof.index
+    for sibling in proof.siblings:
+        pair = (sibling, current) if position & 1 else (current, sibling)
+        current = merkle.node_hash(*pair)
+        position //= 2
+    return current == expected_root
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.binary(max_size=8), min_size=1, max_size=12), st.data())
+def test_a_proof_checked_against_a_built_tree_gets_the_hashing_answer(leaves, data):
+    root = merkle.root(leaves)  # built now: `verify` knows this tree by its root
+    index = data.draw(st.integers(0, len(leaves) - 1))
+    proof = merkle.prove(leaves, index)
+    other_leaf = data.draw(st.binary(max_size=8))
+    other_index = data.draw(st.integers(0, len(leaves)))
+    other_count = data.draw(st.integers(1, 2 * len(leaves)))
+    candidates = [
+        (root, leaves[index], proof),
+        (root, other_leaf, proof),
+        (root, leaves[index], replace(proof, index=other_index)),
+        (root, leaves[index], replace(proof, leaf_count=other_count)),
+        (merkle.leaf_hash(other_leaf), leaves[index], proof),
+    ]
+    if proof.siblings:
+        flipped = bytes([proof.siblings[0][0] ^ 1]) + proof.siblings[0][1:]
+        candidates.append((root, leaves[index], replace(proof, siblings=(
+            flipped, *proof.siblings[1:]))))
+    for candidate in candidates:
+        assert merkle.verify(*candidate) == _hashing_verify(*candidate)
+    # A wrong answer from the shortcut would be True where hashing says False.
+    assert merkle.verify(root, leaves[index], proof)
+
+
+def test_trees_that_share_a_root_prove_only_their_own_leaf_count():
+    # [a, b, c] repeats c to pair it, so [a, b, c, c] has the same root. The tree built first
+    # is the one known by that root: its proofs skip the hashing, the other tree's do not,
+    # and both verify, as hashing along them does. (Leaves longer than the property test's.)
+    three = [b"first leaf", b"second leaf", b"third leaf"]
+    four = [*three, three[-1]]
+    root = merkle.root(three)
+    assert merkle.root(four) == root
+    for leaves, known in ((three, True), (four, False)):
+        for index, proof in enumerate(merkle.prove_all(leaves)):
+            assert merkle._is_path_in_built_tree(root, leaves[index], proof) is known
+            assert merkle.verify(root, leaves[index], proof)
+            assert _hashing_verify(root, leaves[index], proof)

@@ -61,6 +61,17 @@ class BoundedCache(Generic[K, V]):
             self._recent = {}
         return value
 
+    def get(self, key: K) -> V | None:
+        """The answer remembered for `key` (now counted as recently used), or None."""
+        value = self._recent.get(key, _ABSENT)
+        if value is not _ABSENT:
+            return value
+        value = self._older.pop(key, _ABSENT)
+        if value is _ABSENT:
+            return None
+        self.remember(key, value)
+        return value
+
     def remember(self, key: K, value: V) -> None:
         """Take `value` as the answer for `key`, as if it had been computed: for a caller that
         learns a pure function's answer as a by-product of its own work."""
