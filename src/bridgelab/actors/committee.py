@@ -6,6 +6,7 @@ that the event came from the canonical escrow, and that the message says what th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,10 @@ class BatchShape:
     direction: str
     nonces: tuple[int, ...]
     root_label: str
+    # Whether every proof passes the checks that read only the proof (see `SharedChecks`):
+    # then all a member has left to check is its own view, the finality of `burns`.
+    proofs_pass: bool
+    burns: tuple[BurnProof, ...]
 
 
 def _memo() -> BoundedCache:
@@ -67,8 +72,12 @@ class SharedChecks:
     )
 
 
-def _batch_shape(request: BatchRequest, trust_root_version: int) -> BatchShape | None:
-    """None when the batch mixes directions or repeats a message; else what it commits to."""
+def _batch_shape(
+    request: BatchRequest, trust_root_version: int, proof_passes: Callable[[object], bool]
+) -> BatchShape | None:
+    """None when the batch mixes directions or repeats a message; else what it commits to.
+
+    `proof_passes` tells whether a proof passes the checks that read only the proof."""
     keys = [proof.message.key for proof in request.proofs]
     if len({key[0] for key in keys}) != 1 or len(set(keys)) != len(keys):
         return None
@@ -82,6 +91,8 @@ def _batch_shape(request: BatchRequest, trust_root_version: int) -> BatchShape |
         direction=keys[0][0],
         nonces=tuple(key[1] for key in keys),
         root_label=root.hex()[:16],
+        proofs_pass=all(map(proof_passes, request.proofs)),
+        burns=tuple(proof for proof in request.proofs if isinstance(proof, BurnProof)),
     )
 
 
@@ -250,6 +261,18 @@ class CommitteeMember:
         early, late = self.checks.burns.get_or_compute(proof, _static_burn_checks, proof)
         return early or self._finality(proof) or late or "ok"
 
+    def _passes_shared_checks(
+        self, proof: LockProof | BurnProof | L2WithdrawalProof
+    ) -> bool:
+        """Whether `proof` passes the checks every member of the run shares: a lock's all, a
+        burn's all but finality. An L2 withdrawal's read this member's view of the L2."""
+        if isinstance(proof, LockProof):
+            return self.check_lock(proof) == "ok"
+        if isinstance(proof, BurnProof):
+            burn_checks = self.checks.burns.get_or_compute(proof, _static_burn_checks, proof)
+            return burn_checks == (None, None)
+        return False
+
     def _finality(self, proof: BurnProof) -> str | None:
         """The burn's block as this member's view of the settlement chain has it now: the
         failed check, or None."""
@@ -312,7 +335,7 @@ class CommitteeMember:
             return None
         version = self.trust_root_version
         shape = self.checks.batches.get_or_compute(
-            (request, version), _batch_shape, request, version
+            (request, version), _batch_shape, request, version, self._passes_shared_checks
         )
         if shape is None:
             self._refuse(proofs[0], "batch_shape")
@@ -320,13 +343,16 @@ class CommitteeMember:
         epoch = self.custody.epoch
         ledger = self.ledger
         signed_before = ledger.latest_all(shape.keys, self.index)
+        # When every proof passes the shared checks and each burn is final in this member's
+        # view, no message fails its checks; otherwise they run one by one, to name the first
+        # failure in order.
+        checked = shape.proofs_pass and not any(map(self._finality, shape.burns))
         check = self.check
         fresh = False
         for proof, previous, message_digest in zip(
             proofs, signed_before, shape.digests, strict=True
         ):
-            failed = check(proof)
-            if failed != "ok":
+            if not checked and (failed := check(proof)) != "ok":
                 self._refuse(proof, failed)
                 return None
             if previous is not None and previous[0] != message_digest:
