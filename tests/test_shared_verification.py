@@ -8,6 +8,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bridgelab.actors.ledger import SignedLedger
 from bridgelab.crypto import merkle, symbolic
 from bridgelab.crypto.secp256k1 import EcdsaSigner
 from bridgelab.protocol.messages import (
@@ -134,3 +135,66 @@ def test_trees_that_share_a_root_prove_only_their_own_leaf_count():
             assert merkle._is_path_in_built_tree(root, leaves[index], proof) is known
             assert merkle.verify(root, leaves[index], proof)
             assert _hashing_verify(root, leaves[index], proof)
+
+
+class _PlainLedger:
+    """The ledger's rule with nothing kept between calls: a list of (key, digest, epoch,
+    members) per key, read afresh every time."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, int], list[list]] = {}
+
+    def latest_all(self, keys, member):
+        answers = []
+        for key in keys:
+            found = None
+            for digest, epoch, members in self.entries.get(key, []):
+                if members >> member & 1 and (found is None or epoch >= found[1]):
+                    found = (digest, epoch)
+            answers.append(found)
+        return answers
+
+    def add_all(self, keys, member, digests, epoch):
+        for key, digest in zip(keys, digests, strict=True):
+            entries = self.entries.setdefault(key, [])
+            for entry in entries:
+                if entry[0] == digest and entry[1] == epoch:
+                    entry[2] |= 1 << member
+                    break
+            else:
+                entries.append([digest, epoch, 1 << member])
+
+
+# A few keys tuples and digest tuples, each one object reused as a batch's are (one repeats a
+# key), and calls that read or record them in any order.
+_KEY_SETS = ((("deposit", 1), ("deposit", 2)), (("deposit", 2), ("deposit", 3)),
+             (("deposit", 3), ("deposit", 3)))
+_DIGEST_SETS = ((b"a", b"b"), (b"a", b"c"), (b"c", b"c"))
+_ledger_calls = st.lists(st.tuples(
+    st.sampled_from(["latest_all", "add_all", "add"]),
+    st.integers(0, len(_KEY_SETS) - 1),
+    st.integers(0, 3),  # member
+    st.integers(0, len(_DIGEST_SETS) - 1),
+    st.integers(0, 1),  # epoch
+), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ledger_calls)
+def test_the_ledger_answers_as_one_that_reads_afresh_every_time(calls):
+    ledger, plain = SignedLedger(), _PlainLedger()
+    for kind, key_set, member, digest_set, epoch in calls:
+        keys, digests = _KEY_SETS[key_set], _DIGEST_SETS[digest_set]
+        if kind == "latest_all":
+            assert ledger.latest_all(keys, member) == plain.latest_all(keys, member)
+        elif kind == "add_all":
+            ledger.add_all(keys, member, digests, epoch)
+            plain.add_all(keys, member, digests, epoch)
+        else:
+            ledger.add(keys[0], member, digests[0], epoch)
+            plain.add_all(keys[:1], member, digests[:1], epoch)
+    every_key = sorted({key for keys in _KEY_SETS for key in keys})
+    for member in range(4):
+        assert ledger.latest_all(every_key, member) == plain.latest_all(every_key, member)
+    assert len(ledger) == len(plain.entries)
+

@@ -37,8 +37,9 @@ CHECK_MEMO_ENTRIES = 4_096
 class BatchShape:
     """What a batch commits to, which every member computes alike: computed once per batch."""
 
-    keys: list[tuple[str, int]]
-    digests: list[bytes]
+    # Tuples: the ledger recognises a batch's keys and digests by identity.
+    keys: tuple[tuple[str, int], ...]
+    digests: tuple[bytes, ...]
     root: bytes
     # The digest the members sign: the root, the message count and the trust root version.
     digest: bytes
@@ -78,10 +79,10 @@ def _batch_shape(
     """None when the batch mixes directions or repeats a message; else what it commits to.
 
     `proof_passes` tells whether a proof passes the checks that read only the proof."""
-    keys = [proof.message.key for proof in request.proofs]
+    keys = tuple(proof.message.key for proof in request.proofs)
     if len({key[0] for key in keys}) != 1 or len(set(keys)) != len(keys):
         return None
-    digests = [proof.message.digest(trust_root_version) for proof in request.proofs]
+    digests = tuple(proof.message.digest(trust_root_version) for proof in request.proofs)
     root = merkle.root(digests)
     return BatchShape(
         keys=keys,
