@@ -3,6 +3,7 @@ answer is the one a fresh computation gives, and is never taken for another ques
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 from hypothesis import given, settings
@@ -197,4 +198,26 @@ def test_the_ledger_answers_as_one_that_reads_afresh_every_time(calls):
     for member in range(4):
         assert ledger.latest_all(every_key, member) == plain.latest_all(every_key, member)
     assert len(ledger) == len(plain.entries)
+
+
+def _ed25519_by_definition(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """A symbolic Ed25519 signature as crypto/symbolic.py defines it: 64 bytes, the tag over
+    (domain, key, message), then the marker."""
+    if len(signature) != 64 or signature[32:] != symbolic._ED25519_MARKER:
+        return False
+    tag = hashlib.sha256(symbolic.ED25519_DOMAIN + public_key + message).digest()
+    return signature[:32] == tag
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.binary(max_size=40), st.integers(0, 63))
+def test_a_remembered_ed25519_signature_verifies_as_the_definition_says(seed, message, flip):
+    signer = symbolic.SymbolicEd25519Signer(seed)
+    signature = signer.sign(message)
+    altered = signature[:flip] + bytes([signature[flip] ^ 1]) + signature[flip + 1 :]
+    for candidate in (signature, altered, signature[:63], signature + b"\x00", b""):
+        for key, text in ((signer.public_key, message), (signer.public_key, message + b"!")):
+            assert symbolic.symbolic_ed25519_verify(key, text, candidate) == (
+                _ed25519_by_definition(key, text, candidate))
+    assert symbolic.symbolic_ed25519_verify(signer.public_key, message, signature)
 
