@@ -18,6 +18,7 @@ from bridgelab.protocol.messages import (
     Certificate,
     TrustRoot,
     batch_digest,
+    certificate_fields,
 )
 from bridgelab.protocol.verifier import (
     Verdict,
@@ -221,3 +222,18 @@ def test_a_remembered_ed25519_signature_verifies_as_the_definition_says(seed, me
                 _ed25519_by_definition(key, text, candidate))
     assert symbolic.symbolic_ed25519_verify(signer.public_key, message, signature)
 
+
+def test_a_batch_s_certificates_record_their_shared_signatures_in_lists_of_their_own():
+    signatures = (b"\x01" * 65, b"\x02" * 65)
+    message = BridgeMessage("deposit", 7, "USDC", 100, "alice", "bob", "escrow", 4, b"\x01" * 32)
+    first = certificate_fields(Certificate(message, 1, "multisig", signatures, (0, 1)))
+    second = certificate_fields(
+        Certificate(replace(message, nonce=8), 1, "multisig", signatures, (0, 1))
+    )
+    assert first["signatures"] == second["signatures"] == [s.hex() for s in signatures]
+    first["signatures"].append("changed")
+    assert second["signatures"] == [s.hex() for s in signatures]
+    # Other signatures, even in a tuple equal in length, get their own hex.
+    other = (b"\x03" * 65, b"\x02" * 65)
+    assert certificate_fields(Certificate(message, 1, "multisig", other, (0, 1)))[
+        "signatures"] == [s.hex() for s in other]
