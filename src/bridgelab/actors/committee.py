@@ -348,18 +348,13 @@ class CommitteeMember:
         # view, no message fails its checks; otherwise they run one by one, to name the first
         # failure in order.
         checked = shape.proofs_pass and not any(map(self._finality, shape.burns))
-        check = self.check
-        fresh = False
-        for proof, previous, message_digest in zip(
-            proofs, signed_before, shape.digests, strict=True
-        ):
-            if not checked and (failed := check(proof)) != "ok":
-                self._refuse(proof, failed)
+        if checked and not any(signed_before):
+            # The common case: every message passes, and this member signed none before.
+            fresh = True
+        else:
+            fresh = self._first_failure_refused(proofs, shape, signed_before, checked, epoch)
+            if fresh is None:
                 return None
-            if previous is not None and previous[0] != message_digest:
-                self._refuse(proof, "equivocation")
-                return None
-            fresh = fresh or previous is None or previous[1] != epoch
         signature = self._sign(shape.digest, epoch)
         if fresh:
             ledger.add_all(shape.keys, self.index, shape.digests, epoch)
@@ -373,6 +368,31 @@ class CommitteeMember:
                 root=shape.root_label,
             )
         return Endorsement(self.index, request.key, shape.digest, signature, epoch)
+
+    def _first_failure_refused(
+        self,
+        proofs: tuple[LockProof | BurnProof | L2WithdrawalProof, ...],
+        shape: BatchShape,
+        signed_before: list[tuple[bytes, int] | None],
+        checked: bool,
+        epoch: int,
+    ) -> bool | None:
+        """Each message in order: its checks (unless all are known to pass), then this
+        member's ledger. Refuses the first that fails and returns None; else whether any
+        message is fresh (not yet signed by this member in this epoch)."""
+        check = self.check
+        fresh = False
+        for proof, previous, message_digest in zip(
+            proofs, signed_before, shape.digests, strict=True
+        ):
+            if not checked and (failed := check(proof)) != "ok":
+                self._refuse(proof, failed)
+                return None
+            if previous is not None and previous[0] != message_digest:
+                self._refuse(proof, "equivocation")
+                return None
+            fresh = fresh or previous is None or previous[1] != epoch
+        return fresh
 
     def _refuse(
         self, request: LockProof | BurnProof | L2WithdrawalProof, check: str
