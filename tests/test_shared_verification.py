@@ -189,6 +189,7 @@ def test_the_ledger_answers_as_one_that_reads_afresh_every_time(calls):
         keys, digests = _KEY_SETS[key_set], _DIGEST_SETS[digest_set]
         if kind == "latest_all":
             assert ledger.latest_all(keys, member) == plain.latest_all(keys, member)
+            assert ledger.signed_any(keys, member) == any(plain.latest_all(keys, member))
         elif kind == "add_all":
             ledger.add_all(keys, member, digests, epoch)
             plain.add_all(keys, member, digests, epoch)
@@ -198,6 +199,8 @@ def test_the_ledger_answers_as_one_that_reads_afresh_every_time(calls):
     every_key = sorted({key for keys in _KEY_SETS for key in keys})
     for member in range(4):
         assert ledger.latest_all(every_key, member) == plain.latest_all(every_key, member)
+        for keys in _KEY_SETS:
+            assert ledger.signed_any(keys, member) == any(plain.latest_all(keys, member))
     assert len(ledger) == len(plain.entries)
 
 
@@ -237,3 +240,23 @@ def test_a_batch_s_certificates_record_their_shared_signatures_in_lists_of_their
     other = (b"\x03" * 65, b"\x02" * 65)
     assert certificate_fields(Certificate(message, 1, "multisig", other, (0, 1)))[
         "signatures"] == [s.hex() for s in other]
+
+
+def test_the_ledger_follows_a_batch_s_members_signing_in_turn():
+    """As in a run: each member asks about the batch's keys, then records its signatures;
+    a second batch shares a key, and a refresh signs again in a new epoch."""
+    ledger, plain = SignedLedger(), _PlainLedger()
+    first = (("deposit", 1), ("deposit", 2), ("deposit", 3))
+    second = (("deposit", 3), ("deposit", 4))
+    for keys, epoch in ((first, 0), (second, 0), (first, 1)):
+        digests = tuple(bytes([nonce]) * 32 for _, nonce in keys)
+        for member in range(6):
+            assert ledger.signed_any(keys, member) == any(plain.latest_all(keys, member))
+            assert ledger.latest_all(keys, member) == plain.latest_all(keys, member)
+            ledger.add_all(keys, member, digests, epoch)
+            plain.add_all(keys, member, digests, epoch)
+            assert ledger.signed_any(keys, member)
+        for member in range(7):
+            for asked in (first, second):
+                assert ledger.signed_any(asked, member) == any(plain.latest_all(asked, member))
+                assert ledger.latest_all(asked, member) == plain.latest_all(asked, member)

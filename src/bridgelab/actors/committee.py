@@ -343,15 +343,15 @@ class CommitteeMember:
             return None
         epoch = self.custody.epoch
         ledger = self.ledger
-        signed_before = ledger.latest_all(shape.keys, self.index)
         # When every proof passes the shared checks and each burn is final in this member's
         # view, no message fails its checks; otherwise they run one by one, to name the first
         # failure in order.
         checked = shape.proofs_pass and not any(map(self._finality, shape.burns))
-        if checked and not any(signed_before):
+        if checked and not ledger.signed_any(shape.keys, self.index):
             # The common case: every message passes, and this member signed none before.
             fresh = True
         else:
+            signed_before = ledger.latest_all(shape.keys, self.index)
             fresh = self._first_failure_refused(proofs, shape, signed_before, checked, epoch)
             if fresh is None:
                 return None

@@ -33,6 +33,8 @@ class SignedLedger:
         # digest and epoch never change, so both stay what a fresh look-up would find.
         self._batch_keys: tuple[tuple[str, int], ...] | None = None
         self._batch_lists: list[list[SignedDigest] | None] = []
+        # Every member with a bit in any entry of those lists.
+        self._batch_signers = 0
         self._batch_record: tuple[tuple[bytes, ...], int, list[SignedDigest]] | None = None
 
     def __len__(self) -> int:
@@ -45,10 +47,21 @@ class SignedLedger:
         comes back."""
         if keys is not self._batch_keys:
             get = self._by_key.get
-            self._batch_lists = [get(key) for key in keys]
+            self._batch_lists = lists = [get(key) for key in keys]
+            signers = 0
+            for entries in lists:
+                for entry in entries or ():
+                    signers |= entry.members
+            self._batch_signers = signers
             self._batch_keys = keys if type(keys) is tuple else None
             self._batch_record = None
         return self._batch_lists
+
+    def signed_any(self, keys: Sequence[tuple[str, int]], member: int) -> bool:
+        """Whether `member` signed anything for any of `keys` (a batch's members ask in turn,
+        and the answer is kept up to date as they sign)."""
+        self._entry_lists(keys)
+        return bool(self._batch_signers >> member & 1)
 
     def latest(self, key: tuple[str, int], member: int) -> tuple[bytes, int] | None:
         """The (digest, epoch) `member` most recently signed for `key`, if any."""
@@ -83,6 +96,7 @@ class SignedLedger:
             # entries they went to.
             for entry in record[2]:
                 entry.members |= bit
+            self._batch_signers |= bit
             return
         by_key = self._by_key
         recorded: list[SignedDigest] = []
@@ -110,5 +124,7 @@ class SignedLedger:
             recorded.append(entry)
         if created:
             self._batch_keys = None  # the lists read for these keys lack the new ones
-        elif keys is self._batch_keys and type(digests) is tuple:
+            return
+        self._batch_signers |= bit
+        if keys is self._batch_keys and type(digests) is tuple:
             self._batch_record = (digests, epoch, recorded)
