@@ -311,3 +311,38 @@ def test_key_compromise_breaks_a_batched_bridge_exactly_as_an_unbatched_one():
     plain_result, batched_result = run(scenario, 1), run(batched, 1)
     assert plain_result.verdicts == batched_result.verdicts
     assert plain_result.metrics["outcome"] == batched_result.metrics["outcome"]
+
+
+def test_a_member_names_a_batch_s_first_failure_in_order_whatever_it_is(captured):
+    """Shared checks and this member's own ones (burn finality, its ledger) interleave per
+    message: the refusal names the first message that fails any of them."""
+    member = captured["member"]
+    request = next(
+        r for r in captured["requests"]
+        if len(r.proofs) > 2 and r.proofs[0].message.direction == "withdrawal"
+    )
+    proofs = request.proofs
+    not_final = proofs[1]
+
+    def finality(proof):
+        return "not_final" if proof is not_final else None
+
+    def refusal(signed: dict[int, bytes]):
+        # This member's own ledger, holding other digests for the messages at `signed`.
+        shared = member.ledger
+        member.ledger = SignedLedger()
+        member._finality = finality
+        try:
+            for index, digest in signed.items():
+                member.ledger.add(proofs[index].message.key, member.index, digest, 0)
+            assert member._endorse_batch(request) is None
+        finally:
+            member.ledger = shared
+            del member._finality
+        refused = _events_of(captured, "endorse.refused")[-1].fields
+        return refused["check"], refused["nonce"]
+
+    other = b"\x01" * 32
+    assert refusal({}) == ("not_final", not_final.message.nonce)
+    assert refusal({0: other}) == ("equivocation", proofs[0].message.nonce)
+    assert refusal({2: other}) == ("not_final", not_final.message.nonce)

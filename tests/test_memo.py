@@ -74,3 +74,27 @@ def test_clear_forgets_everything() -> None:
     cache.clear()
     _ask(cache, computed, 1)
     assert computed == [1, 1]
+
+
+def test_a_miss_computes_with_the_arguments_given_and_a_hit_does_not_compute() -> None:
+    cache: BoundedCache[tuple[int, int], int] = BoundedCache(8)
+    calls: list[tuple[int, int]] = []
+
+    def power(base: int, exponent: int) -> int:
+        calls.append((base, exponent))
+        return base**exponent
+
+    assert cache.get_or_compute((2, 10), power, 2, 10) == 1024
+    assert cache.get_or_compute((2, 10), power, 2, 10) == 1024
+    assert cache.get_or_compute((3, 2), power, 3, 2) == 9
+    assert calls == [(2, 10), (3, 2)]
+
+
+def test_a_remembered_answer_is_returned_without_computing() -> None:
+    cache, computed = _counting_cache(8)
+    cache.remember(3, 9)
+    assert _ask(cache, computed, 3) == 9
+    assert computed == []
+    for key in range(4, 12):  # past a generation: it was stored as any computed answer is
+        cache.remember(key, key * key)
+    assert len(cache) <= 8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,39 @@ def test_the_fast_keccak_is_installed():
 @given(st.binary(max_size=600))
 def test_keccak256_agrees_with_the_portable_implementation(data):
     assert keccak256(data) == keccak256_portable(data)
+
+
+fields = st.one_of(
+    st.booleans(),
+    st.integers(0, 2**256 - 1),
+    st.binary(max_size=300),
+    st.text(max_size=300),
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(fields, max_size=12))
+def test_encode_is_the_tag_then_each_field_length_prefixed(values):
+    """The fast paths (exact types, precomputed length prefixes) give the plain definition's
+    bytes, including fields of 256 bytes and more."""
+    expected = b"bridgelab/test\x00" + b"".join(
+        len(raw).to_bytes(4, "big") + raw for raw in map(hashing._field_bytes, values)
+    )
+    assert hashing.encode("bridgelab/test", *values) == expected
+
+
+def test_encoded_strings_are_remembered_within_a_bound():
+    texts = [f"0x{index:040x}" for index in range(hashing.MAX_STRING_FIELDS + 10)]
+    for _ in range(2):
+        for text in texts:
+            assert hashing.encode("t", text) == b"t\x00" + len(text).to_bytes(4, "big") + (
+                text.encode())
+            assert len(hashing._STRING_FIELDS) <= hashing.MAX_STRING_FIELDS
+
+
+def test_encode_refuses_negative_integers():
+    with pytest.raises(ValueError):
+        hashing.encode("bridgelab/test", -1)
 
 
 @settings(max_examples=30)

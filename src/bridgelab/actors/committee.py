@@ -6,6 +6,7 @@ that the event came from the canonical escrow, and that the message says what th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,8 +37,9 @@ CHECK_MEMO_ENTRIES = 4_096
 class BatchShape:
     """What a batch commits to, which every member computes alike: computed once per batch."""
 
-    keys: list[tuple[str, int]]
-    digests: list[bytes]
+    # Tuples: the ledger recognises a batch's keys and digests by identity.
+    keys: tuple[tuple[str, int], ...]
+    digests: tuple[bytes, ...]
     root: bytes
     # The digest the members sign: the root, the message count and the trust root version.
     digest: bytes
@@ -45,6 +47,10 @@ class BatchShape:
     direction: str
     nonces: tuple[int, ...]
     root_label: str
+    # Whether every proof passes the checks that read only the proof (see `SharedChecks`):
+    # then all a member has left to check is its own view, the finality of `burns`.
+    proofs_pass: bool
+    burns: tuple[BurnProof, ...]
 
 
 def _memo() -> BoundedCache:
@@ -67,12 +73,16 @@ class SharedChecks:
     )
 
 
-def _batch_shape(request: BatchRequest, trust_root_version: int) -> BatchShape | None:
-    """None when the batch mixes directions or repeats a message; else what it commits to."""
-    keys = [proof.message.key for proof in request.proofs]
+def _batch_shape(
+    request: BatchRequest, trust_root_version: int, proof_passes: Callable[[object], bool]
+) -> BatchShape | None:
+    """None when the batch mixes directions or repeats a message; else what it commits to.
+
+    `proof_passes` tells whether a proof passes the checks that read only the proof."""
+    keys = tuple(proof.message.key for proof in request.proofs)
     if len({key[0] for key in keys}) != 1 or len(set(keys)) != len(keys):
         return None
-    digests = [proof.message.digest(trust_root_version) for proof in request.proofs]
+    digests = tuple(proof.message.digest(trust_root_version) for proof in request.proofs)
     root = merkle.root(digests)
     return BatchShape(
         keys=keys,
@@ -82,6 +92,8 @@ def _batch_shape(request: BatchRequest, trust_root_version: int) -> BatchShape |
         direction=keys[0][0],
         nonces=tuple(key[1] for key in keys),
         root_label=root.hex()[:16],
+        proofs_pass=all(map(proof_passes, request.proofs)),
+        burns=tuple(proof for proof in request.proofs if isinstance(proof, BurnProof)),
     )
 
 
@@ -207,7 +219,7 @@ class CommitteeMember:
         """The light-client checks, in order; the first that fails is named.
 
         They read only the proof and what every member of the run shares (`SharedChecks`)."""
-        return self.checks.locks.get_or_compute(proof, lambda: self._check_lock(proof))
+        return self.checks.locks.get_or_compute(proof, self._check_lock, proof)
 
     def _check_lock(self, proof: LockProof) -> str:
         message = proof.message
@@ -247,10 +259,20 @@ class CommitteeMember:
     def check_burn(self, proof: BurnProof) -> str:
         """The checks in order; those that read only the proof are shared by the members, the
         finality checks read this member's view of the settlement chain now."""
-        early, late = self.checks.burns.get_or_compute(
-            proof, lambda: _static_burn_checks(proof)
-        )
+        early, late = self.checks.burns.get_or_compute(proof, _static_burn_checks, proof)
         return early or self._finality(proof) or late or "ok"
+
+    def _passes_shared_checks(
+        self, proof: LockProof | BurnProof | L2WithdrawalProof
+    ) -> bool:
+        """Whether `proof` passes the checks every member of the run shares: a lock's all, a
+        burn's all but finality. An L2 withdrawal's read this member's view of the L2."""
+        if isinstance(proof, LockProof):
+            return self.check_lock(proof) == "ok"
+        if isinstance(proof, BurnProof):
+            burn_checks = self.checks.burns.get_or_compute(proof, _static_burn_checks, proof)
+            return burn_checks == (None, None)
+        return False
 
     def _finality(self, proof: BurnProof) -> str | None:
         """The burn's block as this member's view of the settlement chain has it now: the
@@ -303,7 +325,7 @@ class CommitteeMember:
         """Sign `digest` with this epoch's key; signing is deterministic, so a cached copy is
         the same bytes a fresh signature would be."""
         return self._signatures.get_or_compute(
-            (digest, epoch), lambda: self.custody.endorse(self.index, digest)
+            (digest, epoch), self.custody.endorse, self.index, digest
         )
 
     def _endorse_batch(self, request: BatchRequest) -> Endorsement | None:
@@ -314,27 +336,25 @@ class CommitteeMember:
             return None
         version = self.trust_root_version
         shape = self.checks.batches.get_or_compute(
-            (request, version), lambda: _batch_shape(request, version)
+            (request, version), _batch_shape, request, version, self._passes_shared_checks
         )
         if shape is None:
             self._refuse(proofs[0], "batch_shape")
             return None
         epoch = self.custody.epoch
         ledger = self.ledger
-        signed_before = ledger.latest_all(shape.keys, self.index)
-        check = self.check
-        fresh = False
-        for proof, previous, message_digest in zip(
-            proofs, signed_before, shape.digests, strict=True
-        ):
-            failed = check(proof)
-            if failed != "ok":
-                self._refuse(proof, failed)
+        # When every proof passes the shared checks and each burn is final in this member's
+        # view, no message fails its checks; otherwise they run one by one, to name the first
+        # failure in order.
+        checked = shape.proofs_pass and not any(map(self._finality, shape.burns))
+        if checked and not ledger.signed_any(shape.keys, self.index):
+            # The common case: every message passes, and this member signed none before.
+            fresh = True
+        else:
+            signed_before = ledger.latest_all(shape.keys, self.index)
+            fresh = self._first_failure_refused(proofs, shape, signed_before, checked, epoch)
+            if fresh is None:
                 return None
-            if previous is not None and previous[0] != message_digest:
-                self._refuse(proof, "equivocation")
-                return None
-            fresh = fresh or previous is None or previous[1] != epoch
         signature = self._sign(shape.digest, epoch)
         if fresh:
             ledger.add_all(shape.keys, self.index, shape.digests, epoch)
@@ -348,6 +368,31 @@ class CommitteeMember:
                 root=shape.root_label,
             )
         return Endorsement(self.index, request.key, shape.digest, signature, epoch)
+
+    def _first_failure_refused(
+        self,
+        proofs: tuple[LockProof | BurnProof | L2WithdrawalProof, ...],
+        shape: BatchShape,
+        signed_before: list[tuple[bytes, int] | None],
+        checked: bool,
+        epoch: int,
+    ) -> bool | None:
+        """Each message in order: its checks (unless all are known to pass), then this
+        member's ledger. Refuses the first that fails and returns None; else whether any
+        message is fresh (not yet signed by this member in this epoch)."""
+        check = self.check
+        fresh = False
+        for proof, previous, message_digest in zip(
+            proofs, signed_before, shape.digests, strict=True
+        ):
+            if not checked and (failed := check(proof)) != "ok":
+                self._refuse(proof, failed)
+                return None
+            if previous is not None and previous[0] != message_digest:
+                self._refuse(proof, "equivocation")
+                return None
+            fresh = fresh or previous is None or previous[1] != epoch
+        return fresh
 
     def _refuse(
         self, request: LockProof | BurnProof | L2WithdrawalProof, check: str

@@ -26,9 +26,42 @@ class SignedLedger:
 
     def __init__(self) -> None:
         self._by_key: dict[tuple[str, int], list[SignedDigest]] = {}
+        # The members of a batch read and record the same keys one after another, so the
+        # ledger keeps the last keys tuple it was given (compared by identity: the committee
+        # passes one tuple per batch) with each key's entry list, and the entries the last
+        # record over them went to. Entry lists are only ever appended to and an entry's
+        # digest and epoch never change, so both stay what a fresh look-up would find.
+        self._batch_keys: tuple[tuple[str, int], ...] | None = None
+        self._batch_lists: list[list[SignedDigest] | None] = []
+        # Every member with a bit in any entry of those lists.
+        self._batch_signers = 0
+        self._batch_record: tuple[tuple[bytes, ...], int, list[SignedDigest]] | None = None
 
     def __len__(self) -> int:
         return len(self._by_key)
+
+    def _entry_lists(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> list[list[SignedDigest] | None]:
+        """Each key's entries (None for a key never signed), kept while the same keys tuple
+        comes back."""
+        if keys is not self._batch_keys:
+            get = self._by_key.get
+            self._batch_lists = lists = [get(key) for key in keys]
+            signers = 0
+            for entries in lists:
+                for entry in entries or ():
+                    signers |= entry.members
+            self._batch_signers = signers
+            self._batch_keys = keys if type(keys) is tuple else None
+            self._batch_record = None
+        return self._batch_lists
+
+    def signed_any(self, keys: Sequence[tuple[str, int]], member: int) -> bool:
+        """Whether `member` signed anything for any of `keys` (a batch's members ask in turn,
+        and the answer is kept up to date as they sign)."""
+        self._entry_lists(keys)
+        return bool(self._batch_signers >> member & 1)
 
     def latest(self, key: tuple[str, int], member: int) -> tuple[bytes, int] | None:
         """The (digest, epoch) `member` most recently signed for `key`, if any."""
@@ -38,12 +71,11 @@ class SignedLedger:
         self, keys: Sequence[tuple[str, int]], member: int
     ) -> list[tuple[bytes, int] | None]:
         """`latest` for each of `keys` (a batch asks about all its messages at once)."""
-        by_key = self._by_key
         bit = 1 << member
         answers: list[tuple[bytes, int] | None] = []
-        for key in keys:
+        for entries in self._entry_lists(keys):
             found: SignedDigest | None = None
-            for entry in by_key.get(key, ()):
+            for entry in entries or ():
                 if entry.members & bit and (found is None or entry.epoch >= found.epoch):
                     found = entry
             answers.append(None if found is None else (found.digest, found.epoch))
@@ -56,18 +88,43 @@ class SignedLedger:
         self, keys: Sequence[tuple[str, int]], member: int, digests: Sequence[bytes], epoch: int
     ) -> None:
         """Record that `member` signed `digests[i]` for `keys[i]` in `epoch`, for every i."""
-        by_key = self._by_key
         bit = 1 << member
-        for key, digest in zip(keys, digests, strict=True):
-            entries = by_key.get(key)
+        lists = self._entry_lists(keys)
+        record = self._batch_record
+        if record is not None and record[0] is digests and record[1] == epoch:
+            # Another member of the batch just recorded these digests: set its bit in the
+            # entries they went to.
+            for entry in record[2]:
+                entry.members |= bit
+            self._batch_signers |= bit
+            return
+        by_key = self._by_key
+        recorded: list[SignedDigest] = []
+        created = False
+        for index, (key, digest) in enumerate(zip(keys, digests, strict=True)):
+            entries = lists[index]
+            if entries is None:
+                # Unsigned when the lists were read, unless an earlier position of this call
+                # holds the same key.
+                entries = by_key.get(key)
             if entries is None:
                 # The first member to sign this message: the common case, made cheap.
-                by_key[key] = [SignedDigest(digest, epoch, bit)]
-                continue
-            for entry in entries:
-                if entry.digest == digest and entry.epoch == epoch:
-                    entry.members |= bit
-                    break
+                entry = SignedDigest(digest, epoch, bit)
+                by_key[key] = [entry]
+                created = True
             else:
-                assert len(entries) < MAX_ENTRIES_PER_KEY, f"too many signed digests for {key}"
-                entries.append(SignedDigest(digest, epoch, bit))
+                for entry in entries:
+                    if entry.digest == digest and entry.epoch == epoch:
+                        entry.members |= bit
+                        break
+                else:
+                    assert len(entries) < MAX_ENTRIES_PER_KEY, f"too many signed digests for {key}"
+                    entry = SignedDigest(digest, epoch, bit)
+                    entries.append(entry)
+            recorded.append(entry)
+        if created:
+            self._batch_keys = None  # the lists read for these keys lack the new ones
+            return
+        self._batch_signers |= bit
+        if keys is self._batch_keys and type(digests) is tuple:
+            self._batch_record = (digests, epoch, recorded)

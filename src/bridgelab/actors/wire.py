@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from bridgelab.consortium.block import Commit, Header
 from bridgelab.crypto.merkle import Proof
@@ -39,8 +39,12 @@ class BurnProof:
     proof: Proof
 
 
-@dataclass(frozen=True, slots=True)
-class Endorsement:
+class Endorsement(NamedTuple):
+    """One member's signature over a message's or a batch's digest, sent to the relayer.
+
+    A named tuple rather than a frozen dataclass: just as immutable, and built several times
+    faster (every member builds one for every batch it endorses)."""
+
     member: int
     key: tuple[str, int]
     digest: bytes

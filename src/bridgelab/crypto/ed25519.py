@@ -34,7 +34,7 @@ _VERIFIED: BoundedCache[tuple[bytes, bytes, bytes], bool] = BoundedCache()
 def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """Ed25519 verification, memoised on the exact bytes (see `crypto.memo`)."""
     return _VERIFIED.get_or_compute(
-        (public_key, message, signature), lambda: _verify(public_key, message, signature)
+        (public_key, message, signature), _verify, public_key, message, signature
     )
 
 

@@ -44,21 +44,44 @@ def _field_bytes(value: Field) -> bytes:
     return value
 
 
+# Every length prefix a short field needs, made once: most fields are well under 256 bytes.
+_LENGTH_PREFIXES = tuple(size.to_bytes(4, "big") for size in range(256))
+# An integer field is always 32 bytes long.
+_WORD_PREFIX = _LENGTH_PREFIXES[32]
+# String fields, prefixed and encoded, by value: the same addresses, assets, directions and
+# contract names recur in message after message. Emptied when full, to bound its memory.
+_STRING_FIELDS: dict[str, bytes] = {}
+MAX_STRING_FIELDS = 4_096
+
+
+def _string_field(value: str) -> bytes:
+    """`value`'s length prefix and UTF-8 bytes, as one piece."""
+    raw = value.encode()
+    size = len(raw)
+    field = (_LENGTH_PREFIXES[size] if size < 256 else size.to_bytes(4, "big")) + raw
+    if len(_STRING_FIELDS) >= MAX_STRING_FIELDS:
+        _STRING_FIELDS.clear()
+    _STRING_FIELDS[value] = field
+    return field
+
+
 def encode(tag: str, *values: Field) -> bytes:
     """Unambiguous encoding: a tag, then each field with a 4-byte length prefix."""
     parts = [tag.encode("ascii"), b"\x00"]
     append = parts.append
     for value in values:
-        # Exact types first (the hot path); subclasses such as bool take the general one.
+        # Exact types first (the hot path; strings are the most common field); subclasses
+        # such as bool take the general one.
         kind = type(value)
-        if kind is bytes:
-            raw = value
-        elif kind is str:
-            raw = value.encode("utf-8")
-        elif kind is int and value >= 0:
-            raw = value.to_bytes(32, "big")
-        else:
-            raw = _field_bytes(value)
-        append(len(raw).to_bytes(4, "big"))
+        if kind is str:
+            append(_STRING_FIELDS.get(value) or _string_field(value))
+            continue
+        if kind is int and value >= 0:
+            append(_WORD_PREFIX)
+            append(value.to_bytes(32, "big"))
+            continue
+        raw = value if kind is bytes else _field_bytes(value)
+        size = len(raw)
+        append(_LENGTH_PREFIXES[size] if size < 256 else size.to_bytes(4, "big"))
         append(raw)
     return b"".join(parts)

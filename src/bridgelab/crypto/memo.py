@@ -18,6 +18,10 @@ MAX_ENTRIES = 65_536
 _ABSENT: Any = object()
 
 
+def _given(value: V) -> V:
+    return value
+
+
 class BoundedCache(Generic[K, V]):
     """A map of at most `limit` entries that keeps the recently used ones.
 
@@ -39,19 +43,39 @@ class BoundedCache(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._recent) + len(self._older)
 
-    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
+    def get_or_compute(self, key: K, compute: Callable[..., V], *args: Any) -> V:
+        """The answer remembered for `key`, else `compute(*args)`, remembered.
+
+        Hot callers pass a function and its arguments rather than a closure over them: a
+        hit then builds no function object."""
         recent = self._recent
         if key in recent:
             return recent[key]
         value = self._older.pop(key, _ABSENT)
         if value is _ABSENT:
-            value = compute()
+            value = compute(*args)
         recent = self._recent  # a nested call from `compute` may have started a generation
         recent[key] = value
         if len(recent) >= self._generation_size:
             self._older = recent
             self._recent = {}
         return value
+
+    def get(self, key: K) -> V | None:
+        """The answer remembered for `key` (now counted as recently used), or None."""
+        value = self._recent.get(key, _ABSENT)
+        if value is not _ABSENT:
+            return value
+        value = self._older.pop(key, _ABSENT)
+        if value is _ABSENT:
+            return None
+        self.remember(key, value)
+        return value
+
+    def remember(self, key: K, value: V) -> None:
+        """Take `value` as the answer for `key`, as if it had been computed: for a caller that
+        learns a pure function's answer as a by-product of its own work."""
+        self.get_or_compute(key, _given, value)
 
     def clear(self) -> None:
         self._recent.clear()

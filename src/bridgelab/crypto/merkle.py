@@ -41,7 +41,7 @@ class Proof:
 def _levels(leaves: Sequence[bytes]) -> Levels:
     """The tree's levels, leaf hashes first and the root last (memoised: it is pure)."""
     key = tuple(leaves)
-    return _trees.get_or_compute(key, lambda: _build_levels(key))
+    return _trees.get_or_compute(key, _build_levels, key)
 
 
 def _build_levels(leaves: Leaves) -> Levels:
@@ -53,7 +53,9 @@ def _build_levels(leaves: Leaves) -> Levels:
             levels[-1] = level
         level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
         levels.append(level)
-    return tuple(tuple(level) for level in levels)
+    tree = tuple(tuple(level) for level in levels)
+    _trees_by_root.remember(tree[-1][0], (leaves, tree))
+    return tree
 
 
 def root(leaves: Sequence[bytes]) -> bytes:
@@ -74,7 +76,7 @@ def prove_all(leaves: Sequence[bytes]) -> tuple[Proof, ...]:
     if not leaves:
         return ()
     key = tuple(leaves)
-    return _proofs.get_or_compute(key, lambda: _prove_all(key))
+    return _proofs.get_or_compute(key, _prove_all, key)
 
 
 def _prove_all(leaves: Leaves) -> tuple[Proof, ...]:
@@ -83,6 +85,9 @@ def _prove_all(leaves: Leaves) -> tuple[Proof, ...]:
 
 
 _trees: BoundedCache[Leaves, Levels] = BoundedCache(RECENT_TREES)
+# The same trees by their root, for `verify`. Leaves [a, b, c] and [a, b, c, c] share a root
+# (an odd level repeats its last node), so a tree found here proves only its own leaf count.
+_trees_by_root: BoundedCache[bytes, tuple[Leaves, Levels]] = BoundedCache(RECENT_TREES)
 _proofs: BoundedCache[Leaves, tuple[Proof, ...]] = BoundedCache(RECENT_TREES)
 
 
@@ -103,9 +108,34 @@ def verify(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
     expected_depth = max(0, (proof.leaf_count - 1).bit_length())
     if len(proof.siblings) != expected_depth:
         return False
+    if _is_path_in_built_tree(expected_root, leaf, proof):
+        return True
     current = leaf_hash(leaf)
     position = proof.index
     for sibling in proof.siblings:
         current = node_hash(sibling, current) if position & 1 else node_hash(current, sibling)
         position //= 2
     return current == expected_root
+
+
+def _is_path_in_built_tree(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
+    """Whether `proof` is exactly the path of `leaf` in a recently built tree whose root is
+    `expected_root`: then hashing along it would arrive at that root, as it did when the tree
+    was built, so `verify` need not hash again. False means only "not known": hash.
+
+    Block and batch trees are built by their chain or relayer, and each of their proofs is
+    then checked by members, contracts and checkers. `verify` has checked the proof's index
+    and depth against its leaf count, and the count must be the tree's own."""
+    known = _trees_by_root.get(expected_root)
+    if known is None:
+        return False
+    leaves, levels = known
+    position = proof.index
+    if proof.leaf_count != len(leaves) or leaves[position] != leaf:
+        return False
+    # `levels` ends with the root's level, which has no sibling: zip stops before it.
+    for level, sibling in zip(levels, proof.siblings, strict=False):
+        if level[position ^ 1] != sibling:
+            return False
+        position //= 2
+    return True

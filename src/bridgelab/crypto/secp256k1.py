@@ -48,7 +48,7 @@ def ecrecover(digest: bytes, signature: bytes) -> str | None:
     Memoised on the exact bytes: the relayer, the contract and the checker all recover the
     same signatures, and the answer cannot differ.
     """
-    return _RECOVERED.get_or_compute((digest, signature), lambda: _ecrecover(digest, signature))
+    return _RECOVERED.get_or_compute((digest, signature), _ecrecover, digest, signature)
 
 
 def _ecrecover(digest: bytes, signature: bytes) -> str | None:

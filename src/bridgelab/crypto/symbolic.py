@@ -92,16 +92,22 @@ def _ecdsa_tag(address: bytes, digest: bytes) -> bytes:
     return hashlib.sha256(ECDSA_DOMAIN + address + digest).digest()[:_ECDSA_TAG_BYTES]
 
 
+# Recovered addresses by (digest, signature): a pure function of the bytes.
+_RECOVERED: BoundedCache[tuple[bytes, bytes], str | None] = BoundedCache()
+
+
 class SymbolicEcdsaSigner:
     """`EcdsaSigner`'s interface with the real address and a symbolic 65-byte signature."""
 
-    __slots__ = ("_raw_address", "_signature_prefix", "address")
+    __slots__ = ("_raw_address", "_recovered", "_signature_prefix", "address")
 
     def __init__(self, secret: bytes) -> None:
         # One real scalar multiplication derives the real address; the key is then dropped.
         self.address = EcdsaSigner(secret).address
         self._raw_address = bytes.fromhex(self.address[2:])
         self._signature_prefix = _ECDSA_MARKER + self._raw_address
+        # What `_symbolic_ecrecover` answers for every signature of this signer.
+        self._recovered = _recovered_address(self._raw_address)
 
     def sign_digest(self, digest: bytes) -> bytes:
         if len(digest) != 32:
@@ -110,13 +116,13 @@ class SymbolicEcdsaSigner:
             self._signature_prefix + _ecdsa_tag(self._raw_address, digest) + _ECDSA_V_BYTE
         )
         assert len(signature) == 65
+        # A signature is made to be recovered (a committee endorsement by its relayer, then
+        # on chain): the signer knows the answer, so the first recovery is a memo hit.
+        _RECOVERED.remember((digest, signature), self._recovered)
         return signature
 
     def __repr__(self) -> str:
         return f"SymbolicEcdsaSigner(address={self.address})"
-
-
-_RECOVERED: BoundedCache[tuple[bytes, bytes], str | None] = BoundedCache()
 
 
 def symbolic_ecrecover(digest: bytes, signature: bytes) -> str | None:
@@ -125,7 +131,7 @@ def symbolic_ecrecover(digest: bytes, signature: bytes) -> str | None:
     Memoised on the exact bytes, as the real `ecrecover` is, so both modes pay alike for the
     repeats (relayer, contract and checker recover the same signatures)."""
     return _RECOVERED.get_or_compute(
-        (digest, signature), lambda: _symbolic_ecrecover(digest, signature)
+        (digest, signature), _symbolic_ecrecover, digest, signature
     )
 
 
@@ -138,7 +144,11 @@ def _symbolic_ecrecover(digest: bytes, signature: bytes) -> str | None:
     tag = signature[len(_ECDSA_MARKER) + _ADDRESS_BYTES : 64]
     if not hmac.compare_digest(tag, _ecdsa_tag(address, digest)):
         return None
-    return "0x" + address.hex()
+    return _recovered_address(address)
+
+
+def _recovered_address(raw_address: bytes) -> str:
+    return "0x" + raw_address.hex()
 
 
 # -- Ed25519 ----------------------------------------------------------------------------------
@@ -149,21 +159,25 @@ ED25519_DOMAIN = b"bridgelab/symbolic-ed25519/v1"
 _ED25519_MARKER = b"bridgelab/symbolic-ed25519".ljust(31, b"\x00") + b"\xff"
 
 
-# A tag is a pure function of its inputs, and every vote is checked soon after it is made:
-# the signer and the first verifier share one hash (ECDSA tags need no such memo: recovery is
-# memoised on the signature's bytes). Recent ones are enough (seconds apart in model time).
+# A signature is a pure function of its inputs, and every vote is checked soon after it is
+# made: the signer and the verifiers share one hash (ECDSA signatures need no such memo:
+# recovery is memoised on the signature's bytes). Recent ones are enough (seconds apart in
+# model time).
 TAG_MEMO_ENTRIES = 4_096
-_ED25519_TAGS: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(TAG_MEMO_ENTRIES)
+_ED25519_SIGNATURES: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(TAG_MEMO_ENTRIES)
 
 
-def _ed25519_tag(public_key: bytes, message: bytes) -> bytes:
-    return _ED25519_TAGS.get_or_compute(
-        (public_key, message), lambda: _compute_ed25519_tag(public_key, message)
+def _ed25519_signature(public_key: bytes, message: bytes) -> bytes:
+    """The symbolic signature of `public_key`'s signer over `message`: its tag, then the
+    marker."""
+    return _ED25519_SIGNATURES.get_or_compute(
+        (public_key, message), _compute_ed25519_signature, public_key, message
     )
 
 
-def _compute_ed25519_tag(public_key: bytes, message: bytes) -> bytes:
-    return hashlib.sha256(ED25519_DOMAIN + public_key + message).digest()
+def _compute_ed25519_signature(public_key: bytes, message: bytes) -> bytes:
+    tag = hashlib.sha256(ED25519_DOMAIN + public_key + message).digest()
+    return tag + _ED25519_MARKER
 
 
 class SymbolicEd25519Signer:
@@ -175,17 +189,18 @@ class SymbolicEd25519Signer:
         self.public_key = Ed25519Signer(seed).public_key
 
     def sign(self, message: bytes) -> bytes:
-        return _ed25519_tag(self.public_key, message) + _ED25519_MARKER
+        return _ed25519_signature(self.public_key, message)
 
     def __repr__(self) -> str:
         return f"SymbolicEd25519Signer(public_key={self.public_key.hex()})"
 
 
 def symbolic_ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """True only for the symbolic signature of `public_key`'s signer over `message`."""
-    if len(signature) != 64 or signature[32:] != _ED25519_MARKER:
-        return False
-    return hmac.compare_digest(signature[:32], _ed25519_tag(public_key, message))
+    """True only for the symbolic signature of `public_key`'s signer over `message`.
+
+    A plain comparison: a symbolic signature is public by design, so there is no timing to
+    hide."""
+    return signature == _ed25519_signature(public_key, message)
 
 
 # -- BLS12-381 --------------------------------------------------------------------------------

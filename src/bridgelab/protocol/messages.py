@@ -69,9 +69,12 @@ class BridgeMessage:
 def batch_digest(root: bytes, size: int, trust_root_version: int) -> bytes:
     """What the committee signs for a batch: its Merkle root over message digests, and size."""
     return _batch_digests.get_or_compute(
-        (root, size, trust_root_version),
-        lambda: keccak256(encode(BATCH_DOMAIN, root, size, trust_root_version)),
+        (root, size, trust_root_version), _compute_batch_digest, root, size, trust_root_version
     )
+
+
+def _compute_batch_digest(root: bytes, size: int, trust_root_version: int) -> bytes:
+    return keccak256(encode(BATCH_DOMAIN, root, size, trust_root_version))
 
 
 # Every message of a batch, and every verifier of it, asks for the same digest.
@@ -206,11 +209,25 @@ def certificate_fields(cert: Certificate) -> CertificateFields:
         "payload": message.payload,
         "trust_root_version": cert.trust_root_version,
         "scheme": cert.scheme,
-        "signatures": [signature.hex() for signature in cert.signatures],
+        # A list of its own: the record's fields belong to its event.
+        "signatures": list(signatures_hex(cert.signatures)),
         "signer_hint": list(cert.signer_hint),
         "claimed_signers": list(cert.claimed_signers),
         **({} if cert.batch is None else {"batch": batch_fields(cert.batch)}),
     }, cert)
+
+
+def signatures_hex(signatures: tuple[bytes, ...]) -> tuple[str, ...]:
+    """Each signature in hex, remembered: the certificates of a batch's messages carry the
+    same signatures, and each is recorded when its message is minted or released."""
+    return _signatures_hex.get_or_compute(signatures, _to_hex, signatures)
+
+
+def _to_hex(signatures: tuple[bytes, ...]) -> tuple[str, ...]:
+    return tuple(signature.hex() for signature in signatures)
+
+
+_signatures_hex: BoundedCache[tuple[bytes, ...], tuple[str, ...]] = BoundedCache(4_096)
 
 
 def batch_fields(batch: BatchPath) -> dict[str, object]:

@@ -49,18 +49,6 @@ def check_batch_inclusion(cert: Certificate) -> bool:
     return batch is None or merkle.verify(batch.root, cert.message_digest, batch.path)
 
 
-def recover_multisig_signers(
-    root: TrustRoot, cert: Certificate, signatures: str = "real"
-) -> list[int | None]:
-    """Member index per signature; None for a bad signature or an unknown signer."""
-    digest = cert.digest
-    ecrecover = ecrecover_for(signatures)
-    return [
-        root.member_of(address) if (address := ecrecover(digest, signature)) else None
-        for signature in cert.signatures
-    ]
-
-
 def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificate) -> Verdict:
     """Accept `cert` only if every named check passes; the first failure names the reason."""
     if not check_trust_root_version(root, cert):
@@ -76,7 +64,32 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
         return Verdict(False, "unknown_scheme")
     if "signer_list_from_caller" in config.flaws and cert.claimed_signers:
         return verify_against_claimed_signers(cert, config.signatures)
-    recovered = recover_multisig_signers(root, cert, config.signatures)
+    return verify_multisig_signatures_memoised(root, config, cert.digest, cert.signatures)
+
+
+def verify_multisig_signatures_memoised(
+    root: TrustRoot, config: VerifierConfig, digest: bytes, signatures: tuple[bytes, ...]
+) -> Verdict:
+    """`verify_multisig_signatures`, remembered by value. Every message of a batch carries the
+    same signatures over the same batch digest, so their certificates share one answer."""
+    return _signature_verdicts.get_or_compute(
+        (root, config, digest, signatures),
+        verify_multisig_signatures, root, config, digest, signatures,
+    )
+
+
+def verify_multisig_signatures(
+    root: TrustRoot, config: VerifierConfig, digest: bytes, signatures: tuple[bytes, ...]
+) -> Verdict:
+    """The multisig quorum check of `signatures` over `digest`: every signer a member of
+    `root`, no member twice, the threshold met and the required members present. It reads
+    nothing of the certificate but these two."""
+    ecrecover = ecrecover_for(config.signatures)
+    # Member index per signature; None for a bad signature or an unknown signer.
+    recovered = [
+        root.member_of(address) if (address := ecrecover(digest, signature)) else None
+        for signature in signatures
+    ]
     if any(member is None for member in recovered):
         return Verdict(False, "unauthorised_signer")
     members = [member for member in recovered if member is not None]
@@ -125,7 +138,7 @@ def verify_certificate_memoised(
         # is the only scheme whose verification reads state beyond the arguments.
         scope = get_backend(bls_backend_for(config.signatures, config.bls_backend)).memo_scope()
     return _verdicts.get_or_compute(
-        (root, config, cert, scope), lambda: verify_certificate(root, config, cert)
+        (root, config, cert, scope), verify_certificate, root, config, cert
     )
 
 
@@ -134,6 +147,10 @@ def verify_certificate_memoised(
 _verdicts: BoundedCache[tuple[TrustRoot, VerifierConfig, Certificate, int], Verdict] = (
     BoundedCache(4_096)
 )
+# Keyed by the whole trust root and verifier configuration too, for the same reason.
+_signature_verdicts: BoundedCache[
+    tuple[TrustRoot, VerifierConfig, bytes, tuple[bytes, ...]], Verdict
+] = BoundedCache(4_096)
 
 
 def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certificate) -> Verdict:

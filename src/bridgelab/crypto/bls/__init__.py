@@ -108,5 +108,5 @@ def verify_memoised(backend: BLSBackend, pk: bytes, msg: bytes, sig: bytes) -> b
     the relayer's optimistic check, the contract and the checker all verify the same
     combined signature."""
     return _VERIFIED.get_or_compute(
-        (backend.name, backend.memo_scope(), pk, msg, sig), lambda: backend.verify(pk, msg, sig)
+        (backend.name, backend.memo_scope(), pk, msg, sig), backend.verify, pk, msg, sig
     )
