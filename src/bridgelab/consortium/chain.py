@@ -54,8 +54,13 @@ class Proposal:
     leader: int
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through `object.__setattr__`, several times
+# the cost of a plain store, and every validator builds one vote per block. A vote goes to
+# the one leader, which reads it once and keeps only its signature; nothing changes it.
+@dataclass(slots=True)
 class Vote:
+    """A validator's signature over a block of a round, sent to the round's leader."""
+
     height: int
     view: int
     block_hash: bytes
