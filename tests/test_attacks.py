@@ -143,6 +143,18 @@ def test_censoring_some_relayers_breaks_neither():
     assert result.verdicts["liveness.withdrawals-released"] == "pass"
 
 
+def test_back_ups_carry_a_censored_primarys_messages_with_proofs_built_when_needed():
+    # A back-up builds a message's proof only once it carries the message: the proofs it
+    # builds then must pass the committee's light-client checks like the primary's.
+    bridges = []
+    result = run(_censor([0]), 1, setup=bridges.append)
+    backups = sum(relayer.stats.backups for relayer in bridges[0].relayers)
+    assert backups > 0
+    assert result.exit_code == 0
+    assert result.metrics["transfers"]["mints"] == 20
+    assert result.metrics["transfers"]["releases"] == 20
+
+
 HEALED = {
     "relayer.censor": {"targets": {"relayers": "all"}},
     "relayer.delay": {"targets": {"relayers": "all"}, "params": {"delay": 200.0}},

@@ -8,6 +8,7 @@ import pytest
 
 from bridgelab.actors.wire import LockProof
 from bridgelab.consortium.block import Commit
+from bridgelab.consortium.chain import Committed
 from bridgelab.consortium.escrow import LockEvent
 from bridgelab.core.history import History
 from bridgelab.crypto import merkle
@@ -40,6 +41,28 @@ def test_too_many_crashed_validators_stop_the_chain_but_not_safety():
             assert verdict != "fail", prop
     # Deposits submitted to a halted chain are never delivered: a liveness failure.
     assert result.verdicts["liveness.deposits-minted"] == "fail"
+
+
+def test_a_validator_reuses_a_commit_check_only_for_the_very_same_pushed_block():
+    bridge = build(small_scenario({"scenario": {"duration": 30.0}}), 1, History())
+    bridge.start()
+    bridge.world.env.run(until=30.0)
+    chain = bridge.consortium
+    genuine = chain.blocks[-1]
+    quorum = chain.quorum
+    # The same block, its commit cut below quorum: a check keyed by the block would pass it.
+    short = Committed(genuine.block, dataclasses.replace(
+        genuine.commit, votes=genuine.commit.votes[: quorum - 1]
+    ))
+    # An equal copy of the genuine one is a different object: it is checked on its own.
+    copy = Committed(genuine.block, genuine.commit)
+    assert chain._commit_valid(genuine)
+    assert not chain._commit_valid(short)
+    assert chain._commit_valid(genuine)
+    assert chain._commit_valid(genuine)
+    assert not chain._commit_valid(short)
+    assert chain._commit_valid(copy)
+    assert not chain._commit_valid(short)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -38,6 +39,11 @@ IN_FLIGHT_WINDOW = 30.0
 MAX_CENSOR_POLLS = 100_000
 # Blocks whose messages are kept for the other relayers (they read a block within seconds).
 RECENT_BLOCKS = 256
+Proof = LockProof | BurnProof | L2WithdrawalProof
+# A message's proof, built when the relayer carries the message: every relayer sees every
+# message, but a back-up carries one only if the primary has not delivered it in time (most
+# never do), so the proofs it would never send are never built.
+ProofSource = Callable[[], Proof]
 
 
 @dataclass(slots=True)
@@ -53,7 +59,7 @@ class _Batch:
     """Messages of one direction waiting to be endorsed under one root."""
 
     number: int
-    items: list[tuple[BridgeMessage, LockProof | BurnProof | L2WithdrawalProof]]
+    items: list[tuple[BridgeMessage, Proof]]
     full: simpy.Event
     # Succeeds with the certificates issued, by message key (empty if none were).
     done: simpy.Event
@@ -161,12 +167,10 @@ class Relayer:
         messages: tuple[tuple[int, BridgeMessage], ...],
         proof_for: Callable[[BridgeMessage, bytes, merkle.Proof], LockProof | BurnProof],
     ) -> None:
-        """Dispatch each message a block carries (with its leaf index) and its proof."""
-        if not messages:
-            return
-        proofs = merkle.prove_all(events)
+        """Dispatch each message a block carries (with its leaf index), with the means to
+        prove it: its leaf and Merkle path under the block's events root."""
         for leaf_index, message in messages:
-            self._dispatch(message, proof_for(message, events[leaf_index], proofs[leaf_index]))
+            self._dispatch(message, partial(_block_proof, proof_for, message, events, leaf_index))
 
     def _on_l2_withdrawal(self, notice: L2WithdrawalFinal) -> None:
         """An L2 withdrawal whose batch is final on L1: carry it to the committee."""
@@ -174,8 +178,9 @@ class Relayer:
         if message.nonce in self._seen_l2:
             return
         self._seen_l2.add(message.nonce)
-        proof = L2WithdrawalProof(self.node, message, notice.batch, notice.leaf, notice.proof)
-        self._dispatch(message, proof)
+        self._dispatch(message, partial(
+            L2WithdrawalProof, self.node, message, notice.batch, notice.leaf, notice.proof
+        ))
 
     # -- delivering -------------------------------------------------------------------------
 
@@ -189,9 +194,7 @@ class Relayer:
     def is_primary(self, message: BridgeMessage) -> bool:
         return message.nonce % self.count == self.index
 
-    def _dispatch(
-        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
-    ) -> None:
+    def _dispatch(self, message: BridgeMessage, proof: ProofSource) -> None:
         """Start carrying a message this relayer has seen, after its work queue if it has
         one (`relayers.service_time_mean` > 0)."""
         if self.config.service_time_mean > 0:
@@ -199,36 +202,28 @@ class Relayer:
         else:
             self._start(message, proof)
 
-    def _queued(
-        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
-    ) -> simpy.events.ProcessGenerator:
+    def _queued(self, message: BridgeMessage, proof: ProofSource) -> simpy.events.ProcessGenerator:
         yield from self._serve(message)
         self._start(message, proof)
 
-    def _start(
-        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
-    ) -> None:
+    def _start(self, message: BridgeMessage, proof: ProofSource) -> None:
         """The primary carries the message now. A back-up waits `backup_delay` on a plain
         timer and starts a process only if the message is still undelivered: most never
         are, and a long run sees every message at every relayer."""
         env = self.world.env
         if self.is_primary(message):
-            env.process(self._carry(message, proof))
+            env.process(self._carry(message, proof()))
             return
         timer = env.timeout(self.config.backup_delay)
         timer.callbacks.append(lambda _event: self._back_up(message, proof))
 
-    def _back_up(
-        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
-    ) -> None:
+    def _back_up(self, message: BridgeMessage, proof: ProofSource) -> None:
         if self.delivered(message):
             return
         self.stats.backups += 1
-        self.world.env.process(self._carry(message, proof))
+        self.world.env.process(self._carry(message, proof()))
 
-    def _carry(
-        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
-    ) -> simpy.events.ProcessGenerator:
+    def _carry(self, message: BridgeMessage, proof: Proof) -> simpy.events.ProcessGenerator:
         """Past the queue and any back-up wait: the nemesis gate, endorsements, submission."""
         yield from self._nemesis_gate(message)
         if self.delivered(message):
@@ -281,9 +276,7 @@ class Relayer:
         if self.jitter > 0:
             yield env.timeout(self._jitter_rng.uniform(0.0, self.jitter))
 
-    def _gather(
-        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
-    ) -> simpy.events.ProcessGenerator:
+    def _gather(self, message: BridgeMessage, proof: Proof) -> simpy.events.ProcessGenerator:
         """Endorsements for one message, assembled into its certificate (None if none)."""
         digest = message.digest(self.trust_root_version)
         about = {"direction": message.direction, "nonce": message.nonce}
@@ -301,9 +294,7 @@ class Relayer:
         )
         return certificate
 
-    def _batched(
-        self, message: BridgeMessage, proof: LockProof | BurnProof | L2WithdrawalProof
-    ) -> simpy.events.ProcessGenerator:
+    def _batched(self, message: BridgeMessage, proof: Proof) -> simpy.events.ProcessGenerator:
         """Join this direction's open batch and wait for its certificate. If the batch could
         not be certified, the message is gathered on its own."""
         env = self.world.env
@@ -342,7 +333,7 @@ class Relayer:
         self,
         direction: str,
         number: int,
-        items: list[tuple[BridgeMessage, LockProof | BurnProof | L2WithdrawalProof]],
+        items: list[tuple[BridgeMessage, Proof]],
     ) -> simpy.events.ProcessGenerator:
         """Endorsements for a Merkle root over the messages' digests; a certificate each."""
         version = self.trust_root_version
@@ -377,7 +368,7 @@ class Relayer:
         self,
         key: tuple[str, int],
         digest: bytes,
-        request: LockProof | BurnProof | L2WithdrawalProof | BatchRequest,
+        request: Proof | BatchRequest,
         about: dict[str, Any],
         finished: Callable[[], bool],
     ) -> simpy.events.ProcessGenerator:
@@ -576,6 +567,17 @@ class Relayer:
                 network.send(self.node, validator, tx)
                 return
         network.send(self.node, self.validator_nodes[0], tx)
+
+
+def _block_proof(
+    proof_for: Callable[[BridgeMessage, bytes, merkle.Proof], LockProof | BurnProof],
+    message: BridgeMessage,
+    events: Sequence[bytes],
+    leaf_index: int,
+) -> LockProof | BurnProof:
+    """The proof of the message at `leaf_index` of a block's events (the block's Merkle
+    paths are built once, and shared by every relayer that proves one of its messages)."""
+    return proof_for(message, events[leaf_index], merkle.prove_all(events)[leaf_index])
 
 
 def _deposits_in(block: Block) -> tuple[tuple[int, BridgeMessage], ...]:

@@ -54,8 +54,13 @@ class Proposal:
     leader: int
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through `object.__setattr__`, several times
+# the cost of a plain store, and every validator builds one vote per block. A vote goes to
+# the one leader, which reads it once and keeps only its signature; nothing changes it.
+@dataclass(slots=True)
 class Vote:
+    """A validator's signature over a block of a round, sent to the round's leader."""
+
     height: int
     view: int
     block_hash: bytes
@@ -121,6 +126,8 @@ class ConsortiumChain:
         self._round: _Round | None = None
         self._tx_waiting: simpy.Event | None = None
         self._last_commit_time = 0.0
+        # The newest pushed block a validator checked, and the answer (see `_commit_valid`).
+        self._last_checked: tuple[Committed, bool] | None = None
         self.on_commit: list[Callable[[Committed], None]] = []
         for validator in self.validators:
             world.network.add_node(validator.node, "validator")
@@ -315,12 +322,26 @@ class ConsortiumChain:
             elif isinstance(message, Vote):
                 self._count_vote(message)
             elif isinstance(message, Committed):
-                if verify_commit_memoised(
-                    message.block.header, message.commit, self.validator_keys, self.signatures
-                ):
+                if self._commit_valid(message):
                     self._publish(validator, message)
             elif isinstance(message, (LockTx, ReleaseTx)):
                 self.submit(message)
+
+    def _commit_valid(self, committed: Committed) -> bool:
+        """Whether a pushed block's commit certificate holds (`verify_commit`).
+
+        The leader's multicast hands one `Committed` object to every other validator, so the
+        first to check it remembers the answer for the rest: the object is immutable and the
+        answer depends only on it and the chain's validator keys and signature kind. Any other
+        object (a forged or re-sent copy) takes the memoised check, keyed by value."""
+        last = self._last_checked
+        if last is not None and last[0] is committed:
+            return last[1]
+        valid = verify_commit_memoised(
+            committed.block.header, committed.commit, self.validator_keys, self.signatures
+        )
+        self._last_checked = (committed, valid)
+        return valid
 
     def _count_vote(self, vote: Vote) -> None:
         current = self._round
