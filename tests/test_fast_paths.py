@@ -42,8 +42,10 @@ def _linked(seed: int, latency, loss: float, duplicate: float, capacity: int = 6
     return env, network
 
 
-def _network(seed: int, latency, loss: float, duplicate: float, capacity: int = 64):
-    env, network = _linked(seed, latency, loss, duplicate, capacity)
+def _network(seed: int, latency, loss: float, duplicate: float, capacity: int = 64,
+             network_class: type[Network] = Network):
+    """Linked nodes, each with a reader that logs (time, node, message) as it receives."""
+    env, network = _linked(seed, latency, loss, duplicate, capacity, network_class)
     received: list[tuple[float, str, object]] = []
 
     def reader(name: str):
@@ -258,35 +260,10 @@ def test_shared_delivery_timers_keep_the_order_of_a_timer_each(seed, latency, du
 
 
 class _EachStepEachTime(Network):
-    """The plain way of sending: each message looks its link up in the graph and takes
+    """The plain way of routing: each message looks its link up in the graph and takes
     every step (sender, cut, loss, latency, duplication) with no remembered links."""
 
-    def send(self, src, dst, message):
-        route = self._plain_route(src, dst)
-        if route is None:
-            return False
-        delay, again = route
-        self._after(delay, (dst,), message)
-        if again is not None:
-            self._after(again, (dst,), message)
-        return True
-
-    def multicast(self, src, dsts, message):
-        groups: dict[float, list[str]] = {}
-        duplicates = []
-        for dst in dsts:
-            route = self._plain_route(src, dst)
-            if route is not None:
-                groups.setdefault(route[0], []).append(dst)
-                if route[1] is not None:
-                    duplicates.append((route[1], dst))
-        for delay, recipients in groups.items():
-            self._after(delay, recipients, message)
-        for again, dst in duplicates:
-            self._after(again, (dst,), message)
-        return sum(len(recipients) for recipients in groups.values())
-
-    def _plain_route(self, src, dst):
+    def _route(self, src, dst):
         self.stats.sent += 1
         if not self.nodes[src].up:
             self.stats.to_down_node += 1
@@ -320,17 +297,7 @@ def test_remembered_plain_links_send_what_looking_each_link_up_sends(seed, laten
     as working out every step for every message."""
 
     def drive(network_class):
-        env, network = _linked(seed, latency, 0.0, 0.0, network_class=network_class)
-        received: list[tuple[float, str, object]] = []
-
-        def reader(name: str):
-            inbox = network.nodes[name].inbox
-            while True:
-                message = yield inbox.get()
-                received.append((env.now, name, message))
-
-        for name in NODES:
-            env.process(reader(name))
+        env, network, received = _network(seed, latency, 0.0, 0.0, network_class=network_class)
 
         def driver():
             for number, (action, node, others) in enumerate(plan):
