@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.checker.outcome import Outcome
+from bridgelab.core import history as history_module
 from bridgelab.core.history import History, canonical_json, canonical_line
 from bridgelab.core.inbox import Inbox
 from bridgelab.core.latency import sample
@@ -589,6 +590,20 @@ def test_a_history_line_follows_the_standard_rules_where_the_fast_encoder_differ
     for record in unusual:
         standard = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         assert canonical_line(record) == (standard + "\n").encode("ascii"), record
+
+
+def test_an_ordinary_record_takes_the_fast_encoder(monkeypatch):
+    """The checks let a typical record through (else the fast path would never run, and the
+    comparisons above would pass on the standard encoder alone)."""
+    def standard_only(record):
+        raise AssertionError(f"fell back to the standard encoder for {record}")
+
+    monkeypatch.setattr(history_module, "_standard_line", standard_only)
+    record = {"seq": 7, "t": 1234.5, "actor": "member-3", "kind": "endorse.batch",
+              "root": bytes(range(32)).hex(), "nonces": [1, 2, 3], "epoch": 0,
+              "certificate": {"scheme": "multisig", "signatures": ["ab" * 65] * 3}}
+    standard = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert canonical_line(record) == (standard + "\n").encode("ascii")
 
 
 def test_a_value_the_standard_encoder_refuses_is_refused():

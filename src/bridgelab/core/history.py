@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 TIME_DECIMALS = 6
 # The canonical encoding: sorted keys, no spaces, ASCII only. Built once, since
 # `json.dumps` with options builds an encoder per call and a run encodes every event.
@@ -26,18 +28,13 @@ _C_ENCODER = (
     )
 )
 
-try:  # orjson encodes a record about 4x faster; `canonical_line` checks its output
-    import orjson
-
-    _ORJSON_OPTIONS: int | None = (
-        orjson.OPT_SORT_KEYS
-        | orjson.OPT_APPEND_NEWLINE
-        | orjson.OPT_PASSTHROUGH_DATACLASS  # the standard encoder refuses these; so must we
-        | orjson.OPT_PASSTHROUGH_DATETIME
-    )
-except ImportError:  # orjson is a dependency; without it lines are still right, only slower
-    orjson = None  # type: ignore[assignment]
-    _ORJSON_OPTIONS = None
+# orjson encodes a record about 4x faster; `canonical_line` checks its output.
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_APPEND_NEWLINE
+    | orjson.OPT_PASSTHROUGH_DATACLASS  # the standard encoder refuses these; so must we
+    | orjson.OPT_PASSTHROUGH_DATETIME
+)
 
 
 def _refuse(value: object) -> object:
@@ -53,8 +50,6 @@ def _standard_line(record: dict[str, Any]) -> bytes:
 def canonical_line(record: dict[str, Any]) -> bytes:
     """`json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)` and a
     newline, as ASCII bytes: a line of history.jsonl exactly as the standard encoder writes it."""
-    if _ORJSON_OPTIONS is None:
-        return _standard_line(record)
     try:
         line = orjson.dumps(record, default=_refuse, option=_ORJSON_OPTIONS)
     except TypeError:  # integers beyond 64 bits, non-string keys: the standard rules apply
