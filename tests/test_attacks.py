@@ -137,20 +137,14 @@ def test_censoring_all_relayers_stops_liveness_but_not_safety():
 
 
 def test_censoring_some_relayers_breaks_neither():
-    result = run(_censor([0]), 1)
+    # Back-ups carry the censored primary's messages, building each proof only once they
+    # carry it: those proofs must pass the committee's light-client checks like a primary's.
+    bridges = []
+    result = run(_censor([0]), 1, setup=bridges.append)
     assert result.exit_code == 0
     assert result.verdicts["liveness.deposits-minted"] == "pass"
     assert result.verdicts["liveness.withdrawals-released"] == "pass"
-
-
-def test_back_ups_carry_a_censored_primarys_messages_with_proofs_built_when_needed():
-    # A back-up builds a message's proof only once it carries the message: the proofs it
-    # builds then must pass the committee's light-client checks like the primary's.
-    bridges = []
-    result = run(_censor([0]), 1, setup=bridges.append)
-    backups = sum(relayer.stats.backups for relayer in bridges[0].relayers)
-    assert backups > 0
-    assert result.exit_code == 0
+    assert sum(relayer.stats.backups for relayer in bridges[0].relayers) > 0
     assert result.metrics["transfers"]["mints"] == 20
     assert result.metrics["transfers"]["releases"] == 20
 

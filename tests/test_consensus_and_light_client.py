@@ -57,11 +57,11 @@ def test_a_validator_reuses_a_commit_check_only_for_the_very_same_pushed_block()
     # An equal copy of the genuine one is a different object: it is checked on its own.
     copy = Committed(genuine.block, genuine.commit)
     assert chain._commit_valid(genuine)
-    assert not chain._commit_valid(short)
-    assert chain._commit_valid(genuine)
-    assert chain._commit_valid(genuine)
-    assert not chain._commit_valid(short)
+    assert chain._commit_valid(genuine)  # remembered for this object
+    assert chain._last_checked == (genuine, True)
+    assert not chain._commit_valid(short)  # right after the genuine one
     assert chain._commit_valid(copy)
+    assert chain._last_checked[0] is copy
     assert not chain._commit_valid(short)
 
 

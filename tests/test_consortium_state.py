@@ -64,16 +64,6 @@ def test_the_escrow_copy_keeps_every_field_and_shares_nothing_it_writes():
     assert state.bucket.level == 400.0
 
 
-def test_equal_commits_hash_alike():
-    header = Header(5, 0, bytes(32), 12.0, 1, bytes(32), 0)
-    votes = ((0, b"a"), (1, b"b"))
-    commit = Commit(5, 0, header.hash, votes)
-    assert commit == Commit(5, 0, header.hash, votes)
-    assert hash(commit) == hash(Commit(5, 0, header.hash, votes))
-    # Same block, other votes: they may share a hash, but they are not the same commit.
-    assert commit != Commit(5, 0, header.hash, votes[:1])
-
-
 def test_the_memoised_commit_check_tells_apart_commits_for_one_header():
     signers = [SymbolicEd25519Signer(bytes([i]) * 32) for i in range(4)]
     keys = tuple(signer.public_key for signer in signers)

@@ -103,12 +103,13 @@ def test_a_broadcast_on_fixed_latency_links_costs_one_timer():
     for multicast in (True, False):
         env, network, received = _network(1, Fixed(dist="fixed", value=0.05), 0.0, 0.0)
         env.run(until=1)  # the readers are waiting
-        before = env.steps
+        before, queued = env.steps, len(env._queue)
         if multicast:
             assert network.multicast("a", ["b", "c", "d", "e"], "hello") == 4
         else:
             for dst in ("b", "c", "d", "e"):
                 network.send("a", dst, "hello")
+        assert len(env._queue) == queued + 1  # one delivery timer either way
         env.run(until=2)
         steps[multicast] = env.steps - before
         assert [(time, name) for time, name, _ in received] == [

@@ -98,9 +98,9 @@ def verify_commit(
 
 # Recent commit checks: pure, and every light client checks the same few recent headers.
 COMMIT_MEMO_ENTRIES = 4_096
-# What `verify_commit` reads of a header (its digest, height and view), then the rest of its
-# arguments; the header's other fields cannot change the answer.
-CommitCheckKey = tuple[bytes, int, int, Commit, tuple[bytes, ...], str]
+# What `verify_commit` reads of a header is its digest, height and view, and the digest covers
+# the other two; then the rest of its arguments.
+CommitCheckKey = tuple[bytes, Commit, tuple[bytes, ...], str]
 _commits_checked: BoundedCache[CommitCheckKey, bool] = BoundedCache(COMMIT_MEMO_ENTRIES)
 
 
@@ -112,7 +112,7 @@ def verify_commit_memoised(
     Keyed by the header fields the check reads rather than the header itself: a hit looks
     its key up more than once, and plain fields hash without a call into `Header.__hash__`."""
     return _commits_checked.get_or_compute(
-        (header.hash, header.height, header.view, commit, validator_keys, signatures),
+        (header.hash, commit, validator_keys, signatures),
         lambda: verify_commit(header, commit, validator_keys, signatures),
     )
 

@@ -29,8 +29,9 @@ class Inbox:
         """Hand `message` to a waiting reader, or queue it; False if it is dropped because
         `capacity` messages already wait.
 
-        Called only from an event's callback (a delivery timer), never from inside a
-        process: the reader is resumed here, exactly as SimPy would resume it when its get
+        To be called only from an event's callback (the network's delivery timers, its one
+        caller; nothing checks this on the hot path), never from inside a process: the
+        reader is resumed here, exactly as SimPy would resume it when its get
         event is processed, saving a scheduled event per message. A reader waits only on an
         empty inbox, so the capacity matters only when the message is queued."""
         readers = self._readers

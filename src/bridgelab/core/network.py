@@ -180,18 +180,15 @@ class Network:
             stats.to_down_node += 1
             return None
         link = (src, dst)
+        if self._cut and link in self._cut:
+            stats.cut += 1
+            return None
         delay = self._plain.get(link)
         if delay is not None:
-            if self._cut and link in self._cut:
-                stats.cut += 1
-                return None
             return delay, None
         edge = self._links.get(link)
         if edge is None:
             edge = self._link(src, dst)
-        if self._cut and link in self._cut:
-            stats.cut += 1
-            return None
         loss = edge["loss"]
         if loss > 0 and self._loss_rng.random() < loss:
             stats.lost += 1
