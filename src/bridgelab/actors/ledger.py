@@ -65,24 +65,20 @@ class SignedLedger:
 
     def latest(self, key: tuple[str, int], member: int) -> tuple[bytes, int] | None:
         """The (digest, epoch) `member` most recently signed for `key`, if any."""
-        return self.latest_all((key,), member)[0]
+        return _latest_in(self._by_key.get(key), 1 << member)
 
     def latest_all(
         self, keys: Sequence[tuple[str, int]], member: int
     ) -> list[tuple[bytes, int] | None]:
         """`latest` for each of `keys` (a batch asks about all its messages at once)."""
         bit = 1 << member
-        answers: list[tuple[bytes, int] | None] = []
-        for entries in self._entry_lists(keys):
-            found: SignedDigest | None = None
-            for entry in entries or ():
-                if entry.members & bit and (found is None or entry.epoch >= found.epoch):
-                    found = entry
-            answers.append(None if found is None else (found.digest, found.epoch))
-        return answers
+        return [_latest_in(entries, bit) for entries in self._entry_lists(keys)]
 
     def add(self, key: tuple[str, int], member: int, digest: bytes, epoch: int) -> None:
-        self.add_all((key,), member, (digest,), epoch)
+        """Record that `member` signed `digest` for `key` in `epoch` (one message at a time:
+        the batch look-ups kept are dropped rather than updated)."""
+        self._batch_keys = None
+        self._sign(key, self._by_key.get(key), digest, epoch, 1 << member)
 
     def add_all(
         self, keys: Sequence[tuple[str, int]], member: int, digests: Sequence[bytes], epoch: int
@@ -107,24 +103,44 @@ class SignedLedger:
                 # Unsigned when the lists were read, unless an earlier position of this call
                 # holds the same key.
                 entries = by_key.get(key)
-            if entries is None:
-                # The first member to sign this message: the common case, made cheap.
-                entry = SignedDigest(digest, epoch, bit)
-                by_key[key] = [entry]
-                created = True
-            else:
-                for entry in entries:
-                    if entry.digest == digest and entry.epoch == epoch:
-                        entry.members |= bit
-                        break
-                else:
-                    assert len(entries) < MAX_ENTRIES_PER_KEY, f"too many signed digests for {key}"
-                    entry = SignedDigest(digest, epoch, bit)
-                    entries.append(entry)
-            recorded.append(entry)
+            created = created or entries is None
+            recorded.append(self._sign(key, entries, digest, epoch, bit))
         if created:
             self._batch_keys = None  # the lists read for these keys lack the new ones
             return
         self._batch_signers |= bit
         if keys is self._batch_keys and type(digests) is tuple:
             self._batch_record = (digests, epoch, recorded)
+
+    def _sign(
+        self,
+        key: tuple[str, int],
+        entries: list[SignedDigest] | None,
+        digest: bytes,
+        epoch: int,
+        bit: int,
+    ) -> SignedDigest:
+        """Set `bit` in `key`'s entry for (`digest`, `epoch`), given the key's `entries`
+        (None when it has none yet); returns that entry."""
+        if entries is None:
+            # The first member to sign this message: the common case, made cheap.
+            entry = SignedDigest(digest, epoch, bit)
+            self._by_key[key] = [entry]
+            return entry
+        for entry in entries:
+            if entry.digest == digest and entry.epoch == epoch:
+                entry.members |= bit
+                return entry
+        assert len(entries) < MAX_ENTRIES_PER_KEY, f"too many signed digests for {key}"
+        entry = SignedDigest(digest, epoch, bit)
+        entries.append(entry)
+        return entry
+
+
+def _latest_in(entries: list[SignedDigest] | None, bit: int) -> tuple[bytes, int] | None:
+    """The (digest, epoch) of the newest epoch's entry with `bit` set, if any."""
+    found: SignedDigest | None = None
+    for entry in entries or ():
+        if entry.members & bit and (found is None or entry.epoch >= found.epoch):
+            found = entry
+    return None if found is None else (found.digest, found.epoch)
