@@ -259,8 +259,12 @@ class CommitteeMember:
     def check_burn(self, proof: BurnProof) -> str:
         """The checks in order; those that read only the proof are shared by the members, the
         finality checks read this member's view of the settlement chain now."""
-        early, late = self.checks.burns.get_or_compute(proof, _static_burn_checks, proof)
+        early, late = self._shared_burn_checks(proof)
         return early or self._finality(proof) or late or "ok"
+
+    def _shared_burn_checks(self, proof: BurnProof) -> tuple[str | None, str | None]:
+        """A burn's checks before and after finality that read only the proof: shared."""
+        return self.checks.burns.get_or_compute(proof, _static_burn_checks, proof)
 
     def _passes_shared_checks(
         self, proof: LockProof | BurnProof | L2WithdrawalProof
@@ -270,8 +274,7 @@ class CommitteeMember:
         if isinstance(proof, LockProof):
             return self.check_lock(proof) == "ok"
         if isinstance(proof, BurnProof):
-            burn_checks = self.checks.burns.get_or_compute(proof, _static_burn_checks, proof)
-            return burn_checks == (None, None)
+            return self._shared_burn_checks(proof) == (None, None)
         return False
 
     def _finality(self, proof: BurnProof) -> str | None:

@@ -17,15 +17,17 @@ except ImportError:  # a platform without its wheel: pycryptodome gives the same
 Field = bytes | str | int | bool
 
 
-def keccak256(data: bytes) -> bytes:
-    if _fast_keccak_256 is not None:
-        return _fast_keccak_256(data).digest()
-    return keccak256_portable(data)
-
-
 def keccak256_portable(data: bytes) -> bytes:
     """Ethereum's keccak256 through pycryptodome (the reference the fast path must match)."""
     return keccak.new(digest_bits=256, data=data).digest()
+
+
+def _keccak256_fast(data: bytes) -> bytes:
+    return _fast_keccak_256(data).digest()
+
+
+# Ethereum's keccak256, on the fast C Keccak where it is installed (chosen once, here).
+keccak256 = keccak256_portable if _fast_keccak_256 is None else _keccak256_fast
 
 
 def sha256(data: bytes) -> bytes:
@@ -54,11 +56,14 @@ _STRING_FIELDS: dict[str, bytes] = {}
 MAX_STRING_FIELDS = 4_096
 
 
+def _length_prefix(size: int) -> bytes:
+    return _LENGTH_PREFIXES[size] if size < 256 else size.to_bytes(4, "big")
+
+
 def _string_field(value: str) -> bytes:
     """`value`'s length prefix and UTF-8 bytes, as one piece."""
     raw = value.encode()
-    size = len(raw)
-    field = (_LENGTH_PREFIXES[size] if size < 256 else size.to_bytes(4, "big")) + raw
+    field = _length_prefix(len(raw)) + raw
     if len(_STRING_FIELDS) >= MAX_STRING_FIELDS:
         _STRING_FIELDS.clear()
     _STRING_FIELDS[value] = field
@@ -81,7 +86,6 @@ def encode(tag: str, *values: Field) -> bytes:
             append(value.to_bytes(32, "big"))
             continue
         raw = value if kind is bytes else _field_bytes(value)
-        size = len(raw)
-        append(_LENGTH_PREFIXES[size] if size < 256 else size.to_bytes(4, "big"))
+        append(_length_prefix(len(raw)))
         append(raw)
     return b"".join(parts)

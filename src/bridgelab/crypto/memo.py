@@ -28,7 +28,7 @@ class BoundedCache(Generic[K, V]):
     Two generations approximate least-recently-used eviction: new answers go to `_recent`,
     and when it holds `limit / 2` entries it becomes `_older` (the previous older generation
     is dropped). An answer found in `_older` moves back to `_recent`. A hit in `_recent`,
-    the common case, is one dictionary lookup with no bookkeeping.
+    the common case, is a membership test and a lookup with no bookkeeping.
     """
 
     __slots__ = ("_generation_size", "_older", "_recent", "limit")

@@ -33,8 +33,8 @@ verifier):
   identity of BLS holds exactly, so DKG, refresh, resharing, Lagrange combination, stolen
   shares and shares from mixed epochs give the same outcomes as real BLS.
 
-Besides bounded memos of pure functions of bytes (recovered addresses, tags), the dlog registry
-is the one piece of state that outlives a call. `reset()` gives the current
+Besides bounded memos of pure functions of bytes (recovered addresses, Ed25519 signatures),
+the dlog registry is the one piece of state that outlives a call. `reset()` gives the current
 thread of execution a fresh one at the start of each symbolic run (`runner.build`), so nothing
 carries over from run to run, and runs in concurrent threads (a multi-threaded Dask worker) never
 share or clear each other's; it is bounded by `MAX_DLOGS`. Memoised BLS answers are keyed by the
@@ -128,8 +128,9 @@ class SymbolicEcdsaSigner:
 def symbolic_ecrecover(digest: bytes, signature: bytes) -> str | None:
     """The signer's address for a well-formed symbolic signature over `digest`, else None.
 
-    Memoised on the exact bytes, as the real `ecrecover` is, so both modes pay alike for the
-    repeats (relayer, contract and checker recover the same signatures)."""
+    Memoised on the exact bytes, as the real `ecrecover` is (relayer, contract and checker
+    recover the same signatures). Unlike the real mode, a symbolic signer also remembers its
+    own signature's answer, so even the first recovery is a look-up."""
     return _RECOVERED.get_or_compute(
         (digest, signature), _symbolic_ecrecover, digest, signature
     )

@@ -209,8 +209,11 @@ def certificate_fields(cert: Certificate) -> CertificateFields:
         "payload": message.payload,
         "trust_root_version": cert.trust_root_version,
         "scheme": cert.scheme,
-        # A list of its own: the record's fields belong to its event.
-        "signatures": list(signatures_hex(cert.signatures)),
+        # A list of its own: the record's fields belong to its event. Only a batch's
+        # certificates repeat signatures, so only theirs are worth remembering in hex.
+        "signatures": list(
+            _to_hex(cert.signatures) if cert.batch is None else signatures_hex(cert.signatures)
+        ),
         "signer_hint": list(cert.signer_hint),
         "claimed_signers": list(cert.claimed_signers),
         **({} if cert.batch is None else {"batch": batch_fields(cert.batch)}),

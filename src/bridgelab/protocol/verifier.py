@@ -64,7 +64,10 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
         return Verdict(False, "unknown_scheme")
     if "signer_list_from_caller" in config.flaws and cert.claimed_signers:
         return verify_against_claimed_signers(cert, config.signatures)
-    return verify_multisig_signatures_memoised(root, config, cert.digest, cert.signatures)
+    # Only a batch's certificates share signatures; a lone one's verdict is already memoised.
+    verify = (verify_multisig_signatures if cert.batch is None
+              else verify_multisig_signatures_memoised)
+    return verify(root, config, cert.digest, cert.signatures)
 
 
 def verify_multisig_signatures_memoised(
