@@ -652,3 +652,12 @@ def test_the_running_unbacked_total_is_the_sum_over_assets(records):
     result = fold.result()
     assert result["unbacked_minted_peak"] == peak
     assert result["unbacked_minted_final"] == fold.unbacked_total
+
+
+def test_the_environment_binds_simpy_s_event_classes_once():
+    env = CountingEnvironment()
+    for name in ("event", "process", "all_of", "any_of"):
+        assert getattr(env, name) is getattr(env, name), name  # bound once, not per use
+    assert env.timeout.__func__ is CountingEnvironment.timeout  # its own, not SimPy's
+    event = env.event()
+    assert type(event) is simpy.Event and event.env is env

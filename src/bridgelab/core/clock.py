@@ -10,7 +10,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.core import NORMAL, URGENT, EventPriority, SimTime, StopSimulation
+from simpy.core import NORMAL, URGENT, BoundClass, EventPriority, SimTime, StopSimulation
 from simpy.events import Event, Timeout
 
 _new_timeout = Timeout.__new__  # a Timeout with no attributes yet; `timeout` sets them
@@ -24,6 +24,13 @@ class CountingEnvironment(simpy.Environment):
 
     def __init__(self) -> None:
         super().__init__()
+        # SimPy binds its event classes (`event`, `process`, `all_of`, ...) to the instance
+        # only when they are defined on the instance's own class, so in a subclass every
+        # `env.event()` would build a bound method; bind them here as SimPy does for itself.
+        # `timeout` is this class's own method, below.
+        for name, attribute in vars(simpy.Environment).items():
+            if type(attribute) is BoundClass and name != "timeout":
+                setattr(self, name, getattr(self, name))
         self._numbers_read = 0
         self._numbers_held = 0
 
