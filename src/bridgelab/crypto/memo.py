@@ -28,7 +28,8 @@ class BoundedCache(Generic[K, V]):
     Two generations approximate least-recently-used eviction: new answers go to `_recent`,
     and when it holds `limit / 2` entries it becomes `_older` (the previous older generation
     is dropped). An answer found in `_older` moves back to `_recent`. A hit in `_recent`,
-    the common case, is a membership test and a lookup with no bookkeeping.
+    the common case, is one lookup with no bookkeeping: keys are tuples, whose hash is not
+    cached, or objects hashed in Python, so each lookup hashes the key again.
     """
 
     __slots__ = ("_generation_size", "_older", "_recent", "limit")
@@ -48,9 +49,9 @@ class BoundedCache(Generic[K, V]):
 
         Hot callers pass a function and its arguments rather than a closure over them: a
         hit then builds no function object."""
-        recent = self._recent
-        if key in recent:
-            return recent[key]
+        value = self._recent.get(key, _ABSENT)
+        if value is not _ABSENT:
+            return value
         value = self._older.pop(key, _ABSENT)
         if value is _ABSENT:
             value = compute(*args)
