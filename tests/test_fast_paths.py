@@ -584,11 +584,26 @@ def test_a_history_line_is_what_the_standard_encoder_writes(fields, time):
     assert canonical_json(record) == standard
 
 
+# A certificate's worth of hex: a line this long takes the checks for long lines.
+LONG_HEX = ["ff" * 65] * 12
+
+
+@settings(max_examples=1000, deadline=None)
+@given(fields=st.dictionaries(st.text(max_size=8), json_values, max_size=6),
+       time=st.floats(0, 1e7, allow_nan=False))
+def test_a_long_history_line_is_what_the_standard_encoder_writes(fields, time):
+    record = {"seq": 3, "t": time, "actor": "bridge", "kind": "mint", **fields,
+              "signatures": LONG_HEX}
+    standard = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert len(standard) >= history_module._LONG_LINE
+    assert canonical_line(record) == (standard + "\n").encode("ascii")
+
+
 def test_a_history_line_follows_the_standard_rules_where_the_fast_encoder_differs():
     unusual = [{"big": 2**70}, {"small": 5e-05}, {"tiny": -1e-7}, {"nan": math.nan},
                {"inf": -math.inf}, {"text": "caf\u00e9"}, {"delete": "\x7f"},
                {"keys": {1: "a", 2: "b"}}]
-    for record in unusual:
+    for record in unusual + [{**record, "signatures": LONG_HEX} for record in unusual]:
         standard = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         assert canonical_line(record) == (standard + "\n").encode("ascii"), record
 
@@ -600,11 +615,15 @@ def test_an_ordinary_record_takes_the_fast_encoder(monkeypatch):
         raise AssertionError(f"fell back to the standard encoder for {record}")
 
     monkeypatch.setattr(history_module, "_standard_line", standard_only)
-    record = {"seq": 7, "t": 1234.5, "actor": "member-3", "kind": "endorse.batch",
-              "root": bytes(range(32)).hex(), "nonces": [1, 2, 3], "epoch": 0,
-              "certificate": {"scheme": "multisig", "signatures": ["ab" * 65] * 3}}
-    standard = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    assert canonical_line(record) == (standard + "\n").encode("ascii")
+    short = {"seq": 7, "t": 1234.5, "actor": "member-3", "kind": "endorse.batch",
+             "root": bytes(range(32)).hex(), "nonces": [1, 2, 3], "epoch": 0,
+             "certificate": {"scheme": "multisig", "signatures": ["ab" * 65] * 3}}
+    long = {**short, "kind": "mint", "tx": "relayer-0/tx1", "amount": 0.5,
+            "certificate": {"scheme": "multisig", "signatures": LONG_HEX}}
+    for record in (short, long):
+        standard = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        assert canonical_line(record) == (standard + "\n").encode("ascii")
+    assert len(canonical_line(long)) >= history_module._LONG_LINE
 
 
 def test_a_value_the_standard_encoder_refuses_is_refused():
