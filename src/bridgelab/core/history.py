@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -144,30 +144,35 @@ class History:
         self.keep = keep
         self.events: list[Event] = []
         self.count = 0
-        self._listeners: list[Listener] = []
+        self._listeners: list[tuple[Listener, frozenset[str] | None]] = []
         self._record_listeners: list[RecordListener] = []
         # The last time recorded (a non-zero float, or None) and that time rounded.
         self._last_time: float | None = None
         self._last_rounded = 0.0
 
-    def subscribe(self, listener: Listener, first: bool = False) -> None:
-        """Call `listener` with every event from now on. A listener that records events (the
-        monitor records violations) makes later listeners see those before the event that
-        caused them; a `first` listener sees every event in `seq` order."""
+    def subscribe(
+        self, listener: Listener, first: bool = False, kinds: Iterable[str] | None = None
+    ) -> None:
+        """Call `listener` with every event from now on (of the given `kinds` only, if any:
+        an event that no listener takes and the history does not keep is never built). A
+        listener that records events (the monitor records violations) makes later listeners
+        see those before the event that caused them; a `first` listener sees every event in
+        `seq` order."""
+        subscription = (listener, None if kinds is None else frozenset(kinds))
         if first:
-            self._listeners.insert(0, listener)
+            self._listeners.insert(0, subscription)
         else:
-            self._listeners.append(listener)
+            self._listeners.append(subscription)
 
     def subscribe_records(self, listener: RecordListener) -> None:
         """Call `listener` with every record from now on, in `seq` order and before any
         event listener: what a fold over a saved history.jsonl would read."""
         self._record_listeners.append(listener)
 
-    def record(self, time: float, actor: str, kind: str, **fields: Any) -> Event:
-        return self.record_fields(time, actor, kind, fields)
+    def record(self, time: float, actor: str, kind: str, **fields: Any) -> None:
+        self.record_fields(time, actor, kind, fields)
 
-    def record_fields(self, time: float, actor: str, kind: str, fields: dict[str, Any]) -> Event:
+    def record_fields(self, time: float, actor: str, kind: str, fields: dict[str, Any]) -> None:
         """`record` with the fields already in a dict (which the event then owns)."""
         seq = self.count
         # Seven events in ten share their time with the one before (standard runs), and `round`
@@ -186,14 +191,17 @@ class History:
         if self._file is not None:
             self._file.write(line)
         self.count = seq + 1
-        event = Event(seq, time, actor, kind, fields)
+        event = None
         if self.keep:
+            event = Event(seq, time, actor, kind, fields)
             self.events.append(event)
         for record_listener in self._record_listeners:
             record_listener(record)
-        for listener in self._listeners:
-            listener(event)
-        return event
+        for listener, kinds in self._listeners:
+            if kinds is None or kind in kinds:
+                if event is None:
+                    event = Event(seq, time, actor, kind, fields)
+                listener(event)
 
     @property
     def sha256(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridgelab.core.clock import CountingEnvironment
-from bridgelab.core.history import Event, History
+from bridgelab.core.history import History
 from bridgelab.core.network import Network
 from bridgelab.core.rng import Streams
 from bridgelab.scenario.model import Scenario
@@ -29,5 +29,5 @@ class World:
     def now(self) -> float:
         return self.env.now
 
-    def record(self, actor: str, kind: str, **fields: Any) -> Event:
-        return self.history.record_fields(self.env.now, actor, kind, fields)
+    def record(self, actor: str, kind: str, **fields: Any) -> None:
+        self.history.record_fields(self.env.now, actor, kind, fields)
