@@ -8,6 +8,13 @@ from hypothesis import strategies as st
 
 from bridgelab.actors.committee import CommitteeMember
 from bridgelab.actors.wire import BurnProof
+from bridgelab.crypto import merkle
+from bridgelab.crypto.memo import BoundedCache
+from bridgelab.crypto.symbolic import (
+    SymbolicEd25519Signer,
+    _compute_ed25519_signature,
+    symbolic_ed25519_verify,
+)
 from bridgelab.settlement.chain import SettlementHeader
 
 # -- a member's finality, one batch at a time -------------------------------------------------
@@ -68,3 +75,92 @@ def test_a_batch_s_burns_are_final_exactly_when_each_burn_is(burns, finalized, c
     member = _member(_Chain(headers, finalized, confirmations))
     expected = not any(member._finality(proof) for proof in proofs)
     assert member._burns_final(tuple(proofs)) is expected
+
+
+# -- the bounded memo's `remember` --------------------------------------------------------------
+
+
+def _remember_as_computed(cache: BoundedCache, key: int, value: object) -> None:
+    """`remember` as the answer `get_or_compute` would keep: the reference."""
+    cache.get_or_compute(key, lambda: value)
+
+
+def _state(cache: BoundedCache) -> tuple[list, list]:
+    return (
+        [(key, id(value)) for key, value in cache._recent.items()],
+        [(key, id(value)) for key, value in cache._older.items()],
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(2, 10),
+    st.lists(
+        st.tuples(st.sampled_from(["remember", "compute", "get"]), st.integers(0, 12)),
+        max_size=80,
+    ),
+)
+def test_remember_keeps_what_get_or_compute_would_keep(limit, operations):
+    fast: BoundedCache[int, object] = BoundedCache(limit)
+    reference: BoundedCache[int, object] = BoundedCache(limit)
+    for step, (operation, key) in enumerate(operations):
+        # A fresh object each step: the memo must keep the answer it already had, not an
+        # equal new one.
+        value = (key, step)
+        if operation == "remember":
+            fast.remember(key, value)
+            _remember_as_computed(reference, key, value)
+        elif operation == "compute":
+            assert fast.get_or_compute(key, lambda v=value: v) is reference.get_or_compute(
+                key, lambda v=value: v
+            )
+        else:
+            assert fast.get(key) is reference.get(key)
+        assert _state(fast) == _state(reference)
+        assert len(fast) <= limit
+
+
+# -- Merkle trees -------------------------------------------------------------------------------
+
+
+def _reference_levels(leaves: list[bytes]) -> list[list[bytes]]:
+    level = [merkle.leaf_hash(leaf) for leaf in leaves]
+    levels = [level]
+    while len(level) > 1:
+        if len(level) % 2:
+            level = [*level, level[-1]]
+        level = [merkle.node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+        levels.append(level)
+    return levels
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(min_size=0, max_size=40), min_size=1, max_size=13))
+def test_a_tree_s_root_and_paths_are_those_hashed_one_node_at_a_time(leaves):
+    # A salt no other test uses, so the tree is built here rather than found in the memo.
+    leaves = [b"test_actors_fastpaths/" + leaf for leaf in leaves]
+    assert merkle.root(leaves) == _reference_levels(leaves)[-1][0]
+    for index, proof in enumerate(merkle.prove_all(leaves)):
+        current = merkle.leaf_hash(leaves[index])
+        position = index
+        for sibling in proof.siblings:
+            current = (
+                merkle.node_hash(sibling, current)
+                if position & 1
+                else merkle.node_hash(current, sibling)
+            )
+            position //= 2
+        assert current == merkle.root(leaves)
+
+
+# -- symbolic Ed25519 ---------------------------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.binary(max_size=64))
+def test_a_symbolic_ed25519_signature_is_its_tag_and_verifies_only_for_its_message(seed, msg):
+    signer = SymbolicEd25519Signer(seed)
+    signature = signer.sign(msg)
+    assert signature == _compute_ed25519_signature(signer.public_key, msg)
+    assert symbolic_ed25519_verify(signer.public_key, msg, signature)
+    assert not symbolic_ed25519_verify(signer.public_key, msg + b"x", signature)

@@ -190,7 +190,11 @@ class SymbolicEd25519Signer:
         self.public_key = Ed25519Signer(seed).public_key
 
     def sign(self, message: bytes) -> bytes:
-        return _ed25519_signature(self.public_key, message)
+        # `_ed25519_signature`, unwrapped: every consortium vote is signed and verified.
+        public_key = self.public_key
+        return _ED25519_SIGNATURES.get_or_compute(
+            (public_key, message), _compute_ed25519_signature, public_key, message
+        )
 
     def __repr__(self) -> str:
         return f"SymbolicEd25519Signer(public_key={self.public_key.hex()})"
@@ -200,8 +204,10 @@ def symbolic_ed25519_verify(public_key: bytes, message: bytes, signature: bytes)
     """True only for the symbolic signature of `public_key`'s signer over `message`.
 
     A plain comparison: a symbolic signature is public by design, so there is no timing to
-    hide."""
-    return signature == _ed25519_signature(public_key, message)
+    hide. (`_ed25519_signature`, unwrapped: every consortium vote is verified.)"""
+    return signature == _ED25519_SIGNATURES.get_or_compute(
+        (public_key, message), _compute_ed25519_signature, public_key, message
+    )
 
 
 # -- BLS12-381 --------------------------------------------------------------------------------
