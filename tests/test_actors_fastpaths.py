@@ -3,11 +3,13 @@ gives: each test computes the answer from scratch and compares."""
 
 from __future__ import annotations
 
+import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.actors.committee import CommitteeMember
-from bridgelab.actors.wire import BurnProof
+from bridgelab.actors.relayer import Relayer, _Collector
+from bridgelab.actors.wire import BurnProof, Endorsement
 from bridgelab.crypto import merkle
 from bridgelab.crypto.memo import BoundedCache
 from bridgelab.crypto.symbolic import (
@@ -15,6 +17,7 @@ from bridgelab.crypto.symbolic import (
     _compute_ed25519_signature,
     symbolic_ed25519_verify,
 )
+from bridgelab.custody.base import policy_met
 from bridgelab.settlement.chain import SettlementHeader
 
 # -- a member's finality, one batch at a time -------------------------------------------------
@@ -164,3 +167,44 @@ def test_a_symbolic_ed25519_signature_is_its_tag_and_verifies_only_for_its_messa
     assert signature == _compute_ed25519_signature(signer.public_key, msg)
     assert symbolic_ed25519_verify(signer.public_key, msg, signature)
     assert not symbolic_ed25519_verify(signer.public_key, msg + b"x", signature)
+
+
+# -- a relayer's collector ----------------------------------------------------------------------
+
+
+class _Custody:
+    """Multisig's policy over `threshold` and `required`; every endorsement verifies."""
+
+    optimistic = False
+
+    def __init__(self, threshold: int, required: tuple[int, ...]) -> None:
+        self.threshold = threshold
+        self.required = required
+
+    def verify_endorsement(self, member: int, digest: bytes, signature: bytes, epoch: int) -> bool:
+        return True
+
+    def policy_met(self, members: list[int]) -> bool:
+        return policy_met(members, self.threshold, self.required)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_collector_is_met_at_the_first_endorsement_that_meets_the_policy(data):
+    members = data.draw(st.integers(1, 9))
+    threshold = data.draw(st.integers(1, members))
+    required = tuple(data.draw(st.lists(st.integers(0, members - 1), max_size=3, unique=True)))
+    order = data.draw(st.lists(st.integers(0, members - 1), min_size=1, max_size=2 * members))
+    relayer = Relayer.__new__(Relayer)
+    relayer.custody = _Custody(threshold, required)  # type: ignore[assignment]
+    env = simpy.Environment()
+    key, digest = ("deposit-batch", 1), b"\x07" * 32
+    collector = _Collector(digest, 0, {}, env.event())
+    relayer._collectors = {key: collector}
+    seen: list[int] = []
+    for member in order:
+        relayer._collect(Endorsement(member, key, digest, b"sig", 0))
+        seen.append(member)
+        assert collector.met.triggered is policy_met(seen, threshold, required)
+    assert sorted(collector.endorsements) == sorted(set(order))
+

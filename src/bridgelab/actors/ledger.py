@@ -60,7 +60,8 @@ class SignedLedger:
     def signed_any(self, keys: Sequence[tuple[str, int]], member: int) -> bool:
         """Whether `member` signed anything for any of `keys` (a batch's members ask in turn,
         and the answer is kept up to date as they sign)."""
-        self._entry_lists(keys)
+        if keys is not self._batch_keys:
+            self._entry_lists(keys)
         return bool(self._batch_signers >> member & 1)
 
     def latest(self, key: tuple[str, int], member: int) -> tuple[bytes, int] | None:

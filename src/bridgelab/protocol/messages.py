@@ -176,7 +176,7 @@ class Certificate:
             + batch
             + len(self.message.payload.encode())
             + 32 * len(self.claimed_signers)
-            + sum(len(signature) for signature in self.signatures)
+            + sum(map(len, self.signatures))
         )
 
 
@@ -227,7 +227,7 @@ def signatures_hex(signatures: tuple[bytes, ...]) -> tuple[str, ...]:
 
 
 def _to_hex(signatures: tuple[bytes, ...]) -> tuple[str, ...]:
-    return tuple(signature.hex() for signature in signatures)
+    return tuple([signature.hex() for signature in signatures])
 
 
 _signatures_hex: BoundedCache[tuple[bytes, ...], tuple[str, ...]] = BoundedCache(4_096)
