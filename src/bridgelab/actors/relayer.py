@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof
-from bridgelab.consortium.block import Block
+from bridgelab.consortium.block import Block, Commit, Header
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.consortium.escrow import LockEvent, ReleaseTx
 from bridgelab.core.recent import RecentSet
@@ -27,7 +27,12 @@ from bridgelab.l2.gateway import L2WithdrawalFinal, L2WithdrawalProof
 from bridgelab.protocol.messages import BatchPath, BridgeMessage, Certificate, batch_digest
 from bridgelab.settlement.bridge_contract import BurnEvent, MintTx
 from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
-from bridgelab.settlement.chain import Finalized, SettlementBlock, SettlementChain
+from bridgelab.settlement.chain import (
+    Finalized,
+    SettlementBlock,
+    SettlementChain,
+    SettlementHeader,
+)
 from bridgelab.settlement.fees import ETHER, gwei
 
 if TYPE_CHECKING:
@@ -147,9 +152,12 @@ class Relayer:
         if header.height in self._seen_heights:
             return
         self._seen_heights.add(header.height)
-        deposits = _deposits.get_or_compute(header.hash, lambda: _deposits_in(block))
-        self._carry_block(block.events, deposits, lambda message, leaf, proof: LockProof(
-            self.node, message, header, committed.commit, leaf, proof))
+        # Function and arguments rather than closures: most relayers find the block's
+        # messages remembered, and the proofs are built only for the messages carried.
+        deposits = _deposits.get_or_compute(header.hash, _deposits_in, block)
+        self._carry_block(
+            block.events, deposits, partial(_lock_proof, self.node, header, committed.commit)
+        )
 
     def _on_settlement_final(self, finalized: Finalized) -> None:
         block = finalized.block
@@ -157,9 +165,8 @@ class Relayer:
         if header.hash in self._seen_settlement:
             return
         self._seen_settlement.add(header.hash)
-        withdrawals = _withdrawals.get_or_compute(header.hash, lambda: _withdrawals_in(block))
-        self._carry_block(block.events, withdrawals, lambda message, leaf, proof: BurnProof(
-            self.node, message, header, leaf, proof))
+        withdrawals = _withdrawals.get_or_compute(header.hash, _withdrawals_in, block)
+        self._carry_block(block.events, withdrawals, partial(_burn_proof, self.node, header))
 
     def _carry_block(
         self,
@@ -215,9 +222,9 @@ class Relayer:
             env.process(self._carry(message, proof()))
             return
         timer = env.timeout(self.config.backup_delay)
-        timer.callbacks.append(lambda _event: self._back_up(message, proof))
+        timer.callbacks.append(partial(self._back_up, message, proof))
 
-    def _back_up(self, message: BridgeMessage, proof: ProofSource) -> None:
+    def _back_up(self, message: BridgeMessage, proof: ProofSource, _timer: simpy.Event) -> None:
         if self.delivered(message):
             return
         self.stats.backups += 1
@@ -587,6 +594,20 @@ def _block_proof(
     """The proof of the message at `leaf_index` of a block's events (the block's Merkle
     paths are built once, and shared by every relayer that proves one of its messages)."""
     return proof_for(message, events[leaf_index], merkle.prove_all(events)[leaf_index])
+
+
+def _lock_proof(
+    relayer: str, header: Header, commit: Commit, message: BridgeMessage, leaf: bytes,
+    proof: merkle.Proof,
+) -> LockProof:
+    return LockProof(relayer, message, header, commit, leaf, proof)
+
+
+def _burn_proof(
+    relayer: str, header: SettlementHeader, message: BridgeMessage, leaf: bytes,
+    proof: merkle.Proof,
+) -> BurnProof:
+    return BurnProof(relayer, message, header, leaf, proof)
 
 
 def _deposits_in(block: Block) -> tuple[tuple[int, BridgeMessage], ...]:
