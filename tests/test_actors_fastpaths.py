@@ -60,12 +60,13 @@ HEADER_KINDS = st.sampled_from(["same", "equal", "other", "missing"])
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(0, 6), HEADER_KINDS), min_size=1, max_size=8),
-    st.integers(-1, 7),
+    # Few block numbers, so that a batch's burns often share a block, or a number on a fork.
+    st.lists(st.tuples(st.integers(0, 2), HEADER_KINDS), min_size=1, max_size=8),
+    st.integers(-1, 3),
     st.sampled_from([None, 1, 3]),
 )
 def test_a_batch_s_burns_are_final_exactly_when_each_burn_is(burns, finalized, confirmations):
-    headers = {number: _header(number) for number in range(7)}
+    headers = {number: _header(number) for number in range(3)}
     proofs = []
     for number, kind in burns:
         if kind == "same":

@@ -301,12 +301,18 @@ class CommitteeMember:
         if settlement.confirmations is not None:
             return not any(map(self._finality, burns))
         finalized_header = settlement.finalized_header
+        # A block's burns carry its one header object, and a batch's burns come from few
+        # blocks: a header just found final is not asked about again.
+        final_header = None
         for proof in burns:
             header = proof.header
+            if header is final_header:
+                continue
             # As `_same_header`: None (not final) or another header fails.
             final = finalized_header(header.number)
             if final is not header and final != header:
                 return False
+            final_header = header
         return True
 
     def _endorse(
@@ -361,7 +367,8 @@ class CommitteeMember:
         # When every proof passes the shared checks and each burn is final in this member's
         # view, no message fails its checks; otherwise they run one by one, to name the first
         # failure in order.
-        checked = shape.proofs_pass and self._burns_final(shape.burns)
+        burns = shape.burns
+        checked = shape.proofs_pass and (not burns or self._burns_final(burns))
         if checked and not ledger.signed_any(shape.keys, self.index):
             # The common case: every message passes, and this member signed none before.
             fresh = True

@@ -86,7 +86,7 @@ class SignedLedger:
     ) -> None:
         """Record that `member` signed `digests[i]` for `keys[i]` in `epoch`, for every i."""
         bit = 1 << member
-        lists = self._entry_lists(keys)
+        lists = self._batch_lists if keys is self._batch_keys else self._entry_lists(keys)
         record = self._batch_record
         if record is not None and record[0] is digests and record[1] == epoch:
             # Another member of the batch just recorded these digests: set its bit in the

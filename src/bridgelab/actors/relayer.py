@@ -232,7 +232,9 @@ class Relayer:
 
     def _carry(self, message: BridgeMessage, proof: Proof) -> simpy.events.ProcessGenerator:
         """Past the queue and any back-up wait: the nemesis gate, endorsements, submission."""
-        yield from self._nemesis_gate(message)
+        if self.censors or self.extra_delay > 0 or self.jitter > 0:
+            # Only an attack sets these: an ordinary relayer passes without the gate.
+            yield from self._nemesis_gate(message)
         if self.delivered(message):
             return
         if self.config.batch_max > 1:
@@ -265,8 +267,7 @@ class Relayer:
             yield env.timeout(service)
 
     def censored(self, message: BridgeMessage) -> bool:
-        censors = self.censors
-        return bool(censors) and any(predicate(message) for predicate in censors.values())
+        return any(predicate(message) for predicate in self.censors.values())
 
     def _nemesis_gate(self, message: BridgeMessage) -> simpy.events.ProcessGenerator:
         """Hold a message while a censoring attack matches it, then add any injected delay."""
