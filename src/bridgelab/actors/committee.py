@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 import simpy
 
 from bridgelab.actors.ledger import SignedLedger
-from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof
+from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof, MessageProof
 from bridgelab.consortium.block import verify_commit_memoised
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, LockEvent, lock_emitter
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.crypto.memo import BoundedCache
 from bridgelab.custody.base import Custody
-from bridgelab.l2.gateway import L2WithdrawalProof, check_l2_withdrawal
+from bridgelab.l2.gateway import check_l2_withdrawal
 from bridgelab.protocol.messages import batch_digest
 from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BurnEvent
 from bridgelab.settlement.chain import SettlementChain, SettlementHeader
@@ -191,7 +191,7 @@ class CommitteeMember:
                 yield env.timeout(self.processing_time)
             if isinstance(request, BatchRequest):
                 endorsement = self._endorse_batch(request)
-            elif isinstance(request, LockProof | BurnProof | L2WithdrawalProof):
+            elif isinstance(request, MessageProof):
                 check = self.check(request)
                 if check != "ok":
                     self._refuse(request, check)
@@ -202,7 +202,7 @@ class CommitteeMember:
             if endorsement is not None:
                 network.send(self.node, request.relayer, endorsement)
 
-    def check(self, request: LockProof | BurnProof | L2WithdrawalProof) -> str:
+    def check(self, request: MessageProof) -> str:
         """The light-client checks for one message's proof; "ok" or the failed check."""
         if isinstance(request, LockProof):
             return self.check_lock(request)
@@ -261,9 +261,7 @@ class CommitteeMember:
         """A burn's checks before and after finality that read only the proof: shared."""
         return self.checks.burns.get_or_compute(proof, _static_burn_checks, proof)
 
-    def _passes_shared_checks(
-        self, proof: LockProof | BurnProof | L2WithdrawalProof
-    ) -> bool:
+    def _passes_shared_checks(self, proof: MessageProof) -> bool:
         """Whether `proof` passes the checks every member of the run shares: a lock's all, a
         burn's all but finality. An L2 withdrawal's read this member's view of the L2."""
         if isinstance(proof, LockProof):
@@ -315,9 +313,7 @@ class CommitteeMember:
             final_header = header
         return True
 
-    def _endorse(
-        self, request: LockProof | BurnProof | L2WithdrawalProof
-    ) -> Endorsement | None:
+    def _endorse(self, request: MessageProof) -> Endorsement | None:
         message = request.message
         digest = message.digest(self.trust_root_version)
         epoch = self.custody.epoch
@@ -393,7 +389,7 @@ class CommitteeMember:
 
     def _first_failure_refused(
         self,
-        proofs: tuple[LockProof | BurnProof | L2WithdrawalProof, ...],
+        proofs: tuple[MessageProof, ...],
         shape: BatchShape,
         signed_before: list[tuple[bytes, int] | None],
         checked: bool,
@@ -416,9 +412,7 @@ class CommitteeMember:
             fresh = fresh or previous is None or previous[1] != epoch
         return fresh
 
-    def _refuse(
-        self, request: LockProof | BurnProof | L2WithdrawalProof, check: str
-    ) -> None:
+    def _refuse(self, request: MessageProof, check: str) -> None:
         self.stats.refused[check] = self.stats.refused.get(check, 0) + 1
         self.world.record(
             self.node,

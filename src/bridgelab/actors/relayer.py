@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof
+from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof, MessageProof
 from bridgelab.consortium.block import Block, Commit, Header
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.consortium.escrow import LockEvent, ReleaseTx
@@ -44,11 +44,10 @@ IN_FLIGHT_WINDOW = 30.0
 MAX_CENSOR_POLLS = 100_000
 # Blocks whose messages are kept for the other relayers (they read a block within seconds).
 RECENT_BLOCKS = 256
-Proof = LockProof | BurnProof | L2WithdrawalProof
 # A message's proof, built when the relayer carries the message: every relayer sees every
 # message, but a back-up carries one only if the primary has not delivered it in time (most
 # never do), so the proofs it would never send are never built.
-ProofSource = Callable[[], Proof]
+ProofSource = Callable[[], MessageProof]
 
 
 @dataclass(slots=True)
@@ -64,7 +63,7 @@ class _Batch:
     """Messages of one direction waiting to be endorsed under one root."""
 
     number: int
-    items: list[tuple[BridgeMessage, Proof]]
+    items: list[tuple[BridgeMessage, MessageProof]]
     full: simpy.Event
     # Succeeds with the certificates issued, by message key (empty if none were).
     done: simpy.Event
@@ -230,7 +229,7 @@ class Relayer:
         self.stats.backups += 1
         self.world.env.process(self._carry(message, proof()))
 
-    def _carry(self, message: BridgeMessage, proof: Proof) -> simpy.events.ProcessGenerator:
+    def _carry(self, message: BridgeMessage, proof: MessageProof) -> simpy.events.ProcessGenerator:
         """Past the queue and any back-up wait: the nemesis gate, endorsements, submission."""
         if self.censors or self.extra_delay > 0 or self.jitter > 0:
             # Only an attack sets these: an ordinary relayer passes without the gate.
@@ -285,7 +284,7 @@ class Relayer:
         if self.jitter > 0:
             yield env.timeout(self._jitter_rng.uniform(0.0, self.jitter))
 
-    def _gather(self, message: BridgeMessage, proof: Proof) -> simpy.events.ProcessGenerator:
+    def _gather(self, message: BridgeMessage, proof: MessageProof) -> simpy.events.ProcessGenerator:
         """Endorsements for one message, assembled into its certificate (None if none)."""
         digest = message.digest(self.trust_root_version)
         about = {"direction": message.direction, "nonce": message.nonce}
@@ -303,7 +302,9 @@ class Relayer:
         )
         return certificate
 
-    def _batched(self, message: BridgeMessage, proof: Proof) -> simpy.events.ProcessGenerator:
+    def _batched(
+        self, message: BridgeMessage, proof: MessageProof
+    ) -> simpy.events.ProcessGenerator:
         """Join this direction's open batch and wait for its certificate. If the batch could
         not be certified, the message is gathered on its own."""
         env = self.world.env
@@ -342,7 +343,7 @@ class Relayer:
         self,
         direction: str,
         number: int,
-        items: list[tuple[BridgeMessage, Proof]],
+        items: list[tuple[BridgeMessage, MessageProof]],
     ) -> simpy.events.ProcessGenerator:
         """Endorsements for a Merkle root over the messages' digests; a certificate each."""
         version = self.trust_root_version
@@ -377,7 +378,7 @@ class Relayer:
         self,
         key: tuple[str, int],
         digest: bytes,
-        request: Proof | BatchRequest,
+        request: MessageProof | BatchRequest,
         about: dict[str, Any],
         finished: Callable[[], bool],
     ) -> simpy.events.ProcessGenerator:
