@@ -13,8 +13,10 @@ from bridgelab.actors.wire import BurnProof, Endorsement
 from bridgelab.crypto import merkle
 from bridgelab.crypto.memo import BoundedCache
 from bridgelab.crypto.symbolic import (
+    SymbolicEcdsaSigner,
     SymbolicEd25519Signer,
     _compute_ed25519_signature,
+    _symbolic_ecrecover,
     symbolic_ed25519_verify,
 )
 from bridgelab.custody.base import policy_met
@@ -168,6 +170,17 @@ def test_a_symbolic_ed25519_signature_is_its_tag_and_verifies_only_for_its_messa
     assert signature == _compute_ed25519_signature(signer.public_key, msg)
     assert symbolic_ed25519_verify(signer.public_key, msg, signature)
     assert not symbolic_ed25519_verify(signer.public_key, msg + b"x", signature)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.binary(min_size=32, max_size=32))
+def test_a_symbolic_ecdsa_signature_recovers_its_signer_when_checked_from_scratch(secret, digest):
+    # The signer hashes its tag from a prefix it keeps; recovery (unmemoised here) recomputes
+    # the tag from the address in the signature.
+    signer = SymbolicEcdsaSigner(secret)
+    signature = signer.sign_digest(digest)
+    assert _symbolic_ecrecover(digest, signature) == signer.address
+    assert _symbolic_ecrecover(bytes(32) if any(digest) else b"\x01" * 32, signature) is None
 
 
 # -- a relayer's collector ----------------------------------------------------------------------
