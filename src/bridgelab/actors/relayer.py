@@ -175,8 +175,10 @@ class Relayer:
     ) -> None:
         """Dispatch each message a block carries (with its leaf index), with the means to
         prove it: its leaf and Merkle path under the block's events root."""
+        # `_dispatch`'s choice, made once for the block.
+        dispatch = self._dispatch if self.config.service_time_mean > 0 else self._start
         for leaf_index, message in messages:
-            self._dispatch(message, partial(_block_proof, proof_for, message, events, leaf_index))
+            dispatch(message, partial(_block_proof, proof_for, message, events, leaf_index))
 
     def _on_l2_withdrawal(self, notice: L2WithdrawalFinal) -> None:
         """An L2 withdrawal whose batch is final on L1: carry it to the committee."""
@@ -217,7 +219,7 @@ class Relayer:
         timer and starts a process only if the message is still undelivered: most never
         are, and a long run sees every message at every relayer."""
         env = self.world.env
-        if self.is_primary(message):
+        if message.nonce % self.count == self.index:  # `is_primary`, asked for every message
             env.process(self._carry(message, proof()))
             return
         timer = env.timeout(self.config.backup_delay)
