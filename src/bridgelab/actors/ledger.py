@@ -60,7 +60,8 @@ class SignedLedger:
     def signed_any(self, keys: Sequence[tuple[str, int]], member: int) -> bool:
         """Whether `member` signed anything for any of `keys` (a batch's members ask in turn,
         and the answer is kept up to date as they sign)."""
-        self._entry_lists(keys)
+        if keys is not self._batch_keys:
+            self._entry_lists(keys)
         return bool(self._batch_signers >> member & 1)
 
     def latest(self, key: tuple[str, int], member: int) -> tuple[bytes, int] | None:
@@ -85,7 +86,7 @@ class SignedLedger:
     ) -> None:
         """Record that `member` signed `digests[i]` for `keys[i]` in `epoch`, for every i."""
         bit = 1 << member
-        lists = self._entry_lists(keys)
+        lists = self._batch_lists if keys is self._batch_keys else self._entry_lists(keys)
         record = self._batch_record
         if record is not None and record[0] is digests and record[1] == epoch:
             # Another member of the batch just recorded these digests: set its bit in the

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof
-from bridgelab.consortium.block import Block
+from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof, MessageProof
+from bridgelab.consortium.block import Block, Commit, Header
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.consortium.escrow import LockEvent, ReleaseTx
 from bridgelab.core.recent import RecentSet
@@ -27,7 +27,12 @@ from bridgelab.l2.gateway import L2WithdrawalFinal, L2WithdrawalProof
 from bridgelab.protocol.messages import BatchPath, BridgeMessage, Certificate, batch_digest
 from bridgelab.settlement.bridge_contract import BurnEvent, MintTx
 from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
-from bridgelab.settlement.chain import Finalized, SettlementBlock, SettlementChain
+from bridgelab.settlement.chain import (
+    Finalized,
+    SettlementBlock,
+    SettlementChain,
+    SettlementHeader,
+)
 from bridgelab.settlement.fees import ETHER, gwei
 
 if TYPE_CHECKING:
@@ -39,11 +44,10 @@ IN_FLIGHT_WINDOW = 30.0
 MAX_CENSOR_POLLS = 100_000
 # Blocks whose messages are kept for the other relayers (they read a block within seconds).
 RECENT_BLOCKS = 256
-Proof = LockProof | BurnProof | L2WithdrawalProof
 # A message's proof, built when the relayer carries the message: every relayer sees every
 # message, but a back-up carries one only if the primary has not delivered it in time (most
 # never do), so the proofs it would never send are never built.
-ProofSource = Callable[[], Proof]
+ProofSource = Callable[[], MessageProof]
 
 
 @dataclass(slots=True)
@@ -59,7 +63,7 @@ class _Batch:
     """Messages of one direction waiting to be endorsed under one root."""
 
     number: int
-    items: list[tuple[BridgeMessage, Proof]]
+    items: list[tuple[BridgeMessage, MessageProof]]
     full: simpy.Event
     # Succeeds with the certificates issued, by message key (empty if none were).
     done: simpy.Event
@@ -147,9 +151,12 @@ class Relayer:
         if header.height in self._seen_heights:
             return
         self._seen_heights.add(header.height)
-        deposits = _deposits.get_or_compute(header.hash, lambda: _deposits_in(block))
-        self._carry_block(block.events, deposits, lambda message, leaf, proof: LockProof(
-            self.node, message, header, committed.commit, leaf, proof))
+        # Function and arguments rather than closures: most relayers find the block's
+        # messages remembered, and the proofs are built only for the messages carried.
+        deposits = _deposits.get_or_compute(header.hash, _deposits_in, block)
+        self._carry_block(
+            block.events, deposits, partial(_lock_proof, self.node, header, committed.commit)
+        )
 
     def _on_settlement_final(self, finalized: Finalized) -> None:
         block = finalized.block
@@ -157,9 +164,8 @@ class Relayer:
         if header.hash in self._seen_settlement:
             return
         self._seen_settlement.add(header.hash)
-        withdrawals = _withdrawals.get_or_compute(header.hash, lambda: _withdrawals_in(block))
-        self._carry_block(block.events, withdrawals, lambda message, leaf, proof: BurnProof(
-            self.node, message, header, leaf, proof))
+        withdrawals = _withdrawals.get_or_compute(header.hash, _withdrawals_in, block)
+        self._carry_block(block.events, withdrawals, partial(_burn_proof, self.node, header))
 
     def _carry_block(
         self,
@@ -169,8 +175,10 @@ class Relayer:
     ) -> None:
         """Dispatch each message a block carries (with its leaf index), with the means to
         prove it: its leaf and Merkle path under the block's events root."""
+        # `_dispatch`'s choice, made once for the block.
+        dispatch = self._dispatch if self.config.service_time_mean > 0 else self._start
         for leaf_index, message in messages:
-            self._dispatch(message, partial(_block_proof, proof_for, message, events, leaf_index))
+            dispatch(message, partial(_block_proof, proof_for, message, events, leaf_index))
 
     def _on_l2_withdrawal(self, notice: L2WithdrawalFinal) -> None:
         """An L2 withdrawal whose batch is final on L1: carry it to the committee."""
@@ -211,21 +219,23 @@ class Relayer:
         timer and starts a process only if the message is still undelivered: most never
         are, and a long run sees every message at every relayer."""
         env = self.world.env
-        if self.is_primary(message):
+        if message.nonce % self.count == self.index:  # `is_primary`, asked for every message
             env.process(self._carry(message, proof()))
             return
         timer = env.timeout(self.config.backup_delay)
-        timer.callbacks.append(lambda _event: self._back_up(message, proof))
+        timer.callbacks.append(partial(self._back_up, message, proof))
 
-    def _back_up(self, message: BridgeMessage, proof: ProofSource) -> None:
+    def _back_up(self, message: BridgeMessage, proof: ProofSource, _timer: simpy.Event) -> None:
         if self.delivered(message):
             return
         self.stats.backups += 1
         self.world.env.process(self._carry(message, proof()))
 
-    def _carry(self, message: BridgeMessage, proof: Proof) -> simpy.events.ProcessGenerator:
+    def _carry(self, message: BridgeMessage, proof: MessageProof) -> simpy.events.ProcessGenerator:
         """Past the queue and any back-up wait: the nemesis gate, endorsements, submission."""
-        yield from self._nemesis_gate(message)
+        if self.censors or self.extra_delay > 0 or self.jitter > 0:
+            # Only an attack sets these: an ordinary relayer passes without the gate.
+            yield from self._nemesis_gate(message)
         if self.delivered(message):
             return
         if self.config.batch_max > 1:
@@ -276,7 +286,7 @@ class Relayer:
         if self.jitter > 0:
             yield env.timeout(self._jitter_rng.uniform(0.0, self.jitter))
 
-    def _gather(self, message: BridgeMessage, proof: Proof) -> simpy.events.ProcessGenerator:
+    def _gather(self, message: BridgeMessage, proof: MessageProof) -> simpy.events.ProcessGenerator:
         """Endorsements for one message, assembled into its certificate (None if none)."""
         digest = message.digest(self.trust_root_version)
         about = {"direction": message.direction, "nonce": message.nonce}
@@ -294,7 +304,9 @@ class Relayer:
         )
         return certificate
 
-    def _batched(self, message: BridgeMessage, proof: Proof) -> simpy.events.ProcessGenerator:
+    def _batched(
+        self, message: BridgeMessage, proof: MessageProof
+    ) -> simpy.events.ProcessGenerator:
         """Join this direction's open batch and wait for its certificate. If the batch could
         not be certified, the message is gathered on its own."""
         env = self.world.env
@@ -333,7 +345,7 @@ class Relayer:
         self,
         direction: str,
         number: int,
-        items: list[tuple[BridgeMessage, Proof]],
+        items: list[tuple[BridgeMessage, MessageProof]],
     ) -> simpy.events.ProcessGenerator:
         """Endorsements for a Merkle root over the messages' digests; a certificate each."""
         version = self.trust_root_version
@@ -368,7 +380,7 @@ class Relayer:
         self,
         key: tuple[str, int],
         digest: bytes,
-        request: Proof | BatchRequest,
+        request: MessageProof | BatchRequest,
         about: dict[str, Any],
         finished: Callable[[], bool],
     ) -> simpy.events.ProcessGenerator:
@@ -434,8 +446,16 @@ class Relayer:
             # The shares were refreshed: partials from different epochs never combine.
             collector.epoch = endorsement.epoch
             collector.endorsements.clear()
-        collector.endorsements[endorsement.member] = endorsement.signature
-        if not collector.met.triggered and self.custody.policy_met(list(collector.endorsements)):
+        endorsements = collector.endorsements
+        endorsements[endorsement.member] = endorsement.signature
+        # No policy is met by fewer distinct members than the threshold (`policy_met` in
+        # custody/base.py), so the policy is asked only from then on: once per endorsement
+        # before, about 14 of a batch's 21.
+        if (
+            len(endorsements) >= self.custody.threshold
+            and not collector.met.triggered
+            and self.custody.policy_met(list(endorsements))
+        ):
             collector.met.succeed()
 
     def _submit(
@@ -578,6 +598,20 @@ def _block_proof(
     """The proof of the message at `leaf_index` of a block's events (the block's Merkle
     paths are built once, and shared by every relayer that proves one of its messages)."""
     return proof_for(message, events[leaf_index], merkle.prove_all(events)[leaf_index])
+
+
+def _lock_proof(
+    relayer: str, header: Header, commit: Commit, message: BridgeMessage, leaf: bytes,
+    proof: merkle.Proof,
+) -> LockProof:
+    return LockProof(relayer, message, header, commit, leaf, proof)
+
+
+def _burn_proof(
+    relayer: str, header: SettlementHeader, message: BridgeMessage, leaf: bytes,
+    proof: merkle.Proof,
+) -> BurnProof:
+    return BurnProof(relayer, message, header, leaf, proof)
 
 
 def _deposits_in(block: Block) -> tuple[tuple[int, BridgeMessage], ...]:

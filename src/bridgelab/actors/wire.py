@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from bridgelab.consortium.block import Commit, Header
 from bridgelab.crypto.merkle import Proof
+from bridgelab.l2.gateway import L2WithdrawalProof
 from bridgelab.protocol.messages import BridgeMessage
 from bridgelab.settlement.chain import SettlementHeader
-
-if TYPE_CHECKING:
-    from bridgelab.l2.gateway import L2WithdrawalProof
 
 
 # Proofs compare and hash by identity (eq=False): one proof object travels to every member,
@@ -39,6 +37,11 @@ class BurnProof:
     proof: Proof
 
 
+# A message's proof, of the kind its route needs: built once here, where the relayers and
+# members read it, rather than at each `isinstance` that asks.
+MessageProof = LockProof | BurnProof | L2WithdrawalProof
+
+
 class Endorsement(NamedTuple):
     """One member's signature over a message's or a batch's digest, sent to the relayer.
 
@@ -62,4 +65,4 @@ class BatchRequest:
 
     relayer: str
     key: tuple[str, int]
-    proofs: tuple[LockProof | BurnProof | L2WithdrawalProof, ...]
+    proofs: tuple[MessageProof, ...]

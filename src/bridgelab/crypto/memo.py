@@ -18,10 +18,6 @@ MAX_ENTRIES = 65_536
 _ABSENT: Any = object()
 
 
-def _given(value: V) -> V:
-    return value
-
-
 class BoundedCache(Generic[K, V]):
     """A map of at most `limit` entries that keeps the recently used ones.
 
@@ -76,7 +72,15 @@ class BoundedCache(Generic[K, V]):
     def remember(self, key: K, value: V) -> None:
         """Take `value` as the answer for `key`, as if it had been computed: for a caller that
         learns a pure function's answer as a by-product of its own work."""
-        self.get_or_compute(key, _given, value)
+        recent = self._recent
+        if key in recent:
+            return
+        # As `get_or_compute` with `value` for the answer: an older answer moves back.
+        older = self._older.pop(key, _ABSENT)
+        recent[key] = value if older is _ABSENT else older
+        if len(recent) >= self._generation_size:
+            self._older = recent
+            self._recent = {}
 
     def clear(self) -> None:
         self._recent.clear()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from hashlib import sha256 as _sha256
 
 from bridgelab.crypto.hashing import sha256
 from bridgelab.crypto.memo import BoundedCache
@@ -45,15 +46,20 @@ def _levels(leaves: Sequence[bytes]) -> Levels:
 
 
 def _build_levels(leaves: Leaves) -> Levels:
-    level = [leaf_hash(leaf) for leaf in leaves]
+    # `leaf_hash` and `node_hash` written out: a block's or batch's tree hashes every leaf
+    # and node here, and each call of theirs costs about as much again as the hash it wraps.
+    level = [_sha256(b"\x00" + leaf).digest() for leaf in leaves]
     levels = [level]
     while len(level) > 1:
         if len(level) % 2 == 1:
             level = [*level, level[-1]]
             levels[-1] = level
-        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+        level = [
+            _sha256(b"\x01" + level[i] + level[i + 1]).digest()
+            for i in range(0, len(level), 2)
+        ]
         levels.append(level)
-    tree = tuple(tuple(level) for level in levels)
+    tree = tuple(map(tuple, levels))
     _trees_by_root.remember(tree[-1][0], (leaves, tree))
     return tree
 
@@ -81,7 +87,7 @@ def prove_all(leaves: Sequence[bytes]) -> tuple[Proof, ...]:
 
 def _prove_all(leaves: Leaves) -> tuple[Proof, ...]:
     levels = _levels(leaves)[:-1]
-    return tuple(_path(levels, len(leaves), index) for index in range(len(leaves)))
+    return tuple([_path(levels, len(leaves), index) for index in range(len(leaves))])
 
 
 _trees: BoundedCache[Leaves, Levels] = BoundedCache(RECENT_TREES)

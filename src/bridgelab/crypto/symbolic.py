@@ -99,22 +99,23 @@ _RECOVERED: BoundedCache[tuple[bytes, bytes], str | None] = BoundedCache()
 class SymbolicEcdsaSigner:
     """`EcdsaSigner`'s interface with the real address and a symbolic 65-byte signature."""
 
-    __slots__ = ("_raw_address", "_recovered", "_signature_prefix", "address")
+    __slots__ = ("_raw_address", "_recovered", "_signature_prefix", "_tag_prefix", "address")
 
     def __init__(self, secret: bytes) -> None:
         # One real scalar multiplication derives the real address; the key is then dropped.
         self.address = EcdsaSigner(secret).address
         self._raw_address = bytes.fromhex(self.address[2:])
         self._signature_prefix = _ECDSA_MARKER + self._raw_address
+        # What `_ecdsa_tag` hashes before the digest: a member signs every batch it endorses.
+        self._tag_prefix = ECDSA_DOMAIN + self._raw_address
         # What `_symbolic_ecrecover` answers for every signature of this signer.
         self._recovered = _recovered_address(self._raw_address)
 
     def sign_digest(self, digest: bytes) -> bytes:
         if len(digest) != 32:
             raise ValueError("digest must be 32 bytes")
-        signature = (
-            self._signature_prefix + _ecdsa_tag(self._raw_address, digest) + _ECDSA_V_BYTE
-        )
+        tag = hashlib.sha256(self._tag_prefix + digest).digest()[:_ECDSA_TAG_BYTES]
+        signature = self._signature_prefix + tag + _ECDSA_V_BYTE
         assert len(signature) == 65
         # A signature is made to be recovered (a committee endorsement by its relayer, then
         # on chain): the signer knows the answer, so the first recovery is a memo hit.
@@ -190,7 +191,11 @@ class SymbolicEd25519Signer:
         self.public_key = Ed25519Signer(seed).public_key
 
     def sign(self, message: bytes) -> bytes:
-        return _ed25519_signature(self.public_key, message)
+        # `_ed25519_signature`, unwrapped: every consortium vote is signed and verified.
+        public_key = self.public_key
+        return _ED25519_SIGNATURES.get_or_compute(
+            (public_key, message), _compute_ed25519_signature, public_key, message
+        )
 
     def __repr__(self) -> str:
         return f"SymbolicEd25519Signer(public_key={self.public_key.hex()})"
@@ -200,8 +205,10 @@ def symbolic_ed25519_verify(public_key: bytes, message: bytes, signature: bytes)
     """True only for the symbolic signature of `public_key`'s signer over `message`.
 
     A plain comparison: a symbolic signature is public by design, so there is no timing to
-    hide."""
-    return signature == _ed25519_signature(public_key, message)
+    hide. (`_ed25519_signature`, unwrapped: every consortium vote is verified.)"""
+    return signature == _ED25519_SIGNATURES.get_or_compute(
+        (public_key, message), _compute_ed25519_signature, public_key, message
+    )
 
 
 # -- BLS12-381 --------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ class MultisigCustody:
         self, message: BridgeMessage, version: int, endorsements: Mapping[int, bytes]
     ) -> Certificate:
         chosen = choose_signers(sorted(endorsements), self.threshold, self.required)
-        signatures = tuple(endorsements[member] for member in chosen)
+        signatures = tuple([endorsements[member] for member in chosen])
         return Certificate(message, version, self.scheme, signatures, tuple(chosen))
 
     def verification_gas(self, cert: Certificate) -> int:

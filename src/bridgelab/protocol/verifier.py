@@ -93,7 +93,7 @@ def verify_multisig_signatures(
         root.member_of(address) if (address := ecrecover(digest, signature)) else None
         for signature in signatures
     ]
-    if any(member is None for member in recovered):
+    if None in recovered:
         return Verdict(False, "unauthorised_signer")
     members = [member for member in recovered if member is not None]
     if "duplicate_signers_counted" in config.flaws:
