@@ -240,13 +240,8 @@ class SettlementChain:
     def start(self) -> None:
         env = self.world.env
         env.process(self._slots())
-        env.process(self._rpc_loop())
-
-    def _rpc_loop(self) -> simpy.events.ProcessGenerator:
-        inbox = self.world.network.nodes[NODE].inbox
-        while True:
-            tx = yield inbox.get()
-            self.submit(tx)
+        # Transactions sent over the network reach the mempool as they arrive.
+        self.world.network.nodes[NODE].inbox.serve(self.submit)
 
     def _slots(self) -> simpy.events.ProcessGenerator:
         env = self.world.env
