@@ -150,9 +150,7 @@ class Users:
                 BURN_GAS, priority_fee, env.now,
                 max_fee=round(self.settlement.base_fee * 2 * bump) + priority_fee,
             )
-            self.settlement.drop_pending(
-                lambda pending: isinstance(pending, BurnTx) and pending.tx_id == tx_id
-            )
+            self.settlement.drop_pending_tx(tx_id, BurnTx)
             self.settlement.submit(tx)
             yield env.timeout(REBID_AFTER)
             if not self._pending(tx_id):
@@ -238,9 +236,7 @@ class Users:
                 l2.escape(name, asset)
 
     def _pending(self, tx_id: str) -> bool:
-        return self.settlement.has_pending(
-            lambda pending: isinstance(pending, BurnTx) and pending.tx_id == tx_id
-        )
+        return self.settlement.has_pending_tx(tx_id, BurnTx)
 
     def _check_settled(self) -> None:
         config = self.config
