@@ -14,8 +14,9 @@ from functools import partial
 from typing import Any
 
 import simpy
-from simpy.core import URGENT
 from simpy.events import PENDING, Event
+
+from bridgelab.core.clock import CountingEnvironment
 
 _new_event = Event.__new__  # an Event with no attributes yet; `get` sets them
 
@@ -25,7 +26,7 @@ Handler = Callable[[Any], object]
 class Inbox:
     """FIFO, at most `capacity` messages waiting; `get()` is an event yielding the next one."""
 
-    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+    def __init__(self, env: CountingEnvironment, capacity: int) -> None:
         assert capacity > 0
         self.env = env
         self.capacity = capacity
@@ -89,11 +90,7 @@ class Inbox:
         resume the reader. `handler` must not wait (it is no process); the inbox then has
         no other reader."""
         assert self._handler is None and not self._readers, "an inbox has one reader"
-        env = self.env
-        start = Event(env)
-        start._ok, start._value = True, None
-        start.callbacks.append(partial(self._catch_up, handler))
-        env.schedule(start, URGENT)
+        self.env.process_start(partial(self._catch_up, handler))
 
     def _catch_up(self, handler: Handler, _event: simpy.Event) -> None:
         """Hand over what waits, one event at a time; then serve directly."""
