@@ -6,6 +6,7 @@ that number, or for work it does in another event's turn that stands in for one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Any
 
@@ -99,6 +100,16 @@ class CountingEnvironment(simpy.Environment):
                 f'No scheduled events left but "until" event was not triggered: {until}'
             )
         return None
+
+    def process_start(self, callback: Callable[[Event], None]) -> Event:
+        """An event that runs `callback` where `env.process` would run a process started
+        now: an urgent event, scheduled now (SimPy's `Initialize`). For work that needs no
+        process of its own but must keep a process's place in the order of events."""
+        start = Event(self)
+        start._ok, start._value = True, None
+        start.callbacks.append(callback)
+        self.schedule(start, URGENT)
+        return start
 
     @property
     def steps(self) -> int:

@@ -10,7 +10,7 @@ Blocks reaching the action depth (`confirmations`, else finality) are pushed to 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +133,70 @@ class _Pending:
     tx: Any
 
 
+class _Mempool:
+    """The pending transactions in the order they wait (a reorg puts orphaned ones first),
+    with how many wait under each transaction id and under each minted message's key.
+
+    Relayers ask before every mint bid whether the message's mint waits, and users before
+    every burn whether theirs does: a lookup here instead of a pass over every pending
+    transaction. At 10 deposits a second the passes cost about 3% of the instructions
+    per transfer (measured); the mempool then holds about 70 transactions between slots."""
+
+    __slots__ = ("_ids", "_mint_keys", "entries")
+
+    def __init__(self) -> None:
+        self.entries: list[_Pending] = []
+        self._ids: dict[str, int] = {}
+        self._mint_keys: dict[tuple[str, int], int] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[_Pending]:
+        return iter(self.entries)
+
+    def append(self, pending: _Pending) -> None:
+        self.entries.append(pending)
+        self._count(pending.tx, 1)
+
+    def put_first(self, pendings: list[_Pending]) -> None:
+        self.entries[:0] = pendings
+        for pending in pendings:
+            self._count(pending.tx, 1)
+
+    def remove_where(self, predicate: Callable[[_Pending], bool]) -> int:
+        """Remove the entries `predicate` holds for (asked once each, in order); how many."""
+        kept: list[_Pending] = []
+        for pending in self.entries:
+            if predicate(pending):
+                self._count(pending.tx, -1)
+            else:
+                kept.append(pending)
+        removed = len(self.entries) - len(kept)
+        self.entries = kept
+        return removed
+
+    def has_id(self, tx_id: str) -> bool:
+        return tx_id in self._ids
+
+    def has_mint(self, key: tuple[str, int]) -> bool:
+        return key in self._mint_keys
+
+    def _count(self, tx: Any, change: int) -> None:
+        _add_count(self._ids, tx.tx_id, change)
+        if isinstance(tx, MintTx):
+            _add_count(self._mint_keys, tx.certificate.message.key, change)
+
+
+def _add_count(counts: dict[Any, int], key: Any, change: int) -> None:
+    """Add `change` to `key`'s count, forgetting keys whose count drops to zero."""
+    count = counts.get(key, 0) + change
+    if count:
+        counts[key] = count
+    else:
+        del counts[key]
+
+
 @dataclass(slots=True)
 class ChainStats:
     submitted: int = 0
@@ -163,7 +227,7 @@ class SettlementChain:
         self.on_block: list[Callable[[SettlementBlock], None]] = []
         self.handlers: dict[type, ExternalHandler] = {}
         self.fees_by_sender: dict[str, int] = {}
-        self._mempool: list[_Pending] = []
+        self._mempool = _Mempool()
         self._extra_spikes: list[DemandSpike] = []
         self._seq = 0
         self._slot = 0
@@ -195,16 +259,23 @@ class SettlementChain:
 
     def has_pending_mint(self, key: tuple[str, int]) -> bool:
         """Whether a mint of the message `key` waits in the mempool."""
-        return any(
-            isinstance(pending.tx, MintTx) and pending.tx.certificate.message.key == key
-            for pending in self._mempool
+        return self._mempool.has_mint(key)
+
+    def has_pending_tx(self, tx_id: str, kind: type) -> bool:
+        """Whether a transaction of type `kind` with the id `tx_id` waits in the mempool."""
+        return self._mempool.has_id(tx_id) and self.has_pending(
+            lambda tx: isinstance(tx, kind) and tx.tx_id == tx_id
         )
 
     def drop_pending(self, predicate: Callable[[Any], bool]) -> int:
         """Remove pending transactions the sender replaces; returns how many."""
-        before = len(self._mempool)
-        self._mempool = [pending for pending in self._mempool if not predicate(pending.tx)]
-        return before - len(self._mempool)
+        return self._mempool.remove_where(lambda pending: predicate(pending.tx))
+
+    def drop_pending_tx(self, tx_id: str, kind: type) -> int:
+        """`drop_pending` of the transactions of type `kind` with the id `tx_id`."""
+        if not self._mempool.has_id(tx_id):
+            return 0
+        return self.drop_pending(lambda tx: isinstance(tx, kind) and tx.tx_id == tx_id)
 
     def pending_cost(self, sender: str) -> int:
         """The most `sender`'s pending transactions could still cost (gas x max fee)."""
@@ -240,13 +311,8 @@ class SettlementChain:
     def start(self) -> None:
         env = self.world.env
         env.process(self._slots())
-        env.process(self._rpc_loop())
-
-    def _rpc_loop(self) -> simpy.events.ProcessGenerator:
-        inbox = self.world.network.nodes[NODE].inbox
-        while True:
-            tx = yield inbox.get()
-            self.submit(tx)
+        # Transactions sent over the network reach the mempool as they arrive.
+        self.world.network.nodes[NODE].inbox.serve(self.submit)
 
     def _slots(self) -> simpy.events.ProcessGenerator:
         env = self.world.env
@@ -308,11 +374,10 @@ class SettlementChain:
         world = self.world
         now = world.now
         base_fee = self.base_fee
-        self._mempool = [
-            pending
-            for pending in self._mempool
-            if not (isinstance(pending.tx, BackgroundTx) and pending.tx.expires_slot < slot)
-        ]
+        self._mempool.remove_where(
+            lambda pending: isinstance(pending.tx, BackgroundTx)
+            and pending.tx.expires_slot < slot
+        )
         eligible: list[tuple[int, int, _Pending]] = []
         for pending in self._mempool:
             tip = effective_tip(base_fee, pending.tx.max_fee, pending.tx.priority_fee)
@@ -327,7 +392,7 @@ class SettlementChain:
             chosen.append((-negative_tip, pending))
             gas_used += pending.tx.gas
         taken = {pending.seq for _tip, pending in chosen}
-        self._mempool = [pending for pending in self._mempool if pending.seq not in taken]
+        self._mempool.remove_where(lambda pending: pending.seq in taken)
         number = len(self.blocks)
         leaves: list[bytes] = []
         decoded: list[MintEvent | BurnEvent] = []
@@ -544,7 +609,7 @@ class SettlementChain:
         returned.reverse()
         for offset, pending in enumerate(returned):
             pending.seq = -len(returned) + offset - self.stats.orphaned_blocks * 1_000_000
-        self._mempool = [*returned, *self._mempool]
+        self._mempool.put_first(returned)
         self.base_fee = orphaned[0].header.base_fee
         self.pushed_number = min(self.pushed_number, self.tip_number)
         self.stats.reorgs += 1
