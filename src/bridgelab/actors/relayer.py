@@ -128,22 +128,21 @@ class Relayer:
         world.network.add_node(self.node, "relayer")
 
     def start(self) -> None:
-        self.world.env.process(self._loop())
+        # A relayer only handles each message as it arrives (its waiting is done by the
+        # processes it starts), so its inbox hands messages to `_on_message` directly.
+        self.world.network.nodes[self.node].inbox.serve(self._on_message)
 
     # -- watching ---------------------------------------------------------------------------
 
-    def _loop(self) -> simpy.events.ProcessGenerator:
-        inbox = self.world.network.nodes[self.node].inbox
-        while True:
-            item = yield inbox.get()
-            if isinstance(item, Endorsement):
-                self._collect(item)
-            elif isinstance(item, Committed):
-                self._on_consortium_block(item)
-            elif isinstance(item, Finalized):
-                self._on_settlement_final(item)
-            elif isinstance(item, L2WithdrawalFinal):
-                self._on_l2_withdrawal(item)
+    def _on_message(self, item: object) -> None:
+        if isinstance(item, Endorsement):
+            self._collect(item)
+        elif isinstance(item, Committed):
+            self._on_consortium_block(item)
+        elif isinstance(item, Finalized):
+            self._on_settlement_final(item)
+        elif isinstance(item, L2WithdrawalFinal):
+            self._on_l2_withdrawal(item)
 
     def _on_consortium_block(self, committed: Committed) -> None:
         block = committed.block

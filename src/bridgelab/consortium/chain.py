@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 
 import simpy
@@ -144,8 +145,11 @@ class ConsortiumChain:
 
     def start(self) -> None:
         env = self.world.env
+        network = self.world.network
         for validator in self.validators:
-            env.process(self._validator_loop(validator))
+            # A validator only handles each message as it arrives (it never waits), so its
+            # inbox hands messages to the handler directly, with no process to resume.
+            network.nodes[validator.node].inbox.serve(partial(self._on_message, validator))
         env.process(self._consensus())
 
     def _consensus(self) -> simpy.events.ProcessGenerator:
@@ -301,27 +305,24 @@ class ConsortiumChain:
     def _publish(self, validator: Validator, committed: Committed) -> None:
         self.world.network.multicast(validator.node, validator.subscribers, committed)
 
-    def _validator_loop(self, validator: Validator) -> simpy.events.ProcessGenerator:
+    def _on_message(self, validator: Validator, message: object) -> None:
+        """What `validator` does with each message: vote for a leader's proposal, count a
+        vote (the leader), pass a valid commit on to its subscribers, take a transaction."""
         network = self.world.network
-        inbox = network.nodes[validator.node].inbox
-        while True:
-            message = yield inbox.get()
-            if isinstance(message, Block):  # a leader's proposal
-                header = message.header
-                if header.proposer != self.leader(header.height, header.view):
-                    continue
-                signature = validator.signer.sign(
-                    vote_bytes(header.height, header.view, header.hash)
-                )
-                vote = Vote(header.height, header.view, header.hash, validator.index, signature)
-                network.send(validator.node, self.validators[header.proposer].node, vote)
-            elif isinstance(message, Vote):
-                self._count_vote(message)
-            elif isinstance(message, Committed):
-                if self._commit_valid(message):
-                    self._publish(validator, message)
-            elif isinstance(message, (LockTx, ReleaseTx)):
-                self.submit(message)
+        if isinstance(message, Block):  # a leader's proposal
+            header = message.header
+            if header.proposer != self.leader(header.height, header.view):
+                return
+            signature = validator.signer.sign(vote_bytes(header.height, header.view, header.hash))
+            vote = Vote(header.height, header.view, header.hash, validator.index, signature)
+            network.send(validator.node, self.validators[header.proposer].node, vote)
+        elif isinstance(message, Vote):
+            self._count_vote(message)
+        elif isinstance(message, Committed):
+            if self._commit_valid(message):
+                self._publish(validator, message)
+        elif isinstance(message, (LockTx, ReleaseTx)):
+            self.submit(message)
 
     def _commit_valid(self, committed: Committed) -> bool:
         """Whether a pushed block's commit certificate holds (`verify_commit`).
