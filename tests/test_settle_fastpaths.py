@@ -3,7 +3,6 @@ against the plain way of doing the same thing."""
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,10 +12,8 @@ from bridgelab.core.rng import Streams
 from bridgelab.core.world import CountingEnvironment
 from bridgelab.protocol.messages import BridgeMessage, Certificate
 from bridgelab.scenario.base import Fixed, Uniform
-from bridgelab.settlement.bridge_contract import BURN_GAS, BurnTx, MintTx
+from bridgelab.settlement.bridge_contract import BurnTx, MintTx
 from bridgelab.settlement.chain import BackgroundTx
-from bridgelab.settlement.fees import gwei
-from bridgelab.workload.users import MAX_REBIDS, REBID_AFTER, USER_PRIORITY_FEE_GWEI, Users
 
 NODES = ("a", "b", "c", "d", "e")
 
@@ -204,79 +201,3 @@ def test_the_mempool_s_counts_answer_what_looking_through_it_answers(plan):
         else:
             settlement.reorg(operation[1])
         assert looked_up() == looked_through()
-
-
-class _ProcessUsers(Users):
-    """The plain way of withdrawing: one process per withdrawal."""
-
-    def _withdraw(self, minted):
-        self.world.env.process(self._withdrawal(minted))
-
-    def _withdrawal(self, minted):
-        env = self.world.env
-        delay = self.config.withdraw_delay
-        if delay > 0:
-            yield env.timeout(self._withdraw_rng.expovariate(1.0 / delay))
-        tx_id = f"{minted.recipient}/burn{minted.nonce}"
-        self._burn_txs[tx_id] = minted.nonce
-        self.withdrawals_submitted += 1
-        self.world.record(
-            minted.recipient, "user.burn", tx=tx_id, asset=minted.asset, amount=minted.amount,
-            recipient=minted.recipient,
-        )
-        for attempt in range(MAX_REBIDS + 1):
-            bump = 1.25**attempt
-            priority_fee = gwei(USER_PRIORITY_FEE_GWEI * bump)
-            tx = BurnTx(
-                tx_id, minted.recipient, minted.asset, minted.amount, minted.recipient,
-                BURN_GAS, priority_fee, env.now,
-                max_fee=round(self.settlement.base_fee * 2 * bump) + priority_fee,
-            )
-            self.settlement.drop_pending(
-                lambda pending: isinstance(pending, BurnTx) and pending.tx_id == tx_id
-            )
-            self.settlement.submit(tx)
-            yield env.timeout(REBID_AFTER)
-            if not self.settlement.has_pending(
-                lambda pending: isinstance(pending, BurnTx) and pending.tx_id == tx_id
-            ):
-                return
-
-
-@pytest.mark.parametrize("withdraw_delay", [0.0, 10.0])
-def test_a_withdrawal_on_timers_runs_as_its_process_would(withdraw_delay):
-    """Burns stuck behind a demand spike (re-bid, some more than once) and returned to the
-    mempool by reorgs: the same history as a process per withdrawal, one event less each
-    (the process's end)."""
-    from bridgelab.runner import run
-    from tests.conftest import small_scenario
-
-    scenario = small_scenario({
-        "settlement": {
-            "demand": {"gas_per_slot": 14_000_000, "max_fee_median_gwei": 20.0, "spikes": [
-                {"start": 100.0, "end": 1_000.0, "factor": 6.0, "priority_factor": 5.0}]},
-            "reorgs": {"probability": 0.2, "max_depth": 3},
-        },
-        "workload": {"deposits": 30, "withdrawals": 30, "withdraw_delay": withdraw_delay},
-    })
-    bids: list[int] = []
-
-    def on_timers(bridge):
-        plain_bid = bridge.users._bid
-
-        def bid(minted, tx_id, attempt):
-            bids.append(attempt)
-            plain_bid(minted, tx_id, attempt)
-
-        bridge.users._bid = bid
-
-    def as_processes(bridge):
-        bridge.users.__class__ = _ProcessUsers
-
-    timers = run(scenario, 5, setup=on_timers)
-    processes = run(scenario, 5, setup=as_processes)
-    withdrawals = bids.count(0)
-    assert withdrawals >= 30 and max(bids) >= 2  # every burn bid, some re-bid twice
-    assert timers.history_sha256 == processes.history_sha256
-    assert timers.history_events == processes.history_events
-    assert processes.sim_steps - timers.sim_steps == withdrawals

@@ -174,10 +174,8 @@ class Relayer:
     ) -> None:
         """Dispatch each message a block carries (with its leaf index), with the means to
         prove it: its leaf and Merkle path under the block's events root."""
-        # `_dispatch`'s choice, made once for the block.
-        dispatch = self._dispatch if self.config.service_time_mean > 0 else self._start
         for leaf_index, message in messages:
-            dispatch(message, partial(_block_proof, proof_for, message, events, leaf_index))
+            self._dispatch(message, partial(_block_proof, proof_for, message, events, leaf_index))
 
     def _on_l2_withdrawal(self, notice: L2WithdrawalFinal) -> None:
         """An L2 withdrawal whose batch is final on L1: carry it to the committee."""
@@ -218,7 +216,7 @@ class Relayer:
         timer and starts a process only if the message is still undelivered: most never
         are, and a long run sees every message at every relayer."""
         env = self.world.env
-        if message.nonce % self.count == self.index:  # `is_primary`, asked for every message
+        if self.is_primary(message):
             env.process(self._carry(message, proof()))
             return
         timer = env.timeout(self.config.backup_delay)
@@ -232,9 +230,7 @@ class Relayer:
 
     def _carry(self, message: BridgeMessage, proof: MessageProof) -> simpy.events.ProcessGenerator:
         """Past the queue and any back-up wait: the nemesis gate, endorsements, submission."""
-        if self.censors or self.extra_delay > 0 or self.jitter > 0:
-            # Only an attack sets these: an ordinary relayer passes without the gate.
-            yield from self._nemesis_gate(message)
+        yield from self._nemesis_gate(message)
         if self.delivered(message):
             return
         if self.config.batch_max > 1:

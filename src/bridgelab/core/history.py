@@ -120,7 +120,7 @@ class Event:
 
 
 def _record(seq: int, time: float, actor: str, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """An event as a line of history.jsonl holds it (`History.record_fields` builds the same)."""
+    """An event as a line of history.jsonl holds it."""
     return {"seq": seq, "t": time, "actor": actor, "kind": kind, **fields}
 
 
@@ -185,7 +185,7 @@ class History:
             rounded = round(time, TIME_DECIMALS)
             self._last_time = time if type(time) is float and time else None
             self._last_rounded = time = rounded
-        record = {"seq": seq, "t": time, "actor": actor, "kind": kind, **fields}
+        record = _record(seq, time, actor, kind, fields)
         line = canonical_line(record)
         self._hasher.update(line)
         if self._file is not None:

@@ -51,11 +51,7 @@ class BoundedCache(Generic[K, V]):
         value = self._older.pop(key, _ABSENT)
         if value is _ABSENT:
             value = compute(*args)
-        recent = self._recent  # a nested call from `compute` may have started a generation
-        recent[key] = value
-        if len(recent) >= self._generation_size:
-            self._older = recent
-            self._recent = {}
+        self._keep(key, value)
         return value
 
     def get(self, key: K) -> V | None:
@@ -72,12 +68,16 @@ class BoundedCache(Generic[K, V]):
     def remember(self, key: K, value: V) -> None:
         """Take `value` as the answer for `key`, as if it had been computed: for a caller that
         learns a pure function's answer as a by-product of its own work."""
-        recent = self._recent
-        if key in recent:
+        if key in self._recent:
             return
         # As `get_or_compute` with `value` for the answer: an older answer moves back.
         older = self._older.pop(key, _ABSENT)
-        recent[key] = value if older is _ABSENT else older
+        self._keep(key, value if older is _ABSENT else older)
+
+    def _keep(self, key: K, value: V) -> None:
+        """Put `key` in the recent generation, starting a new one when it is full."""
+        recent = self._recent  # a nested `compute` may have started a generation meanwhile
+        recent[key] = value
         if len(recent) >= self._generation_size:
             self._older = recent
             self._recent = {}

@@ -22,12 +22,17 @@ Leaves = tuple[bytes, ...]
 Levels = tuple[tuple[bytes, ...], ...]
 
 
+# Domain separation: a leaf's hash can never be taken for a node's.
+_LEAF = b"\x00"
+_NODE = b"\x01"
+
+
 def leaf_hash(data: bytes) -> bytes:
-    return sha256(b"\x00" + data)
+    return sha256(_LEAF + data)
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
-    return sha256(b"\x01" + left + right)
+    return sha256(_NODE + left + right)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +53,14 @@ def _levels(leaves: Sequence[bytes]) -> Levels:
 def _build_levels(leaves: Leaves) -> Levels:
     # `leaf_hash` and `node_hash` written out: a block's or batch's tree hashes every leaf
     # and node here, and each call of theirs costs about as much again as the hash it wraps.
-    level = [_sha256(b"\x00" + leaf).digest() for leaf in leaves]
+    level = [_sha256(_LEAF + leaf).digest() for leaf in leaves]
     levels = [level]
     while len(level) > 1:
         if len(level) % 2 == 1:
             level = [*level, level[-1]]
             levels[-1] = level
         level = [
-            _sha256(b"\x01" + level[i] + level[i + 1]).digest()
+            _sha256(_NODE + level[i] + level[i + 1]).digest()
             for i in range(0, len(level), 2)
         ]
         levels.append(level)

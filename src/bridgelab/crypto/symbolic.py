@@ -87,9 +87,11 @@ _ECDSA_V = 0
 _ECDSA_V_BYTE = bytes([_ECDSA_V])
 
 
-def _ecdsa_tag(address: bytes, digest: bytes) -> bytes:
+def _ecdsa_tag(tag_prefix: bytes, digest: bytes) -> bytes:
+    """The tag of a signature over `digest` by the address in `tag_prefix` (`ECDSA_DOMAIN`
+    and the address: a signer keeps its own, as it signs every batch it endorses)."""
     # SHA-256 rather than keccak: the tag is a stand-in, and hashlib's is several times faster.
-    return hashlib.sha256(ECDSA_DOMAIN + address + digest).digest()[:_ECDSA_TAG_BYTES]
+    return hashlib.sha256(tag_prefix + digest).digest()[:_ECDSA_TAG_BYTES]
 
 
 # Recovered addresses by (digest, signature): a pure function of the bytes.
@@ -106,7 +108,6 @@ class SymbolicEcdsaSigner:
         self.address = EcdsaSigner(secret).address
         self._raw_address = bytes.fromhex(self.address[2:])
         self._signature_prefix = _ECDSA_MARKER + self._raw_address
-        # What `_ecdsa_tag` hashes before the digest: a member signs every batch it endorses.
         self._tag_prefix = ECDSA_DOMAIN + self._raw_address
         # What `_symbolic_ecrecover` answers for every signature of this signer.
         self._recovered = _recovered_address(self._raw_address)
@@ -114,8 +115,9 @@ class SymbolicEcdsaSigner:
     def sign_digest(self, digest: bytes) -> bytes:
         if len(digest) != 32:
             raise ValueError("digest must be 32 bytes")
-        tag = hashlib.sha256(self._tag_prefix + digest).digest()[:_ECDSA_TAG_BYTES]
-        signature = self._signature_prefix + tag + _ECDSA_V_BYTE
+        signature = (
+            self._signature_prefix + _ecdsa_tag(self._tag_prefix, digest) + _ECDSA_V_BYTE
+        )
         assert len(signature) == 65
         # A signature is made to be recovered (a committee endorsement by its relayer, then
         # on chain): the signer knows the answer, so the first recovery is a memo hit.
@@ -144,7 +146,7 @@ def _symbolic_ecrecover(digest: bytes, signature: bytes) -> str | None:
         return None
     address = signature[len(_ECDSA_MARKER) : len(_ECDSA_MARKER) + _ADDRESS_BYTES]
     tag = signature[len(_ECDSA_MARKER) + _ADDRESS_BYTES : 64]
-    if not hmac.compare_digest(tag, _ecdsa_tag(address, digest)):
+    if not hmac.compare_digest(tag, _ecdsa_tag(ECDSA_DOMAIN + address, digest)):
         return None
     return _recovered_address(address)
 
@@ -191,11 +193,7 @@ class SymbolicEd25519Signer:
         self.public_key = Ed25519Signer(seed).public_key
 
     def sign(self, message: bytes) -> bytes:
-        # `_ed25519_signature`, unwrapped: every consortium vote is signed and verified.
-        public_key = self.public_key
-        return _ED25519_SIGNATURES.get_or_compute(
-            (public_key, message), _compute_ed25519_signature, public_key, message
-        )
+        return _ed25519_signature(self.public_key, message)
 
     def __repr__(self) -> str:
         return f"SymbolicEd25519Signer(public_key={self.public_key.hex()})"
@@ -205,10 +203,8 @@ def symbolic_ed25519_verify(public_key: bytes, message: bytes, signature: bytes)
     """True only for the symbolic signature of `public_key`'s signer over `message`.
 
     A plain comparison: a symbolic signature is public by design, so there is no timing to
-    hide. (`_ed25519_signature`, unwrapped: every consortium vote is verified.)"""
-    return signature == _ED25519_SIGNATURES.get_or_compute(
-        (public_key, message), _compute_ed25519_signature, public_key, message
-    )
+    hide."""
+    return signature == _ed25519_signature(public_key, message)
 
 
 # -- BLS12-381 --------------------------------------------------------------------------------
