@@ -388,7 +388,8 @@ def test_cli_campaign_stats_and_export(tmp_path, capsys):
     assert code in (0, 1)
     stats = json.loads((tmp_path / "stats.json").read_text())
     assert stats["runs_stored"] == 8 and stats["execution"]["executed"] == 5
-    assert main(["campaign-stats", str(path), "--store", str(store)]) == 0
+    # The same store, the same verdict: campaign-stats never says 0 where campaign said 1.
+    assert main(["campaign-stats", str(path), "--store", str(store)]) == code
     assert main(["campaign-export", str(path), "--store", str(store),
                  "--csv", str(tmp_path / "x.csv"), "--parquet", str(tmp_path / "x.parquet")]) == 0
     import csv
@@ -402,6 +403,20 @@ def test_cli_campaign_stats_and_export(tmp_path, capsys):
     assert table.num_rows == 8 and "outcome.value_extracted" in table.column_names
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 8
+
+
+def test_the_store_verdict_follows_the_exit_code_contract():
+    from bridgelab.campaign.cli import store_code
+
+    def rows(*codes: int | None) -> list[dict]:
+        return [{"status": "error" if code is None else "ok", "exit_code": code}
+                for code in codes]
+
+    assert store_code(rows(0, 0), 2) == 0
+    assert store_code(rows(0), 2) == 2  # a run missing: incomplete, not safe
+    assert store_code(rows(0, 2), 2) == 2  # an inconclusive run vouches for nothing
+    assert store_code(rows(2, None), 2) == 4  # a crash is an internal error...
+    assert store_code(rows(1, None), 2) == 1  # ...that cannot hide a broken property
 
 
 def test_cli_bad_campaign_exits_3(tmp_path, capsys):

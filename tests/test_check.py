@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bridgelab.cli import main
+from bridgelab.gate import cli as gate_cli
 from bridgelab.gate.check import GateReport, RunRecord, SeedsError, parse_seeds
 from bridgelab.gate.determinism import DeterminismResult, ProcessRun
 
@@ -125,6 +126,16 @@ def test_inconclusive_exits_2_and_is_reported_as_skipped(tmp_path, capsys):
     assert case.find("failure") is None
     (run,) = json.loads(summary.read_text())["runs"]
     assert run["exit_code"] == 2 and run["inconclusive"]
+    before = junit.read_text()
+    code, junit, summary = check(tmp_path, str(partitioned), "--allow-inconclusive")
+    assert code == 0
+    assert "inconclusive allowed: 2 -> 0" in capsys.readouterr().out
+    (case,) = suite(junit).findall("testcase")
+    assert case.find("skipped").get("message").startswith("inconclusive: ")
+    data = json.loads(summary.read_text())
+    assert data["exit_code"] == 0 and data["allow_inconclusive"] is True
+    assert data["runs"][0]["status"] == "inconclusive"
+    assert before.count("<skipped") == junit.read_text().count("<skipped") == 1
 
 
 def test_malformed_file_exits_3_with_one_line_and_runs_nothing(tmp_path, capsys):
@@ -151,9 +162,10 @@ def test_missing_path_and_bad_seeds_are_bad_input(tmp_path, capsys):
     assert code == 3
     assert "nowhere.toml: expected a scenario file or directory" in capsys.readouterr().err
     good = scenario_file(tmp_path / "good.toml", "good")
-    code, _, _ = check(tmp_path, str(good), "--seeds", "1,x")
+    code, junit, _ = check(tmp_path, str(good), "--seeds", "1,x")
     assert code == 3
     assert "--seeds: expected comma-separated" in capsys.readouterr().err
+    assert suite(junit).find("testcase/error").get("type") == "bad-input"
 
 
 def test_directory_of_mixed_outcomes_fails_and_counts_every_case(tmp_path, capsys):
@@ -229,16 +241,24 @@ def test_stop_on_fail_reports_the_rest_as_not_run(tmp_path, capsys):
 
 
 def test_a_crashing_run_is_an_error_not_a_traceback(tmp_path, monkeypatch, capsys):
+    import tempfile
+
     import bridgelab.runner
 
     def boom(*args, **kwargs):
         raise RuntimeError("model exploded")
 
     monkeypatch.setattr(bridgelab.runner, "run", boom)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     good = scenario_file(tmp_path / "good.toml", "good")
     code, junit, summary = check(tmp_path, str(good))
-    assert code == 1
-    assert "ERROR" in capsys.readouterr().out
+    assert code == 4  # an internal error, not "a property failed"
+    captured = capsys.readouterr()
+    assert "ERROR" in captured.out
+    [line] = captured.err.splitlines()
+    assert line.startswith(f"internal error: {good} seed 1: RuntimeError: model exploded")
+    saved = Path(line.rsplit("traceback saved to ", 1)[1].rstrip(")"))
+    assert saved.parent == tmp_path and "model exploded" in saved.read_text()
     error = suite(junit).find("testcase/error")
     assert error is not None and error.get("type") == "RuntimeError"
     assert json.loads(summary.read_text())["runs"][0]["error"] == (
@@ -266,3 +286,37 @@ def test_parse_seeds():
     for bad in ("", "a", "3-1", "-1", "1,,2"):
         with pytest.raises(SeedsError):
             parse_seeds(bad)
+
+
+def test_an_exception_of_the_gate_itself_still_writes_the_reports(tmp_path, monkeypatch,
+                                                                   capsys):
+    import tempfile
+
+    import bridgelab.gate.check
+
+    def no_processes(*args, **kwargs):
+        raise OSError("cannot fork")
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(bridgelab.gate.check, "check_determinism", no_processes)
+    good = scenario_file(tmp_path / "good.toml", "good")
+    code, junit, summary = check(tmp_path, str(good), determinism="first")
+    assert code == 4  # the run passed, but determinism could not be checked
+    assert "ERROR         determinism" in capsys.readouterr().out
+    error = suite(junit).find("testcase[@name='determinism seed 1']/error")
+    assert error is not None and "cannot fork" in error.get("message")
+
+    def gate_bug(*args, **kwargs):
+        raise KeyError("gate bug")
+
+    monkeypatch.setattr(gate_cli, "summary_line", gate_bug)
+    code = main(["check", str(good), "--junit", str(junit), "--json", str(summary),
+                 "--determinism", "none", "--no-replay"])
+    assert code == 4
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("internal error: KeyError: 'gate bug' (traceback saved to ")
+    cases = suite(junit).findall("testcase")
+    assert [case.get("name") for case in cases] == ["internal error", "seed 1"]
+    data = json.loads(summary.read_text())
+    assert data["exit_code"] == 4 and data["internal_error"] == "KeyError: 'gate bug'"
+    assert [run["status"] for run in data["runs"]] == ["pass"]

@@ -1,7 +1,7 @@
 """The `bridgelab` command line: run, validate, and check a scenario's determinism.
 
-Exit codes CI can gate on: 0 every property holds, 1 a property failed, 2 inconclusive,
-3 bad input (a scenario that does not validate, a missing file).
+Every command exits by the one contract of `bridgelab.exitcodes`: 0 every property holds,
+1 a property failed, 2 inconclusive or incomplete, 3 bad input or usage error, 4 internal error.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -19,12 +20,18 @@ from bridgelab import __version__
 from bridgelab.bench.workload import CONFIGS as BENCH_CONFIGS
 from bridgelab.campaign import cli as campaign_cli
 from bridgelab.checker.api import PropertyLoadError
+from bridgelab.exitcodes import (
+    EXIT_BAD_INPUT,
+    EXIT_FAIL,
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERNAL_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_PASS,
+    UsageParser,
+    internal_error,
+)
+from bridgelab.exitcodes import summary as exit_summary
 from bridgelab.scenario import ScenarioError, load_scenario, parse_scenario
-
-EXIT_PASS = 0
-EXIT_FAIL = 1
-EXIT_INCONCLUSIVE = 2
-EXIT_BAD_INPUT = 3
 
 DESCRIPTION = """\
 bridgelab models a cross-chain bridge end to end — a BFT consortium chain, relayers, a PTC
@@ -41,20 +48,18 @@ A run writes history.jsonl (every domain event, one JSON line each) and results.
 (fingerprint, verdicts, metrics, violations). The same seed replays the same history.
 """
 
-EPILOG = """\
-exit codes: 0 all properties hold · 1 a property failed · 2 inconclusive · 3 bad input
-"""
+EPILOG = exit_summary() + "\n"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog="bridgelab",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"bridgelab {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = commands.add_parser(
         "run",
@@ -110,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
             "--objective cost: the cheapest set of entities (by their `cost`) whose"
             " compromise breaks safety, each candidate checked by a simulated attack."
         ),
-        epilog="exit codes: 0 nothing found within budget · 1 an attack was found · 3 bad input"
+        epilog="exit codes: 1 an attack was found · 2 none found within the budget (a search"
+        " that finds nothing is not a proof of safety) · 3 bad input · 4 internal error"
         "\nexample: bridgelab hunt attacks/hunt-multisig.toml --entities 2 --budget-seconds 60",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -144,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Benchmarks. `bench crypto` times sign, verify, partial sign/verify,"
         " combine, DKG and refresh per BLS backend and committee size.",
     )
-    bench_commands = bench.add_subparsers(dest="bench_command", metavar="BENCH")
+    bench_commands = bench.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
     crypto = bench_commands.add_parser(
         "crypto",
         help="threshold-BLS operations per second, per backend and committee size",
@@ -220,48 +226,73 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    err = Console(stderr=True)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_BAD_INPUT
+    """Parse `argv` (default: the process's arguments), run the command, return its exit code.
+
+    The codes are the contract of `bridgelab.exitcodes`: a usage error is 3 (argparse's own 2
+    would read as "inconclusive"), and any exception no command handles is an internal error,
+    4, reported in one stderr line naming the file that keeps the traceback.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args.command == "validate":
-            return _validate(args, err)
-        if args.command in campaign_cli.COMMANDS:
-            return campaign_cli.main(args, err)
-        if args.command == "report":
-            from bridgelab.report.cli import report_command
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as stop:  # --help and --version (0), a usage error (3)
+            return _parser_status(stop.code)
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # the contract: whatever escapes a command is an internal error
+        return internal_error(error, argv)
 
-            return report_command(args, err)
-        if args.command == "check":
-            from bridgelab.gate.cli import check_command
 
-            return check_command(args, err)
-        if args.command == "hunt":
-            return _hunt(args, err)
-        if args.command == "attacks":
-            return _attacks(args)
-        if args.command == "bench":
-            return _bench(args, err)
-        if args.command == "run":
-            if args.check_determinism:
-                return _check_determinism(args, err)
-            return _run(args, err)
+def _parser_status(code: object) -> int:
+    if code is None:
+        return EXIT_PASS
+    return code if isinstance(code, int) else EXIT_BAD_INPUT
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    err = Console(stderr=True)
+    try:
+        return HANDLERS[args.command](args, err)
     except ScenarioError as error:
         # Plain text, never wrapped: the message must stay one greppable line.
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except PropertyLoadError as error:
         print(
-            f"error: {args.scenario}: checks.properties.{error.index}: expected an importable"
-            f" property {error.reference!r}, found {error.found}",
+            f"error: {getattr(args, 'scenario', args.command)}: checks.properties.{error.index}:"
+            f" expected an importable property {error.reference!r}, found {error.found}",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    parser.print_help()
-    return EXIT_BAD_INPUT
+
+
+def _report_command(args: argparse.Namespace, err: Console) -> int:
+    from bridgelab.report.cli import report_command
+
+    return report_command(args, err)
+
+
+def _check_command(args: argparse.Namespace, err: Console) -> int:
+    from bridgelab.gate.cli import check_command
+
+    return check_command(args, err)
+
+
+def _run_command(args: argparse.Namespace, err: Console) -> int:
+    if args.check_determinism:
+        return _check_determinism(args, err)
+    return _run(args, err)
+
+
+def _attacks_command(args: argparse.Namespace, err: Console) -> int:
+    return _attacks(args)
+
+
+# Why a hunt that finds nothing exits 2, not 0: only evidence may say "safe".
+NOT_A_PROOF = "inconclusive: a search that finds no attack is not a proof of safety (exit 2)"
 
 
 def _hunt(args: argparse.Namespace, err: Console) -> int:
@@ -280,7 +311,8 @@ def _hunt(args: argparse.Namespace, err: Console) -> int:
             )
         if result.entities is None:
             err.print(f"no set of entities breaks safety ({result.evaluations} sets checked)")
-            return EXIT_PASS
+            err.print(NOT_A_PROOF)
+            return EXIT_INCONCLUSIVE
         assert result.witness is not None and result.witness_scenario is not None
         out.mkdir(parents=True, exist_ok=True)
         data = result.witness_scenario.model_dump(mode="json", exclude_none=True)
@@ -312,7 +344,8 @@ def _hunt(args: argparse.Namespace, err: Console) -> int:
             f" {found.wall_seconds:.1f} s; entities {budget.entities}, relayers"
             f" {budget.relayers}, horizon {budget.horizon:g} s)"
         )
-        return EXIT_PASS
+        err.print(NOT_A_PROOF)
+        return EXIT_INCONCLUSIVE
     assert found.violation is not None
     written = artefacts.write(
         scenario, args.scenario, args.seed, found.steps, found.violation, out,
@@ -615,7 +648,8 @@ def _check_determinism(args: argparse.Namespace, err: Console) -> int:
     for attempt, process in enumerate(result.processes):
         if process.sha256 is None:
             err.print(process.stderr, markup=False, highlight=False)
-            return process.exit_code if process.exit_code >= EXIT_BAD_INPUT else EXIT_FAIL
+            bad_or_crashed = process.exit_code in (EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR)
+            return process.exit_code if bad_or_crashed else EXIT_INTERNAL_ERROR
         err.print(
             f"process {attempt + 1} (PYTHONHASHSEED={process.hash_seed}):"
             f" history sha256 {process.sha256}",
@@ -626,6 +660,20 @@ def _check_determinism(args: argparse.Namespace, err: Console) -> int:
         return EXIT_PASS
     err.print("[bold red]NOT deterministic[/]: the histories differ")
     return EXIT_FAIL
+
+
+# Each command's handler, looked up when the command runs: one entry per subcommand of the
+# parser (a test holds the two together, so a new command cannot miss the contract).
+HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
+    "run": _run_command,
+    "hunt": _hunt,
+    "attacks": _attacks_command,
+    "bench": _bench,
+    "validate": _validate,
+    "check": _check_command,
+    "report": _report_command,
+    **{name: campaign_cli.main for name in campaign_cli.COMMANDS},
+}
 
 
 if __name__ == "__main__":

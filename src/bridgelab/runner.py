@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bridgelab import __version__
+from bridgelab import __version__, exitcodes
 from bridgelab.actors.committee import CommitteeMember, SharedChecks
 from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.relayer import Relayer
@@ -345,8 +345,8 @@ class RunResult:
     def exit_code(self) -> int:
         """0 pass, 1 a property failed, 2 inconclusive (nothing failed, nothing vouched)."""
         if any(verdict == "fail" for verdict in self.verdicts.values()):
-            return 1
-        return 2 if self.inconclusive else 0
+            return exitcodes.EXIT_FAIL
+        return exitcodes.EXIT_INCONCLUSIVE if self.inconclusive else exitcodes.EXIT_PASS
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,8 +1,12 @@
 """`bridgelab campaign`, `campaign-stats` and `campaign-export`: the command-line side.
 
-Exit codes follow `bridgelab run`: 0 every stored run held every property, 1 some run broke
-a property (or, for campaign-stats, an estimate disagrees with theory), 2 the campaign is
-incomplete (interrupted, stopped early, runs that errored), 3 bad input.
+`campaign` and `campaign-stats` exit with the store's verdict, by the contract of
+`bridgelab.exitcodes` (`store_code`): 1 some stored run broke a property (or, for
+campaign-stats, an estimate disagrees with theory), else 4 some run crashed (an internal
+error, its traceback in the store), else 2 the campaign is incomplete (runs missing:
+interrupted, stopped early, --max-runs) or some run was inconclusive, else 0 every run of the
+campaign is stored and held every property. 3 is bad input (nothing is run).
+`campaign-export` exits 0 once written.
 """
 
 from __future__ import annotations
@@ -25,10 +29,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-EXIT_PASS = 0
-EXIT_FAIL = 1
-EXIT_INCONCLUSIVE = 2
-EXIT_BAD_INPUT = 3
+from bridgelab.exitcodes import (
+    EXIT_BAD_INPUT,
+    EXIT_FAIL,
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERNAL_ERROR,
+    EXIT_PASS,
+    combine,
+)
 
 COMMANDS = ("campaign", "campaign-stats", "campaign-export")
 
@@ -40,7 +48,9 @@ examples:
   bridgelab campaign-stats campaigns/theory-binomial.toml --json stats.json
   bridgelab campaign-export campaigns/demo.toml --csv demo.csv --parquet demo.parquet
 
-exit codes: 0 no run broke a property · 1 a run broke a property · 2 incomplete · 3 bad input
+exit codes (campaign, campaign-stats): 0 every run stored and every property held · 1 a run
+broke a property (campaign-stats: or theory disagrees) · 4 a run crashed · 2 incomplete or
+inconclusive runs · 3 bad input or usage error
 """
 
 
@@ -123,6 +133,16 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     _store_arguments(export)
     export.add_argument("--csv", type=Path, default=None)
     export.add_argument("--parquet", type=Path, default=None)
+
+
+def store_code(rows: list[dict[str, Any]], total: int) -> int:
+    """The stored runs' exit code: a broken property, a crash, a gap or doubt, else 0."""
+    codes = {
+        EXIT_INTERNAL_ERROR if row["status"] != "ok" else int(row["exit_code"]) for row in rows
+    }
+    if len(rows) < total:
+        codes.add(EXIT_INCONCLUSIVE)
+    return combine(codes)
 
 
 def default_store(name: str) -> Path:
@@ -230,7 +250,9 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
         except ExecutorError as exc:
             err.print(f"[red]executor failed[/]: {exc}; the store keeps every completed run:"
                       " continue with --resume", highlight=False, soft_wrap=True)
-            return EXIT_INCONCLUSIVE
+            # Incomplete (a dead worker or a lost cluster is not a defect of the model), unless
+            # the runs stored so far already broke a property or crashed.
+            return combine({EXIT_INCONCLUSIVE, store_code(store.rows(campaign.hash), total)})
         rows = store.rows(campaign.hash)
     executor = "Dask " + str(args.scheduler) if args.scheduler else "process pool"
     steady = tally.steady_runs_per_s
@@ -253,12 +275,7 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
         _write_json(args.json, report, tally)
     if not args.quiet:
         _print_report(err, report)
-    failing = any(row["status"] == "ok" and row["exit_code"] == 1 for row in rows)
-    if failing:
-        return EXIT_FAIL
-    if len(rows) < tally.total or any(row["status"] != "ok" for row in rows):
-        return EXIT_INCONCLUSIVE
-    return EXIT_PASS
+    return store_code(rows, tally.total)
 
 
 def _status(tally: Any, rate: float | None = None) -> str:
@@ -358,8 +375,7 @@ def _stats(args: argparse.Namespace, err: Console, campaign: Any, store_path: Pa
     if len(rows) < campaign.total_runs() or any(row["status"] != "ok" for row in rows):
         err.print(f"[yellow]incomplete[/]: {len(rows):,} of {campaign.total_runs():,} runs"
                   " stored (or some errored)")
-        return EXIT_INCONCLUSIVE
-    return EXIT_PASS
+    return store_code(rows, campaign.total_runs())
 
 
 def _export(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:

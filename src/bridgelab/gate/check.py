@@ -5,8 +5,10 @@ validates all of them before running any, replays persisted failures first (the 
 files `bridgelab hunt` writes to `.bridgelab/failures/`, each pinned to its seed), runs every
 scenario at every seed, self-checks determinism, and prints one line per scenario x seed.
 
-Exit codes: 0 every run passed, 1 a property failed (or a run crashed, or a history was not
-deterministic), 2 inconclusive and nothing failed, 3 bad input (nothing is run).
+Exit codes (the contract of `bridgelab.exitcodes`; when runs disagree, the first that applies):
+3 bad input (checked before anything runs; nothing is run), 1 a property failed in some run or
+a history was not deterministic, 4 a run crashed (or the determinism check could not run),
+2 some run was inconclusive (0 with `--allow-inconclusive`), 0 every run passed.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bridgelab.checker.api import PropertyLoadError, load_user_properties
+from bridgelab.exitcodes import (
+    EXIT_BAD_INPUT,
+    EXIT_FAIL,
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERNAL_ERROR,
+    EXIT_PASS,
+    combine,
+)
 from bridgelab.gate.determinism import DeterminismResult, check_determinism
 from bridgelab.scenario import Scenario, ScenarioError, load_scenario
-
-EXIT_PASS = 0
-EXIT_FAIL = 1
-EXIT_INCONCLUSIVE = 2
-EXIT_BAD_INPUT = 3
 
 DEFAULT_PATHS = (Path("attacks/baseline.toml"),)
 DEFAULT_FAILURES = Path(".bridgelab/failures")
@@ -34,7 +39,15 @@ DEFAULT_SEED = 1
 
 Kind = Literal["replay", "scenario"]
 Status = Literal["pass", "fail", "inconclusive", "error", "not_run"]
-STATUS_BY_EXIT: dict[int, Status] = {0: "pass", 1: "fail", 2: "inconclusive"}
+STATUS_BY_EXIT: dict[int, Status] = {
+    EXIT_PASS: "pass", EXIT_FAIL: "fail", EXIT_INCONCLUSIVE: "inconclusive",
+}
+# A run's status as an exit code: a crash is an internal error, never "a property failed";
+# a run not made (after --stop-on-fail) vouches for nothing.
+STATUS_CODE: dict[Status, int] = {
+    "pass": EXIT_PASS, "fail": EXIT_FAIL, "inconclusive": EXIT_INCONCLUSIVE,
+    "error": EXIT_INTERNAL_ERROR, "not_run": EXIT_INCONCLUSIVE,
+}
 
 
 class SeedsError(ValueError):
@@ -154,18 +167,32 @@ class GateReport:
     failures_dir: str | None = None
     stopped: bool = False
     wall_time_s: float = 0.0
+    # `--allow-inconclusive`: exit 0 where the runs alone would give 2 (the reports unchanged).
+    allow_inconclusive: bool = False
+    # An exception of the gate itself (outside any run): the reports say so, the exit is 4.
+    internal_error: str | None = None
+
+    @property
+    def verdict_code(self) -> int:
+        """The runs' code by the contract's precedence, before `--allow-inconclusive`."""
+        if self.bad_input:
+            return EXIT_BAD_INPUT
+        codes = {STATUS_CODE[run.status] for run in self.runs}
+        for check in self.determinism:
+            if check.error is not None:
+                codes.add(EXIT_INTERNAL_ERROR)  # could not compare: no verdict either way
+            elif not check.deterministic:
+                codes.add(EXIT_FAIL)
+        if self.internal_error is not None:
+            codes.add(EXIT_INTERNAL_ERROR)
+        return combine(codes)
 
     @property
     def exit_code(self) -> int:
-        if self.bad_input:
-            return EXIT_BAD_INPUT
-        if any(run.status in ("fail", "error") for run in self.runs) or any(
-            not check.deterministic for check in self.determinism
-        ):
-            return EXIT_FAIL
-        if any(run.status == "inconclusive" for run in self.runs):
-            return EXIT_INCONCLUSIVE
-        return EXIT_PASS
+        code = self.verdict_code
+        if code == EXIT_INCONCLUSIVE and self.allow_inconclusive:
+            return EXIT_PASS
+        return code
 
     def counts(self) -> dict[str, int]:
         counts = {status: 0 for status in ("pass", "fail", "inconclusive", "error", "not_run")}
@@ -286,9 +313,9 @@ def run_one(target: Target, seed: int, out_dir: Path | None = None) -> RunRecord
             target.scenario, seed, out_dir, keep_history=False,
             base_dir=target.path.resolve().parent,
         )
-    except Exception as exc:  # a crash of the model is a failed run, reported, not raised
+    except Exception as exc:  # a crash of the model is reported with the other runs, not raised
         record.wall_time_s = time.perf_counter() - started  # wall-clock ok
-        record.exit_code = EXIT_FAIL
+        record.exit_code = EXIT_INTERNAL_ERROR
         record.error = f"crashed: {type(exc).__name__}: {exc}"
         record.traceback = traceback.format_exc()
         return record
@@ -357,7 +384,13 @@ def run_gate(
                 if (run.kind, run.scenario, run.seed) == (target.kind, target.display, seed)
             ]
             in_process = same[0] if same else None
-            result = check_determinism(target.path, seed, in_process_sha256=in_process)
+            try:
+                result = check_determinism(target.path, seed, in_process_sha256=in_process)
+            except Exception as exc:  # reported with the runs (exit 4), the reports still written
+                result = DeterminismResult(
+                    target.display, seed, in_process_sha256=in_process,
+                    crash=f"crashed: {type(exc).__name__}: {exc}",
+                )
             result.scenario = target.display
             report.determinism.append(result)
             if on_determinism is not None:
@@ -395,7 +428,7 @@ def run_line(record: RunRecord) -> str:
 
 
 def determinism_line(result: DeterminismResult) -> str:
-    status = "PASS" if result.deterministic else "FAIL"
+    status = "PASS" if result.deterministic else "ERROR" if result.error else "FAIL"
     return (
         f"{status:<12}  determinism {result.scenario}  seed {result.seed}"
         f"  {result.wall_time_s:.2f}s  {result.summary()}"
@@ -415,4 +448,8 @@ def summary_line(report: GateReport) -> str:
     if report.determinism:
         bad = sum(1 for check in report.determinism if not check.deterministic)
         text += "; determinism " + ("ok" if not bad else f"FAILED ({bad})")
-    return f"{text}; {report.wall_time_s:.1f}s; exit {report.exit_code}"
+    if report.internal_error is not None:
+        text += f"; internal error: {report.internal_error}"
+    allowed = report.exit_code != report.verdict_code
+    note = f" (inconclusive allowed: {report.verdict_code} -> 0)" if allowed else ""
+    return f"{text}; {report.wall_time_s:.1f}s; exit {report.exit_code}{note}"

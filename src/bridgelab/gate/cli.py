@@ -9,10 +9,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bridgelab.exitcodes import describe, saved_note
 from bridgelab.gate.check import (
     DEFAULT_FAILURES,
     DEFAULT_PATHS,
-    EXIT_BAD_INPUT,
+    BadInput,
     GateReport,
     SeedsError,
     determinism_line,
@@ -39,12 +40,14 @@ property or inconclusive reason) and writes JUnit XML and a JSON summary.
 """
 
 EPILOG = """\
-exit codes: 0 all passed · 1 a property failed (or a run crashed, or a history was not
-deterministic) · 2 inconclusive, nothing failed · 3 bad input (nothing is run)
+exit codes: 0 every run passed · 1 a property failed (or a history was not deterministic) ·
+4 a run crashed (internal error), nothing failed · 2 inconclusive, nothing failed or crashed
+(0 with --allow-inconclusive) · 3 bad input or usage error (nothing is run)
 
 examples:
   bridgelab check
   bridgelab check attacks/ --seeds 1,2,3 --junit junit.xml
+  bridgelab check attacks/ --seeds 1,2,3 --allow-inconclusive
   bridgelab check scenarios/ --seeds 1-5 --determinism all --stop-on-fail
 """
 
@@ -91,6 +94,11 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         "--stop-on-fail", action="store_true",
         help="stop at the first failed run; the rest are reported as not run",
     )
+    check.add_argument(
+        "--allow-inconclusive", action="store_true",
+        help="exit 0 instead of 2 when runs are inconclusive and nothing failed or crashed"
+        " (the reports still show them as skipped); a typo, bad input or crash still fails",
+    )
 
 
 def _write_reports(report: GateReport, args: argparse.Namespace) -> None:
@@ -99,34 +107,60 @@ def _write_reports(report: GateReport, args: argparse.Namespace) -> None:
 
 
 def check_command(args: argparse.Namespace, err: Console) -> int:
+    """Run the gate; the JUnit and JSON reports are written on every exit but a usage error.
+
+    An exception of the gate itself still writes the reports (with the runs made so far and
+    an `internal error` testcase) before it goes on to `main`, which reports it and exits 4.
+    """
+    failures = None if args.no_replay else args.failures
+    progress = GateReport(failures_dir=str(failures) if failures else None,
+                          allow_inconclusive=args.allow_inconclusive)
+    try:
+        return _check(args, err, progress)
+    except Exception as exc:
+        progress.internal_error = describe(exc)
+        _write_reports(progress, args)
+        raise
+
+
+def _bad_input(report: GateReport, args: argparse.Namespace) -> int:
+    for item in report.bad_input:
+        # Plain text, never wrapped: each message stays one greppable line.
+        print(f"error: {item.message}", file=sys.stderr)
+    _write_reports(report, args)
+    return report.exit_code
+
+
+def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
+    """The gate; `partial` collects the runs as they finish, for the reports of a crash."""
     try:
         seeds = parse_seeds(args.seeds) if args.seeds is not None else None
     except SeedsError:
-        print(
-            f"error: --seeds: expected comma-separated non-negative integers or ranges such as"
-            f" 1-5, found {args.seeds!r}",
-            file=sys.stderr,
+        message = (
+            "--seeds: expected comma-separated non-negative integers or ranges such as 1-5,"
+            f" found {args.seeds!r}"
         )
-        return EXIT_BAD_INPUT
+        partial.bad_input.append(BadInput("--seeds", "seeds", message))
+        return _bad_input(partial, args)
+    partial.seeds = seeds
     paths = list(args.paths) or list(DEFAULT_PATHS)
-    failures = None if args.no_replay else args.failures
-    targets, bad = plan(paths, failures, seeds)
+    targets, bad = plan(paths, None if args.no_replay else args.failures, seeds)
     if bad:
-        report = GateReport(bad_input=bad, seeds=seeds,
-                            failures_dir=str(failures) if failures else None)
-        for item in bad:
-            # Plain text, never wrapped: each message stays one greppable line.
-            print(f"error: {item.message}", file=sys.stderr)
-        _write_reports(report, args)
-        return report.exit_code
+        partial.bad_input.extend(bad)
+        return _bad_input(partial, args)
 
     def emit(line: str) -> None:
         print(line, flush=True)
 
     def on_run(record) -> None:
+        partial.runs.append(record)
         emit(run_line(record))
         if record.traceback:
-            print(record.traceback, file=sys.stderr)
+            # One line, as every internal error; the traceback is kept in a file and in JUnit.
+            note = saved_note(record.traceback, [f"check: {record.scenario} seed {record.seed}"])
+            crash = (record.error or "").removeprefix("crashed: ")
+            print(f"internal error: {record.scenario} seed {record.seed}: {crash} ({note})",
+                  file=sys.stderr, flush=True)
 
     total = run_count(targets, args.determinism)
     with Progress(
@@ -151,6 +185,7 @@ def check_command(args: argparse.Namespace, err: Console) -> int:
             progress.advance(task)
 
         def after_determinism(result) -> None:
+            partial.determinism.append(result)
             emit(determinism_line(result))
             progress.advance(task)
 
@@ -164,7 +199,8 @@ def check_command(args: argparse.Namespace, err: Console) -> int:
             before=before,
         )
     report.seeds = seeds
-    report.failures_dir = str(failures) if failures else None
+    report.failures_dir = partial.failures_dir
+    report.allow_inconclusive = args.allow_inconclusive
     for record in report.runs:
         if record.status == "not_run":
             emit(run_line(record))

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bridgelab.exitcodes import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
+
 HASH_SEEDS = ("1", "2")
 # Exit codes of `bridgelab run` after which results.json exists: pass, fail, inconclusive.
-RAN = (0, 1, 2)
+RAN = (EXIT_PASS, EXIT_FAIL, EXIT_INCONCLUSIVE)
 
 
 @dataclass(slots=True)
@@ -37,10 +39,14 @@ class DeterminismResult:
     # The history hash of a run already made in this process, compared as well when given.
     in_process_sha256: str | None = None
     wall_time_s: float = 0.0
+    # An exception of the check itself (the processes could not be started, say).
+    crash: str | None = None
 
     @property
     def error(self) -> str | None:
         """Why the check could not compare histories (a process that did not run), or None."""
+        if self.crash is not None:
+            return self.crash
         for process in self.processes:
             if process.exit_code not in RAN or process.sha256 is None:
                 lines = process.stderr.strip().splitlines()

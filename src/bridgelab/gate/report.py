@@ -9,11 +9,17 @@ check; `classname` is the scenario path with dots, `name` is `seed N`, `replay s
   failing property and violation in its text;
 - inconclusive (exit 2): `<skipped message="inconclusive: REASON">` with every reason —
   CI views show it as neither passed nor failed, while the gate's exit code 2 still stops
-  the pipeline unless it is allowed;
-- crashed run: `<error type="ExceptionName">` with the traceback;
+  the pipeline unless `--allow-inconclusive` turns it into 0 (the testcase unchanged);
+- crashed run (exit 4): `<error type="ExceptionName">` with the traceback;
 - not run (after --stop-on-fail): `<skipped message="not run (--stop-on-fail)">`;
 - bad scenario file (exit 3): a testcase named `validate` with `<error type="bad-input">`;
-- non-deterministic history: `<failure type="determinism">` with both hashes.
+- non-deterministic history: `<failure type="determinism">` with both hashes; a determinism
+  check that could not compare (a process crashed): `<error type="determinism">`;
+- an exception of the gate itself (exit 4): a testcase named `internal error` with
+  `<error type="ExceptionName">`.
+
+The reports are written whatever the exit code (0, 1, 2, 3 or 4), except on a usage error
+argparse rejects before the gate starts.
 
 Every testcase carries `<properties>` (bridgelab.status, bridgelab.exit_code,
 bridgelab.history_sha256) and its verdicts in `<system-out>`.
@@ -115,11 +121,13 @@ def _determinism_case(suite: ET.Element, result: DeterminismResult) -> None:
         time=f"{result.wall_time_s:.3f}",
     )
     _properties(case, {
-        "bridgelab.status": "pass" if result.deterministic else "fail",
+        "bridgelab.status": "pass" if result.deterministic
+        else "error" if result.error is not None else "fail",
         "bridgelab.history_sha256": result.hashes[0] if result.hashes else None,
     })
     if not result.deterministic:
-        failure = ET.SubElement(case, "failure", message=result.summary(), type="determinism")
+        element = "error" if result.error is not None else "failure"
+        failure = ET.SubElement(case, element, message=result.summary(), type="determinism")
         failure.text = json.dumps(result.to_json(), indent=2)
     else:
         ET.SubElement(case, "system-out").text = result.summary()
@@ -127,11 +135,17 @@ def _determinism_case(suite: ET.Element, result: DeterminismResult) -> None:
 
 def junit_xml(report: GateReport) -> ET.ElementTree:
     counts = report.counts()
-    nondeterministic = sum(1 for check in report.determinism if not check.deterministic)
+    uncompared = sum(1 for check in report.determinism if check.error is not None)
+    nondeterministic = sum(
+        1 for check in report.determinism if not check.deterministic and check.error is None
+    )
+    internal = 1 if report.internal_error is not None else 0
     totals = {
-        "tests": str(len(report.runs) + len(report.determinism) + len(report.bad_input)),
+        "tests": str(
+            len(report.runs) + len(report.determinism) + len(report.bad_input) + internal
+        ),
         "failures": str(counts["fail"] + nondeterministic),
-        "errors": str(counts["error"] + len(report.bad_input)),
+        "errors": str(counts["error"] + len(report.bad_input) + uncompared + internal),
         "skipped": str(counts["inconclusive"] + counts["not_run"]),
         "time": f"{report.wall_time_s:.3f}",
     }
@@ -140,6 +154,7 @@ def junit_xml(report: GateReport) -> ET.ElementTree:
     _properties(suite, {
         "bridgelab.version": __version__,
         "bridgelab.exit_code": report.exit_code,
+        "bridgelab.allow_inconclusive": report.allow_inconclusive or None,
         "bridgelab.seeds": ",".join(map(str, report.seeds)) if report.seeds else "pinned/default",
         "bridgelab.failures_dir": report.failures_dir,
     })
@@ -150,6 +165,14 @@ def junit_xml(report: GateReport) -> ET.ElementTree:
         )
         error = ET.SubElement(case, "error", message=bad.message, type="bad-input")
         error.text = bad.message
+    if report.internal_error is not None:
+        case = ET.SubElement(
+            suite, "testcase", classname="bridgelab.check", name="internal error",
+            time="0.000",
+        )
+        kind = report.internal_error.split(":")[0]
+        error = ET.SubElement(case, "error", message=report.internal_error, type=kind)
+        error.text = report.internal_error
     for record in report.runs:
         _run_case(suite, record)
     for result in report.determinism:
@@ -169,6 +192,8 @@ def summary_json(report: GateReport) -> dict[str, Any]:
         "tool": "bridgelab check",
         "version": __version__,
         "exit_code": report.exit_code,
+        "allow_inconclusive": report.allow_inconclusive,
+        "internal_error": report.internal_error,
         "seeds": report.seeds,
         "failures_dir": report.failures_dir,
         "stopped_early": report.stopped,

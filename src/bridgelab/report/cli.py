@@ -11,8 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 3
+from bridgelab.exitcodes import EXIT_BAD_INPUT
+from bridgelab.exitcodes import EXIT_PASS as EXIT_OK
 
 DESCRIPTION = """\
 Build a risk report from simulated runs. RESULTS is a campaign results store (the SQLite file
@@ -26,7 +26,8 @@ a store get their scenario written to OUT/scenarios/ so that the command works.
 """
 
 EPILOG = """\
-exit codes: 0 report written · 3 bad input (no runs, unreadable RESULTS)
+exit codes: 0 report written · 3 bad input or usage error (no runs, unreadable RESULTS) ·
+4 internal error
 
 examples:
   bridgelab report runs/demo/results.sqlite --out reports/demo/

@@ -14,9 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bridgelab.exitcodes import EXIT_BAD_INPUT
 from bridgelab.scenario.model import Scenario
-
-EXIT_BAD_INPUT = 3
 
 
 class ScenarioError(Exception):
