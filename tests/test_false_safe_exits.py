@@ -1,0 +1,183 @@
+"""False "safe" through exit codes (issue 17, item 2): a typo, a crash or a search that found
+nothing must never read as a pass, and a crash never as "a property failed".
+
+Each test fails on the code before the issue: argparse exited 2 ("inconclusive", let through
+by the `|| [ $? -eq 2 ]` recipe of docs/ci.md), crashes exited 1 or escaped as tracebacks,
+`hunt` exited 0 when its budget ran out, and `campaign` / `campaign-stats` exited 0 on
+inconclusive or broken runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from bridgelab.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ROOT / "tests" / "data" / "small.toml"
+CONSOLE_SCRIPT = Path(sys.executable).parent / "bridgelab"
+
+TINY_CAMPAIGN = """
+[campaign]
+name = "{name}"
+seeds = 1
+
+[base.scenario]
+name = "{name}"
+duration = 300.0
+
+[base.consortium]
+validators = 4
+
+[base.relayers]
+count = 1
+
+[base.committee]
+members = 4
+threshold = 3
+required = []
+
+[base.settlement]
+slot_time = 2.0
+finality_slots = 2
+
+[base.network]
+latency = {{ dist = "fixed", value = 0.05 }}
+
+[base.workload]
+users = 2
+deposits = 2
+withdrawals = 0
+deposit_interval = 5.0
+{extra}
+"""
+
+# The validators' network is cut for longer than the run: liveness cannot be judged.
+PARTITION_ARM = """
+[[attacks]]
+name = "partition"
+kind = "network.partition"
+targets = { select = "majority" }
+params = { role = "validator" }
+schedule = { at = 1.0 }
+heal = { after = 100000.0 }
+"""
+
+# A verifier that accepts three signatures where four are needed, and three colluders.
+BROKEN_ARM = """
+[base.bridge.verifier]
+threshold_override = 2
+
+[[attacks]]
+name = "collusion"
+kind = "collusion.fabricated_lock"
+targets = { members = [0, 1] }
+schedule = { at = 30.0 }
+params = { amount = 5_000_000 }
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+
+def _crash(*args, **kwargs):
+    raise RuntimeError("model exploded")
+
+
+def test_a_typo_fails_the_old_ci_recipe_and_writes_no_pass(tmp_path):
+    """`check … --seedz 1,2,3 || [ $? -eq 2 ]` passed the job with no JUnit file."""
+    recipe = f"{CONSOLE_SCRIPT} check {SMALL} --seedz 1,2,3 --junit junit.xml || [ $? -eq 2 ]"
+    completed = subprocess.run(["sh", "-c", recipe], capture_output=True, text=True,
+                               cwd=tmp_path, check=False)
+    assert completed.returncode != 0, completed.stderr
+    assert "unrecognized arguments: --seedz" in completed.stderr
+
+
+def test_a_typo_fails_the_documented_ci_recipe(tmp_path):
+    """The gate line of docs/ci.md, with its flag mistyped, fails the job."""
+    docs = (ROOT / "docs" / "ci.md").read_text()
+    assert "|| [ $? -eq 2 ]" not in docs
+    assert "--allow-inconclusive" in docs
+    completed = subprocess.run(
+        [str(CONSOLE_SCRIPT), "check", str(SMALL), "--seedz", "1,2,3", "--allow-inconclusive"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert completed.returncode == 3
+    assert main(["check", str(SMALL), "--seedz", "1,2,3"]) == 3
+
+
+def test_a_crashed_run_is_an_internal_error_not_a_failed_property(tmp_path, monkeypatch):
+    import bridgelab.runner
+
+    monkeypatch.setattr(bridgelab.runner, "run", _crash)
+    junit = tmp_path / "junit.xml"
+    code = main(["check", str(SMALL), "--junit", str(junit), "--determinism", "none",
+                 "--no-replay"])
+    assert code == 4
+    error = ET.parse(junit).getroot().find("testsuite/testcase/error")
+    assert error is not None and error.get("type") == "RuntimeError"  # still written
+
+
+def test_a_crash_beside_an_inconclusive_run_is_not_read_as_a_finding(tmp_path, monkeypatch):
+    """Precedence: 1 a property failed, else 4 a crash, else 2 inconclusive, else 0."""
+    from bridgelab.gate.check import GateReport, RunRecord
+
+    def record(status: str) -> RunRecord:
+        return RunRecord("scenario", "s.toml", "s", 1, status, None)  # type: ignore[arg-type]
+
+    assert GateReport(runs=[record("inconclusive"), record("error")]).exit_code == 4
+    assert GateReport(runs=[record("fail"), record("error")]).exit_code == 1
+    assert GateReport(runs=[record("inconclusive")], allow_inconclusive=True).exit_code == 0
+
+
+def test_an_uncaught_exception_in_run_is_one_line_and_exit_4(tmp_path, monkeypatch, capsys):
+    import bridgelab.runner
+
+    monkeypatch.setattr(bridgelab.runner, "run", _crash)
+    code = main(["run", str(SMALL), "--quiet", "--out", str(tmp_path / "out")])
+    assert code == 4
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("internal error: RuntimeError: model exploded (traceback saved to ")
+    saved = Path(line.removesuffix(")").rsplit(" ", 1)[1])
+    assert "Traceback (most recent call last)" in saved.read_text()
+
+
+def test_a_hunt_that_finds_nothing_is_inconclusive_not_safe(tmp_path, capsys):
+    code = main(["hunt", str(SMALL), "--budget-seconds", "0", "--no-persist",
+                 "--out", str(tmp_path / "hunt")])
+    assert code == 2
+    assert "not a proof of safety" in capsys.readouterr().err
+
+
+def test_a_cost_hunt_that_finds_nothing_is_inconclusive_not_safe(tmp_path, monkeypatch):
+    import bridgelab.hunt.cost
+
+    monkeypatch.setattr(bridgelab.hunt.cost, "cheapest_break",
+                        lambda *args, **kwargs: SimpleNamespace(entities=None, evaluations=3))
+    assert main(["hunt", str(SMALL), "--objective", "cost", "--out", str(tmp_path)]) == 2
+
+
+def _campaign(tmp_path: Path, name: str, extra: str) -> tuple[int, int]:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(TINY_CAMPAIGN.format(name=name, extra=extra))
+    store = tmp_path / f"{name}.sqlite"
+    code = main(["campaign", str(path), "--jobs", "1", "--store", str(store), "--quiet",
+                 "--no-histories"])
+    return code, main(["campaign-stats", str(path), "--store", str(store)])
+
+
+def test_a_campaign_of_inconclusive_runs_is_not_a_pass(tmp_path):
+    assert _campaign(tmp_path, "partitioned", PARTITION_ARM) == (2, 2)
+
+
+def test_campaign_stats_is_not_a_pass_when_runs_broke_safety(tmp_path):
+    assert _campaign(tmp_path, "broken", BROKEN_ARM) == (1, 1)
