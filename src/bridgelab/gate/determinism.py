@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bridgelab.evidence import HISTORY, history_problem
+
 HASH_SEEDS = ("1", "2")
 # Exit codes of `bridgelab run` after which results.json exists: pass, fail, inconclusive.
 RAN = (0, 1, 2)
@@ -123,6 +125,10 @@ def check_determinism(
             results = out / "results.json"
             if process.returncode in RAN and results.exists():
                 sha256 = json.loads(results.read_text())["history"]["sha256"]
+                # The hash compared is the file's own, not only what results.json says.
+                problem = history_problem(out / HISTORY, sha256)
+                if problem is not None:
+                    sha256, stderr = None, f"{stderr}{out / HISTORY}: {problem}\n"
             run = ProcessRun(hash_seed, process.returncode, sha256, stderr)
             result.processes.append(run)
             if on_process is not None:
