@@ -80,6 +80,8 @@ def test_results_json_has_the_documented_shape(baseline_run):
     assert data["fingerprint"]["seed"] == 1
     assert set(data["verdicts"].values()) <= {"pass", "fail", "not_exercised"}
     assert data["history"]["sha256"] == result.history_sha256
+    assert data["complete"] is True
+    assert (out / "scenario.toml").is_file()
 
 
 def test_saved_history_rechecks_to_the_same_verdicts(baseline_run):

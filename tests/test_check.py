@@ -320,3 +320,38 @@ def test_an_exception_of_the_gate_itself_still_writes_the_reports(tmp_path, monk
     data = json.loads(summary.read_text())
     assert data["exit_code"] == 4 and data["internal_error"] == "KeyError: 'gate bug'"
     assert [run["status"] for run in data["runs"]] == ["pass"]
+
+
+def test_out_holds_each_runs_evidence(tmp_path, capsys):
+    from bridgelab.evidence import verify_run_dir
+    from bridgelab.report.records import parse_reproduce
+
+    good = scenario_file(tmp_path / "good.toml", "good")
+    code, _, _ = check(tmp_path, str(good), "--out", str(tmp_path / "out"))
+    assert code == 0
+    (run_dir,) = (tmp_path / "out").iterdir()
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["complete"] is True
+    assert parse_reproduce(results["reproduce"]) == (str(good), 1)
+    assert verify_run_dir(run_dir, results).ok
+
+
+def test_out_whose_history_does_not_match_the_run_is_inconclusive(tmp_path, capsys,
+                                                                   monkeypatch):
+    from bridgelab import evidence
+
+    write_results = evidence.write_results
+
+    def corrupt_then_write(out_dir, data):
+        with (out_dir / "history.jsonl").open("a") as stream:
+            stream.write('{"kind":"mint"}\n')  # the file no longer is what the run saw
+        return write_results(out_dir, data)
+
+    monkeypatch.setattr(evidence, "write_results", corrupt_then_write)
+    good = scenario_file(tmp_path / "good.toml", "good")
+    code, _, summary = check(tmp_path, str(good), "--out", str(tmp_path / "out"))
+    assert code == 2
+    (run,) = json.loads(summary.read_text())["runs"]
+    assert run["status"] == "inconclusive"
+    assert any("history hash mismatch" in reason for reason in run["inconclusive"])
+    assert "history hash mismatch" in capsys.readouterr().out

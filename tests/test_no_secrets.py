@@ -44,7 +44,7 @@ def test_no_private_key_or_share_in_any_output(custody, tmp_path):
     assert result.exit_code == 0
     assert len(secrets) >= 7 + 9
     outputs = sorted(path for path in tmp_path.rglob("*") if path.is_file())
-    assert {path.name for path in outputs} >= {"history.jsonl", "results.json"}
+    assert {path.name for path in outputs} >= {"history.jsonl", "results.json", "scenario.toml"}
     texts = {path.name: path.read_text() for path in outputs}
     # The scan itself works: a public key is found, so a secret would be too.
     assert any(re.search(r"[0-9a-f]{64}", text) for text in texts.values())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,8 +45,9 @@ Start with the baseline:
   bridgelab validate attacks/baseline.toml
   bridgelab run attacks/baseline.toml --seed 1 --out runs/baseline
 
-A run writes history.jsonl (every domain event, one JSON line each) and results.json
-(fingerprint, verdicts, metrics, violations). The same seed replays the same history.
+A run writes scenario.toml (the scenario as run), history.jsonl (every domain event, one
+JSON line each) and results.json (fingerprint, verdicts, metrics, violations, the history's
+SHA-256). The same seed replays the same history.
 """
 
 EPILOG = exit_summary() + "\n"
@@ -66,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
         help="run one scenario at one seed and check every property",
         description=(
             "Run SCENARIO at --seed, checking every safety property after each event.\n"
-            "Writes OUT/history.jsonl and OUT/results.json and prints a summary table."
+            "Writes OUT/scenario.toml, OUT/history.jsonl and, last, OUT/results.json"
+            " (with the history's SHA-256 and `complete`), and prints a summary table."
         ),
         epilog=EPILOG
         + "\nexample: bridgelab run attacks/baseline.toml --seed 7 --out runs/b7 --json",
@@ -531,8 +534,12 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     out = args.out or Path("runs") / f"{scenario.scenario.name}-seed{args.seed}"
     out.mkdir(parents=True, exist_ok=True)
     base_dir = args.scenario.resolve().parent
+    # The one-line command that replays this run (reports cite it as evidence).
+    reproduce = f"bridgelab run {shlex.quote(str(args.scenario))} --seed {args.seed}"
+    if args.signatures is not None:
+        reproduce += f" --signatures {args.signatures}"
     if args.quiet:
-        result = run(scenario, args.seed, out, base_dir=base_dir)
+        result = run(scenario, args.seed, out, base_dir=base_dir, reproduce=reproduce)
     else:
         with Progress(
             TextColumn("[bold]{task.description}"),
@@ -551,16 +558,12 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             def update(now: float, total: float) -> None:
                 progress.update(task, completed=now, sim=f"t={now:,.0f}s")
 
-            result = run(scenario, args.seed, out, progress=update, base_dir=base_dir)
+            result = run(scenario, args.seed, out, progress=update, base_dir=base_dir,
+                         reproduce=reproduce)
             progress.update(task, completed=scenario.scenario.duration)
-    # The one-line command that replays this run (reports cite it as evidence).
-    reproduce = f"bridgelab run {args.scenario} --seed {args.seed}"
-    if args.signatures is not None:
-        reproduce += f" --signatures {args.signatures}"
-    data = {**result.to_json(), "reproduce": reproduce}
-    (out / "results.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     if args.json:
-        print(json.dumps(data, indent=2, sort_keys=True))
+        # Exactly what the run wrote (results.json is written once, by the runner).
+        print((out / "results.json").read_text(encoding="utf-8"), end="")
     if not args.quiet:
         _print_summary(err, result, out)
         if symbolic:

@@ -6,7 +6,6 @@ The run stops when the workload has fully settled (plus `drain_grace`) or at `du
 from __future__ import annotations
 
 import gc
-import json
 import subprocess
 import threading
 import time
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bridgelab import __version__, exitcodes
+from bridgelab import __version__, evidence, exitcodes
 from bridgelab.actors.committee import CommitteeMember, SharedChecks
 from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.relayer import Relayer
@@ -388,13 +387,44 @@ def run(
     keep_history: bool = False,
     setup: Callable[[Bridge], None] | None = None,
     base_dir: Path | None = None,
+    reproduce: str | None = None,
 ) -> RunResult:
-    """Run one scenario at one seed; write history.jsonl and results.json under `out_dir`.
+    """Run one scenario at one seed; under `out_dir`, leave the run's evidence.
+
+    `out_dir` gets scenario.toml (the effective scenario), history.jsonl and, last and
+    atomically, results.json with the history's SHA-256, `complete` and `reproduce` (the
+    command that replays the run); see `bridgelab.evidence`. An interrupted run leaves a
+    results.json with `complete: false`, or none at all, never an old one.
 
     `setup` may adjust the built bridge before any process starts (tests use it to inject).
     The history is streamed (to the file, the hash, the monitor and the metric folds) and not
     kept in memory; `keep_history=True` keeps every event in `bridge.world.history.events`.
     """
+    if out_dir is None:
+        return _simulate(scenario, seed, None, progress, keep_history, setup, base_dir)
+    evidence.begin(out_dir)
+    evidence.write_scenario(out_dir, scenario, seed)
+    try:
+        result = _simulate(scenario, seed, out_dir, progress, keep_history, setup, base_dir)
+    except BaseException as error:
+        fingerprint = {"version": __version__, "scenario": scenario.scenario.name,
+                       "scenario_hash": scenario_hash(scenario), "seed": seed,
+                       "crypto": scenario.committee.signatures}
+        evidence.write_incomplete(out_dir, fingerprint, error, reproduce)
+        raise
+    evidence.write_results(out_dir, evidence.results_data(result.to_json(), reproduce))
+    return result
+
+
+def _simulate(
+    scenario: Scenario,
+    seed: int,
+    out_dir: Path | None,
+    progress: ProgressCallback | None,
+    keep_history: bool,
+    setup: Callable[[Bridge], None] | None,
+    base_dir: Path | None,
+) -> RunResult:
     started = time.perf_counter()  # wall-clock ok: reported run time, not model input
     history = History(out_dir / "history.jsonl" if out_dir else None, keep=keep_history)
     # Subscribed before the monitor: the folds see every event, violations included, in order.
@@ -466,8 +496,4 @@ def run(
         history_events=history.count,
         sim_steps=env.steps,
     )
-    if out_dir is not None:
-        (out_dir / "results.json").write_text(
-            json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
     return result

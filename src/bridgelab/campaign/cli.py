@@ -363,15 +363,34 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
 
 def _stats(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
     from bridgelab.campaign.store import Store
+    from bridgelab.evidence import row_problems
 
     with Store(store_path) as store:
-        rows = store.rows(campaign.hash)
+        stored = store.rows(campaign.hash)
+    # A stored run whose history is gone or no longer hashes to what the run recorded is not
+    # evidence: left out of every figure, and named. (Errored rows are counted as errors.)
+    excluded, rows = [], []
+    for row in stored:
+        problems = row_problems(row, store_path, require_history=False) \
+            if row["status"] == "ok" else []
+        if problems:
+            excluded.append({"run_key": row["run_key"], "problems": problems})
+        else:
+            rows.append(row)
     report = _report(campaign, rows)
+    report.update(runs_stored=len(stored), runs_used=len(rows), excluded=excluded)
     if args.json is not None:
         _write_json(args.json, report)
     _print_report(err, report)
+    for entry in excluded:
+        err.print(f"excluded {entry['run_key']}: {'; '.join(entry['problems'])}",
+                  highlight=False, soft_wrap=True, markup=False)
     if report["theory_agrees"] is False:
         return EXIT_FAIL
+    if excluded:
+        err.print(f"[yellow]inconclusive[/]: {len(excluded):,} of {len(stored):,} stored runs"
+                  " excluded: their evidence does not verify")
+        return combine({EXIT_INCONCLUSIVE, store_code(rows, campaign.total_runs())})
     if len(rows) < campaign.total_runs() or any(row["status"] != "ok" for row in rows):
         err.print(f"[yellow]incomplete[/]: {len(rows):,} of {campaign.total_runs():,} runs"
                   " stored (or some errored)")

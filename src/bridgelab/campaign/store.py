@@ -78,6 +78,9 @@ class Store:
                 PRIMARY KEY (campaign_hash, run_key)
             );
             CREATE INDEX IF NOT EXISTS runs_order ON runs (campaign_hash, ordinal);
+            CREATE TABLE IF NOT EXISTS scenarios (
+                scenario_hash TEXT PRIMARY KEY, data TEXT NOT NULL
+            );
             INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
             """
         )
@@ -103,9 +106,18 @@ class Store:
         )
 
     def add(self, row: dict[str, Any]) -> bool:
-        """Store a completed run; False if the run was already there (nothing changes)."""
+        """Store a completed run; False if the run was already there (nothing changes).
+
+        A row's `scenario_data` (the validated scenario as canonical JSON) is kept once per
+        scenario hash, before the row: the store holds the scenario of every run it holds,
+        whatever happens later to the campaign file or its base scenario."""
         values = dict(row)
         values.setdefault("finished_at", _now())
+        if values.get("scenario_data") and values.get("scenario_hash"):
+            self.db.execute(
+                "INSERT OR IGNORE INTO scenarios VALUES (?, ?)",
+                (values["scenario_hash"], values["scenario_data"]),
+            )
         cursor = self.db.execute(self._insert, [values.get(name) for name in COLUMN_NAMES])
         return cursor.rowcount == 1
 
@@ -140,6 +152,13 @@ class Store:
                     if row[name] is not None:
                         row[name] = json.loads(row[name])
         return rows
+
+    def scenario(self, scenario_hash: str) -> dict[str, Any] | None:
+        """The stored scenario data of that hash (not yet re-validated), or None."""
+        found = self.db.execute(
+            "SELECT data FROM scenarios WHERE scenario_hash = ?", (scenario_hash,)
+        ).fetchone()
+        return None if found is None else json.loads(found[0])
 
     def campaigns(self) -> list[dict[str, Any]]:
         cursor = self.db.execute(

@@ -13,7 +13,9 @@ a history was not deterministic, 4 a run crashed (or the determinism check could
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import time
 import traceback
 from collections.abc import Callable
@@ -312,6 +314,7 @@ def run_one(target: Target, seed: int, out_dir: Path | None = None) -> RunRecord
         result = run(
             target.scenario, seed, out_dir, keep_history=False,
             base_dir=target.path.resolve().parent,
+            reproduce=f"bridgelab run {shlex.quote(target.display)} --seed {seed}",
         )
     except Exception as exc:  # a crash of the model is reported with the other runs, not raised
         record.wall_time_s = time.perf_counter() - started  # wall-clock ok
@@ -328,7 +331,32 @@ def run_one(target: Target, seed: int, out_dir: Path | None = None) -> RunRecord
     record.history_sha256 = result.history_sha256
     record.history_events = result.history_events
     record.fingerprint = dict(result.fingerprint)
+    if out_dir is not None:
+        _check_written_evidence(record, out_dir)
     return record
+
+
+def _check_written_evidence(record: RunRecord, out_dir: Path) -> None:
+    """The directory under --out must hold this run's evidence: a complete results.json, a
+    history that hashes to the run's own hash, the scenario it ran. If it does not, the run
+    cannot vouch for anything: a pass becomes inconclusive (a failure stays a failure)."""
+    from bridgelab.evidence import RESULTS, verify_run_dir
+
+    try:
+        written = json.loads((out_dir / RESULTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        problems = [f"results.json unreadable ({error})"]
+    else:
+        problems = verify_run_dir(out_dir, written).problems
+        recorded = (written.get("history") or {}).get("sha256")
+        if recorded != record.history_sha256:
+            problems.append("results.json records another history than the run's own")
+    if not problems:
+        return
+    record.inconclusive += [f"evidence under {out_dir}: {problem}" for problem in problems]
+    if record.status == "pass":
+        record.status = "inconclusive"
+        record.exit_code = EXIT_INCONCLUSIVE
 
 
 Determinism = Literal["first", "all", "none"]

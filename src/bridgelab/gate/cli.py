@@ -88,7 +88,8 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
     )
     check.add_argument(
         "--out", type=Path, default=None, metavar="DIR",
-        help="also write each run's history.jsonl and results.json under DIR",
+        help="also write each run's evidence (scenario.toml, history.jsonl, results.json)"
+        " under DIR, and check it",
     )
     check.add_argument(
         "--stop-on-fail", action="store_true",

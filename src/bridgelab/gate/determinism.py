@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bridgelab.evidence import HISTORY, history_problem
 from bridgelab.exitcodes import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
 
 HASH_SEEDS = ("1", "2")
@@ -129,6 +130,10 @@ def check_determinism(
             results = out / "results.json"
             if process.returncode in RAN and results.exists():
                 sha256 = json.loads(results.read_text())["history"]["sha256"]
+                # The hash compared is the file's own, not only what results.json says.
+                problem = history_problem(out / HISTORY, sha256)
+                if problem is not None:
+                    sha256, stderr = None, f"{stderr}{out / HISTORY}: {problem}\n"
             run = ProcessRun(hash_seed, process.returncode, sha256, stderr)
             result.processes.append(run)
             if on_process is not None:

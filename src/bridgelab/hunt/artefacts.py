@@ -3,7 +3,6 @@ command, a pytest regression test, and a plain-language explanation."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from bridgelab.hunt.machine import Step
 from bridgelab.scenario.model import Scenario
+from bridgelab.scenario.toml_out import scenario_toml
 
 FAILURES_DIR = Path(".bridgelab/failures")
 
@@ -49,55 +49,6 @@ def steps_to_attacks(steps: list[Step]) -> tuple[list[dict[str, Any]], list[dict
         elif step.action == "deposit":
             deposits.append({"at": at, "user": step.args["user"], "amount": step.args["amount"]})
     return attacks, deposits
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def _toml_table(name: str, data: dict[str, Any], array: bool = False) -> list[str]:
-    """A table; nested tables become dotted sub-tables so the file stays readable."""
-    lines = [f"[[{name}]]" if array else f"[{name}]"]
-    nested: list[tuple[str, dict[str, Any]]] = []
-    arrays: list[tuple[str, list[dict[str, Any]]]] = []
-    for key, value in data.items():
-        if value is None:
-            continue
-        if isinstance(value, dict) and not array:
-            nested.append((key, value))
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value) \
-                and not array:
-            arrays.append((key, value))
-        else:
-            lines.append(f"{key} = {_toml_value(value)}")
-    for key, value in nested:
-        lines += ["", *_toml_table(f"{name}.{key}", value)]
-    for key, items in arrays:
-        for item in items:
-            lines += ["", *_toml_table(f"{name}.{key}", item, array=True)]
-    return lines
-
-
-def scenario_toml(data: dict[str, Any], header: str) -> str:
-    """Write validated scenario data back as TOML (every default spelt out)."""
-    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
-    for key, value in data.items():
-        if isinstance(value, dict):
-            lines += ["", *_toml_table(key, value)]
-        elif isinstance(value, list):
-            for item in value:
-                lines += ["", *_toml_table(key, item, array=True)]
-    return "\n".join(lines) + "\n"
 
 
 def explain(steps: list[Step], violation: dict[str, Any]) -> str:

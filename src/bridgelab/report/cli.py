@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bridgelab.exitcodes import EXIT_BAD_INPUT
+from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE
 from bridgelab.exitcodes import EXIT_PASS as EXIT_OK
 
 DESCRIPTION = """\
@@ -26,8 +26,13 @@ a store get their scenario written to OUT/scenarios/ so that the command works.
 """
 
 EPILOG = """\
-exit codes: 0 report written · 3 bad input or usage error (no runs, unreadable RESULTS) ·
-4 internal error
+Every run is verified before it is used: its history must hash to what the run recorded,
+the run must have completed, and its own scenario (scenario.toml in the run directory, or the
+copy a campaign store keeps) must hash to the run's fingerprint. A run that fails is listed
+with the reason, and the report exits 2; its verdict is never "safe" then, nor on zero runs.
+
+exit codes: 0 report written from every run read · 2 report written, but some runs (or all)
+could not be used · 3 bad input or usage error (no runs, unreadable RESULTS) · 4 internal error
 
 examples:
   bridgelab report runs/demo/results.sqlite --out reports/demo/
@@ -98,7 +103,9 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
                 file=sys.stderr,
             )
             return EXIT_BAD_INPUT
-        materialize(records, out / "scenarios")
+        # Only verified runs feed the cost search and the plots; the others are listed.
+        usable = [r for r in records if r.usable]
+        materialize(usable, out / "scenarios")
         cost: dict[str, dict[str, Any]] = {}
         if not args.no_cost:
             from bridgelab.report import cost as cost_module
@@ -108,12 +115,12 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
             if args.cost_evaluations is not None:
                 kwargs["max_evaluations"] = args.cost_evaluations
             cost = cost_module.compute(
-                records, out,
+                usable, out,
                 on_config=lambda done, total: progress.update(task, completed=done, total=total),
                 **kwargs,
             )
-        reading = progress.add_task("reading histories", total=len(records))
-        series = history.collect(records, on_run=lambda n: progress.update(reading, completed=n))
+        reading = progress.add_task("reading histories", total=len(usable))
+        series = history.collect(usable, on_run=lambda n: progress.update(reading, completed=n))
         writing = progress.add_task("writing report", total=3)
         campaigns = {r.campaign for r in records if r.campaign and not r.is_incident}
         title = args.title or "bridgelab risk report: " + ", ".join(
@@ -132,11 +139,20 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
     cells = [c for block in report["risk_cells"] for c in block["cells"]]
     bad = sum(1 for c in cells if c["sentiment"] == "bad")
     warning = sum(1 for c in cells if c["sentiment"] == "warning")
+    unusable = summary["unusable"]
+    runs = (f"{len(records)} runs" if not unusable
+            else f"{len(records) - len(unusable)} of {len(records)} runs usable")
     err.print(
-        f"{summary['verdict'].upper()}: {summary['verdict_text']} ({len(records)} runs;"
+        f"{summary['verdict'].upper()}: {summary['verdict_text']} ({runs};"
         f" {bad} bad and {warning} warning risk cells of {len(cells)})",
-        highlight=False, markup=False,
+        highlight=False, markup=False, soft_wrap=True,
     )
+    for entry in unusable:
+        where = f" ({entry['results']})" if entry["results"] else ""
+        err.print(f"  not used: {entry['scenario']} seed {entry['seed']}{where}:"
+                  f" {'; '.join(entry['reasons'])}", highlight=False, markup=False,
+                  soft_wrap=True)
     for path in ("report.html", "report.md", "report.json"):
         print(out / path)
-    return EXIT_OK
+    # A report that could not use every run it read is incomplete, whatever its verdict.
+    return EXIT_INCONCLUSIVE if unusable else EXIT_OK

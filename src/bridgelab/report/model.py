@@ -304,6 +304,50 @@ def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
     }
 
 
+def qualified(found: dict[str, Any], records: list[RunRecord],
+              main: list[RunRecord]) -> dict[str, Any]:
+    """The summary, honest about the runs it could not use: never "safe" on fewer runs than
+    were read, nor on none; each unusable run named with its reason."""
+    unusable = [r for r in records if not r.usable]
+    read = len(records)
+    found = {**found, "runs_read": read, "unverified_runs": len(unusable),
+             "unusable": [unusable_entry(r) for r in unusable]}
+    if not main:
+        reasons = sorted({entry["reasons"][0].split(" (")[0] for entry in found["unusable"]})
+        found["verdict"] = "inconclusive"
+        found["verdict_text"] = (
+            f"No verdict: none of the {read} runs read could be used ({words.names(reasons)})."
+            if read else "No verdict: there are no runs."
+        )
+        return found
+    if not unusable:
+        return found
+    left_out = (f"{len(unusable)} of the {read} runs read could not be used (their evidence"
+                f" does not verify) and {'is' if len(unusable) == 1 else 'are'} left out")
+    if found["verdict"] == "safe":
+        found["verdict"] = "inconclusive"
+        found["verdict_text"] = (
+            f"Nothing failed in the {len(main)} usable run{'s' if len(main) != 1 else ''},"
+            f" but {left_out}: what {'it' if len(unusable) == 1 else 'they'} would show is"
+            " unknown."
+        )
+    else:
+        found["verdict_text"] += f" {left_out[0].upper()}{left_out[1:]}."
+    return found
+
+
+def unusable_entry(record: RunRecord) -> dict[str, Any]:
+    return {
+        "run": record.id,
+        "scenario": record.scenario,
+        "seed": record.seed,
+        "campaign": record.campaign,
+        "reasons": list(record.problems) or ["scenario unknown"],
+        "results": record.results_path,
+        "history": record.history_path,
+    }
+
+
 # -- configurations, matrix, comparison -----------------------------------------------------------
 
 
@@ -625,6 +669,7 @@ def run_entry(record: RunRecord, group_id: str | None) -> dict[str, Any]:
         "reproduce": record.reproduce,
         "reproducible": record.reproducible,
         "verdict": record.verdict,
+        "problems": list(record.problems),
         "verdicts": dict(sorted(record.verdicts.items())),
         "safety_failed": record.safety_failed,
         "liveness_failed": record.liveness_failed,
@@ -650,8 +695,9 @@ def build_report(
     generated: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     records = list(records)
-    # A run is analysed only if its scenario is known: cells are about a configuration.
-    analysed = [r for r in records if r.config is not None]
+    # A run is analysed only if its evidence verified (history hash, completion, its own
+    # scenario): cells are about a configuration, and a verdict rests on checked runs only.
+    analysed = [r for r in records if r.usable]
     incident_runs = [r for r in analysed if r.is_incident]
     main = [r for r in analysed if not r.is_incident] or incident_runs
     series = series or {}
@@ -669,8 +715,7 @@ def build_report(
         "title": title,
         "generated_by": {"bridgelab": __version__, "commit": None, **(generated or {})},
         "source": list(source or []),
-        "summary": {**summary(groups, sentences, main),
-                    "unverified_runs": len(records) - len(analysed)},
+        "summary": qualified(summary(groups, sentences, main), records, main),
         "configurations": [configuration(g) for g in groups],
         "risk_cells": [{"configuration": g.id, "cells": cells.risk_cells(g)} for g in groups],
         "risk_sentences": sentences,

@@ -2,8 +2,11 @@
 
 A record carries what the report needs and nothing it must guess: the scenario and seed, the
 command that reproduces the run, the campaign it belongs to, its verdicts and metrics, where its
-history is, and the scenario itself as data (loaded from the file the reproduce command names,
-and trusted only when its hash matches the run's fingerprint).
+history is, and the scenario itself as data. Every record is checked as evidence first
+(`bridgelab.evidence`): the run completed, its history is there and hashes to what the run
+recorded, and its own scenario (the run directory's scenario.toml, or the one the campaign
+store keeps) validates and hashes to the run's fingerprint. A record that fails is kept, with
+its `problems`, so that the report names it instead of silently leaving it out.
 """
 
 from __future__ import annotations
@@ -69,6 +72,14 @@ class RunRecord:
     reproducible: bool = False
     # Campaign-level facts the store read from the history (e.g. compromised seats).
     probes: dict[str, Any] = field(default_factory=dict)
+    # Why the run's evidence does not verify ("history hash mismatch", "incomplete run", ...):
+    # such a run is listed in the report, never used for a verdict.
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        """Its evidence verified: the report may rest on this run."""
+        return not self.problems and self.config is not None
 
     # -- verdicts ---------------------------------------------------------------------------
 
@@ -99,6 +110,8 @@ class RunRecord:
 
     @property
     def verdict(self) -> str:
+        if not self.usable:
+            return "unverified"
         return {0: "pass", 1: "fail", 2: "inconclusive"}[self.exit_code]
 
     # -- outcome ----------------------------------------------------------------------------
@@ -267,45 +280,23 @@ def parse_reproduce(command: str) -> tuple[str, int] | None:
 # -- scenarios ---------------------------------------------------------------------------------
 
 
-class ScenarioIndex:
-    """Loads scenario files once; finds one by name and hash when a run names no command."""
+class ScenarioFiles:
+    """Scenario files named by reproduce commands, each loaded once, with its hash. Used only
+    to choose which command to print: a run's verdict never rests on these files."""
 
-    def __init__(self, roots: Iterable[Path] = ()) -> None:
-        self.roots = [root for root in roots if root.is_dir()]
-        self._loaded: dict[str, tuple[dict[str, Any], str] | None] = {}
-        self._by_name: dict[str, list[str]] | None = None
+    def __init__(self) -> None:
+        self._hashes: dict[str, str | None] = {}
 
-    def load(self, path: str) -> tuple[dict[str, Any], str] | None:
-        """(scenario as data, its hash), or None if the file is missing or invalid."""
-        if path not in self._loaded:
+    def hash_of(self, path: str) -> str | None:
+        if path not in self._hashes:
             from bridgelab.scenario import ScenarioError, load_scenario
             from bridgelab.scenario.load import scenario_hash
 
             try:
-                scenario = load_scenario(path)
+                self._hashes[path] = scenario_hash(load_scenario(path))
             except (ScenarioError, OSError, ValueError):
-                self._loaded[path] = None
-            else:
-                self._loaded[path] = (
-                    scenario.model_dump(mode="json", exclude_none=True),
-                    scenario_hash(scenario),
-                )
-        return self._loaded[path]
-
-    def find(self, name: str, digest: str) -> str | None:
-        if self._by_name is None:
-            self._by_name = {}
-            for root in self.roots:
-                for file in sorted(root.rglob("*.toml")):
-                    loaded = self.load(str(file))
-                    if loaded is not None:
-                        scenario_name = loaded[0]["scenario"]["name"]
-                        self._by_name.setdefault(scenario_name, []).append(str(file))
-        for path in self._by_name.get(name, []):
-            loaded = self.load(path)
-            if loaded is not None and loaded[1] == digest:
-                return path
-        return None
+                self._hashes[path] = None
+        return self._hashes[path]
 
 
 def _display(path: Path) -> str:
@@ -316,27 +307,20 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def attach_scenario(record: RunRecord, index: ScenarioIndex) -> None:
-    """Fill `config`, `scenario_path`, `reproduce` and `reproducible` as far as the files allow."""
+def attach_reproduce(record: RunRecord, directory: Path, files: ScenarioFiles) -> None:
+    """Give a verified run a command that replays it: the recorded one while the scenario it
+    names still has the run's hash, else one naming the run's own scenario.toml."""
+    from bridgelab.evidence import SCENARIO
+
+    parsed = parse_reproduce(record.reproduce) if record.reproduce else None
+    if parsed is not None:
+        record.scenario_path = parsed[0]
+    if not record.usable:
+        return
     digest = record.fingerprint.get("scenario_hash")
-    path = record.scenario_path
-    if path is None and record.reproduce:
-        parsed = parse_reproduce(record.reproduce)
-        if parsed is not None:
-            path = parsed[0]
-    if path is None and digest:
-        path = index.find(record.scenario, digest)
-    if path is None:
-        return
-    loaded = index.load(path)
-    if loaded is None:
-        return
-    data, loaded_hash = loaded
-    record.scenario_path = path
-    record.config = data
-    if record.reproduce is None:
-        record.reproduce = reproduce_command(path, record.seed)
-    record.reproducible = digest is None or digest == loaded_hash
+    if parsed is None or files.hash_of(parsed[0]) != digest:
+        record.reproduce = reproduce_command(_display(directory / SCENARIO), record.seed)
+    record.reproducible = True
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -371,21 +355,67 @@ def record_from_results(
     )
 
 
-def load_directory(root: Path, index: ScenarioIndex | None = None) -> list[RunRecord]:
-    """Every `results.json` under `root` (each beside its `history.jsonl`)."""
-    index = index or ScenarioIndex([Path("attacks"), root])
+def _interrupted(directory: Path, problem: str) -> RunRecord:
+    """A run directory with no usable results.json: named from its history's first event."""
+    from bridgelab.evidence import HISTORY, first_record
+
+    history = directory / HISTORY
+    start = first_record(history) if history.is_file() else {}
+    scenario = str(start.get("scenario") or directory.name)
+    seed = start.get("seed")
+    seed = seed if isinstance(seed, int) else 0
+    return RunRecord(
+        id=run_id(scenario, seed, str(directory.resolve())),
+        scenario=scenario,
+        seed=seed,
+        verdicts={},
+        metrics={},
+        fingerprint={"scenario": scenario, "seed": seed,
+                     "scenario_hash": start.get("scenario_hash")},
+        history_path=_display(history) if history.is_file() else None,
+        results_path=_display(directory / "results.json"),
+        problems=[problem],
+    )
+
+
+def load_run_dir(directory: Path, files: ScenarioFiles | None = None) -> RunRecord | None:
+    """The run in `directory`, verified; None if the directory holds no run at all."""
+    from bridgelab.evidence import HISTORY, RESULTS, verify_run_dir
+
+    results_path = directory / RESULTS
+    if not results_path.exists():
+        if (directory / HISTORY).is_file():
+            return _interrupted(directory, "incomplete run (a history without results.json)")
+        return None
+    try:
+        data = json.loads(results_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return _interrupted(directory, "results.json unreadable")
+    if not isinstance(data, dict) or not ({"verdicts", "complete"} & set(data)):
+        return None  # some other results.json, not a run's
+    try:
+        record = record_from_results(data, str(results_path.resolve()), results_path)
+    except (AttributeError, TypeError, ValueError):  # valid JSON, but not as a run writes it
+        return _interrupted(directory, "results.json malformed")
+    verified = verify_run_dir(directory, data)
+    record.problems = verified.problems
+    record.config = verified.config if verified.ok else None
+    attach_reproduce(record, directory, files or ScenarioFiles())
+    return record
+
+
+def load_directory(root: Path, files: ScenarioFiles | None = None) -> list[RunRecord]:
+    """Every run under `root`: each directory holding a results.json or a history.jsonl."""
+    files = files or ScenarioFiles()
+    directories = {path.parent for path in root.rglob("results.json")}
+    directories |= {path.parent for path in root.rglob("history.jsonl")}
     records = []
-    for path in sorted(root.rglob("results.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+    for directory in sorted(directories):
+        record = load_run_dir(directory, files)
+        if record is None:
             continue
-        if not isinstance(data, dict) or "verdicts" not in data:
-            continue
-        record = record_from_results(data, str(path.resolve()), path)
         # A directory of runs is its own campaign: cite it by its path.
         record.campaign = record.campaign or _display(root)
-        attach_scenario(record, index)
         records.append(record)
     return records
 
@@ -402,15 +432,14 @@ def load_records(
 ) -> list[RunRecord]:
     """Runs from each source: a campaign store (SQLite) or a directory of run outputs."""
     records: list[RunRecord] = []
-    index = ScenarioIndex([Path("attacks"), Path("campaigns")])
+    files = ScenarioFiles()
     for source in sources:
         if is_store(source):
             from bridgelab.report.store import load_store
 
-            loaded = load_store(source, index)
+            loaded = load_store(source)
         elif source.is_dir():
-            index.roots.append(source)
-            loaded = load_directory(source, index)
+            loaded = load_directory(source, files)
         else:
             raise RecordError(
                 f"{source}: expected a campaign store (SQLite file) or a directory of run"

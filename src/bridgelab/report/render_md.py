@@ -62,9 +62,18 @@ def render(report: dict[str, Any]) -> str:
     )
     out += ["", "## Summary", "", f"**Verdict: {text(summary['verdict'])}.**"
             f" {text(summary['verdict_text'])}", ""]
-    if summary.get("unverified_runs"):
-        out += [f"{summary['unverified_runs']} runs were left out: their scenario file is missing"
-                " or has changed since they ran.", ""]
+    unusable = summary.get("unusable") or []
+    if unusable:
+        out += [f"**{len(unusable)} of the {summary.get('runs_read', len(unusable))} runs read"
+                " could not be used**: their evidence does not verify, so nothing in this"
+                " report rests on them.", ""]
+        out += [f"- {text(u['scenario'])} seed {u['seed']}"
+                + (f" ({code(u['results'])})" if u.get("results") else "")
+                + f": {text('; '.join(u['reasons']))}" for u in unusable]
+        out.append("")
+    elif summary.get("unverified_runs"):
+        out += [f"{summary['unverified_runs']} runs were left out: their evidence does not"
+                " verify.", ""]
     out += ["Configurations tested:", ""]
     out += [f"- {text(c)}" for c in summary["configurations"]]
     out += ["", "The largest risks:", ""]
@@ -176,6 +185,8 @@ def render(report: dict[str, Any]) -> str:
             _row(["---"] * 5)]
     for run in report["runs"]:
         symbolic = " (symbolic signatures)" if run.get("crypto") == "symbolic" else ""
+        if run.get("problems"):
+            symbolic += ": " + "; ".join(run["problems"])
         out.append(_row([text(run["scenario"]), str(run["seed"]), text(run["verdict"] + symbolic),
                          text(words.amount(run["loss"])),
                          code(run["reproduce"], table=True) if run["reproduce"]

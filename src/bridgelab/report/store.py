@@ -1,10 +1,14 @@
 """Run records from a campaign results store (`bridgelab.campaign.store`, SQLite).
 
-A stored row holds the run's verdicts, metrics and fingerprint but not its scenario: the
-scenario is rebuilt from the campaign file the store names (configuration × arm × the seed's
-swarm profile, exactly as the campaign expanded it) and trusted only if its hash matches the
-row's `scenario_hash`. Rows the campaign already gave a reproduce command keep theirs; the
-others get one once their scenario is written out (`materialize`).
+A stored row holds the run's verdicts, metrics and fingerprint; the store keeps the scenario
+of every run by its hash (the `scenarios` table), so the report needs neither the campaign
+file nor its base scenario: each row's scenario is read from the store and trusted only if it
+hashes to the row's `scenario_hash`. (A store written before that table existed falls back to
+rebuilding the scenario from the campaign file it names, under the same hash check.) Each row
+is verified as evidence (`bridgelab.evidence.row_problems`): a row that errored, or whose
+history is missing or no longer hashes to `history_sha256`, is kept with its problems and
+listed by the report, never used. Rows the campaign already gave a reproduce command keep
+theirs; the others get one once their scenario is written out (`materialize`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from typing import Any
 
 from bridgelab.report.records import (
     RunRecord,
-    ScenarioIndex,
     _display,
     reproduce_command,
     run_id,
@@ -52,6 +55,32 @@ def _load_campaign(file: str, store_path: Path, expected_hash: str):
     return None
 
 
+def _row_scenario(store: Any, campaign: Any, row: dict[str, Any]
+                  ) -> tuple[dict[str, Any] | None, str | None]:
+    """(the run's scenario as data, None), or (None, why it is not known): the store's copy,
+    validated and checked against the row's scenario hash."""
+    from bridgelab.scenario import ScenarioError, parse_scenario
+    from bridgelab.scenario.load import scenario_hash
+
+    digest = row.get("scenario_hash")
+    if not digest:
+        return None, "no scenario hash recorded"
+    stored = store.scenario(digest)
+    if stored is None:
+        rebuilt = _scenario_for(campaign, row)
+        if rebuilt is None:
+            return None, ("scenario missing (not kept in the store, and the campaign file no"
+                          " longer rebuilds it)")
+        return rebuilt, None
+    try:
+        scenario = parse_scenario(stored, row["run_key"])
+    except ScenarioError as error:
+        return None, f"scenario invalid ({error.message})"
+    if scenario_hash(scenario) != digest:
+        return None, "scenario changed (its hash differs from the run's fingerprint)"
+    return scenario.model_dump(mode="json", exclude_none=True), None
+
+
 def _scenario_for(campaign: Any, row: dict[str, Any]) -> dict[str, Any] | None:
     """The validated scenario of one stored run, as data, or None if it cannot be rebuilt."""
     from bridgelab.scenario import ScenarioError, parse_scenario
@@ -74,64 +103,87 @@ def _scenario_for(campaign: Any, row: dict[str, Any]) -> dict[str, Any] | None:
     return scenario.model_dump(mode="json", exclude_none=True)
 
 
-def load_store(path: Path, index: ScenarioIndex | None = None) -> list[RunRecord]:
-    """Every completed run of every campaign in the store, in expansion order."""
+def load_store(path: Path) -> list[RunRecord]:
+    """Every run of every campaign in the store, in expansion order, each verified."""
     from bridgelab.campaign.store import Store
 
-    del index  # the store names its campaign files itself
     records: list[RunRecord] = []
     campaigns = _campaign_table(path)
     with Store(path) as store:
         for entry in campaigns:
-            campaign = _load_campaign(entry["file"], path, entry["campaign_hash"])
+            # The campaign file is read only for rows whose scenario the store does not keep
+            # (a store that predates the `scenarios` table), and then once.
+            campaign, tried = None, False
             for row in store.rows(entry["campaign_hash"]):
-                if row["status"] != "ok":
-                    continue
-                fingerprint = row.get("fingerprint") or {}
-                scenario = str(fingerprint.get("scenario", entry["name"]))
-                parameters = {
-                    **(row.get("params") or {}),
-                    "arm": row["arm"],
-                    "config_index": row["config"],
-                    "run_key": row["run_key"],
-                }
-                if row.get("profile"):
-                    parameters["profile"] = row["profile"]
-                if campaign is not None:
-                    parameters["config_label"] = campaign.group_label(row["config"])
-                history = row.get("history_path")
-                record = RunRecord(
-                    id=run_id(f"{row['arm']}-c{row['config']}", row["seed"],
-                              f"{entry['campaign_hash']}/{row['run_key']}"),
-                    scenario=scenario,
-                    seed=int(row["seed"]),
-                    verdicts=dict(row.get("verdicts") or {}),
-                    metrics=dict(row.get("metrics") or {}),
-                    fingerprint=dict(fingerprint),
-                    campaign=entry["name"],
-                    parameters=parameters,
-                    history_path=history if history and Path(history).exists() else None,
-                    results_path=f"{_display(path)}#{row['run_key']}",
-                    reproduce=row.get("reproduce"),
-                    probes=dict(row.get("probes") or {}),
-                )
-                if record.history_path is not None:
-                    results = Path(record.history_path).parent / "results.json"
-                    if results.exists():
-                        try:
-                            saved = json.loads(results.read_text(encoding="utf-8"))
-                        except (OSError, ValueError):
-                            saved = {}
-                        record.violations = list(saved.get("violations") or [])
-                        record.inconclusive = list(saved.get("inconclusive") or [])
-                        record.reproduce = record.reproduce or saved.get("reproduce")
-                record.config = _scenario_for(campaign, row)
-                if record.config is not None:
-                    record.parameters.setdefault("attack", row["arm"])
-                # A command the campaign gave is trusted once the scenario it ran is verified.
-                record.reproducible = record.config is not None and record.reproduce is not None
-                records.append(record)
+                digest = row.get("scenario_hash")
+                if not tried and digest and store.scenario(digest) is None:
+                    campaign = _load_campaign(entry["file"], path, entry["campaign_hash"])
+                    tried = True
+                records.append(_record(store, path, entry, campaign, row))
     return records
+
+
+def _record(store: Any, path: Path, entry: dict[str, Any], campaign: Any,
+            row: dict[str, Any]) -> RunRecord:
+    from bridgelab.evidence import row_history, row_problems
+
+    fingerprint = row.get("fingerprint") or {}
+    parameters = {
+        **(row.get("params") or {}),
+        "arm": row["arm"],
+        "config_index": row["config"],
+        "run_key": row["run_key"],
+    }
+    if row.get("profile"):
+        parameters["profile"] = row["profile"]
+    if campaign is not None:
+        parameters["config_label"] = campaign.group_label(row["config"])
+    history = row_history(row, path)
+    record = RunRecord(
+        id=run_id(f"{row['arm']}-c{row['config']}", row["seed"],
+                  f"{entry['campaign_hash']}/{row['run_key']}"),
+        scenario=str(fingerprint.get("scenario", entry["name"])),
+        seed=int(row["seed"]),
+        verdicts=dict(row.get("verdicts") or {}),
+        metrics=dict(row.get("metrics") or {}),
+        fingerprint=dict(fingerprint),
+        campaign=entry["name"],
+        parameters=parameters,
+        history_path=str(history) if history is not None and history.exists() else None,
+        results_path=f"{_display(path)}#{row['run_key']}",
+        reproduce=row.get("reproduce"),
+        probes=dict(row.get("probes") or {}),
+        problems=row_problems(row, path),
+    )
+    if record.history_path is not None and not record.problems:
+        _read_results(record, Path(record.history_path).parent / "results.json")
+    if row["status"] == "ok":
+        if row.get("exit_code") == 2 and record.exit_code != 2:
+            # The row says inconclusive; without the reasons, say so rather than "pass".
+            record.inconclusive.append("inconclusive (the campaign store records exit code 2)")
+        config, problem = _row_scenario(store, campaign, row)
+        if problem is not None:
+            record.problems.append(problem)
+        record.config = config if not record.problems else None
+    if record.config is not None:
+        record.parameters.setdefault("attack", row["arm"])
+    # A command the campaign gave is trusted once the scenario it ran is verified.
+    record.reproducible = record.usable and record.reproduce is not None
+    return record
+
+
+def _read_results(record: RunRecord, results: Path) -> None:
+    """Violations, inconclusive reasons and the reproduce command from the run's results.json
+    (verified beside its history by `row_problems`)."""
+    if not results.exists():
+        return
+    try:
+        saved = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    record.violations = list(saved.get("violations") or [])
+    record.inconclusive = list(saved.get("inconclusive") or [])
+    record.reproduce = record.reproduce or saved.get("reproduce")
 
 
 def materialize(records: list[RunRecord], directory: Path) -> int:
@@ -141,9 +193,9 @@ def materialize(records: list[RunRecord], directory: Path) -> int:
     A file is written only if reading it back gives the run's scenario hash, so the command
     replays exactly the run it stands for. Returns the number of files written.
     """
-    from bridgelab.hunt.artefacts import scenario_toml
     from bridgelab.scenario import load_scenario
     from bridgelab.scenario.load import scenario_hash
+    from bridgelab.scenario.toml_out import scenario_toml
 
     written: dict[str, Path | None] = {}
     for record in records:

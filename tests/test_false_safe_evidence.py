@@ -1,0 +1,244 @@
+"""False-safe regressions, evidence (issue 17, item 1 and "Evidence or no verdict").
+
+`bridgelab report` once said SAFE on zero runs: run from another directory, or after the
+base scenario was edited, every run was silently "left out"; an interrupted re-run left an
+old results.json beside a new partial history and the pair passed for one complete, safe
+run; a tampered history was never checked. Each test here shows that verdict is gone: the
+runs are seen, or named as unusable with the reason, and the report is never "safe" on
+fewer runs than it read.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bridgelab.campaign.spec import load_campaign
+from bridgelab.campaign.store import Store
+from bridgelab.campaign.worker import execute_run
+from bridgelab.cli import main as cli_main
+from bridgelab.report.model import build_report
+from tests.report_fixtures import write_scenarios
+
+
+@pytest.fixture(scope="module")
+def scenarios(tmp_path_factory) -> dict[str, Path]:
+    return write_scenarios(tmp_path_factory.mktemp("scenarios"))
+
+
+def run_cli(cwd: Path, monkeypatch, scenario: str, seed: int, out: str) -> int:
+    monkeypatch.chdir(cwd)
+    return cli_main(["run", scenario, "--seed", str(seed), "--quiet", "--out", out])
+
+
+def report(cwd: Path, monkeypatch, capsys, *sources: Path) -> tuple[int, dict, str]:
+    """`bridgelab report` run from `cwd`: exit code, report.json and the terminal output."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(cwd)
+    capsys.readouterr()
+    out = cwd / "report"
+    code = cli_main(["report", *map(str, sources), "--out", str(out), "--quiet", "--no-cost"])
+    terminal = capsys.readouterr().err
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return code, data, terminal
+
+
+def assert_not_safe_on_fewer_runs(data: dict) -> None:
+    summary = data["summary"]
+    if summary["verdict"] == "safe":
+        assert summary["unverified_runs"] == 0 and summary["runs"] > 0, summary
+
+
+# -- run from another directory ----------------------------------------------------------------
+
+
+def test_report_from_another_directory_sees_the_runs_that_broke_safety(
+        scenarios, tmp_path, monkeypatch, capsys):
+    project = tmp_path / "project"
+    (project / "scenarios").mkdir(parents=True)
+    source = scenarios["collusion-multisig"]
+    (project / "scenarios" / source.name).write_text(source.read_text())
+    for seed in (1, 2):  # relative paths, as a user types them
+        assert run_cli(project, monkeypatch, f"scenarios/{source.name}", seed,
+                       f"runs/c{seed}") == 1
+    code, data, terminal = report(tmp_path / "elsewhere", monkeypatch, capsys, project / "runs")
+    summary = data["summary"]
+    assert summary["verdict"] == "unsafe", summary
+    assert summary["runs"] == 2 and summary["unverified_runs"] == 0
+    assert terminal.startswith("UNSAFE")
+    assert code in (0, 1)
+    # Every cited run replays from where the report was made.
+    for run in data["runs"]:
+        assert run["reproducible"] and run["verdict"] == "fail"
+
+
+# -- a campaign whose inputs changed afterwards ------------------------------------------------
+
+
+def run_campaign(scenarios: dict[str, Path], directory: Path) -> tuple[Path, Path, Path]:
+    """A two-run campaign (honest and colluding arms) into a store, histories kept."""
+    directory.mkdir(parents=True)
+    base = directory / "base.toml"
+    base.write_text(scenarios["honest-multisig"].read_text())
+    campaign_file = directory / "tiny.toml"
+    campaign_file.write_text(
+        '[campaign]\nname = "tiny"\nbase = "base.toml"\nseeds = 1\n'
+        '[[attacks]]\nname = "none"\n'
+        '[[attacks]]\nname = "collusion"\nkind = "collusion.fabricated_lock"\n'
+        'targets = { select = "threshold" }\nschedule = { at = 30.0 }\n'
+    )
+    campaign = load_campaign(campaign_file)
+    store_path = directory / "tiny.sqlite"
+    with Store(store_path) as store:
+        store.register(campaign.hash, campaign.name, str(campaign_file), campaign.total_runs(),
+                       campaign.spec.model_dump(mode="json"))
+        for spec in campaign.expand(directory / "histories"):
+            store.add(execute_run(spec))
+    return store_path, campaign_file, base
+
+
+@pytest.mark.parametrize("edited", ["base scenario", "campaign file"])
+def test_editing_a_campaign_input_afterwards_loses_no_run(
+        edited, scenarios, tmp_path, monkeypatch, capsys):
+    store_path, campaign_file, base = run_campaign(scenarios, tmp_path / "campaign")
+    if edited == "base scenario":
+        base.write_text(base.read_text().replace("deposits = 4", "deposits = 5"))
+    else:
+        campaign_file.write_text(campaign_file.read_text().replace("seeds = 1", "seeds = 2"))
+    code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
+    summary = data["summary"]
+    assert summary["verdict"] == "unsafe", summary
+    assert summary["runs_read"] == 2 and summary["unverified_runs"] == 0, summary
+    assert {run["attack"] for run in data["runs"]} == {"none", "collusion"}
+    assert code in (0, 1)
+
+
+# -- an interrupted re-run into the same directory ---------------------------------------------
+
+KILL_MID_RUN = """
+import os, sys
+from pathlib import Path
+from bridgelab.runner import run
+from bridgelab.scenario import load_scenario
+
+def progress(now, total):
+    if now >= 200.0:
+        os._exit(9)  # as SIGKILL: no clean-up, whatever is buffered is lost
+
+run(load_scenario(sys.argv[1]), 1, Path(sys.argv[2]), progress=progress)
+"""
+
+
+def interrupt(scenario: Path, out: Path, how: str) -> None:
+    """Start `scenario` into `out` and stop it mid-run."""
+    if how == "killed":
+        completed = subprocess.run(
+            [sys.executable, "-c", KILL_MID_RUN, str(scenario), str(out)],
+            capture_output=True, text=True, timeout=300, check=False,
+        )
+        assert completed.returncode == 9, completed.stderr
+        return
+    from bridgelab.runner import run
+    from bridgelab.scenario import load_scenario
+
+    def progress(now: float, total: float) -> None:
+        if now >= 200.0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(load_scenario(scenario), 1, out, progress=progress)
+
+
+@pytest.mark.parametrize("how", ["interrupted", "killed"])
+def test_an_interrupted_rerun_never_passes_for_the_old_complete_run(
+        how, scenarios, tmp_path, monkeypatch, capsys):
+    runs = tmp_path / "runs"
+    assert run_cli(tmp_path, monkeypatch, str(scenarios["honest-multisig"]), 1,
+                   str(runs / "r")) == 0
+    interrupt(scenarios["collusion-multisig"], runs / "r", how)
+    code, data, terminal = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
+    summary = data["summary"]
+    assert summary["verdict"] == "inconclusive", summary
+    assert summary["runs_read"] == 1 and summary["unverified_runs"] == 1
+    [unusable] = summary["unusable"]
+    assert unusable["reasons"][0].startswith("incomplete run"), unusable
+    assert "incomplete run" in terminal
+    assert code == 2
+
+
+# -- a tampered history ------------------------------------------------------------------------
+
+
+def tamper(history: Path) -> None:
+    """Change one recorded amount (the file stays well-formed JSON lines)."""
+    lines = history.read_text().splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if '"kind":"lock"' in line)
+    record = json.loads(lines[index])
+    record["amount"] += 1
+    lines[index] = json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
+    history.write_text("".join(lines))
+
+
+def test_a_tampered_history_is_refused_and_the_report_says_so(
+        scenarios, tmp_path, monkeypatch, capsys):
+    runs = tmp_path / "runs"
+    for seed in (1, 2):
+        assert run_cli(tmp_path, monkeypatch, str(scenarios["honest-multisig"]), seed,
+                       str(runs / f"h{seed}")) == 0
+    tamper(runs / "h2" / "history.jsonl")
+    code, data, terminal = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
+    summary = data["summary"]
+    assert code == 2
+    assert summary["verdict"] == "inconclusive", summary  # one good run is not both runs
+    assert_not_safe_on_fewer_runs(data)
+    [unusable] = summary["unusable"]
+    assert unusable["seed"] == 2 and unusable["reasons"][0].startswith("history hash mismatch")
+    tampered = next(run for run in data["runs"] if run["seed"] == 2)
+    assert tampered["verdict"] == "unverified" and not tampered["reproducible"]
+    out = tmp_path / "elsewhere" / "report"
+    for rendered in (terminal, (out / "report.md").read_text(), (out / "report.html").read_text()):
+        assert "history hash mismatch" in rendered
+        assert "1 of the 2 runs read could not be used" in rendered
+
+
+def test_a_tampered_campaign_history_is_refused_by_stats_and_report(
+        scenarios, tmp_path, monkeypatch, capsys):
+    store_path, campaign_file, _ = run_campaign(scenarios, tmp_path / "campaign")
+    with Store(store_path) as store:
+        [row] = [r for r in store.rows(load_campaign(campaign_file).hash) if r["arm"] == "none"]
+    tamper(Path(row["history_path"]))
+    capsys.readouterr()
+    assert cli_main(["campaign-stats", str(campaign_file), "--store", str(store_path)]) == 2
+    terminal = capsys.readouterr().err
+    assert f"excluded {row['run_key']}: history hash mismatch" in terminal
+    code, data, terminal = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
+    assert code == 2 and "history hash mismatch" in terminal
+    assert [u["reasons"][0][:21] for u in data["summary"]["unusable"]] == [
+        "history hash mismatch"]
+
+
+# -- no usable run -----------------------------------------------------------------------------
+
+
+def test_zero_runs_is_never_safe():
+    summary = build_report([], title="nothing")["summary"]
+    assert summary["verdict"] == "inconclusive" and summary["runs"] == 0
+
+
+def test_zero_usable_runs_is_inconclusive_and_exits_2(scenarios, tmp_path, monkeypatch, capsys):
+    runs = tmp_path / "runs"
+    for seed in (1, 2):
+        assert run_cli(tmp_path, monkeypatch, str(scenarios["honest-multisig"]), seed,
+                       str(runs / f"h{seed}")) == 0
+        (runs / f"h{seed}" / "history.jsonl").unlink()
+    code, data, terminal = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
+    summary = data["summary"]
+    assert summary["verdict"] == "inconclusive" and summary["runs"] == 0, summary
+    assert summary["runs_read"] == 2 and summary["unverified_runs"] == 2
+    assert all(u["reasons"] == ["history missing"] for u in summary["unusable"])
+    assert terminal.startswith("INCONCLUSIVE: No verdict: none of the 2 runs read")
+    assert code == 2
