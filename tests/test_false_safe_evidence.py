@@ -212,7 +212,9 @@ def test_a_tampered_campaign_history_is_refused_by_stats_and_report(
         [row] = [r for r in store.rows(load_campaign(campaign_file).hash) if r["arm"] == "none"]
     tamper(Path(row["history_path"]))
     capsys.readouterr()
-    assert cli_main(["campaign-stats", str(campaign_file), "--store", str(store_path)]) == 2
+    # Never 0: the exclusion alone makes it inconclusive (2), and the attacked arm's broken
+    # safety, a finding the exclusion cannot undo, outranks that (1).
+    assert cli_main(["campaign-stats", str(campaign_file), "--store", str(store_path)]) == 1
     terminal = capsys.readouterr().err
     assert f"excluded {row['run_key']}: history hash mismatch" in terminal
     code, data, terminal = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
