@@ -4,6 +4,7 @@ an accountant that refuses unbacked mints, a challenge window that cancels them.
 from __future__ import annotations
 
 from bridgelab.runner import run
+from bridgelab.settlement.bridge_contract import ChallengeTx
 from tests.conftest import small_scenario
 
 THEFT = {
@@ -77,7 +78,8 @@ def test_accountant_refuses_a_mint_beyond_what_is_locked():
 
 def test_challenge_window_cancels_a_mint_with_no_lock_behind_it():
     captured = {}
-    result = run(_theft(defences={"challenge_window": 120.0}), 1, keep_history=True,
+    defences = {"challenge_window": 120.0, "watcher": {"enabled": True}}
+    result = run(_theft(defences=defences), 1, keep_history=True,
                  setup=lambda b: captured.setdefault("h", b.world.history))
     events = captured["h"].events
     challenged = [e.fields["nonce"] for e in events if e.kind == "mint.challenged"]
@@ -86,3 +88,42 @@ def test_challenge_window_cancels_a_mint_with_no_lock_behind_it():
     # Honest deposits still arrive, one challenge window late.
     assert result.verdicts["liveness.deposits-minted"] == "pass"
     assert result.metrics["deposit_latency_s"]["min"] >= 120.0
+
+
+def test_a_relayer_delivers_again_a_genuine_mint_a_challenge_cancelled():
+    # A watcher that wrongly challenges one honest queued mint: the certificate is genuine, so
+    # the relayer that carried it submits it again once it sees the mint left the queue.
+    captured: dict = {}
+
+    def wrongful_challenge(bridge):
+        captured["bridge"] = bridge
+        settlement = bridge.settlement
+
+        def on_block(_block):
+            # Late in the window, when the relayer has long seen its mint queued.
+            now = bridge.world.now
+            due = [nonce for nonce, item in settlement.bridge.delayed.items()
+                   if item.due - now <= 30.0]
+            if "victim" not in captured and due:
+                captured["victim"] = due[0]
+                settlement.submit(ChallengeTx("watcher/wrong", "watcher", due[0], 50_000,
+                                              10**12, now))
+
+        settlement.on_block.append(on_block)
+
+    # A window longer than the back-up delay: the back-ups found the mint queued and left it.
+    window = 600.0
+    scenario = small_scenario({"workload": WORKLOAD, "defences": {"challenge_window": window}})
+    result = run(scenario, 1, keep_history=True, setup=wrongful_challenge)
+    events = captured["bridge"].world.history.events
+    victim = captured["victim"]
+    challenged = [e for e in events if e.kind == "mint.challenged"]
+    assert [e.fields["nonce"] for e in challenged] == [victim]
+    assert [e.fields["nonce"] for e in events if e.kind == "relay.requeue"] == [victim]
+    queued = [e.time for e in events if e.kind == "mint.queued" and e.fields["nonce"] == victim]
+    minted = [e.time for e in events if e.kind == "mint" and e.fields["nonce"] == victim]
+    # Queued twice (once before the challenge, once after), minted once, a window later.
+    assert len(queued) == 2 and len(minted) == 1
+    assert queued[1] > challenged[0].time and minted[0] >= queued[1] + window
+    assert result.verdicts["liveness.deposits-minted"] == "pass"
+    assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))

@@ -169,6 +169,90 @@ def test_rate_limit_admits_at_most_capacity_plus_rate_times_window(capacity, rat
             assert total <= capacity + rate * (when - start) + 1e-6
 
 
+def _reference_level(capacity: int, rate: float, takes: list[tuple[float, int]],
+                     now: float) -> float:
+    """The bucket's level at `now` had only `takes` (time, amount) ever happened."""
+    level, updated = float(capacity), 0.0
+    for when, amount in takes:
+        level = min(float(capacity), level + rate * (when - updated)) - amount
+        updated = when
+    return min(float(capacity), level + rate * (now - updated))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    capacity=st.integers(1, 10_000),
+    rate=st.floats(0, 500, allow_nan=False),
+    steps=st.lists(
+        st.tuples(st.booleans(), st.floats(0, 50, allow_nan=False), st.integers(1, 5_000)),
+        max_size=60,
+    ),
+)
+def test_giving_back_the_newest_takes_leaves_the_bucket_as_if_they_never_happened(
+    capacity, rate, steps
+):
+    # A reorg undoes the newest transactions first: each undo gives back the latest take
+    # still standing. The bucket must then be what the standing takes alone would leave.
+    bucket = TokenBucket.full(capacity, rate)
+    now = 0.0
+    standing: list[tuple[float, int]] = []
+    for undo, gap, amount in steps:
+        now += gap
+        if undo and standing:
+            _when, taken = standing.pop()
+            bucket.give_back(now, taken)
+        elif not undo and bucket.try_take(now, amount):
+            standing.append((now, amount))
+        assert 0.0 <= bucket.level <= capacity + 1e-9
+        bucket.refill(now)
+        expected = _reference_level(capacity, rate, standing, now)
+        assert abs(bucket.level - expected) <= 1e-6 * max(1.0, capacity)
+
+
+def test_undoing_a_mint_returns_its_tokens_but_a_queued_mint_coming_due_took_none():
+    from bridgelab.core.rng import Streams
+    from bridgelab.custody.multisig import MultisigCustody
+    from bridgelab.protocol.messages import BridgeMessage
+    from bridgelab.protocol.verifier import VerifierConfig
+    from bridgelab.settlement.bridge_contract import (
+        BridgeState,
+        Limits,
+        MintEvent,
+        MintQueued,
+        MintTx,
+        process_due_mints,
+        process_mint,
+        undo_mint,
+        undo_queue,
+    )
+
+    custody = MultisigCustody(Streams(1), 4, 3, ())
+    root = custody.trust_root(1)
+
+    def certificate(nonce: int, amount: int):
+        message = BridgeMessage("deposit", nonce, "A", amount, "u", "u", "consortium:escrow", 1,
+                                bytes(32))
+        digest = message.digest(root.version)
+        return custody.assemble(message, root.version,
+                                {seat: custody.endorse(seat, digest) for seat in range(3)})
+
+    state = BridgeState(root, VerifierConfig(), "consortium:escrow",
+                        Limits(delay_threshold=500, delay=100.0), TokenBucket.full(1_000, 0.0))
+    small = process_mint(state, MintTx("t0", "r", certificate(0, 300), 0, 0, 0.0), 1.0)
+    assert isinstance(small, MintEvent) and state.bucket.level == 700
+    large = process_mint(state, MintTx("t1", "r", certificate(1, 600), 0, 0, 0.0), 2.0)
+    assert isinstance(large, MintQueued) and state.bucket.level == 100
+    ((due, item),) = process_due_mints(state, 150.0)
+    # A reorg of the block where the queued mint came due puts it back in the queue: its
+    # tokens were taken when it was queued and stay taken.
+    undo_mint(state, due, 160.0, admitted=False)
+    state.delayed[due.nonce] = item
+    assert state.bucket.level == 100
+    undo_queue(state, large, 160.0)
+    undo_mint(state, small, 160.0)
+    assert state.bucket.level == 1_000 and not state.delayed and not state.minted_nonces
+
+
 def test_per_transfer_cap_and_rate_limit_bound_the_minted_value():
     scenario = small_scenario({
         "bridge": {"limits": {"per_transfer_cap": 600_000, "rate_capacity": 2_000_000,

@@ -230,7 +230,9 @@ def build(
         world, custody, holders, consortium, settlement, members, relayers, users, monitor,
         [], oracle,
     )
-    if defences.watcher.enabled or defences.challenge_window > 0:
+    # Only a watcher someone configured challenges, vetoes or pauses: a challenge window or
+    # a rotation timelock with nobody watching lets a forged mint or root through when it ends.
+    if defences.watcher.enabled:
         bridge.watcher = Watcher(bridge)
     if scenario.l2.enabled:
         bridge.l2 = install_l2(world, settlement, scenario.l2)
@@ -453,6 +455,8 @@ def _simulate(
     world.record("bridge", "run.end", settled=bridge.users.settled.triggered)
     history.close()
     metrics = folds.result(end=env.now)
+    # Why transfers are stuck: honest failures, frozen by a theft's pause, the adversary's own.
+    metrics["liveness"] = bridge.monitor.liveness_breakdown()
     holder, seats = bridge.holders.largest_holding()
     metrics["custody"] = {
         "scheme": bridge.custody.scheme,

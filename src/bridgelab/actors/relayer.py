@@ -42,6 +42,11 @@ CENSOR_POLL = 30.0
 # A bid is on the wire at most this long (the latency cap) before the mempool shows it.
 IN_FLIGHT_WINDOW = 30.0
 MAX_CENSOR_POLLS = 100_000
+# A queued mint is watched by at most this many polls once due (a pause holds it), each at
+# most an hour apart, and delivered again at most this many times after leaving the queue.
+MAX_QUEUE_POLLS = 64
+MAX_QUEUE_POLL_INTERVAL = 3_600.0
+MAX_REQUEUES = 8
 # Blocks whose messages are kept for the other relayers (they read a block within seconds).
 RECENT_BLOCKS = 256
 # A message's proof, built when the relayer carries the message: every relayer sees every
@@ -190,10 +195,15 @@ class Relayer:
     # -- delivering -------------------------------------------------------------------------
 
     def delivered(self, message: BridgeMessage) -> bool:
+        """Minted or released; a deposit the destination holds in its delay queue (a challenge
+        window, a large-transfer delay) counts too, since submitting it again only reverts. The
+        relayer that submitted it watches the queue (`_await_queue`) and delivers again if the
+        mint leaves the queue unexecuted."""
         if message.direction == "deposit":
             if self.gateway is not None:
                 return self.gateway.delivered(message.nonce)
-            return message.nonce in self.settlement.bridge.minted_nonces
+            bridge = self.settlement.bridge
+            return message.nonce in bridge.minted_nonces or message.nonce in bridge.delayed
         return message.nonce in self.consortium.escrow.released_nonces
 
     def is_primary(self, message: BridgeMessage) -> bool:
@@ -456,11 +466,53 @@ class Relayer:
     def _submit(
         self, message: BridgeMessage, certificate: Certificate
     ) -> simpy.events.ProcessGenerator:
+        """Submit until delivered; while the mint waits in the destination's delay queue,
+        watch it, and submit again if it leaves the queue unexecuted: a challenge cancelled it
+        (the certificate is genuine, so the mint is owed) or a reorg orphaned its queueing."""
+        for requeue in range(MAX_REQUEUES + 1):
+            yield from self._submit_rounds(message, certificate, replay=requeue == 0)
+            if not self._mint_queued(message):
+                return
+            if (yield from self._await_queue(message)):
+                return
+            self.world.record(
+                self.node, "relay.requeue", direction=message.direction, nonce=message.nonce
+            )
+
+    def _mint_queued(self, message: BridgeMessage) -> bool:
+        return (
+            message.direction == "deposit"
+            and self.gateway is None
+            and message.nonce in self.settlement.bridge.delayed
+        )
+
+    def _await_queue(self, message: BridgeMessage) -> simpy.events.ProcessGenerator:
+        """Wait while the mint is queued: until it is due (and a slot more), then, if a pause
+        holds it, poll with back-off. True when there is nothing more to do (minted, or still
+        queued after every poll); False when it left the queue without being minted."""
+        env = self.world.env
+        bridge = self.settlement.bridge
+        poll = self.config.inclusion_timeout
+        slot = self.world.scenario.settlement.slot_time
+        for _ in range(MAX_QUEUE_POLLS):
+            item = bridge.delayed.get(message.nonce)
+            if item is None:
+                return message.nonce in bridge.minted_nonces
+            if item.due >= env.now:
+                yield env.timeout(item.due - env.now + slot)
+            else:
+                yield env.timeout(poll)
+                poll = min(poll * max(self.config.retry_backoff, 1.0), MAX_QUEUE_POLL_INTERVAL)
+        return True
+
+    def _submit_rounds(
+        self, message: BridgeMessage, certificate: Certificate, replay: bool
+    ) -> simpy.events.ProcessGenerator:
         env = self.world.env
         wait = self.config.inclusion_timeout
         for attempt in range(self.config.max_retries + 1):
             if self.delivered(message):
-                if self.replay is not None:
+                if replay and self.replay is not None:
                     self.world.env.process(self._replay(certificate))
                 return
             if attempt:

@@ -12,6 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridgelab.checker.api import UserProperty
+from bridgelab.checker.frozen import (
+    DEPOSIT_SIDE,
+    PAUSE_EVENTS,
+    WITHDRAWAL_SIDE,
+    AdversaryTrail,
+    TheftPauses,
+    breakdown,
+)
 from bridgelab.checker.properties import PROBES, PROPERTIES, Verdict
 from bridgelab.core.history import Event, History
 from bridgelab.protocol.messages import (
@@ -55,11 +63,13 @@ class Transfer:
     amount: int
     recipient: str
     number: int = -1  # a burn's settlement block; -1 for a lock
+    time: float = 0.0  # when it was locked or burned
+    adversary: bool = False  # the adversary's own transfer: liveness does not judge it
 
     @classmethod
-    def of(cls, fields: dict[str, Any]) -> Transfer:
+    def of(cls, fields: dict[str, Any], time: float = 0.0, adversary: bool = False) -> Transfer:
         return cls(fields["asset"], fields["amount"], fields["recipient"],
-                   fields.get("number", -1))
+                   fields.get("number", -1), time, adversary)
 
 
 @dataclass(slots=True)
@@ -83,6 +93,9 @@ class LedgerView:
     # The version each chain's contract accepts now: rotations happen on the settlement
     # chain; the escrow keeps the root it was deployed with.
     current_root: dict[str, int] = field(default_factory=dict)
+    # Liveness: whose transfers are the adversary's, and when a theft's pause held each side.
+    adversary: AdversaryTrail = field(default_factory=AdversaryTrail)
+    theft_pauses: TheftPauses = field(default_factory=TheftPauses)
 
 
 
@@ -168,6 +181,8 @@ class Monitor:
     def _fail(self, prop: str, event: Event, detail: str) -> None:
         violation = Violation(prop, event.seq, event.time, event.kind, event.actor, detail)
         self.violations.append(violation)
+        if prop.startswith("safety."):
+            self.view.theft_pauses.theft(event.time)
         if self._history is not None:
             self._history.record(
                 event.time,
@@ -213,13 +228,17 @@ class Monitor:
     def _on_lock(self, event: Event) -> None:
         fields = event.fields
         self.view.submitted_deposits.pop(fields.get("tx", ""), None)
-        self.view.locks[fields["nonce"]] = Transfer.of(fields)
+        self.view.locks[fields["nonce"]] = Transfer.of(
+            fields, event.time, self.view.adversary.owns_lock(fields)
+        )
         add_to(self.view.locked, fields["asset"], fields["amount"])
         self.view.escrowed[fields["asset"]] = fields["escrowed"]
 
     def _on_burn(self, event: Event) -> None:
         fields = event.fields
-        self.view.burns[fields["nonce"]] = Transfer.of(fields)
+        self.view.burns[fields["nonce"]] = Transfer.of(
+            fields, event.time, self.view.adversary.owns_burn(fields)
+        )
         add_to(self.view.burned, fields["asset"], fields["amount"])
 
     def _on_reorg(self, event: Event) -> None:
@@ -229,6 +248,9 @@ class Monitor:
         for item in event.fields["reverted"]:
             if item["kind"] == "trust_root":
                 view.current_root["settlement"] = item["restored_version"]
+                continue
+            if item["kind"] == "pause":
+                view.theft_pauses.set_paused(DEPOSIT_SIDE, item["restored"], event.time)
                 continue
             if item["kind"] not in ("mint", "burn"):
                 continue
@@ -252,6 +274,13 @@ class Monitor:
         for asset in assets:
             self._check_conservation(event, asset)
             self._check_escrow_coverage(event, asset)
+
+    def _on_attack(self, event: Event) -> None:
+        self.view.adversary.note(event.kind, event.actor, event.fields)
+
+    def _on_pause(self, event: Event) -> None:
+        side, paused = PAUSE_EVENTS[event.kind]
+        self.view.theft_pauses.set_paused(side, paused, event.time)
 
     def _on_settlement_final(self, event: Event) -> None:
         self.view.settlement_final = max(self.view.settlement_final, event.fields["number"])
@@ -400,16 +429,18 @@ class Monitor:
 
     # -- verdicts ---------------------------------------------------------------------------
 
-    def liveness_gaps(self) -> dict[str, list[int]]:
+    def _stuck(self) -> dict[str, list[tuple[int | str, Transfer | None]]]:
+        """Every transfer not delivered, honest or not (None: a deposit never locked)."""
         view = self.view
         # A lock counts as delivered only when minted as locked: same asset, amount, recipient.
-        unminted: list[int | str] = [
-            nonce for nonce in view.locks if nonce not in view.honoured_locks
+        unminted: list[tuple[int | str, Transfer | None]] = [
+            (nonce, lock) for nonce, lock in view.locks.items()
+            if nonce not in view.honoured_locks
         ]
         # ... and a deposit that never even reached the escrow is not delivered either.
-        unminted += list(view.submitted_deposits)
-        unreleased = [
-            nonce
+        unminted += [(tx, None) for tx in view.submitted_deposits]
+        unreleased: list[tuple[int | str, Transfer | None]] = [
+            (nonce, burn)
             for nonce, burn in view.burns.items()
             if burn.number <= view.settlement_final and nonce not in view.released_nonces
         ]
@@ -417,6 +448,37 @@ class Monitor:
             "liveness.deposits-minted": unminted,
             "liveness.withdrawals-released": unreleased,
         }
+
+    def liveness_gaps(self) -> dict[str, list[int | str]]:
+        """The honest users' transfers each liveness property finds undelivered."""
+        return {
+            prop: [ident for ident, transfer in stuck if transfer is None or not transfer.adversary]
+            for prop, stuck in self._stuck().items()
+        }
+
+    def liveness_breakdown(self) -> dict[str, Any]:
+        """Why transfers are stuck (see checker/frozen.py): per liveness property, the honest
+        failures, the honest transfers a theft froze, and the adversary's own."""
+        view = self.view
+        pauses = view.theft_pauses
+        result: dict[str, Any] = {"theft_at": pauses.theft_at}
+        for prop, stuck in self._stuck().items():
+            deposit = prop == "liveness.deposits-minted"
+            side = DEPOSIT_SIDE if deposit else WITHDRAWAL_SIDE
+            honest: list[int | str] = []
+            frozen = adversary = 0
+            for ident, transfer in stuck:
+                if transfer is not None and transfer.adversary:
+                    adversary += 1
+                elif transfer is not None and pauses.theft_at is not None and (
+                    pauses.held(side, transfer.time)
+                    or (not deposit and view.escrowed.get(transfer.asset, 0) < transfer.amount)
+                ):
+                    frozen += 1
+                else:
+                    honest.append(ident)
+            result[prop] = breakdown(honest, frozen, adversary)
+        return result
 
     def liveness_judgeable(self) -> str | None:
         """Why liveness cannot be judged yet, or None when it can."""
@@ -435,11 +497,12 @@ class Monitor:
         failed = {violation.property for violation in self.violations}
         gaps = self.liveness_gaps()
         exercised = dict(self.exercised)
-        exercised["liveness.deposits-minted"] = len(self.view.locks) + len(
-            self.view.submitted_deposits
-        )
+        exercised["liveness.deposits-minted"] = sum(
+            1 for lock in self.view.locks.values() if not lock.adversary
+        ) + len(self.view.submitted_deposits)
         exercised["liveness.withdrawals-released"] = sum(
-            1 for burn in self.view.burns.values() if burn.number <= self.view.settlement_final
+            1 for burn in self.view.burns.values()
+            if burn.number <= self.view.settlement_final and not burn.adversary
         )
         unjudgeable = self.liveness_judgeable()
         result: dict[str, Verdict] = {}
@@ -497,6 +560,10 @@ _HANDLERS = {
     "release": Monitor._on_release,
     "settlement.final": Monitor._on_settlement_final,
     "settlement.reorg": Monitor._on_reorg,
+    "attack.submit": Monitor._on_attack,
+    "attack.lock": Monitor._on_attack,
+    "attack.extract": Monitor._on_attack,
+    **{kind: Monitor._on_pause for kind in PAUSE_EVENTS},
 }
 
 # Every kind `observe` acts on without a property of the scenario's own; it passes the rest by.

@@ -2,8 +2,9 @@
 after a sampled detection delay pauses the bridge on both sides.
 
 Anomalies: a mint with no matching lock, a release with no matching burn, a trust-root
-change that is pending without a > 2/3 rotation behind it. A queued mint with no lock is
-challenged (cancelled) at once if a challenge window is configured.
+change that is pending without a > 2/3 rotation behind it. A queued mint (a challenge window
+or a large-transfer delay) with no lock is challenged (cancelled) at once. The watcher exists
+only when `[defences.watcher] enabled`: a window or a timelock alone challenges nothing.
 """
 
 from __future__ import annotations

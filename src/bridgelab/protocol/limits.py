@@ -32,5 +32,14 @@ class TokenBucket:
         self.level -= amount
         return True
 
+    def give_back(self, now: float, amount: int) -> None:
+        """Return `amount` a take removed, as if that take had never happened (a reorg orphaned
+        its transaction). Exact when every later take was given back first, as a reorg undoes
+        the newest first: the level is refilled to `now`, then raised by `amount`, and never
+        above capacity, since the refill the take had room for would have stopped there."""
+        assert amount >= 0, "a take gives back what it took"
+        self.refill(now)
+        self.level = min(float(self.capacity), self.level + amount)
+
     def copy(self) -> TokenBucket:
         return TokenBucket(self.capacity, self.rate, self.level, self.updated_at)

@@ -48,9 +48,11 @@ RULES = {
         " is escrowed; good otherwise"
     ),
     "liveness-failure": (
-        "bad if a run failed a liveness property after every fault healed (transfers stuck)"
-        " while safety held; warning if transfers got stuck only after a theft drained the"
-        " escrow, a run's liveness stayed unknown, transfers were delayed (slowest more than"
+        "bad if a run failed a liveness property after every fault healed with honest users'"
+        " transfers stuck that no theft explains; warning if the only stuck transfers were"
+        " frozen as a consequence of a theft (held by the pause that followed it, or unpaid"
+        " from the escrow it drained; the adversary's own transfers are not judged), a run's"
+        " liveness stayed unknown, transfers were delayed (slowest more than"
         f" {DELAY_FACTOR:g}× the honest slowest and {DELAY_MARGIN_S:g} s longer), or there is a"
         " single relayer; good otherwise"
     ),
@@ -60,9 +62,10 @@ RULES = {
         " than 7 days; good otherwise"
     ),
     "rate-limits": (
-        "bad if there is no per-transfer cap, rate limit or delay; warning if there is no"
-        " pausing watcher behind them, or a run lost more than the rate limit admits before"
-        " the pause; good otherwise"
+        "bad if there is no per-transfer cap, rate limit, or delay or challenge window with an"
+        " enabled watcher to act in it (a wait nobody watches stops nothing); warning if there"
+        " is no pausing watcher behind them, or a run lost more than the rate limit admits"
+        " before the pause; good otherwise"
     ),
 }
 
@@ -258,8 +261,9 @@ def destination_token(group: ConfigGroup) -> dict[str, Any]:
 
 def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
     stuck = [r for r in group.records if r.liveness_failed]
-    frozen = [r for r in stuck if not r.safety_failed]
-    drained = [r for r in stuck if r.safety_failed]
+    # A run without the classification (older results) counts as an honest failure.
+    frozen = [r for r in stuck if r.honest_liveness_failed]
+    by_theft = [r for r in stuck if not r.honest_liveness_failed]
     unknown = [r for r in group.records if r.liveness_unknown and not r.liveness_failed]
     delayed = delays(group)
     delayed_runs = list(dict.fromkeys(d["run"] for d in delayed))
@@ -269,14 +273,14 @@ def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
     if frozen:
         sentiment = "bad"
         reason = (
-            f"transfers never completed in {len(frozen)} of {len(group.records)} runs in which"
-            " safety held"
+            f"honest transfers never completed in {len(frozen)} of {len(group.records)} runs,"
+            " with no theft to explain it"
         )
-    elif drained:
+    elif by_theft:
         sentiment = "warning"
         reason = (
-            f"transfers got stuck only in {len(drained)} runs where a theft had drained the"
-            " escrow"
+            f"transfers got stuck only as a consequence of a theft, in {len(by_theft)} runs"
+            " (frozen by the pause that followed it, or unpaid from the escrow it drained)"
         )
     elif unknown:
         sentiment, reason = "warning", f"liveness stayed unknown in {len(unknown)} runs"
@@ -295,7 +299,9 @@ def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
         "Relayers are trusted for liveness only: any one of them can carry a message, and a"
         " backup takes over after a delay. "
         f"Transfers completed after every fault healed in {len(group.records) - len(stuck)} of"
-        f" {len(group.records)} runs."
+        f" {len(group.records)} runs"
+        + (f"; in {len(by_theft)} more, the only transfers stuck were frozen as a consequence"
+           " of a theft." if by_theft else ".")
     )
     if delayed_runs:
         worst = max(delayed, key=lambda d: d["worst"] / d["reference"])
@@ -305,7 +311,7 @@ def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
             " without one."
         )
     return _cell("liveness-failure", value, sentiment, description, reason,
-                 _first(frozen, drained, unknown, delayed_runs,
+                 _first(frozen, by_theft, unknown, delayed_runs,
                         [r for r in group.records if r.family in ("relayers", "L2")],
                         group.records))
 
@@ -355,18 +361,31 @@ def rate_limits(group: ConfigGroup) -> dict[str, Any]:
         parts.append(
             f"{words.amount(limits['rate_capacity'])} burst, {words.amount(per_day)}/day"
         )
+    # A delay or a challenge window only gives someone time to act: with no watcher enabled
+    # the queued mint simply executes when the wait ends, so it is shown but not credited.
+    waits = []
     if limits.get("delay_threshold") and limits.get("delay"):
-        parts.append(
+        waits.append(
             f"{words.duration(limits['delay'])} delay above"
             f" {words.amount(limits['delay_threshold'])}"
         )
     if group.defences.get("challenge_window"):
-        parts.append(f"{words.duration(group.defences['challenge_window'])} challenge window")
+        waits.append(f"{words.duration(group.defences['challenge_window'])} challenge window")
+    watched = bool(group.watcher.get("enabled"))
+    if watched:
+        parts += waits
     value = "; ".join(parts) or "none"
+    if waits and not watched:
+        value += f" ({'; '.join(waits)}, with no watcher: not a defence)"
     losing = [r for r in group.attacked if r.loss > 0]
     unbounded = [r for r in losing if not bounded(group, r)]
     if not parts:
         sentiment, reason = "bad", "no cap, rate limit or delay: one incident can drain the escrow"
+        if waits:
+            reason = (
+                "no cap or rate limit, and no watcher acts during the delay or challenge"
+                " window: one incident can drain the escrow"
+            )
     elif unbounded:
         sentiment = "warning"
         reason = f"{len(unbounded)} runs lost more than the rate limit admits before the pause"

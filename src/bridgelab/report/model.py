@@ -157,6 +157,15 @@ def _clause(runs: list[RunRecord]) -> str:
     return words.attacks_clause(record.attacks, record.config or {})
 
 
+def _stuck_words(props: list[str]) -> str:
+    return words.names([
+        "deposits were never minted" if prop == "liveness.deposits-minted"
+        else "final withdrawals were never released"
+        if prop == "liveness.withdrawals-released" else prop
+        for prop in props
+    ])
+
+
 def risk_sentences(groups: list[ConfigGroup]) -> list[dict[str, Any]]:
     sentences = []
     for group in groups:
@@ -167,6 +176,8 @@ def risk_sentences(groups: list[ConfigGroup]) -> list[dict[str, Any]]:
         for runs in by_attack.values():
             clause = _clause(runs)
             stolen = [r for r in runs if r.safety_failed]
+            # Honest transfers only a theft froze are the theft's consequence, told with it.
+            by_theft = [r for r in runs if r.liveness_failed and not r.honest_liveness_failed]
             if stolen:
                 p = rate(runs, lambda r: bool(r.safety_failed))
                 losses = quantiles([r.loss for r in stolen])
@@ -177,6 +188,13 @@ def risk_sentences(groups: list[ConfigGroup]) -> list[dict[str, Any]]:
                     else f"unbacked tokens worth up to {words.amount(unbacked)} were minted"
                     " (nothing left the escrow)"
                 )
+                if by_theft:
+                    what = _stuck_words(sorted({q for r in by_theft for q in r.liveness_failed}))
+                    outcome += (
+                        f"; as a consequence of the theft, honest users' {what} in"
+                        f" {len(by_theft)} runs (frozen by the pause that followed it, or unpaid"
+                        " from the escrow it drained)"
+                    )
                 sentences.append({
                     "kind": "stolen", "configuration": group.id,
                     "attack": _attack_key(runs[0]),
@@ -186,17 +204,14 @@ def risk_sentences(groups: list[ConfigGroup]) -> list[dict[str, Any]]:
                     "probability": p, "median_loss": losses["p50"] or 0,
                     "evidence": evidence(sorted(stolen, key=lambda r: -r.loss)),
                 })
-            frozen = [r for r in runs if r.liveness_failed]
+            frozen = [r for r in runs if r.honest_liveness_failed]
             if frozen:
-                p = rate(runs, lambda r: bool(r.liveness_failed))
-                failed = sorted({prop for r in frozen for prop in r.liveness_failed})
-                what = words.names([
-                    "deposits were never minted" if prop == "liveness.deposits-minted"
-                    else "final withdrawals were never released"
-                    if prop == "liveness.withdrawals-released" else prop
-                    for prop in failed
-                ])
-                if all(r.safety_failed and r.loss > 0 for r in frozen):
+                p = rate(runs, lambda r: bool(r.honest_liveness_failed))
+                what = _stuck_words(sorted({q for r in frozen for q in r.honest_liveness_failed}))
+                # Results that do not classify their stuck transfers (older ones) can only say
+                # what else happened in those runs.
+                if all(r.safety_failed and r.loss > 0 and "liveness" not in r.metrics
+                       for r in frozen):
                     what += " (the adversary had drained the escrow)"
                 sentences.append({
                     "kind": "frozen", "configuration": group.id,

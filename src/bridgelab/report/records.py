@@ -96,6 +96,27 @@ class RunRecord:
         )
 
     @property
+    def liveness_by_theft(self) -> list[str]:
+        """Failed liveness properties whose every stuck transfer a theft froze (the pause that
+        followed it, or an escrow it drained), as the run's `metrics.liveness` classifies them;
+        without that classification (older results), none."""
+        breakdown = self.metrics.get("liveness")
+        if not isinstance(breakdown, dict):
+            return []
+        return [
+            prop for prop in self.liveness_failed
+            if isinstance(breakdown.get(prop), dict)
+            and breakdown[prop].get("honest_failures") == 0
+            and (breakdown[prop].get("frozen_by_theft") or 0) > 0
+        ]
+
+    @property
+    def honest_liveness_failed(self) -> list[str]:
+        """Failed liveness properties with an honest transfer stuck that no theft explains."""
+        by_theft = self.liveness_by_theft
+        return [prop for prop in self.liveness_failed if prop not in by_theft]
+
+    @property
     def liveness_unknown(self) -> list[str]:
         return sorted(
             p for p, v in self.verdicts.items() if p.startswith("liveness.") and v == "unknown"

@@ -290,9 +290,10 @@ class Defences(Strict):
     watcher: Watcher = Watcher()
     # The destination refuses a mint that would make minted - burned exceed locked - released.
     accountant: bool = False
-    # Every mint waits this long; the watcher challenges (cancels) one with no lock behind it.
+    # Every mint waits this long; an enabled watcher challenges (cancels) one with no lock
+    # behind it. Without one nobody challenges: the mint executes when the window closes.
     challenge_window: NonNegativeSeconds = 0.0
-    # Trust-root changes wait this long; the watcher vetoes one not signed by > 2/3.
+    # Trust-root changes wait this long; an enabled watcher vetoes one not signed by > 2/3.
     rotation_timelock: NonNegativeSeconds = 0.0
 
 

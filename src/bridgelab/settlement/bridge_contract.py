@@ -491,14 +491,21 @@ def process_upgrade(state: BridgeState, tx: UpgradeTx, now: float = 0.0) -> Veri
 # -- undo, for reorgs: each takes what the forward transition returned ---------------------
 
 
-def undo_mint(state: BridgeState, event: MintEvent) -> None:
+def undo_mint(state: BridgeState, event: MintEvent, now: float, admitted: bool = True) -> None:
+    """Undo a mint. `admitted`: the mint passed the outflow defences in the same transition
+    (it was not a queued mint coming due), so its rate-limit tokens go back to the bucket."""
     state.minted_nonces.pop(event.nonce, None)
     add_to(state.minted_total, event.asset, -event.amount)
     add_to(state.balances, (event.recipient, event.asset), -event.amount)
+    if admitted and state.bucket is not None:
+        state.bucket.give_back(now, event.amount)
 
 
-def undo_queue(state: BridgeState, queued: MintQueued) -> None:
+def undo_queue(state: BridgeState, queued: MintQueued, now: float) -> None:
+    """Undo a mint's admission into the delay queue, tokens included (taken when queued)."""
     state.delayed.pop(queued.nonce, None)
+    if state.bucket is not None:
+        state.bucket.give_back(now, queued.amount)
 
 
 def undo_burn(state: BridgeState, event: BurnEvent) -> None:

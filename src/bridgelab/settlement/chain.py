@@ -629,14 +629,15 @@ class SettlementChain:
         bridge = self.bridge
         if kind in ("mint", "due"):
             event = entry[1]
-            undo_mint(bridge, event)
+            # A queued mint coming due took its tokens when it was queued (a "queue" entry).
+            undo_mint(bridge, event, self.world.now, admitted=kind == "mint")
             if kind == "due":
                 item: DelayedMint = entry[2]
                 bridge.delayed[event.nonce] = item
             return [{"kind": "mint", "nonce": event.nonce, "asset": event.asset,
                      "amount": event.amount}]
         if kind == "queue":
-            undo_queue(bridge, entry[1])
+            undo_queue(bridge, entry[1], self.world.now)
             return []
         if kind == "burn":
             event = entry[1]
