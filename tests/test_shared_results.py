@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.checker.monitor import check_records
+from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core.history import read_history
 from bridgelab.crypto import merkle
 from bridgelab.protocol.messages import (
@@ -120,7 +121,9 @@ def test_the_live_monitor_and_a_recheck_of_the_saved_history_agree(tmp_path, att
     the saved history parses them, and must reach the same verdicts and violations."""
     scenario = load_scenario(ATTACKS / attack)
     result = run(scenario, 1, tmp_path)
-    rechecked = check_records(read_history(tmp_path / "history.jsonl"))
+    rechecked = check_records(
+        read_history(tmp_path / "history.jsonl"), policy=CommitteePolicy.of_scenario(scenario)
+    )
     assert rechecked.exercised["safety.certificate-quorum"] > 0
     assert rechecked.verdicts() == result.verdicts
     assert [violation.to_dict() for violation in rechecked.violations] == result.violations
