@@ -8,6 +8,7 @@ import json
 import pytest
 
 from bridgelab.checker.monitor import check_records
+from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core.history import read_history
 from bridgelab.runner import run
 from bridgelab.scenario import load_scenario
@@ -85,7 +86,8 @@ def test_results_json_has_the_documented_shape(baseline_run):
 
 
 def test_saved_history_rechecks_to_the_same_verdicts(baseline_run):
-    _, result, out = baseline_run
+    scenario, result, out = baseline_run
     records = read_history(out / "history.jsonl")
     assert len(records) == result.history_events
-    assert check_records(records).verdicts() == result.verdicts
+    policy = CommitteePolicy.of_scenario(scenario)
+    assert check_records(records, policy=policy).verdicts() == result.verdicts

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from bridgelab.core.rng import Streams
 from bridgelab.custody.base import CALLDATA_GAS_PER_BYTE, TX_BASE_GAS
 from bridgelab.custody.entities import KeyHolders
-from bridgelab.custody.threshold_bls import BLS_VERIFY_GAS
+from bridgelab.custody.threshold_bls import (
+    BLS_VERIFY_GAS,
+    ThresholdBlsCustody,
+    split_endorsement,
+)
+from bridgelab.protocol.messages import BridgeMessage
+from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 from bridgelab.runner import run
 from bridgelab.scenario import ScenarioError, parse_scenario
 from bridgelab.scenario.model import Delegation, Entity
@@ -45,9 +54,13 @@ def test_gas_per_certificate_follows_each_scheme(both_schemes):
         TX_BASE_GAS + CALLDATA_GAS_PER_BYTE * (CERTIFICATE_FIXED_BYTES + 65 * threshold)
         + 3_000 * threshold
     )
-    # One 96-byte signature and one two-pair pairing check, whatever k is.
+    # One 96-byte signature and one two-pair pairing check, whatever k is; then each required
+    # member's 65-byte co-signature and its ecrecover.
+    required = len(small_scenario().committee.required)
+    assert required == 1
     expected_bls = (
-        TX_BASE_GAS + CALLDATA_GAS_PER_BYTE * (CERTIFICATE_FIXED_BYTES + 96) + BLS_VERIFY_GAS
+        TX_BASE_GAS + CALLDATA_GAS_PER_BYTE * (CERTIFICATE_FIXED_BYTES + 96 + 65 * required)
+        + BLS_VERIFY_GAS + 3_000 * required
     )
     assert multisig["min"] == multisig["max"] == expected_multisig
     assert bls["min"] == bls["max"] == expected_bls
@@ -137,4 +150,64 @@ def test_optimistic_combination_drops_a_bad_partial_and_still_certifies():
     bad = [e for e in captured["history"].events if e.kind == "relay.bad_endorsements"]
     assert bad and all(e.fields["members"] == [1] for e in bad)
     assert result.verdicts["liveness.deposits-minted"] == "pass"
+    assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
+
+
+# -- required members under threshold BLS ------------------------------------------------------
+
+
+def _bls_with_required(signatures: str = "real") -> ThresholdBlsCustody:
+    return ThresholdBlsCustody(Streams(11), 5, 3, (0,), "arkworks", signatures)
+
+
+@pytest.mark.parametrize("signatures", ["real", "symbolic"])
+def test_a_required_members_endorsement_carries_its_co_signature(signatures):
+    custody = _bls_with_required(signatures)
+    message = BridgeMessage("deposit", 3, "A", 10, "u", "u", "escrow", 1, bytes(32))
+    digest = message.digest(1)
+    endorsements = {member: custody.endorse(member, digest) for member in range(5)}
+    assert [len(split_endorsement(e)[1]) for e in endorsements.values()] == [65, 0, 0, 0, 0]
+    assert all(custody.verify_endorsement(m, digest, e) for m, e in endorsements.items())
+    # The partial alone, or a co-signature from a member that owes none, is not an endorsement.
+    assert not custody.verify_endorsement(0, digest, split_endorsement(endorsements[0])[0])
+    assert not custody.verify_endorsement(1, digest, endorsements[1] + endorsements[0][96:])
+    config = VerifierConfig(signatures=signatures)
+    root = custody.trust_root(1)
+    cert = custody.assemble(message, 1, endorsements)
+    assert len(cert.cosignatures) == 1 and verify_certificate(root, config, cert)
+    # Without member 0's own signature, or with member 1's in its place, the group signature
+    # alone does not pass: it cannot say member 0 took part.
+    member_one = custody.governance_sign(1, digest)
+    for cosignatures in [(), (member_one,), (cert.cosignatures[0], member_one)]:
+        verdict = verify_certificate(root, config, replace(cert, cosignatures=cosignatures))
+        assert (verdict.ok, verdict.check) == (False, "required_member_missing")
+    flawed = VerifierConfig(flaws=("required_members_unchecked",), signatures=signatures)
+    assert verify_certificate(root, flawed, replace(cert, cosignatures=()))
+
+
+def test_the_relayer_drops_a_required_member_whose_co_signature_is_not_its_own():
+    scenario = small_scenario({"committee": {"custody": "threshold-bls", "required": [0]},
+                               "workload": {"deposits": 2, "withdrawals": 0}})
+    captured: dict = {}
+
+    def corrupt_member_zero(bridge):
+        custody = bridge.custody
+        honest = custody.endorse
+
+        def endorse(member, digest):
+            # Member 0's partial is valid, but its co-signature is member 1's.
+            if member == 0:
+                return honest(member, digest)[:96] + custody.governance_sign(1, digest)
+            return honest(member, digest)
+
+        custody.endorse = endorse
+        captured["history"] = bridge.world.history
+
+    result = run(scenario, 3, keep_history=True, setup=corrupt_member_zero)
+    events = captured["history"].events
+    bad = [e for e in events if e.kind == "relay.bad_endorsements"]
+    assert bad and all(e.fields["members"] == [0] for e in bad)
+    # Without member 0 no certificate is made, so nothing is minted and safety holds.
+    assert not [e for e in events if e.kind == "mint"]
+    assert result.verdicts["liveness.deposits-minted"] == "fail"
     assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))

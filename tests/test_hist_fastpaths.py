@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.checker.monitor import OBSERVED_KINDS, Monitor, check_records
+from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core import history as history_module
 from bridgelab.core.history import TIME_DECIMALS, History, read_history
 from bridgelab.runner import run
@@ -88,7 +89,8 @@ def _state(monitor: Monitor) -> dict[str, object]:
         "view": monitor.view, "violations": monitor.violations, "exercised": monitor.exercised,
         "probes": monitor.probes, "active_faults": monitor.active_faults,
         "last_heal": monitor.last_heal, "end_time": monitor.end_time,
-        "liveness_grace": monitor.liveness_grace,
+        "liveness_grace": monitor.liveness_grace, "root_policies": monitor.root_policies,
+        "group_key": monitor.group_key, "unjudged": monitor.unjudged_certificates,
     }
 
 
@@ -103,5 +105,7 @@ def test_the_live_monitor_ends_as_one_that_reads_every_event(source, tmp_path: P
         base_dir=path.parent)
     records = read_history(tmp_path / "history.jsonl")
     assert {record["kind"] for record in records} - OBSERVED_KINDS  # some are passed by
-    replayed = check_records(records, scenario.committee.signatures)
+    replayed = check_records(
+        records, scenario.committee.signatures, CommitteePolicy.of_scenario(scenario)
+    )
     assert _state(seen[0]) == _state(replayed)

@@ -17,6 +17,7 @@ import pytest
 from bridgelab.campaign.worker import probes
 from bridgelab.checker import metrics, outcome
 from bridgelab.checker.monitor import Transfer, check_records
+from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.consortium import chain as consortium_chain
 from bridgelab.core.history import Event, History, read_history
 from bridgelab.l2 import metrics as l2_metrics
@@ -134,7 +135,8 @@ def test_streamed_metrics_equal_the_checkers_over_the_saved_history(tmp_path, so
 
 
 def test_the_monitor_keeps_a_compact_record_per_transfer_with_the_same_verdicts(tmp_path):
-    result, bridge = _captured_run(small_scenario(), 3, tmp_path)
+    scenario = small_scenario()
+    result, bridge = _captured_run(scenario, 3, tmp_path)
     view = bridge.monitor.view
     assert view.locks and view.burns
     assert all(isinstance(lock, Transfer) for lock in view.locks.values())
@@ -144,7 +146,7 @@ def test_the_monitor_keeps_a_compact_record_per_transfer_with_the_same_verdicts(
         burn = burns[nonce]
         assert (kept.asset, kept.amount, kept.recipient, kept.number) == (
             burn["asset"], burn["amount"], burn["recipient"], burn["number"])
-    replayed = check_records(records)
+    replayed = check_records(records, policy=CommitteePolicy.of_scenario(scenario))
     assert replayed.verdicts() == bridge.monitor.verdicts()
     assert [v.to_dict() for v in replayed.violations] == result.violations
 

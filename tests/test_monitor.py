@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bridgelab.checker.api import UserProperty
 from bridgelab.checker.monitor import Monitor
+from bridgelab.checker.policy import CommitteePolicy
+from bridgelab.consortium.escrow import ESCROW_CONTRACT
 from bridgelab.core.history import Event
+from bridgelab.core.rng import Streams
+from bridgelab.crypto import symbolic
+from bridgelab.custody.multisig import MultisigCustody
+from bridgelab.custody.threshold_bls import ThresholdBlsCustody
+from bridgelab.protocol import verifier
+from bridgelab.protocol.messages import (
+    BridgeMessage,
+    certificate_fields,
+    certificate_from_fields,
+    trust_root_fields,
+)
+from bridgelab.protocol.rotation import rotation_digest
+from bridgelab.protocol.verifier import (
+    Verdict,
+    VerifierConfig,
+    verify_certificate,
+    verify_certificate_memoised,
+)
 from bridgelab.runner import run
+from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT
 from tests.conftest import small_scenario
 
 ATTACK = {
@@ -44,23 +68,27 @@ def test_correct_verifier_rejects_the_minority_certificate():
     assert result.metrics["settlement"]["reverted_txs"] >= 1
 
 
+# Who records each kind in a run: the canonical contracts.
+ACTORS = {"lock": "escrow", "release": "escrow", "mint": "bridge", "burn": "bridge",
+          "trust_root": "bridge", "settlement.final": "settlement"}
+
+
 def _event(seq: int, kind: str, **fields) -> Event:
-    return Event(seq, float(seq), "test", kind, fields)
+    return Event(seq, float(seq), ACTORS.get(kind, "test"), kind, fields)
 
 
 def test_conservation_is_checked_on_the_event_that_breaks_it():
     monitor = Monitor()
     monitor.observe(_event(0, "lock", nonce=0, asset="A", amount=10, recipient="u", escrowed=10))
-    monitor.observe(_event(1, "burn", nonce=0, asset="A", amount=10, recipient="u", number=0))
-    monitor.observe(_event(2, "lock", nonce=1, asset="A", amount=5, recipient="u", escrowed=15))
+    monitor.observe(_event(1, "lock", nonce=1, asset="A", amount=5, recipient="u", escrowed=15))
     assert monitor.violations == []
     assert monitor.verdicts()["safety.supply-conservation"] == "pass"
     assert monitor.verdicts()["safety.no-double-mint"] == "not_exercised"
-    # Minting 30 against 15 locked leaves minted - burned (20) above locked - released (15).
-    monitor.observe(_event(3, "mint", nonce=1, asset="A", amount=30, recipient="u",
+    # Minting 30 against 15 locked leaves minted - burned (30) above locked - released (15).
+    monitor.observe(_event(2, "mint", nonce=1, asset="A", amount=30, recipient="u",
                            certificate=None))
     broken = [v for v in monitor.violations if v.property == "safety.supply-conservation"]
-    assert broken and broken[0].seq == 3
+    assert broken and broken[0].seq == 2
 
 
 def test_liveness_is_not_judged_while_a_healing_partition_is_active():
@@ -111,11 +139,13 @@ def test_user_property_from_a_module_next_to_the_scenario(tmp_path):
 def _theft_then(*after: Event) -> Monitor:
     """An honest deposit minted and burned, a thief's forged mint (a safety violation at t=4)
     and the thief's own burn, then `after`; the run ends at t=100 with every burn final."""
-    monitor = Monitor()
+    monitor = Monitor(policy=POLICY)
     for event in (
+        _event(0, "trust_root", **trust_root_fields(ROOT)),
         _event(1, "lock", nonce=0, asset="A", amount=10, sender="u", recipient="u", tx="u/l0",
                escrowed=10),
-        _event(2, "mint", nonce=0, asset="A", amount=10, recipient="u"),
+        _event(2, "mint", nonce=0, asset="A", amount=10, recipient="u",
+               certificate=_certificate(_message(0, 10))),
         _event(3, "attack.submit", nonce=9, amount=50, recipient="thief"),
         _event(4, "mint", nonce=9, asset="A", amount=50, recipient="thief"),
         _event(5, "burn", nonce=0, asset="A", amount=10, sender="u", recipient="u", number=0),
@@ -181,3 +211,207 @@ def test_a_theft_explains_a_stuck_release_only_by_a_pause_or_a_drained_escrow():
                                  recipient="v", tx="v/l1", escrowed=3))
     stuck = drained.liveness_breakdown()["liveness.withdrawals-released"]
     assert (stuck["honest_failures"], stuck["frozen_by_theft"]) == (0, 1)
+
+
+# -- the audit: each property fails when its statement is false (docs/properties.md) --------
+
+POLICY = CommitteePolicy("multisig", 9, 6, (0,))
+CUSTODY = MultisigCustody(Streams(21), 9, 6, (0,))
+ROOT = CUSTODY.trust_root(1)
+
+
+def _message(nonce: int, amount: int, direction: str = "deposit") -> BridgeMessage:
+    source = ESCROW_CONTRACT if direction == "deposit" else BRIDGE_CONTRACT
+    return BridgeMessage(direction, nonce, "A", amount, "u", "u", source, 1, bytes(32))
+
+
+def _certificate(message: BridgeMessage, members=range(6)) -> dict:
+    digest = message.digest(1)
+    return certificate_fields(
+        CUSTODY.assemble(message, 1, {m: CUSTODY.endorse(m, digest) for m in members})
+    )
+
+
+class _Feed:
+    """Hands a monitor events in order, as recorded by `actor` (the canonical one by default)."""
+
+    def __init__(self, policy: CommitteePolicy | None = POLICY, **options) -> None:
+        self.monitor = Monitor(policy=policy, **options)
+        self.seq = 0
+        self("trust_root", **trust_root_fields(ROOT))
+
+    def __call__(self, kind: str, actor: str | None = None, **fields) -> None:
+        actor = actor or ACTORS.get(kind, "test")
+        self.monitor.observe(Event(self.seq, float(self.seq), actor, kind, fields))
+        self.seq += 1
+
+    def lock(self, nonce: int, amount: int, escrowed: int, actor: str = "escrow") -> None:
+        self("lock", actor, nonce=nonce, asset="A", amount=amount, recipient="u",
+             escrowed=escrowed)
+
+    def mint(self, nonce: int, amount: int, certificate: dict | None = None, **fields) -> None:
+        if certificate is None and fields.get("layer") != "l2":
+            certificate = _certificate(_message(nonce, amount))
+        self("mint", nonce=nonce, asset="A", amount=amount, recipient="u",
+             certificate=certificate, **fields)
+
+    def release(self, nonce: int, amount: int, escrowed: int) -> None:
+        self("release", nonce=nonce, asset="A", amount=amount, recipient="u",
+             escrowed=escrowed, certificate=_certificate(_message(nonce, amount, "withdrawal")))
+
+    def failed(self, prop: str) -> list[str]:
+        return [v.detail for v in self.monitor.violations if v.property == prop]
+
+
+def test_an_honest_feed_passes_every_safety_property():
+    feed = _Feed()
+    feed.lock(0, 10, escrowed=10)
+    feed.mint(0, 10)
+    feed("burn", nonce=0, asset="A", amount=10, recipient="u", number=3)
+    feed("settlement.final", number=3)
+    feed.release(0, 10, escrowed=0)
+    assert feed.monitor.violations == []
+    verdicts = feed.monitor.verdicts()
+    assert verdicts["safety.certificate-quorum"] == verdicts["safety.supply-conservation"] == (
+        "pass")
+
+
+def test_a_certificate_for_another_transfer_does_not_certify_a_mint():
+    feed = _Feed()
+    feed.lock(0, 10, escrowed=10)
+    feed.mint(0, 10, certificate=_certificate(_message(5, 10)))
+    [detail] = feed.failed("safety.certificate-quorum")
+    assert "'certified_message'" in detail and "deposit #5" in detail
+
+
+def test_a_settlement_mint_without_any_certificate_fails_the_quorum():
+    feed = _Feed()
+    feed.lock(0, 10, escrowed=10)
+    feed("mint", nonce=0, asset="A", amount=10, recipient="u", certificate=None)
+    assert feed.failed("safety.certificate-quorum") == ["mint #0 records no certificate at all"]
+
+
+def test_the_checker_never_reads_the_verifiers_shared_verdict_memo():
+    # Below the threshold (5 of the 6 needed): whatever the memo says, the checker says no.
+    certificate = certificate_from_fields(_certificate(_message(0, 10), members=range(5)))
+    assert not verify_certificate(ROOT, VerifierConfig(), certificate)
+    poisoned = Verdict(True, "ok")
+    verifier._verdicts.get_or_compute(
+        (ROOT, VerifierConfig(), certificate, 0), lambda: poisoned)
+    assert verify_certificate_memoised(ROOT, VerifierConfig(), certificate) is poisoned
+    feed = _Feed()
+    feed.lock(0, 10, escrowed=10)
+    feed.mint(0, 10, certificate=certificate_fields(certificate))
+    assert "'below_threshold'" in feed.failed("safety.certificate-quorum")[0]
+
+
+def test_a_group_key_the_dkg_made_for_fewer_signers_fails_the_configured_policy():
+    symbolic.reset()  # a fresh discrete-log registry, as a symbolic run starts with
+    custody = ThresholdBlsCustody(Streams(4), 5, 3, (), "arkworks", "symbolic")
+    root = custody.trust_root(1)
+    message = _message(0, 10)
+    digest = message.digest(1)
+    cert = custody.assemble(message, 1, {m: custody.endorse(m, digest) for m in range(3)})
+    for dkg_threshold, expected in [(3, []), (2, ["group_key_threshold"])]:
+        monitor = Monitor(policy=CommitteePolicy("threshold-bls", 5, 3, ()),
+                          signatures="symbolic")
+        events = [
+            ("custody.dkg", {"group_key": root.group_key, "threshold": dkg_threshold}),
+            ("trust_root", trust_root_fields(root)),
+            ("lock", {"nonce": 0, "asset": "A", "amount": 10, "recipient": "u",
+                      "escrowed": 10}),
+            ("mint", {"nonce": 0, "asset": "A", "amount": 10, "recipient": "u",
+                      "certificate": certificate_fields(cert)}),
+        ]
+        for seq, (kind, fields) in enumerate(events):
+            actor = "escrow" if kind == "lock" else "bridge"
+            monitor.observe(Event(seq, float(seq), actor, kind, fields))
+        checks = [v.detail.split("'")[1] for v in monitor.violations
+                  if v.property == "safety.certificate-quorum"]
+        assert checks == expected
+
+
+def test_a_lock_not_recorded_by_the_canonical_escrow_backs_no_mint():
+    feed = _Feed()
+    feed.lock(0, 10, escrowed=10, actor="copycat")
+    feed.mint(0, 10)
+    assert "no lock #0" in feed.failed("safety.mint-backed-by-final-lock")[0]
+    assert feed.failed("safety.supply-conservation")
+
+
+def test_a_burn_record_without_its_block_is_never_final():
+    feed = _Feed()
+    feed.lock(0, 10, escrowed=10)
+    feed.mint(0, 10)
+    feed("burn", nonce=0, asset="A", amount=10, recipient="u")  # no `number`
+    feed("settlement.final", number=1_000)
+    feed.release(0, 10, escrowed=0)
+    assert "is not final" in feed.failed("safety.release-backed-by-final-burn")[0]
+
+
+def test_the_escrows_report_never_covers_more_than_the_recorded_flows_left_there():
+    feed = _Feed()
+    feed.lock(0, 100, escrowed=100)
+    feed.mint(0, 100)
+    feed("burn", nonce=0, asset="A", amount=100, recipient="u", number=1)
+    feed("settlement.final", number=1)
+    feed.release(0, 100, escrowed=100)  # the escrow paid out 100 but reports it still holds it
+    assert feed.failed("safety.escrow-covers-supply") == []
+    feed.mint(1, 60)  # nothing backs it
+    [detail] = feed.failed("safety.escrow-covers-supply")
+    assert "the escrow holds 0" in detail
+
+
+def test_a_reorg_cannot_undo_a_mint_the_history_never_recorded():
+    feed = _Feed()
+    feed.lock(0, 10, escrowed=10)
+    feed.mint(0, 10)
+    feed("settlement.reorg", depth=1,
+         reverted=[{"kind": "mint", "nonce": 99, "asset": "A", "amount": 50}])
+    feed.mint(1, 50)
+    assert "exceeds locked - released" in feed.failed("safety.supply-conservation")[0]
+
+
+def test_tokens_spent_on_both_lanes_break_conservation_on_the_lane_that_overspent():
+    feed = _Feed()
+    feed.lock(0, 10, escrowed=10)
+    feed.mint(0, 10, layer="l2")  # an L2 credit its oracle approved
+    feed("l2.escape.paid_on_l1", actor="l2-bridge", account="u", asset="A", amount=10)
+    feed("burn", nonce=0, asset="A", amount=10, recipient="u", number=1)
+    assert feed.failed("safety.supply-conservation") == []
+    # The same balance withdrawn on the L2 as well: the totals alone still balance.
+    feed("burn", "l2-bridge", nonce=1 << 40, asset="A", amount=10, recipient="u", number=2,
+         layer="l2")
+    [detail] = feed.failed("safety.supply-conservation")
+    assert detail.startswith("A on l2: 10 more burnt")
+
+
+@pytest.mark.parametrize("answer", [False, 0, "", True])
+def test_a_user_check_answering_anything_but_none_or_a_sentence_fails(answer):
+    prop = UserProperty("mine.predicate", "always", "A predicate.", lambda event, view: answer)
+    feed = _Feed(user_properties=(prop,))
+    feed.lock(0, 10, escrowed=10)
+    assert feed.monitor.verdicts()["mine.predicate"] == "fail"
+    assert f"returned {answer!r}" in feed.failed("mine.predicate")[0]
+
+
+@pytest.mark.parametrize("governed", [True, False])
+def test_a_rotated_root_binds_by_its_own_policy_only_when_governed(governed):
+    # The next committee: 4 of 5, nobody required (weaker than the configured 6 of 9).
+    successor = MultisigCustody(Streams(22), 5, 4, ())
+    new_root = successor.trust_root(2)
+    digest = rotation_digest(1, new_root)
+    rotators = range(7) if governed else range(3)  # more than 2/3 of 9, or not
+    feed = _Feed()
+    feed("trust_root", **trust_root_fields(new_root), via="rotation",
+         rotation_signatures=[CUSTODY.governance_sign(m, digest).hex() for m in rotators])
+    feed.lock(0, 10, escrowed=10)
+    message = _message(0, 10)
+    endorsements = {m: successor.endorse(m, message.digest(2)) for m in range(4)}
+    feed.mint(0, 10, certificate=certificate_fields(successor.assemble(message, 2, endorsements)))
+    quorum = feed.failed("safety.certificate-quorum")
+    if governed:
+        assert quorum == [] and feed.failed("safety.trust-root-governed") == []
+    else:
+        assert feed.failed("safety.trust-root-governed")
+        assert "'trust_root_members'" in quorum[0] and "6-of-9" in quorum[0]

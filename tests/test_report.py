@@ -15,9 +15,10 @@ import pytest
 
 from bridgelab.cli import main as cli_main
 from bridgelab.report import render_html, render_md, schema
-from bridgelab.report.cells import RULES
+from bridgelab.report.cells import RULES, validated_by
+from bridgelab.report.groups import ConfigGroup
 from bridgelab.report.model import build_report, config_changes
-from bridgelab.report.records import load_records, parse_reproduce
+from bridgelab.report.records import RunRecord, load_records, parse_reproduce
 from tests.conftest import ROOT
 from tests.report_fixtures import XSS_NAME, scenario_data, small_report, write_scenarios
 
@@ -309,3 +310,22 @@ def test_a_report_without_histories_still_draws_every_plot(small):
     assert schema.errors(report) == []
     html = render_html.render(report)
     assert html.count('<img class="plot" src="data:image/svg+xml;base64,') == 3
+
+
+@pytest.mark.parametrize("scheme", ["multisig", "threshold-bls"])
+def test_required_members_are_described_as_enforced_only_when_they_are(scheme):
+    def cell(flaws: list[str]) -> dict:
+        config = {"committee": {"custody": scheme, "members": 9, "threshold": 6,
+                                "required": [0]},
+                  "bridge": {"flaws": flaws}}
+        return validated_by(ConfigGroup("k", "cfg-1", "label",
+                                        [RunRecord("r", "s", 1, {}, {}, config=config)]))
+
+    enforced, unchecked = cell([]), cell(["required_members_unchecked"])
+    assert enforced["value"] == "6-of-9 committee, member 0 required"
+    assert "including member 0" in enforced["description"]
+    assert "never checks" not in enforced["description"]
+    assert ("checks both" in enforced["description"]) == (scheme == "threshold-bls")
+    assert unchecked["value"].endswith("member 0 required (not checked by the destination)")
+    assert "never checks that the required members signed" in unchecked["description"]
+    assert unchecked["sentiment"] == "bad"

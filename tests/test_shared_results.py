@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.checker.monitor import check_records
+from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core.history import read_history
 from bridgelab.crypto import merkle
 from bridgelab.protocol.messages import (
@@ -67,12 +68,13 @@ def _certificate(nonce: int, signatures: tuple[bytes, ...], batch: BatchPath | N
     nonce=st.integers(0, 2**32),
     signatures=st.lists(st.binary(min_size=1, max_size=65), max_size=4).map(tuple),
     batched=st.booleans(),
+    cosignatures=st.lists(st.binary(min_size=1, max_size=65), max_size=2).map(tuple),
 )
 def test_equal_certificates_hash_alike_and_differing_ones_stay_unequal(
-    nonce, signatures, batched
+    nonce, signatures, batched, cosignatures
 ):
     batch = BatchPath(b"\x02" * 32, merkle.prove([b"a", b"b", b"c"], 1)) if batched else None
-    cert = _certificate(nonce, signatures, batch)
+    cert = replace(_certificate(nonce, signatures, batch), cosignatures=cosignatures)
     # As a checker reading the saved history gets it: parsed from the JSON, not handed back.
     read_back = certificate_from_fields(json.loads(json.dumps(certificate_fields(cert))))
     assert read_back is not cert
@@ -82,6 +84,8 @@ def test_equal_certificates_hash_alike_and_differing_ones_stay_unequal(
     forged = replace(cert, signatures=(*signatures, b"\xff"))
     assert hash(forged) == hash(cert) and forged != cert
     assert {cert: "verdict"}.get(forged) is None
+    other_cosigned = replace(cert, cosignatures=(*cosignatures, b"\xff"))
+    assert other_cosigned != cert and {cert: "verdict"}.get(other_cosigned) is None
 
 
 def test_equal_trust_roots_hash_alike():
@@ -95,6 +99,7 @@ def test_a_batch_members_certificate_is_the_batch_certificate_for_its_message():
     batch_cert = replace(
         _certificate(1, (b"sig",), BatchPath(b"\x03" * 32, merkle.prove([b"x"], 0))),
         claimed_signers=("0xa", "0xb"),
+        cosignatures=(b"co",),
     )
     # A field left at its default would pass even if `for_batch_member` forgot it.
     for spec in fields(Certificate):
@@ -116,7 +121,9 @@ def test_the_live_monitor_and_a_recheck_of_the_saved_history_agree(tmp_path, att
     the saved history parses them, and must reach the same verdicts and violations."""
     scenario = load_scenario(ATTACKS / attack)
     result = run(scenario, 1, tmp_path)
-    rechecked = check_records(read_history(tmp_path / "history.jsonl"))
+    rechecked = check_records(
+        read_history(tmp_path / "history.jsonl"), policy=CommitteePolicy.of_scenario(scenario)
+    )
     assert rechecked.exercised["safety.certificate-quorum"] > 0
     assert rechecked.verdicts() == result.verdicts
     assert [violation.to_dict() for violation in rechecked.violations] == result.violations

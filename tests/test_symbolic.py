@@ -407,8 +407,8 @@ def _read_history(path: Path) -> list[dict[str, Any]]:
 def _strip_signatures(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The record with every signature value replaced, and the values replaced.
 
-    Only two fields carry signature bytes: a certificate's `signatures` (hex strings) and a
-    trust-root change's `rotation_signatures`. Nothing else is touched.
+    Only three fields carry signature bytes: a certificate's `signatures` and `cosignatures`
+    (hex strings) and a trust-root change's `rotation_signatures`. Nothing else is touched.
     """
     out = dict(record)
     replaced: list[str] = []
@@ -416,10 +416,13 @@ def _strip_signatures(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]
         replaced += out["rotation_signatures"]
         out["rotation_signatures"] = [PLACEHOLDER] * len(out["rotation_signatures"])
     certificate = out.get("certificate")
-    if isinstance(certificate, dict) and "signatures" in certificate:
-        replaced += certificate["signatures"]
-        out["certificate"] = {**certificate,
-                              "signatures": [PLACEHOLDER] * len(certificate["signatures"])}
+    if isinstance(certificate, dict):
+        certificate = dict(certificate)
+        for key in ("signatures", "cosignatures"):
+            if key in certificate:
+                replaced += certificate[key]
+                certificate[key] = [PLACEHOLDER] * len(certificate[key])
+        out["certificate"] = certificate
     return out, replaced
 
 
@@ -485,6 +488,16 @@ MOBILE_WITHIN_EPOCH = deep_merge(MOBILE_ACROSS_EPOCHS, {"attacks": [
     {"kind": "key.mobile", "schedule": {"at": 100.0},
      "params": {"period": 20.0, "seats_per_period": 2, "periods": 4, "amount": 20_000_000}}]})
 
+# Threshold BLS, member 0 required (baseline.toml), members 1-6 compromised: enough shares,
+# but not member 0's own signature.
+BLS_REQUIRED_MEMBER_MISSING = {
+    "committee": {"custody": "threshold-bls"},
+    "workload": {"deposits": 10, "withdrawals": 10},
+    "adversary": {"extract": False},
+    "attacks": [{"kind": "key.compromise", "targets": {"members": [1, 2, 3, 4, 5, 6]},
+                 "schedule": {"at": 30.0}, "params": {"amount": 5_000_000}}],
+}
+
 # (file, overrides, what the run must show: failed properties, and event kinds it must have)
 EQUIVALENCE = {
     "baseline": ("baseline.toml", {"workload": {"deposits": 40, "withdrawals": 40}}, set(), ()),
@@ -512,6 +525,15 @@ EQUIVALENCE = {
         "message-replace-committee.toml", SMALL_WORKLOAD,
         {"safety.trust-root-governed", "safety.supply-conservation"},
         ("attack.root_replaced",),
+    ),
+    "bls-required-member-refused": (
+        "baseline.toml", BLS_REQUIRED_MEMBER_MISSING, set(), ("attack.submit", "tx.reverted"),
+    ),
+    "bls-required-member-unchecked": (
+        "baseline.toml",
+        deep_merge(BLS_REQUIRED_MEMBER_MISSING,
+                   {"bridge": {"flaws": ["required_members_unchecked"]}}),
+        {"safety.certificate-quorum", "safety.supply-conservation"}, ("attack.submit",),
     ),
     "mobile-bls-refresh-mixed-epochs": (
         "key-mobile-bls-refresh.toml", MOBILE_ACROSS_EPOCHS, set(),
@@ -546,6 +568,16 @@ def test_same_seed_same_verdicts_and_history_as_real_cryptography(case, tmp_path
     if case == "mobile-bls-refresh-mixed-epochs":
         reverted = [r for r in histories["symbolic"] if r["kind"] == "tx.reverted"]
         assert any(r.get("check") == "certificate_group_signature" for r in reverted)
+    if case == "bls-required-member-refused":
+        reverted = [r for r in histories["symbolic"] if r["kind"] == "tx.reverted"]
+        assert [r["check"] for r in reverted if r["tx"].startswith("attack-0")] == [
+            "certificate_required_member_missing"]
+        assert all(len(cert["cosignatures"]) == 1 for cert in certificates)
+        # Co-signatures are ECDSA: symbolic tags in the symbolic run, real ones in the other.
+        assert all(bytes.fromhex(cert["cosignatures"][0]).startswith(b"\xff" * 16)
+                   for cert in certificates)
+        assert not any(bytes.fromhex(cert["cosignatures"][0]).startswith(b"\xff" * 16)
+                       for cert in real_certificates)
     for cert, real_cert in zip(certificates, real_certificates, strict=True):
         for signature, real_signature in zip(cert["signatures"], real_cert["signatures"],
                                              strict=True):

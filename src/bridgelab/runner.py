@@ -21,6 +21,7 @@ from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.relayer import Relayer
 from bridgelab.checker.api import load_user_properties
 from bridgelab.checker.monitor import Monitor
+from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.checker.stream import RunFolds
 from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
@@ -150,6 +151,7 @@ def build(
         tuple(load_user_properties(scenario.checks.properties, base_dir)),
         tuple(scenario.checks.expect),
         committee.signatures,
+        CommitteePolicy.of_scenario(scenario),
     )
     custody = make_custody(world, scenario)
     holders = KeyHolders(committee.members, scenario.entities, scenario.delegations)
@@ -265,7 +267,7 @@ def make_custody(world: World, scenario: Scenario) -> Custody:
         )
         world.record(
             "custody", "custody.dkg", scheme=custody.scheme, n=committee.members,
-            t=committee.threshold, group_key=custody.group_key.hex(),
+            threshold=committee.threshold, group_key=custody.group_key.hex(),
             qualified=list(custody.dkg.qualified), disqualified=list(custody.dkg.disqualified),
             backend=committee.bls_backend,
         )

@@ -70,11 +70,9 @@ def _binomial(scenario: Any, rows: list[dict[str, Any]], confidence: float) -> d
     attack = next((a for a in scenario.attacks if a.kind == "key.bernoulli"), None)
     if attack is None:
         return {"applicable": False, "reason": "no key.bernoulli attack"}
+    # Required members are enforced under both schemes (under threshold BLS by their own
+    # co-signatures beside the group signature), so one formula holds for both.
     committee = scenario.committee
-    if committee.required and committee.custody != "multisig":
-        # One group signature does not show who signed: required seats are not enforced the
-        # same way, so the formula with required members is a multisig statement only.
-        return {"applicable": False, "reason": "required members under threshold BLS"}
     p = float(attack.params.get("p", 0.1))
     n, k, r = committee.members, committee.threshold, len(committee.required)
     expected = broken_probability(n, k, r, p)

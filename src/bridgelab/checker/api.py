@@ -10,7 +10,9 @@
 
 and in the scenario: `[checks] properties = ["my_props:no_big_mint"]` (the module is looked
 up next to the scenario file first). An `always` check returns None when the event is fine
-or a sentence saying what is wrong; an `at_end` check gets only the ledger view.
+or a sentence saying what is wrong; an `at_end` check gets only the ledger view. Only None
+means fine: any other answer (False, 0, an empty string) is a violation, so a check written
+as a predicate can never pass silently while its property is false.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The invariant monitor: a fold over the history, checking every safety property per event.
 
 It reads only what the history records (never the model's objects), so the same code
-checks a live run and a saved `history.jsonl`. Certificates are re-verified with the
-correct verifier, whatever verifier the modelled contract deploys.
+checks a live run and a saved `history.jsonl`. Certificates are judged against the committee
+policy the scenario configures (`checker/policy.py`), whatever verifier the modelled contract
+deploys and whatever trust root it installed.
 """
 
 from __future__ import annotations
@@ -20,18 +21,34 @@ from bridgelab.checker.frozen import (
     TheftPauses,
     breakdown,
 )
+from bridgelab.checker.policy import (
+    CommitteePolicy,
+    GroupKeyRecord,
+    Shortfall,
+    certificate_shortfall,
+    root_shortfall,
+)
 from bridgelab.checker.properties import PROBES, PROPERTIES, Verdict
 from bridgelab.core.history import Event, History
 from bridgelab.protocol.messages import (
+    Certificate,
     TrustRoot,
     certificate_from_fields,
     trust_root_from_fields,
 )
 from bridgelab.protocol.rotation import RotationCertificate, check_rotation
 from bridgelab.protocol.tables import add_to
-from bridgelab.protocol.verifier import reference_verify
 
 SAFETY_EVENTS = frozenset({"lock", "mint", "burn", "release"})
+# Who records the canonical contracts' events: the escrow on the consortium chain, the bridge
+# contract on the settlement chain, and the rollup's inbox for burns on the L2. An event of
+# these kinds recorded by anyone else is not the canonical contract's, and backs nothing.
+ESCROW_ACTOR = "escrow"
+BURN_ACTORS = frozenset({"bridge", "l2-bridge"})
+# A burn whose record names no block can never be shown final.
+UNKNOWN_BLOCK = 2**62
+# Where wrapped tokens live: the settlement chain, or the L2 (records say `layer = "l2"`).
+LANES = ("l1", "l2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +84,12 @@ class Transfer:
     adversary: bool = False  # the adversary's own transfer: liveness does not judge it
 
     @classmethod
-    def of(cls, fields: dict[str, Any], time: float = 0.0, adversary: bool = False) -> Transfer:
-        return cls(fields["asset"], fields["amount"], fields["recipient"],
-                   fields.get("number", -1), time, adversary)
+    def of(
+        cls, fields: dict[str, Any], *, number: int = -1, time: float = 0.0,
+        adversary: bool = False,
+    ) -> Transfer:
+        return cls(fields["asset"], fields["amount"], fields["recipient"], number, time,
+                   adversary)
 
 
 @dataclass(slots=True)
@@ -89,6 +109,9 @@ class LedgerView:
     released_nonces: dict[int, int] = field(default_factory=dict)
     settlement_final: int = -1
     escrowed: dict[str, int] = field(default_factory=dict)
+    # Wrapped tokens per (asset, lane): "l1" (the settlement chain) or "l2", from mints, burns
+    # and escape-hatch moves. A lane can never have burnt more than it received.
+    lane_supply: dict[tuple[str, str], int] = field(default_factory=dict)
     trust_roots: dict[int, TrustRoot] = field(default_factory=dict)
     # The version each chain's contract accepts now: rotations happen on the settlement
     # chain; the escrow keeps the root it was deployed with.
@@ -109,11 +132,21 @@ class Monitor:
         user_properties: tuple[UserProperty, ...] = (),
         expected_probes: tuple[str, ...] = (),
         signatures: str = "real",
+        policy: CommitteePolicy | None = None,
     ) -> None:
         self.view = LedgerView()
         # The run's kind of signatures ("real" or "symbolic", see crypto/symbolic.py): the
         # history does not record it, so whoever replays a symbolic history must say so.
         self.signatures = signatures
+        # The committee policy the scenario configures: every accepted certificate must meet
+        # it. Without one, a certificate that meets its recorded trust root is not proof
+        # enough, and certificate-quorum is unknown rather than pass.
+        self.policy = policy
+        # Per trust-root version: the policy in force under it, and whether a governed
+        # rotation installed it (then its own policy and group key are the committee's word).
+        self.root_policies: dict[int, tuple[CommitteePolicy, bool]] = {}
+        self.group_key: GroupKeyRecord | None = None
+        self.unjudged_certificates = 0
         self.violations: list[Violation] = []
         self.exercised: dict[str, int] = {prop.id: 0 for prop in PROPERTIES}
         self.probes: dict[str, int] = {probe.id: 0 for probe in PROBES}
@@ -142,9 +175,9 @@ class Monitor:
         for prop in self.user_properties:
             if prop.kind == "always":
                 self.exercised[prop.id] += 1
-                detail = prop.check(event, self.view)
-                if detail:
-                    self._fail(prop.id, event, str(detail))
+                detail = _user_verdict(prop.check(event, self.view))
+                if detail is not None:
+                    self._fail(prop.id, event, detail)
         probe = _PROBE_EVENTS.get(kind)
         if probe is not None and (kind != "tx.reverted" or event.fields["check"] == "rate_limited"):
             self.probes[probe] += 1
@@ -174,9 +207,9 @@ class Monitor:
         for prop in self.user_properties:
             if prop.kind == "at_end":
                 self.exercised[prop.id] += 1
-                detail = prop.check(self.view)
-                if detail:
-                    self._fail(prop.id, event, str(detail))
+                detail = _user_verdict(prop.check(self.view))
+                if detail is not None:
+                    self._fail(prop.id, event, detail)
 
     def _fail(self, prop: str, event: Event, detail: str) -> None:
         violation = Violation(prop, event.seq, event.time, event.kind, event.actor, detail)
@@ -199,6 +232,7 @@ class Monitor:
         view = self.view
         if not view.trust_roots:
             view.current_root = {"settlement": root.version, "consortium": root.version}
+            self.root_policies[root.version] = (self.policy or CommitteePolicy.of_root(root), False)
         else:
             self.exercised["safety.trust-root-governed"] += 1
             previous = view.trust_roots[view.current_root["settlement"]]
@@ -215,8 +249,16 @@ class Monitor:
                     f" {event.fields.get('via', 'unknown')!r}, which fails the rotation check"
                     f" '{check}' (needs > 2/3 of the {len(previous.signers)} current members)",
                 )
+                # Not the committee's word: the policy in force before still binds.
+                self.root_policies[root.version] = (self.root_policies[previous.version][0], False)
+            else:
+                self.root_policies[root.version] = (CommitteePolicy.of_root(root), True)
             view.current_root["settlement"] = root.version
         view.trust_roots[root.version] = root
+
+    def _on_dkg(self, event: Event) -> None:
+        fields = event.fields
+        self.group_key = GroupKeyRecord(fields["group_key"], int(fields["threshold"]))
 
     def _on_user_lock(self, event: Event) -> None:
         self.view.submitted_deposits[event.fields["tx"]] = event.time
@@ -226,20 +268,41 @@ class Monitor:
             self.view.submitted_deposits.pop(event.fields["tx"], None)
 
     def _on_lock(self, event: Event) -> None:
+        if event.actor != ESCROW_ACTOR:
+            return  # not the canonical escrow's lock: it backs no mint
         fields = event.fields
         self.view.submitted_deposits.pop(fields.get("tx", ""), None)
         self.view.locks[fields["nonce"]] = Transfer.of(
-            fields, event.time, self.view.adversary.owns_lock(fields)
+            fields, time=event.time, adversary=self.view.adversary.owns_lock(fields)
         )
         add_to(self.view.locked, fields["asset"], fields["amount"])
-        self.view.escrowed[fields["asset"]] = fields["escrowed"]
+        self._escrow_holds(fields["asset"], fields["amount"], fields["escrowed"])
+
+    def _escrow_holds(self, asset: str, change: int, reported: int) -> None:
+        """The escrow's holdings after a lock or release: what the escrow reports, but never
+        more than the recorded locks and releases can have left there (the report is the
+        contract's own word, and a lock that moved no tokens must not count)."""
+        view = self.view
+        view.escrowed[asset] = min(reported, view.escrowed.get(asset, 0) + change)
 
     def _on_burn(self, event: Event) -> None:
+        if event.actor not in BURN_ACTORS:
+            return  # not the canonical contract's burn: it backs no release
         fields = event.fields
         self.view.burns[fields["nonce"]] = Transfer.of(
-            fields, event.time, self.view.adversary.owns_burn(fields)
+            fields, number=fields.get("number", UNKNOWN_BLOCK), time=event.time,
+            adversary=self.view.adversary.owns_burn(fields),
         )
         add_to(self.view.burned, fields["asset"], fields["amount"])
+        add_to(self.view.lane_supply, (fields["asset"], _lane(fields)), -fields["amount"])
+
+    def _on_escape_paid(self, event: Event) -> None:
+        """The escape hatch moves a finalised L2 balance to L1: neither minted nor burned."""
+        fields = event.fields
+        asset, amount = fields["asset"], fields["amount"]
+        add_to(self.view.lane_supply, (asset, "l2"), -amount)
+        add_to(self.view.lane_supply, (asset, "l1"), amount)
+        self._check_conservation(event, asset)
 
     def _on_reorg(self, event: Event) -> None:
         """Orphaned blocks take their mints and burns with them."""
@@ -258,12 +321,16 @@ class Monitor:
             if asset not in assets:
                 assets.append(asset)
             if item["kind"] == "mint":
-                view.minted_nonces.pop(nonce, None)
-                view.honoured_locks.pop(nonce, None)
-                add_to(view.minted, asset, -amount)
+                # Only a mint the history recorded can be undone: subtracting one it never
+                # recorded would hide as much unbacked supply.
+                if view.minted_nonces.pop(nonce, None) is not None:
+                    view.honoured_locks.pop(nonce, None)
+                    add_to(view.minted, asset, -amount)
+                    add_to(view.lane_supply, (asset, "l1"), -amount)
                 continue
-            view.burns.pop(nonce, None)
-            add_to(view.burned, asset, -amount)
+            if view.burns.pop(nonce, None) is not None:
+                add_to(view.burned, asset, -amount)
+                add_to(view.lane_supply, (asset, "l1"), amount)
             if nonce in view.released_nonces:
                 self._fail(
                     "safety.release-backed-by-final-burn", event,
@@ -294,6 +361,7 @@ class Monitor:
         nonce = fields["nonce"]
         view = self.view
         add_to(view.minted, fields["asset"], fields["amount"])
+        add_to(view.lane_supply, (fields["asset"], _lane(fields)), fields["amount"])
         self.exercised["safety.no-double-mint"] += 1
         if nonce in view.minted_nonces:
             self._fail(
@@ -303,9 +371,10 @@ class Monitor:
             )
         else:
             view.minted_nonces[nonce] = event.seq
-        if fields.get("certificate") is not None:
+        if fields.get("certificate") is not None or _lane(fields) != "l2":
             # An L2 credit its oracle approved without any certificate carries none; it is
-            # still counted, and the lock check below judges it.
+            # still counted, and the lock check below judges it. A mint on L1 without one
+            # was accepted on no certificate at all.
             self._check_certificate(event)
         self.exercised["safety.mint-backed-by-final-lock"] += 1
         lock = view.locks.get(nonce)
@@ -335,7 +404,7 @@ class Monitor:
         fields = event.fields
         nonce = fields["nonce"]
         view = self.view
-        view.escrowed[fields["asset"]] = fields["escrowed"]
+        self._escrow_holds(fields["asset"], -fields["amount"], fields["escrowed"])
         add_to(view.released, fields["asset"], fields["amount"])
         self.exercised["safety.no-double-release"] += 1
         if nonce in view.released_nonces:
@@ -378,6 +447,12 @@ class Monitor:
 
     def _check_certificate(self, event: Event) -> None:
         self.exercised["safety.certificate-quorum"] += 1
+        if event.fields.get("certificate") is None:
+            self._fail(
+                "safety.certificate-quorum", event,
+                f"{event.kind} #{event.fields['nonce']} records no certificate at all",
+            )
+            return
         cert = certificate_from_fields(event.fields["certificate"])
         root = self.view.trust_roots.get(cert.trust_root_version)
         chain = "consortium" if event.kind == "release" else "settlement"
@@ -389,15 +464,22 @@ class Monitor:
                 f"certificate under trust root v{cert.trust_root_version}, current is v{current}",
             )
             return
-        verdict = reference_verify(root, cert, self.signatures)
-        if not verdict:
+        policy, governed = self.root_policies[root.version]
+        shortfall = (
+            _certifies_another_transfer(event, cert)
+            or root_shortfall(root, policy, None if governed else self.group_key)
+            or certificate_shortfall(root, policy, cert, self.signatures)
+        )
+        if shortfall is not None:
             self._fail(
                 "safety.certificate-quorum",
                 event,
                 f"{event.kind} #{event.fields['nonce']} accepted a certificate that fails the"
-                f" '{verdict.check}' check ({len(cert.signatures)} signatures, threshold"
-                f" {root.threshold}, required {list(root.required)})",
+                f" '{shortfall.check}' check: {shortfall.detail} ({len(cert.signatures)}"
+                f" signatures; the policy: {policy.describe()})",
             )
+        elif self.policy is None:
+            self.unjudged_certificates += 1
 
     def _check_conservation(self, event: Event, asset: str) -> None:
         view = self.view
@@ -411,6 +493,17 @@ class Monitor:
                 f"{asset}: minted - burned = {circulating} exceeds locked - released = {backing}"
                 f" by {circulating - backing}",
             )
+        for lane in LANES:
+            supply = view.lane_supply.get((asset, lane), 0)
+            if supply < 0:
+                # Tokens burnt that never existed there (say, spent on both lanes) would
+                # otherwise offset as much unbacked supply in the totals above.
+                self._fail(
+                    "safety.supply-conservation",
+                    event,
+                    f"{asset} on {lane}: {-supply} more burnt or moved out than minted or"
+                    " moved in there",
+                )
 
     def _check_escrow_coverage(self, event: Event, asset: str) -> None:
         """What the escrow really holds (each lock and release event reports it) must cover the
@@ -505,9 +598,12 @@ class Monitor:
             if burn.number <= self.view.settlement_final and not burn.adversary
         )
         unjudgeable = self.liveness_judgeable()
+        unknown = {prop.id for prop in PROPERTIES if prop.kind == "eventually" and unjudgeable}
+        if self._quorum_unknown(failed):
+            unknown.add("safety.certificate-quorum")
         result: dict[str, Verdict] = {}
         for prop in PROPERTIES:
-            if prop.kind == "eventually" and unjudgeable and prop.id not in failed:
+            if prop.id in unknown - failed:
                 result[prop.id] = "unknown"
             elif prop.id in failed or gaps.get(prop.id):
                 result[prop.id] = "fail"
@@ -527,13 +623,63 @@ class Monitor:
     def inconclusive_reasons(self) -> list[str]:
         """Why the run cannot vouch for the bridge even though nothing failed."""
         verdicts = self.verdicts()
-        reasons = [f"{prop} is unknown: {self.liveness_judgeable()}"
+        reasons = [f"{prop} is unknown: {self._unknown_because(prop)}"
                    for prop, v in verdicts.items() if v == "unknown"]
         reasons += [f"expected probe {probe} was never hit" for probe in self.expected_probes
                     if verdicts.get(probe) != "pass"]
         if not any(v == "pass" for p, v in verdicts.items() if p.startswith("safety.")):
             reasons.append("no safety property was exercised")
         return reasons
+
+    def _quorum_unknown(self, failed: set[str]) -> bool:
+        """Certificates passed only against their recorded trust root: no configured policy
+        was given to hold them to."""
+        return "safety.certificate-quorum" not in failed and self.unjudged_certificates > 0
+
+    def _unknown_because(self, prop: str) -> str | None:
+        if prop == "safety.certificate-quorum":
+            return (
+                f"{self.unjudged_certificates} certificates were checked against their"
+                " recorded trust root only: no configured committee policy was given"
+            )
+        return self.liveness_judgeable()
+
+
+def _user_verdict(answer: object) -> str | None:
+    """A user check's answer as a violation's detail, or None when the event is fine. Only
+    None means fine: a check written as a predicate (`return amount <= cap`) answers False
+    exactly when its property is false, and must not read as a pass."""
+    if answer is None:
+        return None
+    if isinstance(answer, str) and answer:
+        return answer
+    return (
+        f"the check returned {answer!r}; a check returns None when the event is fine, or a"
+        " sentence saying what is wrong"
+    )
+
+
+def _lane(fields: dict[str, Any]) -> str:
+    """Where a mint or burn happened: the L2 (its records say `layer = "l2"`) or L1."""
+    return "l2" if fields.get("layer") == "l2" else "l1"
+
+
+def _certifies_another_transfer(event: Event, cert: Certificate) -> Shortfall | None:
+    """The certificate must certify the transfer the event pays out: a contract that paid
+    one message on another's certificate paid it on no certificate at all."""
+    fields = event.fields
+    message = cert.message
+    direction = "withdrawal" if event.kind == "release" else "deposit"
+    certified = (message.direction, message.nonce, message.asset, message.amount,
+                 message.recipient)
+    paid = (direction, fields["nonce"], fields["asset"], fields["amount"], fields["recipient"])
+    if certified == paid:
+        return None
+    return Shortfall(
+        "certified_message",
+        f"it certifies {message.direction} #{message.nonce} of {message.amount}"
+        f" {message.asset} to {message.recipient}",
+    )
 
 
 _PROBE_EVENTS = {
@@ -554,6 +700,8 @@ _HANDLERS = {
     "run.start": Monitor._on_run_start,
     "run.end": Monitor._on_run_end,
     "trust_root": Monitor._on_trust_root,
+    "custody.dkg": Monitor._on_dkg,
+    "l2.escape.paid_on_l1": Monitor._on_escape_paid,
     "lock": Monitor._on_lock,
     "burn": Monitor._on_burn,
     "mint": Monitor._on_mint,
@@ -570,10 +718,15 @@ _HANDLERS = {
 OBSERVED_KINDS = frozenset(_HANDLERS) | frozenset(_PROBE_EVENTS)
 
 
-def check_records(records: Iterable[dict[str, Any]], signatures: str = "real") -> Monitor:
+def check_records(
+    records: Iterable[dict[str, Any]],
+    signatures: str = "real",
+    policy: CommitteePolicy | None = None,
+) -> Monitor:
     """Re-check a saved history (records as read from `history.jsonl`) of a run with real (or
-    `signatures = "symbolic"`) signatures."""
-    monitor = Monitor(signatures=signatures)
+    `signatures = "symbolic"`) signatures, against the committee `policy` its scenario
+    configures (`CommitteePolicy.of_scenario`; without it certificate-quorum is unknown)."""
+    monitor = Monitor(signatures=signatures, policy=policy)
     for record in records:
         fields = {
             key: value for key, value in record.items() if key not in {"seq", "t", "actor", "kind"}

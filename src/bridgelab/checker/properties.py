@@ -20,33 +20,37 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "safety.supply-conservation",
         "always",
-        "Per asset, minted - burned <= locked - released.",
+        "Per asset, minted - burned <= locked - released; and per asset and lane (L1, L2),"
+        " no more burnt or moved out than minted or moved in.",
     ),
     Property("safety.no-double-mint", "always", "Each lock is minted at most once."),
     Property("safety.no-double-release", "always", "Each burn is released at most once."),
     Property(
         "safety.certificate-quorum",
         "always",
-        "Every accepted certificate carries the threshold of distinct, authorised signers,"
-        " required members included, under the current trust root.",
+        "Every accepted certificate certifies the transfer it pays and meets the committee"
+        " policy the scenario configures, under the current trust root: the threshold of"
+        " distinct, authorised signers, required members included (under threshold BLS, a"
+        " group signature under the DKG's key and each required member's own signature).",
     ),
     Property(
         "safety.mint-backed-by-final-lock",
         "always",
-        "Every mint matches a final lock on the consortium chain: same nonce, asset, amount"
-        " and recipient.",
+        "Every mint matches a final lock of the canonical escrow on the consortium chain:"
+        " same nonce, asset, amount and recipient.",
     ),
     Property(
         "safety.release-backed-by-final-burn",
         "always",
-        "Every release matches a final burn on the settlement chain: same nonce, asset,"
-        " amount and recipient.",
+        "Every release matches a final burn of the canonical contract on the settlement"
+        " chain (or the L2): same nonce, asset, amount and recipient.",
     ),
     Property(
         "safety.escrow-covers-supply",
         "always",
         "Per asset, the escrow holds at least the circulating wrapped supply:"
-        " escrowed >= minted - burned.",
+        " escrowed >= minted - burned (escrowed as the escrow reports it, never more than"
+        " the recorded locks and releases can have left there).",
     ),
     Property(
         "safety.trust-root-governed",

@@ -4,6 +4,12 @@ Members hold Shamir shares of a key nobody ever assembled; partial signatures co
 Lagrange interpolation. With proactive refresh each epoch re-randomises the shares, so shares
 stolen in different epochs do not combine. Each member also keeps a secp256k1 governance key
 that signs trust-root rotations.
+
+The group signature cannot say who signed, so a required member also signs each digest with
+its governance key: its endorsement is its partial signature followed by that co-signature
+(`split_endorsement`), the certificate carries the co-signatures beside the group signature,
+and the destination checks each with `ecrecover`. The governance key survives refresh, so a
+co-signature never depends on the epoch.
 """
 
 from __future__ import annotations
@@ -25,7 +31,9 @@ from bridgelab.crypto.bls import (
     verify_memoised,
     verify_partial,
 )
-from bridgelab.crypto.symbolic import bls_backend_for
+from bridgelab.crypto.bls.backend import G2_BYTES
+from bridgelab.crypto.secp256k1 import ECRECOVER_GAS
+from bridgelab.crypto.symbolic import bls_backend_for, ecrecover_for
 from bridgelab.custody.base import (
     CALLDATA_GAS_PER_BYTE,
     TX_BASE_GAS,
@@ -47,6 +55,12 @@ BLS_VERIFY_GAS = (
     2 * PAIRING_GAS_PER_PAIR + PAIRING_GAS_BASE + 2 * MAP_FP2_TO_G2_GAS + G2_ADD_GAS
     + HASH_TO_FIELD_GAS_ESTIMATE
 )
+
+
+def split_endorsement(endorsement: bytes) -> tuple[bytes, bytes]:
+    """A threshold-BLS endorsement's partial signature (a compressed G2 point), and the
+    co-signature a required member appends (empty for the others)."""
+    return endorsement[:G2_BYTES], endorsement[G2_BYTES:]
 
 
 class ThresholdBlsCustody:
@@ -80,6 +94,7 @@ class ThresholdBlsCustody:
         self.dkg = self.key
         self._governance = member_ecdsa_signers(streams, members, signatures)
         self.addresses = tuple(signer.address for signer in self._governance)
+        self._ecrecover = ecrecover_for(signatures)
 
     @property
     def epoch(self) -> int:
@@ -100,7 +115,11 @@ class ThresholdBlsCustody:
         return self._shares[member + 1]
 
     def endorse(self, member: int, digest: bytes) -> bytes:
-        return partial_sign(self._shares[member + 1], digest, backend=self.backend).signature
+        """The member's partial signature; a required member appends its co-signature."""
+        partial = partial_sign(self._shares[member + 1], digest, backend=self.backend).signature
+        if member in self.required:
+            return partial + self.governance_sign(member, digest)
+        return partial
 
     def endorse_with(self, share: SecretShare, digest: bytes) -> bytes:
         """A partial signature from a share held outside the committee (a stolen one)."""
@@ -111,8 +130,21 @@ class ThresholdBlsCustody:
     ) -> bool:
         if epoch != self.key.epoch:
             return False
+        return self._valid_endorsement(member, digest, endorsement)
+
+    def _valid_endorsement(self, member: int, digest: bytes, endorsement: bytes) -> bool:
+        """The partial under the member's current verification key, and the co-signature a
+        required member owes (and nothing else)."""
+        partial, cosignature = split_endorsement(endorsement)
         verification_key = self.key.verification_keys[member + 1]
-        return verify_partial(verification_key, digest, endorsement, backend=self.backend)
+        if not verify_partial(verification_key, digest, partial, backend=self.backend):
+            return False
+        return self._valid_cosignature(member, digest, cosignature)
+
+    def _valid_cosignature(self, member: int, digest: bytes, cosignature: bytes) -> bool:
+        if member not in self.required:
+            return not cosignature
+        return self._ecrecover(digest, cosignature) == self.addresses[member]
 
     def policy_met(self, members: list[int]) -> bool:
         return policy_met(members, self.threshold, self.required)
@@ -122,28 +154,43 @@ class ThresholdBlsCustody:
     ) -> Certificate:
         chosen = choose_signers(sorted(endorsements), self.threshold, self.required)
         partials = {
-            member + 1: PartialSignature(member + 1, self.key.epoch, endorsements[member])
+            member + 1: PartialSignature(
+                member + 1, self.key.epoch, split_endorsement(endorsements[member])[0]
+            )
             for member in chosen
         }
         signature = combine(partials, self.threshold, backend=self.backend)
-        return Certificate(message, version, self.scheme, (signature,), tuple(chosen))
+        return Certificate(
+            message, version, self.scheme, (signature,), tuple(chosen),
+            cosignatures=self.cosignatures(endorsements),
+        )
+
+    def cosignatures(self, endorsements: Mapping[int, bytes]) -> tuple[bytes, ...]:
+        """The required members' co-signatures, in `required` order, from those present."""
+        return tuple([
+            split_endorsement(endorsements[member])[1]
+            for member in self.required
+            if member in endorsements
+        ])
 
     def bad_endorsements(self, digest: bytes, endorsements: Mapping[int, bytes]) -> list[int]:
-        """Members whose partials are invalid; none when the optimistic combination verifies."""
+        """Members whose endorsements are invalid; none when the optimistic combination
+        verifies and the required members' co-signatures are theirs."""
         chosen = choose_signers(sorted(endorsements), self.threshold, self.required)
-        partials = {member + 1: endorsements[member] for member in chosen}
+        partials = {member + 1: split_endorsement(endorsements[member])[0] for member in chosen}
         try:
             signature = combine(partials, self.threshold, backend=self.backend)
-            if verify_memoised(self.backend, self.key.group_pk, digest, signature):
+            if verify_memoised(self.backend, self.key.group_pk, digest, signature) and all(
+                self._valid_cosignature(member, digest, split_endorsement(endorsements[member])[1])
+                for member in chosen
+            ):
                 return []
         except (InvalidPointError, InsufficientSharesError):
             pass
-        keys = self.key.verification_keys
         return [
             member
             for member in sorted(endorsements)
-            if not verify_partial(keys[member + 1], digest, endorsements[member],
-                                  backend=self.backend)
+            if not self._valid_endorsement(member, digest, endorsements[member])
         ]
 
     def combine_shares(self, partials: Mapping[int, PartialSignature]) -> bytes:
@@ -152,8 +199,9 @@ class ThresholdBlsCustody:
         return combine(shifted, self.threshold, backend=self.backend)
 
     def verification_gas(self, cert: Certificate) -> int:
+        """Calldata (co-signatures included), one pairing check, one `ecrecover` each."""
         calldata = cert.calldata_size() * CALLDATA_GAS_PER_BYTE
-        return TX_BASE_GAS + calldata + BLS_VERIFY_GAS
+        return TX_BASE_GAS + calldata + BLS_VERIFY_GAS + ECRECOVER_GAS * len(cert.cosignatures)
 
     def refresh(self) -> CommitteeKey:
         """Proactive refresh: new shares of the same key; older shares stop combining."""

@@ -120,7 +120,10 @@ class Adversary:
                 for seat, share in shares.items()
             }
             signature = custody.combine_shares(partials)
-            return Certificate(message, version, custody.scheme, (signature,), tuple(shares))
+            return Certificate(
+                message, version, custody.scheme, (signature,), tuple(shares),
+                cosignatures=self._cosignatures(custody, digest),
+            )
         distinct = {seat: share for (seat, _epoch), share in sorted(self.shares.items())}
         if len(distinct) < custody.threshold:
             self.bridge.world.record(
@@ -134,7 +137,22 @@ class Adversary:
             signature = custody.combine_shares(raw)
         except InsufficientSharesError:
             return None
-        return Certificate(message, version, custody.scheme, (signature,), tuple(sorted(raw)))
+        return Certificate(
+            message, version, custody.scheme, (signature,), tuple(sorted(raw)),
+            cosignatures=self._cosignatures(custody, digest),
+        )
+
+    def _cosignatures(self, custody: ThresholdBlsCustody, digest: bytes) -> tuple[bytes, ...]:
+        """Co-signatures for the required seats the adversary holds (their governance keys
+        came with the seat), in `required` order; a required seat it does not hold is
+        missing, and the destination refuses the certificate for it."""
+        cosignatures = []
+        for seat in custody.required:
+            if seat in self.seats:
+                cosignatures.append(custody.governance_sign(seat, digest))
+            elif seat in self.recovered:
+                cosignatures.append(self.recovered[seat].sign_digest(digest))
+        return tuple(cosignatures)
 
     def submit_mint(self, certificate: Certificate, actor: str) -> None:
         settlement = self.bridge.settlement

@@ -244,8 +244,8 @@ params = { period = 3600.0, seats_per_period = 1, periods = 12 }"""),
             "At the scheduled time every committee seat falls to the adversary with probability"
             " `p`, one draw per seat from the attack's own stream, so the seats held are"
             " Binomial(n, p). After `dwell` seconds it forges a deposit with them: a k-of-n"
-            " bridge is broken exactly when it holds k seats (under multisig, every required"
-            " member among them).",
+            " bridge is broken exactly when it holds k seats, every required member among"
+            " them.",
             BernoulliParams, "none",
             _example("key.bernoulli", """
 schedule = { at = 60.0 }

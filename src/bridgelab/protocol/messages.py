@@ -137,6 +137,11 @@ class Certificate:
     claimed_signers: tuple[str, ...] = ()
     # Set when the signatures cover a batch: the message's path to the signed batch root.
     batch: BatchPath | None = None
+    # Under threshold BLS, the required members' own signatures over the same digest (their
+    # governance keys), in the trust root's `required` order: a group signature cannot say
+    # who signed, so these show that the required members did. Empty under multisig, where
+    # the signatures themselves name their signers.
+    cosignatures: tuple[bytes, ...] = ()
 
     def __hash__(self) -> int:
         # Equal certificates agree on these, and certificates of one message under one
@@ -166,6 +171,7 @@ class Certificate:
             self.signer_hint,
             self.claimed_signers,
             batch,
+            self.cosignatures,
         )
 
     def calldata_size(self) -> int:
@@ -177,6 +183,7 @@ class Certificate:
             + len(self.message.payload.encode())
             + 32 * len(self.claimed_signers)
             + sum(map(len, self.signatures))
+            + sum(map(len, self.cosignatures))
         )
 
 
@@ -221,6 +228,11 @@ def certificate_fields(cert: Certificate) -> CertificateFields:
     })
     if batch is not None:
         fields["batch"] = batch_fields(batch)
+    if cert.cosignatures:
+        # Only when there are some: a certificate without them records what it always did.
+        fields["cosignatures"] = list(
+            _to_hex(cert.cosignatures) if batch is None else signatures_hex(cert.cosignatures)
+        )
     fields.certificate = cert
     return fields
 
@@ -283,6 +295,7 @@ def certificate_from_fields(fields: dict) -> Certificate:
         tuple(fields.get("signer_hint", ())),
         tuple(fields.get("claimed_signers", ())),
         batch_from_fields(fields["batch"]) if "batch" in fields else None,
+        tuple(map(bytes.fromhex, fields.get("cosignatures", ()))),
     )
 
 

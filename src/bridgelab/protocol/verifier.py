@@ -105,7 +105,9 @@ def verify_multisig_signatures(
     threshold = root.threshold if config.threshold_override is None else config.threshold_override
     if counted < threshold:
         return Verdict(False, "below_threshold")
-    if not set(root.required).issubset(members):
+    if "required_members_unchecked" not in config.flaws and not set(root.required).issubset(
+        members
+    ):
         return Verdict(False, "required_member_missing")
     return Verdict(True, "ok", tuple(sorted(set(members))))
 
@@ -133,8 +135,9 @@ def verify_against_claimed_signers(cert: Certificate, signatures: str = "real") 
 def verify_certificate_memoised(
     root: TrustRoot, config: VerifierConfig, cert: Certificate
 ) -> Verdict:
-    """`verify_certificate`, remembered by value. It is pure, and the destination contract
-    and the checker's reference verifier are asked about the very same certificates."""
+    """`verify_certificate`, remembered by value. It is pure, and the contracts are asked
+    about the very same certificates again (retries, backups, double submissions). The
+    checker never reads this memo: it judges certificates itself (`checker/policy.py`)."""
     scope = 0
     if root.scheme == "threshold-bls":
         # A symbolic BLS answer reads its run's dlog registry (`memo_scope`): threshold BLS
@@ -157,22 +160,45 @@ _signature_verdicts: BoundedCache[
 
 
 def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certificate) -> Verdict:
-    """One pairing check of the combined signature against the group key.
+    """One pairing check of the combined signature against the group key, then one
+    `ecrecover` per required member.
 
-    The chain cannot see which members contributed; `signer_hint` is carried for the record.
+    The group signature cannot say which members contributed (`signer_hint` is carried for the
+    record only), so each required member's own signature travels beside it.
     """
     if len(cert.signatures) != 1:
         return Verdict(False, "signature_count")
     backend = get_backend(bls_backend_for(config.signatures, config.bls_backend))
     group_key = bytes.fromhex(root.group_key)
-    if not verify_memoised(backend, group_key, cert.digest, cert.signatures[0]):
+    digest = cert.digest
+    if not verify_memoised(backend, group_key, digest, cert.signatures[0]):
         return Verdict(False, "group_signature")
+    if "required_members_unchecked" not in config.flaws and not check_required_cosignatures(
+        root, digest, cert.cosignatures, config.signatures
+    ):
+        return Verdict(False, "required_member_missing")
     return Verdict(True, "ok", tuple(sorted(set(cert.signer_hint))))
 
 
+def check_required_cosignatures(
+    root: TrustRoot, digest: bytes, cosignatures: tuple[bytes, ...], signatures: str = "real"
+) -> bool:
+    """Exactly one signature per required member, in `root.required` order, each over
+    `digest` by that member's address in the root (its governance key under threshold BLS,
+    which proactive refresh leaves unchanged)."""
+    if len(cosignatures) != len(root.required):
+        return False
+    ecrecover = ecrecover_for(signatures)
+    return all(
+        ecrecover(digest, cosignature) == root.signers[member]
+        for member, cosignature in zip(root.required, cosignatures, strict=True)
+    )
+
+
 def reference_verify(root: TrustRoot, cert: Certificate, signatures: str = "real") -> Verdict:
-    """The checker's independent verdict: the correct verifier, whatever the deployed one does
-    (for the run's kind of `signatures`)."""
+    """The correct verifier's verdict under `root`, whatever the deployed one does (for the
+    run's kind of `signatures`). The checker does not use it: it holds certificates to the
+    configured policy rather than to a recorded root (`checker/policy.py`)."""
     return verify_certificate_memoised(root, _reference_config(signatures), cert)
 
 

@@ -109,9 +109,13 @@ def _broke(runs: list[RunRecord]) -> list[RunRecord]:
 def validated_by(group: ConfigGroup) -> dict[str, Any]:
     n, t = group.members, group.threshold
     value = f"{t}-of-{n} committee"
+    # Required members are enforced under both schemes (under threshold BLS each one's own
+    # signature travels beside the group signature), unless a flaw switches the check off.
+    unchecked = "required_members_unchecked" in group.flaws
     if group.required:
         value += f", member{'s' if len(group.required) > 1 else ''}"
         value += f" {words.names(group.required)} required"
+        value += " (not checked by the destination)" if unchecked else ""
     relevant = group.family(*VERIFIER_FAMILIES)
     broke = [r for r in _broke(relevant)
              if {"safety.certificate-quorum", "safety.mint-backed-by-final-lock"}
@@ -132,10 +136,12 @@ def validated_by(group: ConfigGroup) -> dict[str, Any]:
         )
     description = (
         f"Each transfer needs endorsements from {t} of the {n} committee members"
-        + (f" (including {words.names(group.required)})" if group.required else "")
+        + (f" (including member{'s' if len(group.required) > 1 else ''}"
+           f" {words.names(group.required)})" if group.required else "")
         + ". Each member is a light client: it checks the consortium's BFT commit and the"
         " lock's Merkle proof before it signs, and the destination contract checks the"
         " certificate."
+        + _required_sentence(group, unchecked)
     )
     if relevant:
         description += (
@@ -144,6 +150,19 @@ def validated_by(group: ConfigGroup) -> dict[str, Any]:
         )
     return _cell("validated-by", value, sentiment, description, reason,
                  _first(broke, relevant, group.records))
+
+
+def _required_sentence(group: ConfigGroup, unchecked: bool) -> str:
+    """How the destination knows the required members signed, if it does."""
+    if not group.required:
+        return ""
+    if unchecked:
+        return (" The deployed verifier never checks that the required members signed"
+                " (flaw required_members_unchecked): any threshold of members suffices.")
+    if group.scheme == "threshold-bls":
+        return (" A group signature cannot show who signed, so each required member's own"
+                " signature travels beside it and the destination checks both.")
+    return ""
 
 
 def custody(group: ConfigGroup) -> dict[str, Any]:

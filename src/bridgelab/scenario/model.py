@@ -248,6 +248,9 @@ Flaw = Literal[
     "replay_protection_disabled",
     "foreign_contract_events",
     "lock_event_without_transfer",
+    # The destination never checks that the required members signed: under multisig it
+    # counts the threshold only, under threshold BLS it ignores their co-signatures.
+    "required_members_unchecked",
 ]
 
 
