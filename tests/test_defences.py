@@ -3,6 +3,9 @@ an accountant that refuses unbacked mints, a challenge window that cancels them.
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from bridgelab.runner import run
 from bridgelab.settlement.bridge_contract import ChallengeTx
 from tests.conftest import small_scenario
@@ -43,9 +46,24 @@ def test_watcher_detects_after_its_delay_pauses_and_cuts_the_loss():
 
 
 def test_per_transfer_cap_stops_a_single_large_forgery():
-    result = run(_theft(bridge={"limits": {"per_transfer_cap": 1_000_000}}), 1)
+    single = {**THEFT, "params": {**THEFT["params"], "pacing": "single"}}
+    result = run(_theft(attacks=[single], bridge={"limits": {"per_transfer_cap": 1_000_000}}), 1)
     assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
     assert result.metrics["outcome"]["unbacked_minted_peak"] == 0
+
+
+def test_per_transfer_cap_only_splits_an_adaptive_forgery():
+    cap = 1_000_000
+    captured = {}
+    result = run(_theft(bridge={"limits": {"per_transfer_cap": cap}}), 1, keep_history=True,
+                 setup=lambda b: captured.setdefault("h", b.world.history))
+    forged = [e.fields["amount"] for e in captured["h"].events
+              if e.kind == "mint" and e.fields["nonce"] >= 1_000_000_000]
+    assert result.verdicts["safety.supply-conservation"] == "fail"
+    assert sum(forged) == THEFT["params"]["amount"] and max(forged) <= cap
+    assert not [e for e in captured["h"].events
+                if e.kind == "tx.reverted" and e.fields["check"] == "per_transfer_cap"]
+    assert result.metrics["outcome"]["value_extracted"] > 0
 
 
 def test_rate_limit_and_watcher_bound_a_repeated_forgery():
@@ -69,11 +87,28 @@ def test_rate_limit_and_watcher_bound_a_repeated_forgery():
 
 def test_accountant_refuses_a_mint_beyond_what_is_locked():
     captured = {}
-    result = run(_theft(defences={"accountant": True}), 1, keep_history=True,
+    single = {**THEFT, "params": {**THEFT["params"], "pacing": "single"}}
+    result = run(_theft(attacks=[single], defences={"accountant": True}), 1, keep_history=True,
                  setup=lambda b: captured.setdefault("h", b.world.history))
     checks = [e.fields["check"] for e in captured["h"].events if e.kind == "tx.reverted"]
     assert "accountant" in checks
     assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
+
+
+def test_accountant_headroom_is_what_an_adaptive_forger_takes():
+    # Keys taken while honest deposits are in flight: their locks are in the escrow's books
+    # but not yet minted, and the adaptive adversary fits its forgeries into that headroom.
+    captured = {}
+    early = {**THEFT, "schedule": {"at": 10.0}}
+    result = run(_theft(attacks=[early], defences={"accountant": True}), 1, keep_history=True,
+                 setup=lambda b: captured.setdefault("h", b.world.history))
+    events = captured["h"].events
+    forged = [e for e in events if e.kind == "mint" and e.fields["nonce"] >= 10**9]
+    # The adversary's own transactions are named after the attack (`attack-0:...`).
+    refused = [e for e in events
+               if e.kind == "tx.reverted" and e.fields["tx"].startswith("attack-0:")]
+    assert forged and not refused
+    assert result.verdicts["safety.mint-backed-by-final-lock"] == "fail"
 
 
 def test_challenge_window_cancels_a_mint_with_no_lock_behind_it():
@@ -127,3 +162,51 @@ def test_a_relayer_delivers_again_a_genuine_mint_a_challenge_cancelled():
     assert queued[1] > challenged[0].time and minted[0] >= queued[1] + window
     assert result.verdicts["liveness.deposits-minted"] == "pass"
     assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
+
+
+def test_a_delay_nobody_watches_only_postpones_an_adaptive_forgery():
+    # Every mint waits 600 s (threshold 1: no forgery can dodge it) and no watcher cancels
+    # anything: the adversary waits the delay out and its forgery executes.
+    captured = {}
+    scenario = _theft(bridge={"limits": {"delay_threshold": 1, "delay": 600.0}})
+    result = run(scenario, 1, keep_history=True,
+                 setup=lambda b: captured.setdefault("h", b.world.history))
+    events = captured["h"].events
+    queued = [e for e in events if e.kind == "mint.queued" and e.fields["nonce"] >= 10**9]
+    executed = [e for e in events if e.kind == "mint" and e.fields["nonce"] >= 10**9]
+    assert queued and executed
+    assert min(e.time for e in executed) >= THEFT["schedule"]["at"] + 600.0
+    assert result.verdicts["safety.mint-backed-by-final-lock"] == "fail"
+
+
+def test_an_adaptive_forger_gives_up_once_its_queued_forgery_is_challenged():
+    captured = {}
+    defences = {"challenge_window": 120.0, "watcher": {"enabled": True}}
+    result = run(_theft(defences=defences), 1, keep_history=True,
+                 setup=lambda b: captured.setdefault("h", b.world.history))
+    events = captured["h"].events
+    challenged = [e for e in events if e.kind == "mint.challenged"]
+    submitted = [e for e in events if e.kind == "attack.submit"]
+    assert challenged and len(submitted) == len(challenged) == 1
+    assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cap=st.none() | st.integers(100_000, 2_000_000),
+       bucket=st.none() | st.tuples(st.integers(200_000, 3_000_000), st.sampled_from([0.0, 5e3])),
+       threshold=st.none() | st.integers(2, 2_500_000))
+def test_the_contract_never_refuses_an_adaptive_forgery_for_its_limits(cap, bucket, threshold):
+    limits: dict = {"per_transfer_cap": cap, "delay_threshold": threshold, "delay": 300.0}
+    if bucket is not None:
+        limits.update(rate_capacity=bucket[0], rate_per_second=bucket[1])
+    captured = {}
+    scenario = _theft(bridge={"limits": {k: v for k, v in limits.items() if v is not None}},
+                      workload={"deposits": 0, "withdrawals": 0})
+    run(scenario, 1, keep_history=True, setup=lambda b: captured.setdefault("h", b.world.history))
+    events = captured["h"].events
+    refused = [e.fields["check"] for e in events
+               if e.kind == "tx.reverted" and e.fields["tx"].startswith("attack-0:")]
+    assert not refused
+    forged = [e.fields["amount"] for e in events if e.kind == "attack.submit"]
+    assert forged and sum(forged) <= THEFT["params"]["amount"]
+    assert cap is None or max(forged) <= cap

@@ -3,6 +3,7 @@ diversified bridge, and the cost-to-break search agreeing with exhaustive search
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 import tomllib
@@ -100,16 +101,21 @@ def committees(draw):
          "cost": draw(st.integers(1, 20)) * 1.0}
         for owner in names
     ]
-    return n, t, entities
+    # A per-transfer cap only splits the adaptive adversary's forgeries: it never changes
+    # which sets of entities break the bridge.
+    cap = draw(st.none() | st.sampled_from([1_000_000, 3_000_000]))
+    return n, t, entities, cap
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=committees())
 def test_cost_to_break_agrees_with_exhaustive_search(case):
-    n, t, entities = case
+    n, t, entities, cap = case
     data = tomllib.loads(FLAWED.read_text())
     data["committee"].update({"members": n, "threshold": t, "required": []})
     data["entities"] = entities
+    if cap is not None:
+        data["bridge"] = {"limits": {"per_transfer_cap": cap}}
     scenario = parse_scenario(data, "committee")
     evaluator = Evaluator(scenario, 1)
     searched = cheapest_break(scenario, 1, evaluator=evaluator)
@@ -118,3 +124,35 @@ def test_cost_to_break_agrees_with_exhaustive_search(case):
     if searched.entities is not None:
         seats = sum(len(e["members"]) for e in entities if e["name"] in searched.entities)
         assert seats >= t
+
+
+CAPPED = {
+    "scenario": {"name": "capped", "duration": 3_600.0},
+    "committee": {"members": 3, "threshold": 2, "required": [], "custody": "multisig"},
+    "settlement": {"finality_slots": 4},
+    "workload": {"deposits": 3, "withdrawals": 0, "deposit_interval": 5.0},
+    "bridge": {"limits": {"per_transfer_cap": 1_000_000}},
+}
+
+
+def test_hunt_breaks_a_capped_bridge_with_forgeries_under_the_cap(tmp_path):
+    scenario = parse_scenario(copy.deepcopy(CAPPED), "capped")
+    result = hunt(scenario, 1, Budget(entities=2, relayers=0), wall_budget=120.0)
+    assert result.found
+    forge = next(step for step in result.steps if step.action == "forge")
+    assert set(forge.args) == {"amount", "forgeries", "pacing", "directions"}
+    # Replayed as a scenario, the forged mints stay under the cap and still break safety.
+    config = tmp_path / "capped.toml"
+    config.write_text(artefacts.scenario_toml(scenario.model_dump(mode="json"), "capped"))
+    written = artefacts.write(scenario, config, 1, result.steps, result.violation,
+                              tmp_path / "out", persist=False)
+    captured = {}
+    replayed = run(load_scenario(written.scenario), 1, keep_history=True,
+                   setup=lambda b: captured.setdefault("h", b.world.history))
+    assert replayed.verdicts[result.violation["property"]] == "fail"
+    forged = [e.fields["amount"] for e in captured["h"].events
+              if e.kind == "mint" and e.fields["nonce"] >= 1_000_000_000]
+    assert forged and max(forged) <= 1_000_000
+    if forge.args["pacing"] == "adaptive":
+        assert "sized and paced" in written.explanation.read_text()
+    assert forge.args["directions"] == ["deposit"]  # the simplest: shrunk to mints alone

@@ -207,7 +207,7 @@ def test_ronin_defended_limits_bound_the_loss_even_with_the_delegation_live():
     cap = scenario_value("ronin-2022", "bridge", "limits", "per_transfer_cap", defended=True)
     attack = {**scenario_value("ronin-2022", "attacks", defended=True)[0],
               "params": {"amount": cap, "attempts": 20, "retry_every": 60.0,
-                         "recipient": "ronin-exploiter"}}
+                         "recipient": "ronin-exploiter", "pacing": "single"}}
     run_ = outcome_of("ronin-2022", defended=True, delegations=live, attacks=[attack])
     outcome = run_.outcome
     assert set(FORGERY) <= run_.failed()
@@ -226,10 +226,29 @@ def test_ronin_defended_limits_bound_the_loss_even_with_the_delegation_live():
 @needs("ronin-2022")
 def test_ronin_defended_cap_stops_the_single_large_forgery_with_the_delegation_live():
     live = [{"grantor": "axie-dao", "grantee": "sky-mavis", "revoked": False}]
-    run_ = outcome_of("ronin-2022", defended=True, delegations=live)
+    attack = scenario_value("ronin-2022", "attacks", defended=True)[0]
+    single = {**attack, "params": {**attack["params"], "pacing": "single"}}
+    run_ = outcome_of("ronin-2022", defended=True, delegations=live, attacks=[single])
     assert run_.of_kind("attack.compromise")[0].fields["seats"] == [0, 1, 2, 3, 4]
     assert run_.safe()
     assert run_.reverted("per_transfer_cap") == 1
+
+
+@needs("ronin-2022")
+def test_ronin_defended_limits_bound_an_adaptive_adversary_with_the_delegation_live():
+    # The same keys and target, forged by an adversary that reads the contract: under the
+    # cap, within the bucket, waiting for its refill — never reverted, stopped by the pause.
+    live = [{"grantor": "axie-dao", "grantee": "sky-mavis", "revoked": False}]
+    run_ = outcome_of("ronin-2022", defended=True, delegations=live)
+    outcome = run_.outcome
+    limits = scenario_value("ronin-2022", "bridge", "limits", defended=True)
+    forged = [e.fields["amount"] for e in run_.of_kind("mint") if e.fields["nonce"] >= 10**9]
+    assert set(FORGERY) <= run_.failed()
+    assert forged and max(forged) <= limits["per_transfer_cap"]
+    assert run_.reverted("per_transfer_cap") == run_.reverted("rate_limited") == 0
+    pause_at = outcome["times"]["pause"]
+    assert sum(forged) <= limits["rate_capacity"] + limits["rate_per_second"] * pause_at
+    assert 0 < outcome["value_extracted"] < outcome_of("ronin-2022").outcome["value_extracted"]
 
 
 # -- Harmony 2022 -------------------------------------------------------------------------------

@@ -324,14 +324,20 @@ def _hunt(args: argparse.Namespace, err: Console) -> int:
         witness.write_text(artefacts.scenario_toml(
             data, f"Cheapest attack found by `bridgelab hunt --objective cost` on {args.scenario}"
             f"\nentities {list(result.entities)}, total cost {result.cost}"))
+        from bridgelab.nemesis.bound import loss_bound
+        from bridgelab.report import words
+
+        bound = loss_bound(scenario)
         (out / "cost.json").write_text(json.dumps({
             "entities": list(result.entities), "cost": result.cost,
             "evaluations": result.evaluations, "witness": str(witness),
             "violations": result.witness.violations[:5],
+            "loss": result.loss, "loss_bound": bound,
         }, indent=2) + "\n")
         print(
             f"cheapest break: compromise {', '.join(result.entities)} (total cost"
             f" {result.cost:g}) — {result.evaluations} sets checked\n"
+            f"{words.witness_loss(result.loss or {})}\n{words.loss_bound(bound)}\n"
             f"witness: bridgelab run {witness} --seed {args.seed}"
         )
         return EXIT_FAIL

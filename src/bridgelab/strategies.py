@@ -254,6 +254,8 @@ def _param_strategies(kind: str, scenario: Scenario) -> dict[str, st.SearchStrat
         "amount_cap": st.none() | st.integers(1, 50_000_000),
         "amount_above": st.none() | st.integers(0, scenario.workload.amount_max),
         "seats_per_period": st.integers(1, max(1, scenario.committee.members)),
+        "directions": st.lists(st.sampled_from(["deposit", "withdrawal"]), unique=True,
+                               min_size=1, max_size=2),
     }
     strategies: dict[str, st.SearchStrategy[Any]] = {}
     for name, field in info.params.model_fields.items():

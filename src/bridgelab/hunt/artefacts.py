@@ -37,9 +37,13 @@ def steps_to_attacks(steps: list[Step]) -> tuple[list[dict[str, Any]], list[dict
                 "params": {"forge": False},
             })
         elif step.action == "forge":
+            params = {"amount": step.args["amount"]}
+            for key in ("pacing", "forgeries", "directions"):
+                if key in step.args:
+                    params[key] = step.args[key]
             attacks.append({
                 "kind": "adversary.forge", "name": "forge", "schedule": {"at": at},
-                "params": {"amount": step.args["amount"]},
+                "params": params,
             })
         elif step.action == "censor":
             attacks.append({
@@ -62,10 +66,7 @@ def explain(steps: list[Step], violation: dict[str, Any]) -> str:
                 f" thereby controls seats {step.args['seats']}."
             )
         elif step.action == "forge":
-            lines.append(
-                f"- Then, at {t}, it signs a deposit of {step.args['amount']:,} that no one"
-                " locked, with every key it holds, and submits the mint."
-            )
+            lines.append(f"- Then, at {t}, {_forging(step.args)}")
         elif step.action == "censor":
             lines.append(f"- At {t} relayer {step.args['relayer']} starts censoring.")
         elif step.action == "deposit":
@@ -81,6 +82,26 @@ def explain(steps: list[Step], violation: dict[str, Any]) -> str:
         " hunt's budget."
     )
     return "\n".join(lines) + "\n"
+
+
+def _forging(args: dict[str, Any]) -> str:
+    amount, forgeries = args["amount"], args.get("forgeries", 1)
+    if args.get("pacing", "single") == "single" and forgeries == 1:
+        return (f"it signs a deposit of {amount:,} that no one locked, with every key it"
+                " holds, and submits the mint.")
+    if args.get("pacing", "single") == "single":
+        return (f"it signs {forgeries} deposits that no one locked, {amount:,} in all, with"
+                " every key it holds, and submits the mints at once.")
+    directions = args.get("directions", ["deposit"])
+    kinds = " and ".join(
+        {"deposit": "deposits that no one locked",
+         "withdrawal": "withdrawals that no one burned"}[d] for d in directions
+    )
+    count = "a single transfer" if forgeries == 1 else f"at most {forgeries} transfers"
+    return (f"it sets out to take {amount:,} in {count} — {kinds} — each signed with every"
+            " key it holds and sized and paced against the contracts' public limits (under"
+            " the cap, below the delay threshold, within the rate limit's refill), until the"
+            " bridge is paused.")
 
 
 def regression_test(name: str, scenario_path: Path, attacks: list[dict[str, Any]],

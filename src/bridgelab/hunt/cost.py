@@ -4,6 +4,12 @@ lets the adversary forge a mint the bridge accepts.
 Uniform-cost search over sets of entities, each candidate checked by a real simulated
 attack (compromise, then forge) — the first set that breaks safety is the cheapest.
 `exhaustive` checks every set, so small committees can cross-check the search.
+
+The probe's adversary is the adaptive one (`nemesis.plan`): it is after `amount` in all and
+sizes and paces its forgeries against the contract's public limits — split under the cap,
+below the delay threshold, waiting for the rate limit's refill — over a horizon long enough
+for that pacing to matter (`nemesis.bound.probe_horizon`). A cap or a rate limit therefore
+bounds the loss, and the witness shows by how much; it does not hide the break.
 """
 
 from __future__ import annotations
@@ -12,11 +18,53 @@ import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from bridgelab.nemesis import plan
+from bridgelab.nemesis.adversary import FABRICATED_NONCE_BASE
+from bridgelab.nemesis.bound import deposit_limits, probe_horizon
 from bridgelab.runner import RunResult, run
 from bridgelab.scenario.model import Scenario
 
 PROBE_AT = 1.0
+# The probe's target, and the most forgeries it may send to reach it.
+PROBE_AMOUNT = 10_000_000
+MAX_PROBE_FORGERIES = 64
+PROBE_FORGERY_SLACK = 4
+# A single forgery needs this many slots to land and be judged.
+PROBE_SETTLE_SECONDS_FACTOR = 4
+
+
+@dataclass
+class ForgeryTally:
+    """What the probe's forgeries got through, folded over its history records: forged mints
+    (fabricated nonces) executed, their total and largest, when, and when the bridge paused."""
+
+    count: int = 0
+    minted: int = 0
+    largest: int = 0
+    first: float | None = None
+    last: float | None = None
+    paused_at: float | None = None
+
+    def add(self, record: dict[str, Any]) -> None:
+        kind = record["kind"]
+        if kind == "mint" and record["nonce"] >= FABRICATED_NONCE_BASE:
+            self.count += 1
+            self.minted += record["amount"]
+            self.largest = max(self.largest, record["amount"])
+            self.first = record["t"] if self.first is None else self.first
+            self.last = record["t"]
+        elif kind == "bridge.paused" and self.paused_at is None:
+            self.paused_at = record["t"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "forged_mints": self.count, "minted": self.minted, "largest": self.largest,
+            "first_at": self.first, "last_at": self.last, "paused_at": self.paused_at,
+            "over_seconds": None if self.first is None or self.last is None
+            else round(self.last - self.first, 6),
+        }
 
 
 @dataclass
@@ -26,6 +74,8 @@ class CostResult:
     evaluations: int
     witness: RunResult | None = None
     witness_scenario: Scenario | None = None
+    # What the witness's adaptive adversary took (`ForgeryTally.as_dict`, plus `unbacked`).
+    loss: dict[str, Any] | None = None
 
 
 @dataclass
@@ -34,33 +84,52 @@ class Evaluator:
 
     scenario: Scenario
     seed: int
-    amount: int = 10_000_000
+    amount: int = PROBE_AMOUNT
+    pacing: plan.PacingMode = "adaptive"
     cache: dict[tuple[str, ...], bool] = field(default_factory=dict)
     results: dict[tuple[str, ...], tuple[RunResult, Scenario]] = field(default_factory=dict)
+    tallies: dict[tuple[str, ...], ForgeryTally] = field(default_factory=dict)
     runs: int = 0
 
     def probe_scenario(self, entities: tuple[str, ...]) -> Scenario:
         slot = self.scenario.settlement.slot_time
+        limits = deposit_limits(self.scenario)
+        forgeries = 1
+        horizon = PROBE_SETTLE_SECONDS_FACTOR * slot
+        if self.pacing == "adaptive":
+            # Room for smaller forgeries than the fewest that reach the target: under a rate
+            # limit they go out as the bucket refills rather than waiting for it to fill.
+            needed = plan.forgeries_needed(limits, self.amount, MAX_PROBE_FORGERIES)
+            forgeries = min(MAX_PROBE_FORGERIES, PROBE_FORGERY_SLACK * needed)
+            horizon = probe_horizon(limits, self.amount, forgeries, slot)
         attacks = [
             {"kind": "key.compromise", "name": "compromise",
              "targets": {"entities": list(entities)}, "schedule": {"at": PROBE_AT},
              "params": {"forge": False}},
             {"kind": "adversary.forge", "name": "forge", "schedule": {"at": PROBE_AT},
-             "params": {"amount": self.amount}},
+             "params": {"amount": self.amount, "pacing": self.pacing,
+                        "forgeries": forgeries}},
         ]
         data = self.scenario.model_dump(mode="json", exclude_none=True)
         data["attacks"] = attacks
         data["workload"] = {**data["workload"], "deposits": 0, "withdrawals": 0, "scripted": []}
-        data["scenario"] = {**data["scenario"], "duration": PROBE_AT + 4 * slot}
+        data["scenario"] = {**data["scenario"], "duration": PROBE_AT + horizon}
         data["adversary"] = {**data["adversary"], "extract": False}
+        # Once the campaign is over, a few slots for its last forgeries to land (only safety
+        # is read, so liveness needs no longer grace).
+        settle = PROBE_SETTLE_SECONDS_FACTOR * slot
+        data["checks"] = {**data.get("checks", {}), "liveness_grace": settle}
         return Scenario.model_validate(data)
 
     def breaks(self, entities: tuple[str, ...]) -> bool:
         key = tuple(sorted(entities))
         if key not in self.cache:
             probe = self.probe_scenario(key)
-            result = run(probe, self.seed)
+            tally = ForgeryTally()
+            result = run(probe, self.seed,
+                         setup=lambda bridge: bridge.world.history.subscribe_records(tally.add))
             self.runs += 1
+            self.tallies[key] = tally
             self.cache[key] = any(
                 v == "fail" for p, v in result.verdicts.items() if p.startswith("safety.")
             )
@@ -95,8 +164,7 @@ def cheapest_break(
         if on_evaluation is not None:
             on_evaluation(evaluations)
         if evaluator.breaks(entities):
-            result, probe = evaluator.results[tuple(sorted(entities))]
-            return CostResult(entities, cost, evaluations, result, probe)
+            return _found(evaluator, entities, cost, evaluations)
         # Extend only with later names, so each set is generated exactly once.
         for index in range(last + 1, len(names)):
             name = names[index]
@@ -120,5 +188,14 @@ def exhaustive(scenario: Scenario, seed: int = 1, evaluator: Evaluator | None = 
                     best = candidate
     if best is None:
         return CostResult(None, None, evaluations)
-    result, probe = evaluator.results[tuple(sorted(best[2]))]
-    return CostResult(best[2], best[0], evaluations, result, probe)
+    return _found(evaluator, best[2], best[0], evaluations)
+
+
+def _found(
+    evaluator: Evaluator, entities: tuple[str, ...], cost: float, evaluations: int
+) -> CostResult:
+    key = tuple(sorted(entities))
+    result, probe = evaluator.results[key]
+    loss = {**evaluator.tallies[key].as_dict(), "target": evaluator.amount,
+            "unbacked": int(result.metrics["outcome"]["unbacked_minted_peak"])}
+    return CostResult(entities, cost, evaluations, result, probe, loss)

@@ -3,7 +3,10 @@ adversary actions that breaks a safety property, then shrinks it to a minimal on
 
 Rules: honest deposits, compromising an entity (every seat it holds or can sign for),
 forging with what the adversary holds, censoring a relayer, and advancing simulated time —
-within a budget of entities, relayers and time. The invariant is every safety property.
+within a budget of entities, relayers and time. A forgery is a campaign (`nemesis.plan`): a
+target amount, at most a number of forgeries, and a pacing — adaptive (sized and paced
+against the contract's public limits as simulated time advances) or single (the amount in
+equal parts at once); the search draws all three. The invariant is every safety property.
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from bridgelab.core.history import History
+from bridgelab.nemesis import campaign
 from bridgelab.nemesis.adversary import Adversary
+from bridgelab.nemesis.plan import PACING_MODES, Pacing
 from bridgelab.runner import Bridge, build
 from bridgelab.scenario.model import Scenario
 
 # Shrinking prefers earlier choices: a single minute is the simplest way to let time pass.
 ADVANCE_CHOICES = (60, 15, 5, 300, 900)
+# Forged deposits (mints), forged withdrawals too (releases from the escrow), or only those.
+DIRECTION_CHOICES = (("deposit",), ("deposit", "withdrawal"), ("withdrawal",))
 ACTOR = "hunt"
 
 
@@ -31,7 +38,9 @@ class Budget:
     entities: int = 2
     relayers: int = 1
     horizon: float = 3_600.0
+    # A forgery's target (the search may choose less) and the most forgeries it may send.
     forge_amount: int = 10_000_000
+    forgeries: int = 16
 
 
 @dataclass
@@ -110,10 +119,22 @@ def make_machine(scenario: Scenario, seed: int, budget: Budget) -> type[RuleBase
             self._step("compromise", entity=entity, seats=seats)
             self.adversary.take_seats(seats, ACTOR)
 
-        @rule()
-        def forge(self) -> None:
-            self._step("forge", amount=budget.forge_amount)
-            self.adversary.forge_and_submit(budget.forge_amount, "attacker", ACTOR)
+        # Shrinking prefers the budget's whole amount, one forgery, adaptive pacing and
+        # forged deposits only.
+        @rule(
+            amount=st.integers(0, budget.forge_amount - 1).map(lambda v: budget.forge_amount - v),
+            forgeries=st.integers(1, budget.forgeries),
+            pacing=st.sampled_from(PACING_MODES),
+            directions=st.sampled_from(DIRECTION_CHOICES),
+        )
+        def forge(self, amount: int, forgeries: int, pacing: str,
+                  directions: tuple[str, ...]) -> None:
+            self._step("forge", amount=amount, forgeries=forgeries, pacing=pacing,
+                       directions=list(directions))
+            plan = Pacing(pacing, forgeries, directions)  # type: ignore[arg-type]
+            campaign.start(
+                self.bridge.world.env, self.adversary.campaign(amount, "attacker", ACTOR, plan)
+            )
 
         @precondition(lambda self: len(self.censored) < budget.relayers)
         @rule(relayer=st.integers(0, relayer_count - 1))

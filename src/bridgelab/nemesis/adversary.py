@@ -12,13 +12,21 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from bridgelab.consortium.escrow import ESCROW_CONTRACT
+from bridgelab.consortium.escrow import ESCROW_CONTRACT, ReleaseTx
 from bridgelab.crypto.bls import InsufficientSharesError, PartialSignature, SecretShare
 from bridgelab.crypto.symbolic import EcdsaSigning
 from bridgelab.custody.base import MINT_STORAGE_GAS
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
-from bridgelab.protocol.messages import BridgeMessage, Certificate
-from bridgelab.settlement.bridge_contract import BURN_GAS, BurnTx, MintEvent, MintTx
+from bridgelab.nemesis.campaign import run_campaign
+from bridgelab.nemesis.plan import Pacing
+from bridgelab.protocol.messages import BridgeMessage, Certificate, Direction
+from bridgelab.settlement.bridge_contract import (
+    BRIDGE_CONTRACT,
+    BURN_GAS,
+    BurnTx,
+    MintEvent,
+    MintTx,
+)
 from bridgelab.settlement.chain import SettlementBlock
 from bridgelab.settlement.fees import gwei
 
@@ -73,19 +81,29 @@ class Adversary:
 
     # -- forging ------------------------------------------------------------------------------
 
-    def fabricated_message(self, amount: int, recipient: str) -> BridgeMessage:
+    def fabricated_message(
+        self, amount: int, recipient: str, direction: Direction = "deposit"
+    ) -> BridgeMessage:
+        """A lock (deposit) or burn (withdrawal) that never happened, for `recipient`."""
         self._nonce += 1
         stream = self.bridge.world.streams.get("nemesis/adversary/hashes")
+        source = ESCROW_CONTRACT if direction == "deposit" else BRIDGE_CONTRACT
         return BridgeMessage(
-            "deposit", FABRICATED_NONCE_BASE + self._nonce,
+            direction, FABRICATED_NONCE_BASE + self._nonce,
             self.bridge.world.scenario.workload.asset, amount, "adversary", recipient,
-            ESCROW_CONTRACT, 0, stream.getrandbits(256).to_bytes(32, "big"),
+            source, 0, stream.getrandbits(256).to_bytes(32, "big"),
         )
 
-    def certificate(self, message: BridgeMessage, actor: str) -> Certificate | None:
-        """The best certificate the held keys can make, or None if they cannot sign at all."""
+    def certificate(
+        self, message: BridgeMessage, actor: str, version: int | None = None
+    ) -> Certificate | None:
+        """The best certificate the held keys can make, or None if they cannot sign at all.
+
+        Signed under the settlement bridge's trust-root version unless `version` is given
+        (a withdrawal is checked against the escrow's)."""
         custody = self.bridge.custody
-        version = self.bridge.settlement.bridge.trust_root.version
+        if version is None:
+            version = self.bridge.settlement.bridge.trust_root.version
         digest = message.digest(version)
         if isinstance(custody, ThresholdBlsCustody):
             return self._bls_certificate(custody, message, version, digest, actor)
@@ -154,32 +172,60 @@ class Adversary:
                 cosignatures.append(self.recovered[seat].sign_digest(digest))
         return tuple(cosignatures)
 
-    def submit_mint(self, certificate: Certificate, actor: str) -> None:
+    def submit_mint(self, certificate: Certificate, actor: str) -> MintTx:
         settlement = self.bridge.settlement
         custody = self.bridge.custody
         verification_gas = custody.verification_gas(certificate)
         self._tx += 1
         tip = gwei(ADVERSARY_TIP_GWEI)
-        settlement.submit(
-            MintTx(
-                f"{actor}/mint{self._tx}", actor, certificate, verification_gas + MINT_STORAGE_GAS,
-                tip, self.bridge.world.now, verification_gas, settlement.base_fee * 4 + tip,
-            )
+        tx = MintTx(
+            f"{actor}/mint{self._tx}", actor, certificate, verification_gas + MINT_STORAGE_GAS,
+            tip, self.bridge.world.now, verification_gas, settlement.base_fee * 4 + tip,
         )
+        settlement.submit(tx)
+        self._record_submit(certificate, actor)
+        return tx
+
+    def submit_release(self, certificate: Certificate, actor: str) -> ReleaseTx:
+        """Hand a forged withdrawal certificate straight to the escrow on the consortium."""
+        self._tx += 1
+        tx = ReleaseTx(f"{actor}/release{self._tx}", actor, certificate, self.bridge.world.now)
+        self.bridge.consortium.submit(tx)
+        self._record_submit(certificate, actor, direction="withdrawal")
+        return tx
+
+    def _record_submit(self, certificate: Certificate, actor: str, **extra: str) -> None:
         self.bridge.world.record(
             actor, "attack.submit", nonce=certificate.message.nonce,
             amount=certificate.message.amount, recipient=certificate.message.recipient,
             signatures=len(certificate.signatures), signers=list(certificate.signer_hint),
+            **extra,
         )
         if certificate.message.recipient not in self.accounts:
             self.accounts.append(certificate.message.recipient)
 
-    def forge_and_submit(self, amount: int, recipient: str, actor: str) -> bool:
+    def forge_and_submit(self, amount: int, recipient: str, actor: str) -> MintTx | None:
+        """One forged deposit of `amount`, submitted as it is (None: nothing to sign with)."""
         certificate = self.certificate(self.fabricated_message(amount, recipient), actor)
         if certificate is None:
-            return False
-        self.submit_mint(certificate, actor)
-        return True
+            return None
+        return self.submit_mint(certificate, actor)
+
+    def forge_withdrawal(self, amount: int, recipient: str, actor: str) -> ReleaseTx | None:
+        """One forged withdrawal of `amount`: a release no burn backs."""
+        version = self.bridge.consortium.escrow.trust_root.version
+        message = self.fabricated_message(amount, recipient, direction="withdrawal")
+        certificate = self.certificate(message, actor, version)
+        if certificate is None:
+            return None
+        return self.submit_release(certificate, actor)
+
+    def campaign(
+        self, target: int, recipient: str, actor: str, pacing: Pacing | None = None,
+    ) -> simpy.events.ProcessGenerator:
+        """Forge `target` in all, sized and paced against the contract's public limits
+        (`nemesis.campaign`); a SimPy process body, bounded by `pacing.forgeries`."""
+        return run_campaign(self, target, recipient, actor, pacing or Pacing())
 
     # -- cashing out --------------------------------------------------------------------------
 
@@ -212,9 +258,12 @@ class Adversary:
                 self._extracting.discard(account)
                 return
             # Drain what is there in slices (a quarter of the escrow at a time), so honest
-            # withdrawals paid out meanwhile do not leave one large release unpayable.
-            available = self.bridge.consortium.escrow.escrowed.get(asset, 0)
-            chunk = min(balance, config.chunk or balance, max(available // 4, 1))
+            # withdrawals paid out meanwhile do not leave one large release unpayable, and
+            # none above the escrow's public per-transfer cap (it would never be released).
+            escrow = self.bridge.consortium.escrow
+            available = escrow.escrowed.get(asset, 0)
+            chunk = min(balance, config.chunk or balance, max(available // 4, 1),
+                        escrow.per_transfer_cap or balance)
             self._tx += 1
             tip = gwei(ADVERSARY_TIP_GWEI)
             tx = BurnTx(

@@ -112,3 +112,11 @@ class Attack:
 
     def heal(self, round_: int) -> None:
         """Undo the fault; attacks whose effect cannot be undone keep this no-op."""
+
+    def forge(self, within: float | None = None) -> Generator[simpy.Event, Any, None]:
+        """Forge the attack's `amount` with what the adversary holds, paced as its params say
+        (`specs.ForgingParams`); `within` bounds the campaign unless the params do."""
+        params = self.params
+        yield from self.adversary.campaign(
+            params.amount, params.recipient, self.actor, params.plan(within)
+        )

@@ -30,7 +30,7 @@ class BernoulliCompromise(Attack):
         self.adversary.take_seats(self._seats, self.actor)
         if self.params.dwell > 0:
             yield self.world.env.timeout(self.params.dwell)
-        self.adversary.forge_and_submit(self.params.amount, self.params.recipient, self.actor)
+        yield from self.forge()
 
     def heal(self, round_: int) -> None:
         if self._seats:

@@ -6,8 +6,11 @@ submits the certificate itself; the destination's verifier decides whether it pa
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import replace
 from typing import Any
+
+import simpy
 
 from bridgelab.consortium.chain import Committed
 from bridgelab.consortium.escrow import LockEvent
@@ -27,9 +30,9 @@ class FabricatedLock(Attack):
         self._chosen = self._colluders()
         return {"members": self._chosen}
 
-    def begin(self, round_: int) -> None:
+    def begin(self, round_: int) -> Generator[simpy.Event, Any, None]:
         self.adversary.take_seats(self._chosen, self.actor)
-        self.adversary.forge_and_submit(self.params.amount, self.params.recipient, self.actor)
+        yield from self.forge()
 
 
 class Equivocate(Attack):

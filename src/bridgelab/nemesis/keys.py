@@ -39,6 +39,8 @@ class KeyCompromise(Attack):
 
     def begin(self, round_: int) -> Generator[simpy.Event, Any, None]:
         env = self.world.env
+        # The keys are lost at the heal: a campaign still pacing its forgeries stops then.
+        heal_at = None if self.spec.heal.after is None else env.now + self.spec.heal.after
         self.adversary.take_seats(self._seats, self.actor)
         if not self.params.forge:
             return
@@ -49,7 +51,9 @@ class KeyCompromise(Attack):
                 yield env.timeout(self.params.retry_every)
             if not self.active and self.spec.heal.after is not None:
                 return
-            self.adversary.forge_and_submit(self.params.amount, self.params.recipient, self.actor)
+            if heal_at is not None and env.now > heal_at:
+                return
+            yield from self.forge(within=None if heal_at is None else heal_at - env.now)
 
     def heal(self, round_: int) -> None:
         self.adversary.lose_seats(self._seats, self.actor)
@@ -63,16 +67,19 @@ class MobileAdversary(Attack):
     def begin(self, round_: int) -> Generator[simpy.Event, Any, None]:
         env = self.world.env
         members = self.world.scenario.committee.members
+        started = env.now
         for period in range(self.params.periods):
-            if period:
-                yield env.timeout(self.params.period)
+            wait = started + period * self.params.period - env.now
+            if wait > 0:
+                yield env.timeout(wait)
             remaining = [seat for seat in range(members) if seat not in self._taken()]
             if not remaining:
                 remaining = list(range(members))
             count = min(self.params.seats_per_period, len(remaining))
             seats = sorted(self.rng.sample(remaining, count))
             self.adversary.take_seats(seats, self.actor)
-            self.adversary.forge_and_submit(self.params.amount, self.params.recipient, self.actor)
+            # A campaign ends before the next period's seats are taken.
+            yield from self.forge(within=self.params.period)
 
     def _taken(self) -> set[int]:
         # Seats whose current-epoch share (or key) the adversary already has.
@@ -88,5 +95,5 @@ class Forge(Attack):
 
     kind = "adversary.forge"
 
-    def begin(self, round_: int) -> None:
-        self.adversary.forge_and_submit(self.params.amount, self.params.recipient, self.actor)
+    def begin(self, round_: int) -> Generator[simpy.Event, Any, None]:
+        yield from self.forge()

@@ -87,7 +87,7 @@ class NonceReuse(Attack):
             world.record(self.actor, "attack.failed", reason="insufficient_keys", held=held,
                          threshold=custody.threshold)
             return
-        self.adversary.forge_and_submit(self.params.amount, self.params.recipient, self.actor)
+        yield from self.forge()
 
     def _on_commit(self, committed: Committed) -> None:
         """The adversary follows the consortium chain for genuine locks, as relayers do."""

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from bridgelab.nemesis.plan import DEFAULT_FORGERIES, Pacing
 from bridgelab.scenario.base import NonNegativeSeconds, PositiveSeconds, Probability, Strict
 
 Amount = Annotated[int, Field(ge=1)]
@@ -20,9 +21,38 @@ class NoParams(Strict):
     pass
 
 
-class FabricatedLockParams(Strict):
+class ForgingParams(Strict):
+    """What every attack that forges with the keys it holds shares.
+
+    `amount` is the total the adversary is after. `pacing = "adaptive"` (the default) reads
+    the deployed contract's public limits and sends forgeries sized under the per-transfer
+    cap, below the delay threshold, within the rate limit's bucket (waiting for its refill)
+    and stops when the bridge is paused — at most `forgeries` of them (default 100), over at
+    most `within` seconds. `pacing = "single"` sends the amount at once in `forgeries` equal
+    parts (default 1), whatever the limits. `directions` adds forged withdrawals (a release
+    from the escrow with no burn behind it) to forged deposits.
+    """
+
     amount: Amount = 10_000_000
     recipient: str = "attacker"
+    pacing: Literal["adaptive", "single"] = "adaptive"
+    forgeries: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    directions: list[Literal["deposit", "withdrawal"]] = Field(
+        default_factory=lambda: ["deposit"], min_length=1
+    )
+    within: PositiveSeconds | None = None
+
+    def plan(self, within: float | None = None) -> Pacing:
+        """The campaign this attack runs (`within` bounds it when the params do not)."""
+        default = DEFAULT_FORGERIES if self.pacing == "adaptive" else 1
+        return Pacing(
+            self.pacing, self.forgeries or default, tuple(self.directions),
+            self.within if self.within is not None else within,
+        )
+
+
+class FabricatedLockParams(ForgingParams):
+    pass
 
 
 class EquivocateParams(Strict):
@@ -30,35 +60,27 @@ class EquivocateParams(Strict):
     amount_factor: Annotated[float, Field(gt=0, le=1_000_000)] = 1.0
 
 
-class CompromiseParams(Strict):
+class CompromiseParams(ForgingParams):
     # False: only take the keys (a later `adversary.forge` uses them).
     forge: bool = True
     dwell: NonNegativeSeconds = 0.0
-    amount: Amount = 10_000_000
-    recipient: str = "attacker"
     attempts: Annotated[int, Field(ge=1, le=1_000)] = 1
     retry_every: PositiveSeconds = 600.0
 
 
-class MobileParams(Strict):
+class MobileParams(ForgingParams):
     period: PositiveSeconds = 3_600.0
     seats_per_period: Annotated[int, Field(ge=1, le=1_000)] = 1
     periods: Annotated[int, Field(ge=1, le=10_000)] = 12
-    amount: Amount = 10_000_000
-    recipient: str = "attacker"
 
 
-class BernoulliParams(Strict):
+class BernoulliParams(ForgingParams):
     p: Probability = 0.1
     dwell: NonNegativeSeconds = 0.0
-    amount: Amount = 10_000_000
-    recipient: str = "attacker"
 
 
-class NonceReuseParams(Strict):
+class NonceReuseParams(ForgingParams):
     member: Annotated[int, Field(ge=0)] = 0
-    amount: Amount = 10_000_000
-    recipient: str = "attacker"
 
 
 class CensorParams(Strict):
@@ -207,8 +229,9 @@ params = { amount_factor = 100.0 }"""),
             "Coerce or hack entities: take every key they hold or can sign for, then exploit.",
             "At the scheduled time the adversary gains every seat the targeted entities hold,"
             " plus seats delegated to them (a stale delegation counts). After `dwell` seconds it"
-            " forges a deposit with what it holds: multisig keys, or threshold-BLS shares of the"
-            " current epoch. Healing rotates the adversary out (it loses the keys).",
+            " forges `amount` with what it holds (multisig keys, or threshold-BLS shares of the"
+            " current epoch), paced against the contract's limits as `adversary.forge` is."
+            " Healing rotates the adversary out (it loses the keys).",
             CompromiseParams, "entity",
             _example("key.compromise", """
 targets = { entities = ["sky-mavis"] }
@@ -218,9 +241,13 @@ params = { dwell = 86400.0, amount = 173_600_000 }"""),
         AttackInfo(
             "adversary.forge",
             "Forge a deposit with every key and share the adversary holds right now.",
-            "Signs a fabricated lock with whatever earlier attacks gave the adversary and"
-            " submits the mint; the destination's verifier decides. `bridgelab hunt` writes"
-            " its counterexamples with this step after `key.compromise` (forge = false).",
+            "Signs fabricated locks with whatever earlier attacks gave the adversary and"
+            " submits the mints; the destination's verifier decides. `amount` is the total it"
+            " is after: with `pacing = \"adaptive\"` (the default) it reads the contract's"
+            " public limits and forges under the cap, below the delay threshold and within"
+            " the rate limit (waiting for the refill), until paused; `pacing = \"single\"`"
+            " sends it at once in `forgeries` equal parts. `bridgelab hunt` writes its"
+            " counterexamples with this step after `key.compromise` (forge = false).",
             FabricatedLockParams, "none",
             _example("adversary.forge", """
 schedule = { at = 900.0 }

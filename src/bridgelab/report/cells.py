@@ -398,6 +398,7 @@ def rate_limits(group: ConfigGroup) -> dict[str, Any]:
         value += f" ({'; '.join(waits)}, with no watcher: not a defence)"
     losing = [r for r in group.attacked if r.loss > 0]
     unbounded = [r for r in losing if not bounded(group, r)]
+    bound = group.loss_bound
     if not parts:
         sentiment, reason = "bad", "no cap, rate limit or delay: one incident can drain the escrow"
         if waits:
@@ -409,14 +410,24 @@ def rate_limits(group: ConfigGroup) -> dict[str, Any]:
         sentiment = "warning"
         reason = f"{len(unbounded)} runs lost more than the rate limit admits before the pause"
     elif not group.pausing_watcher:
-        sentiment, reason = "warning", "no watcher pauses the bridge behind the limits"
+        sentiment, reason = "warning", (
+            "no watcher pauses the bridge behind the limits: an adversary that splits its"
+            " forgeries under the cap and waits for the refill is slowed, not stopped"
+        )
     else:
         sentiment, reason = "good", "limits and a pausing watcher bounded every loss"
+        worst_case = ((bound or {}).get("at") or {}).get("max") or {}
+        if worst_case.get("bound") is not None:
+            reason += (
+                f"; one incident moves at most {words.amount(worst_case['bound'])} per"
+                " direction before the pause, at the longest detection delay"
+            )
     worst = max((r.loss for r in group.attacked), default=0)
     description = (
         "Caps and a token-bucket rate limit bound what one incident can move before someone"
         " notices; a watcher that pauses the bridge ends it. "
-        f"The largest loss in a run was {words.amount(worst)}."
+        + (f"{words.loss_bound(bound)} " if bound is not None and parts else "")
+        + f"The largest loss in a run was {words.amount(worst)}."
     )
     ranked = sorted(group.attacked, key=lambda r: -r.loss)
     return _cell("rate-limits", value, sentiment, description, reason,

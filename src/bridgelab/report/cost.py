@@ -31,6 +31,14 @@ def _representative(records: list[RunRecord]) -> dict[str, RunRecord]:
     return chosen
 
 
+def _within(loss: dict[str, Any] | None, bound: dict[str, Any]) -> bool | None:
+    """Whether the witness minted no more than the configured bound (None: no bound)."""
+    if loss is None or not bound.get("bounded"):
+        return None
+    worst = bound["at"].get("max") or bound["at"].get("never") or {}
+    return loss["minted"] <= worst["bound"]
+
+
 def compute(
     records: list[RunRecord],
     out_dir: Path,
@@ -39,6 +47,7 @@ def compute(
 ) -> dict[str, dict[str, Any]]:
     from bridgelab.hunt.artefacts import scenario_toml
     from bridgelab.hunt.cost import cheapest_break
+    from bridgelab.nemesis.bound import loss_bound
     from bridgelab.scenario.model import Scenario
 
     chosen = _representative(records)
@@ -58,6 +67,11 @@ def compute(
             "violations": [],
             "unbacked": 0,
             "reproduce": None,
+            # What the configuration lets one incident move before the pause, and what the
+            # witness's adaptive adversary took (None when nothing broke).
+            "loss_bound": loss_bound(scenario),
+            "loss": None,
+            "within_bound": None,
         }
         if found.entities and found.witness is not None and found.witness_scenario is not None:
             witness = found.witness_scenario.model_dump(mode="json", exclude_none=True)
@@ -75,6 +89,8 @@ def compute(
                                   if p.startswith("safety.") and v == "fail"),
                 unbacked=int(found.witness.metrics["outcome"]["unbacked_minted_peak"]),
                 reproduce=reproduce_command(_display(file), SEED),
+                loss=found.loss,
+                within_bound=_within(found.loss, entry["loss_bound"]),
             )
         results[key] = entry
         if on_config is not None:

@@ -90,6 +90,22 @@ class ConfigGroup:
         return bool(self.watcher.get("enabled")) and bool(self.watcher.get("pause", True))
 
     @property
+    def loss_bound(self) -> dict[str, Any] | None:
+        """What the configuration lets one incident move per direction before the pause
+        (`nemesis.bound.loss_bound`); None if the configuration is not a valid scenario."""
+        from pydantic import ValidationError
+
+        from bridgelab.nemesis.bound import loss_bound
+        from bridgelab.scenario.model import Scenario
+
+        if not self.config:
+            return None
+        try:
+            return loss_bound(Scenario.model_validate(self.config))
+        except ValidationError:
+            return None
+
+    @property
     def relayers(self) -> int:
         return int((self.config.get("relayers") or {}).get("count") or 0)
 

@@ -267,12 +267,28 @@ def _describe(group: ConfigGroup) -> str:
     return "; ".join(parts) + "."
 
 
+def _cost_breaks(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> str | None:
+    """The cost-to-break search's breaks, as a clause (None: it broke nothing, or did not run).
+
+    Its witness is a simulated attack the checker judged: a bridge it broke is not safe,
+    whatever the runs given to the report show."""
+    labels = {group.id: group.label for group in groups}
+    broken = [entry for entry in cost if entry.get("entities")]
+    if not broken:
+        return None
+    return "; ".join(
+        f"compromising {words.names(entry['entities'])} breaks {labels[entry['configuration']]}"
+        for entry in broken
+    )
+
+
 def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
-            runs: list[RunRecord]) -> dict[str, Any]:
+            runs: list[RunRecord], cost: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     attacked = [r for r in runs if r.attacked]
     stolen = [r for r in runs if r.safety_failed]
     stuck = [r for r in runs if r.liveness_failed]
     inconclusive = [r for r in runs if r.exit_code == 2]
+    breaks = _cost_breaks(groups, cost or [])
     if stolen:
         verdict = "unsafe"
         text = (
@@ -285,9 +301,24 @@ def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
             f"Safety held in every run, but transfers got stuck in {len(stuck)} of"
             f" {len(runs)} runs."
         )
+        if breaks:
+            text += f" The cost-to-break search found a break: {breaks} (see Cost to break)."
+    elif breaks:
+        verdict = "at-risk"
+        text = (
+            f"Safety held in every run, but the cost-to-break search broke it: {breaks}"
+            " (see Cost to break for the loss and its bound)."
+        )
     elif inconclusive:
         verdict = "inconclusive"
         text = f"Nothing failed, but {len(inconclusive)} runs were inconclusive."
+    elif not attacked and not cost:
+        # Honest traffic alone says nothing about what an attacker could do.
+        verdict = "inconclusive"
+        text = (
+            f"No attack was tested: the {len(runs)} runs carried honest traffic only and no"
+            " cost-to-break search was run."
+        )
     else:
         verdict = "safe"
         text = f"No tested attack broke safety or liveness in {len(runs)} runs."
@@ -584,10 +615,26 @@ def cost_section(groups: list[ConfigGroup], cost: dict[str, dict[str, Any]]) -> 
         else:
             entry["text"] = (
                 f"No set of entities broke {group.label} within {found['evaluations']}"
-                " simulated attacks."
+                " simulated attacks by an adversary that sizes and paces its forgeries"
+                " against the limits."
             )
+        entry["loss_text"] = _loss_text(found)
         entries.append(entry)
     return entries
+
+
+def _loss_text(found: dict[str, Any]) -> str:
+    """The witness's take beside the configured bound (reports without them say nothing)."""
+    parts = []
+    if found.get("loss"):
+        parts.append(words.witness_loss(found["loss"]))
+    if found.get("loss_bound"):
+        parts.append(words.loss_bound(found["loss_bound"]))
+    if found.get("within_bound") is True:
+        parts.append("The witness stayed within that bound.")
+    elif found.get("within_bound") is False:
+        parts.append("The witness took more than that bound: the bound does not hold here.")
+    return " ".join(parts)
 
 
 # -- plots (data only; the renderers draw them) ---------------------------------------------------
@@ -725,16 +772,17 @@ def build_report(
     attacks = group_attacks(main)
     sentences = risk_sentences(groups)
     group_of = {r.id: g.id for g in groups for r in g.records}
+    cost_to_break = cost_section(groups, cost or {})
     return {
         "schema_version": SCHEMA_VERSION,
         "title": title,
         "generated_by": {"bridgelab": __version__, "commit": None, **(generated or {})},
         "source": list(source or []),
-        "summary": qualified(summary(groups, sentences, main), records, main),
+        "summary": qualified(summary(groups, sentences, main, cost_to_break), records, main),
         "configurations": [configuration(g) for g in groups],
         "risk_cells": [{"configuration": g.id, "cells": cells.risk_cells(g)} for g in groups],
         "risk_sentences": sentences,
-        "cost_to_break": cost_section(groups, cost or {}),
+        "cost_to_break": cost_to_break,
         "attack_matrix": attack_matrix(groups, attacks),
         "custody_comparison": custody_comparison(groups, attacks),
         "incidents": incidents(incident_runs),

@@ -103,6 +103,8 @@ def render(report: dict[str, Any]) -> str:
     out += ["", "## Cost to break", ""]
     for entry in report["cost_to_break"]:
         out.append(f"- {text(entry['text'])}")
+        if entry.get("loss_text"):
+            out.append(f"  {text(entry['loss_text'])}")
         if entry.get("reproduce"):
             out.append(f"  Minimal attack: {code(entry['reproduce'])}")
     if not report["cost_to_break"]:

@@ -314,3 +314,90 @@ def attack_clause(attack: dict[str, Any], config: dict[str, Any]) -> str:
 def attacks_clause(attacks: list[dict[str, Any]], config: dict[str, Any]) -> str:
     clauses = [attack_clause(a, config) for a in attacks]
     return names(clauses, 3) if clauses else "nothing is attacked"
+
+
+# -- the loss an adaptive adversary gets through the limits ------------------------------------
+
+
+def _limit_words(bound: dict[str, Any]) -> str:
+    """Each configured limit and what it does to an incident nothing ends."""
+    parts = []
+    if bound.get("per_transfer_cap") is not None:
+        parts.append(f"the cap of {amount(bound['per_transfer_cap'])} per transfer only splits it")
+    if bound.get("rate_capacity") is not None:
+        per_day = float(bound.get("rate_per_second") or 0.0) * 86_400
+        parts.append(
+            f"the rate limit ({amount(bound['rate_capacity'])} burst, {amount(per_day)}/day)"
+            " only slows it"
+        )
+    if bound.get("delay_threshold") is not None and bound.get("delay"):
+        parts.append(f"the delay of {duration(bound['delay'])} only postpones it")
+    return ", ".join(parts)
+
+
+def _binding(bound: dict[str, Any], point: dict[str, Any]) -> str:
+    pieces = []
+    if point.get("by_cap") is not None:
+        transfers = bound["transfers_per_block"] * point["blocks"]
+        pieces.append(
+            f"the cap {amount(bound['per_transfer_cap'])} × at most {transfers:,} transfers"
+            f" ({point['blocks']} blocks)"
+        )
+    if point.get("by_rate") is not None:
+        pieces.append(
+            f"the bucket's {amount(bound['rate_capacity'])} + its refill of"
+            f" {amount(bound['rate_per_second'])}/s × {duration(point['time_to_pause'])}"
+        )
+    return "the lesser of " + " and ".join(pieces) if len(pieces) > 1 else pieces[0]
+
+
+def loss_bound(bound: dict[str, Any]) -> str:
+    """What the configuration lets one incident move per direction (`nemesis.bound`)."""
+    at = bound.get("at") or {}
+    limits = _limit_words(bound)
+    if not bound.get("pausing_watcher"):
+        if bound.get("bounded"):
+            return (
+                f"Loss bound: {amount(at['never']['bound'])} per direction, whatever the time:"
+                " the rate limit's bucket never refills."
+            )
+        return (
+            "Loss bound: none. No watcher pauses the bridge, so nothing ends an incident"
+            + (f"; {limits}." if limits else ".")
+        )
+    worst = at["max"]
+    if worst["bound"] is None:
+        return (
+            f"Loss bound: none. A watcher pauses the bridge within"
+            f" {duration(worst['time_to_pause'])}, but with no cap or rate limit nothing bounds"
+            " what moves before the pause."
+        )
+    labels = (("p50", "at the median detection delay"), ("p99", "at the 99th percentile"),
+              ("max", "at the longest"))
+    parts = [
+        f"{amount(at[name]['bound'])} {label} (paused within"
+        f" {duration(at[name]['time_to_pause'])})"
+        for name, label in labels
+    ]
+    return (
+        "Loss bound before the watcher's pause, per direction: " + "; ".join(parts)
+        + f" — {_binding(bound, worst)}."
+    )
+
+
+def witness_loss(loss: dict[str, Any]) -> str:
+    """What the cost-to-break witness's adaptive adversary actually took."""
+    if not loss.get("forged_mints"):
+        return "No forged mint executed in the witness (the break is in another property)."
+    paused = ""
+    if loss.get("paused_at") is not None:
+        paused = f", until the bridge paused at t = {duration(loss['paused_at'])}"
+    over = loss.get("over_seconds") or 0.0
+    when = f"over {duration(over)}" if over > 0 else "in one block"
+    target = f" (its target was {amount(loss['target'])})" if loss.get("target") else ""
+    return (
+        f"In the witness, the adaptive adversary minted {amount(loss['minted'])} unbacked in"
+        f" {loss['forged_mints']} forged transfer{'s' if loss['forged_mints'] != 1 else ''}"
+        f" of at most {amount(loss['largest'])},"
+        f" {when}{paused}{target}."
+    )
