@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bridgelab.scenario.base import (
     Fixed,
@@ -346,6 +346,13 @@ class Attack(Strict):
     schedule: Schedule = Schedule()
     heal: Heal = Heal()
     params: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("params")
+    @classmethod
+    def _no_nulls(cls, params: dict[str, object]) -> dict[str, object]:
+        # A parameter given as None is one left at its default (TOML cannot even say None):
+        # dropped, so that a scenario written out as TOML reads back to the same hash.
+        return {key: value for key, value in params.items() if value is not None}
 
 
 class Checks(Strict):
