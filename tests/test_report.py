@@ -16,6 +16,7 @@ import pytest
 from bridgelab.cli import main as cli_main
 from bridgelab.report import render_html, render_md, schema
 from bridgelab.report.cells import RULES, validated_by
+from bridgelab.report.cli import VERDICT_CODES
 from bridgelab.report.groups import ConfigGroup
 from bridgelab.report.model import build_report, config_changes
 from bridgelab.report.records import RunRecord, load_records, parse_reproduce
@@ -218,9 +219,9 @@ def test_report_from_a_campaign_store(tmp_path):
         for spec in campaign.expand(tmp_path / "histories"):
             store.add(execute_run(spec))
     out = tmp_path / "out"
-    assert cli_main(["report", str(store_path), "--out", str(out), "--quiet",
-                     "--no-cost"]) == 0
+    code = cli_main(["report", str(store_path), "--out", str(out), "--quiet", "--no-cost"])
     report = json.loads((out / "report.json").read_text())
+    assert code == VERDICT_CODES[report["summary"]["verdict"]]
     assert schema.errors(report) == []
     assert report["summary"]["campaigns"] == ["tiny"]
     assert {c["custody"] for c in report["configurations"]} == {"multisig", "threshold-bls"}

@@ -52,6 +52,7 @@ from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.protocol.messages import BridgeMessage
 from bridgelab.protocol.rotation import RotationCertificate, check_rotation, rotation_digest
 from bridgelab.protocol.verifier import VerifierConfig, reference_verify, verify_certificate
+from bridgelab.report.cli import VERDICT_CODES
 from bridgelab.runner import run
 from bridgelab.scenario import ScenarioError, parse_scenario
 from bridgelab.scenario.load import scenario_hash
@@ -386,10 +387,11 @@ def test_cli_override_labels_the_run_symbolic(tmp_path, capsys):
     assert real["verdicts"] == results["verdicts"]
     assert real["history"]["sha256"] != results["history"]["sha256"]
     # The risk report labels the symbolic run (report.json is validated against the schema).
-    assert main(["report", str(out), str(real_out), "--out", str(tmp_path / "report"),
-                 "--no-cost"]) == 0
+    code = main(["report", str(out), str(real_out), "--out", str(tmp_path / "report"),
+                 "--no-cost"])
     capsys.readouterr()
     report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert code == VERDICT_CODES[report["summary"]["verdict"]]
     assert sorted(entry["crypto"] for entry in report["runs"]) == ["real", "symbolic"]
     markdown = (tmp_path / "report" / "report.md").read_text()
     assert markdown.count("(symbolic signatures)") == 1

@@ -11,8 +11,13 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE
+from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_INCONCLUSIVE, combine
 from bridgelab.exitcodes import EXIT_PASS as EXIT_OK
+
+# The report's verdict as an exit code: only "safe" is 0; "at-risk" means a liveness property
+# failed or the cost-to-break search broke the bridge, so it is a finding (1).
+VERDICT_CODES = {"safe": EXIT_OK, "unsafe": EXIT_FAIL, "at-risk": EXIT_FAIL,
+                 "inconclusive": EXIT_INCONCLUSIVE}
 
 DESCRIPTION = """\
 Build a risk report from simulated runs. RESULTS is a campaign results store (the SQLite file
@@ -31,8 +36,9 @@ the run must have completed, and its own scenario (scenario.toml in the run dire
 copy a campaign store keeps) must hash to the run's fingerprint. A run that fails is listed
 with the reason, and the report exits 2; its verdict is never "safe" then, nor on zero runs.
 
-exit codes: 0 report written from every run read · 2 report written, but some runs (or all)
-could not be used · 3 bad input or usage error (no runs, unreadable RESULTS) · 4 internal error
+exit codes (the report is written in every case but 3 and 4): 0 verdict "safe" · 1 verdict
+"unsafe" or "at-risk" · 2 verdict "inconclusive", or some runs (or all) could not be used ·
+3 bad input or usage error (no runs, unreadable RESULTS) · 4 internal error
 
 examples:
   bridgelab report runs/demo/results.sqlite --out reports/demo/
@@ -154,5 +160,6 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
                   soft_wrap=True)
     for path in ("report.html", "report.md", "report.json"):
         print(out / path)
-    # A report that could not use every run it read is incomplete, whatever its verdict.
-    return EXIT_INCONCLUSIVE if unusable else EXIT_OK
+    # The verdict's code, as a gate would give it; a report that could not use every run it
+    # read is incomplete (2), unless a property already failed (1 outranks 2).
+    return combine({VERDICT_CODES[summary["verdict"]], EXIT_INCONCLUSIVE if unusable else EXIT_OK})

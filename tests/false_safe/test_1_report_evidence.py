@@ -70,7 +70,7 @@ def test_report_from_another_directory_sees_the_runs_that_broke_safety(
     assert summary["verdict"] == "unsafe", summary
     assert summary["runs"] == 2 and summary["unverified_runs"] == 0
     assert terminal.startswith("UNSAFE")
-    assert code in (0, 1)
+    assert code == 1
     # Every cited run replays from where the report was made.
     for run in data["runs"]:
         assert run["reproducible"] and run["verdict"] == "fail"
@@ -218,7 +218,9 @@ def test_a_tampered_campaign_history_is_refused_by_stats_and_report(
     terminal = capsys.readouterr().err
     assert f"excluded {row['run_key']}: history hash mismatch" in terminal
     code, data, terminal = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
-    assert code == 2 and "history hash mismatch" in terminal
+    # As for the stats: the other runs' broken safety (1) outranks the exclusion (2).
+    assert data["summary"]["verdict"] == "unsafe" and code == 1
+    assert "history hash mismatch" in terminal
     assert [u["reasons"][0][:21] for u in data["summary"]["unusable"]] == [
         "history hash mismatch"]
 
@@ -244,3 +246,18 @@ def test_zero_usable_runs_is_inconclusive_and_exits_2(scenarios, tmp_path, monke
     assert all(u["reasons"] == ["history missing"] for u in summary["unusable"])
     assert terminal.startswith("INCONCLUSIVE: No verdict: none of the 2 runs read")
     assert code == 2
+
+
+# -- no attack at all --------------------------------------------------------------------------
+
+
+def test_honest_runs_alone_with_no_cost_search_are_not_safe(scenarios, tmp_path, monkeypatch,
+                                                             capsys):
+    runs = tmp_path / "runs"
+    for seed in (1, 2):
+        assert run_cli(tmp_path, monkeypatch, str(scenarios["honest-multisig"]), seed,
+                       str(runs / f"h{seed}")) == 0
+    code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
+    summary = data["summary"]
+    assert summary["verdict"] == "inconclusive" and code == 2
+    assert "No attack was tested" in summary["verdict_text"]

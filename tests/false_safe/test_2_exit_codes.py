@@ -19,7 +19,7 @@ import pytest
 
 from bridgelab.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "data" / "small.toml"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "bridgelab"
 
