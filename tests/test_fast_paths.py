@@ -3,14 +3,11 @@ hand-over, the step count, remembered verdicts."""
 
 from __future__ import annotations
 
-import pytest
-import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.checker.outcome import Outcome
 from bridgelab.core.history import History
-from bridgelab.core.inbox import Inbox
 from bridgelab.core.latency import sample
 from bridgelab.core.network import Network
 from bridgelab.core.rng import Streams
@@ -113,31 +110,6 @@ def test_a_broadcast_on_fixed_latency_links_costs_one_timer():
     # each counted as the event it stands for). The readers resume as it is processed.
     assert steps[False] - steps[True] == 3
 
-
-def test_an_inbox_queues_when_no_one_waits_and_drops_past_its_capacity():
-    env, network, _received = _network(2, Fixed(dist="fixed", value=0.1), 0.0, 0.0, capacity=2)
-    stalled = network.add_node("stalled", "node")
-    network.connect("a", "stalled")
-    for number in range(3):
-        network.send("a", "stalled", number)
-    env.run(until=1)
-    assert list(stalled.inbox.items) == [0, 1]
-    assert network.stats.overflowed == 1 and network.stats.delivered == 2
-
-
-def test_an_inbox_s_get_is_an_event_like_simpy_s_own():
-    env = CountingEnvironment()
-    inbox = Inbox(env, 4)
-    waiting = inbox.get()
-    assert (waiting.triggered, waiting.processed, waiting.callbacks) == (False, False, [])
-    assert inbox.offer("first") and waiting.ok and waiting.value == "first"
-    inbox.offer("second")
-    ready = inbox.get()
-    assert (ready.triggered, ready.ok, ready.value, ready.processed) == (
-        True, True, "second", False)
-    assert env.peek() == 0 and env.steps == 0
-    env.run()
-    assert ready.processed and env.steps == 1
 
 
 class _RoomFirst(Network):
@@ -331,123 +303,6 @@ def test_remembered_plain_links_send_what_looking_each_link_up_sends(seed, laten
     assert drive(Network) == drive(_EachStepEachTime)
 
 
-class _EveryStep(simpy.Environment):
-    """The plain way of counting: one tick per processed event."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.processed = 0
-
-    def step(self) -> None:
-        if self._queue:
-            self.processed += 1
-        super().step()
-
-
-@settings(max_examples=40, deadline=None)
-@given(plan=st.lists(st.lists(st.floats(0.0, 5.0), max_size=5), min_size=1, max_size=5),
-       stop=st.one_of(st.none(), st.floats(0.5, 20.0)))
-def test_the_step_count_is_the_number_of_processed_events(plan, stop):
-    counted = []
-    for env in (CountingEnvironment(), _EveryStep()):
-        def worker(env, delays):
-            for delay in delays:
-                yield env.timeout(delay)
-
-        for delays in plan:
-            env.process(worker(env, delays))
-        env.run(until=stop)
-        env.run(until=None if stop is None else stop + 1)
-        counted.append(env.steps if isinstance(env, CountingEnvironment) else env.processed)
-    assert counted[0] == counted[1]
-
-
-@settings(max_examples=60, deadline=None)
-@given(plan=st.lists(st.lists(st.tuples(st.sampled_from(["wait", "fire", "fail", "any"]),
-                                        st.sampled_from([0.0, 0.5, 1.0, 2.5])),
-                              max_size=6), min_size=1, max_size=5),
-       stops=st.lists(st.sampled_from([0.5, 1.0, 2.0, "event", "process"]),
-                      max_size=3))
-def test_the_run_loop_processes_what_simpy_s_own_would(plan, stops):
-    """Processes that wait, trigger events for each other, fail them (caught by the waiter)
-    and wait on conditions, run in stretches that end at a time, at an event or at a
-    process's end: the same order, times, return values and step count as SimPy's loop."""
-
-    def drive(env):
-        log: list[object] = []
-        shared = [env.event() for _ in plan]
-
-        def worker(index: int, actions):
-            for number, (kind, delay) in enumerate(actions):
-                if kind == "wait":
-                    yield env.timeout(delay, value=number)
-                elif kind in ("fire", "fail"):
-                    event = shared[(index + 1) % len(shared)]
-                    if not event.triggered:
-                        if kind == "fire":
-                            event.succeed(number)
-                        else:
-                            event.fail(ValueError(index))
-                    yield env.timeout(delay)
-                else:
-                    try:
-                        # Waiting on the first worker as well: when a stretch of the run
-                        # ends at that process, this is a callback left to run later.
-                        got = yield shared[index] | env.timeout(delay) | workers[0]
-                        log.append((env.now, index, "any", sorted(map(repr, got.values()))))
-                    except ValueError as error:
-                        log.append((env.now, index, "caught", error.args))
-                log.append((env.now, index, number))
-            return index
-
-        workers = [env.process(worker(index, actions)) for index, actions in enumerate(plan)]
-        for stop in stops:
-            if stop == "event":
-                until = env.timeout(1.0, value="stopped")
-            elif stop == "process":
-                until = workers[0]
-            else:
-                until = env.now + stop
-            try:
-                log.append(("returned", env.run(until=until)))
-            except RuntimeError as error:  # the schedule ran out first
-                log.append(("ran out", str(error).split(":")[0]))
-                break
-            except ValueError as error:  # a failure no process waited for
-                log.append(("crashed", error.args))
-                break
-        else:
-            try:
-                log.append(("returned", env.run()))
-            except ValueError as error:
-                log.append(("crashed", error.args))
-        steps = env.steps if isinstance(env, CountingEnvironment) else env.processed
-        return log, env.now, steps
-
-    assert drive(CountingEnvironment()) == drive(_EveryStep())
-
-
-def test_a_timeout_is_built_and_queued_as_simpy_s_own():
-    counting, plain = CountingEnvironment(), simpy.Environment()
-    for env in (counting, plain):
-        env.run(until=0.5)
-        env.timeout(1.5)
-    ours, theirs = counting.timeout(2.0, value="late"), simpy.Timeout(plain, 2.0, "late")
-    assert type(ours) is type(theirs)
-    assert {**vars(ours), "env": None} == {**vars(theirs), "env": None}
-    assert [entry[:3] for entry in counting._queue] == [entry[:3] for entry in plain._queue]
-    with pytest.raises(ValueError, match="Negative delay"):
-        counting.timeout(-1)
-
-
-def test_a_failure_nothing_handles_ends_the_run_as_in_simpy():
-    for env in (CountingEnvironment(), simpy.Environment()):
-        env.event().fail(KeyError("lost"))
-        with pytest.raises(KeyError) as raised:
-            env.run()
-        assert raised.value.args == ("lost",) and isinstance(raised.value.__cause__, KeyError)
-
-
 def _certificate(signers: list[EcdsaSigner], count: int) -> tuple[TrustRoot, Certificate]:
     root = TrustRoot(1, "multisig", tuple(signer.address for signer in signers), 3, ())
     message = BridgeMessage("deposit", 7, "USDC", 100, "alice", "bob", "escrow", 4, b"\x01" * 32)
@@ -587,12 +442,3 @@ def test_the_running_unbacked_total_is_the_sum_over_assets(records):
     result = fold.result()
     assert result["unbacked_minted_peak"] == peak
     assert result["unbacked_minted_final"] == fold.unbacked_total
-
-
-def test_the_environment_binds_simpy_s_event_classes_once():
-    env = CountingEnvironment()
-    for name in ("event", "process", "all_of", "any_of"):
-        assert getattr(env, name) is getattr(env, name), name  # bound once, not per use
-    assert env.timeout.__func__ is CountingEnvironment.timeout  # its own, not SimPy's
-    event = env.event()
-    assert type(event) is simpy.Event and event.env is env

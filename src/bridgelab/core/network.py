@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 from simpy.events import Event
 
-from bridgelab.core.clock import CountingEnvironment
+from bridgelab.core.engine import CountingEnvironment
 from bridgelab.core.history import History
 from bridgelab.core.inbox import Inbox
 from bridgelab.core.latency import sample
@@ -216,15 +216,14 @@ class Network:
         timer will run takes an event number instead of a timer of its own: a broadcast's
         replies, sent at one instant over fixed-latency links, cost one timer."""
         env = self.env
-        at = env._now + delay  # what SimPy computes for the timer's time (`now` is a property)
+        at = env.now + delay  # the time SimPy computes for the timer
         due = self._due.get(at)
         if due is not None:
             due.later.append((env.take_number(), recipients, message))
             return
-        timer = env.timeout(delay)
         due = _Due(at, (recipients, message), deque())
         self._due[at] = due
-        timer.callbacks.append(partial(self._run_due, due))
+        env.call_later(delay, partial(self._run_due, due))
 
     def _run_due(self, due: _Due, _timer: Event) -> None:
         del self._due[due.at]  # later sends due now take a timer: they come after these
@@ -247,10 +246,7 @@ class Network:
         while later:
             number, recipients, message = later[0]
             if env.runs_before(due.at, number):
-                held = Event(env)
-                held._ok, held._value = True, None
-                held.callbacks.append(partial(self._run_held, due))
-                env.queue_at(held, due.at, number)
+                env.call_at(due.at, number, partial(self._run_held, due))
                 return
             later.popleft()
             env.count_as_processed()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridgelab.core.clock import CountingEnvironment
+from bridgelab.core.engine import CountingEnvironment
 from bridgelab.core.history import History
 from bridgelab.core.network import Network
 from bridgelab.core.rng import Streams

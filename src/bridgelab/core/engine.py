@@ -1,7 +1,28 @@
-"""The simulation clock: SimPy's environment, counting its events, with numbered places.
+"""The simulation engine: SimPy's environment, and the only module that reaches inside SimPy.
 
-A component may take an event number now and use it later: for an event it queues at
-that number, or for work it does in another event's turn that stands in for one.
+How the model is written, one rule for every node:
+
+- **A node that only reacts registers a handler.** `network.serve(name, handler)` (or
+  `inbox.serve(handler)`) hands the handler each message in the same order, and at the same
+  place in the order of events, as a reader process `while True: handler((yield
+  inbox.get()))` started then would be resumed. A handler never waits: it records, sends,
+  changes state, and starts a process for anything that takes time. Validators, relayers
+  and the settlement chain's intake are handlers.
+- **Timed work is a generator process.** Anything that waits — producing blocks, a member's
+  processing time, retries and back-off, a back-up relayer's delay, the watcher's
+  detection delay, a user's withdrawal — is started with `env.process(...)` and yields
+  `env.timeout(...)`, events, or `inbox.get()`.
+- Nothing else: no callbacks on timers or events, and no SimPy private field outside this
+  module. Model code uses only SimPy's public API (`env.process`, `env.timeout`,
+  `env.event`, `yield`).
+
+This module is the exception, for the message network's sake (`core/network.py`,
+`core/inbox.py`): a delivery runs as a callback of its timer, a waiting reader is resumed
+inside that callback instead of one event later, and a delivery due when another's timer
+runs takes an event number now and runs in that number's place. These use SimPy's private
+fields (`Environment._queue`, `_eid`, `_now`; `Event._ok`, `_value`, `callbacks`), which is
+why `pyproject.toml` pins SimPy to one version (`SIMPY_VERSION`, checked by a test).
+The fast paths kept here, and what each earns, are in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -12,7 +33,12 @@ from typing import Any
 
 import simpy
 from simpy.core import NORMAL, URGENT, BoundClass, EventPriority, SimTime, StopSimulation
-from simpy.events import Event, Timeout
+from simpy.events import PENDING, Event, Timeout
+
+# The SimPy release whose private fields this module uses; pyproject.toml pins it.
+SIMPY_VERSION = "4.1.2"
+
+Callback = Callable[[Event], None]
 
 _new_timeout = Timeout.__new__  # a Timeout with no attributes yet; `timeout` sets them
 
@@ -38,8 +64,7 @@ class CountingEnvironment(simpy.Environment):
     def timeout(self, delay: SimTime = 0, value: Any = None) -> Timeout:
         """A `Timeout`, built and scheduled as `Timeout.__init__` does, in one call. The
         inherited `timeout` binds the class on every use (SimPy binds it once only for its
-        own class, not a subclass), then calls `__init__` and `schedule`; processes wait on
-        a timeout at almost every turn, and the network's delivery timers are timeouts."""
+        own class, not a subclass), then calls `__init__` and `schedule`."""
         if delay < 0:
             raise ValueError(f"Negative delay {delay}")
         timeout = _new_timeout(Timeout)
@@ -53,9 +78,9 @@ class CountingEnvironment(simpy.Environment):
 
     def run(self, until: SimTime | Event | None = None) -> Any:
         """SimPy's `run`, with its `step` written into the loop: the same events in the
-        same order with the same outcome, without a method call per event (every event of
-        a run passes here). As in SimPy, `until` is a time (stop before the normal events
-        due then) or an event (stop once it is processed)."""
+        same order with the same outcome, without a method call per event. As in SimPy,
+        `until` is a time (stop before the normal events due then) or an event (stop once
+        it is processed)."""
         if until is not None:
             if not isinstance(until, Event):
                 at: SimTime = until if isinstance(until, int) else float(until)
@@ -101,34 +126,44 @@ class CountingEnvironment(simpy.Environment):
             )
         return None
 
-    def process_start(self, callback: Callable[[Event], None]) -> Event:
-        """An event that runs `callback` where `env.process` would run a process started
-        now: an urgent event, scheduled now (SimPy's `Initialize`). For work that needs no
-        process of its own but must keep a process's place in the order of events."""
-        start = Event(self)
-        start._ok, start._value = True, None
-        start.callbacks.append(callback)
-        self.schedule(start, URGENT)
-        return start
-
     @property
     def steps(self) -> int:
+        """How many events have been processed (a figure for results, not for the model)."""
         # Reading the counter takes a number; later events sort the same way without it.
         numbered = next(self._eid) - self._numbers_read
         self._numbers_read += 1
         return numbered - len(self._queue) - self._numbers_held
 
+    # -- callbacks, for the network's deliveries only ----------------------------------------
+
+    def call_later(self, delay: float, callback: Callback) -> None:
+        """Run `callback` in `delay`, as a timer's callback (a message's delivery)."""
+        self.timeout(delay).callbacks.append(callback)
+
+    def call_soon(self, callback: Callback) -> None:
+        """Run `callback` where `env.process` would run the first step of a process started
+        now: an urgent event, scheduled now (SimPy's `Initialize`)."""
+        start = Event(self)
+        start._ok, start._value = True, None
+        start.callbacks.append(callback)
+        self.schedule(start, URGENT)
+
+    # -- held event numbers ----------------------------------------------------------------
+
     def take_number(self) -> int:
         """The number the next scheduled event would get; SimPy orders events due at the
-        same time and priority by it. Held until `queue_at` or `count_as_processed`."""
+        same time and priority by it. Held until `call_at` or `count_as_processed`."""
         self._numbers_held += 1
         return next(self._eid)
 
-    def queue_at(self, event: simpy.Event, at: float, number: int) -> None:
-        """Queue `event` (already triggered) at `at` with a normal priority and a held
-        `number`: where an event scheduled when the number was taken would be."""
+    def call_at(self, at: float, number: int, callback: Callback) -> None:
+        """Run `callback` at `at` in the place of a normal-priority event numbered `number`
+        (a held number): where an event scheduled when the number was taken would run."""
         assert at >= self._now and self._numbers_held > 0
         self._numbers_held -= 1
+        event = Event(self)
+        event._ok, event._value = True, None
+        event.callbacks.append(callback)
         heappush(self._queue, (at, NORMAL, number, event))
 
     def count_as_processed(self) -> None:
@@ -141,3 +176,43 @@ class CountingEnvironment(simpy.Environment):
         `number` (numbers are unique, so the queue's entries never tie with it)."""
         queue = self._queue
         return bool(queue) and queue[0] < (at, NORMAL, number)
+
+
+# -- a reader's event, resumed in place ------------------------------------------------------
+
+_new_event = Event.__new__  # an Event with no attributes yet; the builders below set them
+
+
+def pending_event(env: simpy.Environment) -> Event:
+    """An untriggered event, built as `Event.__init__` builds it, without the call."""
+    event = _new_event(Event)
+    event.env = env
+    event.callbacks = []
+    event._value = PENDING
+    return event
+
+
+def ready_event(env: simpy.Environment, value: Any) -> Event:
+    """An event triggered with `value` and scheduled now, as `env.event().succeed(value)`."""
+    event = _new_event(Event)
+    event.env = env
+    event.callbacks = []
+    event._ok = True
+    event._value = value
+    env.schedule(event)
+    return event
+
+
+def resume_now(event: Event, value: Any) -> bool:
+    """Trigger a pending `event` with `value` and run its callbacks at once (resuming the
+    process waiting on it), as SimPy would when it processes the event; False if the event
+    was already triggered. To be called only from an event's callback, never from inside a
+    process: a message's delivery timer resumes the reader waiting for it."""
+    if event._value is not PENDING:
+        return False
+    event._ok = True
+    event._value = value
+    callbacks, event.callbacks = event.callbacks, None
+    for callback in callbacks:
+        callback(event)
+    return True
