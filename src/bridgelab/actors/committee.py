@@ -16,6 +16,7 @@ from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProof, MessageProof
 from bridgelab.consortium.block import verify_commit_memoised
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, LockEvent, lock_emitter
+from bridgelab.core.inbox import Inbox
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.crypto.memo import BoundedCache
@@ -179,28 +180,36 @@ class CommitteeMember:
         world.network.add_node(self.node, "member")
 
     def start(self) -> None:
-        self.world.env.process(self._loop())
+        # A member that takes no time over a request only reacts, so it serves its inbox;
+        # with a processing time it waits, so it reads its inbox in a process (the node style
+        # is in core/engine.py).
+        inbox = self.world.network.nodes[self.node].inbox
+        if self.processing_time > 0:
+            self.world.env.process(self._loop(inbox))
+        else:
+            inbox.serve(self._handle)
 
-    def _loop(self) -> simpy.events.ProcessGenerator:
+    def _loop(self, inbox: Inbox) -> simpy.events.ProcessGenerator:
         env = self.world.env
-        network = self.world.network
-        inbox = network.nodes[self.node].inbox
         while True:
             request = yield inbox.get()
-            if self.processing_time > 0:
-                yield env.timeout(self.processing_time)
-            if isinstance(request, BatchRequest):
-                endorsement = self._endorse_batch(request)
-            elif isinstance(request, MessageProof):
-                check = self.check(request)
-                if check != "ok":
-                    self._refuse(request, check)
-                    continue
-                endorsement = self._endorse(request)
-            else:
-                continue
-            if endorsement is not None:
-                network.send(self.node, request.relayer, endorsement)
+            yield env.timeout(self.processing_time)
+            self._handle(request)
+
+    def _handle(self, request: object) -> None:
+        """Check a relayer's request and answer it with an endorsement, or refuse it."""
+        if isinstance(request, BatchRequest):
+            endorsement = self._endorse_batch(request)
+        elif isinstance(request, MessageProof):
+            check = self.check(request)
+            if check != "ok":
+                self._refuse(request, check)
+                return
+            endorsement = self._endorse(request)
+        else:
+            return
+        if endorsement is not None:
+            self.world.network.send(self.node, request.relayer, endorsement)
 
     def check(self, request: MessageProof) -> str:
         """The light-client checks for one message's proof; "ok" or the failed check."""

@@ -222,21 +222,21 @@ class Relayer:
         self._start(message, proof)
 
     def _start(self, message: BridgeMessage, proof: ProofSource) -> None:
-        """The primary carries the message now. A back-up waits `backup_delay` on a plain
-        timer and starts a process only if the message is still undelivered: most never
-        are, and a long run sees every message at every relayer."""
+        """The primary carries the message now; the others back it up."""
         env = self.world.env
         if self.is_primary(message):
             env.process(self._carry(message, proof()))
-            return
-        timer = env.timeout(self.config.backup_delay)
-        timer.callbacks.append(partial(self._back_up, message, proof))
+        else:
+            env.process(self._back_up(message, proof))
 
-    def _back_up(self, message: BridgeMessage, proof: ProofSource, _timer: simpy.Event) -> None:
+    def _back_up(self, message: BridgeMessage, proof: ProofSource) -> simpy.events.ProcessGenerator:
+        """Carry the message only if the primary has not delivered it within `backup_delay`
+        (most are delivered, so most proofs are never built)."""
+        yield self.world.env.timeout(self.config.backup_delay)
         if self.delivered(message):
             return
         self.stats.backups += 1
-        self.world.env.process(self._carry(message, proof()))
+        yield from self._carry(message, proof())
 
     def _carry(self, message: BridgeMessage, proof: MessageProof) -> simpy.events.ProcessGenerator:
         """Past the queue and any back-up wait: the nemesis gate, endorsements, submission."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from simpy.events import ProcessGenerator
+
 from bridgelab.consortium.chain import Committed
 from bridgelab.consortium.escrow import FreezeTx, LockEvent, ReleaseEvent
 from bridgelab.core.latency import sample
@@ -108,11 +110,11 @@ class Watcher:
         if self.detected:
             return
         self.detected = True
-        delay = sample(self.config.detection_delay, self._rng)
-        timer = self.world.env.timeout(delay)
-        timer.callbacks.append(lambda _event: self._detect(kind, delay))
+        self.world.env.process(self._detect(kind, sample(self.config.detection_delay, self._rng)))
 
-    def _detect(self, kind: str, delay: float) -> None:
+    def _detect(self, kind: str, delay: float) -> ProcessGenerator:
+        """Someone reads the alert `delay` after the first anomaly: record it, and pause."""
+        yield self.world.env.timeout(delay)
         self.world.record(WATCHER, "watcher.detected", anomaly=kind, delay=round(delay, 6))
         if not self.config.pause:
             return

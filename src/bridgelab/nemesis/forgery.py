@@ -154,14 +154,12 @@ class AdversaryRelay:
         network.add_node(self.node, "adversary")
         network.connect_all([self.node], self.member_nodes)
         self._requests: dict[tuple[str, int], _Request] = {}
-        self.world.env.process(self._loop())
+        # It only reacts to what members send back, so it serves its inbox.
+        network.nodes[self.node].inbox.serve(self._on_message)
 
-    def _loop(self) -> simpy.events.ProcessGenerator:
-        inbox = self.world.network.nodes[self.node].inbox
-        while True:
-            item = yield inbox.get()
-            if isinstance(item, Endorsement):
-                self._collect(item)
+    def _on_message(self, item: object) -> None:
+        if isinstance(item, Endorsement):
+            self._collect(item)
 
     def _collect(self, endorsement: Endorsement) -> None:
         request = self._requests.get(endorsement.key)
