@@ -47,7 +47,7 @@ class CountingEnvironment(simpy.Environment):
     """A SimPy environment that can say how many events it has processed, at no cost per step.
 
     Each scheduled event takes the next number from SimPy's event counter; the processed
-    ones are those numbered so far, less those still queued and those taken and not yet used."""
+    ones are those numbered so far, less those still queued."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,7 +59,6 @@ class CountingEnvironment(simpy.Environment):
             if type(attribute) is BoundClass and name != "timeout":
                 setattr(self, name, getattr(self, name))
         self._numbers_read = 0
-        self._numbers_held = 0
 
     def timeout(self, delay: SimTime = 0, value: Any = None) -> Timeout:
         """A `Timeout`, built and scheduled as `Timeout.__init__` does, in one call. The
@@ -132,50 +131,12 @@ class CountingEnvironment(simpy.Environment):
         # Reading the counter takes a number; later events sort the same way without it.
         numbered = next(self._eid) - self._numbers_read
         self._numbers_read += 1
-        return numbered - len(self._queue) - self._numbers_held
-
-    # -- callbacks, for the network's deliveries only ----------------------------------------
+        return numbered - len(self._queue)
 
     def call_later(self, delay: float, callback: Callback) -> None:
-        """Run `callback` in `delay`, as a timer's callback (a message's delivery)."""
+        """Run `callback` in `delay`, as a timer's callback: for the network's deliveries
+        only (model code waits in processes)."""
         self.timeout(delay).callbacks.append(callback)
-
-    def call_soon(self, callback: Callback) -> None:
-        """Run `callback` where `env.process` would run the first step of a process started
-        now: an urgent event, scheduled now (SimPy's `Initialize`)."""
-        start = Event(self)
-        start._ok, start._value = True, None
-        start.callbacks.append(callback)
-        self.schedule(start, URGENT)
-
-    # -- held event numbers ----------------------------------------------------------------
-
-    def take_number(self) -> int:
-        """The number the next scheduled event would get; SimPy orders events due at the
-        same time and priority by it. Held until `call_at` or `count_as_processed`."""
-        self._numbers_held += 1
-        return next(self._eid)
-
-    def call_at(self, at: float, number: int, callback: Callback) -> None:
-        """Run `callback` at `at` in the place of a normal-priority event numbered `number`
-        (a held number): where an event scheduled when the number was taken would run."""
-        assert at >= self._now and self._numbers_held > 0
-        self._numbers_held -= 1
-        event = Event(self)
-        event._ok, event._value = True, None
-        event.callbacks.append(callback)
-        heappush(self._queue, (at, NORMAL, number, event))
-
-    def count_as_processed(self) -> None:
-        """A held number's work was done in another event's turn: count it as processed."""
-        assert self._numbers_held > 0
-        self._numbers_held -= 1
-
-    def runs_before(self, at: float, number: int) -> bool:
-        """Whether a queued event comes before a normal-priority one at `at` numbered
-        `number` (numbers are unique, so the queue's entries never tie with it)."""
-        queue = self._queue
-        return bool(queue) and queue[0] < (at, NORMAL, number)
 
 
 # -- a reader's event, resumed in place ------------------------------------------------------

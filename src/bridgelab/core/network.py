@@ -1,12 +1,10 @@
 """The message network: nodes with bounded inboxes, directed links with latency and loss.
 
 The topology lives in a networkx DiGraph; partitions cut edges without removing them.
-Deliveries due at the same time share one timer, in the order their own timers would run.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,7 +18,7 @@ from bridgelab.core.history import History
 from bridgelab.core.inbox import Inbox
 from bridgelab.core.latency import sample
 from bridgelab.core.rng import Streams
-from bridgelab.scenario.base import Fixed, Latency
+from bridgelab.scenario.base import Latency
 
 
 @dataclass(slots=True)
@@ -31,16 +29,6 @@ class Node:
     role: str
     inbox: Inbox
     up: bool = True
-
-
-@dataclass(slots=True)
-class _Due:
-    """The deliveries due at one time. The first is its timer's; each later one holds the
-    event number its own timer would have had, and runs in that place (`_run_later`)."""
-
-    at: float
-    first: tuple[Sequence[str], Any]
-    later: deque[tuple[int, Sequence[str], Any]]
 
 
 @dataclass(slots=True)
@@ -80,12 +68,6 @@ class Network:
         # (src, dst) -> the graph's own attribute dict for that edge, so a send costs one
         # dict lookup; `connect` and `set_link_property` update these same dicts in place.
         self._links: dict[tuple[str, str], dict[str, Any]] = {}
-        # (src, dst) -> the delay of a plain link: fixed latency, no loss, no duplication,
-        # so a send on it draws nothing. Most links are plain; `connect` and
-        # `set_link_property` forget these, and the next send works them out again.
-        self._plain: dict[tuple[str, str], float] = {}
-        # Due time -> the deliveries whose timer has not run yet (removed when it runs).
-        self._due: dict[float, _Due] = {}
         self.stats = NetworkStats()
 
     def add_node(self, name: str, role: str) -> Node:
@@ -100,7 +82,6 @@ class Network:
         self, a: str, b: str, latency: Latency | None = None, loss: float | None = None
     ) -> None:
         """Link a and b both ways; a later call for the same pair overrides the link."""
-        self._plain.clear()
         for src, dst in ((a, b), (b, a)):
             self.graph.add_edge(
                 src,
@@ -171,9 +152,7 @@ class Network:
         None if it does not leave: the sender is down, the link is cut, or it is lost (all
         counted in `stats`). The draws, in order: loss (`network/loss`, on a lossy link),
         latency (`network/latency`, unless fixed), duplication (`network/loss`, on a
-        duplicating link) and the copy's extra latency. Every message of a run passes here,
-        so the steps are written out in this one function, and a plain link (see `_plain`)
-        skips them."""
+        duplicating link) and the copy's extra latency."""
         stats = self.stats
         stats.sent += 1
         if not self.nodes[src].up:
@@ -183,9 +162,6 @@ class Network:
         if self._cut and link in self._cut:
             stats.cut += 1
             return None
-        delay = self._plain.get(link)
-        if delay is not None:
-            return delay, None
         edge = self._links.get(link)
         if edge is None:
             edge = self._link(src, dst)
@@ -194,10 +170,8 @@ class Network:
             stats.lost += 1
             return None
         latency = edge["latency"]
-        duplicate = edge.get("duplicate", 0.0)
-        if isinstance(latency, Fixed) and loss <= 0 and duplicate <= 0:
-            self._plain[link] = latency.value
         delay = sample(latency, self._latency_rng)
+        duplicate = edge.get("duplicate", 0.0)
         if duplicate > 0 and self._loss_rng.random() < duplicate:
             stats.duplicated += 1
             return delay, delay + sample(latency, self._latency_rng)
@@ -212,50 +186,12 @@ class Network:
         return edge
 
     def _after(self, delay: float, recipients: Sequence[str], message: Any) -> None:
-        """Deliver `message` to `recipients` in `delay`. A delivery due when another's
-        timer will run takes an event number instead of a timer of its own: a broadcast's
-        replies, sent at one instant over fixed-latency links, cost one timer."""
-        env = self.env
-        at = env.now + delay  # the time SimPy computes for the timer
-        due = self._due.get(at)
-        if due is not None:
-            due.later.append((env.take_number(), recipients, message))
-            return
-        due = _Due(at, (recipients, message), deque())
-        self._due[at] = due
-        env.call_later(delay, partial(self._run_due, due))
-
-    def _run_due(self, due: _Due, _timer: Event) -> None:
-        del self._due[due.at]  # later sends due now take a timer: they come after these
-        recipients, message = due.first
-        self._deliver_all(recipients, message)
-        if due.later:
-            self._run_later(due)
-
-    def _run_held(self, due: _Due, _event: Event) -> None:
-        _number, recipients, message = due.later.popleft()
-        self._deliver_all(recipients, message)
-        self._run_later(due)
-
-    def _run_later(self, due: _Due) -> None:
-        """The later deliveries, each in its own timer's place: when SimPy has an event to
-        run first (queued meanwhile, or due at the same time with a smaller number), the
-        rest wait in the queue at the next one's number."""
-        env = self.env
-        later = due.later
-        while later:
-            number, recipients, message = later[0]
-            if env.runs_before(due.at, number):
-                env.call_at(due.at, number, partial(self._run_held, due))
-                return
-            later.popleft()
-            env.count_as_processed()
-            self._deliver_all(recipients, message)
+        """Deliver `message` to `recipients`, in order, in `delay`: one timer."""
+        self.env.call_later(delay, partial(self._deliver_all, recipients, message))
 
     def set_link_property(self, src: str, dst: str, key: str, value: float) -> float:
         """Change one property of the link src -> dst; returns the previous value."""
         edge = self.graph.edges[src, dst]
-        self._plain.clear()
         previous = edge.get(key, 0.0)
         edge[key] = value
         return previous
@@ -266,7 +202,7 @@ class Network:
             name for name, node in self.nodes.items() if name_or_role in (name, node.role)
         ]
 
-    def _deliver_all(self, recipients: Sequence[str], message: Any) -> None:
+    def _deliver_all(self, recipients: Sequence[str], message: Any, _timer: Event) -> None:
         """Hand `message` to each recipient that is up and has room, in order (a reader
         resumes at once, see `Inbox.offer`)."""
         nodes, stats = self.nodes, self.stats
