@@ -49,10 +49,6 @@ MAX_QUEUE_POLL_INTERVAL = 3_600.0
 MAX_REQUEUES = 8
 # Blocks whose messages are kept for the other relayers (they read a block within seconds).
 RECENT_BLOCKS = 256
-# A message's proof, built when the relayer carries the message: every relayer sees every
-# message, but a back-up carries one only if the primary has not delivered it in time (most
-# never do), so the proofs it would never send are never built.
-ProofSource = Callable[[], MessageProof]
 
 
 @dataclass(slots=True)
@@ -155,8 +151,7 @@ class Relayer:
         if header.height in self._seen_heights:
             return
         self._seen_heights.add(header.height)
-        # Function and arguments rather than closures: most relayers find the block's
-        # messages remembered, and the proofs are built only for the messages carried.
+        # Most relayers find the block's messages remembered (built by the first to read it).
         deposits = _deposits.get_or_compute(header.hash, _deposits_in, block)
         self._carry_block(
             block.events, deposits, partial(_lock_proof, self.node, header, committed.commit)
@@ -177,10 +172,10 @@ class Relayer:
         messages: tuple[tuple[int, BridgeMessage], ...],
         proof_for: Callable[[BridgeMessage, bytes, merkle.Proof], LockProof | BurnProof],
     ) -> None:
-        """Dispatch each message a block carries (with its leaf index), with the means to
-        prove it: its leaf and Merkle path under the block's events root."""
+        """Dispatch each message a block carries (with its leaf index), with its proof: its
+        leaf and Merkle path under the block's events root."""
         for leaf_index, message in messages:
-            self._dispatch(message, partial(_block_proof, proof_for, message, events, leaf_index))
+            self._dispatch(message, _block_proof(proof_for, message, events, leaf_index))
 
     def _on_l2_withdrawal(self, notice: L2WithdrawalFinal) -> None:
         """An L2 withdrawal whose batch is final on L1: carry it to the committee."""
@@ -188,8 +183,8 @@ class Relayer:
         if message.nonce in self._seen_l2:
             return
         self._seen_l2.add(message.nonce)
-        self._dispatch(message, partial(
-            L2WithdrawalProof, self.node, message, notice.batch, notice.leaf, notice.proof
+        self._dispatch(message, L2WithdrawalProof(
+            self.node, message, notice.batch, notice.leaf, notice.proof
         ))
 
     # -- delivering -------------------------------------------------------------------------
@@ -209,7 +204,7 @@ class Relayer:
     def is_primary(self, message: BridgeMessage) -> bool:
         return message.nonce % self.count == self.index
 
-    def _dispatch(self, message: BridgeMessage, proof: ProofSource) -> None:
+    def _dispatch(self, message: BridgeMessage, proof: MessageProof) -> None:
         """Start carrying a message this relayer has seen, after its work queue if it has
         one (`relayers.service_time_mean` > 0)."""
         if self.config.service_time_mean > 0:
@@ -217,26 +212,27 @@ class Relayer:
         else:
             self._start(message, proof)
 
-    def _queued(self, message: BridgeMessage, proof: ProofSource) -> simpy.events.ProcessGenerator:
+    def _queued(self, message: BridgeMessage, proof: MessageProof) -> simpy.events.ProcessGenerator:
         yield from self._serve(message)
         self._start(message, proof)
 
-    def _start(self, message: BridgeMessage, proof: ProofSource) -> None:
+    def _start(self, message: BridgeMessage, proof: MessageProof) -> None:
         """The primary carries the message now; the others back it up."""
         env = self.world.env
         if self.is_primary(message):
-            env.process(self._carry(message, proof()))
+            env.process(self._carry(message, proof))
         else:
             env.process(self._back_up(message, proof))
 
-    def _back_up(self, message: BridgeMessage, proof: ProofSource) -> simpy.events.ProcessGenerator:
-        """Carry the message only if the primary has not delivered it within `backup_delay`
-        (most are delivered, so most proofs are never built)."""
+    def _back_up(
+        self, message: BridgeMessage, proof: MessageProof
+    ) -> simpy.events.ProcessGenerator:
+        """Carry the message only if the primary has not delivered it within `backup_delay`."""
         yield self.world.env.timeout(self.config.backup_delay)
         if self.delivered(message):
             return
         self.stats.backups += 1
-        yield from self._carry(message, proof())
+        yield from self._carry(message, proof)
 
     def _carry(self, message: BridgeMessage, proof: MessageProof) -> simpy.events.ProcessGenerator:
         """Past the queue and any back-up wait: the nemesis gate, endorsements, submission."""
