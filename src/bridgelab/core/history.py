@@ -61,9 +61,6 @@ class History:
         self.count = 0
         self._listeners: list[tuple[Listener, frozenset[str] | None]] = []
         self._record_listeners: list[RecordListener] = []
-        # The last time recorded (a non-zero float, or None) and that time rounded.
-        self._last_time: float | None = None
-        self._last_rounded = 0.0
 
     def subscribe(
         self, listener: Listener, first: bool = False, kinds: Iterable[str] | None = None
@@ -90,16 +87,7 @@ class History:
     def record_fields(self, time: float, actor: str, kind: str, fields: dict[str, Any]) -> None:
         """`record` with the fields already in a dict (which the event then owns)."""
         seq = self.count
-        # Seven events in ten share their time with the one before (standard runs), and `round`
-        # takes about 3,000 instructions (measured). A float equal to a non-zero float has its
-        # bits, so it rounds alike; 0.0 and -0.0 are equal but round apart, and an int equal
-        # to a float rounds to an int, so neither is remembered.
-        if time == self._last_time and type(time) is float:
-            time = self._last_rounded
-        else:
-            rounded = round(time, TIME_DECIMALS)
-            self._last_time = time if type(time) is float and time else None
-            self._last_rounded = time = rounded
+        time = round(time, TIME_DECIMALS)
         record = _record(seq, time, actor, kind, fields)
         line = canonical_line(record)
         self._hasher.update(line)
