@@ -137,8 +137,8 @@ def test_censoring_all_relayers_stops_liveness_but_not_safety():
 
 
 def test_censoring_some_relayers_breaks_neither():
-    # Back-ups carry the censored primary's messages, building each proof only once they
-    # carry it: those proofs must pass the committee's light-client checks like a primary's.
+    # Back-ups carry the censored primary's messages: the proofs they carry must pass the
+    # committee's light-client checks like a primary's.
     bridges = []
     result = run(_censor([0]), 1, setup=bridges.append)
     assert result.exit_code == 0
