@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE
 from bridgelab.exitcodes import EXIT_PASS as EXIT_OK
+from bridgelab.textsafe import deep_printable, printable
 
 DESCRIPTION = """\
 Build a risk report from simulated runs. RESULTS is a campaign results store (the SQLite file
@@ -32,7 +33,9 @@ copy a campaign store keeps) must hash to the run's fingerprint. A run that fail
 with the reason, and the report exits 2; its verdict is never "safe" then, nor on zero runs.
 
 exit codes: 0 report written from every run read · 2 report written, but some runs (or all)
-could not be used · 3 bad input or usage error (no runs, unreadable RESULTS) · 4 internal error
+could not be used · 3 bad input or usage error (no runs, unreadable RESULTS, a campaign store
+that is empty, not SQLite or damaged) · 4 internal error · 130/143 stopped by SIGINT/SIGTERM
+(the files of an earlier report, or none: each is written whole)
 
 examples:
   bridgelab report runs/demo/results.sqlite --out reports/demo/
@@ -67,16 +70,21 @@ def _progress(err: Console, quiet: bool) -> Progress:
 
 
 def write(report: dict[str, Any], out: Path, images: dict[str, str] | None = None) -> None:
-    """report.json (validated first), report.md and report.html into `out`."""
+    """report.json (validated first), report.md and report.html into `out`, each rendered in
+    full before any is written and each written whole (a temporary file renamed): an
+    interrupted report leaves the previous files or the new ones, never half of one."""
+    from bridgelab.evidence import atomic_write_text
     from bridgelab.report import render_html, render_md, schema
 
     schema.validate(report)
+    texts = {
+        "report.json": json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n",
+        "report.md": render_md.render(report),
+        "report.html": render_html.render(report, images),
+    }
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(
-        json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    (out / "report.md").write_text(render_md.render(report), encoding="utf-8")
-    (out / "report.html").write_text(render_html.render(report, images), encoding="utf-8")
+    for name, text in texts.items():
+        atomic_write_text(out / name, text, durable=False)
 
 
 def report_command(args: argparse.Namespace, err: Console) -> int:
@@ -95,11 +103,12 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
                 on_record=lambda _n: progress.advance(loading),
             )
         except RecordError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {printable(error, 500)}", file=sys.stderr)
             return EXIT_BAD_INPUT
         if not records:
             print(
-                f"error: {', '.join(map(str, args.results))}: expected completed runs, found none",
+                f"error: {printable(', '.join(map(str, args.results)), 300)}: expected"
+                " completed runs, found none",
                 file=sys.stderr,
             )
             return EXIT_BAD_INPUT
@@ -126,10 +135,12 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
         title = args.title or "bridgelab risk report: " + ", ".join(
             sorted(campaigns) or [str(args.results[0])]
         )
-        report = build_report(
+        # Every string from a scenario or a results file is shown escaped, in all three
+        # renderings and on the terminal: the report is cleaned once, here.
+        report = deep_printable(build_report(
             records, title=title, source=[str(s) for s in args.results], cost=cost,
             series=series, generated={"commit": git_commit()},
-        )
+        ))
         progress.advance(writing)
         images = plots.render(report["plots"])
         progress.advance(writing)
