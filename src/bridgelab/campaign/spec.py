@@ -58,6 +58,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bridgelab import __version__
+from bridgelab.safepaths import component_problem, confined, fold
 from bridgelab.scenario.base import Probability, Strict, invalid
 from bridgelab.scenario.load import (
     ScenarioError,
@@ -361,6 +362,12 @@ class Campaign:
         profiles = {seed: self.swarm_profile(seed) for seed in seeds}
         runs: list[RunSpec] = []
         ordinal = 0
+        if history_root is not None and self.spec.campaign.histories:
+            # Arm names are checked when the campaign is read (`check_run_paths`); resolving
+            # one run's directory per arm confirms it, without a resolve per run.
+            for arm in self.arms:
+                confined(history_root, history_root / self.hash[:12]
+                         / run_key(0, arm.name, seeds[0]))
         for config_index, config in enumerate(self.configs):
             for arm in self.arms:
                 for seed in seeds:
@@ -512,6 +519,7 @@ def parse_campaign(data: dict[str, Any], path: Path) -> Campaign:
                 ) from None
     if spec.swarm is not None:
         _check_swarm(campaign, name)
+    check_run_paths(campaign, name)
     campaign.hash = hashlib.sha256(
         _canonical({
             "format": "bridgelab-campaign/v1",
@@ -560,3 +568,33 @@ def _extreme(dist: Distribution) -> Any:
 def load_campaign(path: str | Path) -> Campaign:
     path = Path(path)
     return parse_campaign(_read_toml(path, "campaign file"), path)
+
+
+def check_run_paths(campaign: Campaign, name: str) -> None:
+    """Refuse (ScenarioError, exit 3) names that would put runs in the wrong place.
+
+    A run's history goes to `<histories>/<campaign hash>/c<config>/<arm>/s<seed>` and the
+    default store to `runs/campaigns/<campaign name>.sqlite`, so the campaign's name and each
+    arm's name must be one safe path component (not `.` or `..`, no separator, no leading dot
+    or dash, no control character). Two arms whose names differ only in case or punctuation
+    are refused too: on a file system that ignores case they would share directories, and in
+    a report they read as one. Configurations are numbered, so they cannot collide."""
+    problem = component_problem(campaign.name)
+    if problem is not None:
+        raise ScenarioError(name, "campaign.name", "a name usable as a file name", problem)
+    seen: dict[str, tuple[int, str]] = {}
+    for index, arm in enumerate(campaign.spec.attacks):
+        key = f"attacks.{index}.name"
+        problem = component_problem(arm.name)
+        if problem is not None:
+            raise ScenarioError(name, key, "an arm name usable as a directory name", problem)
+        folded = fold(arm.name)
+        if folded in seen:
+            other, other_name = seen[folded]
+            raise ScenarioError(
+                name, key,
+                f"an arm name that differs from attacks.{other}.name ({other_name!r}) in more"
+                " than case or punctuation (their runs would share a history directory)",
+                repr(arm.name),
+            )
+        seen[folded] = (index, arm.name)
