@@ -187,7 +187,7 @@ def test_a_tampered_run_is_never_a_crash_nor_safe(runs, tmp_path, capsys, case):
         # Used: then it is the run as it was (the change did not touch what it says).
         saved = json.loads((original / "results.json").read_text(encoding="utf-8"))
         assert entry["verdicts"] == dict(sorted(saved["verdicts"].items()))
-        assert code == 0
+        assert summary["verdict"] == "unsafe" and code == 1  # the run broke safety
 
 
 def test_the_table_covers_what_the_issue_lists():
@@ -218,7 +218,7 @@ def test_an_untouched_pair_of_runs_is_used_as_it_is(runs, tmp_path, capsys):
     for name, run in runs.items():
         shutil.copytree(run, tmp_path / "runs" / name)
     code, data, err = report([tmp_path / "runs"], tmp_path / "out", capsys)
-    assert code == 0 and data is not None and not data["summary"]["unusable"], err
+    assert code == 1 and data is not None and not data["summary"]["unusable"], err
     assert data["summary"]["verdict"] == "unsafe"
 
 

@@ -3,6 +3,7 @@ overwrites a non-empty --out")."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -178,5 +179,8 @@ def test_replace_replaces_a_previous_run_cleanly(tmp_path, capsys, scenario):
     assert sorted(p.name for p in out.iterdir()) == ["history.jsonl", "results.json",
                                                      "scenario.toml"]
     assert (out / "history.jsonl").read_bytes() != first
+    # The replaced run is used as it is; honest traffic alone tests no attack: inconclusive.
     assert cli_main(["report", str(out), "--out", str(tmp_path / "r"), "--no-cost",
-                     "--quiet"]) == 0
+                     "--quiet"]) == 2
+    summary = json.loads((tmp_path / "r" / "report.json").read_text())["summary"]
+    assert summary["runs"] == 1 and not summary["unusable"]

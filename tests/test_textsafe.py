@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from bridgelab.cli import main as cli_main
 from bridgelab.hunt.artefacts import scenario_toml
+from bridgelab.report.cli import VERDICT_CODES
 from bridgelab.textsafe import deep_printable, for_rich, printable
 from tests.report_fixtures import scenario_data
 
@@ -85,8 +86,9 @@ def test_a_hostile_scenario_name_reaches_no_terminal_nor_report_raw(tmp_path, ca
     terminal = capsys.readouterr()
     assert not hidden(terminal.err.replace("\n", "")), terminal.err
     assert "bridge\\x00\\u202e[/]\\x0asecond line" in terminal.err.replace("\n", "")
-    assert cli_main(["report", str(out), "--out", str(tmp_path / "r"), "--no-cost",
-                     "--quiet"]) == 0
+    code = cli_main(["report", str(out), "--out", str(tmp_path / "r"), "--no-cost", "--quiet"])
+    verdict = json.loads((tmp_path / "r" / "report.json").read_text())["summary"]["verdict"]
+    assert code == VERDICT_CODES[verdict]
     for name in ("report.md", "report.html", "report.json"):
         text = (tmp_path / "r" / name).read_text(encoding="utf-8")
         assert not hidden(text.replace("\n", "").replace("\t", "")), name
