@@ -283,7 +283,7 @@ def _message_call(state: BridgeState, message: BridgeMessage, now: float) -> Non
         schedule_root(state, root, now, via="message-call")
 
 
-# -- withdrawals: burn wrapped tokens ------------------------------------------------------
+# -- withdrawals: burn wrapped tokens; escapes credit them ---------------------------------
 
 
 def process_burn(state: BridgeState, tx: BurnTx, now: float = 0.0) -> BurnEvent:
@@ -296,6 +296,14 @@ def process_burn(state: BridgeState, tx: BurnTx, now: float = 0.0) -> BurnEvent:
     add_to(state.balances, (tx.sender, tx.asset), -tx.amount)
     add_to(state.burned_total, tx.asset, tx.amount)
     return BurnEvent(BRIDGE_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id)
+
+
+def credit_escaped(state: BridgeState, account: str, asset: str, amount: int) -> None:
+    """An L2 escape paid on L1 (`l2.escape_contract.process_escape`): the balance becomes
+    wrapped tokens here. Moved, not minted: its deposit was credited on L2, and here it
+    joins the wrapped supply the accountant compares with the escrow's backing."""
+    add_to(state.balances, (account, asset), amount)
+    add_to(state.minted_total, asset, amount)
 
 
 # -- governance: trust roots, pause, upgrade, the watcher's vetoes and challenges ----------
