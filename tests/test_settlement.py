@@ -219,7 +219,8 @@ def test_undoing_a_mint_returns_its_tokens_but_a_queued_mint_coming_due_took_non
         Limits,
         MintEvent,
         MintQueued,
-        process_due_mints,
+        due_nonces,
+        process_due_mint,
         process_mint,
         undo_mint,
         undo_queue,
@@ -242,7 +243,8 @@ def test_undoing_a_mint_returns_its_tokens_but_a_queued_mint_coming_due_took_non
     assert isinstance(small, MintEvent) and state.bucket.level == 700
     large = process_mint(state, MintTx("t1", "r", 0.0, Fee(0, 0), certificate(1, 600)), 2.0)
     assert isinstance(large, MintQueued) and state.bucket.level == 100
-    ((due, item),) = process_due_mints(state, 150.0)
+    (nonce,) = due_nonces(state, 150.0)
+    due, item = process_due_mint(state, nonce, 150.0)
     # A reorg of the block where the queued mint came due puts it back in the queue: its
     # tokens were taken when it was queued and stay taken.
     undo_mint(state, due, 160.0, admitted=False)

@@ -28,7 +28,7 @@ from bridgelab.settlement.bridge_contract import (
     Limits,
     schedule_root,
 )
-from bridgelab.settlement.execution import EXECUTION, BlockEffects, undo
+from bridgelab.settlement.execution import EXECUTION, BlockEffects, execute_due, undo
 from bridgelab.settlement.fees import choose_bids, effective_tip
 from bridgelab.settlement.mempool import Pending
 from bridgelab.settlement.transactions import (
@@ -250,3 +250,28 @@ def test_the_proposer_takes_the_best_bids_that_fit(bids, base_fee, gas_limit):
         ahead = sum(other.tx.fee.gas for other_tip, other in chosen
                     if (-other_tip, other.seq) < (-tip, item.seq))
         assert ahead + fee.gas > gas_limit
+
+
+def test_a_queued_mint_s_message_call_is_noted_when_it_comes_due():
+    """Under the `arbitrary_message_calls` flaw a minted payload may install a trust root.
+    A queued mint makes that call when it comes due: the block must record the change (the
+    checker reads only the history) and journal it (a reorg must restore the root)."""
+    state = BridgeState(OLD.trust_root(1), VerifierConfig(flaws=("arbitrary_message_calls",)),
+                        ESCROW_CONTRACT, Limits(delay_threshold=LARGE, delay=60.0))
+    root = state.trust_root
+    message = BridgeMessage("deposit", 1, "A", LARGE, "u", "u", ESCROW_CONTRACT, 1, bytes(32),
+                            payload="call:set_trust_root:0xabc:1")
+    digest = message.digest(root.version)
+    certificate = OLD.assemble(message, root.version,
+                               {seat: OLD.endorse(seat, digest) for seat in range(3)})
+    EXECUTION[MintTx].execute(state, MintTx("m", "r", 0.0, FEE, certificate), 0, 0.0,
+                              BlockEffects())
+    assert state.trust_root is root  # queued: nothing called yet
+    effects = BlockEffects()
+    execute_due(state, 60.0, effects)
+    assert state.trust_root.signers == ("0xabc",)
+    assert [kind for kind, _fields in effects.records] == ["mint", "trust_root"]
+    assert effects.records[1][1]["via"] == "message-call"
+    for entry in reversed(effects.journal):
+        undo(state, entry, 60.0)
+    assert state.trust_root is root and 1 in state.delayed

@@ -249,16 +249,17 @@ def _mint_now(
     return event
 
 
-def process_due_mints(state: BridgeState, now: float) -> list[tuple[MintEvent, DelayedMint]]:
-    """Execute queued mints whose delay has passed, unless the bridge is paused."""
+def due_nonces(state: BridgeState, now: float) -> list[int]:
+    """The queued mints whose delay has passed, in queue order; none while paused."""
     if state.paused or not state.delayed:
         return []
-    due = [nonce for nonce, item in state.delayed.items() if item.due <= now]
-    executed = []
-    for nonce in due:
-        item = state.delayed.pop(nonce)
-        executed.append((_mint_now(state, item.certificate, item.signers, item.tx_id, now), item))
-    return executed
+    return [nonce for nonce, item in state.delayed.items() if item.due <= now]
+
+
+def process_due_mint(state: BridgeState, nonce: int, now: float) -> tuple[MintEvent, DelayedMint]:
+    """Execute the queued mint `nonce`, one of `due_nonces`."""
+    item = state.delayed.pop(nonce)
+    return _mint_now(state, item.certificate, item.signers, item.tx_id, now), item
 
 
 def parse_set_trust_root(payload: str, current: TrustRoot) -> TrustRoot | None:

@@ -21,9 +21,10 @@ from bridgelab.settlement.bridge_contract import (
     MintEvent,
     MintQueued,
     PendingRoot,
+    due_nonces,
     process_burn,
     process_challenge,
-    process_due_mints,
+    process_due_mint,
     process_due_root,
     process_mint,
     process_pause,
@@ -96,10 +97,9 @@ def execute_due(state: BridgeState, now: float, effects: BlockEffects) -> None:
     if installed is not None:
         effects.journal.append(("rotate", previous_root))
         effects.records.append(("trust_root", root_due_fields(installed, previous_root)))
-    for event, item in process_due_mints(state, now):
-        # Read after every due mint has executed, as the block always has: a payload's call
-        # made by a due mint is not recorded here.
+    for nonce in due_nonces(state, now):
         previous_root, previous_pending = state.trust_root, state.pending_root
+        event, item = process_due_mint(state, nonce, now)
         effects.journal.append(("due", event, item))
         effects.emit(event)
         effects.records.append(("mint", mint_fields(event, None, 0, delayed=True)))
