@@ -69,8 +69,9 @@ def _rotation(signers: range) -> RotationCertificate:
     )
 
 
-def _state() -> BridgeState:
-    """A bridge with a balance to burn, a queued mint to challenge and a root to veto."""
+def _state(timelock: float = 0.0) -> BridgeState:
+    """A bridge with a balance to burn and a queued mint to challenge; with a `timelock`,
+    also a pending trust root to veto."""
     state = BridgeState(OLD.trust_root(1), VerifierConfig(flaws=("zero_root_trusted",)),
                         ESCROW_CONTRACT, Limits(delay_threshold=LARGE, delay=60.0))
     state.balances[("u", "A")] = 50
@@ -78,7 +79,14 @@ def _state() -> BridgeState:
     EXECUTION[MintTx].execute(state, MintTx("q", "r", 0.0, FEE, _certificate(7, LARGE)),
                               0, 0.0, BlockEffects())
     assert 7 in state.delayed
+    if timelock:
+        state.rotation_timelock = timelock
+        schedule_root(state, NEW.trust_root(2), 0.0, "rotation")
     return state
+
+
+def _state_for(kind: type) -> BridgeState:
+    return _state(timelock=100.0 if kind is VetoTx else 0.0)
 
 
 def _valid(kind: type) -> Transaction:
@@ -121,8 +129,8 @@ NOTED = {
     RotateTx: (["trust_root"], ["rotate"]),
     PauseTx: (["bridge.paused"], ["pause"]),
     UpgradeTx: (["bridge.upgraded"], ["upgrade"]),
-    ChallengeTx: (["mint.challenged"], []),
-    VetoTx: (["trust_root.vetoed"], []),
+    ChallengeTx: (["mint.challenged"], ["challenge"]),
+    VetoTx: (["trust_root.vetoed"], ["veto"]),
 }
 BRIDGE_TYPES = sorted(NOTED, key=lambda kind: kind.__name__)
 
@@ -154,10 +162,7 @@ def test_the_table_has_one_executor_per_settlement_transaction_type():
 
 @pytest.mark.parametrize("kind", BRIDGE_TYPES, ids=lambda kind: kind.__name__)
 def test_an_accepted_transaction_notes_its_records_and_journal(kind):
-    state = _state()
-    if kind is VetoTx:
-        state.rotation_timelock = 100.0
-        schedule_root(state, NEW.trust_root(2), 0.0, "rotation")
+    state = _state_for(kind)
     effects = BlockEffects()
     EXECUTION[kind].execute(state, _valid(kind), 123, NOW, effects)
     records, journal = NOTED[kind]
@@ -184,10 +189,9 @@ def test_a_refused_transaction_notes_nothing_and_changes_nothing(kind):
     assert _snapshot(state) == before
 
 
-@pytest.mark.parametrize("kind", [kind for kind in BRIDGE_TYPES if NOTED[kind][1]],
-                         ids=lambda kind: kind.__name__)
+@pytest.mark.parametrize("kind", BRIDGE_TYPES, ids=lambda kind: kind.__name__)
 def test_undoing_the_journal_restores_the_state(kind):
-    state = _state()
+    state = _state_for(kind)
     before = _snapshot(state)
     effects = BlockEffects()
     EXECUTION[kind].execute(state, _valid(kind), 123, NOW, effects)
@@ -275,3 +279,25 @@ def test_a_queued_mint_s_message_call_is_noted_when_it_comes_due():
     for entry in reversed(effects.journal):
         undo(state, entry, 60.0)
     assert state.trust_root is root and 1 in state.delayed
+
+
+@pytest.mark.parametrize("timelock", [0.0, 100.0])
+def test_undoing_a_rotation_restores_both_the_installed_and_the_pending_root(timelock):
+    """A reorg may orphan the block where a timelock ended but keep the one that scheduled
+    the rotation: the root goes back to pending, to be installed again."""
+    state = _state()
+    state.rotation_timelock = timelock
+    before = _snapshot(state)
+    scheduled = BlockEffects()
+    EXECUTION[RotateTx].execute(state, _valid(RotateTx), 0, NOW, scheduled)
+    assert (state.pending_root is not None) == (timelock > 0)
+    after_rotation = _snapshot(state)
+    due = BlockEffects()
+    execute_due(state, NOW + timelock, due)
+    assert state.trust_root.version == 2 and state.pending_root is None
+    for entry in reversed(due.journal):
+        undo(state, entry, NOW + timelock)
+    assert _snapshot(state) == after_rotation
+    for entry in reversed(scheduled.journal):
+        undo(state, entry, NOW)
+    assert _snapshot(state) == before

@@ -95,7 +95,7 @@ def execute_due(state: BridgeState, now: float, effects: BlockEffects) -> None:
     previous_root = state.trust_root
     installed = process_due_root(state, now)
     if installed is not None:
-        effects.journal.append(("rotate", previous_root))
+        effects.journal.append(("rotate", previous_root, installed))
         effects.records.append(("trust_root", root_due_fields(installed, previous_root)))
     for nonce in due_nonces(state, now):
         previous_root, previous_pending = state.trust_root, state.pending_root
@@ -150,12 +150,12 @@ def _message_call_effects(
 ) -> None:
     """Note a trust-root change a minted message's call made (a flawed contract only)."""
     if state.trust_root is not previous_root:
-        effects.journal.append(("rotate", previous_root))
+        effects.journal.append(("rotate", previous_root, previous_pending))
         effects.records.append(("trust_root", root_installed_fields(
             state.trust_root, "message-call", (), previous_root)))
     elif state.pending_root is not None and state.pending_root is not previous_pending:
         pending = state.pending_root
-        effects.journal.append(("rotate", previous_root))
+        effects.journal.append(("rotate", previous_root, previous_pending))
         effects.records.append(("trust_root.pending", root_pending_fields(
             pending.root.version, pending.via, pending.due)))
 
@@ -172,9 +172,9 @@ def execute_burn(
 def execute_rotate(
     state: BridgeState, tx: RotateTx, fee_paid: int, now: float, effects: BlockEffects
 ) -> None:
-    previous = state.trust_root
+    previous, previous_pending = state.trust_root, state.pending_root
     root = process_rotate(state, tx, now)
-    effects.journal.append(("rotate", previous))
+    effects.journal.append(("rotate", previous, previous_pending))
     if root is None:
         effects.records.append(("trust_root.pending", root_pending_fields(
             tx.rotation.new_root.version, "rotation", now + state.rotation_timelock)))
@@ -186,7 +186,9 @@ def execute_rotate(
 def execute_challenge(
     state: BridgeState, tx: ChallengeTx, fee_paid: int, now: float, effects: BlockEffects
 ) -> None:
+    queued = state.delayed.get(tx.nonce)
     nonce = process_challenge(state, tx, now)
+    effects.journal.append(("challenge", nonce, queued))
     effects.records.append(("mint.challenged", {"nonce": nonce, "tx": tx.tx_id,
                                                 "by": tx.sender}))
 
@@ -194,7 +196,9 @@ def execute_challenge(
 def execute_veto(
     state: BridgeState, tx: VetoTx, fee_paid: int, now: float, effects: BlockEffects
 ) -> None:
+    pending = state.pending_root
     version = process_veto(state, tx, now)
+    effects.journal.append(("veto", pending))
     effects.records.append(("trust_root.vetoed", {"version": version, "tx": tx.tx_id,
                                                   "by": tx.sender}))
 
@@ -268,8 +272,20 @@ def _undo_burn(state: BridgeState, entry: JournalEntry, now: float) -> list[Fiel
 
 
 def _undo_rotate(state: BridgeState, entry: JournalEntry, now: float) -> list[Fields]:
-    state.trust_root = entry[1]
+    # Both roots: a rotation under a timelock, or a timelock ending, changes the pending one.
+    state.trust_root, state.pending_root = entry[1], entry[2]
     return [{"kind": "trust_root", "restored_version": entry[1].version}]
+
+
+def _undo_challenge(state: BridgeState, entry: JournalEntry, now: float) -> list[Fields]:
+    _kind, nonce, queued = entry
+    state.delayed[nonce] = queued
+    return [{"kind": "challenge", "nonce": nonce}]
+
+
+def _undo_veto(state: BridgeState, entry: JournalEntry, now: float) -> list[Fields]:
+    state.pending_root = entry[1]
+    return [{"kind": "veto", "version": entry[1].root.version}]
 
 
 def _undo_pause(state: BridgeState, entry: JournalEntry, now: float) -> list[Fields]:
@@ -292,6 +308,8 @@ _UNDO: dict[str, Callable[[BridgeState, JournalEntry, float], list[Fields]]] = {
     "queue": _undo_queue,
     "burn": _undo_burn,
     "rotate": _undo_rotate,
+    "challenge": _undo_challenge,
+    "veto": _undo_veto,
     "pause": _undo_pause,
     "upgrade": _undo_upgrade,
 }
