@@ -284,11 +284,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"error: {printable(error, 500)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except PropertyLoadError as error:
-        print(
-            f"error: {getattr(args, 'scenario', args.command)}: checks.properties.{error.index}:"
-            f" expected an importable property {error.reference!r}, found {error.found}",
-            file=sys.stderr,
-        )
+        file = str(getattr(args, "scenario", args.command))
+        print(f"error: {error.as_scenario_error(file).message}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
@@ -524,8 +521,18 @@ def _bench(args: argparse.Namespace, err: Console) -> int:
     return EXIT_PASS
 
 
+def _load_checked(path: Path):
+    """The scenario at `path`, its property modules imported: a module that cannot load is
+    bad input now (exit 3), before a run has written anything."""
+    from bridgelab.checker.api import check_user_properties
+
+    scenario = load_scenario(path)
+    check_user_properties(scenario.checks.properties, path.resolve().parent, str(path))
+    return scenario
+
+
 def _validate(args: argparse.Namespace, err: Console) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = _load_checked(args.scenario)
     print(
         f"{printable(args.scenario)}: ok — scenario '{printable(scenario.scenario.name, 200)}',"
         f" {scenario.committee.members} members, threshold {scenario.committee.threshold},"
@@ -538,7 +545,7 @@ def _validate(args: argparse.Namespace, err: Console) -> int:
 
 def _load_for_run(args: argparse.Namespace):
     """The scenario, with `--signatures` applied (and validated: some attacks need real ones)."""
-    scenario = load_scenario(args.scenario)
+    scenario = _load_checked(args.scenario)
     if args.signatures is None or args.signatures == scenario.committee.signatures:
         return scenario
     data = scenario.model_dump(mode="json", exclude_none=True)

@@ -231,7 +231,7 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
     err.print(
         f"campaign [bold]{campaign.name}[/] {campaign.hash[:12]}: {len(campaign.configs)}"
         f" configuration(s) × {len(campaign.arms)} arm(s) ×"
-        f" {len(campaign.spec.campaign.seed_list())} seed(s) = {total:,} runs"
+        f" {campaign.spec.campaign.seed_count()} seed(s) = {total:,} runs"
         + ("" if args.dry_run else f" on {where}"),
         highlight=False, soft_wrap=True,
     )
