@@ -96,6 +96,17 @@ def test_a_run_that_is_slow_is_a_hang_and_one_refused_is_bad_input():
     assert outcome == "bad-input" and "committee.threshold" in detail
 
 
+def test_a_run_that_would_go_on_for_a_year_is_ended_by_the_stall_guard_not_the_hang_check():
+    """Every relayer censors for good and nothing settles: without the engine's stall guard
+    the run goes on for a simulated year (far over 10 s); with the guard's budget the run
+    ends by itself, inconclusive, and the hang check sees a verdict."""
+    endless = short_horizon(baseline_data())
+    endless["scenario"]["duration"] = 31_536_000.0
+    endless["attacks"] = [{"kind": "relayer.censor", "targets": {"relayers": [0, 1, 2]},
+                           "schedule": {"at": 0.0}}]
+    assert run_one(document(endless), 1, Limits(max_events=200_000)) == ("ok", "")
+
+
 def test_a_run_out_of_memory_is_classified_so():
     text = prepare(BASELINE.read_bytes())
     assert run_one(text, 1, Limits(memory_mb=60))[0] == "out-of-memory"

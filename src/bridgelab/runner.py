@@ -25,6 +25,7 @@ from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.checker.stream import RunFolds
 from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
+from bridgelab.core.guard import RunLimits, Stalled
 from bridgelab.core.history import History
 from bridgelab.core.world import World
 from bridgelab.crypto import symbolic
@@ -343,6 +344,21 @@ class RunResult:
     history_events: int
     sim_steps: int
     inconclusive: list[str] = field(default_factory=list)
+    # Why the engine stopped the run before its end (core/guard.py), or None.
+    stopped: str | None = None
+
+    def stop_early(self, why: str) -> None:
+        """Mark a run the stall guard stopped: what held over its partial history vouches
+        for nothing, so no verdict is a pass. A safety violation recorded is still a
+        failure; any other failure (a transfer not delivered, a user's expectation) was
+        judged at an end the run never reached, so it is unknown too."""
+        self.stopped = why
+        self.verdicts = {
+            prop: "unknown" if verdict == "pass"
+            or (verdict == "fail" and not prop.startswith("safety.")) else verdict
+            for prop, verdict in self.verdicts.items()
+        }
+        self.inconclusive.insert(0, f"the run was stopped early: {why}")
 
     @property
     def exit_code(self) -> int:
@@ -358,6 +374,7 @@ class RunResult:
             "metrics": self.metrics,
             "violations": self.violations,
             "inconclusive": self.inconclusive,
+            **({"stopped": self.stopped} if self.stopped is not None else {}),
             "history": {"sha256": self.history_sha256, "events": self.history_events},
             "run": {
                 "settled": self.settled,
@@ -392,6 +409,7 @@ def run(
     setup: Callable[[Bridge], None] | None = None,
     base_dir: Path | None = None,
     reproduce: str | None = None,
+    limits: RunLimits | None = None,
 ) -> RunResult:
     """Run one scenario at one seed; under `out_dir`, leave the run's evidence.
 
@@ -403,16 +421,23 @@ def run(
     `setup` may adjust the built bridge before any process starts (tests use it to inject).
     The history is streamed (to the file, the hash, the monitor and the metric folds) and not
     kept in memory; `keep_history=True` keeps every event in `bridge.world.history.events`.
+
+    `limits` bound the run (the stall guard, core/guard.py; by default
+    `RunLimits.from_environment()`): a run that breaks one stops early as incomplete, its
+    results.json marked `complete: false`, its exit code 2 unless a property had failed.
     """
+    limits = RunLimits.from_environment() if limits is None else limits
     if out_dir is None:
-        return _simulate(scenario, seed, None, progress, keep_history, setup, base_dir)
+        return _simulate(scenario, seed, None, progress, keep_history, setup, base_dir, limits)
     evidence.begin(out_dir)
     evidence.write_scenario(out_dir, scenario, seed)
     try:
-        result = _simulate(scenario, seed, out_dir, progress, keep_history, setup, base_dir)
+        result = _simulate(scenario, seed, out_dir, progress, keep_history, setup, base_dir,
+                           limits)
         # Inside the `try`: a signal that arrives while results.json is written still leaves
         # the run marked incomplete, never without a mark.
-        evidence.write_results(out_dir, evidence.results_data(result.to_json(), reproduce))
+        evidence.write_results(out_dir, evidence.results_data(
+            result.to_json(), reproduce, complete=result.stopped is None))
     except BaseException as error:  # an exception, or SIGINT / SIGTERM (signals.Interrupted)
         fingerprint = {"version": __version__, "scenario": scenario.scenario.name,
                        "scenario_hash": scenario_hash(scenario), "seed": seed,
@@ -430,6 +455,7 @@ def _simulate(
     keep_history: bool,
     setup: Callable[[Bridge], None] | None,
     base_dir: Path | None,
+    limits: RunLimits,
 ) -> RunResult:
     started = time.perf_counter()  # wall-clock ok: reported run time, not model input
     history = History(out_dir / "history.jsonl" if out_dir else None, keep=keep_history)
@@ -440,6 +466,7 @@ def _simulate(
     env = world.env
     if setup is not None:
         setup(bridge)
+    env.limit(limits)
     bridge.start()
     duration = scenario.scenario.duration
     step = min(max(duration / PROGRESS_STEPS, 1e-3), MAX_POLL_INTERVAL)
@@ -449,13 +476,22 @@ def _simulate(
         # (which also lets the adversary's burns reach finality) before judging.
         grace = max(grace, liveness_grace(scenario))
     stop_at = duration
+    stalled: Stalled | None = None
     with _collection_threshold.during_run():
         while env.now < stop_at:
-            env.run(until=min(stop_at, env.now + step))
+            try:
+                env.run(until=min(stop_at, env.now + step))
+            except Stalled as stop:
+                stalled = stop
+                break
             if stop_at == duration and bridge.quiescent():
                 stop_at = min(duration, env.now + grace)
             if progress is not None:
                 progress(env.now, duration)
+    if stalled is not None:
+        # In the history too: whoever reads it later sees that the run did not finish.
+        world.record("bridge", "run.stopped", reason=stalled.reason,
+                     component=stalled.component)
     world.record("bridge", "run.end", settled=bridge.users.settled.triggered)
     history.close()
     metrics = folds.result(end=env.now)
@@ -504,4 +540,6 @@ def _simulate(
         history_events=history.count,
         sim_steps=env.steps,
     )
+    if stalled is not None:
+        result.stop_early(f"{stalled.reason}; busiest component: {stalled.component}")
     return result

@@ -17,11 +17,14 @@ How the model is written, one rule for every node:
   `env.event`, `yield`).
 
 This module is the exception, for the message network's sake (`core/network.py`,
-`core/inbox.py`): a delivery runs as a callback of its timer, a waiting reader is resumed
-inside that callback instead of one event later, and a delivery due when another's timer
-runs takes an event number now and runs in that number's place. These use SimPy's private
-fields (`Environment._queue`, `_eid`, `_now`; `Event._ok`, `_value`, `callbacks`), which is
-why `pyproject.toml` pins SimPy to one version (`SIMPY_VERSION`, checked by a test).
+`core/inbox.py`): a delivery runs as a callback of its timer, and a waiting reader is
+resumed inside that callback instead of one event later. These use SimPy's private fields
+(`Environment._queue`, `_eid`, `_now`; `Event._ok`, `_value`, `callbacks`), which is why
+`pyproject.toml` pins SimPy to one version (`SIMPY_VERSION`, checked by a test).
+
+The run loop also holds every run to its limits (`core/guard.py`, the stall guard): a run
+whose simulated time stops advancing, or that outgrows its event or memory budget, raises
+`Stalled` naming the component that kept it busy.
 The fast paths kept here, and what each earns, are in docs/performance.md.
 """
 
@@ -34,6 +37,16 @@ from typing import Any
 import simpy
 from simpy.core import NORMAL, URGENT, BoundClass, EventPriority, SimTime, StopSimulation
 from simpy.events import PENDING, Event, Timeout
+
+from bridgelab.core.guard import (
+    CHECK_EVERY,
+    DIAGNOSE_EVENTS,
+    Guard,
+    RunLimits,
+    Stalled,
+    busiest,
+    component_of,
+)
 
 # The SimPy release whose private fields this module uses; pyproject.toml pins it.
 SIMPY_VERSION = "4.1.2"
@@ -59,6 +72,8 @@ class CountingEnvironment(simpy.Environment):
             if type(attribute) is BoundClass and name != "timeout":
                 setattr(self, name, getattr(self, name))
         self._numbers_read = 0
+        self.guard = Guard(RunLimits())
+        self._countdown = CHECK_EVERY  # events left before the guard's next check
 
     def timeout(self, delay: SimTime = 0, value: Any = None) -> Timeout:
         """A `Timeout`, built and scheduled as `Timeout.__init__` does, in one call. The
@@ -97,6 +112,7 @@ class CountingEnvironment(simpy.Environment):
             until.callbacks.append(StopSimulation.callback)
 
         queue = self._queue
+        countdown = self._countdown
         try:
             while queue:
                 # Environment.step, less its empty-queue check (the loop's condition).
@@ -116,14 +132,62 @@ class CountingEnvironment(simpy.Environment):
                     exc = type(event._value)(*event._value.args)
                     exc.__cause__ = event._value
                     raise exc
+                countdown -= 1
+                if not countdown:
+                    self._check_guard()
+                    countdown = CHECK_EVERY
         except StopSimulation as stop:
             return stop.args[0]  # the until event's value
+        finally:
+            self._countdown = countdown
         if until is not None:
             assert not until.triggered
             raise RuntimeError(
                 f'No scheduled events left but "until" event was not triggered: {until}'
             )
         return None
+
+    def limit(self, limits: RunLimits) -> None:
+        """Hold the run to `limits` from now on (core/guard.py)."""
+        self.guard = Guard(limits)
+        self.guard.still_since = self._now
+
+    def count_work(self, units: int) -> None:
+        """Count `units` of work the model does without an event each (a slot's background
+        bundles) toward the event budget, so that a run busy inside few events is bounded
+        too. Past the budget, the run stops at a timer due now: the caller is model code,
+        which must not see the guard's exception."""
+        guard = self.guard
+        guard.events += units
+        if guard.events > guard.limits.max_events and not guard.stopping:
+            guard.stopping = True
+            self.call_later(0.0, self._over_budget)
+
+    def _over_budget(self, _timer: Event) -> None:
+        self._stop(f"the run took more than {self.guard.limits.max_events:,} events"
+                   " (background bundles included)")
+
+    def _check_guard(self) -> None:
+        """Raise `Stalled` if the run broke one of its limits."""
+        broken = self.guard.check(self._now, CHECK_EVERY)
+        if broken is not None:
+            self._stop(broken)
+
+    def _stop(self, broken: str) -> None:
+        """Raise `Stalled` for the limit `broken`, naming the component whose events run
+        most among the next few (they are run to find out: the run stops anyway, and its
+        history is marked incomplete)."""
+        seen: list[str] = []
+        try:
+            for _ in range(DIAGNOSE_EVENTS):
+                if not self._queue:
+                    break
+                # Named before the event runs: a processed event forgets its callbacks.
+                seen += map(component_of, self._queue[0][3].callbacks or ())
+                self.step()
+        except StopSimulation:
+            pass
+        raise Stalled(broken, busiest(seen), self._now)
 
     @property
     def steps(self) -> int:

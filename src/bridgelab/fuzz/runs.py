@@ -38,6 +38,17 @@ VERDICTS = (EXIT_PASS, EXIT_FAIL, EXIT_INCONCLUSIVE)
 class Limits:
     seconds: float = 10.0  # of CPU time, rounded up to whole seconds
     memory_mb: int = 1_024
+    # The engine's stall guard (core/guard.py), set well inside the CPU limit: a run that
+    # stalls or runs away must end as inconclusive on its own; one the guard misses is a hang.
+    max_events: int = 500_000
+    stall_events: int = 100_000
+
+    def guard_environment(self) -> dict[str, str]:
+        """The run limits a fuzz run is given; memory below the address-space limit, so
+        that the guard, not a MemoryError, ends a run that keeps growing."""
+        return {"BRIDGELAB_MAX_EVENTS": str(self.max_events),
+                "BRIDGELAB_STALL_EVENTS": str(self.stall_events),
+                "BRIDGELAB_MAX_RSS_MB": str(max(1, self.memory_mb * 3 // 4))}
 
 
 def short_horizon(data: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +119,7 @@ def run_one(text: str, seed: int, limits: Limits) -> tuple[str, str]:
         skip = (out, places["tmp"])
         before = _snapshot(top, skip)
         env = {**os.environ, "HOME": str(places["home"]), "TMPDIR": str(places["tmp"]),
-               "PYTHONDONTWRITEBYTECODE": "1"}
+               "PYTHONDONTWRITEBYTECODE": "1", **limits.guard_environment()}
         cpu = max(1, math.ceil(limits.seconds))
         command = [sys.executable, "-c", _LAUNCH, str(limits.memory_mb), str(cpu), "run",
                    str(scenario), "--seed", str(seed), "--out", str(out), "--quiet"]

@@ -177,7 +177,9 @@ class SettlementChain:
         while True:
             yield env.timeout(self.config.slot_time)
             self._slot += 1
-            for tx in self.fees.background_arrivals(self._slot, self.world.now):
+            arrivals = self.fees.background_arrivals(self._slot, self.world.now)
+            env.count_work(len(arrivals))  # toward the event budget (core/guard.py)
+            for tx in arrivals:
                 self.submit(tx)
             self._produce(self._slot)
             self._maybe_reorg()
