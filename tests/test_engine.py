@@ -172,19 +172,6 @@ def test_the_run_loop_processes_what_simpy_s_own_would(plan, stops):
     assert drive(CountingEnvironment()) == drive(_EveryStep())
 
 
-def test_a_timeout_is_built_and_queued_as_simpy_s_own():
-    counting, plain = CountingEnvironment(), simpy.Environment()
-    for env in (counting, plain):
-        env.run(until=0.5)
-        env.timeout(1.5)
-    ours, theirs = counting.timeout(2.0, value="late"), simpy.Timeout(plain, 2.0, "late")
-    assert type(ours) is type(theirs)
-    assert {**vars(ours), "env": None} == {**vars(theirs), "env": None}
-    assert [entry[:3] for entry in counting._queue] == [entry[:3] for entry in plain._queue]
-    with pytest.raises(ValueError, match="Negative delay"):
-        counting.timeout(-1)
-
-
 def test_a_failure_nothing_handles_ends_the_run_as_in_simpy():
     for env in (CountingEnvironment(), simpy.Environment()):
         env.event().fail(KeyError("lost"))
@@ -195,9 +182,8 @@ def test_a_failure_nothing_handles_ends_the_run_as_in_simpy():
 
 def test_the_environment_binds_simpy_s_event_classes_once():
     env = CountingEnvironment()
-    for name in ("event", "process", "all_of", "any_of"):
+    for name in ("event", "timeout", "process", "all_of", "any_of"):
         assert getattr(env, name) is getattr(env, name), name  # bound once, not per use
-    assert env.timeout.__func__ is CountingEnvironment.timeout  # its own, not SimPy's
     event = env.event()
     assert type(event) is simpy.Event and event.env is env
 

@@ -31,12 +31,11 @@ The fast paths kept here, and what each earns, are in docs/performance.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.core import NORMAL, URGENT, BoundClass, EventPriority, SimTime, StopSimulation
-from simpy.events import PENDING, Event, Timeout
+from simpy.core import URGENT, BoundClass, SimTime, StopSimulation
+from simpy.events import PENDING, Event
 
 from bridgelab.core.guard import (
     CHECK_EVERY,
@@ -53,8 +52,6 @@ SIMPY_VERSION = "4.1.2"
 
 Callback = Callable[[Event], None]
 
-_new_timeout = Timeout.__new__  # a Timeout with no attributes yet; `timeout` sets them
-
 
 class CountingEnvironment(simpy.Environment):
     """A SimPy environment that can say how many events it has processed, at no cost per step.
@@ -64,37 +61,20 @@ class CountingEnvironment(simpy.Environment):
 
     def __init__(self) -> None:
         super().__init__()
-        # SimPy binds its event classes (`event`, `process`, `all_of`, ...) to the instance
+        # SimPy binds its event classes (`event`, `timeout`, `process`, ...) to the instance
         # only when they are defined on the instance's own class, so in a subclass every
-        # `env.event()` would build a bound method; bind them here as SimPy does for itself.
-        # `timeout` is this class's own method, below.
+        # `env.timeout()` would build a bound method; bind them here as SimPy does for itself.
         for name, attribute in vars(simpy.Environment).items():
-            if type(attribute) is BoundClass and name != "timeout":
+            if type(attribute) is BoundClass:
                 setattr(self, name, getattr(self, name))
         self._numbers_read = 0
         self.guard = Guard(RunLimits())
         self._countdown = CHECK_EVERY  # events left before the guard's next check
 
-    def timeout(self, delay: SimTime = 0, value: Any = None) -> Timeout:
-        """A `Timeout`, built and scheduled as `Timeout.__init__` does, in one call. The
-        inherited `timeout` binds the class on every use (SimPy binds it once only for its
-        own class, not a subclass), then calls `__init__` and `schedule`."""
-        if delay < 0:
-            raise ValueError(f"Negative delay {delay}")
-        timeout = _new_timeout(Timeout)
-        timeout.env = self
-        timeout.callbacks = []
-        timeout._value = value
-        timeout._delay = delay
-        timeout._ok = True
-        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), timeout))
-        return timeout
-
     def run(self, until: SimTime | Event | None = None) -> Any:
-        """SimPy's `run`, with its `step` written into the loop: the same events in the
-        same order with the same outcome, without a method call per event. As in SimPy,
-        `until` is a time (stop before the normal events due then) or an event (stop once
-        it is processed)."""
+        """SimPy's `run`, with the stall guard's count in its loop. As in SimPy, `until`
+        is a time (stop before the normal events due then) or an event (stop once it is
+        processed)."""
         if until is not None:
             if not isinstance(until, Event):
                 at: SimTime = until if isinstance(until, int) else float(until)
@@ -115,23 +95,7 @@ class CountingEnvironment(simpy.Environment):
         countdown = self._countdown
         try:
             while queue:
-                # Environment.step, less its empty-queue check (the loop's condition).
-                self._now, _, _, event = heappop(queue)
-                callbacks, event.callbacks = event.callbacks, None
-                try:
-                    for callback in callbacks:
-                        callback(event)
-                except StopSimulation:
-                    # The remaining callbacks run when the simulation resumes.
-                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-                    self.schedule(event, EventPriority(-1))
-                    raise
-                if not event._ok and not hasattr(event, "_defused"):
-                    # A failed event nothing handled crashes the run, with a fresh copy of
-                    # its exception.
-                    exc = type(event._value)(*event._value.args)
-                    exc.__cause__ = event._value
-                    raise exc
+                self.step()
                 countdown -= 1
                 if not countdown:
                     self._check_guard()
