@@ -7,6 +7,7 @@ Every command exits by the one contract of `bridgelab.exitcodes`: 0 every proper
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import shlex
 import sys
@@ -233,7 +234,18 @@ def _parser() -> argparse.ArgumentParser:
     from bridgelab.report.cli import add_report_parser
 
     add_report_parser(commands)
+    for module in _module_commands():
+        module.add_parser(commands)
     return parser
+
+
+# Commands kept in modules of their own: each gives COMMAND, add_parser(commands), run(args).
+MODULE_COMMANDS = ("bridgelab.starter.init", "bridgelab.schema_json", "bridgelab.inspect.show",
+                   "bridgelab.inspect.diff")
+
+
+def _module_commands() -> list:
+    return [importlib.import_module(name) for name in MODULE_COMMANDS]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -720,6 +732,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "check": _check_command,
     "report": _report_command,
     **{name: campaign_cli.main for name in campaign_cli.COMMANDS},
+    **{m.COMMAND: lambda args, err, m=m: m.run(args) for m in _module_commands()},
 }
 
 
