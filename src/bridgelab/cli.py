@@ -33,6 +33,7 @@ from bridgelab.exitcodes import (
     internal_error,
 )
 from bridgelab.exitcodes import summary as exit_summary
+from bridgelab.extras import MissingExtra
 from bridgelab.safepaths import UnsafePathError, confined, slug
 from bridgelab.scenario import ScenarioError, load_scenario, parse_scenario
 from bridgelab.textsafe import for_rich, printable
@@ -292,7 +293,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         # Plain text, never wrapped: the message must stay one greppable line.
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (OutputDirError, UnsafePathError) as error:
+    except (OutputDirError, UnsafePathError, MissingExtra) as error:
         print(f"error: {printable(error, 500)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except PropertyLoadError as error:

@@ -17,10 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridgelab.scenario import parse_scenario
-from bridgelab.scenario.model import Scenario
+
+if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
+    from bridgelab.scenario.model import Scenario
 
 STANDARD = {
     "committee_members": 21,

@@ -92,8 +92,10 @@ def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> int:
 
 
 def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> int:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from bridgelab.extras import require
+
+    pa = require("pyarrow", "parquet", "Parquet export")
+    pq = require("pyarrow.parquet", "parquet", "Parquet export")
 
     records = flat_rows(rows)
     path.parent.mkdir(parents=True, exist_ok=True)

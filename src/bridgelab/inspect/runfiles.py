@@ -136,10 +136,13 @@ def load_run(directory: Path) -> Run:
 
 
 def violations(run: Run) -> list[dict[str, Any]]:
-    """The violations, from the history's `violation` events or else from results.json."""
-    recorded = [event for event in run.events if event["kind"] == "violation"]
+    """The violations as {property, detail, t, seq}, `seq` the event that broke the property:
+    from the history's `violation` records (their `caused_by`), else from results.json."""
+    recorded = [{"property": e.get("property"), "detail": e.get("detail"), "t": e["t"],
+                 "seq": e.get("caused_by", e["seq"])}
+                for e in run.events if e["kind"] == "violation"]
     if recorded:
         return recorded
     found = (run.results or {}).get("violations") or []
-    return [{"kind": "violation", "t": v.get("time"), "seq": v.get("event_seq"),
-             "property": v.get("property"), "detail": v.get("detail")} for v in found]
+    return [{"property": v.get("property"), "detail": v.get("detail"), "t": v.get("time"),
+             "seq": v.get("event_seq")} for v in found]
