@@ -240,7 +240,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Commands kept in modules of their own: each gives COMMAND, add_parser(commands), run(args).
+# Commands kept in modules of their own: each gives NAMES, add_parser(commands) and
+# command(args, err).
 MODULE_COMMANDS = ("bridgelab.starter.init", "bridgelab.schema_json", "bridgelab.inspect.show",
                    "bridgelab.inspect.diff")
 
@@ -733,7 +734,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "check": _check_command,
     "report": _report_command,
     **{name: campaign_cli.main for name in campaign_cli.COMMANDS},
-    **{m.COMMAND: lambda args, err, m=m: m.run(args) for m in _module_commands()},
+    **{name: m.command for m in _module_commands() for name in m.NAMES},
 }
 
 

@@ -24,6 +24,7 @@ from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_PASS
 SCENARIO_FILE = "scenario.schema.json"
 CAMPAIGN_FILE = "campaign.schema.json"
 COMMAND = "schema"
+NAMES = (COMMAND,)  # the command-module interface of the command line
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -126,3 +127,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_PASS
+
+
+def command(args: argparse.Namespace, err: object) -> int:
+    """The command line's entry (`err`, its stderr console, is not needed here)."""
+    return run(args)

@@ -22,6 +22,7 @@ from bridgelab.inspect.runfiles import RunFileError, load_run
 from bridgelab.textsafe import printable
 
 COMMAND = "diff"
+NAMES = (COMMAND,)  # the command-module interface of the command line
 # Measured on the machine, not by the model: they differ between any two runs.
 WALL_CLOCK = ("performance.",)
 MAX_METRICS_SHOWN = 40
@@ -129,3 +130,8 @@ def run(args: argparse.Namespace) -> int:
     if len(changes) > MAX_METRICS_SHOWN:
         print(f"  ... and {len(changes) - MAX_METRICS_SHOWN} more")
     return EXIT_PASS if index is None else EXIT_FAIL
+
+
+def command(args: argparse.Namespace, err: object) -> int:
+    """The command line's entry (`err`, its stderr console, is not needed here)."""
+    return run(args)

@@ -20,6 +20,7 @@ from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_PASS
 from bridgelab.inspect.runfiles import Run, RunFileError, load_run, violations
 
 COMMAND = "show"
+NAMES = (COMMAND,)  # the command-module interface of the command line
 # Kinds shown by default (by prefix): what happened to the bridge rather than its routine.
 KEY_KINDS = ("run.", "fault.", "attack.", "watcher.", "tx.reverted", "tx.dropped",
              "lending.", "relay.bad_endorsements", "trust_root", "violation")
@@ -133,3 +134,8 @@ def first_violation(run: Run) -> dict[str, Any] | None:
     return min(found, key=lambda v: (v["t"] if isinstance(v["t"], int | float) else 0,
                                      v["seq"] if isinstance(v["seq"], int) else 0),
                default=None)
+
+
+def command(args: argparse.Namespace, err: object) -> int:
+    """The command line's entry (`err`, its stderr console, is not needed here)."""
+    return run(args)

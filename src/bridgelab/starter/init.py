@@ -22,6 +22,7 @@ from bridgelab import __version__
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_PASS
 
 COMMAND = "init"
+NAMES = (COMMAND,)  # the command-module interface of the command line
 # Package data cannot hold a dot-folder reliably (build tools skip hidden paths), so the
 # packaged `github/` becomes the project's `.github/`.
 RENAMES = {"github": ".github"}
@@ -120,3 +121,8 @@ def run(args: argparse.Namespace) -> int:
               "  bridgelab run attacks/baseline.toml --seed 1 --out runs/baseline\n"
               "  bridgelab show runs/baseline", file=sys.stderr)
     return EXIT_PASS
+
+
+def command(args: argparse.Namespace, err: object) -> int:
+    """The command line's entry (`err`, its stderr console, is not needed here)."""
+    return run(args)
