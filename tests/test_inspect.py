@@ -71,7 +71,7 @@ def test_show_html_is_self_contained_with_fault_bands(runs, tmp_path):
     page = tmp_path / "t.html"
     assert main(["show", str(runs["a"]), "--html", str(page)]) == 0
     text = page.read_text()
-    assert text.count('class="fault"') >= 2 and 'class="violation"' in text
+    assert text.count('<rect class="fault"') >= 2 and '<rect class="violation"' in text
     assert "<script" not in text and "http://" not in text.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
 

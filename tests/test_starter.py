@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -198,3 +199,20 @@ def test_a_campaign_typo_suggests_too(tmp_path, capsys):
     path.write_text('[campaign]\nname = "x"\nseed = 3\n')
     assert main(["campaign", str(path)]) == 3
     assert "campaign.seed: expected no such key (did you mean 'seeds'?)" in capsys.readouterr().err
+
+
+def test_the_action_installs_bridgelab_itself_and_uploads_the_hidden_folder():
+    yaml = pytest.importorskip("yaml")
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    install = next(step for step in steps if step.get("name") == "Install bridgelab")
+    assert "GITHUB_ACTION_PATH" in install["run"] and "pip install ." not in install["run"]
+    check = next(step for step in steps if step.get("id") == "check")
+    assert "bridgelab check $PATHS" in check["run"] and "GITHUB_OUTPUT" in check["run"]
+    upload = next(step for step in steps if "upload-artifact" in step.get("uses", ""))
+    assert upload["with"]["include-hidden-files"] is True
+    assert upload["with"]["path"] == ".bridgelab/"
+    # Every input the steps use is declared.
+    used = set(re.findall(r"inputs\.([a-z-]+)", (ROOT / "action.yml").read_text()))
+    assert used <= set(action["inputs"])

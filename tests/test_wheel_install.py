@@ -80,4 +80,4 @@ def test_init_run_report_show_from_the_installed_wheel(installed):
                 project, env)
     assert "first violation" in shown.stdout and "key.compromise" in shown.stdout
     page = (project / "runs" / "key" / "timeline.html").read_text()
-    assert 'class="fault"' in page and "<script" not in page
+    assert '<rect class="fault"' in page and "<script" not in page

@@ -26,7 +26,7 @@ def _text(value: object, limit: int = 200) -> str:
 
 
 def _x(t: float, end: float) -> float:
-    return LEFT + (WIDTH - LEFT - 10) * (t / end if end > 0 else 0.0)
+    return LEFT + (WIDTH - LEFT - 40) * (t / end if end > 0 else 0.0)
 
 
 def _svg(run: Run, events: list[dict[str, Any]], end: float) -> str:
@@ -54,21 +54,27 @@ def _svg(run: Run, events: list[dict[str, Any]], end: float) -> str:
                          "</title></rect>")
     y = len(lanes) * LANE + 10
     parts.append(f'<text x="4" y="{y + 15}" class="lane">events</text>')
-    for event in events[:MAX_TICKS]:
-        cls = "violation" if event["kind"] == "violation" else "event"
+    # Violations drawn last, taller, so that no other event hides them.
+    ticks = [e for e in events if e["kind"] != "violation"][:MAX_TICKS]
+    ticks += [e for e in events if e["kind"] == "violation"][:MAX_TICKS]
+    for event in ticks:
+        violation = event["kind"] == "violation"
         title = f"#{event['seq']} t={event['t']}s {event['kind']}"
-        parts.append(f'<rect class="{cls}" x="{_x(event["t"], end):.1f}" y="{y + 2}" width="2"'
-                     f' height="{LANE - 4}"><title>{_text(title)}</title></rect>')
+        parts.append(f'<rect class="{"violation" if violation else "event"}"'
+                     f' x="{_x(event["t"], end) - violation:.1f}" y="{y - 2 * violation + 2}"'
+                     f' width="{2 + 2 * violation}" height="{LANE - 4 + 4 * violation}">'
+                     f"<title>{_text(title)}</title></rect>")
     axis = y + LANE + 14
     for step in range(6):
         t = end * step / 5
-        parts.append(f'<text x="{_x(t, end):.1f}" y="{axis}" class="tick">{t:,.0f}s</text>')
+        parts.append(f'<text x="{_x(t, end):.1f}" y="{axis}" class="tick"'
+                     f' text-anchor="middle">{t:,.0f}s</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
 
 def timeline_page(run: Run, events: list[dict[str, Any]], limit: int) -> str:
-    from bridgelab.inspect.show import DETAIL_LIMIT, details, first_violation
+    from bridgelab.inspect.show import DETAIL_LIMIT, details, first_violation, folded
 
     end = max((float(e["t"]) for e in run.events), default=0.0)
     start = next((e for e in run.events if e["kind"] == "run.start"), {})
@@ -80,11 +86,13 @@ def timeline_page(run: Run, events: list[dict[str, Any]], limit: int) -> str:
     if run.results is None:
         summary += f" · results set aside: {run.results_problem}"
     rows = []
-    for event in events if limit == 0 else events[:limit]:
+    grouped = folded(events)
+    for event, count, last in grouped if limit == 0 else grouped[:limit]:
         cls = ' class="violation"' if event["kind"] == "violation" else ""
+        more = f" (and {count - 1} more alike until t={last:,.3f})" if count > 1 else ""
         rows.append(f"<tr{cls}><td>{event['t']:,.3f}</td><td>{event['seq']}</td>"
                     f"<td>{_text(event['kind'], 60)}</td><td>{_text(event.get('actor', ''), 60)}"
-                    f"</td><td>{_text(details(event), DETAIL_LIMIT)}</td></tr>")
+                    f"</td><td>{_text(details(event), DETAIL_LIMIT)}{_text(more)}</td></tr>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title>
@@ -97,9 +105,14 @@ table {{ border-collapse: collapse; margin-top: 1em; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left;
   font: 12px monospace; vertical-align: top; }}
 tr.violation td {{ color: #d62728; font-weight: bold; }}
+.legend span.fault {{ color: #f4b400; }} .legend span.event {{ color: #4a6fa5; }}
+.legend span.violation {{ color: #d62728; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>{len(run.events):,} events over {end:,.1f} simulated seconds · {_text(summary, 600)}</p>
+<p class="legend"><span class="fault">&#9632;</span> fault window (hover for its times)
+<span class="event">&#9632;</span> selected event <span class="violation">&#9632;</span>
+violation</p>
 {_svg(run, events, end)}
 <table><thead><tr><th>t (s)</th><th>#</th><th>kind</th><th>actor</th><th>details</th></tr>
 </thead><tbody>

@@ -81,6 +81,20 @@ def selected(run: Run, kinds: str | None, start: float | None, end: float | None
     return chosen
 
 
+def folded(events: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, float]]:
+    """Runs of consecutive events of the same kind and actor as (first, how many, last t):
+    an attacker burning every minute is one row, not hundreds."""
+    rows: list[tuple[dict[str, Any], int, float]] = []
+    for event in events:
+        if rows and event["kind"] != "violation":
+            first, count, _ = rows[-1]
+            if (first["kind"], first.get("actor")) == (event["kind"], event.get("actor")):
+                rows[-1] = (first, count + 1, float(event["t"]))
+                continue
+        rows.append((event, 1, float(event["t"])))
+    return rows
+
+
 def details(event: dict[str, Any]) -> str:
     """The event's own fields as `key=value`, one line, escaped by the caller."""
     parts = []

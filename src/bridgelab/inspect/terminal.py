@@ -63,26 +63,29 @@ def _windows(console: Console, run: Run) -> None:
 
 
 def print_timeline(run: Run, events: list[dict[str, Any]], limit: int) -> None:
-    from bridgelab.inspect.show import DETAIL_LIMIT, details
+    from bridgelab.inspect.show import DETAIL_LIMIT, details, folded
 
     # Names never cut when piped: a wide console, columns that fold instead of truncating.
     console = Console(width=None if Console().is_terminal else 200, highlight=False)
     _header(console, run)
     _windows(console, run)
-    shown = events if limit == 0 else events[:limit]
-    table = Table(title=f"timeline ({len(shown)} of {len(events)} selected events)",
-                  title_justify="left")
+    rows = folded(events)
+    shown = rows if limit == 0 else rows[:limit]
+    table = Table(title=f"timeline ({len(events)} selected events in {len(rows)} rows,"
+                  f" {len(shown)} shown)", title_justify="left")
     table.add_column("t (s)", justify="right", no_wrap=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("kind", overflow="fold")
     table.add_column("actor", overflow="fold")
     table.add_column("details", overflow="fold")
-    for event in shown:
+    for event, count, last in shown:
         style = _style(event["kind"])
+        text = for_rich(details(event), DETAIL_LIMIT)
+        if count > 1:
+            text += f" [dim](and {count - 1} more alike until t={last:,.3f})[/]"
         table.add_row(f"{event['t']:,.3f}", str(event["seq"]), for_rich(event["kind"], 60),
-                      for_rich(event.get("actor", ""), 60),
-                      for_rich(details(event), DETAIL_LIMIT), style=style)
+                      for_rich(event.get("actor", ""), 60), text, style=style)
     console.print(table)
-    if len(shown) < len(events):
-        console.print(f"... {len(events) - len(shown)} more: raise --limit, or narrow with"
+    if len(shown) < len(rows):
+        console.print(f"... {len(rows) - len(shown)} more rows: raise --limit, or narrow with"
                       " --kind / --from / --to")
