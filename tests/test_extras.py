@@ -70,8 +70,8 @@ def test_every_extra_module_is_declared_in_the_project():
 def test_parquet_export_without_pyarrow_is_bad_input_and_writes_nothing(tmp_path, without,
                                                                          capsys):
     campaign = tmp_path / "c.toml"
-    campaign.write_text('[campaign]\nname = "c"\nbase = "%s"\nseeds = 1\n'
-                        % (ROOT / "attacks" / "baseline.toml").as_posix())
+    base = (ROOT / "attacks" / "baseline.toml").as_posix()
+    campaign.write_text(f'[campaign]\nname = "c"\nbase = "{base}"\nseeds = 1\n')
     without("pyarrow")
     out = tmp_path / "runs.parquet"
     assert main(["campaign-export", str(campaign), "--parquet", str(out),
