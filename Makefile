@@ -36,7 +36,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # The built wheel, installed in a fresh venv outside the repository: init, run, report, show.
-# About a minute (a wheel build and a venv); CI runs it after `make test`.
+# A minute or more (a wheel build, a venv, runs); CI runs it after `make test`.
 test-install: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow tests/test_wheel_install.py
 

@@ -6,7 +6,8 @@ in a temporary folder; the dependencies come from this environment's site-packag
 .pth line placed after the venv's own (no network, and the venv's bridgelab always wins: the
 test checks which file it imports). Every command then runs in the new project's folder.
 
-Slow (a wheel build and several runs, about a minute): `make test-install` runs it, and CI.
+Slow (a wheel build, runs and the starter's own tests: 20 s of CPU, a minute or more of wall
+time): `make test-install` runs it, and CI after `make test`.
 """
 
 from __future__ import annotations
@@ -81,3 +82,7 @@ def test_init_run_report_show_from_the_installed_wheel(installed):
     assert "first violation" in shown.stdout and "key.compromise" in shown.stdout
     page = (project / "runs" / "key" / "timeline.html").read_text()
     assert '<rect class="fault"' in page and "<script" not in page
+    # The starter's own tests, with their property of their own, pass as written.
+    tests = _sh(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/"], project,
+                env)
+    assert "2 passed" in tests.stdout, tests.stdout
