@@ -1,8 +1,9 @@
 """BLS12-381 on supranational's blst (through pyblst): hashing, signing, decoding and pairings.
 
-blst hashes to G2, multiplies and checks pairings in about half of arkworks' time; arkworks'
-multiexp stays for linear combinations, where short Lagrange coefficients make it the faster one.
-Both agree byte for byte with py_ecc (tests/crypto/test_bls_backends.py).
+blst hashes to G2, multiplies and checks pairings in about half of arkworks' time. Linear
+combinations with short coefficients (Lagrange coefficients at zero are small integers) are a
+joint double-and-add over blst's group law; long ones go to arkworks' multiexp. Both agree byte
+for byte with py_ecc (tests/crypto/test_bls_backends.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from typing import Any, ClassVar
 
 from pyblst import BlstP1Element, BlstP2Element, final_verify, miller_loop
 
-from bridgelab.crypto.bls.backend import (
+# Below this many bits per coefficient a joint double-and-add (one doubling per bit, one
+# addition per set bit) beats arkworks' multiexp plus decoding the points a second time.
+SHORT_SCALAR_BITS = 32
+
+from bridgelab.crypto.bls.backend import (  # noqa: E402
     CURVE_ORDER,
     DST,
     G1_IDENTITY,
@@ -31,6 +36,32 @@ _G2_GENERATOR = bytes.fromhex(
     "93e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e"
     "024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8"
 )
+
+
+def _short_signed(scalars: Sequence[int]) -> list[int] | None:
+    """Each scalar as the signed integer of least magnitude (k or k - r), or None if one of
+    them is longer than SHORT_SCALAR_BITS."""
+    signed = []
+    for k in scalars:
+        k %= CURVE_ORDER
+        value = k - CURVE_ORDER if CURVE_ORDER - k < k else k
+        if abs(value).bit_length() > SHORT_SCALAR_BITS:
+            return None
+        signed.append(value)
+    return signed
+
+
+def _joint_double_and_add(points: list[Any], scalars: list[int], identity: Any) -> Any:
+    """Σ scalars[i]·points[i] with one shared doubling per bit: Straus' method, window 1."""
+    terms = [(-point if k < 0 else point, abs(k)) for point, k in zip(points, scalars,
+                                                                      strict=True) if k]
+    total = identity
+    for bit in reversed(range(max((k.bit_length() for _, k in terms), default=0))):
+        total = total + total
+        for point, k in terms:
+            if k >> bit & 1:
+                total = total + point
+    return total
 
 
 class BlstBackend(BLSBackend):
@@ -111,9 +142,11 @@ class BlstBackend(BLSBackend):
 
     def g1_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
         _check_lengths(points, scalars)
-        for point in points:
-            self._g1(point)  # the same validation and errors as every other operation
-        return self._multiexp.g1_lincomb(points, scalars)
+        decoded = [self._g1(point) for point in points]  # the same validation everywhere
+        short = _short_signed(scalars)
+        if short is None:
+            return self._multiexp.g1_lincomb(points, scalars)
+        return self._encode_g1(_joint_double_and_add(decoded, short, BlstP1Element()))
 
     def g1_add(self, points: Sequence[bytes]) -> bytes:
         total = BlstP1Element()
@@ -123,9 +156,11 @@ class BlstBackend(BLSBackend):
 
     def g2_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
         _check_lengths(points, scalars)
-        for point in points:
-            self._g2(point)
-        return self._multiexp.g2_lincomb(points, scalars)
+        decoded = [self._g2(point) for point in points]
+        short = _short_signed(scalars)
+        if short is None:
+            return self._multiexp.g2_lincomb(points, scalars)
+        return self._encode_g2(_joint_double_and_add(decoded, short, BlstP2Element()))
 
     def pairing_check(self, pairs: Sequence[tuple[bytes, bytes]]) -> bool:
         try:
