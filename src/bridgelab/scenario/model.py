@@ -184,8 +184,9 @@ class Committee(Strict):
         "multisig", description="how the committee signs: k-of-n ECDSA multisig or t-of-n"
         " threshold BLS (one aggregate signature)",
     )
-    bls_backend: Literal["arkworks", "py-ecc"] = Field(
-        "arkworks", description="the BLS12-381 library (arkworks: fast; py-ecc: pure Python)"
+    bls_backend: Literal["blst", "arkworks", "py-ecc"] = Field(
+        "arkworks", description="the BLS12-381 library (blst or arkworks: fast, native;"
+        " py-ecc: pure Python)",
     )
     refresh_interval: Period(
         "seconds between proactive refreshes of the shares", off=True, at_least=1.0,
