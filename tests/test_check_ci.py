@@ -32,7 +32,8 @@ def test_outputs_go_under_out_and_junit_follows_the_schema(tmp_path, monkeypatch
     summary = json.loads((out / "summary.json").read_text())
     runs = sorted((out / "runs").iterdir())
     assert len(runs) == 6 and all((run / "results.json").is_file() for run in runs)
-    assert {run["out_dir"] for run in summary["runs"]} == {str(run.relative_to(tmp_path)) for run in runs}
+    written = {str(run.relative_to(tmp_path)) for run in runs}
+    assert {run["out_dir"] for run in summary["runs"]} == written
     assert "junit: bridgelab-check/junit.xml" in capsys.readouterr().out
 
 
