@@ -60,6 +60,10 @@ class AgreementFold:
         self.quorum: int | None = None
         self.commits: OrderedDict[int, list[CommitRecord]] = OrderedDict()
         self.checked = 0
+        # Heights with two commits, and heights whose escrow events say they are on an
+        # orphaned branch: each of the latter must turn out to be one of the former.
+        self.forked: set[int] = set()
+        self.orphan_claims: dict[int, int] = {}
 
     def on_validators(self, fields: dict[str, Any]) -> None:
         self.keys = tuple(bytes.fromhex(key) for key in fields["keys"])
@@ -79,7 +83,19 @@ class AgreementFold:
             seen.append(record)
         if not rivals:
             return None
+        if len(self.forked) < MAX_HEIGHTS:
+            self.forked.add(record.height)
         return self._blame(rivals[0], record)
+
+    def claim_orphaned(self, seq: int, height: int) -> None:
+        """An escrow event recorded on an orphaned branch at `height`: the ledger leaves it
+        out, which is sound only if that height did fork (checked by `unbacked_claims`)."""
+        if len(self.orphan_claims) < MAX_HEIGHTS:
+            self.orphan_claims.setdefault(height, seq)
+
+    def unbacked_claims(self) -> list[tuple[int, int]]:
+        """(height, event) of each orphaned-branch claim with no second commit at its height."""
+        return sorted((h, seq) for h, seq in self.orphan_claims.items() if h not in self.forked)
 
     def _blame(self, first: CommitRecord, second: CommitRecord) -> Finding:
         """The validators whose signatures are on both commits, each signature verified."""

@@ -213,6 +213,12 @@ class Monitor:
 
     def _on_run_end(self, event: Event) -> None:
         self.end_time = event.time
+        for height, seq in self.agreement.unbacked_claims():
+            self._fail(
+                AGREEMENT, event,
+                f"event #{seq} says it is on an orphaned branch at consortium height {height},"
+                " but no second block was committed there: the ledger cannot leave it out",
+            )
         for prop in self.user_properties:
             if prop.kind == "at_end":
                 self.exercised[prop.id] += 1
@@ -282,6 +288,16 @@ class Monitor:
         if finding is not None:
             self._fail(AGREEMENT, event, finding.detail, finding.evidence)
 
+    def _orphaned(self, event: Event) -> bool:
+        """Whether an escrow event says it is on an orphaned branch. Leaving it out of the
+        ledger is sound only at a height that forked: `run.end` fails agreement for any
+        such claim the history does not back with a second commit."""
+        fields = event.fields
+        if fields.get("fork") != ORPHANED:
+            return False
+        self.agreement.claim_orphaned(event.seq, int(fields.get("height", -1)))
+        return True
+
     def _on_user_lock(self, event: Event) -> None:
         self.view.submitted_deposits[event.fields["tx"]] = event.time
 
@@ -291,10 +307,10 @@ class Monitor:
 
     def _on_lock(self, event: Event) -> None:
         fields = event.fields
-        if event.actor != ESCROW_ACTOR or fields.get("fork") == ORPHANED:
-            # Not the canonical escrow's lock (another contract's, or on a fork's branch the
-            # chain did not go on with): it backs no mint.
-            return
+        if event.actor != ESCROW_ACTOR:
+            return  # not the canonical escrow's lock: it backs no mint
+        if self._orphaned(event):
+            return  # on a fork's branch the chain did not go on with: it backs no mint
         self.view.submitted_deposits.pop(fields.get("tx", ""), None)
         self.view.locks[fields["nonce"]] = Transfer.of(
             fields, time=event.time, adversary=self.view.adversary.owns_lock(fields)
@@ -426,7 +442,7 @@ class Monitor:
 
     def _on_release(self, event: Event) -> None:
         fields = event.fields
-        if fields.get("fork") == ORPHANED:
+        if self._orphaned(event):
             return  # paid on a branch the chain did not go on with: the escrow kept it
         nonce = fields["nonce"]
         view = self.view

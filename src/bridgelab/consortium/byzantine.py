@@ -33,6 +33,7 @@ class ByzantinePlan:
     active: bool = True
     # Rounds a Byzantine leader may still split (bounded: each split may fork the chain).
     splits_left: int = 1
+    splits_done: int = 0
     forks: int = 0
     # The adversary's lock, proposed on side A only (see nemesis/byzantine.py).
     inject: object | None = None

@@ -258,6 +258,7 @@ class ConsortiumChain:
             header.height, header.view, leader.index, [*txs, plan.inject]  # type: ignore[list-item]
         )
         plan.splits_left -= 1
+        plan.splits_done += 1
         byzantine = [v.node for v in self.validators if plan.is_byzantine(v.index)
                      and v is not leader]
         honest = [v for v in self.validators if not plan.is_byzantine(v.index)]
@@ -320,6 +321,7 @@ class ConsortiumChain:
         if len(signers) < self.quorum:
             return
         plan.splits_left -= 1
+        plan.splits_done += 1
         sibling, _ = self._build(
             proposal.height, proposal.view, leader.index, [*txs, plan.inject]  # type: ignore[list-item]
         )
