@@ -7,6 +7,9 @@ votes for every proposal it sees (`conflicting-votes`), never votes nor proposes
 Byzantine leader splits a round, the honest validators of side A receive block A (which
 carries the adversary's lock) and those of side B receive block B (which does not); each
 follows what it received, so two quorums can form only if enough validators signed both.
+After a fork the chain goes on with block B; an honest validator holding block A refuses
+proposals that do not extend it, and stops voting once it receives a valid commit that
+conflicts with what it holds (`validator.halted`): it has proof of a fork.
 """
 
 from __future__ import annotations

@@ -92,6 +92,10 @@ class Validator:
     # The (height, view, block hash) it last signed: an honest validator signs one block per
     # height and view.
     last_vote: tuple[int, int, bytes] | None = None
+    # Under a Byzantine plan only: the newest committed block it received (height, hash), and
+    # whether it has seen a commit conflicting with it (evidence of a fork: it stops voting).
+    head: tuple[int, bytes] | None = None
+    halted: bool = False
 
 
 class ConsortiumChain:
@@ -467,22 +471,55 @@ class ConsortiumChain:
             self._count_vote(message)
         elif isinstance(message, Committed):
             if self._commit_valid(message):
+                if self.byzantine is not None:
+                    self._follow(validator, message.block.header)
                 self._publish(validator, message)
         elif isinstance(message, (LockTx, ReleaseTx)):
             self.submit(message)
 
     def _may_vote(self, validator: Validator, header: Header) -> bool:
-        """Honest: one block per height and view; Byzantine: as the plan says."""
+        """Honest: one block per height and view; Byzantine: as the plan says. Under a plan an
+        honest validator also refuses a proposal that does not extend the block it holds at
+        the height below, and stops once it has seen a fork."""
         key = (header.height, header.view, header.hash)
         plan = self.byzantine
         last = validator.last_vote
         if plan is None:
             if last is not None and last[0] == key[0] and last[1] == key[1] and last[2] != key[2]:
                 return False
-        elif not may_vote(plan, validator.index, last, *key):
+        elif not may_vote(plan, validator.index, last, *key) or self._diverged(validator, header):
             return False
         validator.last_vote = key
         return True
+
+    def _diverged(self, validator: Validator, header: Header) -> bool:
+        """An honest validator under a plan that has seen a fork, or is offered a block that
+        does not extend the one it holds."""
+        plan = self.byzantine
+        if plan is None or plan.is_byzantine(validator.index):
+            return False
+        return validator.halted or not _extends(validator.head, header)
+
+    def _follow(self, validator: Validator, header: Header) -> None:
+        """An honest validator under a Byzantine plan keeps the chain it received; a valid
+        commit that conflicts with it (same height, or a child of another block) is proof of
+        a fork, and the validator stops voting."""
+        head = validator.head
+        if head is not None and (
+            (header.height == head[0] and header.hash != head[1])
+            or not _extends(head, header)
+        ):
+            plan = self.byzantine
+            if not validator.halted and plan is not None and not plan.is_byzantine(validator.index):
+                validator.halted = True
+                self.world.record(
+                    "consortium", "validator.halted", validator=validator.index,
+                    height=header.height, held=head[1].hex()[:16],
+                    received=header.hash.hex()[:16],
+                )
+            return
+        if head is None or header.height > head[0]:
+            validator.head = (header.height, header.hash)
 
     def _commit_valid(self, committed: Committed) -> bool:
         """Whether a pushed block's commit certificate holds (`verify_commit`).
@@ -519,6 +556,12 @@ class ConsortiumChain:
         current.votes[vote.validator] = vote.signature
         if len(current.votes) >= self.quorum and not current.decided.triggered:
             current.decided.succeed()
+
+
+def _extends(head: tuple[int, bytes] | None, header: Header) -> bool:
+    """Whether `header` may follow the block held: it is its child, or not at the next height
+    (a block missed on the way proves nothing)."""
+    return head is None or header.height != head[0] + 1 or header.parent_hash == head[1]
 
 
 def _execute(
