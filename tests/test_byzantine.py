@@ -187,6 +187,13 @@ def test_withheld_votes_halt_the_chain_beyond_n_minus_q_but_never_fork_it():
     assert halted.verdicts["liveness.deposits-minted"] == "fail"
 
 
+def test_symbolic_signatures_name_the_same_culprits():
+    result = run(sweep.scenario(4, (0, 1), (2,), signatures="symbolic"), 1)
+    fork = next(v for v in result.violations if v["property"] == "safety.consortium-agreement")
+    assert fork["evidence"]["double_signers"] == [0, 1]
+    assert fork["evidence"]["unproven"] == []
+
+
 def test_a_forked_run_is_deterministic():
     scenario = sweep.scenario(4, (0, 1), (2,))
     assert run(scenario, 3).history_sha256 == run(scenario, 3).history_sha256

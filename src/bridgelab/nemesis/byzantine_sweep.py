@@ -28,7 +28,7 @@ SPLITTING_KINDS = ("consortium.equivocate", "consortium.split-proposal", "consor
 
 def scenario(
     n: int, byzantine: Sequence[int], side_a: Sequence[int],
-    kind: str = "consortium.equivocate",
+    kind: str = "consortium.equivocate", signatures: str = "real",
 ) -> Scenario:
     """A short run: `n` validators (empty blocks, so every leader gets its turn within n
     seconds), a few deposits, and `kind` by `byzantine` with honest `side_a` on side A."""
@@ -45,6 +45,7 @@ def scenario(
     return parse_scenario({
         "scenario": {"name": f"byzantine-n{n}-f{len(byzantine)}", "duration": 90.0},
         "consortium": {"validators": n, "empty_blocks": True},
+        "committee": {"signatures": signatures},
         "settlement": {"finality_slots": 2},
         "workload": {"deposits": 3, "withdrawals": 0, "deposit_interval": 5.0},
         "attacks": [attack] if byzantine else [],
