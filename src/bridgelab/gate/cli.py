@@ -11,19 +11,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bridgelab.exitcodes import describe, saved_note
 from bridgelab.gate.check import (
-    DEFAULT_FAILURES,
-    DEFAULT_PATHS,
-    BadInput,
     GateReport,
-    SeedsError,
     determinism_line,
     mark_not_run,
-    parse_seeds,
-    plan,
     run_count,
     run_gate,
     run_line,
     summary_line,
+)
+from bridgelab.gate.plan import (
+    DEFAULT_FAILURES,
+    DEFAULT_PATHS,
+    BadInput,
+    SeedsError,
+    parse_seeds,
+    plan,
 )
 from bridgelab.gate.report import write_json, write_junit
 from bridgelab.signals import Interrupted, as_interrupted, interruption_in
