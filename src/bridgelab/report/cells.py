@@ -1,9 +1,10 @@
-"""Risk cells in the L2BEAT manner, and the maturity checklist — each decided by an explicit
-rule over the configuration and the runs, and each citing the runs it rests on.
+"""Risk cells in the L2BEAT manner, each decided by an explicit rule (`rules.RULES`) over the
+configuration and the runs, and each citing the runs it rests on.
 
 A cell is `{id, label, value, sentiment, description, rule, reason, evidence}`: `rule` states
 the whole rule (the same text for every report), `reason` the clause that decided this one.
 Sentiments: "bad" (funds at risk now), "warning" (one step from bad, or unproven), "good".
+The maturity checklist is in `maturity`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from typing import Any
 
 from bridgelab.report import words
 from bridgelab.report.groups import (
-    DELAY_FACTOR,
-    DELAY_MARGIN_S,
     ONLINE_STORAGE,
     SEVEN_DAYS,
     VERIFIER_FAMILIES,
@@ -23,61 +22,7 @@ from bridgelab.report.groups import (
     evidence,
 )
 from bridgelab.report.records import RunRecord
-
-RULES = {
-    "validated-by": (
-        "bad if a collusion or verifier-flaw run broke safety, a verifier flaw is switched on,"
-        " or the threshold is at most half the committee; warning if the threshold is not more"
-        " than two thirds of the committee; good otherwise"
-    ),
-    "custody": (
-        "bad if one entity controls at least the threshold of seats (delegations included), or"
-        " a key-compromise run broke safety with fewer entities compromised than the"
-        " threshold; warning if one entity controls threshold − 1 seats or at least a"
-        " threshold of seats sit on online servers; good otherwise (compromising a threshold"
-        " of independent key holders breaks any threshold scheme, so that alone is not bad)"
-    ),
-    "upgradeability": (
-        "bad if a run replaced the committee without > 2/3 of it (safety.trust-root-governed"
-        " failed) or cross-chain messages may call admin functions; warning if committee"
-        " changes take effect without a timelock; good otherwise"
-    ),
-    "destination-token": (
-        "bad if a run ended with wrapped tokens the escrow does not back; warning if tokens"
-        " were unbacked at any moment of a run, or no global accountant caps minting at what"
-        " is escrowed; good otherwise"
-    ),
-    "liveness-failure": (
-        "bad if a run failed a liveness property after every fault healed with honest users'"
-        " transfers stuck that no theft explains; warning if the only stuck transfers were"
-        " frozen as a consequence of a theft (held by the pause that followed it, or unpaid"
-        " from the escrow it drained; the adversary's own transfers are not judged), a run's"
-        " liveness stayed unknown, transfers were delayed (slowest more than"
-        f" {DELAY_FACTOR:g}× the honest slowest and {DELAY_MARGIN_S:g} s longer), or there is a"
-        " single relayer; good otherwise"
-    ),
-    "exit-window": (
-        "exit window = the timelock on committee changes minus the slowest withdrawal; bad if"
-        " it is zero or negative (no time to exit before a change); warning if it is shorter"
-        " than 7 days; good otherwise"
-    ),
-    "rate-limits": (
-        "bad if there is no per-transfer cap, rate limit, or delay or challenge window with an"
-        " enabled watcher to act in it (a wait nobody watches stops nothing); warning if there"
-        " is no pausing watcher behind them, or a run lost more than the rate limit admits"
-        " before the pause; good otherwise"
-    ),
-}
-
-LABELS = {
-    "validated-by": "Validated by",
-    "custody": "Custody and key holders",
-    "upgradeability": "Upgradeability",
-    "destination-token": "Destination token",
-    "liveness-failure": "Liveness failure",
-    "exit-window": "Exit window",
-    "rate-limits": "Rate limits",
-}
+from bridgelab.report.rules import LABELS, RULES
 
 
 def _cell(cell_id: str, value: str, sentiment: str, description: str, reason: str,
@@ -442,109 +387,4 @@ def risk_cells(group: ConfigGroup) -> list[dict[str, Any]]:
     return [make(group) for make in CELLS]
 
 
-# -- the maturity checklist -------------------------------------------------------------------
-
-
-def _item(item_id: str, label: str, status: str, detail: str,
-          runs: list[RunRecord]) -> dict[str, Any]:
-    return {"id": item_id, "label": label, "status": status, "detail": detail,
-            "evidence": evidence(runs, 2)}
-
-
-def maturity(group: ConfigGroup) -> list[dict[str, Any]]:
-    items = []
-    records = group.records
-    paused = [r for r in records if (r.outcome.get("times") or {}).get("pause") is not None]
-    if not group.pausing_watcher:
-        items.append(_item("watcher-can-pause", "An independent watcher can pause the bridge",
-                           "fail", "no pausing watcher is configured", records))
-    elif paused:
-        items.append(_item("watcher-can-pause", "An independent watcher can pause the bridge",
-                           "pass", f"the watcher paused the bridge in {len(paused)} runs",
-                           paused))
-    else:
-        items.append(_item("watcher-can-pause", "An independent watcher can pause the bridge",
-                           "unknown", "configured, but no run made it pause", records))
-
-    losing = [r for r in group.attacked if r.loss > 0]
-    if group.limits.get("rate_capacity") is None:
-        items.append(_item("rate-limit-bounds-incident", "A rate limit bounds a single incident",
-                           "fail", "no rate limit is configured", losing or records))
-    else:
-        unbounded = [r for r in losing if not bounded(group, r)]
-        items.append(_item(
-            "rate-limit-bounds-incident", "A rate limit bounds a single incident",
-            "fail" if unbounded else "pass",
-            f"{len(unbounded)} runs lost more than the limit admits" if unbounded
-            else "every loss stayed within what the limit admits before the pause",
-            unbounded or losing or records))
-
-    l2 = group.config.get("l2") or {}
-    l2_runs = [r for r in records if ((r.config or {}).get("l2") or {}).get("enabled")]
-    if l2.get("enabled") and l2.get("destination") == "l2":
-        items.append(_item(
-            "escape-without-operator", "Refund or escape path without the operator", "pass",
-            f"the L2 escape hatch opens after {words.duration(l2.get('escape_timeout'))}"
-            " without a finalised batch", l2_runs or records))
-    else:
-        items.append(_item(
-            "escape-without-operator", "Refund or escape path without the operator", "fail",
-            "a deposit the committee never certifies stays locked: there is no refund path",
-            records))
-
-    holder, seats = group.largest
-    items.append(_item(
-        "no-entity-threshold", "No entity holds a threshold of keys",
-        "pass" if seats < group.threshold else "fail",
-        f"the largest holder, {holder}, controls {seats} of the {group.threshold} needed",
-        group.key_runs or records))
-
-    holdings = group.holdings
-    if group.declared_entities:
-        places = sorted({h["jurisdiction"] for h in holdings.values()} - {"unspecified"})
-        items.append(_item(
-            "jurisdictions", "Key holders span at least three jurisdictions",
-            "pass" if len(places) >= 3 else "fail",
-            f"{len(places)} declared: {words.names(places, 6) or 'none'}", records))
-        online = sum(len(h["seats"]) for h in holdings.values()
-                     if h["storage"] in ONLINE_STORAGE)
-        items.append(_item(
-            "keys-offline", "Fewer than a threshold of keys sit on online servers",
-            "pass" if online < group.threshold else "fail",
-            f"{online} seats on hot servers or laptops", records))
-    else:
-        items.append(_item("jurisdictions", "Key holders span at least three jurisdictions",
-                           "unknown", "no key-holding entities are declared", records))
-        items.append(_item("keys-offline", "Fewer than a threshold of keys sit on online servers",
-                           "unknown", "no key storage is declared", records))
-
-    quorum = [r for r in records if r.verdicts.get("safety.certificate-quorum") == "fail"]
-    items.append(_item(
-        "verifier-complete", "The destination verifier checks every certificate in full",
-        "fail" if group.flaws or quorum else "pass",
-        (f"flaws switched on: {words.names(group.flaws)}" if group.flaws
-         else f"{len(quorum)} runs accepted a certificate below quorum" if quorum
-         else "no flaw switched on; every accepted certificate had its quorum"),
-        quorum or group.family("verifier flaw", "collusion") or records))
-    items.append(_item(
-        "accountant", "A global accountant caps minting at what is escrowed",
-        "pass" if group.defences.get("accountant") else "fail",
-        "configured" if group.defences.get("accountant") else "not configured", records))
-    items.append(_item(
-        "rotation-timelock", "Committee changes are timelocked",
-        "pass" if group.timelock > 0 else "fail",
-        f"{words.duration(group.timelock)}" if group.timelock else "no timelock", records))
-    stuck = [r for r in records if r.liveness_failed]
-    items.append(_item(
-        "liveness-recovers", "Every transfer completes once faults heal",
-        "fail" if stuck else "pass",
-        f"stuck in {len(stuck)} of {len(records)} runs" if stuck
-        else f"in all {len(records)} runs", stuck or group.family("relayers", "L2") or records))
-    items.append(_item(
-        "several-relayers", "More than one relayer can carry each message",
-        "pass" if group.relayers > 1 else "fail", f"{group.relayers} relayers",
-        group.family("relayers") or records))
-    return items
-
-
-__all__ = ["LABELS", "RULES", "maturity", "risk_cells"]
+__all__ = ["CELLS", "LABELS", "RULES", "risk_cells"]
