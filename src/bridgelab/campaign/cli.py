@@ -157,6 +157,7 @@ def main(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.campaign.store import StoreError
 
     campaign = load_campaign(args.file)
+    _require_extras(args)
     store_path = args.store or confined(Path("runs"), default_store(campaign.name))
     try:
         if args.command == "campaign":
@@ -167,6 +168,16 @@ def main(args: argparse.Namespace, err: Console) -> int:
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _require_extras(args: argparse.Namespace) -> None:
+    """A missing extra stops the command before anything is written (MissingExtra, exit 3)."""
+    from bridgelab.extras import EXTRAS, MissingExtra, available
+
+    for wanted, extra, feature in ((getattr(args, "scheduler", None), "dask", "--scheduler"),
+                                   (getattr(args, "parquet", None), "parquet", "--parquet")):
+        if wanted is not None and not available(extra):
+            raise MissingExtra(feature, extra, EXTRAS[extra][-1])
 
 
 def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
@@ -346,6 +357,7 @@ def _stats(args: argparse.Namespace, err: Console, campaign: Any, store_path: Pa
 
 
 def _export(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
+    from bridgelab import __version__
     from bridgelab.campaign.export import write_csv, write_parquet
     from bridgelab.campaign.store import Store
 
@@ -368,6 +380,10 @@ def _export(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
         count = write_csv(rows, args.csv)
         err.print(f"wrote {count:,} runs to {args.csv}", highlight=False, soft_wrap=True)
     if args.parquet is not None:
-        count = write_parquet(rows, args.parquet)
+        metadata = {"campaign.name": campaign.name, "campaign.hash": campaign.hash,
+                    "campaign.total_runs": str(campaign.total_runs()),
+                    "campaign.complete": str(len(rows) == campaign.total_runs()).lower(),
+                    "version": __version__}
+        count = write_parquet(rows, args.parquet, metadata)
         err.print(f"wrote {count:,} runs to {args.parquet}", highlight=False, soft_wrap=True)
     return EXIT_INCONCLUSIVE if len(rows) < len(stored) else EXIT_PASS

@@ -39,6 +39,7 @@ from bridgelab.scenario.load import (
 )
 from bridgelab.scenario.model import Scenario
 from bridgelab.scenario.reader import read_toml
+from bridgelab.scenario.suggest import suggestion
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +233,9 @@ def parse_campaign(data: dict[str, Any], path: Path) -> Campaign:
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         error = sorted(errors, key=lambda e: [str(p) for p in e["loc"]])[0]
-        raise ScenarioError(
-            name, _key_path(error), _expected(error), _found(error, error["type"])
-        ) from None
+        expected = _expected(error) + suggestion(CampaignFile, error)
+        found = _found(error, error["type"])
+        raise ScenarioError(name, _key_path(error), expected, found) from None
     base_dir = path.parent
     base_data: dict[str, Any] = {}
     if spec.campaign.base is not None:

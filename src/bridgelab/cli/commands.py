@@ -11,12 +11,17 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from bridgelab import __version__
+from bridgelab import __version__, schema_json
 from bridgelab.cli import attacks, bench, campaign, check, hunt, report, run, validate
 from bridgelab.cli.common import EPILOG
 from bridgelab.exitcodes import UsageParser
+from bridgelab.inspect import diff, show
+from bridgelab.starter import init
 
-MODULES = (run, hunt, attacks, bench, validate, check, campaign, report)
+# The last four live with what they serve (the starter project, the JSON Schema, the run
+# inspector); they have the same NAMES, add_parser and command.
+MODULES = (run, hunt, attacks, bench, validate, check, campaign, report, init, schema_json, show,
+           diff)
 
 DESCRIPTION = """\
 bridgelab models a cross-chain bridge end to end — a BFT consortium chain, relayers, a PTC

@@ -16,6 +16,7 @@ from bridgelab.checker.api import PropertyLoadError
 from bridgelab.cli.commands import HANDLERS, build_parser
 from bridgelab.evidence import OutputDirError
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_PASS, internal_error
+from bridgelab.extras import MissingExtra
 from bridgelab.safepaths import UnsafePathError
 from bridgelab.scenario import ScenarioError
 from bridgelab.textsafe import printable
@@ -58,7 +59,8 @@ def _parser_status(code: object) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    """Run the command; the bad-input errors any command may raise become one line and 3."""
+    """Run the command; the bad-input errors any command may raise (a missing extra among
+    them) become one line and 3."""
     err = Console(stderr=True)
     try:
         return HANDLERS[args.command](args, err)
@@ -66,7 +68,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         # Plain text, never wrapped: the message must stay one greppable line.
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (OutputDirError, UnsafePathError) as error:
+    except (OutputDirError, UnsafePathError, MissingExtra) as error:
         print(f"error: {printable(error, 500)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except PropertyLoadError as error:

@@ -7,15 +7,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bridgelab.checker.api import PropertyLoadError, load_user_properties
-from bridgelab.scenario import Scenario, ScenarioError, load_scenario
+from bridgelab.scenario import ScenarioError, load_scenario
+
+if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
+    from bridgelab.scenario.model import Scenario
 
 DEFAULT_PATHS = (Path("attacks/baseline.toml"),)
-
 DEFAULT_FAILURES = Path(".bridgelab/failures")
-
 DEFAULT_SEED = 1
 
 Kind = Literal["replay", "scenario"]
