@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
 
 DEFAULT_PATHS = (Path("attacks/baseline.toml"),)
 DEFAULT_FAILURES = Path(".bridgelab/failures")
+DEFAULT_OUT = Path("bridgelab-check")
 DEFAULT_SEED = 1
 
 Kind = Literal["replay", "scenario"]

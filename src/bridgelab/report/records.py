@@ -38,8 +38,10 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("forge.", "verifier flaw"),
     ("message.", "verifier flaw"),
     ("l2.", "L2"),
+    ("consortium.", "Byzantine validators"),
 )
 KEY_FAMILY = "key compromise"
+BYZANTINE_FAMILY = "Byzantine validators"
 
 
 @dataclass(eq=False)
