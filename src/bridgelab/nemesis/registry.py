@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bridgelab.nemesis import (
     bernoulli,
+    burnside,
     chains,
     collusion,
     faults,
@@ -15,6 +16,7 @@ from bridgelab.nemesis import (
     nonce_reuse,
     oracle,
     relayers,
+    unbound_proof,
 )
 from bridgelab.nemesis.base import Attack
 from bridgelab.nemesis.specs import CATALOG
@@ -44,6 +46,7 @@ RUNTIME: dict[str, type[Attack]] = {
         faults.Duplicate,
         chains.Reorg,
         chains.Congestion,
+        chains.SettlementCensor,
         oracle.OracleDelay,
         oracle.OracleStale,
         oracle.OracleManipulate,
@@ -54,6 +57,8 @@ RUNTIME: dict[str, type[Attack]] = {
         forgery.ForeignContract,
         forgery.LockWithoutDeposit,
         forgery.ReplaceCommittee,
+        burnside.ForeignBurn,
+        unbound_proof.UnboundProof,
         nonce_reuse.NonceReuse,
         l2.SequencerHalt,
         l2.SequencerCensor,
