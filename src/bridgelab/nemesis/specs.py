@@ -276,7 +276,9 @@ params = { amount_factor = 100.0 }"""),
             " plus seats delegated to them (a stale delegation counts). After `dwell` seconds it"
             " forges `amount` with what it holds (multisig keys, or threshold-BLS shares of the"
             " current epoch), paced against the contract's limits as `adversary.forge` is."
-            " Healing rotates the adversary out (it loses the keys).",
+            " Healing rotates the adversary out (it loses the keys)."
+            " `targets = { jurisdiction = \"X\" }` (or `provider`, `organisation`,"
+            " `storage`; every key given must match) coerces every entity there at once.",
             CompromiseParams, "entity",
             _example("key.compromise", """
 targets = { entities = ["sky-mavis"] }
@@ -340,7 +342,9 @@ params = { member = 2 }"""),
             "Targeted relayers drop messages matching a predicate (user, asset, amount).",
             "The targeted relayers refuse to carry matching messages until healed. With some"
             " relayers censoring, the backups deliver after `backup_delay`; with all censoring,"
-            " matching transfers stall until the heal.",
+            " matching transfers stall until the heal. `targets = { jurisdiction = \"X\" }`"
+            " (or `provider`, `organisation`, `storage`) picks the relayers the matching"
+            " entities run.",
             CensorParams, "relayer",
             _example("relayer.censor", """
 targets = { relayers = "all" }
@@ -388,7 +392,9 @@ params = { copies = 2, after = 30.0 }"""),
             "node.crash",
             "Crash validators, committee members or relayers; they restart at the heal.",
             "Targets go down (no sending, no receiving). `targets.select` counts within"
-            " `params.role`: e.g. f, f+1 or all validators.",
+            " `params.role`: e.g. f, f+1 or all validators. `targets = { provider = \"Y\" }`"
+            " (or `jurisdiction`, `organisation`, `storage`) crashes every node of the role that"
+            " the matching entities run (a cloud outage, a seizure).",
             CrashParams, "none",
             _example("node.crash", """
 targets = { select = "f+1" }
@@ -400,7 +406,9 @@ params = { role = "validator" }"""),
             "network.partition",
             "Cut the network between two sides, both ways or one way, until the heal.",
             "Names in `side_a`/`side_b` are node names or roles. Without sides, `targets.select`"
-            " picks validators to isolate from the rest (a minority or majority partition).",
+            " picks validators to isolate from the rest (a minority or majority partition);"
+            " `targets.nodes` or an attribute (`targets = { provider = \"Y\" }`) isolates the"
+            " nodes of `params.role` it names or selects.",
             PartitionParams, "none",
             _example("network.partition", """
 targets = { select = "minority" }

@@ -561,7 +561,8 @@ TargetSelect = Literal[
 
 
 class Targets(Strict):
-    """Whom an attack hits: a count by rule (`select`), or named members/entities/relayers."""
+    """Whom an attack hits: a count by rule (`select`), named members/entities/relayers/nodes,
+    or every entity with an attribute (`jurisdiction`, `organisation`, `provider`, `storage`)."""
 
     select: TargetSelect | None = None
     members: list[MemberId("a targeted member (or reporter, or L2 oracle member)")] | None = (
