@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from bridgelab.nemesis import (
     bernoulli,
     burnside,
+    byzantine,
     chains,
     collusion,
     faults,
@@ -64,6 +65,11 @@ RUNTIME: dict[str, type[Attack]] = {
         l2.SequencerCensor,
         l2.RedemptionRun,
         l2.OracleOffline,
+        byzantine.Equivocate,
+        byzantine.ConflictingVotes,
+        byzantine.SplitProposal,
+        byzantine.WithholdVotes,
+        byzantine.Twins,
     )
 }
 
