@@ -65,6 +65,9 @@ def test_a_jurisdiction_selects_its_entities_in_name_order_and_their_seats():
     ("network.partition", {"organisation": "strait-group"}, {"role": "member"},
      {"nodes": ["member-4", "member-5"]}),
     ("key.compromise", {"storage": "hot-server"}, {}, {"entities": ["strait-nodes"]}),
+    # A Byzantine validator kind: the validators the matching entities run.
+    ("consortium.equivocate", {"jurisdiction": "NO"}, {},
+     {"nodes": ["validator-5", "validator-6"]}),
     ("key.compromise", {"jurisdiction": "SG", "provider": "cloud-a"}, {},
      {"entities": ["lion-custody", "merlion-trust"]}),
 ])

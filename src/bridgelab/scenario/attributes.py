@@ -84,7 +84,7 @@ def role_of(kind: str, target_role: str, params: dict[str, Any]) -> str | None:
     "validator"; None when the kind does not target entities, seats, relayers or nodes."""
     if kind in ROLE_KINDS:
         return str(params.get("role", "validator"))
-    return target_role if target_role in ("entity", "member", "relayer") else None
+    return target_role if target_role in ("entity", "member", "relayer", "validator") else None
 
 
 def resolve(scenario: Scenario, targets: Targets, role: str) -> dict[str, Any]:
@@ -111,7 +111,8 @@ def explicit_targets(
     role = role_of(kind, target_role, params)
     assert role is not None and wanted(targets), (kind, targets)
     cleared = {key: None for key in ATTRIBUTES}
-    if kind in ROLE_KINDS:
+    if kind in ROLE_KINDS or role == "validator":
+        # Nodes of a role: crash and partition, and the Byzantine validator kinds.
         update: dict[str, Any] = {"nodes": resolve_for_nodes(scenario, targets, role)}
     else:
         update = resolve(scenario, targets, role)
