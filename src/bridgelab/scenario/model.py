@@ -263,7 +263,8 @@ class AttributeCost(Strict):
     jurisdiction coerced, a cloud account taken): `hunt --objective cost` prices it beside
     the entities' own costs."""
 
-    attribute: Literal["jurisdiction", "organisation", "provider", "storage"]
+    attribute: Literal["jurisdiction", "organisation", "provider", "storage"] = Field(
+        description="which attribute of the entities the unit is")
     value: Name("the attribute's value")
     cost: Number(
         "what compromising all of them at once costs (the unit of the entities' costs)", "",
@@ -614,7 +615,8 @@ class Targets(Strict):
     jurisdiction: Name("the jurisdiction whose entities are targeted") | None = None
     organisation: Name("the organisation whose entities are targeted") | None = None
     provider: Name("the hosting provider whose entities are targeted") | None = None
-    storage: StorageClass | None = None
+    storage: StorageClass | None = Field(
+        None, description="the key storage class whose entities are targeted")
 
 
 class Schedule(Strict):
