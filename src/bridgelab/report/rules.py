@@ -18,6 +18,13 @@ RULES = {
         " threshold of seats sit on online servers; good otherwise (compromising a threshold"
         " of independent key holders breaks any threshold scheme, so that alone is not bad)"
     ),
+    "concentration": (
+        "bad if the seats held in one jurisdiction or on one hosting provider reach the"
+        " threshold (coercing that jurisdiction or taking that provider's account breaks"
+        " the bridge), or a run that targeted an attribute broke safety; warning if one of"
+        " them holds threshold − 1 seats, or some seats' jurisdiction or provider is not"
+        " declared (unknown is not independent); good otherwise"
+    ),
     "upgradeability": (
         "bad if a run replaced the committee without > 2/3 of it (safety.trust-root-governed"
         " failed) or cross-chain messages may call admin functions; warning if committee"
@@ -53,6 +60,7 @@ RULES = {
 LABELS = {
     "validated-by": "Validated by",
     "custody": "Custody and key holders",
+    "concentration": "Jurisdiction and provider concentration",
     "upgradeability": "Upgradeability",
     "destination-token": "Destination token",
     "liveness-failure": "Liveness failure",
