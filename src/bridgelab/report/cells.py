@@ -4,7 +4,7 @@ configuration and the runs, and each citing the runs it rests on.
 A cell is `{id, label, value, sentiment, description, rule, reason, evidence}`: `rule` states
 the whole rule (the same text for every report), `reason` the clause that decided this one.
 Sentiments: "bad" (funds at risk now), "warning" (one step from bad, or unproven), "good".
-The maturity checklist is in `maturity`.
+The cells about keys are in `key_cells`; the maturity checklist is in `maturity`.
 """
 
 from __future__ import annotations
@@ -12,204 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from bridgelab.report import words
+from bridgelab.report.cell import first_runs, make_cell
 from bridgelab.report.groups import (
-    ONLINE_STORAGE,
     SEVEN_DAYS,
-    VERIFIER_FAMILIES,
     ConfigGroup,
     bounded,
     delays,
-    evidence,
 )
-from bridgelab.report.records import RunRecord
+from bridgelab.report.key_cells import concentration, custody, validated_by
 from bridgelab.report.rules import LABELS, RULES
-
-
-def _cell(cell_id: str, value: str, sentiment: str, description: str, reason: str,
-          runs: list[RunRecord]) -> dict[str, Any]:
-    return {
-        "id": cell_id,
-        "label": LABELS[cell_id],
-        "value": value,
-        "sentiment": sentiment,
-        "description": description,
-        "rule": RULES[cell_id],
-        "reason": reason,
-        "evidence": evidence(runs),
-    }
-
-
-def _first(*candidates: list[RunRecord]) -> list[RunRecord]:
-    """The first non-empty list of runs (the most specific evidence that exists)."""
-    for runs in candidates:
-        if runs:
-            return runs
-    return []
-
-
-def _broke(runs: list[RunRecord]) -> list[RunRecord]:
-    return [r for r in runs if r.safety_failed]
-
-
-def validated_by(group: ConfigGroup) -> dict[str, Any]:
-    n, t = group.members, group.threshold
-    value = f"{t}-of-{n} committee"
-    # Required members are enforced under both schemes (under threshold BLS each one's own
-    # signature travels beside the group signature), unless a flaw switches the check off.
-    unchecked = "required_members_unchecked" in group.flaws
-    if group.required:
-        value += f", member{'s' if len(group.required) > 1 else ''}"
-        value += f" {words.names(group.required)} required"
-        value += " (not checked by the destination)" if unchecked else ""
-    relevant = group.family(*VERIFIER_FAMILIES)
-    broke = [r for r in _broke(relevant)
-             if {"safety.certificate-quorum", "safety.mint-backed-by-final-lock"}
-             & set(r.safety_failed)]
-    if broke:
-        sentiment = "bad"
-        reason = f"{len(broke)} of {len(relevant)} collusion or verifier-flaw runs broke safety"
-    elif group.flaws:
-        sentiment, reason = "bad", f"verifier flaw switched on: {words.names(group.flaws)}"
-    elif 2 * t <= n:
-        sentiment, reason = "bad", f"the threshold {t} is at most half of {n} members"
-    elif 3 * t <= 2 * n:
-        sentiment, reason = "warning", f"the threshold {t} is not more than two thirds of {n}"
-    else:
-        sentiment = "good"
-        reason = f"{t} of {n} is more than two thirds" + (
-            f"; no collusion or forgery succeeded in {len(relevant)} runs" if relevant else ""
-        )
-    description = (
-        f"Each transfer needs endorsements from {t} of the {n} committee members"
-        + (f" (including member{'s' if len(group.required) > 1 else ''}"
-           f" {words.names(group.required)})" if group.required else "")
-        + ". Each member is a light client: it checks the consortium's BFT commit and the"
-        " lock's Merkle proof before it signs, and the destination contract checks the"
-        " certificate."
-        + _required_sentence(group, unchecked)
-    )
-    if relevant:
-        description += (
-            f" Under collusion and forgery attacks safety failed in {len(_broke(relevant))} of"
-            f" {len(relevant)} runs."
-        )
-    return _cell("validated-by", value, sentiment, description, reason,
-                 _first(broke, relevant, group.records))
-
-
-def _required_sentence(group: ConfigGroup, unchecked: bool) -> str:
-    """How the destination knows the required members signed, if it does."""
-    if not group.required:
-        return ""
-    if unchecked:
-        return (" The deployed verifier never checks that the required members signed"
-                " (flaw required_members_unchecked): any threshold of members suffices.")
-    if group.scheme == "threshold-bls":
-        return (" A group signature cannot show who signed, so each required member's own"
-                " signature travels beside it and the destination checks both.")
-    return ""
-
-
-def custody(group: ConfigGroup) -> dict[str, Any]:
-    n, t = group.members, group.threshold
-    holder, seats = group.largest
-    holdings = group.holdings
-    value = (
-        f"{words.scheme_name(group.scheme)} {t}-of-{n}; {len(holdings) or n} key holders;"
-        f" largest controls {seats}"
-    )
-    key_runs = group.key_runs
-    broke = _broke(key_runs)
-    cheap = [r for r in broke if (group.compromised.get(r.id) or t) < t]
-    online = sum(len(h["seats"]) for h in holdings.values() if h["storage"] in ONLINE_STORAGE)
-    if seats >= t:
-        sentiment = "bad"
-        reason = f"{holder} alone controls {seats} seats, at least the threshold {t}"
-    elif cheap:
-        fewest = min(group.compromised[r.id] or 0 for r in cheap)
-        sentiment = "bad"
-        reason = (
-            f"{len(cheap)} key-compromise runs broke safety with as few as {fewest} of the {t}"
-            " key holders compromised"
-        )
-    elif seats >= t - 1:
-        sentiment = "warning"
-        reason = f"{holder} controls {seats} seats: one more compromised key reaches {t}"
-    elif group.declared_entities and online >= t:
-        sentiment = "warning"
-        reason = f"{online} seats, at least the threshold, sit on online servers"
-    else:
-        sentiment = "good"
-        reason = f"no entity controls more than {seats} of the {t} seats needed"
-    scheme = (
-        f"{t} separate ECDSA signatures, each checked on the destination"
-        if group.scheme == "multisig"
-        else f"one group key from a DKG; any {t} shares combine into one BLS signature"
-    )
-    description = (
-        f"Keys: {scheme}. "
-        + (f"They are held by {len(holdings)} entities; " if group.declared_entities
-           else f"Each of the {n} seats is its own operator (no entities declared); ")
-        + f"the largest, {holder}, controls {seats} (delegations included)."
-    )
-    if key_runs:
-        counts = [group.compromised.get(r.id) for r in broke]
-        known = [c for c in counts if c is not None]
-        description += (
-            f" Key-compromise attacks broke safety in {len(broke)} of {len(key_runs)} runs"
-            + (f", each time with at least {min(known)} key holders compromised." if known
-               else ".")
-        )
-    return _cell("custody", value, sentiment, description, reason,
-                 _first(cheap, broke, key_runs, group.records))
-
-
-def concentration(group: ConfigGroup) -> dict[str, Any]:
-    n, t = group.members, group.threshold
-    largest = {key: words.largest_share(group.config, key) for key in ("jurisdiction",
-                                                                        "provider")}
-    value = "; ".join(
-        f"largest {key} {name or 'none'}: {seats} of {n} seats" for key, (name, seats)
-        in largest.items()
-    ) + f" (threshold {t})"
-    undeclared = [key for key in largest if words.undeclared_seats(group.config, key)]
-    targeted = [r for r in group.records if r.config is not None and _targets_attribute(r)]
-    broke = _broke(targeted)
-    over = [(key, name, seats) for key, (name, seats) in largest.items()
-            if name is not None and seats >= t]
-    near = [(key, name, seats) for key, (name, seats) in largest.items()
-            if name is not None and seats >= t - 1]
-    if over:
-        key, name, seats = over[0]
-        sentiment, reason = "bad", f"{key} {name} holds {seats} seats, at least the threshold {t}"
-    elif broke:
-        sentiment, reason = "bad", f"{len(broke)} attribute-targeted runs broke safety"
-    elif near:
-        key, name, seats = near[0]
-        sentiment = "warning"
-        reason = f"{key} {name} holds {seats} seats: one more key reaches {t}"
-    elif undeclared:
-        sentiment = "warning"
-        reason = f"some seats' {' and '.join(undeclared)} are not declared"
-    else:
-        sentiment = "good"
-        reason = f"no jurisdiction or provider holds more than {t - 2} of the {t} seats needed"
-    description = (
-        f"Seats grouped by where their entities are and what they run on: {value}. A state"
-        " that coerces one jurisdiction, or an attacker in one cloud account, takes every"
-        " seat there at once, however many companies hold them."
-    )
-    return _cell("concentration", value, sentiment, description, reason,
-                 _first(broke, targeted, group.records))
-
-
-def _targets_attribute(record: RunRecord) -> bool:
-    attacks = (record.config or {}).get("attacks") or []
-    return any(
-        any((attack.get("targets") or {}).get(key) for key in ("jurisdiction", "provider",
-                                                              "organisation", "storage"))
-        for attack in attacks
-    )
 
 
 def upgradeability(group: ConfigGroup) -> dict[str, Any]:
@@ -235,8 +46,8 @@ def upgradeability(group: ConfigGroup) -> dict[str, Any]:
         + (f" and waits {words.duration(timelock)}, during which the watcher can veto it."
            if timelock else ", and takes effect as soon as it is accepted.")
     )
-    return _cell("upgradeability", value, sentiment, description, reason,
-                 _first(governed, rotation, group.records))
+    return make_cell("upgradeability", value, sentiment, description, reason,
+                 first_runs(governed, rotation, group.records))
 
 
 def destination_token(group: ConfigGroup) -> dict[str, Any]:
@@ -267,8 +78,8 @@ def destination_token(group: ConfigGroup) -> dict[str, Any]:
         + (f"The largest unbacked supply seen in a run was {words.amount(peak)}."
            if peak else "No run minted an unbacked token.")
     )
-    return _cell("destination-token", value, sentiment, description, reason,
-                 _first(ended, transient, group.records))
+    return make_cell("destination-token", value, sentiment, description, reason,
+                 first_runs(ended, transient, group.records))
 
 
 def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
@@ -322,8 +133,8 @@ def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
             f" {words.duration(worst['worst'])}, against {words.duration(worst['reference'])}"
             " without one."
         )
-    return _cell("liveness-failure", value, sentiment, description, reason,
-                 _first(frozen, by_theft, unknown, delayed_runs,
+    return make_cell("liveness-failure", value, sentiment, description, reason,
+                 first_runs(frozen, by_theft, unknown, delayed_runs,
                         [r for r in group.records if r.family in ("relayers", "L2")],
                         group.records))
 
@@ -359,8 +170,8 @@ def exit_window(group: ConfigGroup) -> dict[str, Any]:
             " without a finalised batch."
         )
     ranked = [r for r, _ in sorted(slowest, key=lambda item: -item[1])]
-    return _cell("exit-window", value, sentiment, description, reason,
-                 _first(ranked, group.records))
+    return make_cell("exit-window", value, sentiment, description, reason,
+                 first_runs(ranked, group.records))
 
 
 def rate_limits(group: ConfigGroup) -> dict[str, Any]:
@@ -423,8 +234,8 @@ def rate_limits(group: ConfigGroup) -> dict[str, Any]:
         + f"The largest loss in a run was {words.amount(worst)}."
     )
     ranked = sorted(group.attacked, key=lambda r: -r.loss)
-    return _cell("rate-limits", value, sentiment, description, reason,
-                 _first(unbounded, [r for r in ranked if r.loss > 0], ranked, group.records))
+    return make_cell("rate-limits", value, sentiment, description, reason,
+                 first_runs(unbounded, [r for r in ranked if r.loss > 0], ranked, group.records))
 
 
 CELLS = (validated_by, custody, concentration, upgradeability, destination_token, liveness_failure,
