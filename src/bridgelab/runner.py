@@ -19,6 +19,7 @@ from bridgelab import __version__, evidence, exitcodes
 from bridgelab.actors.committee import CommitteeMember, SharedChecks
 from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.relayer import Relayer
+from bridgelab.bridge import Bridge
 from bridgelab.checker.api import load_user_properties
 from bridgelab.checker.monitor import Monitor
 from bridgelab.checker.policy import CommitteePolicy
@@ -35,10 +36,9 @@ from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.defences.watcher import Watcher
 from bridgelab.l2 import L2System, install_l2
 from bridgelab.l2.gateway import L2Gateway
-from bridgelab.l2.gateway import connect as connect_l2_destination
 from bridgelab.nemesis.adversary import Adversary
 from bridgelab.nemesis.registry import build_attack
-from bridgelab.oracle import OracleSystem, install_oracle
+from bridgelab.oracle import install_oracle
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import trust_root_fields
 from bridgelab.protocol.verifier import VerifierConfig
@@ -57,51 +57,6 @@ PROGRESS_STEPS = 200
 MAX_POLL_INTERVAL = 60.0
 
 ProgressCallback = Callable[[float, float], None]
-
-
-@dataclass(slots=True)
-class Bridge:
-    """Every component of one modelled bridge, wired together."""
-
-    world: World
-    custody: Custody
-    holders: KeyHolders
-    consortium: ConsortiumChain
-    settlement: SettlementChain
-    members: list[CommitteeMember]
-    relayers: list[Relayer]
-    users: Users
-    monitor: Monitor
-    attacks: list[Any] = field(default_factory=list)
-    oracle: OracleSystem | None = None
-    watcher: Watcher | None = None
-    adversary: Adversary | None = None
-    l2: L2System | None = None
-    # The bridge's way into the L2 when it is the destination (`[l2] destination = "l2"`).
-    l2_gateway: L2Gateway | None = None
-
-    def quiescent(self) -> bool:
-        """The workload has settled and every attack has run its course."""
-        return (
-            self.users.settled.triggered
-            and all(attack.finished for attack in self.attacks)
-            and (self.adversary is None or self.adversary.idle)
-        )
-
-    def start(self) -> None:
-        """Start every process; the world's clock has not moved yet."""
-        self.consortium.start()
-        self.settlement.start()
-        for member in self.members:
-            member.start()
-        for relayer in self.relayers:
-            relayer.start()
-        for attack in self.attacks:
-            attack.start()
-        interval = self.world.scenario.committee.refresh_interval
-        if interval > 0 and isinstance(self.custody, ThresholdBlsCustody):
-            self.world.env.process(refresh_process(self.world, self.custody, interval))
-        self.users.start()
 
 
 # A run allocates and drops small objects (events, messages, records) by the million: the
@@ -239,7 +194,7 @@ def build(
     if scenario.l2.enabled:
         bridge.l2 = install_l2(world, settlement, scenario.l2)
         if scenario.l2.destination == "l2":
-            bridge.l2_gateway = connect_l2_destination(bridge)
+            bridge.l2_gateway = connect_l2_destination(bridge, bridge.l2)
     if scenario.attacks:
         adversary = Adversary(bridge)
         bridge.adversary = adversary
@@ -277,14 +232,16 @@ def make_custody(world: World, scenario: Scenario) -> Custody:
     )
 
 
-def refresh_process(world: World, custody: ThresholdBlsCustody, interval: float):
-    """Proactive share refresh every `interval` simulated seconds."""
-    while True:
-        yield world.env.timeout(interval)
-        key = custody.refresh()
-        world.record(
-            "custody", "custody.refresh", epoch=key.epoch, group_key=key.group_pk.hex(),
-        )
+def connect_l2_destination(bridge: Bridge, l2: L2System) -> L2Gateway:
+    """Make the installed L2 the bridge's destination: relayers, committee and users use it."""
+    gateway = L2Gateway(bridge.world, l2, bridge.settlement,
+                        [relayer.node for relayer in bridge.relayers])
+    for relayer in bridge.relayers:
+        relayer.gateway = gateway
+    for member in bridge.members:
+        member.l2 = l2
+    bridge.users.attach_l2(gateway)
+    return gateway
 
 
 def _wire(

@@ -22,6 +22,7 @@ from bridgelab.scenario.base import (
     Period,
     Strict,
 )
+from bridgelab.scenario.registry import register_attack_kinds
 
 NAMES = 100_000  # the most users or assets one attack may list (the workload's users)
 
@@ -582,3 +583,5 @@ heal = { after = 1200.0 }"""),
         ),
     )
 }
+
+register_attack_kinds(CATALOG)
