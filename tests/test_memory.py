@@ -15,14 +15,12 @@ from typing import Any
 import pytest
 
 from bridgelab.campaign.worker import probes
-from bridgelab.checker import metrics, outcome
+from bridgelab.checker import l2_metrics, metrics, oracle_metrics, outcome
 from bridgelab.checker.monitor import Transfer, check_records
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.consortium import chain as consortium_chain
 from bridgelab.core.history import Event, History, read_history
-from bridgelab.l2 import metrics as l2_metrics
 from bridgelab.l2 import sequencer as l2_sequencer
-from bridgelab.oracle import metrics as oracle_metrics
 from bridgelab.runner import Bridge, RunResult, run
 from bridgelab.scenario import load_scenario
 from bridgelab.settlement.chain import SettlementBlock

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bridgelab.checker.l2_metrics import L2Metrics
 from bridgelab.checker.metrics import Metrics
+from bridgelab.checker.oracle_metrics import OracleMetrics
 from bridgelab.checker.outcome import Outcome
 from bridgelab.core.history import History
-from bridgelab.l2.metrics import L2Metrics
-from bridgelab.oracle.metrics import OracleMetrics
 
 
 class RunFolds:
