@@ -21,8 +21,7 @@ from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.relayer import Relayer
 from bridgelab.bridge import Bridge
 from bridgelab.checker.api import load_user_properties
-from bridgelab.checker.monitor import Monitor
-from bridgelab.checker.policy import CommitteePolicy
+from bridgelab.checker.judge import monitor_for
 from bridgelab.checker.stream import RunFolds
 from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
@@ -101,12 +100,9 @@ def build(
     if committee.signatures == "symbolic":
         # The symbolic BLS backend's discrete-log registry starts empty for every run.
         symbolic.reset()
-    monitor = Monitor(
-        history,
-        tuple(load_user_properties(scenario.checks.properties, base_dir)),
-        tuple(scenario.checks.expect),
-        committee.signatures,
-        CommitteePolicy.of_scenario(scenario),
+    # The checker judges this history as it is written, as `judge_saved` judges it saved.
+    monitor = monitor_for(
+        scenario, load_user_properties(scenario.checks.properties, base_dir), history
     )
     custody = make_custody(world, scenario)
     holders = KeyHolders(committee.members, scenario.entities, scenario.delegations)
@@ -287,6 +283,26 @@ def liveness_grace(scenario: Scenario) -> float:
     return settlement.finality_slots * settlement.slot_time + 120.0
 
 
+def custody_figures(bridge: Bridge) -> dict[str, Any]:
+    """The custody as it ends the run (its epoch counts refreshes), for the last event."""
+    holder, seats = bridge.holders.largest_holding()
+    return {
+        "scheme": bridge.custody.scheme,
+        "members": bridge.custody.members,
+        "threshold": bridge.custody.threshold,
+        "epoch": bridge.custody.epoch,
+        "entities": len(bridge.holders.operators),
+        "largest_holding": {"entity": holder, "seats": seats},
+    }
+
+
+def network_figures(world: World) -> dict[str, int]:
+    """The network's message counts over the run, for the last event."""
+    stats = world.network.stats
+    return {"sent": stats.sent, "delivered": stats.delivered, "lost": stats.lost,
+            "cut": stats.cut, "overflowed": stats.overflowed}
+
+
 @dataclass(slots=True)
 class RunResult:
     fingerprint: dict[str, Any]
@@ -390,7 +406,7 @@ def _simulate(
 ) -> RunResult:
     started = time.perf_counter()  # wall-clock ok: reported run time, not model input
     history = History(out_dir / "history.jsonl" if out_dir else None, keep=keep_history)
-    # Subscribed before the monitor: the folds see every event, violations included, in order.
+    # The folds see every record in `seq` order, as a fold over the saved history.jsonl would.
     folds = RunFolds(scenario.oracle.enabled, scenario.l2.enabled).attach(history)
     bridge = build(scenario, seed, history, base_dir)
     world = bridge.world
@@ -413,27 +429,14 @@ def _simulate(
                 stop_at = min(duration, env.now + grace)
             if progress is not None:
                 progress(env.now, duration)
-    world.record("bridge", "run.end", settled=bridge.users.settled.triggered)
+    world.record("bridge", "run.end", settled=bridge.users.settled.triggered,
+                 custody=custody_figures(bridge), network=network_figures(world))
     history.close()
-    metrics = folds.result(end=env.now)
+    monitor = bridge.monitor
+    metrics = folds.result(end=env.now, violations=[
+        (violation.property, violation.time) for violation in monitor.violations])
     # Why transfers are stuck: honest failures, frozen by a theft's pause, the adversary's own.
-    metrics["liveness"] = bridge.monitor.liveness_breakdown()
-    holder, seats = bridge.holders.largest_holding()
-    metrics["custody"] = {
-        "scheme": bridge.custody.scheme,
-        "members": bridge.custody.members,
-        "threshold": bridge.custody.threshold,
-        "epoch": bridge.custody.epoch,
-        "entities": len(bridge.holders.operators),
-        "largest_holding": {"entity": holder, "seats": seats},
-    }
-    metrics["network"] = {
-        "sent": world.network.stats.sent,
-        "delivered": world.network.stats.delivered,
-        "lost": world.network.stats.lost,
-        "cut": world.network.stats.cut,
-        "overflowed": world.network.stats.overflowed,
-    }
+    metrics["liveness"] = monitor.liveness_breakdown()
     wall = time.perf_counter() - started  # wall-clock ok: reported run time
     metrics["performance"] = {
         "wall_time_s": round(wall, 3),
