@@ -43,3 +43,15 @@ def test_custody_and_network_figures_come_from_the_last_event():
     assert result.metrics["custody"]["largest_holding"] == {"entity": holder, "seats": seats}
     assert result.metrics["custody"]["epoch"] == bridge.custody.epoch
     assert stats.sent > 0
+
+
+def test_a_history_the_checker_cannot_read_is_named_not_judged(tmp_path):
+    from bridgelab.checker.judge import judge_saved
+
+    scenario = parse_scenario(scenario_data("honest-multisig"), "honest-multisig")
+    history = tmp_path / "history.jsonl"
+    history.write_text('{"seq":0,"t":0.0,"actor":"bridge","kind":"run.start"}\n'
+                       '{"seq":1,"t":1.0,"actor":"x","kind":"lock","nonce":[]}\n')
+    judgement, problem = judge_saved(history, scenario)
+    assert judgement is None
+    assert problem is not None and problem.startswith("history cannot be re-judged (line 2:")

@@ -52,7 +52,8 @@ def judge_saved(path: Path, scenario: Scenario) -> tuple[Judgement | None, str |
     line_number = 0
     try:
         with path.open("rb") as stream:
-            for line_number, line in enumerate(stream, 1):  # noqa: B007 (named on failure)
+            for line in stream:
+                line_number += 1  # named if the line cannot be judged
                 record = json.loads(line)
                 fields = {key: value for key, value in record.items() if key not in RECORD_KEYS}
                 monitor.observe(Event(record["seq"], record["t"], record["actor"],
