@@ -1,9 +1,25 @@
 """bridgelab: a deterministic security and fault-injection testbed for cross-chain bridges."""
 
+from __future__ import annotations
+
+from typing import Any
+
 __version__ = "0.1.0"
+
+__all__ = ["__version__", "load_campaign"]
 
 # The scenario schema validates attack kinds and coverage probes through its registry
 # (scenario/registry.py); the modules that define them register on import, here, so any use of
-# the package can validate a scenario. (After `__version__`: these import modules that read it.)
+# the package can validate a scenario. (After `__version__`: these import modules that read it;
+# they cost the schema's own import, which any use of a scenario pays anyway.)
 from bridgelab.checker import properties as _properties  # noqa: F401
 from bridgelab.nemesis import specs as _specs  # noqa: F401
+
+
+def load_campaign(store: Any, campaign: str | None = None) -> Any:
+    """A stored campaign's runs as typed records (`bridgelab.campaign.table.CampaignResults`):
+    `len(...)`, `.rows`, `.columns`, `.to_pandas()`, `.to_arrow()`; shown as a table in a
+    notebook. Imported on first use, so `import bridgelab` stays cheap."""
+    from bridgelab.campaign.table import load_campaign as load
+
+    return load(store, campaign)
