@@ -25,13 +25,15 @@ import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bridgelab.checker.judge import Judgement, judge_saved
 from bridgelab.resultcheck import describe, loads, results_problem
 from bridgelab.scenario.model import Scenario
 from bridgelab.signals import interruption_in
 from bridgelab.textsafe import printable
+
+if TYPE_CHECKING:
+    from bridgelab.checker.judge import Judgement
 
 RESULTS = "results.json"
 HISTORY = "history.jsonl"
@@ -399,6 +401,9 @@ def judge(path: Path, facts: HistoryFacts, scenario: Scenario | None,
           why_no_scenario: str | None = None) -> Judgement | str:
     """The checker's judgement of the history at `path` (hashed and scanned into `facts`), or
     why there is none: without its scenario, or unreadable, a history is not re-judged."""
+    # The checker (and the crypto it verifies with) is imported only when a run is read.
+    from bridgelab.checker.judge import judge_saved
+
     if scenario is None:
         return f"verdicts cannot be re-judged ({why_no_scenario or 'no scenario'})"
     if facts.unreadable:
