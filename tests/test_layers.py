@@ -19,6 +19,9 @@ ROOT = "bridgelab"
 # Modules that drive runs: they may import the runner (everything else is below it).
 ABOVE_RUNNER = ("cli", "campaign", "hunt", "gate", "bench", "pytest_plugin", "report",
                 "fuzz", "testing", "__main__")
+# Drivers that sit in a lower package but run whole scenarios (`python -m ...`): they belong
+# above the runner, and are named here until they move there.
+RUN_DRIVERS = ("bridgelab.nemesis.byzantine_sweep",)
 
 
 def module_names() -> dict[str, Path]:
@@ -153,6 +156,7 @@ def test_nothing_below_the_runner_imports_it() -> None:
     importers = sorted(
         module for module, targets in graph.items()
         if "bridgelab.runner" in targets and package_of(module) not in ABOVE_RUNNER
+        and module not in RUN_DRIVERS
     )
     assert importers == []
 

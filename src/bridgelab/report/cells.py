@@ -22,7 +22,9 @@ from bridgelab.report.groups import (
     delays,
     evidence,
 )
-from bridgelab.report.records import RunRecord
+from bridgelab.report.records import BYZANTINE_FAMILY, RunRecord
+
+AGREEMENT = "safety.consortium-agreement"
 
 RULES = {
     "validated-by": (
@@ -36,6 +38,13 @@ RULES = {
         " threshold; warning if one entity controls threshold − 1 seats or at least a"
         " threshold of seats sit on online servers; good otherwise (compromising a threshold"
         " of independent key holders breaks any threshold scheme, so that alone is not bad)"
+    ),
+    "concentration": (
+        "bad if the seats held in one jurisdiction or on one hosting provider reach the"
+        " threshold (coercing that jurisdiction or taking that provider's account breaks"
+        " the bridge), or a run that targeted an attribute broke safety; warning if one of"
+        " them holds threshold − 1 seats, or some seats' jurisdiction or provider is not"
+        " declared (unknown is not independent); good otherwise"
     ),
     "upgradeability": (
         "bad if a run replaced the committee without > 2/3 of it (safety.trust-root-governed"
@@ -72,6 +81,7 @@ RULES = {
 LABELS = {
     "validated-by": "Validated by",
     "custody": "Custody and key holders",
+    "concentration": "Jurisdiction and provider concentration",
     "upgradeability": "Upgradeability",
     "destination-token": "Destination token",
     "liveness-failure": "Liveness failure",
@@ -217,6 +227,54 @@ def custody(group: ConfigGroup) -> dict[str, Any]:
         )
     return _cell("custody", value, sentiment, description, reason,
                  _first(cheap, broke, key_runs, group.records))
+
+
+def concentration(group: ConfigGroup) -> dict[str, Any]:
+    n, t = group.members, group.threshold
+    largest = {key: words.largest_share(group.config, key) for key in ("jurisdiction",
+                                                                        "provider")}
+    value = "; ".join(
+        f"largest {key} {name or 'none'}: {seats} of {n} seats" for key, (name, seats)
+        in largest.items()
+    ) + f" (threshold {t})"
+    undeclared = [key for key in largest if words.undeclared_seats(group.config, key)]
+    targeted = [r for r in group.records if r.config is not None and _targets_attribute(r)]
+    broke = _broke(targeted)
+    over = [(key, name, seats) for key, (name, seats) in largest.items()
+            if name is not None and seats >= t]
+    near = [(key, name, seats) for key, (name, seats) in largest.items()
+            if name is not None and seats >= t - 1]
+    if over:
+        key, name, seats = over[0]
+        sentiment, reason = "bad", f"{key} {name} holds {seats} seats, at least the threshold {t}"
+    elif broke:
+        sentiment, reason = "bad", f"{len(broke)} attribute-targeted runs broke safety"
+    elif near:
+        key, name, seats = near[0]
+        sentiment = "warning"
+        reason = f"{key} {name} holds {seats} seats: one more key reaches {t}"
+    elif undeclared:
+        sentiment = "warning"
+        reason = f"some seats' {' and '.join(undeclared)} are not declared"
+    else:
+        sentiment = "good"
+        reason = f"no jurisdiction or provider holds more than {t - 2} of the {t} seats needed"
+    description = (
+        f"Seats grouped by where their entities are and what they run on: {value}. A state"
+        " that coerces one jurisdiction, or an attacker in one cloud account, takes every"
+        " seat there at once, however many companies hold them."
+    )
+    return _cell("concentration", value, sentiment, description, reason,
+                 _first(broke, targeted, group.records))
+
+
+def _targets_attribute(record: RunRecord) -> bool:
+    attacks = (record.config or {}).get("attacks") or []
+    return any(
+        any((attack.get("targets") or {}).get(key) for key in ("jurisdiction", "provider",
+                                                              "organisation", "storage"))
+        for attack in attacks
+    )
 
 
 def upgradeability(group: ConfigGroup) -> dict[str, Any]:
@@ -434,7 +492,7 @@ def rate_limits(group: ConfigGroup) -> dict[str, Any]:
                  _first(unbounded, [r for r in ranked if r.loss > 0], ranked, group.records))
 
 
-CELLS = (validated_by, custody, upgradeability, destination_token, liveness_failure,
+CELLS = (validated_by, custody, concentration, upgradeability, destination_token, liveness_failure,
          exit_window, rate_limits)
 
 
@@ -544,7 +602,44 @@ def maturity(group: ConfigGroup) -> list[dict[str, Any]]:
         "several-relayers", "More than one relayer can carry each message",
         "pass" if group.relayers > 1 else "fail", f"{group.relayers} relayers",
         group.family("relayers") or records))
+    agreement = consortium_agreement(group)
+    if agreement is not None:
+        items.append(agreement)
     return items
+
+
+def consortium_agreement(group: ConfigGroup) -> dict[str, Any] | None:
+    """Agreement of the consortium chain, and who a fork's evidence blames (the validators
+    whose verified signatures are on both blocks); None when no run had Byzantine validators
+    and none forked, so reports without them keep their checklist."""
+    records = group.records
+    forked = [r for r in records if r.verdicts.get(AGREEMENT) == "fail"]
+    byzantine = group.family(BYZANTINE_FAMILY)
+    if not forked and not byzantine:
+        return None
+    label = "The consortium chain never commits two blocks at one height"
+    if not forked:
+        held = [r for r in byzantine if r.verdicts.get(AGREEMENT) == "pass"]
+        return _item("consortium-agreement", label, "pass" if held else "unknown",
+                     f"held in {len(held)} of {len(byzantine)} runs with Byzantine validators",
+                     held or byzantine)
+    blamed: dict[int, None] = {}
+    unnamed = 0
+    for run in forked:
+        for violation in run.violations:
+            evidence = violation.get("evidence") or {}
+            if violation.get("property") != AGREEMENT:
+                continue
+            if evidence.get("double_signers") is None:
+                unnamed += 1
+            for validator in evidence.get("double_signers") or []:
+                blamed.setdefault(int(validator), None)
+    names = words.names([f"validator-{v}" for v in sorted(blamed)], 8) or "none"
+    detail = (f"forked in {len(forked)} of {len(records)} runs; signed both blocks (each"
+              f" signature verified): {names}")
+    if unnamed:
+        detail += f"; {unnamed} forks without recorded signers name no one"
+    return _item("consortium-agreement", label, "fail", detail, forked)
 
 
 __all__ = ["LABELS", "RULES", "maturity", "risk_cells"]

@@ -72,6 +72,8 @@ def MemberId(what: str = "a committee member id") -> object:
 
 
 class ScenarioMeta(Strict):
+    """The scenario's name, what it shows, how long it may run and its pinned seed."""
+
     name: Text("the scenario's name", low=1, high=200)
     description: Text("what the scenario shows") = ""
     duration: Number(
@@ -87,6 +89,8 @@ class ScenarioMeta(Strict):
 
 
 class Consortium(Strict):
+    """The source chain: a BFT consortium of validators, its block time and view timeout."""
+
     validators: Count(
         "BFT validators of the consortium chain", 1, MAX_VALIDATORS,
         "every validator sends its vote to every other: a block costs validators squared"
@@ -107,6 +111,8 @@ class Consortium(Strict):
 
 
 class Relayers(Strict):
+    """The relayers that carry messages between the chains, with their timeouts."""
+
     count: Count(
         "relayers", 1, MAX_RELAYERS,
         "each relayer follows f + 1 validators and sends every message to every member",
@@ -175,8 +181,14 @@ class Committee(Strict):
         default_factory=list, max_length=MAX_MEMBERS,
         description="members every certificate must include (at most threshold of them)",
     )
-    custody: Literal["multisig", "threshold-bls"] = "multisig"
-    bls_backend: Literal["blst", "arkworks", "py-ecc"] = "arkworks"
+    custody: Literal["multisig", "threshold-bls"] = Field(
+        "multisig", description="how the committee signs: k-of-n ECDSA multisig or t-of-n"
+        " threshold BLS (one aggregate signature)",
+    )
+    bls_backend: Literal["blst", "arkworks", "py-ecc"] = Field(
+        "arkworks", description="the BLS12-381 library (blst or arkworks: fast, native;"
+        " py-ecc: pure Python)",
+    )
     refresh_interval: Period(
         "seconds between proactive refreshes of the shares", off=True, at_least=1.0,
         why="a refresh is a protocol run among all members, each dealing to every other;"
@@ -187,7 +199,10 @@ class Committee(Strict):
     # cryptography (the default), or "symbolic" stand-ins for large sweeps (crypto/symbolic.py:
     # not cryptography; keys, addresses and verdicts stay those of the real run, and results
     # are labelled `crypto = "symbolic"`). Not part of the scenario hash for that reason.
-    signatures: Literal["real", "symbolic"] = "real"
+    signatures: Literal["real", "symbolic"] = Field(
+        "real", description="real cryptography, or symbolic stand-ins for large sweeps (not"
+        " cryptography; results say crypto = symbolic)",
+    )
 
     @model_validator(mode="after")
     def _policy(self) -> Committee:
@@ -220,14 +235,42 @@ class Entity(Strict):
 
     name: Name("the entity's name")
     jurisdiction: Name("where the entity is") = "unspecified"
-    storage: StorageClass = "hsm"
+    storage: StorageClass = Field("hsm", description="where the entity keeps its keys")
     members: list[MemberId("a member whose key the entity holds")] = Field(
         max_length=MAX_MEMBERS, description="the members whose keys the entity holds"
     )
+    # Attributes an attack can target as a unit (`targets = { provider = "..." }`).
+    organisation: Name("the organisation the entity belongs to (default: the entity"
+                       " itself)") | None = None
+    provider: Name("the hosting provider or cloud account its machines run on") = "unspecified"
+    validators: list[Count(
+        "a consortium validator the entity runs", 0, MAX_VALIDATORS - 1,
+        f"there are at most {MAX_VALIDATORS} validators",
+    )] = Field(default_factory=list, max_length=MAX_VALIDATORS,
+               description="the consortium validators the entity runs")
+    relayers: list[Count(
+        "a relayer the entity runs", 0, MAX_RELAYERS - 1,
+        f"there are at most {MAX_RELAYERS} relayers",
+    )] = Field(default_factory=list, max_length=MAX_RELAYERS,
+               description="the relayers the entity runs")
     cost: Number(
         "what compromising the entity costs an attacker (any unit, summed by `hunt`)", "",
         "an arbitrary unit, finite so sums compare", ge=0.0, le=1e18,
     ) = 1.0
+
+
+class AttributeCost(Strict):
+    """What compromising every entity with one attribute value costs, as one unit (a
+    jurisdiction coerced, a cloud account taken): `hunt --objective cost` prices it beside
+    the entities' own costs."""
+
+    attribute: Literal["jurisdiction", "organisation", "provider", "storage"] = Field(
+        description="which attribute of the entities the unit is")
+    value: Name("the attribute's value")
+    cost: Number(
+        "what compromising all of them at once costs (the unit of the entities' costs)", "",
+        "an arbitrary unit, finite so sums compare", ge=0.0, le=1e18,
+    )
 
 
 class Delegation(Strict):
@@ -238,7 +281,7 @@ class Delegation(Strict):
     members: list[MemberId("a delegated member")] | None = Field(
         None, max_length=MAX_MEMBERS, description="the delegated members (default: all)"
     )
-    revoked: bool = False
+    revoked: bool = Field(False, description="the delegation was withdrawn (no longer used)")
 
 
 class DemandSpike(Strict):
@@ -308,6 +351,8 @@ class Reorgs(Strict):
 
 
 class Settlement(Strict):
+    """The Ethereum-like settlement chain: slots, finality, gas, demand and reorgs."""
+
     slot_time: Period(
         "seconds between settlement-chain blocks", at_least=0.1,
         why="no settlement chain makes blocks faster than a network round trip (Ethereum:"
@@ -385,13 +430,18 @@ def peak_bundles_per_slot(settlement: Settlement) -> float:
 class Link(Strict):
     """A latency/loss override for the links between two node groups (both directions)."""
 
-    between: tuple[Name("a node or role"), Name("a node or role")]
-    latency: Latency
+    between: tuple[Name("a node or role"), Name("a node or role")] = Field(
+        description="the two node groups (names or roles) whose links this sets"
+    )
+    latency: Latency = Field(description="the latency distribution of these links")
     loss: Fraction("chance a message on these links is lost") = 0.0
 
 
 class Network(Strict):
-    latency: Latency = Fixed(dist="fixed", value=0.05)
+    """Message latency and loss between nodes, with per-link overrides."""
+
+    latency: Latency = Field(Fixed(dist="fixed", value=0.05),
+                             description="the latency distribution of every link")
     loss: Fraction("chance a message is lost") = 0.0
     inbox_capacity: Count("messages a node's inbox holds", 1, MAX_QUEUE, QUEUE_WHY) = 10_000
     links: list[Link] = Field(
@@ -409,6 +459,8 @@ class ScriptedDeposit(Strict):
 
 
 class Workload(Strict):
+    """The honest users: how many, which asset, how many deposits and withdrawals, how often."""
+
     users: Count("honest users", 1, MAX_USERS, "each user is a process with its own balance") = 20
     asset: Text("the bridged asset's symbol", low=1, high=64) = "SP-TOKEN"
     deposits: Count("random deposits", 0, MAX_TRANSFERS, TRANSFERS_WHY) = 200
@@ -451,6 +503,12 @@ Flaw = Literal[
     # The destination never checks that the required members signed: under multisig it
     # counts the threshold only, under threshold BLS it ignores their co-signatures.
     "required_members_unchecked",
+    # The committee endorses a burn-layout event from any settlement contract, not only the
+    # canonical bridge (the burn side of `foreign_contract_events`).
+    "foreign_burn_events",
+    # The settlement contract's proof path proves the leaf the caller supplies and mints the
+    # message the caller supplies, never checking that one encodes the other.
+    "proof_leaf_unbound",
 ]
 
 
@@ -459,6 +517,11 @@ class Verifier(Strict):
 
     threshold_override: Count(
         "the threshold the deployed verifier checks instead of the trust root's", 0,
+        MAX_MEMBERS, f"a committee has at most {MAX_MEMBERS:,} members",
+    ) | None = None
+    # The same configuration error on the other side: the escrow's release path.
+    escrow_threshold_override: Count(
+        "the threshold the escrow checks on releases instead of the trust root's", 0,
         MAX_MEMBERS, f"a committee has at most {MAX_MEMBERS:,} members",
     ) | None = None
 
@@ -492,15 +555,21 @@ class Bridge(Strict):
 class Watcher(Strict):
     """An independent monitor: it notices an anomaly after a sampled delay and pauses."""
 
-    enabled: bool = False
-    detection_delay: Latency = LogNormal(dist="lognormal", median=300.0, sigma=1.0, cap=86_400.0)
-    pause: bool = True
+    enabled: bool = Field(False, description="run the watcher")
+    detection_delay: Latency = Field(
+        LogNormal(dist="lognormal", median=300.0, sigma=1.0, cap=86_400.0),
+        description="seconds from an anomaly to its detection (drawn per anomaly)",
+    )
+    pause: bool = Field(True, description="pause the bridge on detection")
 
 
 class Defences(Strict):
+    """Defences at the destination: a watcher, an accountant, challenge and rotation delays."""
+
     watcher: Watcher = Watcher()
     # The destination refuses a mint that would make minted - burned exceed locked - released.
-    accountant: bool = False
+    accountant: bool = Field(False, description="refuse a mint that would make minted -"
+                             " burned exceed locked - released")
     challenge_window: Delay(
         "seconds every mint waits; an enabled watcher challenges (cancels) one with no lock"
         " behind it, and without one the mint executes when the window closes"
@@ -513,7 +582,7 @@ class Defences(Strict):
 class Adversary(Strict):
     """What the adversary does with unbacked tokens: burn them to drain the escrow."""
 
-    extract: bool = True
+    extract: bool = Field(True, description="burn unbacked tokens to drain the escrow")
     chunk: Amount("tokens burned at a time (default: all)") | None = None
     interval: Period("seconds between the adversary's burns") = 60.0
 
@@ -524,9 +593,10 @@ TargetSelect = Literal[
 
 
 class Targets(Strict):
-    """Whom an attack hits: a count by rule (`select`), or named members/entities/relayers."""
+    """Whom an attack hits: a count by rule (`select`), named members/entities/relayers/nodes,
+    or every entity with an attribute (`jurisdiction`, `organisation`, `provider`, `storage`)."""
 
-    select: TargetSelect | None = None
+    select: TargetSelect | None = Field(None, description="how many to hit, by rule")
     members: list[MemberId("a targeted member (or reporter, or L2 oracle member)")] | None = (
         Field(None, max_length=MAX_MEMBERS, description="targeted members by id")
     )
@@ -541,6 +611,13 @@ class Targets(Strict):
     nodes: list[Name("a targeted network node")] | None = Field(
         None, max_length=MAX_NODES, description="targeted network nodes by name"
     )
+    # By attribute (scenario/attributes.py): every entity whose attributes match all given,
+    # and through them their seats, relayers or nodes. Not mixed with the forms above.
+    jurisdiction: Name("the jurisdiction whose entities are targeted") | None = None
+    organisation: Name("the organisation whose entities are targeted") | None = None
+    provider: Name("the hosting provider whose entities are targeted") | None = None
+    storage: StorageClass | None = Field(
+        None, description="the key storage class whose entities are targeted")
 
 
 class Schedule(Strict):
@@ -558,6 +635,8 @@ class Schedule(Strict):
 
 
 class Heal(Strict):
+    """When each round of an attack heals (never, by default)."""
+
     after: Delay("seconds after each round starts that it heals") | None = None
 
 
@@ -618,6 +697,10 @@ class Scenario(Strict):
     )
     delegations: list[Delegation] = Field(
         default_factory=list, max_length=MAX_DELEGATIONS, description="signing delegations"
+    )
+    attribute_costs: list[AttributeCost] = Field(
+        default_factory=list, max_length=MAX_ENTITIES,
+        description="costs of compromising every entity with one attribute value at once",
     )
     attacks: list[Attack] = Field(
         default_factory=list, max_length=MAX_ATTACKS,
@@ -688,6 +771,40 @@ class Scenario(Strict):
                         attack.kind,
                     )
             self._check_targets(where, attack, info.target_role)
+            self._check_attribute_targets(where, attack, info.target_role)
+
+    def _check_attribute_targets(self, where: str, attack: Attack, role: str) -> None:
+        """An attribute selection names values some entity has, on an attack that acts on
+        entities, seats, relayers or nodes, and picks at least one of them."""
+        from bridgelab.scenario import attributes
+
+        targets = attack.targets
+        wanted = attributes.wanted(targets)
+        if not wanted:
+            return
+        first = next(iter(wanted))
+        others = [key for key in ("select", "members", "entities", "relayers", "nodes")
+                  if getattr(targets, key) is not None]
+        if others:
+            raise invalid(f"{where}.targets.{first}",
+                          "attributes alone (not mixed with select, members, entities,"
+                          " relayers or nodes)", f"also {others[0]}")
+        picks = attributes.role_of(attack.kind, role, attack.params)
+        if picks is None:
+            raise invalid(f"{where}.targets.{first}",
+                          "an attack on entities, members, relayers or nodes (this kind"
+                          " targets none of them)", attack.kind)
+        for key, value in wanted.items():
+            known = attributes.values(self, key)
+            if value not in known:
+                raise invalid(f"{where}.targets.{key}", _one_of(known), value)
+        resolved = attributes.explicit_targets(self, attack.kind, role, targets, attack.params)
+        if not any(getattr(resolved, key) for key in ("entities", "members", "relayers",
+                                                       "nodes")):
+            raise invalid(f"{where}.targets.{first}",
+                          f"a selection holding at least one {picks} (the matching entities"
+                          f" {[h.name for h in attributes.matching(self, wanted)]} hold none)",
+                          value)
 
     def _check_targets(self, where: str, attack: Attack, role: str) -> None:
         """Every named target exists: a target that does not would be skipped silently."""
@@ -756,6 +873,14 @@ class Scenario(Strict):
                         member,
                     )
                 holder[member] = entity.name
+        self._check_operated("validators", self.consortium.validators)
+        self._check_operated("relayers", self.relayers.count)
+        from bridgelab.scenario import attributes
+
+        for index, unit in enumerate(self.attribute_costs):
+            known = attributes.values(self, unit.attribute)
+            if unit.value not in known:
+                raise invalid(f"attribute_costs.{index}.value", _one_of(known), unit.value)
         if self.entities and len(holder) != members:
             missing = [member for member in range(members) if member not in holder]
             raise invalid("entities", f"every member 0..{members - 1} held by an entity",
@@ -773,6 +898,20 @@ class Scenario(Strict):
                         f"members held by {delegation.grantor!r} ({grantor_seats})",
                         member,
                     )
+
+
+    def _check_operated(self, key: str, count: int) -> None:
+        """The validators or relayers entities run exist, each run by one entity."""
+        runner: dict[int, str] = {}
+        for index, entity in enumerate(self.entities):
+            for item in getattr(entity, key):
+                if item >= count:
+                    raise invalid(f"entities.{index}.{key}", f"ids in 0..{count - 1}", item)
+                if item in runner:
+                    raise invalid(f"entities.{index}.{key}",
+                                  f"each run by one entity ({key[:-1]} {item} is run by"
+                                  f" {runner[item]!r})", item)
+                runner[item] = entity.name
 
 
 def _one_of(names: list[str]) -> str:
