@@ -143,3 +143,26 @@ def _fixed_certificate(scheme: str, nonce: int, fault: str):
     if fault == "scheme":
         cert = replace(cert, scheme="other")
     return cert
+
+
+def test_a_saved_case_replays_from_its_file(tmp_path, monkeypatch, capsys):
+    """The file a disagreement leaves rebuilds the deployment and replays every step."""
+    from bridgelab.evm.replay import replay
+    from tests.evm_cases import VERSION, message
+
+    monkeypatch.setenv("BRIDGELAB_DIFFERENTIAL_DIR", str(tmp_path))
+    committee = custody("multisig")
+    config = Config(committee.trust_root(VERSION), threshold_override=2,
+                    limits=Limits(per_transfer_cap=50), bucket=(100, 0.5))
+    pair = Pair(config)
+    target = message(1, 40)
+    digest = target.digest(VERSION)
+    cert = committee.assemble(target, VERSION, {m: committee.endorse(m, digest) for m in (0, 1)})
+    outcomes = [pair.step("mint", MintTx("t", "r", cert, 0, 0, 0.0), 12),
+                pair.step("pause", PauseTx("p", "guardian", True, 0, 0, 0.0), 24),
+                pair.due(36)]
+    assert outcomes[0][0] == ("mint", 1, 40, (0, 1))
+    path = save_disagreement(pair, "replay-check", ("x",), ("y",))
+    assert replay(path) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("model") == 3 and "differ" not in printed

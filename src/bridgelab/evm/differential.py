@@ -113,6 +113,8 @@ def _run(function, state, tx, now) -> tuple:
 def _tx_fields(tx: object) -> dict[str, Any]:
     if isinstance(tx, model.MintTx):
         return {"certificate": dict(certificate_fields(tx.certificate)), "relayer": tx.relayer}
+    if isinstance(tx, model.PauseTx | model.BurnTx):
+        return {name: getattr(tx, name) for name in tx.__dataclass_fields__}
     return {"repr": repr(tx)}
 
 
@@ -123,7 +125,7 @@ def save_disagreement(pair: Pair, label: str, expected: tuple, found: tuple) -> 
     case = {
         "label": label, "model": list(expected), "evm": list(found),
         "config": pair.config.fields(), "steps": pair.steps,
-        "replay": "python -m bridgelab.evm.replay " + str(directory / f"{label}.json"),
+        "replay": f"python -m bridgelab.evm.replay {directory / (label + '.json')}",
     }
     path = directory / f"{label}.json"
     path.write_text(json.dumps(case, indent=1, default=str, sort_keys=True) + "\n", "utf-8")
