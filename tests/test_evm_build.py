@@ -36,3 +36,14 @@ def test_recompiling_gives_the_committed_bytes(flaws):
     assert (built.initcode, built.runtime, built.abi) == (
         committed.initcode, committed.runtime, committed.abi
     )
+
+
+def test_without_the_extra_the_import_names_it_in_one_line():
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['vyper'] = None; import bridgelab.evm"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert "bridgelab[evm]" in last and "vyper" in last

@@ -96,7 +96,7 @@ def batch_args(batch: BatchPath | None) -> tuple:
             list(path.siblings))
 
 
-def _ecdsa(signature: bytes) -> bytes:
+def ecdsa_or_empty(signature: bytes) -> bytes:
     # The model's ecrecover refuses any other length; so does the contract an empty one.
     return signature if len(signature) == 65 else b""
 
@@ -138,10 +138,10 @@ def certificate_args(cert: Certificate, root_scheme: str, required: int) -> tupl
     else:
         if len(cert.signatures) > MAX_SIGNERS:
             raise Unrepresentable(f"more than {MAX_SIGNERS} signatures")
-        signatures = [_ecdsa(signature) for signature in cert.signatures]
+        signatures = [ecdsa_or_empty(signature) for signature in cert.signatures]
     if len(cert.claimed_signers) > MAX_SIGNERS:
         raise Unrepresentable(f"more than {MAX_SIGNERS} claimed signers")
-    cosignatures = [_ecdsa(signature) for signature in cert.cosignatures]
+    cosignatures = [ecdsa_or_empty(signature) for signature in cert.cosignatures]
     if len(cosignatures) > MAX_REQUIRED:
         # Refused for their count, which differs from the required members' (at most 16).
         cosignatures = [b""] * (required + 1) if required < MAX_REQUIRED else []

@@ -22,6 +22,7 @@ from bridgelab.evm.abi import (
     ContractAbi,
     Unrepresentable,
     certificate_args,
+    ecdsa_or_empty,
     message_args,
     root_args,
 )
@@ -307,7 +308,7 @@ class EvmBridge:
 
     def process_rotate(self, tx: RotateTx, now: float = 0.0) -> TrustRoot | None:
         self._call(tx.submitter, "rotate", now, root_args(tx.rotation.new_root),
-                   [_ecdsa_or_empty(signature) for signature in tx.rotation.signatures])
+                   [ecdsa_or_empty(signature) for signature in tx.rotation.signatures])
         root = self._scheduled(tx.rotation.new_root, now, "rotation")
         if root is None and self._mirror.pending is not None:
             self._mirror.pending = replace(self._mirror.pending, signatures=tx.rotation.signatures)
@@ -345,10 +346,6 @@ class EvmBridge:
         self._mirror = mirror.copy()
         self._artefact = artefact(mirror.verifier.flaws)
         self.abi = ContractAbi(self._artefact.abi)
-
-
-def _ecdsa_or_empty(signature: bytes) -> bytes:
-    return signature if len(signature) == 65 else b""
 
 
 __all__ = ["CONTRACT_FLAWS", "EvmBridge", "Unrepresentable"]

@@ -36,6 +36,8 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     bucket: tuple[int, float] | None = None
     rotation_timelock: float = 0.0
+    # The escrow's backing per asset, read by the global accountant (None: no accountant).
+    backing: dict[str, int] | None = None
 
     def verifier(self) -> VerifierConfig:
         return VerifierConfig(self.threshold_override, self.flaws)
@@ -48,6 +50,7 @@ class Config:
                        self.limits.delay],
             "bucket": list(self.bucket) if self.bucket else None,
             "rotation_timelock": self.rotation_timelock,
+            "backing": self.backing,
         }
 
 
@@ -61,6 +64,8 @@ def outcome_of(result: object) -> tuple:
         return ("burn", result.nonce, result.amount)
     if isinstance(result, TrustRoot):
         return ("root", result.version, result.signers, result.threshold)
+    if isinstance(result, model.PendingRoot):
+        return ("pending", result.root.version, result.via)
     if isinstance(result, list):
         return ("due", tuple(event.nonce for event, _item in result))
     return ("value", result)
@@ -74,13 +79,17 @@ class Pair:
         bucket = None
         if config.bucket is not None:
             bucket = TokenBucket.full(config.bucket[0], config.bucket[1], now)
+        accountant = None
+        if config.backing is not None:
+            backing = config.backing
+            accountant = lambda asset: backing.get(asset, 0)  # noqa: E731
         self.model = BridgeState(
             config.root, config.verifier(), ESCROW, config.limits, bucket,
-            rotation_timelock=config.rotation_timelock,
+            accountant=accountant, rotation_timelock=config.rotation_timelock,
         )
         self.evm = EvmBridge(
             config.root, config.verifier(), ESCROW, config.limits, config.bucket,
-            rotation_timelock=config.rotation_timelock, now=now,
+            rotation_timelock=config.rotation_timelock, accountant=accountant, now=now,
         )
         self.steps: list[dict[str, Any]] = []
 
@@ -90,6 +99,13 @@ class Pair:
         return (
             _run(getattr(model, f"process_{name}"), self.model, tx, now),
             _run(getattr(self.evm, f"process_{name}"), None, tx, now),
+        )
+
+    def due_root(self, now: float) -> tuple[tuple, tuple]:
+        self.steps.append({"kind": "due_root", "now": now})
+        return (
+            _run(lambda state, _tx, t: model.process_due_root(state, t), self.model, None, now),
+            _run(lambda _state, _tx, t: self.evm.process_due_root(t), None, None, now),
         )
 
     def due(self, now: float) -> tuple[tuple, tuple]:

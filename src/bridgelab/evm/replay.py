@@ -22,6 +22,7 @@ def config_from_fields(fields: dict) -> Config:
         trust_root_from_fields(fields["root"]), tuple(fields["flaws"]),
         fields["threshold_override"], Limits(cap, delay_threshold, delay),
         (int(bucket[0]), float(bucket[1])) if bucket else None, fields["rotation_timelock"],
+        fields.get("backing"),
     )
 
 
@@ -33,6 +34,8 @@ def replay(path: Path) -> int:
         kind, now, fields = step["kind"], step["now"], step.get("tx", {})
         if kind == "due_mints":
             model, evm = pair.due(now)
+        elif kind == "due_root":
+            model, evm = pair.due_root(now)
         elif kind == "mint":
             cert = certificate_from_fields(fields["certificate"])
             model, evm = pair.step("mint", MintTx("replay", fields["relayer"], cert, 0, 0, 0.0),

@@ -335,6 +335,9 @@ def _hex_address(a: address) -> Bytes[42]:
 @pure
 def _hex48(data: Bytes[48]) -> Bytes[96]:
     """Lowercase hex of up to 48 bytes (a compressed G1 group key), as three 32-char words."""
+    if len(data) == 0:
+        # A multisig root has no group key (and a zero-length slice reverts).
+        return b""
     padded: Bytes[80] = concat(data, empty(bytes32))
     words: uint256[3] = empty(uint256[3])
     for w: uint256 in range(3):
