@@ -45,6 +45,24 @@ def high_s(signature: bytes) -> bytes:
     return signature[:32] + (CURVE_ORDER - s).to_bytes(32, "big") + bytes([v])
 
 
+@st.composite
+def payloads(draw):
+    """Call data a message may carry: none, any text, or a `set_trust_root` call (the
+    `arbitrary_message_calls` flaw executes it) naming members well or badly."""
+    kind = draw(st.sampled_from(("none", "text", "call", "call")))
+    if kind == "none":
+        return ""
+    if kind == "text":
+        return draw(ASCII)
+    members = custody("multisig").addresses
+    parts = draw(st.lists(st.sampled_from((
+        OUTSIDER.address, members[0], members[1], OUTSIDER.address.upper(), "0x123", "alice",
+        "", OUTSIDER.address + "0",
+    )), max_size=5))
+    threshold = draw(st.sampled_from(("1", "2", "0", "", "x1", "003", "99")))
+    return f"call:set_trust_root:{','.join(parts)}:{threshold}"
+
+
 MULTISIG_FAULTS = (
     "none", "duplicate", "outsider", "high_s", "bad_v", "short", "flip", "empty",
     "claimed", "version", "scheme",

@@ -5,6 +5,8 @@ A disagreement fails the test and is saved under `.bridgelab/differential/`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 pytest.importorskip("eth", reason="needs the 'evm' extra")
@@ -14,13 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridgelab.evm.differential import Config, Pair, save_disagreement
+from bridgelab.evm.variants import CONTRACT_FLAWS
 from bridgelab.settlement.bridge_contract import (
     BurnTx,
     Limits,
     MintTx,
     PauseTx,
 )
-from tests.evm_cases import ASCII, certificates, custody
+from tests.evm_cases import certificates, custody, payloads
 
 COUNTS: dict[str, int] = {}
 SLOT = 12
@@ -60,7 +63,7 @@ def sessions(draw, scheme: str):
     for index in range(draw(st.integers(1, 3))):
         nonce = draw(st.sampled_from((1, 2, 3)))
         amount = draw(st.integers(1, 2_500))
-        payload = draw(st.just("") | ASCII)
+        payload = draw(payloads())
         cert, label = draw(certificates(scheme, nonce, amount, payload))
         steps.append(("mint", MintTx(f"tx{index}", "relayer-0", cert, 0, 0, 0.0), label))
         kind = draw(st.sampled_from(("none", "none", "pause", "unpause", "burn", "due")))
@@ -98,10 +101,12 @@ def test_threshold_bls_model_and_contract_agree(session):
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(("multisig", "threshold-bls")).flatmap(sessions))
-def test_model_and_contract_agree_at_length(session):
-    _play(*session)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(("multisig", "threshold-bls")).flatmap(sessions),
+       st.sampled_from(((), *((flaw,) for flaw in CONTRACT_FLAWS))))
+def test_model_and_contract_agree_at_length(session, flaws):
+    config, steps = session
+    _play(replace(config, flaws=flaws), steps)
 
 
 def test_each_named_check_is_reached_on_both_sides():

@@ -66,7 +66,7 @@ def _g1(point: G1Point) -> bytes:
 
 
 def _g2(point: G2Point) -> bytes:
-    return fast._encode_g2(point)
+    return fast.encode_g2(point)
 
 
 def _scalar(rng: random.Random) -> Scalar:

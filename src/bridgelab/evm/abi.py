@@ -24,6 +24,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector
 
 from bridgelab.crypto.bls.backend import InvalidPointError, get_backend
+from bridgelab.evm.precompiles import encode_g2
 from bridgelab.protocol.messages import BatchPath, BridgeMessage, Certificate, TrustRoot
 
 MAX_SIGNERS = 128
@@ -103,21 +104,18 @@ def ecdsa_or_empty(signature: bytes) -> bytes:
 
 def g2_uncompressed(signature: bytes) -> bytes:
     """A compressed G2 point in EIP-2537's form, or b"" when it is not a valid point."""
-    backend = get_backend("arkworks")
     try:
-        point = backend._g2(signature)
+        # The model's own decoding rule (canonical encoding, subgroup), cached by the backend.
+        point = get_backend("arkworks")._g2(signature)
     except InvalidPointError:
         return b""
-    from bridgelab.evm.precompiles import _encode_g2
-
-    return _encode_g2(point)
+    return encode_g2(point)
 
 
 def g1_uncompressed(key: bytes) -> bytes:
     """A compressed G1 point in EIP-2537's form; 128 zero bytes when it is not valid."""
-    backend = get_backend("arkworks")
     try:
-        point = backend._g1(key)
+        point = get_backend("arkworks")._g1(key)
     except InvalidPointError:
         return bytes(128)
     xy = point.to_xy_bytes_be()

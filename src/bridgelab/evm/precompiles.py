@@ -69,7 +69,7 @@ def _g2(data: bytes, subgroup: bool) -> G2Point:
     return point
 
 
-def _encode_g2(point: G2Point) -> bytes:
+def encode_g2(point: G2Point) -> bytes:
     if point == G2Point.identity():
         return bytes(G2_POINT)
     xy = point.to_xy_bytes_be()
@@ -83,7 +83,7 @@ def g2_add(computation: ComputationAPI) -> None:
         raise VMError("Length of data must be 512 for g2 add")
     computation.consume_gas(BLS12_G2_ADD_GAS, "BLS12_G2ADD gas")
     total = _g2(data[:G2_POINT], False) + _g2(data[G2_POINT:], False)
-    computation.output = _encode_g2(total)
+    computation.output = encode_g2(total)
 
 
 def map_fp2_to_g2(computation: ComputationAPI) -> None:
@@ -93,7 +93,7 @@ def map_fp2_to_g2(computation: ComputationAPI) -> None:
         raise VMError("Length of data must be 128 bytes for BLS12_MAP_FP2_TO_G2")
     computation.consume_gas(BLS12_MAP_FP2_G2_GAS, "BLS12_MAP_FP2_TO_G2 gas")
     element = _field(data[:FIELD]) + _field(data[FIELD:])
-    computation.output = _encode_g2(G2Point.map_from_fp2_be(element))
+    computation.output = encode_g2(G2Point.map_from_fp2_be(element))
 
 
 def pairing_check(computation: ComputationAPI) -> None:
