@@ -23,6 +23,7 @@ from bridgelab.settlement.bridge_contract import (
     MintTx,
     PauseTx,
 )
+from bridgelab.settlement.transactions import Fee
 from tests.evm_cases import certificates, custody, payloads
 
 COUNTS: dict[str, int] = {}
@@ -65,15 +66,16 @@ def sessions(draw, scheme: str):
         amount = draw(st.integers(1, 2_500))
         payload = draw(payloads())
         cert, label = draw(certificates(scheme, nonce, amount, payload))
-        steps.append(("mint", MintTx(f"tx{index}", "relayer-0", cert, 0, 0, 0.0), label))
+        steps.append(("mint", MintTx(f"tx{index}", "relayer-0", 0.0, Fee(0, 0), cert), label))
         kind = draw(st.sampled_from(("none", "none", "pause", "unpause", "burn", "due")))
         if kind in ("pause", "unpause"):
             sender = draw(st.sampled_from(("guardian", "mallory")))
-            steps.append(("pause", PauseTx(f"p{index}", sender, kind == "pause", 0, 0, 0.0),
+            steps.append(("pause", PauseTx(f"p{index}", sender, 0.0, Fee(0, 0), kind == "pause"),
                           f"{scheme}/pause"))
         elif kind == "burn":
-            steps.append(("burn", BurnTx(f"b{index}", "bob", "TOKEN", draw(st.integers(-1, 900)),
-                                         "alice", 0, 0, 0.0), f"{scheme}/burn"))
+            steps.append(("burn", BurnTx(f"b{index}", "bob", 0.0, Fee(0, 0), "TOKEN",
+                                         draw(st.integers(-1, 900)),
+                                         "alice"), f"{scheme}/burn"))
         elif kind == "due":
             steps.append(("due", None, f"{scheme}/due"))
     return config, steps
@@ -120,7 +122,8 @@ def test_each_named_check_is_reached_on_both_sides():
             pair = Pair(Config(custody(scheme).trust_root(1)))
             cert = _fixed_certificate(scheme, nonce, fault)
             expected = _agree(
-                pair, f"{scheme}/{fault}", pair.step("mint", MintTx("t", "r", cert, 0, 0, 0.0), 12)
+                pair, f"{scheme}/{fault}",
+                pair.step("mint", MintTx("t", "r", 0.0, Fee(0, 0), cert), 12),
             )
             seen.add(expected[1] if expected[0] == "revert" else expected[0])
     assert {
@@ -163,8 +166,8 @@ def test_a_saved_case_replays_from_its_file(tmp_path, monkeypatch, capsys):
     target = message(1, 40)
     digest = target.digest(VERSION)
     cert = committee.assemble(target, VERSION, {m: committee.endorse(m, digest) for m in (0, 1)})
-    outcomes = [pair.step("mint", MintTx("t", "r", cert, 0, 0, 0.0), 12),
-                pair.step("pause", PauseTx("p", "guardian", True, 0, 0, 0.0), 24),
+    outcomes = [pair.step("mint", MintTx("t", "r", 0.0, Fee(0, 0), cert), 12),
+                pair.step("pause", PauseTx("p", "guardian", 0.0, Fee(0, 0), True), 24),
                 pair.due(36)]
     assert outcomes[0][0] == ("mint", 1, 40, (0, 1))
     path = save_disagreement(pair, "replay-check", ("x",), ("y",))

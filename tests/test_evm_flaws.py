@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from bridgelab.evm.differential import Config, Pair
 from bridgelab.evm.variants import CONTRACT_FLAWS, VariantError, render, variant_source
 from bridgelab.settlement.bridge_contract import MintTx, ProveAndMintTx
+from bridgelab.settlement.transactions import Fee
 from tests.evm_cases import OUTSIDER, VERSION, custody, message
 from tests.test_evm_differential import _agree, _play, sessions
 
 
 def _mint(cert) -> MintTx:
-    return MintTx("t", "relayer-0", cert, 0, 0, 0.0)
+    return MintTx("t", "relayer-0", 0.0, Fee(0, 0), cert)
 
 
 def _exploit(flaw: str) -> tuple[str, list[tuple[str, object]]]:
@@ -49,7 +50,7 @@ def _exploit(flaw: str) -> tuple[str, list[tuple[str, object]]]:
         return "threshold-bls", [("mint", bls.assemble(target, VERSION, endorsements))]
     if flaw == "zero_root_trusted":
         return "multisig", [("prove_and_mint", ProveAndMintTx(
-            "p", "mallory", target, bytes(32), None, 0, 0, 0.0))]
+            "p", "mallory", 0.0, Fee(0, 0), target, bytes(32), None))]
     assert flaw == "arbitrary_message_calls"
     payload = f"call:set_trust_root:{OUTSIDER.address}:1"
     carrier = message(1, 10, payload=payload)

@@ -25,6 +25,7 @@ from bridgelab.evm.bridge import EvmBridge
 from bridgelab.protocol.messages import BatchPath, BridgeMessage, batch_digest
 from bridgelab.protocol.verifier import VerifierConfig
 from bridgelab.settlement.bridge_contract import Limits, MintTx
+from bridgelab.settlement.transactions import Fee
 
 TOLERANCE = 0.05
 ESCROW = "consortium:escrow"
@@ -63,10 +64,11 @@ def _measure(committee, batch: int) -> tuple[int, int, int]:
     cert = _certificate(committee, 2, 8, batch)
     capped = EvmBridge(root, VerifierConfig(), ESCROW, Limits(per_transfer_cap=1))
     with pytest.raises(Exception, match="per_transfer_cap"):
-        capped.process_mint(MintTx("t", "relayer", cert, 0, 0, 0.0), 12)
+        capped.process_mint(MintTx("t", "relayer", 0.0, Fee(0, 0), cert), 12)
     bridge = EvmBridge(root, VerifierConfig(), ESCROW)
-    bridge.process_mint(MintTx("t0", "relayer", _certificate(committee, 1, 7, 0), 0, 0, 0.0), 12)
-    bridge.process_mint(MintTx("t", "relayer", cert, 0, 0, 0.0), 24)
+    first = _certificate(committee, 1, 7, 0)
+    bridge.process_mint(MintTx("t0", "relayer", 0.0, Fee(0, 0), first), 12)
+    bridge.process_mint(MintTx("t", "relayer", 0.0, Fee(0, 0), cert), 24)
     calldata = bridge.abi.calldata("mint", certificate_args(cert, root.scheme, len(root.required)))
     return capped.last_gas, bridge.last_gas, calldata_gas(calldata)
 

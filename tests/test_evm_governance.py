@@ -23,7 +23,6 @@ from bridgelab.protocol.verifier import VerifierConfig
 from bridgelab.settlement import bridge_contract as model
 from bridgelab.settlement.bridge_contract import (
     ChallengeTx,
-    InclusionProof,
     Limits,
     MintTx,
     ProveAndMintTx,
@@ -31,6 +30,7 @@ from bridgelab.settlement.bridge_contract import (
     UpgradeTx,
     VetoTx,
 )
+from bridgelab.settlement.transactions import Fee, InclusionProof
 from tests.evm_cases import OUTSIDER, VERSION, custody, message
 from tests.test_evm_differential import _agree
 
@@ -44,13 +44,13 @@ def _cert(committee, nonce: int, amount: int = 10, version: int = VERSION, membe
 
 
 def _mint(cert, tx_id: str = "t") -> MintTx:
-    return MintTx(tx_id, "relayer-0", cert, 0, 0, 0.0)
+    return MintTx(tx_id, "relayer-0", 0.0, Fee(0, 0), cert)
 
 
 def _rotation(current, new_root, signers, extra=()):
     digest = rotation_digest(current.trust_root(VERSION).version, new_root)
     signatures = tuple(current.governance_sign(m, digest) for m in signers) + tuple(extra)
-    return RotateTx("r", "relayer-0", RotationCertificate(new_root, signatures), 0, 0, 0.0)
+    return RotateTx("r", "relayer-0", 0.0, Fee(0, 0), RotationCertificate(new_root, signatures))
 
 
 def _check(pair: Pair, label: str, outcomes) -> tuple:
@@ -91,9 +91,9 @@ def test_a_timelocked_rotation_waits_and_a_watcher_can_veto_it():
     assert _check(pair, "pending", pair.step("rotate", rotate, 12)) == ("value", None)
     assert _check(pair, "early", pair.due_root(48)) == ("value", None)
     assert _check(pair, "intruder", pair.step(
-        "veto", VetoTx("v", "mallory", VERSION + 1, 0, 0, 0.0), 50))[0] == "revert"
+        "veto", VetoTx("v", "mallory", 0.0, Fee(0, 0), VERSION + 1), 50))[0] == "revert"
     assert _check(pair, "veto", pair.step(
-        "veto", VetoTx("v", "watcher", VERSION + 1, 0, 0, 0.0), 52)) == ("value", VERSION + 1)
+        "veto", VetoTx("v", "watcher", 0.0, Fee(0, 0), VERSION + 1), 52)) == ("value", VERSION + 1)
     assert _check(pair, "vetoed", pair.due_root(120)) == ("value", None)
     assert _check(pair, "again", pair.step("rotate", rotate, 132)) == ("value", None)
     assert _check(pair, "due", pair.due_root(192)) == ("pending", VERSION + 1, "rotation")
@@ -107,7 +107,7 @@ def test_upgrades_change_parameters_and_swap_in_a_flaw_variant():
     lone = _cert(committee, 1, members=[0])
     assert _check(pair, "lone", pair.step("mint", _mint(lone), 12))[1] == (
         "certificate_below_threshold")
-    override = UpgradeTx("u", "admin", VerifierConfig(threshold_override=1), 0, 0, 0.0)
+    override = UpgradeTx("u", "admin", 0.0, Fee(0, 0), VerifierConfig(threshold_override=1))
     intruder = replace(override, sender="mallory")
     assert _check(pair, "intruder", pair.step("upgrade", intruder, 24)) == (
         "revert", "only_admin")
@@ -115,8 +115,8 @@ def test_upgrades_change_parameters_and_swap_in_a_flaw_variant():
     assert _check(pair, "lone-ok", pair.step("mint", _mint(lone), 48))[0] == "mint"
     doubled = _cert(committee, 2, members=[0, 1])
     doubled = replace(doubled, signatures=(*doubled.signatures, doubled.signatures[1]))
-    flawed = UpgradeTx("u", "admin", VerifierConfig(flaws=("duplicate_signers_counted",)),
-                       0, 0, 0.0)
+    flawed = UpgradeTx("u", "admin", 0.0, Fee(0, 0),
+                       VerifierConfig(flaws=("duplicate_signers_counted",)))
     assert _check(pair, "dup", pair.step("mint", _mint(replace(
         doubled, message=replace(doubled.message))), 60))[0] == "revert"
     assert _check(pair, "flawed", pair.step("upgrade", flawed, 72))[0] == "value"
@@ -140,7 +140,7 @@ def test_the_delay_queue_the_challenge_and_the_accountant():
         "revert", "nonce_unused")
     for sender, label in (("mallory", "intruder"), ("watcher", "challenge"),
                           ("watcher", "twice")):
-        _check(pair, label, pair.step("challenge", ChallengeTx("c", sender, 3, 0, 0, 0.0), 60))
+        _check(pair, label, pair.step("challenge", ChallengeTx("c", sender, 0.0, Fee(0, 0), 3), 60))
     assert _check(pair, "not-due", pair.due(72)) == ("due", ())
     assert _check(pair, "due", pair.due(84)) == ("due", (2,))
     # 140 minted + 61 > 200 once the queue is gone; 45 fits.
@@ -160,7 +160,7 @@ def test_a_deposit_proven_against_an_accepted_block():
     proven = replace(message(2, 20), source_block_hash=header.hash)
 
     def prove(tx_id, target, root, proof):
-        return ProveAndMintTx(tx_id, "mallory", target, root, proof, 0, 0, 0.0)
+        return ProveAndMintTx(tx_id, "mallory", 0.0, Fee(0, 0), target, root, proof)
 
     proof = InclusionProof(header, merkle.prove(leaves, 1))
     assert _check(pair, "unaccepted", pair.step("prove_and_mint", prove(

@@ -22,6 +22,7 @@ from py_ecc.bls.hash_to_curve import map_to_curve_G2
 from py_ecc.optimized_bls12_381 import FQ2, normalize
 
 from bridgelab.evm import precompiles as fast
+from bridgelab.settlement.transactions import Fee
 
 P = fast.P
 
@@ -160,6 +161,6 @@ def test_a_bls_mint_on_py_evms_own_precompiles_matches_the_served_ones():
     for served in (True, False):
         bridge = EvmBridge(committee.trust_root(VERSION), VerifierConfig(), "consortium:escrow",
                            fast_precompiles=served)
-        event = bridge.process_mint(MintTx("t", "relayer", cert, 0, 0, 0.0), 12)
+        event = bridge.process_mint(MintTx("t", "relayer", 0.0, Fee(0, 0), cert), 12)
         results.append((event.nonce, event.signers, bridge.last_gas))
     assert results[0] == results[1]

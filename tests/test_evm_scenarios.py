@@ -24,6 +24,7 @@ from bridgelab.protocol.messages import certificate_from_fields
 from bridgelab.runner import run
 from bridgelab.scenario import load_scenario
 from bridgelab.settlement.bridge_contract import MintTx
+from bridgelab.settlement.transactions import Fee
 from tests.test_evm_differential import COUNTS, _agree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +81,7 @@ def _replay(path: str, limit: int | None) -> int:
     for time, cert in mints:
         now = math.ceil(time)
         for variant in (_weakened(cert), cert, cert):
-            tx = MintTx(f"tx{checked}", "relayer-0", variant, 0, 0, 0.0)
+            tx = MintTx(f"tx{checked}", "relayer-0", 0.0, Fee(0, 0), variant)
             _agree(pair, f"scenario/{Path(path).stem}/{cert.message.nonce}",
                    pair.step("mint", tx, now))
             checked += 1

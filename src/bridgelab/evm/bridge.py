@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from bridgelab.consortium.escrow import Revert
 from bridgelab.evm.abi import (
     ContractAbi,
     Unrepresentable,
@@ -30,6 +29,7 @@ from bridgelab.evm.build import artefact
 from bridgelab.evm.machine import Machine, Outcome, actor_address
 from bridgelab.evm.variants import contract_flaws
 from bridgelab.protocol.messages import Certificate, TrustRoot
+from bridgelab.protocol.revert import Revert
 from bridgelab.protocol.verifier import VerifierConfig
 from bridgelab.settlement.bridge_contract import (
     BRIDGE_CONTRACT,
@@ -191,7 +191,7 @@ class EvmBridge:
         args = certificate_args(cert, root.scheme, len(root.required))
         self._report_backing(cert.message.asset, now)
         before = self._mirror.trust_root, self._mirror.pending
-        signers_bitmap, queued, due = self._call(tx.relayer, "mint", now, args)
+        signers_bitmap, queued, due = self._call(tx.sender, "mint", now, args)
         signers = self._signers(cert, signers_bitmap)
         message = cert.message
         if queued:
@@ -307,7 +307,7 @@ class EvmBridge:
         return tx.verifier
 
     def process_rotate(self, tx: RotateTx, now: float = 0.0) -> TrustRoot | None:
-        self._call(tx.submitter, "rotate", now, root_args(tx.rotation.new_root),
+        self._call(tx.sender, "rotate", now, root_args(tx.rotation.new_root),
                    [ecdsa_or_empty(signature) for signature in tx.rotation.signatures])
         root = self._scheduled(tx.rotation.new_root, now, "rotation")
         if root is None and self._mirror.pending is not None:

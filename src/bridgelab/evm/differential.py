@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bridgelab.consortium.escrow import Revert
 from bridgelab.evm.bridge import EvmBridge
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import TrustRoot, certificate_fields, trust_root_fields
+from bridgelab.protocol.revert import Revert
 from bridgelab.protocol.verifier import VerifierConfig
 from bridgelab.settlement import bridge_contract as model
 from bridgelab.settlement.bridge_contract import BridgeState, Limits
@@ -111,9 +111,14 @@ class Pair:
     def due(self, now: float) -> tuple[tuple, tuple]:
         self.steps.append({"kind": "due_mints", "now": now})
         return (
-            _run(lambda state, _tx, t: model.process_due_mints(state, t), self.model, None, now),
+            _run(lambda state, _tx, t: model_due_mints(state, t), self.model, None, now),
             _run(lambda _state, _tx, t: self.evm.process_due_mints(t), None, None, now),
         )
+
+
+def model_due_mints(state: BridgeState, now: float) -> list:
+    """The model's queued mints due at `now`, executed in queue order."""
+    return [model.process_due_mint(state, nonce, now) for nonce in model.due_nonces(state, now)]
 
 
 def _run(function, state, tx, now) -> tuple:
@@ -128,9 +133,9 @@ def _run(function, state, tx, now) -> tuple:
 
 def _tx_fields(tx: object) -> dict[str, Any]:
     if isinstance(tx, model.MintTx):
-        return {"certificate": dict(certificate_fields(tx.certificate)), "relayer": tx.relayer}
+        return {"certificate": dict(certificate_fields(tx.certificate)), "relayer": tx.sender}
     if isinstance(tx, model.PauseTx | model.BurnTx):
-        return {name: getattr(tx, name) for name in tx.__dataclass_fields__}
+        return {name: getattr(tx, name) for name in tx.__dataclass_fields__ if name != "fee"}
     return {"repr": repr(tx)}
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from bridgelab.evm.differential import Config, Pair
 from bridgelab.protocol.messages import certificate_from_fields, trust_root_from_fields
 from bridgelab.settlement.bridge_contract import BurnTx, Limits, MintTx, PauseTx
+from bridgelab.settlement.transactions import Fee
 
 
 def config_from_fields(fields: dict) -> Config:
@@ -38,11 +39,11 @@ def replay(path: Path) -> int:
             model, evm = pair.due_root(now)
         elif kind == "mint":
             cert = certificate_from_fields(fields["certificate"])
-            model, evm = pair.step("mint", MintTx("replay", fields["relayer"], cert, 0, 0, 0.0),
-                                   now)
+            tx = MintTx("replay", fields["relayer"], 0.0, Fee(0, 0), cert)
+            model, evm = pair.step("mint", tx, now)
         elif kind in ("pause", "burn"):
             tx_type = PauseTx if kind == "pause" else BurnTx
-            model, evm = pair.step(kind, tx_type(**fields), now)
+            model, evm = pair.step(kind, tx_type(**fields, fee=Fee(0, 0)), now)
         else:
             print(f"t={now}: {kind}: not replayable ({fields.get('repr', '')[:60]})")
             continue
