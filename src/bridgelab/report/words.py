@@ -295,8 +295,13 @@ def attack_clause(attack: dict[str, Any], config: dict[str, Any]) -> str:
     elif kind == "oracle.default":
         clause = "the underlying asset defaults and the news reaches the oracle late"
     elif kind.startswith("forge.") or kind == "message.replace_committee":
+        source = (config.get("settlement") or {}).get("contract_source") or {}
+        own = source.get("vyper") or source.get("bytecode")
         flaw = ", ".join(flaws) or "a verifier flaw"
-        clause = f"the contracts ship with the flaw {flaw} and an adversary exploits it"
+        clause = (
+            f"the user's own contract {own} has a flaw the attack {kind} exploits" if own
+            else f"the contracts ship with the flaw {flaw} and an adversary exploits it"
+        )
     elif kind == "l2.sequencer_halt":
         clause = "the L2 sequencer halts"
     elif kind == "l2.sequencer_censor":
