@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,18 @@ STANDARD = {
     "batch_max": 64,
     "batch_window_s": 30.0,
 }
-# label -> (custody, BLS backend, signatures)
+# label -> (custody, BLS backend, signatures, bridge contract)
 CONFIGS = {
-    "threshold-bls/arkworks": ("threshold-bls", "arkworks", "real"),
-    "threshold-bls/py-ecc": ("threshold-bls", "py-ecc", "real"),
-    "multisig": ("multisig", "arkworks", "real"),
-    "threshold-bls/symbolic": ("threshold-bls", "arkworks", "symbolic"),
-    "multisig/symbolic": ("multisig", "arkworks", "symbolic"),
+    "threshold-bls/arkworks": ("threshold-bls", "arkworks", "real", "model"),
+    "threshold-bls/py-ecc": ("threshold-bls", "py-ecc", "real", "model"),
+    "multisig": ("multisig", "arkworks", "real", "model"),
+    "threshold-bls/symbolic": ("threshold-bls", "arkworks", "symbolic", "model"),
+    "multisig/symbolic": ("multisig", "arkworks", "symbolic", "model"),
+    # EVM mode: every mint and burn executed by the contract's bytecode (batched only).
+    "multisig/evm": ("multisig", "arkworks", "real", "evm"),
 }
+# EVM mode should run at no less than this share of model mode's transfers per second.
+EVM_SHARE_TARGET = 1 / 3
 MODES = ("batched", "per-message")
 
 
@@ -59,6 +64,8 @@ class Case:
     # Seconds between deposits: 2.0 is the standard workload; a busy bridge packs more
     # transfers into each consortium block and each batch.
     deposit_interval: float = 2.0
+    # "model", or "evm": the bridge contract as bytecode in the in-process EVM.
+    contract: str = "model"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -67,6 +74,7 @@ class Case:
 def standard_scenario(
     custody: str, backend: str, transfers: int, members: int = 21, threshold: int | None = None,
     signatures: str = "real", batched: bool = False, deposit_interval: float | None = None,
+    contract: str = "model",
 ) -> Scenario:
     """Committee `members` (threshold > 2/3), 7 validators, 3 relayers, `transfers` each way."""
     threshold = threshold or (2 * members) // 3 + 1
@@ -80,7 +88,7 @@ def standard_scenario(
         "relayers": relayers,
         "committee": {"members": members, "threshold": threshold, "required": [],
                       "custody": custody, "bls_backend": backend, "signatures": signatures},
-        "settlement": {"finality_slots": 4},
+        "settlement": {"finality_slots": 4, "contract": contract},
         "workload": {"users": 50, "deposits": transfers, "withdrawals": transfers,
                      "deposit_interval": deposit_interval or STANDARD["deposit_interval_s"],
                      "withdraw_delay": STANDARD["withdraw_delay_s"]},
@@ -146,7 +154,7 @@ def measure(case: Case, instrumented: bool = False) -> dict[str, Any]:
     scenario = standard_scenario(
         case.custody, case.backend, case.transfers, case.members,
         signatures=case.signatures, batched=case.batched,
-        deposit_interval=case.deposit_interval,
+        deposit_interval=case.deposit_interval, contract=case.contract,
     )
     started = time.perf_counter()  # wall-clock ok: benchmark
     result = run(scenario, 1, keep_history=False)
@@ -238,11 +246,15 @@ def run_bench(
 
     rows = []
     for label in configs:
-        custody, backend, signatures = CONFIGS[label]
+        custody, backend, signatures, contract = CONFIGS[label]
+        if contract == "evm" and find_spec("eth") is None:
+            continue  # the evm extra is not installed
         count = pyecc_transfers if backend == "py-ecc" else transfers
         for mode in modes:
+            if contract == "evm" and mode != "batched":
+                continue
             case = Case(custody, backend, signatures, mode == "batched", count,
-                        deposit_interval=deposit_interval)
+                        deposit_interval=deposit_interval, contract=contract)
             rows.append({"config": label, "mode": mode,
                          **step(f"{label}, {mode}: {count} transfers each way", case,
                                 1 if backend == "py-ecc" else repeats)})
@@ -294,6 +306,9 @@ def targets(rows: list[dict], committee: list[dict], length: list[dict]) -> list
     # ratio is the backends', not the batching's.
     mode = "per-message" if rate("threshold-bls/py-ecc", "per-message") else "batched"
     fast, slow = rate("threshold-bls/arkworks", mode), rate("threshold-bls/py-ecc", mode)
+    evm, model = rate("multisig/evm"), rate("multisig")
+    at_least("EVM mode / model mode transfers/s (multisig, batched)",
+             None if not (evm and model) else round(evm / model, 3), round(EVM_SHARE_TARGET, 3))
     at_least("arkworks / py-ecc speed-up", None if not (fast and slow) else round(fast / slow, 1),
              100)
     for custody in ("multisig", "threshold-bls"):
