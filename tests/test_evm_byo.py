@@ -123,8 +123,8 @@ def test_the_campaign_names_the_arm_that_breaks_the_contract(tmp_path):
     store = tmp_path / "byo.sqlite"
     completed = subprocess.run(
         [sys.executable, "-m", "bridgelab", "campaign", str(ROOT / "campaigns/byo-contract.toml"),
-         "--jobs", "1", "--store", str(store), "--no-histories", "--quiet",
-         "--json", str(tmp_path / "stats.json")],
+         "--jobs", "1", "--store", str(store), "--histories", str(tmp_path / "histories"),
+         "--quiet"],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
     )
     assert completed.returncode in (0, 1), completed.stderr[-2000:]
@@ -136,6 +136,17 @@ def test_the_campaign_names_the_arm_that_breaks_the_contract(tmp_path):
     assert broken == {"empty-certificate"}
     assert all(set(json.loads(failed)) >= SAFETY_BROKEN
                for arm, _violation, failed in rows if arm == "empty-certificate")
+    # The report names the user's contract and shows the gas the EVM metered per mint.
+    reported = subprocess.run(
+        [sys.executable, "-m", "bridgelab", "report", str(store), "--out", str(tmp_path / "r"),
+         "--no-cost", "--quiet"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )
+    assert (tmp_path / "r" / "report.md").exists(), reported.stderr[-2000:]
+    markdown = (tmp_path / "r" / "report.md").read_text()
+    assert "the user's own contract verifier.vy has a flaw the attack forge.empty" in markdown
+    breaking = [line for line in markdown.splitlines() if line.startswith("| empty-certificate")]
+    assert breaking and "safety fail (2/2)" in breaking[0] and "gas/mint EVM" in breaking[0]
 
 
 # -- bad input -----------------------------------------------------------------------------

@@ -130,6 +130,7 @@ def render(report: dict[str, Any]) -> str:
                 f" loss p50/p90/max {text(words.amount(cell['loss']['p50']))}/"
                 f"{text(words.amount(cell['loss']['p90']))}/{text(words.amount(cell['loss']['max']))};"
                 f" detect {text(words.duration(cell['time_to_detect_s']['p50']))}"
+                + _evm_gas(cell)
             )
         out.append(_row(row))
 
@@ -197,3 +198,12 @@ def render(report: dict[str, Any]) -> str:
     for rule_id, rule in report["rules"].items():
         out.append(f"- **{text(rule_id)}**: {text(rule)}.")
     return "\n".join(out) + "\n"
+
+
+def _evm_gas(cell: dict) -> str:
+    """EVM mode's gas per mint beside the model's bid, when the runs had the EVM."""
+    if cell.get("evm_mint_gas") is None:
+        return ""
+    model = cell.get("model_mint_gas")
+    beside = f" (model {model:,.0f})" if model else ""
+    return f"; gas/mint EVM {cell['evm_mint_gas']:,.0f}{beside}"
