@@ -507,5 +507,5 @@ def test_a_broken_failure_file_is_bad_input_in_one_line(tmp_path, capsys, monkey
     assert code == 3, err
     [line] = err.strip().splitlines()
     assert line.startswith("error: ") and "broken.toml" in line
-    junit = (tmp_path / "bridgelab-junit.xml").read_text()
+    junit = (tmp_path / "bridgelab-check" / "junit.xml").read_text()
     assert 'type="bad-input"' in junit

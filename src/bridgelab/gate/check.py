@@ -17,10 +17,10 @@ import re
 import shlex
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bridgelab.checker.api import PropertyLoadError, load_user_properties
 from bridgelab.exitcodes import (
@@ -33,12 +33,16 @@ from bridgelab.exitcodes import (
 )
 from bridgelab.gate.determinism import DeterminismResult, check_determinism
 from bridgelab.safepaths import confined
-from bridgelab.scenario import Scenario, ScenarioError, load_scenario
+from bridgelab.scenario import ScenarioError, load_scenario
 from bridgelab.signals import Interrupted
 from bridgelab.textsafe import printable
 
+if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
+    from bridgelab.scenario.model import Scenario
+
 DEFAULT_PATHS = (Path("attacks/baseline.toml"),)
 DEFAULT_FAILURES = Path(".bridgelab/failures")
+DEFAULT_OUT = Path("bridgelab-check")
 DEFAULT_SEED = 1
 
 Kind = Literal["replay", "scenario"]
@@ -389,13 +393,20 @@ def run_gate(
     on_run: Callable[[RunRecord], None] | None = None,
     on_determinism: Callable[[DeterminismResult], None] | None = None,
     before: Callable[[str], None] | None = None,
+    jobs: int = 1,
 ) -> GateReport:
-    """Run every target at every seed (replays first), then the determinism checks."""
+    """Run every target at every seed (replays first), then the determinism checks.
+
+    With `jobs` > 1 the runs go to that many processes; records still arrive in the planned
+    order (each run is independent and deterministic, so the order changes nothing else)."""
     started = time.perf_counter()  # wall-clock ok: reported gate time
     report = GateReport()
-    index = 0
-    for target in targets:
-        for seed in target.seeds:
+    planned = [(target, seed) for target in targets for seed in target.seeds]
+    out_dirs = [_out_dir(out_root, index, target, seed)
+                for index, (target, seed) in enumerate(planned)]
+    results = _parallel_runs(planned, out_dirs, jobs) if jobs > 1 and len(planned) > 1 else None
+    try:
+        for index, (target, seed) in enumerate(planned):
             if report.stopped:
                 report.runs.append(RunRecord(
                     target.kind, target.display, target.scenario.scenario.name, seed,
@@ -404,13 +415,16 @@ def run_gate(
                 continue
             if before is not None:
                 before(f"{target.display} seed {seed}")
-            record = run_one(target, seed, _out_dir(out_root, index, target, seed))
-            index += 1
+            record = (next(results) if results is not None
+                      else run_one(target, seed, out_dirs[index]))
             report.runs.append(record)
             if on_run is not None:
                 on_run(record)
             if stop_on_fail and record.status in ("fail", "error"):
                 report.stopped = True
+    finally:
+        if results is not None:
+            results.close()  # cancels runs not started (after a stop or an interruption)
     if not report.stopped:
         for target in determinism_targets(targets, determinism):
             seed = target.seeds[0]
@@ -437,6 +451,22 @@ def run_gate(
                 break
     report.wall_time_s = time.perf_counter() - started  # wall-clock ok
     return report
+
+
+def _parallel_runs(planned: list[tuple[Target, int]], out_dirs: list[Path | None],
+                   jobs: int) -> Iterator[RunRecord]:
+    """The records of `planned`, in order, computed by `jobs` processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    futures = [pool.submit(run_one, target, seed, out_dir)
+               for (target, seed), out_dir in zip(planned, out_dirs, strict=True)]
+    try:
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_count(targets: list[Target], determinism: Determinism) -> int:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bridgelab.nemesis import (
     bernoulli,
+    byzantine,
     chains,
     collusion,
     faults,
@@ -59,6 +60,11 @@ RUNTIME: dict[str, type[Attack]] = {
         l2.SequencerCensor,
         l2.RedemptionRun,
         l2.OracleOffline,
+        byzantine.Equivocate,
+        byzantine.ConflictingVotes,
+        byzantine.SplitProposal,
+        byzantine.WithholdVotes,
+        byzantine.Twins,
     )
 }
 

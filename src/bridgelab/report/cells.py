@@ -22,7 +22,9 @@ from bridgelab.report.groups import (
     delays,
     evidence,
 )
-from bridgelab.report.records import RunRecord
+from bridgelab.report.records import BYZANTINE_FAMILY, RunRecord
+
+AGREEMENT = "safety.consortium-agreement"
 
 RULES = {
     "validated-by": (
@@ -544,7 +546,44 @@ def maturity(group: ConfigGroup) -> list[dict[str, Any]]:
         "several-relayers", "More than one relayer can carry each message",
         "pass" if group.relayers > 1 else "fail", f"{group.relayers} relayers",
         group.family("relayers") or records))
+    agreement = consortium_agreement(group)
+    if agreement is not None:
+        items.append(agreement)
     return items
+
+
+def consortium_agreement(group: ConfigGroup) -> dict[str, Any] | None:
+    """Agreement of the consortium chain, and who a fork's evidence blames (the validators
+    whose verified signatures are on both blocks); None when no run had Byzantine validators
+    and none forked, so reports without them keep their checklist."""
+    records = group.records
+    forked = [r for r in records if r.verdicts.get(AGREEMENT) == "fail"]
+    byzantine = group.family(BYZANTINE_FAMILY)
+    if not forked and not byzantine:
+        return None
+    label = "The consortium chain never commits two blocks at one height"
+    if not forked:
+        held = [r for r in byzantine if r.verdicts.get(AGREEMENT) == "pass"]
+        return _item("consortium-agreement", label, "pass" if held else "unknown",
+                     f"held in {len(held)} of {len(byzantine)} runs with Byzantine validators",
+                     held or byzantine)
+    blamed: dict[int, None] = {}
+    unnamed = 0
+    for run in forked:
+        for violation in run.violations:
+            evidence = violation.get("evidence") or {}
+            if violation.get("property") != AGREEMENT:
+                continue
+            if evidence.get("double_signers") is None:
+                unnamed += 1
+            for validator in evidence.get("double_signers") or []:
+                blamed.setdefault(int(validator), None)
+    names = words.names([f"validator-{v}" for v in sorted(blamed)], 8) or "none"
+    detail = (f"forked in {len(forked)} of {len(records)} runs; signed both blocks (each"
+              f" signature verified): {names}")
+    if unnamed:
+        detail += f"; {unnamed} forks without recorded signers name no one"
+    return _item("consortium-agreement", label, "fail", detail, forked)
 
 
 __all__ = ["LABELS", "RULES", "maturity", "risk_cells"]

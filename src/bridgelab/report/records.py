@@ -40,8 +40,10 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("forge.", "verifier flaw"),
     ("message.", "verifier flaw"),
     ("l2.", "L2"),
+    ("consortium.", "Byzantine validators"),
 )
 KEY_FAMILY = "key compromise"
+BYZANTINE_FAMILY = "Byzantine validators"
 
 
 class RecordError(Exception):
