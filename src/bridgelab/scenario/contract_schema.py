@@ -51,10 +51,13 @@ class SubmitMapping(Strict):
 class AdapterMapping(Strict):
     """How to deploy, how to submit a certificate, what each revert reason means."""
 
-    constructor: ConstructorMapping = ConstructorMapping()
-    submit: SubmitMapping
-    reverts: dict[Text("a revert reason", low=1, high=200),
-                  Name("the check it means")] = Field(default_factory=dict, max_length=1_000)
+    constructor: ConstructorMapping = Field(
+        default_factory=ConstructorMapping, description="how the contract is deployed")
+    submit: SubmitMapping = Field(description="how a relayer submits a certificate")
+    reverts: dict[Text("a revert reason", low=1, high=200), Name("the check it means")] = Field(
+        default_factory=dict, max_length=1_000,
+        description="each revert reason of the contract and the check it means",
+    )
     unmapped: Name("the check a revert with an unlisted reason means") = "certificate_rejected"
 
 
