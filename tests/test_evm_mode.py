@@ -126,6 +126,7 @@ def test_a_missing_evm_extra_is_bad_input(monkeypatch):
     ({"committee": {"signatures": "symbolic"}}, "committee.signatures"),
     ({"settlement": {"slot_time": 12.5}}, "settlement.slot_time"),
     ({"l2": {"enabled": True}}, "l2.enabled"),
+    ({"bridge": {"flaws": ["proof_leaf_unbound"]}}, "bridge.flaws"),
 ])
 def test_evm_mode_refuses_what_the_chain_cannot_run(override, key):
     assert _refused("attacks/baseline.toml", _evm(), override).key == key

@@ -24,8 +24,8 @@ from tests.conftest import ROOT
 from tests.report_fixtures import XSS_NAME, scenario_data, small_report, write_scenarios
 
 DEMO_REPORT = ROOT / "reports" / "demo" / "report.json"
-CELL_IDS = ["validated-by", "custody", "upgradeability", "destination-token",
-            "liveness-failure", "exit-window", "rate-limits"]
+CELL_IDS = ["validated-by", "custody", "concentration", "upgradeability",
+            "destination-token", "liveness-failure", "exit-window", "rate-limits"]
 
 
 @pytest.fixture(scope="module")

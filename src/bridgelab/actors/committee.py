@@ -24,6 +24,7 @@ from bridgelab.l2.gateway import check_l2_withdrawal
 from bridgelab.protocol.messages import batch_digest
 from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BurnEvent
 from bridgelab.settlement.chain import SettlementChain, SettlementHeader
+from bridgelab.settlement.copycat import burn_emitter
 
 if TYPE_CHECKING:
     from bridgelab.l2 import L2System
@@ -96,13 +97,19 @@ def _batch_shape(
     )
 
 
-def _static_burn_checks(proof: BurnProof) -> tuple[str | None, str | None]:
+def _static_burn_checks(
+    proof: BurnProof, any_emitter: bool = False
+) -> tuple[str | None, str | None]:
     """The burn checks that read only the proof: the first failing before the finality checks,
-    and the first failing after them (None when they pass)."""
+    and the first failing after them (None when they pass). `any_emitter` is the
+    `foreign_burn_events` flaw: the event's fields are read, its emitter never asked."""
     message = proof.message
     if message.direction != "withdrawal":
         return "direction", None
-    if message.source_contract != BRIDGE_CONTRACT:
+    emitter = burn_emitter(proof.leaf) or message.source_contract
+    if not any_emitter and (
+        message.source_contract != BRIDGE_CONTRACT or emitter != BRIDGE_CONTRACT
+    ):
         return "source_contract", None
     if (message.source_block, message.source_block_hash) != (
         proof.header.number,
@@ -110,7 +117,7 @@ def _static_burn_checks(proof: BurnProof) -> tuple[str | None, str | None]:
     ):
         return None, "source_block"
     expected_leaf = BurnEvent(
-        message.source_contract,
+        emitter,
         message.nonce,
         message.asset,
         message.amount,
@@ -259,7 +266,8 @@ class CommitteeMember:
 
     def _shared_burn_checks(self, proof: BurnProof) -> tuple[str | None, str | None]:
         """A burn's checks before and after finality that read only the proof: shared."""
-        return self.checks.burns.get_or_compute(proof, _static_burn_checks, proof)
+        any_emitter = "foreign_burn_events" in self.world.scenario.bridge.flaws
+        return self.checks.burns.get_or_compute(proof, _static_burn_checks, proof, any_emitter)
 
     def _passes_shared_checks(self, proof: MessageProof) -> bool:
         """Whether `proof` passes the checks every member of the run shares: a lock's all, a

@@ -39,6 +39,13 @@ RULES = {
         " threshold of seats sit on online servers; good otherwise (compromising a threshold"
         " of independent key holders breaks any threshold scheme, so that alone is not bad)"
     ),
+    "concentration": (
+        "bad if the seats held in one jurisdiction or on one hosting provider reach the"
+        " threshold (coercing that jurisdiction or taking that provider's account breaks"
+        " the bridge), or a run that targeted an attribute broke safety; warning if one of"
+        " them holds threshold − 1 seats, or some seats' jurisdiction or provider is not"
+        " declared (unknown is not independent); good otherwise"
+    ),
     "upgradeability": (
         "bad if a run replaced the committee without > 2/3 of it (safety.trust-root-governed"
         " failed) or cross-chain messages may call admin functions; warning if committee"
@@ -74,6 +81,7 @@ RULES = {
 LABELS = {
     "validated-by": "Validated by",
     "custody": "Custody and key holders",
+    "concentration": "Jurisdiction and provider concentration",
     "upgradeability": "Upgradeability",
     "destination-token": "Destination token",
     "liveness-failure": "Liveness failure",
@@ -219,6 +227,54 @@ def custody(group: ConfigGroup) -> dict[str, Any]:
         )
     return _cell("custody", value, sentiment, description, reason,
                  _first(cheap, broke, key_runs, group.records))
+
+
+def concentration(group: ConfigGroup) -> dict[str, Any]:
+    n, t = group.members, group.threshold
+    largest = {key: words.largest_share(group.config, key) for key in ("jurisdiction",
+                                                                        "provider")}
+    value = "; ".join(
+        f"largest {key} {name or 'none'}: {seats} of {n} seats" for key, (name, seats)
+        in largest.items()
+    ) + f" (threshold {t})"
+    undeclared = [key for key in largest if words.undeclared_seats(group.config, key)]
+    targeted = [r for r in group.records if r.config is not None and _targets_attribute(r)]
+    broke = _broke(targeted)
+    over = [(key, name, seats) for key, (name, seats) in largest.items()
+            if name is not None and seats >= t]
+    near = [(key, name, seats) for key, (name, seats) in largest.items()
+            if name is not None and seats >= t - 1]
+    if over:
+        key, name, seats = over[0]
+        sentiment, reason = "bad", f"{key} {name} holds {seats} seats, at least the threshold {t}"
+    elif broke:
+        sentiment, reason = "bad", f"{len(broke)} attribute-targeted runs broke safety"
+    elif near:
+        key, name, seats = near[0]
+        sentiment = "warning"
+        reason = f"{key} {name} holds {seats} seats: one more key reaches {t}"
+    elif undeclared:
+        sentiment = "warning"
+        reason = f"some seats' {' and '.join(undeclared)} are not declared"
+    else:
+        sentiment = "good"
+        reason = f"no jurisdiction or provider holds more than {t - 2} of the {t} seats needed"
+    description = (
+        f"Seats grouped by where their entities are and what they run on: {value}. A state"
+        " that coerces one jurisdiction, or an attacker in one cloud account, takes every"
+        " seat there at once, however many companies hold them."
+    )
+    return _cell("concentration", value, sentiment, description, reason,
+                 _first(broke, targeted, group.records))
+
+
+def _targets_attribute(record: RunRecord) -> bool:
+    attacks = (record.config or {}).get("attacks") or []
+    return any(
+        any((attack.get("targets") or {}).get(key) for key in ("jurisdiction", "provider",
+                                                              "organisation", "storage"))
+        for attack in attacks
+    )
 
 
 def upgradeability(group: ConfigGroup) -> dict[str, Any]:
@@ -436,7 +492,7 @@ def rate_limits(group: ConfigGroup) -> dict[str, Any]:
                  _first(unbounded, [r for r in ranked if r.loss > 0], ranked, group.records))
 
 
-CELLS = (validated_by, custody, upgradeability, destination_token, liveness_failure,
+CELLS = (validated_by, custody, concentration, upgradeability, destination_token, liveness_failure,
          exit_window, rate_limits)
 
 

@@ -98,6 +98,29 @@ def scheme_name(scheme: str) -> str:
 # -- configurations ------------------------------------------------------------------------
 
 
+def largest_share(config: dict[str, Any], key: str) -> tuple[str | None, int]:
+    """The declared `key` value (jurisdiction, provider) whose entities hold the most seats,
+    and how many (ties: the first name); None when no entity declares one."""
+    seats: dict[str, set[int]] = {}
+    for entity in config.get("entities") or []:
+        value = entity.get(key, "unspecified")
+        if value != "unspecified":
+            seats.setdefault(value, set()).update(entity.get("members", []))
+    if not seats:
+        return None, 0
+    name = min(seats, key=lambda value: (-len(seats[value]), value))
+    return name, len(seats[name])
+
+
+def undeclared_seats(config: dict[str, Any], key: str) -> int:
+    """Seats whose entity does not declare `key` (every seat when no entity is declared)."""
+    entities = config.get("entities") or []
+    if not entities:
+        return int((config.get("committee") or {}).get("members", 0))
+    return sum(len(e.get("members", [])) for e in entities
+               if e.get(key, "unspecified") == "unspecified")
+
+
 def holdings(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Entity -> seats it holds and seats it controls (its own plus live delegations)."""
     members = (config.get("committee") or {}).get("members", 0)
