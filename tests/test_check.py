@@ -11,8 +11,9 @@ import pytest
 
 from bridgelab.cli import main
 from bridgelab.gate import cli as gate_cli
-from bridgelab.gate.check import GateReport, RunRecord, SeedsError, parse_seeds
+from bridgelab.gate.check import GateReport, RunRecord
 from bridgelab.gate.determinism import DeterminismResult, ProcessRun
+from bridgelab.gate.plan import SeedsError, parse_seeds
 
 SMALL = (Path(__file__).parent / "data" / "small.toml").read_text()
 

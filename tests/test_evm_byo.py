@@ -144,7 +144,7 @@ def test_the_campaign_names_the_arm_that_breaks_the_contract(tmp_path):
     )
     assert (tmp_path / "r" / "report.md").exists(), reported.stderr[-2000:]
     markdown = (tmp_path / "r" / "report.md").read_text()
-    assert "the user's own contract verifier.vy has a flaw the attack forge.empty" in markdown
+    assert "the user's own contract verifier.vy has a flaw a forged mint exploits" in markdown
     breaking = [line for line in markdown.splitlines() if line.startswith("| empty-certificate")]
     assert breaking and "safety fail (2/2)" in breaking[0] and "gas/mint EVM" in breaking[0]
 

@@ -39,7 +39,7 @@ def command_parsers() -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
                     found.append(((*prefix, name), sub))
                     walk((*prefix, name), sub)
 
-    walk((), cli._parser())
+    walk((), cli.build_parser())
     return found
 
 

@@ -24,7 +24,7 @@ from bridgelab import evidence
 from bridgelab.campaign.store import Store, StoreError
 from bridgelab.cli import main as cli_main
 from bridgelab.hunt.artefacts import scenario_toml
-from bridgelab.report.records import load_run_dir
+from bridgelab.report.loading import load_run_dir
 from tests.report_fixtures import scenario_data
 
 CONTRACT = (0, 1, 2, 3)  # 4 would be an internal error: a crash is what these tests rule out

@@ -18,8 +18,10 @@ from bridgelab.report import render_html, render_md, schema
 from bridgelab.report.cells import RULES, validated_by
 from bridgelab.report.cli import VERDICT_CODES
 from bridgelab.report.groups import ConfigGroup
-from bridgelab.report.model import build_report, config_changes
-from bridgelab.report.records import RunRecord, load_records, parse_reproduce
+from bridgelab.report.incidents import config_changes
+from bridgelab.report.loading import load_records
+from bridgelab.report.model import build_report
+from bridgelab.report.records import RunRecord, parse_reproduce
 from tests.conftest import ROOT
 from tests.report_fixtures import XSS_NAME, scenario_data, small_report, write_scenarios
 

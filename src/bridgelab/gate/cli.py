@@ -12,21 +12,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bridgelab.exitcodes import describe, saved_note
 from bridgelab.gate.annotations import annotation
-from bridgelab.gate.check import (
+from bridgelab.gate.check import GateReport, run_count, run_gate
+from bridgelab.gate.lines import determinism_line, mark_not_run, run_line, summary_line
+from bridgelab.gate.plan import (
     DEFAULT_FAILURES,
     DEFAULT_OUT,
     DEFAULT_PATHS,
     BadInput,
-    GateReport,
     SeedsError,
-    determinism_line,
-    mark_not_run,
+    Target,
     parse_seeds,
     plan,
-    run_count,
-    run_gate,
-    run_line,
-    summary_line,
 )
 from bridgelab.gate.report import write_json, write_junit
 from bridgelab.signals import Interrupted, as_interrupted, interruption_in
@@ -175,6 +171,28 @@ def _bad_input(report: GateReport, args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
     """The gate; `partial` collects the runs as they finish, for the reports of a crash."""
+    targets = _planned(args, partial)
+    if targets is None:
+        return _bad_input(partial, args)
+    report = _run_planned(args, err, partial, targets)
+    report.seeds = partial.seeds
+    report.failures_dir = partial.failures_dir
+    report.allow_inconclusive = args.allow_inconclusive
+    for record in report.runs:
+        if record.status == "not_run":
+            _emit(run_line(record))
+    _write_reports(report, args)
+    _emit(summary_line(report))
+    _emit(f"junit: {args.junit}  summary: {args.json}")
+    return report.exit_code
+
+
+def _emit(line: str) -> None:
+    print(line, flush=True)
+
+
+def _planned(args: argparse.Namespace, partial: GateReport) -> list[Target] | None:
+    """The targets to run; None when the flags or the files are bad input (in `partial`)."""
     try:
         seeds = parse_seeds(args.seeds) if args.seeds is not None else None
     except SeedsError:
@@ -183,30 +201,32 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
             f" found {args.seeds!r}"
         )
         partial.bad_input.append(BadInput("--seeds", "seeds", message))
-        return _bad_input(partial, args)
+        return None
     partial.seeds = seeds
     if args.jobs < 1:
         partial.bad_input.append(BadInput("--jobs", "jobs", "--jobs: expected a positive"
                                           f" number of processes, found {args.jobs}"))
-        return _bad_input(partial, args)
+        return None
     paths = list(args.paths) or list(DEFAULT_PATHS)
     targets, bad = plan(paths, None if args.no_replay else args.failures, seeds)
     partial.planned = targets
     if bad:
         partial.bad_input.extend(bad)
-        return _bad_input(partial, args)
+        return None
+    return targets
 
-    def emit(line: str) -> None:
-        print(line, flush=True)
 
+def _printer(args: argparse.Namespace, partial: GateReport):
+    """What happens as each run finishes: kept, one line (and a GitHub annotation), and for
+    a crash one stderr line naming the saved traceback."""
     annotate = args.annotations == "github" or (
         args.annotations == "auto" and os.environ.get("GITHUB_ACTIONS") == "true")
 
     def on_run(record) -> None:
         partial.runs.append(record)
-        emit(run_line(record))
+        _emit(run_line(record))
         if annotate and (line := annotation(record)) is not None:
-            emit(line)
+            _emit(line)
         if record.traceback:
             # One line, as every internal error; the traceback is kept in a file and in JUnit.
             note = saved_note(record.traceback, [f"check: {record.scenario} seed {record.seed}"])
@@ -214,6 +234,12 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
             print(f"internal error: {record.scenario} seed {record.seed}: {crash} ({note})",
                   file=sys.stderr, flush=True)
 
+    return on_run
+
+
+def _run_planned(args: argparse.Namespace, err: Console, partial: GateReport,
+                 targets: list[Target]) -> GateReport:
+    on_run = _printer(args, partial)
     total = run_count(targets, args.determinism)
     with Progress(
         TextColumn("[bold]check[/]"),
@@ -238,10 +264,10 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
 
         def after_determinism(result) -> None:
             partial.determinism.append(result)
-            emit(determinism_line(result))
+            _emit(determinism_line(result))
             progress.advance(task)
 
-        report = run_gate(
+        return run_gate(
             targets,
             determinism=args.determinism,
             stop_on_fail=args.stop_on_fail,
@@ -251,13 +277,3 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
             on_determinism=after_determinism,
             before=before,
         )
-    report.seeds = seeds
-    report.failures_dir = partial.failures_dir
-    report.allow_inconclusive = args.allow_inconclusive
-    for record in report.runs:
-        if record.status == "not_run":
-            emit(run_line(record))
-    _write_reports(report, args)
-    emit(summary_line(report))
-    emit(f"junit: {args.junit}  summary: {args.json}")
-    return report.exit_code
