@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from bridgelab.version import __version__
 
 __all__ = ["__version__", "load_campaign"]
+
+# The scenario schema validates attack kinds and coverage probes through its registry
+# (scenario/registry.py); the modules that define them register on import, here, so any use of
+# the package can validate a scenario. (After `__version__`: these import modules that read it;
+# they cost the schema's own import, which any use of a scenario pays anyway.)
+from bridgelab.checker import properties as _properties  # noqa: F401
+from bridgelab.nemesis import specs as _specs  # noqa: F401
 
 
 def load_campaign(store: Any, campaign: str | None = None) -> Any:

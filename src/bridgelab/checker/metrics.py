@@ -73,6 +73,8 @@ class Metrics:
         self.evm_reverted = 0
         self.kinds: dict[str, int] = {}
         self.last_time = 0.0
+        # The custody and network figures the run's last event (`run.end`) records.
+        self.closing: dict[str, Any] = {}
 
     def add(self, record: dict[str, Any]) -> None:
         kind = record["kind"]
@@ -164,6 +166,9 @@ class Metrics:
             "divergences": self.kinds.get("contract.divergence", 0),
         }
 
+    def _on_run_end(self, record: dict[str, Any]) -> None:
+        self.closing = {key: record[key] for key in ("custody", "network") if key in record}
+
     def _lock_started(self, nonce: int) -> float | None:
         return self.lock_submitted.get(self.lock_tx_of_nonce.get(nonce, ""))
 
@@ -202,6 +207,7 @@ class Metrics:
             "batch_certificates": kinds.get("certificate.batch", 0),
             "last_event_time_s": self.last_time,
             "events_by_kind": dict(sorted(kinds.items())),
+            **self.closing,
             **({"evm": self._evm()} if self.contract is not None else {}),
         }
 
@@ -217,6 +223,7 @@ _HANDLERS: dict[str, Callable[[Metrics, dict[str, Any]], None]] = {
     "settlement.block": Metrics._on_settlement_block,
     "settlement.reorg": Metrics._on_reorg,
     "release": Metrics._on_release,
+    "run.end": Metrics._on_run_end,
     "contract.deployed": Metrics._on_contract_deployed,
     "contract.tx": Metrics._on_contract_tx,
 }
