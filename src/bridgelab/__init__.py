@@ -9,11 +9,12 @@ from bridgelab.version import __version__
 __all__ = ["__version__", "load_campaign"]
 
 # The scenario schema validates attack kinds and coverage probes through its registry
-# (scenario/registry.py); the modules that define them register on import, here, so any use of
-# the package can validate a scenario. (After `__version__`: these import modules that read it;
-# they cost the schema's own import, which any use of a scenario pays anyway.)
-from bridgelab.checker import properties as _properties  # noqa: F401
-from bridgelab.nemesis import specs as _specs  # noqa: F401
+# (scenario/registry.py); the modules that define them register when imported, which the
+# registry does at its first lookup: a command that reads no scenario never pays for them.
+from bridgelab.scenario import registry as _registry
+
+_registry.provide("bridgelab.checker.properties")
+_registry.provide("bridgelab.nemesis.specs")
 
 
 def load_campaign(store: Any, campaign: str | None = None) -> Any:
