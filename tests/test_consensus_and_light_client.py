@@ -90,19 +90,19 @@ def lock_proof():
 
 def test_light_client_accepts_a_genuine_lock(lock_proof):
     member, proof = lock_proof
-    assert member.check_lock(proof) == "ok"
+    assert member.check(proof) == "ok"
 
 
 def test_light_client_rejects_a_changed_amount(lock_proof):
     member, proof = lock_proof
     inflated = dataclasses.replace(proof.message, amount=proof.message.amount * 100)
-    assert member.check_lock(dataclasses.replace(proof, message=inflated)) == "event_fields"
+    assert member.check(dataclasses.replace(proof, message=inflated)) == "event_fields"
 
 
 def test_light_client_rejects_a_foreign_contract(lock_proof):
     member, proof = lock_proof
     foreign = dataclasses.replace(proof.message, source_contract="consortium:copycat")
-    assert member.check_lock(dataclasses.replace(proof, message=foreign)) == "source_contract"
+    assert member.check(dataclasses.replace(proof, message=foreign)) == "source_contract"
 
 
 def test_light_client_rejects_a_header_without_quorum(lock_proof):
@@ -110,7 +110,7 @@ def test_light_client_rejects_a_header_without_quorum(lock_proof):
     too_few = Commit(
         proof.commit.height, proof.commit.view, proof.commit.block_hash, proof.commit.votes[:4]
     )
-    assert member.check_lock(dataclasses.replace(proof, commit=too_few)) == "header_commit"
+    assert member.check(dataclasses.replace(proof, commit=too_few)) == "header_commit"
 
 
 def test_light_client_rejects_a_forged_header(lock_proof):
@@ -127,7 +127,7 @@ def test_light_client_rejects_a_forged_header(lock_proof):
     forged = LockProof(
         "relayer-0", message, header, proof.commit, leaf, merkle.prove([leaf], 0)
     )
-    assert member.check_lock(forged) == "header_commit"
+    assert member.check(forged) == "header_commit"
 
 
 def test_lossy_network_still_delivers_everything_by_retrying():

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgelab import __version__, evidence, exitcodes
-from bridgelab.actors.committee import CommitteeMember, SharedChecks
+from bridgelab.actors.committee import CommitteeMember
 from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.relayer import Relayer
 from bridgelab.checker.api import load_user_properties
@@ -25,6 +25,7 @@ from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.checker.stream import RunFolds
 from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
+from bridgelab.core import memo
 from bridgelab.core.history import History
 from bridgelab.core.world import World
 from bridgelab.crypto import symbolic
@@ -143,6 +144,8 @@ def build(
 ) -> Bridge:
     world = World(scenario, seed, history)
     committee = scenario.committee
+    # Nothing memoised carries over from an earlier run.
+    memo.reset()
     if committee.signatures == "symbolic":
         # The symbolic BLS backend's discrete-log registry starts empty for every run.
         symbolic.reset()
@@ -190,11 +193,11 @@ def build(
             consortium.escrow.locked_total.get(asset, 0)
             - consortium.escrow.released_total.get(asset, 0)
         )
-    ledger, checks = SignedLedger(), SharedChecks()
+    ledger = SignedLedger()
     members = [
         CommitteeMember(
             world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION,
-            ledger, checks,
+            ledger,
         )
         for index in range(committee.members)
     ]

@@ -19,7 +19,7 @@ from bridgelab.consortium.block import (
     Commit,
     Header,
     quorum,
-    verify_commit_memoised,
+    verify_commit,
     vote_bytes,
 )
 from bridgelab.consortium.escrow import (
@@ -334,7 +334,7 @@ class ConsortiumChain:
         last = self._last_checked
         if last is not None and last[0] is committed:
             return last[1]
-        valid = verify_commit_memoised(
+        valid = verify_commit(
             committed.block.header, committed.commit, self.validator_keys, self.signatures
         )
         self._last_checked = (committed, valid)

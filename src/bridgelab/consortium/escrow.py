@@ -13,7 +13,7 @@ from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import Certificate, TrustRoot
 from bridgelab.protocol.tables import add_to
-from bridgelab.protocol.verifier import VerifierConfig, verify_certificate_memoised
+from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 
 ESCROW_CONTRACT = "consortium:escrow"
 # A contract anyone can deploy on the consortium chain that emits the escrow's event layout.
@@ -242,7 +242,7 @@ def process_release(state: EscrowState, tx: ReleaseTx, now: float = 0.0) -> Rele
         raise Revert("source_contract")
     if message.nonce in state.released_nonces:
         raise Revert("nonce_unused")
-    verdict = verify_certificate_memoised(state.trust_root, state.verifier, tx.certificate)
+    verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
     if not verdict:
         raise Revert(f"certificate_{verdict.check}")
     if not _allowed(state, message.recipient):

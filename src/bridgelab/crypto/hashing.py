@@ -50,24 +50,10 @@ def _field_bytes(value: Field) -> bytes:
 _LENGTH_PREFIXES = tuple(size.to_bytes(4, "big") for size in range(256))
 # An integer field is always 32 bytes long.
 _WORD_PREFIX = _LENGTH_PREFIXES[32]
-# String fields, prefixed and encoded, by value: the same addresses, assets, directions and
-# contract names recur in message after message. Emptied when full, to bound its memory.
-_STRING_FIELDS: dict[str, bytes] = {}
-MAX_STRING_FIELDS = 4_096
 
 
 def _length_prefix(size: int) -> bytes:
     return _LENGTH_PREFIXES[size] if size < 256 else size.to_bytes(4, "big")
-
-
-def _string_field(value: str) -> bytes:
-    """`value`'s length prefix and UTF-8 bytes, as one piece."""
-    raw = value.encode()
-    field = _length_prefix(len(raw)) + raw
-    if len(_STRING_FIELDS) >= MAX_STRING_FIELDS:
-        _STRING_FIELDS.clear()
-    _STRING_FIELDS[value] = field
-    return field
 
 
 def encode(tag: str, *values: Field) -> bytes:
@@ -79,7 +65,10 @@ def encode(tag: str, *values: Field) -> bytes:
         # such as bool take the general one.
         kind = type(value)
         if kind is str:
-            append(_STRING_FIELDS.get(value) or _string_field(value))
+            raw = value.encode()
+            size = len(raw)
+            append(_LENGTH_PREFIXES[size] if size < 256 else size.to_bytes(4, "big"))
+            append(raw)
             continue
         if kind is int and value >= 0:
             append(_WORD_PREFIX)

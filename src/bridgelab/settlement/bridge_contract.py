@@ -19,7 +19,7 @@ from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 from bridgelab.protocol.rotation import RotationCertificate, check_rotation
 from bridgelab.protocol.tables import add_to
-from bridgelab.protocol.verifier import VerifierConfig, verify_certificate_memoised
+from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 
 BRIDGE_CONTRACT = "settlement:bridge"
 BURN_GAS = 60_000
@@ -318,7 +318,7 @@ def _check_deposit(state: BridgeState, message: BridgeMessage) -> None:
 def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent | MintQueued:
     message = tx.certificate.message
     _check_deposit(state, message)
-    verdict = verify_certificate_memoised(state.trust_root, state.verifier, tx.certificate)
+    verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
     if not verdict:
         raise Revert(f"certificate_{verdict.check}")
     outcome = _admit(state, tx.certificate, verdict.signers, tx.tx_id, now)
