@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# Hostile input: 10,000 mutated and raw scenario and campaign files through the loader, then
+# 200 of those that validate run (short horizon, 10 s and 1 GB each) in fresh directories.
+# Prints the counts by class; exits 1 on a traceback, a hang, a malformed error line or a
+# write outside the output directory (the failing inputs are kept under runs/fuzz/).
+FUZZ_SEED ?= 0
+fuzz: $(STAMP)
+	$(BIN)/python -m bridgelab.fuzz --loader 10000 --runs 200 --jobs 2 --seed $(FUZZ_SEED)
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache

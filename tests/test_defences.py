@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridgelab.runner import run
-from bridgelab.settlement.bridge_contract import ChallengeTx
+from bridgelab.settlement.transactions import ChallengeTx, Fee
 from tests.conftest import small_scenario
 
 THEFT = {
@@ -141,8 +141,8 @@ def test_a_relayer_delivers_again_a_genuine_mint_a_challenge_cancelled():
                    if item.due - now <= 30.0]
             if "victim" not in captured and due:
                 captured["victim"] = due[0]
-                settlement.submit(ChallengeTx("watcher/wrong", "watcher", due[0], 50_000,
-                                              10**12, now))
+                settlement.submit(ChallengeTx("watcher/wrong", "watcher", now,
+                                              Fee(50_000, 10**12), due[0]))
 
         settlement.on_block.append(on_block)
 

@@ -189,7 +189,7 @@ def test_ctrl_c_is_one_line_and_130(monkeypatch, capsys):
 
     monkeypatch.setitem(cli.HANDLERS, "validate", interrupted)
     assert main(["validate", str(SMALL)]) == exitcodes.EXIT_INTERRUPTED == 130
-    assert capsys.readouterr().err == "interrupted\n"
+    assert capsys.readouterr().err == "interrupted by SIGINT; partial outputs marked incomplete\n"
 
 
 def test_the_summary_line_is_generated_from_the_contract():

@@ -480,7 +480,7 @@ def test_a_flawed_verifier_s_verdict_is_never_taken_for_the_correct_one():
 
 def test_pending_mints_follow_the_mempool():
     from bridgelab.runner import build
-    from bridgelab.settlement.bridge_contract import MintTx
+    from bridgelab.settlement.transactions import Fee, MintTx
     from tests.conftest import small_scenario
 
     bridge = build(small_scenario(), 1, History())
@@ -490,20 +490,20 @@ def test_pending_mints_follow_the_mempool():
     key = certificate.message.key
 
     def bid(tx_id: str) -> MintTx:
-        return MintTx(tx_id, "relayer-0", certificate, 100_000, 10**9, 0.0)
+        return MintTx(tx_id, "relayer-0", 0.0, Fee(100_000, 10**9), certificate)
 
-    assert not settlement.has_pending_mint(key)
+    assert not settlement.mempool.has_mint(key)
     settlement.submit(bid("a"))
-    assert settlement.has_pending_mint(key)
-    assert settlement.drop_pending(lambda tx: isinstance(tx, MintTx)) == 1
-    assert not settlement.has_pending_mint(key)
+    assert settlement.mempool.has_mint(key)
+    assert settlement.mempool.drop(lambda tx: isinstance(tx, MintTx)) == 1
+    assert not settlement.mempool.has_mint(key)
     settlement.submit(bid("b"))
-    assert settlement.has_pending_mint(key)
+    assert settlement.mempool.has_mint(key)
     # Taken into a block (where the contract refuses it): no longer pending.
     settlement.start()
     env = bridge.world.env
     env.run(until=env.now + 3 * settlement.config.slot_time)
-    assert not settlement.has_pending_mint(key)
+    assert not settlement.mempool.has_mint(key)
 
 
 def test_a_run_collects_young_objects_less_often_and_restores_the_setting():

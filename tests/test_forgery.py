@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from bridgelab.consortium.block import Header
-from bridgelab.consortium.escrow import ESCROW_CONTRACT, LockEvent, Revert
+from bridgelab.consortium.escrow import ESCROW_CONTRACT, LockEvent
 from bridgelab.core.rng import Streams
 from bridgelab.crypto import merkle
 from bridgelab.crypto.secp256k1 import CURVE_ORDER, EcdsaSigner
@@ -19,17 +19,16 @@ from bridgelab.protocol.messages import (
     certificate_fields,
     certificate_from_fields,
 )
+from bridgelab.protocol.revert import Revert
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 from bridgelab.runner import run
 from bridgelab.settlement.bridge_contract import (
     ZERO_ROOT,
     BridgeState,
-    InclusionProof,
-    MintTx,
-    ProveAndMintTx,
     process_mint,
     process_prove_and_mint,
 )
+from bridgelab.settlement.transactions import Fee, InclusionProof, MintTx, ProveAndMintTx
 from tests.conftest import deep_merge, small_scenario
 
 QUIET = {
@@ -194,13 +193,13 @@ def test_prove_and_mint_accepts_a_real_proof_against_a_certified_block():
     state = BridgeState(custody.trust_root(1), VerifierConfig(), ESCROW_CONTRACT)
 
     def prove(message, root, path):
-        return ProveAndMintTx("p", "anyone", message, root, InclusionProof(header, path), 0, 0,
-                              0.0)
+        return ProveAndMintTx("p", "anyone", 0.0, Fee(0, 0), message, root,
+                              InclusionProof(header, path))
 
     with pytest.raises(Revert) as caught:  # no certified message from this block yet
         process_prove_and_mint(state, prove(messages[1], header.hash, merkle.prove(leaves, 1)))
     assert caught.value.check == "root_not_accepted"
-    process_mint(state, MintTx("m", "relayer", cert, 0, 0, 0.0))
+    process_mint(state, MintTx("m", "relayer", 0.0, Fee(0, 0), cert))
     assert state.accepted_roots == {header.hash: header.height}
     with pytest.raises(Revert) as caught:  # the path of another leaf
         process_prove_and_mint(state, prove(messages[1], header.hash, merkle.prove(leaves, 0)))
@@ -219,7 +218,7 @@ def test_prove_and_mint_accepts_a_real_proof_against_a_certified_block():
 def test_no_proof_proves_the_zero_root_which_only_the_flaw_accepts():
     custody, _, _, messages, _ = _two_lock_block()
     forged = dataclasses.replace(messages[1], nonce=99, amount=10**9)
-    tx = ProveAndMintTx("p", "anyone", forged, ZERO_ROOT, None, 0, 0, 0.0)
+    tx = ProveAndMintTx("p", "anyone", 0.0, Fee(0, 0), forged, ZERO_ROOT, None)
     correct = BridgeState(custody.trust_root(1), VerifierConfig(), ESCROW_CONTRACT)
     with pytest.raises(Revert) as caught:
         process_prove_and_mint(correct, tx)

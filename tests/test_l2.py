@@ -15,14 +15,15 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bridgelab.consortium.escrow import Revert
 from bridgelab.core.history import History
 from bridgelab.core.world import World
 from bridgelab.l2 import L2System, install_l2
 from bridgelab.l2 import metrics as l2_metrics
 from bridgelab.l2.message_oracle import DepositMessage
+from bridgelab.protocol.revert import Revert
 from bridgelab.runner import build
 from bridgelab.scenario.l2_schema import L2
+from bridgelab.settlement.transactions import Fee
 from tests.conftest import small_scenario
 
 ASSET = "SP-TOKEN"
@@ -56,8 +57,7 @@ class FakeBlock:
 @dataclass(frozen=True, slots=True)
 class BackgroundTx:
     tx_id: str
-    gas: int
-    priority_fee: int
+    fee: Fee
 
 
 class FakeL1:
@@ -103,15 +103,15 @@ class FakeL1:
             return
         start, end, fee = self._congestion
         if start <= self.world.now < end:
-            self.submit(BackgroundTx(f"bg-{slot}", self.gas_limit, fee))
+            self.submit(BackgroundTx(f"bg-{slot}", Fee(self.gas_limit, fee)))
 
     def _produce(self, slot: int) -> None:
-        ordered = sorted(self._mempool, key=lambda item: (-item[1].priority_fee, item[0]))
+        ordered = sorted(self._mempool, key=lambda item: (-item[1].fee.priority_fee, item[0]))
         chosen, gas = [], 0
         for item in ordered:
-            if gas + item[1].gas <= self.gas_limit:
+            if gas + item[1].fee.gas <= self.gas_limit:
                 chosen.append(item)
-                gas += item[1].gas
+                gas += item[1].fee.gas
         if not chosen:
             return
         taken = [seq for seq, _ in chosen]

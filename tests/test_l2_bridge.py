@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from bridgelab.actors.member_checks import L2_WITHDRAWAL_CHECKS, refusal
-from bridgelab.consortium.escrow import Revert
 from bridgelab.crypto import merkle
 from bridgelab.l2 import metrics as l2_metrics
 from bridgelab.l2.gateway import (
@@ -27,10 +26,12 @@ from bridgelab.l2.gateway import (
 from bridgelab.l2.message_oracle import DepositMessage
 from bridgelab.nemesis.specs import CATALOG
 from bridgelab.protocol.messages import BridgeMessage
+from bridgelab.protocol.revert import Revert
 from bridgelab.runner import Bridge, RunResult, run
 from bridgelab.scenario import load_scenario, parse_scenario
 from bridgelab.scenario.load import ScenarioError
-from bridgelab.settlement.bridge_contract import MintTx, process_mint
+from bridgelab.settlement.bridge_contract import process_mint
+from bridgelab.settlement.transactions import Fee, MintTx
 from tests.conftest import ATTACKS, small_scenario
 
 BASELINE_L2 = ATTACKS / "baseline-l2.toml"
@@ -219,7 +220,7 @@ def test_the_inbox_checks_certificates_and_marks_the_nonce_used_on_l1(small_l2_r
     checks = [r["check"] for r in of_kind(_records(bridge), "l2.bridge.deliver")[-2:]]
     assert checks[0] == "nonce_unused" and checks[1].startswith("certificate_")
     # The same certificate cannot also mint on L1: the inbox used the nonce.
-    mint = MintTx("tx-x", "relayer-x", certificate, 100_000, 1, bridge.world.now)
+    mint = MintTx("tx-x", "relayer-x", bridge.world.now, Fee(100_000, 1), certificate)
     with pytest.raises(Revert) as refused:
         process_mint(bridge.settlement.bridge, mint, bridge.world.now)
     assert refused.value.check == "nonce_unused"

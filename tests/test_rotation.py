@@ -6,19 +6,15 @@ import dataclasses
 
 import pytest
 
-from bridgelab.consortium.escrow import ESCROW_CONTRACT, Revert
+from bridgelab.consortium.escrow import ESCROW_CONTRACT
 from bridgelab.core.rng import Streams
 from bridgelab.custody.multisig import MultisigCustody
 from bridgelab.protocol.messages import BridgeMessage
+from bridgelab.protocol.revert import Revert
 from bridgelab.protocol.rotation import RotationCertificate, check_rotation, rotation_digest
 from bridgelab.protocol.verifier import VerifierConfig
-from bridgelab.settlement.bridge_contract import (
-    BridgeState,
-    MintTx,
-    RotateTx,
-    process_mint,
-    process_rotate,
-)
+from bridgelab.settlement.bridge_contract import BridgeState, process_mint, process_rotate
+from bridgelab.settlement.transactions import Fee, MintTx, RotateTx
 
 
 @pytest.fixture
@@ -75,12 +71,12 @@ def test_after_rotation_the_old_committee_cannot_mint(committees):
     old_cert = old.assemble(
         message, 1, {m: old.endorse(m, message.digest(1)) for m in range(6)}
     )
-    process_rotate(state, RotateTx("r", "gov", _rotation(old, new, range(7)), 0, 0.0, 0.0))
+    process_rotate(state, RotateTx("r", "gov", 0.0, Fee(0, 0), _rotation(old, new, range(7))))
     assert state.trust_root.version == 2
     with pytest.raises(Revert) as caught:
-        process_mint(state, MintTx("m", "relayer", old_cert, 0, 0.0, 0.0))
+        process_mint(state, MintTx("m", "relayer", 0.0, Fee(0, 0), old_cert))
     assert caught.value.check == "certificate_trust_root_version"
     new_cert = new.assemble(
         message, 2, {m: new.endorse(m, message.digest(2)) for m in range(6)}
     )
-    assert process_mint(state, MintTx("m2", "relayer", new_cert, 0, 0.0, 0.0)).amount == 10
+    assert process_mint(state, MintTx("m2", "relayer", 0.0, Fee(0, 0), new_cert)).amount == 10

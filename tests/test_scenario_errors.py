@@ -39,7 +39,7 @@ CASES = {
     ),
     "negative latency": (
         _baseline_with("median = 0.05", "median = -0.05"),
-        "network.latency.median", "a value > 0", "the number -0.05",
+        "network.latency.median", "a finite number, at least 1e-06", "-0.05",
     ),
     "unknown field": (
         _baseline_with("[relayers]\n", "[relayers]\ncensor = true\n"),

@@ -12,8 +12,7 @@ from bridgelab.core.rng import Streams
 from bridgelab.core.world import CountingEnvironment
 from bridgelab.protocol.messages import BridgeMessage, Certificate
 from bridgelab.scenario.base import Fixed, Uniform
-from bridgelab.settlement.bridge_contract import BurnTx, MintTx
-from bridgelab.settlement.chain import BackgroundTx
+from bridgelab.settlement.transactions import BackgroundTx, BurnTx, Fee, MintTx
 
 NODES = ("a", "b", "c", "d", "e")
 
@@ -137,7 +136,7 @@ def _mint(tx_id: str, key: tuple[str, int], max_fee: int) -> MintTx:
     message = BridgeMessage(direction, nonce, "USDC", 5, "alice", "bob", "escrow", 1,
                             bytes(32))
     certificate = Certificate(message, 1, "multisig", (), ())
-    return MintTx(tx_id, "relayer-0", certificate, 100_000, 10**9, 0.0, max_fee=max_fee)
+    return MintTx(tx_id, "relayer-0", 0.0, Fee(100_000, 10**9, max_fee), certificate)
 
 
 operations = st.lists(st.one_of(
@@ -166,12 +165,12 @@ def test_the_mempool_s_counts_answer_what_looking_through_it_answers(plan):
     kinds = {"mint": MintTx, "burn": BurnTx}
 
     def looked_up() -> list[bool]:
-        return [settlement.has_pending_mint(key) for key in KEYS] + [
-            settlement.has_pending_tx(tx_id, kind)
+        return [settlement.mempool.has_mint(key) for key in KEYS] + [
+            settlement.mempool.has_tx(tx_id, kind)
             for tx_id in TX_IDS for kind in (MintTx, BurnTx, BackgroundTx)]
 
     def looked_through() -> list[bool]:
-        txs = [pending.tx for pending in settlement._mempool]
+        txs = [pending.tx for pending in settlement.mempool]
         return [any(isinstance(tx, MintTx) and tx.certificate.message.key == key
                     for tx in txs) for key in KEYS] + [
             any(isinstance(tx, kind) and tx.tx_id == tx_id for tx in txs)
@@ -182,18 +181,18 @@ def test_the_mempool_s_counts_answer_what_looking_through_it_answers(plan):
         if action == "mint":
             settlement.submit(_mint(operation[1], operation[2], operation[3]))
         elif action == "burn":
-            settlement.submit(BurnTx(operation[1], "alice", "USDC", 5, "alice", 60_000,
-                                     10**9, 0.0, max_fee=operation[2]))
+            settlement.submit(BurnTx(operation[1], "alice", 0.0,
+                                     Fee(60_000, 10**9, operation[2]), "USDC", 5, "alice"))
         elif action == "background":
-            settlement.submit(BackgroundTx(operation[1], 100_000, 10**30, 10**9, 0.0,
-                                           settlement._slot + operation[2]))
+            settlement.submit(BackgroundTx(operation[1], "background", 0.0,
+                                           Fee(100_000, 10**9), settlement._slot + operation[2]))
         elif action == "drop":
             kind = kinds[operation[2]]
-            matching = sum(1 for pending in settlement._mempool
+            matching = sum(1 for pending in settlement.mempool
                            if isinstance(pending.tx, kind) and pending.tx.tx_id == operation[1])
-            assert settlement.drop_pending_tx(operation[1], kind) == matching
+            assert settlement.mempool.drop_tx(operation[1], kind) == matching
         elif action == "drop_where":
-            settlement.drop_pending(lambda tx, key=operation[1]: isinstance(tx, MintTx)
+            settlement.mempool.drop(lambda tx, key=operation[1]: isinstance(tx, MintTx)
                                     and tx.certificate.message.key == key)
         elif action == "slot":
             settlement._slot += 1

@@ -219,12 +219,13 @@ def test_undoing_a_mint_returns_its_tokens_but_a_queued_mint_coming_due_took_non
         Limits,
         MintEvent,
         MintQueued,
-        MintTx,
-        process_due_mints,
+        due_nonces,
+        process_due_mint,
         process_mint,
         undo_mint,
         undo_queue,
     )
+    from bridgelab.settlement.transactions import Fee, MintTx
 
     custody = MultisigCustody(Streams(1), 4, 3, ())
     root = custody.trust_root(1)
@@ -238,11 +239,12 @@ def test_undoing_a_mint_returns_its_tokens_but_a_queued_mint_coming_due_took_non
 
     state = BridgeState(root, VerifierConfig(), "consortium:escrow",
                         Limits(delay_threshold=500, delay=100.0), TokenBucket.full(1_000, 0.0))
-    small = process_mint(state, MintTx("t0", "r", certificate(0, 300), 0, 0, 0.0), 1.0)
+    small = process_mint(state, MintTx("t0", "r", 0.0, Fee(0, 0), certificate(0, 300)), 1.0)
     assert isinstance(small, MintEvent) and state.bucket.level == 700
-    large = process_mint(state, MintTx("t1", "r", certificate(1, 600), 0, 0, 0.0), 2.0)
+    large = process_mint(state, MintTx("t1", "r", 0.0, Fee(0, 0), certificate(1, 600)), 2.0)
     assert isinstance(large, MintQueued) and state.bucket.level == 100
-    ((due, item),) = process_due_mints(state, 150.0)
+    (nonce,) = due_nonces(state, 150.0)
+    due, item = process_due_mint(state, nonce, 150.0)
     # A reorg of the block where the queued mint came due puts it back in the queue: its
     # tokens were taken when it was queued and stay taken.
     undo_mint(state, due, 160.0, admitted=False)
@@ -320,36 +322,36 @@ def test_relayers_stop_bidding_when_their_gas_budget_runs_out():
 def test_only_the_guardian_pauses_and_only_the_admin_upgrades():
     import pytest
 
-    from bridgelab.consortium.escrow import Revert
     from bridgelab.core.rng import Streams
     from bridgelab.custody.multisig import MultisigCustody
+    from bridgelab.protocol.revert import Revert
     from bridgelab.protocol.verifier import VerifierConfig
     from bridgelab.settlement.bridge_contract import (
         BridgeState,
-        BurnTx,
-        PauseTx,
-        UpgradeTx,
         process_burn,
         process_pause,
         process_upgrade,
     )
+    from bridgelab.settlement.transactions import BurnTx, Fee, PauseTx, UpgradeTx
+
+    free = Fee(0, 0)
 
     state = BridgeState(MultisigCustody(Streams(1), 4, 3, ()).trust_root(1), VerifierConfig(),
                         "consortium:escrow")
     state.balances[("u", "A")] = 10
     with pytest.raises(Revert) as refused:
-        process_pause(state, PauseTx("p0", "mallory", True, 0, 0, 0.0))
+        process_pause(state, PauseTx("p0", "mallory", 0.0, free, True))
     assert refused.value.check == "only_guardian"
-    assert process_pause(state, PauseTx("p1", "guardian", True, 0, 0, 0.0)) is True
+    assert process_pause(state, PauseTx("p1", "guardian", 0.0, free, True)) is True
     with pytest.raises(Revert) as paused:
-        process_burn(state, BurnTx("b", "u", "A", 5, "u", 0, 0, 0.0))
+        process_burn(state, BurnTx("b", "u", 0.0, free, "A", 5, "u"))
     assert paused.value.check == "paused"
-    assert process_pause(state, PauseTx("p2", "guardian", False, 0, 0, 0.0)) is False
-    assert process_burn(state, BurnTx("b", "u", "A", 5, "u", 0, 0, 0.0)).amount == 5
+    assert process_pause(state, PauseTx("p2", "guardian", 0.0, free, False)) is False
+    assert process_burn(state, BurnTx("b", "u", 0.0, free, "A", 5, "u")).amount == 5
     with pytest.raises(Revert) as not_admin:
-        process_upgrade(state, UpgradeTx("u0", "guardian", VerifierConfig(threshold_override=1),
-                                         0, 0, 0.0))
+        process_upgrade(state, UpgradeTx("u0", "guardian", 0.0, free,
+                                         VerifierConfig(threshold_override=1)))
     assert not_admin.value.check == "only_admin"
-    process_upgrade(state, UpgradeTx("u1", "admin", VerifierConfig(threshold_override=1),
-                                     0, 0, 0.0))
+    process_upgrade(state, UpgradeTx("u1", "admin", 0.0, free,
+                                     VerifierConfig(threshold_override=1)))
     assert state.verifier.threshold_override == 1

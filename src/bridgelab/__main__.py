@@ -1,5 +1,5 @@
 """Allow `python -m bridgelab`."""
 
-from bridgelab.cli import main
+from bridgelab.console import main
 
 raise SystemExit(main())

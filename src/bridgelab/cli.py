@@ -17,22 +17,24 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bridgelab import __version__
+from bridgelab import __version__, signals
 from bridgelab.bench.workload import CONFIGS as BENCH_CONFIGS
 from bridgelab.campaign import cli as campaign_cli
 from bridgelab.checker.api import PropertyLoadError
+from bridgelab.evidence import OutputDirError, claim
 from bridgelab.exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_FAIL,
     EXIT_INCONCLUSIVE,
     EXIT_INTERNAL_ERROR,
-    EXIT_INTERRUPTED,
     EXIT_PASS,
     UsageParser,
     internal_error,
 )
 from bridgelab.exitcodes import summary as exit_summary
+from bridgelab.safepaths import UnsafePathError, confined, slug
 from bridgelab.scenario import ScenarioError, load_scenario, parse_scenario
+from bridgelab.textsafe import for_rich, printable
 
 DESCRIPTION = """\
 bridgelab models a cross-chain bridge end to end — a BFT consortium chain, relayers, a PTC
@@ -84,7 +86,13 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=None,
-        help="output directory (default runs/<scenario>-seed<N>)",
+        help="output directory, new or empty (default runs/<scenario>-seed<N>, the name made"
+        " safe as a file name)",
+    )
+    run.add_argument(
+        "--replace", action="store_true",
+        help="replace a previous run in the output directory (only a run's own files are"
+        " removed; a directory holding anything else is still refused)",
     )
     run.add_argument("--json", action="store_true", help="print results.json to stdout")
     run.add_argument("--quiet", action="store_true", help="no progress bar or table")
@@ -236,17 +244,26 @@ def main(argv: list[str] | None = None) -> int:
     4, reported in one stderr line naming the file that keeps the traceback.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
+    with signals.raising():
         try:
-            args = _parser().parse_args(argv)
-        except SystemExit as stop:  # --help and --version (0), a usage error (3)
-            return _parser_status(stop.code)
-        return _dispatch(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as error:  # the contract: whatever escapes a command is an internal error
-        return internal_error(error, argv)
+            try:
+                args = _parser().parse_args(argv)
+            except SystemExit as stop:  # --help and --version (0), a usage error (3)
+                return _parser_status(stop.code)
+            return _dispatch(args)
+        except KeyboardInterrupt as stop:  # SIGINT or SIGTERM (bridgelab.signals)
+            return _interrupted(stop)
+        except Exception as error:  # the contract: whatever escapes a command is an internal error
+            stop = signals.interruption_in(error)  # (unless a signal set it off)
+            return _interrupted(stop) if stop is not None else internal_error(error, argv)
+
+
+def _interrupted(stop: KeyboardInterrupt) -> int:
+    """One line and 128 + the signal: what the command left is marked incomplete."""
+    interrupted = signals.as_interrupted(stop)
+    note = getattr(stop, "note", None) or "partial outputs marked incomplete"
+    print(f"interrupted by {interrupted.name}; {note}", file=sys.stderr, flush=True)
+    return interrupted.exit_code
 
 
 def _parser_status(code: object) -> int:
@@ -263,12 +280,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         # Plain text, never wrapped: the message must stay one greppable line.
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (OutputDirError, UnsafePathError) as error:
+        print(f"error: {printable(error, 500)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except PropertyLoadError as error:
-        print(
-            f"error: {getattr(args, 'scenario', args.command)}: checks.properties.{error.index}:"
-            f" expected an importable property {error.reference!r}, found {error.found}",
-            file=sys.stderr,
-        )
+        file = str(getattr(args, "scenario", args.command))
+        print(f"error: {error.as_scenario_error(file).message}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
@@ -305,7 +322,7 @@ def _hunt(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.hunt.search import hunt
 
     scenario = load_scenario(args.scenario)
-    out = args.out or Path("runs") / f"hunt-{scenario.scenario.name}"
+    out = args.out or default_out(f"hunt-{slug(scenario.scenario.name, 'scenario')}")
     if args.objective == "cost":
         with err.status("searching for the cheapest set of entities to compromise...") as status:
             result = cheapest_break(
@@ -335,10 +352,10 @@ def _hunt(args: argparse.Namespace, err: Console) -> int:
             "loss": result.loss, "loss_bound": bound,
         }, indent=2) + "\n")
         print(
-            f"cheapest break: compromise {', '.join(result.entities)} (total cost"
-            f" {result.cost:g}) — {result.evaluations} sets checked\n"
+            f"cheapest break: compromise {printable(', '.join(result.entities), 500)} (total"
+            f" cost {result.cost:g}) — {result.evaluations} sets checked\n"
             f"{words.witness_loss(result.loss or {})}\n{words.loss_bound(bound)}\n"
-            f"witness: bridgelab run {witness} --seed {args.seed}"
+            f"witness: bridgelab run {printable(witness)} --seed {args.seed}"
         )
         return EXIT_FAIL
     budget = Budget(args.entities, args.relayers, args.horizon)
@@ -360,11 +377,13 @@ def _hunt(args: argparse.Namespace, err: Console) -> int:
         scenario, args.scenario, args.seed, found.steps, found.violation, out,
         persist=not args.no_persist,
     )
-    print(written.explanation.read_text())
-    print(f"reproduce: {written.command}")
-    print(f"regression test: {written.test}")
+    # Entity names and violation details come from the scenario: shown escaped, line by line.
+    for line in written.explanation.read_text(encoding="utf-8").splitlines():
+        print(printable(line))
+    print(f"reproduce: {printable(written.command)}")
+    print(f"regression test: {printable(written.test)}")
     if written.persisted is not None:
-        print(f"persisted for `bridgelab check`: {written.persisted}")
+        print(f"persisted for `bridgelab check`: {printable(written.persisted)}")
     return EXIT_FAIL
 
 
@@ -395,7 +414,8 @@ def _attacks(args: argparse.Namespace) -> int:
     info = CATALOG.get(args.name)
     if info is None:
         print(
-            f"error: attacks show: expected one of {', '.join(CATALOG)}, found {args.name!r}",
+            f"error: attacks show: expected one of {', '.join(CATALOG)}, found"
+            f" {printable(repr(args.name), 100)}",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
@@ -501,10 +521,20 @@ def _bench(args: argparse.Namespace, err: Console) -> int:
     return EXIT_PASS
 
 
+def _load_checked(path: Path):
+    """The scenario at `path`, its property modules imported: a module that cannot load is
+    bad input now (exit 3), before a run has written anything."""
+    from bridgelab.checker.api import check_user_properties
+
+    scenario = load_scenario(path)
+    check_user_properties(scenario.checks.properties, path.resolve().parent, str(path))
+    return scenario
+
+
 def _validate(args: argparse.Namespace, err: Console) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = _load_checked(args.scenario)
     print(
-        f"{args.scenario}: ok — scenario '{scenario.scenario.name}',"
+        f"{printable(args.scenario)}: ok — scenario '{printable(scenario.scenario.name, 200)}',"
         f" {scenario.committee.members} members, threshold {scenario.committee.threshold},"
         f" custody {scenario.committee.custody}"
         + (", SYMBOLIC signatures" if scenario.committee.signatures == "symbolic" else ""),
@@ -515,7 +545,7 @@ def _validate(args: argparse.Namespace, err: Console) -> int:
 
 def _load_for_run(args: argparse.Namespace):
     """The scenario, with `--signatures` applied (and validated: some attacks need real ones)."""
-    scenario = load_scenario(args.scenario)
+    scenario = _load_checked(args.scenario)
     if args.signatures is None or args.signatures == scenario.committee.signatures:
         return scenario
     data = scenario.model_dump(mode="json", exclude_none=True)
@@ -537,8 +567,8 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         )
     if args.seed is None:
         args.seed = scenario.scenario.seed if scenario.scenario.seed is not None else 1
-    out = args.out or Path("runs") / f"{scenario.scenario.name}-seed{args.seed}"
-    out.mkdir(parents=True, exist_ok=True)
+    out = args.out or default_out(f"{slug(scenario.scenario.name, 'scenario')}-seed{args.seed}")
+    claim(out, replace=args.replace)
     base_dir = args.scenario.resolve().parent
     # The one-line command that replays this run (reports cite it as evidence).
     reproduce = f"bridgelab run {shlex.quote(str(args.scenario))} --seed {args.seed}"
@@ -582,6 +612,13 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     return result.exit_code
 
 
+def default_out(name: str) -> Path:
+    """`runs/NAME`, where a default output goes; NAME is a slug, and the path is confirmed
+    to stay under `runs/` however `runs` itself resolves."""
+    runs = Path("runs")
+    return confined(runs, runs / name)
+
+
 def _fmt(value: object) -> str:
     if value is None:
         return "—"
@@ -594,7 +631,7 @@ def _fmt(value: object) -> str:
 
 def _print_summary(console: Console, result, out: Path) -> None:
     metrics = result.metrics
-    title = f"{result.fingerprint['scenario']} · seed {result.fingerprint['seed']}"
+    title = f"{for_rich(result.fingerprint['scenario'], 200)} · seed {result.fingerprint['seed']}"
     if result.fingerprint.get("crypto") == "symbolic":
         title += " · SYMBOLIC signatures"
     table = Table(title=title)
@@ -629,21 +666,22 @@ def _print_summary(console: Console, result, out: Path) -> None:
     for prop, verdict in result.verdicts.items():
         if prop.startswith("coverage.") and verdict == "not_exercised":
             continue  # probes that never fired are noise in the table; results.json has them
-        verdicts.add_row(prop, f"[{style.get(verdict, 'white')}]{verdict}[/]")
+        verdicts.add_row(for_rich(prop, 120), f"[{style.get(verdict, 'white')}]{verdict}[/]")
     console.print(verdicts)
     for reason in result.inconclusive:
-        console.print(f"[yellow]inconclusive[/]: {reason}", highlight=False)
+        console.print(f"[yellow]inconclusive[/]: {for_rich(reason, 500)}", highlight=False)
     for violation in result.violations[:10]:
         console.print(
-            f"[red]violation[/] {violation['property']} at t={violation['time']:.3f}s,"
-            f" event #{violation['event_seq']} ({violation['event_kind']}):"
-            f" {violation['detail']}",
+            f"[red]violation[/] {for_rich(violation['property'], 120)} at"
+            f" t={violation['time']:.3f}s, event #{violation['event_seq']}"
+            f" ({for_rich(violation['event_kind'], 60)}): {for_rich(violation['detail'], 500)}",
             highlight=False,
         )
     if len(result.violations) > 10:
         console.print(f"... and {len(result.violations) - 10} more violations in results.json")
-    console.print(f"history: {out / 'history.jsonl'}  sha256 {result.history_sha256[:16]}…")
-    console.print(f"results: {out / 'results.json'}")
+    console.print(f"history: {for_rich(out / 'history.jsonl')}  sha256"
+                  f" {result.history_sha256[:16]}…", highlight=False)
+    console.print(f"results: {for_rich(out / 'results.json')}", highlight=False)
 
 
 def _check_determinism(args: argparse.Namespace, err: Console) -> int:

@@ -20,13 +20,17 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridgelab.resultcheck import describe, loads, results_problem
 from bridgelab.scenario.model import Scenario
+from bridgelab.signals import interruption_in
+from bridgelab.textsafe import printable
 
 RESULTS = "results.json"
 HISTORY = "history.jsonl"
@@ -48,6 +52,51 @@ def begin(out_dir: Path) -> None:
     results = out_dir / RESULTS
     if results.exists():
         results.unlink()
+        _fsync_directory(out_dir)
+
+
+# What a run directory holds, and the temporary files of its atomic writes.
+RUN_FILES = frozenset({RESULTS, HISTORY, SCENARIO})
+
+
+_TEMPORARY = re.compile(r"\.(?:results\.json|history\.jsonl|scenario\.toml)\.\d+\.[0-9a-f]+\.tmp")
+
+
+def _is_run_file(path: Path) -> bool:
+    name = path.name
+    return (name in RUN_FILES or _TEMPORARY.fullmatch(name) is not None) \
+        and path.is_file() and not path.is_symlink()
+
+
+class OutputDirError(ValueError):
+    """The output directory cannot take a new run (bad input: nothing was run)."""
+
+
+def claim(out_dir: Path, replace: bool = False) -> None:
+    """Make `out_dir` a new, empty run directory, or refuse (OutputDirError).
+
+    A directory that already holds anything is refused: the files in it may be another run's
+    evidence. With `replace`, a previous run's files (scenario.toml, history.jsonl,
+    results.json, and temporary files of their writes) are removed, results.json first; a
+    directory holding anything else is still refused, so that a mistyped path never costs
+    files that are not a run's."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputDirError(f"{out_dir}: expected a directory for the run, found a file")
+    entries = sorted(out_dir.iterdir()) if out_dir.is_dir() else []
+    if entries and not replace:
+        raise OutputDirError(
+            f"{out_dir}: expected an empty or new output directory, found {len(entries)}"
+            " entries (pass --replace to replace a previous run there)")
+    foreign = [entry for entry in entries if not _is_run_file(entry)]
+    if foreign:
+        names = ", ".join(printable(entry.name, 40) for entry in foreign[:3])
+        raise OutputDirError(
+            f"{out_dir}: expected only a previous run's files to replace, found {names}"
+            + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""))
+    for entry in sorted(entries, key=lambda path: path.name != RESULTS):
+        entry.unlink()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if entries:
         _fsync_directory(out_dir)
 
 
@@ -106,11 +155,13 @@ def write_results(out_dir: Path, data: dict[str, Any]) -> Path:
 def write_incomplete(out_dir: Path, fingerprint: dict[str, Any], error: BaseException,
                      reproduce: str | None) -> None:
     """Mark an interrupted run (results.json with `complete: false`); never raises."""
-    data = results_data(
-        {"fingerprint": fingerprint,
-         "error": f"{type(error).__name__}: {error}" if str(error) else type(error).__name__},
-        reproduce, complete=False,
-    )
+    interrupted = interruption_in(error)
+    if interrupted is not None:
+        reason = f"interrupted by {interrupted.name}"
+    else:
+        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    data = results_data({"fingerprint": fingerprint, "error": reason}, reproduce,
+                        complete=False)
     with contextlib.suppress(OSError):
         atomic_write_text(out_dir / RESULTS, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
@@ -154,6 +205,63 @@ def _fsync_directory(directory: Path) -> None:
 
 # -- reading -----------------------------------------------------------------------------------
 
+# A run's results.json is a summary (the largest the test suite writes is under 1 MB); a
+# larger one is not read, so that a hostile file cannot exhaust memory.
+MAX_RESULTS_BYTES = 64 << 20
+# The effective scenario of a run: the shipped ones are under 10 KB.
+MAX_SCENARIO_BYTES = 16 << 20
+# One history event (a reorg listing what it reverted is the longest) is far below this.
+MAX_HISTORY_LINE = 16 << 20
+
+
+def read_json(path: Path, limit: int = MAX_RESULTS_BYTES) -> tuple[Any, str | None]:
+    """(the parsed JSON, None), or (None, why `path` cannot be read as JSON): never raises.
+    NaN and Infinity are refused (JSON has neither), and so is a file over `limit` bytes."""
+    name = path.name
+    try:
+        if not path.is_file():
+            return None, f"{name} missing" if not path.exists() else f"{name} is not a file"
+        size = path.stat().st_size
+        if size > limit:
+            return None, f"{name} too large ({size:,} bytes, at most {limit:,})"
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, f"{name} unreadable ({error.strerror or type(error).__name__})"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, f"{name} unreadable (not UTF-8: byte {raw[error.start]:#04x} at offset" \
+                     f" {error.start})"
+    try:
+        return loads(text), None
+    except RecursionError:
+        return None, f"{name} unreadable (nested too deeply)"
+    except ValueError as error:
+        return None, f"{name} unreadable (not JSON: {printable(str(error), 80)})"
+
+
+def read_results(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(results, None) for a results.json that is a JSON table, else (None, why not). The
+    table is not yet checked: `results_problems` does that (an incomplete run has less)."""
+    data, problem = read_json(path)
+    if problem is not None:
+        return None, problem
+    if not isinstance(data, dict):
+        return None, f"{path.name} malformed (expected a table, found {describe(data)})"
+    return data, None
+
+
+def results_problems(results: dict[str, Any]) -> list[str]:
+    """Why a parsed results.json cannot be used, from its own content: not complete, or not
+    the shape a run writes. Empty if it can be used (the history is checked separately)."""
+    if results.get("complete") is not True:
+        reason = results.get("error") if isinstance(results.get("error"), str) else ""
+        if not reason and "complete" not in results:
+            reason = "results.json has no completion mark"
+        return ["incomplete run" + (f" ({printable(reason, 200)})" if reason else "")]
+    problem = results_problem(results)
+    return [] if problem is None else [f"results.json malformed ({problem})"]
+
 
 def file_digest(path: Path) -> tuple[str, int]:
     """(SHA-256 hex, number of lines) of a file, read in chunks."""
@@ -166,23 +274,176 @@ def file_digest(path: Path) -> tuple[str, int]:
     return hasher.hexdigest(), lines
 
 
+@dataclass(slots=True)
+class HistoryFacts:
+    """What one pass over a history establishes: its hash and line count, and the events a
+    run's verdicts must agree with (its start, whether it ended, its violations)."""
+
+    sha256: str = ""
+    events: int = 0
+    start: dict[str, Any] | None = None
+    ended: bool = False
+    # (property, the seq of the event that caused it) of every `violation` event.
+    violations: list[tuple[str, int]] = field(default_factory=list)
+    # Lines among those read that did not parse as an event (1-based line numbers).
+    unreadable: list[int] = field(default_factory=list)
+
+
+_MARKERS = {b'"kind":"run.start"': "run.start", b'"kind":"run.end"': "run.end",
+            b'"kind":"violation"': "violation"}
+# The end of a history read to find its last events: run.end, then at most the violations of
+# properties judged at the end (one line each, well under a kilobyte).
+TAIL_BYTES = 1 << 20
+
+
+def _event(line: bytes) -> dict[str, Any] | None:
+    try:
+        record = loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _violation_cause(record: dict[str, Any]) -> tuple[str, int] | None:
+    prop, cause = record.get("property"), record.get("caused_by")
+    if isinstance(prop, str) and isinstance(cause, int) and not isinstance(cause, bool):
+        return prop, cause
+    return None
+
+
+def _watch(block: bytes, lines_before: int, facts: HistoryFacts) -> None:
+    """Read the start, end and violation events among the complete lines of `block`.
+
+    Only lines holding a marker are parsed (a few per run): the markers are found by a byte
+    search, which keeps a pass over a long history close to the cost of hashing it."""
+    unreadable: set[int] = set()
+    for marker, kind in _MARKERS.items():
+        position = block.find(marker)
+        while position >= 0:
+            start = block.rfind(b"\n", 0, position) + 1
+            end = block.find(b"\n", position) + 1
+            record = _event(block[start:end])
+            if record is None:
+                unreadable.add(start)
+            elif record.get("kind") == kind:  # (not a marker inside a nested value)
+                if kind == "violation":
+                    cause = _violation_cause(record)
+                    if cause is None:
+                        unreadable.add(start)
+                    else:
+                        facts.violations.append(cause)
+                elif kind == "run.start" and facts.start is None:
+                    facts.start = record
+            position = block.find(marker, end)
+    facts.unreadable += [lines_before + block.count(b"\n", 0, start) + 1
+                         for start in sorted(unreadable)]
+
+
+def _ends_with_run_end(stream: Any, size: int) -> bool:
+    """Whether the history's last events are run.end and then only violations."""
+    stream.seek(max(0, size - TAIL_BYTES))
+    tail = stream.read()
+    if not tail.endswith(b"\n"):
+        return False
+    lines = tail.split(b"\n")[:-1]
+    if size > TAIL_BYTES:
+        lines = lines[1:]  # the first may be the end of a line that began before the tail
+    for line in reversed(lines):
+        record = _event(line) if any(marker in line for marker in _MARKERS) else None
+        if record is not None and record.get("kind") == "violation":
+            continue
+        return record is not None and record.get("kind") == "run.end"
+    return False
+
+
+def scan_history(path: Path) -> HistoryFacts:
+    """Hash `path` and read its start, end and violation events, in one pass of bounded
+    memory (raises OSError if it cannot be read)."""
+    facts = HistoryFacts()
+    hasher = hashlib.sha256()
+    lines = size = 0
+    carry = b""  # the start of a line the last chunk did not finish
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            hasher.update(chunk)
+            size += len(chunk)
+            block = carry + chunk
+            cut = block.rfind(b"\n") + 1
+            _watch(block[:cut], lines, facts)
+            lines += chunk.count(b"\n")
+            carry = block[cut:]
+            if len(carry) > MAX_HISTORY_LINE:  # no event is this long: not an event
+                facts.unreadable.append(lines + 1)
+                carry = b""
+        facts.ended = _ends_with_run_end(stream, size)
+    facts.sha256, facts.events = hasher.hexdigest(), lines
+    return facts
+
+
+def check_history(path: Path | None, sha256: str | None, events: int | None = None
+                  ) -> tuple[str | None, HistoryFacts | None]:
+    """(why the history at `path` is not the one recorded, or None; what it holds)."""
+    if path is None or not path.is_file():
+        return "history missing", None
+    if not sha256:
+        return "no history hash recorded", None
+    try:
+        facts = scan_history(path)
+    except OSError as error:
+        return f"history unreadable ({error.strerror or error})", None
+    if facts.sha256 != sha256:
+        return (f"history hash mismatch ({path.name} hashes to {facts.sha256[:12]}…, the run"
+                f" recorded {printable(sha256, 12)}…)"), facts
+    if events is not None and facts.events != events:
+        return (f"history event count mismatch ({facts.events} lines, the run recorded"
+                f" {events})"), facts
+    return None, facts
+
+
 def history_problem(path: Path | None, sha256: str | None, events: int | None = None
                     ) -> str | None:
     """Why the history at `path` is not the one recorded (`sha256`, `events`), or None."""
-    if path is None or not path.is_file():
-        return "history missing"
-    if not sha256:
-        return "no history hash recorded"
-    try:
-        found, lines = file_digest(path)
-    except OSError as error:
-        return f"history unreadable ({error.strerror or error})"
-    if found != sha256:
-        return f"history hash mismatch ({path.name} hashes to {found[:12]}…, the run recorded" \
-               f" {sha256[:12]}…)"
-    if events is not None and lines != events:
-        return f"history event count mismatch ({lines} lines, the run recorded {events})"
-    return None
+    return check_history(path, sha256, events)[0]
+
+
+def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
+                       fingerprint: dict[str, Any] | None,
+                       violations: list[dict[str, Any]] | None = None) -> list[str]:
+    """Why the recorded verdicts (and violations) are not those of this history.
+
+    The history is the evidence and its hash is checked; these checks bind the summary to it.
+    A run's history starts with `run.start` naming its seed and scenario hash and ends with
+    `run.end`; every violation the checker found is an event in it; a safety (or user)
+    property fails exactly when one of its violations is there. (A liveness property fails
+    on transfers still stuck at the end, which no event records: that, and `pass` against
+    `unknown`, would take re-running the checker over the history.)"""
+    problems = [f"history line {line} is not an event" for line in facts.unreadable[:3]]
+    start = facts.start
+    if start is None:
+        problems.append("history has no run.start event")
+    elif fingerprint is not None and (start.get("seed"), start.get("scenario_hash")) != (
+            fingerprint.get("seed"), fingerprint.get("scenario_hash")):
+        problems.append("history is of another run (its run.start names another seed or"
+                        " scenario hash than the fingerprint)")
+    if not facts.ended:
+        problems.append("history does not end with run.end (the run did not finish)")
+    violated = {prop for prop, _ in facts.violations}
+    if verdicts is not None:
+        for prop in sorted(violated):
+            if verdicts.get(prop) != "fail":
+                problems.append(f"{printable(prop, 80)} is recorded as"
+                                f" {printable(verdicts.get(prop), 20)} but the history holds"
+                                " its violation")
+        for prop, verdict in sorted(verdicts.items()):
+            if verdict == "fail" and not prop.startswith("liveness.") and prop not in violated:
+                problems.append(f"{printable(prop, 80)} is recorded as failed but the history"
+                                " holds no violation of it")
+    if violations is not None:
+        listed = sorted((v.get("property"), v.get("event_seq")) for v in violations)
+        if listed != sorted(facts.violations):
+            problems.append(f"results.json lists {len(listed)} violations, the history holds"
+                            f" {len(facts.violations)} (or others)")
+    return problems
 
 
 def scenario_data(text: str, file: str, expected_hash: str | None
@@ -195,9 +456,9 @@ def scenario_data(text: str, file: str, expected_hash: str | None
         return None, "no scenario hash recorded"
     try:
         scenario = scenario_from_text(text, file)
-    except Exception as error:  # any refusal of the reader: TOML syntax, schema
-        message = str(getattr(error, "message", error)).splitlines()[0]
-        return None, f"scenario invalid ({message})"
+    except Exception as error:  # any refusal of the reader: TOML syntax, schema, nesting
+        message = str(getattr(error, "message", error)).splitlines() or [type(error).__name__]
+        return None, f"scenario invalid ({printable(message[0], 200)})"
     if scenario_hash(scenario) != expected_hash:
         return None, "scenario changed (its hash differs from the run's fingerprint)"
     return scenario.model_dump(mode="json", exclude_none=True), None
@@ -215,34 +476,48 @@ class Verified:
         return not self.problems and self.config is not None
 
 
+def _read_scenario(directory: Path) -> tuple[str | None, str | None]:
+    """(the text of the run's scenario.toml, None), or (None, why it cannot be read)."""
+    scenario_file = directory / SCENARIO
+    try:
+        if not scenario_file.is_file():
+            return None, "scenario missing (no scenario.toml beside the history)"
+        size = scenario_file.stat().st_size
+        if size > MAX_SCENARIO_BYTES:
+            return None, f"scenario too large ({size:,} bytes, at most {MAX_SCENARIO_BYTES:,})"
+        return scenario_file.read_bytes().decode("utf-8"), None
+    except (OSError, UnicodeDecodeError) as error:
+        return None, f"scenario unreadable ({printable(error, 120)})"
+
+
 def verify_run_dir(directory: Path, results: dict[str, Any]) -> Verified:
-    """Check a run directory against its parsed results.json."""
+    """Check a run directory against its parsed results.json: complete and well-formed, its
+    history the one recorded and agreeing with its verdicts, its own scenario the one run."""
     verified = Verified()
-    if results.get("complete") is not True:
-        reason = results.get("error") or ("" if "complete" in results else
-                                          "results.json has no completion mark")
-        verified.problems.append("incomplete run" + (f" ({reason})" if reason else ""))
+    if not isinstance(results, dict):
+        verified.problems.append(f"results.json malformed (expected a table, found"
+                                 f" {describe(results)})")
+        return verified
+    verified.problems = results_problems(results)
+    if verified.problems:
         return verified  # nothing else it holds can be relied on
-    history = results.get("history") if isinstance(results.get("history"), dict) else {}
-    problem = history_problem(directory / HISTORY, history.get("sha256"), history.get("events"))
+    history, fingerprint = results["history"], results["fingerprint"]
+    problem, facts = check_history(directory / HISTORY, history["sha256"], history["events"])
     if problem is not None:
         verified.problems.append(problem)
-    scenario_file = directory / SCENARIO
-    fingerprint = results.get("fingerprint") if isinstance(results.get("fingerprint"),
-                                                           dict) else {}
-    if not scenario_file.is_file():
-        verified.problems.append("scenario missing (no scenario.toml beside the history)")
+    elif facts is not None:
+        verified.problems += judgement_problems(facts, results["verdicts"], fingerprint,
+                                                results["violations"])
+    text, problem = _read_scenario(directory)
+    if problem is not None:
+        verified.problems.append(problem)
     else:
-        try:
-            text = scenario_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            verified.problems.append(f"scenario unreadable ({error})")
-        else:
-            config, problem = scenario_data(text, str(scenario_file),
-                                            fingerprint.get("scenario_hash"))
-            verified.config = config
-            if problem is not None:
-                verified.problems.append(problem)
+        assert text is not None
+        config, problem = scenario_data(text, str(directory / SCENARIO),
+                                        fingerprint["scenario_hash"])
+        verified.config = config
+        if problem is not None:
+            verified.problems.append(problem)
     return verified
 
 
@@ -252,14 +527,13 @@ def first_record(history: Path, kind: str = "run.start", lines: int = 64) -> dic
     try:
         with history.open("rb") as stream:
             for _ in range(lines):
-                line = stream.readline()
+                line = stream.readline(MAX_HISTORY_LINE)
                 if not line:
                     break
                 if f'"kind":"{kind}"'.encode() not in line:
                     continue
-                record = json.loads(line)
-                return record if isinstance(record, dict) else {}
-    except (OSError, ValueError):
+                return _event(line) or {}
+    except OSError:
         pass
     return {}
 
@@ -270,7 +544,7 @@ def first_record(history: Path, kind: str = "run.start", lines: int = 64) -> dic
 def row_history(row: dict[str, Any], store_path: Path | None = None) -> Path | None:
     """Where a stored run's history is (a relative path is tried beside the store too)."""
     recorded = row.get("history_path")
-    if not recorded:
+    if not recorded or not isinstance(recorded, str):
         return None
     path = Path(recorded)
     if not path.is_absolute() and not path.exists() and store_path is not None:
@@ -284,33 +558,37 @@ def row_problems(row: dict[str, Any], store_path: Path | None = None,
                  require_history: bool = True) -> list[str]:
     """Why a campaign store's row cannot be used as evidence (empty when it can).
 
-    A completed row is the store's completion mark; its history must still be there and hash
-    to the row's `history_sha256`, and a results.json beside it must agree and be complete.
-    A row stored without a history (the campaign asked for none) has nothing to re-judge:
-    a problem when `require_history`, accepted otherwise."""
+    A row the store could not decode is named by `row["problem"]` (`Store.rows`). A
+    completed row is the store's completion mark; its history must still be there, hash to
+    the row's `history_sha256` and agree with its verdicts, and a results.json beside it must
+    agree and be complete. A row stored without a history (the campaign asked for none) has
+    nothing to re-judge: a problem when `require_history`, accepted otherwise."""
+    if row.get("problem"):
+        return [f"row unreadable ({row['problem']})"]
     if row.get("status") != "ok":
-        error = str(row.get("error") or "no detail").splitlines()[0]
-        return [f"run errored ({error})"]
+        error = (str(row.get("error") or "no detail").splitlines() or ["no detail"])[0]
+        return [f"run errored ({printable(error, 200)})"]
     path = row_history(row, store_path)
     if path is None:
         return ["no history recorded (the campaign ran without histories)"] \
             if require_history else []
-    problem = history_problem(path, row.get("history_sha256"), row.get("history_events"))
+    problem, facts = check_history(path, row.get("history_sha256"), row.get("history_events"))
     if problem is not None:
         return [problem]
+    assert facts is not None
+    verdicts, fingerprint = row.get("verdicts"), row.get("fingerprint")
+    problems = judgement_problems(facts, verdicts if isinstance(verdicts, dict) else None,
+                                  fingerprint if isinstance(fingerprint, dict) else None)
     results = path.parent / RESULTS
     if not results.exists():
-        return []
-    try:
-        saved = json.loads(results.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ["results.json beside the history unreadable"]
-    if not isinstance(saved, dict):
-        return ["results.json beside the history unreadable"]
-    problems = []
+        return problems
+    saved, problem = read_results(results)
+    if saved is None:
+        return [*problems, "results.json beside the history unreadable"]
     if saved.get("complete") is False:
         problems.append("incomplete run (results.json beside the history says so)")
-    recorded = (saved.get("history") or {}).get("sha256")
-    if recorded is not None and recorded != row.get("history_sha256"):
+    recorded = saved.get("history")
+    if isinstance(recorded, dict) and recorded.get("sha256") not in (None,
+                                                                     row.get("history_sha256")):
         problems.append("results.json beside the history records another history")
     return problems

@@ -10,7 +10,8 @@
 
 CI can therefore gate on the code alone: only 0 says "safe". A typo in a flag is a usage error
 (3), never "inconclusive" (2), and a crash is an internal error (4), never "a property failed"
-(1). Ctrl-C is outside the contract: one line on stderr and the shell's 130 (128 + SIGINT).
+(1). A signal is outside the contract: SIGINT (Ctrl-C) and SIGTERM stop any command with one
+line on stderr and the shell's 130 or 143 (128 + the signal), see `bridgelab.signals`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ EXIT_INCONCLUSIVE = 2
 EXIT_BAD_INPUT = 3
 EXIT_INTERNAL_ERROR = 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it; not one of the verdicts
+EXIT_TERMINATED = 143  # 128 + SIGTERM, likewise
 
 MEANINGS: dict[int, str] = {
     EXIT_PASS: "every property holds",

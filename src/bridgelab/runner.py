@@ -413,13 +413,15 @@ def run(
     evidence.write_scenario(out_dir, scenario, seed)
     try:
         result = _simulate(scenario, seed, out_dir, progress, keep_history, setup, base_dir)
-    except BaseException as error:
+        # Inside the `try`: a signal that arrives while results.json is written still leaves
+        # the run marked incomplete, never without a mark.
+        evidence.write_results(out_dir, evidence.results_data(result.to_json(), reproduce))
+    except BaseException as error:  # an exception, or SIGINT / SIGTERM (signals.Interrupted)
         fingerprint = {"version": __version__, "scenario": scenario.scenario.name,
                        "scenario_hash": scenario_hash(scenario), "seed": seed,
                        "crypto": scenario.committee.signatures}
         evidence.write_incomplete(out_dir, fingerprint, error, reproduce)
         raise
-    evidence.write_results(out_dir, evidence.results_data(result.to_json(), reproduce))
     return result
 
 

@@ -13,12 +13,12 @@ The pytest plugin (`bridgelab.pytest_plugin`) wraps these as fixtures.
 from __future__ import annotations
 
 import copy
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from bridgelab.scenario import Scenario, ScenarioError, parse_scenario
+from bridgelab.scenario import Scenario, parse_scenario
 from bridgelab.scenario.load import deep_merge
+from bridgelab.scenario.reader import read_toml
 
 # A small bridge for tests: 7 validators, 3 relayers, a 9-member committee needing 6 (member 0
 # required), 6 transfers each way, finality after 4 slots. A run takes well under a second.
@@ -76,13 +76,7 @@ def scenario_data(
         data, name = copy.deepcopy(source), "<dict>"
     else:
         path = Path(source)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ScenarioError(str(path), "", "a readable scenario file", "no such file") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(str(path), "", "valid TOML", f"a syntax error ({exc})") from None
-        name = str(path)
+        data, name = read_toml(path, "scenario file"), str(path)
     if overrides:
         data = deep_merge(data, expand_dotted(overrides))
     return data, name

@@ -22,20 +22,16 @@ from bridgelab.consortium.escrow import (
     ESCROW_CONTRACT,
     EscrowState,
     ReleaseTx,
-    Revert,
     process_release,
 )
 from bridgelab.core.rng import Streams
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.protocol.messages import BridgeMessage
+from bridgelab.protocol.revert import Revert
 from bridgelab.protocol.verifier import VerifierConfig
 from bridgelab.runner import run
-from bridgelab.settlement.bridge_contract import (
-    BRIDGE_CONTRACT,
-    BridgeState,
-    MintTx,
-    process_mint,
-)
+from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BridgeState, process_mint
+from bridgelab.settlement.transactions import Fee, MintTx
 from bridgelab.testing import scenario_from
 
 # Members 1-6 of a 6-of-9 committee whose member 0 is required: enough seats, not member 0.
@@ -112,7 +108,7 @@ def test_both_destinations_refuse_a_group_signature_without_the_co_signature(des
     def submit(certificate):
         if destination == "settlement":
             state = BridgeState(root, VerifierConfig(), ESCROW_CONTRACT)
-            return process_mint(state, MintTx("tx", "r", certificate, 0, 0, 0.0))
+            return process_mint(state, MintTx("tx", "r", 0.0, Fee(0, 0), certificate))
         state = EscrowState(root, VerifierConfig(), BRIDGE_CONTRACT, None, escrowed={"A": 10})
         return process_release(state, ReleaseTx("tx", "r", certificate, 0.0))
 

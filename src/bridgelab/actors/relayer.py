@@ -25,7 +25,7 @@ from bridgelab.crypto import merkle
 from bridgelab.custody.base import MINT_STORAGE_GAS, Custody
 from bridgelab.l2.gateway import L2WithdrawalFinal, L2WithdrawalProof
 from bridgelab.protocol.messages import BatchPath, BridgeMessage, Certificate, batch_digest
-from bridgelab.settlement.bridge_contract import BurnEvent, MintTx
+from bridgelab.settlement.bridge_contract import BurnEvent
 from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
 from bridgelab.settlement.chain import (
     Finalized,
@@ -34,6 +34,7 @@ from bridgelab.settlement.chain import (
     SettlementHeader,
 )
 from bridgelab.settlement.fees import ETHER, gwei
+from bridgelab.settlement.transactions import Fee, MintTx
 
 if TYPE_CHECKING:
     from bridgelab.l2.gateway import L2Gateway
@@ -563,7 +564,8 @@ class Relayer:
                            if now - sent < IN_FLIGHT_WINDOW]
         reserved = sum(cost for _sent, cost in self._in_flight)
         spent = self.settlement.fees_by_sender.get(self.node, 0)
-        return round(budget * ETHER) - spent - self.settlement.pending_cost(self.node) - reserved
+        pending = self.settlement.mempool.cost_cap(self.node)
+        return round(budget * ETHER) - spent - pending - reserved
 
     def _mint_bid(self, certificate: Certificate, attempt: int) -> MintTx:
         """A mint transaction bidding the base fee x multiplier, bumped once per retry."""
@@ -571,16 +573,16 @@ class Relayer:
         verification_gas = self.custody.verification_gas(certificate)
         bump = config.fee_bump**attempt
         priority_fee = gwei(config.priority_fee_gwei * bump)
-        max_fee = round(self.settlement.base_fee * config.max_fee_multiplier * bump) + priority_fee
-        return MintTx(
-            self._next_tx_id(), self.node, certificate, verification_gas + MINT_STORAGE_GAS,
-            priority_fee, self.world.now, verification_gas, max_fee,
-        )
+        base_fee = self.settlement.fees.base_fee
+        max_fee = round(base_fee * config.max_fee_multiplier * bump) + priority_fee
+        fee = Fee(verification_gas + MINT_STORAGE_GAS, priority_fee, max_fee)
+        return MintTx(self._next_tx_id(), self.node, self.world.now, fee, certificate,
+                      verification_gas)
 
     def _send_mint(self, certificate: Certificate, attempt: int) -> bool:
         """Bid, or re-bid higher over a stuck transaction; False when out of funds."""
         tx = self._mint_bid(certificate, attempt)
-        cost = tx.gas * tx.max_fee
+        cost = tx.fee.max_cost
         funds = self.funds_left_wei()
         if funds is not None and funds < cost:
             self.stats.gave_up += 1
@@ -590,13 +592,13 @@ class Relayer:
             )
             return False
         key = certificate.message.key
-        if self.settlement.has_pending_mint(key):
+        if self.settlement.mempool.has_mint(key):
             # A pending bid for this message is stuck: replace it with the higher one.
-            self.settlement.drop_pending(
+            self.settlement.mempool.drop(
                 lambda pending: isinstance(pending, MintTx) and pending.certificate.message.key
-                == key and pending.relayer == self.node
+                == key and pending.sender == self.node
             )
-            if self.settlement.has_pending_mint(key):
+            if self.settlement.mempool.has_mint(key):
                 return True  # another relayer's bid is pending; let it land
         self._send_mint_tx(tx)
         if funds is not None:

@@ -6,7 +6,14 @@ campaign-stats, an estimate disagrees with theory), else 4 some run crashed (an 
 error, its traceback in the store), else 2 the campaign is incomplete (runs missing:
 interrupted, stopped early, --max-runs) or some run was inconclusive, else 0 every run of the
 campaign is stored and held every property. 3 is bad input (nothing is run).
-`campaign-export` exits 0 once written.
+`campaign-export` exits 0 once written (2 if rows it could not read were left out).
+
+A store is input like any other: one that is not SQLite or is damaged (or, to the commands
+that only read it, an empty file) is refused with one line and exit 3 (`StoreError`); a row
+that does not decode, or whose history no longer verifies, is left out of every figure and
+verdict and named (the verdict is then at best 2).
+SIGINT or SIGTERM stop `campaign` between rows: the store keeps every completed row, the
+workers are stopped, and the command exits 130 or 143 (`bridgelab.signals`).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from bridgelab.evidence import atomic_write_text
 from bridgelab.exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_FAIL,
@@ -37,6 +45,8 @@ from bridgelab.exitcodes import (
     EXIT_PASS,
     combine,
 )
+from bridgelab.safepaths import confined
+from bridgelab.textsafe import for_rich, printable
 
 COMMANDS = ("campaign", "campaign-stats", "campaign-export")
 
@@ -136,13 +146,45 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
 
 def store_code(rows: list[dict[str, Any]], total: int) -> int:
-    """The stored runs' exit code: a broken property, a crash, a gap or doubt, else 0."""
+    """The stored runs' exit code: a broken property, a crash, a gap or doubt, else 0. A row
+    that could not be read vouches for nothing: it counts as inconclusive."""
     codes = {
-        EXIT_INTERNAL_ERROR if row["status"] != "ok" else int(row["exit_code"]) for row in rows
+        EXIT_INCONCLUSIVE if row.get("problem")
+        else EXIT_INTERNAL_ERROR if row["status"] != "ok" else int(row["exit_code"])
+        for row in rows
     }
     if len(rows) < total:
         codes.add(EXIT_INCONCLUSIVE)
     return combine(codes)
+
+
+def verified_rows(stored: list[dict[str, Any]], store_path: Path, trusted: set[str] = frozenset()
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rows usable as evidence, the others with their problems). A completed row's history,
+    if it has one, must still verify (`evidence.row_problems`); a row the store could not
+    decode is left out too. Errored rows are kept: they count as errors. Rows in `trusted`
+    (run keys stored by this very process) are not hashed again."""
+    from bridgelab.evidence import row_problems
+
+    rows, excluded = [], []
+    for row in stored:
+        problems = []
+        if row.get("problem") or (row["status"] == "ok" and row["run_key"] not in trusted):
+            problems = row_problems(row, store_path, require_history=False)
+        if problems:
+            excluded.append({"run_key": str(row["run_key"]), "problems": problems})
+        else:
+            rows.append(row)
+    return rows, excluded
+
+
+def _print_excluded(err: Console, excluded: list[dict[str, Any]], stored: int) -> None:
+    for entry in excluded:
+        err.print(f"excluded {printable(entry['run_key'], 120)}: {'; '.join(entry['problems'])}",
+                  highlight=False, soft_wrap=True, markup=False)
+    if excluded:
+        err.print(f"[yellow]inconclusive[/]: {len(excluded):,} of {stored:,} stored runs"
+                  " excluded: their evidence does not verify")
 
 
 def default_store(name: str) -> Path:
@@ -156,18 +198,19 @@ def history_root_for(store: Path) -> Path:
 def main(args: argparse.Namespace, err: Console) -> int:
     """Dispatch one of COMMANDS; ScenarioError propagates to the caller (exit 3)."""
     from bridgelab.campaign.spec import load_campaign
+    from bridgelab.campaign.store import StoreError
 
     campaign = load_campaign(args.file)
-    store_path = args.store or default_store(campaign.name)
-    if args.command == "campaign":
-        return _campaign(args, err, campaign, store_path)
-    if not store_path.exists():
-        print(f"error: {store_path}: expected a campaign store, found no such file",
-              file=sys.stderr)
+    store_path = args.store or confined(Path("runs"), default_store(campaign.name))
+    try:
+        if args.command == "campaign":
+            return _campaign(args, err, campaign, store_path)
+        if args.command == "campaign-stats":
+            return _stats(args, err, campaign, store_path)
+        return _export(args, err, campaign, store_path)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.command == "campaign-stats":
-        return _stats(args, err, campaign, store_path)
-    return _export(args, err, campaign, store_path)
 
 
 def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
@@ -182,11 +225,13 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
         print("error: campaign: expected one of --resume or --fresh, found both",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not args.dry_run:
+        Store(store_path).close()  # a store that cannot be used is refused before any output
     where = f"Dask {args.scheduler}" if args.scheduler else f"{args.jobs} job(s)"
     err.print(
         f"campaign [bold]{campaign.name}[/] {campaign.hash[:12]}: {len(campaign.configs)}"
         f" configuration(s) × {len(campaign.arms)} arm(s) ×"
-        f" {len(campaign.spec.campaign.seed_list())} seed(s) = {total:,} runs"
+        f" {campaign.spec.campaign.seed_count()} seed(s) = {total:,} runs"
         + ("" if args.dry_run else f" on {where}"),
         highlight=False, soft_wrap=True,
     )
@@ -198,6 +243,7 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
     progress: Progress | None = None
     task: Any = None
     clock: list[float] = []
+    stored_now: set[str] = set()
 
     def on_start(tally: Any) -> None:
         nonlocal task
@@ -209,6 +255,7 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
             task = progress.add_task(campaign.name, total=tally.to_run, status=_status(tally))
 
     def on_row(row: dict[str, Any], tally: Any) -> None:
+        stored_now.add(row["run_key"])
         if progress is not None:
             elapsed = time.perf_counter() - clock[0]  # wall-clock ok: live runs/s
             rate = tally.done / elapsed if elapsed > 0 else None
@@ -236,6 +283,11 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
                     history_root=history_root, on_start=on_start, on_row=on_row,
                     max_runs=args.max_runs,
                 )
+            except KeyboardInterrupt as stop:  # SIGINT or SIGTERM: the rows stored stay
+                stop.note = (  # type: ignore[attr-defined]
+                    f"the store keeps {store.count(campaign.hash):,} of {total:,} runs, each"
+                    f" complete: continue with --resume ({printable(store_path)})")
+                raise
             finally:
                 if progress is not None:
                     progress.stop()
@@ -253,7 +305,9 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
             # Incomplete (a dead worker or a lost cluster is not a defect of the model), unless
             # the runs stored so far already broke a property or crashed.
             return combine({EXIT_INCONCLUSIVE, store_code(store.rows(campaign.hash), total)})
-        rows = store.rows(campaign.hash)
+        stored = store.rows(campaign.hash)
+    # Rows stored by earlier invocations are evidence read back: verified like campaign-stats.
+    rows, excluded = verified_rows(stored, store_path, stored_now)
     executor = "Dask " + str(args.scheduler) if args.scheduler else "process pool"
     steady = tally.steady_runs_per_s
     warm = (
@@ -263,11 +317,9 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
     err.print(
         f"{tally.done:,} runs in {tally.elapsed_s:.1f} s: [bold]{tally.runs_per_s:.1f} runs/s[/]"
         f" ({tally.jobs} worker(s), {executor}{warm}); store {store_path}:"
-        f" {len(rows):,}/{tally.total:,} runs",
+        f" {len(stored):,}/{tally.total:,} runs",
         highlight=False, soft_wrap=True,
     )
-    if tally.interrupted:
-        err.print("[yellow]interrupted[/]: continue with --resume")
     if tally.stopped:
         err.print("[yellow]stopped[/] at the first failing run (--stop-on-fail)")
     report = _report(campaign, rows)
@@ -275,7 +327,8 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
         _write_json(args.json, report, tally)
     if not args.quiet:
         _print_report(err, report)
-    return store_code(rows, tally.total)
+    _print_excluded(err, excluded, len(stored))
+    return combine({store_code(rows, tally.total)} | ({EXIT_INCONCLUSIVE} if excluded else set()))
 
 
 def _status(tally: Any, rate: float | None = None) -> str:
@@ -307,7 +360,7 @@ def _write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:
             "executor": tally.executor,
         }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n", durable=False)
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -320,7 +373,7 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 def _print_report(console: Console, report: dict[str, Any]) -> None:
     console = Console(file=console.file, width=max(140, console.width))
-    table = Table(title=f"campaign {report['campaign']} · {report['runs_stored']:,}/"
+    table = Table(title=f"campaign {for_rich(report['campaign'])} · {report['runs_stored']:,}/"
                         f"{report['runs_expected']:,} runs")
     for column in ("configuration", "arm", "runs", "P(safety violation) [Wilson]",
                    "extracted p50 / p90 / p99", "time to detect p50 / p90 (n)"):
@@ -331,7 +384,7 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
         extracted = group["loss"]["value_extracted"]
         detect = group["time_to_detect_s"]
         table.add_row(
-            group["label"], group["arm"],
+            for_rich(group["label"], 200), for_rich(group["arm"], 100),
             f"{group['runs']:,}" + (f" ({group['errors']} err)" if group["errors"] else ""),
             f"{_fmt(violation['p'])} [{_fmt(violation['low'])}, {_fmt(violation['high'])}]",
             " / ".join(_fmt(extracted[q], 0) for q in ("p50", "p90", "p99")),
@@ -345,14 +398,15 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
                               else "right")
         for entry in report["theory"]:
             if not entry.get("applicable"):
-                theory.add_row(entry["label"], entry["arm"], "—", "—", "—",
-                               f"[yellow]n/a: {entry['reason']}[/]")
+                theory.add_row(for_rich(entry["label"], 200), for_rich(entry["arm"], 100),
+                               "—", "—", "—", f"[yellow]n/a: {for_rich(entry['reason'])}[/]")
                 continue
             mark = "[green]yes[/]" if entry["inside"] else "[bold red]NO[/]"
             if entry.get("runs_consistent") not in (None, entry["runs"]):
                 mark += " [red](runs inconsistent)[/]"
             theory.add_row(
-                entry["label"], entry["arm"], _fmt(entry["expected"], 4),
+                for_rich(entry["label"], 200), for_rich(entry["arm"], 100),
+                _fmt(entry["expected"], 4),
                 _fmt(entry["estimate"], 4),
                 f"[{_fmt(entry['low'], 4)}, {_fmt(entry['high'], 4)}]"
                 f" @{entry['confidence']:.0%}",
@@ -363,33 +417,21 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
 
 def _stats(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
     from bridgelab.campaign.store import Store
-    from bridgelab.evidence import row_problems
 
-    with Store(store_path) as store:
+    with Store(store_path, readonly=True) as store:
         stored = store.rows(campaign.hash)
     # A stored run whose history is gone or no longer hashes to what the run recorded is not
     # evidence: left out of every figure, and named. (Errored rows are counted as errors.)
-    excluded, rows = [], []
-    for row in stored:
-        problems = row_problems(row, store_path, require_history=False) \
-            if row["status"] == "ok" else []
-        if problems:
-            excluded.append({"run_key": row["run_key"], "problems": problems})
-        else:
-            rows.append(row)
+    rows, excluded = verified_rows(stored, store_path)
     report = _report(campaign, rows)
     report.update(runs_stored=len(stored), runs_used=len(rows), excluded=excluded)
     if args.json is not None:
         _write_json(args.json, report)
     _print_report(err, report)
-    for entry in excluded:
-        err.print(f"excluded {entry['run_key']}: {'; '.join(entry['problems'])}",
-                  highlight=False, soft_wrap=True, markup=False)
+    _print_excluded(err, excluded, len(stored))
     if report["theory_agrees"] is False:
         return EXIT_FAIL
     if excluded:
-        err.print(f"[yellow]inconclusive[/]: {len(excluded):,} of {len(stored):,} stored runs"
-                  " excluded: their evidence does not verify")
         return combine({EXIT_INCONCLUSIVE, store_code(rows, campaign.total_runs())})
     if len(rows) < campaign.total_runs() or any(row["status"] != "ok" for row in rows):
         err.print(f"[yellow]incomplete[/]: {len(rows):,} of {campaign.total_runs():,} runs"
@@ -405,12 +447,21 @@ def _export(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
         print("error: campaign-export: expected --csv PATH and/or --parquet PATH, found neither",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    with Store(store_path) as store:
-        rows = store.rows(campaign.hash)
+    with Store(store_path, readonly=True) as store:
+        stored = store.rows(campaign.hash)
+    if not stored:
+        print(f"error: {printable(store_path)}: expected runs of campaign"
+              f" {printable(campaign.name)} ({campaign.hash[:12]}), found none", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    rows = [row for row in stored if not row.get("problem")]
+    for row in stored:
+        if row.get("problem"):
+            err.print(f"left out {printable(row['run_key'], 120)}: row unreadable"
+                      f" ({row['problem']})", highlight=False, soft_wrap=True, markup=False)
     if args.csv is not None:
         count = write_csv(rows, args.csv)
         err.print(f"wrote {count:,} runs to {args.csv}", highlight=False, soft_wrap=True)
     if args.parquet is not None:
         count = write_parquet(rows, args.parquet)
         err.print(f"wrote {count:,} runs to {args.parquet}", highlight=False, soft_wrap=True)
-    return EXIT_PASS
+    return EXIT_INCONCLUSIVE if len(rows) < len(stored) else EXIT_PASS

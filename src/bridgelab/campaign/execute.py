@@ -167,8 +167,9 @@ def run_campaign(
             _run_dask(todo, scheduler, max(1, jobs), handle, tally)
         elif todo:
             _run_pool(todo, max(1, jobs), handle, tally)
-    except KeyboardInterrupt:
-        tally.interrupted = True
+    except KeyboardInterrupt:  # SIGINT or SIGTERM: the rows stored so far stay; the caller
+        tally.interrupted = True  # reports the interruption
+        raise
     finally:
         tally.elapsed_s = time.perf_counter() - started  # wall-clock ok: throughput
     return tally
@@ -211,6 +212,13 @@ def _run_pool(todo: list[RunSpec], jobs: int, handle: Callable[[dict], bool],
             stop = handle(row) or stop
         return stop
 
+    def store_finished() -> None:
+        """After an interruption: store the rows of batches already back, wait for none."""
+        for future in sorted(pending, key=lambda f: pending[f]):
+            if future.done() and not future.cancelled() and future.exception() is None:
+                for row in future.result():
+                    handle(row)
+
     try:
         refill()
         stop = False
@@ -230,10 +238,30 @@ def _run_pool(todo: list[RunSpec], jobs: int, handle: Callable[[dict], bool],
                 if not future.cancelled():
                     with contextlib.suppress(Exception):  # shutting down after a stop
                         collect(future)
+    except KeyboardInterrupt:
+        with contextlib.suppress(Exception):
+            store_finished()
+        _stop_workers(pool)
+        raise
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_workers(pool)
         raise
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool now: its workers are killed (they ignore SIGINT and SIGTERM, and hold
+    nothing the store needs: only this process writes it), so that the command does not wait
+    for the runs in progress. Their run directories are left without a complete results.json
+    and are redone by `--resume`."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5.0)
 
 
 def _run_dask(todo: list[RunSpec], scheduler: str | Any, jobs: int,

@@ -50,7 +50,6 @@ import itertools
 import json
 import math
 import random
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -58,7 +57,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bridgelab import __version__
-from bridgelab.scenario.base import Probability, Strict, invalid
+from bridgelab.safepaths import component_problem, confined, fold
+from bridgelab.scenario.base import Count, Fraction, Number, Strict, invalid
 from bridgelab.scenario.load import (
     ScenarioError,
     _expected,
@@ -68,14 +68,21 @@ from bridgelab.scenario.load import (
     parse_scenario,
 )
 from bridgelab.scenario.model import Scenario
+from bridgelab.scenario.reader import MAX_KEY_PARTS, read_toml
 
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 MAX_RUNS = 10_000_000
+RUNS_WHY = "a campaign of ten million runs already takes days"
+# Every configuration x arm is validated as a scenario before a single run starts.
+MAX_SCENARIOS = 10_000
+SCENARIOS_WHY = "each configuration x arm is validated as a scenario before any run starts"
+MAX_VALUES = 10_000
+SEED = Count("a seed", 0, 2**64 - 1, "seeds are 64-bit")
 
 
 class SeedRange(Strict):
-    start: Annotated[int, Field(ge=0)] = 1
-    count: Annotated[int, Field(ge=1, le=MAX_RUNS)]
+    start: SEED = 1
+    count: Count("seeds", 1, MAX_RUNS, RUNS_WHY)
 
 
 class Distribution(Strict):
@@ -85,7 +92,7 @@ class Distribution(Strict):
     uniform: tuple[float, float] | None = None
     loguniform: tuple[float, float] | None = None
     randint: tuple[int, int] | None = None
-    choice: list[Any] | None = None
+    choice: list[Any] | None = Field(None, max_length=MAX_VALUES)
 
     @model_validator(mode="after")
     def _one(self) -> Distribution:
@@ -131,11 +138,13 @@ def flatten(table: dict[str, Any], leaf=lambda value: not isinstance(value, dict
 
 
 class Sweep(Strict):
-    grid: dict[str, list[Any]] = Field(default_factory=dict)
-    cases: list[dict[str, Any]] = Field(default_factory=list)
-    random: dict[str, Distribution] = Field(default_factory=dict)
-    samples: Annotated[int, Field(ge=1, le=MAX_RUNS)] = 1
-    seed: int = 0
+    grid: dict[str, Annotated[list[Any], Field(max_length=MAX_VALUES)]] = Field(
+        default_factory=dict, max_length=64
+    )
+    cases: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_SCENARIOS)
+    random: dict[str, Distribution] = Field(default_factory=dict, max_length=64)
+    samples: Count("random draws of the sweep", 1, MAX_SCENARIOS, SCENARIOS_WHY) = 1
+    seed: SEED = 0
 
     @field_validator("grid", mode="before")
     @classmethod
@@ -162,7 +171,18 @@ class Sweep(Strict):
         for path, values in self.grid.items():
             if not values:
                 raise invalid(f"grid.{path}", "at least one value", [])
+        paths = [*self.grid, *self.random, *(path for case in self.cases for path in case)]
+        for path in paths:
+            if path.count(".") >= MAX_KEY_PARTS:
+                raise invalid("", f"paths of at most {MAX_KEY_PARTS} parts", path)
         return self
+
+    def configurations(self) -> int:
+        """How many configurations the sweep expands to (before expanding it)."""
+        total = max(1, len(self.cases)) * (self.samples if self.random else 1)
+        for values in self.grid.values():
+            total *= len(values)
+        return total
 
 
 class Arm(Strict):
@@ -174,7 +194,7 @@ class Arm(Strict):
     schedule: dict[str, Any] | None = None
     heal: dict[str, Any] | None = None
     params: dict[str, Any] | None = None
-    compose: list[dict[str, Any]] = Field(default_factory=list)
+    compose: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _either(self) -> Arm:
@@ -199,7 +219,7 @@ class Arm(Strict):
 class SwarmFault(Strict):
     """A fault the swarm switches on for a seed with probability `enable`."""
 
-    enable: Probability = 0.5
+    enable: Fraction("chance the fault is part of a seed's run") = 0.5
     kind: str
     name: str = ""
     targets: dict[str, Any] | None = None
@@ -219,8 +239,8 @@ class SwarmFault(Strict):
 
 
 class Swarm(Strict):
-    draw: dict[str, Distribution] = Field(default_factory=dict)
-    faults: list[SwarmFault] = Field(default_factory=list)
+    draw: dict[str, Distribution] = Field(default_factory=dict, max_length=64)
+    faults: list[SwarmFault] = Field(default_factory=list, max_length=100)
 
     @field_validator("draw", mode="before")
     @classmethod
@@ -239,17 +259,23 @@ class Theory(Strict):
     """
 
     kind: Literal["binomial", "mm1"]
-    confidence: Annotated[float, Field(gt=0.5, lt=1)] = 0.95
-    # mm1: customers served at the start of each run left out (the queue starts empty).
-    warmup: Annotated[int, Field(ge=0)] = 0
+    confidence: Number(
+        "confidence of the interval the estimate must fall in", "",
+        "a two-sided interval of confidence at most one half says nothing", gt=0.5, lt=1,
+    ) = 0.95
+    warmup: Count(
+        "mm1: customers served at the start of each run left out (the queue starts empty)",
+        0, MAX_RUNS, "no run serves more",
+    ) = 0
 
 
 class CampaignMeta(Strict):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.+-]+$")
     description: str = ""
     base: str | None = None
-    seeds: Annotated[int, Field(ge=1, le=MAX_RUNS)] | list[Annotated[int, Field(ge=0)]] | \
-        SeedRange = 10
+    seeds: Count("seeds 1..N", 1, MAX_RUNS, RUNS_WHY) | Annotated[
+        list[SEED], Field(max_length=MAX_RUNS)
+    ] | SeedRange = 10
     histories: bool = True
 
     @field_validator("seeds")
@@ -258,6 +284,14 @@ class CampaignMeta(Strict):
         if isinstance(value, list) and (not value or len(set(value)) != len(value)):
             raise ValueError("a non-empty list of distinct seeds")
         return value
+
+    def seed_count(self) -> int:
+        """len(seed_list()), without building the list (a campaign may have millions)."""
+        if isinstance(self.seeds, int):
+            return self.seeds
+        if isinstance(self.seeds, SeedRange):
+            return self.seeds.count
+        return len(self.seeds)
 
     def seed_list(self) -> list[int]:
         if isinstance(self.seeds, int):
@@ -271,7 +305,7 @@ class CampaignFile(Strict):
     campaign: CampaignMeta
     base: dict[str, Any] = Field(default_factory=dict)
     sweep: Sweep = Sweep()
-    attacks: list[Arm] = Field(default_factory=list)
+    attacks: list[Arm] = Field(default_factory=list, max_length=1_000)
     swarm: Swarm | None = None
     theory: Theory | None = None
 
@@ -361,6 +395,12 @@ class Campaign:
         profiles = {seed: self.swarm_profile(seed) for seed in seeds}
         runs: list[RunSpec] = []
         ordinal = 0
+        if history_root is not None and self.spec.campaign.histories:
+            # Arm names are checked when the campaign is read (`check_run_paths`); resolving
+            # one run's directory per arm confirms it, without a resolve per run.
+            for arm in self.arms:
+                confined(history_root, history_root / self.hash[:12]
+                         / run_key(0, arm.name, seeds[0]))
         for config_index, config in enumerate(self.configs):
             for arm in self.arms:
                 for seed in seeds:
@@ -379,7 +419,7 @@ class Campaign:
         return runs
 
     def total_runs(self) -> int:
-        return len(self.configs) * len(self.arms) * len(self.spec.campaign.seed_list())
+        return len(self.configs) * len(self.arms) * self.spec.campaign.seed_count()
 
     def group_label(self, config_index: int) -> str:
         config = self.configs[config_index]
@@ -458,19 +498,7 @@ def _canonical(value: Any) -> str:
 
 
 def _read_toml(path: Path, what: str) -> dict[str, Any]:
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(name, "", f"a readable {what}", "no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(name, "", f"a {what}", "a directory") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(name, "", f"a readable UTF-8 {what}", str(exc)) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(name, "", "valid TOML", f"a syntax error ({exc})") from None
+    return read_toml(path, what)
 
 
 def parse_campaign(data: dict[str, Any], path: Path) -> Campaign:
@@ -492,11 +520,21 @@ def parse_campaign(data: dict[str, Any], path: Path) -> Campaign:
         base_dir = base_path.parent
     base_data = deep_merge(base_data, spec.base)
     campaign = Campaign(path, spec, base_data, base_dir)
+    arms = len(campaign.arms)
+    scenarios = spec.sweep.configurations() * arms
+    if scenarios > MAX_SCENARIOS:
+        raise ScenarioError(
+            name, "sweep", f"at most {MAX_SCENARIOS:,} configurations x arms ({SCENARIOS_WHY})",
+            f"{scenarios:,}",
+        )
     campaign.configs = _configs(spec.sweep)
     total = campaign.total_runs()
     if total > MAX_RUNS:
-        raise ScenarioError(name, "campaign", f"at most {MAX_RUNS:,} runs", f"{total:,}")
-    # Every configuration × arm must be a valid scenario before a single run starts.
+        raise ScenarioError(name, "campaign", f"at most {MAX_RUNS:,} runs ({RUNS_WHY})",
+                            f"{total:,}")
+    # Every configuration × arm must be a valid scenario before a single run starts, and
+    # every property module they name must import.
+    properties: set[tuple[str, ...]] = set()
     for config_index, config in enumerate(campaign.configs):
         for arm in campaign.arms:
             where = f"{run_key(config_index, arm.name, 0).rsplit('/', 1)[0]} ({_label(config)})"
@@ -505,13 +543,19 @@ def parse_campaign(data: dict[str, Any], path: Path) -> Campaign:
             except KeyError as exc:
                 raise ScenarioError(name, "sweep", "paths into the scenario", str(exc)) from None
             try:
-                parse_scenario(scenario_data, f"{name}: {where}")
+                scenario = parse_scenario(scenario_data, f"{name}: {where}")
             except ScenarioError as error:
                 raise ScenarioError(
                     f"{name}: {where}", error.key, error.expected, error.found
                 ) from None
+            properties.add(tuple(scenario.checks.properties))
+    from bridgelab.checker.api import check_user_properties
+
+    for references in sorted(properties):
+        check_user_properties(list(references), base_dir, name)
     if spec.swarm is not None:
         _check_swarm(campaign, name)
+    check_run_paths(campaign, name)
     campaign.hash = hashlib.sha256(
         _canonical({
             "format": "bridgelab-campaign/v1",
@@ -560,3 +604,33 @@ def _extreme(dist: Distribution) -> Any:
 def load_campaign(path: str | Path) -> Campaign:
     path = Path(path)
     return parse_campaign(_read_toml(path, "campaign file"), path)
+
+
+def check_run_paths(campaign: Campaign, name: str) -> None:
+    """Refuse (ScenarioError, exit 3) names that would put runs in the wrong place.
+
+    A run's history goes to `<histories>/<campaign hash>/c<config>/<arm>/s<seed>` and the
+    default store to `runs/campaigns/<campaign name>.sqlite`, so the campaign's name and each
+    arm's name must be one safe path component (not `.` or `..`, no separator, no leading dot
+    or dash, no control character). Two arms whose names differ only in case or punctuation
+    are refused too: on a file system that ignores case they would share directories, and in
+    a report they read as one. Configurations are numbered, so they cannot collide."""
+    problem = component_problem(campaign.name)
+    if problem is not None:
+        raise ScenarioError(name, "campaign.name", "a name usable as a file name", problem)
+    seen: dict[str, tuple[int, str]] = {}
+    for index, arm in enumerate(campaign.spec.attacks):
+        key = f"attacks.{index}.name"
+        problem = component_problem(arm.name)
+        if problem is not None:
+            raise ScenarioError(name, key, "an arm name usable as a directory name", problem)
+        folded = fold(arm.name)
+        if folded in seen:
+            other, other_name = seen[folded]
+            raise ScenarioError(
+                name, key,
+                f"an arm name that differs from attacks.{other}.name ({other_name!r}) in more"
+                " than case or punctuation (their runs would share a history directory)",
+                repr(arm.name),
+            )
+        seen[folded] = (index, arm.name)

@@ -11,7 +11,6 @@ import functools
 import inspect
 import json
 import os
-import signal
 import socket
 import threading
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgelab.campaign.spec import RunSpec
+from bridgelab.signals import ignore_in_worker
 
 _prepared = False
 PARENT_POLL_S = 0.5
@@ -40,9 +40,10 @@ def _prepare() -> None:
 
 def init_pool_worker(parent_pid: int) -> None:
     """Pool initialiser: exit when the parent is gone (e.g. killed with SIGKILL); leave
-    Ctrl-C to the parent, which stops the campaign (the store keeps what is complete)."""
+    SIGINT and SIGTERM to the parent, which stops the campaign (the store keeps what is
+    complete) and then the workers."""
     _prepare()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_in_worker()
 
     def watch() -> None:
         while True:

@@ -22,7 +22,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal
+
+from bridgelab.exitcodes import describe
+from bridgelab.scenario.errors import ScenarioError
 
 UserKind = Literal["always", "at_end"]
 
@@ -50,11 +54,35 @@ def at_end(id: str, statement: str) -> Callable[[Callable[[Any], str | None]], U
 
 
 class PropertyLoadError(Exception):
+    """A `[checks] properties` entry that does not give a property: bad input (exit 3)."""
+
     def __init__(self, index: int, reference: str, found: str) -> None:
         super().__init__(found)
         self.index = index
         self.reference = reference
         self.found = found
+
+    def as_scenario_error(self, file: str) -> ScenarioError:
+        """The same problem as the one-line error of `file` (escaped, cut to length)."""
+        return ScenarioError(
+            file, f"checks.properties.{self.index}",
+            f"an importable property {self.reference!r}", self.found,
+        )
+
+
+def _import(module_name: str, base_dir: Path | None) -> ModuleType:
+    """Import a user's module, the scenario's directory first on the path. Whatever the
+    module does at import is the user's code: any exception it raises (a syntax error, a
+    failed import of its own, `sys.exit`) is reported as the module's, never as ours."""
+    added = False
+    if base_dir is not None and str(base_dir) not in sys.path:
+        sys.path.insert(0, str(base_dir))
+        added = True
+    try:
+        return importlib.import_module(module_name)
+    finally:
+        if added:
+            sys.path.remove(str(base_dir))
 
 
 def load_user_properties(references: list[str], base_dir: Path | None) -> list[UserProperty]:
@@ -62,21 +90,37 @@ def load_user_properties(references: list[str], base_dir: Path | None) -> list[U
     loaded: list[UserProperty] = []
     for index, reference in enumerate(references):
         module_name, _, attribute = reference.partition(":")
-        added = False
-        if base_dir is not None and str(base_dir) not in sys.path:
-            sys.path.insert(0, str(base_dir))
-            added = True
         try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            raise PropertyLoadError(index, reference, f"no importable module ({error})") from None
-        finally:
-            if added:
-                sys.path.remove(str(base_dir))
+            module = _import(module_name, base_dir)
+        except ModuleNotFoundError as error:
+            missing = error.name or ""
+            if module_name == missing or module_name.startswith(missing + "."):
+                raise PropertyLoadError(index, reference, f"no module {error.name!r}") from None
+            raise PropertyLoadError(
+                index, reference, f"module {module_name!r} failed at import: {describe(error)}"
+            ) from None
+        except (Exception, SystemExit) as error:  # the user's code failed, not ours
+            raise PropertyLoadError(
+                index, reference, f"module {module_name!r} failed at import: {describe(error)}"
+            ) from None
         value = getattr(module, attribute, None)
         if not isinstance(value, UserProperty):
+            found = "nothing of that name" if value is None else type(value).__name__
             raise PropertyLoadError(
-                index, reference, "no property there (decorate it with @always or @at_end)"
+                index, reference,
+                f"{found} in module {module_name!r} (decorate a function with @always or"
+                " @at_end)",
             )
         loaded.append(value)
     return loaded
+
+
+def check_user_properties(
+    references: list[str], base_dir: Path | None, file: str
+) -> list[UserProperty]:
+    """`load_user_properties`, a failure being `file`'s bad input (`ScenarioError`, exit 3):
+    for `validate` and campaigns, so a module that cannot load stops before anything runs."""
+    try:
+        return load_user_properties(references, base_dir)
+    except PropertyLoadError as error:
+        raise error.as_scenario_error(file) from None

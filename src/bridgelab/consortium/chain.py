@@ -31,7 +31,6 @@ from bridgelab.consortium.escrow import (
     LockTx,
     ReleaseEvent,
     ReleaseTx,
-    Revert,
     process_copycat_lock,
     process_freeze,
     process_lock,
@@ -41,6 +40,7 @@ from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.crypto.symbolic import Ed25519Signing, ed25519_verify_for, make_ed25519_signer
 from bridgelab.protocol.messages import certificate_fields
+from bridgelab.protocol.revert import Revert
 
 GENESIS_HASH = bytes(32)
 # Committed blocks kept for inspection (attacks look at the newest few dozen); older ones are

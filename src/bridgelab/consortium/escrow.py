@@ -1,7 +1,10 @@
 """The escrow contract on the consortium chain, as pure state transitions with named checks.
 
 `process_lock` takes the asset into escrow and emits a numbered lock event;
-`process_release` pays out only on a valid certificate over a final burn.
+`process_release` pays out only on a valid certificate over a final burn. The checks mirror
+the settlement bridge contract's (`settlement/bridge_contract.py`) and share their names:
+a release passes `_check_withdrawal` as a mint passes `_check_deposit`, then the
+certificate, then the outflow defences.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from dataclasses import dataclass, field
 from bridgelab.consortium.nonces import NonceTable
 from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.limits import TokenBucket
-from bridgelab.protocol.messages import Certificate, TrustRoot
+from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
+from bridgelab.protocol.revert import require
 from bridgelab.protocol.tables import add_to
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 
@@ -21,14 +25,6 @@ COPYCAT_CONTRACT = "consortium:copycat"
 # The token a lock names when it pulls from the zero address (Qubit's "native" path).
 ZERO_ADDRESS = "0x" + "00" * 20
 LOCK_TAG = "escrow/lock"
-
-
-class Revert(Exception):
-    """A transaction that failed a named check; the state is left unchanged."""
-
-    def __init__(self, check: str) -> None:
-        super().__init__(check)
-        self.check = check
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +60,10 @@ class CopycatLockTx:
 
 @dataclass(frozen=True, slots=True)
 class ReleaseTx:
+    """A relayer submits a certified withdrawal."""
+
     tx_id: str
-    relayer: str
+    sender: str
     certificate: Certificate
     submitted_at: float
 
@@ -194,22 +192,20 @@ def _allowed(state: EscrowState, account: str) -> bool:
     return state.kyc is None or account in state.kyc
 
 
+# -- deposits: lock the asset in escrow ----------------------------------------------------
 
 
 def process_lock(state: EscrowState, tx: LockTx, now: float = 0.0) -> LockEvent:
-    if state.paused:
-        raise Revert("paused")
-    if tx.amount <= 0:
-        raise Revert("amount_positive")
-    if not _allowed(state, tx.sender):
-        raise Revert("sender_kyc")
+    """Take the sender's asset into escrow; the numbered lock event is what a mint proves."""
+    require(not state.paused, "paused")
+    require(tx.amount > 0, "amount_positive")
+    require(_allowed(state, tx.sender), "sender_kyc")
     if tx.token == ZERO_ADDRESS and "lock_event_without_transfer" in state.verifier.flaws:
         # Qubit 2022: the transfer from the zero-address "token" is a call to an account with
         # no code, which succeeds and moves nothing; the lock is booked and emitted anyway.
         pulled = 0
     else:
-        if state.balances.get((tx.sender, tx.asset), 0) < tx.amount:
-            raise Revert("sender_balance")
+        require(state.balances.get((tx.sender, tx.asset), 0) >= tx.amount, "sender_balance")
         pulled = tx.amount
     nonce = state.next_nonce
     state.next_nonce += 1
@@ -232,27 +228,28 @@ def process_copycat_lock(tx: CopycatLockTx, now: float = 0.0) -> ForeignEvent:
     )
 
 
+# -- withdrawals: release the asset for a final burn ---------------------------------------
+
+
+def _check_withdrawal(state: EscrowState, message: BridgeMessage) -> None:
+    """What every withdrawal must be before its certificate is read."""
+    require(not state.paused, "paused")
+    require(message.direction == "withdrawal", "direction")
+    require(message.source_contract == state.settlement_contract, "source_contract")
+    require(message.nonce not in state.released_nonces, "nonce_unused")
+
+
 def process_release(state: EscrowState, tx: ReleaseTx, now: float = 0.0) -> ReleaseEvent:
+    """Pay out a withdrawal the committee certified, within the outflow defences."""
     message = tx.certificate.message
-    if state.paused:
-        raise Revert("paused")
-    if message.direction != "withdrawal":
-        raise Revert("direction")
-    if message.source_contract != state.settlement_contract:
-        raise Revert("source_contract")
-    if message.nonce in state.released_nonces:
-        raise Revert("nonce_unused")
+    _check_withdrawal(state, message)
     verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
-    if not verdict:
-        raise Revert(f"certificate_{verdict.check}")
-    if not _allowed(state, message.recipient):
-        raise Revert("recipient_kyc")
-    if state.escrowed.get(message.asset, 0) < message.amount:
-        raise Revert("escrow_balance")
-    if state.per_transfer_cap is not None and message.amount > state.per_transfer_cap:
-        raise Revert("per_transfer_cap")
-    if state.bucket is not None and not state.bucket.try_take(now, message.amount):
-        raise Revert("rate_limited")
+    require(verdict.ok, f"certificate_{verdict.check}")
+    require(_allowed(state, message.recipient), "recipient_kyc")
+    require(state.escrowed.get(message.asset, 0) >= message.amount, "escrow_balance")
+    cap = state.per_transfer_cap
+    require(cap is None or message.amount <= cap, "per_transfer_cap")
+    require(state.bucket is None or state.bucket.try_take(now, message.amount), "rate_limited")
     state.released_nonces[message.nonce] = tx.tx_id
     add_to(state.escrowed, message.asset, -message.amount)
     add_to(state.released_total, message.asset, message.amount)
@@ -269,8 +266,11 @@ def process_release(state: EscrowState, tx: ReleaseTx, now: float = 0.0) -> Rele
     )
 
 
+# -- governance ----------------------------------------------------------------------------
+
+
 def process_freeze(state: EscrowState, tx: FreezeTx, now: float = 0.0) -> bool:
-    if tx.sender not in state.guardians:
-        raise Revert("only_guardian")
+    """A guardian (or the regulator) freezes the escrow: the bridge contract's pause."""
+    require(tx.sender in state.guardians, "only_guardian")
     state.paused = tx.frozen
     return state.paused

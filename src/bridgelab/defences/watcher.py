@@ -15,16 +15,10 @@ from bridgelab.consortium.chain import Committed
 from bridgelab.consortium.escrow import FreezeTx, LockEvent, ReleaseEvent
 from bridgelab.core.latency import sample
 from bridgelab.protocol.rotation import RotationCertificate, check_rotation
-from bridgelab.settlement.bridge_contract import (
-    ADMIN_GAS,
-    BurnEvent,
-    ChallengeTx,
-    MintEvent,
-    PauseTx,
-    VetoTx,
-)
+from bridgelab.settlement.bridge_contract import ADMIN_GAS, BurnEvent, MintEvent
 from bridgelab.settlement.chain import SettlementBlock
 from bridgelab.settlement.fees import gwei
+from bridgelab.settlement.transactions import ChallengeTx, Fee, PauseTx, VetoTx
 
 if TYPE_CHECKING:
     from bridgelab.runner import Bridge
@@ -81,8 +75,7 @@ class Watcher:
             if check != "ok":
                 self._vetoed.add(pending.root.version)
                 self._submit(VetoTx(
-                    self._next("veto"), WATCHER, pending.root.version, ADMIN_GAS,
-                    gwei(URGENT_TIP_GWEI), self.world.now,
+                    self._next("veto"), WATCHER, self.world.now, _urgent(), pending.root.version
                 ))
                 self._anomaly("ungoverned_trust_root", version=pending.root.version, check=check)
 
@@ -92,15 +85,13 @@ class Watcher:
             for tx in self._pending_txs()
         ):
             return
-        self._submit(ChallengeTx(
-            self._next("challenge"), WATCHER, nonce, ADMIN_GAS, gwei(URGENT_TIP_GWEI),
-            self.world.now,
-        ))
+        self._submit(ChallengeTx(self._next("challenge"), WATCHER, self.world.now, _urgent(),
+                                 nonce))
         self.world.record(WATCHER, "watcher.challenge", nonce=nonce)
 
     def _pending_txs(self) -> list[Any]:
         found: list[Any] = []
-        self.bridge.settlement.has_pending(lambda tx: found.append(tx) or False)
+        self.bridge.settlement.mempool.any(lambda tx: found.append(tx) or False)
         return found
 
     def _anomaly(self, kind: str, **fields: Any) -> None:
@@ -116,12 +107,9 @@ class Watcher:
         self.world.record(WATCHER, "watcher.detected", anomaly=kind, delay=round(delay, 6))
         if not self.config.pause:
             return
-        settlement = self.bridge.settlement
         tip = gwei(URGENT_TIP_GWEI)
-        self._submit(PauseTx(
-            self._next("pause"), GUARDIAN, True, ADMIN_GAS, tip, self.world.now,
-            settlement.base_fee * 10 + tip,
-        ))
+        fee = Fee(ADMIN_GAS, tip, self.bridge.settlement.fees.base_fee * 10 + tip)
+        self._submit(PauseTx(self._next("pause"), GUARDIAN, self.world.now, fee, True))
         self.bridge.consortium.submit(FreezeTx(self._next("freeze"), GUARDIAN, True,
                                                self.world.now))
 
@@ -131,3 +119,9 @@ class Watcher:
     def _next(self, kind: str) -> str:
         self._tx += 1
         return f"{WATCHER}/{kind}{self._tx}"
+
+
+def _urgent() -> Fee:
+    """An uncapped bid with a high tip: a challenge must land before the queued mint comes
+    due, a veto before the timelock ends."""
+    return Fee(ADMIN_GAS, gwei(URGENT_TIP_GWEI))

@@ -13,7 +13,6 @@ a history was not deterministic, 4 a run crashed (or the determinism check could
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import time
@@ -33,7 +32,10 @@ from bridgelab.exitcodes import (
     combine,
 )
 from bridgelab.gate.determinism import DeterminismResult, check_determinism
+from bridgelab.safepaths import confined
 from bridgelab.scenario import Scenario, ScenarioError, load_scenario
+from bridgelab.signals import Interrupted
+from bridgelab.textsafe import printable
 
 DEFAULT_PATHS = (Path("attacks/baseline.toml"),)
 DEFAULT_FAILURES = Path(".bridgelab/failures")
@@ -124,7 +126,7 @@ class RunRecord:
         if self.status == "error":
             return self.error or "crashed"
         if self.status == "not_run":
-            return "not run (--stop-on-fail)"
+            return self.error or "not run (--stop-on-fail)"
         if self.status == "fail":
             failing = self.failing
             more = f" (+{len(failing) - 1} more failing)" if len(failing) > 1 else ""
@@ -173,6 +175,11 @@ class GateReport:
     allow_inconclusive: bool = False
     # An exception of the gate itself (outside any run): the reports say so, the exit is 4.
     internal_error: str | None = None
+    # SIGINT or SIGTERM stopped the gate (`bridgelab.signals.Interrupted`): the runs not made
+    # are reported as not run, and the exit is 128 + the signal's number, not a verdict.
+    interrupted: Interrupted | None = None
+    # Every target the gate meant to run (for the reports of an interrupted gate).
+    planned: list[Target] = field(default_factory=list)
 
     @property
     def verdict_code(self) -> int:
@@ -191,6 +198,8 @@ class GateReport:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted is not None:
+            return self.interrupted.exit_code
         code = self.verdict_code
         if code == EXIT_INCONCLUSIVE and self.allow_inconclusive:
             return EXIT_PASS
@@ -297,7 +306,7 @@ def _out_dir(root: Path | None, index: int, target: Target, seed: int) -> Path |
         return None
     stem = re.sub(r"[^A-Za-z0-9_-]", "-", target.path.stem)
     prefix = "replay-" if target.kind == "replay" else ""
-    out = root / f"{index:03d}-{prefix}{stem}-seed{seed}"
+    out = confined(root, root / f"{index:03d}-{prefix}{stem}-seed{seed}")
     out.mkdir(parents=True, exist_ok=True)
     return out
 
@@ -340,15 +349,15 @@ def _check_written_evidence(record: RunRecord, out_dir: Path) -> None:
     """The directory under --out must hold this run's evidence: a complete results.json, a
     history that hashes to the run's own hash, the scenario it ran. If it does not, the run
     cannot vouch for anything: a pass becomes inconclusive (a failure stays a failure)."""
-    from bridgelab.evidence import RESULTS, verify_run_dir
+    from bridgelab.evidence import RESULTS, read_results, verify_run_dir
 
-    try:
-        written = json.loads((out_dir / RESULTS).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        problems = [f"results.json unreadable ({error})"]
+    written, problem = read_results(out_dir / RESULTS)
+    if written is None:
+        problems = [problem or "results.json unreadable"]
     else:
         problems = verify_run_dir(out_dir, written).problems
-        recorded = (written.get("history") or {}).get("sha256")
+        history = written.get("history")
+        recorded = history.get("sha256") if isinstance(history, dict) else None
         if recorded != record.history_sha256:
             problems.append("results.json records another history than the run's own")
     if not problems:
@@ -448,11 +457,27 @@ STATUS_LABEL = {
 
 
 def run_line(record: RunRecord) -> str:
-    label = f"replay {record.scenario}" if record.kind == "replay" else record.scenario
+    """One line per run; what comes from files (paths, violation details) is escaped."""
+    scenario = printable(record.scenario, 300)
+    label = f"replay {scenario}" if record.kind == "replay" else scenario
     line = f"{STATUS_LABEL[record.status]:<12}  {label}  seed {record.seed}"
     line += f"  {record.wall_time_s:.2f}s"
-    detail = record.detail
+    detail = printable(record.detail, 500)
     return f"{line}  {detail}" if detail else line
+
+
+def mark_not_run(report: GateReport, reason: str) -> None:
+    """Every planned (target, seed) in plan order, the runs made as they were and the others
+    as not run for `reason`."""
+    made = {(run.kind, run.scenario, run.seed): run for run in report.runs}
+    runs = []
+    for target in report.planned:
+        for seed in target.seeds:
+            runs.append(made.pop((target.kind, target.display, seed), None) or RunRecord(
+                target.kind, target.display, target.scenario.scenario.name, seed,
+                "not_run", None, error=f"not run ({reason})",
+            ))
+    report.runs = runs + list(made.values())
 
 
 def determinism_line(result: DeterminismResult) -> str:
@@ -478,6 +503,8 @@ def summary_line(report: GateReport) -> str:
         text += "; determinism " + ("ok" if not bad else f"FAILED ({bad})")
     if report.internal_error is not None:
         text += f"; internal error: {report.internal_error}"
+    if report.interrupted is not None:
+        text += f"; interrupted by {report.interrupted.name}"
     allowed = report.exit_code != report.verdict_code
     note = f" (inconclusive allowed: {report.verdict_code} -> 0)" if allowed else ""
     return f"{text}; {report.wall_time_s:.1f}s; exit {report.exit_code}{note}"

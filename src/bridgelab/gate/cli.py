@@ -17,6 +17,7 @@ from bridgelab.gate.check import (
     GateReport,
     SeedsError,
     determinism_line,
+    mark_not_run,
     parse_seeds,
     plan,
     run_count,
@@ -25,6 +26,8 @@ from bridgelab.gate.check import (
     summary_line,
 )
 from bridgelab.gate.report import write_json, write_junit
+from bridgelab.signals import Interrupted, as_interrupted, interruption_in
+from bridgelab.textsafe import printable
 
 DESCRIPTION = """\
 The CI gate. Runs every scenario in PATHS (files, or directories searched recursively for
@@ -118,16 +121,32 @@ def check_command(args: argparse.Namespace, err: Console) -> int:
                           allow_inconclusive=args.allow_inconclusive)
     try:
         return _check(args, err, progress)
+    except KeyboardInterrupt as stop:  # SIGINT or SIGTERM: report what ran, and what did not
+        raise _interrupted(progress, args, as_interrupted(stop)) from None
     except Exception as exc:
+        stop = interruption_in(exc)
+        if stop is not None:
+            raise _interrupted(progress, args, stop) from None
         progress.internal_error = describe(exc)
         _write_reports(progress, args)
         raise
 
 
+def _interrupted(report: GateReport, args: argparse.Namespace, stop: Interrupted
+                 ) -> Interrupted:
+    """Write the reports of an interrupted gate: the runs made, and the others as not run."""
+    report.interrupted = stop
+    mark_not_run(report, f"interrupted by {stop.name}")
+    _write_reports(report, args)
+    stop.note = (f"runs not made are marked not run in {printable(args.junit)} and"  # type: ignore[attr-defined]
+                 f" {printable(args.json)}")
+    return stop
+
+
 def _bad_input(report: GateReport, args: argparse.Namespace) -> int:
     for item in report.bad_input:
         # Plain text, never wrapped: each message stays one greppable line.
-        print(f"error: {item.message}", file=sys.stderr)
+        print(f"error: {printable(item.message, 2000)}", file=sys.stderr)
     _write_reports(report, args)
     return report.exit_code
 
@@ -146,6 +165,7 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
     partial.seeds = seeds
     paths = list(args.paths) or list(DEFAULT_PATHS)
     targets, bad = plan(paths, None if args.no_replay else args.failures, seeds)
+    partial.planned = targets
     if bad:
         partial.bad_input.extend(bad)
         return _bad_input(partial, args)

@@ -20,6 +20,7 @@ from bridgelab.evidence import HISTORY, history_problem
 from bridgelab.exitcodes import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
 
 HASH_SEEDS = ("1", "2")
+STOP_TIMEOUT_S = 5.0
 # Exit codes of `bridgelab run` after which results.json exists: pass, fail, inconclusive.
 RAN = (EXIT_PASS, EXIT_FAIL, EXIT_INCONCLUSIVE)
 
@@ -124,19 +125,42 @@ def check_determinism(
                 command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
             )
             launched.append((hash_seed, out, process))
-        for hash_seed, out, process in launched:
-            _, stderr = process.communicate()
-            sha256 = None
-            results = out / "results.json"
-            if process.returncode in RAN and results.exists():
-                sha256 = json.loads(results.read_text())["history"]["sha256"]
-                # The hash compared is the file's own, not only what results.json says.
-                problem = history_problem(out / HISTORY, sha256)
-                if problem is not None:
-                    sha256, stderr = None, f"{stderr}{out / HISTORY}: {problem}\n"
-            run = ProcessRun(hash_seed, process.returncode, sha256, stderr)
-            result.processes.append(run)
-            if on_process is not None:
-                on_process(run)
+        try:
+            _collect(launched, result, on_process)
+        except BaseException:  # SIGINT or SIGTERM here: the processes go too, not orphaned
+            _stop([process for _, _, process in launched])
+            raise
     result.wall_time_s = time.perf_counter() - started  # wall-clock ok: reported check time
     return result
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    """Terminate `processes` (each marks its run incomplete and exits), killing any that
+    has not exited within a few seconds."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _collect(launched: list[tuple[str, Path, subprocess.Popen]], result: DeterminismResult,
+             on_process: Callable[[ProcessRun], None] | None) -> None:
+    for hash_seed, out, process in launched:
+        _, stderr = process.communicate()
+        sha256 = None
+        results = out / "results.json"
+        if process.returncode in RAN and results.exists():
+            sha256 = json.loads(results.read_text())["history"]["sha256"]
+            # The hash compared is the file's own, not only what results.json says.
+            problem = history_problem(out / HISTORY, sha256)
+            if problem is not None:
+                sha256, stderr = None, f"{stderr}{out / HISTORY}: {problem}\n"
+        run = ProcessRun(hash_seed, process.returncode, sha256, stderr)
+        result.processes.append(run)
+        if on_process is not None:
+            on_process(run)

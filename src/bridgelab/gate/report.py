@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from bridgelab import __version__
+from bridgelab.evidence import atomic_write_text
 from bridgelab.gate.check import GateReport, RunRecord
 from bridgelab.gate.determinism import DeterminismResult
+from bridgelab.textsafe import printable
 
 SUITE = "bridgelab check"
 # Violations listed in a <failure> (the JSON summary has them all).
@@ -154,6 +156,7 @@ def junit_xml(report: GateReport) -> ET.ElementTree:
     _properties(suite, {
         "bridgelab.version": __version__,
         "bridgelab.exit_code": report.exit_code,
+        "bridgelab.interrupted": None if report.interrupted is None else report.interrupted.name,
         "bridgelab.allow_inconclusive": report.allow_inconclusive or None,
         "bridgelab.seeds": ",".join(map(str, report.seeds)) if report.seeds else "pinned/default",
         "bridgelab.failures_dir": report.failures_dir,
@@ -177,14 +180,29 @@ def junit_xml(report: GateReport) -> ET.ElementTree:
         _run_case(suite, record)
     for result in report.determinism:
         _determinism_case(suite, result)
+    _printable(root)
     tree = ET.ElementTree(root)
     ET.indent(tree)
     return tree
 
 
+def _printable(root: ET.Element) -> None:
+    """Escape what scenario files and run results bring into the XML (textsafe.printable):
+    a control character would make the file invalid XML, a bidi override would disguise a
+    name in the CI view. Text keeps its line breaks; attributes are one line."""
+    for element in root.iter():
+        if element.text:
+            element.text = "\n".join(printable(line) for line in element.text.split("\n"))
+        for name, value in element.attrib.items():
+            element.attrib[name] = printable(value)
+
+
 def write_junit(report: GateReport, path: Path) -> None:
+    """Written whole or not at all (a temporary file renamed), so that an interrupted gate
+    never leaves half a report for CI to read."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    junit_xml(report).write(path, encoding="utf-8", xml_declaration=True)
+    text = ET.tostring(junit_xml(report).getroot(), encoding="unicode", xml_declaration=False)
+    atomic_write_text(path, "<?xml version='1.0' encoding='utf-8'?>\n" + text, durable=False)
 
 
 def summary_json(report: GateReport) -> dict[str, Any]:
@@ -194,6 +212,7 @@ def summary_json(report: GateReport) -> dict[str, Any]:
         "exit_code": report.exit_code,
         "allow_inconclusive": report.allow_inconclusive,
         "internal_error": report.internal_error,
+        "interrupted": None if report.interrupted is None else report.interrupted.name,
         "seeds": report.seeds,
         "failures_dir": report.failures_dir,
         "stopped_early": report.stopped,
@@ -210,4 +229,4 @@ def summary_json(report: GateReport) -> dict[str, Any]:
 
 def write_json(report: GateReport, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary_json(report), indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps(summary_json(report), indent=2) + "\n", durable=False)

@@ -3,12 +3,14 @@ command, a pytest regression test, and a plain-language explanation."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bridgelab.hunt.machine import Step
+from bridgelab.safepaths import confined
 from bridgelab.scenario.model import Scenario
 from bridgelab.scenario.toml_out import scenario_toml
 
@@ -22,6 +24,16 @@ class Artefacts:
     test: Path
     explanation: Path
     persisted: Path | None
+
+
+def file_name(scenario_name: str) -> str:
+    """The scenario's name as a file name: letters, digits, `_` and `-`, at most 64
+    characters; a name that had to change gets a short hash of itself, so that two scenarios
+    whose names map alike never overwrite each other's persisted failure."""
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", scenario_name).strip("-")[:64] or "scenario"
+    if name != scenario_name:
+        name += "-" + hashlib.sha256(scenario_name.encode("utf-8", "replace")).hexdigest()[:8]
+    return name
 
 
 def steps_to_attacks(steps: list[Step]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -149,7 +161,7 @@ def write(
     persist: bool = True,
 ) -> Artefacts:
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_-]", "-", scenario.scenario.name)
+    name = file_name(scenario.scenario.name)
     attacks, deposits = steps_to_attacks(steps)
     data = scenario.model_dump(mode="json", exclude_none=True)
     data["scenario"]["seed"] = seed
@@ -175,6 +187,6 @@ def write(
     persisted = None
     if persist:
         FAILURES_DIR.mkdir(parents=True, exist_ok=True)
-        persisted = FAILURES_DIR / f"{name}.toml"
+        persisted = confined(FAILURES_DIR, FAILURES_DIR / f"{name}.toml")
         persisted.write_text(replay.read_text())
     return Artefacts(replay, command, test, explanation, persisted)

@@ -13,20 +13,19 @@ from typing import Any, Protocol
 
 import simpy
 
-from bridgelab.consortium.escrow import Revert
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.l2.sequencer import L2State, PendingWithdrawal, Sequencer
+from bridgelab.protocol.revert import Revert
 from bridgelab.scenario.l2_schema import L2
+from bridgelab.settlement.transactions import UNCAPPED_FEE, Fee, Transaction
 
 ACTOR = "l2-batcher"
 GWEI = 10**9
-# A bid without a fee cap, as large as the settlement contracts' own "uncapped" value.
-UNCAPPED_FEE = 10**30
 
 
 @dataclass(frozen=True, slots=True)
-class BatchTx:
+class BatchTx(Transaction):
     """The L1 transaction that commits L2 blocks `first_block..last_block` and their state root.
 
     `first_block > last_block` is a heartbeat: no new blocks, the same root re-committed.
@@ -34,16 +33,10 @@ class BatchTx:
     the other side of a bridge can check a withdrawal against L1 alone.
     """
 
-    tx_id: str
-    sender: str
-    gas: int
-    priority_fee: int
-    submitted_at: float
     batch: int
     first_block: int
     last_block: int
     state_root: bytes
-    max_fee: int = UNCAPPED_FEE
     withdrawals_root: bytes = b""
 
 
@@ -187,10 +180,11 @@ class Batcher:
 
     def _send(self, batch: Batch) -> None:
         batch.attempts += 1
+        fee = Fee(self.config.batch_gas, batch.priority_fee, batch.max_fee)
         tx = BatchTx(
-            f"l2-batch-{batch.number}-{batch.attempts}", ACTOR, self.config.batch_gas,
-            batch.priority_fee, self.world.now, batch.number, batch.first_block,
-            batch.last_block, batch.state_root, batch.max_fee, batch.withdrawals_root,
+            f"l2-batch-{batch.number}-{batch.attempts}", ACTOR, self.world.now, fee,
+            batch.number, batch.first_block, batch.last_block, batch.state_root,
+            batch.withdrawals_root,
         )
         self._by_tx[tx.tx_id] = batch
         accepted = self.settlement.submit(tx)

@@ -1,7 +1,5 @@
-"""The escape hatch: after `escape_timeout` without a finalised batch, users exit on L1 alone.
-
-Each user proves their balance in the last finalised state root and is paid it once. Balances
-that exist only in soft (unbatched or unfinalised) L2 state cannot be proven, so are lost.
+"""The escape hatch's driver: opens the rollup contract's hatch once no batch has been
+finalised for `escape_timeout`, and submits users' escapes to it (`l2/escape_contract.py`).
 """
 
 from __future__ import annotations
@@ -11,13 +9,18 @@ from collections.abc import Callable
 import simpy
 
 from bridgelab.core.world import World
-from bridgelab.crypto import merkle
 from bridgelab.l2.batcher import Batcher
+from bridgelab.l2.escape_contract import (
+    TIME_EPSILON,
+    EscapeClaim,
+    EscapeState,
+    process_escape,
+    process_open,
+)
+from bridgelab.protocol.revert import Revert
 from bridgelab.scenario.l2_schema import L2
 
 ACTOR = "l2-escape"
-# A timeout computed as deadline - now may land a hair before the deadline in floating point.
-_EPSILON = 1e-9
 
 Payout = Callable[[str, str, int], None]
 
@@ -29,11 +32,17 @@ class EscapeHatch:
         self.world = world
         self.batcher = batcher
         self.config = config
-        self.open = False
-        self.opened_at: float | None = None
-        self.paid: dict[tuple[str, str], int] = {}
+        self.state = EscapeState(config.escape_timeout)
         self.on_payout: list[Payout] = []
         self.on_open: list[Callable[[], None]] = []
+
+    @property
+    def open(self) -> bool:
+        return self.state.opened_at is not None
+
+    @property
+    def opened_at(self) -> float | None:
+        return self.state.opened_at
 
     @property
     def deadline(self) -> float:
@@ -47,16 +56,15 @@ class EscapeHatch:
         # Each pass either opens the hatch or sleeps until a deadline later than now.
         while not self.open:
             remaining = self.deadline - env.now
-            if remaining <= _EPSILON:
+            if remaining <= TIME_EPSILON:
                 self._open()
                 return
             yield env.timeout(remaining)
 
     def _open(self) -> None:
-        self.open = True
-        self.opened_at = self.world.now
-        self.batcher.freeze()
         batcher = self.batcher
+        process_open(self.state, batcher.last_finalized_time, self.world.now)
+        batcher.freeze()
         self.world.record(
             ACTOR, "l2.escape.open", last_batch=batcher.last_finalized_batch,
             last_block=batcher.last_finalized_block,
@@ -68,28 +76,26 @@ class EscapeHatch:
 
     def withdraw(self, account: str, asset: str) -> int:
         """Pay `account` its `asset` balance in the last finalised state; 0 if it cannot."""
-        if not self.open:
-            return self._refuse(account, asset, "closed")
-        if (account, asset) in self.paid:
-            return self._refuse(account, asset, "already_withdrawn")
-        # The user rebuilds the finalised state from the batches' published data (assumed
-        # available) and proves their leaf; the snapshot here stands in for that copy.
-        proven = self.batcher.last_finalized_state.prove(account, asset)
-        if proven is None:
-            return self._refuse(account, asset, "no_finalised_balance")
-        leaf, proof = proven
-        amount = self.batcher.last_finalized_state.balance(account, asset)
-        # The L1 contract checks the proof against the root it stored, not the L2's word.
-        if not merkle.verify(self.batcher.last_finalized_state_root, leaf, proof):
-            return self._refuse(account, asset, "bad_proof")
-        self.paid[(account, asset)] = amount
+        claim = self._claim(account, asset)
+        try:
+            payout = process_escape(self.state, claim, self.batcher.last_finalized_state_root)
+        except Revert as revert:
+            self.world.record(ACTOR, "l2.escape.refused", account=account, asset=asset,
+                              reason=revert.check)
+            return 0
         self.world.record(ACTOR, "l2.escape.withdraw", account=account, asset=asset,
-                          amount=amount, batch=self.batcher.last_finalized_batch)
+                          amount=payout.amount, batch=self.batcher.last_finalized_batch)
         for callback in self.on_payout:
-            callback(account, asset, amount)
-        return amount
+            callback(account, asset, payout.amount)
+        return payout.amount
 
-    def _refuse(self, account: str, asset: str, reason: str) -> int:
-        self.world.record(ACTOR, "l2.escape.refused", account=account, asset=asset,
-                          reason=reason)
-        return 0
+    def _claim(self, account: str, asset: str) -> EscapeClaim:
+        """The user's claim. The user rebuilds the finalised state from the batches'
+        published data (assumed available) and proves their leaf; the snapshot here stands
+        in for that copy."""
+        finalised = self.batcher.last_finalized_state
+        proven = finalised.prove(account, asset)
+        if proven is None:
+            return EscapeClaim(account, asset, 0, b"", None)
+        leaf, proof = proven
+        return EscapeClaim(account, asset, finalised.balance(account, asset), leaf, proof)

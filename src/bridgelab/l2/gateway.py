@@ -36,7 +36,7 @@ from bridgelab.crypto import merkle
 from bridgelab.l2.sequencer import L2Block, L2Tx
 from bridgelab.protocol.messages import BridgeMessage, Certificate, certificate_fields
 from bridgelab.protocol.verifier import verify_certificate
-from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT
+from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, credit_escaped
 
 if TYPE_CHECKING:
     from bridgelab.l2 import Batch, L2System
@@ -208,10 +208,7 @@ class L2Gateway:
 
     def _on_escape_payout(self, account: str, asset: str, amount: int) -> None:
         """The escaped balance becomes wrapped tokens on L1: moved, not minted."""
-        bridge = self.settlement.bridge
-        key = (account, asset)
-        bridge.balances[key] = bridge.balances.get(key, 0) + amount
-        bridge.minted_total[asset] = bridge.minted_total.get(asset, 0) + amount
+        credit_escaped(self.settlement.bridge, account, asset, amount)
         self.world.record(ACTOR, "l2.escape.paid_on_l1", account=account, asset=asset,
                           amount=amount)
 

@@ -20,15 +20,10 @@ from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.nemesis.campaign import run_campaign
 from bridgelab.nemesis.plan import Pacing
 from bridgelab.protocol.messages import BridgeMessage, Certificate, Direction
-from bridgelab.settlement.bridge_contract import (
-    BRIDGE_CONTRACT,
-    BURN_GAS,
-    BurnTx,
-    MintEvent,
-    MintTx,
-)
+from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BURN_GAS, MintEvent
 from bridgelab.settlement.chain import SettlementBlock
 from bridgelab.settlement.fees import gwei
+from bridgelab.settlement.transactions import BurnTx, Fee, MintTx
 
 if TYPE_CHECKING:
     from bridgelab.runner import Bridge
@@ -178,10 +173,9 @@ class Adversary:
         verification_gas = custody.verification_gas(certificate)
         self._tx += 1
         tip = gwei(ADVERSARY_TIP_GWEI)
-        tx = MintTx(
-            f"{actor}/mint{self._tx}", actor, certificate, verification_gas + MINT_STORAGE_GAS,
-            tip, self.bridge.world.now, verification_gas, settlement.base_fee * 4 + tip,
-        )
+        fee = Fee(verification_gas + MINT_STORAGE_GAS, tip, settlement.fees.base_fee * 4 + tip)
+        tx = MintTx(f"{actor}/mint{self._tx}", actor, self.bridge.world.now, fee, certificate,
+                    verification_gas)
         settlement.submit(tx)
         self._record_submit(certificate, actor)
         return tx
@@ -266,11 +260,10 @@ class Adversary:
                         escrow.per_transfer_cap or balance)
             self._tx += 1
             tip = gwei(ADVERSARY_TIP_GWEI)
-            tx = BurnTx(
-                f"{account}/burn{self._tx}", account, asset, chunk, account, BURN_GAS, tip,
-                world.now, settlement.base_fee * 4 + tip,
-            )
-            pending = settlement.has_pending(
+            fee = Fee(BURN_GAS, tip, settlement.fees.base_fee * 4 + tip)
+            tx = BurnTx(f"{account}/burn{self._tx}", account, world.now, fee, asset, chunk,
+                        account)
+            pending = settlement.mempool.any(
                 lambda p: isinstance(p, BurnTx) and p.sender == account
             )
             if not settlement.bridge.paused and not pending:

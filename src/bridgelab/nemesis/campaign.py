@@ -19,7 +19,7 @@ from bridgelab.consortium.escrow import ReleaseTx
 from bridgelab.nemesis import plan
 from bridgelab.protocol.messages import Certificate
 from bridgelab.protocol.verifier import verify_certificate
-from bridgelab.settlement.bridge_contract import MintTx
+from bridgelab.settlement.transactions import MintTx
 
 if TYPE_CHECKING:
     from bridgelab.nemesis.adversary import Adversary
@@ -132,7 +132,7 @@ class DepositSide(Side):
             return "admitted"
         if sent.nonce in state.delayed:
             return "queued"
-        if settlement.has_pending_tx(sent.tx_id, MintTx):
+        if settlement.mempool.has_tx(sent.tx_id, MintTx):
             return "pending"
         return "lost"
 

@@ -18,7 +18,7 @@ class Congestion(Attack):
 
     def begin(self, round_: int) -> None:
         now = self.world.now
-        self.bridge.settlement.add_spike(
+        self.bridge.settlement.fees.add_spike(
             DemandSpike(
                 start=now, end=now + self.params.duration, factor=self.params.factor,
                 priority_factor=self.params.priority_factor,

@@ -37,8 +37,9 @@ from bridgelab.custody.base import CALLDATA_GAS_PER_BYTE, MINT_STORAGE_GAS, TX_B
 from bridgelab.nemesis.adversary import ADVERSARY_TIP_GWEI
 from bridgelab.nemesis.base import Attack
 from bridgelab.protocol.messages import BridgeMessage, Certificate
-from bridgelab.settlement.bridge_contract import SET_TRUST_ROOT_CALL, ZERO_ROOT, ProveAndMintTx
+from bridgelab.settlement.bridge_contract import SET_TRUST_ROOT_CALL, ZERO_ROOT
 from bridgelab.settlement.fees import gwei
+from bridgelab.settlement.transactions import Fee, ProveAndMintTx
 
 if TYPE_CHECKING:
     from bridgelab.custody.base import Custody
@@ -202,7 +203,7 @@ class AdversaryRelay:
 class _Forgery(Attack):
     def _bid(self) -> tuple[int, int]:
         tip = gwei(ADVERSARY_TIP_GWEI)
-        return tip, self.bridge.settlement.base_fee * 4 + tip
+        return tip, self.bridge.settlement.fees.base_fee * 4 + tip
 
     def _keep(self, account: str) -> None:
         """Unbacked tokens minted to `account` are the adversary's to cash out."""
@@ -263,10 +264,9 @@ class ZeroRoot(_Forgery):
         message = self.adversary.fabricated_message(self.params.amount, self.params.recipient)
         tip, max_fee = self._bid()
         calldata = (32 * 10 + len(ZERO_ROOT)) * CALLDATA_GAS_PER_BYTE
-        tx = ProveAndMintTx(
-            f"{self.actor}/prove{round_}", ADVERSARY_ACCOUNT, message, ZERO_ROOT, None,
-            TX_BASE_GAS + calldata + MINT_STORAGE_GAS, tip, self.world.now, 0, max_fee,
-        )
+        fee = Fee(TX_BASE_GAS + calldata + MINT_STORAGE_GAS, tip, max_fee)
+        tx = ProveAndMintTx(f"{self.actor}/prove{round_}", ADVERSARY_ACCOUNT, self.world.now,
+                            fee, message, ZERO_ROOT, None)
         self.bridge.settlement.submit(tx)
         self.world.record(
             self.actor, "attack.submit", nonce=message.nonce, amount=message.amount,

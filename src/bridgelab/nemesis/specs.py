@@ -7,14 +7,26 @@ Scenario validation reads it (so a misspelt kind or parameter names its key), an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from bridgelab.nemesis.plan import DEFAULT_FORGERIES, Pacing
-from bridgelab.scenario.base import NonNegativeSeconds, PositiveSeconds, Probability, Strict
+from bridgelab.scenario.base import (
+    Amount,
+    Count,
+    Delay,
+    Fraction,
+    Name,
+    Number,
+    Period,
+    Strict,
+)
 
-Amount = Annotated[int, Field(ge=1)]
+NAMES = 100_000  # the most users or assets one attack may list (the workload's users)
+
+
+Recipient = Name("the account that receives what the attack takes")
 
 
 class NoParams(Strict):
@@ -33,14 +45,16 @@ class ForgingParams(Strict):
     from the escrow with no burn behind it) to forged deposits.
     """
 
-    amount: Amount = 10_000_000
-    recipient: str = "attacker"
+    amount: Amount("tokens the adversary is after, in all its forgeries") = 10_000_000
+    recipient: Recipient = "attacker"
     pacing: Literal["adaptive", "single"] = "adaptive"
-    forgeries: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    forgeries: Count(
+        "forged transfers at most", 1, 10_000, "each is a transaction the chain executes"
+    ) | None = None
     directions: list[Literal["deposit", "withdrawal"]] = Field(
-        default_factory=lambda: ["deposit"], min_length=1
+        default_factory=lambda: ["deposit"], min_length=1, max_length=2
     )
-    within: PositiveSeconds | None = None
+    within: Period("seconds the forgeries may take in all") | None = None
 
     def plan(self, within: float | None = None) -> Pacing:
         """The campaign this attack runs (`within` bounds it when the params do not)."""
@@ -56,53 +70,56 @@ class FabricatedLockParams(ForgingParams):
 
 
 class EquivocateParams(Strict):
-    recipient: str = "attacker"
-    amount_factor: Annotated[float, Field(gt=0, le=1_000_000)] = 1.0
+    recipient: Recipient = "attacker"
+    amount_factor: Number(
+        "the conflicting message's amount over the real one's", "",
+        "a million times the real amount is already any amount", gt=0, le=1_000_000,
+    ) = 1.0
 
 
 class CompromiseParams(ForgingParams):
     # False: only take the keys (a later `adversary.forge` uses them).
     forge: bool = True
-    dwell: NonNegativeSeconds = 0.0
-    attempts: Annotated[int, Field(ge=1, le=1_000)] = 1
-    retry_every: PositiveSeconds = 600.0
+    dwell: Delay("seconds between taking the keys and forging") = 0.0
+    attempts: Count("forgeries tried", 1, 1_000, "each attempt is a certificate") = 1
+    retry_every: Period("seconds between attempts") = 600.0
 
 
 class MobileParams(ForgingParams):
-    period: PositiveSeconds = 3_600.0
-    seats_per_period: Annotated[int, Field(ge=1, le=1_000)] = 1
-    periods: Annotated[int, Field(ge=1, le=10_000)] = 12
+    period: Period("seconds the adversary holds each seat") = 3_600.0
+    seats_per_period: Count("seats taken each period", 1, 1_000, "a committee's size") = 1
+    periods: Count("periods", 1, 10_000, "each period is a fault window the checker keeps") = 12
 
 
 class BernoulliParams(ForgingParams):
-    p: Probability = 0.1
-    dwell: NonNegativeSeconds = 0.0
+    p: Fraction("chance each seat is compromised") = 0.1
+    dwell: Delay("seconds between compromise and forgery") = 0.0
 
 
 class NonceReuseParams(ForgingParams):
-    member: Annotated[int, Field(ge=0)] = 0
+    member: Count("the member whose signer reuses a nonce", 0, 999, "a committee's size") = 0
 
 
 class CensorParams(Strict):
-    users: list[str] = Field(default_factory=list)
-    assets: list[str] = Field(default_factory=list)
-    amount_above: Annotated[int, Field(ge=0)] | None = None
+    users: list[Name("a censored user")] = Field(default_factory=list, max_length=NAMES)
+    assets: list[Name("a censored asset")] = Field(default_factory=list, max_length=NAMES)
+    amount_above: Amount("censor transfers above this", low=0) | None = None
     directions: list[Literal["deposit", "withdrawal"]] = Field(
-        default_factory=lambda: ["deposit", "withdrawal"]
+        default_factory=lambda: ["deposit", "withdrawal"], max_length=2
     )
 
 
 class DelayParams(Strict):
-    delay: NonNegativeSeconds = 600.0
+    delay: Delay("seconds each message is held") = 600.0
 
 
 class ReorderParams(Strict):
-    max_jitter: PositiveSeconds = 120.0
+    max_jitter: Delay("the longest random hold of a message", positive=True) = 120.0
 
 
 class ReplayParams(Strict):
-    copies: Annotated[int, Field(ge=1, le=100)] = 1
-    after: NonNegativeSeconds = 30.0
+    copies: Count("copies replayed", 1, 100, "each copy is a submission") = 1
+    after: Delay("seconds after delivery the copies are sent") = 30.0
 
 
 class CrashParams(Strict):
@@ -112,66 +129,78 @@ class CrashParams(Strict):
 class PartitionParams(Strict):
     """Cut `side_a` from `side_b` (role names or node names); one-way cuts a -> b only."""
 
-    side_a: list[str] = Field(default_factory=list)
-    side_b: list[str] = Field(default_factory=list)
+    side_a: list[Name("a node or role")] = Field(default_factory=list, max_length=1_201)
+    side_b: list[Name("a node or role")] = Field(default_factory=list, max_length=1_201)
     one_way: bool = False
     role: Literal["validator", "member", "relayer"] = "validator"
 
 
 class LossParams(Strict):
-    probability: Probability = 0.2
-    between: tuple[str, str] = ("relayer", "member")
+    probability: Fraction("chance a message is lost") = 0.2
+    between: tuple[Name("a node or role"), Name("a node or role")] = ("relayer", "member")
 
 
 class DuplicateParams(Strict):
-    probability: Probability = 0.2
-    between: tuple[str, str] = ("relayer", "member")
+    probability: Fraction("chance a message is delivered twice") = 0.2
+    between: tuple[Name("a node or role"), Name("a node or role")] = ("relayer", "member")
 
 
 class ReorgParams(Strict):
-    depth: Annotated[int, Field(ge=1, le=1_000)] = 4
+    depth: Count("blocks orphaned", 1, 1_000, "a reorg replays every orphaned block") = 4
 
 
 class CongestionParams(Strict):
-    factor: Annotated[float, Field(gt=0, le=1_000)] = 5.0
-    priority_factor: Annotated[float, Field(gt=0, le=1_000)] = 5.0
-    # At least one second: a spike shorter than that cannot outlast a single slot anyway.
-    duration: Annotated[float, Field(ge=1.0)] = 1_800.0
+    factor: Number(
+        "factor on background gas", "",
+        "a thousand times the demand already prices every bridge transaction out", gt=0, le=1_000,
+    ) = 5.0
+    priority_factor: Number(
+        "factor on background tips", "",
+        "a thousand times the tips already outbids every bridge transaction", gt=0, le=1_000,
+    ) = 5.0
+    duration: Number(
+        "seconds the congestion lasts", "s",
+        "a spike shorter than a second cannot outlast a single slot anyway", ge=1.0, le=1e9,
+    ) = 1_800.0
 
 
 class OracleDelayParams(Strict):
-    delay: NonNegativeSeconds = 1_800.0
+    delay: Delay("seconds each report is held") = 1_800.0
 
 
 class OracleManipulateParams(Strict):
-    bias: Annotated[float, Field(ge=-0.99, le=100)] = 0.5
+    bias: Number(
+        "relative error the colluding reporters add", "",
+        "-0.99 is a price of almost nothing, 100 a price 101 times the truth", ge=-0.99, le=100,
+    ) = 0.5
 
 
 class OracleDefaultParams(Strict):
-    write_down: Annotated[float, Field(gt=0, le=1)] = 0.4
-    report_delay: NonNegativeSeconds = 3_600.0
+    write_down: Number("fraction of the NAV lost", "", "a share of the NAV", gt=0, le=1) = 0.4
+    report_delay: Delay("seconds the reporters are late with the default") = 3_600.0
 
 
 class ForgeParams(Strict):
-    amount: Amount = 10_000_000
-    recipient: str = "attacker"
+    amount: Amount("tokens the forged mint claims") = 10_000_000
+    recipient: Recipient = "attacker"
 
 
 class L2CensorParams(Strict):
     """Which L2 transactions the sequencer leaves queued: by account (sender or recipient;
     none listed means every account) and by kind."""
 
-    accounts: list[str] = Field(default_factory=list)
+    accounts: list[Name("a censored account")] = Field(default_factory=list, max_length=NAMES)
     tx_kinds: list[Literal["deposit", "transfer", "withdraw"]] = Field(
-        default_factory=lambda: ["deposit", "transfer", "withdraw"]
+        default_factory=lambda: ["deposit", "transfer", "withdraw"], max_length=3
     )
 
 
 class RedemptionRunParams(Strict):
-    fraction: Annotated[float, Field(gt=0, le=1)] = 0.5
-    amount_cap: Amount | None = None
-    # Seconds the attack waits at most for its withdrawals to settle before it is done.
-    max_wait: PositiveSeconds = 86_400.0
+    fraction: Number("share of L2 balances withdrawn", "", "a share", gt=0, le=1) = 0.5
+    amount_cap: Amount("the most one withdrawal takes") | None = None
+    max_wait: Delay(
+        "seconds the attack waits at most for its withdrawals to settle", positive=True
+    ) = 86_400.0
 
 
 TargetRole = Literal[

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_INCONCLUSIVE, combine
 from bridgelab.exitcodes import EXIT_PASS as EXIT_OK
+from bridgelab.textsafe import deep_printable, printable
 
 # The report's verdict as an exit code: only "safe" is 0; "at-risk" means a liveness property
 # failed or the cost-to-break search broke the bridge, so it is a finding (1).
@@ -36,9 +37,11 @@ the run must have completed, and its own scenario (scenario.toml in the run dire
 copy a campaign store keeps) must hash to the run's fingerprint. A run that fails is listed
 with the reason, and the report exits 2; its verdict is never "safe" then, nor on zero runs.
 
-exit codes (the report is written in every case but 3 and 4): 0 verdict "safe" · 1 verdict
-"unsafe" or "at-risk" · 2 verdict "inconclusive", or some runs (or all) could not be used ·
-3 bad input or usage error (no runs, unreadable RESULTS) · 4 internal error
+exit codes (the report is written in every case but 3, 4 and a signal): 0 verdict "safe" ·
+1 verdict "unsafe" or "at-risk" · 2 verdict "inconclusive", or some runs (or all) could not be
+used · 3 bad input or usage error (no runs, unreadable RESULTS, a campaign store that is empty,
+not SQLite or damaged) · 4 internal error · 130/143 stopped by SIGINT/SIGTERM (the files of an
+earlier report, or none: each is written whole)
 
 examples:
   bridgelab report runs/demo/results.sqlite --out reports/demo/
@@ -73,16 +76,21 @@ def _progress(err: Console, quiet: bool) -> Progress:
 
 
 def write(report: dict[str, Any], out: Path, images: dict[str, str] | None = None) -> None:
-    """report.json (validated first), report.md and report.html into `out`."""
+    """report.json (validated first), report.md and report.html into `out`, each rendered in
+    full before any is written and each written whole (a temporary file renamed): an
+    interrupted report leaves the previous files or the new ones, never half of one."""
+    from bridgelab.evidence import atomic_write_text
     from bridgelab.report import render_html, render_md, schema
 
     schema.validate(report)
+    texts = {
+        "report.json": json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n",
+        "report.md": render_md.render(report),
+        "report.html": render_html.render(report, images),
+    }
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(
-        json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    (out / "report.md").write_text(render_md.render(report), encoding="utf-8")
-    (out / "report.html").write_text(render_html.render(report, images), encoding="utf-8")
+    for name, text in texts.items():
+        atomic_write_text(out / name, text, durable=False)
 
 
 def report_command(args: argparse.Namespace, err: Console) -> int:
@@ -101,11 +109,12 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
                 on_record=lambda _n: progress.advance(loading),
             )
         except RecordError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {printable(error, 500)}", file=sys.stderr)
             return EXIT_BAD_INPUT
         if not records:
             print(
-                f"error: {', '.join(map(str, args.results))}: expected completed runs, found none",
+                f"error: {printable(', '.join(map(str, args.results)), 300)}: expected"
+                " completed runs, found none",
                 file=sys.stderr,
             )
             return EXIT_BAD_INPUT
@@ -132,10 +141,12 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
         title = args.title or "bridgelab risk report: " + ", ".join(
             sorted(campaigns) or [str(args.results[0])]
         )
-        report = build_report(
+        # Every string from a scenario or a results file is shown escaped, in all three
+        # renderings and on the terminal: the report is cleaned once, here.
+        report = deep_printable(build_report(
             records, title=title, source=[str(s) for s in args.results], cost=cost,
             series=series, generated={"commit": git_commit()},
-        )
+        ))
         progress.advance(writing)
         images = plots.render(report["plots"])
         progress.advance(writing)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgelab.report.records import RunRecord, _display, reproduce_command, slug
+from bridgelab.safepaths import confined
 
 DEFAULT_MAX_EVALUATIONS = 600
 SEED = 1
@@ -76,7 +77,8 @@ def compute(
         if found.entities and found.witness is not None and found.witness_scenario is not None:
             witness = found.witness_scenario.model_dump(mode="json", exclude_none=True)
             witness["scenario"]["seed"] = SEED
-            file = out_dir / "witnesses" / f"cheapest-{slug(record.scheme)}-{key}.toml"
+            file = confined(out_dir, out_dir / "witnesses"
+                            / f"cheapest-{slug(record.scheme)}-{key}.toml")
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_text(scenario_toml(
                 witness,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgelab.report import words
+from bridgelab.resultcheck import bounded_recursion
 
 KIND = re.compile(r'"kind":"([^"]+)"')
 WANTED = frozenset({
@@ -38,7 +39,9 @@ def read_series(path: str | Path, config: dict[str, Any] | None) -> dict[str, An
     seats: set[int] = set()
     end = 0.0
     try:
-        with path.open(encoding="utf-8") as handle:
+        # Parsed with a bounded recursion: a history (consistent with its recorded hash, but
+        # not written by a run) nested deep enough would otherwise crash the process.
+        with bounded_recursion(), path.open(encoding="utf-8") as handle:
             for line in handle:
                 match = KIND.search(line)
                 if match is None:
@@ -81,7 +84,9 @@ def read_series(path: str | Path, config: dict[str, Any] | None) -> dict[str, An
                     seats.update(record.get("held", record.get("seats", [])))
                 if kind in ("lock", "burn", "mint", "release", "settlement.reorg"):
                     points.append((t, (minted - burned) - (locked - released)))
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        # A history is hash-checked before it is read here; one that is still not as a run
+        # writes it (its hash recorded with it) gives no series rather than a crash.
         return None
     points.append((end, points[-1][1]))
     compromised = None

@@ -310,14 +310,24 @@ class ScenarioFiles:
 
     def hash_of(self, path: str) -> str | None:
         if path not in self._hashes:
-            from bridgelab.scenario import ScenarioError, load_scenario
-            from bridgelab.scenario.load import scenario_hash
-
-            try:
-                self._hashes[path] = scenario_hash(load_scenario(path))
-            except (ScenarioError, OSError, ValueError):
-                self._hashes[path] = None
+            self._hashes[path] = self._load(path)
         return self._hashes[path]
+
+    @staticmethod
+    def _load(path: str) -> str | None:
+        from bridgelab.evidence import MAX_SCENARIO_BYTES
+        from bridgelab.scenario import load_scenario
+        from bridgelab.scenario.load import scenario_hash
+
+        # The path comes from a saved reproduce command: only a regular file of a scenario's
+        # size is read (never a device, a pipe or a huge file someone named there).
+        try:
+            file = Path(path)
+            if not file.is_file() or file.stat().st_size > MAX_SCENARIO_BYTES:
+                return None
+            return scenario_hash(load_scenario(file))
+        except Exception:  # any refusal of the loader: the recorded command is not used
+            return None
 
 
 def _display(path: Path) -> str:
@@ -350,6 +360,7 @@ def attach_reproduce(record: RunRecord, directory: Path, files: ScenarioFiles) -
 def record_from_results(
     data: dict[str, Any], origin: str, results_path: Path | None = None
 ) -> RunRecord:
+    """The record of a results.json whose shape was checked (`evidence.results_problems`)."""
     fingerprint = data.get("fingerprint") or {}
     scenario = str(fingerprint.get("scenario", "unnamed"))
     seed = int(fingerprint.get("seed", 0))
@@ -382,9 +393,11 @@ def _interrupted(directory: Path, problem: str) -> RunRecord:
 
     history = directory / HISTORY
     start = first_record(history) if history.is_file() else {}
-    scenario = str(start.get("scenario") or directory.name)
+    scenario = start.get("scenario")
+    scenario = scenario[:200] if isinstance(scenario, str) and scenario else directory.name
     seed = start.get("seed")
-    seed = seed if isinstance(seed, int) else 0
+    seed = seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else 0
+    digest = start.get("scenario_hash")
     return RunRecord(
         id=run_id(scenario, seed, str(directory.resolve())),
         scenario=scenario,
@@ -392,37 +405,52 @@ def _interrupted(directory: Path, problem: str) -> RunRecord:
         verdicts={},
         metrics={},
         fingerprint={"scenario": scenario, "seed": seed,
-                     "scenario_hash": start.get("scenario_hash")},
+                     "scenario_hash": digest if isinstance(digest, str) else None},
         history_path=_display(history) if history.is_file() else None,
         results_path=_display(directory / "results.json"),
         problems=[problem],
     )
 
 
+RUN_KEYS = frozenset({"verdicts", "complete", "fingerprint", "history"})
+
+
 def load_run_dir(directory: Path, files: ScenarioFiles | None = None) -> RunRecord | None:
-    """The run in `directory`, verified; None if the directory holds no run at all."""
-    from bridgelab.evidence import HISTORY, RESULTS, verify_run_dir
+    """The run in `directory`, verified; None if the directory holds no run at all.
+
+    Whatever the files hold, the answer is a record (usable, or with its problems) or None:
+    a results.json that cannot be read or is not shaped as a run writes it makes the run
+    unusable, named from its history's first event."""
+    from bridgelab.evidence import (
+        HISTORY,
+        RESULTS,
+        SCENARIO,
+        read_results,
+        results_problems,
+        verify_run_dir,
+    )
 
     results_path = directory / RESULTS
+    beside = (directory / HISTORY).is_file() or (directory / SCENARIO).is_file()
     if not results_path.exists():
-        if (directory / HISTORY).is_file():
+        if beside:
             return _interrupted(directory, "incomplete run (a history without results.json)")
         return None
-    try:
-        data = json.loads(results_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return _interrupted(directory, "results.json unreadable")
-    if not isinstance(data, dict) or not ({"verdicts", "complete"} & set(data)):
+    data, problem = read_results(results_path)
+    if data is None:
+        return _interrupted(directory, problem or "results.json unreadable")
+    if not beside and not (RUN_KEYS & set(data)):
         return None  # some other results.json, not a run's
-    try:
-        record = record_from_results(data, str(results_path.resolve()), results_path)
-    except (AttributeError, TypeError, ValueError):  # valid JSON, but not as a run writes it
-        return _interrupted(directory, "results.json malformed")
+    problems = results_problems(data)
+    if problems:
+        return _interrupted(directory, problems[0])
+    record = record_from_results(data, str(results_path.resolve()), results_path)
     verified = verify_run_dir(directory, data)
     record.problems = verified.problems
     record.config = verified.config if verified.ok else None
     attach_reproduce(record, directory, files or ScenarioFiles())
     return record
+
 
 
 def load_directory(root: Path, files: ScenarioFiles | None = None) -> list[RunRecord]:
@@ -442,10 +470,15 @@ def load_directory(root: Path, files: ScenarioFiles | None = None) -> list[RunRe
 
 
 def is_store(path: Path) -> bool:
+    """An SQLite file (or an empty one, which `load_store` refuses as a truncated store)."""
     if not path.is_file():
         return False
-    with path.open("rb") as handle:
-        return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_MAGIC))
+    except OSError:
+        return False
+    return header in (SQLITE_MAGIC, b"") or (path.suffix in (".sqlite", ".db") and bool(header))
 
 
 def load_records(
@@ -456,9 +489,13 @@ def load_records(
     files = ScenarioFiles()
     for source in sources:
         if is_store(source):
+            from bridgelab.campaign.store import StoreError
             from bridgelab.report.store import load_store
 
-            loaded = load_store(source)
+            try:
+                loaded = load_store(source)
+            except StoreError as error:
+                raise RecordError(str(error)) from None
         elif source.is_dir():
             loaded = load_directory(source, files)
         else:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +25,7 @@ from bridgelab.report.records import (
     run_id,
     slug,
 )
-
-
-def _campaign_table(path: Path) -> list[dict[str, Any]]:
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        cursor = db.execute(
-            "SELECT campaign_hash, name, file, total_runs, spec FROM campaigns ORDER BY created_at"
-        )
-        names = ("campaign_hash", "name", "file", "total_runs", "spec")
-        return [dict(zip(names, row, strict=True)) for row in cursor]
-    finally:
-        db.close()
+from bridgelab.safepaths import confined
 
 
 def _load_campaign(file: str, store_path: Path, expected_hash: str):
@@ -45,11 +33,13 @@ def _load_campaign(file: str, store_path: Path, expected_hash: str):
     from bridgelab.campaign.spec import load_campaign
     from bridgelab.scenario import ScenarioError
 
+    if not isinstance(file, str) or not isinstance(expected_hash, str):
+        return None
     for candidate in (Path(file), store_path.parent / file):
         if candidate.is_file():
             try:
                 campaign = load_campaign(candidate)
-            except (ScenarioError, OSError, ValueError):
+            except (ScenarioError, OSError, ValueError, RecursionError):
                 return None
             return campaign if campaign.hash == expected_hash else None
     return None
@@ -76,6 +66,8 @@ def _row_scenario(store: Any, campaign: Any, row: dict[str, Any]
         scenario = parse_scenario(stored, row["run_key"])
     except ScenarioError as error:
         return None, f"scenario invalid ({error.message})"
+    except (RecursionError, ValueError) as error:  # a stored copy no scenario file could give
+        return None, f"scenario invalid ({type(error).__name__})"
     if scenario_hash(scenario) != digest:
         return None, "scenario changed (its hash differs from the run's fingerprint)"
     return scenario.model_dump(mode="json", exclude_none=True), None
@@ -104,13 +96,14 @@ def _scenario_for(campaign: Any, row: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def load_store(path: Path) -> list[RunRecord]:
-    """Every run of every campaign in the store, in expansion order, each verified."""
+    """Every run of every campaign in the store, in expansion order, each verified. A store
+    that is empty, not SQLite or damaged raises StoreError; it is opened read-only."""
     from bridgelab.campaign.store import Store
 
     records: list[RunRecord] = []
-    campaigns = _campaign_table(path)
-    with Store(path) as store:
-        for entry in campaigns:
+    with Store(path, readonly=True) as store:
+        for entry in store.campaigns():
+            entry["name"] = str(entry["name"])
             # The campaign file is read only for rows whose scenario the store does not keep
             # (a store that predates the `scenarios` table), and then once.
             campaign, tried = None, False
@@ -119,8 +112,25 @@ def load_store(path: Path) -> list[RunRecord]:
                 if not tried and digest and store.scenario(digest) is None:
                     campaign = _load_campaign(entry["file"], path, entry["campaign_hash"])
                     tried = True
-                records.append(_record(store, path, entry, campaign, row))
+                records.append(_unreadable(path, entry, row) if row.get("problem")
+                               else _record(store, path, entry, campaign, row))
     return records
+
+
+def _unreadable(path: Path, entry: dict[str, Any], row: dict[str, Any]) -> RunRecord:
+    """A row the store could not decode: listed with its problem, nothing taken from it."""
+    from bridgelab.evidence import row_problems
+
+    seed = row.get("seed")
+    seed = seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else 0
+    key = str(row.get("run_key"))
+    return RunRecord(
+        id=run_id(f"{row.get('arm')}-c{row.get('config')}", seed,
+                  f"{entry['campaign_hash']}/{key}"),
+        scenario=entry["name"], seed=seed, verdicts={}, metrics={}, campaign=entry["name"],
+        parameters={"run_key": key}, results_path=f"{_display(path)}#{key}",
+        problems=row_problems(row, path),
+    )
 
 
 def _record(store: Any, path: Path, entry: dict[str, Any], campaign: Any,
@@ -136,7 +146,7 @@ def _record(store: Any, path: Path, entry: dict[str, Any], campaign: Any,
     }
     if row.get("profile"):
         parameters["profile"] = row["profile"]
-    if campaign is not None:
+    if campaign is not None and row["config"] < len(campaign.configs):
         parameters["config_label"] = campaign.group_label(row["config"])
     history = row_history(row, path)
     record = RunRecord(
@@ -174,15 +184,20 @@ def _record(store: Any, path: Path, entry: dict[str, Any], campaign: Any,
 
 def _read_results(record: RunRecord, results: Path) -> None:
     """Violations, inconclusive reasons and the reproduce command from the run's results.json
-    (verified beside its history by `row_problems`)."""
+    (verified beside its history by `row_problems`). One that is not as a run writes it makes
+    the record unusable: its reasons would be missing from the report."""
+    from bridgelab.evidence import read_results, results_problems
+
     if not results.exists():
         return
-    try:
-        saved = json.loads(results.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    saved, problem = read_results(results)
+    problems = [problem] if saved is None else results_problems(saved)
+    if problems:
+        record.problems.append(f"{problems[0]} (beside the history)")
         return
-    record.violations = list(saved.get("violations") or [])
-    record.inconclusive = list(saved.get("inconclusive") or [])
+    assert saved is not None
+    record.violations = list(saved["violations"])
+    record.inconclusive = list(saved["inconclusive"])
     record.reproduce = record.reproduce or saved.get("reproduce")
 
 
@@ -205,7 +220,8 @@ def materialize(records: list[RunRecord], directory: Path) -> int:
         digest = hashlib.sha256(canonical.encode()).hexdigest()[:10]
         if digest not in written:
             name = slug(str(record.parameters.get("arm", record.scenario)), 30)
-            file = directory / f"{name}-c{record.parameters.get('config_index', 0)}-{digest}.toml"
+            index = record.parameters.get("config_index", 0)
+            file = confined(directory, directory / f"{name}-c{index}-{digest}.toml")
             directory.mkdir(parents=True, exist_ok=True)
             header = (
                 f"Scenario of campaign {record.campaign!r}, run {record.parameters.get('run_key')}"

@@ -5,55 +5,88 @@ Defaults follow Jovay's public figures (hourly batches, a 7-day escape hatch); t
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 # Imports the shared building blocks only: `scenario/model.py` will import this module.
-from bridgelab.scenario.base import NonNegativeSeconds, PositiveSeconds, Strict, invalid
+from bridgelab.scenario.base import Count, Delay, Number, Period, Strict, invalid
 
 SEVEN_DAYS = 7 * 24 * 3_600.0
+GWEI_WHY = "a million gwei per gas is far above any fee a real chain has seen"
 
 
 class L2(Strict):
     """Sequencer, batch poster, deposit message oracle and escape hatch of one L2."""
 
     enabled: bool = False
-    # Where the bridge delivers deposits: "l1" mints on the settlement chain; "l2" credits the
-    # rollup (oracle approval, sequencer credit) and withdrawals start on L2. "l2" needs enabled.
-    destination: Literal["l1", "l2"] = "l1"
-    # Seconds between soft (sequencer-only) blocks: sub-second soft confirmations.
-    soft_block_time: PositiveSeconds = 0.25
-    # Transactions per soft block (count); the rest wait for the next block.
-    max_txs_per_block: Annotated[int, Field(ge=1, le=100_000)] = 1_000
-    # Transactions the sequencer (and the oracle) may hold pending (count); more are dropped.
-    queue_capacity: Annotated[int, Field(ge=1, le=10_000_000)] = 100_000
-    # Seconds between batch postings to L1.
-    batch_interval: PositiveSeconds = 3_600.0
-    # Gas units one batch transaction uses on L1 (calldata/blob commitment plus verification).
-    batch_gas: Annotated[int, Field(ge=21_000, le=30_000_000)] = 300_000
-    # Priority fee (gwei per gas) of a batch's first submission.
-    batch_priority_fee_gwei: Annotated[float, Field(ge=0)] = 2.0
-    # Max fee (gwei per gas) a batch bids; None bids without a cap.
-    batch_max_fee_gwei: Annotated[float, Field(gt=0)] | None = None
-    # Seconds without inclusion before the batch is re-submitted with higher fees.
-    resubmit_after: PositiveSeconds = 120.0
-    # Re-submissions per batch (count); after these the batch waits at its last bid.
-    max_resubmits: Annotated[int, Field(ge=0, le=100)] = 5
-    # Factor (dimensionless) each re-submission multiplies both fees by (>= 1.125 replaces).
-    fee_bump: Annotated[float, Field(ge=1, le=10)] = 1.25
-    # Seconds between checks of L1 finality while a batch awaits it (lag resolution).
-    finality_poll: PositiveSeconds = 1.0
-    # Oracle members N (count) that watch L1 deposits.
-    oracle_members: Annotated[int, Field(ge=1, le=1_000)] = 5
-    # Approvals M (count) a deposit message needs before the sequencer credits it.
-    oracle_quorum: Annotated[int, Field(ge=1)] = 3
-    # Median seconds a member takes to approve; each member's own speed is drawn per seed.
-    oracle_latency: NonNegativeSeconds = 2.0
-    # Seconds without a finalised batch after which the escape hatch opens (Jovay: 7 days).
-    escape_timeout: PositiveSeconds = SEVEN_DAYS
-    # Seconds by which a measured settlement lag may differ from interval + inclusion + finality.
-    tolerance: NonNegativeSeconds = 15.0
+    destination: Literal["l1", "l2"] = Field(
+        "l1",
+        description='where the bridge delivers deposits: "l1" mints on the settlement chain;'
+        ' "l2" credits the rollup (oracle approval, sequencer credit) and withdrawals start'
+        ' on L2. "l2" needs enabled',
+    )
+    soft_block_time: Period(
+        "seconds between soft (sequencer-only) blocks", at_least=0.01,
+        why="10 ms is as fast as any sequencer's blocks (mini-blocks) come",
+    ) = 0.25
+    max_txs_per_block: Count(
+        "transactions per soft block; the rest wait for the next", 1, 100_000,
+        "a block's transactions are held in memory",
+    ) = 1_000
+    queue_capacity: Count(
+        "transactions the sequencer (and the oracle) may hold pending; more are dropped", 1,
+        10_000_000, "memory: every pending item is held until it is taken",
+    ) = 100_000
+    batch_interval: Period(
+        "seconds between batch postings to L1", at_least=0.1,
+        why="a batch is an L1 transaction: more than one per settlement slot (at least 0.1 s)"
+        " only queues",
+    ) = 3_600.0
+    batch_gas: Count(
+        "gas one batch transaction uses on L1 (calldata or blob commitment plus verification)",
+        21_000, 30_000_000, "a batch must fit one L1 block",
+    ) = 300_000
+    batch_priority_fee_gwei: Number(
+        "priority fee of a batch's first submission", "gwei per gas", GWEI_WHY, ge=0, le=1e6
+    ) = 2.0
+    batch_max_fee_gwei: Number(
+        "max fee a batch bids (none: no cap)", "gwei per gas", GWEI_WHY, gt=0, le=1e6
+    ) | None = None
+    resubmit_after: Period(
+        "seconds without inclusion before the batch is re-submitted with higher fees"
+    ) = 120.0
+    max_resubmits: Count(
+        "re-submissions per batch; after these the batch waits at its last bid", 0, 100,
+        "each re-submission is a transaction",
+    ) = 5
+    fee_bump: Number(
+        "factor each re-submission multiplies both fees by (>= 1.125 replaces)", "",
+        "ten times per re-submission is already far beyond a replacement", ge=1, le=10,
+    ) = 1.25
+    finality_poll: Period(
+        "seconds between checks of L1 finality while a batch awaits it (lag resolution)",
+        at_least=0.1, why="L1 finality moves once per settlement slot, at least 0.1 s",
+    ) = 1.0
+    oracle_members: Count(
+        "message-oracle members (N) watching L1 deposits", 1, 1_000,
+        "each member approves every deposit",
+    ) = 5
+    oracle_quorum: Count(
+        "approvals (M) a deposit message needs before the sequencer credits it", 1, 1_000,
+        "at most oracle_members",
+    ) = 3
+    oracle_latency: Delay(
+        "median seconds a member takes to approve; each member's own speed is drawn per seed"
+    ) = 2.0
+    escape_timeout: Delay(
+        "seconds without a finalised batch after which the escape hatch opens (Jovay: 7 days)",
+        positive=True,
+    ) = SEVEN_DAYS
+    tolerance: Delay(
+        "seconds by which a measured settlement lag may differ from interval + inclusion +"
+        " finality"
+    ) = 15.0
 
     @model_validator(mode="after")
     def _consistent(self) -> L2:

@@ -1,56 +1,43 @@
 """Load a scenario file: TOML only, validated against the schema, errors that name the key.
 
-Input is parsed with `tomllib` (data only, nothing is ever executed) and checked by pydantic.
+Input is read by `scenario.reader` (bounded, parsed with `tomllib`: data only, nothing is
+ever executed) and checked by pydantic; every error becomes one `ScenarioError` line.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
-import tomllib
+import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from bridgelab.exitcodes import EXIT_BAD_INPUT
+from bridgelab.scenario.base import Strict
+from bridgelab.scenario.display import show
+from bridgelab.scenario.errors import ScenarioError
 from bridgelab.scenario.model import Scenario
+from bridgelab.scenario.reader import read_toml
 
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used: which file, which key, what was expected and found."""
-
-    exit_code = EXIT_BAD_INPUT
-
-    def __init__(self, file: str, key: str, expected: str, found: str) -> None:
-        self.file = file
-        self.key = key
-        self.expected = expected
-        self.found = found
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        where = f"{self.file}: {self.key}" if self.key else self.file
-        return f"{where}: expected {self.expected}, found {self.found}"
+__all__ = ["ScenarioError", "deep_merge", "load_scenario", "parse_scenario", "scenario_hash"]
 
 
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int):
-        return f"the integer {value}"
+        return f"the integer {show(value)}"
     if isinstance(value, float):
-        return f"the number {value}"
+        return f"the number {show(value)}"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the string {shown!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
+        return f"the string {show(value)}"
+    shown = show(value)
+    if isinstance(value, list | tuple | dict) and not shown.startswith("a "):
+        return f"the {'table' if isinstance(value, dict) else 'list'} {shown}"
+    return shown
 
 
 _EXPECTATIONS = {
@@ -61,6 +48,7 @@ _EXPECTATIONS = {
     "int_from_float": "an integer",
     "float_type": "a number",
     "float_parsing": "a number",
+    "finite_number": "a finite number (not nan or inf)",
     "bool_type": "a boolean",
     "bool_parsing": "a boolean",
     "string_type": "a string",
@@ -101,11 +89,38 @@ def _expected(error: dict[str, Any]) -> str:
     return str(error.get("msg", kind))
 
 
+# Unions insert a label for the member that failed into the location: a tag ("fixed"), a
+# schema ("list[int]", "literal['all']", "function-wrap[check()]"), a type or a model name.
+_TAGS = frozenset({"fixed", "uniform", "lognormal", "exponential"})
+_TYPES = frozenset({"int", "float", "str", "bool", "list", "dict", "tuple", "none"})
+_SCHEMA_LABEL = re.compile(r"^[a-z][a-z0-9_-]*\[.*\]$", re.DOTALL)
+
+
+def _union_label(part: object) -> bool:
+    if not isinstance(part, str):
+        return False  # a list index
+    return (
+        part in _TAGS or part in _TYPES or _SCHEMA_LABEL.match(part) is not None
+        or part in _model_names()
+    )
+
+
+@functools.cache
+def _model_names() -> frozenset[str]:
+    names: set[str] = set()
+    pending: list[type] = [Strict]
+    while pending:
+        model = pending.pop()
+        names.add(model.__name__)
+        pending.extend(model.__subclasses__())
+    return frozenset(names)
+
+
 def _key_path(error: dict[str, Any]) -> str:
-    parts = [str(part) for part in error["loc"]]
-    # Tagged unions insert the tag name ("fixed", "lognormal") into the location: drop it.
-    tags = {"fixed", "uniform", "lognormal", "exponential"}
-    parts = [part for part in parts if part not in tags]
+    loc = list(error["loc"])
+    # The last part of an unknown key is the user's own key, whatever it looks like.
+    last = [loc.pop()] if error["type"] == "extra_forbidden" and loc else []
+    parts = [str(part) for part in loc if not _union_label(part)] + [str(p) for p in last]
     ctx = error.get("ctx") or {}
     if error["type"] == "bridgelab_invalid" and ctx.get("key"):
         parts.append(str(ctx["key"]))
@@ -121,7 +136,7 @@ def _found(error: dict[str, Any], kind: str) -> str:
     if kind == "extra_forbidden":
         return "an unknown key"
     if kind == "union_tag_invalid":
-        return repr(ctx.get("tag"))
+        return show(ctx.get("tag"))
     return _type_name(error.get("input"))
 
 
@@ -140,27 +155,7 @@ def parse_scenario(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise `ScenarioError` on any problem."""
-    path = Path(path)
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(name, "", "a readable scenario file", "no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(name, "", "a scenario file", "a directory") from None
-    except OSError as exc:
-        raise ScenarioError(
-            name, "", "a readable scenario file", exc.strerror or "an error"
-        ) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(name, "", "UTF-8 encoded TOML", "undecodable bytes") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(name, "", "valid TOML", f"a syntax error ({exc})") from None
-    return parse_scenario(data, name)
+    return parse_scenario(read_toml(path, "scenario file"), str(path))
 
 
 def scenario_hash(scenario: Scenario) -> str:

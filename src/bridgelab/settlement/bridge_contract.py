@@ -11,142 +11,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bridgelab.consortium.block import Header
-from bridgelab.consortium.escrow import LockEvent, Revert
+from bridgelab.consortium.escrow import LockEvent
 from bridgelab.crypto import merkle
 from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
-from bridgelab.protocol.rotation import RotationCertificate, check_rotation
+from bridgelab.protocol.revert import require
+from bridgelab.protocol.rotation import check_rotation
 from bridgelab.protocol.tables import add_to
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
+from bridgelab.settlement.transactions import (
+    BurnTx,
+    ChallengeTx,
+    MintTx,
+    PauseTx,
+    ProveAndMintTx,
+    RotateTx,
+    UpgradeTx,
+    VetoTx,
+)
 
 BRIDGE_CONTRACT = "settlement:bridge"
 BURN_GAS = 60_000
 ADMIN_GAS = 50_000
-UNCAPPED_FEE = 10**30
 ZERO_ROOT = bytes(32)
 # The one contract call a message payload can name (honoured only under a flaw).
 SET_TRUST_ROOT_CALL = "call:set_trust_root:"
-
-
-@dataclass(frozen=True, slots=True)
-class MintTx:
-    tx_id: str
-    relayer: str
-    certificate: Certificate
-    gas: int
-    priority_fee: int
-    submitted_at: float
-    verification_gas: int = 0
-    max_fee: int = UNCAPPED_FEE
-
-
-@dataclass(frozen=True, slots=True)
-class InclusionProof:
-    """A lock event's Merkle path under a committed consortium block's header."""
-
-    header: Header
-    path: merkle.Proof
-
-
-@dataclass(frozen=True, slots=True)
-class ProveAndMintTx:
-    """Process a deposit proven against an accepted root instead of a certificate.
-
-    `root` is the consortium block (its hash) the message sits in, and `proof` shows the lock
-    event under that block's events root. Without a proof nothing is proven: the message's
-    root reads as zero, as Nomad's `messages[leaf]` did for a leaf never proven.
-    """
-
-    tx_id: str
-    sender: str
-    message: BridgeMessage
-    root: bytes
-    proof: InclusionProof | None
-    gas: int
-    priority_fee: int
-    submitted_at: float
-    verification_gas: int = 0
-    max_fee: int = UNCAPPED_FEE
-
-
-@dataclass(frozen=True, slots=True)
-class BurnTx:
-    tx_id: str
-    sender: str
-    asset: str
-    amount: int
-    recipient: str
-    gas: int
-    priority_fee: int
-    submitted_at: float
-    max_fee: int = UNCAPPED_FEE
-
-
-@dataclass(frozen=True, slots=True)
-class RotateTx:
-    """Install the next trust root, endorsed by > 2/3 of the current committee."""
-
-    tx_id: str
-    submitter: str
-    rotation: RotationCertificate
-    gas: int
-    priority_fee: int
-    submitted_at: float
-    max_fee: int = UNCAPPED_FEE
-
-
-@dataclass(frozen=True, slots=True)
-class PauseTx:
-    """The guardian pauses (or unpauses) minting and burning."""
-
-    tx_id: str
-    sender: str
-    paused: bool
-    gas: int
-    priority_fee: int
-    submitted_at: float
-    max_fee: int = UNCAPPED_FEE
-
-
-@dataclass(frozen=True, slots=True)
-class UpgradeTx:
-    """The admin replaces the verifier's configuration (an upgrade)."""
-
-    tx_id: str
-    sender: str
-    verifier: VerifierConfig
-    gas: int
-    priority_fee: int
-    submitted_at: float
-    max_fee: int = UNCAPPED_FEE
-
-
-@dataclass(frozen=True, slots=True)
-class ChallengeTx:
-    """A bonded watcher cancels a queued mint that has no lock behind it."""
-
-    tx_id: str
-    sender: str
-    nonce: int
-    gas: int
-    priority_fee: int
-    submitted_at: float
-    max_fee: int = UNCAPPED_FEE
-
-
-@dataclass(frozen=True, slots=True)
-class VetoTx:
-    """The watcher vetoes a pending trust-root change during its timelock."""
-
-    tx_id: str
-    sender: str
-    version: int
-    gas: int
-    priority_fee: int
-    submitted_at: float
-    max_fee: int = UNCAPPED_FEE
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,15 +87,8 @@ class BurnEvent:
     tx_id: str
 
     def leaf(self) -> bytes:
-        return encode(
-            "bridge/burn",
-            self.contract,
-            self.nonce,
-            self.asset,
-            self.amount,
-            self.sender,
-            self.recipient,
-        )
+        return encode("bridge/burn", self.contract, self.nonce, self.asset, self.amount,
+                      self.sender, self.recipient)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,27 +142,124 @@ class BridgeState:
             self.accepted_roots.setdefault(ZERO_ROOT, 0)
 
 
+# -- deposits: mint wrapped tokens for a lock on the consortium chain ----------------------
+
+
+def _check_deposit(state: BridgeState, message: BridgeMessage) -> None:
+    """What every deposit must be, however it is proven."""
+    require(not state.paused, "paused")
+    require(message.direction == "deposit", "direction")
+    require(message.source_contract == state.escrow_contract, "source_contract")
+    require(
+        message.nonce not in state.minted_nonces and message.nonce not in state.delayed,
+        "nonce_unused",
+    )
+
+
+def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent | MintQueued:
+    """Mint (or queue) a deposit the committee certified."""
+    message = tx.certificate.message
+    _check_deposit(state, message)
+    verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
+    require(verdict.ok, f"certificate_{verdict.check}")
+    outcome = _admit(state, tx.certificate, verdict.signers, tx.tx_id, now)
+    # The certificate vouches for the message's block: its other lock events can now be
+    # proven against it. (A reorg here keeps it: the consortium block stays committed.)
+    state.accepted_roots.setdefault(message.source_block_hash, message.source_block)
+    return outcome
+
+
+def process_prove_and_mint(
+    state: BridgeState, tx: ProveAndMintTx, now: float = 0.0
+) -> MintEvent | MintQueued:
+    """Mint a deposit proven against an accepted root; no committee signature is involved."""
+    _check_deposit(state, tx.message)
+    require(_proven_root(tx) in state.accepted_roots, "root_not_accepted")
+    # Recorded with an empty certificate: what the mint carried is no signature at all.
+    root = state.trust_root
+    certificate = Certificate(tx.message, root.version, root.scheme, ())
+    return _admit(state, certificate, (), tx.tx_id, now)
+
+
+def _proven_root(tx: ProveAndMintTx) -> bytes:
+    """The root `tx.message` is proven under: the proof's block, or zero with no proof."""
+    if tx.proof is None:
+        return ZERO_ROOT
+    message = tx.message
+    header = tx.proof.header
+    require(
+        (header.hash, header.height) == (tx.root, message.source_block)
+        and message.source_block_hash == tx.root,
+        "proof_root",
+    )
+    leaf = LockEvent(
+        message.source_contract, message.nonce, message.asset, message.amount, message.sender,
+        message.recipient, "", payload=message.payload,
+    ).leaf()
+    require(merkle.verify(header.events_root, leaf, tx.proof.path), "merkle_inclusion")
+    return tx.root
+
+
+def _admit(
+    state: BridgeState, cert: Certificate, signers: tuple[int, ...], tx_id: str, now: float
+) -> MintEvent | MintQueued:
+    """The outflow defences every verified deposit passes, then the mint (or its queueing)."""
+    message = cert.message
+    limits = state.limits
+    cap = limits.per_transfer_cap
+    require(cap is None or message.amount <= cap, "per_transfer_cap")
+    require(
+        state.accountant is None
+        or _supply_with(state, message) <= state.accountant(message.asset),
+        "accountant",
+    )
+    require(state.bucket is None or state.bucket.try_take(now, message.amount), "rate_limited")
+    if limits.delay_threshold is not None and message.amount >= limits.delay_threshold:
+        due = now + limits.delay
+        state.delayed[message.nonce] = DelayedMint(cert, signers, due, tx_id)
+        return MintQueued(
+            message.nonce, message.asset, message.amount, message.recipient, due, tx_id
+        )
+    return _mint_now(state, cert, signers, tx_id, now)
+
+
+def _supply_with(state: BridgeState, message: BridgeMessage) -> int:
+    """The wrapped supply of the message's asset once it is minted: what circulates, what
+    waits in the delay queue, and the message's amount."""
+    asset = message.asset
+    circulating = state.minted_total.get(asset, 0) - state.burned_total.get(asset, 0)
+    queued = sum(
+        item.certificate.message.amount
+        for item in state.delayed.values()
+        if item.certificate.message.asset == asset
+    )
+    return circulating + queued + message.amount
 
 
 def _mint_now(
     state: BridgeState, cert: Certificate, signers: tuple[int, ...], tx_id: str, now: float
-):
+) -> MintEvent:
     message = cert.message
     state.minted_nonces[message.nonce] = tx_id
     add_to(state.minted_total, message.asset, message.amount)
     add_to(state.balances, (message.recipient, message.asset), message.amount)
-    event = MintEvent(
-        BRIDGE_CONTRACT,
-        message.nonce,
-        message.asset,
-        message.amount,
-        message.recipient,
-        signers,
-        tx_id,
-        cert,
-    )
+    event = MintEvent(BRIDGE_CONTRACT, message.nonce, message.asset, message.amount,
+                      message.recipient, signers, tx_id, cert)
     _message_call(state, message, now)
     return event
+
+
+def due_nonces(state: BridgeState, now: float) -> list[int]:
+    """The queued mints whose delay has passed, in queue order; none while paused."""
+    if state.paused or not state.delayed:
+        return []
+    return [nonce for nonce, item in state.delayed.items() if item.due <= now]
+
+
+def process_due_mint(state: BridgeState, nonce: int, now: float) -> tuple[MintEvent, DelayedMint]:
+    """Execute the queued mint `nonce`, one of `due_nonces`."""
+    item = state.delayed.pop(nonce)
+    return _mint_now(state, item.certificate, item.signers, item.tx_id, now), item
 
 
 def parse_set_trust_root(payload: str, current: TrustRoot) -> TrustRoot | None:
@@ -304,120 +284,30 @@ def _message_call(state: BridgeState, message: BridgeMessage, now: float) -> Non
         schedule_root(state, root, now, via="message-call")
 
 
-def _check_deposit(state: BridgeState, message: BridgeMessage) -> None:
-    if state.paused:
-        raise Revert("paused")
-    if message.direction != "deposit":
-        raise Revert("direction")
-    if message.source_contract != state.escrow_contract:
-        raise Revert("source_contract")
-    if message.nonce in state.minted_nonces or message.nonce in state.delayed:
-        raise Revert("nonce_unused")
-
-
-def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent | MintQueued:
-    message = tx.certificate.message
-    _check_deposit(state, message)
-    verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
-    if not verdict:
-        raise Revert(f"certificate_{verdict.check}")
-    outcome = _admit(state, tx.certificate, verdict.signers, tx.tx_id, now)
-    # The certificate vouches for the message's block: its other lock events can now be
-    # proven against it. (A reorg here keeps it: the consortium block stays committed.)
-    state.accepted_roots.setdefault(message.source_block_hash, message.source_block)
-    return outcome
-
-
-def _proven_root(tx: ProveAndMintTx) -> bytes:
-    """The root `tx.message` is proven under: the proof's block, or zero with no proof."""
-    if tx.proof is None:
-        return ZERO_ROOT
-    message = tx.message
-    header = tx.proof.header
-    if (header.hash, header.height) != (tx.root, message.source_block) or (
-        message.source_block_hash != tx.root
-    ):
-        raise Revert("proof_root")
-    leaf = LockEvent(
-        message.source_contract, message.nonce, message.asset, message.amount, message.sender,
-        message.recipient, "", payload=message.payload,
-    ).leaf()
-    if not merkle.verify(header.events_root, leaf, tx.proof.path):
-        raise Revert("merkle_inclusion")
-    return tx.root
-
-
-def process_prove_and_mint(
-    state: BridgeState, tx: ProveAndMintTx, now: float = 0.0
-) -> MintEvent | MintQueued:
-    """Mint a deposit proven against an accepted root; no committee signature is involved."""
-    _check_deposit(state, tx.message)
-    if _proven_root(tx) not in state.accepted_roots:
-        raise Revert("root_not_accepted")
-    # Recorded with an empty certificate: what the mint carried is no signature at all.
-    root = state.trust_root
-    certificate = Certificate(tx.message, root.version, root.scheme, ())
-    return _admit(state, certificate, (), tx.tx_id, now)
-
-
-def _admit(
-    state: BridgeState, cert: Certificate, signers: tuple[int, ...], tx_id: str, now: float
-) -> MintEvent | MintQueued:
-    """The outflow defences every verified deposit passes, then the mint (or its queueing)."""
-    message = cert.message
-    limits = state.limits
-    if limits.per_transfer_cap is not None and message.amount > limits.per_transfer_cap:
-        raise Revert("per_transfer_cap")
-    if state.accountant is not None:
-        circulating = state.minted_total.get(message.asset, 0) - state.burned_total.get(
-            message.asset, 0
-        )
-        pending = sum(
-            item.certificate.message.amount
-            for item in state.delayed.values()
-            if item.certificate.message.asset == message.asset
-        )
-        if circulating + pending + message.amount > state.accountant(message.asset):
-            raise Revert("accountant")
-    if state.bucket is not None and not state.bucket.try_take(now, message.amount):
-        raise Revert("rate_limited")
-    if limits.delay_threshold is not None and message.amount >= limits.delay_threshold:
-        due = now + limits.delay
-        state.delayed[message.nonce] = DelayedMint(cert, signers, due, tx_id)
-        return MintQueued(
-            message.nonce, message.asset, message.amount, message.recipient, due, tx_id
-        )
-    return _mint_now(state, cert, signers, tx_id, now)
-
-
-def process_due_mints(
-    state: BridgeState, now: float
-) -> list[tuple[MintEvent, DelayedMint]]:
-    """Execute queued mints whose delay has passed, unless the bridge is paused."""
-    if state.paused or not state.delayed:
-        return []
-    due = [nonce for nonce, item in state.delayed.items() if item.due <= now]
-    executed = []
-    for nonce in due:
-        item = state.delayed.pop(nonce)
-        executed.append(
-            (_mint_now(state, item.certificate, item.signers, item.tx_id, now), item)
-        )
-    return executed
+# -- withdrawals: burn wrapped tokens; escapes credit them ---------------------------------
 
 
 def process_burn(state: BridgeState, tx: BurnTx, now: float = 0.0) -> BurnEvent:
-    if state.paused:
-        raise Revert("paused")
-    if tx.amount <= 0:
-        raise Revert("amount_positive")
-    if state.balances.get((tx.sender, tx.asset), 0) < tx.amount:
-        raise Revert("sender_balance")
+    """Burn the sender's wrapped tokens; the numbered burn event is what the escrow releases."""
+    require(not state.paused, "paused")
+    require(tx.amount > 0, "amount_positive")
+    require(state.balances.get((tx.sender, tx.asset), 0) >= tx.amount, "sender_balance")
     nonce = state.next_burn_nonce
     state.next_burn_nonce += 1
     add_to(state.balances, (tx.sender, tx.asset), -tx.amount)
     add_to(state.burned_total, tx.asset, tx.amount)
     return BurnEvent(BRIDGE_CONTRACT, nonce, tx.asset, tx.amount, tx.sender, tx.recipient, tx.tx_id)
+
+
+def credit_escaped(state: BridgeState, account: str, asset: str, amount: int) -> None:
+    """An L2 escape paid on L1 (`l2.escape_contract.process_escape`): the balance becomes
+    wrapped tokens here. Moved, not minted: its deposit was credited on L2, and here it
+    joins the wrapped supply the accountant compares with the escrow's backing."""
+    add_to(state.balances, (account, asset), amount)
+    add_to(state.minted_total, asset, amount)
+
+
+# -- governance: trust roots, pause, upgrade, the watcher's vetoes and challenges ----------
 
 
 def schedule_root(
@@ -429,21 +319,17 @@ def schedule_root(
 ) -> TrustRoot | None:
     """Install `root` now, or after the timelock; returns the root if installed now."""
     if state.rotation_timelock > 0:
-        state.pending_root = PendingRoot(
-            root, now + state.rotation_timelock, via, signatures
-        )
+        state.pending_root = PendingRoot(root, now + state.rotation_timelock, via, signatures)
         return None
     state.trust_root = root
     return root
 
 
 def process_rotate(state: BridgeState, tx: RotateTx, now: float = 0.0) -> TrustRoot | None:
+    """Install (or schedule) the next trust root, signed by > 2/3 of the current one."""
     check = check_rotation(state.trust_root, tx.rotation, state.verifier.signatures)
-    if check != "ok":
-        raise Revert(f"rotation_{check}")
-    return schedule_root(
-        state, tx.rotation.new_root, now, "rotation", tx.rotation.signatures
-    )
+    require(check == "ok", f"rotation_{check}")
+    return schedule_root(state, tx.rotation.new_root, now, "rotation", tx.rotation.signatures)
 
 
 def process_due_root(state: BridgeState, now: float) -> PendingRoot | None:
@@ -457,33 +343,30 @@ def process_due_root(state: BridgeState, now: float) -> PendingRoot | None:
 
 
 def process_challenge(state: BridgeState, tx: ChallengeTx, now: float = 0.0) -> int:
-    if tx.sender not in state.watchers:
-        raise Revert("only_watcher")
-    if tx.nonce not in state.delayed:
-        raise Revert("nothing_to_challenge")
+    """A watcher cancels a queued mint before it comes due."""
+    require(tx.sender in state.watchers, "only_watcher")
+    require(tx.nonce in state.delayed, "nothing_to_challenge")
     del state.delayed[tx.nonce]
     return tx.nonce
 
 
 def process_veto(state: BridgeState, tx: VetoTx, now: float = 0.0) -> int:
-    if tx.sender not in state.watchers:
-        raise Revert("only_watcher")
-    if state.pending_root is None or state.pending_root.root.version != tx.version:
-        raise Revert("nothing_to_veto")
+    """A watcher cancels a pending trust-root change during its timelock."""
+    require(tx.sender in state.watchers, "only_watcher")
+    pending = state.pending_root
+    require(pending is not None and pending.root.version == tx.version, "nothing_to_veto")
     state.pending_root = None
     return tx.version
 
 
 def process_pause(state: BridgeState, tx: PauseTx, now: float = 0.0) -> bool:
-    if tx.sender != state.guardian:
-        raise Revert("only_guardian")
+    require(tx.sender == state.guardian, "only_guardian")
     state.paused = tx.paused
     return state.paused
 
 
 def process_upgrade(state: BridgeState, tx: UpgradeTx, now: float = 0.0) -> VerifierConfig:
-    if tx.sender != state.admin:
-        raise Revert("only_admin")
+    require(tx.sender == state.admin, "only_admin")
     state.verifier = tx.verifier
     return state.verifier
 

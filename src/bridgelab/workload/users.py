@@ -15,9 +15,10 @@ import simpy
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.consortium.escrow import LockEvent, LockTx, ReleaseEvent
 from bridgelab.core.world import World
-from bridgelab.settlement.bridge_contract import BURN_GAS, BurnTx, MintEvent
+from bridgelab.settlement.bridge_contract import BURN_GAS, MintEvent
 from bridgelab.settlement.chain import SettlementBlock, SettlementChain
 from bridgelab.settlement.fees import gwei
+from bridgelab.settlement.transactions import BurnTx, Fee
 
 if TYPE_CHECKING:
     from bridgelab.l2.gateway import L2Gateway
@@ -145,12 +146,10 @@ class Users:
         for attempt in range(MAX_REBIDS + 1):
             bump = 1.25**attempt
             priority_fee = gwei(USER_PRIORITY_FEE_GWEI * bump)
-            tx = BurnTx(
-                tx_id, minted.recipient, minted.asset, minted.amount, minted.recipient,
-                BURN_GAS, priority_fee, env.now,
-                max_fee=round(self.settlement.base_fee * 2 * bump) + priority_fee,
-            )
-            self.settlement.drop_pending_tx(tx_id, BurnTx)
+            max_fee = round(self.settlement.fees.base_fee * 2 * bump) + priority_fee
+            tx = BurnTx(tx_id, minted.recipient, env.now, Fee(BURN_GAS, priority_fee, max_fee),
+                        minted.asset, minted.amount, minted.recipient)
+            self.settlement.mempool.drop_tx(tx_id, BurnTx)
             self.settlement.submit(tx)
             yield env.timeout(REBID_AFTER)
             if not self._pending(tx_id):
@@ -236,7 +235,7 @@ class Users:
                 l2.escape(name, asset)
 
     def _pending(self, tx_id: str) -> bool:
-        return self.settlement.has_pending_tx(tx_id, BurnTx)
+        return self.settlement.mempool.has_tx(tx_id, BurnTx)
 
     def _check_settled(self) -> None:
         config = self.config
