@@ -135,6 +135,30 @@ def test_switched_off_every_call_computes_and_nothing_is_kept(scratch):
     assert computed == [(4,)] * 4
 
 
+def test_a_table_computes_on_a_miss_keeps_at_most_its_size_and_is_never_told():
+    computed: list[str] = []
+
+    def shout(text: str) -> str:
+        computed.append(text)
+        return text.upper()
+
+    table = memo.table("test/shout", shout, size=2)
+    try:
+        assert table["a"] == table["a"] == "A"
+        assert computed == ["a"]
+        table["b"], table["c"]  # the third entry empties the full table first
+        assert len(table) == 1 and "c" in table
+        with pytest.raises(TypeError, match="only by computing"):
+            table["d"] = "told"
+        with memo.enabled(False):
+            assert table["c"] == table["c"] == "C" and len(table) == 0
+        memo.reset()
+        assert len(table) == 0
+        assert computed == ["a", "b", "c", "c", "c"]
+    finally:
+        memo._REGISTRY.pop("test/shout", None)
+
+
 def _python(code: str, value: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", code], env={"BRIDGELAB_MEMO": value, "PATH": ""},
@@ -260,6 +284,7 @@ def test_a_shipped_scenario_s_history_is_the_same_with_the_seam_off(name):
 def test_policy_module_reads_its_own_memos():
     # The names the checker's policy calls resolve to its private memos or raw functions.
     assert policy._SIGNING_MEMBERS.memo.private
-    assert policy._batch_digest is memo.raw(batch_digest)
+    assert policy._batch_digest.memo.private
+    assert policy._batch_digest.memo.function is memo.raw(batch_digest)
     assert policy._message_digest is memo.raw(BridgeMessage.digest)
     assert policy._merkle_verify is merkle.verify

@@ -160,7 +160,7 @@ class CommitteeMember:
                 self.node,
                 "endorse.batch",
                 direction=batch.keys[0][0],
-                nonces=[key[1] for key in batch.keys],
+                nonces=list(batch.nonces),
                 root=batch.root.hex()[:16],
             )
         return Endorsement(self.index, request.key, batch.digest, signature, epoch)

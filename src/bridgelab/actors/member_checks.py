@@ -387,6 +387,8 @@ class BatchCommitment:
     """What a batch of messages commits to under one trust-root version."""
 
     keys: tuple[tuple[str, int], ...]
+    # The messages' nonces, in batch order (what an endorsement records).
+    nonces: tuple[int, ...]
     digests: tuple[bytes, ...]
     # The Merkle root over `digests`, in batch order.
     root: bytes
@@ -405,6 +407,6 @@ def batch_commitment(request: BatchRequest, trust_root_version: int) -> BatchCom
         return None
     digests = tuple([message.digest(trust_root_version) for message in messages])
     root = merkle.root(digests)
-    return BatchCommitment(
-        keys, digests, root, batch_digest(root, len(digests), trust_root_version)
-    )
+    nonces = tuple([key[1] for key in keys])
+    signed = batch_digest(root, len(digests), trust_root_version)
+    return BatchCommitment(keys, nonces, digests, root, signed)

@@ -30,7 +30,8 @@ _REFERENCE_BLS = ArkworksBackend()
 # checker recovers and verifies each once (docs/performance.md, "The memo seam").
 _RECOVER_SIGNER = memo.private("checker/ecrecover", memo.raw(symbolic.recover_signer))
 _BLS_VERIFY = memo.private("checker/bls-verify", memo.raw(ArkworksBackend.verify))
-_batch_digest = memo.raw(batch_digest)
+# The certificates of a batch's messages name the same batch.
+_batch_digest = memo.private("checker/batch-digest", memo.raw(batch_digest), size=4_096)
 _message_digest = memo.raw(BridgeMessage.digest)
 _merkle_verify = memo.raw(merkle.verify)
 

@@ -17,6 +17,9 @@ run takes and nothing else. The rules every memo here keeps:
   block), as does `BRIDGELAB_MEMO=0` in the environment, read once at import. Off, every call
   computes; a run's history is byte-identical either way (tests/test_seam.py). To measure what
   one memo earns, `BRIDGELAB_MEMO=off:NAME[,NAME...]` turns off just those.
+- **One-argument tables.** `memo.table("name", f)` is a memo of a one-argument `f` read by
+  subscript (`table[x]`): a hit is one C-level look-up with no Python call, for functions
+  asked so often that a call costs more than the answer (`crypto/hashing.py`'s string fields).
 - **The checker keeps its own.** `memo.private` memoises a raw function for the checker alone,
   so it never reads an answer the model computed (registered too: reset and the switch apply).
 
@@ -98,13 +101,42 @@ class BoundedCache(Generic[K, V]):
         self._older = {}
 
 
+class Table(dict):  # type: ignore[type-arg]
+    """A memo of a one-argument function read by subscript: `table[x]` is `compute(x)`.
+
+    A hit is dict's own look-up; a miss computes in `__missing__` and keeps the answer (while
+    the switch is on). At `limit` entries the table empties and starts again: its functions
+    are cheap, so a miss costs little. Nothing but `__missing__` stores an entry.
+    """
+
+    __slots__ = ("compute", "limit", "storing")
+
+    def __init__(self, compute: Callable[[Any], Any], limit: int) -> None:
+        super().__init__()
+        assert limit >= 1, "a table holds at least one entry"
+        self.compute = compute
+        self.limit = limit
+        self.storing = True
+
+    def __missing__(self, key: Any) -> Any:
+        value = self.compute(key)
+        if self.storing:
+            if len(self) >= self.limit:
+                dict.clear(self)
+            dict.__setitem__(self, key, value)
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise TypeError("a memo table is filled only by computing its function")
+
+
 @dataclass(slots=True)
 class Memo:
     """One registered memo: the raw function, its cache, and how its key is made."""
 
     name: str
     function: Callable[..., Any]
-    cache: BoundedCache[Any, Any]
+    cache: BoundedCache[Any, Any] | Table
     key: Callable[..., Hashable] | None
     # The checker's own (`private`): never shared with the model.
     private: bool = False
@@ -187,6 +219,16 @@ def memoise(name: str, function: F, *, size: int = DEFAULT_ENTRIES,
     functools.update_wrapper(memoised, function)
     memoised.memo = memo  # type: ignore[attr-defined]
     return memoised  # type: ignore[return-value]
+
+
+def table(name: str, function: Callable[[Any], Any], *, size: int = DEFAULT_ENTRIES) -> Table:
+    """Register a memo of the one-argument pure `function` under `name`, read by subscript."""
+    if name in _REGISTRY:
+        raise ValueError(f"a memo named {name!r} is registered already")
+    cache = Table(function, size)
+    cache.storing = _on[0] and name not in _LEFT_OFF
+    _REGISTRY[name] = Memo(name, function, cache, None)
+    return cache
 
 
 def raw(function: Callable[..., Any]) -> Callable[..., Any]:

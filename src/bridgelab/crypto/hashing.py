@@ -9,6 +9,8 @@ import hashlib
 
 from Crypto.Hash import keccak
 
+from bridgelab.core import memo
+
 try:  # safe-pysha3's C Keccak: about 4x faster per call than pycryptodome's
     from sha3 import keccak_256 as _fast_keccak_256
 except ImportError:  # a platform without its wheel: pycryptodome gives the same digests
@@ -56,6 +58,16 @@ def _length_prefix(size: int) -> bytes:
     return _LENGTH_PREFIXES[size] if size < 256 else size.to_bytes(4, "big")
 
 
+def _string_field(value: str) -> bytes:
+    """`value`'s length prefix and UTF-8 bytes, as one piece."""
+    raw = value.encode()
+    return _length_prefix(len(raw)) + raw
+
+
+# The same addresses, assets, directions and contract names recur in message after message.
+_STRING_FIELDS = memo.table("crypto/string-fields", _string_field, size=4_096)
+
+
 def encode(tag: str, *values: Field) -> bytes:
     """Unambiguous encoding: a tag, then each field with a 4-byte length prefix."""
     parts = [tag.encode("ascii"), b"\x00"]
@@ -65,10 +77,7 @@ def encode(tag: str, *values: Field) -> bytes:
         # such as bool take the general one.
         kind = type(value)
         if kind is str:
-            raw = value.encode()
-            size = len(raw)
-            append(_LENGTH_PREFIXES[size] if size < 256 else size.to_bytes(4, "big"))
-            append(raw)
+            append(_STRING_FIELDS[value])
             continue
         if kind is int and value >= 0:
             append(_WORD_PREFIX)
