@@ -4,18 +4,63 @@ from __future__ import annotations
 
 import json
 
-from bridgelab.bench.workload import Case, measure_in_subprocess, targets
+from bridgelab.bench.floor import CryptoLedger
+from bridgelab.bench.method import interleaved, measure_in_subprocess, summarise
+from bridgelab.bench.targets import targets
+from bridgelab.bench.workload import Case
 from bridgelab.cli import main
 
 
-def test_a_case_measures_completed_transfers_and_labels_its_crypto():
+def test_a_case_reports_cpu_time_with_the_set_up_apart():
     row = measure_in_subprocess(Case("multisig", signatures="symbolic", transfers=6, members=4))
     assert row["crypto"] == "symbolic"
     assert row["transfers_completed"] == 12 and row["all_pass"]
-    assert row["transfers_per_second"] > 0 and row["peak_rss_mb"] > 0
-    assert 0 <= row["crypto_share"] < 1
+    assert row["transfers_per_cpu_second"] > 0 and row["peak_rss_mb"] > 0
+    assert row["setup_cpu_seconds"] > 0 and row["run_cpu_seconds"] > 0
+    assert abs(row["setup_cpu_seconds"] + row["run_cpu_seconds"] - row["cpu_seconds"]) < 0.01
+    assert row["simpy_events_per_transfer"] > 1
     # Batched: fewer committee signatures per transfer than members.
     assert row["signatures_per_transfer"] < 4
+
+
+def test_an_instrumented_real_run_gives_the_floor_below_the_run():
+    row = measure_in_subprocess(Case("multisig", transfers=4, members=4), instrumented=True)
+    operations = row["operations"]
+    assert operations["ecdsa.sign"]["per_transfer"] > 0
+    assert operations["ecdsa.recover"]["us_each"] > 0
+    assert 0 < row["floor_cpu_ms_per_transfer"] < row["cpu_ms_per_transfer"]
+
+
+def test_cases_run_interleaved_and_the_row_is_the_median(monkeypatch):
+    from bridgelab.bench import method
+
+    order: list[tuple[str, bool]] = []
+    rates = {"a": iter([30.0, 10.0, 20.0]), "b": iter([5.0, 7.0, 6.0])}
+
+    def fake(case: Case, instrumented: bool = False) -> dict:
+        order.append((case.custody, instrumented))
+        rate = 1.0 if instrumented else next(rates[case.custody])
+        return {"transfers_per_cpu_second": rate, "cpu_ms_per_transfer": 1000 / rate,
+                "wall_seconds": 1.0, "setup_cpu_seconds": 0.5, "load_average": 2.0,
+                "crypto": "real", "floor_cpu_ms_per_transfer": 40.0, "operations": {}}
+
+    monkeypatch.setattr(method, "measure_in_subprocess", fake)
+    cases = [({"config": "a", "mode": "batched"}, Case("a", transfers=3), 3),
+             ({"config": "b", "mode": "batched"}, Case("b", transfers=3), 3)]
+    rows = interleaved(cases, 3, None)
+    assert order == [("a", False), ("b", False)] * 3 + [("a", True), ("b", True)]
+    assert rows[0]["transfers_per_cpu_second"] == 20.0
+    assert rows[0]["runs_transfers_per_cpu_second"] == [10.0, 20.0, 30.0]
+    assert rows[0]["spread"] == 1.0
+    assert rows[0]["actual_over_floor"] == round(50.0 / 40.0, 3)
+
+
+def test_a_symbolic_row_has_no_floor():
+    run = {"transfers_per_cpu_second": 10.0, "cpu_ms_per_transfer": 100.0, "wall_seconds": 1.0,
+           "setup_cpu_seconds": 0.1, "load_average": 0.5, "crypto": "symbolic"}
+    row = summarise({"config": "x", "mode": "batched"}, [run], dict(run, operations={},
+                    floor_cpu_ms_per_transfer=1.0))
+    assert row["actual_over_floor"] is None and row["floor_cpu_ms_per_transfer"] is None
 
 
 def test_the_command_prints_tables_writes_json_and_judges_targets(tmp_path, capsys):
@@ -27,52 +72,57 @@ def test_the_command_prints_tables_writes_json_and_judges_targets(tmp_path, caps
     ])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "standard workload" in printed and "targets" in printed
+    assert "standard workload" in printed and "targets" in printed and "method:" in printed
     result = json.loads(out.read_text())
     assert [row["config"] for row in result["configs"]] == ["multisig", "multisig/symbolic"]
     for row in result["configs"]:
-        # Three runs each; the row is the median run's.
-        rates = row["runs_transfers_per_second"]
+        rates = row["runs_transfers_per_cpu_second"]
         assert len(rates) == 3 and rates == sorted(rates)
-        assert row["transfers_per_second"] == rates[1]
+        assert row["transfers_per_cpu_second"] == rates[1]
+    assert result["configs"][0]["actual_over_floor"] > 1  # the model costs something
+    assert result["configs"][1]["actual_over_floor"] is None  # symbolic: no floor
     assert [row["transfers_each_way"] for row in result["length_scaling"]] == [4, 8]
     assert result["campaigns"][0]["runs"] == 4
     judged = {check["target"]: check for check in result["targets"]}
     # No BLS row was measured: its target is reported as not measured, not as met.
-    assert judged["threshold BLS (arkworks) transfers/s"]["met"] is None
-    assert judged["multisig transfers/s"]["measured"] == result["configs"][0][
-        "transfers_per_second"]
+    assert judged["threshold BLS batched transfers/CPU-s (not run)"]["met"] is None
+    assert judged["multisig batched transfers/CPU-s"]["measured"] == result["configs"][0][
+        "transfers_per_cpu_second"]
+    assert judged["campaign: two jobs over one (>= 200 runs)"]["met"] is None
 
 
 def test_targets_compare_against_the_bounds():
-    row = {"config": "multisig", "mode": "batched", "transfers_per_second": 250.0}
+    rows = [{"config": "multisig", "mode": "batched", "transfers_per_cpu_second": 250.0,
+             "actual_over_floor": 1.5},
+            {"config": "threshold-bls/blst", "mode": "batched", "transfers_per_cpu_second": 450.0,
+             "actual_over_floor": 1.2},
+            {"config": "threshold-bls/arkworks", "mode": "batched",
+             "transfers_per_cpu_second": 300.0, "actual_over_floor": 1.1}]
     scaling = [
-        {"custody": "multisig", "members": 4, "ms_per_transfer": 1.0},
-        {"custody": "multisig", "members": 100, "ms_per_transfer": 30.0},
+        {"custody": "multisig", "members": 4, "cpu_ms_per_transfer": 1.0},
+        {"custody": "multisig", "members": 100, "cpu_ms_per_transfer": 30.0},
     ]
-    checks = {check["target"]: check for check in targets([row], scaling, [])}
-    assert checks["multisig transfers/s"]["met"] is False
+    campaigns = [{"jobs": 1, "runs": 200, "runs_per_second": 10.0},
+                 {"jobs": 2, "runs": 200, "runs_per_second": 17.0}]
+    checks = {check["target"]: check for check in targets(rows, scaling, [], campaigns)}
+    assert checks["multisig batched transfers/CPU-s"]["met"] is False
+    assert checks["multisig actual/crypto floor"]["met"] is False
+    # The fastest real BLS row is judged, and its own floor ratio with it.
+    assert checks["threshold BLS batched transfers/CPU-s (threshold-bls/blst)"]["met"] is True
+    assert checks["threshold BLS actual/crypto floor (threshold-bls/blst)"]["measured"] == 1.2
+    assert checks["campaign: two jobs over one (>= 200 runs)"]["measured"] == 1.7
+    assert checks["campaign: two jobs over one (>= 200 runs)"]["met"] is False
     linear = checks["multisig: cost per transfer grows at most linearly in n"]
     assert linear["met"] is False and linear["measured"] == 30.0
 
 
-def test_cases_past_the_limit_report_no_crypto_share(monkeypatch):
-    from bridgelab.bench import workload
-
-    monkeypatch.setattr(workload, "CRYPTO_SHARE_MAX_TRANSFERS", 3)
-    row = workload.measure_in_subprocess(
-        Case("multisig", signatures="symbolic", transfers=4, members=4))
-    assert row["crypto_share"] is None
-    assert row["transfers_completed"] == 8 and row["all_pass"]
-
-
 def test_a_timed_call_inside_a_timed_call_counts_once(monkeypatch):
-    from bridgelab.bench import workload
+    from bridgelab.bench import floor
 
     ticks = iter(range(100))
-    monkeypatch.setattr(workload.time, "perf_counter", lambda: float(next(ticks)))
-    monkeypatch.setattr(workload, "_CRYPTO_SECONDS", [0.0])
-    inner = workload._timed(lambda: None)
-    outer = workload._timed(lambda: inner())
+    monkeypatch.setattr(floor.time, "process_time", lambda: float(next(ticks)))
+    ledger = CryptoLedger()
+    inner = ledger.timed("inner", lambda: None)
+    outer = ledger.timed("outer", lambda: inner())
     outer()  # outer starts at tick 0, inner at 1; only the outer reads its end, at 2
-    assert workload._CRYPTO_SECONDS[0] == 2.0  # counting both would give 1 + 3
+    assert ledger.calls == {"outer": 1} and ledger.total_cpu() == 2.0

@@ -4,6 +4,8 @@ adversary holding fewer seats than its threshold."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,6 +64,18 @@ def test_flawed_verifier_is_explained(bridgelab_run, bridgelab_assert_safe):
     bridgelab_assert_safe(result)
 '''
 
+# A scenario beside the test file, named relative to it; pytest runs from another directory.
+NESTED_TEST = '''
+from bridgelab.pytest_plugin import RunFactory, ScenarioFactory
+
+
+def test_paths_are_relative_to_this_file(bridgelab_scenario: ScenarioFactory,
+                                         bridgelab_run: RunFactory) -> None:
+    assert bridgelab_scenario("scenarios/mine.toml").scenario.name == "beside-the-test"
+    result = bridgelab_run("scenarios/mine.toml")
+    assert result.fingerprint["scenario"] == "beside-the-test"
+'''
+
 
 def test_fixtures_through_pytester(pytester):
     pytester.makepyfile(test_user=USER_TESTS)
@@ -72,7 +86,35 @@ def test_fixtures_through_pytester(pytester):
         "*the bridge is not safe: scenario 'small' seed 1 (exit code 1)*",
         "*safety.mint-backed-by-final-lock: fail*",
         "*(mint by bridge): mint of 5000000 * for lock #1000000001, but no lock*",
+        "*run directory: *bridgelab-runs/001-small-seed1*",
+        "*saved scenario: *bridgelab-runs/001-small-seed1/scenario.toml*",
+        "*replay: bridgelab run *001-small-seed1/scenario.toml --seed 1 --out *-replay*",
     ])
+
+
+def test_a_failure_names_a_replay_that_reproduces_it(pytester):
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "flawed")
+    [line] = [line for line in result.outlines if "replay: " in line]
+    [sha_line] = [line for line in result.outlines if "history sha256 " in line]
+    command = line.split("replay: ", 1)[1].split()
+    assert command[:2] == ["bridgelab", "run"] and command[3] == "--seed"
+    # The saved effective scenario alone gives the same history, byte for byte.
+    replay = run(scenario_from(command[2]), int(command[4]))
+    assert replay.exit_code == 1
+    assert replay.history_sha256 == sha_line.split("history sha256 ", 1)[1].strip()
+
+
+def test_relative_paths_resolve_from_the_test_file(pytester):
+    folder = pytester.mkpydir("suite")
+    (folder / "scenarios").mkdir()
+    (folder / "scenarios" / "mine.toml").write_text(
+        '[scenario]\nname = "beside-the-test"\nduration = 600.0\n'
+        '[workload]\ndeposits = 1\nwithdrawals = 0\n')
+    (folder / "test_nested.py").write_text(NESTED_TEST)
+    assert not (Path.cwd() / "scenarios").exists()  # pytest runs from pytester.path, above
+    result = pytester.runpytest(str(folder / "test_nested.py"), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
 
 
 def test_plugin_is_registered_through_its_entry_point(pytestconfig):

@@ -5,6 +5,7 @@ The run stops when the workload has fully settled (plus `drain_grace`) or at `du
 
 from __future__ import annotations
 
+import functools
 import gc
 import subprocess
 import threading
@@ -370,8 +371,10 @@ class RunResult:
         }
 
 
+@functools.cache
 def git_commit() -> str | None:
-    """The source tree's commit, if it is a git checkout (for the fingerprint only)."""
+    """The source tree's commit, if it is a git checkout (for the fingerprint only); asked
+    once per process, not once per run: a campaign worker runs hundreds."""
     try:
         completed = subprocess.run(
             ["git", "rev-parse", "HEAD"],

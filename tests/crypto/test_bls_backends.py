@@ -1,6 +1,6 @@
-"""The arkworks and py_ecc backends must agree byte for byte and reject the same bad input.
+"""The blst, arkworks and py_ecc backends agree byte for byte and reject the same bad input.
 
-py_ecc is the reference (it is the Ethereum ciphersuite), so agreement pins arkworks' behaviour.
+py_ecc is the reference (it is the Ethereum ciphersuite), so agreement pins the fast backends.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from bridgelab.crypto.bls import (
 
 ARK = get_backend("arkworks")
 PY = get_backend("py-ecc")
-BOTH = [ARK, PY]
+BLST = get_backend("blst")
+BOTH = [ARK, PY, BLST]  # every backend: each meets the same expectations
 
 # py_ecc signs in ~0.1 s and verifies in ~0.3 s, so reference examples stay few.
 SLOW = settings(max_examples=4, deadline=None, database=None)
@@ -102,14 +103,15 @@ BAD_G2 = [
 
 
 def test_backend_registry() -> None:
-    assert available_backends() == ("arkworks", "py-ecc")
+    assert available_backends() == ("blst", "arkworks", "py-ecc")
     assert get_backend().name == "arkworks"
+    assert get_backend("blst") is BLST
     assert get_backend("py-ecc") is PY
     assert resolve_backend(None) is ARK
     assert resolve_backend("py-ecc") is PY
     assert resolve_backend(PY) is PY
     with pytest.raises(ValueError, match="unknown BLS backend"):
-        get_backend("blst")
+        get_backend("blst-ish")
 
 
 def test_non_subgroup_fixtures_decode_but_fail_the_subgroup_check() -> None:
@@ -131,6 +133,21 @@ def test_backends_agree_and_cross_verify(sk: int, msg: bytes) -> None:
     assert not ARK.verify(pk, msg + b"\x00", sig)
     assert not ARK.verify(pk, msg, ARK.sign(sk, msg + b"x"))
     assert not ARK.verify(ARK.sk_to_pk(sk % (CURVE_ORDER - 1) + 1), msg, sig)
+    assert BLST.sk_to_pk(sk) == pk and BLST.sign(sk, msg) == sig
+    assert BLST.verify(pk, msg, sig) and not BLST.verify(pk, msg + b"\x00", sig)
+
+
+@FAST
+@given(sk=secret_keys, msg=messages, flip=st.integers(0, 95 * 8 - 1))
+def test_blst_agrees_with_py_ecc_and_rejects_tampering(sk: int, msg: bytes, flip: int) -> None:
+    pk, sig = BLST.sk_to_pk(sk), BLST.sign(sk, msg)
+    assert pk == bytes(G2ProofOfPossession.SkToPk(sk))
+    assert sig == bytes(G2ProofOfPossession.Sign(sk, msg))
+    assert BLST.hash_to_g2(msg) == PY.hash_to_g2(msg)
+    assert BLST.verify(pk, msg, sig)
+    tampered = bytearray(sig)
+    tampered[1 + flip // 8] ^= 1 << (flip % 8)
+    assert not BLST.verify(pk, msg, bytes(tampered))
 
 
 @FAST
@@ -169,6 +186,27 @@ def test_group_arithmetic_agrees(scalars: list[int], msgs: list[bytes]) -> None:
     hs = [ARK.hash_to_g2(m) for m in msgs[: len(scalars)]]
     assert hs == [PY.hash_to_g2(m) for m in msgs[: len(scalars)]]
     assert ARK.g2_lincomb(hs, scalars) == PY.g2_lincomb(hs, scalars)
+    assert BLST.g1_lincomb(g1s, scalars) == PY.g1_lincomb(g1s, scalars)
+    assert BLST.g2_lincomb(hs, scalars) == PY.g2_lincomb(hs, scalars)
+    assert BLST.g1_add(g1s) == PY.g1_add(g1s)
+    assert [BLST.g1_mul_gen(k + 7) for k in scalars] == g1s
+
+
+@settings(max_examples=5, deadline=None, database=None)
+@given(
+    offsets=st.lists(st.integers(-(2**20), 2**20), min_size=1, max_size=4),
+    msgs=st.lists(messages, min_size=4, max_size=4),
+)
+def test_short_signed_scalars_combine_as_py_ecc_does(offsets: list[int], msgs: list[bytes]) -> None:
+    # Lagrange coefficients at zero are small integers of either sign, so mod r they sit next
+    # to 0 or next to r: the multiexp negates a point to use the short form of r - k.
+    scalars = [k % CURVE_ORDER for k in offsets]
+    hs = [PY.hash_to_g2(m) for m in msgs[: len(scalars)]]
+    g1s = [PY.g1_mul_gen(abs(k) + 3) for k in offsets]
+    want2, want1 = PY.g2_lincomb(hs, scalars), PY.g1_lincomb(g1s, scalars)
+    for backend in (ARK, BLST):
+        assert backend.g2_lincomb(hs, scalars) == want2
+        assert backend.g1_lincomb(g1s, scalars) == want1
 
 
 @pytest.mark.parametrize("backend", BOTH, ids=lambda b: b.name)

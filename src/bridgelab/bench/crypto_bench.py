@@ -40,6 +40,10 @@ _REPS: dict[str, dict[str, tuple[int, int]]] = {
         "sign": (30, 200), "verify": (30, 200), "partial_sign": (20, 100),
         "partial_verify": (20, 100), "combine": (5, 20), "dkg": (1, 3), "refresh": (1, 3),
     },
+    "blst": {
+        "sign": (30, 200), "verify": (30, 200), "partial_sign": (20, 100),
+        "partial_verify": (20, 100), "combine": (5, 20), "dkg": (1, 3), "refresh": (1, 3),
+    },
     "py-ecc": {
         "sign": (2, 5), "verify": (2, 5), "partial_sign": (2, 3),
         "partial_verify": (1, 3), "combine": (1, 2), "dkg": (1, 1), "refresh": (1, 1),

@@ -440,6 +440,7 @@ def _stats(args: argparse.Namespace, err: Console, campaign: Any, store_path: Pa
 
 
 def _export(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
+    from bridgelab import __version__
     from bridgelab.campaign.export import write_csv, write_parquet
     from bridgelab.campaign.store import Store
 
@@ -462,6 +463,10 @@ def _export(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
         count = write_csv(rows, args.csv)
         err.print(f"wrote {count:,} runs to {args.csv}", highlight=False, soft_wrap=True)
     if args.parquet is not None:
-        count = write_parquet(rows, args.parquet)
+        metadata = {"campaign.name": campaign.name, "campaign.hash": campaign.hash,
+                    "campaign.total_runs": str(campaign.total_runs()),
+                    "campaign.complete": str(len(rows) == campaign.total_runs()).lower(),
+                    "version": __version__}
+        count = write_parquet(rows, args.parquet, metadata)
         err.print(f"wrote {count:,} runs to {args.parquet}", highlight=False, soft_wrap=True)
     return EXIT_INCONCLUSIVE if len(rows) < len(stored) else EXIT_PASS

@@ -24,7 +24,12 @@ from typing import Any
 
 from bridgelab.campaign.spec import Campaign, RunSpec
 from bridgelab.campaign.store import Store
-from bridgelab.campaign.worker import execute_batch, execute_run, init_pool_worker
+from bridgelab.campaign.worker import (
+    execute_batch,
+    execute_shipped,
+    init_pool_worker,
+    land_shipped,
+)
 
 WINDOW_PER_JOB = 4
 MAX_CHUNK = 8
@@ -277,18 +282,26 @@ def _run_dask(todo: list[RunSpec], scheduler: str | Any, jobs: int,
         queue: Iterator[RunSpec] = iter(todo)
         tag = uuid.uuid4().hex[:8]  # task keys must be unique across submissions
 
+        specs_by_key: dict[str, RunSpec] = {}
+
         def submit(spec: RunSpec):
             key = f"bridgelab-run-{spec.campaign_hash[:12]}-{spec.ordinal}-{tag}"
-            return client.submit(execute_run, spec, key=key, pure=False)
+            specs_by_key[key] = spec
+            # Histories travel back with the row: a worker on another host would otherwise
+            # write them to its own disk under the parent's path.
+            return client.submit(execute_shipped, spec, key=key, pure=False)
 
         initial = [submit(spec) for spec in _take(queue, window)]
         completed = as_completed(initial)
         stop = False
         for future in completed:
             try:
-                row = future.result()
+                row, files = future.result()
             except Exception as exc:
                 raise ExecutorError(f"{type(exc).__name__}: {exc}") from exc
+            spec_done = specs_by_key.pop(future.key)
+            if spec_done.history_dir is not None:
+                row = land_shipped(spec_done.history_dir, row, files)
             if stop:
                 handle(row)
                 continue

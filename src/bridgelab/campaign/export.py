@@ -1,4 +1,4 @@
-"""Export a campaign's rows to CSV or Parquet: one line per run, in run-key order.
+"""Export a campaign's rows to CSV or typed Parquet: one line per run, in run-key order.
 
 Parameters, swarm draws, verdicts and the outcome metrics get a column each
 (`param.committee.threshold`, `verdict.safety.supply-conservation`,
@@ -28,19 +28,24 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def flat_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Decoded store rows -> flat records with one scalar per column."""
+def flat_rows(rows: Sequence[dict[str, Any]], lists: bool = False) -> list[dict[str, Any]]:
+    """Decoded store rows -> flat records with one value per column; the failed properties
+    and a profile's faults are lists with `lists`, else JSON text (for CSV)."""
+
+    def listed(values: list[str]) -> Any:
+        return list(values) if lists else _dumps(list(values))
+
     flat_list = []
     for row in rows:
         flat: dict[str, Any] = {name: row.get(name) for name in BASE_COLUMNS}
-        flat["failed"] = ";".join(row["failed"]) if row.get("failed") is not None else None
+        flat["failed"] = listed(row["failed"]) if row.get("failed") is not None else None
         for path, value in (row.get("params") or {}).items():
             flat[f"param.{path}"] = value
         profile = row.get("profile")
         if profile is not None:
             for path, value in profile["draw"].items():
                 flat[f"profile.{path}"] = value
-            flat["profile.faults"] = ";".join(profile["faults"])
+            flat["profile.faults"] = listed(profile["faults"])
         for prop, verdict in (row.get("verdicts") or {}).items():
             flat[f"verdict.{prop}"] = verdict
         outcome = (row.get("metrics") or {}).get("outcome") or {}
@@ -55,7 +60,7 @@ def flat_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             value = row.get(name)
             flat[f"{name}_json"] = None if value is None else _dumps(value)
         flat_list.append(flat)
-    return _uniform(flat_list)
+    return flat_list if lists else _uniform(flat_list)
 
 
 def _uniform(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -91,14 +96,16 @@ def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> int:
     return len(records)
 
 
-def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> int:
+def write_parquet(rows: Sequence[dict[str, Any]], path: Path,
+                  metadata: dict[str, str] | None = None) -> int:
+    """A typed Parquet file (`campaign.table`): the same column types in every campaign."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    records = flat_rows(rows)
+    from bridgelab.campaign.table import TABLE_SCHEMA_VERSION, arrow_schema, typed_rows
+
+    records, columns = typed_rows(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pylist(records) if records else pa.table(
-        {name: pa.array([], pa.string()) for name in BASE_COLUMNS}
-    )
-    pq.write_table(table, path)
+    schema = arrow_schema(columns, {"schema_version": TABLE_SCHEMA_VERSION, **(metadata or {})})
+    pq.write_table(pa.Table.from_pylist(records, schema=schema), path)
     return len(records)

@@ -183,3 +183,50 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
 def execute_batch(specs: list[RunSpec]) -> list[dict[str, Any]]:
     """Several runs in one task (less IPC per run); each is still its own independent run."""
     return [execute_run(spec) for spec in specs]
+
+
+# The files of a run directory that travel back from a remote worker (see `execute_shipped`).
+SHIPPED_FILES = ("scenario.toml", "history.jsonl", "results.json")
+
+
+def execute_shipped(spec: RunSpec) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Run one spec on a worker that may be another host: its run directory is made in a
+    scratch folder there and its files come back (zlib-compressed) with the row, for the
+    parent to write where the campaign keeps histories. A worker never writes to the
+    parent's paths, which on another host would be its own disk."""
+    import dataclasses
+    import tempfile
+    import zlib
+
+    if spec.history_dir is None:
+        return execute_run(spec), {}
+    with tempfile.TemporaryDirectory(prefix="bridgelab-run-") as scratch:
+        local = Path(scratch) / "run"
+        row = execute_run(dataclasses.replace(spec, history_dir=str(local)))
+        files = {name: zlib.compress((local / name).read_bytes())
+                 for name in SHIPPED_FILES if (local / name).is_file()}
+    if row.get("history_path") is not None:
+        row["history_path"] = str(Path(spec.history_dir) / "history.jsonl")
+    return row, files
+
+
+def land_shipped(spec_dir: str, row: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+    """Write a shipped run directory under `spec_dir` (the parent's path) and check that the
+    history written is the one the row's hash names; a mismatch makes the row an error."""
+    import hashlib
+    import zlib
+
+    out = Path(spec_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, packed in files.items():
+        if name in SHIPPED_FILES:
+            (out / name).write_bytes(zlib.decompress(packed))
+    expected = row.get("history_sha256")
+    if expected is not None:
+        written = (out / "history.jsonl").read_bytes() if (out / "history.jsonl").is_file() \
+            else b""
+        if hashlib.sha256(written).hexdigest() != expected:
+            row = dict(row, status="error", exit_code=None,
+                       error=f"the history shipped back to {out} does not match its hash")
+    return row
+

@@ -175,7 +175,7 @@ class Committee(Strict):
         description="members every certificate must include (at most threshold of them)",
     )
     custody: Literal["multisig", "threshold-bls"] = "multisig"
-    bls_backend: Literal["arkworks", "py-ecc"] = "arkworks"
+    bls_backend: Literal["blst", "arkworks", "py-ecc"] = "arkworks"
     refresh_interval: Period(
         "seconds between proactive refreshes of the shares", off=True, at_least=1.0,
         why="a refresh is a protocol run among all members, each dealing to every other;"

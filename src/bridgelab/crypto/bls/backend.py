@@ -1,6 +1,7 @@
 """BLS12-381 operations behind one bytes-in/bytes-out interface, with two implementations.
 
-py_ecc is the slow pure-Python reference; py_arkworks_bls12381 is the fast default. Callers see
+py_ecc is the slow pure-Python reference; py_arkworks_bls12381 is the default; blst
+(`backend_blst.py`) is the fastest. Callers see
 only compressed points (bytes) and ints mod r, so the two are interchangeable and cross-checkable.
 """
 
@@ -236,6 +237,24 @@ class ArkworksBackend(BLSBackend):
         # from_le_bytes is ~20x cheaper than Scalar(int) for 255-bit values.
         return Scalar.from_le_bytes((k % CURVE_ORDER).to_bytes(32, "little"))
 
+    @classmethod
+    def _signed_terms(
+        cls, decoded: list[Any], scalars: Sequence[int]
+    ) -> tuple[list[Any], list[Scalar]]:
+        # k and -(r - k) are the same scalar mod r; the multiexp's cost follows the scalars'
+        # bit length, and Lagrange coefficients at zero are small integers of either sign, so
+        # negating the point and using r - k when that is shorter makes them short.
+        points, short = [], []
+        for point, k in zip(decoded, scalars, strict=True):
+            k %= CURVE_ORDER
+            if CURVE_ORDER - k < k:
+                points.append(-point)
+                short.append(cls._scalar(CURVE_ORDER - k))
+            else:
+                points.append(point)
+                short.append(cls._scalar(k))
+        return points, short
+
     def _encode_g1(self, point: G1Point) -> bytes:
         data = point.to_compressed_bytes()
         self._g1_cache.put(data, point)
@@ -305,10 +324,9 @@ class ArkworksBackend(BLSBackend):
         _check_lengths(points, scalars)
         if not points:
             return G1_IDENTITY
-        decoded = [self._g1(p) for p in points]
+        decoded, short = self._signed_terms([self._g1(p) for p in points], scalars)
         # "unchecked" only skips subgroup checks, which _g1 has already done.
-        total = G1Point.multiexp_unchecked(decoded, [self._scalar(k) for k in scalars])
-        return self._encode_g1(total)
+        return self._encode_g1(G1Point.multiexp_unchecked(decoded, short))
 
     def g1_add(self, points: Sequence[bytes]) -> bytes:
         total = G1Point.identity()
@@ -320,9 +338,8 @@ class ArkworksBackend(BLSBackend):
         _check_lengths(points, scalars)
         if not points:
             return G2_IDENTITY
-        decoded = [self._g2(p) for p in points]
-        total = G2Point.multiexp_unchecked(decoded, [self._scalar(k) for k in scalars])
-        return self._encode_g2(total)
+        decoded, short = self._signed_terms([self._g2(p) for p in points], scalars)
+        return self._encode_g2(G2Point.multiexp_unchecked(decoded, short))
 
     def pairing_check(self, pairs: Sequence[tuple[bytes, bytes]]) -> bool:
         try:
@@ -348,7 +365,14 @@ def _symbolic_type() -> type[BLSBackend]:
     return SymbolicBackend
 
 
+def _blst_type() -> type[BLSBackend]:
+    from bridgelab.crypto.bls.backend_blst import BlstBackend
+
+    return BlstBackend
+
+
 _BACKEND_TYPES: dict[str, Callable[[], type[BLSBackend]]] = {
+    "blst": _blst_type,
     "arkworks": lambda: ArkworksBackend,
     "py-ecc": _pyecc_type,
 }
@@ -369,7 +393,7 @@ def __getattr__(name: str) -> Any:
 
 
 def get_backend(name: str = DEFAULT_BACKEND) -> BLSBackend:
-    """The shared backend instance for `name` ("arkworks" or "py-ecc"; or "symbolic").
+    """The shared backend instance for `name` ("blst", "arkworks" or "py-ecc"; or "symbolic").
 
     One instance per name so that its decode caches are shared across a run.
     """

@@ -1,0 +1,158 @@
+"""How the workload benchmark measures: fresh interpreters, cases interleaved, medians.
+
+A shared machine's speed drifts; running A A A then B B B lets the drift decide the order of
+the rows. Cases run A B C A B C …, each row is the median of its runs with the spread beside
+it, the load average is recorded per run, and every ratio is taken between rows of one run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bridgelab.bench.targets import targets
+from bridgelab.bench.workload import CONFIGS, MODES, STANDARD, Case
+
+Progress = Callable[[str], None]
+# Cases at most this long also get an instrumented run (the crypto floor); longer ones would
+# double their time for a figure the standard rows already give.
+FLOOR_MAX_TRANSFERS = 1_000
+
+
+def measure_in_subprocess(case: Case, instrumented: bool = False) -> dict[str, Any]:
+    """One case in a fresh interpreter: its peak memory and caches are its own."""
+    command = [sys.executable, "-m", "bridgelab.bench.workload", "--case", case.to_json()]
+    completed = subprocess.run(
+        command + (["--instrumented"] if instrumented else []),
+        capture_output=True, text=True, check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"benchmark case {case} failed:\n{completed.stderr[-2000:]}")
+    row: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return row
+
+
+def summarise(label: dict[str, Any], runs: list[dict[str, Any]],
+              floor: dict[str, Any] | None) -> dict[str, Any]:
+    """A row: the median run by in-run transfers per CPU-second, every run's rate, the spread,
+    the mean load, and actual/floor when an instrumented run gave the floor."""
+    ordered = sorted(runs, key=lambda run: run["transfers_per_cpu_second"])
+    median = ordered[(len(ordered) - 1) // 2]
+    rates = [run["transfers_per_cpu_second"] for run in ordered]
+    row = {**label, **median,
+           "runs_transfers_per_cpu_second": rates,
+           "spread": round((rates[-1] - rates[0]) / median["transfers_per_cpu_second"], 3)
+           if median["transfers_per_cpu_second"] else None,
+           "median_wall_seconds": statistics.median(run["wall_seconds"] for run in runs),
+           "median_setup_cpu_seconds": statistics.median(run["setup_cpu_seconds"] for run in runs),
+           "load_average_mean": round(statistics.fmean(run["load_average"] for run in runs), 2),
+           "floor_cpu_ms_per_transfer": None, "actual_over_floor": None, "operations": None}
+    if floor is not None and floor["crypto"] == "real":
+        floor_ms = floor["floor_cpu_ms_per_transfer"]
+        row["floor_cpu_ms_per_transfer"] = floor_ms
+        row["operations"] = floor["operations"]
+        row["actual_over_floor"] = (round(median["cpu_ms_per_transfer"] / floor_ms, 3)
+                                    if floor_ms else None)
+    return row
+
+
+def interleaved(cases: Sequence[tuple[dict[str, Any], Case, int]], repeats: int,
+                progress: Progress | None) -> list[dict[str, Any]]:
+    """Runs every case `repeats` times in the order A B C A B C … (a case whose repeats are
+    done drops out), plus one instrumented run per real-crypto case for its floor."""
+    runs: list[list[dict[str, Any]]] = [[] for _ in cases]
+    floors: list[dict[str, Any] | None] = [None] * len(cases)
+    for round_number in range(repeats):
+        for index, (label, case, times) in enumerate(cases):
+            if round_number >= times:
+                continue
+            if progress:
+                progress(f"{_name(label)}: run {round_number + 1} of {times}")
+            runs[index].append(measure_in_subprocess(case))
+    for index, (label, case, _) in enumerate(cases):
+        if case.signatures == "real" and case.transfers <= FLOOR_MAX_TRANSFERS:
+            if progress:
+                progress(f"{_name(label)}: instrumented run for the crypto floor")
+            floors[index] = measure_in_subprocess(case, instrumented=True)
+    return [summarise(label, case_runs, floor)
+            for (label, _, _), case_runs, floor in zip(cases, runs, floors, strict=True)]
+
+
+def _name(label: dict[str, Any]) -> str:
+    return f"{label['config']}, {label['mode']}"
+
+
+def campaign_rate(runs: int, jobs: int) -> dict[str, Any]:
+    """Runs per second of the shipped throughput campaign (small complete bridges)."""
+    from bridgelab.campaign.execute import run_campaign
+    from bridgelab.campaign.spec import load_campaign
+    from bridgelab.campaign.store import Store
+
+    campaign = load_campaign(Path(__file__).resolve().parents[3] / "campaigns/throughput.toml")
+    cpu_before = os.times()
+    with tempfile.TemporaryDirectory() as scratch, Store(Path(scratch) / "bench.db") as store:
+        tally = run_campaign(campaign, store, jobs=jobs, fresh=True, max_runs=runs)
+    cpu_after = os.times()
+    cpu = sum(after - before for after, before in zip(cpu_after[:4], cpu_before[:4],
+                                                      strict=True))
+    return {
+        "campaign": "campaigns/throughput.toml", "runs": tally.done, "jobs": jobs,
+        "errors": tally.errors, "elapsed_s": round(tally.elapsed_s, 2),
+        "cpu_seconds": round(cpu, 2), "load_average": round(os.getloadavg()[0], 2),
+        "runs_per_second": round(tally.runs_per_s, 2),
+        "steady_runs_per_second": (None if tally.steady_runs_per_s is None
+                                   else round(tally.steady_runs_per_s, 2)),
+    }
+
+
+def run_bench(
+    transfers: int = 1_000, pyecc_transfers: int = 20, sizes: tuple[int, ...] = (4, 21, 100),
+    lengths: tuple[int, ...] = (100, 1_000, 10_000), symbolic_lengths: tuple[int, ...] = (),
+    modes: tuple[str, ...] = MODES, configs: tuple[str, ...] = tuple(CONFIGS),
+    scaling_transfers: int = 200, campaign_runs: int = 200, campaign_jobs: tuple[int, ...] = (1,),
+    deposit_interval: float = STANDARD["deposit_interval_s"], repeats: int = 3,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The whole benchmark: configurations, committee scaling, run-length scaling, campaigns,
+    and the targets judged from them. Each table's cases are interleaved."""
+    table: list[tuple[dict[str, Any], Case, int]] = []
+    for label in configs:
+        custody, backend, signatures = CONFIGS[label]
+        count = pyecc_transfers if backend == "py-ecc" else transfers
+        for mode in modes:
+            case = Case(custody, backend, signatures, mode == "batched", count,
+                        deposit_interval=deposit_interval)
+            table.append(({"config": label, "mode": mode}, case,
+                          1 if backend == "py-ecc" else repeats))
+    scaling = [({"config": f"{custody} n={members}", "mode": "batched"},
+                Case(custody, transfers=scaling_transfers, members=members), repeats)
+               for custody in ("multisig", "threshold-bls") for members in sizes]
+    length = [({"config": "multisig", "mode": "batched"}, Case("multisig", transfers=count), 1)
+              for count in lengths]
+    length += [({"config": "multisig/symbolic", "mode": "batched"},
+                Case("multisig", signatures="symbolic", transfers=count), 1)
+               for count in symbolic_lengths]
+    rows = interleaved(table, repeats, progress)
+    committee = interleaved(scaling, repeats, progress)
+    lengths_rows = interleaved(length, 1, progress)
+    campaigns = []
+    for jobs in campaign_jobs:
+        if progress:
+            progress(f"campaign throughput: {campaign_runs} runs, {jobs} job(s)")
+        campaigns.append(campaign_rate(campaign_runs, jobs))
+    return {
+        "method": {"clock": "CPU time of the run (time.process_time), set-up apart",
+                   "order": "cases interleaved, each in a fresh interpreter",
+                   "repeats": repeats, "row": "median run by in-run transfers per CPU-second",
+                   "floor": "CPU time inside the outermost crypto calls of an instrumented run"},
+        "standard": {**STANDARD, "deposit_interval_s": deposit_interval},
+        "configs": rows, "committee_scaling": committee, "length_scaling": lengths_rows,
+        "campaigns": campaigns, "targets": targets(rows, committee, lengths_rows, campaigns),
+    }

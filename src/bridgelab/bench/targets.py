@@ -1,0 +1,79 @@
+"""The performance targets, each judged from the rows of one benchmark run (None: not measured).
+
+Rates are in-run transfers per CPU-second (committee 21, threshold 15, batched unless said).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = dict[str, Any]
+
+REAL_BLS = ("threshold-bls/blst", "threshold-bls/arkworks")
+
+
+def _rate(rows: list[Row], label: str, mode: str = "batched") -> float | None:
+    found = [row["transfers_per_cpu_second"] for row in rows
+             if row["config"] == label and row["mode"] == mode]
+    return found[0] if found else None
+
+
+def _field(rows: list[Row], label: str, key: str, mode: str = "batched") -> float | None:
+    found = [row.get(key) for row in rows if row["config"] == label and row["mode"] == mode]
+    return found[0] if found else None
+
+
+def _fastest_bls(rows: list[Row], mode: str) -> tuple[str | None, float | None]:
+    measured = [(rate, label) for label in REAL_BLS
+                if (rate := _rate(rows, label, mode)) is not None]
+    if not measured:
+        return None, None
+    rate, label = max(measured)
+    return label, rate
+
+
+def targets(rows: list[Row], committee: list[Row], length: list[Row],
+            campaigns: list[Row] | None = None) -> list[dict[str, Any]]:
+    checks: list[dict[str, Any]] = []
+
+    def at_least(name: str, value: float | None, bound: float) -> None:
+        checks.append({"target": name, "measured": value, "bound": bound, "kind": ">=",
+                       "met": None if value is None else value >= bound})
+
+    def at_most(name: str, value: float | None, bound: float) -> None:
+        checks.append({"target": name, "measured": value, "bound": bound, "kind": "<=",
+                       "met": None if value is None else value <= bound})
+
+    label, rate = _fastest_bls(rows, "batched")
+    at_least(f"threshold BLS batched transfers/CPU-s ({label or 'not run'})", rate, 400)
+    label_pm, rate_pm = _fastest_bls(rows, "per-message")
+    at_least(f"threshold BLS per message transfers/CPU-s ({label_pm or 'not run'})", rate_pm, 100)
+    at_least("multisig batched transfers/CPU-s", _rate(rows, "multisig"), 1_200)
+    at_least("symbolic multisig batched transfers/CPU-s", _rate(rows, "multisig/symbolic"), 6_000)
+    at_most(f"threshold BLS actual/crypto floor ({label or 'not run'})",
+            _field(rows, label, "actual_over_floor") if label else None, 1.25)
+    at_most("multisig actual/crypto floor", _field(rows, "multisig", "actual_over_floor"), 1.4)
+    fast = _rate(rows, "threshold-bls/arkworks", "per-message")
+    slow = _rate(rows, "threshold-bls/py-ecc", "per-message")
+    at_least("arkworks / py-ecc in-run speed-up (per message)",
+             round(fast / slow, 1) if fast and slow else None, 100)
+    by_jobs = {row["jobs"]: row for row in campaigns or [] if row["runs"] >= 200}
+    if 1 in by_jobs and 2 in by_jobs and by_jobs[1]["runs_per_second"]:
+        speedup: float | None = round(
+            by_jobs[2]["runs_per_second"] / by_jobs[1]["runs_per_second"], 2)
+    else:
+        speedup = None
+    at_least("campaign: two jobs over one (>= 200 runs)", speedup, 1.8)
+    for custody in ("multisig", "threshold-bls"):
+        sized = sorted((row["members"], row["cpu_ms_per_transfer"]) for row in committee
+                       if row["custody"] == custody)
+        if len(sized) >= 2:
+            (small_n, small_cost), (large_n, large_cost) = sized[0], sized[-1]
+            growth = round(large_cost / small_cost, 2) if small_cost else None
+            at_most(f"{custody}: cost per transfer grows at most linearly in n", growth,
+                    large_n / small_n)
+    largest = max(length, key=lambda row: row["transfers_each_way"], default=None)
+    if largest is not None:
+        at_most(f"peak memory at {largest['transfers_each_way']:,} each way (MB)",
+                largest["peak_rss_mb"], 500)
+    return checks
