@@ -5,13 +5,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The one list of extras every make target installs: all optional features, and the tools.
+EXTRAS := dev,all
 
-.PHONY: demo test lint fuzz bench clean
+.PHONY: demo test test-install lint fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 # The demo campaign (multisig vs threshold BLS under five attack families), the incident
@@ -32,6 +34,11 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# The built wheel, installed in a fresh venv outside the repository: init, run, report, show.
+# A minute or more (a wheel build, a venv, runs); CI runs it after `make test`.
+test-install: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow tests/test_wheel_install.py
 
 # Hostile input: 10,000 mutated and raw scenario and campaign files through the loader, then
 # 200 of those that validate run (short horizon, 10 s and 1 GB each) in fresh directories.

@@ -7,6 +7,7 @@ Every command exits by the one contract of `bridgelab.exitcodes`: 0 every proper
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import shlex
 import sys
@@ -32,6 +33,7 @@ from bridgelab.exitcodes import (
     internal_error,
 )
 from bridgelab.exitcodes import summary as exit_summary
+from bridgelab.extras import MissingExtra
 from bridgelab.safepaths import UnsafePathError, confined, slug
 from bridgelab.scenario import ScenarioError, load_scenario, parse_scenario
 from bridgelab.textsafe import for_rich, printable
@@ -236,7 +238,19 @@ def _parser() -> argparse.ArgumentParser:
     from bridgelab.report.cli import add_report_parser
 
     add_report_parser(commands)
+    for module in _module_commands():
+        module.add_parser(commands)
     return parser
+
+
+# Commands kept in modules of their own: each gives NAMES, add_parser(commands) and
+# command(args, err).
+MODULE_COMMANDS = ("bridgelab.starter.init", "bridgelab.schema_json", "bridgelab.inspect.show",
+                   "bridgelab.inspect.diff")
+
+
+def _module_commands() -> list:
+    return [importlib.import_module(name) for name in MODULE_COMMANDS]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,7 +297,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         # Plain text, never wrapped: the message must stay one greppable line.
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (OutputDirError, UnsafePathError) as error:
+    except (OutputDirError, UnsafePathError, MissingExtra) as error:
         print(f"error: {printable(error, 500)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except PropertyLoadError as error:
@@ -691,6 +705,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "check": _check_command,
     "report": _report_command,
     **{name: campaign_cli.main for name in campaign_cli.COMMANDS},
+    **{name: m.command for m in _module_commands() for name in m.NAMES},
 }
 
 

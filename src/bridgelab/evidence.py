@@ -25,12 +25,14 @@ import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridgelab.resultcheck import describe, loads, results_problem
-from bridgelab.scenario.model import Scenario
 from bridgelab.signals import interruption_in
 from bridgelab.textsafe import printable
+
+if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
+    from bridgelab.scenario.model import Scenario
 
 RESULTS = "results.json"
 HISTORY = "history.jsonl"

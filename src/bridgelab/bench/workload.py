@@ -14,10 +14,12 @@ import os
 import resource
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridgelab.scenario import parse_scenario
-from bridgelab.scenario.model import Scenario
+
+if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
+    from bridgelab.scenario.model import Scenario
 
 STANDARD = {
     "committee_members": 21,

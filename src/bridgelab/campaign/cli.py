@@ -201,6 +201,7 @@ def main(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.campaign.store import StoreError
 
     campaign = load_campaign(args.file)
+    _require_extras(args)
     store_path = args.store or confined(Path("runs"), default_store(campaign.name))
     try:
         if args.command == "campaign":
@@ -211,6 +212,16 @@ def main(args: argparse.Namespace, err: Console) -> int:
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _require_extras(args: argparse.Namespace) -> None:
+    """A missing extra stops the command before anything is written (MissingExtra, exit 3)."""
+    from bridgelab.extras import EXTRAS, MissingExtra, available
+
+    for wanted, extra, feature in ((getattr(args, "scheduler", None), "dask", "--scheduler"),
+                                   (getattr(args, "parquet", None), "parquet", "--parquet")):
+        if wanted is not None and not available(extra):
+            raise MissingExtra(feature, extra, EXTRAS[extra][-1])
 
 
 def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:

@@ -271,7 +271,10 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 def _run_dask(todo: list[RunSpec], scheduler: str | Any, jobs: int,
               handle: Callable[[dict], bool], tally: Tally) -> None:
-    from distributed import Client, as_completed
+    from bridgelab.extras import require
+
+    distributed = require("distributed", "dask", "the Dask runner (--scheduler)")
+    Client, as_completed = distributed.Client, distributed.as_completed
 
     own_client = not isinstance(scheduler, Client)
     client = Client(scheduler, timeout="30s") if own_client else scheduler

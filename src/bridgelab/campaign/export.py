@@ -99,8 +99,10 @@ def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> int:
 def write_parquet(rows: Sequence[dict[str, Any]], path: Path,
                   metadata: dict[str, str] | None = None) -> int:
     """A typed Parquet file (`campaign.table`): the same column types in every campaign."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from bridgelab.extras import require
+
+    pa = require("pyarrow", "parquet", "Parquet export")
+    pq = require("pyarrow.parquet", "parquet", "Parquet export")
 
     from bridgelab.campaign.table import TABLE_SCHEMA_VERSION, arrow_schema, typed_rows
 

@@ -69,6 +69,7 @@ from bridgelab.scenario.load import (
 )
 from bridgelab.scenario.model import Scenario
 from bridgelab.scenario.reader import MAX_KEY_PARTS, read_toml
+from bridgelab.scenario.suggest import suggestion
 
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 MAX_RUNS = 10_000_000
@@ -81,6 +82,8 @@ SEED = Count("a seed", 0, 2**64 - 1, "seeds are 64-bit")
 
 
 class SeedRange(Strict):
+    """`count` consecutive seeds from `start`."""
+
     start: SEED = 1
     count: Count("seeds", 1, MAX_RUNS, RUNS_WHY)
 
@@ -89,10 +92,15 @@ class Distribution(Strict):
     """Exactly one of: uniform = [lo, hi], loguniform = [lo, hi], randint = [lo, hi]
     (inclusive), choice = [values...]."""
 
-    uniform: tuple[float, float] | None = None
-    loguniform: tuple[float, float] | None = None
-    randint: tuple[int, int] | None = None
-    choice: list[Any] | None = Field(None, max_length=MAX_VALUES)
+    uniform: tuple[float, float] | None = Field(None, description="[low, high]: uniform")
+    loguniform: tuple[float, float] | None = Field(
+        None, description="[low, high]: uniform in log space (low above 0)"
+    )
+    randint: tuple[int, int] | None = Field(
+        None, description="[low, high]: an integer, both ends included"
+    )
+    choice: list[Any] | None = Field(None, max_length=MAX_VALUES,
+                                     description="one of these values, each equally likely")
 
     @model_validator(mode="after")
     def _one(self) -> Distribution:
@@ -138,11 +146,20 @@ def flatten(table: dict[str, Any], leaf=lambda value: not isinstance(value, dict
 
 
 class Sweep(Strict):
+    """The configurations: a grid, hand-picked cases and random draws of scenario keys."""
+
     grid: dict[str, Annotated[list[Any], Field(max_length=MAX_VALUES)]] = Field(
-        default_factory=dict, max_length=64
+        default_factory=dict, max_length=64,
+        description="dotted scenario keys, each with a list of values: every combination",
     )
-    cases: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_SCENARIOS)
-    random: dict[str, Distribution] = Field(default_factory=dict, max_length=64)
+    cases: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=MAX_SCENARIOS,
+        description="hand-picked combinations of dotted keys (a product with the grid)",
+    )
+    random: dict[str, Distribution] = Field(
+        default_factory=dict, max_length=64,
+        description="dotted scenario keys drawn from a distribution, `samples` times",
+    )
     samples: Count("random draws of the sweep", 1, MAX_SCENARIOS, SCENARIOS_WHY) = 1
     seed: SEED = 0
 
@@ -188,13 +205,17 @@ class Sweep(Strict):
 class Arm(Strict):
     """An attack arm: a name, and the attacks it adds (none, one inline, or `compose`)."""
 
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.+-]+$")
-    kind: str | None = None
-    targets: dict[str, Any] | None = None
-    schedule: dict[str, Any] | None = None
-    heal: dict[str, Any] | None = None
-    params: dict[str, Any] | None = None
-    compose: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.+-]+$",
+                      description="the arm's name (none: the base scenario's own attacks)")
+    kind: str | None = Field(None, description="an attack kind (`bridgelab attacks list`)")
+    targets: dict[str, Any] | None = Field(None, description="whom it hits, as in [[attacks]]")
+    schedule: dict[str, Any] | None = Field(None, description="when, as in [[attacks]]")
+    heal: dict[str, Any] | None = Field(None, description="when it heals, as in [[attacks]]")
+    params: dict[str, Any] | None = Field(None, description="the kind's parameters")
+    compose: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=100,
+        description="several attacks at once, each as a scenario's [[attacks]] entry",
+    )
 
     @model_validator(mode="after")
     def _either(self) -> Arm:
@@ -220,12 +241,12 @@ class SwarmFault(Strict):
     """A fault the swarm switches on for a seed with probability `enable`."""
 
     enable: Fraction("chance the fault is part of a seed's run") = 0.5
-    kind: str
-    name: str = ""
-    targets: dict[str, Any] | None = None
-    schedule: dict[str, Any] | None = None
-    heal: dict[str, Any] | None = None
-    params: dict[str, Any] | None = None
+    kind: str = Field(description="an attack kind (`bridgelab attacks list`)")
+    name: str = Field("", description="a label for the fault's events")
+    targets: dict[str, Any] | None = Field(None, description="whom it hits, as in [[attacks]]")
+    schedule: dict[str, Any] | None = Field(None, description="when, as in [[attacks]]")
+    heal: dict[str, Any] | None = Field(None, description="when it heals, as in [[attacks]]")
+    params: dict[str, Any] | None = Field(None, description="the kind's parameters")
 
     def attack(self) -> dict[str, Any]:
         spec: dict[str, Any] = {"kind": self.kind}
@@ -239,8 +260,14 @@ class SwarmFault(Strict):
 
 
 class Swarm(Strict):
-    draw: dict[str, Distribution] = Field(default_factory=dict, max_length=64)
-    faults: list[SwarmFault] = Field(default_factory=list, max_length=100)
+    """A fault profile drawn per seed: scenario keys and faults switched on by chance."""
+
+    draw: dict[str, Distribution] = Field(
+        default_factory=dict, max_length=64,
+        description="dotted scenario keys drawn per seed from a distribution",
+    )
+    faults: list[SwarmFault] = Field(default_factory=list, max_length=100,
+                                     description="faults each seed includes by chance")
 
     @field_validator("draw", mode="before")
     @classmethod
@@ -258,7 +285,9 @@ class Theory(Strict):
     W_q = λ / (μ (μ − λ)), λ = 1 / workload.deposit_interval, μ = 1 / service_time_mean.
     """
 
-    kind: Literal["binomial", "mm1"]
+    kind: Literal["binomial", "mm1"] = Field(
+        description="the model the estimate is checked against"
+    )
     confidence: Number(
         "confidence of the interval the estimate must fall in", "",
         "a two-sided interval of confidence at most one half says nothing", gt=0.5, lt=1,
@@ -270,13 +299,16 @@ class Theory(Strict):
 
 
 class CampaignMeta(Strict):
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.+-]+$")
-    description: str = ""
-    base: str | None = None
+    """The campaign's name, its base scenario file and its seeds."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.+-]+$",
+                      description="the campaign's name (letters, digits, _.+-)")
+    description: str = Field("", description="what the campaign measures")
+    base: str | None = Field(None, description="the base scenario file, relative to this file")
     seeds: Count("seeds 1..N", 1, MAX_RUNS, RUNS_WHY) | Annotated[
         list[SEED], Field(max_length=MAX_RUNS)
     ] | SeedRange = 10
-    histories: bool = True
+    histories: bool = Field(True, description="keep every run's history.jsonl")
 
     @field_validator("seeds")
     @classmethod
@@ -303,9 +335,13 @@ class CampaignMeta(Strict):
 
 class CampaignFile(Strict):
     campaign: CampaignMeta
-    base: dict[str, Any] = Field(default_factory=dict)
+    base: dict[str, Any] = Field(
+        default_factory=dict,
+        description="scenario keys deep-merged over the base file (or the whole scenario)",
+    )
     sweep: Sweep = Sweep()
-    attacks: list[Arm] = Field(default_factory=list, max_length=1_000)
+    attacks: list[Arm] = Field(default_factory=list, max_length=1_000,
+                               description="attack arms, each run on every configuration")
     swarm: Swarm | None = None
     theory: Theory | None = None
 
@@ -509,9 +545,9 @@ def parse_campaign(data: dict[str, Any], path: Path) -> Campaign:
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         error = sorted(errors, key=lambda e: [str(p) for p in e["loc"]])[0]
-        raise ScenarioError(
-            name, _key_path(error), _expected(error), _found(error, error["type"])
-        ) from None
+        expected = _expected(error) + suggestion(CampaignFile, error)
+        found = _found(error, error["type"])
+        raise ScenarioError(name, _key_path(error), expected, found) from None
     base_dir = path.parent
     base_data: dict[str, Any] = {}
     if spec.campaign.base is not None:

@@ -88,7 +88,9 @@ def typed_rows(rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], di
 
 
 def arrow_schema(columns: dict[str, str], metadata: dict[str, str]) -> Any:
-    import pyarrow as pa
+    from bridgelab.extras import require
+
+    pa = require("pyarrow", "parquet", "an Arrow table")
 
     types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(),
              "bool": pa.bool_(), "timestamp": pa.timestamp("ms", tz="UTC"),
@@ -124,7 +126,9 @@ class CampaignResults:
                 "campaign.complete": str(len(self.rows) == self.total_runs).lower()}
 
     def to_arrow(self) -> Any:
-        import pyarrow as pa
+        from bridgelab.extras import require
+
+        pa = require("pyarrow", "parquet", "to_arrow()")
 
         return pa.Table.from_pylist(self.rows, schema=arrow_schema(self.columns, self.metadata))
 

@@ -7,29 +7,19 @@ from __future__ import annotations
 
 import hashlib
 
-from Crypto.Hash import keccak
+# Ethereum's keccak256 (the original Keccak padding, not NIST SHA3-256) has one backend:
+# safe-pysha3's C Keccak. A second, pure fallback (pycryptodome) added 17 MB to every install
+# for digests the first already gives; test_primitives holds it to independent vectors.
+from sha3 import keccak_256 as _keccak_256
 
 from bridgelab.core import memo
-
-try:  # safe-pysha3's C Keccak: about 4x faster per call than pycryptodome's
-    from sha3 import keccak_256 as _fast_keccak_256
-except ImportError:  # a platform without its wheel: pycryptodome gives the same digests
-    _fast_keccak_256 = None
 
 Field = bytes | str | int | bool
 
 
-def keccak256_portable(data: bytes) -> bytes:
-    """Ethereum's keccak256 through pycryptodome (the reference the fast path must match)."""
-    return keccak.new(digest_bits=256, data=data).digest()
-
-
-def _keccak256_fast(data: bytes) -> bytes:
-    return _fast_keccak_256(data).digest()
-
-
-# Ethereum's keccak256, on the fast C Keccak where it is installed (chosen once, here).
-keccak256 = keccak256_portable if _fast_keccak_256 is None else _keccak256_fast
+def keccak256(data: bytes) -> bytes:
+    """Ethereum's keccak256."""
+    return _keccak_256(data).digest()
 
 
 def sha256(data: bytes) -> bytes:

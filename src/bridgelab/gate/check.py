@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bridgelab.checker.api import PropertyLoadError, load_user_properties
 from bridgelab.exitcodes import (
@@ -33,9 +33,12 @@ from bridgelab.exitcodes import (
 )
 from bridgelab.gate.determinism import DeterminismResult, check_determinism
 from bridgelab.safepaths import confined
-from bridgelab.scenario import Scenario, ScenarioError, load_scenario
+from bridgelab.scenario import ScenarioError, load_scenario
 from bridgelab.signals import Interrupted
 from bridgelab.textsafe import printable
+
+if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
+    from bridgelab.scenario.model import Scenario
 
 DEFAULT_PATHS = (Path("attacks/baseline.toml"),)
 DEFAULT_FAILURES = Path(".bridgelab/failures")

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import base64
 import io
+import sys
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-from matplotlib.ticker import FuncFormatter
-
+from bridgelab.extras import available
 from bridgelab.report import words
 
-# Tick labels as plain text (math parsing is off, so the default formatters' $...$ would show).
-AMOUNT = FuncFormatter(lambda value, _: words.amount(value) if value else "0")
-PLAIN = FuncFormatter(lambda value, _: f"{value:g}")
+# matplotlib is the extra [plots]: without it the report is written without its plots.
+if available("plots"):
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    # Tick labels as plain text (math parsing is off, so the default formatters' $...$ show).
+    AMOUNT = FuncFormatter(lambda value, _: words.amount(value) if value else "0")
+    PLAIN = FuncFormatter(lambda value, _: f"{value:g}")
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 STYLE = {
@@ -148,8 +152,12 @@ DRAW = {
 
 
 def render(plots: list[dict[str, Any]]) -> dict[str, str]:
-    """Plot id -> SVG data URI."""
-    images = {}
+    """Plot id -> SVG data URI (none without the extra [plots], and a note saying so)."""
+    images: dict[str, str] = {}
+    if not available("plots"):
+        print("note: the report has no plots: they need matplotlib,"
+              " pip install 'bridgelab[plots]'", file=sys.stderr)
+        return images
     with plt.rc_context(STYLE):
         for plot in plots:
             draw = DRAW.get(plot["id"])

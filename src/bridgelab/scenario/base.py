@@ -114,7 +114,8 @@ def _quantity(kind: type, what: str, unit: str, why: str, *, ge: float | None = 
     return Annotated[
         kind,
         # Strict: `true` is no 1, "9" and 9.0 are no integer (an integer is still a float).
-        Field(strict=True, ge=ge, gt=gt, le=le, lt=lt, description=description),
+        Field(strict=True, ge=ge, gt=gt, le=le, lt=lt, description=description,
+              json_schema_extra={"unit": unit} if unit else None),
         _refusal(range_text, why, gap),
     ]
 
@@ -181,12 +182,16 @@ class Strict(BaseModel):
 
 
 class Fixed(Strict):
-    dist: Literal["fixed"]
+    """Every message takes the same time."""
+
+    dist: Literal["fixed"] = Field(description="the distribution: every latency the same")
     value: Delay("the latency of every message")
 
 
 class Uniform(Strict):
-    dist: Literal["uniform"]
+    """Latency drawn uniformly between two bounds."""
+
+    dist: Literal["uniform"] = Field(description="the distribution: uniform in [low, high]")
     low: Delay("the shortest latency")
     high: Delay("the longest latency")
 
@@ -200,14 +205,20 @@ class Uniform(Strict):
 class LogNormal(Strict):
     """Latency with a given median and log-space spread, capped so queues stay bounded."""
 
-    dist: Literal["lognormal"]
+    dist: Literal["lognormal"] = Field(
+        description="the distribution: log-normal with a median and a spread, capped"
+    )
     median: Delay("the median latency", positive=True)
     sigma: Number("the spread of log latency", "", "beyond 5 the tail is all cap", ge=0, le=5)
     cap: Delay("the longest latency drawn", positive=True) = 30.0
 
 
 class Exponential(Strict):
-    dist: Literal["exponential"]
+    """Latency with a given mean and an exponential tail, capped so queues stay bounded."""
+
+    dist: Literal["exponential"] = Field(
+        description="the distribution: exponential with a mean, capped"
+    )
     mean: Delay("the mean latency", positive=True)
     cap: Delay("the longest latency drawn", positive=True) = 30.0
 

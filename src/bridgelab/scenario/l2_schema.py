@@ -19,7 +19,7 @@ GWEI_WHY = "a million gwei per gas is far above any fee a real chain has seen"
 class L2(Strict):
     """Sequencer, batch poster, deposit message oracle and escape hatch of one L2."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="model the L2")
     destination: Literal["l1", "l2"] = Field(
         "l1",
         description='where the bridge delivers deposits: "l1" mints on the settlement chain;'

@@ -21,6 +21,7 @@ from bridgelab.scenario.display import show
 from bridgelab.scenario.errors import ScenarioError
 from bridgelab.scenario.model import Scenario
 from bridgelab.scenario.reader import read_toml
+from bridgelab.scenario.suggest import suggestion
 
 __all__ = ["ScenarioError", "deep_merge", "load_scenario", "parse_scenario", "scenario_hash"]
 
@@ -42,7 +43,7 @@ def _type_name(value: Any) -> str:
 
 _EXPECTATIONS = {
     "missing": "this required key",
-    "extra_forbidden": "no such key (it is not part of the schema)",
+    "extra_forbidden": "no such key",
     "int_type": "an integer",
     "int_parsing": "an integer",
     "int_from_float": "an integer",
@@ -148,9 +149,9 @@ def parse_scenario(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
         errors = exc.errors(include_url=False)
         # Report the first error in a stable order so the message never depends on dict order.
         error = sorted(errors, key=lambda e: [str(p) for p in e["loc"]])[0]
-        raise ScenarioError(
-            file, _key_path(error), _expected(error), _found(error, error["type"])
-        ) from None
+        expected = _expected(error) + suggestion(Scenario, error)
+        found = _found(error, error["type"])
+        raise ScenarioError(file, _key_path(error), expected, found) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

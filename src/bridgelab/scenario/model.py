@@ -71,6 +71,8 @@ def MemberId(what: str = "a committee member id") -> object:
 
 
 class ScenarioMeta(Strict):
+    """The scenario's name, what it shows, how long it may run and its pinned seed."""
+
     name: Text("the scenario's name", low=1, high=200)
     description: Text("what the scenario shows") = ""
     duration: Number(
@@ -86,6 +88,8 @@ class ScenarioMeta(Strict):
 
 
 class Consortium(Strict):
+    """The source chain: a BFT consortium of validators, its block time and view timeout."""
+
     validators: Count(
         "BFT validators of the consortium chain", 1, MAX_VALIDATORS,
         "every validator sends its vote to every other: a block costs validators squared"
@@ -106,6 +110,8 @@ class Consortium(Strict):
 
 
 class Relayers(Strict):
+    """The relayers that carry messages between the chains, with their timeouts."""
+
     count: Count(
         "relayers", 1, MAX_RELAYERS,
         "each relayer follows f + 1 validators and sends every message to every member",
@@ -174,8 +180,14 @@ class Committee(Strict):
         default_factory=list, max_length=MAX_MEMBERS,
         description="members every certificate must include (at most threshold of them)",
     )
-    custody: Literal["multisig", "threshold-bls"] = "multisig"
-    bls_backend: Literal["blst", "arkworks", "py-ecc"] = "arkworks"
+    custody: Literal["multisig", "threshold-bls"] = Field(
+        "multisig", description="how the committee signs: k-of-n ECDSA multisig or t-of-n"
+        " threshold BLS (one aggregate signature)",
+    )
+    bls_backend: Literal["blst", "arkworks", "py-ecc"] = Field(
+        "arkworks", description="the BLS12-381 library (blst or arkworks: fast, native;"
+        " py-ecc: pure Python)",
+    )
     refresh_interval: Period(
         "seconds between proactive refreshes of the shares", off=True, at_least=1.0,
         why="a refresh is a protocol run among all members, each dealing to every other;"
@@ -186,7 +198,10 @@ class Committee(Strict):
     # cryptography (the default), or "symbolic" stand-ins for large sweeps (crypto/symbolic.py:
     # not cryptography; keys, addresses and verdicts stay those of the real run, and results
     # are labelled `crypto = "symbolic"`). Not part of the scenario hash for that reason.
-    signatures: Literal["real", "symbolic"] = "real"
+    signatures: Literal["real", "symbolic"] = Field(
+        "real", description="real cryptography, or symbolic stand-ins for large sweeps (not"
+        " cryptography; results say crypto = symbolic)",
+    )
 
     @model_validator(mode="after")
     def _policy(self) -> Committee:
@@ -219,7 +234,7 @@ class Entity(Strict):
 
     name: Name("the entity's name")
     jurisdiction: Name("where the entity is") = "unspecified"
-    storage: StorageClass = "hsm"
+    storage: StorageClass = Field("hsm", description="where the entity keeps its keys")
     members: list[MemberId("a member whose key the entity holds")] = Field(
         max_length=MAX_MEMBERS, description="the members whose keys the entity holds"
     )
@@ -237,7 +252,7 @@ class Delegation(Strict):
     members: list[MemberId("a delegated member")] | None = Field(
         None, max_length=MAX_MEMBERS, description="the delegated members (default: all)"
     )
-    revoked: bool = False
+    revoked: bool = Field(False, description="the delegation was withdrawn (no longer used)")
 
 
 class DemandSpike(Strict):
@@ -307,6 +322,8 @@ class Reorgs(Strict):
 
 
 class Settlement(Strict):
+    """The Ethereum-like settlement chain: slots, finality, gas, demand and reorgs."""
+
     slot_time: Period(
         "seconds between settlement-chain blocks", at_least=0.1,
         why="no settlement chain makes blocks faster than a network round trip (Ethereum:"
@@ -384,13 +401,18 @@ def peak_bundles_per_slot(settlement: Settlement) -> float:
 class Link(Strict):
     """A latency/loss override for the links between two node groups (both directions)."""
 
-    between: tuple[Name("a node or role"), Name("a node or role")]
-    latency: Latency
+    between: tuple[Name("a node or role"), Name("a node or role")] = Field(
+        description="the two node groups (names or roles) whose links this sets"
+    )
+    latency: Latency = Field(description="the latency distribution of these links")
     loss: Fraction("chance a message on these links is lost") = 0.0
 
 
 class Network(Strict):
-    latency: Latency = Fixed(dist="fixed", value=0.05)
+    """Message latency and loss between nodes, with per-link overrides."""
+
+    latency: Latency = Field(Fixed(dist="fixed", value=0.05),
+                             description="the latency distribution of every link")
     loss: Fraction("chance a message is lost") = 0.0
     inbox_capacity: Count("messages a node's inbox holds", 1, MAX_QUEUE, QUEUE_WHY) = 10_000
     links: list[Link] = Field(
@@ -408,6 +430,8 @@ class ScriptedDeposit(Strict):
 
 
 class Workload(Strict):
+    """The honest users: how many, which asset, how many deposits and withdrawals, how often."""
+
     users: Count("honest users", 1, MAX_USERS, "each user is a process with its own balance") = 20
     asset: Text("the bridged asset's symbol", low=1, high=64) = "SP-TOKEN"
     deposits: Count("random deposits", 0, MAX_TRANSFERS, TRANSFERS_WHY) = 200
@@ -491,15 +515,21 @@ class Bridge(Strict):
 class Watcher(Strict):
     """An independent monitor: it notices an anomaly after a sampled delay and pauses."""
 
-    enabled: bool = False
-    detection_delay: Latency = LogNormal(dist="lognormal", median=300.0, sigma=1.0, cap=86_400.0)
-    pause: bool = True
+    enabled: bool = Field(False, description="run the watcher")
+    detection_delay: Latency = Field(
+        LogNormal(dist="lognormal", median=300.0, sigma=1.0, cap=86_400.0),
+        description="seconds from an anomaly to its detection (drawn per anomaly)",
+    )
+    pause: bool = Field(True, description="pause the bridge on detection")
 
 
 class Defences(Strict):
+    """Defences at the destination: a watcher, an accountant, challenge and rotation delays."""
+
     watcher: Watcher = Watcher()
     # The destination refuses a mint that would make minted - burned exceed locked - released.
-    accountant: bool = False
+    accountant: bool = Field(False, description="refuse a mint that would make minted -"
+                             " burned exceed locked - released")
     challenge_window: Delay(
         "seconds every mint waits; an enabled watcher challenges (cancels) one with no lock"
         " behind it, and without one the mint executes when the window closes"
@@ -512,7 +542,7 @@ class Defences(Strict):
 class Adversary(Strict):
     """What the adversary does with unbacked tokens: burn them to drain the escrow."""
 
-    extract: bool = True
+    extract: bool = Field(True, description="burn unbacked tokens to drain the escrow")
     chunk: Amount("tokens burned at a time (default: all)") | None = None
     interval: Period("seconds between the adversary's burns") = 60.0
 
@@ -525,7 +555,7 @@ TargetSelect = Literal[
 class Targets(Strict):
     """Whom an attack hits: a count by rule (`select`), or named members/entities/relayers."""
 
-    select: TargetSelect | None = None
+    select: TargetSelect | None = Field(None, description="how many to hit, by rule")
     members: list[MemberId("a targeted member (or reporter, or L2 oracle member)")] | None = (
         Field(None, max_length=MAX_MEMBERS, description="targeted members by id")
     )
@@ -557,6 +587,8 @@ class Schedule(Strict):
 
 
 class Heal(Strict):
+    """When each round of an attack heals (never, by default)."""
+
     after: Delay("seconds after each round starts that it heals") | None = None
 
 

@@ -6,7 +6,7 @@ rest of the schema.
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 # Imports the shared building blocks only: `scenario/model.py` imports this module.
 from bridgelab.scenario.base import (
@@ -28,7 +28,7 @@ LOG_WHY = "exp(10) is a 22,000-fold move; larger overflows the NAV's arithmetic"
 class Lending(Strict):
     """A lending market holding the wrapped token as collateral, priced by the feed."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="model the lending market")
     borrowers: Count("borrowers", 0, 1000, "each borrower is checked every check_interval") = 10
     collateral_min: Amount("wrapped tokens per borrower, at least") = 1_000
     collateral_max: Amount("wrapped tokens per borrower, at most") = 100_000
@@ -67,7 +67,7 @@ class Lending(Strict):
 class Oracle(Strict):
     """The NAV of the tokenised structured product and the k-of-m feed that reports it."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="model the NAV oracle")
     # The true NAV: geometric Brownian motion with Poisson jumps, stepped every `step`.
     initial_nav: Number(
         "the NAV at the start", "currency units per token",
@@ -122,7 +122,9 @@ class Oracle(Strict):
     max_age: Delay(
         "seconds after which consumers treat the price as stale", positive=True
     ) = 3_900.0
-    refuse_when_stale: bool = True  # consumers refuse to price or lend on a stale value
+    refuse_when_stale: bool = Field(
+        True, description="consumers refuse to price or lend on a stale value"
+    )
     lending: Lending = Lending()
 
     @model_validator(mode="after")

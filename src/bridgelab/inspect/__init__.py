@@ -1,0 +1,1 @@
+"""Reading one run, or two side by side: `bridgelab show` and `bridgelab diff`."""

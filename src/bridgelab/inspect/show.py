@@ -1,0 +1,155 @@
+"""`bridgelab show RUN`: one run as a timeline of faults, key events and the first violation.
+
+history.jsonl holds every event of a run (thousands of blocks, relays and mints); what a
+reader wants first is what went wrong and when: the fault windows, the attack's own steps,
+detections, reverted transactions and the first violation of each property. Those are the
+default; `--kind` picks others by prefix (`--kind mint,burn`), `--from/--to` cut simulated
+time, `--limit` bounds the rows. `--html FILE` writes a self-contained timeline page.
+
+Every string shown comes from a file and goes through `textsafe` first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_PASS
+from bridgelab.inspect.runfiles import Run, RunFileError, load_run, violations
+
+COMMAND = "show"
+NAMES = (COMMAND,)  # the command-module interface of the command line
+# Kinds shown by default (by prefix): what happened to the bridge rather than its routine.
+KEY_KINDS = ("run.", "fault.", "attack.", "watcher.", "tx.reverted", "tx.dropped",
+             "lending.", "relay.bad_endorsements", "trust_root", "violation")
+# Fields every event has, left out of the details column.
+COMMON = ("kind", "t", "seq", "actor")
+DETAIL_LIMIT = 160
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    show = commands.add_parser(
+        COMMAND,
+        help="one run as a timeline: fault windows, key events, the first violation",
+        description="Show RUN (a run directory, or its history.jsonl) as a timeline: the"
+        " verdicts, the fault windows, and the key events (faults, attack steps, detections,"
+        " reverted transactions, the first violation of each property) in simulated time.",
+        epilog="examples:\n  bridgelab show runs/baseline\n"
+        "  bridgelab show runs/key --kind mint,burn --from 100 --to 400 --limit 20\n"
+        "  bridgelab show runs/key --html runs/key/timeline.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    show.add_argument("run", type=Path, metavar="RUN", help="a run directory")
+    show.add_argument("--kind", default=None, metavar="PREFIXES",
+                      help="comma-separated event-kind prefixes (default: the key events);"
+                      " 'all' for every event")
+    show.add_argument("--from", dest="start", type=float, default=None, metavar="SECONDS",
+                      help="only events at or after this simulated time")
+    show.add_argument("--to", dest="end", type=float, default=None, metavar="SECONDS",
+                      help="only events at or before this simulated time")
+    show.add_argument("--limit", type=int, default=50, metavar="N",
+                      help="at most N events (default 50; 0 for no limit)")
+    show.add_argument("--html", type=Path, default=None, metavar="FILE",
+                      help="also write a self-contained timeline page to FILE")
+
+
+def selected(run: Run, kinds: str | None, start: float | None, end: float | None
+             ) -> list[dict[str, Any]]:
+    """The events to show: by kind prefix (default: key events, only the first violation of
+    each property), then by simulated time."""
+    if kinds == "all":
+        prefixes: tuple[str, ...] = ("",)
+    elif kinds:
+        prefixes = tuple(part.strip() for part in kinds.split(",") if part.strip())
+    else:
+        prefixes = KEY_KINDS
+    seen: set[str] = set()
+    chosen: list[dict[str, Any]] = []
+    for event in run.events:
+        if not event["kind"].startswith(prefixes):
+            continue
+        if (start is not None and event["t"] < start) or (end is not None and event["t"] > end):
+            continue
+        if event["kind"] == "violation" and not kinds:
+            name = str(event.get("property"))
+            if name in seen:
+                continue
+            seen.add(name)
+        chosen.append(event)
+    return chosen
+
+
+def folded(events: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, float]]:
+    """Runs of consecutive events of the same kind and actor as (first, how many, last t):
+    an attacker burning every minute is one row, not hundreds."""
+    rows: list[tuple[dict[str, Any], int, float]] = []
+    for event in events:
+        if rows and event["kind"] != "violation":
+            first, count, _ = rows[-1]
+            if (first["kind"], first.get("actor")) == (event["kind"], event.get("actor")):
+                rows[-1] = (first, count + 1, float(event["t"]))
+                continue
+        rows.append((event, 1, float(event["t"])))
+    return rows
+
+
+def details(event: dict[str, Any]) -> str:
+    """The event's own fields as `key=value`, one line, escaped by the caller."""
+    parts = []
+    for key in sorted(event):
+        if key in COMMON:
+            continue
+        value = event[key]
+        if isinstance(value, dict | list):
+            value = f"<{len(value)} items>"
+        parts.append(f"{key}={value}")
+    return " ".join(parts)
+
+
+def _problem(args: argparse.Namespace) -> str | None:
+    if args.limit < 0:
+        return f"--limit: expected 0 or more, found {args.limit}"
+    if args.start is not None and args.end is not None and args.end < args.start:
+        return f"--to: expected a time >= --from ({args.start}), found {args.end}"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = _problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        loaded = load_run(args.run)
+    except RunFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    events = selected(loaded, args.kind, args.start, args.end)
+    from bridgelab.inspect.terminal import print_timeline
+
+    print_timeline(loaded, events, args.limit)
+    if args.html is not None:
+        from bridgelab.inspect.html import timeline_page
+
+        try:
+            args.html.write_text(timeline_page(loaded, events, args.limit), encoding="utf-8")
+        except OSError as error:
+            print(f"error: {args.html}: expected a writable file, found {error.strerror}",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"timeline page: {args.html}", file=sys.stderr)
+    return EXIT_PASS
+
+
+def first_violation(run: Run) -> dict[str, Any] | None:
+    found = violations(run)
+    return min(found, key=lambda v: (v["t"] if isinstance(v["t"], int | float) else 0,
+                                     v["seq"] if isinstance(v["seq"], int) else 0),
+               default=None)
+
+
+def command(args: argparse.Namespace, err: object) -> int:
+    """The command line's entry (`err`, its stderr console, is not needed here)."""
+    return run(args)

@@ -1,0 +1,1 @@
+"""The starter project `bridgelab init` writes (its files are package data under files/)."""
