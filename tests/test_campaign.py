@@ -406,7 +406,7 @@ def test_cli_campaign_stats_and_export(tmp_path, capsys):
 
 
 def test_the_store_verdict_follows_the_exit_code_contract():
-    from bridgelab.campaign.cli import store_code
+    from bridgelab.campaign.verdict import store_code
 
     def rows(*codes: int | None) -> list[dict]:
         return [{"status": "error" if code is None else "ok", "exit_code": code}

@@ -11,8 +11,9 @@ import pytest
 
 from bridgelab.cli import main
 from bridgelab.gate import cli as gate_cli
-from bridgelab.gate.check import GateReport, RunRecord, SeedsError, parse_seeds
+from bridgelab.gate.check import GateReport, RunRecord
 from bridgelab.gate.determinism import DeterminismResult, ProcessRun
+from bridgelab.gate.plan import SeedsError, parse_seeds
 
 SMALL = (Path(__file__).parent / "data" / "small.toml").read_text()
 
@@ -329,7 +330,7 @@ def test_out_holds_each_runs_evidence(tmp_path, capsys):
     good = scenario_file(tmp_path / "good.toml", "good")
     code, _, _ = check(tmp_path, str(good), "--out", str(tmp_path / "out"))
     assert code == 0
-    (run_dir,) = (tmp_path / "out").iterdir()
+    (run_dir,) = (tmp_path / "out" / "runs").iterdir()
     results = json.loads((run_dir / "results.json").read_text())
     assert results["complete"] is True
     assert parse_reproduce(results["reproduce"]) == (str(good), 1)

@@ -39,7 +39,7 @@ def command_parsers() -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
                     found.append(((*prefix, name), sub))
                     walk((*prefix, name), sub)
 
-    walk((), cli._parser())
+    walk((), cli.build_parser())
     return found
 
 
@@ -159,7 +159,7 @@ def test_the_console_script_exits_3_on_a_typo_with_the_usage(tmp_path):
     assert completed.returncode == 3
     assert completed.stderr.startswith("usage: bridgelab check")
     assert "unrecognized arguments: --seedz" in completed.stderr
-    assert not (tmp_path / "bridgelab-junit.xml").exists()  # nothing ran
+    assert not (tmp_path / "bridgelab-check").exists()  # nothing ran
 
 
 def test_a_real_process_reports_a_crash_in_one_line_and_exits_4(tmp_path):

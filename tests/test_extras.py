@@ -26,7 +26,7 @@ def test_the_core_dependencies_hold_none_of_the_heavy_parts():
 
 
 def test_the_command_line_loads_no_model_and_no_extra_until_a_command_runs():
-    code = ("import sys, bridgelab.cli; bridgelab.cli._parser();"
+    code = ("import sys, bridgelab.cli; bridgelab.cli.build_parser();"
             " print(sorted(m for m in sys.modules if m.split('.')[0] in"
             " ('pydantic', 'matplotlib', 'pyarrow', 'dask', 'distributed', 'simpy')"
             " or m == 'bridgelab.scenario.model'))")

@@ -24,7 +24,7 @@ from bridgelab import evidence
 from bridgelab.campaign.store import Store, StoreError
 from bridgelab.cli import main as cli_main
 from bridgelab.hunt.artefacts import scenario_toml
-from bridgelab.report.records import load_run_dir
+from bridgelab.report.loading import load_run_dir
 from tests.report_fixtures import scenario_data
 
 CONTRACT = (0, 1, 2, 3)  # 4 would be an internal error: a crash is what these tests rule out
@@ -507,5 +507,5 @@ def test_a_broken_failure_file_is_bad_input_in_one_line(tmp_path, capsys, monkey
     assert code == 3, err
     [line] = err.strip().splitlines()
     assert line.startswith("error: ") and "broken.toml" in line
-    junit = (tmp_path / "bridgelab-junit.xml").read_text()
+    junit = (tmp_path / "bridgelab-check" / "junit.xml").read_text()
     assert 'type="bad-input"' in junit

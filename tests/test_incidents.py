@@ -37,7 +37,9 @@ class Incident:
 
 CASES = (
     Incident("ronin-2022", "key.compromise", FORGERY),
-    Incident("harmony-2022", "key.compromise", FORGERY),
+    # Harmony's keys signed withdrawals from the lock-box: releases no burn backs.
+    Incident("harmony-2022", "key.compromise",
+             ("safety.release-backed-by-final-burn", "safety.supply-conservation")),
     Incident("multichain-2023", "key.compromise", FORGERY),
     Incident("wormhole-2022", "forge.empty_certificate", ("safety.certificate-quorum", *FORGERY)),
     Incident("nomad-2022", "forge.zero_root", ("safety.certificate-quorum", *FORGERY)),
@@ -258,8 +260,13 @@ def test_ronin_defended_limits_bound_an_adaptive_adversary_with_the_delegation_l
 def test_harmony_two_of_five_keys_at_one_operator_give_eleven_withdrawals():
     run_ = outcome_of("harmony-2022")
     params = scenario_value("harmony-2022", "attacks")[0]["params"]
-    assert len(run_.of_kind("attack.submit")) == params["attempts"] == 11
-    assert run_.outcome["unbacked_minted_peak"] == 11 * params["amount"] == 100_001
+    submits = run_.of_kind("attack.submit")
+    assert len(submits) == params["attempts"] == 11
+    assert {e.fields.get("direction") for e in submits} == {"withdrawal"}
+    assert not [e for e in run_.of_kind("mint") if e.fields["nonce"] >= 10**9]
+    # Paid out of the escrow: the honest wrapped tokens it backed are unbacked by as much.
+    assert run_.paid_to("horizon-exploiter") == 11 * params["amount"] == 100_001
+    assert run_.outcome["unbacked_minted_peak"] == 100_001
     assert run_.outcome["value_extracted"] == 100_001
 
 

@@ -6,8 +6,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from bridgelab.gate.check import BadInput, GateReport, RunRecord
+from bridgelab.gate.check import GateReport, RunRecord
 from bridgelab.gate.determinism import DeterminismResult, ProcessRun
+from bridgelab.gate.plan import BadInput
 from bridgelab.gate.report import junit_xml, write_junit
 from tests.junit_xsd import problems
 

@@ -18,14 +18,16 @@ from bridgelab.report import render_html, render_md, schema
 from bridgelab.report.cells import RULES, validated_by
 from bridgelab.report.cli import VERDICT_CODES
 from bridgelab.report.groups import ConfigGroup
-from bridgelab.report.model import build_report, config_changes
-from bridgelab.report.records import RunRecord, load_records, parse_reproduce
+from bridgelab.report.incidents import config_changes
+from bridgelab.report.loading import load_records
+from bridgelab.report.model import build_report
+from bridgelab.report.records import RunRecord, parse_reproduce
 from tests.conftest import ROOT
 from tests.report_fixtures import XSS_NAME, scenario_data, small_report, write_scenarios
 
 DEMO_REPORT = ROOT / "reports" / "demo" / "report.json"
-CELL_IDS = ["validated-by", "custody", "upgradeability", "destination-token",
-            "liveness-failure", "exit-window", "rate-limits"]
+CELL_IDS = ["validated-by", "custody", "concentration", "upgradeability",
+            "destination-token", "liveness-failure", "exit-window", "rate-limits"]
 
 
 @pytest.fixture(scope="module")

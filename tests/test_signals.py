@@ -107,7 +107,7 @@ def test_check_writes_its_reports_with_the_runs_not_made(tmp_path, signum, code)
     process = start(["check", str(first), str(second), "--seeds", "1,2", "--out",
                      str(tmp_path / "runs"), "--junit", str(junit), "--json", str(summary),
                      "--no-replay"], tmp_path)
-    history = tmp_path / "runs" / "000-first-seed1" / "history.jsonl"
+    history = tmp_path / "runs" / "runs" / "000-first-seed1" / "history.jsonl"
     wait_for(non_empty(history), process, "history written")
     returncode, _, err = stop(process, signum)
     name = signal.Signals(signum).name

@@ -119,7 +119,7 @@ def test_check_lines_and_junit_are_escaped(tmp_path, capsys, monkeypatch):
     assert cli_main(["check", str(scenario), "--determinism", "none", "--no-replay"]) == 1
     out = capsys.readouterr().out
     assert not hidden(out.replace("\n", "")) and "line\\u202ebreak\\x07.toml" in out
-    junit = Path("bridgelab-junit.xml").read_text(encoding="utf-8")
+    junit = Path("bridgelab-check/junit.xml").read_text(encoding="utf-8")
     assert not hidden(junit.replace("\n", ""))
     import xml.etree.ElementTree as ET
 

@@ -170,7 +170,8 @@ def build(
     escrow = EscrowState(
         root,
         VerifierConfig(
-            flaws=flaws, bls_backend=committee.bls_backend, signatures=committee.signatures
+            scenario.bridge.verifier.escrow_threshold_override, flaws, committee.bls_backend,
+            committee.signatures,
         ),
         BRIDGE_CONTRACT,
         kyc,

@@ -38,7 +38,7 @@ def scenario_schema() -> dict[str, Any]:
 
 def campaign_schema() -> dict[str, Any]:
     """The JSON Schema of a campaign file."""
-    from bridgelab.campaign.spec import CampaignFile
+    from bridgelab.campaign.schema import CampaignFile
 
     return _finish(CampaignFile.model_json_schema(), "bridgelab campaign",
                    "A bridgelab campaign: a base scenario, a sweep, attack arms and seeds.")

@@ -29,6 +29,7 @@ from bridgelab.l2.gateway import L2_NONCE_BASE, L2WithdrawalProof
 from bridgelab.l2.sequencer import withdrawal_leaf
 from bridgelab.protocol.messages import batch_digest
 from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BurnEvent
+from bridgelab.settlement.copycat import burn_emitter
 
 if TYPE_CHECKING:
     from bridgelab.l2 import L2System
@@ -150,6 +151,24 @@ def from_bridge_contract(rules: MemberRules, proof: BurnProof | L2WithdrawalProo
     return proof.message.source_contract == BRIDGE_CONTRACT
 
 
+def _burn_emitter(proof: BurnProof) -> str:
+    """Who emitted the burn event: the first field of its leaf (a leaf that does not parse is
+    taken at the message's word here, and fails the event-field check)."""
+    return burn_emitter(proof.leaf) or proof.message.source_contract
+
+
+def burn_from_bridge_contract(rules: MemberRules, proof: BurnProof) -> bool:
+    """The message names the bridge contract, and the bridge contract emitted the event. With
+    the `foreign_burn_events` flaw the member reads the event's fields but never asks who
+    emitted it."""
+    if "foreign_burn_events" in rules.flaws:
+        return True
+    return (
+        proof.message.source_contract == BRIDGE_CONTRACT
+        and _burn_emitter(proof) == BRIDGE_CONTRACT
+    )
+
+
 def block_final(view: MemberView, proof: BurnProof) -> bool:
     """This member's chain has a final block at the burn's block number."""
     return view.settlement.finalized_header(proof.header.number) is not None
@@ -185,7 +204,7 @@ def burn_event_matches(rules: MemberRules, proof: BurnProof) -> bool:
     """The proof's leaf is the burn event the message describes."""
     message = proof.message
     expected = BurnEvent(
-        message.source_contract, message.nonce, message.asset, message.amount,
+        _burn_emitter(proof), message.nonce, message.asset, message.amount,
         message.sender, message.recipient, "",
     )
     return proof.leaf == expected.leaf()
@@ -194,7 +213,7 @@ def burn_event_matches(rules: MemberRules, proof: BurnProof) -> bool:
 # A member that takes a burn's block as settled when it is final (the default).
 BURN_CHECKS: Checks = (
     Check("direction", is_withdrawal),
-    Check("source_contract", from_bridge_contract),
+    Check("source_contract", burn_from_bridge_contract),
     Check("not_final", block_final, reads_chain=True),
     Check("not_canonical", final_block_is_its, reads_chain=True),
     Check("source_block", names_its_block),
@@ -204,7 +223,7 @@ BURN_CHECKS: Checks = (
 # A member configured to act before finality, once the block is `confirmations` deep.
 BURN_CHECKS_ON_CONFIRMATIONS: Checks = (
     Check("direction", is_withdrawal),
-    Check("source_contract", from_bridge_contract),
+    Check("source_contract", burn_from_bridge_contract),
     Check("not_canonical", canonical_block_is_its, reads_chain=True),
     Check("not_confirmed", block_deep_enough, reads_chain=True),
     Check("source_block", names_its_block),

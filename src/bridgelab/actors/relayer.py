@@ -418,7 +418,10 @@ class Relayer:
             )
             return None
         finally:
-            del self._collectors[key]
+            # Only its own: in a consortium fork one relayer may carry two conflicting messages
+            # for one nonce at once, and the later collector took the key over.
+            if self._collectors.get(key) is collector:
+                del self._collectors[key]
 
     def _drop_bad_partials(self, about: dict[str, Any], collector: _Collector) -> bool:
         """Optimistic combination: True if some partials were bad and were dropped."""

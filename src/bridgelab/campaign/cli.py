@@ -19,7 +19,6 @@ workers are stopped, and the command exits 130 or 143 (`bridgelab.signals`).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -34,19 +33,18 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
-from bridgelab.evidence import atomic_write_text
+from bridgelab.campaign import show
+from bridgelab.campaign.verdict import store_code, verified_rows
 from bridgelab.exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_FAIL,
     EXIT_INCONCLUSIVE,
-    EXIT_INTERNAL_ERROR,
     EXIT_PASS,
     combine,
 )
 from bridgelab.safepaths import confined
-from bridgelab.textsafe import for_rich, printable
+from bridgelab.textsafe import printable
 
 COMMANDS = ("campaign", "campaign-stats", "campaign-export")
 
@@ -145,48 +143,6 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--parquet", type=Path, default=None)
 
 
-def store_code(rows: list[dict[str, Any]], total: int) -> int:
-    """The stored runs' exit code: a broken property, a crash, a gap or doubt, else 0. A row
-    that could not be read vouches for nothing: it counts as inconclusive."""
-    codes = {
-        EXIT_INCONCLUSIVE if row.get("problem")
-        else EXIT_INTERNAL_ERROR if row["status"] != "ok" else int(row["exit_code"])
-        for row in rows
-    }
-    if len(rows) < total:
-        codes.add(EXIT_INCONCLUSIVE)
-    return combine(codes)
-
-
-def verified_rows(stored: list[dict[str, Any]], store_path: Path, trusted: set[str] = frozenset()
-                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(rows usable as evidence, the others with their problems). A completed row's history,
-    if it has one, must still verify (`evidence.row_problems`); a row the store could not
-    decode is left out too. Errored rows are kept: they count as errors. Rows in `trusted`
-    (run keys stored by this very process) are not hashed again."""
-    from bridgelab.evidence import row_problems
-
-    rows, excluded = [], []
-    for row in stored:
-        problems = []
-        if row.get("problem") or (row["status"] == "ok" and row["run_key"] not in trusted):
-            problems = row_problems(row, store_path, require_history=False)
-        if problems:
-            excluded.append({"run_key": str(row["run_key"]), "problems": problems})
-        else:
-            rows.append(row)
-    return rows, excluded
-
-
-def _print_excluded(err: Console, excluded: list[dict[str, Any]], stored: int) -> None:
-    for entry in excluded:
-        err.print(f"excluded {printable(entry['run_key'], 120)}: {'; '.join(entry['problems'])}",
-                  highlight=False, soft_wrap=True, markup=False)
-    if excluded:
-        err.print(f"[yellow]inconclusive[/]: {len(excluded):,} of {stored:,} stored runs"
-                  " excluded: their evidence does not verify")
-
-
 def default_store(name: str) -> Path:
     return Path("runs") / "campaigns" / f"{name}.sqlite"
 
@@ -225,83 +181,23 @@ def _require_extras(args: argparse.Namespace) -> None:
 
 
 def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
-    from bridgelab.campaign.execute import CampaignExistsError, ExecutorError, run_campaign
+    from bridgelab.campaign.execute import CampaignExistsError, ExecutorError
     from bridgelab.campaign.store import Store
 
-    total = campaign.total_runs()
-    if args.jobs < 1 or (args.max_runs is not None and args.max_runs < 0):
-        print("error: campaign: expected --jobs >= 1 and --max-runs >= 0", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if args.resume and args.fresh:
-        print("error: campaign: expected one of --resume or --fresh, found both",
-              file=sys.stderr)
+    refused = _refused_flags(args)
+    if refused:
+        print(f"error: campaign: {refused}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not args.dry_run:
         Store(store_path).close()  # a store that cannot be used is refused before any output
-    where = f"Dask {args.scheduler}" if args.scheduler else f"{args.jobs} job(s)"
-    err.print(
-        f"campaign [bold]{campaign.name}[/] {campaign.hash[:12]}: {len(campaign.configs)}"
-        f" configuration(s) × {len(campaign.arms)} arm(s) ×"
-        f" {campaign.spec.campaign.seed_count()} seed(s) = {total:,} runs"
-        + ("" if args.dry_run else f" on {where}"),
-        highlight=False, soft_wrap=True,
-    )
+    _announce(args, err, campaign)
     if args.dry_run:
         return EXIT_PASS
-    history_root = None
-    if not args.no_histories:
-        history_root = (args.histories or history_root_for(store_path)).resolve()
-    progress: Progress | None = None
-    task: Any = None
-    clock: list[float] = []
+    total = campaign.total_runs()
     stored_now: set[str] = set()
-
-    def on_start(tally: Any) -> None:
-        nonlocal task
-        clock.append(time.perf_counter())  # wall-clock ok: live runs/s
-        if tally.already:
-            err.print(f"resuming: {tally.already:,} runs already stored,"
-                      f" {tally.to_run:,} to run", highlight=False, soft_wrap=True)
-        if progress is not None:
-            task = progress.add_task(campaign.name, total=tally.to_run, status=_status(tally))
-
-    def on_row(row: dict[str, Any], tally: Any) -> None:
-        stored_now.add(row["run_key"])
-        if progress is not None:
-            elapsed = time.perf_counter() - clock[0]  # wall-clock ok: live runs/s
-            rate = tally.done / elapsed if elapsed > 0 else None
-            progress.update(task, completed=tally.done, status=_status(tally, rate))
-
     with Store(store_path) as store:
         try:
-            if not args.quiet:
-                progress = Progress(
-                    TextColumn("[bold]{task.description}"),
-                    BarColumn(bar_width=24),
-                    MofNCompleteColumn(),
-                    TextColumn("{task.fields[status]}"),
-                    TextColumn("· eta"),
-                    TimeRemainingColumn(),
-                    console=err,
-                    transient=False,
-                )
-            if progress is not None:
-                progress.start()
-            try:
-                tally = run_campaign(
-                    campaign, store, jobs=args.jobs, scheduler=args.scheduler,
-                    resume=args.resume, fresh=args.fresh, stop_on_fail=args.stop_on_fail,
-                    history_root=history_root, on_start=on_start, on_row=on_row,
-                    max_runs=args.max_runs,
-                )
-            except KeyboardInterrupt as stop:  # SIGINT or SIGTERM: the rows stored stay
-                stop.note = (  # type: ignore[attr-defined]
-                    f"the store keeps {store.count(campaign.hash):,} of {total:,} runs, each"
-                    f" complete: continue with --resume ({printable(store_path)})")
-                raise
-            finally:
-                if progress is not None:
-                    progress.stop()
+            tally = _execute(args, err, campaign, store, store_path, stored_now)
         except CampaignExistsError as exc:
             print(
                 f"error: {store_path}: expected a store without runs of campaign"
@@ -317,6 +213,94 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
             # the runs stored so far already broke a property or crashed.
             return combine({EXIT_INCONCLUSIVE, store_code(store.rows(campaign.hash), total)})
         stored = store.rows(campaign.hash)
+    return _finish(args, err, campaign, store_path, tally, stored, stored_now)
+
+
+def _refused_flags(args: argparse.Namespace) -> str | None:
+    """What is wrong with the flags of `campaign` (None: nothing)."""
+    if args.jobs < 1 or (args.max_runs is not None and args.max_runs < 0):
+        return "expected --jobs >= 1 and --max-runs >= 0"
+    if args.resume and args.fresh:
+        return "expected one of --resume or --fresh, found both"
+    return None
+
+
+def _announce(args: argparse.Namespace, err: Console, campaign: Any) -> None:
+    where = f"Dask {args.scheduler}" if args.scheduler else f"{args.jobs} job(s)"
+    err.print(
+        f"campaign [bold]{campaign.name}[/] {campaign.hash[:12]}: {len(campaign.configs)}"
+        f" configuration(s) × {len(campaign.arms)} arm(s) ×"
+        f" {campaign.spec.campaign.seed_count()} seed(s) = {campaign.total_runs():,} runs"
+        + ("" if args.dry_run else f" on {where}"),
+        highlight=False, soft_wrap=True,
+    )
+
+
+def _progress(err: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(bar_width=24),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TextColumn("· eta"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def _execute(args: argparse.Namespace, err: Console, campaign: Any, store: Any,
+             store_path: Path, stored_now: set[str]) -> Any:
+    """Run what the store lacks under a progress bar (unless --quiet); the tally. Each run
+    stored by this process is added to `stored_now`."""
+    from bridgelab.campaign.execute import run_campaign
+
+    history_root = None
+    if not args.no_histories:
+        history_root = (args.histories or history_root_for(store_path)).resolve()
+    progress = None if args.quiet else _progress(err)
+    task: Any = None
+    clock: list[float] = []
+
+    def on_start(tally: Any) -> None:
+        nonlocal task
+        clock.append(time.perf_counter())  # wall-clock ok: live runs/s
+        if tally.already:
+            err.print(f"resuming: {tally.already:,} runs already stored,"
+                      f" {tally.to_run:,} to run", highlight=False, soft_wrap=True)
+        if progress is not None:
+            task = progress.add_task(campaign.name, total=tally.to_run,
+                                     status=show.status_text(tally))
+
+    def on_row(row: dict[str, Any], tally: Any) -> None:
+        stored_now.add(row["run_key"])
+        if progress is not None:
+            elapsed = time.perf_counter() - clock[0]  # wall-clock ok: live runs/s
+            rate = tally.done / elapsed if elapsed > 0 else None
+            progress.update(task, completed=tally.done, status=show.status_text(tally, rate))
+
+    if progress is not None:
+        progress.start()
+    try:
+        return run_campaign(
+            campaign, store, jobs=args.jobs, scheduler=args.scheduler,
+            resume=args.resume, fresh=args.fresh, stop_on_fail=args.stop_on_fail,
+            history_root=history_root, on_start=on_start, on_row=on_row,
+            max_runs=args.max_runs,
+        )
+    except KeyboardInterrupt as stop:  # SIGINT or SIGTERM: the rows stored stay
+        stop.note = (  # type: ignore[attr-defined]
+            f"the store keeps {store.count(campaign.hash):,} of {campaign.total_runs():,}"
+            f" runs, each complete: continue with --resume ({printable(store_path)})")
+        raise
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+def _finish(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path,
+            tally: Any, stored: list[dict[str, Any]], stored_now: set[str]) -> int:
+    """The throughput line, the statistics, the runs left out; and the store's exit code."""
     # Rows stored by earlier invocations are evidence read back: verified like campaign-stats.
     rows, excluded = verified_rows(stored, store_path, stored_now)
     executor = "Dask " + str(args.scheduler) if args.scheduler else "process pool"
@@ -335,95 +319,17 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
         err.print("[yellow]stopped[/] at the first failing run (--stop-on-fail)")
     report = _report(campaign, rows)
     if args.json is not None:
-        _write_json(args.json, report, tally)
+        show.write_json(args.json, report, tally)
     if not args.quiet:
-        _print_report(err, report)
-    _print_excluded(err, excluded, len(stored))
+        show.print_report(err, report)
+    show.print_excluded(err, excluded, len(stored))
     return combine({store_code(rows, tally.total)} | ({EXIT_INCONCLUSIVE} if excluded else set()))
-
-
-def _status(tally: Any, rate: float | None = None) -> str:
-    broken = len(tally.broken)
-    text = (
-        f"[red]{tally.failing} failed[/] · {tally.errors} errors ·"
-        f" {broken} propert{'y' if broken == 1 else 'ies'} broken"
-    )
-    if rate is not None:
-        text += f" · {rate:.0f} runs/s"
-    return text
 
 
 def _report(campaign: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
     from bridgelab.campaign.stats import report
 
     return report(campaign, rows)
-
-
-def _write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:
-    data = dict(report)
-    if tally is not None:
-        data["execution"] = {
-            "executed": tally.done, "elapsed_s": round(tally.elapsed_s, 3),
-            "runs_per_s": round(tally.runs_per_s, 3), "workers": tally.jobs,
-            "first_run_back_s": None if tally.first_s is None else round(tally.first_s, 3),
-            "steady_runs_per_s": None if tally.steady_runs_per_s is None
-            else round(tally.steady_runs_per_s, 3),
-            "executor": tally.executor,
-        }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n", durable=False)
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def _print_report(console: Console, report: dict[str, Any]) -> None:
-    console = Console(file=console.file, width=max(140, console.width))
-    table = Table(title=f"campaign {for_rich(report['campaign'])} · {report['runs_stored']:,}/"
-                        f"{report['runs_expected']:,} runs")
-    for column in ("configuration", "arm", "runs", "P(safety violation) [Wilson]",
-                   "extracted p50 / p90 / p99", "time to detect p50 / p90 (n)"):
-        table.add_column(column, justify="left" if column in ("configuration", "arm")
-                         else "right")
-    for group in report["groups"]:
-        violation = group["safety_violation"]
-        extracted = group["loss"]["value_extracted"]
-        detect = group["time_to_detect_s"]
-        table.add_row(
-            for_rich(group["label"], 200), for_rich(group["arm"], 100),
-            f"{group['runs']:,}" + (f" ({group['errors']} err)" if group["errors"] else ""),
-            f"{_fmt(violation['p'])} [{_fmt(violation['low'])}, {_fmt(violation['high'])}]",
-            " / ".join(_fmt(extracted[q], 0) for q in ("p50", "p90", "p99")),
-            f"{_fmt(detect['p50'], 1)} / {_fmt(detect['p90'], 1)} ({detect['count']})",
-        )
-    console.print(table)
-    if report["theory"]:
-        theory = Table(title="validation against theory")
-        for column in ("configuration", "arm", "theory", "estimate", "interval", "agrees"):
-            theory.add_column(column, justify="left" if column in ("configuration", "arm")
-                              else "right")
-        for entry in report["theory"]:
-            if not entry.get("applicable"):
-                theory.add_row(for_rich(entry["label"], 200), for_rich(entry["arm"], 100),
-                               "—", "—", "—", f"[yellow]n/a: {for_rich(entry['reason'])}[/]")
-                continue
-            mark = "[green]yes[/]" if entry["inside"] else "[bold red]NO[/]"
-            if entry.get("runs_consistent") not in (None, entry["runs"]):
-                mark += " [red](runs inconsistent)[/]"
-            theory.add_row(
-                for_rich(entry["label"], 200), for_rich(entry["arm"], 100),
-                _fmt(entry["expected"], 4),
-                _fmt(entry["estimate"], 4),
-                f"[{_fmt(entry['low'], 4)}, {_fmt(entry['high'], 4)}]"
-                f" @{entry['confidence']:.0%}",
-                mark,
-            )
-        console.print(theory)
 
 
 def _stats(args: argparse.Namespace, err: Console, campaign: Any, store_path: Path) -> int:
@@ -437,9 +343,9 @@ def _stats(args: argparse.Namespace, err: Console, campaign: Any, store_path: Pa
     report = _report(campaign, rows)
     report.update(runs_stored=len(stored), runs_used=len(rows), excluded=excluded)
     if args.json is not None:
-        _write_json(args.json, report)
-    _print_report(err, report)
-    _print_excluded(err, excluded, len(stored))
+        show.write_json(args.json, report)
+    show.print_report(err, report)
+    show.print_excluded(err, excluded, len(stored))
     if report["theory_agrees"] is False:
         return EXIT_FAIL
     if excluded:

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridgelab.checker.agreement import PROPERTY as AGREEMENT
+from bridgelab.checker.agreement import AgreementFold
 from bridgelab.checker.api import UserProperty
 from bridgelab.checker.frozen import (
     DEPOSIT_SIDE,
@@ -30,6 +32,7 @@ from bridgelab.checker.policy import (
     root_shortfall,
 )
 from bridgelab.checker.properties import PROBES, PROPERTIES, Verdict
+from bridgelab.consortium.byzantine import ORPHANED
 from bridgelab.core.history import Event, History
 from bridgelab.protocol.messages import (
     Certificate,
@@ -60,9 +63,11 @@ class Violation:
     kind: str
     actor: str
     detail: str
+    # What the checker established beyond the sentence (a fork's culprits), when it has any.
+    evidence: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "property": self.property,
             "event_seq": self.seq,
             "time": self.time,
@@ -70,6 +75,9 @@ class Violation:
             "actor": self.actor,
             "detail": self.detail,
         }
+        if self.evidence is not None:
+            data["evidence"] = self.evidence
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +156,7 @@ class Monitor:
         self.root_policies: dict[int, tuple[CommitteePolicy, bool]] = {}
         self.group_key: GroupKeyRecord | None = None
         self.unjudged_certificates = 0
+        self.agreement = AgreementFold(signatures)
         self.violations: list[Violation] = []
         self.exercised: dict[str, int] = {prop.id: 0 for prop in PROPERTIES}
         self.probes: dict[str, int] = {probe.id: 0 for probe in PROBES}
@@ -205,6 +214,12 @@ class Monitor:
 
     def _on_run_end(self, event: Event) -> None:
         self.end_time = event.time
+        for height, seq in self.agreement.unbacked_claims():
+            self._fail(
+                AGREEMENT, event,
+                f"event #{seq} says it is on an orphaned branch at consortium height {height},"
+                " but no second block was committed there: the ledger cannot leave it out",
+            )
         for prop in self.user_properties:
             if prop.kind == "at_end":
                 self.exercised[prop.id] += 1
@@ -212,8 +227,12 @@ class Monitor:
                 if detail is not None:
                     self._fail(prop.id, event, detail)
 
-    def _fail(self, prop: str, event: Event, detail: str) -> None:
-        violation = Violation(prop, event.seq, event.time, event.kind, event.actor, detail)
+    def _fail(
+        self, prop: str, event: Event, detail: str, evidence: dict[str, Any] | None = None
+    ) -> None:
+        violation = Violation(
+            prop, event.seq, event.time, event.kind, event.actor, detail, evidence
+        )
         self.violations.append(violation)
         if prop.startswith("safety."):
             self.view.theft_pauses.theft(event.time)
@@ -262,6 +281,25 @@ class Monitor:
         fields = event.fields
         self.group_key = GroupKeyRecord(fields["group_key"], int(fields["threshold"]))
 
+    def _on_validators(self, event: Event) -> None:
+        self.agreement.on_validators(event.fields)
+
+    def _on_block(self, event: Event) -> None:
+        self.exercised[AGREEMENT] += 1
+        finding = self.agreement.on_block(event.seq, event.fields)
+        if finding is not None:
+            self._fail(AGREEMENT, event, finding.detail, finding.evidence)
+
+    def _orphaned(self, event: Event) -> bool:
+        """Whether an escrow event says it is on an orphaned branch. Leaving it out of the
+        ledger is sound only at a height that forked: `run.end` fails agreement for any
+        such claim the history does not back with a second commit."""
+        fields = event.fields
+        if fields.get("fork") != ORPHANED:
+            return False
+        self.agreement.claim_orphaned(event.seq, int(fields.get("height", -1)))
+        return True
+
     def _on_user_lock(self, event: Event) -> None:
         self.view.submitted_deposits[event.fields["tx"]] = event.time
 
@@ -270,9 +308,11 @@ class Monitor:
             self.view.submitted_deposits.pop(event.fields["tx"], None)
 
     def _on_lock(self, event: Event) -> None:
+        fields = event.fields
         if event.actor != ESCROW_ACTOR:
             return  # not the canonical escrow's lock: it backs no mint
-        fields = event.fields
+        if self._orphaned(event):
+            return  # on a fork's branch the chain did not go on with: it backs no mint
         self.view.submitted_deposits.pop(fields.get("tx", ""), None)
         self.view.locks[fields["nonce"]] = Transfer.of(
             fields, time=event.time, adversary=self.view.adversary.owns_lock(fields)
@@ -404,6 +444,8 @@ class Monitor:
 
     def _on_release(self, event: Event) -> None:
         fields = event.fields
+        if self._orphaned(event):
+            return  # paid on a branch the chain did not go on with: the escrow kept it
         nonce = fields["nonce"]
         view = self.view
         self._escrow_holds(fields["asset"], -fields["amount"], fields["escrowed"])
@@ -696,6 +738,8 @@ _PROBE_EVENTS = {
 
 _HANDLERS = {
     "user.lock": Monitor._on_user_lock,
+    "block.committed": Monitor._on_block,
+    "consortium.validators": Monitor._on_validators,
     "tx.reverted": Monitor._on_tx_reverted,
     "fault.start": Monitor._on_fault_start,
     "fault.heal": Monitor._on_fault_heal,

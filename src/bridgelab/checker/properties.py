@@ -58,6 +58,13 @@ PROPERTIES: tuple[Property, ...] = (
         "Every trust-root change is signed by more than two thirds of the previous committee.",
     ),
     Property(
+        "safety.consortium-agreement",
+        "always",
+        "No two conflicting blocks are committed at one consortium height; when two are, the"
+        " validators that signed both (at least 2q - n, more than n/3) are named and their"
+        " signatures verified.",
+    ),
+    Property(
         "liveness.deposits-minted",
         "eventually",
         "Every lock is minted by the end of the run.",

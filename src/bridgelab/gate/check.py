@@ -4,6 +4,8 @@ It collects scenario files (files, or directories searched recursively for `*.to
 validates all of them before running any, replays persisted failures first (the scenario
 files `bridgelab hunt` writes to `.bridgelab/failures/`, each pinned to its seed), runs every
 scenario at every seed, self-checks determinism, and prints one line per scenario x seed.
+What runs is decided first, by `bridgelab.gate.plan`; this module runs it, and
+`bridgelab.gate.lines` says what it prints.
 
 Exit codes (the contract of `bridgelab.exitcodes`; when runs disagree, the first that applies):
 3 bad input (checked before anything runs; nothing is run), 1 a property failed in some run or
@@ -17,12 +19,11 @@ import re
 import shlex
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from bridgelab.checker.api import PropertyLoadError, load_user_properties
 from bridgelab.exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_FAIL,
@@ -32,19 +33,10 @@ from bridgelab.exitcodes import (
     combine,
 )
 from bridgelab.gate.determinism import DeterminismResult, check_determinism
+from bridgelab.gate.plan import BadInput, Kind, Target
 from bridgelab.safepaths import confined
-from bridgelab.scenario import ScenarioError, load_scenario
 from bridgelab.signals import Interrupted
-from bridgelab.textsafe import printable
 
-if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
-    from bridgelab.scenario.model import Scenario
-
-DEFAULT_PATHS = (Path("attacks/baseline.toml"),)
-DEFAULT_FAILURES = Path(".bridgelab/failures")
-DEFAULT_SEED = 1
-
-Kind = Literal["replay", "scenario"]
 Status = Literal["pass", "fail", "inconclusive", "error", "not_run"]
 STATUS_BY_EXIT: dict[int, Status] = {
     EXIT_PASS: "pass", EXIT_FAIL: "fail", EXIT_INCONCLUSIVE: "inconclusive",
@@ -55,47 +47,6 @@ STATUS_CODE: dict[Status, int] = {
     "pass": EXIT_PASS, "fail": EXIT_FAIL, "inconclusive": EXIT_INCONCLUSIVE,
     "error": EXIT_INTERNAL_ERROR, "not_run": EXIT_INCONCLUSIVE,
 }
-
-
-class SeedsError(ValueError):
-    pass
-
-
-def parse_seeds(text: str) -> list[int]:
-    """`1,2,3` or ranges such as `1-5` (inclusive), in the order given, without repeats."""
-    seeds: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
-        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
-        if match is None:
-            raise SeedsError(text)
-        low = int(match.group(1))
-        high = int(match.group(2)) if match.group(2) is not None else low
-        if high < low:
-            raise SeedsError(text)
-        seeds += [seed for seed in range(low, high + 1) if seed not in seeds]
-    return seeds
-
-
-@dataclass(slots=True)
-class Target:
-    """One scenario file the gate runs, at one or more seeds."""
-
-    path: Path
-    kind: Kind
-    scenario: Scenario
-    seeds: list[int]
-
-    @property
-    def display(self) -> str:
-        return self.path.as_posix()
-
-
-@dataclass(slots=True)
-class BadInput:
-    file: str
-    key: str
-    message: str
 
 
 @dataclass(slots=True)
@@ -215,92 +166,6 @@ class GateReport:
         return counts
 
 
-# -- collecting and validating ------------------------------------------------------------
-
-
-def _scenario_files(path: Path) -> list[Path]:
-    """`*.toml` under a directory, recursively, skipping hidden directories, sorted."""
-    found = []
-    for candidate in sorted(path.rglob("*.toml")):
-        relative = candidate.relative_to(path).parts
-        if any(part.startswith(".") for part in relative[:-1]) or not candidate.is_file():
-            continue
-        found.append(candidate)
-    return found
-
-
-def collect(
-    paths: list[Path], failures_dir: Path | None
-) -> tuple[list[Path], list[Path], list[BadInput]]:
-    """Replay files and scenario files, each once, in a stable order; and missing paths."""
-    bad: list[BadInput] = []
-    replays: list[Path] = []
-    if failures_dir is not None and failures_dir.is_dir():
-        replays = _scenario_files(failures_dir)
-    seen = {replay.resolve() for replay in replays}
-    scenarios: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files = _scenario_files(path)
-            if not files:
-                error = ScenarioError(str(path), "", "*.toml scenario files", "none")
-                bad.append(BadInput(error.file, error.key, error.message))
-        elif path.exists():
-            files = [path]
-        else:
-            error = ScenarioError(
-                str(path), "", "a scenario file or directory", "no such file or directory"
-            )
-            bad.append(BadInput(error.file, error.key, error.message))
-            continue
-        for file in files:
-            resolved = file.resolve()
-            if resolved not in seen:
-                seen.add(resolved)
-                scenarios.append(file)
-    return replays, scenarios, bad
-
-
-def validate(path: Path) -> Scenario:
-    """Load the scenario and import its user properties; raise ScenarioError on bad input."""
-    scenario = load_scenario(path)
-    try:
-        load_user_properties(scenario.checks.properties, path.resolve().parent)
-    except PropertyLoadError as error:
-        raise ScenarioError(
-            str(path),
-            f"checks.properties.{error.index}",
-            f"an importable property {error.reference!r}",
-            error.found,
-        ) from None
-    return scenario
-
-
-def plan(
-    paths: list[Path], failures_dir: Path | None, seeds: list[int] | None
-) -> tuple[list[Target], list[BadInput]]:
-    """Every target to run, replays first; or the bad input that stops the gate."""
-    replays, scenarios, bad = collect(paths, failures_dir)
-    targets: list[Target] = []
-    for kind, files in (("replay", replays), ("scenario", scenarios)):
-        for file in files:
-            try:
-                scenario = validate(file)
-            except ScenarioError as error:
-                bad.append(BadInput(error.file, error.key, error.message))
-                continue
-            pinned = scenario.scenario.seed
-            if kind == "replay" and pinned is not None:
-                # A persisted failure reproduces at its own seed, whatever --seeds says.
-                target_seeds = [pinned]
-            elif seeds is not None:
-                target_seeds = list(seeds)
-            else:
-                target_seeds = [pinned if pinned is not None else DEFAULT_SEED]
-            targets.append(Target(file, kind, scenario, target_seeds))  # type: ignore[arg-type]
-    return targets, bad
-
-
 # -- running ------------------------------------------------------------------------------
 
 
@@ -392,13 +257,20 @@ def run_gate(
     on_run: Callable[[RunRecord], None] | None = None,
     on_determinism: Callable[[DeterminismResult], None] | None = None,
     before: Callable[[str], None] | None = None,
+    jobs: int = 1,
 ) -> GateReport:
-    """Run every target at every seed (replays first), then the determinism checks."""
+    """Run every target at every seed (replays first), then the determinism checks.
+
+    With `jobs` > 1 the runs go to that many processes; records still arrive in the planned
+    order (each run is independent and deterministic, so the order changes nothing else)."""
     started = time.perf_counter()  # wall-clock ok: reported gate time
     report = GateReport()
-    index = 0
-    for target in targets:
-        for seed in target.seeds:
+    planned = [(target, seed) for target in targets for seed in target.seeds]
+    out_dirs = [_out_dir(out_root, index, target, seed)
+                for index, (target, seed) in enumerate(planned)]
+    results = _parallel_runs(planned, out_dirs, jobs) if jobs > 1 and len(planned) > 1 else None
+    try:
+        for index, (target, seed) in enumerate(planned):
             if report.stopped:
                 report.runs.append(RunRecord(
                     target.kind, target.display, target.scenario.scenario.name, seed,
@@ -407,13 +279,16 @@ def run_gate(
                 continue
             if before is not None:
                 before(f"{target.display} seed {seed}")
-            record = run_one(target, seed, _out_dir(out_root, index, target, seed))
-            index += 1
+            record = (next(results) if results is not None
+                      else run_one(target, seed, out_dirs[index]))
             report.runs.append(record)
             if on_run is not None:
                 on_run(record)
             if stop_on_fail and record.status in ("fail", "error"):
                 report.stopped = True
+    finally:
+        if results is not None:
+            results.close()  # cancels runs not started (after a stop or an interruption)
     if not report.stopped:
         for target in determinism_targets(targets, determinism):
             seed = target.seeds[0]
@@ -442,72 +317,23 @@ def run_gate(
     return report
 
 
+def _parallel_runs(planned: list[tuple[Target, int]], out_dirs: list[Path | None],
+                   jobs: int) -> Iterator[RunRecord]:
+    """The records of `planned`, in order, computed by `jobs` processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    futures = [pool.submit(run_one, target, seed, out_dir)
+               for (target, seed), out_dir in zip(planned, out_dirs, strict=True)]
+    try:
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def run_count(targets: list[Target], determinism: Determinism) -> int:
     return sum(len(target.seeds) for target in targets) + len(
         determinism_targets(targets, determinism)
     )
-
-
-# -- one line per run ---------------------------------------------------------------------
-
-STATUS_LABEL = {
-    "pass": "PASS",
-    "fail": "FAIL",
-    "inconclusive": "INCONCLUSIVE",
-    "error": "ERROR",
-    "not_run": "NOT RUN",
-}
-
-
-def run_line(record: RunRecord) -> str:
-    """One line per run; what comes from files (paths, violation details) is escaped."""
-    scenario = printable(record.scenario, 300)
-    label = f"replay {scenario}" if record.kind == "replay" else scenario
-    line = f"{STATUS_LABEL[record.status]:<12}  {label}  seed {record.seed}"
-    line += f"  {record.wall_time_s:.2f}s"
-    detail = printable(record.detail, 500)
-    return f"{line}  {detail}" if detail else line
-
-
-def mark_not_run(report: GateReport, reason: str) -> None:
-    """Every planned (target, seed) in plan order, the runs made as they were and the others
-    as not run for `reason`."""
-    made = {(run.kind, run.scenario, run.seed): run for run in report.runs}
-    runs = []
-    for target in report.planned:
-        for seed in target.seeds:
-            runs.append(made.pop((target.kind, target.display, seed), None) or RunRecord(
-                target.kind, target.display, target.scenario.scenario.name, seed,
-                "not_run", None, error=f"not run ({reason})",
-            ))
-    report.runs = runs + list(made.values())
-
-
-def determinism_line(result: DeterminismResult) -> str:
-    status = "PASS" if result.deterministic else "ERROR" if result.error else "FAIL"
-    return (
-        f"{status:<12}  determinism {result.scenario}  seed {result.seed}"
-        f"  {result.wall_time_s:.2f}s  {result.summary()}"
-    )
-
-
-def summary_line(report: GateReport) -> str:
-    counts = report.counts()
-    parts = [f"{counts['pass']} passed", f"{counts['fail']} failed"]
-    for status, word in (
-        ("inconclusive", "inconclusive"), ("error", "crashed"), ("not_run", "not run")
-    ):
-        if counts[status]:
-            parts.append(f"{counts[status]} {word}")
-    runs = len(report.runs)
-    text = f"{runs} run{'s' if runs != 1 else ''}: " + ", ".join(parts)
-    if report.determinism:
-        bad = sum(1 for check in report.determinism if not check.deterministic)
-        text += "; determinism " + ("ok" if not bad else f"FAILED ({bad})")
-    if report.internal_error is not None:
-        text += f"; internal error: {report.internal_error}"
-    if report.interrupted is not None:
-        text += f"; interrupted by {report.interrupted.name}"
-    allowed = report.exit_code != report.verdict_code
-    note = f" (inconclusive allowed: {report.verdict_code} -> 0)" if allowed else ""
-    return f"{text}; {report.wall_time_s:.1f}s; exit {report.exit_code}{note}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -10,20 +11,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bridgelab.exitcodes import describe, saved_note
-from bridgelab.gate.check import (
+from bridgelab.gate.annotations import annotation
+from bridgelab.gate.check import GateReport, run_count, run_gate
+from bridgelab.gate.lines import determinism_line, mark_not_run, run_line, summary_line
+from bridgelab.gate.plan import (
     DEFAULT_FAILURES,
+    DEFAULT_OUT,
     DEFAULT_PATHS,
     BadInput,
-    GateReport,
     SeedsError,
-    determinism_line,
-    mark_not_run,
+    Target,
     parse_seeds,
     plan,
-    run_count,
-    run_gate,
-    run_line,
-    summary_line,
 )
 from bridgelab.gate.report import write_json, write_junit
 from bridgelab.signals import Interrupted, as_interrupted, interruption_in
@@ -39,7 +38,10 @@ one history hash). Every file is validated before anything runs.
 Seeds: --seeds if given; otherwise a scenario's own `[scenario] seed`, otherwise 1.
 
 Prints one line per scenario x seed (status, scenario, seed, wall time, first failing
-property or inconclusive reason) and writes JUnit XML and a JSON summary.
+property or inconclusive reason). Everything it writes goes under --out (default
+bridgelab-check/): junit.xml (valid against the common JUnit schema), summary.json, and each
+run's evidence under runs/. Under GitHub Actions (or with --annotations github) each failure
+is also printed as an annotation on its scenario file.
 """
 
 EPILOG = """\
@@ -49,7 +51,7 @@ exit codes: 0 every run passed · 1 a property failed (or a history was not dete
 
 examples:
   bridgelab check
-  bridgelab check attacks/ --seeds 1,2,3 --junit junit.xml
+  bridgelab check attacks/ --seeds 1,2,3 --jobs 2 --out ci-results
   bridgelab check attacks/ --seeds 1,2,3 --allow-inconclusive
   bridgelab check scenarios/ --seeds 1-5 --determinism all --stop-on-fail
 """
@@ -82,17 +84,27 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         help="self-check determinism on the first scenario (default), every scenario, or none",
     )
     check.add_argument(
-        "--junit", type=Path, default=Path("bridgelab-junit.xml"), metavar="FILE",
-        help="JUnit XML report (default bridgelab-junit.xml)",
+        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+        help="where everything goes (default bridgelab-check/): junit.xml, summary.json and"
+        " each run's evidence under runs/ (scenario.toml, history.jsonl, results.json),"
+        " which is checked before the run counts",
     )
     check.add_argument(
-        "--json", type=Path, default=Path("bridgelab-summary.json"), metavar="FILE",
-        help="JSON summary (default bridgelab-summary.json)",
+        "--junit", type=Path, default=None, metavar="FILE",
+        help="JUnit XML report elsewhere than DIR/junit.xml",
     )
     check.add_argument(
-        "--out", type=Path, default=None, metavar="DIR",
-        help="also write each run's evidence (scenario.toml, history.jsonl, results.json)"
-        " under DIR, and check it",
+        "--json", type=Path, default=None, metavar="FILE",
+        help="JSON summary elsewhere than DIR/summary.json",
+    )
+    check.add_argument(
+        "--jobs", type=int, default=1, metavar="N",
+        help="runs at once, each in its own process (default 1); lines and reports keep the"
+        " planned order",
+    )
+    check.add_argument(
+        "--annotations", choices=("github", "none", "auto"), default="auto",
+        help="print failures as GitHub annotations (auto: when GITHUB_ACTIONS is set)",
     )
     check.add_argument(
         "--stop-on-fail", action="store_true",
@@ -110,12 +122,18 @@ def _write_reports(report: GateReport, args: argparse.Namespace) -> None:
     write_json(report, args.json)
 
 
+def _resolve_outputs(args: argparse.Namespace) -> None:
+    args.junit = args.junit if args.junit is not None else args.out / "junit.xml"
+    args.json = args.json if args.json is not None else args.out / "summary.json"
+
+
 def check_command(args: argparse.Namespace, err: Console) -> int:
     """Run the gate; the JUnit and JSON reports are written on every exit but a usage error.
 
     An exception of the gate itself still writes the reports (with the runs made so far and
     an `internal error` testcase) before it goes on to `main`, which reports it and exits 4.
     """
+    _resolve_outputs(args)
     failures = None if args.no_replay else args.failures
     progress = GateReport(failures_dir=str(failures) if failures else None,
                           allow_inconclusive=args.allow_inconclusive)
@@ -153,6 +171,28 @@ def _bad_input(report: GateReport, args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
     """The gate; `partial` collects the runs as they finish, for the reports of a crash."""
+    targets = _planned(args, partial)
+    if targets is None:
+        return _bad_input(partial, args)
+    report = _run_planned(args, err, partial, targets)
+    report.seeds = partial.seeds
+    report.failures_dir = partial.failures_dir
+    report.allow_inconclusive = args.allow_inconclusive
+    for record in report.runs:
+        if record.status == "not_run":
+            _emit(run_line(record))
+    _write_reports(report, args)
+    _emit(summary_line(report))
+    _emit(f"junit: {args.junit}  summary: {args.json}")
+    return report.exit_code
+
+
+def _emit(line: str) -> None:
+    print(line, flush=True)
+
+
+def _planned(args: argparse.Namespace, partial: GateReport) -> list[Target] | None:
+    """The targets to run; None when the flags or the files are bad input (in `partial`)."""
     try:
         seeds = parse_seeds(args.seeds) if args.seeds is not None else None
     except SeedsError:
@@ -161,21 +201,32 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
             f" found {args.seeds!r}"
         )
         partial.bad_input.append(BadInput("--seeds", "seeds", message))
-        return _bad_input(partial, args)
+        return None
     partial.seeds = seeds
+    if args.jobs < 1:
+        partial.bad_input.append(BadInput("--jobs", "jobs", "--jobs: expected a positive"
+                                          f" number of processes, found {args.jobs}"))
+        return None
     paths = list(args.paths) or list(DEFAULT_PATHS)
     targets, bad = plan(paths, None if args.no_replay else args.failures, seeds)
     partial.planned = targets
     if bad:
         partial.bad_input.extend(bad)
-        return _bad_input(partial, args)
+        return None
+    return targets
 
-    def emit(line: str) -> None:
-        print(line, flush=True)
+
+def _printer(args: argparse.Namespace, partial: GateReport):
+    """What happens as each run finishes: kept, one line (and a GitHub annotation), and for
+    a crash one stderr line naming the saved traceback."""
+    annotate = args.annotations == "github" or (
+        args.annotations == "auto" and os.environ.get("GITHUB_ACTIONS") == "true")
 
     def on_run(record) -> None:
         partial.runs.append(record)
-        emit(run_line(record))
+        _emit(run_line(record))
+        if annotate and (line := annotation(record)) is not None:
+            _emit(line)
         if record.traceback:
             # One line, as every internal error; the traceback is kept in a file and in JUnit.
             note = saved_note(record.traceback, [f"check: {record.scenario} seed {record.seed}"])
@@ -183,6 +234,12 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
             print(f"internal error: {record.scenario} seed {record.seed}: {crash} ({note})",
                   file=sys.stderr, flush=True)
 
+    return on_run
+
+
+def _run_planned(args: argparse.Namespace, err: Console, partial: GateReport,
+                 targets: list[Target]) -> GateReport:
+    on_run = _printer(args, partial)
     total = run_count(targets, args.determinism)
     with Progress(
         TextColumn("[bold]check[/]"),
@@ -207,25 +264,16 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
 
         def after_determinism(result) -> None:
             partial.determinism.append(result)
-            emit(determinism_line(result))
+            _emit(determinism_line(result))
             progress.advance(task)
 
-        report = run_gate(
+        return run_gate(
             targets,
             determinism=args.determinism,
             stop_on_fail=args.stop_on_fail,
-            out_root=args.out,
+            out_root=args.out / "runs",
+            jobs=args.jobs,
             on_run=after_run,
             on_determinism=after_determinism,
             before=before,
         )
-    report.seeds = seeds
-    report.failures_dir = partial.failures_dir
-    report.allow_inconclusive = args.allow_inconclusive
-    for record in report.runs:
-        if record.status == "not_run":
-            emit(run_line(record))
-    _write_reports(report, args)
-    emit(summary_line(report))
-    emit(f"junit: {args.junit}  summary: {args.json}")
-    return report.exit_code

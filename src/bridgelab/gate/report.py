@@ -18,11 +18,15 @@ check; `classname` is the scenario path with dots, `name` is `seed N`, `replay s
 - an exception of the gate itself (exit 4): a testcase named `internal error` with
   `<error type="ExceptionName">`.
 
+The file is valid against the common JUnit schema (Jenkins' junit-10.xsd, which the strictest
+CI importers apply): a testcase has only `name`, `classname`, `time` and `group` attributes and
+no `<properties>`, and `<testsuites>` has no `skipped` count (its `<testsuite>` has one).
+
 The reports are written whatever the exit code (0, 1, 2, 3 or 4), except on a usage error
 argparse rejects before the gate starts.
 
-Every testcase carries `<properties>` (bridgelab.status, bridgelab.exit_code,
-bridgelab.history_sha256) and its verdicts in `<system-out>`.
+Every testcase's `<system-out>` starts with its scenario file, bridgelab status, exit code and
+history hash, then its verdicts; the suite's `<properties>` carry the gate's own facts.
 """
 
 from __future__ import annotations
@@ -56,9 +60,16 @@ def _properties(parent: ET.Element, values: dict[str, Any]) -> None:
             ET.SubElement(properties, "property", name=name, value=str(value))
 
 
+def _facts(values: dict[str, Any]) -> list[str]:
+    return [f"{name}: {value}" for name, value in values.items() if value is not None]
+
+
 def _verdict_text(record: RunRecord) -> str:
-    lines = [f"{prop}: {verdict}" for prop, verdict in record.verdicts.items()
-             if not (prop.startswith("coverage.") and verdict == "not_exercised")]
+    lines = _facts({"scenario": record.scenario, "bridgelab.status": record.status,
+                    "bridgelab.exit_code": record.exit_code,
+                    "bridgelab.out_dir": record.out_dir})
+    lines += [f"{prop}: {verdict}" for prop, verdict in record.verdicts.items()
+              if not (prop.startswith("coverage.") and verdict == "not_exercised")]
     if record.history_sha256:
         lines.append(f"history sha256: {record.history_sha256}")
     return "\n".join(lines)
@@ -86,24 +97,12 @@ def _first_failing(record: RunRecord) -> str:
     return record.failing[0] if record.failing else "property"
 
 
-def _facts(values: dict[str, Any]) -> str:
-    """A test case's own facts, as `name: value` lines of its system-out: the common JUnit
-    schema (Jenkins' junit-4.xsd) has no properties and no `file` on a test case."""
-    return "\n".join(f"{name}: {value}" for name, value in values.items() if value is not None)
-
-
 def _run_case(suite: ET.Element, record: RunRecord) -> None:
     name = f"{'replay ' if record.kind == 'replay' else ''}seed {record.seed}"
     case = ET.SubElement(
         suite, "testcase", classname=classname(record.scenario), name=name,
         time=f"{record.wall_time_s:.3f}",
     )
-    facts = _facts({
-        "scenario": record.scenario,
-        "bridgelab.status": record.status,
-        "bridgelab.exit_code": record.exit_code,
-        "bridgelab.history_sha256": record.history_sha256,
-    })
     if record.status == "fail":
         failure = ET.SubElement(
             case, "failure", message=record.detail,
@@ -119,8 +118,7 @@ def _run_case(suite: ET.Element, record: RunRecord) -> None:
         error.text = record.traceback or record.detail
     elif record.status == "not_run":
         ET.SubElement(case, "skipped", message=record.detail)
-    verdicts = _verdict_text(record) if record.verdicts else ""
-    ET.SubElement(case, "system-out").text = "\n".join(part for part in (facts, verdicts) if part)
+    ET.SubElement(case, "system-out").text = _verdict_text(record)
 
 
 def _determinism_case(suite: ET.Element, result: DeterminismResult) -> None:
@@ -128,17 +126,15 @@ def _determinism_case(suite: ET.Element, result: DeterminismResult) -> None:
         suite, "testcase", classname=classname(result.scenario),
         name=f"determinism seed {result.seed}", time=f"{result.wall_time_s:.3f}",
     )
-    facts = _facts({
-        "scenario": result.scenario,
-        "bridgelab.status": "pass" if result.deterministic
-        else "error" if result.error is not None else "fail",
-        "bridgelab.history_sha256": result.hashes[0] if result.hashes else None,
-    })
+    status = ("pass" if result.deterministic
+              else "error" if result.error is not None else "fail")
     if not result.deterministic:
         element = "error" if result.error is not None else "failure"
         failure = ET.SubElement(case, element, message=result.summary(), type="determinism")
         failure.text = json.dumps(result.to_json(), indent=2)
-    ET.SubElement(case, "system-out").text = f"{facts}\n{result.summary()}"
+    facts = _facts({"scenario": result.scenario, "bridgelab.status": status,
+                    "history sha256": result.hashes[0] if result.hashes else None})
+    ET.SubElement(case, "system-out").text = "\n".join([*facts, result.summary()])
 
 
 def junit_xml(report: GateReport) -> ET.ElementTree:
@@ -157,9 +153,8 @@ def junit_xml(report: GateReport) -> ET.ElementTree:
         "skipped": str(counts["inconclusive"] + counts["not_run"]),
         "time": f"{report.wall_time_s:.3f}",
     }
-    # `skipped` is an attribute of a testsuite only, in the common JUnit schema.
     root = ET.Element("testsuites", name=SUITE,
-                      **{k: v for k, v in totals.items() if k != "skipped"})
+                      **{key: value for key, value in totals.items() if key != "skipped"})
     suite = ET.SubElement(root, "testsuite", name=SUITE, **totals)
     _properties(suite, {
         "bridgelab.version": __version__,
@@ -175,6 +170,7 @@ def junit_xml(report: GateReport) -> ET.ElementTree:
         )
         error = ET.SubElement(case, "error", message=bad.message, type="bad-input")
         error.text = bad.message
+        ET.SubElement(case, "system-out").text = f"scenario: {bad.file}"
     if report.internal_error is not None:
         case = ET.SubElement(
             suite, "testcase", classname="bridgelab.check", name="internal error",

@@ -1,5 +1,6 @@
 """The cheapest way to break a bridge: which set of entities, at the lowest total cost,
-lets the adversary forge a mint the bridge accepts.
+lets the adversary forge a mint the bridge accepts. A priced attribute value
+(`[[attribute_costs]]`, e.g. `jurisdiction:SG`) is a unit too: all its entities at once.
 
 Uniform-cost search over sets of entities, each candidate checked by a real simulated
 attack (compromise, then forge) — the first set that breaks safety is the cheapest.
@@ -24,6 +25,7 @@ from bridgelab.nemesis import plan
 from bridgelab.nemesis.adversary import FABRICATED_NONCE_BASE
 from bridgelab.nemesis.bound import deposit_limits, probe_horizon
 from bridgelab.runner import RunResult, run
+from bridgelab.scenario import attributes
 from bridgelab.scenario.model import Scenario
 
 PROBE_AT = 1.0
@@ -121,8 +123,10 @@ class Evaluator:
         data["checks"] = {**data.get("checks", {}), "liveness_grace": settle}
         return Scenario.model_validate(data)
 
-    def breaks(self, entities: tuple[str, ...]) -> bool:
-        key = tuple(sorted(entities))
+    def breaks(self, units: tuple[str, ...]) -> bool:
+        """Whether compromising `units` (entity names, or `key:value` attribute units)
+        breaks safety; units standing for the same entities share one probe."""
+        key = self.entities_of(units)
         if key not in self.cache:
             probe = self.probe_scenario(key)
             tally = ForgeryTally()
@@ -136,11 +140,22 @@ class Evaluator:
             self.results[key] = (result, probe)
         return self.cache[key]
 
+    def entities_of(self, units: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted({
+            name for unit in units for name in attributes.unit_entities(self.scenario, unit)
+        }))
+
 
 def _costs(scenario: Scenario) -> dict[str, float]:
+    """What each unit of compromise costs: every entity, and every priced attribute value
+    (`attribute_costs`: a jurisdiction coerced or a provider account taken, as one unit)."""
     if scenario.entities:
-        return {entity.name: entity.cost for entity in scenario.entities}
-    return {f"operator-{m}": 1.0 for m in range(scenario.committee.members)}
+        costs = {entity.name: entity.cost for entity in scenario.entities}
+    else:
+        costs = {f"operator-{m}": 1.0 for m in range(scenario.committee.members)}
+    for unit in scenario.attribute_costs:
+        costs[f"{unit.attribute}:{unit.value}"] = unit.cost
+    return costs
 
 
 def cheapest_break(
@@ -194,7 +209,7 @@ def exhaustive(scenario: Scenario, seed: int = 1, evaluator: Evaluator | None = 
 def _found(
     evaluator: Evaluator, entities: tuple[str, ...], cost: float, evaluations: int
 ) -> CostResult:
-    key = tuple(sorted(entities))
+    key = evaluator.entities_of(entities)
     result, probe = evaluator.results[key]
     loss = {**evaluator.tallies[key].as_dict(), "target": evaluator.amount,
             "unbacked": int(result.metrics["outcome"]["unbacked_minted_peak"])}

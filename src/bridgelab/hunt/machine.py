@@ -59,8 +59,89 @@ def hunt_scenario(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={"attacks": []})
 
 
+class HuntState(RuleBasedStateMachine):
+    """One fresh bridge per example; steps are recorded for the replay file.
+
+    The actions the rules take live here; `make_machine` declares the rules themselves, whose
+    strategies depend on the scenario and the budget. Hypothesis orders rules by name, so
+    the rule names (not their place in the class) decide how a search draws and shrinks."""
+
+    model_scenario: ClassVar[Scenario]
+    model_seed: ClassVar[int]
+    hunt_budget: ClassVar[Budget]
+    last_steps: ClassVar[list[Step]] = []
+    last_violation: ClassVar[dict[str, Any] | None] = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history = History(keep=True)
+        self.bridge: Bridge = build(self.model_scenario, self.model_seed, self.history)
+        self.adversary = Adversary(self.bridge)
+        self.bridge.adversary = self.adversary
+        self.bridge.start()
+        self.compromised: list[str] = []
+        self.censored: list[int] = []
+        self.steps: list[Step] = []
+        self.deposits = 0
+        type(self).last_steps = self.steps
+        type(self).last_violation = None
+
+    @property
+    def now(self) -> float:
+        return self.bridge.world.now
+
+    def _step(self, action: str, **args: Any) -> None:
+        self.steps.append(Step(round(self.now, 6), action, args))
+
+    def advance_by(self, seconds: int) -> None:
+        target = min(self.hunt_budget.horizon, self.now + seconds)
+        if target > self.now:
+            self._step("advance", seconds=seconds)
+            self.bridge.world.env.run(until=target)
+
+    def deposit_from(self, user: int, amount: int) -> None:
+        name = self.bridge.users.names[user]
+        self.deposits += 1
+        self._step("deposit", user=name, amount=amount)
+        self.bridge.users.deposit(name, amount, f"{name}/hunt{self.deposits}")
+
+    def compromise_entity(self, entity: str) -> None:
+        if entity in self.compromised:
+            return
+        self.compromised.append(entity)
+        seats = list(self.bridge.holders.seats_controlled([entity]))
+        self._step("compromise", entity=entity, seats=seats)
+        self.adversary.take_seats(seats, ACTOR)
+
+    def start_forgery(self, amount: int, forgeries: int, pacing: str,
+                      directions: tuple[str, ...]) -> None:
+        self._step("forge", amount=amount, forgeries=forgeries, pacing=pacing,
+                   directions=list(directions))
+        plan = Pacing(pacing, forgeries, directions)  # type: ignore[arg-type]
+        campaign.start(
+            self.bridge.world.env, self.adversary.campaign(amount, "attacker", ACTOR, plan)
+        )
+
+    def censor_relayer(self, relayer: int) -> None:
+        if relayer in self.censored:
+            return
+        self.censored.append(relayer)
+        self._step("censor", relayer=relayer)
+        self.bridge.relayers[relayer].censors[ACTOR] = lambda _message: True
+
+    @invariant()
+    def safety_holds(self) -> None:
+        for violation in self.bridge.monitor.violations:
+            if violation.property.startswith("safety."):
+                type(self).last_violation = violation.to_dict()
+                raise SafetyViolated(
+                    f"{violation.property} at t={violation.time:.3f}: {violation.detail}"
+                )
+
+
 def make_machine(scenario: Scenario, seed: int, budget: Budget) -> type[RuleBasedStateMachine]:
-    base = hunt_scenario(scenario)
+    """The state machine for `scenario`: its rules draw from the scenario's entities, users,
+    relayers and amounts, within `budget`."""
     entity_names = [e.name for e in scenario.entities] or [
         f"operator-{m}" for m in range(scenario.committee.members)
     ]
@@ -68,56 +149,23 @@ def make_machine(scenario: Scenario, seed: int, budget: Budget) -> type[RuleBase
     users = max(1, scenario.workload.users)
     amount_max = scenario.workload.amount_max
 
-    class BridgeHunt(RuleBasedStateMachine):
-        """One fresh bridge per example; steps are recorded for the replay file."""
-
-        last_steps: ClassVar[list[Step]] = []
-        last_violation: ClassVar[dict[str, Any] | None] = None
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.history = History(keep=True)
-            self.bridge: Bridge = build(base, seed, self.history)
-            self.adversary = Adversary(self.bridge)
-            self.bridge.adversary = self.adversary
-            self.bridge.start()
-            self.compromised: list[str] = []
-            self.censored: list[int] = []
-            self.steps: list[Step] = []
-            self.deposits = 0
-            BridgeHunt.last_steps = self.steps
-            BridgeHunt.last_violation = None
-
-        @property
-        def now(self) -> float:
-            return self.bridge.world.now
-
-        def _step(self, action: str, **args: Any) -> None:
-            self.steps.append(Step(round(self.now, 6), action, args))
+    class BridgeHunt(HuntState):
+        model_scenario = hunt_scenario(scenario)
+        model_seed = seed
+        hunt_budget = budget
 
         @rule(seconds=st.sampled_from(ADVANCE_CHOICES))
         def advance(self, seconds: int) -> None:
-            target = min(budget.horizon, self.now + seconds)
-            if target > self.now:
-                self._step("advance", seconds=seconds)
-                self.bridge.world.env.run(until=target)
+            self.advance_by(seconds)
 
         @rule(user=st.integers(0, users - 1), amount=st.integers(1, amount_max))
         def deposit(self, user: int, amount: int) -> None:
-            name = self.bridge.users.names[user]
-            self.deposits += 1
-            self._step("deposit", user=name, amount=amount)
-            self.bridge.users.deposit(name, amount, f"{name}/hunt{self.deposits}")
+            self.deposit_from(user, amount)
 
         @precondition(lambda self: len(self.compromised) < budget.entities)
         @rule(entity=st.sampled_from(entity_names))
         def compromise(self, entity: str) -> None:
-            if entity in self.compromised:
-                return
-            self.compromised.append(entity)
-            seats = list(self.bridge.holders.seats_controlled([entity]))
-            self._step("compromise", entity=entity, seats=seats)
-            self.adversary.take_seats(seats, ACTOR)
+            self.compromise_entity(entity)
 
         # Shrinking prefers the budget's whole amount, one forgery, adaptive pacing and
         # forged deposits only.
@@ -129,29 +177,11 @@ def make_machine(scenario: Scenario, seed: int, budget: Budget) -> type[RuleBase
         )
         def forge(self, amount: int, forgeries: int, pacing: str,
                   directions: tuple[str, ...]) -> None:
-            self._step("forge", amount=amount, forgeries=forgeries, pacing=pacing,
-                       directions=list(directions))
-            plan = Pacing(pacing, forgeries, directions)  # type: ignore[arg-type]
-            campaign.start(
-                self.bridge.world.env, self.adversary.campaign(amount, "attacker", ACTOR, plan)
-            )
+            self.start_forgery(amount, forgeries, pacing, directions)
 
         @precondition(lambda self: len(self.censored) < budget.relayers)
         @rule(relayer=st.integers(0, relayer_count - 1))
         def censor(self, relayer: int) -> None:
-            if relayer in self.censored:
-                return
-            self.censored.append(relayer)
-            self._step("censor", relayer=relayer)
-            self.bridge.relayers[relayer].censors[ACTOR] = lambda _message: True
-
-        @invariant()
-        def safety_holds(self) -> None:
-            for violation in self.bridge.monitor.violations:
-                if violation.property.startswith("safety."):
-                    BridgeHunt.last_violation = violation.to_dict()
-                    raise SafetyViolated(
-                        f"{violation.property} at t={violation.time:.3f}: {violation.detail}"
-                    )
+            self.censor_relayer(relayer)
 
     return BridgeHunt

@@ -14,6 +14,7 @@ import simpy
 
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, ReleaseTx
 from bridgelab.crypto.bls import InsufficientSharesError, PartialSignature, SecretShare
+from bridgelab.crypto.bls.threshold import combine
 from bridgelab.crypto.symbolic import EcdsaSigning
 from bridgelab.custody.base import MINT_STORAGE_GAS
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
@@ -90,18 +91,21 @@ class Adversary:
         )
 
     def certificate(
-        self, message: BridgeMessage, actor: str, version: int | None = None
+        self, message: BridgeMessage, actor: str, version: int | None = None,
+        below_threshold: bool = False,
     ) -> Certificate | None:
         """The best certificate the held keys can make, or None if they cannot sign at all.
 
         Signed under the settlement bridge's trust-root version unless `version` is given
-        (a withdrawal is checked against the escrow's)."""
+        (a withdrawal is checked against the escrow's). With `below_threshold`, fewer BLS
+        shares than the threshold still make a (wrong) group signature to submit."""
         custody = self.bridge.custody
         if version is None:
             version = self.bridge.settlement.bridge.trust_root.version
         digest = message.digest(version)
         if isinstance(custody, ThresholdBlsCustody):
-            return self._bls_certificate(custody, message, version, digest, actor)
+            return self._bls_certificate(custody, message, version, digest, actor,
+                                         below_threshold)
         signatures: dict[int, bytes] = {}
         for seat in sorted(self.seats):
             signatures[seat] = custody.endorse(seat, digest)
@@ -121,6 +125,7 @@ class Adversary:
         version: int,
         digest: bytes,
         actor: str,
+        below_threshold: bool = False,
     ) -> Certificate | None:
         by_epoch: dict[int, dict[int, SecretShare]] = {}
         for (seat, epoch), share in sorted(self.shares.items()):
@@ -138,6 +143,9 @@ class Adversary:
                 cosignatures=self._cosignatures(custody, digest),
             )
         distinct = {seat: share for (seat, _epoch), share in sorted(self.shares.items())}
+        if below_threshold and best_epoch is not None and len(distinct) < custody.threshold:
+            return self._short_certificate(custody, message, version, digest, actor,
+                                           by_epoch[best_epoch])
         if len(distinct) < custody.threshold:
             self.bridge.world.record(
                 actor, "attack.failed", reason="insufficient_shares", shares=len(distinct),
@@ -152,6 +160,26 @@ class Adversary:
             return None
         return Certificate(
             message, version, custody.scheme, (signature,), tuple(sorted(raw)),
+            cosignatures=self._cosignatures(custody, digest),
+        )
+
+    def _short_certificate(
+        self, custody: ThresholdBlsCustody, message: BridgeMessage, version: int,
+        digest: bytes, actor: str, shares: dict[int, SecretShare],
+    ) -> Certificate:
+        """The best forgery from fewer shares than the threshold: their partial signatures
+        interpolated at zero as if they were enough (a polynomial of too low a degree, so
+        not the group signature). Submitted so that the destination's check refuses it."""
+        partials = {
+            seat + 1: custody.endorse_with(share, digest) for seat, share in shares.items()
+        }
+        signature = combine(partials, len(partials), backend=custody.backend)
+        self.bridge.world.record(
+            actor, "attack.short_forgery", shares=len(shares), threshold=custody.threshold,
+            nonce=message.nonce,
+        )
+        return Certificate(
+            message, version, custody.scheme, (signature,), tuple(sorted(shares)),
             cosignatures=self._cosignatures(custody, digest),
         )
 
@@ -198,18 +226,24 @@ class Adversary:
         if certificate.message.recipient not in self.accounts:
             self.accounts.append(certificate.message.recipient)
 
-    def forge_and_submit(self, amount: int, recipient: str, actor: str) -> MintTx | None:
+    def forge_and_submit(
+        self, amount: int, recipient: str, actor: str, below_threshold: bool = False
+    ) -> MintTx | None:
         """One forged deposit of `amount`, submitted as it is (None: nothing to sign with)."""
-        certificate = self.certificate(self.fabricated_message(amount, recipient), actor)
+        certificate = self.certificate(
+            self.fabricated_message(amount, recipient), actor, below_threshold=below_threshold
+        )
         if certificate is None:
             return None
         return self.submit_mint(certificate, actor)
 
-    def forge_withdrawal(self, amount: int, recipient: str, actor: str) -> ReleaseTx | None:
+    def forge_withdrawal(
+        self, amount: int, recipient: str, actor: str, below_threshold: bool = False
+    ) -> ReleaseTx | None:
         """One forged withdrawal of `amount`: a release no burn backs."""
         version = self.bridge.consortium.escrow.trust_root.version
         message = self.fabricated_message(amount, recipient, direction="withdrawal")
-        certificate = self.certificate(message, actor, version)
+        certificate = self.certificate(message, actor, version, below_threshold)
         if certificate is None:
             return None
         return self.submit_release(certificate, actor)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import simpy
 
 from bridgelab.nemesis.specs import CATALOG, AttackInfo
+from bridgelab.scenario import attributes
 from bridgelab.scenario.base import Strict
 from bridgelab.scenario.model import Attack as AttackSpec
 
@@ -36,8 +37,16 @@ class Attack:
         self.world = bridge.world
         self.adversary = adversary
         self.index = index
-        self.spec = spec
         self.info: AttackInfo = CATALOG[spec.kind]
+        # An attribute selection (`targets = { jurisdiction = "X" }`) becomes the named
+        # targets it stands for, once, before anything runs; the run records both.
+        self.selected_by = attributes.wanted(spec.targets)
+        if self.selected_by:
+            spec = spec.model_copy(update={"targets": attributes.explicit_targets(
+                bridge.world.scenario, spec.kind, self.info.target_role, spec.targets,
+                spec.params,
+            )})
+        self.spec = spec
         self.params: Any = self.info.params.model_validate(spec.params)
         self.actor = spec.name or f"attack-{index}:{spec.kind}"
         self.rng = self.world.streams.get(f"nemesis/{index}/{spec.kind}")
@@ -70,6 +79,7 @@ class Attack:
                 self.actor, "fault.start", attack=self.spec.kind, round=round_,
                 heals_at=None if heal_after is None else round(started + heal_after, 6),
                 **self.describe(),
+                **({"selected_by": self.selected_by} if self.selected_by else {}),
             )
             outcome = self.begin(round_)
             if inspect.isgenerator(outcome):

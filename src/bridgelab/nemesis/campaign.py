@@ -57,10 +57,11 @@ class Side:
 
     direction: plan.DirectionName = "deposit"
 
-    def __init__(self, adversary: Adversary) -> None:
+    def __init__(self, adversary: Adversary, below_threshold: bool = False) -> None:
         self.adversary = adversary
         self.bridge = adversary.bridge
         self.usable = True
+        self.below_threshold = below_threshold
 
     def limits(self) -> plan.Limits:
         raise NotImplementedError
@@ -122,7 +123,7 @@ class DepositSide(Side):
         )
 
     def send(self, amount: int, recipient: str, actor: str) -> Sent | None:
-        tx = self.adversary.forge_and_submit(amount, recipient, actor)
+        tx = self.adversary.forge_and_submit(amount, recipient, actor, self.below_threshold)
         return None if tx is None else _sent(self, tx)
 
     def status(self, sent: Sent) -> Status:
@@ -172,7 +173,7 @@ class WithdrawalSide(Side):
             # The allow-list is public: a release to this recipient can never pass.
             self.usable = False
             return None
-        tx = self.adversary.forge_withdrawal(amount, recipient, actor)
+        tx = self.adversary.forge_withdrawal(amount, recipient, actor, self.below_threshold)
         return None if tx is None else _sent(self, tx)
 
     def status(self, sent: Sent) -> Status:
@@ -201,7 +202,8 @@ def run_campaign(
     """Forge `target` in all. `single`: equal parts at once; `adaptive`: planned, paced."""
     if pacing.mode == "single":
         for amount in plan.split_evenly(target, pacing.forgeries):
-            if adversary.forge_and_submit(amount, recipient, actor) is None:
+            if adversary.forge_and_submit(amount, recipient, actor,
+                                          pacing.below_threshold) is None:
                 return
         return
     yield from _adaptive(adversary, target, recipient, actor, pacing)
@@ -213,7 +215,8 @@ def _adaptive(
     env = adversary.bridge.world.env
     poll = adversary.bridge.world.scenario.settlement.slot_time
     deadline = None if pacing.within is None else env.now + pacing.within
-    sides = [SIDES[direction](adversary) for direction in dict.fromkeys(pacing.directions)]
+    sides = [SIDES[direction](adversary, pacing.below_threshold)
+             for direction in dict.fromkeys(pacing.directions)]
     sent: list[Sent] = []
     for _round in range(pacing.forgeries + EXTRA_ROUNDS):
         states = [(item, item.side.status(item)) for item in sent]

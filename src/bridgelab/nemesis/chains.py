@@ -1,9 +1,16 @@
-"""Faults of the settlement chain itself: forced reorgs and demand spikes (congestion)."""
+"""Faults of the settlement chain itself: forced reorgs, demand spikes (congestion) and
+proposers that censor the bridge."""
 
 from __future__ import annotations
 
+import random
+from typing import Any
+
 from bridgelab.nemesis.base import Attack
 from bridgelab.scenario.model import DemandSpike
+from bridgelab.settlement.chain import Censorship
+from bridgelab.settlement.execution import EXECUTION
+from bridgelab.settlement.transactions import BackgroundTx, Transaction
 
 
 class Reorg(Attack):
@@ -24,3 +31,56 @@ class Congestion(Attack):
                 priority_factor=self.params.priority_factor,
             )
         )
+
+
+def tx_parties(tx: Transaction) -> frozenset[str]:
+    """The accounts a settlement transaction touches: its sender, and the recipient (and
+    sender) of the message it mints or of the burn it makes."""
+    parties = {tx.sender}
+    message = getattr(getattr(tx, "certificate", None), "message", None) or getattr(
+        tx, "message", None
+    )
+    if message is not None:
+        parties.update((message.sender, message.recipient))
+    recipient = getattr(tx, "recipient", None)
+    if isinstance(recipient, str):
+        parties.add(recipient)
+    return frozenset(parties)
+
+
+def censoring_proposers(rng: random.Random, proposers: int, fraction: float) -> frozenset[int]:
+    """round(fraction x proposers) of the proposers, drawn by the attack's stream."""
+    count = min(proposers, round(fraction * proposers))
+    return frozenset(rng.sample(range(proposers), count))
+
+
+class SettlementCensor(Attack):
+    """A share of the settlement chain's proposers leave the bridge's transactions (or
+    those touching listed addresses) out of their blocks; the others include them."""
+
+    kind = "settlement.censor"
+
+    def describe(self) -> dict[str, Any]:
+        proposers = self.world.scenario.settlement.proposers
+        self._proposers = censoring_proposers(self.rng, proposers, self.params.fraction)
+        return {
+            "proposers": sorted(self._proposers),
+            "fraction": len(self._proposers) / proposers,
+            "addresses": list(self.params.addresses),
+        }
+
+    def _excludes(self, tx: Transaction) -> bool:
+        if isinstance(tx, BackgroundTx):
+            return False
+        if self.params.addresses:
+            return not tx_parties(tx).isdisjoint(self.params.addresses)
+        # The bridge's own transactions: those the bridge contract executes.
+        return type(tx) in EXECUTION
+
+    def begin(self, round_: int) -> None:
+        self.bridge.settlement.censorships[self.actor] = Censorship(
+            self.actor, self._proposers, self._excludes
+        )
+
+    def heal(self, round_: int) -> None:
+        self.bridge.settlement.censorships.pop(self.actor, None)

@@ -48,6 +48,10 @@ class Partition(Attack):
         if params.side_a:
             side_a = [n for name in params.side_a for n in network.select(name)]
             side_b = [n for name in params.side_b for n in network.select(name)]
+        elif self.spec.targets.nodes:
+            # Named (or attribute-selected) nodes isolated from everyone else.
+            side_a = [name for name in self.spec.targets.nodes if name in network.nodes]
+            side_b = [name for name in network.nodes if name not in side_a]
         else:
             role_nodes = network.select(params.role)
             threshold = self.world.scenario.committee.threshold

@@ -55,6 +55,8 @@ class Pacing:
     forgeries: int = DEFAULT_FORGERIES
     directions: tuple[DirectionName, ...] = ("deposit",)
     within: float | None = None
+    # Submit a best-effort certificate from fewer threshold-BLS shares than the threshold.
+    below_threshold: bool = False
 
     def __post_init__(self) -> None:
         assert self.mode in PACING_MODES, self.mode

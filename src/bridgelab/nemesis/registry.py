@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from bridgelab.nemesis import (
     bernoulli,
+    burnside,
+    byzantine,
     chains,
     collusion,
     faults,
@@ -15,6 +17,7 @@ from bridgelab.nemesis import (
     nonce_reuse,
     oracle,
     relayers,
+    unbound_proof,
 )
 from bridgelab.nemesis.base import Attack
 from bridgelab.nemesis.specs import CATALOG
@@ -44,6 +47,7 @@ RUNTIME: dict[str, type[Attack]] = {
         faults.Duplicate,
         chains.Reorg,
         chains.Congestion,
+        chains.SettlementCensor,
         oracle.OracleDelay,
         oracle.OracleStale,
         oracle.OracleManipulate,
@@ -54,11 +58,18 @@ RUNTIME: dict[str, type[Attack]] = {
         forgery.ForeignContract,
         forgery.LockWithoutDeposit,
         forgery.ReplaceCommittee,
+        burnside.ForeignBurn,
+        unbound_proof.UnboundProof,
         nonce_reuse.NonceReuse,
         l2.SequencerHalt,
         l2.SequencerCensor,
         l2.RedemptionRun,
         l2.OracleOffline,
+        byzantine.Equivocate,
+        byzantine.ConflictingVotes,
+        byzantine.SplitProposal,
+        byzantine.WithholdVotes,
+        byzantine.Twins,
     )
 }
 

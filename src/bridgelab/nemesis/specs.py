@@ -42,7 +42,8 @@ class ForgingParams(Strict):
     and stops when the bridge is paused — at most `forgeries` of them (default 100), over at
     most `within` seconds. `pacing = "single"` sends the amount at once in `forgeries` equal
     parts (default 1), whatever the limits. `directions` adds forged withdrawals (a release
-    from the escrow with no burn behind it) to forged deposits.
+    from the escrow with no burn behind it) to forged deposits. `below_threshold = true`
+    submits a best-effort forgery from fewer shares than the threshold.
     """
 
     amount: Amount("tokens the adversary is after, in all its forgeries") = 10_000_000
@@ -55,13 +56,17 @@ class ForgingParams(Strict):
         default_factory=lambda: ["deposit"], min_length=1, max_length=2
     )
     within: Period("seconds the forgeries may take in all") | None = None
+    # Holding fewer threshold-BLS shares than the threshold, combine those held anyway and
+    # submit the result (the destination's pairing check must refuse it) instead of giving
+    # up unseen. A multisig adversary always submits the signatures it has.
+    below_threshold: bool = False
 
     def plan(self, within: float | None = None) -> Pacing:
         """The campaign this attack runs (`within` bounds it when the params do not)."""
         default = DEFAULT_FORGERIES if self.pacing == "adaptive" else 1
         return Pacing(
             self.pacing, self.forgeries or default, tuple(self.directions),
-            self.within if self.within is not None else within,
+            self.within if self.within is not None else within, self.below_threshold,
         )
 
 
@@ -164,6 +169,17 @@ class CongestionParams(Strict):
     ) = 1_800.0
 
 
+class SettlementCensorParams(Strict):
+    """Which proposers censor (a share of them) and what they leave out."""
+
+    fraction: Fraction("share of the settlement proposers that censor (p)") = 0.5
+    addresses: list[Name("an account whose transactions are excluded")] = Field(
+        default_factory=list, max_length=NAMES,
+        description="accounts (sender or recipient) whose transactions are excluded;"
+        " none listed means every transaction to the bridge contract",
+    )
+
+
 class OracleDelayParams(Strict):
     delay: Delay("seconds each report is held") = 1_800.0
 
@@ -201,6 +217,24 @@ class RedemptionRunParams(Strict):
     max_wait: Delay(
         "seconds the attack waits at most for its withdrawals to settle", positive=True
     ) = 86_400.0
+
+
+class ByzantineParams(Strict):
+    """A Byzantine validators' attack: the adversary's lock proposed on side A only."""
+
+    amount: Amount("tokens the adversary locks on side A only (its double spend)") = 5_000_000
+    recipient: Recipient = "attacker"
+    splits: Count(
+        "rounds the Byzantine validators split at most", 1, 1_000,
+        "each split may fork the chain once",
+    ) = 1
+    side_a: list[Name("an honest validator on side A")] = Field(
+        default_factory=list, max_length=1_201
+    )
+
+
+class WithholdParams(Strict):
+    pass
 
 
 TargetRole = Literal[
@@ -260,7 +294,9 @@ params = { amount_factor = 100.0 }"""),
             " plus seats delegated to them (a stale delegation counts). After `dwell` seconds it"
             " forges `amount` with what it holds (multisig keys, or threshold-BLS shares of the"
             " current epoch), paced against the contract's limits as `adversary.forge` is."
-            " Healing rotates the adversary out (it loses the keys).",
+            " Healing rotates the adversary out (it loses the keys)."
+            " `targets = { jurisdiction = \"X\" }` (or `provider`, `organisation`,"
+            " `storage`; every key given must match) coerces every entity there at once.",
             CompromiseParams, "entity",
             _example("key.compromise", """
 targets = { entities = ["sky-mavis"] }
@@ -324,7 +360,9 @@ params = { member = 2 }"""),
             "Targeted relayers drop messages matching a predicate (user, asset, amount).",
             "The targeted relayers refuse to carry matching messages until healed. With some"
             " relayers censoring, the backups deliver after `backup_delay`; with all censoring,"
-            " matching transfers stall until the heal.",
+            " matching transfers stall until the heal. `targets = { jurisdiction = \"X\" }`"
+            " (or `provider`, `organisation`, `storage`) picks the relayers the matching"
+            " entities run.",
             CensorParams, "relayer",
             _example("relayer.censor", """
 targets = { relayers = "all" }
@@ -372,7 +410,9 @@ params = { copies = 2, after = 30.0 }"""),
             "node.crash",
             "Crash validators, committee members or relayers; they restart at the heal.",
             "Targets go down (no sending, no receiving). `targets.select` counts within"
-            " `params.role`: e.g. f, f+1 or all validators.",
+            " `params.role`: e.g. f, f+1 or all validators. `targets = { provider = \"Y\" }`"
+            " (or `jurisdiction`, `organisation`, `storage`) crashes every node of the role that"
+            " the matching entities run (a cloud outage, a seizure).",
             CrashParams, "none",
             _example("node.crash", """
 targets = { select = "f+1" }
@@ -384,7 +424,9 @@ params = { role = "validator" }"""),
             "network.partition",
             "Cut the network between two sides, both ways or one way, until the heal.",
             "Names in `side_a`/`side_b` are node names or roles. Without sides, `targets.select`"
-            " picks validators to isolate from the rest (a minority or majority partition).",
+            " picks validators to isolate from the rest (a minority or majority partition);"
+            " `targets.nodes` or an attribute (`targets = { provider = \"Y\" }`) isolates the"
+            " nodes of `params.role` it names or selects.",
             PartitionParams, "none",
             _example("network.partition", """
 targets = { select = "minority" }
@@ -430,6 +472,22 @@ params = { depth = 4 }"""),
             _example("settlement.congestion", """
 schedule = { at = 600.0 }
 params = { factor = 6.0, priority_factor = 5.0, duration = 3600.0 }"""),
+        ),
+        AttackInfo(
+            "settlement.censor",
+            "A share p of the settlement proposers exclude the bridge's transactions (or"
+            " listed addresses') from their blocks until the heal.",
+            "round(fraction x proposers) proposers, drawn by the attack's stream, build their"
+            " blocks without the bridge contract's transactions — or, with `addresses`, without"
+            " any transaction whose sender or recipient is listed (an OFAC-style list). The"
+            " excluded transactions stay in the mempool for the next honest proposer, so with"
+            " proposers drawn uniformly each slot the inclusion delay is geometric: mean"
+            " slot_time / (1 - p). Each censored block is recorded as `settlement.censored`.",
+            SettlementCensorParams, "none",
+            _example("settlement.censor", """
+schedule = { at = 600.0 }
+heal = { after = 3600.0 }
+params = { fraction = 0.5 }"""),
         ),
         AttackInfo(
             "oracle.delay",
@@ -518,6 +576,37 @@ params = { write_down = 0.4, report_delay = 3600.0 }"""),
             "lock_event_without_transfer",
         ),
         AttackInfo(
+            "forge.foreign_burn",
+            "Get a copycat contract's burn event endorsed as the bridge's: a release with no"
+            " burn (needs flaw `foreign_burn_events`).",
+            "The burn side of `forge.foreign_contract`. A contract anyone may deploy on the"
+            " settlement chain emits the bridge's burn-event layout under its own address,"
+            " burning nothing; once its block is final the adversary relays the event with a"
+            " genuine Merkle proof, the message claiming the canonical bridge. A committee that"
+            " asks who emitted the event refuses (`source_contract`); one with the flaw"
+            " endorses, and the escrow releases funds no burn backs"
+            " (safety.release-backed-by-final-burn).",
+            ForgeParams, "none",
+            _example("forge.foreign_burn", "schedule = { at = 600.0 }"),
+            "foreign_burn_events",
+        ),
+        AttackInfo(
+            "forge.unbound_proof",
+            "Prove a genuine lock's leaf under an accepted root, but mint a fabricated"
+            " message beside it (needs flaw `proof_leaf_unbound`).",
+            "A forged proof under a genuine root. The contract's proof path"
+            " (`prove_and_mint`) trusts consortium blocks a certified mint came from; the"
+            " adversary takes a real lock event in one, with its real Merkle path, and submits"
+            " it with a message of its own (a lock that never happened, any amount). A correct"
+            " contract requires the proven leaf to encode the message"
+            " (`leaf_matches_message`); the flawed one mints it (BNB Bridge 2022, a proof"
+            " verifier that hashed a genuine path and left the forged payload unchecked). Each"
+            " round is one more forged message.",
+            ForgeParams, "none",
+            _example("forge.unbound_proof", "schedule = { at = 900.0, every = 60.0, count = 3 }"),
+            "proof_leaf_unbound",
+        ),
+        AttackInfo(
             "message.replace_committee",
             "A cross-chain message calls the trust-root setter (needs flaw"
             " `arbitrary_message_calls`).",
@@ -579,6 +668,75 @@ params = { fraction = 0.5 }"""),
 targets = { select = "majority" }
 schedule = { at = 600.0 }
 heal = { after = 1200.0 }"""),
+        ),
+        AttackInfo(
+            "consortium.equivocate",
+            "Byzantine validators sign two different blocks at one height and view.",
+            "When a targeted validator leads, it signs block A (carrying the adversary's lock)"
+            " and block B (without it) at the same height and view, and sends A to side A of"
+            " the honest validators and B to side B; every target votes for both. Honest"
+            " validators sign one block per height and view, so both commit only if the"
+            " targets reach 2q - n (2 of 4, 3 of 7, 4 of 10): more than n/3. Then relayers"
+            " and committee members that received A certify the adversary's lock while the"
+            " chain goes on with B, where it never paid. `safety.consortium-agreement` names"
+            " the validators that signed both blocks.",
+            ByzantineParams, "validator",
+            _example("consortium.equivocate", """
+targets = { select = "f+1" }
+schedule = { at = 30.0 }
+params = { amount = 5_000_000 }"""),
+        ),
+        AttackInfo(
+            "consortium.conflicting-votes",
+            "Byzantine validators vote for a conflicting sibling of an honest proposal.",
+            "Beside each honest proposal the targets sign a sibling block at the same height"
+            " and view (the adversary's lock added) and push its commit to the relayers they"
+            " serve. Honest validators never sign it, so it commits only if the targets alone"
+            " reach the quorum (more than 2n/3); the targets also vote for the honest block.",
+            ByzantineParams, "validator",
+            _example("consortium.conflicting-votes", """
+targets = { select = "threshold" }
+schedule = { at = 30.0 }"""),
+        ),
+        AttackInfo(
+            "consortium.split-proposal",
+            "A Byzantine leader proposes different blocks to the two sides of a partition.",
+            "The honest validators are cut into side A (`params.side_a`, or half drawn by the"
+            " attack's stream) and side B until the heal; a targeted leader proposes block A"
+            " (with the adversary's lock) to side A and block B to side B, and the targets"
+            " sign both. Neither side can learn of the other's block. A fork needs more than"
+            " n/3 targets and at least q - f honest validators on each side.",
+            ByzantineParams, "validator",
+            _example("consortium.split-proposal", """
+targets = { nodes = ["validator-0", "validator-1", "validator-2"] }
+schedule = { at = 30.0 }
+heal = { after = 120.0 }
+params = { side_a = ["validator-3", "validator-4"] }"""),
+        ),
+        AttackInfo(
+            "consortium.withhold-votes",
+            "Byzantine validators neither vote nor propose.",
+            "The targets stay silent: a targeted leader's round times out (a view change) and"
+            " their votes never come. Up to n - q withholders the chain goes on; more halt it"
+            " (a liveness failure), but never fork it.",
+            WithholdParams, "validator",
+            _example("consortium.withhold-votes", """
+targets = { select = "f" }
+schedule = { at = 30.0 }
+heal = { after = 300.0 }"""),
+        ),
+        AttackInfo(
+            "consortium.twins",
+            "Twins: each target runs two instances with one key, one on each side.",
+            "As in the Twins method for testing BFT protocols, every target runs twice under"
+            " one key, one instance with side A of the honest validators and one with side B."
+            " Each instance follows the honest rules (it signs one block per height and view)"
+            " but the two together sign both sides' blocks, and a twin leader proposes its"
+            " side's block to each side. Agreement survives up to f = (n - 1) // 3 twins.",
+            ByzantineParams, "validator",
+            _example("consortium.twins", """
+targets = { select = "f+1" }
+schedule = { at = 30.0 }"""),
         ),
     )
 }

@@ -6,7 +6,8 @@
 results computed beforehand); the renderers only format what it decided.
 """
 
+from bridgelab.report.loading import load_records
 from bridgelab.report.model import build_report
-from bridgelab.report.records import RunRecord, load_records
+from bridgelab.report.records import RunRecord
 
 __all__ = ["RunRecord", "build_report", "load_records"]

@@ -95,10 +95,8 @@ def write(report: dict[str, Any], out: Path, images: dict[str, str] | None = Non
 
 def report_command(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.report import history, plots
-    from bridgelab.report.model import build_report
-    from bridgelab.report.records import RecordError, load_records
+    from bridgelab.report.loading import RecordError, load_records
     from bridgelab.report.store import materialize
-    from bridgelab.runner import git_commit
 
     out: Path = args.out
     with _progress(err, args.quiet) as progress:
@@ -121,37 +119,53 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
         # Only verified runs feed the cost search and the plots; the others are listed.
         usable = [r for r in records if r.usable]
         materialize(usable, out / "scenarios")
-        cost: dict[str, dict[str, Any]] = {}
-        if not args.no_cost:
-            from bridgelab.report import cost as cost_module
-
-            task = progress.add_task("cost to break", total=None)
-            kwargs = {}
-            if args.cost_evaluations is not None:
-                kwargs["max_evaluations"] = args.cost_evaluations
-            cost = cost_module.compute(
-                usable, out,
-                on_config=lambda done, total: progress.update(task, completed=done, total=total),
-                **kwargs,
-            )
+        cost = {} if args.no_cost else _cost_to_break(args, progress, usable)
         reading = progress.add_task("reading histories", total=len(usable))
         series = history.collect(usable, on_run=lambda n: progress.update(reading, completed=n))
         writing = progress.add_task("writing report", total=3)
-        campaigns = {r.campaign for r in records if r.campaign and not r.is_incident}
-        title = args.title or "bridgelab risk report: " + ", ".join(
-            sorted(campaigns) or [str(args.results[0])]
-        )
-        # Every string from a scenario or a results file is shown escaped, in all three
-        # renderings and on the terminal: the report is cleaned once, here.
-        report = deep_printable(build_report(
-            records, title=title, source=[str(s) for s in args.results], cost=cost,
-            series=series, generated={"commit": git_commit()},
-        ))
+        report = _build(args, records, cost, series)
         progress.advance(writing)
         images = plots.render(report["plots"])
         progress.advance(writing)
         write(report, out, images)
         progress.advance(writing)
+    return _outcome(err, report, records, out)
+
+
+def _cost_to_break(args: argparse.Namespace, progress: Progress,
+                   usable: list[Any]) -> dict[str, dict[str, Any]]:
+    from bridgelab.report import cost as cost_module
+
+    task = progress.add_task("cost to break", total=None)
+    kwargs = {}
+    if args.cost_evaluations is not None:
+        kwargs["max_evaluations"] = args.cost_evaluations
+    return cost_module.compute(
+        usable, args.out,
+        on_config=lambda done, total: progress.update(task, completed=done, total=total),
+        **kwargs,
+    )
+
+
+def _build(args: argparse.Namespace, records: list[Any], cost: dict[str, dict[str, Any]],
+           series: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    from bridgelab.report.model import build_report
+    from bridgelab.runner import git_commit
+
+    campaigns = {r.campaign for r in records if r.campaign and not r.is_incident}
+    title = args.title or "bridgelab risk report: " + ", ".join(
+        sorted(campaigns) or [str(args.results[0])]
+    )
+    # Every string from a scenario or a results file is shown escaped, in all three
+    # renderings and on the terminal: the report is cleaned once, here.
+    return deep_printable(build_report(
+        records, title=title, source=[str(s) for s in args.results], cost=cost,
+        series=series, generated={"commit": git_commit()},
+    ))
+
+
+def _outcome(err: Console, report: dict[str, Any], records: list[Any], out: Path) -> int:
+    """The verdict line, the runs not used, the files written; and the exit code."""
     summary = report["summary"]
     cells = [c for block in report["risk_cells"] for c in block["cells"]]
     bad = sum(1 for c in cells if c["sentiment"] == "bad")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bridgelab.report.records import RunRecord, _display, reproduce_command, slug
+from bridgelab.report.records import RunRecord, display_path, reproduce_command, slug
 from bridgelab.safepaths import confined
 
 DEFAULT_MAX_EVALUATIONS = 600
@@ -90,7 +90,7 @@ def compute(
                 violations=sorted(p for p, v in found.witness.verdicts.items()
                                   if p.startswith("safety.") and v == "fail"),
                 unbacked=int(found.witness.metrics["outcome"]["unbacked_minted_peak"]),
-                reproduce=reproduce_command(_display(file), SEED),
+                reproduce=reproduce_command(display_path(file), SEED),
                 loss=found.loss,
                 within_bound=_within(found.loss, entry["loss_bound"]),
             )

@@ -53,6 +53,23 @@ def _row(cells: list[str]) -> str:
 
 def render(report: dict[str, Any]) -> str:
     configs = {c["id"]: c for c in report["configurations"]}
+    out: list[str] = [
+        *_summary(report),
+        *_risk_cells(report, configs),
+        *_risk_sentences(report),
+        *_cost_to_break(report),
+        *_attack_matrix(report, configs),
+        *_custody_comparison(report),
+        *_incidents(report),
+        *_maturity(report, configs),
+        *_plots(report),
+        *_runs(report),
+        *_rules(report),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _summary(report: dict[str, Any]) -> list[str]:
     summary = report["summary"]
     out: list[str] = [f"# {text(report['title'])}", ""]
     campaigns = ", ".join(code(c) for c in summary["campaigns"])
@@ -79,8 +96,11 @@ def render(report: dict[str, Any]) -> str:
     out += ["", "The largest risks:", ""]
     out += [f"{i}. {text(r)}" for i, r in enumerate(summary["top_risks"], start=1)] or [
         "No run violated a property or was delayed."]
+    return out
 
-    out += ["", "## Risk cells", ""]
+
+def _risk_cells(report: dict[str, Any], configs: dict[str, Any]) -> list[str]:
+    out = ["", "## Risk cells", ""]
     for block in report["risk_cells"]:
         config = configs[block["configuration"]]
         out += [f"### {text(config['label'])}", "", text(config["description"]), "",
@@ -92,15 +112,21 @@ def render(report: dict[str, Any]) -> str:
                 text(cell["reason"]), _evidence(cell["evidence"]),
             ]))
         out.append("")
+    return out
 
-    out += ["## Risks found in the runs", ""]
+
+def _risk_sentences(report: dict[str, Any]) -> list[str]:
+    out = ["## Risks found in the runs", ""]
     for sentence in report["risk_sentences"]:
         out.append(f"- **{text(sentence['kind'])}**: {text(sentence['text'])}"
                    f" Evidence: {_evidence(sentence['evidence'])}")
     if not report["risk_sentences"]:
         out.append("No run violated a property or was delayed.")
+    return out
 
-    out += ["", "## Cost to break", ""]
+
+def _cost_to_break(report: dict[str, Any]) -> list[str]:
+    out = ["", "## Cost to break", ""]
     for entry in report["cost_to_break"]:
         out.append(f"- {text(entry['text'])}")
         if entry.get("loss_text"):
@@ -109,48 +135,58 @@ def render(report: dict[str, Any]) -> str:
             out.append(f"  Minimal attack: {code(entry['reproduce'])}")
     if not report["cost_to_break"]:
         out.append("Not computed for this report.")
+    return out
 
+
+def _attack_matrix(report: dict[str, Any], configs: dict[str, Any]) -> list[str]:
     matrix = report["attack_matrix"]
     cells = {(c["attack"], c["configuration"]): c for c in matrix["cells"]}
-    out += ["", "## Attack matrix", "",
-            _row(["attack", *[text(configs[c]["label"]) for c in matrix["configurations"]]]),
-            _row(["---"] * (1 + len(matrix["configurations"])))]
+    out = ["", "## Attack matrix", "",
+           _row(["attack", *[text(configs[c]["label"]) for c in matrix["configurations"]]]),
+           _row(["---"] * (1 + len(matrix["configurations"])))]
     for attack in matrix["attacks"]:
         row = [text(attack["label"])]
         for cid in matrix["configurations"]:
             cell = cells.get((attack["id"], cid))
-            if cell is None:
-                row.append("not run")
-                continue
-            p = cell["p_loss"]
-            row.append(
-                f"safety {cell['safety']['verdict']} ({cell['safety']['count']}/{cell['runs']}),"
-                f" liveness {cell['liveness']['verdict']} ({cell['liveness']['count']}/"
-                f"{cell['runs']}); P(loss) {text(words.interval(p['p'], p['low'], p['high']))};"
-                f" loss p50/p90/max {text(words.amount(cell['loss']['p50']))}/"
-                f"{text(words.amount(cell['loss']['p90']))}/{text(words.amount(cell['loss']['max']))};"
-                f" detect {text(words.duration(cell['time_to_detect_s']['p50']))}"
-            )
+            row.append("not run" if cell is None else _matrix_cell(cell))
         out.append(_row(row))
+    return out
 
+
+def _matrix_cell(cell: dict[str, Any]) -> str:
+    p = cell["p_loss"]
+    loss = cell["loss"]
+    return (
+        f"safety {cell['safety']['verdict']} ({cell['safety']['count']}/{cell['runs']}),"
+        f" liveness {cell['liveness']['verdict']} ({cell['liveness']['count']}/"
+        f"{cell['runs']}); P(loss) {text(words.interval(p['p'], p['low'], p['high']))};"
+        f" loss p50/p90/max {text(words.amount(loss['p50']))}/"
+        f"{text(words.amount(loss['p90']))}/{text(words.amount(loss['max']))};"
+        f" detect {text(words.duration(cell['time_to_detect_s']['p50']))}"
+    )
+
+
+def _custody_comparison(report: dict[str, Any]) -> list[str]:
     comparison = report["custody_comparison"]
-    out += ["", "## Multisig versus threshold BLS", ""]
-    if comparison["comparable"]:
-        out += [_row(["attack", *[text(s) for s in comparison["schemes"]]]),
-                _row(["---"] * (1 + len(comparison["schemes"])))]
-        for row in comparison["rows"]:
-            line = [text(row["label"])]
-            for scheme in comparison["schemes"]:
-                c = row["by_scheme"].get(scheme)
-                line.append("not run" if c is None else
-                            f"safety {c['safety']['verdict']} ({c['safety']['count']}/{c['runs']}),"
-                            f" P(loss) {text(words.percent(c['p_loss']['p']))},"
-                            f" loss max {text(words.amount(c['loss']['max']))}")
-            out.append(_row(line))
-    else:
-        out.append("Only one custody scheme appears in these runs.")
+    out = ["", "## Multisig versus threshold BLS", ""]
+    if not comparison["comparable"]:
+        return [*out, "Only one custody scheme appears in these runs."]
+    out += [_row(["attack", *[text(s) for s in comparison["schemes"]]]),
+            _row(["---"] * (1 + len(comparison["schemes"])))]
+    for row in comparison["rows"]:
+        line = [text(row["label"])]
+        for scheme in comparison["schemes"]:
+            c = row["by_scheme"].get(scheme)
+            line.append("not run" if c is None else
+                        f"safety {c['safety']['verdict']} ({c['safety']['count']}/{c['runs']}),"
+                        f" P(loss) {text(words.percent(c['p_loss']['p']))},"
+                        f" loss max {text(words.amount(c['loss']['max']))}")
+        out.append(_row(line))
+    return out
 
-    out += ["", "## Incident reproductions", ""]
+
+def _incidents(report: dict[str, Any]) -> list[str]:
+    out = ["", "## Incident reproductions", ""]
     for incident in report["incidents"]:
         out.append(f"### {text(incident['name'])}")
         out.append("")
@@ -170,21 +206,30 @@ def render(report: dict[str, Any]) -> str:
         out.append("")
     if not report["incidents"]:
         out.append("No incident reproductions among these runs.")
+    return out
 
-    out += ["", "## Maturity checklist", ""]
+
+def _maturity(report: dict[str, Any], configs: dict[str, Any]) -> list[str]:
+    out = ["", "## Maturity checklist", ""]
     for block in report["maturity"]:
         out += [f"### {text(configs[block['configuration']]['label'])}", ""]
         for item in block["items"]:
             mark = {"pass": "[x]", "fail": "[ ]", "unknown": "[?]"}[item["status"]]
             out.append(f"- {mark} {text(item['label'])}: {text(item['detail'])}")
         out.append("")
+    return out
 
-    out += ["## Plots", "", "The plots are in report.html; their data is in report.json.", ""]
+
+def _plots(report: dict[str, Any]) -> list[str]:
+    out = ["## Plots", "", "The plots are in report.html; their data is in report.json.", ""]
     for plot in report["plots"]:
         out.append(f"- {text(plot['title'])}: {text(plot['caption'])}")
+    return out
 
-    out += ["", "## Runs", "", _row(["run", "seed", "verdict", "loss", "reproduce"]),
-            _row(["---"] * 5)]
+
+def _runs(report: dict[str, Any]) -> list[str]:
+    out = ["", "## Runs", "", _row(["run", "seed", "verdict", "loss", "reproduce"]),
+           _row(["---"] * 5)]
     for run in report["runs"]:
         symbolic = " (symbolic signatures)" if run.get("crypto") == "symbolic" else ""
         if run.get("problems"):
@@ -193,7 +238,11 @@ def render(report: dict[str, Any]) -> str:
                          text(words.amount(run["loss"])),
                          code(run["reproduce"], table=True) if run["reproduce"]
                          else "no command"]))
-    out += ["", "## How sentiments are decided", ""]
+    return out
+
+
+def _rules(report: dict[str, Any]) -> list[str]:
+    out = ["", "## How sentiments are decided", ""]
     for rule_id, rule in report["rules"].items():
         out.append(f"- **{text(rule_id)}**: {text(rule)}.")
-    return "\n".join(out) + "\n"
+    return out

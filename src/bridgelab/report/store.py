@@ -20,7 +20,7 @@ from typing import Any
 
 from bridgelab.report.records import (
     RunRecord,
-    _display,
+    display_path,
     reproduce_command,
     run_id,
     slug,
@@ -128,7 +128,7 @@ def _unreadable(path: Path, entry: dict[str, Any], row: dict[str, Any]) -> RunRe
         id=run_id(f"{row.get('arm')}-c{row.get('config')}", seed,
                   f"{entry['campaign_hash']}/{key}"),
         scenario=entry["name"], seed=seed, verdicts={}, metrics={}, campaign=entry["name"],
-        parameters={"run_key": key}, results_path=f"{_display(path)}#{key}",
+        parameters={"run_key": key}, results_path=f"{display_path(path)}#{key}",
         problems=row_problems(row, path),
     )
 
@@ -160,7 +160,7 @@ def _record(store: Any, path: Path, entry: dict[str, Any], campaign: Any,
         campaign=entry["name"],
         parameters=parameters,
         history_path=str(history) if history is not None and history.exists() else None,
-        results_path=f"{_display(path)}#{row['run_key']}",
+        results_path=f"{display_path(path)}#{row['run_key']}",
         reproduce=row.get("reproduce"),
         probes=dict(row.get("probes") or {}),
         problems=row_problems(row, path),
@@ -238,7 +238,7 @@ def materialize(records: list[RunRecord], directory: Path) -> int:
                 written[digest] = file
         file = written[digest]
         if file is not None:
-            record.scenario_path = _display(file)
+            record.scenario_path = display_path(file)
             record.reproduce = reproduce_command(record.scenario_path, record.seed)
             record.reproducible = True
     return sum(1 for file in written.values() if file is not None)

@@ -168,8 +168,39 @@ def scenario_hash(scenario: Scenario) -> str:
     """
     data = scenario.model_dump(mode="json")
     del data["committee"]["signatures"]
+    _omit_new_defaults(data)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# Keys added after scenarios were first shipped, left out of the hash while they hold their
+# default: a scenario that does not use them keeps the identity (and history) it had.
+NEW_DEFAULTS: dict[str, dict[str, Any]] = {
+    "entities": {"organisation": None, "provider": "unspecified", "validators": [],
+                 "relayers": []},
+    "attacks.targets": {"jurisdiction": None, "organisation": None, "provider": None,
+                        "storage": None},
+    "": {"attribute_costs": []},
+    "bridge.verifier": {"escrow_threshold_override": None},
+}
+
+
+def _omit_new_defaults(data: dict[str, Any]) -> None:
+    for key, default in NEW_DEFAULTS[""].items():
+        if data.get(key) == default:
+            data.pop(key, None)
+    verifier = data["bridge"]["verifier"]
+    for key, default in NEW_DEFAULTS["bridge.verifier"].items():
+        if verifier.get(key, default) == default:
+            verifier.pop(key, None)
+    tables = [*data.get("entities", [])]
+    targets = [attack["targets"] for attack in data.get("attacks", [])]
+    for table, defaults in [(t, NEW_DEFAULTS["entities"]) for t in tables] + [
+        (t, NEW_DEFAULTS["attacks.targets"]) for t in targets
+    ]:
+        for key, default in defaults.items():
+            if key in table and table[key] == default:
+                del table[key]
 
 
 def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

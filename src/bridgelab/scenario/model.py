@@ -238,10 +238,38 @@ class Entity(Strict):
     members: list[MemberId("a member whose key the entity holds")] = Field(
         max_length=MAX_MEMBERS, description="the members whose keys the entity holds"
     )
+    # Attributes an attack can target as a unit (`targets = { provider = "..." }`).
+    organisation: Name("the organisation the entity belongs to (default: the entity"
+                       " itself)") | None = None
+    provider: Name("the hosting provider or cloud account its machines run on") = "unspecified"
+    validators: list[Count(
+        "a consortium validator the entity runs", 0, MAX_VALIDATORS - 1,
+        f"there are at most {MAX_VALIDATORS} validators",
+    )] = Field(default_factory=list, max_length=MAX_VALIDATORS,
+               description="the consortium validators the entity runs")
+    relayers: list[Count(
+        "a relayer the entity runs", 0, MAX_RELAYERS - 1,
+        f"there are at most {MAX_RELAYERS} relayers",
+    )] = Field(default_factory=list, max_length=MAX_RELAYERS,
+               description="the relayers the entity runs")
     cost: Number(
         "what compromising the entity costs an attacker (any unit, summed by `hunt`)", "",
         "an arbitrary unit, finite so sums compare", ge=0.0, le=1e18,
     ) = 1.0
+
+
+class AttributeCost(Strict):
+    """What compromising every entity with one attribute value costs, as one unit (a
+    jurisdiction coerced, a cloud account taken): `hunt --objective cost` prices it beside
+    the entities' own costs."""
+
+    attribute: Literal["jurisdiction", "organisation", "provider", "storage"] = Field(
+        description="which attribute of the entities the unit is")
+    value: Name("the attribute's value")
+    cost: Number(
+        "what compromising all of them at once costs (the unit of the entities' costs)", "",
+        "an arbitrary unit, finite so sums compare", ge=0.0, le=1e18,
+    )
 
 
 class Delegation(Strict):
@@ -474,6 +502,12 @@ Flaw = Literal[
     # The destination never checks that the required members signed: under multisig it
     # counts the threshold only, under threshold BLS it ignores their co-signatures.
     "required_members_unchecked",
+    # The committee endorses a burn-layout event from any settlement contract, not only the
+    # canonical bridge (the burn side of `foreign_contract_events`).
+    "foreign_burn_events",
+    # The settlement contract's proof path proves the leaf the caller supplies and mints the
+    # message the caller supplies, never checking that one encodes the other.
+    "proof_leaf_unbound",
 ]
 
 
@@ -482,6 +516,11 @@ class Verifier(Strict):
 
     threshold_override: Count(
         "the threshold the deployed verifier checks instead of the trust root's", 0,
+        MAX_MEMBERS, f"a committee has at most {MAX_MEMBERS:,} members",
+    ) | None = None
+    # The same configuration error on the other side: the escrow's release path.
+    escrow_threshold_override: Count(
+        "the threshold the escrow checks on releases instead of the trust root's", 0,
         MAX_MEMBERS, f"a committee has at most {MAX_MEMBERS:,} members",
     ) | None = None
 
@@ -553,7 +592,8 @@ TargetSelect = Literal[
 
 
 class Targets(Strict):
-    """Whom an attack hits: a count by rule (`select`), or named members/entities/relayers."""
+    """Whom an attack hits: a count by rule (`select`), named members/entities/relayers/nodes,
+    or every entity with an attribute (`jurisdiction`, `organisation`, `provider`, `storage`)."""
 
     select: TargetSelect | None = Field(None, description="how many to hit, by rule")
     members: list[MemberId("a targeted member (or reporter, or L2 oracle member)")] | None = (
@@ -570,6 +610,13 @@ class Targets(Strict):
     nodes: list[Name("a targeted network node")] | None = Field(
         None, max_length=MAX_NODES, description="targeted network nodes by name"
     )
+    # By attribute (scenario/attributes.py): every entity whose attributes match all given,
+    # and through them their seats, relayers or nodes. Not mixed with the forms above.
+    jurisdiction: Name("the jurisdiction whose entities are targeted") | None = None
+    organisation: Name("the organisation whose entities are targeted") | None = None
+    provider: Name("the hosting provider whose entities are targeted") | None = None
+    storage: StorageClass | None = Field(
+        None, description="the key storage class whose entities are targeted")
 
 
 class Schedule(Strict):
@@ -650,6 +697,10 @@ class Scenario(Strict):
     delegations: list[Delegation] = Field(
         default_factory=list, max_length=MAX_DELEGATIONS, description="signing delegations"
     )
+    attribute_costs: list[AttributeCost] = Field(
+        default_factory=list, max_length=MAX_ENTITIES,
+        description="costs of compromising every entity with one attribute value at once",
+    )
     attacks: list[Attack] = Field(
         default_factory=list, max_length=MAX_ATTACKS,
         description="attacks; each is a process of the run with its own fault windows",
@@ -723,6 +774,40 @@ class Scenario(Strict):
                         attack.kind,
                     )
             self._check_targets(where, attack, info.target_role)
+            self._check_attribute_targets(where, attack, info.target_role)
+
+    def _check_attribute_targets(self, where: str, attack: Attack, role: str) -> None:
+        """An attribute selection names values some entity has, on an attack that acts on
+        entities, seats, relayers or nodes, and picks at least one of them."""
+        from bridgelab.scenario import attributes
+
+        targets = attack.targets
+        wanted = attributes.wanted(targets)
+        if not wanted:
+            return
+        first = next(iter(wanted))
+        others = [key for key in ("select", "members", "entities", "relayers", "nodes")
+                  if getattr(targets, key) is not None]
+        if others:
+            raise invalid(f"{where}.targets.{first}",
+                          "attributes alone (not mixed with select, members, entities,"
+                          " relayers or nodes)", f"also {others[0]}")
+        picks = attributes.role_of(attack.kind, role, attack.params)
+        if picks is None:
+            raise invalid(f"{where}.targets.{first}",
+                          "an attack on entities, members, relayers or nodes (this kind"
+                          " targets none of them)", attack.kind)
+        for key, value in wanted.items():
+            known = attributes.values(self, key)
+            if value not in known:
+                raise invalid(f"{where}.targets.{key}", _one_of(known), value)
+        resolved = attributes.explicit_targets(self, attack.kind, role, targets, attack.params)
+        if not any(getattr(resolved, key) for key in ("entities", "members", "relayers",
+                                                       "nodes")):
+            raise invalid(f"{where}.targets.{first}",
+                          f"a selection holding at least one {picks} (the matching entities"
+                          f" {[h.name for h in attributes.matching(self, wanted)]} hold none)",
+                          value)
 
     def _check_targets(self, where: str, attack: Attack, role: str) -> None:
         """Every named target exists: a target that does not would be skipped silently."""
@@ -791,6 +876,14 @@ class Scenario(Strict):
                         member,
                     )
                 holder[member] = entity.name
+        self._check_operated("validators", self.consortium.validators)
+        self._check_operated("relayers", self.relayers.count)
+        from bridgelab.scenario import attributes
+
+        for index, unit in enumerate(self.attribute_costs):
+            known = attributes.values(self, unit.attribute)
+            if unit.value not in known:
+                raise invalid(f"attribute_costs.{index}.value", _one_of(known), unit.value)
         if self.entities and len(holder) != members:
             missing = [member for member in range(members) if member not in holder]
             raise invalid("entities", f"every member 0..{members - 1} held by an entity",
@@ -808,6 +901,20 @@ class Scenario(Strict):
                         f"members held by {delegation.grantor!r} ({grantor_seats})",
                         member,
                     )
+
+
+    def _check_operated(self, key: str, count: int) -> None:
+        """The validators or relayers entities run exist, each run by one entity."""
+        runner: dict[int, str] = {}
+        for index, entity in enumerate(self.entities):
+            for item in getattr(entity, key):
+                if item >= count:
+                    raise invalid(f"entities.{index}.{key}", f"ids in 0..{count - 1}", item)
+                if item in runner:
+                    raise invalid(f"entities.{index}.{key}",
+                                  f"each run by one entity ({key[:-1]} {item} is run by"
+                                  f" {runner[item]!r})", item)
+                runner[item] = entity.name
 
 
 def _one_of(names: list[str]) -> str:

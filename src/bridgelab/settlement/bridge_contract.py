@@ -174,14 +174,14 @@ def process_prove_and_mint(
 ) -> MintEvent | MintQueued:
     """Mint a deposit proven against an accepted root; no committee signature is involved."""
     _check_deposit(state, tx.message)
-    require(_proven_root(tx) in state.accepted_roots, "root_not_accepted")
+    require(_proven_root(state, tx) in state.accepted_roots, "root_not_accepted")
     # Recorded with an empty certificate: what the mint carried is no signature at all.
     root = state.trust_root
     certificate = Certificate(tx.message, root.version, root.scheme, ())
     return _admit(state, certificate, (), tx.tx_id, now)
 
 
-def _proven_root(tx: ProveAndMintTx) -> bytes:
+def _proven_root(state: BridgeState, tx: ProveAndMintTx) -> bytes:
     """The root `tx.message` is proven under: the proof's block, or zero with no proof."""
     if tx.proof is None:
         return ZERO_ROOT
@@ -196,6 +196,12 @@ def _proven_root(tx: ProveAndMintTx) -> bytes:
         message.source_contract, message.nonce, message.asset, message.amount, message.sender,
         message.recipient, "", payload=message.payload,
     ).leaf()
+    if tx.leaf is not None:
+        # The `proof_leaf_unbound` flaw: the caller's leaf is proven, and the message minted,
+        # with nothing tying the one to the other.
+        if "proof_leaf_unbound" not in state.verifier.flaws:
+            require(tx.leaf == leaf, "leaf_matches_message")
+        leaf = tx.leaf
     require(merkle.verify(header.events_root, leaf, tx.proof.path), "merkle_inclusion")
     return tx.root
 

@@ -9,7 +9,7 @@ depth (`confirmations`, else finality) are pushed to relayers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,12 +20,21 @@ from bridgelab.crypto import merkle
 from bridgelab.crypto.hashing import encode, keccak256
 from bridgelab.protocol.revert import Revert
 from bridgelab.settlement.bridge_contract import BridgeState, BurnEvent, MintEvent
-from bridgelab.settlement.execution import EXECUTION, BlockEffects, execute_due, undo
+from bridgelab.settlement.copycat import CopycatBurnTx, execute_copycat_burn
+from bridgelab.settlement.execution import (
+    EXECUTION,
+    BlockEffects,
+    TxType,
+    execute_due,
+    undo,
+)
 from bridgelab.settlement.fees import FeeMarket, choose_bids
 from bridgelab.settlement.mempool import Mempool, Pending
 from bridgelab.settlement.transactions import BackgroundTx, Transaction
 
 NODE = "settlement"
+# Contracts other than the bridge that the model executes (a copycat emitting its events).
+OTHER_CONTRACTS: dict[type, TxType] = {CopycatBurnTx: TxType("copycat", execute_copycat_burn)}
 # A final block this many blocks below both the finalized and the pushed block keeps only its
 # header (and any external transactions, e.g. L2 batches): nobody reads the rest again.
 BODY_HORIZON = 64
@@ -84,6 +93,15 @@ class Finalized:
     final: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Censorship:
+    """Proposers that leave out of their blocks every transaction `excludes` holds for."""
+
+    actor: str
+    proposers: frozenset[int]
+    excludes: Callable[[Transaction], bool]
+
+
 @dataclass(slots=True)
 class ChainStats:
     submitted: int = 0
@@ -124,6 +142,8 @@ class SettlementChain:
         self._slot = 0
         self._proposer_rng = world.streams.get("settlement/proposer")
         self._reorg_rng = world.streams.get("settlement/reorgs")
+        # Censoring proposers by the attack that installed them (settlement.censor).
+        self.censorships: dict[str, Censorship] = {}
         world.network.add_node(NODE, "settlement")
 
     # -- reading ----------------------------------------------------------------------------
@@ -193,7 +213,12 @@ class SettlementChain:
         base_fee = self.fees.base_fee
         mempool = self.mempool
         mempool.drop_expired(slot)
-        chosen, gas_used = choose_bids(mempool, base_fee, self.config.gas_limit)
+        number = len(self.blocks)
+        # One draw per block from the proposer's own stream, before the bids are chosen: a
+        # censoring proposer (`censorships`) builds its block without what it excludes.
+        proposer = self._proposer_rng.randrange(self.config.proposers)
+        offered = self._offered(proposer, number, slot)
+        chosen, gas_used = choose_bids(offered, base_fee, self.config.gas_limit)
         taken = {pending.seq for _tip, pending in chosen}
         mempool.remove_where(lambda pending: pending.seq in taken)
         effects = BlockEffects()
@@ -205,8 +230,6 @@ class SettlementChain:
                 background_gas += tx.fee.gas
                 continue
             self._execute(tx, tx.fee.gas * (base_fee + tip), now, effects)
-        number = len(self.blocks)
-        proposer = self._proposer_rng.randrange(self.config.proposers)
         parent = self.blocks[-1].header.hash if self.blocks else bytes(32)
         header = SettlementHeader(
             number, slot, parent, proposer, merkle.root(effects.leaves), len(effects.leaves),
@@ -231,11 +254,31 @@ class SettlementChain:
         for callback in self.on_block:
             callback(block)
 
+    def _offered(self, proposer: int, number: int, slot: int) -> Iterable[Pending]:
+        """What `proposer` considers for its block: the mempool, less what its censorships
+        exclude (they stay in the mempool for the next proposer)."""
+        active = [c for c in self.censorships.values() if proposer in c.proposers]
+        if not active:
+            return self.mempool
+        kept: list[Pending] = []
+        excluded = 0
+        for pending in self.mempool:
+            if any(censorship.excludes(pending.tx) for censorship in active):
+                excluded += 1
+            else:
+                kept.append(pending)
+        if excluded:
+            self.world.record(
+                NODE, "settlement.censored", number=number, slot=slot, proposer=proposer,
+                excluded=excluded, by=[censorship.actor for censorship in active],
+            )
+        return kept
+
     def _execute(
         self, tx: Transaction, fee_paid: int, now: float, effects: BlockEffects
     ) -> None:
         """Execute one included transaction (a revert still pays its fee)."""
-        tx_type = EXECUTION.get(type(tx))
+        tx_type = EXECUTION.get(type(tx)) or OTHER_CONTRACTS.get(type(tx))
         kind = "external" if tx_type is None else tx_type.kind
         stats = self.stats
         stats.included += 1

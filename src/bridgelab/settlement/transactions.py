@@ -75,6 +75,9 @@ class ProveAndMintTx(Transaction):
     root: bytes
     proof: InclusionProof | None
     verification_gas: int = 0
+    # The event leaf the proof is for, as the caller passes it (None: derived from the
+    # message). A correct contract requires it to encode the message.
+    leaf: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import simpy
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.consortium.escrow import LockEvent, LockTx, ReleaseEvent
 from bridgelab.core.world import World
-from bridgelab.settlement.bridge_contract import BURN_GAS, MintEvent
+from bridgelab.settlement.bridge_contract import BURN_GAS, BurnEvent, MintEvent
 from bridgelab.settlement.chain import SettlementBlock, SettlementChain
 from bridgelab.settlement.fees import gwei
 from bridgelab.settlement.transactions import BurnTx, Fee
@@ -126,7 +126,7 @@ class Users:
                 if index < self.config.withdrawals:
                     self.withdrawals_expected += 1
                     self.world.env.process(self._withdraw(event))
-            elif event.tx_id in self._burn_txs:
+            elif isinstance(event, BurnEvent) and event.tx_id in self._burn_txs:
                 self._burn_nonces[event.nonce] = self._burn_txs[event.tx_id]
         self._check_settled()
 

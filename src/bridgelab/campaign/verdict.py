@@ -1,0 +1,42 @@
+"""A campaign's verdict from its stored rows: which rows are evidence (`verified_rows`) and
+the exit code they add up to (`store_code`, by the contract of `bridgelab.exitcodes`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bridgelab.exitcodes import EXIT_INCONCLUSIVE, EXIT_INTERNAL_ERROR, combine
+
+
+def store_code(rows: list[dict[str, Any]], total: int) -> int:
+    """The stored runs' exit code: a broken property, a crash, a gap or doubt, else 0. A row
+    that could not be read vouches for nothing: it counts as inconclusive."""
+    codes = {
+        EXIT_INCONCLUSIVE if row.get("problem")
+        else EXIT_INTERNAL_ERROR if row["status"] != "ok" else int(row["exit_code"])
+        for row in rows
+    }
+    if len(rows) < total:
+        codes.add(EXIT_INCONCLUSIVE)
+    return combine(codes)
+
+
+def verified_rows(stored: list[dict[str, Any]], store_path: Path, trusted: set[str] = frozenset()
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rows usable as evidence, the others with their problems). A completed row's history,
+    if it has one, must still verify (`evidence.row_problems`); a row the store could not
+    decode is left out too. Errored rows are kept: they count as errors. Rows in `trusted`
+    (run keys stored by this very process) are not hashed again."""
+    from bridgelab.evidence import row_problems
+
+    rows, excluded = [], []
+    for row in stored:
+        problems = []
+        if row.get("problem") or (row["status"] == "ok" and row["run_key"] not in trusted):
+            problems = row_problems(row, store_path, require_history=False)
+        if problems:
+            excluded.append({"run_key": str(row["run_key"]), "problems": problems})
+        else:
+            rows.append(row)
+    return rows, excluded

@@ -1,0 +1,135 @@
+"""`bridgelab hunt`: search for the minimal (or cheapest) attack that breaks safety.
+
+A hunt that finds nothing exits 2, not 0: only evidence may say "safe"."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from bridgelab.cli.common import Subcommands, add_command, default_out
+from bridgelab.exitcodes import EXIT_FAIL, EXIT_INCONCLUSIVE
+from bridgelab.safepaths import slug
+from bridgelab.scenario import load_scenario
+from bridgelab.textsafe import printable
+
+NOT_A_PROOF = "inconclusive: a search that finds no attack is not a proof of safety (exit 2)"
+
+
+NAMES = ("hunt",)
+
+
+def add_parser(commands: Subcommands) -> None:
+    hunt = add_command(
+        commands, "hunt",
+        help="search for the minimal (or cheapest) attack that breaks a safety property",
+        description=(
+            "Search SCENARIO's bridge for an attack within a budget.\n"
+            "--objective safety (default): a Hypothesis state machine over the live model —"
+            " deposits, compromising entities, forging, censoring relayers, advancing time —"
+            " shrinks any violation to a minimal sequence and writes a replayable scenario,"
+            " the reproduce command, a pytest regression test and an explanation.\n"
+            "--objective cost: the cheapest set of entities (by their `cost`) whose"
+            " compromise breaks safety, each candidate checked by a simulated attack."
+        ),
+        epilog="exit codes: 1 an attack was found · 2 none found within the budget (a search"
+        " that finds nothing is not a proof of safety) · 3 bad input · 4 internal error"
+        "\nexample: bridgelab hunt attacks/hunt-multisig.toml --entities 2 --budget-seconds 60",
+    )
+    hunt.add_argument("scenario", type=Path)
+    hunt.add_argument("--objective", choices=("safety", "cost"), default="safety")
+    hunt.add_argument("--seed", type=int, default=1, help="the model's seed (default 1)")
+    hunt.add_argument("--search-seed", type=int, default=0, help="the search's own seed")
+    hunt.add_argument("--entities", type=int, default=2, help="entities it may compromise")
+    hunt.add_argument("--relayers", type=int, default=1, help="relayers it may censor")
+    hunt.add_argument("--horizon", type=float, default=3_600.0, help="simulated seconds")
+    hunt.add_argument("--budget-seconds", type=float, default=60.0, help="wall-clock budget")
+    hunt.add_argument("--out", type=Path, default=None, help="where to write the artefacts")
+    hunt.add_argument("--no-persist", action="store_true",
+                      help="do not add the failure to .bridgelab/failures/ for `check`")
+
+
+def command(args: argparse.Namespace, err: Console) -> int:
+    scenario = load_scenario(args.scenario)
+    out = args.out or default_out(f"hunt-{slug(scenario.scenario.name, 'scenario')}")
+    if args.objective == "cost":
+        return _cheapest(args, err, scenario, out)
+    return _minimal(args, err, scenario, out)
+
+
+def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> int:
+    """--objective cost: the cheapest compromise, its witness scenario and cost.json."""
+    from bridgelab.hunt import artefacts
+    from bridgelab.hunt.cost import cheapest_break
+    from bridgelab.nemesis.bound import loss_bound
+    from bridgelab.report import words
+
+    with err.status("searching for the cheapest set of entities to compromise...") as status:
+        result = cheapest_break(
+            scenario, args.seed,
+            on_evaluation=lambda n: status.update(f"checked {n} sets of entities..."),
+        )
+    if result.entities is None:
+        err.print(f"no set of entities breaks safety ({result.evaluations} sets checked)")
+        err.print(NOT_A_PROOF)
+        return EXIT_INCONCLUSIVE
+    assert result.witness is not None and result.witness_scenario is not None
+    out.mkdir(parents=True, exist_ok=True)
+    data = result.witness_scenario.model_dump(mode="json", exclude_none=True)
+    data["scenario"]["seed"] = args.seed
+    witness = out / "cheapest-attack.toml"
+    witness.write_text(artefacts.scenario_toml(
+        data, f"Cheapest attack found by `bridgelab hunt --objective cost` on {args.scenario}"
+        f"\nentities {list(result.entities)}, total cost {result.cost}"))
+    bound = loss_bound(scenario)
+    (out / "cost.json").write_text(json.dumps({
+        "entities": list(result.entities), "cost": result.cost,
+        "evaluations": result.evaluations, "witness": str(witness),
+        "violations": result.witness.violations[:5],
+        "loss": result.loss, "loss_bound": bound,
+    }, indent=2) + "\n")
+    print(
+        f"cheapest break: compromise {printable(', '.join(result.entities), 500)} (total"
+        f" cost {result.cost:g}) — {result.evaluations} sets checked\n"
+        f"{words.witness_loss(result.loss or {})}\n{words.loss_bound(bound)}\n"
+        f"witness: bridgelab run {printable(witness)} --seed {args.seed}"
+    )
+    return EXIT_FAIL
+
+
+def _minimal(args: argparse.Namespace, err: Console, scenario, out: Path) -> int:
+    """--objective safety: a shrunk violating sequence and its replayable artefacts."""
+    from bridgelab.hunt import artefacts
+    from bridgelab.hunt.machine import Budget
+    from bridgelab.hunt.search import hunt
+
+    budget = Budget(args.entities, args.relayers, args.horizon)
+    with err.status("hunting...") as status:
+        found = hunt(
+            scenario, args.seed, budget, args.budget_seconds, args.search_seed,
+            on_batch=lambda b, t: status.update(f"hunting: {b} batches, {t:.0f} s"),
+        )
+    if not found.found:
+        err.print(
+            f"no safety violation found within budget ({found.examples} examples in"
+            f" {found.wall_seconds:.1f} s; entities {budget.entities}, relayers"
+            f" {budget.relayers}, horizon {budget.horizon:g} s)"
+        )
+        err.print(NOT_A_PROOF)
+        return EXIT_INCONCLUSIVE
+    assert found.violation is not None
+    written = artefacts.write(
+        scenario, args.scenario, args.seed, found.steps, found.violation, out,
+        persist=not args.no_persist,
+    )
+    # Entity names and violation details come from the scenario: shown escaped, line by line.
+    for line in written.explanation.read_text(encoding="utf-8").splitlines():
+        print(printable(line))
+    print(f"reproduce: {printable(written.command)}")
+    print(f"regression test: {printable(written.test)}")
+    if written.persisted is not None:
+        print(f"persisted for `bridgelab check`: {printable(written.persisted)}")
+    return EXIT_FAIL

@@ -1,0 +1,242 @@
+"""`bridgelab run`: run one scenario at one seed, check every property, print a summary;
+with --check-determinism, run it twice in fresh processes and compare the history hashes."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bridgelab.cli.common import (
+    EPILOG,
+    Subcommands,
+    add_command,
+    default_out,
+    load_for_run,
+    scenario_seed,
+)
+from bridgelab.evidence import claim
+from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_INTERNAL_ERROR, EXIT_PASS
+from bridgelab.safepaths import slug
+from bridgelab.textsafe import for_rich
+
+SYMBOLIC_HELP = (
+    "override the scenario's [committee] signatures. 'symbolic' replaces every"
+    " signature (ECDSA, threshold BLS, Ed25519) by a cheap model-internal stand-in that is"
+    " NOT cryptography: for large sweeps, not for fidelity. Keys, addresses, verdicts and"
+    " the history (apart from signature bytes) are those of the real run of the same seed;"
+    " results.json records crypto = \"symbolic\". Attacks that compute with real"
+    " signatures (ecdsa.nonce_reuse) are refused"
+)
+
+
+NAMES = ("run",)
+
+
+def add_parser(commands: Subcommands) -> None:
+    run = add_command(
+        commands, "run",
+        help="run one scenario at one seed and check every property",
+        description=(
+            "Run SCENARIO at --seed, checking every safety property after each event.\n"
+            "Writes OUT/scenario.toml, OUT/history.jsonl and, last, OUT/results.json"
+            " (with the history's SHA-256 and `complete`), and prints a summary table."
+        ),
+        epilog=EPILOG
+        + "\nexample: bridgelab run attacks/baseline.toml --seed 7 --out runs/b7 --json",
+    )
+    run.add_argument("scenario", type=Path, help="scenario TOML file (see attacks/)")
+    run.add_argument(
+        "--seed", type=int, default=None,
+        help="root seed (default: the scenario's [scenario] seed, else 1)",
+    )
+    run.add_argument(
+        "--out", type=Path, default=None,
+        help="output directory, new or empty (default runs/<scenario>-seed<N>, the name made"
+        " safe as a file name)",
+    )
+    run.add_argument(
+        "--replace", action="store_true",
+        help="replace a previous run in the output directory (only a run's own files are"
+        " removed; a directory holding anything else is still refused)",
+    )
+    run.add_argument("--json", action="store_true", help="print results.json to stdout")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    run.add_argument(
+        "--check-determinism", action="store_true",
+        help="run the seed twice in fresh processes (different PYTHONHASHSEED) and compare"
+        " the history hashes",
+    )
+    run.add_argument("--signatures", choices=("real", "symbolic"), default=None,
+                     help=SYMBOLIC_HELP)
+
+
+def command(args: argparse.Namespace, err: Console) -> int:
+    if args.check_determinism:
+        return _check_determinism(args, err)
+    return _run(args, err)
+
+
+def _run(args: argparse.Namespace, err: Console) -> int:
+    scenario = load_for_run(args)
+    symbolic = scenario.committee.signatures == "symbolic"
+    if symbolic and not args.quiet:
+        err.print(
+            "[bold yellow]SYMBOLIC signatures[/]: signatures are model-internal stand-ins, not"
+            " cryptography (verdicts match the real run; results.json says crypto ="
+            " \"symbolic\")",
+            highlight=False,
+        )
+    seed = scenario_seed(args, scenario)
+    out = args.out or default_out(f"{slug(scenario.scenario.name, 'scenario')}-seed{seed}")
+    claim(out, replace=args.replace)
+    result = _simulate(args, err, scenario, out)
+    if args.json:
+        # Exactly what the run wrote (results.json is written once, by the runner).
+        print((out / "results.json").read_text(encoding="utf-8"), end="")
+    if not args.quiet:
+        print_summary(err, result, out)
+        if symbolic:
+            err.print(
+                "[bold yellow]SYMBOLIC signatures[/]: this run used stand-in signatures;"
+                f" replay with `bridgelab run {args.scenario} --seed {seed}"
+                " --signatures real` for real cryptography",
+                highlight=False,
+            )
+    return result.exit_code
+
+
+def _simulate(args: argparse.Namespace, err: Console, scenario, out: Path):
+    """The run itself, under a progress bar in simulated seconds unless --quiet."""
+    from bridgelab.runner import run
+
+    base_dir = args.scenario.resolve().parent
+    # The one-line command that replays this run (reports cite it as evidence).
+    reproduce = f"bridgelab run {shlex.quote(str(args.scenario))} --seed {args.seed}"
+    if args.signatures is not None:
+        reproduce += f" --signatures {args.signatures}"
+    if args.quiet:
+        return run(scenario, args.seed, out, base_dir=base_dir, reproduce=reproduce)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[sim]:>10}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(
+            f"{scenario.scenario.name} seed {args.seed}",
+            total=scenario.scenario.duration,
+            sim="t=0s",
+        )
+
+        def update(now: float, total: float) -> None:
+            progress.update(task, completed=now, sim=f"t={now:,.0f}s")
+
+        result = run(scenario, args.seed, out, progress=update, base_dir=base_dir,
+                     reproduce=reproduce)
+        progress.update(task, completed=scenario.scenario.duration)
+    return result
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def print_summary(console: Console, result, out: Path) -> None:
+    """The metrics table, the verdicts table, the first violations and where the files are."""
+    console.print(_metrics_table(result))
+    console.print(_verdicts_table(result))
+    for reason in result.inconclusive:
+        console.print(f"[yellow]inconclusive[/]: {for_rich(reason, 500)}", highlight=False)
+    for violation in result.violations[:10]:
+        console.print(
+            f"[red]violation[/] {for_rich(violation['property'], 120)} at"
+            f" t={violation['time']:.3f}s, event #{violation['event_seq']}"
+            f" ({for_rich(violation['event_kind'], 60)}): {for_rich(violation['detail'], 500)}",
+            highlight=False,
+        )
+    if len(result.violations) > 10:
+        console.print(f"... and {len(result.violations) - 10} more violations in results.json")
+    console.print(f"history: {for_rich(out / 'history.jsonl')}  sha256"
+                  f" {result.history_sha256[:16]}…", highlight=False)
+    console.print(f"results: {for_rich(out / 'results.json')}", highlight=False)
+
+
+def _metrics_table(result) -> Table:
+    metrics = result.metrics
+    title = f"{for_rich(result.fingerprint['scenario'], 200)} · seed {result.fingerprint['seed']}"
+    if result.fingerprint.get("crypto") == "symbolic":
+        title += " · SYMBOLIC signatures"
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    transfers = metrics["transfers"]
+    table.add_row("deposits (locked / minted)", f"{transfers['locks']} / {transfers['mints']}")
+    table.add_row(
+        "withdrawals (burned / released)", f"{transfers['burns']} / {transfers['releases']}"
+    )
+    for key in ("locked", "minted", "burned", "released"):
+        table.add_row(f"value {key}", _fmt(metrics["volume"][key]))
+    for label, key in (("deposit", "deposit_latency_s"), ("withdrawal", "withdrawal_latency_s")):
+        stats = metrics[key]
+        table.add_row(
+            f"{label} latency p50 / p95 / p99 (s)",
+            " / ".join(_fmt(stats[q]) for q in ("p50", "p95", "p99")),
+        )
+    table.add_row("mint gas (mean)", _fmt(metrics["mint_gas"]["mean"]))
+    gas = metrics["verification_gas_per_certificate"]
+    table.add_row(f"verification gas per certificate ({gas['scheme']})", _fmt(gas["mean"]))
+    table.add_row("simulated time (s)", _fmt(result.sim_time))
+    perf = metrics["performance"]
+    table.add_row(
+        "wall time (s) / history events", f"{perf['wall_time_s']} / {perf['history_events']:,}"
+    )
+    return table
+
+
+def _verdicts_table(result) -> Table:
+    verdicts = Table(title="properties")
+    verdicts.add_column("property")
+    verdicts.add_column("verdict")
+    style = {"pass": "green", "fail": "bold red", "not_exercised": "yellow", "unknown": "yellow"}
+    for prop, verdict in result.verdicts.items():
+        if prop.startswith("coverage.") and verdict == "not_exercised":
+            continue  # probes that never fired are noise in the table; results.json has them
+        verdicts.add_row(for_rich(prop, 120), f"[{style.get(verdict, 'white')}]{verdict}[/]")
+    return verdicts
+
+
+def _check_determinism(args: argparse.Namespace, err: Console) -> int:
+    from bridgelab.gate.determinism import check_determinism
+
+    scenario = load_for_run(args)  # fail fast, with exit 3, on a bad file
+    seed = scenario_seed(args, scenario)
+    run_args = () if args.signatures is None else ("--signatures", args.signatures)
+    result = check_determinism(args.scenario, seed, run_args=run_args)
+    for attempt, process in enumerate(result.processes):
+        if process.sha256 is None:
+            err.print(process.stderr, markup=False, highlight=False)
+            bad_or_crashed = process.exit_code in (EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR)
+            return process.exit_code if bad_or_crashed else EXIT_INTERNAL_ERROR
+        err.print(
+            f"process {attempt + 1} (PYTHONHASHSEED={process.hash_seed}):"
+            f" history sha256 {process.sha256}",
+            highlight=False,
+        )
+    if result.deterministic:
+        err.print("[green]deterministic[/]: both processes wrote byte-identical histories")
+        return EXIT_PASS
+    err.print("[bold red]NOT deterministic[/]: the histories differ")
+    return EXIT_FAIL

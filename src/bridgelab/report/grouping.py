@@ -1,0 +1,125 @@
+"""Runs grouped for the report: by configuration (`group_configs`), by attack
+(`group_attacks`), and the statistics of one group of runs (`group_stats`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridgelab.report import words
+from bridgelab.report.groups import ConfigGroup, evidence, quantiles, rate
+from bridgelab.report.records import RunRecord
+
+
+def _config_label(record: RunRecord) -> str:
+    config = record.config or {}
+    committee = config.get("committee") or {}
+    custody = record.custody
+    scheme = committee.get("custody") or custody.get("scheme", "unknown")
+    n = committee.get("members", custody.get("members", "?"))
+    t = committee.get("threshold", custody.get("threshold", "?"))
+    extras = []
+    defences = config.get("defences") or {}
+    limits = (config.get("bridge") or {}).get("limits") or {}
+    if config.get("entities"):
+        extras.append(f"{len(config['entities'])} key holders")
+    if (defences.get("watcher") or {}).get("enabled"):
+        extras.append("watcher")
+    if limits.get("rate_capacity") or limits.get("per_transfer_cap"):
+        extras.append("limits")
+    if defences.get("accountant"):
+        extras.append("accountant")
+    for flaw in (config.get("bridge") or {}).get("flaws") or []:
+        extras.append(f"flaw {flaw}")
+    label = f"{words.scheme_name(str(scheme))} {t}-of-{n}"
+    return " + ".join([label, *extras])
+
+
+def group_configs(records: list[RunRecord]) -> list[ConfigGroup]:
+    groups: dict[str, ConfigGroup] = {}
+    for record in records:
+        key = record.config_key()
+        if key not in groups:
+            groups[key] = ConfigGroup(key, f"cfg-{len(groups) + 1}", _config_label(record))
+        groups[key].records.append(record)
+    seen: dict[str, int] = {}
+    for group in groups.values():
+        seen[group.label] = seen.get(group.label, 0) + 1
+        if seen[group.label] > 1:
+            group.label += f" (variant {seen[group.label]})"
+    return list(groups.values())
+
+
+def attack_key(record: RunRecord) -> str:
+    if "arm" in record.parameters:
+        return "arm:" + str(record.parameters["arm"])
+    return record.attack_key()
+
+
+def group_attacks(records: list[RunRecord]) -> list[dict[str, Any]]:
+    """Attack rows in first-appearance order, labels made unique."""
+    rows: dict[str, dict[str, Any]] = {}
+    for record in records:
+        key = attack_key(record)
+        if key not in rows:
+            rows[key] = {"key": key, "id": f"atk-{len(rows) + 1}",
+                         "label": record.attack_label(), "family": record.family,
+                         "kinds": record.attack_kinds, "records": []}
+        rows[key]["records"].append(record)
+    labels: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.values():
+        labels.setdefault(row["label"], []).append(row)
+    for same in labels.values():
+        if len(same) > 1:
+            for row in same:
+                row["label"] += f" [{row['records'][0].scenario}]"
+    return list(rows.values())
+
+
+def worst_verdict(runs: list[RunRecord], prefix: str) -> str:
+    verdicts = [v for r in runs for p, v in r.verdicts.items() if p.startswith(prefix)]
+    if "fail" in verdicts:
+        return "fail"
+    if "unknown" in verdicts:
+        return "unknown"
+    if "pass" in verdicts:
+        return "pass"
+    return "not_exercised"
+
+
+def group_stats(runs: list[RunRecord]) -> dict[str, Any]:
+    detect = [r.outcome.get("time_to_detect_s") for r in runs]
+    detect = [d for d in detect if d is not None]
+    latency = [(r.metrics.get("deposit_latency_s") or {}).get("p99") for r in runs]
+    gas = [(r.metrics.get("verification_gas_per_certificate") or {}).get("mean") for r in runs]
+    gas = [g for g in gas if g]
+    return {
+        "runs": len(runs),
+        "seeds": sorted({r.seed for r in runs}),
+        "safety": {"verdict": worst_verdict(runs, "safety."),
+                   **rate(runs, lambda r: bool(r.safety_failed))},
+        "liveness": {"verdict": worst_verdict(runs, "liveness."),
+                     **rate(runs, lambda r: bool(r.liveness_failed))},
+        "p_loss": rate(runs, lambda r: r.loss > 0),
+        "loss": quantiles([r.loss for r in runs]),
+        "unbacked_peak": quantiles([r.unbacked_peak for r in runs]),
+        "time_to_detect_s": quantiles(detect),
+        "deposit_latency_p99_s": quantiles([v for v in latency if v is not None]),
+        "verification_gas": (sum(gas) / len(gas)) if gas else None,
+        "withdrawal_latency_max_s": quantiles(_metric(runs, "withdrawal_latency_s", "max")),
+        # Environment effects the bridge's own verdicts do not show.
+        "oracle_stale_s": quantiles(_metric(runs, "oracle", "stale", "longest_s")),
+        "l2_settlement_lag_s": quantiles(
+            _metric(runs, "l2", "deposit_settlement_lag_s", "max")),
+        "evidence": evidence(sorted(runs, key=lambda r: (-len(r.safety_failed), -r.loss)), 2),
+    }
+
+
+def _metric(runs: list[RunRecord], *path: str) -> list[float]:
+    values = []
+    for record in runs:
+        node: Any = record.metrics
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, (int, float)):
+            values.append(float(node))
+    return values

@@ -1,0 +1,157 @@
+"""The report's summary: its verdict and the words that justify it, the configurations in
+one line each, the three largest risks, and the runs that could not be used."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridgelab.report import words
+from bridgelab.report.groups import ConfigGroup
+from bridgelab.report.records import RunRecord
+from bridgelab.report.sentences import SENTENCE_ORDER
+
+
+def describe(group: ConfigGroup) -> str:
+    _, seats = group.largest
+    parts = [
+        f"{words.scheme_name(group.scheme)} custody, {group.threshold} of {group.members}"
+        " committee signatures per transfer"
+    ]
+    if group.declared_entities:
+        parts.append(f"keys with {len(group.holdings)} entities (the largest controls {seats})")
+    if group.pausing_watcher:
+        parts.append("a watcher that pauses the bridge")
+    if group.limits.get("rate_capacity") or group.limits.get("per_transfer_cap"):
+        parts.append("transfer limits")
+    if group.defences.get("accountant"):
+        parts.append("a global accountant")
+    if group.flaws:
+        parts.append(f"verifier flaws {words.names(group.flaws)}")
+    return "; ".join(parts) + "."
+
+
+def _cost_breaks(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> str | None:
+    """The cost-to-break search's breaks, as a clause (None: it broke nothing, or did not run).
+
+    Its witness is a simulated attack the checker judged: a bridge it broke is not safe,
+    whatever the runs given to the report show."""
+    labels = {group.id: group.label for group in groups}
+    broken = [entry for entry in cost if entry.get("entities")]
+    if not broken:
+        return None
+    return "; ".join(
+        f"compromising {words.names(entry['entities'])} breaks {labels[entry['configuration']]}"
+        for entry in broken
+    )
+
+
+def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
+            runs: list[RunRecord], cost: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    attacked = [r for r in runs if r.attacked]
+    stolen = [r for r in runs if r.safety_failed]
+    stuck = [r for r in runs if r.liveness_failed]
+    inconclusive = [r for r in runs if r.exit_code == 2]
+    breaks = _cost_breaks(groups, cost or [])
+    if stolen:
+        verdict = "unsafe"
+        text = (
+            f"Not safe under the tested attacks: safety failed in {len(stolen)} of"
+            f" {len(attacked)} attacked runs."
+        )
+    elif stuck:
+        verdict = "at-risk"
+        text = (
+            f"Safety held in every run, but transfers got stuck in {len(stuck)} of"
+            f" {len(runs)} runs."
+        )
+        if breaks:
+            text += f" The cost-to-break search found a break: {breaks} (see Cost to break)."
+    elif breaks:
+        verdict = "at-risk"
+        text = (
+            f"Safety held in every run, but the cost-to-break search broke it: {breaks}"
+            " (see Cost to break for the loss and its bound)."
+        )
+    elif inconclusive:
+        verdict = "inconclusive"
+        text = f"Nothing failed, but {len(inconclusive)} runs were inconclusive."
+    elif not attacked and not cost:
+        # Honest traffic alone says nothing about what an attacker could do.
+        verdict = "inconclusive"
+        text = (
+            f"No attack was tested: the {len(runs)} runs carried honest traffic only and no"
+            " cost-to-break search was run."
+        )
+    else:
+        verdict = "safe"
+        text = f"No tested attack broke safety or liveness in {len(runs)} runs."
+    # Three different risks: the most likely of each kind (stolen, frozen, delayed), each from
+    # an attack not already named, then the next most severe.
+    top: list[dict[str, Any]] = []
+    for kind in SENTENCE_ORDER:
+        named = {s["attack"] for s in top}
+        candidates = [s for s in sentences if s["kind"] == kind]
+        fresh = [s for s in candidates if s["attack"] not in named]
+        if fresh or candidates:
+            top.append((fresh or candidates)[0])
+    for sentence in sentences:
+        if len(top) >= 3:
+            break
+        if sentence not in top:
+            top.append(sentence)
+    top = sorted(top[:3], key=sentences.index)
+    configurations = [f"{g.label}: {describe(g)}" for g in groups]
+    return {
+        "verdict": verdict,
+        "verdict_text": text,
+        "configurations": configurations,
+        "runs": len(runs),
+        "attacked_runs": len(attacked),
+        "seeds": len({r.seed for r in runs}),
+        "campaigns": sorted({r.campaign for r in runs if r.campaign}),
+        "top_risks": [s["text"] for s in top],
+    }
+
+
+def qualified(found: dict[str, Any], records: list[RunRecord],
+              main: list[RunRecord]) -> dict[str, Any]:
+    """The summary, honest about the runs it could not use: never "safe" on fewer runs than
+    were read, nor on none; each unusable run named with its reason."""
+    unusable = [r for r in records if not r.usable]
+    read = len(records)
+    found = {**found, "runs_read": read, "unverified_runs": len(unusable),
+             "unusable": [unusable_entry(r) for r in unusable]}
+    if not main:
+        reasons = sorted({entry["reasons"][0].split(" (")[0] for entry in found["unusable"]})
+        found["verdict"] = "inconclusive"
+        found["verdict_text"] = (
+            f"No verdict: none of the {read} runs read could be used ({words.names(reasons)})."
+            if read else "No verdict: there are no runs."
+        )
+        return found
+    if not unusable:
+        return found
+    left_out = (f"{len(unusable)} of the {read} runs read could not be used (their evidence"
+                f" does not verify) and {'is' if len(unusable) == 1 else 'are'} left out")
+    if found["verdict"] == "safe":
+        found["verdict"] = "inconclusive"
+        found["verdict_text"] = (
+            f"Nothing failed in the {len(main)} usable run{'s' if len(main) != 1 else ''},"
+            f" but {left_out}: what {'it' if len(unusable) == 1 else 'they'} would show is"
+            " unknown."
+        )
+    else:
+        found["verdict_text"] += f" {left_out[0].upper()}{left_out[1:]}."
+    return found
+
+
+def unusable_entry(record: RunRecord) -> dict[str, Any]:
+    return {
+        "run": record.id,
+        "scenario": record.scenario,
+        "seed": record.seed,
+        "campaign": record.campaign,
+        "reasons": list(record.problems) or ["scenario unknown"],
+        "results": record.results_path,
+        "history": record.history_path,
+    }
