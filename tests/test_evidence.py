@@ -178,6 +178,12 @@ def test_row_problems(tmp_path):
         "no history recorded")
     assert evidence.row_problems({"status": "error", "error": "Boom: x\ntrace"}) == [
         "run errored (Boom: x)"]
+    # With its verdicts, a row is bound to its history by judging it again.
+    judged = {**row, "verdicts": results["verdicts"], "fingerprint": results["fingerprint"]}
+    assert evidence.row_problems(judged) == []
+    flipped = {**results["verdicts"], "safety.no-double-mint": "fail"}
+    assert evidence.row_problems({**judged, "verdicts": flipped}) == [
+        "safety.no-double-mint is recorded as fail but its history gives pass"]
     results["complete"] = False
     (tmp_path / "results.json").write_text(json.dumps(results))
     assert evidence.row_problems(row)[0].startswith("incomplete run")

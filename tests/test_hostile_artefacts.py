@@ -156,8 +156,8 @@ def _history_cases(raw: bytes) -> dict[str, bytes]:
     flipped[len(raw) // 2] ^= 0x01
     cases["history-flip"] = bytes(flipped)
     cases["history-non-utf8"] = raw[:100] + b"\xff" + raw[101:]
-    cases["history-no-violations"] = b"".join(
-        line for line in lines if b'"kind":"violation"' not in line)
+    cases["history-no-mints"] = b"".join(
+        line for line in lines if b'"kind":"mint"' not in line)
     cases["history-no-end"] = b"".join(lines[:-1])
     return cases
 
@@ -203,7 +203,7 @@ def test_the_table_covers_what_the_issue_lists():
 
 @pytest.mark.parametrize("case", ["wrong-type-verdicts-list-0", "delete-verdicts",
                                   "verdicts-all-pass", "verdicts-pass-and-no-violations",
-                                  "history-no-violations"])
+                                  "history-no-mints"])
 def test_hiding_a_failure_is_named(runs, tmp_path, capsys, case):
     """The tampers that once made a failing run read as passing are caught by name."""
     _apply(runs["collusion-multisig"], case, tmp_path / "runs" / "r")
@@ -229,23 +229,36 @@ def test_verification_checks_every_run_directory_it_is_given(runs):
         assert problems.problems and not problems.ok
 
 
-def test_a_history_that_holds_more_violations_than_results_list_is_refused(runs, tmp_path):
-    """A consistent history (hash and count updated) with an extra violation event still
-    contradicts a passing run's verdicts."""
+def test_a_history_that_holds_a_violation_the_results_do_not_list_is_refused(runs, tmp_path):
+    """A consistent history (hash and count updated) with a second mint of one lock still
+    contradicts a passing run's verdicts: the checker, run again over it, finds the double
+    mint the results do not list."""
     run = tmp_path / "run"
     shutil.copytree(runs["honest-multisig"], run)
     history = run / "history.jsonl"
-    lines = history.read_bytes().splitlines(keepends=True)
-    forged = {"actor": "monitor", "caused_by": 3, "detail": "x", "event_kind": "mint",
-              "kind": "violation", "property": "safety.no-double-mint", "seq": len(lines),
-              "t": 1.0}
-    history.write_bytes(b"".join(lines) + json.dumps(forged, separators=(",", ":")).encode()
-                        + b"\n")
+    *lines, last = history.read_bytes().splitlines(keepends=True)
+    mint = json.loads(next(line for line in lines if b'"kind":"mint"' in line))
+    end = json.loads(last)
+    mint["seq"], end["seq"] = end["seq"], end["seq"] + 1
+    mint["t"] = end["t"]
+    forged = [json.dumps(record, separators=(",", ":"), sort_keys=True).encode() + b"\n"
+              for record in (mint, end)]
+    history.write_bytes(b"".join([*lines, *forged]))
     results = json.loads((run / "results.json").read_text())
+    assert results["verdicts"]["safety.no-double-mint"] == "pass"
     digest, count = evidence.file_digest(history)
     results["history"] = {"sha256": digest, "events": count}
     problems = evidence.verify_run_dir(run, results).problems
-    assert any("history holds its violation" in p for p in problems), problems
+    assert any("safety.no-double-mint is recorded as pass but the history holds its violation"
+               in p for p in problems), problems
+    assert any(p.startswith("results.json lists 0 violations, the history holds")
+               for p in problems), problems
+
+
+def test_an_untouched_run_agrees_with_its_rejudged_history(runs):
+    for run in runs.values():
+        results = json.loads((run / "results.json").read_text())
+        assert evidence.verify_run_dir(run, results).problems == []
 
 
 JSON_VALUES = st.recursive(

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bridgelab.checker import l2_metrics
 from bridgelab.core.history import History
 from bridgelab.core.world import World
 from bridgelab.l2 import L2System, install_l2
-from bridgelab.l2 import metrics as l2_metrics
 from bridgelab.l2.message_oracle import DepositMessage
 from bridgelab.protocol.revert import Revert
 from bridgelab.runner import build

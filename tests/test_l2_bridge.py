@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from bridgelab.actors.member_checks import L2_WITHDRAWAL_CHECKS, refusal
+from bridgelab.checker import l2_metrics
 from bridgelab.crypto import merkle
-from bridgelab.l2 import metrics as l2_metrics
 from bridgelab.l2.gateway import (
     L2_NONCE_BASE,
     L2WithdrawalProof,

@@ -15,14 +15,12 @@ from typing import Any
 import pytest
 
 from bridgelab.campaign.worker import probes
-from bridgelab.checker import metrics, outcome
+from bridgelab.checker import l2_metrics, metrics, oracle_metrics, outcome
 from bridgelab.checker.monitor import Transfer, check_records
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.consortium import chain as consortium_chain
 from bridgelab.core.history import Event, History, read_history
-from bridgelab.l2 import metrics as l2_metrics
 from bridgelab.l2 import sequencer as l2_sequencer
-from bridgelab.oracle import metrics as oracle_metrics
 from bridgelab.runner import Bridge, RunResult, run
 from bridgelab.scenario import load_scenario
 from bridgelab.settlement.chain import SettlementBlock
@@ -36,15 +34,18 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def _from_history(path: Path, oracle: bool, l2: bool, end: float) -> dict[str, Any]:
-    """The metrics the pure checkers compute from a saved history.jsonl."""
+def _from_history(path: Path, oracle: bool, l2: bool, end: float,
+                  violations: list[dict[str, Any]]) -> dict[str, Any]:
+    """The metrics the pure checkers compute from a saved history.jsonl (and the checker's
+    violations, which name the exploit)."""
     records = read_history(path)
     expected = metrics.compute(records)
     if oracle:
         expected["oracle"] = oracle_metrics.compute(records, end=end)
     if l2:
         expected["l2"] = l2_metrics.compute(records)
-    expected["outcome"] = outcome.compute(records)
+    expected["outcome"] = outcome.compute(
+        records, [(violation["property"], violation["time"]) for violation in violations])
     return expected
 
 
@@ -122,7 +123,7 @@ def test_streamed_metrics_equal_the_checkers_over_the_saved_history(tmp_path, so
     result, bridge = _captured_run(scenario, 2, tmp_path / "run")
     assert bridge.world.history.events == []
     expected = _from_history(tmp_path / "run" / "history.jsonl", scenario.oracle.enabled,
-                             scenario.l2.enabled, result.sim_time)
+                             scenario.l2.enabled, result.sim_time, result.violations)
     streamed = {key: value for key, value in result.metrics.items() if key in expected}
     assert list(streamed) == list(expected)
     assert _canonical(streamed) == _canonical(expected)

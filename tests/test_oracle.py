@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bridgelab.checker import oracle_metrics
 from bridgelab.core.history import History
 from bridgelab.core.world import World
 from bridgelab.oracle import OracleSystem, StalePrice, install_oracle
-from bridgelab.oracle import metrics as oracle_metrics
 from bridgelab.scenario import Scenario, oracle_schema
 from bridgelab.scenario.oracle_schema import Oracle
 from tests.conftest import small_scenario

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from bridgelab.version import __version__
 
 __all__ = ["__version__", "load_campaign"]
+
+# The scenario schema validates attack kinds and coverage probes through its registry
+# (scenario/registry.py); the modules that define them register when imported, which the
+# registry does at its first lookup: a command that reads no scenario never pays for them.
+from bridgelab.scenario import registry as _registry
+
+_registry.provide("bridgelab.checker.properties")
+_registry.provide("bridgelab.nemesis.specs")
 
 
 def load_campaign(store: Any, campaign: str | None = None) -> Any:

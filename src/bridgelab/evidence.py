@@ -32,6 +32,7 @@ from bridgelab.signals import interruption_in
 from bridgelab.textsafe import printable
 
 if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
+    from bridgelab.checker.judge import Judgement
     from bridgelab.scenario.model import Scenario
 
 RESULTS = "results.json"
@@ -278,23 +279,22 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 @dataclass(slots=True)
 class HistoryFacts:
-    """What one pass over a history establishes: its hash and line count, and the events a
-    run's verdicts must agree with (its start, whether it ended, its violations)."""
+    """What one pass over a history establishes: its hash and line count, its start and
+    whether it ended (the run's verdicts are bound to it by re-judging it: `judge`)."""
 
     sha256: str = ""
     events: int = 0
     start: dict[str, Any] | None = None
     ended: bool = False
-    # (property, the seq of the event that caused it) of every `violation` event.
-    violations: list[tuple[str, int]] = field(default_factory=list)
     # Lines among those read that did not parse as an event (1-based line numbers).
     unreadable: list[int] = field(default_factory=list)
 
 
-_MARKERS = {b'"kind":"run.start"': "run.start", b'"kind":"run.end"': "run.end",
-            b'"kind":"violation"': "violation"}
-# The end of a history read to find its last events: run.end, then at most the violations of
-# properties judged at the end (one line each, well under a kilobyte).
+_MARKERS = {b'"kind":"run.start"': "run.start", b'"kind":"run.end"': "run.end"}
+# Histories written before violations left the history end with the checker's findings.
+_OLD_VIOLATION = b'"kind":"violation"'
+# The end of a history read to find its last events: run.end, then (in an older history) at
+# most the violations of properties judged at the end (one line each, well under a kilobyte).
 TAIL_BYTES = 1 << 20
 
 
@@ -306,15 +306,8 @@ def _event(line: bytes) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
-def _violation_cause(record: dict[str, Any]) -> tuple[str, int] | None:
-    prop, cause = record.get("property"), record.get("caused_by")
-    if isinstance(prop, str) and isinstance(cause, int) and not isinstance(cause, bool):
-        return prop, cause
-    return None
-
-
 def _watch(block: bytes, lines_before: int, facts: HistoryFacts) -> None:
-    """Read the start, end and violation events among the complete lines of `block`.
+    """Read the start and end events among the complete lines of `block`.
 
     Only lines holding a marker are parsed (a few per run): the markers are found by a byte
     search, which keeps a pass over a long history close to the cost of hashing it."""
@@ -327,22 +320,17 @@ def _watch(block: bytes, lines_before: int, facts: HistoryFacts) -> None:
             record = _event(block[start:end])
             if record is None:
                 unreadable.add(start)
-            elif record.get("kind") == kind:  # (not a marker inside a nested value)
-                if kind == "violation":
-                    cause = _violation_cause(record)
-                    if cause is None:
-                        unreadable.add(start)
-                    else:
-                        facts.violations.append(cause)
-                elif kind == "run.start" and facts.start is None:
-                    facts.start = record
+            # (a marker inside a nested value is not the event's kind)
+            elif record.get("kind") == kind == "run.start" and facts.start is None:
+                facts.start = record
             position = block.find(marker, end)
     facts.unreadable += [lines_before + block.count(b"\n", 0, start) + 1
                          for start in sorted(unreadable)]
 
 
 def _ends_with_run_end(stream: Any, size: int) -> bool:
-    """Whether the history's last events are run.end and then only violations."""
+    """Whether the history's last event is run.end (in an older history, then only
+    violations)."""
     stream.seek(max(0, size - TAIL_BYTES))
     tail = stream.read()
     if not tail.endswith(b"\n"):
@@ -351,7 +339,8 @@ def _ends_with_run_end(stream: Any, size: int) -> bool:
     if size > TAIL_BYTES:
         lines = lines[1:]  # the first may be the end of a line that began before the tail
     for line in reversed(lines):
-        record = _event(line) if any(marker in line for marker in _MARKERS) else None
+        marked = _OLD_VIOLATION in line or any(marker in line for marker in _MARKERS)
+        record = _event(line) if marked else None
         if record is not None and record.get("kind") == "violation":
             continue
         return record is not None and record.get("kind") == "run.end"
@@ -359,8 +348,8 @@ def _ends_with_run_end(stream: Any, size: int) -> bool:
 
 
 def scan_history(path: Path) -> HistoryFacts:
-    """Hash `path` and read its start, end and violation events, in one pass of bounded
-    memory (raises OSError if it cannot be read)."""
+    """Hash `path` and read its start and end events, in one pass of bounded memory
+    (raises OSError if it cannot be read)."""
     facts = HistoryFacts()
     hasher = hashlib.sha256()
     lines = size = 0
@@ -408,17 +397,32 @@ def history_problem(path: Path | None, sha256: str | None, events: int | None = 
     return check_history(path, sha256, events)[0]
 
 
+def judge(path: Path, facts: HistoryFacts, scenario: Scenario | None,
+          why_no_scenario: str | None = None) -> Judgement | str:
+    """The checker's judgement of the history at `path` (hashed and scanned into `facts`), or
+    why there is none: without its scenario, or unreadable, a history is not re-judged."""
+    # The checker (and the crypto it verifies with) is imported only when a run is read.
+    from bridgelab.checker.judge import judge_saved
+
+    if scenario is None:
+        return f"verdicts cannot be re-judged ({why_no_scenario or 'no scenario'})"
+    if facts.unreadable:
+        return "verdicts cannot be re-judged (the history holds lines that are not events)"
+    judgement, problem = judge_saved(path, scenario)
+    return problem if judgement is None else judgement
+
+
 def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
                        fingerprint: dict[str, Any] | None,
-                       violations: list[dict[str, Any]] | None = None) -> list[str]:
+                       violations: list[dict[str, Any]] | None = None,
+                       judgement: Judgement | str | None = None) -> list[str]:
     """Why the recorded verdicts (and violations) are not those of this history.
 
     The history is the evidence and its hash is checked; these checks bind the summary to it.
     A run's history starts with `run.start` naming its seed and scenario hash and ends with
-    `run.end`; every violation the checker found is an event in it; a safety (or user)
-    property fails exactly when one of its violations is there. (A liveness property fails
-    on transfers still stuck at the end, which no event records: that, and `pass` against
-    `unknown`, would take re-running the checker over the history.)"""
+    `run.end`; the checker, run again over it (`judgement`, see `judge`), gives every
+    built-in property the recorded verdict and finds the recorded violations. The
+    scenario's own properties are the user's code and are not re-judged."""
     problems = [f"history line {line} is not an event" for line in facts.unreadable[:3]]
     start = facts.start
     if start is None:
@@ -429,22 +433,25 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
                         " scenario hash than the fingerprint)")
     if not facts.ended:
         problems.append("history does not end with run.end (the run did not finish)")
-    violated = {prop for prop, _ in facts.violations}
+    if isinstance(judgement, str):
+        return [*problems, judgement]
+    if judgement is None:
+        return problems
     if verdicts is not None:
-        for prop in sorted(violated):
-            if verdicts.get(prop) != "fail":
-                problems.append(f"{printable(prop, 80)} is recorded as"
-                                f" {printable(verdicts.get(prop), 20)} but the history holds"
-                                " its violation")
-        for prop, verdict in sorted(verdicts.items()):
-            if verdict == "fail" and not prop.startswith("liveness.") and prop not in violated:
-                problems.append(f"{printable(prop, 80)} is recorded as failed but the history"
-                                " holds no violation of it")
+        for prop, verdict in judgement.verdicts.items():
+            recorded = verdicts.get(prop)
+            if recorded == verdict:
+                continue
+            because = (" but the history holds its violation" if verdict == "fail"
+                       else f" but its history gives {verdict}")
+            problems.append(f"{printable(prop, 80)} is recorded as"
+                            f" {printable(recorded, 20)}{because}")
     if violations is not None:
-        listed = sorted((v.get("property"), v.get("event_seq")) for v in violations)
-        if listed != sorted(facts.violations):
+        listed = sorted((v.get("property"), v.get("event_seq")) for v in violations
+                        if isinstance(v, dict) and v.get("property") in judgement.verdicts)
+        if listed != sorted(judgement.violations):
             problems.append(f"results.json lists {len(listed)} violations, the history holds"
-                            f" {len(facts.violations)} (or others)")
+                            f" {len(judgement.violations)} (or others)")
     return problems
 
 
@@ -452,6 +459,16 @@ def scenario_data(text: str, file: str, expected_hash: str | None
                   ) -> tuple[dict[str, Any] | None, str | None]:
     """(the scenario as data, None) if `text` validates and hashes to `expected_hash`;
     otherwise (None, why not)."""
+    scenario, problem = run_scenario(text, file, expected_hash)
+    if scenario is None:
+        return None, problem
+    return scenario.model_dump(mode="json", exclude_none=True), None
+
+
+def run_scenario(text: str, file: str, expected_hash: str | None
+                 ) -> tuple[Scenario | None, str | None]:
+    """(the scenario, None) if `text` validates and hashes to `expected_hash`; otherwise
+    (None, why not)."""
     from bridgelab.scenario.load import scenario_hash
 
     if not expected_hash:
@@ -463,7 +480,7 @@ def scenario_data(text: str, file: str, expected_hash: str | None
         return None, f"scenario invalid ({printable(message[0], 200)})"
     if scenario_hash(scenario) != expected_hash:
         return None, "scenario changed (its hash differs from the run's fingerprint)"
-    return scenario.model_dump(mode="json", exclude_none=True), None
+    return scenario, None
 
 
 @dataclass(slots=True)
@@ -504,23 +521,29 @@ def verify_run_dir(directory: Path, results: dict[str, Any]) -> Verified:
     if verified.problems:
         return verified  # nothing else it holds can be relied on
     history, fingerprint = results["history"], results["fingerprint"]
-    problem, facts = check_history(directory / HISTORY, history["sha256"], history["events"])
+    scenario, scenario_problem = _run_dir_scenario(directory, fingerprint["scenario_hash"])
+    path = directory / HISTORY
+    problem, facts = check_history(path, history["sha256"], history["events"])
     if problem is not None:
         verified.problems.append(problem)
     elif facts is not None:
-        verified.problems += judgement_problems(facts, results["verdicts"], fingerprint,
-                                                results["violations"])
-    text, problem = _read_scenario(directory)
-    if problem is not None:
-        verified.problems.append(problem)
-    else:
-        assert text is not None
-        config, problem = scenario_data(text, str(directory / SCENARIO),
-                                        fingerprint["scenario_hash"])
-        verified.config = config
-        if problem is not None:
-            verified.problems.append(problem)
+        verified.problems += judgement_problems(
+            facts, results["verdicts"], fingerprint, results["violations"],
+            judge(path, facts, scenario, scenario_problem))
+    if scenario_problem is not None:
+        verified.problems.append(scenario_problem)
+    elif scenario is not None:
+        verified.config = scenario.model_dump(mode="json", exclude_none=True)
     return verified
+
+
+def _run_dir_scenario(directory: Path, expected_hash: str | None
+                      ) -> tuple[Scenario | None, str | None]:
+    """(the run directory's own scenario, None), or (None, why it cannot be used)."""
+    text, problem = _read_scenario(directory)
+    if text is None:
+        return None, problem
+    return run_scenario(text, str(directory / SCENARIO), expected_hash)
 
 
 def first_record(history: Path, kind: str = "run.start", lines: int = 64) -> dict[str, Any]:
@@ -579,8 +602,15 @@ def row_problems(row: dict[str, Any], store_path: Path | None = None,
         return [problem]
     assert facts is not None
     verdicts, fingerprint = row.get("verdicts"), row.get("fingerprint")
-    problems = judgement_problems(facts, verdicts if isinstance(verdicts, dict) else None,
-                                  fingerprint if isinstance(fingerprint, dict) else None)
+    fingerprint = fingerprint if isinstance(fingerprint, dict) else None
+    verdicts = verdicts if isinstance(verdicts, dict) else None
+    judgement: Judgement | str | None = None
+    if verdicts is not None:
+        # The run's scenario.toml lies beside its history (a campaign writes both).
+        scenario, why = _run_dir_scenario(
+            path.parent, (fingerprint or {}).get("scenario_hash") or row.get("scenario_hash"))
+        judgement = judge(path, facts, scenario, why)
+    problems = judgement_problems(facts, verdicts, fingerprint, None, judgement)
     results = path.parent / RESULTS
     if not results.exists():
         return problems

@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
 
-from bridgelab import __version__
+from bridgelab.version import __version__
 
 EXIT_PASS = 0
 EXIT_FAIL = 1

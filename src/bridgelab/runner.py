@@ -20,9 +20,9 @@ from bridgelab import __version__, evidence, exitcodes
 from bridgelab.actors.committee import CommitteeMember
 from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.relayer import Relayer
+from bridgelab.bridge import Bridge
 from bridgelab.checker.api import load_user_properties
-from bridgelab.checker.monitor import Monitor
-from bridgelab.checker.policy import CommitteePolicy
+from bridgelab.checker.judge import monitor_for
 from bridgelab.checker.stream import RunFolds
 from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
@@ -37,10 +37,9 @@ from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.defences.watcher import Watcher
 from bridgelab.l2 import L2System, install_l2
 from bridgelab.l2.gateway import L2Gateway
-from bridgelab.l2.gateway import connect as connect_l2_destination
 from bridgelab.nemesis.adversary import Adversary
 from bridgelab.nemesis.registry import build_attack
-from bridgelab.oracle import OracleSystem, install_oracle
+from bridgelab.oracle import install_oracle
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import trust_root_fields
 from bridgelab.protocol.verifier import VerifierConfig
@@ -59,51 +58,6 @@ PROGRESS_STEPS = 200
 MAX_POLL_INTERVAL = 60.0
 
 ProgressCallback = Callable[[float, float], None]
-
-
-@dataclass(slots=True)
-class Bridge:
-    """Every component of one modelled bridge, wired together."""
-
-    world: World
-    custody: Custody
-    holders: KeyHolders
-    consortium: ConsortiumChain
-    settlement: SettlementChain
-    members: list[CommitteeMember]
-    relayers: list[Relayer]
-    users: Users
-    monitor: Monitor
-    attacks: list[Any] = field(default_factory=list)
-    oracle: OracleSystem | None = None
-    watcher: Watcher | None = None
-    adversary: Adversary | None = None
-    l2: L2System | None = None
-    # The bridge's way into the L2 when it is the destination (`[l2] destination = "l2"`).
-    l2_gateway: L2Gateway | None = None
-
-    def quiescent(self) -> bool:
-        """The workload has settled and every attack has run its course."""
-        return (
-            self.users.settled.triggered
-            and all(attack.finished for attack in self.attacks)
-            and (self.adversary is None or self.adversary.idle)
-        )
-
-    def start(self) -> None:
-        """Start every process; the world's clock has not moved yet."""
-        self.consortium.start()
-        self.settlement.start()
-        for member in self.members:
-            member.start()
-        for relayer in self.relayers:
-            relayer.start()
-        for attack in self.attacks:
-            attack.start()
-        interval = self.world.scenario.committee.refresh_interval
-        if interval > 0 and isinstance(self.custody, ThresholdBlsCustody):
-            self.world.env.process(refresh_process(self.world, self.custody, interval))
-        self.users.start()
 
 
 # A run allocates and drops small objects (events, messages, records) by the million: the
@@ -150,12 +104,9 @@ def build(
     if committee.signatures == "symbolic":
         # The symbolic BLS backend's discrete-log registry starts empty for every run.
         symbolic.reset()
-    monitor = Monitor(
-        history,
-        tuple(load_user_properties(scenario.checks.properties, base_dir)),
-        tuple(scenario.checks.expect),
-        committee.signatures,
-        CommitteePolicy.of_scenario(scenario),
+    # The checker judges this history as it is written, as `judge_saved` judges it saved.
+    monitor = monitor_for(
+        scenario, load_user_properties(scenario.checks.properties, base_dir), history
     )
     custody = make_custody(world, scenario)
     holders = KeyHolders(committee.members, scenario.entities, scenario.delegations)
@@ -244,7 +195,7 @@ def build(
     if scenario.l2.enabled:
         bridge.l2 = install_l2(world, settlement, scenario.l2)
         if scenario.l2.destination == "l2":
-            bridge.l2_gateway = connect_l2_destination(bridge)
+            bridge.l2_gateway = connect_l2_destination(bridge, bridge.l2)
     if scenario.attacks:
         adversary = Adversary(bridge)
         bridge.adversary = adversary
@@ -282,14 +233,16 @@ def make_custody(world: World, scenario: Scenario) -> Custody:
     )
 
 
-def refresh_process(world: World, custody: ThresholdBlsCustody, interval: float):
-    """Proactive share refresh every `interval` simulated seconds."""
-    while True:
-        yield world.env.timeout(interval)
-        key = custody.refresh()
-        world.record(
-            "custody", "custody.refresh", epoch=key.epoch, group_key=key.group_pk.hex(),
-        )
+def connect_l2_destination(bridge: Bridge, l2: L2System) -> L2Gateway:
+    """Make the installed L2 the bridge's destination: relayers, committee and users use it."""
+    gateway = L2Gateway(bridge.world, l2, bridge.settlement,
+                        [relayer.node for relayer in bridge.relayers])
+    for relayer in bridge.relayers:
+        relayer.gateway = gateway
+    for member in bridge.members:
+        member.l2 = l2
+    bridge.users.attach_l2(gateway)
+    return gateway
 
 
 def _wire(
@@ -333,6 +286,26 @@ def liveness_grace(scenario: Scenario) -> float:
         return scenario.checks.liveness_grace
     settlement = scenario.settlement
     return settlement.finality_slots * settlement.slot_time + 120.0
+
+
+def custody_figures(bridge: Bridge) -> dict[str, Any]:
+    """The custody as it ends the run (its epoch counts refreshes), for the last event."""
+    holder, seats = bridge.holders.largest_holding()
+    return {
+        "scheme": bridge.custody.scheme,
+        "members": bridge.custody.members,
+        "threshold": bridge.custody.threshold,
+        "epoch": bridge.custody.epoch,
+        "entities": len(bridge.holders.operators),
+        "largest_holding": {"entity": holder, "seats": seats},
+    }
+
+
+def network_figures(world: World) -> dict[str, int]:
+    """The network's message counts over the run, for the last event."""
+    stats = world.network.stats
+    return {"sent": stats.sent, "delivered": stats.delivered, "lost": stats.lost,
+            "cut": stats.cut, "overflowed": stats.overflowed}
 
 
 @dataclass(slots=True)
@@ -440,7 +413,7 @@ def _simulate(
 ) -> RunResult:
     started = time.perf_counter()  # wall-clock ok: reported run time, not model input
     history = History(out_dir / "history.jsonl" if out_dir else None, keep=keep_history)
-    # Subscribed before the monitor: the folds see every event, violations included, in order.
+    # The folds see every record in `seq` order, as a fold over the saved history.jsonl would.
     folds = RunFolds(scenario.oracle.enabled, scenario.l2.enabled).attach(history)
     bridge = build(scenario, seed, history, base_dir)
     world = bridge.world
@@ -463,27 +436,14 @@ def _simulate(
                 stop_at = min(duration, env.now + grace)
             if progress is not None:
                 progress(env.now, duration)
-    world.record("bridge", "run.end", settled=bridge.users.settled.triggered)
+    world.record("bridge", "run.end", settled=bridge.users.settled.triggered,
+                 custody=custody_figures(bridge), network=network_figures(world))
     history.close()
-    metrics = folds.result(end=env.now)
+    monitor = bridge.monitor
+    metrics = folds.result(end=env.now, violations=[
+        (violation.property, violation.time) for violation in monitor.violations])
     # Why transfers are stuck: honest failures, frozen by a theft's pause, the adversary's own.
-    metrics["liveness"] = bridge.monitor.liveness_breakdown()
-    holder, seats = bridge.holders.largest_holding()
-    metrics["custody"] = {
-        "scheme": bridge.custody.scheme,
-        "members": bridge.custody.members,
-        "threshold": bridge.custody.threshold,
-        "epoch": bridge.custody.epoch,
-        "entities": len(bridge.holders.operators),
-        "largest_holding": {"entity": holder, "seats": seats},
-    }
-    metrics["network"] = {
-        "sent": world.network.stats.sent,
-        "delivered": world.network.stats.delivered,
-        "lost": world.network.stats.lost,
-        "cut": world.network.stats.cut,
-        "overflowed": world.network.stats.overflowed,
-    }
+    metrics["liveness"] = monitor.liveness_breakdown()
     wall = time.perf_counter() - started  # wall-clock ok: reported run time
     metrics["performance"] = {
         "wall_time_s": round(wall, 3),

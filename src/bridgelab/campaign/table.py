@@ -118,7 +118,7 @@ class CampaignResults:
 
     @property
     def metadata(self) -> dict[str, str]:
-        from bridgelab import __version__
+        from bridgelab.version import __version__
 
         return {"schema_version": TABLE_SCHEMA_VERSION, "version": __version__,
                 "campaign.name": self.name, "campaign.hash": self.campaign_hash,

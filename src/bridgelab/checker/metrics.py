@@ -69,6 +69,8 @@ class Metrics:
         self.scheme: str | None = None
         self.kinds: dict[str, int] = {}
         self.last_time = 0.0
+        # The custody and network figures the run's last event (`run.end`) records.
+        self.closing: dict[str, Any] = {}
 
     def add(self, record: dict[str, Any]) -> None:
         kind = record["kind"]
@@ -137,6 +139,9 @@ class Metrics:
         if started is not None:
             self.withdrawal_latency.append(record["t"] - started)
 
+    def _on_run_end(self, record: dict[str, Any]) -> None:
+        self.closing = {key: record[key] for key in ("custody", "network") if key in record}
+
     def _lock_started(self, nonce: int) -> float | None:
         return self.lock_submitted.get(self.lock_tx_of_nonce.get(nonce, ""))
 
@@ -175,6 +180,7 @@ class Metrics:
             "batch_certificates": kinds.get("certificate.batch", 0),
             "last_event_time_s": self.last_time,
             "events_by_kind": dict(sorted(kinds.items())),
+            **self.closing,
         }
 
 
@@ -189,4 +195,5 @@ _HANDLERS: dict[str, Callable[[Metrics, dict[str, Any]], None]] = {
     "settlement.block": Metrics._on_settlement_block,
     "settlement.reorg": Metrics._on_reorg,
     "release": Metrics._on_release,
+    "run.end": Metrics._on_run_end,
 }

@@ -169,7 +169,6 @@ class Monitor:
         self.last_heal: float | None = None
         self.end_time: float | None = None
         self.liveness_grace = 0.0
-        self._history = history
         if history is not None:
             # Without a property that reads every event, the monitor takes only the kinds it
             # handles or counts: a third of the events of a standard run (one deposit every 2 s).
@@ -181,6 +180,8 @@ class Monitor:
     def observe(self, event: Event) -> None:
         kind = event.kind
         if kind == "violation":
+            # Histories written before violations left the history held the checker's own
+            # findings: not events of the bridge, so not judged again.
             return
         for prop in self.user_properties:
             if prop.kind == "always":
@@ -236,16 +237,6 @@ class Monitor:
         self.violations.append(violation)
         if prop.startswith("safety."):
             self.view.theft_pauses.theft(event.time)
-        if self._history is not None:
-            self._history.record(
-                event.time,
-                "monitor",
-                "violation",
-                property=prop,
-                caused_by=event.seq,
-                event_kind=event.kind,
-                detail=detail,
-            )
 
     def _on_trust_root(self, event: Event) -> None:
         root = trust_root_from_fields(event.fields)

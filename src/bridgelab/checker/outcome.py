@@ -1,5 +1,9 @@
 """The outcome of an attacked run, from the history alone: what was stolen and how fast
 anyone noticed — compromise, exploit, detection and pause times, unbacked and extracted value.
+
+The exploit is the first safety violation the checker found in that history: the checker's
+finding, handed over with the violations (`result(violations)`), never recorded back into
+the history.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ def _span(times: dict[str, float], start: str, end: str) -> float | None:
     return None
 
 
-def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """One pass over history records (dicts with `t`, `kind` and the event's fields)."""
+def compute(records: Iterable[dict[str, Any]],
+            violations: Iterable[tuple[str, float]] = ()) -> dict[str, Any]:
+    """One pass over history records (dicts with `t`, `kind` and the event's fields), with
+    the (property, time) of each violation the checker found in them, in order."""
     fold = Outcome()
     for record in records:
         fold.add(record)
-    return fold.result()
+    return fold.result(violations)
 
 
 class Outcome:
@@ -72,10 +78,6 @@ class Outcome:
         _first(self.times, "attack_submitted", record["t"])
         if record["recipient"] not in self.accounts:
             self.accounts.append(record["recipient"])
-
-    def _on_violation(self, record: dict[str, Any]) -> None:
-        if record["property"].startswith(SAFETY_PREFIX):
-            _first(self.times, "exploit", record["t"])
 
     def _on_detected(self, record: dict[str, Any]) -> None:
         _first(self.times, "detection", record["t"])
@@ -125,8 +127,13 @@ class Outcome:
         if unbacked > self.unbacked_peak:
             self.unbacked_peak, self.unbacked_at_peak_time = unbacked, t
 
-    def result(self) -> dict[str, Any]:
-        times = self.times
+    def result(self, violations: Iterable[tuple[str, float]] = ()) -> dict[str, Any]:
+        """The outcome, given the (property, time) of the checker's violations in order."""
+        times = dict(self.times)
+        for prop, time in violations:
+            if prop.startswith(SAFETY_PREFIX):
+                _first(times, "exploit", time)
+                break
         return {
             "times": {key: round(value, 6) for key, value in sorted(times.items())},
             "dwell_s": _span(times, "compromise", "exploit"),
@@ -147,7 +154,6 @@ _HANDLERS: dict[str, Callable[[Outcome, dict[str, Any]], None]] = {
     "fault.heal": Outcome._on_fault_heal,
     "attack.compromise": Outcome._on_compromise,
     "attack.submit": Outcome._on_attack_submit,
-    "violation": Outcome._on_violation,
     "watcher.detected": Outcome._on_detected,
     "bridge.paused": Outcome._on_pause,
     "escrow.frozen": Outcome._on_pause,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bridgelab.scenario.registry import register_probes
+
 Kind = Literal["always", "eventually", "sometimes", "at_end"]
 Verdict = Literal["pass", "fail", "unknown", "not_exercised"]
 
@@ -93,3 +95,5 @@ PROBES: tuple[Property, ...] = (
 )
 
 BY_ID = {prop.id: prop for prop in (*PROPERTIES, *PROBES)}
+
+register_probes(probe.id for probe in PROBES)

@@ -9,13 +9,14 @@ The records are the ones `compute` reads from a saved history, so the figures ar
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from bridgelab.checker.l2_metrics import L2Metrics
 from bridgelab.checker.metrics import Metrics
+from bridgelab.checker.oracle_metrics import OracleMetrics
 from bridgelab.checker.outcome import Outcome
 from bridgelab.core.history import History
-from bridgelab.l2.metrics import L2Metrics
-from bridgelab.oracle.metrics import OracleMetrics
 
 
 class RunFolds:
@@ -40,13 +41,15 @@ class RunFolds:
         if self.l2 is not None:
             self.l2.add(record)
 
-    def result(self, end: float) -> dict[str, Any]:
-        """The `metrics` section the history gives (`end` closes the oracle's last interval);
-        call it once, when the history is complete."""
+    def result(self, end: float, violations: Iterable[tuple[str, float]] = ()
+               ) -> dict[str, Any]:
+        """The `metrics` section the history gives (`end` closes the oracle's last interval),
+        with the (property, time) of the violations the checker found in it; call it once,
+        when the history is complete."""
         metrics = self.metrics.result()
         if self.oracle is not None:
             metrics["oracle"] = self.oracle.result(end)
         if self.l2 is not None:
             metrics["l2"] = self.l2.result()
-        metrics["outcome"] = self.outcome.result()
+        metrics["outcome"] = self.outcome.result(violations)
         return metrics

@@ -21,7 +21,7 @@ from bridgelab.settlement.fees import gwei
 from bridgelab.settlement.transactions import ChallengeTx, Fee, PauseTx, VetoTx
 
 if TYPE_CHECKING:
-    from bridgelab.runner import Bridge
+    from bridgelab.bridge import Bridge
 
 WATCHER = "watcher"
 GUARDIAN = "guardian"

@@ -67,7 +67,7 @@ def selected(run: Run, kinds: str | None, start: float | None, end: float | None
         prefixes = KEY_KINDS
     seen: set[str] = set()
     chosen: list[dict[str, Any]] = []
-    for event in run.events:
+    for event in _with_violations(run):
         if not event["kind"].startswith(prefixes):
             continue
         if (start is not None and event["t"] < start) or (end is not None and event["t"] > end):
@@ -79,6 +79,23 @@ def selected(run: Run, kinds: str | None, start: float | None, end: float | None
             seen.add(name)
         chosen.append(event)
     return chosen
+
+
+def _with_violations(run: Run) -> list[dict[str, Any]]:
+    """The history's events with the checker's violations (from results.json; the history
+    holds none) placed after the event that caused each, as `violation` rows."""
+    if any(event["kind"] == "violation" for event in run.events):
+        return list(run.events)  # a history written when violations were recorded in it
+    after: dict[Any, list[dict[str, Any]]] = {}
+    for found in violations(run):
+        after.setdefault(found["seq"], []).append(
+            {"seq": found["seq"], "t": found["t"], "actor": "checker", "kind": "violation",
+             "property": found["property"], "detail": found["detail"]})
+    merged: list[dict[str, Any]] = []
+    for event in run.events:
+        merged.append(event)
+        merged += after.pop(event.get("seq"), [])
+    return merged
 
 
 def folded(events: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, float]]:

@@ -40,7 +40,6 @@ from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, credit_escaped
 
 if TYPE_CHECKING:
     from bridgelab.l2 import Batch, L2System
-    from bridgelab.runner import Bridge
     from bridgelab.settlement.chain import SettlementChain
 
 ACTOR = "l2-bridge"
@@ -212,16 +211,3 @@ class L2Gateway:
         self.world.record(ACTOR, "l2.escape.paid_on_l1", account=account, asset=asset,
                           amount=amount)
 
-
-def connect(bridge: Bridge) -> L2Gateway:
-    """Make the installed L2 the bridge's destination: relayers, committee and users use it."""
-    l2 = bridge.l2
-    assert l2 is not None, "install the L2 first"
-    gateway = L2Gateway(bridge.world, l2, bridge.settlement,
-                        [relayer.node for relayer in bridge.relayers])
-    for relayer in bridge.relayers:
-        relayer.gateway = gateway
-    for member in bridge.members:
-        member.l2 = l2
-    bridge.users.attach_l2(gateway)
-    return gateway

@@ -27,7 +27,7 @@ from bridgelab.settlement.fees import gwei
 from bridgelab.settlement.transactions import BurnTx, Fee, MintTx
 
 if TYPE_CHECKING:
-    from bridgelab.runner import Bridge
+    from bridgelab.bridge import Bridge
 
 FABRICATED_NONCE_BASE = 1_000_000_000
 ADVERSARY_TIP_GWEI = 50.0

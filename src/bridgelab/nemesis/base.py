@@ -18,8 +18,8 @@ from bridgelab.scenario.base import Strict
 from bridgelab.scenario.model import Attack as AttackSpec
 
 if TYPE_CHECKING:
+    from bridgelab.bridge import Bridge
     from bridgelab.nemesis.adversary import Adversary
-    from bridgelab.runner import Bridge
 
 PENDING_POLL = 5.0
 MAX_PENDING_WAIT = 1_000_000

@@ -16,8 +16,9 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from bridgelab.bridge import Bridge
 from bridgelab.consortium.block import quorum
-from bridgelab.runner import Bridge, run
+from bridgelab.runner import run
 from bridgelab.scenario import Scenario, parse_scenario
 
 AGREEMENT = "safety.consortium-agreement"

@@ -23,8 +23,8 @@ from bridgelab.nemesis.base import Attack
 from bridgelab.nemesis.specs import CATALOG
 
 if TYPE_CHECKING:
+    from bridgelab.bridge import Bridge
     from bridgelab.nemesis.adversary import Adversary
-    from bridgelab.runner import Bridge
     from bridgelab.scenario.model import Attack as AttackSpec
 
 RUNTIME: dict[str, type[Attack]] = {

@@ -22,6 +22,7 @@ from bridgelab.scenario.base import (
     Period,
     Strict,
 )
+from bridgelab.scenario.registry import register_attack_kinds
 
 NAMES = 100_000  # the most users or assets one attack may list (the workload's users)
 
@@ -740,3 +741,5 @@ schedule = { at = 30.0 }"""),
         ),
     )
 }
+
+register_attack_kinds(CATALOG)

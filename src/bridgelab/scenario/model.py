@@ -35,6 +35,7 @@ from bridgelab.scenario.base import (
 )
 from bridgelab.scenario.l2_schema import L2
 from bridgelab.scenario.oracle_schema import Oracle
+from bridgelab.scenario.registry import attack_kind, probe_ids
 
 # Upper bounds on sizes, each with the reason it cannot be larger.
 MAX_MEMBERS = 1_000
@@ -713,9 +714,7 @@ class Scenario(Strict):
         self._check_entities()
         self._check_attacks()
         self._check_node_names()
-        from bridgelab.checker.properties import PROBES
-
-        probes = [probe.id for probe in PROBES]
+        probes = probe_ids()
         for index, probe in enumerate(self.checks.expect):
             if probe not in probes:
                 raise invalid(f"checks.expect.{index}", f"one of {probes}", probe)
@@ -741,11 +740,9 @@ class Scenario(Strict):
             )
 
     def _check_attacks(self) -> None:
-        from bridgelab.nemesis.specs import CATALOG
-
         for index, attack in enumerate(self.attacks):
             where = f"attacks.{index}"
-            info = CATALOG.get(attack.kind)
+            info = attack_kind(attack.kind)
             if info is None:
                 raise invalid(f"{where}.kind", "a kind from `bridgelab attacks list`", attack.kind)
             try:

@@ -1,0 +1,66 @@
+"""The checker a scenario configures, over a live history or a saved one.
+
+A run's verdicts and violations go to its results, not into its history: whoever reads
+a saved run re-judges its history with the same checker to know that the results it
+was given are the history's (`judge_saved`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bridgelab.checker.api import UserProperty
+from bridgelab.checker.monitor import Monitor
+from bridgelab.checker.policy import CommitteePolicy
+from bridgelab.core.history import Event, History
+from bridgelab.exitcodes import describe
+from bridgelab.scenario.model import Scenario
+
+RECORD_KEYS = frozenset({"seq", "t", "actor", "kind"})
+
+
+def monitor_for(scenario: Scenario, user_properties: Iterable[UserProperty] = (),
+                history: History | None = None) -> Monitor:
+    """The monitor `scenario` configures (fed by `history` from now on, if given)."""
+    return Monitor(
+        history,
+        tuple(user_properties),
+        tuple(scenario.checks.expect),
+        scenario.committee.signatures,
+        CommitteePolicy.of_scenario(scenario),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """What the checker finds in a saved history: each property's verdict, and each
+    violation as (property, seq of the event that caused it), in order."""
+
+    verdicts: dict[str, str]
+    violations: list[tuple[str, int]]
+
+
+def judge_saved(path: Path, scenario: Scenario) -> tuple[Judgement | None, str | None]:
+    """(the judgement of the history at `path`, None), or (None, why it cannot be judged).
+
+    The scenario's own properties are not re-judged: they are the user's code, looked up
+    next to a scenario this run directory does not hold. Reads one line at a time."""
+    monitor = monitor_for(scenario)
+    line_number = 0
+    try:
+        with path.open("rb") as stream:
+            for line in stream:
+                line_number += 1  # named if the line cannot be judged
+                record = json.loads(line)
+                fields = {key: value for key, value in record.items() if key not in RECORD_KEYS}
+                monitor.observe(Event(record["seq"], record["t"], record["actor"],
+                                      record["kind"], fields))
+        verdicts = dict(monitor.verdicts())
+    except Exception as error:  # a hostile history: any failure is its, and named
+        return None, (f"history cannot be re-judged (line {line_number}:"
+                      f" {describe(error)})")
+    violations = [(violation.property, violation.seq) for violation in monitor.violations]
+    return Judgement(verdicts, violations), None
