@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The one list of extras every make target installs: all optional features, and the tools.
-EXTRAS := dev,all
+EXTRAS := dev,all,evm
 
 .PHONY: demo example-report test test-install lint fuzz bench clean
 

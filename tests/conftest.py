@@ -39,3 +39,16 @@ def small_scenario(overrides: dict[str, Any] | None = None) -> Scenario:
 @pytest.fixture
 def small() -> Scenario:
     return small_scenario()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How many model-vs-contract comparisons the EVM differential tests made, by kind."""
+    import sys
+
+    module = sys.modules.get("tests.test_evm_differential")
+    counts = getattr(module, "COUNTS", None)
+    if counts:
+        detail = ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
+        terminalreporter.write_line(
+            f"evm differential: {sum(counts.values())} comparisons agreed ({detail})"
+        )

@@ -7,21 +7,16 @@ from dataclasses import replace
 import pytest
 
 from bridgelab.core.rng import Streams
-from bridgelab.custody.base import CALLDATA_GAS_PER_BYTE, TX_BASE_GAS
+from bridgelab.custody.base import MINT_STORAGE_GAS
 from bridgelab.custody.entities import KeyHolders
-from bridgelab.custody.threshold_bls import (
-    BLS_VERIFY_GAS,
-    ThresholdBlsCustody,
-    split_endorsement,
-)
-from bridgelab.protocol.messages import BridgeMessage
+from bridgelab.custody.gas import multisig_verification_gas, threshold_bls_verification_gas
+from bridgelab.custody.threshold_bls import ThresholdBlsCustody, split_endorsement
+from bridgelab.protocol.messages import BridgeMessage, certificate_from_fields
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 from bridgelab.runner import run
 from bridgelab.scenario import ScenarioError, parse_scenario
 from bridgelab.scenario.model import Delegation, Entity
 from tests.conftest import baseline_data, deep_merge, small_scenario
-
-CERTIFICATE_FIXED_BYTES = 32 * 9
 
 
 @pytest.fixture(scope="module")
@@ -44,26 +39,30 @@ def test_both_schemes_run_the_baseline_to_the_same_outcome(both_schemes):
     assert bls.metrics["custody"]["scheme"] == "threshold-bls"
 
 
-def test_gas_per_certificate_follows_each_scheme(both_schemes):
+PRICES = {"multisig": multisig_verification_gas, "threshold-bls": threshold_bls_verification_gas}
+
+
+@pytest.mark.parametrize("scheme", sorted(PRICES))
+def test_gas_per_certificate_follows_each_scheme(scheme):
+    """Every mint records the gas table's price of its own certificate (custody/gas.py):
+    per signature under multisig, one pairing check and the required members' co-signatures
+    under threshold BLS, whatever the committee's threshold."""
     threshold = small_scenario().committee.threshold
-    multisig = both_schemes["multisig"].metrics["verification_gas_per_certificate"]
-    bls = both_schemes["threshold-bls"].metrics["verification_gas_per_certificate"]
-    assert multisig["scheme"] == "multisig" and bls["scheme"] == "threshold-bls"
-    # k recoverable signatures of 65 bytes, each checked by a 3,000-gas ecrecover.
-    expected_multisig = (
-        TX_BASE_GAS + CALLDATA_GAS_PER_BYTE * (CERTIFICATE_FIXED_BYTES + 65 * threshold)
-        + 3_000 * threshold
-    )
-    # One 96-byte signature and one two-pair pairing check, whatever k is; then each required
-    # member's 65-byte co-signature and its ecrecover.
     required = len(small_scenario().committee.required)
-    assert required == 1
-    expected_bls = (
-        TX_BASE_GAS + CALLDATA_GAS_PER_BYTE * (CERTIFICATE_FIXED_BYTES + 96 + 65 * required)
-        + BLS_VERIFY_GAS + 3_000 * required
-    )
-    assert multisig["min"] == multisig["max"] == expected_multisig
-    assert bls["min"] == bls["max"] == expected_bls
+    price = PRICES[scheme]
+    captured = {}
+    result = run(small_scenario({"committee": {"custody": scheme}}), 4, keep_history=True,
+                 setup=lambda bridge: captured.update(bridge=bridge))
+    mints = [event.fields for event in captured["bridge"].world.history.events
+             if event.kind == "mint" and not event.fields["delayed"]]
+    assert mints
+    for fields in mints:
+        cert = certificate_from_fields(fields["certificate"])
+        assert fields["verification_gas"] == price(cert)
+        assert fields["gas"] == price(cert) + MINT_STORAGE_GAS
+        assert len(cert.signatures) == (threshold if scheme == "multisig" else 1)
+        assert len(cert.cosignatures) == (required if scheme == "threshold-bls" else 0)
+    assert result.metrics["verification_gas_per_certificate"]["scheme"] == scheme
 
 
 def test_proactive_refresh_during_a_run_keeps_the_bridge_live():

@@ -139,13 +139,13 @@ def build(
         Limits(limits.per_transfer_cap, delay_threshold, delay), _bucket(limits),
         rotation_timelock=defences.rotation_timelock,
     )
-    settlement = SettlementChain(world, bridge_state)
     if defences.accountant:
         # A global accountant reads the escrow's books across chains before every mint.
         bridge_state.accountant = lambda asset: (
             consortium.escrow.locked_total.get(asset, 0)
             - consortium.escrow.released_total.get(asset, 0)
         )
+    settlement = settlement_chain(world, bridge_state, scenario, base_dir)
     ledger = SignedLedger()
     members = [
         CommitteeMember(
@@ -204,6 +204,17 @@ def build(
             for index, spec in enumerate(scenario.attacks)
         ]
     return bridge
+
+
+def settlement_chain(
+    world: World, bridge_state: BridgeState, scenario: Scenario, base_dir: Path | None
+) -> SettlementChain:
+    """The model's contract, or (`[settlement] contract = "evm"`) its bytecode in an EVM."""
+    if scenario.settlement.contract == "evm":
+        from bridgelab.evm.deployed import contract_chain
+
+        return contract_chain(world, bridge_state, scenario, base_dir)
+    return SettlementChain(world, bridge_state)
 
 
 def _bucket(limits: LimitsConfig) -> TokenBucket | None:

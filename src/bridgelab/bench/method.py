@@ -14,11 +14,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from bridgelab.bench.targets import targets
-from bridgelab.bench.workload import CONFIGS, MODES, STANDARD, Case
+from bridgelab.bench.workload import CONFIGS, CONTRACTS, MODES, STANDARD, Case
 
 Progress = Callable[[str], None]
 # Cases at most this long also get an instrumented run (the crypto floor); longer ones would
@@ -125,10 +126,15 @@ def run_bench(
     table: list[tuple[dict[str, Any], Case, int]] = []
     for label in configs:
         custody, backend, signatures = CONFIGS[label]
+        contract = CONTRACTS.get(label, "model")
+        if contract == "evm" and find_spec("eth") is None:
+            continue  # the evm extra is not installed
         count = pyecc_transfers if backend == "py-ecc" else transfers
         for mode in modes:
+            if contract == "evm" and mode != "batched":
+                continue
             case = Case(custody, backend, signatures, mode == "batched", count,
-                        deposit_interval=deposit_interval)
+                        deposit_interval=deposit_interval, contract=contract)
             table.append(({"config": label, "mode": mode}, case,
                           1 if backend == "py-ecc" else repeats))
     scaling = [({"config": f"{custody} n={members}", "mode": "batched"},

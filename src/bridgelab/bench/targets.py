@@ -9,6 +9,8 @@ from typing import Any
 
 Row = dict[str, Any]
 
+# EVM mode should run at no less than this share of model mode's transfers per second.
+EVM_SHARE = 1 / 3
 REAL_BLS = ("threshold-bls/blst", "threshold-bls/arkworks")
 
 
@@ -49,6 +51,9 @@ def targets(rows: list[Row], committee: list[Row], length: list[Row],
     label_pm, rate_pm = _fastest_bls(rows, "per-message")
     at_least(f"threshold BLS per message transfers/CPU-s ({label_pm or 'not run'})", rate_pm, 100)
     at_least("multisig batched transfers/CPU-s", _rate(rows, "multisig"), 1_200)
+    evm, model = _rate(rows, "multisig/evm"), _rate(rows, "multisig")
+    at_least("EVM mode / model mode transfers/CPU-s (multisig, batched)",
+             round(evm / model, 3) if evm and model else None, round(EVM_SHARE, 3))
     at_least("symbolic multisig batched transfers/CPU-s", _rate(rows, "multisig/symbolic"), 6_000)
     at_most(f"threshold BLS actual/crypto floor ({label or 'not run'})",
             _field(rows, label, "actual_over_floor") if label else None, 1.25)

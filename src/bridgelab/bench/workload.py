@@ -42,7 +42,11 @@ CONFIGS = {
     "multisig": ("multisig", "arkworks", "real"),
     "threshold-bls/symbolic": ("threshold-bls", "arkworks", "symbolic"),
     "multisig/symbolic": ("multisig", "arkworks", "symbolic"),
+    # EVM mode: every mint and burn executed by the contract's bytecode (batched only).
+    "multisig/evm": ("multisig", "arkworks", "real"),
 }
+# The configurations whose bridge contract is not the model: label -> `[settlement] contract`.
+CONTRACTS = {"multisig/evm": "evm"}
 MODES = ("batched", "per-message")
 
 
@@ -59,6 +63,8 @@ class Case:
     # Seconds between deposits: 2.0 is the standard workload; a busy bridge packs more
     # transfers into each consortium block and each batch.
     deposit_interval: float = 2.0
+    # "model", or "evm": the bridge contract as bytecode in the in-process EVM.
+    contract: str = "model"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -67,6 +73,7 @@ class Case:
 def standard_scenario(
     custody: str, backend: str, transfers: int, members: int = 21, threshold: int | None = None,
     signatures: str = "real", batched: bool = False, deposit_interval: float | None = None,
+    contract: str = "model",
 ) -> Scenario:
     """Committee `members` (threshold > 2/3), 7 validators, 3 relayers, `transfers` each way."""
     threshold = threshold or (2 * members) // 3 + 1
@@ -80,7 +87,7 @@ def standard_scenario(
         "relayers": relayers,
         "committee": {"members": members, "threshold": threshold, "required": [],
                       "custody": custody, "bls_backend": backend, "signatures": signatures},
-        "settlement": {"finality_slots": 4},
+        "settlement": {"finality_slots": 4, "contract": contract},
         "workload": {"users": 50, "deposits": transfers, "withdrawals": transfers,
                      "deposit_interval": deposit_interval or STANDARD["deposit_interval_s"],
                      "withdraw_delay": STANDARD["withdraw_delay_s"]},
@@ -102,7 +109,7 @@ def measure(case: Case, instrumented: bool = False) -> dict[str, Any]:
     scenario = standard_scenario(
         case.custody, case.backend, case.transfers, case.members,
         signatures=case.signatures, batched=case.batched,
-        deposit_interval=case.deposit_interval,
+        deposit_interval=case.deposit_interval, contract=case.contract,
     )
     built: list[float] = []
 

@@ -67,6 +67,10 @@ class Metrics:
         self.base_fees_gwei = array("d")
         self.verification_gas = array("q")
         self.scheme: str | None = None
+        # EVM mode: the gas the EVM metered per contract function, accepted calls only.
+        self.contract: str | None = None
+        self.evm_gas: dict[str, array] = {}
+        self.evm_reverted = 0
         self.kinds: dict[str, int] = {}
         self.last_time = 0.0
         # The custody and network figures the run's last event (`run.end`) records.
@@ -139,6 +143,29 @@ class Metrics:
         if started is not None:
             self.withdrawal_latency.append(record["t"] - started)
 
+    def _on_contract_deployed(self, record: dict[str, Any]) -> None:
+        self.contract = record["contract"]
+
+    def _on_contract_tx(self, record: dict[str, Any]) -> None:
+        if not record["ok"]:
+            self.evm_reverted += 1
+            return
+        self.evm_gas.setdefault(record["function"], array("q")).append(record["gas"])
+
+    def _evm(self) -> dict[str, Any]:
+        """EVM mode's figures: gas per accepted certificate (a `mint` call) as the EVM
+        metered it, per function, and how often the contract accepted what the model
+        refuses."""
+        return {
+            "contract": self.contract,
+            "gas_per_certificate": summarize(self.evm_gas.get("mint", array("q"))),
+            "gas_by_function": {
+                function: summarize(gas) for function, gas in sorted(self.evm_gas.items())
+            },
+            "reverted_calls": self.evm_reverted,
+            "divergences": self.kinds.get("contract.divergence", 0),
+        }
+
     def _on_run_end(self, record: dict[str, Any]) -> None:
         self.closing = {key: record[key] for key in ("custody", "network") if key in record}
 
@@ -181,6 +208,7 @@ class Metrics:
             "last_event_time_s": self.last_time,
             "events_by_kind": dict(sorted(kinds.items())),
             **self.closing,
+            **({"evm": self._evm()} if self.contract is not None else {}),
         }
 
 
@@ -196,4 +224,6 @@ _HANDLERS: dict[str, Callable[[Metrics, dict[str, Any]], None]] = {
     "settlement.reorg": Metrics._on_reorg,
     "release": Metrics._on_release,
     "run.end": Metrics._on_run_end,
+    "contract.deployed": Metrics._on_contract_deployed,
+    "contract.tx": Metrics._on_contract_tx,
 }

@@ -10,11 +10,11 @@ from typing import Protocol
 
 from bridgelab.core.rng import Streams
 from bridgelab.crypto.symbolic import EcdsaSigning, make_ecdsa_signer
-from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 
-TX_BASE_GAS = 21_000
-CALLDATA_GAS_PER_BYTE = 16
-MINT_STORAGE_GAS = 2 * 20_000 + 5_000
+# The bridge contract's gas table is custody/gas.py; these names stay for their users.
+from bridgelab.custody.gas import CALLDATA_NONZERO_BYTE_GAS as CALLDATA_GAS_PER_BYTE  # noqa: F401
+from bridgelab.custody.gas import MINT_STORAGE_GAS, TX_BASE_GAS  # noqa: F401
+from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 
 
 class Custody(Protocol):

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bridgelab.core.rng import Streams
-from bridgelab.crypto.secp256k1 import ECRECOVER_GAS
 from bridgelab.crypto.symbolic import ecrecover_for
 from bridgelab.custody.base import (
-    CALLDATA_GAS_PER_BYTE,
-    TX_BASE_GAS,
     choose_signers,
     member_ecdsa_signers,
     policy_met,
 )
+from bridgelab.custody.gas import multisig_verification_gas
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 
 
@@ -66,5 +64,5 @@ class MultisigCustody:
         return Certificate(message, version, self.scheme, signatures, tuple(chosen))
 
     def verification_gas(self, cert: Certificate) -> int:
-        calldata = cert.calldata_size() * CALLDATA_GAS_PER_BYTE
-        return TX_BASE_GAS + calldata + ECRECOVER_GAS * len(cert.signatures)
+        """Intrinsic gas, calldata and one ecrecover and signer-set read per signature."""
+        return multisig_verification_gas(cert)

@@ -31,29 +31,14 @@ from bridgelab.crypto.bls import (
     verify_partial,
 )
 from bridgelab.crypto.bls.backend import G2_BYTES
-from bridgelab.crypto.secp256k1 import ECRECOVER_GAS
 from bridgelab.crypto.symbolic import bls_backend_for, ecrecover_for
 from bridgelab.custody.base import (
-    CALLDATA_GAS_PER_BYTE,
-    TX_BASE_GAS,
     choose_signers,
     member_ecdsa_signers,
     policy_met,
 )
+from bridgelab.custody.gas import threshold_bls_verification_gas
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
-
-# EIP-2537 precompile prices (gas): a pairing check costs 32,600 per pair plus 37,700;
-# hashing to G2 maps two field elements (23,800 each) and adds the points (600).
-PAIRING_GAS_PER_PAIR = 32_600
-PAIRING_GAS_BASE = 37_700
-MAP_FP2_TO_G2_GAS = 23_800
-G2_ADD_GAS = 600
-# expand_message_xmd over SHA-256 in EVM code: an estimate, not a precompile price.
-HASH_TO_FIELD_GAS_ESTIMATE = 5_000
-BLS_VERIFY_GAS = (
-    2 * PAIRING_GAS_PER_PAIR + PAIRING_GAS_BASE + 2 * MAP_FP2_TO_G2_GAS + G2_ADD_GAS
-    + HASH_TO_FIELD_GAS_ESTIMATE
-)
 
 
 def split_endorsement(endorsement: bytes) -> tuple[bytes, bytes]:
@@ -198,9 +183,9 @@ class ThresholdBlsCustody:
         return combine(shifted, self.threshold, backend=self.backend)
 
     def verification_gas(self, cert: Certificate) -> int:
-        """Calldata (co-signatures included), one pairing check, one `ecrecover` each."""
-        calldata = cert.calldata_size() * CALLDATA_GAS_PER_BYTE
-        return TX_BASE_GAS + calldata + BLS_VERIFY_GAS + ECRECOVER_GAS * len(cert.cosignatures)
+        """Calldata (the signature uncompressed, co-signatures included), hash-to-curve, one
+        pairing check, the group key's reads, one `ecrecover` per co-signature."""
+        return threshold_bls_verification_gas(cert)
 
     def refresh(self) -> CommitteeKey:
         """Proactive refresh: new shares of the same key; older shares stop combining."""

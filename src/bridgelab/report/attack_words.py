@@ -136,6 +136,10 @@ def _congestion(who: str, params: dict[str, Any], config: dict[str, Any]) -> str
 
 
 def _flaw_exploited(who: str, params: dict[str, Any], config: dict[str, Any]) -> str:
+    source = (config.get("settlement") or {}).get("contract_source") or {}
+    own = source.get("vyper") or source.get("bytecode")
+    if own:
+        return f"the user's own contract {own} has a flaw a forged mint exploits"
     flaw = ", ".join((config.get("bridge") or {}).get("flaws") or []) or "a verifier flaw"
     return f"the contracts ship with the flaw {flaw} and an adversary exploits it"
 

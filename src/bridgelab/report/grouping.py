@@ -92,6 +92,10 @@ def group_stats(runs: list[RunRecord]) -> dict[str, Any]:
     latency = [(r.metrics.get("deposit_latency_s") or {}).get("p99") for r in runs]
     gas = [(r.metrics.get("verification_gas_per_certificate") or {}).get("mean") for r in runs]
     gas = [g for g in gas if g]
+    # EVM mode: the whole mint's gas as the EVM metered it, beside the model's bid for it.
+    evm_runs = [r for r in runs if (r.metrics.get("evm") or {}).get("gas_per_certificate")]
+    evm_gas = _mean([r.metrics["evm"]["gas_per_certificate"].get("mean") for r in evm_runs])
+    model_gas = _mean([(r.metrics.get("mint_gas") or {}).get("mean") for r in evm_runs])
     return {
         "runs": len(runs),
         "seeds": sorted({r.seed for r in runs}),
@@ -105,6 +109,8 @@ def group_stats(runs: list[RunRecord]) -> dict[str, Any]:
         "time_to_detect_s": quantiles(detect),
         "deposit_latency_p99_s": quantiles([v for v in latency if v is not None]),
         "verification_gas": (sum(gas) / len(gas)) if gas else None,
+        "evm_mint_gas": evm_gas,
+        "model_mint_gas": model_gas if evm_gas is not None else None,
         "withdrawal_latency_max_s": quantiles(_metric(runs, "withdrawal_latency_s", "max")),
         # Environment effects the bridge's own verdicts do not show.
         "oracle_stale_s": quantiles(_metric(runs, "oracle", "stale", "longest_s")),
@@ -112,6 +118,11 @@ def group_stats(runs: list[RunRecord]) -> dict[str, Any]:
             _metric(runs, "l2", "deposit_settlement_lag_s", "max")),
         "evidence": evidence(sorted(runs, key=lambda r: (-len(r.safety_failed), -r.loss)), 2),
     }
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [value for value in values if value]
+    return sum(present) / len(present) if present else None
 
 
 def _metric(runs: list[RunRecord], *path: str) -> list[float]:

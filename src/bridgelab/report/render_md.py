@@ -163,7 +163,17 @@ def _matrix_cell(cell: dict[str, Any]) -> str:
         f" loss p50/p90/max {text(words.amount(loss['p50']))}/"
         f"{text(words.amount(loss['p90']))}/{text(words.amount(loss['max']))};"
         f" detect {text(words.duration(cell['time_to_detect_s']['p50']))}"
+        + _evm_gas(cell)
     )
+
+
+def _evm_gas(cell: dict[str, Any]) -> str:
+    """EVM mode's gas per mint beside the model's bid, when the runs had the EVM."""
+    if cell.get("evm_mint_gas") is None:
+        return ""
+    model = cell.get("model_mint_gas")
+    beside = f" (model {model:,.0f})" if model else ""
+    return f"; gas/mint EVM {cell['evm_mint_gas']:,.0f}{beside}"
 
 
 def _custody_comparison(report: dict[str, Any]) -> list[str]:

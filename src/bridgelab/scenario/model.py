@@ -9,6 +9,7 @@ a section that is not enabled, targets that do not exist.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -33,6 +34,7 @@ from bridgelab.scenario.base import (
     Uniform,
     invalid,
 )
+from bridgelab.scenario.contract_schema import FLAWS_WITHOUT_BYTECODE, ContractSource
 from bridgelab.scenario.l2_schema import L2
 from bridgelab.scenario.oracle_schema import Oracle
 from bridgelab.scenario.registry import attack_kind, probe_ids
@@ -353,6 +355,12 @@ class Reorgs(Strict):
 class Settlement(Strict):
     """The Ethereum-like settlement chain: slots, finality, gas, demand and reorgs."""
 
+    contract: Literal["model", "evm"] = Field(
+        "model",
+        description="the bridge contract: the Python model, or its Vyper bytecode run in an"
+        " in-process EVM (needs the 'evm' extra)",
+    )
+    contract_source: ContractSource | None = None
     slot_time: Period(
         "seconds between settlement-chain blocks", at_least=0.1,
         why="no settlement chain makes blocks faster than a network round trip (Ethereum:"
@@ -714,11 +722,48 @@ class Scenario(Strict):
         self._check_entities()
         self._check_attacks()
         self._check_node_names()
+        self._check_contract()
         probes = probe_ids()
         for index, probe in enumerate(self.checks.expect):
             if probe not in probes:
                 raise invalid(f"checks.expect.{index}", f"one of {probes}", probe)
         return self
+
+    def _check_contract(self) -> None:
+        """What EVM mode needs: the extra installed, real signatures, whole seconds."""
+        settlement = self.settlement
+        if settlement.contract_source is not None and settlement.contract != "evm":
+            raise invalid("settlement.contract", "'evm' (a contract_source runs in the EVM)",
+                          settlement.contract)
+        if settlement.contract != "evm":
+            return
+        missing = [name for name in ("eth", "eth_abi", "vyper") if find_spec(name) is None]
+        if missing:
+            raise invalid("settlement.contract",
+                          "the 'evm' extra installed (pip install 'bridgelab[evm]')",
+                          f"evm, but {missing[0]} is missing")
+        if self.committee.signatures != "real":
+            raise invalid("committee.signatures", "'real' (the EVM verifies real signatures)",
+                          self.committee.signatures)
+        if self.l2.enabled:
+            raise invalid("l2.enabled", "false (the L2 contracts have no EVM form)", True)
+        missing_variant = [
+            flaw for flaw in self.bridge.flaws if flaw in FLAWS_WITHOUT_BYTECODE
+        ]
+        if missing_variant and settlement.contract_source is None:
+            # Running the correct bytecode instead would report a flaw's attack as failing.
+            raise invalid("bridge.flaws", "flaws the contract's bytecode has a variant of"
+                          f" (not {', '.join(FLAWS_WITHOUT_BYTECODE)})", missing_variant[0])
+        timed = {
+            "settlement.slot_time": settlement.slot_time,
+            "bridge.limits.delay": self.bridge.limits.delay,
+            "defences.challenge_window": self.defences.challenge_window,
+            "defences.rotation_timelock": self.defences.rotation_timelock,
+        }
+        for key, value in timed.items():
+            if value != int(value):
+                raise invalid(key, "whole seconds (EVM block timestamps are whole seconds)",
+                              value)
 
     def _check_consensus_timing(self) -> None:
         """Consensus timers against the latency between validators: a block cannot commit

@@ -222,7 +222,7 @@ class SettlementChain:
         taken = {pending.seq for _tip, pending in chosen}
         mempool.remove_where(lambda pending: pending.seq in taken)
         effects = BlockEffects()
-        execute_due(self.bridge, now, effects)
+        self._execute_due(now, effects)
         background_gas = 0
         for tip, pending in chosen:
             tx = pending.tx
@@ -287,13 +287,23 @@ class SettlementChain:
         self.fees_by_sender[tx.sender] = self.fees_by_sender.get(tx.sender, 0) + fee_paid
         try:
             if tx_type is not None:
-                tx_type.execute(self.bridge, tx, fee_paid, now, effects)
+                self._apply(tx_type, tx, fee_paid, now, effects)
             else:
                 self._execute_external(tx, effects)
         except Revert as revert:
             stats.reverted += 1
             effects.records.append(("tx.reverted", {"tx": tx.tx_id, "tx_kind": kind,
                                                     "check": revert.check}))
+
+    # The two points where the contract runs; EVM mode (evm/onchain.py) overrides them.
+
+    def _execute_due(self, now: float, effects: BlockEffects) -> None:
+        execute_due(self.bridge, now, effects)
+
+    def _apply(
+        self, tx_type: TxType, tx: Transaction, fee_paid: int, now: float, effects: BlockEffects
+    ) -> None:
+        tx_type.execute(self.bridge, tx, fee_paid, now, effects)
 
     def _execute_external(self, tx: Transaction, effects: BlockEffects) -> None:
         handler = self.handlers.get(type(tx))
