@@ -3,41 +3,48 @@ gives: each test computes the answer from scratch and compares."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgelab.actors.committee import CommitteeMember
+from bridgelab.actors.member_checks import (
+    MemberRules,
+    MemberView,
+    checks_for,
+    first_refusal,
+    refusal,
+)
 from bridgelab.actors.relayer import Relayer, _Collector
-from bridgelab.actors.wire import BurnProof, Endorsement
+from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement
+from bridgelab.core import memo
 from bridgelab.crypto import merkle
-from bridgelab.crypto.memo import BoundedCache
 from bridgelab.crypto.symbolic import (
     SymbolicEcdsaSigner,
     SymbolicEd25519Signer,
-    _compute_ed25519_signature,
-    _symbolic_ecrecover,
+    _ed25519_signature,
+    symbolic_ecrecover,
     symbolic_ed25519_verify,
 )
 from bridgelab.custody.base import policy_met
+from bridgelab.protocol.messages import BridgeMessage
+from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BurnEvent
 from bridgelab.settlement.chain import SettlementHeader
 
-# -- a member's finality, one batch at a time -------------------------------------------------
+# -- a member's first refusal in a batch ------------------------------------------------------
 
 
-def _header(number: int, salt: int = 0) -> SettlementHeader:
-    return SettlementHeader(number, number, bytes([salt]) * 32, 0, b"\x00" * 32, 1, 0, 1)
+def _header(number: int, root: bytes, salt: int = 0) -> SettlementHeader:
+    return SettlementHeader(number, number, bytes([salt]) * 32, 0, root, 1, 0, 1)
 
 
 class _Chain:
-    """What a member reads of the settlement chain: final headers up to `finalized`."""
+    """What a member reads of the settlement chain: headers, final up to `finalized`."""
 
-    def __init__(
-        self, headers: dict[int, SettlementHeader], finalized: int, confirmations: int | None
-    ) -> None:
+    def __init__(self, headers: dict[int, SettlementHeader], finalized: int) -> None:
         self.headers = headers
         self.finalized = finalized
-        self.confirmations = confirmations
 
     def finalized_header(self, number: int) -> SettlementHeader | None:
         return self.headers.get(number) if number <= self.finalized else None
@@ -49,81 +56,94 @@ class _Chain:
         return max(self.headers) - number + 1
 
 
-def _member(chain: _Chain) -> CommitteeMember:
-    member = CommitteeMember.__new__(CommitteeMember)
-    member.settlement = chain  # type: ignore[assignment]
-    return member
-
-
 # How a burn's header relates to the chain's: the chain's own object, an equal copy, another
-# header at that number (a fork), or a number the chain has no block for.
+# header at that number (a fork), or a number the chain has no block for. And what, if
+# anything, is wrong with the burn's message or proof.
 HEADER_KINDS = st.sampled_from(["same", "equal", "other", "missing"])
+TAMPERING = st.sampled_from(
+    [None, None, None, "direction", "source_contract", "source_block", "event_fields",
+     "merkle_inclusion"]
+)
+
+
+def _tampered(message: BridgeMessage, leaf: bytes, path: merkle.Proof, tamper: str | None
+              ) -> tuple[BridgeMessage, bytes, merkle.Proof]:
+    if tamper == "direction":
+        return replace(message, direction="deposit"), leaf, path
+    if tamper == "source_contract":
+        return replace(message, source_contract="settlement:copycat"), leaf, path
+    if tamper == "source_block":
+        return replace(message, source_block=message.source_block + 1), leaf, path
+    if tamper == "event_fields":
+        return replace(message, amount=message.amount + 1), leaf, path
+    if tamper == "merkle_inclusion":
+        return message, leaf, replace(path, index=path.index ^ 1, leaf_count=2, siblings=(
+            b"\x07" * 32,))
+    return message, leaf, path
+
+
+def _burns(drawn: list[tuple[int, str, str | None]]) -> tuple[dict, list[BurnProof]]:
+    """The chain's headers (blocks 0..2, each holding the burns drawn for it) and the
+    proofs, tampered with as drawn."""
+    events = [
+        BurnEvent(BRIDGE_CONTRACT, nonce, "A", 10 + nonce, "s", "r", "")
+        for nonce in range(len(drawn))
+    ]
+    leaves_of: dict[int, list[bytes]] = {number: [] for number in range(3)}
+    for event, (number, _kind, _tamper) in zip(events, drawn, strict=True):
+        leaves_of[number].append(event.leaf())
+    roots = {number: merkle.root(leaves) for number, leaves in leaves_of.items()}
+    chain = {number: _header(number, roots[number]) for number in range(3)}
+    proofs = []
+    for event, (number, kind, tamper) in zip(events, drawn, strict=True):
+        header = {
+            "same": chain[number],
+            "equal": _header(number, roots[number]),
+            "other": _header(number, roots[number], salt=1),
+            "missing": _header(number + 10, roots[number]),
+        }[kind]
+        leaves = leaves_of[number]
+        message = BridgeMessage(
+            "withdrawal", event.nonce, event.asset, event.amount, event.sender,
+            event.recipient, BRIDGE_CONTRACT, header.number, header.hash,
+        )
+        message, leaf, path = _tampered(
+            message, event.leaf(), merkle.prove(leaves, leaves.index(event.leaf())), tamper
+        )
+        proofs.append(BurnProof("relayer-0", message, header, leaf, path))
+    return chain, proofs
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     # Few block numbers, so that a batch's burns often share a block, or a number on a fork.
-    st.lists(st.tuples(st.integers(0, 2), HEADER_KINDS), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 2), HEADER_KINDS, TAMPERING), min_size=1, max_size=8),
     st.integers(-1, 3),
     st.sampled_from([None, 1, 3]),
+    st.booleans(),
 )
-def test_a_batch_s_burns_are_final_exactly_when_each_burn_is(burns, finalized, confirmations):
-    headers = {number: _header(number) for number in range(3)}
-    proofs = []
-    for number, kind in burns:
-        if kind == "same":
-            header = headers[number]
-        elif kind == "equal":
-            header = _header(number)
-        else:
-            header = _header(number + 10 if kind == "missing" else number, salt=1)
-        proofs.append(BurnProof("relayer-0", None, header, b"", None))  # type: ignore[arg-type]
-    member = _member(_Chain(headers, finalized, confirmations))
-    expected = not any(member._finality(proof) for proof in proofs)
-    assert member._burns_final(tuple(proofs)) is expected
-
-
-# -- the bounded memo's `remember` --------------------------------------------------------------
-
-
-def _remember_as_computed(cache: BoundedCache, key: int, value: object) -> None:
-    """`remember` as the answer `get_or_compute` would keep: the reference."""
-    cache.get_or_compute(key, lambda: value)
-
-
-def _state(cache: BoundedCache) -> tuple[list, list]:
-    return (
-        [(key, id(value)) for key, value in cache._recent.items()],
-        [(key, id(value)) for key, value in cache._older.items()],
+def test_a_batch_s_first_refusal_is_each_proof_s_list_asked_in_turn(
+    drawn, finalized, confirmations, memoised
+):
+    headers, proofs = _burns(drawn)
+    chain = _Chain(headers, finalized)
+    rules = MemberRules((), (), "symbolic", confirmations)
+    view = MemberView(rules, chain)  # type: ignore[arg-type]
+    expected = next(
+        (
+            (position, failed)
+            for position, proof in enumerate(proofs)
+            if (failed := refusal(checks_for(proof, rules), view, proof)) is not None
+        ),
+        None,
     )
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.integers(2, 10),
-    st.lists(
-        st.tuples(st.sampled_from(["remember", "compute", "get"]), st.integers(0, 12)),
-        max_size=80,
-    ),
-)
-def test_remember_keeps_what_get_or_compute_would_keep(limit, operations):
-    fast: BoundedCache[int, object] = BoundedCache(limit)
-    reference: BoundedCache[int, object] = BoundedCache(limit)
-    for step, (operation, key) in enumerate(operations):
-        # A fresh object each step: the memo must keep the answer it already had, not an
-        # equal new one.
-        value = (key, step)
-        if operation == "remember":
-            fast.remember(key, value)
-            _remember_as_computed(reference, key, value)
-        elif operation == "compute":
-            assert fast.get_or_compute(key, lambda v=value: v) is reference.get_or_compute(
-                key, lambda v=value: v
-            )
-        else:
-            assert fast.get(key) is reference.get(key)
-        assert _state(fast) == _state(reference)
-        assert len(fast) <= limit
+    with memo.enabled(memoised):
+        request = BatchRequest("relayer-0", ("withdrawal-batch", 1), tuple(proofs))
+        assert first_refusal(view, request) == expected
+        assert first_refusal(view, request) == expected  # asked again: the memo's answer
+        for proof in proofs:
+            single = refusal(checks_for(proof, rules), view, proof)
+            assert first_refusal(view, proof) == (None if single is None else (0, single))
 
 
 # -- Merkle trees -------------------------------------------------------------------------------
@@ -167,7 +187,7 @@ def test_a_tree_s_root_and_paths_are_those_hashed_one_node_at_a_time(leaves):
 def test_a_symbolic_ed25519_signature_is_its_tag_and_verifies_only_for_its_message(seed, msg):
     signer = SymbolicEd25519Signer(seed)
     signature = signer.sign(msg)
-    assert signature == _compute_ed25519_signature(signer.public_key, msg)
+    assert signature == _ed25519_signature(signer.public_key, msg)
     assert symbolic_ed25519_verify(signer.public_key, msg, signature)
     assert not symbolic_ed25519_verify(signer.public_key, msg + b"x", signature)
 
@@ -179,8 +199,9 @@ def test_a_symbolic_ecdsa_signature_recovers_its_signer_when_checked_from_scratc
     # the tag from the address in the signature.
     signer = SymbolicEcdsaSigner(secret)
     signature = signer.sign_digest(digest)
-    assert _symbolic_ecrecover(digest, signature) == signer.address
-    assert _symbolic_ecrecover(bytes(32) if any(digest) else b"\x01" * 32, signature) is None
+    recover = symbolic_ecrecover
+    assert recover(digest, signature) == signer.address
+    assert recover(bytes(32) if any(digest) else b"\x01" * 32, signature) is None
 
 
 # -- a relayer's collector ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from bridgelab.protocol.messages import (
     certificate_fields,
     certificate_from_fields,
 )
-from bridgelab.protocol.verifier import VerifierConfig, reference_verify, verify_certificate
+from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 from bridgelab.runner import TRUST_ROOT_VERSION, build, run
 from tests.conftest import small_scenario
 
@@ -73,7 +73,7 @@ def test_a_batched_run_delivers_everything_under_batch_certificates(batched_run)
     by_root: dict[str, set[tuple[str, ...]]] = {}
     for mint in in_batches:
         cert = certificate_from_fields(mint["certificate"])
-        assert reference_verify(root, cert).ok
+        assert verify_certificate(root, VerifierConfig(), cert).ok
         by_root.setdefault(cert.batch.root.hex(), set()).add(
             tuple(signature.hex() for signature in cert.signatures)
         )
@@ -314,42 +314,55 @@ def test_key_compromise_breaks_a_batched_bridge_exactly_as_an_unbatched_one():
     assert plain_result.metrics["outcome"] == batched_result.metrics["outcome"]
 
 
-def test_a_member_names_a_batch_s_first_failure_in_order_whatever_it_is(captured):
-    """Shared checks and this member's own ones (burn finality, its ledger) interleave per
-    message: the refusal names the first message that fails any of them."""
-    member = captured["member"]
-    request = next(
-        r for r in captured["requests"]
-        if len(r.proofs) > 2 and r.proofs[0].message.direction == "withdrawal"
-    )
-    proofs = request.proofs
-    not_final = proofs[1]
+class _ChainWithout:
+    """A member's view of the settlement chain in which one block number is not final."""
 
-    def finality(proof):
-        return "not_final" if proof is not_final else None
+    def __init__(self, chain, number: int) -> None:
+        self.chain = chain
+        self.number = number
+
+    def finalized_header(self, number: int):
+        return None if number == self.number else self.chain.finalized_header(number)
+
+
+def test_a_member_names_a_batch_s_first_failure_in_order_whatever_it_is(captured):
+    """Checks on the proofs alone and this member's own ones (burn finality, its ledger)
+    interleave per message: the refusal names the first message that fails any of them."""
+    member = captured["member"]
+    burns = [
+        proof for r in captured["requests"] for proof in r.proofs
+        if proof.message.direction == "withdrawal"
+    ]
+    # A batch of burns from two blocks: the first block's, then the other's (valid one by
+    # one, and still when batched together).
+    early_block = burns[0].header.number
+    late = [proof for proof in burns if proof.header.number != early_block][:2]
+    early = [proof for proof in burns if proof.header.number == early_block][:1]
+    assert len(late) == 2
+    proofs = (*early, *late)
+    request = BatchRequest("relayer-0", ("withdrawal-batch", 999), proofs)
+    late_block, first_late = late[0].header.number, 1
 
     def refusal(signed: dict[int, bytes]):
-        # This member's own ledger, holding other digests for the messages at `signed`.
-        shared = member.ledger
+        # This member's own ledger, holding other digests for the messages at `signed`, and
+        # its own view of the chain, in which the late block is not final yet.
+        shared, view = member.ledger, member.view
         refusals_before = len(_events_of(captured, "endorse.refused"))
         member.ledger = SignedLedger()
-        member._finality = finality
-        # The batch-wide finality check agrees with the per-burn one (tests/
-        # test_actors_fastpaths.py): this member's view, as the stand-in has it.
-        member._burns_final = lambda burns: not any(map(finality, burns))
+        member.view = replace(view, settlement=_ChainWithout(view.settlement, late_block))
         try:
             for index, digest in signed.items():
                 member.ledger.add(proofs[index].message.key, member.index, digest, 0)
             assert member._endorse_batch(request) is None
         finally:
-            member.ledger = shared
-            del member._finality, member._burns_final
+            member.ledger, member.view = shared, view
         refusals = _events_of(captured, "endorse.refused")
         assert len(refusals) == refusals_before + 1  # this call's refusal, not an earlier one
         refused = refusals[-1].fields
         return refused["check"], refused["nonce"]
 
     other = b"\x01" * 32
-    assert refusal({}) == ("not_final", not_final.message.nonce)
+    not_final = proofs[first_late].message.nonce
+    assert refusal({}) == ("not_final", not_final)
     assert refusal({0: other}) == ("equivocation", proofs[0].message.nonce)
-    assert refusal({2: other}) == ("not_final", not_final.message.nonce)
+    assert refusal({len(proofs) - 1: other}) == ("not_final", not_final)

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
+from bridgelab.actors.member_checks import L2_WITHDRAWAL_CHECKS, refusal
 from bridgelab.checker import l2_metrics
 from bridgelab.crypto import merkle
 from bridgelab.l2.gateway import (
     L2_NONCE_BASE,
     L2WithdrawalProof,
-    check_l2_withdrawal,
     deposit_ref,
 )
 from bridgelab.l2.message_oracle import DepositMessage
@@ -182,6 +182,12 @@ def test_committee_checks_l2_withdrawals_against_l1_not_the_relayer(small_l2_run
     )
     proof = L2WithdrawalProof("relayer-0", message, batch.number, leaves[position],
                               merkle.prove(leaves, position))
+    view = bridge.members[0].view
+
+    def check_l2_withdrawal(proof, l2, settlement):
+        checked = replace(view, l2=l2, settlement=settlement)
+        return refusal(L2_WITHDRAWAL_CHECKS, checked, proof) or "ok"
+
     assert check_l2_withdrawal(proof, l2, settlement) == "ok"
     bigger = replace(message, amount=message.amount * 10)
     assert check_l2_withdrawal(replace(proof, message=bigger), l2, settlement) == "event_fields"

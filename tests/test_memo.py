@@ -1,12 +1,12 @@
-"""The bounded memo: each answer computed once while it stays in use, and never more entries
-than its limit."""
+"""The seam's bounded cache: each answer computed once while it stays in use, and never more
+entries than its limit."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgelab.crypto.memo import BoundedCache
+from bridgelab.core.memo import BoundedCache
 
 
 def _counting_cache(limit: int) -> tuple[BoundedCache[int, int], list[int]]:
@@ -88,13 +88,3 @@ def test_a_miss_computes_with_the_arguments_given_and_a_hit_does_not_compute() -
     assert cache.get_or_compute((2, 10), power, 2, 10) == 1024
     assert cache.get_or_compute((3, 2), power, 3, 2) == 9
     assert calls == [(2, 10), (3, 2)]
-
-
-def test_a_remembered_answer_is_returned_without_computing() -> None:
-    cache, computed = _counting_cache(8)
-    cache.remember(3, 9)
-    assert _ask(cache, computed, 3) == 9
-    assert computed == []
-    for key in range(4, 12):  # past a generation: it was stored as any computed answer is
-        cache.remember(key, key * key)
-    assert len(cache) <= 8

@@ -13,7 +13,6 @@ from bridgelab.core.rng import Streams
 from bridgelab.crypto import symbolic
 from bridgelab.custody.multisig import MultisigCustody
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
-from bridgelab.protocol import verifier
 from bridgelab.protocol.messages import (
     BridgeMessage,
     certificate_fields,
@@ -25,7 +24,7 @@ from bridgelab.protocol.verifier import (
     Verdict,
     VerifierConfig,
     verify_certificate,
-    verify_certificate_memoised,
+    verify_multisig_signatures,
 )
 from bridgelab.runner import run
 from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT
@@ -296,9 +295,13 @@ def test_the_checker_never_reads_the_verifiers_shared_verdict_memo():
     certificate = certificate_from_fields(_certificate(_message(0, 10), members=range(5)))
     assert not verify_certificate(ROOT, VerifierConfig(), certificate)
     poisoned = Verdict(True, "ok")
-    verifier._verdicts.get_or_compute(
-        (ROOT, VerifierConfig(), certificate, 0), lambda: poisoned)
-    assert verify_certificate_memoised(ROOT, VerifierConfig(), certificate) is poisoned
+    # A wrong answer planted where the model's memo keeps it (no caller can store one: this
+    # stands for a bug that would).
+    memo = verify_multisig_signatures.memo
+    memo.cache._recent[(ROOT, VerifierConfig(), certificate.digest, certificate.signatures)] = (
+        poisoned
+    )
+    assert verify_certificate(ROOT, VerifierConfig(), certificate) is poisoned
     feed = _Feed()
     feed.lock(0, 10, escrowed=10)
     feed.mint(0, 10, certificate=certificate_fields(certificate))

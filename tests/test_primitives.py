@@ -65,15 +65,6 @@ def test_encode_is_the_tag_then_each_field_length_prefixed(values):
     assert hashing.encode("bridgelab/test", *values) == expected
 
 
-def test_encoded_strings_are_remembered_within_a_bound():
-    texts = [f"0x{index:040x}" for index in range(hashing.MAX_STRING_FIELDS + 10)]
-    for _ in range(2):
-        for text in texts:
-            assert hashing.encode("t", text) == b"t\x00" + len(text).to_bytes(4, "big") + (
-                text.encode())
-            assert len(hashing._STRING_FIELDS) <= hashing.MAX_STRING_FIELDS
-
-
 def test_encode_refuses_negative_integers():
     with pytest.raises(ValueError):
         hashing.encode("bridgelab/test", -1)

@@ -51,7 +51,7 @@ from bridgelab.custody.multisig import MultisigCustody
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.protocol.messages import BridgeMessage
 from bridgelab.protocol.rotation import RotationCertificate, check_rotation, rotation_digest
-from bridgelab.protocol.verifier import VerifierConfig, reference_verify, verify_certificate
+from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 from bridgelab.report.cli import VERDICT_CODES
 from bridgelab.runner import run
 from bridgelab.scenario import ScenarioError, parse_scenario
@@ -317,8 +317,8 @@ def test_a_real_verifier_never_accepts_a_symbolic_certificate(scheme):
     assert verify_certificate(root, symbolic_config, symbolic_cert)
     assert not verify_certificate(root, real_config, symbolic_cert)
     assert not verify_certificate(root, symbolic_config, real_cert)
-    assert not reference_verify(root, symbolic_cert)
-    assert reference_verify(root, symbolic_cert, "symbolic")
+    assert not verify_certificate(root, VerifierConfig(), symbolic_cert)
+    assert verify_certificate(root, VerifierConfig(signatures="symbolic"), symbolic_cert)
 
 
 def test_rotation_governance_signatures_follow_the_signature_mode():

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgelab import __version__, evidence, exitcodes
-from bridgelab.actors.committee import CommitteeMember, SharedChecks
+from bridgelab.actors.committee import CommitteeMember
 from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.relayer import Relayer
 from bridgelab.bridge import Bridge
@@ -26,6 +26,7 @@ from bridgelab.checker.judge import monitor_for
 from bridgelab.checker.stream import RunFolds
 from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
+from bridgelab.core import memo
 from bridgelab.core.guard import RunLimits, Stalled
 from bridgelab.core.history import History
 from bridgelab.core.world import World
@@ -99,6 +100,8 @@ def build(
 ) -> Bridge:
     world = World(scenario, seed, history)
     committee = scenario.committee
+    # Nothing memoised carries over from an earlier run.
+    memo.reset()
     if committee.signatures == "symbolic":
         # The symbolic BLS backend's discrete-log registry starts empty for every run.
         symbolic.reset()
@@ -144,11 +147,11 @@ def build(
             - consortium.escrow.released_total.get(asset, 0)
         )
     settlement = settlement_chain(world, bridge_state, scenario, base_dir)
-    ledger, checks = SignedLedger(), SharedChecks()
+    ledger = SignedLedger()
     members = [
         CommitteeMember(
             world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION,
-            ledger, checks,
+            ledger,
         )
         for index in range(committee.members)
     ]

@@ -18,10 +18,10 @@ from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement, LockProo
 from bridgelab.consortium.block import Block, Commit, Header
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.consortium.escrow import LockEvent, ReleaseTx
+from bridgelab.core import memo
 from bridgelab.core.recent import RecentSet
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
-from bridgelab.crypto.memo import BoundedCache
 from bridgelab.custody.base import MINT_STORAGE_GAS, Custody
 from bridgelab.l2.gateway import L2WithdrawalFinal, L2WithdrawalProof
 from bridgelab.protocol.messages import BatchPath, BridgeMessage, Certificate, batch_digest
@@ -152,8 +152,8 @@ class Relayer:
         if header.height in self._seen_heights:
             return
         self._seen_heights.add(header.height)
-        # Most relayers find the block's messages remembered (built by the first to read it).
-        deposits = _deposits.get_or_compute(header.hash, _deposits_in, block)
+        # Proofs are built only for the messages carried (a partial, not a closure).
+        deposits = _deposits_in(block)
         self._carry_block(
             block.events, deposits, partial(_lock_proof, self.node, header, committed.commit)
         )
@@ -164,7 +164,7 @@ class Relayer:
         if header.hash in self._seen_settlement:
             return
         self._seen_settlement.add(header.hash)
-        withdrawals = _withdrawals.get_or_compute(header.hash, _withdrawals_in, block)
+        withdrawals = _withdrawals_in(block)
         self._carry_block(block.events, withdrawals, partial(_burn_proof, self.node, header))
 
     def _carry_block(
@@ -662,6 +662,16 @@ def _burn_proof(
     return BurnProof(relayer, message, header, leaf, proof)
 
 
+def _block_key(block: Block | SettlementBlock) -> tuple[bytes, tuple[bytes, ...]]:
+    """A block by value: its header's digest and its events (what it decodes is read from
+    them)."""
+    return block.header.hash, block.events
+
+
+# Every relayer reads every block, and gets it from several validators: the messages a block
+# carries are built once and shared, so each message's digest is computed once too. (A
+# settlement block's body is pruned only after the block was pushed to the relayers.)
+@memo.pure("relayer/deposits", size=RECENT_BLOCKS, key=_block_key)
 def _deposits_in(block: Block) -> tuple[tuple[int, BridgeMessage], ...]:
     """The deposit messages a committed consortium block carries, with their leaf indices."""
     header = block.header
@@ -677,6 +687,7 @@ def _deposits_in(block: Block) -> tuple[tuple[int, BridgeMessage], ...]:
     return tuple(deposits)
 
 
+@memo.pure("relayer/withdrawals", size=RECENT_BLOCKS, key=_block_key)
 def _withdrawals_in(block: SettlementBlock) -> tuple[tuple[int, BridgeMessage], ...]:
     """The withdrawal messages a settlement block carries, with their leaf indices."""
     header = block.header
@@ -696,15 +707,3 @@ def _message(
         direction, event.nonce, event.asset, event.amount, event.sender, event.recipient,
         event.contract, block, block_hash, payload,
     )
-
-
-# Every relayer reads every block, and gets it from several validators: the messages a block
-# carries are built once and shared, so each message's digest is computed once too. Keyed by
-# the block's hash, which commits to the events the messages are read from. (A settlement
-# block's body is pruned only after the block was pushed to the relayers.)
-_deposits: BoundedCache[bytes, tuple[tuple[int, BridgeMessage], ...]] = BoundedCache(
-    RECENT_BLOCKS
-)
-_withdrawals: BoundedCache[bytes, tuple[tuple[int, BridgeMessage], ...]] = BoundedCache(
-    RECENT_BLOCKS
-)

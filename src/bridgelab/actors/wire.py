@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bridgelab.consortium.block import Commit, Header
@@ -12,9 +12,9 @@ from bridgelab.protocol.messages import BridgeMessage
 from bridgelab.settlement.chain import SettlementHeader
 
 
-# Proofs compare and hash by identity (eq=False): one proof object travels to every member,
-# so the members' shared memo of pure checks finds it without hashing its whole content.
-@dataclass(frozen=True, slots=True, eq=False)
+# Proofs compare by value. Each keeps its hash, computed once when it is made: one proof object
+# travels to every member, and each member's memoised checks hash it (`member_checks.py`).
+@dataclass(frozen=True, slots=True)
 class LockProof:
     """A lock event with the committed header it sits under and its Merkle path."""
 
@@ -24,9 +24,17 @@ class LockProof:
     commit: Commit
     leaf: bytes
     proof: Proof
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        value = (self.relayer, self.message, self.header, self.commit, self.leaf, self.proof)
+        object.__setattr__(self, "_hash", hash(value))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True)
 class BurnProof:
     """A burn event with the finalised settlement header it sits under and its Merkle path."""
 
@@ -35,6 +43,14 @@ class BurnProof:
     header: SettlementHeader
     leaf: bytes
     proof: Proof
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        value = (self.relayer, self.message, self.header.hash, self.leaf, self.proof)
+        object.__setattr__(self, "_hash", hash(value))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 # A message's proof, of the kind its route needs: built once here, where the relayers and
@@ -55,14 +71,22 @@ class Endorsement(NamedTuple):
     epoch: int = 0
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True)
 class BatchRequest:
     """Proofs of several messages, one direction, to be endorsed under one Merkle root.
 
     Members recompute the root from the messages themselves; the relayer's order is the
     leaf order. `key` names the batch in the relayer's books and in the endorsements.
+    Compares by value, and keeps its hash as a proof does.
     """
 
     relayer: str
     key: tuple[str, int]
     proofs: tuple[MessageProof, ...]
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.relayer, self.key, self.proofs)))
+
+    def __hash__(self) -> int:
+        return self._hash

@@ -28,6 +28,7 @@ from bridgelab.checker.policy import (
     GroupKeyRecord,
     Shortfall,
     certificate_shortfall,
+    checker_ecrecover,
     root_shortfall,
 )
 from bridgelab.checker.properties import PROBES, PROPERTIES, Verdict
@@ -250,7 +251,8 @@ class Monitor:
                 bytes.fromhex(sig) for sig in event.fields.get("rotation_signatures", [])
             )
             check = check_rotation(
-                previous, RotationCertificate(root, signatures), self.signatures
+                previous, RotationCertificate(root, signatures), self.signatures,
+                recover=checker_ecrecover(self.signatures),
             )
             if check != "ok":
                 self._fail(

@@ -3,24 +3,60 @@ and certificates against it.
 
 The policy comes from the scenario, not from the deployed contracts nor from the trust root the
 model installed, so neither a contract that skips a check nor a root installed weaker than
-configured can make an accepted certificate look sound. The verdict is computed here, never
-read from the verifiers' memoised verdicts; only the answers of the signature primitives
-(`ecrecover`, BLS `verify`, pure functions of the exact bytes) are shared with the model.
+configured can make an accepted certificate look sound. Everything is computed here from the
+recorded certificate: digests, Merkle paths and signatures, by the raw functions (`memo.raw`),
+with memos of its own (`memo.private`). No answer the model computed, memoised or not, reaches
+the checker.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
-from bridgelab.crypto import merkle
-from bridgelab.crypto.bls import verify_memoised
-from bridgelab.crypto.bls.backend import get_backend
-from bridgelab.crypto.symbolic import bls_backend_for, ecrecover_for
-from bridgelab.protocol.messages import Certificate, TrustRoot
+from bridgelab.core import memo
+from bridgelab.crypto import merkle, symbolic
+from bridgelab.crypto.bls.backend import ArkworksBackend, get_backend
+from bridgelab.crypto.symbolic import check_mode
+from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot, batch_digest
 
-# Verification does not depend on the backend: the fast one checks every real signature.
-REFERENCE_BLS_BACKEND = "arkworks"
+# Verification does not depend on the backend: the fast one checks every real signature. The
+# checker has an instance of its own, so not even a decoded point is shared with the model.
+_REFERENCE_BLS = ArkworksBackend()
+
+# The certificates of a batch carry the same signatures over the same batch digest: the
+# checker recovers and verifies each once (docs/performance.md, "The memo seam").
+_RECOVER_SIGNER = memo.private("checker/ecrecover", memo.raw(symbolic.recover_signer))
+_BLS_VERIFY = memo.private("checker/bls-verify", memo.raw(ArkworksBackend.verify))
+# The certificates of a batch's messages name the same batch.
+_batch_digest = memo.private("checker/batch-digest", memo.raw(batch_digest), size=4_096)
+_message_digest = memo.raw(BridgeMessage.digest)
+_merkle_verify = memo.raw(merkle.verify)
+
+
+def checker_ecrecover(signatures: str) -> Callable[[bytes, bytes], str | None]:
+    """The checker's own `ecrecover` for the run's kind of signatures."""
+    check_mode(signatures)
+    return partial(_RECOVER_SIGNER, signatures)
+
+
+def _bls_verify(signatures: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
+    if check_mode(signatures):
+        # A symbolic answer reads the run's discrete-log registry: never memoised.
+        return get_backend(symbolic.BACKEND_NAME).verify(pk, msg, sig)
+    return bool(_BLS_VERIFY(_REFERENCE_BLS, pk, msg, sig))
+
+
+def signed_digest(cert: Certificate) -> bytes:
+    """What the certificate's signatures sign (its message's digest, or its batch's), computed
+    by the checker itself."""
+    version = cert.trust_root_version
+    batch = cert.batch
+    if batch is None:
+        return _message_digest(cert.message, version)
+    return _batch_digest(batch.root, batch.size, version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +165,9 @@ def certificate_shortfall(
             "trust_root_version", f"a {cert.scheme} certificate under a {root.scheme} root"
         )
     batch = cert.batch
-    if batch is not None and not merkle.verify(batch.root, cert.message_digest, batch.path):
+    if batch is not None and not _merkle_verify(
+        batch.root, _message_digest(cert.message, cert.trust_root_version), batch.path
+    ):
         return Shortfall(
             "batch_inclusion", "the message is not in the batch its signatures cover"
         )
@@ -140,15 +178,28 @@ def certificate_shortfall(
     return Shortfall("unknown_scheme", f"unknown scheme {root.scheme!r}")
 
 
+def _signing_members(
+    root: TrustRoot, digest: bytes, signatures: tuple[bytes, ...], kind: str
+) -> tuple[int | None, ...]:
+    """The member of `root` who made each signature over `digest` (None: no member's, or no
+    signature at all), for signatures of `kind` ("real" or "symbolic")."""
+    ecrecover = checker_ecrecover(kind)
+    return tuple([
+        None if (address := ecrecover(digest, signature)) is None else root.member_of(address)
+        for signature in signatures
+    ])
+
+
+# The certificates of a batch's messages carry the same signatures over the same digest.
+_SIGNING_MEMBERS = memo.private("checker/signing-members", _signing_members, size=4_096)
+
+
 def _multisig_shortfall(
     root: TrustRoot, policy: CommitteePolicy, cert: Certificate, signatures: str
 ) -> Shortfall | None:
-    ecrecover = ecrecover_for(signatures)
-    digest = cert.digest
+    members = _SIGNING_MEMBERS(root, signed_digest(cert), cert.signatures, signatures)
     signers: list[int] = []
-    for position, signature in enumerate(cert.signatures):
-        address = ecrecover(digest, signature)
-        member = root.member_of(address) if address is not None else None
+    for position, member in enumerate(members):
         if member is None:
             return Shortfall(
                 "unauthorised_signer",
@@ -170,15 +221,14 @@ def _bls_shortfall(
 ) -> Shortfall | None:
     if len(cert.signatures) != 1:
         return Shortfall("signature_count", "not exactly one group signature")
-    backend = get_backend(bls_backend_for(signatures, REFERENCE_BLS_BACKEND))
-    digest = cert.digest
-    if not verify_memoised(backend, bytes.fromhex(root.group_key), digest, cert.signatures[0]):
+    digest = signed_digest(cert)
+    if not _bls_verify(signatures, bytes.fromhex(root.group_key), digest, cert.signatures[0]):
         return Shortfall(
             "group_signature",
             f"the group signature does not verify under trust root v{root.version}'s key",
         )
     # A group signature cannot say who signed: each required member's own signature must.
-    ecrecover = ecrecover_for(signatures)
+    ecrecover = checker_ecrecover(signatures)
     cosigners = set()
     for cosignature in cert.cosignatures:
         address = ecrecover(digest, cosignature)

@@ -6,10 +6,9 @@ A header commits to its events by a Merkle root, and > 2/3 validator votes commi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from bridgelab.core import memo
 from bridgelab.crypto.hashing import encode, sha256
-from bridgelab.crypto.memo import BoundedCache
 from bridgelab.crypto.symbolic import ed25519_verify_for
 
 CHAIN_ID = "consortium-1"
@@ -30,6 +29,11 @@ class Header:
     def __post_init__(self) -> None:
         object.__setattr__(self, "hash", self._compute_hash())
 
+    def __hash__(self) -> int:
+        # Equal headers have equal digests, which cover every field: a memo key holding a
+        # header hashes one bytes object rather than seven fields.
+        return hash(self.hash)
+
     def _compute_hash(self) -> bytes:
         return sha256(
             encode(
@@ -46,7 +50,7 @@ class Header:
         )
 
 
-@lru_cache(maxsize=64)
+@memo.pure("consortium/vote-bytes", size=64)
 def vote_bytes(height: int, view: int, block_hash: bytes) -> bytes:
     """What a validator signs for a block; pure, and asked for by every validator of a round."""
     return encode("consortium/vote", CHAIN_ID, height, view, block_hash)
@@ -73,6 +77,11 @@ def quorum(validator_count: int) -> int:
     return (2 * validator_count) // 3 + 1
 
 
+# Recent commit checks: every validator and light client checks the same few recent headers.
+COMMIT_MEMO_ENTRIES = 4_096
+
+
+@memo.pure("consortium/verify-commit", size=COMMIT_MEMO_ENTRIES)
 def verify_commit(
     header: Header, commit: Commit, validator_keys: tuple[bytes, ...], signatures: str = "real"
 ) -> bool:
@@ -94,27 +103,6 @@ def verify_commit(
             return False
         signed.add(validator)
     return len(signed) >= quorum(len(validator_keys))
-
-
-# Recent commit checks: pure, and every light client checks the same few recent headers.
-COMMIT_MEMO_ENTRIES = 4_096
-# What `verify_commit` reads of a header is its digest, height and view, and the digest covers
-# the other two; then the rest of its arguments.
-CommitCheckKey = tuple[bytes, Commit, tuple[bytes, ...], str]
-_commits_checked: BoundedCache[CommitCheckKey, bool] = BoundedCache(COMMIT_MEMO_ENTRIES)
-
-
-def verify_commit_memoised(
-    header: Header, commit: Commit, validator_keys: tuple[bytes, ...], signatures: str = "real"
-) -> bool:
-    """`verify_commit`, remembered across light clients (the answer depends on nothing else).
-
-    Keyed by the header fields the check reads rather than the header itself: a hit looks
-    its key up more than once, and plain fields hash without a call into `Header.__hash__`."""
-    return _commits_checked.get_or_compute(
-        (header.hash, commit, validator_keys, signatures),
-        lambda: verify_commit(header, commit, validator_keys, signatures),
-    )
 
 
 @dataclass(frozen=True, slots=True)

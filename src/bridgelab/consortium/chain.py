@@ -19,7 +19,7 @@ from bridgelab.consortium.block import (
     Commit,
     Header,
     quorum,
-    verify_commit_memoised,
+    verify_commit,
     vote_bytes,
 )
 from bridgelab.consortium.byzantine import ORPHANED, ByzantinePlan, may_vote
@@ -136,8 +136,6 @@ class ConsortiumChain:
         self.accountable = False
         self._tx_waiting: simpy.Event | None = None
         self._last_commit_time = 0.0
-        # The newest pushed block a validator checked, and the answer (see `_commit_valid`).
-        self._last_checked: tuple[Committed, bool] | None = None
         self.on_commit: list[Callable[[Committed], None]] = []
         for validator in self.validators:
             world.network.add_node(validator.node, "validator")
@@ -522,20 +520,11 @@ class ConsortiumChain:
             validator.head = (header.height, header.hash)
 
     def _commit_valid(self, committed: Committed) -> bool:
-        """Whether a pushed block's commit certificate holds (`verify_commit`).
-
-        The leader's multicast hands one `Committed` object to every other validator, so the
-        first to check it remembers the answer for the rest: the object is immutable and the
-        answer depends only on it and the chain's validator keys and signature kind. Any other
-        object (a forged or re-sent copy) takes the memoised check, keyed by value."""
-        last = self._last_checked
-        if last is not None and last[0] is committed:
-            return last[1]
-        valid = verify_commit_memoised(
+        """Whether a pushed block's commit certificate holds (`verify_commit`). Every other
+        validator asks about the leader's multicast: the seam (`core/memo.py`) answers them."""
+        return verify_commit(
             committed.block.header, committed.commit, self.validator_keys, self.signatures
         )
-        self._last_checked = (committed, valid)
-        return valid
 
     def _count_vote(self, vote: Vote) -> None:
         current = self._round

@@ -17,7 +17,7 @@ from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 from bridgelab.protocol.revert import require
 from bridgelab.protocol.tables import add_to
-from bridgelab.protocol.verifier import VerifierConfig, verify_certificate_memoised
+from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 
 ESCROW_CONTRACT = "consortium:escrow"
 # A contract anyone can deploy on the consortium chain that emits the escrow's event layout.
@@ -243,7 +243,7 @@ def process_release(state: EscrowState, tx: ReleaseTx, now: float = 0.0) -> Rele
     """Pay out a withdrawal the committee certified, within the outflow defences."""
     message = tx.certificate.message
     _check_withdrawal(state, message)
-    verdict = verify_certificate_memoised(state.trust_root, state.verifier, tx.certificate)
+    verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
     require(verdict.ok, f"certificate_{verdict.check}")
     require(_allowed(state, message.recipient), "recipient_kyc")
     require(state.escrowed.get(message.asset, 0) >= message.amount, "escrow_balance")

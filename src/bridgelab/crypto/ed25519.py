@@ -6,7 +6,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from bridgelab.crypto.memo import BoundedCache
+from bridgelab.core import memo
 
 
 class Ed25519Signer:
@@ -25,27 +25,23 @@ class Ed25519Signer:
         return f"Ed25519Signer(public_key={self.public_key.hex()}, <secret redacted>)"
 
 
-_PUBLIC_CACHE: dict[bytes, Ed25519PublicKey] = {}
+# A consortium has a handful of validators, whose keys every vote's check parses.
+@memo.pure("crypto/ed25519-public-key", size=1_024)
+def _public_key(public_key: bytes) -> Ed25519PublicKey | None:
+    """The library's key object for 32 raw bytes (None if they are not a valid key)."""
+    try:
+        return Ed25519PublicKey.from_public_bytes(public_key)
+    except ValueError:
+        return None
 
 
-_VERIFIED: BoundedCache[tuple[bytes, bytes, bytes], bool] = BoundedCache()
-
-
+# Every validator and light client checks the same votes.
+@memo.pure("crypto/ed25519-verify")
 def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """Ed25519 verification, memoised on the exact bytes (see `crypto.memo`)."""
-    return _VERIFIED.get_or_compute(
-        (public_key, message, signature), _verify, public_key, message, signature
-    )
-
-
-def _verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    key = _PUBLIC_CACHE.get(public_key)
+    """Ed25519 verification."""
+    key = _public_key(public_key)
     if key is None:
-        try:
-            key = Ed25519PublicKey.from_public_bytes(public_key)
-        except ValueError:
-            return False
-        _PUBLIC_CACHE[public_key] = key
+        return False
     try:
         key.verify(signature, message)
     except InvalidSignature:

@@ -12,6 +12,8 @@ import hashlib
 # for digests the first already gives; test_primitives holds it to independent vectors.
 from sha3 import keccak_256 as _keccak_256
 
+from bridgelab.core import memo
+
 Field = bytes | str | int | bool
 
 
@@ -40,10 +42,6 @@ def _field_bytes(value: Field) -> bytes:
 _LENGTH_PREFIXES = tuple(size.to_bytes(4, "big") for size in range(256))
 # An integer field is always 32 bytes long.
 _WORD_PREFIX = _LENGTH_PREFIXES[32]
-# String fields, prefixed and encoded, by value: the same addresses, assets, directions and
-# contract names recur in message after message. Emptied when full, to bound its memory.
-_STRING_FIELDS: dict[str, bytes] = {}
-MAX_STRING_FIELDS = 4_096
 
 
 def _length_prefix(size: int) -> bytes:
@@ -53,11 +51,11 @@ def _length_prefix(size: int) -> bytes:
 def _string_field(value: str) -> bytes:
     """`value`'s length prefix and UTF-8 bytes, as one piece."""
     raw = value.encode()
-    field = _length_prefix(len(raw)) + raw
-    if len(_STRING_FIELDS) >= MAX_STRING_FIELDS:
-        _STRING_FIELDS.clear()
-    _STRING_FIELDS[value] = field
-    return field
+    return _length_prefix(len(raw)) + raw
+
+
+# The same addresses, assets, directions and contract names recur in message after message.
+_STRING_FIELDS = memo.table("crypto/string-fields", _string_field, size=4_096)
 
 
 def encode(tag: str, *values: Field) -> bytes:
@@ -69,7 +67,7 @@ def encode(tag: str, *values: Field) -> bytes:
         # such as bool take the general one.
         kind = type(value)
         if kind is str:
-            append(_STRING_FIELDS.get(value) or _string_field(value))
+            append(_STRING_FIELDS[value])
             continue
         if kind is int and value >= 0:
             append(_WORD_PREFIX)

@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from hashlib import sha256 as _sha256
 
+from bridgelab.core import memo
 from bridgelab.crypto.hashing import sha256
-from bridgelab.crypto.memo import BoundedCache
 
 EMPTY_ROOT = sha256(b"bridgelab/merkle/empty")
 MAX_DEPTH = 64
 # Trees kept by their leaves. A block's tree is built for its root by the chain, then again
-# by every relayer for its proofs; a batch's by the relayer and then by the members.
+# by every relayer for its proofs; a batch's by the relayer and then by every member.
 RECENT_TREES = 256
 
 Leaves = tuple[bytes, ...]
@@ -44,13 +44,9 @@ class Proof:
     siblings: tuple[bytes, ...]
 
 
-def _levels(leaves: Sequence[bytes]) -> Levels:
-    """The tree's levels, leaf hashes first and the root last (memoised: it is pure)."""
-    key = tuple(leaves)
-    return _trees.get_or_compute(key, _build_levels, key)
-
-
-def _build_levels(leaves: Leaves) -> Levels:
+@memo.pure("crypto/merkle-tree", size=RECENT_TREES)
+def _levels(leaves: Leaves) -> Levels:
+    """The tree's levels, leaf hashes first and the root last."""
     # `leaf_hash` and `node_hash` written out: a block's or batch's tree hashes every leaf
     # and node here, and each call of theirs costs about as much again as the hash it wraps.
     level = [_sha256(_LEAF + leaf).digest() for leaf in leaves]
@@ -64,42 +60,33 @@ def _build_levels(leaves: Leaves) -> Levels:
             for i in range(0, len(level), 2)
         ]
         levels.append(level)
-    tree = tuple(map(tuple, levels))
-    _trees_by_root.remember(tree[-1][0], (leaves, tree))
-    return tree
+    return tuple(map(tuple, levels))
 
 
 def root(leaves: Sequence[bytes]) -> bytes:
     if not leaves:
         return EMPTY_ROOT
-    return _levels(leaves)[-1][0]
+    return _levels(tuple(leaves))[-1][0]
 
 
 def prove(leaves: Sequence[bytes], index: int) -> Proof:
     if not 0 <= index < len(leaves):
         raise IndexError(f"leaf {index} out of range 0..{len(leaves) - 1}")
-    return _path(_levels(leaves)[:-1], len(leaves), index)
+    return _path(_levels(tuple(leaves))[:-1], len(leaves), index)
 
 
 def prove_all(leaves: Sequence[bytes]) -> tuple[Proof, ...]:
-    """Every leaf's proof, building the tree once (a batch needs them all). Memoised: each
-    relayer asks for the proofs of every block it reads."""
+    """Every leaf's proof, building the tree once (a batch needs them all)."""
     if not leaves:
         return ()
-    key = tuple(leaves)
-    return _proofs.get_or_compute(key, _prove_all, key)
+    return _prove_all(tuple(leaves))
 
 
+# Each relayer asks for the proofs of every block it reads.
+@memo.pure("crypto/merkle-proofs", size=RECENT_TREES)
 def _prove_all(leaves: Leaves) -> tuple[Proof, ...]:
     levels = _levels(leaves)[:-1]
     return tuple([_path(levels, len(leaves), index) for index in range(len(leaves))])
-
-
-_trees: BoundedCache[Leaves, Levels] = BoundedCache(RECENT_TREES)
-# The same trees by their root, for `verify`. Leaves [a, b, c] and [a, b, c, c] share a root
-# (an odd level repeats its last node), so a tree found here proves only its own leaf count.
-_trees_by_root: BoundedCache[bytes, tuple[Leaves, Levels]] = BoundedCache(RECENT_TREES)
-_proofs: BoundedCache[Leaves, tuple[Proof, ...]] = BoundedCache(RECENT_TREES)
 
 
 def _path(levels: Levels, leaf_count: int, index: int) -> Proof:
@@ -119,34 +106,12 @@ def verify(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
     expected_depth = max(0, (proof.leaf_count - 1).bit_length())
     if len(proof.siblings) != expected_depth:
         return False
-    if _is_path_in_built_tree(expected_root, leaf, proof):
-        return True
-    current = leaf_hash(leaf)
+    # `leaf_hash` and `node_hash` written out, as in `_levels`: every member, contract and
+    # checker verifies paths.
+    current = _sha256(_LEAF + leaf).digest()
     position = proof.index
     for sibling in proof.siblings:
-        current = node_hash(sibling, current) if position & 1 else node_hash(current, sibling)
+        pair = sibling + current if position & 1 else current + sibling
+        current = _sha256(_NODE + pair).digest()
         position //= 2
     return current == expected_root
-
-
-def _is_path_in_built_tree(expected_root: bytes, leaf: bytes, proof: Proof) -> bool:
-    """Whether `proof` is exactly the path of `leaf` in a recently built tree whose root is
-    `expected_root`: then hashing along it would arrive at that root, as it did when the tree
-    was built, so `verify` need not hash again. False means only "not known": hash.
-
-    Block and batch trees are built by their chain or relayer, and each of their proofs is
-    then checked by members, contracts and checkers. `verify` has checked the proof's index
-    and depth against its leaf count, and the count must be the tree's own."""
-    known = _trees_by_root.get(expected_root)
-    if known is None:
-        return False
-    leaves, levels = known
-    position = proof.index
-    if proof.leaf_count != len(leaves) or leaves[position] != leaf:
-        return False
-    # `levels` ends with the root's level, which has no sibling: zip stops before it.
-    for level, sibling in zip(levels, proof.siblings, strict=False):
-        if level[position ^ 1] != sibling:
-            return False
-        position //= 2
-    return True

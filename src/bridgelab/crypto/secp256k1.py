@@ -8,7 +8,6 @@ from __future__ import annotations
 import coincurve
 
 from bridgelab.crypto.hashing import keccak256
-from bridgelab.crypto.memo import BoundedCache
 
 CURVE_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 HALF_ORDER = CURVE_ORDER // 2
@@ -39,19 +38,11 @@ class EcdsaSigner:
         return f"EcdsaSigner(address={self.address}, <secret redacted>)"
 
 
-_RECOVERED: BoundedCache[tuple[bytes, bytes], str | None] = BoundedCache()
-
-
 def ecrecover(digest: bytes, signature: bytes) -> str | None:
     """The signer's address, or None for a malformed or high-s signature (as the precompile).
 
-    Memoised on the exact bytes: the relayer, the contract and the checker all recover the
-    same signatures, and the answer cannot differ.
+    Memoised, with its symbolic stand-in, as `symbolic.recover_signer`.
     """
-    return _RECOVERED.get_or_compute((digest, signature), _ecrecover, digest, signature)
-
-
-def _ecrecover(digest: bytes, signature: bytes) -> str | None:
     if len(signature) != 65 or len(digest) != 32:
         return None
     r = int.from_bytes(signature[:32], "big")

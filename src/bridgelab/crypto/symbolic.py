@@ -33,26 +33,28 @@ verifier):
   identity of BLS holds exactly, so DKG, refresh, resharing, Lagrange combination, stolen
   shares and shares from mixed epochs give the same outcomes as real BLS.
 
-Besides bounded memos of pure functions of bytes (recovered addresses, Ed25519 signatures),
-the dlog registry is the one piece of state that outlives a call. `reset()` gives the current
-thread of execution a fresh one at the start of each symbolic run (`runner.build`), so nothing
-carries over from run to run, and runs in concurrent threads (a multi-threaded Dask worker) never
-share or clear each other's; it is bounded by `MAX_DLOGS`. Memoised BLS answers are keyed by the
-registry's number (`memo_scope`), so they never carry over either. Discrete logs are a function
-of the point, so the registry can only ever say "known, and this is it" or "unknown" (which
-verifies nothing): every key a run verifies against comes out of that run's own DKG.
+Besides the memos of pure functions of bytes (`recover_signer` for both kinds of ECDSA
+signatures, symbolic Ed25519 signatures; see `core/memo.py`), the dlog registry is the one piece
+of state that outlives a call. `reset()`
+gives the current thread of execution a fresh one at the start of each symbolic run
+(`runner.build`), so nothing carries over from run to run, and runs in concurrent threads (a
+multi-threaded Dask worker) never share or clear each other's; it is bounded by `MAX_DLOGS`.
+A symbolic BLS answer reads the registry, so it is not a pure function of its bytes and is
+never memoised. Discrete logs are a function of the point, so the registry can only ever say
+"known, and this is it" or "unknown" (which verifies nothing): every key a run verifies against
+comes out of that run's own DKG.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from functools import partial
 from typing import ClassVar
 
+from bridgelab.core import memo
 from bridgelab.crypto import ed25519 as ed25519_module
 from bridgelab.crypto.bls.backend import (
     CURVE_ORDER as R,
@@ -68,7 +70,6 @@ from bridgelab.crypto.bls.backend import (
     get_backend,
 )
 from bridgelab.crypto.ed25519 import Ed25519Signer
-from bridgelab.crypto.memo import BoundedCache
 from bridgelab.crypto.secp256k1 import EcdsaSigner, ecrecover
 
 SIGNATURE_MODES: tuple[str, ...] = ("real", "symbolic")
@@ -94,14 +95,10 @@ def _ecdsa_tag(tag_prefix: bytes, digest: bytes) -> bytes:
     return hashlib.sha256(tag_prefix + digest).digest()[:_ECDSA_TAG_BYTES]
 
 
-# Recovered addresses by (digest, signature): a pure function of the bytes.
-_RECOVERED: BoundedCache[tuple[bytes, bytes], str | None] = BoundedCache()
-
-
 class SymbolicEcdsaSigner:
     """`EcdsaSigner`'s interface with the real address and a symbolic 65-byte signature."""
 
-    __slots__ = ("_raw_address", "_recovered", "_signature_prefix", "_tag_prefix", "address")
+    __slots__ = ("_raw_address", "_signature_prefix", "_tag_prefix", "address")
 
     def __init__(self, secret: bytes) -> None:
         # One real scalar multiplication derives the real address; the key is then dropped.
@@ -109,8 +106,6 @@ class SymbolicEcdsaSigner:
         self._raw_address = bytes.fromhex(self.address[2:])
         self._signature_prefix = _ECDSA_MARKER + self._raw_address
         self._tag_prefix = ECDSA_DOMAIN + self._raw_address
-        # What `_symbolic_ecrecover` answers for every signature of this signer.
-        self._recovered = _recovered_address(self._raw_address)
 
     def sign_digest(self, digest: bytes) -> bytes:
         if len(digest) != 32:
@@ -119,40 +114,30 @@ class SymbolicEcdsaSigner:
             self._signature_prefix + _ecdsa_tag(self._tag_prefix, digest) + _ECDSA_V_BYTE
         )
         assert len(signature) == 65
-        # A signature is made to be recovered (a committee endorsement by its relayer, then
-        # on chain): the signer knows the answer, so the first recovery is a memo hit.
-        _RECOVERED.remember((digest, signature), self._recovered)
         return signature
 
     def __repr__(self) -> str:
         return f"SymbolicEcdsaSigner(address={self.address})"
 
 
+# Where a symbolic ECDSA signature keeps the signer's address, and then its tag.
+_ADDRESS_AT = slice(len(_ECDSA_MARKER), len(_ECDSA_MARKER) + _ADDRESS_BYTES)
+_TAG_AT = slice(len(_ECDSA_MARKER) + _ADDRESS_BYTES, 64)
+
+
 def symbolic_ecrecover(digest: bytes, signature: bytes) -> str | None:
     """The signer's address for a well-formed symbolic signature over `digest`, else None.
 
-    Memoised on the exact bytes, as the real `ecrecover` is (relayer, contract and checker
-    recover the same signatures). Unlike the real mode, a symbolic signer also remembers its
-    own signature's answer, so even the first recovery is a look-up."""
-    return _RECOVERED.get_or_compute(
-        (digest, signature), _symbolic_ecrecover, digest, signature
-    )
-
-
-def _symbolic_ecrecover(digest: bytes, signature: bytes) -> str | None:
-    if len(signature) != 65 or len(digest) != 32:
+    Memoised with the real one (`recover_signer`). The tag is compared plainly: a symbolic
+    signature is public by design, so there is no timing to hide."""
+    if len(signature) != 65 or len(digest) != 32 or signature[64] != _ECDSA_V:
         return None
-    if not signature.startswith(_ECDSA_MARKER) or signature[64] != _ECDSA_V:
+    if not signature.startswith(_ECDSA_MARKER):
         return None
-    address = signature[len(_ECDSA_MARKER) : len(_ECDSA_MARKER) + _ADDRESS_BYTES]
-    tag = signature[len(_ECDSA_MARKER) + _ADDRESS_BYTES : 64]
-    if not hmac.compare_digest(tag, _ecdsa_tag(ECDSA_DOMAIN + address, digest)):
+    address = signature[_ADDRESS_AT]
+    if signature[_TAG_AT] != _ecdsa_tag(ECDSA_DOMAIN + address, digest):
         return None
-    return _recovered_address(address)
-
-
-def _recovered_address(raw_address: bytes) -> str:
-    return "0x" + raw_address.hex()
+    return "0x" + address.hex()
 
 
 # -- Ed25519 ----------------------------------------------------------------------------------
@@ -164,22 +149,11 @@ _ED25519_MARKER = b"bridgelab/symbolic-ed25519".ljust(31, b"\x00") + b"\xff"
 
 
 # A signature is a pure function of its inputs, and every vote is checked soon after it is
-# made: the signer and the verifiers share one hash (ECDSA signatures need no such memo:
-# recovery is memoised on the signature's bytes). Recent ones are enough (seconds apart in
-# model time).
-TAG_MEMO_ENTRIES = 4_096
-_ED25519_SIGNATURES: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(TAG_MEMO_ENTRIES)
-
-
+# made: the signer and the verifiers share one hash.
+@memo.pure("crypto/symbolic-ed25519-signature", size=4_096)
 def _ed25519_signature(public_key: bytes, message: bytes) -> bytes:
     """The symbolic signature of `public_key`'s signer over `message`: its tag, then the
     marker."""
-    return _ED25519_SIGNATURES.get_or_compute(
-        (public_key, message), _compute_ed25519_signature, public_key, message
-    )
-
-
-def _compute_ed25519_signature(public_key: bytes, message: bytes) -> bytes:
     tag = hashlib.sha256(ED25519_DOMAIN + public_key + message).digest()
     return tag + _ED25519_MARKER
 
@@ -243,15 +217,11 @@ def _hash_exponent(msg: bytes) -> int:
 
 
 class DlogRegistry:
-    """G1 point bytes -> its discrete log, least recently used first, at most MAX_DLOGS.
+    """G1 point bytes -> its discrete log, least recently used first, at most MAX_DLOGS."""
 
-    `number` tells registries apart, so memoised answers that read one are never taken for
-    another's."""
-
-    __slots__ = ("_dlogs", "number")
+    __slots__ = ("_dlogs",)
 
     def __init__(self, generator: bytes) -> None:
-        self.number = next(_REGISTRY_NUMBERS)
         self._dlogs: OrderedDict[bytes, int] = OrderedDict()
         self.learn(G1_IDENTITY, 0)
         self.learn(generator, 1)
@@ -275,7 +245,6 @@ class DlogRegistry:
         return dlog
 
 
-_REGISTRY_NUMBERS = itertools.count(1)
 # The registry of the run executing in this thread; outside any run, the backend's own.
 _RUN_REGISTRY: ContextVar[DlogRegistry | None] = ContextVar(
     "bridgelab_symbolic_dlogs", default=None
@@ -297,9 +266,6 @@ class SymbolicBackend(BLSBackend):
         """A fresh registry (the identity's and the generator's logs only) for this thread's
         run; the previous run's is dropped."""
         _RUN_REGISTRY.set(DlogRegistry(self._generator))
-
-    def memo_scope(self) -> int:
-        return self._registry().number
 
     def _registry(self) -> DlogRegistry:
         registry = _RUN_REGISTRY.get()
@@ -439,13 +405,24 @@ def make_ed25519_signer(seed: bytes, signatures: str) -> Ed25519Signing:
     return SymbolicEd25519Signer(seed) if check_mode(signatures) else Ed25519Signer(seed)
 
 
+# One memo for both kinds of signatures: the relayer, the contracts and the custody recover
+# the same signatures.
+@memo.pure("crypto/ecrecover")
+def recover_signer(signatures: str, digest: bytes, signature: bytes) -> str | None:
+    """`ecrecover` in real runs, `symbolic_ecrecover` in symbolic ones: never both."""
+    if check_mode(signatures):
+        return symbolic_ecrecover(digest, signature)
+    return ecrecover(digest, signature)
+
+
 def ecrecover_for(signatures: str) -> Callable[[bytes, bytes], str | None]:
-    """`ecrecover` for real runs, `symbolic_ecrecover` for symbolic ones: never both."""
-    return symbolic_ecrecover if check_mode(signatures) else ecrecover
+    """`recover_signer` for the run's kind of signatures."""
+    check_mode(signatures)
+    return partial(recover_signer, signatures)
 
 
 def ed25519_verify_for(signatures: str) -> Callable[[bytes, bytes, bytes], bool]:
-    """Ed25519 verification of the run's mode: real signatures only, or symbolic ones only."""
+    """Ed25519 verification of the run's kind: real signatures only, or symbolic ones only."""
     return symbolic_ed25519_verify if check_mode(signatures) else ed25519_module.verify
 
 

@@ -28,7 +28,6 @@ from bridgelab.crypto.bls import (
     partial_sign,
     refresh,
     run_dkg,
-    verify_memoised,
     verify_partial,
 )
 from bridgelab.crypto.bls.backend import G2_BYTES
@@ -165,7 +164,7 @@ class ThresholdBlsCustody:
         partials = {member + 1: split_endorsement(endorsements[member])[0] for member in chosen}
         try:
             signature = combine(partials, self.threshold, backend=self.backend)
-            if verify_memoised(self.backend, self.key.group_pk, digest, signature) and all(
+            if self.backend.verify(self.key.group_pk, digest, signature) and all(
                 self._valid_cosignature(member, digest, split_endorsement(endorsements[member])[1])
                 for member in chosen
             ):

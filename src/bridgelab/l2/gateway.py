@@ -14,7 +14,7 @@ withdrawal  `l2.withdraw` -> soft-confirmed -> its batch, which commits a Merkle
             withdrawals on L1, final on L1 -> a `burn` (`layer = "l2"`, nonce = L2_NONCE_BASE +
             the L2 withdrawal index, `number` = the L1 block carrying the batch) -> relayers
             carry an `L2WithdrawalProof` to the committee; each member checks it against its
-            own view of L1 (`check_l2_withdrawal`), not the relayer's word -> release as today.
+            own view of L1 (`actors/member_checks.py`), not the relayer's word -> release as today.
 escape      the hatch pays a proven, finalised L2 balance on L1 in wrapped tokens (credited in
             the bridge contract, where they can be burned for release like any). The value
             leaves L2 but stays in circulation: neither a mint nor a burn, so conservation
@@ -30,12 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bridgelab.core import memo
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
-from bridgelab.l2.batcher import BatchTx
-from bridgelab.l2.sequencer import L2Block, L2Tx, withdrawal_leaf
+from bridgelab.l2.sequencer import L2Block, L2Tx
 from bridgelab.protocol.messages import BridgeMessage, Certificate, certificate_fields
-from bridgelab.protocol.verifier import verify_certificate_memoised
+from bridgelab.protocol.verifier import verify_certificate
 from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, credit_escaped
 
 if TYPE_CHECKING:
@@ -80,57 +80,19 @@ class L2WithdrawalProof:
     proof: merkle.Proof
 
 
-def _committed_root(block: Any, batch: int) -> bytes | None:
-    """The withdrawals root the batch transaction in this L1 block committed, if any."""
-    for tx in block.txs:
-        if isinstance(tx, BatchTx) and tx.batch == batch:
-            return tx.withdrawals_root
-    return None
+def _batch_key(batch: Batch) -> tuple[int, bytes]:
+    """A batch by value within a run: its number, and the root committing to its
+    withdrawals."""
+    return batch.number, batch.withdrawals_root
 
 
-def check_l2_withdrawal(
-    proof: L2WithdrawalProof, l2: L2System | None, settlement: SettlementChain
-) -> str:
-    """A committee member's checks, in order; the first that fails is named.
-
-    The member reads L1 itself: the rollup contract finalised the batch, the L1 block that
-    carries it is final and canonical, and the withdrawal is under the root that batch's
-    transaction committed.
-    """
-    message = proof.message
-    if message.direction != "withdrawal":
-        return "direction"
-    if message.source_contract != BRIDGE_CONTRACT:
-        return "source_contract"
-    if message.nonce < L2_NONCE_BASE:
-        return "nonce_range"
-    if l2 is None:
-        return "no_l2"
-    batches = l2.batcher.batches
-    if not 0 <= proof.batch < len(batches):
-        return "unknown_batch"
-    batch = batches[proof.batch]
-    if batch.final_at is None or batch.l1_number is None:
-        return "not_final"
-    header = settlement.finalized_header(batch.l1_number)
-    if header is None:
-        return "not_final"
-    if header != batch.l1_header:
-        return "not_canonical"
-    if (message.source_block, message.source_block_hash) != (header.number, header.hash):
-        return "source_block"
-    root = _committed_root(settlement.blocks[header.number], proof.batch)
-    if root is None:
-        return "batch_not_in_block"
-    expected = withdrawal_leaf(
-        message.nonce - L2_NONCE_BASE, message.asset, message.amount, message.sender,
-        message.recipient,
-    )
-    if proof.leaf != expected:
-        return "event_fields"
-    if not merkle.verify(root, proof.leaf, proof.proof):
-        return "merkle_inclusion"
-    return "ok"
+# Each withdrawal of a final batch is proved against the batch's leaves: built once a batch.
+@memo.pure("l2/withdrawal-leaves", size=64, key=_batch_key)
+def _withdrawal_leaves(batch: Batch) -> tuple[tuple[bytes, ...], dict[str, int]]:
+    """The batch's withdrawal leaves, and each withdrawal's position by its L2 transaction."""
+    leaves = tuple([item.leaf() for item in batch.withdrawals])
+    positions = {item.tx.tx_id: index for index, item in enumerate(batch.withdrawals)}
+    return leaves, positions
 
 
 class L2Gateway:
@@ -147,7 +109,6 @@ class L2Gateway:
         self.certificates: dict[str, tuple[Certificate, tuple[int, ...]]] = {}
         self.on_credit: list[Callable[[int | str, L2Tx], None]] = []
         self.on_burn: list[Callable[[str, int], None]] = []
-        self._batch_leaves: tuple[int, list[bytes], dict[str, int]] | None = None
         l2.sequencer.on_confirm.append(self._on_confirm)
         l2.on_withdrawal_final.append(self._on_withdrawal_final)
         l2.hatch.on_payout.append(self._on_escape_payout)
@@ -189,7 +150,7 @@ class L2Gateway:
             or message.nonce in bridge.delayed
         ):
             return "nonce_unused", ()
-        verdict = verify_certificate_memoised(bridge.trust_root, bridge.verifier, certificate)
+        verdict = verify_certificate(bridge.trust_root, bridge.verifier, certificate)
         if not verdict:
             return f"certificate_{verdict.check}", ()
         return "ok", tuple(verdict.signers)
@@ -216,19 +177,11 @@ class L2Gateway:
 
     # -- withdrawals -------------------------------------------------------------------------
 
-    def _leaves(self, batch: Batch) -> tuple[list[bytes], dict[str, int]]:
-        cached = self._batch_leaves
-        if cached is None or cached[0] != batch.number:
-            leaves = [item.leaf() for item in batch.withdrawals]
-            positions = {item.tx.tx_id: index for index, item in enumerate(batch.withdrawals)}
-            cached = self._batch_leaves = (batch.number, leaves, positions)
-        return cached[1], cached[2]
-
     def _on_withdrawal_final(self, tx: L2Tx) -> None:
         batcher = self.l2.batcher
         # Called while the batcher finalises this batch: it is the last one finalised.
         batch = batcher.batches[batcher.last_finalized_batch]
-        leaves, positions = self._leaves(batch)
+        leaves, positions = _withdrawal_leaves(batch)
         position = positions[tx.tx_id]
         item = batch.withdrawals[position]
         header = batch.l1_header

@@ -18,7 +18,7 @@ import simpy
 from bridgelab.consortium.escrow import ReleaseTx
 from bridgelab.nemesis import plan
 from bridgelab.protocol.messages import Certificate
-from bridgelab.protocol.verifier import verify_certificate_memoised
+from bridgelab.protocol.verifier import verify_certificate
 from bridgelab.settlement.transactions import MintTx
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class DepositSide(Side):
 
     def accepts(self, certificate: Certificate) -> bool:
         state = self.bridge.settlement.bridge
-        return bool(verify_certificate_memoised(state.trust_root, state.verifier, certificate))
+        return bool(verify_certificate(state.trust_root, state.verifier, certificate))
 
     def due(self, sent: Sent) -> float | None:
         item = self.bridge.settlement.bridge.delayed.get(sent.nonce)
@@ -186,7 +186,7 @@ class WithdrawalSide(Side):
 
     def accepts(self, certificate: Certificate) -> bool:
         escrow = self.bridge.consortium.escrow
-        return bool(verify_certificate_memoised(escrow.trust_root, escrow.verifier, certificate))
+        return bool(verify_certificate(escrow.trust_root, escrow.verifier, certificate))
 
 
 SIDES: dict[str, type[Side]] = {"deposit": DepositSide, "withdrawal": WithdrawalSide}

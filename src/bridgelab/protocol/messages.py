@@ -5,11 +5,11 @@ The digest binds every field the destination acts on, so no field can be swapped
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
+from bridgelab.core import memo
 from bridgelab.crypto.hashing import encode, keccak256
-from bridgelab.crypto.memo import BoundedCache
 from bridgelab.crypto.merkle import Proof
 
 Direction = Literal["deposit", "withdrawal"]
@@ -32,18 +32,15 @@ class BridgeMessage:
     source_block_hash: bytes
     # Call data the message carries to the destination (e.g. a contract call); signed over.
     payload: str = ""
-    # Digests by trust-root version, computed once: every member, relayer and verifier asks.
-    _digests: dict[int, bytes] = field(
-        default_factory=dict, init=False, repr=False, compare=False, hash=False
-    )
 
+    def __hash__(self) -> int:
+        # Equal messages agree on these, and messages of one nonce are few: a memo key holding
+        # a message hashes three fields rather than ten.
+        return hash((self.direction, self.nonce, self.source_block_hash))
+
+    # Every member, relayer and verifier asks for a message's digest.
+    @memo.pure("protocol/message-digest", size=16_384)
     def digest(self, trust_root_version: int) -> bytes:
-        known = self._digests.get(trust_root_version)
-        if known is None:
-            known = self._digests[trust_root_version] = self._compute_digest(trust_root_version)
-        return known
-
-    def _compute_digest(self, trust_root_version: int) -> bytes:
         return keccak256(
             encode(
                 DOMAIN,
@@ -66,19 +63,11 @@ class BridgeMessage:
         return (self.direction, self.nonce)
 
 
+# Every member, and every verifier of each of the batch's certificates, asks for it.
+@memo.pure("protocol/batch-digest", size=4_096)
 def batch_digest(root: bytes, size: int, trust_root_version: int) -> bytes:
     """What the committee signs for a batch: its Merkle root over message digests, and size."""
-    return _batch_digests.get_or_compute(
-        (root, size, trust_root_version), _compute_batch_digest, root, size, trust_root_version
-    )
-
-
-def _compute_batch_digest(root: bytes, size: int, trust_root_version: int) -> bytes:
     return keccak256(encode(BATCH_DOMAIN, root, size, trust_root_version))
-
-
-# Every message of a batch, and every verifier of it, asks for the same digest.
-_batch_digests: BoundedCache[tuple[bytes, int, int], bytes] = BoundedCache(4_096)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,25 +176,11 @@ class Certificate:
         )
 
 
-class CertificateFields(dict[str, object]):
-    """`certificate_fields`' answer: a plain JSON-ready dict that also keeps the certificate it
-    was made from, so the monitor, reading the event in the same run, takes that certificate
-    back instead of parsing its fields. Parsing gives an equal certificate (tests check the
-    round trip), which is what a checker reading the saved history gets.
-
-    Built by `certificate_fields` with dict's own constructor, then given its certificate:
-    an `__init__` of its own, run through `super()`, cost as much as filling the dict (every
-    mint and release records one)."""
-
-    __slots__ = ("certificate",)
-    certificate: Certificate
-
-
-def certificate_fields(cert: Certificate) -> CertificateFields:
+def certificate_fields(cert: Certificate) -> dict[str, object]:
     """A certificate as JSON-ready public data: enough for a checker to re-verify it."""
     message = cert.message
     batch = cert.batch
-    fields = CertificateFields({
+    fields: dict[str, object] = {
         "direction": message.direction,
         "nonce": message.nonce,
         "asset": message.asset,
@@ -218,36 +193,25 @@ def certificate_fields(cert: Certificate) -> CertificateFields:
         "payload": message.payload,
         "trust_root_version": cert.trust_root_version,
         "scheme": cert.scheme,
-        # A list of its own: the record's fields belong to its event. Only a batch's
-        # certificates repeat signatures, so only theirs are worth remembering in hex.
-        "signatures": list(
-            _to_hex(cert.signatures) if batch is None else signatures_hex(cert.signatures)
-        ),
+        # A list of its own: the record's fields belong to its event.
+        "signatures": list(signatures_hex(cert.signatures)),
         "signer_hint": list(cert.signer_hint),
         "claimed_signers": list(cert.claimed_signers),
-    })
+    }
     if batch is not None:
         fields["batch"] = batch_fields(batch)
     if cert.cosignatures:
         # Only when there are some: a certificate without them records what it always did.
-        fields["cosignatures"] = list(
-            _to_hex(cert.cosignatures) if batch is None else signatures_hex(cert.cosignatures)
-        )
-    fields.certificate = cert
+        fields["cosignatures"] = list(signatures_hex(cert.cosignatures))
     return fields
 
 
+# The certificates of a batch's messages carry the same signatures, and each is recorded when
+# its message is minted or released.
+@memo.pure("protocol/signatures-hex", size=4_096)
 def signatures_hex(signatures: tuple[bytes, ...]) -> tuple[str, ...]:
-    """Each signature in hex, remembered: the certificates of a batch's messages carry the
-    same signatures, and each is recorded when its message is minted or released."""
-    return _signatures_hex.get_or_compute(signatures, _to_hex, signatures)
-
-
-def _to_hex(signatures: tuple[bytes, ...]) -> tuple[str, ...]:
+    """Each signature in hex."""
     return tuple([signature.hex() for signature in signatures])
-
-
-_signatures_hex: BoundedCache[tuple[bytes, ...], tuple[str, ...]] = BoundedCache(4_096)
 
 
 def batch_fields(batch: BatchPath) -> dict[str, object]:
@@ -273,8 +237,6 @@ def batch_from_fields(fields: dict) -> BatchPath:
 
 def certificate_from_fields(fields: dict) -> Certificate:
     """The inverse of `certificate_fields`, for checkers reading a recorded history."""
-    if isinstance(fields, CertificateFields):
-        return fields.certificate
     message = BridgeMessage(
         fields["direction"],
         int(fields["nonce"]),

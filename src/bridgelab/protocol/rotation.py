@@ -6,6 +6,7 @@ for one rotation can never be replayed for another.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bridgelab.crypto.hashing import encode, keccak256
@@ -42,17 +43,19 @@ def supermajority(members: int) -> int:
 
 
 def check_rotation(
-    current: TrustRoot, rotation: RotationCertificate, signatures: str = "real"
+    current: TrustRoot, rotation: RotationCertificate, signatures: str = "real",
+    recover: Callable[[bytes, bytes], str | None] | None = None,
 ) -> str:
     """'ok', or the name of the first check the rotation fails (`signatures`: the run's kind,
-    "real" or "symbolic", see crypto/symbolic.py)."""
+    "real" or "symbolic", see crypto/symbolic.py). `recover` replaces that kind's `ecrecover`
+    (the checker passes its own)."""
     new_root = rotation.new_root
     if new_root.version != current.version + 1:
         return "version_successor"
     if not new_root.signers or not 1 <= new_root.threshold <= len(new_root.signers):
         return "new_root_well_formed"
     digest = rotation_digest(current.version, new_root)
-    ecrecover = ecrecover_for(signatures)
+    ecrecover = recover if recover is not None else ecrecover_for(signatures)
     signers: set[int] = set()
     for signature in rotation.signatures:
         address = ecrecover(digest, signature)

@@ -1,17 +1,18 @@
 """The destination's certificate check as named steps, so a flaw switch disables exactly one.
 
-Both the settlement bridge contract and the consortium escrow call `verify_certificate`.
+Both the settlement bridge contract and the consortium escrow call `verify_certificate`. The
+expensive pure parts it calls (signature recovery, the quorum check of a batch's signatures,
+BLS verification) are memoised by the seam (`core/memo.py`); the checker reads none of them:
+it judges certificates itself (`checker/policy.py`).
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
+from bridgelab.core import memo
 from bridgelab.crypto import merkle
-from bridgelab.crypto.bls import verify_memoised
 from bridgelab.crypto.bls.backend import get_backend
-from bridgelab.crypto.memo import BoundedCache
 from bridgelab.crypto.symbolic import bls_backend_for, ecrecover_for
 from bridgelab.protocol.messages import Certificate, TrustRoot
 from bridgelab.protocol.rotation import supermajority
@@ -64,23 +65,13 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
         return Verdict(False, "unknown_scheme")
     if "signer_list_from_caller" in config.flaws and cert.claimed_signers:
         return verify_against_claimed_signers(cert, config.signatures)
-    # Only a batch's certificates share signatures; a lone one's verdict is already memoised.
-    verify = (verify_multisig_signatures if cert.batch is None
-              else verify_multisig_signatures_memoised)
-    return verify(root, config, cert.digest, cert.signatures)
+    return verify_multisig_signatures(root, config, cert.digest, cert.signatures)
 
 
-def verify_multisig_signatures_memoised(
-    root: TrustRoot, config: VerifierConfig, digest: bytes, signatures: tuple[bytes, ...]
-) -> Verdict:
-    """`verify_multisig_signatures`, remembered by value. Every message of a batch carries the
-    same signatures over the same batch digest, so their certificates share one answer."""
-    return _signature_verdicts.get_or_compute(
-        (root, config, digest, signatures),
-        verify_multisig_signatures, root, config, digest, signatures,
-    )
-
-
+# Every message of a batch carries the same signatures over the same batch digest, so their
+# certificates share one answer. Keyed by the whole trust root and verifier configuration, so
+# a flawed verifier's answer is never taken for the correct one's.
+@memo.pure("protocol/verify-multisig-signatures", size=4_096)
 def verify_multisig_signatures(
     root: TrustRoot, config: VerifierConfig, digest: bytes, signatures: tuple[bytes, ...]
 ) -> Verdict:
@@ -132,33 +123,6 @@ def verify_against_claimed_signers(cert: Certificate, signatures: str = "real") 
     return Verdict(True, "ok")
 
 
-def verify_certificate_memoised(
-    root: TrustRoot, config: VerifierConfig, cert: Certificate
-) -> Verdict:
-    """`verify_certificate`, remembered by value. It is pure, and the contracts are asked
-    about the very same certificates again (retries, backups, double submissions). The
-    checker never reads this memo: it judges certificates itself (`checker/policy.py`)."""
-    scope = 0
-    if root.scheme == "threshold-bls":
-        # A symbolic BLS answer reads its run's dlog registry (`memo_scope`): threshold BLS
-        # is the only scheme whose verification reads state beyond the arguments.
-        scope = get_backend(bls_backend_for(config.signatures, config.bls_backend)).memo_scope()
-    return _verdicts.get_or_compute(
-        (root, config, cert, scope), verify_certificate, root, config, cert
-    )
-
-
-# Keyed by the whole trust root, verifier configuration and certificate, so a flawed
-# verifier's verdict is never taken for the correct one's.
-_verdicts: BoundedCache[tuple[TrustRoot, VerifierConfig, Certificate, int], Verdict] = (
-    BoundedCache(4_096)
-)
-# Keyed by the whole trust root and verifier configuration too, for the same reason.
-_signature_verdicts: BoundedCache[
-    tuple[TrustRoot, VerifierConfig, bytes, tuple[bytes, ...]], Verdict
-] = BoundedCache(4_096)
-
-
 def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certificate) -> Verdict:
     """One pairing check of the combined signature against the group key, then one
     `ecrecover` per required member.
@@ -171,7 +135,7 @@ def verify_threshold_bls(root: TrustRoot, config: VerifierConfig, cert: Certific
     backend = get_backend(bls_backend_for(config.signatures, config.bls_backend))
     group_key = bytes.fromhex(root.group_key)
     digest = cert.digest
-    if not verify_memoised(backend, group_key, digest, cert.signatures[0]):
+    if not backend.verify(group_key, digest, cert.signatures[0]):
         return Verdict(False, "group_signature")
     if "required_members_unchecked" not in config.flaws and not check_required_cosignatures(
         root, digest, cert.cosignatures, config.signatures
@@ -193,16 +157,3 @@ def check_required_cosignatures(
         ecrecover(digest, cosignature) == root.signers[member]
         for member, cosignature in zip(root.required, cosignatures, strict=True)
     )
-
-
-def reference_verify(root: TrustRoot, cert: Certificate, signatures: str = "real") -> Verdict:
-    """The correct verifier's verdict under `root`, whatever the deployed one does (for the
-    run's kind of `signatures`). The checker does not use it: it holds certificates to the
-    configured policy rather than to a recorded root (`checker/policy.py`)."""
-    return verify_certificate_memoised(root, _reference_config(signatures), cert)
-
-
-@functools.cache
-def _reference_config(signatures: str) -> VerifierConfig:
-    """One correct configuration per kind of signatures: the memo then finds it by identity."""
-    return VerifierConfig(signatures=signatures)

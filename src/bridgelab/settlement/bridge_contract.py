@@ -19,7 +19,7 @@ from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 from bridgelab.protocol.revert import require
 from bridgelab.protocol.rotation import check_rotation
 from bridgelab.protocol.tables import add_to
-from bridgelab.protocol.verifier import VerifierConfig, verify_certificate_memoised
+from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
 from bridgelab.settlement.transactions import (
     BurnTx,
     ChallengeTx,
@@ -160,7 +160,7 @@ def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent 
     """Mint (or queue) a deposit the committee certified."""
     message = tx.certificate.message
     _check_deposit(state, message)
-    verdict = verify_certificate_memoised(state.trust_root, state.verifier, tx.certificate)
+    verdict = verify_certificate(state.trust_root, state.verifier, tx.certificate)
     require(verdict.ok, f"certificate_{verdict.check}")
     outcome = _admit(state, tx.certificate, verdict.signers, tx.tx_id, now)
     # The certificate vouches for the message's block: its other lock events can now be

@@ -46,7 +46,6 @@ from bridgelab.crypto.bls.threshold import (
     verify,
     verify_partial,
 )
-from bridgelab.crypto.memo import BoundedCache
 
 __all__ = [
     "CURVE_ORDER",
@@ -85,7 +84,6 @@ __all__ = [
     "split_secret",
     "verification_keys",
     "verify",
-    "verify_memoised",
     "verify_partial",
     "verify_share",
 ]
@@ -98,15 +96,3 @@ def __getattr__(name: str) -> object:
 
         return PyEccBackend
     raise AttributeError(name)
-
-
-_VERIFIED: BoundedCache[tuple[str, int, bytes, bytes, bytes], bool] = BoundedCache()
-
-
-def verify_memoised(backend: BLSBackend, pk: bytes, msg: bytes, sig: bytes) -> bool:
-    """`backend.verify`, remembered on the exact bytes (within a symbolic run, its scope):
-    the relayer's optimistic check, the contract and the checker all verify the same
-    combined signature."""
-    return _VERIFIED.get_or_compute(
-        (backend.name, backend.memo_scope(), pk, msg, sig), backend.verify, pk, msg, sig
-    )

@@ -17,6 +17,7 @@ from pyblst import BlstP1Element, BlstP2Element, final_verify, miller_loop
 # addition per set bit) beats arkworks' multiexp plus decoding the points a second time.
 SHORT_SCALAR_BITS = 32
 
+from bridgelab.core import memo  # noqa: E402
 from bridgelab.crypto.bls.backend import (  # noqa: E402
     CURVE_ORDER,
     DST,
@@ -117,6 +118,8 @@ class BlstBackend(BLSBackend):
             raise TypeError("message must be bytes")
         return self._encode_g2(self._hash(msg).scalar_mul(_check_sk(sk)))
 
+    # Memoised as the other backends' (`crypto/bls-verify/*`).
+    @memo.pure("crypto/bls-verify/blst")
     def verify(self, pk: bytes, msg: bytes, sig: bytes) -> bool:
         if not isinstance(msg, bytes):
             return False

@@ -20,6 +20,7 @@ from py_ecc.bls.g2_primitives import (
 from py_ecc.bls.hash_to_curve import hash_to_G2
 from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
 
+from bridgelab.core import memo
 from bridgelab.crypto.bls.backend import (
     CURVE_ORDER,
     DST,
@@ -69,6 +70,7 @@ class PyEccBackend(BLSBackend):
             raise TypeError("message must be bytes")
         return bytes(G2ProofOfPossession.Sign(_check_sk(sk), msg))
 
+    @memo.pure("crypto/bls-verify/py-ecc")
     def verify(self, pk: bytes, msg: bytes, sig: bytes) -> bool:
         try:
             return bool(G2ProofOfPossession.Verify(pk, msg, sig))

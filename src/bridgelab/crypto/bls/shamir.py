@@ -1,14 +1,14 @@
 """Shamir secret sharing over Z_r (r = the BLS12-381 group order) and redacting secret holders.
 
-Shares live at x = member index (1-based); Lagrange coefficients at 0 are cached per index set.
+Shares live at x = member index (1-based); Lagrange coefficients at 0 are memoised per index set.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 
+from bridgelab.core import memo
 from bridgelab.crypto.bls.backend import CURVE_ORDER
 
 R = CURVE_ORDER
@@ -77,7 +77,7 @@ def split_secret(secret: int, n: int, t: int, rng: random.Random) -> dict[int, i
     return share_polynomial(random_polynomial(rng, t - 1, secret), range(1, n + 1))
 
 
-@lru_cache(maxsize=4096)
+@memo.pure("crypto/lagrange-at-zero", size=4_096)
 def _lagrange_at_zero(indices: tuple[int, ...]) -> tuple[int, ...]:
     # Keyed on the sorted tuple so any ordering of the same set hits the cache.
     coeffs = []
