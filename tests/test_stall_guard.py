@@ -193,3 +193,20 @@ def test_the_cli_stops_a_run_over_budget_as_inconclusive(tmp_path):
                           timeout=300)
     assert done.returncode == EXIT_BAD_INPUT
     assert len(done.stderr.strip().splitlines()) == 1 and "BRIDGELAB_MAX_EVENTS" in done.stderr
+
+
+def test_work_before_the_first_event_is_bounded_by_the_loader():
+    # Key generation on py-ecc happens before any event, out of the guard's reach: the
+    # loader refuses committees it could not set up in seconds; the native backends take them.
+    from bridgelab.scenario import ScenarioError, parse_scenario
+
+    committee = {"members": 40, "threshold": 27, "custody": "threshold-bls"}
+    named = {"scenario": {"name": "big-committee"}}
+    with pytest.raises(ScenarioError) as refused:
+        parse_scenario({**named, "committee": {**committee, "bls_backend": "py-ecc"}})
+    assert "committee.members: expected at most 21 members on the py-ecc backend" in str(
+        refused.value.message)
+    for backend in ("blst", "arkworks"):
+        assert parse_scenario({**named, "committee": {**committee, "bls_backend": backend}})
+    symbolic = {**committee, "bls_backend": "py-ecc", "signatures": "symbolic"}
+    assert parse_scenario({**named, "committee": symbolic}).committee.members == 40

@@ -168,6 +168,10 @@ class Relayers(Strict):
     ) = 0.0
 
 
+# py-ecc is the slow reference backend; bench/crypto_bench.py gives it 21 members at most too.
+MAX_PYECC_MEMBERS = 21
+
+
 class Committee(Strict):
     """The PTC: `threshold` distinct endorsements, including every `required` member.
 
@@ -214,6 +218,15 @@ class Committee(Strict):
                 f"at most {MAX_BLS_MEMBERS} members under threshold-bls custody (key"
                 " generation costs members cubed group operations: 256 members already take"
                 " about 20 s before the first block)", self.members,
+            )
+        if (self.custody == "threshold-bls" and self.bls_backend == "py-ecc"
+                and self.signatures == "real" and self.members > MAX_PYECC_MEMBERS):
+            raise invalid(
+                "members",
+                f"at most {MAX_PYECC_MEMBERS} members on the py-ecc backend (pure Python: key"
+                " generation alone takes about 5 s at 21 members and minutes beyond, before"
+                " the first event, where no stall guard reaches; blst or arkworks take any"
+                " size)", self.members,
             )
         if self.threshold > self.members:
             raise invalid("threshold", f"at most members ({self.members})", self.threshold)
