@@ -112,67 +112,14 @@ def build(
     custody = make_custody(world, scenario)
     holders = KeyHolders(committee.members, scenario.entities, scenario.delegations)
     root = custody.trust_root(TRUST_ROOT_VERSION)
-    flaws = tuple(scenario.bridge.flaws)
-    verifier = VerifierConfig(
-        scenario.bridge.verifier.threshold_override, flaws, committee.bls_backend,
-        committee.signatures,
-    )
-    kyc = None if scenario.consortium.kyc == "all" else frozenset(scenario.consortium.kyc)
-    limits = scenario.bridge.limits
-    escrow = EscrowState(
-        root,
-        VerifierConfig(
-            scenario.bridge.verifier.escrow_threshold_override, flaws, committee.bls_backend,
-            committee.signatures,
-        ),
-        BRIDGE_CONTRACT,
-        kyc,
-        limits.per_transfer_cap, _bucket(limits),
-    )
+    escrow = _escrow(scenario, root)
     consortium = ConsortiumChain(world, escrow)
-    defences = scenario.defences
-    delay_threshold, delay = limits.delay_threshold, limits.delay
-    if defences.challenge_window > 0:
-        # Optimistic mode: every mint waits out the challenge window.
-        delay_threshold, delay = 1, max(delay, defences.challenge_window)
-    bridge_state = BridgeState(
-        root, verifier, ESCROW_CONTRACT,
-        Limits(limits.per_transfer_cap, delay_threshold, delay), _bucket(limits),
-        rotation_timelock=defences.rotation_timelock,
-    )
-    if defences.accountant:
-        # A global accountant reads the escrow's books across chains before every mint.
-        bridge_state.accountant = lambda asset: (
-            consortium.escrow.locked_total.get(asset, 0)
-            - consortium.escrow.released_total.get(asset, 0)
-        )
-    settlement = settlement_chain(world, bridge_state, scenario, base_dir)
-    ledger = SignedLedger()
-    members = [
-        CommitteeMember(
-            world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION,
-            ledger,
-        )
-        for index in range(committee.members)
-    ]
-    member_nodes = [member.node for member in members]
-    relayer_count = scenario.relayers.count
-    relayers = [
-        Relayer(
-            world,
-            index,
-            relayer_count,
-            custody,
-            consortium,
-            settlement,
-            member_nodes,
-            TRUST_ROOT_VERSION,
-        )
-        for index in range(relayer_count)
-    ]
+    settlement = settlement_chain(world, _bridge_state(scenario, root, consortium), scenario,
+                                  base_dir)
+    members, relayers = _actors(world, scenario, custody, consortium, settlement)
     users = Users(world, consortium, settlement)
     users.fund(escrow.balances)
-    _wire(world, consortium, settlement, relayers, member_nodes)
+    _wire(world, consortium, settlement, relayers, [member.node for member in members])
     world.record(
         "bridge",
         "run.start",
@@ -189,12 +136,78 @@ def build(
         world, custody, holders, consortium, settlement, members, relayers, users, monitor,
         [], oracle,
     )
+    _arm(bridge, scenario)
+    return bridge
+
+
+def _verifier(scenario: Scenario, threshold_override: int | None) -> VerifierConfig:
+    committee = scenario.committee
+    return VerifierConfig(threshold_override, tuple(scenario.bridge.flaws),
+                          committee.bls_backend, committee.signatures)
+
+
+def _escrow(scenario: Scenario, root: Any) -> EscrowState:
+    """The consortium's escrow contract: its verifier, KYC list, cap and rate limit."""
+    kyc = None if scenario.consortium.kyc == "all" else frozenset(scenario.consortium.kyc)
+    limits = scenario.bridge.limits
+    return EscrowState(
+        root, _verifier(scenario, scenario.bridge.verifier.escrow_threshold_override),
+        BRIDGE_CONTRACT, kyc, limits.per_transfer_cap, _bucket(limits),
+    )
+
+
+def _bridge_state(scenario: Scenario, root: Any, consortium: ConsortiumChain) -> BridgeState:
+    """The settlement bridge contract: verifier, limits, delays and the defences on it."""
+    limits, defences = scenario.bridge.limits, scenario.defences
+    delay_threshold, delay = limits.delay_threshold, limits.delay
+    if defences.challenge_window > 0:
+        # Optimistic mode: every mint waits out the challenge window.
+        delay_threshold, delay = 1, max(delay, defences.challenge_window)
+    bridge_state = BridgeState(
+        root, _verifier(scenario, scenario.bridge.verifier.threshold_override), ESCROW_CONTRACT,
+        Limits(limits.per_transfer_cap, delay_threshold, delay), _bucket(limits),
+        rotation_timelock=defences.rotation_timelock,
+    )
+    if defences.accountant:
+        # A global accountant reads the escrow's books across chains before every mint.
+        bridge_state.accountant = lambda asset: (
+            consortium.escrow.locked_total.get(asset, 0)
+            - consortium.escrow.released_total.get(asset, 0)
+        )
+    return bridge_state
+
+
+def _actors(
+    world: World, scenario: Scenario, custody: Custody, consortium: ConsortiumChain,
+    settlement: SettlementChain,
+) -> tuple[list[CommitteeMember], list[Relayer]]:
+    """The committee members (one signed ledger between them) and the relayers."""
+    ledger = SignedLedger()
+    members = [
+        CommitteeMember(
+            world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION,
+            ledger,
+        )
+        for index in range(scenario.committee.members)
+    ]
+    member_nodes = [member.node for member in members]
+    relayer_count = scenario.relayers.count
+    relayers = [
+        Relayer(world, index, relayer_count, custody, consortium, settlement, member_nodes,
+                TRUST_ROOT_VERSION)
+        for index in range(relayer_count)
+    ]
+    return members, relayers
+
+
+def _arm(bridge: Bridge, scenario: Scenario) -> None:
+    """The watcher, the L2 and its gateway, the adversary and the attacks, as configured."""
     # Only a watcher someone configured challenges, vetoes or pauses: a challenge window or
     # a rotation timelock with nobody watching lets a forged mint or root through when it ends.
-    if defences.watcher.enabled:
+    if scenario.defences.watcher.enabled:
         bridge.watcher = Watcher(bridge)
     if scenario.l2.enabled:
-        bridge.l2 = install_l2(world, settlement, scenario.l2)
+        bridge.l2 = install_l2(bridge.world, bridge.settlement, scenario.l2)
         if scenario.l2.destination == "l2":
             bridge.l2_gateway = connect_l2_destination(bridge, bridge.l2)
     if scenario.attacks:
@@ -204,7 +217,6 @@ def build(
             build_attack(bridge, adversary, index, spec)
             for index, spec in enumerate(scenario.attacks)
         ]
-    return bridge
 
 
 def settlement_chain(
@@ -438,6 +450,32 @@ def run(
     return result
 
 
+def _advance(bridge: Bridge, scenario: Scenario,
+             progress: ProgressCallback | None) -> Stalled | None:
+    """Run simulated time to the scenario's end, or to the grace period after the bridge is
+    quiescent; the stall guard's stop, if it stopped the run."""
+    env = bridge.world.env
+    duration = scenario.scenario.duration
+    step = min(max(duration / PROGRESS_STEPS, 1e-3), MAX_POLL_INTERVAL)
+    grace = scenario.scenario.drain_grace
+    if scenario.attacks:
+        # Every attack has healed when the run is quiescent: give liveness its grace period
+        # (which also lets the adversary's burns reach finality) before judging.
+        grace = max(grace, liveness_grace(scenario))
+    stop_at = duration
+    with _collection_threshold.during_run():
+        while env.now < stop_at:
+            try:
+                env.run(until=min(stop_at, env.now + step))
+            except Stalled as stop:
+                return stop
+            if stop_at == duration and bridge.quiescent():
+                stop_at = min(duration, env.now + grace)
+            if progress is not None:
+                progress(env.now, duration)
+    return None
+
+
 def _simulate(
     scenario: Scenario,
     seed: int,
@@ -459,26 +497,7 @@ def _simulate(
         setup(bridge)
     env.limit(limits)
     bridge.start()
-    duration = scenario.scenario.duration
-    step = min(max(duration / PROGRESS_STEPS, 1e-3), MAX_POLL_INTERVAL)
-    grace = scenario.scenario.drain_grace
-    if scenario.attacks:
-        # Every attack has healed when the run is quiescent: give liveness its grace period
-        # (which also lets the adversary's burns reach finality) before judging.
-        grace = max(grace, liveness_grace(scenario))
-    stop_at = duration
-    stalled: Stalled | None = None
-    with _collection_threshold.during_run():
-        while env.now < stop_at:
-            try:
-                env.run(until=min(stop_at, env.now + step))
-            except Stalled as stop:
-                stalled = stop
-                break
-            if stop_at == duration and bridge.quiescent():
-                stop_at = min(duration, env.now + grace)
-            if progress is not None:
-                progress(env.now, duration)
+    stalled = _advance(bridge, scenario, progress)
     if stalled is not None:
         # In the history too: whoever reads it later sees that the run did not finish.
         world.record("bridge", "run.stopped", reason=stalled.reason,
