@@ -266,7 +266,7 @@ assert set(SCENARIOS) >= REPRESENTATIVE
 def _history_hash(name: str) -> str:
     scenario = load_scenario(ATTACKS / name)
     seed = scenario.scenario.seed if scenario.scenario.seed is not None else 1
-    return run(scenario, seed).history_sha256
+    return run(scenario, seed, base_dir=(ATTACKS / name).parent).history_sha256
 
 
 @pytest.mark.parametrize(
