@@ -64,7 +64,6 @@ def test_histories_come_back_from_workers_in_other_directories(tmp_path, monkeyp
         for process in processes:
             process.wait(timeout=30)
     assert tally.done == 3 and {row["status"] for row in rows} == {"ok"}
-    assert len({row["worker"] for row in rows}) >= 1
     for row in rows:
         history = parent / row["history_path"]
         assert hashlib.sha256(history.read_bytes()).hexdigest() == row["history_sha256"]

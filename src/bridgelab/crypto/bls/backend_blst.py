@@ -22,11 +22,11 @@ from bridgelab.crypto.bls.backend import (  # noqa: E402
     CURVE_ORDER,
     DST,
     G1_IDENTITY,
-    ArkworksBackend,
     BLSBackend,
     InvalidPointError,
     _check_lengths,
     _check_sk,
+    get_backend,
 )
 
 # The generators' canonical compressed encodings (the same bytes py_ecc and arkworks give).
@@ -78,8 +78,9 @@ class BlstBackend(BLSBackend):
         super().__init__(cache_size)
         self._gen1 = BlstP1Element.uncompress(_G1_GENERATOR)
         self._gen2 = BlstP2Element.uncompress(_G2_GENERATOR)
-        # A linear combination is a multiexp in arkworks; its own decode cache keeps the points.
-        self._multiexp = ArkworksBackend(cache_size)
+        # Long linear combinations are arkworks' multiexp: the shared arkworks backend, whose
+        # decode cache the rest of the process fills too.
+        self._multiexp = get_backend("arkworks")
 
     def _decode_g1(self, data: bytes) -> BlstP1Element:
         point = BlstP1Element.uncompress(data)
