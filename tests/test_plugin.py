@@ -95,14 +95,18 @@ def test_fixtures_through_pytester(pytester):
 def test_a_failure_names_a_replay_that_reproduces_it(pytester):
     pytester.makepyfile(test_user=USER_TESTS)
     result = pytester.runpytest("-p", "no:cacheprovider", "-k", "flawed")
-    [line] = [line for line in result.outlines if "replay: " in line]
-    [sha_line] = [line for line in result.outlines if "history sha256 " in line]
-    command = line.split("replay: ", 1)[1].split()
+    # Under CI pytest repeats the whole message in its short summary, so the same line may
+    # appear twice; it must still be one replay and one hash.
+    [line] = sorted({line.split("replay: ", 1)[1].strip()
+                     for line in result.outlines if "replay: " in line})
+    [sha] = sorted({line.split("history sha256 ", 1)[1].strip()
+                    for line in result.outlines if "history sha256 " in line})
+    command = line.split()
     assert command[:2] == ["bridgelab", "run"] and command[3] == "--seed"
     # The saved effective scenario alone gives the same history, byte for byte.
     replay = run(scenario_from(command[2]), int(command[4]))
     assert replay.exit_code == 1
-    assert replay.history_sha256 == sha_line.split("history sha256 ", 1)[1].strip()
+    assert replay.history_sha256 == sha
 
 
 def test_relative_paths_resolve_from_the_test_file(pytester):
