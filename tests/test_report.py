@@ -172,18 +172,22 @@ def test_incident_defence_changes_name_the_settings():
 
 def test_html_escapes_scenario_strings_and_is_self_contained(small):
     html = (small.out / "report.html").read_text()
-    assert XSS_NAME not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<script" not in html.lower()
-    for forbidden in ("http://", "https://", "src=\"//", "@import"):
-        assert forbidden not in html.replace("http://www.w3.org", ""), forbidden
+    runs = (small.out / "runs.html").read_text()
+    for page in (html, runs):
+        assert XSS_NAME not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "<script" not in page.lower()
+        assert "Content-Security-Policy" in page
+        for forbidden in ("http://", "https://", "src=\"//", "@import"):
+            assert forbidden not in page.replace("http://www.w3.org", ""), forbidden
     assert html.count('<img class="plot" src="data:image/svg+xml;base64,') == 3
 
 
 def test_markdown_escapes_scenario_strings(small):
-    md = (small.out / "report.md").read_text()
-    assert XSS_NAME not in md
-    assert r"\<script\>alert(1)\</script\>" in md
+    for name in ("report.md", "runs.md"):
+        md = (small.out / name).read_text()
+        assert XSS_NAME not in md
+        assert r"\<script\>alert(1)\</script\>" in md
     assert render_md.text("[x](http://e) *b* | c") == r"\[x\](http://e) \*b\* \| c"
     assert render_md.code("a`b") == "`` a`b ``"
 

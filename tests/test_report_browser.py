@@ -1,7 +1,8 @@
 """The HTML report in a real browser: headless Chromium (the Debian `chromium` package, which
 `.ci/run` installs) loads it from disk, and the test checks what a reader would see — no
-console errors, every plot drawn, nothing fetched from the network, and a scenario named
-`<script>alert(1)</script>` shown as text, never run as script.
+console errors, every plot drawn, nothing fetched from the network, a scenario named
+`<script>alert(1)</script>` shown as text, never run as script, and every evidence link landing
+on a row of the runs page (runs.html, beside the report).
 
 The browser is driven over the Chrome DevTools Protocol on a pipe (tests/report_browser.py),
 so nothing but Python and the browser is needed.
@@ -30,7 +31,16 @@ EXPRESSIONS = {
     "broken_links": "Array.from(document.querySelectorAll('a[href^=\"#\"]'))"
                     ".filter(a => !document.getElementById(a.getAttribute('href').slice(1)))"
                     ".map(a => a.getAttribute('href'))",
+    "run_links": "Array.from(document.querySelectorAll('a[href^=\"runs.html#\"]'))"
+                 ".map(a => a.getAttribute('href').split('#')[1])",
+    "run_rows": "document.querySelectorAll('tr[id^=\"run-\"]').length",
     "alerted": "typeof window.__alerted",
+}
+RUNS_PAGE = {
+    "ids": "Array.from(document.querySelectorAll('tr[id^=\"run-\"]')).map(tr => tr.id)",
+    "xss_cells": EXPRESSIONS["xss_cells"],
+    "scripts": "document.scripts.length",
+    "back": "document.querySelectorAll('a[href=\"report.html\"]').length",
 }
 
 
@@ -38,6 +48,12 @@ EXPRESSIONS = {
 def page(tmp_path_factory):
     report = small_report(tmp_path_factory)
     return report, open_page(report.out / "report.html", EXPRESSIONS)
+
+
+@pytest.fixture(scope="module")
+def runs_page(page):
+    report, _ = page
+    return open_page(report.out / "runs.html", RUNS_PAGE)
 
 
 def test_the_report_renders_with_no_console_errors(page):
@@ -59,8 +75,22 @@ def test_a_scenario_named_script_is_text_not_script(page):
     assert seen.dialogs == []
     assert seen.values["scripts"] == 0
     assert XSS_NAME in seen.values["text"]
-    assert seen.values["xss_cells"] >= 1
     assert seen.values["alerted"] == "undefined"
+
+
+def test_the_runs_page_renders_and_shows_the_script_name_as_text(runs_page):
+    assert runs_page.loaded and runs_page.errors == [] and runs_page.dialogs == []
+    assert runs_page.values["scripts"] == 0
+    assert runs_page.values["xss_cells"] >= 1
+    assert runs_page.values["back"] >= 1
+
+
+def test_every_evidence_link_lands_on_a_row_of_the_runs_page(page, runs_page):
+    report, seen = page
+    assert seen.values["run_rows"] == 0, "the runs table is not on the main page"
+    rows = runs_page.values["ids"]
+    assert sorted(rows) == sorted(f"run-{run['id']}" for run in report.report["runs"])
+    assert seen.values["run_links"] and set(seen.values["run_links"]) <= set(rows)
 
 
 def test_nothing_is_fetched_from_the_network(page):

@@ -105,7 +105,7 @@ def test_a_hostile_path_reaches_no_terminal_nor_report_raw(tmp_path, capsys):
     code = cli_main(["report", str(out), "--out", str(tmp_path / "r"), "--no-cost", "--quiet"])
     verdict = json.loads((tmp_path / "r" / "report.json").read_text())["summary"]["verdict"]
     assert code == VERDICT_CODES[verdict]
-    for name in ("report.md", "report.html", "report.json"):
+    for name in ("report.md", "runs.md", "report.html", "runs.html", "report.json"):
         text = (tmp_path / "r" / name).read_text(encoding="utf-8")
         assert not hidden(text.replace("\n", "").replace("\t", "")), name
 

@@ -25,10 +25,12 @@ Build a risk report from simulated runs. RESULTS is a campaign results store (th
 `bridgelab campaign` writes) or a directory of run outputs (every **/results.json, each beside
 its history.jsonl); give several to combine them (e.g. a campaign and the incident runs).
 
-Writes OUT/report.html (one self-contained file: no script, nothing fetched, opens offline),
-OUT/report.md and OUT/report.json (the same content for machines, validated against
-report.schema.json). Every risk cell cites runs with the command that replays them; runs from
-a store get their scenario written to OUT/scenarios/ so that the command works.
+Writes OUT/report.html (self-contained: no script, nothing fetched, opens offline), beside it
+OUT/runs.html (every run read, with the command that replays it: the report's evidence links
+point there), OUT/report.md and OUT/runs.md (the same in Markdown) and OUT/report.json (the
+same content for machines, validated against report.schema.json). Every risk cell cites runs
+with the command that replays them; runs from a store get their scenario written to
+OUT/scenarios/ so that the command works.
 """
 
 EPILOG = """\
@@ -76,9 +78,10 @@ def _progress(err: Console, quiet: bool) -> Progress:
 
 
 def write(report: dict[str, Any], out: Path, images: dict[str, str] | None = None) -> None:
-    """report.json (validated first), report.md and report.html into `out`, each rendered in
-    full before any is written and each written whole (a temporary file renamed): an
-    interrupted report leaves the previous files or the new ones, never half of one."""
+    """report.json (validated first), report.md, runs.md, report.html and runs.html into
+    `out`, each rendered in full before any is written and each written whole (a temporary
+    file renamed): an interrupted report leaves the previous files or the new ones, never
+    half of one."""
     from bridgelab.evidence import atomic_write_text
     from bridgelab.report import render_html, render_md, schema
 
@@ -86,7 +89,9 @@ def write(report: dict[str, Any], out: Path, images: dict[str, str] | None = Non
     texts = {
         "report.json": json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n",
         "report.md": render_md.render(report),
+        "runs.md": render_md.render_runs(report),
         "report.html": render_html.render(report, images),
+        "runs.html": render_html.render_runs(report),
     }
     out.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
@@ -183,7 +188,7 @@ def _outcome(err: Console, report: dict[str, Any], records: list[Any], out: Path
         err.print(f"  not used: {entry['scenario']} seed {entry['seed']}{where}:"
                   f" {'; '.join(entry['reasons'])}", highlight=False, markup=False,
                   soft_wrap=True)
-    for path in ("report.html", "report.md", "report.json"):
+    for path in ("report.html", "runs.html", "report.md", "runs.md", "report.json"):
         print(out / path)
     # The verdict's code, as a gate would give it; a report that could not use every run it
     # read is incomplete (2), unless a property already failed (1 outranks 2).

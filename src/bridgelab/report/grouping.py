@@ -102,7 +102,10 @@ def group_stats(runs: list[RunRecord]) -> dict[str, Any]:
         "safety": {"verdict": worst_verdict(runs, "safety."),
                    **rate(runs, lambda r: bool(r.safety_failed))},
         "liveness": {"verdict": worst_verdict(runs, "liveness."),
-                     **rate(runs, lambda r: bool(r.liveness_failed))},
+                     **rate(runs, lambda r: bool(r.liveness_failed)),
+                     # Runs whose only stuck transfers a theft froze: the theft's consequence.
+                     "after_theft": sum(1 for r in runs
+                                        if r.liveness_failed and not r.honest_liveness_failed)},
         "p_loss": rate(runs, lambda r: r.loss > 0),
         "loss": quantiles([r.loss for r in runs]),
         "unbacked_peak": quantiles([r.unbacked_peak for r in runs]),

@@ -128,11 +128,19 @@ def liveness(group: ConfigGroup) -> list[Item]:
     """Transfers complete once faults heal, and more than one relayer carries them."""
     records = group.records
     stuck = [r for r in records if r.liveness_failed]
+    by_theft = [r for r in stuck if not r.honest_liveness_failed]
+    if not stuck:
+        detail = f"in all {len(records)} runs"
+    elif len(by_theft) == len(stuck):
+        # The theft is the finding; the transfers it froze are told with it.
+        detail = (f"stuck in {len(stuck)} of {len(records)} runs, each only as a consequence"
+                  " of a theft (the pause after it, or the escrow it drained)")
+    else:
+        detail = f"stuck in {len(stuck)} of {len(records)} runs" + (
+            f", {len(by_theft)} of them only as a consequence of a theft" if by_theft else "")
     return [
         _item("liveness-recovers", "Every transfer completes once faults heal",
-              "fail" if stuck else "pass",
-              f"stuck in {len(stuck)} of {len(records)} runs" if stuck
-              else f"in all {len(records)} runs",
+              "fail" if stuck else "pass", detail,
               stuck or group.family("relayers", "L2") or records),
         _item("several-relayers", "More than one relayer can carry each message",
               "pass" if group.relayers > 1 else "fail", f"{group.relayers} relayers",

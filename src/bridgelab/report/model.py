@@ -46,6 +46,8 @@ def run_entry(record: RunRecord, group_id: str | None) -> dict[str, Any]:
         "verdicts": dict(sorted(record.verdicts.items())),
         "safety_failed": record.safety_failed,
         "liveness_failed": record.liveness_failed,
+        # Of those, the ones only a theft caused (its pause, or the escrow it drained).
+        "liveness_by_theft": record.liveness_by_theft,
         "loss": record.loss,
         "unbacked_peak": record.unbacked_peak,
         "time_to_detect_s": record.outcome.get("time_to_detect_s"),

@@ -22,7 +22,7 @@ if available("plots"):
     matplotlib.use("Agg")
 
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
     # Tick labels as plain text (math parsing is off, so the default formatters' $...$ show).
     AMOUNT = FuncFormatter(lambda value, _: words.amount(value) if value else "0")
@@ -87,10 +87,25 @@ def loss_vs_entities(data: dict[str, Any]) -> str:
     return _uri(figure)
 
 
-def deposit_latency(data: dict[str, Any]) -> str:
+def latency_ticks(values: list[float]) -> list[float]:
+    """Log-axis ticks at the data's own quantiles (least, median, p90, most), two significant
+    digits, dropping any within a factor 1.4 of the previous one so labels never collide."""
+    ordered = sorted(values)
+    picks = [ordered[0], *(ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+                           for q in (0.5, 0.9)), ordered[-1]]
+    ticks: list[float] = []
+    for value in picks:
+        rounded = float(f"{value:.2g}") if value > 0 else value
+        if rounded > 0 and (not ticks or rounded >= 1.4 * ticks[-1]):
+            ticks.append(rounded)
+    return ticks
+
+
+def latency_figure(data: dict[str, Any]) -> Any:
+    """The deposit-latency boxes on an axis fitted to the data: linear from 0 to a little above
+    the slowest deposit, or (when the slowest is over 50 times the fastest) logarithmic from
+    just under the fastest to just over the slowest, ticked at the data's quantiles."""
     groups = data["groups"]
-    if not groups:
-        return _empty("no histories on disk: deposit latencies unavailable")
     height = max(2.4, 0.32 * len(groups) + 1.0)
     figure, axes = plt.subplots(figsize=(6.8, height))
     configs = list(dict.fromkeys(g["configuration"] for g in groups))
@@ -107,41 +122,77 @@ def deposit_latency(data: dict[str, Any]) -> str:
     axes.set_yticks(range(1, len(groups) + 1), labels)
     axes.invert_yaxis()
     axes.set_xlabel("seconds from lock to mint")
-    if max(max(g["values"]) for g in groups) > 50 * max(
-        1e-9, min(min(g["values"]) for g in groups)
-    ):
+    values = [float(v) for g in groups for v in g["values"]]
+    low, high = min(values), max(values)
+    if low > 0 and high > 50 * low:
         axes.set_xscale("log")
+        axes.set_xlim(low / 1.25, high * 1.25)
+        axes.xaxis.set_major_locator(FixedLocator(latency_ticks(values)))
         axes.xaxis.set_major_formatter(PLAIN)
-        axes.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
+        axes.xaxis.set_minor_locator(NullLocator())
+    else:
+        axes.set_xlim(0, high * 1.08 if high > 0 else 1.0)
     axes.grid(axis="x", alpha=0.25)
-    return _uri(figure)
+    return figure
 
 
-def supply_gap(data: dict[str, Any]) -> str:
+def deposit_latency(data: dict[str, Any]) -> str:
+    if not data["groups"]:
+        return _empty("no histories on disk: deposit latencies unavailable")
+    return _uri(latency_figure(data))
+
+
+def activity_span(run: dict[str, Any]) -> tuple[float, float]:
+    """The x range of one supply-gap panel: from the gap's first change to its last, with a
+    margin (15% of that span, at least 10 s), inside the run; the whole run if it never
+    changed."""
+    points = run["points"]
+    end = float(run["end"] or (points[-1][0] if points else 0.0))
+    changes = [float(t) for i, (t, gap) in enumerate(points)
+               if (gap != points[i - 1][1] if i else gap != 0)]
+    if not changes:
+        return 0.0, max(end, 1.0)
+    first, last = changes[0], changes[-1]
+    margin = max(0.15 * (last - first), 10.0)
+    return max(0.0, first - margin), min(max(end, last), last + margin)
+
+
+def supply_gap_figure(data: dict[str, Any]) -> Any:
     runs = data["runs"]
-    if not runs:
-        return _empty("no histories on disk: the supply gap is unavailable")
     figure, all_axes = plt.subplots(len(runs), 1, figsize=(6.8, 2.1 * len(runs)), squeeze=False)
     for index, (axes, run) in enumerate(zip(all_axes[:, 0], runs, strict=True)):
         colour = COLOURS[index % len(COLOURS)]
         ts = [p[0] for p in run["points"]]
         gap = [p[1] for p in run["points"]]
-        axes.step(ts, gap, where="post", color=colour, linewidth=1.2)
         end = run["end"] or (ts[-1] if ts else 0.0)
+        left, right = activity_span(run)
+        if ts:  # the last level holds to the run's end
+            axes.step([*ts, end], [*gap, gap[-1]], where="post", color=colour, linewidth=1.2)
         for fault in run["faults"]:
             start = fault["start"] or 0.0
             heal = fault["heal"] if fault["heal"] is not None else end
-            axes.axvspan(start, max(heal, start + end * 0.002), color="#f0a000", alpha=0.2,
-                         linewidth=0)
+            axes.axvspan(start, max(heal, start + (right - left) * 0.004), color="#f0a000",
+                         alpha=0.2, linewidth=0)
         axes.axhline(0, color="#888888", linewidth=0.6)
+        axes.set_xlim(left, right)
         axes.set_title(_short(f"{run['label']} · {run['attack_label']} · seed {run['seed']}", 90),
                        loc="left", fontsize=9)
         axes.set_ylabel("minted − locked")
         axes.yaxis.set_major_formatter(AMOUNT)
         axes.grid(alpha=0.25)
-    all_axes[-1, 0].set_xlabel("simulated seconds (shaded: fault windows)")
+        whole = (left, right) == (0.0, max(float(end), 1.0))
+        notes = [] if whole else [f"of {end:,.0f}, zoomed to where the gap changed"]
+        if index == len(runs) - 1:
+            notes.append("shaded: fault windows")
+        axes.set_xlabel("simulated seconds" + (f" ({'; '.join(notes)})" if notes else ""))
     figure.tight_layout()
-    return _uri(figure)
+    return figure
+
+
+def supply_gap(data: dict[str, Any]) -> str:
+    if not data["runs"]:
+        return _empty("no histories on disk: the supply gap is unavailable")
+    return _uri(supply_gap_figure(data))
 
 
 DRAW = {

@@ -32,6 +32,13 @@ def environment() -> Environment:
     return env
 
 
+def render_runs(report: dict[str, Any]) -> str:
+    """runs.html: every run the report read, each with its replay command; the report's
+    evidence links point at its rows (the main page stays short enough to read)."""
+    configs = {c["id"]: c for c in report["configurations"]}
+    return environment().get_template("runs.html.j2").render(report=report, configs=configs)
+
+
 def render(report: dict[str, Any], images: dict[str, str] | None = None) -> str:
     if images is None:
         images = plots.render(report["plots"])

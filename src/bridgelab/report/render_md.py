@@ -63,10 +63,28 @@ def render(report: dict[str, Any]) -> str:
         *_incidents(report),
         *_maturity(report, configs),
         *_plots(report),
-        *_runs(report),
+        *_runs_link(report),
         *_rules(report),
     ]
     return "\n".join(out) + "\n"
+
+
+def render_runs(report: dict[str, Any]) -> str:
+    """runs.md: every run the report read, with its replay command (report.md links here)."""
+    out = [f"# Runs: {text(report['title'])}", "",
+           f"[Back to the report](report.md) · {len(report['runs'])} runs read. Replay one"
+           " with its command from the repository root; it gives the same verdicts.",
+           *_runs(report)]
+    return "\n".join(out) + "\n"
+
+
+def _runs_link(report: dict[str, Any]) -> list[str]:
+    unverified = report["summary"].get("unverified_runs") or 0
+    return ["", "## Runs", "",
+            f"All {len(report['runs'])} runs this report read, each with the command that"
+            " replays it, are listed in [runs.md](runs.md)"
+            + (f" ({unverified} of them not used: their evidence does not verify)"
+               if unverified else "") + "."]
 
 
 def _summary(report: dict[str, Any]) -> list[str]:
@@ -93,6 +111,8 @@ def _summary(report: dict[str, Any]) -> list[str]:
                 " verify.", ""]
     out += ["Configurations tested:", ""]
     out += [f"- {text(c)}" for c in summary["configurations"]]
+    out += ["", f"**What it takes to break it.** {text(summary['cost_to_break']['text'])}", "",
+            f"**Multisig versus threshold BLS.** {text(summary['custody']['text'])}"]
     out += ["", "The largest risks:", ""]
     out += [f"{i}. {text(r)}" for i, r in enumerate(summary["top_risks"], start=1)] or [
         "No run violated a property or was delayed."]
@@ -158,13 +178,28 @@ def _matrix_cell(cell: dict[str, Any]) -> str:
     loss = cell["loss"]
     return (
         f"safety {cell['safety']['verdict']} ({cell['safety']['count']}/{cell['runs']}),"
-        f" liveness {cell['liveness']['verdict']} ({cell['liveness']['count']}/"
-        f"{cell['runs']}); P(loss) {text(words.interval(p['p'], p['low'], p['high']))};"
+        f" {_liveness(cell)}; P(loss) {text(words.interval(p['p'], p['low'], p['high']))};"
         f" loss p50/p90/max {text(words.amount(loss['p50']))}/"
         f"{text(words.amount(loss['p90']))}/{text(words.amount(loss['max']))};"
         f" detect {text(words.duration(cell['time_to_detect_s']['p50']))}"
-        + _evm_gas(cell)
+        + _evm_gas(cell) + _seeds(cell["evidence"])
     )
+
+
+def _liveness(cell: dict[str, Any]) -> str:
+    """Liveness, with the transfers a theft froze told as the theft's consequence."""
+    live, runs = cell["liveness"], cell["runs"]
+    theft = live.get("after_theft") or 0
+    own = live["count"] - theft
+    parts = [f"then stuck after the theft ({theft}/{runs})"] if theft else []
+    if own or not theft:
+        parts.append(f"liveness {live['verdict']} ({own}/{runs}"
+                     + (" besides the theft)" if theft else ")"))
+    return ", ".join(parts)
+
+
+def _seeds(evidence: list[dict[str, Any]]) -> str:
+    return ("; evidence: " + ", ".join(f"seed {e['seed']}" for e in evidence)) if evidence else ""
 
 
 def _evm_gas(cell: dict[str, Any]) -> str:
@@ -244,6 +279,9 @@ def _runs(report: dict[str, Any]) -> list[str]:
         symbolic = " (symbolic signatures)" if run.get("crypto") == "symbolic" else ""
         if run.get("problems"):
             symbolic += ": " + "; ".join(run["problems"])
+        theft = run.get("liveness_by_theft") or []
+        if theft:
+            symbolic += ": stuck after the theft (" + ", ".join(theft) + ")"
         out.append(_row([text(run["scenario"]), str(run["seed"]), text(run["verdict"] + symbolic),
                          text(words.amount(run["loss"])),
                          code(run["reproduce"], table=True) if run["reproduce"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from bridgelab.report import words
 from bridgelab.report.groups import ConfigGroup
+from bridgelab.report.headline import cost_headline, custody_contrast
 from bridgelab.report.records import RunRecord
 from bridgelab.report.sentences import SENTENCE_ORDER
 
@@ -110,6 +111,8 @@ def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
         "seeds": len({r.seed for r in runs}),
         "campaigns": sorted({r.campaign for r in runs if r.campaign}),
         "top_risks": [s["text"] for s in top],
+        "cost_to_break": cost_headline(groups, cost or []),
+        "custody": custody_contrast(groups, cost or []),
     }
 
 
