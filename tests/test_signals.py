@@ -220,7 +220,7 @@ def test_a_report_is_never_half_written(tmp_path):
     assert returncode == 143
     assert len(err.strip().splitlines()) == 1, err
     assert_one_clean_line(err, signal.SIGTERM)
-    for name in ("report.json", "report.md", "report.html"):
+    for name in ("report.json", "report.md", "runs.md", "report.html", "runs.html"):
         assert not (out / name).exists()
     assert not list(out.rglob("*.tmp")) if out.exists() else True
 

@@ -119,8 +119,11 @@ def custody_contrast(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> d
     for group in groups:
         by_scheme.setdefault(group.scheme, []).append(group)
     rows = [_scheme_row(s, by_scheme[s], cost) for s in sorted(by_scheme)]
-    if len(rows) < 2:
-        only = words.scheme_name(rows[0]["scheme"]) if rows else "no"
+    if not rows:
+        return {"comparable": False, "schemes": rows,
+                "text": "No custody scheme can be compared: there is no usable run."}
+    if len(rows) == 1:
+        only = words.scheme_name(rows[0]["scheme"])
         return {"comparable": False, "schemes": rows,
                 "text": f"Only {only} custody was tested: these runs say nothing about how"
                         " another custody scheme would fare."}

@@ -225,7 +225,8 @@ def _custody_comparison(report: dict[str, Any]) -> list[str]:
             line.append("not run" if c is None else
                         f"safety {c['safety']['verdict']} ({c['safety']['count']}/{c['runs']}),"
                         f" P(loss) {text(words.percent(c['p_loss']['p']))},"
-                        f" loss max {text(words.amount(c['loss']['max']))}")
+                        f" loss max {text(words.amount(c['loss']['max']))}"
+                        + _seeds(c["evidence"]))
         out.append(_row(line))
     return out
 
