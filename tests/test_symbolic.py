@@ -393,8 +393,8 @@ def test_cli_override_labels_the_run_symbolic(tmp_path, capsys):
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert code == VERDICT_CODES[report["summary"]["verdict"]]
     assert sorted(entry["crypto"] for entry in report["runs"]) == ["real", "symbolic"]
-    markdown = (tmp_path / "report" / "report.md").read_text()
-    assert markdown.count("(symbolic signatures)") == 1
+    runs_table = (tmp_path / "report" / "runs.md").read_text()
+    assert runs_table.count("(symbolic signatures)") == 1
 
 
 # -- equivalence: same seed, same verdicts and history apart from signature bytes -------------
