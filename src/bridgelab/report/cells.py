@@ -101,9 +101,12 @@ def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
         )
     elif by_theft:
         sentiment = "warning"
+        # The theft is the finding (in the custody and validation cells and the "stolen"
+        # sentences); the transfers it froze are its consequence, told as such.
         reason = (
-            f"transfers got stuck only as a consequence of a theft, in {len(by_theft)} runs"
-            " (frozen by the pause that followed it, or unpaid from the escrow it drained)"
+            f"no liveness failure of its own: transfers got stuck only as a consequence of a"
+            f" theft, in {len(by_theft)} runs (frozen by the pause that followed it, or unpaid"
+            " from the escrow it drained)"
         )
     elif unknown:
         sentiment, reason = "warning", f"liveness stayed unknown in {len(unknown)} runs"
