@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from bridgelab.extras import available
 from bridgelab.report import render_md
@@ -101,6 +102,9 @@ def test_the_summary_names_the_cost_to_break(small):
     assert "big-operator" in headline["text"]
     assert headline["in_runs"] and headline["in_runs"]["entities"] == 1
     assert headline["text"] in (small.out / "report.md").read_text().replace("\\", "")
+    html = (small.out / "report.html").read_text()
+    assert str(escape(headline["text"])) in html
+    assert str(escape(small.report["summary"]["custody"]["text"])) in html
 
 
 def test_a_search_that_broke_nothing_says_so_and_never_safe(small):
