@@ -4,6 +4,7 @@ and the ways a contract_source is refused as bad input."""
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -147,6 +148,56 @@ def test_the_campaign_names_the_arm_that_breaks_the_contract(tmp_path):
     assert "the user's own contract verifier.vy has a flaw a forged mint exploits" in markdown
     breaking = [line for line in markdown.splitlines() if line.startswith("| empty-certificate")]
     assert breaking and "safety fail (2/2)" in breaking[0] and "gas/mint EVM" in breaking[0]
+
+
+def _bridgelab(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bridgelab", *args], capture_output=True,
+                          text=True, timeout=600, cwd=cwd)
+
+
+def _report_runs(store: Path, out: Path, cwd: Path) -> list[dict]:
+    reported = _bridgelab("report", str(store), "--out", str(out), "--no-cost", "--quiet",
+                          cwd=cwd)
+    assert (out / "report.json").exists(), reported.stderr[-2000:]
+    return json.loads((out / "report.json").read_text())["runs"]
+
+
+def test_a_failing_run_replays_from_the_reports_saved_scenario(tmp_path):
+    """The report saves a BYO run's scenario with the contract beside it (checked against
+    the SHA-256 the run's history recorded); its replay command, run from elsewhere, gives
+    the run's history byte for byte. A contract edited since the campaign gets no command."""
+    shutil.copytree(EXAMPLE, tmp_path / "attacks" / "byo-contract")
+    campaign = (ROOT / "campaigns" / "byo-contract.toml").read_text()
+    small = campaign.replace("seeds = 2", "seeds = 1").split('[[attacks]]\nname = "caller')[0]
+    (tmp_path / "campaigns").mkdir()
+    (tmp_path / "campaigns" / "byo-contract.toml").write_text(small)
+    store = tmp_path / "byo.sqlite"
+    completed = _bridgelab("campaign", "campaigns/byo-contract.toml", "--jobs", "1",
+                           "--store", str(store), "--histories", "histories", "--quiet",
+                           cwd=tmp_path)
+    assert completed.returncode == 1, completed.stderr[-2000:]
+    runs = _report_runs(store, tmp_path / "report", tmp_path)
+    failing = [run for run in runs if run["attack"] == "empty-certificate"]
+    assert len(runs) == 2 and len(failing) == 1 and failing[0]["reproducible"]
+    command = shlex.split(failing[0]["reproduce"])
+    # Paths in the report are as seen from where it was made.
+    saved = tmp_path / command[2]
+    assert saved.name == "scenario.toml" and (saved.parent / "verifier.vy").read_bytes() == (
+        EXAMPLE / "verifier.vy").read_bytes()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    replayed = _bridgelab("run", str(saved), *command[3:], "--out", str(elsewhere / "run"),
+                          "--quiet", cwd=elsewhere)
+    assert replayed.returncode == 1, replayed.stderr[-2000:]
+    history = tmp_path / failing[0]["history"]
+    assert (elsewhere / "run" / "history.jsonl").read_bytes() == history.read_bytes()
+
+    # The user edits the contract after the campaign: the copy would not be the run's.
+    source = tmp_path / "attacks" / "byo-contract" / "verifier.vy"
+    source.write_text(source.read_text() + "\n# edited\n")
+    runs = _report_runs(store, tmp_path / "report2", tmp_path)
+    assert not any(run["reproducible"] for run in runs)
+    assert not list((tmp_path / "report2" / "scenarios").rglob("verifier.vy"))
 
 
 # -- bad input -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ flawed Python model, and accepts what the correct contract refuses (the check is
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import get_args
 
 import pytest
 
@@ -14,10 +15,21 @@ pytest.importorskip("vyper", reason="needs the 'evm' extra")
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridgelab.evm.differential import Config, Pair
-from bridgelab.evm.variants import CONTRACT_FLAWS, VariantError, render, variant_source
+from bridgelab.consortium.block import Header
+from bridgelab.consortium.escrow import LockEvent
+from bridgelab.crypto import merkle
+from bridgelab.evm.differential import ESCROW, Config, Pair
+from bridgelab.evm.variants import (
+    CONTRACT_FLAWS,
+    NON_CONTRACT_FLAWS,
+    VariantError,
+    render,
+    variant_source,
+)
+from bridgelab.protocol.messages import BridgeMessage
+from bridgelab.scenario.model import Flaw
 from bridgelab.settlement.bridge_contract import MintTx, ProveAndMintTx
-from bridgelab.settlement.transactions import Fee
+from bridgelab.settlement.transactions import Fee, InclusionProof
 from tests.evm_cases import OUTSIDER, VERSION, custody, message
 from tests.test_evm_differential import _agree, _play, sessions
 
@@ -51,6 +63,8 @@ def _exploit(flaw: str) -> tuple[str, list[tuple[str, object]]]:
     if flaw == "zero_root_trusted":
         return "multisig", [("prove_and_mint", ProveAndMintTx(
             "p", "mallory", 0.0, Fee(0, 0), target, bytes(32), None))]
+    if flaw == "proof_leaf_unbound":
+        return "multisig", unbound_proof(multisig, target)
     assert flaw == "arbitrary_message_calls"
     payload = f"call:set_trust_root:{OUTSIDER.address}:1"
     carrier = message(1, 10, payload=payload)
@@ -63,6 +77,30 @@ def _exploit(flaw: str) -> tuple[str, list[tuple[str, object]]]:
         signatures=(OUTSIDER.sign_digest(theft.digest(VERSION + 1)),),
     )
     return "multisig", [("mint", honest), ("mint", forged)]
+
+
+def unbound_proof(multisig, honest: BridgeMessage) -> list[tuple[str, object]]:
+    """An honest certified mint from a block (the contract then trusts its root), and a
+    genuine lock of that block proven beside a forged message claiming the same block."""
+    genuine = LockEvent(ESCROW, 2, "TOKEN", 5, "carol", "dave", "lock-2").leaf()
+    leaves = [LockEvent(ESCROW, 1, "TOKEN", 10, "alice", "bob", "lock-1").leaf(), genuine,
+              b"other-event"]
+    header = Header(7, 0, bytes(32), 3.0, 1, merkle.root(leaves), len(leaves))
+    block = {"source_block": header.height, "source_block_hash": header.hash}
+    certified = replace(honest, **block)
+    digest = certified.digest(VERSION)
+    cert = multisig.assemble(certified, VERSION, {
+        member: multisig.endorse(member, digest) for member in range(3)})
+    forged = replace(message(9, 40_000, asset="TOKEN"), recipient="mallory", **block)
+    proof = InclusionProof(header, merkle.prove(leaves, 1))
+    prove = ProveAndMintTx("p", "mallory", 0.0, Fee(0, 0), forged, header.hash, proof,
+                           leaf=genuine)
+    return [("mint", cert), ("prove_and_mint", prove)]
+
+
+def test_every_flaw_is_a_variant_or_named_as_not_the_contracts():
+    named = (*CONTRACT_FLAWS, *NON_CONTRACT_FLAWS)
+    assert sorted(named) == sorted(get_args(Flaw)) and len(set(named)) == len(named)
 
 
 @pytest.mark.parametrize("flaw", CONTRACT_FLAWS)
@@ -106,3 +144,36 @@ def test_malformed_sections_are_refused():
         render("#@ if zero_root_trusted\nx\n", ())
     with pytest.raises(VariantError):
         render("#@ if zero_root_trusted\n#@ if zero_root_trusted\n#@ endif\n", ())
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(flawed=st.booleans(), leaf=st.sampled_from(("none", "own", "other", "junk")),
+       index=st.integers(0, 2), amount=st.integers(1, 50))
+def test_proofs_with_caller_leaves_agree_on_model_and_contract(flawed, leaf, index, amount):
+    """prove_and_mint with the caller's leaf (none, the message's own, another genuine one,
+    junk) and a path for any of the block's leaves, on the correct and the flawed contract."""
+    multisig = custody("multisig")
+    steps = unbound_proof(multisig, message(1, 10))
+    _name, prove = steps[1]
+    own = LockEvent(ESCROW, 9, "TOKEN", amount, "alice", "bob", "lock-9").leaf()
+    other = LockEvent(ESCROW, 2, "TOKEN", 5, "carol", "dave", "lock-2").leaf()
+    leaves = [LockEvent(ESCROW, 1, "TOKEN", 10, "alice", "bob", "lock-1").leaf(), other, own]
+    header = Header(7, 0, bytes(32), 3.0, 1, merkle.root(leaves), len(leaves))
+    block = {"source_block": header.height, "source_block_hash": header.hash}
+    honest = replace(message(1, 10), **block)
+    digest = honest.digest(VERSION)
+    cert = multisig.assemble(honest, VERSION, {
+        member: multisig.endorse(member, digest) for member in range(3)})
+    proven = replace(message(9, amount), **block)
+    caller_leaf = {"none": None, "own": own, "other": other, "junk": b"junk"}[leaf]
+    prove = replace(prove, message=proven, root=header.hash, leaf=caller_leaf,
+                    proof=InclusionProof(header, merkle.prove(leaves, index)))
+    pair = Pair(Config(multisig.trust_root(VERSION),
+                       flaws=("proof_leaf_unbound",) if flawed else ()))
+    _agree(pair, "proof/mint", pair.step("mint", _mint(cert), 12))
+    expected = _agree(pair, "proof/prove", pair.step("prove_and_mint", prove, 24))
+    # What each side must have done, so that agreeing on nothing cannot pass.
+    binds = caller_leaf is None or caller_leaf == own or flawed
+    proves = leaves[index] == (own if caller_leaf is None else caller_leaf)
+    assert (expected[0] == "mint") == (binds and proves), expected
+

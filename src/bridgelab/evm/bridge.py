@@ -52,6 +52,8 @@ from bridgelab.settlement.bridge_contract import (
 )
 
 ACCOUNTANT_ORACLE = "accountant-oracle"
+# contracts/bridge.vy MAX_LEAF: the longest event leaf a caller may pass.
+MAX_LEAF = 2432
 DEPLOYER = "bridge-deployer"
 
 
@@ -221,11 +223,14 @@ class EvmBridge:
             index, size, siblings = proof.path.index, proof.path.leaf_count, list(
                 proof.path.siblings
             )
+        leaf = tx.leaf if tx.leaf is not None else b""
+        if len(leaf) > MAX_LEAF:
+            raise Unrepresentable(f"a leaf of {len(leaf)} bytes, above the ABI's {MAX_LEAF}")
         self._report_backing(message.asset, now)
         before = self._mirror.trust_root, self._mirror.pending
         queued, due = self._call(
             tx.sender, "prove_and_mint", now, message_args(message), tx.root, proof is not None,
-            header, index, size, siblings,
+            header, index, size, siblings, tx.leaf is not None, leaf,
         )
         root = self._mirror.trust_root
         cert = Certificate(message, root.version, root.scheme, ())

@@ -131,6 +131,8 @@ class UserContract:
         code = self.machine.state.get_code(self.address)
         self.code_sha256 = hashlib.sha256(code).hexdigest()
         self.last_gas = 0
+        # The source files and their SHA-256 (`contract_files`), recorded at deployment.
+        self.files: dict[str, str] = {}
 
     def function(self, tx: Transaction) -> str | None:
         return "mint" if isinstance(tx, MintTx) else None
@@ -249,6 +251,39 @@ def _class_adapter(reference: str, abi: list[dict], base_dir: Path | None) -> Ad
                    f"{reference}: {type(error).__name__}: {error}"[:200]) from None
 
 
+def _module_files(module_name: str, base_dir: Path | None) -> list[str]:
+    """The files under the scenario's directory that `import module_name` reads from it:
+    the module and its packages' `__init__.py` (none for a module found elsewhere)."""
+    base = (base_dir or Path.cwd()).resolve()
+    parts = module_name.split(".")
+    found = []
+    for depth in range(1, len(parts)):
+        init = "/".join(parts[:depth]) + "/__init__.py"
+        if (base / init).is_file():
+            found.append(init)
+    stem = "/".join(parts)
+    for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
+        if (base / candidate).is_file():
+            found.append(candidate)
+            break
+    return found
+
+
+def contract_files(source: ContractSource, base_dir: Path | None) -> dict[str, str]:
+    """The files the user's contract and adapter are read from, by their path relative to
+    the scenario's directory, with the SHA-256 of each: what a copy of the scenario must
+    carry beside it to replay the run (report/store.py `materialize`)."""
+    relative = [(path, key) for path, key in ((source.vyper, "vyper"),
+                                              (source.bytecode, "bytecode")) if path is not None]
+    if source.adapter_class is not None:
+        relative += [(path, "adapter_class") for path in
+                     _module_files(source.adapter_class.partition(":")[0], base_dir)]
+    return {
+        path: hashlib.sha256(resolve(base_dir, path, key).read_bytes()).hexdigest()
+        for path, key in relative
+    }
+
+
 def user_contract(
     source: ContractSource, state: BridgeState, base_dir: Path | None
 ) -> UserContract:
@@ -261,7 +296,9 @@ def user_contract(
         assert source.adapter_class is not None
         adapter = _class_adapter(source.adapter_class, abi, base_dir)
     try:
-        return UserContract(name, initcode, abi, adapter, state)
+        contract = UserContract(name, initcode, abi, adapter, state)
     except RuntimeError as error:  # the deployment reverted
         raise _bad("vyper" if source.vyper else "bytecode", "a contract that deploys",
                    str(error)) from None
+    contract.files = contract_files(source, base_dir)
+    return contract

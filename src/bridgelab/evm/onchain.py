@@ -87,8 +87,12 @@ class ContractChain(SettlementChain):
         self._changed = False
 
     def start(self) -> None:
+        # The user's contract also names its source files and their SHA-256: a saved copy
+        # of the scenario is checked against them (report/store.py materialize).
+        files = getattr(self.contract, "files", None)
+        extra = {"files": dict(sorted(files.items()))} if files else {}
         self.world.record(NODE_SOURCE, "contract.deployed", contract=self.contract.name,
-                          code_sha256=self.contract.code_sha256)
+                          code_sha256=self.contract.code_sha256, **extra)
         super().start()
 
     # -- the contract's hooks ---------------------------------------------------------------

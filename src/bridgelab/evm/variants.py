@@ -13,9 +13,11 @@ from functools import cache
 from importlib import resources
 
 # The `[bridge] flaws` switches that live in the settlement contract or its verifier. The
-# others are committee software (`foreign_contract_events`), the escrow on the consortium
-# chain (`lock_event_without_transfer`) or have no contract behaviour in the model
-# (`replay_protection_disabled`): their variant is the correct contract.
+# others are committee software (`foreign_contract_events`, `foreign_burn_events`: the
+# members endorse what they should refuse, and the contract checks a genuine quorum), the
+# escrow on the consortium chain (`lock_event_without_transfer`) or have no contract
+# behaviour in the model (`replay_protection_disabled`): their variant is the correct
+# contract, and EVM mode runs them with it (tests/test_evm_mode.py).
 CONTRACT_FLAWS = (
     "duplicate_signers_counted",
     "skip_verification_if_empty",
@@ -23,6 +25,15 @@ CONTRACT_FLAWS = (
     "required_members_unchecked",
     "zero_root_trusted",
     "arbitrary_message_calls",
+    "proof_leaf_unbound",
+)
+# The other switches, whose contract is the correct one (see above). Every `[bridge] flaws`
+# name is in exactly one of the two lists (tests/test_evm_flaws.py).
+NON_CONTRACT_FLAWS = (
+    "replay_protection_disabled",
+    "foreign_contract_events",
+    "lock_event_without_transfer",
+    "foreign_burn_events",
 )
 SOURCE_NAME = "bridge.vy"
 _DIRECTIVE = "#@"

@@ -68,6 +68,9 @@ class RunRecord:
     reproducible: bool = False
     # Campaign-level facts the store read from the history (e.g. compromised seats).
     probes: dict[str, Any] = field(default_factory=dict)
+    # The directory the run's own contract files were read from (`[settlement.
+    # contract_source]`, relative paths): the campaign's base directory, when still known.
+    contract_dir: str | None = None
     # Why the run's evidence does not verify ("history hash mismatch", "incomplete run", ...):
     # such a run is listed in the report, never used for a verdict.
     problems: list[str] = field(default_factory=list)

@@ -112,9 +112,24 @@ def load_store(path: Path) -> list[RunRecord]:
                 if not tried and digest and store.scenario(digest) is None:
                     campaign = _load_campaign(entry["file"], path, entry["campaign_hash"])
                     tried = True
-                records.append(_unreadable(path, entry, row) if row.get("problem")
-                               else _record(store, path, entry, campaign, row))
+                record = (_unreadable(path, entry, row) if row.get("problem")
+                          else _record(store, path, entry, campaign, row))
+                if _contract_source(record.config) is not None:
+                    if not tried:
+                        campaign = _load_campaign(entry["file"], path, entry["campaign_hash"])
+                        tried = True
+                    # The user's contract files are read where the campaign read them.
+                    record.contract_dir = None if campaign is None else str(campaign.base_dir)
+                records.append(record)
     return records
+
+
+def _contract_source(config: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The scenario's `[settlement.contract_source]` (the user's own contract), if any."""
+    if config is None:
+        return None
+    source = config.get("settlement", {}).get("contract_source")
+    return source if isinstance(source, dict) else None
 
 
 def _unreadable(path: Path, entry: dict[str, Any], row: dict[str, Any]) -> RunRecord:
@@ -206,39 +221,109 @@ def materialize(records: list[RunRecord], directory: Path) -> int:
     `directory` (one file per distinct scenario) and give the record its command.
 
     A file is written only if reading it back gives the run's scenario hash, so the command
-    replays exactly the run it stands for. Returns the number of files written.
+    replays exactly the run it stands for. A scenario with the user's own contract goes in a
+    folder of its own, `scenario.toml` with the contract's files beside it at the paths it
+    names, each copied only if its SHA-256 is the one the run's history recorded at
+    deployment. Returns the number of scenarios written.
     """
-    from bridgelab.scenario import load_scenario
-    from bridgelab.scenario.load import scenario_hash
-    from bridgelab.scenario.toml_out import scenario_toml
-
     written: dict[str, Path | None] = {}
     for record in records:
         if record.reproduce is not None or record.config is None:
             continue
         canonical = json.dumps(record.config, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(canonical.encode()).hexdigest()[:10]
-        if digest not in written:
-            name = slug(str(record.parameters.get("arm", record.scenario)), 30)
-            index = record.parameters.get("config_index", 0)
-            file = confined(directory, directory / f"{name}-c{index}-{digest}.toml")
-            directory.mkdir(parents=True, exist_ok=True)
-            header = (
-                f"Scenario of campaign {record.campaign!r}, run {record.parameters.get('run_key')}"
-                "\n(written by `bridgelab report` so that the run can be replayed)."
-            )
-            # Comments carry user strings: keep them on comment lines only.
-            file.write_text(scenario_toml(record.config, header.replace("\r", " ")))
-            loaded = load_scenario(file)
-            expected = record.fingerprint.get("scenario_hash")
-            if expected is not None and scenario_hash(loaded) != expected:
-                file.unlink()
-                written[digest] = None
-            else:
-                written[digest] = file
-        file = written[digest]
+        files = _recorded_files(record)
+        key = digest if files is None else f"{digest}/{json.dumps(files, sort_keys=True)}"
+        if key not in written:
+            written[key] = _write_scenario(record, directory, digest, files)
+        file = written[key]
         if file is not None:
             record.scenario_path = display_path(file)
             record.reproduce = reproduce_command(record.scenario_path, record.seed)
             record.reproducible = True
     return sum(1 for file in written.values() if file is not None)
+
+
+def _write_scenario(record: RunRecord, directory: Path, digest: str,
+                    files: dict[str, str] | None) -> Path | None:
+    """The record's scenario written under `directory` (with its contract's files when
+    `files` is not None), or None when the copy would not replay the run."""
+    from bridgelab.scenario import load_scenario
+    from bridgelab.scenario.load import scenario_hash
+    from bridgelab.scenario.toml_out import scenario_toml
+
+    name = slug(str(record.parameters.get("arm", record.scenario)), 30)
+    index = record.parameters.get("config_index", 0)
+    stem = f"{name}-c{index}-{digest}"
+    if files is not None:
+        listed = json.dumps(files, sort_keys=True).encode()
+        folder = confined(directory, directory / f"{stem}-{hashlib.sha256(listed).hexdigest()[:6]}")
+        if not _copy_contract_files(record, folder, files):
+            return None
+        file = folder / "scenario.toml"
+    else:
+        file = confined(directory, directory / f"{stem}.toml")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    header = (
+        f"Scenario of campaign {record.campaign!r}, run {record.parameters.get('run_key')}"
+        "\n(written by `bridgelab report` so that the run can be replayed)."
+    )
+    # Comments carry user strings: keep them on comment lines only.
+    file.write_text(scenario_toml(record.config, header.replace("\r", " ")))
+    loaded = load_scenario(file)
+    expected = record.fingerprint.get("scenario_hash")
+    if expected is not None and scenario_hash(loaded) != expected:
+        file.unlink()
+        return None
+    return file
+
+
+# How far into a history the deployment record may be (it is among the first records).
+MAX_DEPLOYMENT_LINE = 1_000
+
+
+def _recorded_files(record: RunRecord) -> dict[str, str] | None:
+    """For a run of the user's own contract, the files its history's `contract.deployed`
+    record names with their SHA-256 ({} when they cannot be read); None for other runs."""
+    if _contract_source(record.config) is None:
+        return None
+    if record.history_path is None:
+        return {}
+    try:
+        with open(record.history_path, encoding="utf-8") as history:
+            for number, line in enumerate(history):
+                if number >= MAX_DEPLOYMENT_LINE:
+                    break
+                event = json.loads(line)
+                if event.get("kind") == "contract.deployed":
+                    files = event.get("files")
+                    return dict(files) if isinstance(files, dict) else {}
+    except (OSError, ValueError):
+        pass
+    return {}
+
+
+def _copy_contract_files(record: RunRecord, folder: Path, files: dict[str, str]) -> bool:
+    """Copy each of `files` from the run's contract directory into `folder` at the same
+    relative path; False (and nothing kept) unless every copy has its recorded SHA-256."""
+    from bridgelab.safepaths import UnsafePathError
+
+    if not files or record.contract_dir is None:
+        return False
+    source = Path(record.contract_dir)
+    copied: list[Path] = []
+    try:
+        for relative, expected in sorted(files.items()):
+            origin = confined(source, source / relative)
+            target = confined(folder, folder / relative)
+            data = origin.read_bytes()
+            if not isinstance(expected, str) or hashlib.sha256(data).hexdigest() != expected:
+                raise ValueError(f"{relative}: not the file the run deployed")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            copied.append(target)
+    except (OSError, ValueError, UnsafePathError):
+        for target in copied:
+            target.unlink()
+        return False
+    return True

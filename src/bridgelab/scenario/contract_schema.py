@@ -26,9 +26,6 @@ SubmitArg = Literal[
 ]
 # What the deployment offers the constructor, from the trust root (evm/byo.py).
 ConstructorArg = Literal["signers", "threshold", "version", "required", "escrow_contract"]
-# Settlement-contract flaws the model has and contracts/bridge.vy has no variant of yet: EVM
-# mode refuses them rather than run the correct contract in their place.
-FLAWS_WITHOUT_BYTECODE = ("proof_leaf_unbound",)
 _CLASS_REFERENCE = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
 

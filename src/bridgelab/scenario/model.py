@@ -34,7 +34,7 @@ from bridgelab.scenario.base import (
     Uniform,
     invalid,
 )
-from bridgelab.scenario.contract_schema import FLAWS_WITHOUT_BYTECODE, ContractSource
+from bridgelab.scenario.contract_schema import ContractSource
 from bridgelab.scenario.l2_schema import L2
 from bridgelab.scenario.oracle_schema import Oracle
 from bridgelab.scenario.registry import attack_kind, probe_ids
@@ -760,13 +760,6 @@ class Scenario(Strict):
                           self.committee.signatures)
         if self.l2.enabled:
             raise invalid("l2.enabled", "false (the L2 contracts have no EVM form)", True)
-        missing_variant = [
-            flaw for flaw in self.bridge.flaws if flaw in FLAWS_WITHOUT_BYTECODE
-        ]
-        if missing_variant and settlement.contract_source is None:
-            # Running the correct bytecode instead would report a flaw's attack as failing.
-            raise invalid("bridge.flaws", "flaws the contract's bytecode has a variant of"
-                          f" (not {', '.join(FLAWS_WITHOUT_BYTECODE)})", missing_variant[0])
         timed = {
             "settlement.slot_time": settlement.slot_time,
             "bridge.limits.delay": self.bridge.limits.delay,

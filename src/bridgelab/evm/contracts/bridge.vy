@@ -709,9 +709,11 @@ def _header_hash(h: Header) -> bytes32:
 @external
 def prove_and_mint(
     m: Message, root: bytes32, has_proof: bool, header: Header, index: uint256, size: uint256,
-    siblings: DynArray[bytes32, MAX_DEPTH],
+    siblings: DynArray[bytes32, MAX_DEPTH], has_leaf: bool, caller_leaf: Bytes[MAX_LEAF],
 ) -> (bool, uint256):
-    """process_prove_and_mint: a deposit proven against an accepted root, no signature."""
+    """process_prove_and_mint: a deposit proven against an accepted root, no signature.
+    `caller_leaf` (when `has_leaf`) is the event leaf as the caller passes it: the proof is
+    checked for it, so it must encode the message."""
     self._check_deposit(m)
     proven: bytes32 = empty(bytes32)
     if has_proof:
@@ -727,6 +729,13 @@ def prove_and_mint(
             self._len4(len(m.recipient)), convert(m.recipient, Bytes[64]),
             self._len4(len(m.payload)), convert(m.payload, Bytes[MAX_PAYLOAD]),
         )
+        if has_leaf:
+#@ if not proof_leaf_unbound
+            # BNB Bridge 2022: a genuine path for a genuine leaf, beside a forged message.
+            if keccak256(caller_leaf) != keccak256(leaf):
+                raise "leaf_matches_message"
+#@ endif
+            leaf = caller_leaf
         if not self._merkle_verify(header.events_root, leaf, index, size, siblings):
             raise "merkle_inclusion"
         proven = root
