@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bridgelab.evidence import atomic_write_text
+from bridgelab.output import widened
 from bridgelab.textsafe import for_rich, printable
 
 
@@ -34,7 +35,9 @@ def status_text(tally: Any, rate: float | None = None) -> str:
     return text
 
 
-def write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:
+def json_data(report: dict[str, Any], tally: Any = None) -> dict[str, Any]:
+    """The statistics as `--json` prints and `--json-out` writes them (with the execution
+    figures of this invocation when `tally` is given)."""
     data = dict(report)
     if tally is not None:
         data["execution"] = {
@@ -45,8 +48,13 @@ def write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:
             else round(tally.steady_runs_per_s, 3),
             "executor": tally.executor,
         }
+    return data
+
+
+def write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n", durable=False)
+    atomic_write_text(path, json.dumps(json_data(report, tally), indent=2, sort_keys=True)
+                      + "\n", durable=False)
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -58,7 +66,8 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 
 def print_report(console: Console, report: dict[str, Any]) -> None:
-    console = Console(file=console.file, width=max(140, console.width))
+    # At least 140 columns on a terminal; through a pipe wide enough that no label is cut.
+    console = widened(console, 140)
     table = Table(title=f"campaign {for_rich(report['campaign'])} · {report['runs_stored']:,}/"
                         f"{report['runs_expected']:,} runs")
     for column in ("configuration", "arm", "runs", "P(safety violation) [Wilson]",
