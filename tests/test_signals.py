@@ -94,7 +94,7 @@ def test_run_marks_its_directory_incomplete(tmp_path, signum, code):
     # What was left is read as an incomplete run, never used.
     report = subprocess.run(
         [sys.executable, "-m", "bridgelab", "report", str(out), "--out", str(tmp_path / "r"),
-         "--no-cost", "--quiet"], capture_output=True, text=True, check=False)
+         "--no-cost"], capture_output=True, text=True, check=False)
     assert report.returncode == 2, report.stderr
     assert "incomplete run (interrupted by" in report.stderr
 

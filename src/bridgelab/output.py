@@ -6,6 +6,9 @@
 | `--json-out FILE` | the same JSON written to FILE (commands that keep a JSON file) |
 | `--out DIR` | where a command writes its artefacts (run, check, hunt, report, ...) |
 | `-q`, `--quiet` | only errors are printed (on stderr); `--json` output still goes to stdout |
+
+"Errors" include evidence that does not verify (a stored run excluded, a run a report could
+not use): they are errors in the command's input, and they explain its exit code.
 | `-v`, `-vv` | the `bridgelab` logger at INFO / DEBUG, on stderr |
 
 Stdout carries a command's result (human text, or JSON with `--json`); stderr carries
@@ -19,14 +22,17 @@ could tempt code to depend on logging state); the command layer logs what it pla
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import sys
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import logging
+
     from rich.console import Console
+
+# `logging`, `json` and rich are imported where used: `bridgelab --help` imports this module
+# and should pay for none of them.
 
 LOGGER_NAME = "bridgelab"
 # A console that is not a terminal gets this width: wider than any line a command prints
@@ -84,6 +90,8 @@ def wants_json(args: argparse.Namespace) -> bool:
 def configure_logging(args: argparse.Namespace, stream: IO[str] | None = None) -> None:
     """The `bridgelab` logger for one command: WARNING by default, ERROR with -q, INFO with
     -v, DEBUG with -vv; one handler on stderr (replaced, not added, on a second call)."""
+    import logging
+
     global _handler
     logger = logging.getLogger(LOGGER_NAME)
     if _handler is not None:
@@ -98,6 +106,8 @@ def configure_logging(args: argparse.Namespace, stream: IO[str] | None = None) -
 
 def logger(name: str) -> logging.Logger:
     """A child of the `bridgelab` logger, e.g. `logger("run")` is `bridgelab.run`."""
+    import logging
+
     return logging.getLogger(f"{LOGGER_NAME}.{name}")
 
 
@@ -123,6 +133,8 @@ def widened(base: Console, minimum: int) -> Console:
 
 def print_json(data: Any) -> None:
     """`data` as indented JSON on stdout: the whole of stdout under --json."""
+    import json
+
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
 

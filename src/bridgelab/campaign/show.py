@@ -4,6 +4,7 @@ statistics tables, the runs left out, and the statistics as JSON."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,14 @@ from bridgelab.textsafe import for_rich, printable
 
 
 def print_excluded(err: Console, excluded: list[dict[str, Any]], stored: int) -> None:
+    """Stored runs whose evidence does not verify: errors in the input, so printed even
+    under -q (plain stderr lines, not `err`, which -q silences)."""
     for entry in excluded:
-        err.print(f"excluded {printable(entry['run_key'], 120)}: {'; '.join(entry['problems'])}",
-                  highlight=False, soft_wrap=True, markup=False)
+        print(f"excluded {printable(entry['run_key'], 120)}:"
+              f" {printable('; '.join(entry['problems']), 2000)}", file=sys.stderr)
     if excluded:
-        err.print(f"[yellow]inconclusive[/]: {len(excluded):,} of {stored:,} stored runs"
-                  " excluded: their evidence does not verify")
+        print(f"inconclusive: {len(excluded):,} of {stored:,} stored runs excluded: their"
+              " evidence does not verify", file=sys.stderr)
 
 
 def status_text(tally: Any, rate: float | None = None) -> str:

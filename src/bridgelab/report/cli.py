@@ -184,10 +184,10 @@ def _outcome(args: argparse.Namespace, err: Console, report: dict[str, Any],
         highlight=False, markup=False, soft_wrap=True,
     )
     for entry in unusable:
+        # Evidence that does not verify is an error in the input: printed even under -q.
         where = f" ({entry['results']})" if entry["results"] else ""
-        err.print(f"  not used: {entry['scenario']} seed {entry['seed']}{where}:"
-                  f" {'; '.join(entry['reasons'])}", highlight=False, markup=False,
-                  soft_wrap=True)
+        print(f"  not used: {entry['scenario']} seed {entry['seed']}{where}:"
+              f" {'; '.join(entry['reasons'])}", file=sys.stderr)
     files = [str(out / name) for name in ("report.html", "report.md", "report.json")]
     if output.wants_json(args):
         output.print_json({"verdict": summary["verdict"], "verdict_text": summary["verdict_text"],
