@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import bridgelab
+from bridgelab import testing
 from bridgelab.runner import RunResult, run
 from bridgelab.runview import first_violation
 from bridgelab.scenario import load_scenario
@@ -78,8 +78,8 @@ def test_a_real_run_knows_its_directory_and_says_it_held(tmp_path):
     assert run(load_scenario(SMALL), 1).out_dir is None  # nothing written, nothing named
 
 
-def test_bridgelab_run_takes_a_file_and_names_its_directory(tmp_path):
-    result = bridgelab.run(SMALL, out=tmp_path / "nb")
+def test_testing_run_takes_a_file_and_names_its_directory(tmp_path):
+    result = testing.run(SMALL, out=tmp_path / "nb")
     assert isinstance(result, RunResult) and result.fingerprint["seed"] == 1
     assert result.out_dir == tmp_path / "nb" and (tmp_path / "nb" / "results.json").is_file()
     assert f"bridgelab run {SMALL} --seed 1" in (tmp_path / "nb" / "results.json").read_text()
