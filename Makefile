@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 DEMO := runs/demo
 demo: $(STAMP)
 	$(BIN)/bridgelab campaign campaigns/demo.toml --jobs 2 --store $(DEMO)/demo.sqlite --fresh \
-		--json $(DEMO)/campaign.json || [ $$? -le 2 ]
+		--json-out $(DEMO)/campaign.json || [ $$? -le 2 ]
 	$(BIN)/bridgelab check attacks/incidents --seeds 1 --jobs 2 --out $(DEMO)/incidents \
 		--no-replay --determinism none || [ $$? -le 2 ]
 	$(BIN)/bridgelab report $(DEMO)/demo.sqlite $(DEMO)/incidents/runs --out $(DEMO)/report/ \

@@ -68,7 +68,7 @@ def test_the_command_prints_tables_writes_json_and_judges_targets(tmp_path, caps
     code = main([
         "bench", "workload", "--transfers", "6", "--configs", "multisig,multisig/symbolic",
         "--modes", "batched", "--sizes", "4,7", "--scaling-transfers", "4", "--lengths", "4,8",
-        "--campaign-runs", "4", "--repeats", "3", "--json", str(out),
+        "--campaign-runs", "4", "--repeats", "3", "--json-out", str(out),
     ])
     assert code == 0
     printed = capsys.readouterr().out

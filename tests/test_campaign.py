@@ -382,7 +382,7 @@ def test_cli_campaign_stats_and_export(tmp_path, capsys):
     assert main(["campaign", str(path), "--store", str(store), "--quiet"]) == 3
     assert "--resume" in capsys.readouterr().err
     code = main(["campaign", str(path), "--jobs", "2", "--store", str(store), "--resume",
-                 "--json", str(tmp_path / "stats.json")])
+                 "--json-out", str(tmp_path / "stats.json")])
     err = capsys.readouterr().err
     assert "runs/s" in err and "resuming: 3 runs already stored, 5 to run" in err
     assert code in (0, 1)

@@ -95,8 +95,9 @@ def test_sigkill_half_way_then_resume_stores_each_run_once(uninterrupted, tmp_pa
     _gone, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive
 
-    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True,
-                             timeout=300, check=False)
+    # Not -q this time: the "resuming" note is what the test reads.
+    resumed = subprocess.run([*(word for word in command if word != "--quiet"), "--resume"],
+                             capture_output=True, text=True, timeout=300, check=False)
     assert resumed.returncode == 1, resumed.stderr  # 1: runs in this campaign break the bridge
     assert f"resuming: {stored:,} runs already stored" in resumed.stderr
     with Store(store) as results:
@@ -121,7 +122,7 @@ def test_dask_local_cluster_gives_the_same_rows_as_the_pool(uninterrupted, tmp_p
     ) as cluster:
         address = cluster.scheduler_address
         code = main(["campaign", str(SWARM), "--scheduler", address, "--store",
-                     str(tmp_path / "dask.sqlite"), "--quiet"])
+                     str(tmp_path / "dask.sqlite")])
         assert code in (0, 1)
         assert "Dask" in capsys.readouterr().err
         with Store(tmp_path / "dask.sqlite") as store:

@@ -56,7 +56,7 @@ def scenario_file(path: Path, name: str, extra: str = "", seed: int | None = Non
 def check(tmp_path: Path, *args: str, determinism: str = "none") -> tuple[int, Path, Path]:
     junit, summary = tmp_path / "junit.xml", tmp_path / "summary.json"
     code = main([
-        "check", *args, "--junit", str(junit), "--json", str(summary),
+        "check", *args, "--junit", str(junit), "--json-out", str(summary),
         "--determinism", determinism, "--failures", str(tmp_path / "failures"),
     ])
     return code, junit, summary
@@ -311,7 +311,7 @@ def test_an_exception_of_the_gate_itself_still_writes_the_reports(tmp_path, monk
         raise KeyError("gate bug")
 
     monkeypatch.setattr(gate_cli, "summary_line", gate_bug)
-    code = main(["check", str(good), "--junit", str(junit), "--json", str(summary),
+    code = main(["check", str(good), "--junit", str(junit), "--json-out", str(summary),
                  "--determinism", "none", "--no-replay"])
     assert code == 4
     [line] = capsys.readouterr().err.splitlines()

@@ -94,7 +94,7 @@ def test_run_marks_its_directory_incomplete(tmp_path, signum, code):
     # What was left is read as an incomplete run, never used.
     report = subprocess.run(
         [sys.executable, "-m", "bridgelab", "report", str(out), "--out", str(tmp_path / "r"),
-         "--no-cost", "--quiet"], capture_output=True, text=True, check=False)
+         "--no-cost"], capture_output=True, text=True, check=False)
     assert report.returncode == 2, report.stderr
     assert "incomplete run (interrupted by" in report.stderr
 
@@ -105,7 +105,7 @@ def test_check_writes_its_reports_with_the_runs_not_made(tmp_path, signum, code)
     second = long_scenario(tmp_path, "second")
     junit, summary = tmp_path / "junit.xml", tmp_path / "summary.json"
     process = start(["check", str(first), str(second), "--seeds", "1,2", "--out",
-                     str(tmp_path / "runs"), "--junit", str(junit), "--json", str(summary),
+                     str(tmp_path / "runs"), "--junit", str(junit), "--json-out", str(summary),
                      "--no-replay"], tmp_path)
     history = tmp_path / "runs" / "runs" / "000-first-seed1" / "history.jsonl"
     wait_for(non_empty(history), process, "history written")

@@ -24,3 +24,4 @@ def load_campaign(store: Any, campaign: str | None = None) -> Any:
     from bridgelab.campaign.table import load_campaign as load
 
     return load(store, campaign)
+

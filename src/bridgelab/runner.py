@@ -347,6 +347,19 @@ class RunResult:
     inconclusive: list[str] = field(default_factory=list)
     # Why the engine stopped the run before its end (core/guard.py), or None.
     stopped: str | None = None
+    # Where the run's evidence was written (None: not written); not part of results.json.
+    out_dir: Path | None = None
+
+    def __repr__(self) -> str:
+        from bridgelab.runview import short_repr
+
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The run in a notebook: verdict, properties, first violation, hash, directory."""
+        from bridgelab.runview import html_repr
+
+        return html_repr(self)
 
     def stop_early(self, why: str) -> None:
         """Mark a run the stall guard stopped: what held over its partial history vouches
@@ -441,6 +454,7 @@ def run(
         # the run marked incomplete, never without a mark.
         evidence.write_results(out_dir, evidence.results_data(
             result.to_json(), reproduce, complete=result.stopped is None))
+        result.out_dir = out_dir
     except BaseException as error:  # an exception, or SIGINT / SIGTERM (signals.Interrupted)
         fingerprint = {"version": __version__, "scenario": scenario.scenario.name,
                        "scenario_hash": scenario_hash(scenario), "seed": seed,

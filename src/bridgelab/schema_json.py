@@ -95,6 +95,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     schema.add_argument("--campaign", action="store_true", help="campaign files instead")
     schema.add_argument("--out", type=Path, default=None, metavar="FILE",
                         help="write the schema to FILE (default: print it)")
+    # The schema is JSON already: --json only changes what --out prints.
+    schema.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print the schema as JSON on stdout, nothing else (the default);"
+                        " with --out, print {\"out\": FILE} instead")
 
 
 def render(campaign: bool) -> str:
@@ -126,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {args.out}: expected a writable file, found {error.strerror}",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    if getattr(args, "json", False):
+        sys.stdout.write(json.dumps({"out": str(args.out)}) + "\n")
     return EXIT_PASS
 
 

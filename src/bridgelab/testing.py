@@ -135,3 +135,31 @@ def assert_holds(result: Any) -> None:
     if result.exit_code != 0:
         failing = [prop for prop, verdict in result.verdicts.items() if verdict == "fail"]
         raise AssertionError(_describe(result, failing, "the run did not pass"))
+
+
+def run(scenario: Any, seed: int | None = None, out: Any = None, replace: bool = False) -> Any:
+    """Run one scenario, as `bridgelab run` does, and return its `RunResult` (a notebook
+    shows it as the verdict, the properties, the first violation, the history's hash and
+    the run directory).
+
+    `scenario` is a scenario file (its user properties are read next to it) or a `Scenario`;
+    `seed` defaults to the scenario's `[scenario] seed`, else 1; `out` (new or empty, or a
+    previous run's with `replace`) gets scenario.toml, history.jsonl and results.json."""
+    from bridgelab import evidence
+    from bridgelab.runner import run as run_scenario
+    from bridgelab.scenario import Scenario
+
+    base_dir, reproduce = None, None
+    if not isinstance(scenario, Scenario):
+        from bridgelab.cli.common import load_checked
+
+        path = Path(scenario)
+        scenario, base_dir = load_checked(path), path.resolve().parent
+    if seed is None:
+        seed = scenario.scenario.seed if scenario.scenario.seed is not None else 1
+    if base_dir is not None:
+        reproduce = f"bridgelab run {path} --seed {seed}"
+    if out is not None:
+        out = Path(out)
+        evidence.claim(out, replace=replace)
+    return run_scenario(scenario, seed, out, base_dir=base_dir, reproduce=reproduce)

@@ -41,7 +41,7 @@ def report(cwd: Path, monkeypatch, capsys, *sources: Path) -> tuple[int, dict, s
     monkeypatch.chdir(cwd)
     capsys.readouterr()
     out = cwd / "report"
-    code = cli_main(["report", *map(str, sources), "--out", str(out), "--quiet", "--no-cost"])
+    code = cli_main(["report", *map(str, sources), "--out", str(out), "--no-cost"])
     terminal = capsys.readouterr().err
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return code, data, terminal

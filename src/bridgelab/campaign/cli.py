@@ -34,6 +34,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from bridgelab import output
 from bridgelab.campaign import show
 from bridgelab.campaign.verdict import store_code, verified_rows
 from bridgelab.exitcodes import (
@@ -47,13 +48,15 @@ from bridgelab.safepaths import confined
 from bridgelab.textsafe import printable
 
 COMMANDS = ("campaign", "campaign-stats", "campaign-export")
+LOG = output.logger("campaign")
 
 CAMPAIGN_EPILOG = """\
 examples:
   bridgelab campaign campaigns/demo.toml --jobs 2
   bridgelab campaign campaigns/theory-binomial.toml --jobs 2 --resume
   bridgelab campaign campaigns/demo.toml --scheduler tcp://127.0.0.1:8786
-  bridgelab campaign-stats campaigns/theory-binomial.toml --json stats.json
+  bridgelab campaign-stats campaigns/theory-binomial.toml --json-out stats.json
+  bridgelab campaign-stats campaigns/theory-binomial.toml --json -q | jq .groups
   bridgelab campaign-export campaigns/demo.toml --csv demo.csv --parquet demo.parquet
 
 exit codes (campaign, campaign-stats): 0 every run stored and every property held · 1 a run
@@ -118,8 +121,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     campaign.add_argument(
         "--dry-run", action="store_true", help="validate and count the runs; run nothing"
     )
-    campaign.add_argument("--json", type=Path, default=None, help="write statistics here")
-    campaign.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+    _json_flags(campaign, "the statistics")
 
     stats = commands.add_parser(
         "campaign-stats",
@@ -130,7 +132,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         formatter_class=formatter,
     )
     _store_arguments(stats)
-    stats.add_argument("--json", type=Path, default=None, help="also write them here")
+    _json_flags(stats, "the statistics")
 
     export = commands.add_parser(
         "campaign-export",
@@ -141,6 +143,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     _store_arguments(export)
     export.add_argument("--csv", type=Path, default=None)
     export.add_argument("--parquet", type=Path, default=None)
+    output.add_json_flag(export, "what was written (files, runs, runs left out)")
+
+
+def _json_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    output.add_json_flag(parser, what, legacy=True)
+    output.add_json_out(parser, what)
 
 
 def default_store(name: str) -> Path:
@@ -159,6 +167,8 @@ def main(args: argparse.Namespace, err: Console) -> int:
     campaign = load_campaign(args.file)
     _require_extras(args)
     store_path = args.store or confined(Path("runs"), default_store(campaign.name))
+    LOG.info("%s: campaign %s (%s), %d runs, store %s", args.command, campaign.name,
+             campaign.hash[:12], campaign.total_runs(), store_path)
     try:
         if args.command == "campaign":
             return _campaign(args, err, campaign, store_path)
@@ -192,6 +202,12 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
         Store(store_path).close()  # a store that cannot be used is refused before any output
     _announce(args, err, campaign)
     if args.dry_run:
+        if output.wants_json(args):
+            output.print_json({"campaign": campaign.name, "campaign_hash": campaign.hash,
+                               "configurations": len(campaign.configs),
+                               "arms": len(campaign.arms),
+                               "seeds": campaign.spec.campaign.seed_count(),
+                               "runs": campaign.total_runs(), "dry_run": True})
         return EXIT_PASS
     total = campaign.total_runs()
     stored_now: set[str] = set()
@@ -207,8 +223,9 @@ def _campaign(args: argparse.Namespace, err: Console, campaign: Any, store_path:
             )
             return EXIT_BAD_INPUT
         except ExecutorError as exc:
-            err.print(f"[red]executor failed[/]: {exc}; the store keeps every completed run:"
-                      " continue with --resume", highlight=False, soft_wrap=True)
+            # An error, printed even under -q.
+            print(f"error: executor failed: {printable(exc, 500)}; the store keeps every"
+                  " completed run: continue with --resume", file=sys.stderr)
             # Incomplete (a dead worker or a lost cluster is not a defect of the model), unless
             # the runs stored so far already broke a property or crashed.
             return combine({EXIT_INCONCLUSIVE, store_code(store.rows(campaign.hash), total)})
@@ -251,14 +268,14 @@ def _progress(err: Console) -> Progress:
 
 def _execute(args: argparse.Namespace, err: Console, campaign: Any, store: Any,
              store_path: Path, stored_now: set[str]) -> Any:
-    """Run what the store lacks under a progress bar (unless --quiet); the tally. Each run
+    """Run what the store lacks under a progress bar (on a terminal, not -q); the tally. Each run
     stored by this process is added to `stored_now`."""
     from bridgelab.campaign.execute import run_campaign
 
     history_root = None
     if not args.no_histories:
         history_root = (args.histories or history_root_for(store_path)).resolve()
-    progress = None if args.quiet else _progress(err)
+    progress = None if err.quiet or not err.is_terminal else _progress(err)
     task: Any = None
     clock: list[float] = []
 
@@ -318,10 +335,11 @@ def _finish(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
     if tally.stopped:
         err.print("[yellow]stopped[/] at the first failing run (--stop-on-fail)")
     report = _report(campaign, rows)
-    if args.json is not None:
-        show.write_json(args.json, report, tally)
-    if not args.quiet:
-        show.print_report(err, report)
+    if args.json_out is not None:
+        show.write_json(args.json_out, report, tally)
+    if output.wants_json(args):
+        output.print_json(show.json_data(report, tally))
+    show.print_report(err, report)  # on stderr; nothing under -q
     show.print_excluded(err, excluded, len(stored))
     return combine({store_code(rows, tally.total)} | ({EXIT_INCONCLUSIVE} if excluded else set()))
 
@@ -342,8 +360,10 @@ def _stats(args: argparse.Namespace, err: Console, campaign: Any, store_path: Pa
     rows, excluded = verified_rows(stored, store_path)
     report = _report(campaign, rows)
     report.update(runs_stored=len(stored), runs_used=len(rows), excluded=excluded)
-    if args.json is not None:
-        show.write_json(args.json, report)
+    if args.json_out is not None:
+        show.write_json(args.json_out, report)
+    if output.wants_json(args):
+        output.print_json(show.json_data(report))
     show.print_report(err, report)
     show.print_excluded(err, excluded, len(stored))
     if report["theory_agrees"] is False:
@@ -372,11 +392,13 @@ def _export(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
               f" {printable(campaign.name)} ({campaign.hash[:12]}), found none", file=sys.stderr)
         return EXIT_BAD_INPUT
     rows = [row for row in stored if not row.get("problem")]
+    written: dict[str, str | None] = {"csv": None, "parquet": None}
     for row in stored:
         if row.get("problem"):
             err.print(f"left out {printable(row['run_key'], 120)}: row unreadable"
                       f" ({row['problem']})", highlight=False, soft_wrap=True, markup=False)
     if args.csv is not None:
+        written["csv"] = str(args.csv)
         count = write_csv(rows, args.csv)
         err.print(f"wrote {count:,} runs to {args.csv}", highlight=False, soft_wrap=True)
     if args.parquet is not None:
@@ -385,5 +407,9 @@ def _export(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
                     "campaign.complete": str(len(rows) == campaign.total_runs()).lower(),
                     "version": __version__}
         count = write_parquet(rows, args.parquet, metadata)
+        written["parquet"] = str(args.parquet)
         err.print(f"wrote {count:,} runs to {args.parquet}", highlight=False, soft_wrap=True)
+    if output.wants_json(args):
+        output.print_json({"campaign": campaign.name, "campaign_hash": campaign.hash,
+                           "runs": len(rows), "left_out": len(stored) - len(rows), **written})
     return EXIT_INCONCLUSIVE if len(rows) < len(stored) else EXIT_PASS

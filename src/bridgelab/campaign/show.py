@@ -4,6 +4,7 @@ statistics tables, the runs left out, and the statistics as JSON."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +12,19 @@ from rich.console import Console
 from rich.table import Table
 
 from bridgelab.evidence import atomic_write_text
+from bridgelab.output import widened
 from bridgelab.textsafe import for_rich, printable
 
 
 def print_excluded(err: Console, excluded: list[dict[str, Any]], stored: int) -> None:
+    """Stored runs whose evidence does not verify: errors in the input, so printed even
+    under -q (plain stderr lines, not `err`, which -q silences)."""
     for entry in excluded:
-        err.print(f"excluded {printable(entry['run_key'], 120)}: {'; '.join(entry['problems'])}",
-                  highlight=False, soft_wrap=True, markup=False)
+        print(f"excluded {printable(entry['run_key'], 120)}:"
+              f" {printable('; '.join(entry['problems']), 2000)}", file=sys.stderr)
     if excluded:
-        err.print(f"[yellow]inconclusive[/]: {len(excluded):,} of {stored:,} stored runs"
-                  " excluded: their evidence does not verify")
+        print(f"inconclusive: {len(excluded):,} of {stored:,} stored runs excluded: their"
+              " evidence does not verify", file=sys.stderr)
 
 
 def status_text(tally: Any, rate: float | None = None) -> str:
@@ -34,7 +38,9 @@ def status_text(tally: Any, rate: float | None = None) -> str:
     return text
 
 
-def write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:
+def json_data(report: dict[str, Any], tally: Any = None) -> dict[str, Any]:
+    """The statistics as `--json` prints and `--json-out` writes them (with the execution
+    figures of this invocation when `tally` is given)."""
     data = dict(report)
     if tally is not None:
         data["execution"] = {
@@ -45,8 +51,13 @@ def write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:
             else round(tally.steady_runs_per_s, 3),
             "executor": tally.executor,
         }
+    return data
+
+
+def write_json(path: Path, report: dict[str, Any], tally: Any = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n", durable=False)
+    atomic_write_text(path, json.dumps(json_data(report, tally), indent=2, sort_keys=True)
+                      + "\n", durable=False)
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -58,7 +69,8 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 
 def print_report(console: Console, report: dict[str, Any]) -> None:
-    console = Console(file=console.file, width=max(140, console.width))
+    # At least 140 columns on a terminal; through a pipe wide enough that no label is cut.
+    console = widened(console, 140)
     table = Table(title=f"campaign {for_rich(report['campaign'])} · {report['runs_stored']:,}/"
                         f"{report['runs_expected']:,} runs")
     for column in ("configuration", "arm", "runs", "P(safety violation) [Wilson]",

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
+from bridgelab import output
 from bridgelab.bench.workload import CONFIGS as BENCH_CONFIGS
 from bridgelab.cli.common import Subcommands, add_command, ints
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_PASS
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 WORKLOAD_DESCRIPTION = (
     "The standard workload: committee 21 (threshold 15), 7 validators, 3"
@@ -29,7 +31,7 @@ WORKLOAD_DESCRIPTION = (
 
 WORKLOAD_EPILOG = (
     "examples:\n"
-    "  bridgelab bench workload --json bench.json\n"
+    "  bridgelab bench workload --json-out bench.json\n"
     "  bridgelab bench workload --configs multisig --modes batched --lengths 100,1000\n"
     "  bridgelab bench workload --lengths 100,1000,10000 --symbolic-lengths 100000 --gate"
 )
@@ -59,14 +61,14 @@ def _add_crypto(benches: Subcommands) -> None:
         help="threshold-BLS operations per second, per backend and committee size",
         description="Operations per second for sign, verify, partial sign, partial verify,"
         " combine, DKG and refresh on the arkworks and py-ecc backends.",
-        epilog="example: bridgelab bench crypto --quick --json bench-crypto.json",
+        epilog="example: bridgelab bench crypto --quick --json-out bench-crypto.json",
         raw=False,
     )
     crypto.add_argument("--quick", action="store_true", help="few repetitions (under a minute)")
     crypto.add_argument("--seed", type=int, default=1)
     crypto.add_argument("--backends", default="blst,arkworks,py-ecc", help="comma-separated")
     crypto.add_argument("--sizes", default="4,21,100", help="committee sizes, comma-separated")
-    crypto.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    _json_flags(crypto)
 
 
 def _add_workload(benches: Subcommands) -> None:
@@ -98,8 +100,23 @@ def _add_workload(benches: Subcommands) -> None:
     add("--campaign-runs", type=int, default=200,
         help="runs of campaigns/throughput.toml to time (0: skip)")
     add("--campaign-jobs", default="1", help="worker counts, comma-separated")
-    add("--json", type=Path, default=None, help="also write the figures here")
+    _json_flags(workload)
     add("--gate", action="store_true", help="exit 1 if a measured target is missed")
+
+
+def _json_flags(parser: argparse.ArgumentParser) -> None:
+    output.add_json_flag(parser, "the figures", legacy=True)
+    output.add_json_out(parser, "the figures")
+
+
+def _publish(args: argparse.Namespace, result: dict[str, Any], print_tables: Any) -> None:
+    """The tables (on stdout; on stderr under --json; not under -q), --json, --json-out."""
+    if output.wants_json(args):
+        output.print_json(result)
+    if not output.quiet(args):
+        print_tables(output.console(stderr=output.wants_json(args), minimum=180))
+    if args.json_out is not None:
+        args.json_out.write_text(json.dumps(result, indent=2) + "\n")
 
 
 def command(args: argparse.Namespace, err: Console) -> int:
@@ -129,9 +146,7 @@ def _crypto(args: argparse.Namespace, err: Console) -> int:
         return EXIT_BAD_INPUT
     with err.status("timing threshold-BLS operations..."):
         result = run_crypto_bench(backends, sizes, args.seed, args.quick)
-    Console(width=max(120, Console().width)).print(format_table(result))
-    if args.json is not None:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    _publish(args, result, lambda console: console.print(format_table(result)))
     return EXIT_PASS
 
 
@@ -150,9 +165,7 @@ def _workload(args: argparse.Namespace, err: Console) -> int:
             deposit_interval=args.deposit_interval, repeats=max(1, args.repeats),
             progress=lambda text: status.update(text),
         )
-    print_tables(result, Console(width=max(180, Console().width)))
-    if args.json is not None:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    _publish(args, result, lambda console: print_tables(result, console))
     if args.gate and any(check["met"] is False for check in result["targets"]):
         return EXIT_FAIL
     return EXIT_PASS

@@ -9,17 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rich.console import Console
-
-from bridgelab import signals
-from bridgelab.checker.api import PropertyLoadError
-from bridgelab.cli.commands import HANDLERS, build_parser
-from bridgelab.evidence import OutputDirError
+from bridgelab import output, signals
+from bridgelab.cli import commands
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_PASS, internal_error
-from bridgelab.extras import MissingExtra
-from bridgelab.safepaths import UnsafePathError
-from bridgelab.scenario import ScenarioError
 from bridgelab.textsafe import printable
+
+# Commands whose `--json` took a FILE before it meant stdout; `--json X.json` still works
+# there (deprecated): scenario and campaign files are TOML, so a .json word is the old FILE.
+LEGACY_JSON_FILE = frozenset({"check", "campaign", "campaign-stats", "bench"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     with signals.raising():
         try:
             try:
-                args = build_parser().parse_args(argv)
+                argv = legacy_json(argv)
+                parser = commands.build_parser(only=commands.command_named(argv) or "")
+                args = parser.parse_args(argv)
             except SystemExit as stop:  # --help and --version (0), a usage error (3)
                 return _parser_status(stop.code)
             return _dispatch(args)
@@ -58,12 +57,42 @@ def _parser_status(code: object) -> int:
     return code if isinstance(code, int) else EXIT_BAD_INPUT
 
 
+def legacy_json(argv: list[str]) -> list[str]:
+    """`--json FILE` (FILE ending in .json) rewritten to `--json-out FILE`, with a warning,
+    for the commands where `--json` took a file before it meant stdout."""
+    if commands.command_named(argv) not in LEGACY_JSON_FILE:
+        return argv
+    rewritten: list[str] = []
+    for index, word in enumerate(argv):
+        previous = argv[index - 1] if index else ""
+        if previous == "--json" and word.endswith(".json") and not word.startswith("-"):
+            rewritten[-1] = "--json-out"
+        elif word.startswith("--json=") and word.endswith(".json"):
+            word = "--json-out=" + word.removeprefix("--json=")
+        else:
+            rewritten.append(word)
+            continue
+        print(f"warning: --json FILE is deprecated; use --json-out {word.split('=')[-1]}",
+              file=sys.stderr)
+        rewritten.append(word)
+    return rewritten
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     """Run the command; the bad-input errors any command may raise (a missing extra among
     them) become one line and 3."""
-    err = Console(stderr=True)
+    # Imported once a command runs, not for --help: what start-up would otherwise pay.
+    from bridgelab.checker.api import PropertyLoadError
+    from bridgelab.evidence import OutputDirError
+    from bridgelab.extras import MissingExtra
+    from bridgelab.safepaths import UnsafePathError
+    from bridgelab.scenario import ScenarioError
+
+    output.configure_logging(args)
+    err = output.console(stderr=True, quiet=output.quiet(args))
+    output.logger("cli").debug("command %s: %s", args.command, vars(args))
     try:
-        return HANDLERS[args.command](args, err)
+        return commands.HANDLERS[args.command](args, err)
     except ScenarioError as error:
         # Plain text, never wrapped: the message must stay one greppable line.
         print(f"error: {error.message}", file=sys.stderr)

@@ -7,14 +7,18 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-
+from bridgelab import output
 from bridgelab.cli.common import Subcommands, add_command, default_out
 from bridgelab.exitcodes import EXIT_FAIL, EXIT_INCONCLUSIVE
 from bridgelab.safepaths import slug
-from bridgelab.scenario import load_scenario
 from bridgelab.textsafe import printable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+LOG = output.logger("hunt")
 
 NOT_A_PROOF = "inconclusive: a search that finds no attack is not a proof of safety (exit 2)"
 
@@ -50,11 +54,16 @@ def add_parser(commands: Subcommands) -> None:
     hunt.add_argument("--out", type=Path, default=None, help="where to write the artefacts")
     hunt.add_argument("--no-persist", action="store_true",
                       help="do not add the failure to .bridgelab/failures/ for `check`")
+    output.add_json_flag(hunt, "what was found (found, the artefacts' paths, the cost)")
 
 
 def command(args: argparse.Namespace, err: Console) -> int:
+    from bridgelab.scenario import load_scenario
+
     scenario = load_scenario(args.scenario)
     out = args.out or default_out(f"hunt-{slug(scenario.scenario.name, 'scenario')}")
+    LOG.info("hunting %s (objective %s, seed %d) into %s", args.scenario, args.objective,
+             args.seed, out)
     if args.objective == "cost":
         return _cheapest(args, err, scenario, out)
     return _minimal(args, err, scenario, out)
@@ -75,6 +84,9 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
     if result.entities is None:
         err.print(f"no set of entities breaks safety ({result.evaluations} sets checked)")
         err.print(NOT_A_PROOF)
+        if output.wants_json(args):
+            output.print_json({"objective": "cost", "found": False,
+                               "evaluations": result.evaluations})
         return EXIT_INCONCLUSIVE
     assert result.witness is not None and result.witness_scenario is not None
     out.mkdir(parents=True, exist_ok=True)
@@ -85,13 +97,16 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
         data, f"Cheapest attack found by `bridgelab hunt --objective cost` on {args.scenario}"
         f"\nentities {list(result.entities)}, total cost {result.cost}"))
     bound = loss_bound(scenario)
-    (out / "cost.json").write_text(json.dumps({
+    cost = {
         "entities": list(result.entities), "cost": result.cost,
         "evaluations": result.evaluations, "witness": str(witness),
         "violations": result.witness.violations[:5],
         "loss": result.loss, "loss_bound": bound,
-    }, indent=2) + "\n")
-    print(
+    }
+    (out / "cost.json").write_text(json.dumps(cost, indent=2) + "\n")
+    if output.wants_json(args):
+        output.print_json({"objective": "cost", "found": True, **cost})
+    output.human(args)(
         f"cheapest break: compromise {printable(', '.join(result.entities), 500)} (total"
         f" cost {result.cost:g}) — {result.evaluations} sets checked\n"
         f"{words.witness_loss(result.loss or {})}\n{words.loss_bound(bound)}\n"
@@ -119,17 +134,28 @@ def _minimal(args: argparse.Namespace, err: Console, scenario, out: Path) -> int
             f" {budget.relayers}, horizon {budget.horizon:g} s)"
         )
         err.print(NOT_A_PROOF)
+        if output.wants_json(args):
+            output.print_json({"objective": "safety", "found": False,
+                               "examples": found.examples})
         return EXIT_INCONCLUSIVE
     assert found.violation is not None
     written = artefacts.write(
         scenario, args.scenario, args.seed, found.steps, found.violation, out,
         persist=not args.no_persist,
     )
+    if output.wants_json(args):
+        output.print_json({
+            "objective": "safety", "found": True, "examples": found.examples,
+            "violation": found.violation, "reproduce": written.command,
+            "explanation": str(written.explanation), "test": str(written.test),
+            "persisted": None if written.persisted is None else str(written.persisted),
+        })
+    say = output.human(args)
     # Entity names and violation details come from the scenario: shown escaped, line by line.
     for line in written.explanation.read_text(encoding="utf-8").splitlines():
-        print(printable(line))
-    print(f"reproduce: {printable(written.command)}")
-    print(f"regression test: {printable(written.test)}")
+        say(printable(line))
+    say(f"reproduce: {printable(written.command)}")
+    say(f"regression test: {printable(written.test)}")
     if written.persisted is not None:
-        print(f"persisted for `bridgelab check`: {printable(written.persisted)}")
+        say(f"persisted for `bridgelab check`: {printable(written.persisted)}")
     return EXIT_FAIL

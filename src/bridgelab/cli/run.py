@@ -6,11 +6,9 @@ from __future__ import annotations
 import argparse
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
+from bridgelab import output
 from bridgelab.cli.common import (
     EPILOG,
     Subcommands,
@@ -19,10 +17,15 @@ from bridgelab.cli.common import (
     load_for_run,
     scenario_seed,
 )
-from bridgelab.evidence import claim
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_INTERNAL_ERROR, EXIT_PASS
 from bridgelab.safepaths import slug
 from bridgelab.textsafe import for_rich
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+LOG = output.logger("run")
 
 SYMBOLIC_HELP = (
     "override the scenario's [committee] signatures. 'symbolic' replaces every"
@@ -64,8 +67,7 @@ def add_parser(commands: Subcommands) -> None:
         help="replace a previous run in the output directory (only a run's own files are"
         " removed; a directory holding anything else is still refused)",
     )
-    run.add_argument("--json", action="store_true", help="print results.json to stdout")
-    run.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    output.add_json_flag(run, "results.json (with --check-determinism: both hashes)")
     run.add_argument(
         "--check-determinism", action="store_true",
         help="run the seed twice in fresh processes (different PYTHONHASHSEED) and compare"
@@ -82,9 +84,11 @@ def command(args: argparse.Namespace, err: Console) -> int:
 
 
 def _run(args: argparse.Namespace, err: Console) -> int:
+    from bridgelab.evidence import claim
+
     scenario = load_for_run(args)
     symbolic = scenario.committee.signatures == "symbolic"
-    if symbolic and not args.quiet:
+    if symbolic:
         err.print(
             "[bold yellow]SYMBOLIC signatures[/]: signatures are model-internal stand-ins, not"
             " cryptography (verdicts match the real run; results.json says crypto ="
@@ -94,24 +98,28 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     seed = scenario_seed(args, scenario)
     out = args.out or default_out(f"{slug(scenario.scenario.name, 'scenario')}-seed{seed}")
     claim(out, replace=args.replace)
+    LOG.info("running %s at seed %d into %s", args.scenario, seed, out)
     result = _simulate(args, err, scenario, out)
-    if args.json:
+    LOG.info("history sha256 %s, %d events, exit code %d", result.history_sha256,
+             result.history_events, result.exit_code)
+    if output.wants_json(args):
         # Exactly what the run wrote (results.json is written once, by the runner).
         print((out / "results.json").read_text(encoding="utf-8"), end="")
-    if not args.quiet:
-        print_summary(err, result, out)
-        if symbolic:
-            err.print(
-                "[bold yellow]SYMBOLIC signatures[/]: this run used stand-in signatures;"
-                f" replay with `bridgelab run {args.scenario} --seed {seed}"
-                " --signatures real` for real cryptography",
-                highlight=False,
-            )
+    print_summary(err, result, out)  # on stderr; nothing under -q
+    if symbolic:
+        err.print(
+            "[bold yellow]SYMBOLIC signatures[/]: this run used stand-in signatures;"
+            f" replay with `bridgelab run {args.scenario} --seed {seed}"
+            " --signatures real` for real cryptography",
+            highlight=False,
+        )
     return result.exit_code
 
 
 def _simulate(args: argparse.Namespace, err: Console, scenario, out: Path):
-    """The run itself, under a progress bar in simulated seconds unless --quiet."""
+    """The run itself, under a progress bar in simulated seconds on a terminal (not -q)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from bridgelab.runner import run
 
     base_dir = args.scenario.resolve().parent
@@ -119,7 +127,8 @@ def _simulate(args: argparse.Namespace, err: Console, scenario, out: Path):
     reproduce = f"bridgelab run {shlex.quote(str(args.scenario))} --seed {args.seed}"
     if args.signatures is not None:
         reproduce += f" --signatures {args.signatures}"
-    if args.quiet:
+    LOG.debug("reproduce: %s", reproduce)
+    if err.quiet or not err.is_terminal:
         return run(scenario, args.seed, out, base_dir=base_dir, reproduce=reproduce)
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -156,6 +165,9 @@ def _fmt(value: object) -> str:
 
 def print_summary(console: Console, result, out: Path) -> None:
     """The metrics table, the verdicts table, the first violations and where the files are."""
+    # The heading is a line of its own: a table's title wraps at the table's width, and a
+    # long scenario name must read whole.
+    console.print(_heading(result), highlight=False)
     console.print(_metrics_table(result))
     console.print(_verdicts_table(result))
     for reason in result.inconclusive:
@@ -174,12 +186,19 @@ def print_summary(console: Console, result, out: Path) -> None:
     console.print(f"results: {for_rich(out / 'results.json')}", highlight=False)
 
 
-def _metrics_table(result) -> Table:
-    metrics = result.metrics
-    title = f"{for_rich(result.fingerprint['scenario'], 200)} · seed {result.fingerprint['seed']}"
+def _heading(result) -> str:
+    title = (f"[bold]{for_rich(result.fingerprint['scenario'], 200)}[/] · seed"
+             f" {result.fingerprint['seed']}")
     if result.fingerprint.get("crypto") == "symbolic":
         title += " · SYMBOLIC signatures"
-    table = Table(title=title)
+    return title
+
+
+def _metrics_table(result) -> Table:
+    from rich.table import Table
+
+    metrics = result.metrics
+    table = Table()
     table.add_column("metric")
     table.add_column("value", justify="right")
     transfers = metrics["transfers"]
@@ -207,6 +226,8 @@ def _metrics_table(result) -> Table:
 
 
 def _verdicts_table(result) -> Table:
+    from rich.table import Table
+
     verdicts = Table(title="properties")
     verdicts.add_column("property")
     verdicts.add_column("verdict")
@@ -224,7 +245,15 @@ def _check_determinism(args: argparse.Namespace, err: Console) -> int:
     scenario = load_for_run(args)  # fail fast, with exit 3, on a bad file
     seed = scenario_seed(args, scenario)
     run_args = () if args.signatures is None else ("--signatures", args.signatures)
+    LOG.info("running %s at seed %d twice, in fresh processes", args.scenario, seed)
     result = check_determinism(args.scenario, seed, run_args=run_args)
+    if output.wants_json(args):
+        output.print_json({
+            "scenario": str(args.scenario), "seed": seed,
+            "deterministic": result.deterministic,
+            "processes": [{"hash_seed": p.hash_seed, "sha256": p.sha256,
+                           "exit_code": p.exit_code} for p in result.processes],
+        })
     for attempt, process in enumerate(result.processes):
         if process.sha256 is None:
             err.print(process.stderr, markup=False, highlight=False)

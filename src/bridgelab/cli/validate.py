@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from rich.console import Console
-
+from bridgelab import output
 from bridgelab.cli.common import Subcommands, add_command, load_checked
 from bridgelab.exitcodes import EXIT_PASS
 from bridgelab.textsafe import printable
@@ -24,10 +24,20 @@ def add_parser(commands: Subcommands) -> None:
         raw=False,
     )
     validate.add_argument("scenario", type=Path)
+    output.add_json_flag(validate, "the scenario's summary (an error is one stderr line, exit 3)")
 
 
-def command(args: argparse.Namespace, err: Console) -> int:
+def command(args: argparse.Namespace, err: Any) -> int:
     scenario = load_checked(args.scenario)
+    if output.wants_json(args):
+        output.print_json({
+            "file": str(args.scenario), "valid": True, "scenario": scenario.scenario.name,
+            "members": scenario.committee.members, "threshold": scenario.committee.threshold,
+            "custody": scenario.committee.custody,
+            "signatures": scenario.committee.signatures,
+        })
+    if output.quiet(args):
+        return EXIT_PASS
     print(
         f"{printable(args.scenario)}: ok — scenario '{printable(scenario.scenario.name, 200)}',"
         f" {scenario.committee.members} members, threshold {scenario.committee.threshold},"

@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bridgelab import output
 from bridgelab.exitcodes import describe, saved_note
 from bridgelab.gate.annotations import annotation
 from bridgelab.gate.check import GateReport, run_count, run_gate
@@ -24,7 +25,7 @@ from bridgelab.gate.plan import (
     parse_seeds,
     plan,
 )
-from bridgelab.gate.report import write_json, write_junit
+from bridgelab.gate.report import summary_json, write_json, write_junit
 from bridgelab.signals import Interrupted, as_interrupted, interruption_in
 from bridgelab.textsafe import printable
 
@@ -41,7 +42,8 @@ Prints one line per scenario x seed (status, scenario, seed, wall time, first fa
 property or inconclusive reason). Everything it writes goes under --out (default
 bridgelab-check/): junit.xml (valid against the common JUnit schema), summary.json, and each
 run's evidence under runs/. Under GitHub Actions (or with --annotations github) each failure
-is also printed as an annotation on its scenario file.
+is also printed as an annotation on its scenario file. With --json, stdout is the summary as
+JSON and the lines (and annotations) go to stderr; with -q only errors and annotations print.
 """
 
 EPILOG = """\
@@ -54,7 +56,10 @@ examples:
   bridgelab check attacks/ --seeds 1,2,3 --jobs 2 --out ci-results
   bridgelab check attacks/ --seeds 1,2,3 --allow-inconclusive
   bridgelab check scenarios/ --seeds 1-5 --determinism all --stop-on-fail
+  bridgelab check attacks/ --json -q > summary.json
 """
+
+LOG = output.logger("check")
 
 
 def add_check_parser(commands: argparse._SubParsersAction) -> None:
@@ -94,9 +99,10 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         help="JUnit XML report elsewhere than DIR/junit.xml",
     )
     check.add_argument(
-        "--json", type=Path, default=None, metavar="FILE",
+        "--json-out", type=Path, default=None, metavar="FILE",
         help="JSON summary elsewhere than DIR/summary.json",
     )
+    output.add_json_flag(check, "the summary (summary.json's content)", legacy=True)
     check.add_argument(
         "--jobs", type=int, default=1, metavar="N",
         help="runs at once, each in its own process (default 1); lines and reports keep the"
@@ -119,12 +125,12 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
 
 def _write_reports(report: GateReport, args: argparse.Namespace) -> None:
     write_junit(report, args.junit)
-    write_json(report, args.json)
+    write_json(report, args.json_out)
 
 
 def _resolve_outputs(args: argparse.Namespace) -> None:
     args.junit = args.junit if args.junit is not None else args.out / "junit.xml"
-    args.json = args.json if args.json is not None else args.out / "summary.json"
+    args.json_out = args.json_out if args.json_out is not None else args.out / "summary.json"
 
 
 def check_command(args: argparse.Namespace, err: Console) -> int:
@@ -157,7 +163,7 @@ def _interrupted(report: GateReport, args: argparse.Namespace, stop: Interrupted
     mark_not_run(report, f"interrupted by {stop.name}")
     _write_reports(report, args)
     stop.note = (f"runs not made are marked not run in {printable(args.junit)} and"  # type: ignore[attr-defined]
-                 f" {printable(args.json)}")
+                 f" {printable(args.json_out)}")
     return stop
 
 
@@ -166,6 +172,8 @@ def _bad_input(report: GateReport, args: argparse.Namespace) -> int:
         # Plain text, never wrapped: each message stays one greppable line.
         print(f"error: {printable(item.message, 2000)}", file=sys.stderr)
     _write_reports(report, args)
+    if output.wants_json(args):
+        output.print_json(summary_json(report))
     return report.exit_code
 
 
@@ -174,21 +182,22 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
     targets = _planned(args, partial)
     if targets is None:
         return _bad_input(partial, args)
-    report = _run_planned(args, err, partial, targets)
+    LOG.info("%d runs planned (determinism: %s, jobs %d), outputs under %s", len(targets),
+             args.determinism, args.jobs, args.out)
+    emit = output.human(args)
+    report = _run_planned(args, err, partial, targets, emit)
     report.seeds = partial.seeds
     report.failures_dir = partial.failures_dir
     report.allow_inconclusive = args.allow_inconclusive
     for record in report.runs:
         if record.status == "not_run":
-            _emit(run_line(record))
+            emit(run_line(record))
     _write_reports(report, args)
-    _emit(summary_line(report))
-    _emit(f"junit: {args.junit}  summary: {args.json}")
+    emit(summary_line(report))
+    emit(f"junit: {args.junit}  summary: {args.json_out}")
+    if output.wants_json(args):
+        output.print_json(summary_json(report))
     return report.exit_code
-
-
-def _emit(line: str) -> None:
-    print(line, flush=True)
 
 
 def _planned(args: argparse.Namespace, partial: GateReport) -> list[Target] | None:
@@ -216,17 +225,19 @@ def _planned(args: argparse.Namespace, partial: GateReport) -> list[Target] | No
     return targets
 
 
-def _printer(args: argparse.Namespace, partial: GateReport):
-    """What happens as each run finishes: kept, one line (and a GitHub annotation), and for
-    a crash one stderr line naming the saved traceback."""
+def _printer(args: argparse.Namespace, partial: GateReport, emit):
+    """What happens as each run finishes: kept, one line (and a GitHub annotation, even
+    under -q: it is the failure's report), and for a crash one stderr line naming the saved
+    traceback."""
     annotate = args.annotations == "github" or (
         args.annotations == "auto" and os.environ.get("GITHUB_ACTIONS") == "true")
+    annotations = sys.stderr if output.wants_json(args) else sys.stdout
 
     def on_run(record) -> None:
         partial.runs.append(record)
-        _emit(run_line(record))
+        emit(run_line(record))
         if annotate and (line := annotation(record)) is not None:
-            _emit(line)
+            print(line, file=annotations, flush=True)
         if record.traceback:
             # One line, as every internal error; the traceback is kept in a file and in JUnit.
             note = saved_note(record.traceback, [f"check: {record.scenario} seed {record.seed}"])
@@ -238,8 +249,8 @@ def _printer(args: argparse.Namespace, partial: GateReport):
 
 
 def _run_planned(args: argparse.Namespace, err: Console, partial: GateReport,
-                 targets: list[Target]) -> GateReport:
-    on_run = _printer(args, partial)
+                 targets: list[Target], emit) -> GateReport:
+    on_run = _printer(args, partial, emit)
     total = run_count(targets, args.determinism)
     with Progress(
         TextColumn("[bold]check[/]"),
@@ -249,8 +260,8 @@ def _run_planned(args: argparse.Namespace, err: Console, partial: GateReport,
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=not err.is_terminal,
-        redirect_stdout=sys.stdout.isatty(),
+        disable=err.quiet or not err.is_terminal,
+        redirect_stdout=sys.stdout.isatty() and not output.wants_json(args),
         redirect_stderr=False,
     ) as progress:
         task = progress.add_task("", total=total)
@@ -264,7 +275,7 @@ def _run_planned(args: argparse.Namespace, err: Console, partial: GateReport,
 
         def after_determinism(result) -> None:
             partial.determinism.append(result)
-            _emit(determinism_line(result))
+            emit(determinism_line(result))
             progress.advance(task)
 
         return run_gate(

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bridgelab import output
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_PASS
 from bridgelab.inspect.runfiles import RunFileError, load_run
 from bridgelab.textsafe import printable
@@ -42,6 +43,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     diff.add_argument("run_a", type=Path, metavar="RUN_A", help="a run directory")
     diff.add_argument("run_b", type=Path, metavar="RUN_B", help="another run directory")
+    output.add_json_flag(diff, "the first divergence and the metrics that differ")
 
 
 def _canonical(event: dict[str, Any]) -> str:
@@ -100,6 +102,24 @@ def _describe(event: dict[str, Any] | None) -> str:
                      f" by {event.get('actor', '?')}", 200)
 
 
+def _print(say: Any, index: int | None, a: Any, b: Any, left: dict[str, Any] | None,
+           right: dict[str, Any] | None, fields: list[str], changes: list[str]) -> None:
+    if index is None:
+        say(f"identical histories: {len(a.events):,} events")
+    else:
+        say(f"histories diverge at event {index} (after {index:,} identical events)")
+        say(f"  A: {_describe(left)}")
+        say(f"  B: {_describe(right)}")
+        for change in fields[:20]:
+            say(f"     {change}")
+        say(f"  A has {len(a.events):,} events, B has {len(b.events):,}")
+    say(f"metrics that differ: {len(changes)}" + (" (wall-clock figures left out)"))
+    for change in changes[:MAX_METRICS_SHOWN]:
+        say(f"  {change}")
+    if len(changes) > MAX_METRICS_SHOWN:
+        say(f"  ... and {len(changes) - MAX_METRICS_SHOWN} more")
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         a, b = load_run(args.run_a), load_run(args.run_b)
@@ -107,28 +127,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for side in (a, b):
-        if side.results is None:
+        if side.results is None and not output.quiet(args):
             print(f"note: {printable(side.path, 200)}: {printable(side.results_problem, 300)};"
                   " its metrics are not compared", file=sys.stderr)
     index = first_divergence(a.events, b.events)
-    if index is None:
-        print(f"identical histories: {len(a.events):,} events")
-    else:
-        left = a.events[index] if index < len(a.events) else None
-        right = b.events[index] if index < len(b.events) else None
-        print(f"histories diverge at event {index} (after {index:,} identical events)")
-        print(f"  A: {_describe(left)}")
-        print(f"  B: {_describe(right)}")
-        if left is not None and right is not None:
-            for change in field_changes(left, right)[:20]:
-                print(f"     {change}")
-        print(f"  A has {len(a.events):,} events, B has {len(b.events):,}")
+    left = a.events[index] if index is not None and index < len(a.events) else None
+    right = b.events[index] if index is not None and index < len(b.events) else None
+    fields = field_changes(left, right) if left is not None and right is not None else []
     changes = metric_changes(a.results, b.results) if a.results and b.results else []
-    print(f"metrics that differ: {len(changes)}" + (" (wall-clock figures left out)"))
-    for change in changes[:MAX_METRICS_SHOWN]:
-        print(f"  {change}")
-    if len(changes) > MAX_METRICS_SHOWN:
-        print(f"  ... and {len(changes) - MAX_METRICS_SHOWN} more")
+    if output.wants_json(args):
+        output.print_json({"identical": index is None, "diverge_at": index,
+                           "events": {"a": len(a.events), "b": len(b.events)},
+                           "a": left, "b": right, "fields": fields, "metrics": changes})
+    else:
+        _print(output.human(args), index, a, b, left, right, fields, changes)
     return EXIT_PASS if index is None else EXIT_FAIL
 
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bridgelab import output
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_PASS
 from bridgelab.inspect.runfiles import Run, RunFileError, load_run, violations
 
@@ -53,6 +54,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                       help="at most N events (default 50; 0 for no limit)")
     show.add_argument("--html", type=Path, default=None, metavar="FILE",
                       help="also write a self-contained timeline page to FILE")
+    output.add_json_flag(show, "the verdicts, fault windows, first violation and the"
+                         " selected events (at most --limit)")
 
 
 def selected(run: Run, kinds: str | None, start: float | None, end: float | None
@@ -144,9 +147,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     events = selected(loaded, args.kind, args.start, args.end)
-    from bridgelab.inspect.terminal import print_timeline
+    if output.wants_json(args):
+        output.print_json(as_json(loaded, events, args.limit))
+    elif not output.quiet(args):
+        from bridgelab.inspect.terminal import print_timeline
 
-    print_timeline(loaded, events, args.limit)
+        print_timeline(loaded, events, args.limit)
     if args.html is not None:
         from bridgelab.inspect.html import timeline_page
 
@@ -156,8 +162,26 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {args.html}: expected a writable file, found {error.strerror}",
                   file=sys.stderr)
             return EXIT_BAD_INPUT
-        print(f"timeline page: {args.html}", file=sys.stderr)
+        if not output.quiet(args):
+            print(f"timeline page: {args.html}", file=sys.stderr)
     return EXIT_PASS
+
+
+def as_json(run: Run, events: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """What `show --json` prints: the run's verdicts, fault windows, first violation and the
+    selected events, unfolded (at most `limit`; 0 for all)."""
+    results = run.results or {}
+    return {
+        "run": str(run.path),
+        "results_problem": run.results_problem,
+        "complete": results.get("complete"),
+        "verdicts": results.get("verdicts"),
+        "first_violation": first_violation(run),
+        "fault_windows": [{"attack": w.attack, "actor": w.actor, "round": w.round,
+                           "start": w.start, "end": w.end} for w in run.windows],
+        "selected": len(events),
+        "events": events if limit == 0 else events[:limit],
+    }
 
 
 def first_violation(run: Run) -> dict[str, Any] | None:

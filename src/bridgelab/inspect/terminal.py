@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bridgelab import output
 from bridgelab.inspect.runfiles import Run
 from bridgelab.textsafe import for_rich
 
@@ -66,7 +67,7 @@ def print_timeline(run: Run, events: list[dict[str, Any]], limit: int) -> None:
     from bridgelab.inspect.show import DETAIL_LIMIT, details, folded
 
     # Names never cut when piped: a wide console, columns that fold instead of truncating.
-    console = Console(width=None if Console().is_terminal else 200, highlight=False)
+    console = output.console(highlight=False)
     _header(console, run)
     _windows(console, run)
     rows = folded(events)

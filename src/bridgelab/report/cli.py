@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bridgelab import output
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_INCONCLUSIVE, combine
 from bridgelab.exitcodes import EXIT_PASS as EXIT_OK
 from bridgelab.textsafe import deep_printable, printable
@@ -67,13 +68,14 @@ def add_report_parser(commands: argparse._SubParsersAction) -> None:
                         help="skip the cost-to-break search (it runs short simulations)")
     report.add_argument("--cost-evaluations", type=int, default=None, metavar="N",
                         help="sets of entities the cost search may try per configuration")
-    report.add_argument("--quiet", action="store_true", help="no progress bar")
+    output.add_json_flag(report, "the verdict, the runs not used and the files written")
 
 
-def _progress(err: Console, quiet: bool) -> Progress:
+def _progress(err: Console) -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=True, disable=quiet,
+        TimeElapsedColumn(), console=err, transient=True,
+        disable=err.quiet or not err.is_terminal,
     )
 
 
@@ -104,7 +106,7 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.report.store import materialize
 
     out: Path = args.out
-    with _progress(err, args.quiet) as progress:
+    with _progress(err) as progress:
         loading = progress.add_task("loading runs", total=len(args.results))
         try:
             records = load_records(
@@ -134,7 +136,9 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
         progress.advance(writing)
         write(report, out, images)
         progress.advance(writing)
-    return _outcome(err, report, records, out)
+    output.logger("report").info("%d runs read, %d usable; report written to %s",
+                                  len(records), len(usable), out)
+    return _outcome(args, err, report, records, out)
 
 
 def _cost_to_break(args: argparse.Namespace, progress: Progress,
@@ -169,7 +173,8 @@ def _build(args: argparse.Namespace, records: list[Any], cost: dict[str, dict[st
     ))
 
 
-def _outcome(err: Console, report: dict[str, Any], records: list[Any], out: Path) -> int:
+def _outcome(args: argparse.Namespace, err: Console, report: dict[str, Any],
+             records: list[Any], out: Path) -> int:
     """The verdict line, the runs not used, the files written; and the exit code."""
     summary = report["summary"]
     cells = [c for block in report["risk_cells"] for c in block["cells"]]
@@ -184,12 +189,18 @@ def _outcome(err: Console, report: dict[str, Any], records: list[Any], out: Path
         highlight=False, markup=False, soft_wrap=True,
     )
     for entry in unusable:
+        # Evidence that does not verify is an error in the input: printed even under -q.
         where = f" ({entry['results']})" if entry["results"] else ""
-        err.print(f"  not used: {entry['scenario']} seed {entry['seed']}{where}:"
-                  f" {'; '.join(entry['reasons'])}", highlight=False, markup=False,
-                  soft_wrap=True)
-    for path in ("report.html", "runs.html", "report.md", "runs.md", "report.json"):
-        print(out / path)
+        print(f"  not used: {entry['scenario']} seed {entry['seed']}{where}:"
+              f" {'; '.join(entry['reasons'])}", file=sys.stderr)
+    files = [str(out / name) for name in ("report.html", "runs.html", "report.md", "runs.md",
+                                            "report.json")]
+    if output.wants_json(args):
+        output.print_json({"verdict": summary["verdict"], "verdict_text": summary["verdict_text"],
+                           "runs": len(records), "unusable": unusable, "files": files})
+    say = output.human(args)
+    for path in files:
+        say(path)
     # The verdict's code, as a gate would give it; a report that could not use every run it
     # read is incomplete (2), unless a property already failed (1 outranks 2).
     return combine({VERDICT_CODES[summary["verdict"]], EXIT_INCONCLUSIVE if unusable else EXIT_OK})

@@ -18,7 +18,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
 
-from bridgelab import __version__
+from bridgelab import __version__, output
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_PASS
 
 COMMAND = "init"
@@ -67,7 +67,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                       help="the project folder, new or empty (default: .)")
     init.add_argument("--force", action="store_true",
                       help="write into a non-empty DIR, replacing files with the starter's names")
-    init.add_argument("--quiet", action="store_true", help="do not list the files written")
+    output.add_json_flag(init, "the folder and the files written")
 
 
 def _refusal(target: Path, force: bool) -> str | None:
@@ -113,9 +113,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {target}: expected a writable folder, found {error.strerror}",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    if not args.quiet:
-        for path in written:
-            print(path.relative_to(target).as_posix())
+    names = [path.relative_to(target).as_posix() for path in written]
+    if output.wants_json(args):
+        output.print_json({"dir": str(target), "files": names})
+    say = output.human(args)
+    for name in names:
+        say(name)
+    if not output.quiet(args):
         cd = "" if args.dir == "." else f"cd {args.dir} && "
         print(f"\n{len(written)} files. Next:\n  {cd}bridgelab validate attacks/baseline.toml\n"
               "  bridgelab run attacks/baseline.toml --seed 1 --out runs/baseline\n"
