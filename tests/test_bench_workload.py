@@ -116,6 +116,23 @@ def test_targets_compare_against_the_bounds():
     assert linear["met"] is False and linear["measured"] == 30.0
 
 
+def test_memory_growth_is_judged_per_configuration_against_the_1000_run():
+    def row(config, transfers, peak):
+        return {"config": config, "mode": "batched", "transfers_each_way": transfers,
+                "peak_rss_mb": peak}
+
+    length = [row("multisig", 100, 60.0), row("multisig", 1_000, 80.0),
+              row("multisig", 10_000, 99.0),
+              row("multisig/symbolic", 1_000, 76.0), row("multisig/symbolic", 100_000, 310.0),
+              row("threshold-bls", 10_000, 90.0)]  # no 1,000 row: nothing to compare with
+    checks = {check["target"]: check for check in targets([], [], length)}
+    flat = checks["multisig: peak memory at 10,000 each way over at 1,000"]
+    assert flat["measured"] == 1.24 and flat["met"] is True and flat["bound"] == 1.25
+    growing = checks["multisig/symbolic: peak memory at 100,000 each way over at 1,000"]
+    assert growing["measured"] == 4.08 and growing["met"] is False
+    assert not any(name.startswith("threshold-bls:") for name in checks)
+
+
 def test_a_timed_call_inside_a_timed_call_counts_once(monkeypatch):
     from bridgelab.bench import floor
 

@@ -286,3 +286,49 @@ def test_a_block_s_copy_of_the_released_nonces_is_its_own_until_adopted():
     assert 3 in adopted.copy()
     adopted.settle()
     assert 1 in adopted and 3 in adopted and 2 not in adopted
+
+
+# -- memos stay small and still catch every repeat ----------------------------------------------
+
+
+def _raw_calls(monkeypatch, shrink: int) -> tuple[str, dict[str, int]]:
+    """The history hash and each memo's raw calls (its misses) in a standard symbolic run of
+    1,000 transfers each way, every memo bounded at `DEFAULT_ENTRIES` or `BATCH_ENTRIES`
+    holding `1 / shrink` of its bound (the few sized by their own reuse are left alone)."""
+    from bridgelab.bench.workload import standard_scenario
+    from bridgelab.core import memo
+
+    calls: dict[str, int] = {}
+    for registered in memo.registry():
+        function, cache = registered.function, registered.cache
+
+        def counted(*args, _function=function, _name=registered.name):
+            calls[_name] = calls.get(_name, 0) + 1
+            return _function(*args)
+
+        monkeypatch.setattr(registered, "function", counted)
+        if isinstance(cache, memo.BoundedCache) and cache.limit in (memo.DEFAULT_ENTRIES,
+                                                                      memo.BATCH_ENTRIES):
+            monkeypatch.setattr(cache, "limit", cache.limit // shrink)
+            monkeypatch.setattr(cache, "_generation_size", cache.limit // 2)
+        elif isinstance(cache, memo.Table):
+            monkeypatch.setattr(cache, "compute", counted)
+    scenario = standard_scenario("multisig", "arkworks", 1_000, signatures="symbolic",
+                                 batched=True)
+    result = run(scenario, 1)
+    monkeypatch.undo()
+    return result.history_sha256, calls
+
+
+def test_memo_bounds_keep_a_fourfold_margin_over_how_soon_answers_are_asked_again(monkeypatch):
+    """Memos are bounded small so that long runs stay flat (core/memo.py): a quarter of each
+    bound still misses no more often, so the bound is not what makes a memo pay."""
+    from bridgelab.core import memo
+
+    sha, shipped = _raw_calls(monkeypatch, 1)
+    quarter_sha, quarter = _raw_calls(monkeypatch, 4)
+    assert quarter_sha == sha
+    assert quarter == shipped
+    # The run is long enough that the batch-keyed memos did evict at a quarter of the bound.
+    assert shipped["protocol/batch-digest"] > memo.BATCH_ENTRIES // 4
+    assert shipped["crypto/ecrecover"] > memo.DEFAULT_ENTRIES // 4

@@ -349,7 +349,7 @@ def proofs_of(request: Request) -> tuple[MessageProof, ...]:
 
 # Every member of the committee is asked about the same request: with equal rules, the checks
 # that read only the rules and the proofs are answered once.
-@memo.pure("committee/rule-refusals", size=4_096)
+@memo.pure("committee/rule-refusals", size=memo.BATCH_ENTRIES)
 def rule_refusals(
     rules: MemberRules, request: Request
 ) -> tuple[tuple[int, Checks, str | None], ...]:
@@ -416,7 +416,7 @@ class BatchCommitment:
 
 
 # Every member recomputes each batch it is asked to endorse.
-@memo.pure("committee/batch-commitment", size=4_096)
+@memo.pure("committee/batch-commitment", size=memo.BATCH_ENTRIES)
 def batch_commitment(request: BatchRequest, trust_root_version: int) -> BatchCommitment | None:
     """What the request's messages commit to, in order, as one batch; None when they mix
     directions or repeat a message."""

@@ -81,4 +81,27 @@ def targets(rows: list[Row], committee: list[Row], length: list[Row],
     if largest is not None:
         at_most(f"peak memory at {largest['transfers_each_way']:,} each way (MB)",
                 largest["peak_rss_mb"], 500)
+    for config, measured, longest in _memory_growth(length):
+        at_most(f"{config}: peak memory at {longest:,} each way over at {BASE_LENGTH:,}",
+                measured, MEMORY_GROWTH)
     return checks
+
+
+# Flat memory (per-transfer state pruned once final): the peak at the longest run measured
+# is within 25% of the peak at 1,000 transfers each way, per configuration.
+BASE_LENGTH = 1_000
+MEMORY_GROWTH = 1.25
+
+
+def _memory_growth(length: list[Row]) -> list[tuple[str, float | None, int]]:
+    """(config, longest peak / peak at BASE_LENGTH, longest) for each configuration whose
+    run-length rows include BASE_LENGTH and a longer run."""
+    found = []
+    for config in sorted({row["config"] for row in length}):
+        rows = [row for row in length if row["config"] == config]
+        base = [row["peak_rss_mb"] for row in rows if row["transfers_each_way"] == BASE_LENGTH]
+        longest = max(rows, key=lambda row: row["transfers_each_way"])
+        if base and longest["transfers_each_way"] > BASE_LENGTH:
+            ratio = round(longest["peak_rss_mb"] / base[0], 2) if base[0] else None
+            found.append((config, ratio, longest["transfers_each_way"]))
+    return found

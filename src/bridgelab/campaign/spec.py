@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bridgelab import __version__
+from bridgelab.campaign.runspec import RunSpec
 from bridgelab.campaign.schema import (
     MAX_RUNS,
     MAX_SCENARIOS,
@@ -40,24 +41,6 @@ from bridgelab.scenario.load import (
 from bridgelab.scenario.model import Scenario
 from bridgelab.scenario.reader import read_toml
 from bridgelab.scenario.suggest import suggestion
-
-
-@dataclass(frozen=True, slots=True)
-class RunSpec:
-    """One run of a campaign: everything a worker needs, picklable, no open handles."""
-
-    campaign_hash: str
-    run_key: str
-    ordinal: int
-    config: int
-    arm: str
-    seed: int
-    params: dict[str, Any]
-    profile: dict[str, Any] | None
-    scenario: dict[str, Any]
-    history_dir: str | None = None
-    base_dir: str | None = None
-    warmup: int = 0
 
 
 @dataclass(slots=True)

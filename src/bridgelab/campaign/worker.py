@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from bridgelab.campaign.spec import RunSpec
+from bridgelab.campaign.runspec import RunSpec
 from bridgelab.signals import ignore_in_worker
 
 _prepared = False

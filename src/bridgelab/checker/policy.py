@@ -31,7 +31,8 @@ _REFERENCE_BLS = ArkworksBackend()
 _RECOVER_SIGNER = memo.private("checker/ecrecover", memo.raw(symbolic.recover_signer))
 _BLS_VERIFY = memo.private("checker/bls-verify", memo.raw(ArkworksBackend.verify))
 # The certificates of a batch's messages name the same batch.
-_batch_digest = memo.private("checker/batch-digest", memo.raw(batch_digest), size=4_096)
+_batch_digest = memo.private("checker/batch-digest", memo.raw(batch_digest),
+                             size=memo.BATCH_ENTRIES)
 _message_digest = memo.raw(BridgeMessage.digest)
 _merkle_verify = memo.raw(merkle.verify)
 
@@ -191,7 +192,8 @@ def _signing_members(
 
 
 # The certificates of a batch's messages carry the same signatures over the same digest.
-_SIGNING_MEMBERS = memo.private("checker/signing-members", _signing_members, size=4_096)
+_SIGNING_MEMBERS = memo.private("checker/signing-members", _signing_members,
+                                size=memo.BATCH_ENTRIES)
 
 
 def _multisig_shortfall(

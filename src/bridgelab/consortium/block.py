@@ -78,7 +78,7 @@ def quorum(validator_count: int) -> int:
 
 
 # Recent commit checks: every validator and light client checks the same few recent headers.
-COMMIT_MEMO_ENTRIES = 4_096
+COMMIT_MEMO_ENTRIES = memo.BATCH_ENTRIES
 
 
 @memo.pure("consortium/verify-commit", size=COMMIT_MEMO_ENTRIES)

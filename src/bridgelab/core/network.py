@@ -1,6 +1,7 @@
 """The message network: nodes with bounded inboxes, directed links with latency and loss.
 
-The topology lives in a networkx DiGraph; partitions cut edges without removing them.
+The topology lives in a directed graph (core/digraph.py); partitions cut edges without
+removing them.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-import networkx as nx
 from simpy.events import Event
 
+from bridgelab.core.digraph import DiGraph
 from bridgelab.core.engine import CountingEnvironment
 from bridgelab.core.history import History
 from bridgelab.core.inbox import Inbox
@@ -57,7 +58,7 @@ class Network:
     ) -> None:
         self.env = env
         self.history = history
-        self.graph: nx.DiGraph = nx.DiGraph()
+        self.graph: DiGraph = DiGraph()
         self.nodes: dict[str, Node] = {}
         self.default_latency = default_latency
         self.default_loss = default_loss

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 
-DEFAULT_LIMIT = 16_384
+DEFAULT_LIMIT = 2_048
 
 
 class RecentSet:

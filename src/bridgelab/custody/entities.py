@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import networkx as nx
-
+from bridgelab.core.digraph import DiGraph
 from bridgelab.scenario.model import Delegation, Entity
 
 
@@ -41,7 +40,7 @@ class KeyHolders:
         self.members = members
         self._by_name = {operator.name: operator for operator in self.operators}
         # Edge grantee -> grantor, labelled with the seats the grantee may use.
-        self.graph: nx.DiGraph = nx.DiGraph()
+        self.graph: DiGraph = DiGraph()
         for operator in self.operators:
             self.graph.add_node(operator.name)
         for delegation in delegations:

@@ -39,7 +39,7 @@ class BridgeMessage:
         return hash((self.direction, self.nonce, self.source_block_hash))
 
     # Every member, relayer and verifier asks for a message's digest.
-    @memo.pure("protocol/message-digest", size=16_384)
+    @memo.pure("protocol/message-digest", size=4_096)
     def digest(self, trust_root_version: int) -> bytes:
         return keccak256(
             encode(
@@ -64,7 +64,7 @@ class BridgeMessage:
 
 
 # Every member, and every verifier of each of the batch's certificates, asks for it.
-@memo.pure("protocol/batch-digest", size=4_096)
+@memo.pure("protocol/batch-digest", size=memo.BATCH_ENTRIES)
 def batch_digest(root: bytes, size: int, trust_root_version: int) -> bytes:
     """What the committee signs for a batch: its Merkle root over message digests, and size."""
     return keccak256(encode(BATCH_DOMAIN, root, size, trust_root_version))
@@ -208,7 +208,7 @@ def certificate_fields(cert: Certificate) -> dict[str, object]:
 
 # The certificates of a batch's messages carry the same signatures, and each is recorded when
 # its message is minted or released.
-@memo.pure("protocol/signatures-hex", size=4_096)
+@memo.pure("protocol/signatures-hex", size=memo.BATCH_ENTRIES)
 def signatures_hex(signatures: tuple[bytes, ...]) -> tuple[str, ...]:
     """Each signature in hex."""
     return tuple([signature.hex() for signature in signatures])

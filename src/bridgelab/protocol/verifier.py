@@ -71,7 +71,7 @@ def verify_certificate(root: TrustRoot, config: VerifierConfig, cert: Certificat
 # Every message of a batch carries the same signatures over the same batch digest, so their
 # certificates share one answer. Keyed by the whole trust root and verifier configuration, so
 # a flawed verifier's answer is never taken for the correct one's.
-@memo.pure("protocol/verify-multisig-signatures", size=4_096)
+@memo.pure("protocol/verify-multisig-signatures", size=memo.BATCH_ENTRIES)
 def verify_multisig_signatures(
     root: TrustRoot, config: VerifierConfig, digest: bytes, signatures: tuple[bytes, ...]
 ) -> Verdict:

@@ -8,12 +8,14 @@ if the escape hatch opens, every user with a finalised balance escapes.
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING
 
 import simpy
 
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.consortium.escrow import LockEvent, LockTx, ReleaseEvent
+from bridgelab.core.dense import DenseIntMap
 from bridgelab.core.world import World
 from bridgelab.settlement.bridge_contract import BURN_GAS, BurnEvent, MintEvent
 from bridgelab.settlement.chain import SettlementBlock, SettlementChain
@@ -27,6 +29,43 @@ if TYPE_CHECKING:
 USER_PRIORITY_FEE_GWEI = 2.0
 MAX_REBIDS = 10
 REBID_AFTER = 120.0
+
+
+class BurnTxs:
+    """The users' burn tx ids, f"{recipient}/burn{nonce}", each standing for its nonce: a
+    dense map nonce -> recipient (its index in `names`), and a dict for any other (a
+    recipient that is not a user, or a second recipient for one nonce)."""
+
+    def __init__(self, names: list[str], name_index: dict[str, int]) -> None:
+        self._names = names
+        self._name_index = name_index
+        self._recipients = DenseIntMap()
+        self._others: dict[str, int] = {}
+
+    def add(self, recipient: str, nonce: int) -> None:
+        index = self._name_index.get(recipient)
+        held = self._recipients.get(nonce)
+        # Only a tx id whose digits read back as the nonce is found by parsing it.
+        if index is not None and type(nonce) is int and nonce >= 0 and held in (None, index):
+            self._recipients[nonce] = index
+        else:
+            self._others[f"{recipient}/burn{nonce}"] = nonce
+
+    def get(self, tx_id: object) -> int | None:
+        """The nonce `tx_id` stands for, None if it is not one of the users' burns."""
+        if type(tx_id) is not str:
+            return None
+        nonce = self._others.get(tx_id)
+        if nonce is not None:
+            return nonce
+        recipient, separator, digits = tx_id.rpartition("/burn")
+        if not (separator and digits.isascii() and digits.isdigit()):
+            return None
+        nonce = int(digits)
+        index = self._recipients.get(nonce)
+        if index is None or self._names[index] != recipient:
+            return None
+        return nonce if tx_id == f"{recipient}/burn{nonce}" else None
 
 
 def user_names(count: int) -> list[str]:
@@ -47,15 +86,19 @@ class Users:
         self.names = user_names(self.config.users)
         self._rng = world.streams.get("workload/users")
         self._withdraw_rng = world.streams.get("workload/withdrawals")
-        self._deposit_of_tx: dict[str, int] = {}
-        self._deposit_of_nonce: dict[int, int] = {}
-        self._burn_txs: dict[str, int] = {}
+        # Kept for the whole run (a replayed lock or a second mint of an old nonce is met as
+        # the first was), so kept compactly: deposit i's tx id is f"{user}/lock{i}", with
+        # the user's index in `names` at `_depositor[i]`; nonces index DenseIntMaps.
+        self._name_index = {name: index for index, name in enumerate(self.names)}
+        self._depositor = array("l")
+        self._deposit_of_nonce = DenseIntMap()
+        self._burn_txs = BurnTxs(self.names, self._name_index)
         self.deposits_submitted = 0
         self.deposits_finished = 0
         self.withdrawals_expected = 0
         self.withdrawals_submitted = 0
         self.withdrawals_finished = 0
-        self._burn_nonces: dict[int, int] = {}
+        self._burn_nonces = DenseIntMap()
         self.settled = world.env.event()
         self.gateway: L2Gateway | None = None
         self._l2_withdrawals: dict[str, None] = {}  # refs submitted, not yet burned or refused
@@ -99,7 +142,8 @@ class Users:
             user = self.names[rng.randrange(len(self.names))]
             amount = rng.randint(self.config.amount_min, self.config.amount_max)
             tx = LockTx(f"{user}/lock{index}", user, self.config.asset, amount, user, env.now)
-            self._deposit_of_tx[tx.tx_id] = index
+            assert len(self._depositor) == index
+            self._depositor.append(self._name_index[user])
             self.deposits_submitted += 1
             self.world.record(
                 user, "user.lock", tx=tx.tx_id, asset=tx.asset, amount=amount, recipient=user
@@ -108,9 +152,9 @@ class Users:
 
     def _on_consortium_commit(self, committed: Committed) -> None:
         for item in committed.block.decoded:
-            if isinstance(item, LockEvent) and item.tx_id in self._deposit_of_tx:
-                self._deposit_of_nonce[item.nonce] = self._deposit_of_tx[item.tx_id]
-            elif isinstance(item, tuple) and item[1] in self._deposit_of_tx:
+            if isinstance(item, LockEvent) and (index := self._deposit_of(item.tx_id)) is not None:
+                self._deposit_of_nonce[item.nonce] = index
+            elif isinstance(item, tuple) and self._deposit_of(item[1]) is not None:
                 self.deposits_finished += 1  # the lock reverted: nothing to wait for
             elif isinstance(item, ReleaseEvent) and item.nonce in self._burn_nonces:
                 self.withdrawals_finished += 1
@@ -126,9 +170,22 @@ class Users:
                 if index < self.config.withdrawals:
                     self.withdrawals_expected += 1
                     self.world.env.process(self._withdraw(event))
-            elif isinstance(event, BurnEvent) and event.tx_id in self._burn_txs:
-                self._burn_nonces[event.nonce] = self._burn_txs[event.tx_id]
+            elif isinstance(event, BurnEvent) and (nonce := self._burn_txs.get(event.tx_id)
+                                                   ) is not None:
+                self._burn_nonces[event.nonce] = nonce
         self._check_settled()
+
+    def _deposit_of(self, tx_id: object) -> int | None:
+        """The index of the users' deposit whose tx id is `tx_id`, if any."""
+        if type(tx_id) is not str:
+            return None
+        user, separator, digits = tx_id.rpartition("/lock")
+        if not (separator and digits.isascii() and digits.isdigit()):
+            return None
+        index = int(digits)
+        if index >= len(self._depositor) or self.names[self._depositor[index]] != user:
+            return None
+        return index if tx_id == f"{user}/lock{index}" else None
 
     def _withdraw(self, minted: MintEvent) -> simpy.events.ProcessGenerator:
         env = self.world.env
@@ -136,7 +193,7 @@ class Users:
         if delay > 0:
             yield env.timeout(self._withdraw_rng.expovariate(1.0 / delay))
         tx_id = f"{minted.recipient}/burn{minted.nonce}"
-        self._burn_txs[tx_id] = minted.nonce
+        self._burn_txs.add(minted.recipient, minted.nonce)
         self.withdrawals_submitted += 1
         self.world.record(
             minted.recipient, "user.burn", tx=tx_id, asset=minted.asset, amount=minted.amount,

@@ -1,0 +1,83 @@
+"""An int -> int map for keys that are mostly small and dense, such as nonces.
+
+A run keeps some facts per nonce for its whole length (which deposit a lock was, which burns
+are the users' own), because a replay or a second mint of an old nonce must be met as the
+first was. As a dict each costs about 100 bytes; here a nonce in the dense range costs 8
+bytes, and any other key (an attack's made-up nonce, a negative one) goes to a plain dict.
+The answers are a dict's: `tests/test_dense.py` compares them under Hypothesis.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+# Marks a key the array does not hold (so it cannot be stored as a value in the array).
+_ABSENT = -(2**63)
+_INT64_MAX = 2**63 - 1
+# A key at most this far past the array's end extends it; one further goes to the dict.
+MAX_GAP = 65_536
+
+
+class DenseIntMap:
+    """Membership, look-up and assignment of a dict[int, int]; no iteration or removal.
+    Keys are ints; looking up any other key answers as a dict with int keys would (True
+    finds 1, 2.0 finds 2, "2" finds nothing)."""
+
+    __slots__ = ("_count", "_others", "_values")
+
+    def __init__(self) -> None:
+        self._values = array("q")
+        self._others: dict[object, int] = {}
+        self._count = 0  # keys held by the array
+
+    def __len__(self) -> int:
+        return self._count + len(self._others)
+
+    def _dense(self, key: object) -> bool:
+        return type(key) is int and 0 <= key < len(self._values)
+
+    def get(self, key: object, default: int | None = None) -> int | None:
+        if type(key) is not int:
+            key = _int_equal(key)
+        if self._dense(key):
+            value = self._values[key]  # type: ignore[index]
+            if value != _ABSENT:
+                return value
+        return self._others.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: object) -> int:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: object, value: int) -> None:
+        assert type(key) is int and type(value) is int, "a dense map holds ints"
+        values = self._values
+        fits = (type(key) is int and 0 <= key < len(values) + MAX_GAP  # type: ignore[operator]
+                and _ABSENT < value <= _INT64_MAX and key not in self._others)
+        if not fits:
+            if self._dense(key) and values[key] != _ABSENT:
+                values[key] = _ABSENT  # the dict holds it from now on
+                self._count -= 1
+            self._others[key] = value
+            return
+        if key >= len(values):  # type: ignore[operator]
+            values.extend([_ABSENT] * (key + 1 - len(values)))  # type: ignore[operator]
+        if values[key] == _ABSENT:  # type: ignore[index]
+            self._count += 1
+        values[key] = value  # type: ignore[index]
+
+
+def _int_equal(key: object) -> object:
+    """The int a dict would take `key` for (a bool or an integral float), else `key`."""
+    if isinstance(key, (bool, float)):
+        try:
+            if key == int(key):
+                return int(key)
+        except (OverflowError, ValueError):  # inf, nan
+            return key
+    return key
