@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from bridgelab.core import memo
 from bridgelab.core.rng import Streams
 from bridgelab.custody.base import MINT_STORAGE_GAS
 from bridgelab.custody.entities import KeyHolders
@@ -150,6 +151,39 @@ def test_optimistic_combination_drops_a_bad_partial_and_still_certifies():
     assert bad and all(e.fields["members"] == [1] for e in bad)
     assert result.verdicts["liveness.deposits-minted"] == "pass"
     assert all(v != "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
+
+
+@pytest.mark.parametrize("backend", ["blst", "arkworks"])
+def test_the_optimistic_check_and_its_certificate_combine_the_partials_once(backend):
+    custody = ThresholdBlsCustody(Streams(5), 6, 4, (), backend)
+    message = BridgeMessage("deposit", 1, "A", 10, "s", "r", "c", 1, b"\x01" * 32)
+    digest = message.digest(1)
+    endorsements = {member: custody.endorse(member, digest) for member in range(6)}
+    combined: list[int] = []
+    lincomb = custody.backend.g2_lincomb
+
+    def counting(points, scalars):
+        combined.append(len(points))
+        return lincomb(points, scalars)
+
+    def certify():
+        memo.reset()
+        custody.backend.g2_lincomb = counting
+        try:
+            assert custody.bad_endorsements(digest, endorsements) == []
+            return custody.assemble(message, 1, endorsements)
+        finally:
+            del custody.backend.g2_lincomb
+
+    certificate = certify()
+    assert combined == [4]
+    assert verify_certificate(
+        custody.trust_root(1), VerifierConfig(bls_backend=backend), certificate
+    ).ok
+    with memo.enabled(False):
+        computed = certify()
+    assert combined == [4, 4, 4]
+    assert computed == certificate
 
 
 # -- required members under threshold BLS ------------------------------------------------------

@@ -248,6 +248,41 @@ def test_a_wrong_answer_in_the_model_s_memo_never_reaches_the_checker():
         memo.reset()
 
 
+@pytest.mark.parametrize("backend", ["blst", "arkworks"])
+def test_a_wrong_combination_and_verdict_in_the_model_s_memos_never_reach_the_checker(backend):
+    from bridgelab.checker.policy import CommitteePolicy, certificate_shortfall
+    from bridgelab.core.rng import Streams
+    from bridgelab.crypto.bls.threshold import lagrange_combination
+    from bridgelab.custody.threshold_bls import ThresholdBlsCustody, split_endorsement
+
+    custody = ThresholdBlsCustody(Streams(3), 4, 3, (), backend)
+    root = custody.trust_root(1)
+    message = BridgeMessage("deposit", 1, "A", 10, "s", "r", "c", 1, b"\x01" * 32)
+    digest = message.digest(1)
+    endorsements = {member: custody.endorse(member, digest) for member in (0, 1, 2)}
+    partials = tuple(split_endorsement(endorsements[member])[0] for member in (0, 1, 2))
+    # A valid point under no committee key, which the model's memos have been made (as a bug
+    # would) to give as the combination of these partials and to accept under the group key.
+    wrong = custody.backend.sign(12345, digest)
+    group_key = bytes.fromhex(root.group_key)
+    verify = type(custody.backend).verify.memo.cache
+    try:
+        lagrange_combination.memo.cache.get_or_compute(
+            (custody.backend, (1, 2, 3), partials), lambda: wrong
+        )
+        verify.get_or_compute((custody.backend, group_key, digest, wrong), lambda: True)
+        forged = custody.assemble(message, 1, endorsements)
+        assert forged.signatures == (wrong,)
+        config = VerifierConfig(bls_backend=backend)
+        assert verify_certificate(root, config, forged).ok  # the model reads the wrong answers
+        shortfall = certificate_shortfall(root, CommitteePolicy("threshold-bls", 4, 3), forged)
+        assert shortfall is not None and shortfall.check == "group_signature"
+    finally:
+        memo.reset()
+    honest = custody.assemble(message, 1, endorsements)
+    assert certificate_shortfall(root, CommitteePolicy("threshold-bls", 4, 3), honest) is None
+
+
 # -- every shipped scenario: the same history with the seam on or off ------------------------------
 
 SCENARIOS = sorted(path.relative_to(ATTACKS).as_posix() for path in ATTACKS.rglob("*.toml"))

@@ -60,6 +60,10 @@ _INSTRUMENTED: list[bool] = []  # non-empty once the crypto calls are wrapped
 
 def instrument() -> CryptoLedger:
     """Wrap every signing, verifying, combining and hashing-to-curve call, real or symbolic."""
+    # The checker's module first: its private memos take the raw functions at import, which
+    # must be the library's, not the wrappers below.
+    from bridgelab.checker import policy  # noqa: F401
+    from bridgelab.core import memo
     from bridgelab.crypto import ed25519, secp256k1, symbolic
     from bridgelab.crypto.bls import backend
 
@@ -83,6 +87,12 @@ def instrument() -> CryptoLedger:
                      "hash_to_g2"):
             if name in vars(cls):
                 wraps.append((cls, name, f"bls.{name}"))
+    # The checker re-verifies every certificate from the history with its own memos
+    # (`memo.private`): cryptography the run does, so part of its floor, listed apart.
+    checker = {"checker/ecrecover": "checker.ecdsa.recover",
+               "checker/bls-verify": "checker.bls.verify"}
+    wraps += [(entry, "function", checker[entry.name])
+              for entry in memo.registry() if entry.name in checker]
     for owner, name, label in wraps:
         if hasattr(owner, name):
             setattr(owner, name, LEDGER.timed(label, getattr(owner, name)))

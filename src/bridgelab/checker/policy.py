@@ -18,18 +18,20 @@ from typing import Any, NamedTuple
 
 from bridgelab.core import memo
 from bridgelab.crypto import merkle, symbolic
-from bridgelab.crypto.bls.backend import ArkworksBackend, get_backend
+from bridgelab.crypto.bls.backend import get_backend
+from bridgelab.crypto.bls.backend_blst import BlstBackend
 from bridgelab.crypto.symbolic import check_mode
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot, batch_digest
 
-# Verification does not depend on the backend: the fast one checks every real signature. The
+# Verification does not depend on the backend (all three agree byte for byte,
+# tests/crypto/test_bls_backends.py): the fastest, blst, checks every real signature. The
 # checker has an instance of its own, so not even a decoded point is shared with the model.
-_REFERENCE_BLS = ArkworksBackend()
+_REFERENCE_BLS = BlstBackend()
 
 # The certificates of a batch carry the same signatures over the same batch digest: the
 # checker recovers and verifies each once (docs/performance.md, "The memo seam").
 _RECOVER_SIGNER = memo.private("checker/ecrecover", memo.raw(symbolic.recover_signer))
-_BLS_VERIFY = memo.private("checker/bls-verify", memo.raw(ArkworksBackend.verify))
+_BLS_VERIFY = memo.private("checker/bls-verify", memo.raw(BlstBackend.verify))
 # The certificates of a batch's messages name the same batch.
 _batch_digest = memo.private("checker/batch-digest", memo.raw(batch_digest),
                              size=memo.BATCH_ENTRIES)

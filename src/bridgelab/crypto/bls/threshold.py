@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bridgelab.core import memo
 from bridgelab.crypto.bls.backend import BLSBackend, InvalidPointError, resolve_backend
 from bridgelab.crypto.bls.shamir import InsufficientSharesError, SecretShare, lagrange_coefficients
 
@@ -111,9 +112,20 @@ def combine(
     sigs = _unpack(partials)
     if len(sigs) < t:
         raise InsufficientSharesError(f"need {t} partial signatures, got {len(sigs)}")
-    chosen = sorted(sigs)[:t]
-    lam = lagrange_coefficients(chosen)
-    return resolve_backend(backend).g2_lincomb([sigs[i] for i in chosen], [lam[i] for i in chosen])
+    chosen = tuple(sorted(sigs)[:t])
+    return lagrange_combination(resolve_backend(backend), chosen, tuple([sigs[i] for i in chosen]))
+
+
+# The relayer's optimistic check (`bad_endorsements`) and the certificate it then assembles
+# combine the same partials: the multi-scalar multiplication runs once per certificate.
+@memo.pure("crypto/bls-combine", size=4_096)
+def lagrange_combination(
+    backend: BLSBackend, indices: tuple[int, ...], signatures: tuple[bytes, ...]
+) -> bytes:
+    """Σ λ_i σ_i: the signatures at `indices` (sorted, distinct) combined with the Lagrange
+    coefficients at zero of exactly that set."""
+    lam = lagrange_coefficients(indices)
+    return backend.g2_lincomb(list(signatures), [lam[i] for i in indices])
 
 
 def combine_optimistic(
