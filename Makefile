@@ -46,7 +46,7 @@ test: $(STAMP) lint
 # The built wheel, installed in a fresh venv outside the repository: init, run, report, show.
 # A minute or more (a wheel build, a venv, runs); CI runs it after `make test`.
 test-install: $(STAMP)
-	$(BIN)/python -m pytest -q -m slow tests/test_wheel_install.py
+	$(BIN)/python -m pytest -q -m slow tests/install/test_wheel_install.py
 
 # Hostile input: 10,000 mutated and raw scenario and campaign files through the loader, then
 # 200 of those that validate run (short horizon, 10 s and 1 GB each) in fresh directories.

@@ -45,7 +45,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     """How many model-vs-contract comparisons the EVM differential tests made, by kind."""
     import sys
 
-    module = sys.modules.get("tests.test_evm_differential")
+    module = sys.modules.get("tests.evm.test_evm_differential")
     counts = getattr(module, "COUNTS", None)
     if counts:
         detail = ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))

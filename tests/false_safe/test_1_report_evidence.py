@@ -22,7 +22,7 @@ from bridgelab.campaign.store import Store
 from bridgelab.campaign.worker import execute_run
 from bridgelab.cli import main as cli_main
 from bridgelab.report.model import build_report
-from tests.report_fixtures import write_scenarios
+from tests.report.report_fixtures import write_scenarios
 
 
 @pytest.fixture(scope="module")

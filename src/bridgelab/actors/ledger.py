@@ -8,7 +8,7 @@ The rule holds however late a message is asked for again, so no record is ever d
 most recent `live_limit` keys are kept as objects; older ones are archived compactly (a
 nonce-indexed row of digest, epoch and signers per direction: about 48 bytes a message
 instead of about 300) and brought back as they were when a key is asked for again. Every
-answer is the same as if nothing were archived (tests/test_ledger_archive.py).
+answer is the same as if nothing were archived (tests/actors/test_ledger_archive.py).
 """
 
 from __future__ import annotations

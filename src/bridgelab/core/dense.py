@@ -4,7 +4,7 @@ A run keeps some facts per nonce for its whole length (which deposit a lock was,
 are the users' own), because a replay or a second mint of an old nonce must be met as the
 first was. As a dict each costs about 100 bytes; here a nonce in the dense range costs 8
 bytes, and any other key (an attack's made-up nonce, a negative one) goes to a plain dict.
-The answers are a dict's: `tests/test_dense.py` compares them under Hypothesis.
+The answers are a dict's: `tests/core/test_dense.py` compares them under Hypothesis.
 """
 
 from __future__ import annotations

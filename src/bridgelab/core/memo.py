@@ -15,7 +15,7 @@ run takes and nothing else. The rules every memo here keeps:
   to run.
 - **One switch.** `memo.enabled(False)` turns every memo off (`with memo.enabled(False):` for a
   block), as does `BRIDGELAB_MEMO=0` in the environment, read once at import. Off, every call
-  computes; a run's history is byte-identical either way (tests/test_seam.py). To measure what
+  computes; a run's history is byte-identical either way (tests/core/test_seam.py). To measure what
   one memo earns, `BRIDGELAB_MEMO=off:NAME[,NAME...]` turns off just those.
 - **One-argument tables.** `memo.table("name", f)` is a memo of a one-argument `f` read by
   subscript (`table[x]`): a hit is one C-level look-up with no Python call, for functions

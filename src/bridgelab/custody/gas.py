@@ -7,7 +7,7 @@ EIP-2537 point), the precompiles (ecrecover, the pairing check, hash-to-curve's 
 MAP_FP2_TO_G2, one G2ADD and four MODEXP), the cold storage reads of the trust root (one
 signer-set slot per signature, the group key's five slots) and, calibrated against the
 bytecode, what the contract's own code spends around them (ABI decoding, memory, hashing
-the message, the loops). `tests/test_evm_gas.py` keeps this table within 5% of the gas the
+the message, the loops). `tests/evm/test_evm_gas.py` keeps this table within 5% of the gas the
 EVM meters, across committee sizes and both schemes.
 """
 

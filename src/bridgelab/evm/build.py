@@ -3,7 +3,7 @@
 A variant compiles in about ten seconds, so the base contract and each single-flaw variant
 are committed under `contracts/build/` with the SHA-256 of the source they came from; a
 committed artefact is used only while that hash still matches the variant's source, and
-`tests/test_evm_build.py` recompiles and compares the bytes. Any other variant (two flaws at
+`tests/evm/test_evm_build.py` recompiles and compares the bytes. Any other variant (two flaws at
 once, an edited source) compiles on first use and is remembered for the process.
 
 Regenerate the committed artefacts after editing the contract:

@@ -2,9 +2,10 @@
 
 py-evm's own BLS12-381 precompiles run on py_ecc: about a second per pairing check. These
 give the same output, the same gas and the same failures on the same inputs (each checks
-what py-evm checks, in its order, before arkworks computes), which `tests/test_evm_precompiles.py`
-cross-checks byte for byte on random and edge-case inputs. A failure raises VMError, as
-py-evm's do: the call fails and burns the gas it was given.
+what py-evm checks, in its order, before arkworks computes), which
+`tests/evm/test_evm_precompiles.py` cross-checks byte for byte on random and edge-case
+inputs. A failure raises VMError, as py-evm's do: the call fails and burns the gas it was
+given.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from importlib import resources
 # members endorse what they should refuse, and the contract checks a genuine quorum), the
 # escrow on the consortium chain (`lock_event_without_transfer`) or have no contract
 # behaviour in the model (`replay_protection_disabled`): their variant is the correct
-# contract, and EVM mode runs them with it (tests/test_evm_mode.py).
+# contract, and EVM mode runs them with it (tests/evm/test_evm_mode.py).
 CONTRACT_FLAWS = (
     "duplicate_signers_counted",
     "skip_verification_if_empty",
@@ -28,7 +28,7 @@ CONTRACT_FLAWS = (
     "proof_leaf_unbound",
 )
 # The other switches, whose contract is the correct one (see above). Every `[bridge] flaws`
-# name is in exactly one of the two lists (tests/test_evm_flaws.py).
+# name is in exactly one of the two lists (tests/evm/test_evm_flaws.py).
 NON_CONTRACT_FLAWS = (
     "replay_protection_disabled",
     "foreign_contract_events",

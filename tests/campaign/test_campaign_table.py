@@ -1,0 +1,76 @@
+"""A stored campaign as a typed table: fixed column types whatever the campaign holds,
+Parquet metadata naming the campaign, and `bridgelab.load_campaign` for notebooks."""
+
+from __future__ import annotations
+
+import datetime
+
+import pyarrow.parquet as pq
+
+import bridgelab
+from bridgelab.campaign.execute import run_campaign
+from bridgelab.campaign.spec import load_campaign as load_spec
+from bridgelab.campaign.store import Store
+from bridgelab.campaign.table import FIXED_TYPES, typed_rows
+from bridgelab.cli import main
+from tests.campaign.test_campaign import SWEEP, write_campaign
+
+NO_ATTACK = """
+[[attacks]]
+name = "none"
+"""
+
+
+def _stored(tmp_path, body, name):
+    path = write_campaign(tmp_path, body, name=name, seeds="2")
+    store = tmp_path / f"{name}.sqlite"
+    with Store(store) as opened:
+        run_campaign(load_spec(path), opened, jobs=1, fresh=True)
+    return path, store
+
+
+def test_column_types_do_not_depend_on_what_a_campaign_holds(tmp_path):
+    # One campaign with attacks and a profile-free sweep, one honest: the fixed columns keep
+    # their types even where every value is empty (no extraction, no detection).
+    path_a, store_a = _stored(tmp_path, SWEEP, "swept")
+    path_b, store_b = _stored(tmp_path, NO_ATTACK, "honest")
+    schemas = []
+    for path, store in ((path_a, store_a), (path_b, store_b)):
+        out = tmp_path / f"{path.stem}.parquet"
+        assert main(["campaign-export", str(path), "--store", str(store),
+                     "--parquet", str(out)]) == 0
+        table = pq.read_table(out)
+        schemas.append({field.name: str(field.type) for field in table.schema})
+        metadata = table.schema.metadata
+        assert metadata[b"bridgelab.campaign.name"] == path.stem.encode()
+        assert metadata[b"bridgelab.schema_version"] == b"1"
+        assert "null" not in schemas[-1].values()
+    for name in FIXED_TYPES:
+        assert schemas[0][name] == schemas[1][name], name
+    assert schemas[0]["settled"] == "bool" and schemas[0]["safety_violation"] == "bool"
+    assert schemas[0]["finished_at"].startswith("timestamp")
+    assert schemas[0]["failed"].startswith("list<") and "string" in schemas[0]["failed"]
+    assert schemas[0]["param.committee.threshold"] == "int64"
+
+
+def test_load_campaign_gives_typed_records_and_a_notebook_view(tmp_path):
+    path, store = _stored(tmp_path, SWEEP, "swept")
+    results = bridgelab.load_campaign(store)
+    assert len(results) == load_spec(path).total_runs() == 8
+    row = results.rows[0]
+    assert isinstance(row["settled"], bool) and isinstance(row["seed"], int)
+    assert isinstance(row["finished_at"], datetime.datetime)
+    assert isinstance(row["failed"], list)
+    assert results.to_arrow().num_rows == 8
+    shown = results._repr_html_()
+    assert "swept" in shown and "8 of 8 runs stored" in shown and "<table>" in shown
+    assert bridgelab.load_campaign(store, results.campaign_hash[:10]).name == "swept"
+
+
+def test_a_hostile_value_is_escaped_in_the_notebook_view():
+    rows, columns = typed_rows([])
+    assert rows == [] and columns["seed"] == "int64"
+    from bridgelab.campaign.table import CampaignResults
+
+    view = CampaignResults("<script>x</script>", "ab" * 32, 1, [], columns)._repr_html_()
+    assert "<script>" not in view and "&lt;script&gt;" in view
