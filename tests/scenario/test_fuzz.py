@@ -3,15 +3,19 @@ fuzz` does 10,000 and 200), and checks that the harness itself sees what it must
 
 from __future__ import annotations
 
+import typing
+
 import pytest
 
 from bridgelab.fuzz import loader as fuzz_loader_module
 from bridgelab.fuzz.corpus import shipped
+from bridgelab.fuzz.extremes import KNOBS
 from bridgelab.fuzz.loader import classify, fuzz_loader
 from bridgelab.fuzz.outcome import Tally, message_problem
 from bridgelab.fuzz.runs import Limits, prepare, run_one, sample_runs, short_horizon
 from bridgelab.fuzz.toml_text import document
 from bridgelab.scenario import ScenarioError
+from bridgelab.scenario.model import Scenario
 from tests.conftest import BASELINE, baseline_data
 
 SEEDS = shipped()
@@ -125,3 +129,12 @@ def test_a_write_outside_the_output_directory_is_seen(tmp_path, monkeypatch):
     tiny["checks"] = {"properties": ["fuzz_writes_outside:p"]}
     outcome, detail = run_one(document(tiny), 1, Limits())
     assert outcome == "outside-write" and "stray.txt" in detail
+
+
+def test_the_run_sampler_draws_every_backend_but_the_slow_reference():
+    # py-ecc runs for minutes by design; drawing it made a valid run look like a hang.
+    [backend] = [knob for knob in KNOBS if knob.path == ("committee", "bls_backend")]
+    allowed = typing.get_args(Scenario.model_fields["committee"].annotation
+                              .model_fields["bls_backend"].annotation)
+    assert "py-ecc" in allowed and "py-ecc" not in backend.values
+    assert set(backend.values) == set(allowed) - {"py-ecc"}
