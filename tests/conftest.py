@@ -28,6 +28,21 @@ SMALL = {
 }
 
 
+def tiny_campaign_base(name: str = "tiny", duration: float = 600.0, withdrawals: int = 1,
+                       network: bool = True) -> str:
+    """The `[base.*]` tables of the smallest campaign worth running: four validators, one
+    relayer, a 3-of-4 committee, two deposits; its runs take a fraction of a second."""
+    latency = '[base.network]\nlatency = { dist = "fixed", value = 0.05 }\n\n' if network else ""
+    return (
+        f'[base.scenario]\nname = "{name}"\nduration = {duration}\n\n'
+        "[base.consortium]\nvalidators = 4\n\n[base.relayers]\ncount = 1\n\n"
+        "[base.committee]\nmembers = 4\nthreshold = 3\nrequired = []\n\n"
+        "[base.settlement]\nslot_time = 2.0\nfinality_slots = 2\n\n"
+        f"{latency}[base.workload]\nusers = 2\ndeposits = 2\nwithdrawals = {withdrawals}\n"
+        "deposit_interval = 5.0\nwithdraw_delay = 5.0\n"
+    )
+
+
 def small_scenario(overrides: dict[str, Any] | None = None) -> Scenario:
     """The baseline with few transfers and short finality: the same model, seconds to run."""
     data = deep_merge(baseline_data(), SMALL)

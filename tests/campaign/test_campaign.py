@@ -21,40 +21,12 @@ from bridgelab.campaign.worker import execute_run
 from bridgelab.cli import main
 from bridgelab.runner import run
 from bridgelab.scenario import ScenarioError, parse_scenario
+from tests.conftest import tiny_campaign_base
 
 ROOT = Path(__file__).resolve().parents[2]
 CAMPAIGNS = ROOT / "campaigns"
 
-TINY_BASE = """
-[base.scenario]
-name = "tiny"
-duration = 600.0
-
-[base.consortium]
-validators = 4
-
-[base.relayers]
-count = 1
-
-[base.committee]
-members = 4
-threshold = 3
-required = []
-
-[base.settlement]
-slot_time = 2.0
-finality_slots = 2
-
-[base.network]
-latency = { dist = "fixed", value = 0.05 }
-
-[base.workload]
-users = 2
-deposits = 2
-withdrawals = 1
-deposit_interval = 5.0
-withdraw_delay = 5.0
-"""
+TINY_BASE = tiny_campaign_base()
 
 
 def write_campaign(tmp_path: Path, body: str, name: str = "tiny", seeds: str = "4") -> Path:

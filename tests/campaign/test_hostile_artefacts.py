@@ -25,6 +25,7 @@ from bridgelab.campaign.store import Store, StoreError
 from bridgelab.cli import main as cli_main
 from bridgelab.hunt.artefacts import scenario_toml
 from bridgelab.report.loading import load_run_dir
+from tests.conftest import tiny_campaign_base
 from tests.report.report_fixtures import scenario_data
 
 CONTRACT = (0, 1, 2, 3)  # 4 would be an internal error: a crash is what these tests rule out
@@ -308,34 +309,12 @@ def test_any_value_anywhere_is_used_as_the_run_or_refused(runs, tmp_path_factory
 
 # -- campaign stores ---------------------------------------------------------------------------
 
-CAMPAIGN = """
+CAMPAIGN = f"""
 [campaign]
 name = "hostile"
 seeds = 2
 
-[base.scenario]
-name = "tiny"
-duration = 600.0
-[base.consortium]
-validators = 4
-[base.relayers]
-count = 1
-[base.committee]
-members = 4
-threshold = 3
-required = []
-[base.settlement]
-slot_time = 2.0
-finality_slots = 2
-[base.network]
-latency = { dist = "fixed", value = 0.05 }
-[base.workload]
-users = 2
-deposits = 2
-withdrawals = 1
-deposit_interval = 5.0
-withdraw_delay = 5.0
-
+{tiny_campaign_base()}
 [[attacks]]
 name = "none"
 """

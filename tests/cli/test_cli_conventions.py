@@ -19,6 +19,7 @@ import pytest
 from bridgelab import cli, output
 from bridgelab.cli import commands, main
 from bridgelab.exitcodes import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
+from tests.conftest import tiny_campaign_base
 
 SMALL = Path(__file__).parents[1] / "data" / "small.toml"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "bridgelab"
@@ -28,32 +29,7 @@ CAMPAIGN = f"""
 name = "conventions"
 seeds = 1
 
-[base.scenario]
-name = "tiny"
-duration = 600.0
-
-[base.consortium]
-validators = 4
-
-[base.relayers]
-count = 1
-
-[base.committee]
-members = 4
-threshold = 3
-required = []
-
-[base.settlement]
-slot_time = 2.0
-finality_slots = 2
-
-[base.workload]
-users = 2
-deposits = 2
-withdrawals = 1
-deposit_interval = 5.0
-withdraw_delay = 5.0
-
+{tiny_campaign_base(network=False)}
 [sweep.grid]
 "committee.threshold" = [3]
 "settlement.finality_slots" = [2]

@@ -18,45 +18,12 @@ from types import SimpleNamespace
 import pytest
 
 from bridgelab.cli import main
+from tests.conftest import tiny_campaign_base
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "data" / "small.toml"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "bridgelab"
 
-TINY_CAMPAIGN = """
-[campaign]
-name = "{name}"
-seeds = 1
-
-[base.scenario]
-name = "{name}"
-duration = 300.0
-
-[base.consortium]
-validators = 4
-
-[base.relayers]
-count = 1
-
-[base.committee]
-members = 4
-threshold = 3
-required = []
-
-[base.settlement]
-slot_time = 2.0
-finality_slots = 2
-
-[base.network]
-latency = {{ dist = "fixed", value = 0.05 }}
-
-[base.workload]
-users = 2
-deposits = 2
-withdrawals = 0
-deposit_interval = 5.0
-{extra}
-"""
 
 # The validators' network is cut for longer than the run: liveness cannot be judged.
 PARTITION_ARM = """
@@ -168,7 +135,8 @@ def test_a_cost_hunt_that_finds_nothing_is_inconclusive_not_safe(tmp_path, monke
 
 def _campaign(tmp_path: Path, name: str, extra: str) -> tuple[int, int]:
     path = tmp_path / f"{name}.toml"
-    path.write_text(TINY_CAMPAIGN.format(name=name, extra=extra))
+    path.write_text(f'[campaign]\nname = "{name}"\nseeds = 1\n\n'
+                    f"{tiny_campaign_base(name, duration=300.0, withdrawals=0)}{extra}")
     store = tmp_path / f"{name}.sqlite"
     code = main(["campaign", str(path), "--jobs", "1", "--store", str(store), "--quiet",
                  "--no-histories"])

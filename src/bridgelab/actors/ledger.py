@@ -162,7 +162,6 @@ class SignedLedger:
         entries.append(entry)
         return entry
 
-
     def _archive_oldest(self) -> None:
         """Archive the oldest keys once `ARCHIVE_SLACK` more than `live_limit` are live. Only
         between calls (never while a call holds entry lists), and the batch look-ups kept

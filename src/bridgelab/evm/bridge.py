@@ -195,18 +195,7 @@ class EvmBridge:
         before = self._mirror.trust_root, self._mirror.pending
         signers_bitmap, queued, due = self._call(tx.sender, "mint", now, args)
         signers = self._signers(cert, signers_bitmap)
-        message = cert.message
-        if queued:
-            self._mirror.delayed[message.nonce] = DelayedMint(cert, signers, float(due), tx.tx_id)
-            return MintQueued(
-                message.nonce, message.asset, message.amount, message.recipient, float(due),
-                tx.tx_id,
-            )
-        self._after_message_call(message.payload, before, now)
-        return MintEvent(
-            BRIDGE_CONTRACT, message.nonce, message.asset, message.amount, message.recipient,
-            signers, tx.tx_id, cert,
-        )
+        return self._mint_outcome(cert, signers, queued, due, tx.tx_id, before, now)
 
     def process_prove_and_mint(
         self, tx: ProveAndMintTx, now: float = 0.0
@@ -234,16 +223,24 @@ class EvmBridge:
         )
         root = self._mirror.trust_root
         cert = Certificate(message, root.version, root.scheme, ())
+        return self._mint_outcome(cert, (), queued, due, tx.tx_id, before, now)
+
+    def _mint_outcome(
+        self, cert: Certificate, signers: tuple[int, ...], queued: bool, due: int, tx_id: str,
+        before: tuple[TrustRoot, PendingRoot | None], now: float,
+    ) -> MintEvent | MintQueued:
+        """What an accepted mint call did: queued behind the large-transfer delay, or minted
+        (its message's payload then run against the mirror)."""
+        message = cert.message
         if queued:
-            self._mirror.delayed[message.nonce] = DelayedMint(cert, (), float(due), tx.tx_id)
+            self._mirror.delayed[message.nonce] = DelayedMint(cert, signers, float(due), tx_id)
             return MintQueued(
-                message.nonce, message.asset, message.amount, message.recipient, float(due),
-                tx.tx_id,
+                message.nonce, message.asset, message.amount, message.recipient, float(due), tx_id,
             )
         self._after_message_call(message.payload, before, now)
         return MintEvent(
             BRIDGE_CONTRACT, message.nonce, message.asset, message.amount, message.recipient,
-            (), tx.tx_id, cert,
+            signers, tx_id, cert,
         )
 
     def _signers(self, cert: Certificate, bitmap: int) -> tuple[int, ...]:

@@ -29,6 +29,12 @@ def _fewest_in_runs(groups: list[ConfigGroup]) -> dict[str, Any] | None:
     return best
 
 
+def _cheapest(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The search result that broke with the fewest entities (then the lowest cost)."""
+    broke = [entry for entry in entries if entry.get("entities")]
+    return min(broke, key=lambda e: (len(e["entities"]), e["cost"]), default=None)
+
+
 def _search_clause(entry: dict[str, Any], label: str) -> str:
     if entry.get("entities"):
         count = len(entry["entities"])
@@ -41,8 +47,7 @@ def _search_clause(entry: dict[str, Any], label: str) -> str:
 def cost_headline(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> dict[str, Any]:
     """The cheapest break: per configuration from the search, and the fewest in the runs."""
     labels = {group.id: group.label for group in groups}
-    found = [entry for entry in cost if entry.get("entities")]
-    cheapest = min(found, key=lambda e: (len(e["entities"]), e["cost"]), default=None)
+    cheapest = _cheapest(cost)
     in_runs = _fewest_in_runs(groups)
     parts = []
     if cost:
@@ -72,8 +77,7 @@ def _scheme_row(scheme: str, groups: list[ConfigGroup],
     records = [r for g in groups for r in g.records]
     ids = {g.id for g in groups}
     searched = [e for e in cost if e["configuration"] in ids]
-    broke = [e for e in searched if e.get("entities")]
-    cheapest = min(broke, key=lambda e: (len(e["entities"]), e["cost"]), default=None)
+    cheapest = _cheapest(searched)
     in_runs = _fewest_in_runs(groups)
     labels = {g.id: g.label for g in groups}
     return {
