@@ -113,7 +113,8 @@ def test_a_run_that_would_go_on_for_a_year_is_ended_by_the_stall_guard_not_the_h
 
 def test_a_run_out_of_memory_is_classified_so():
     text = prepare(BASELINE.read_bytes())
-    assert run_one(text, 1, Limits(memory_mb=60))[0] == "out-of-memory"
+    outcome, detail = run_one(text, 1, Limits(memory_mb=60))
+    assert outcome == "out-of-memory", detail
 
 
 def test_a_write_outside_the_output_directory_is_seen(tmp_path, monkeypatch):

@@ -143,13 +143,15 @@ def run_one(text: str, seed: int, limits: Limits) -> tuple[str, str]:
         return _classify(process.returncode, stderr, saved)
 
 
-OUT_OF_MEMORY = ("MemoryError", "failed to map segment from shared object")
+OUT_OF_MEMORY = ("MemoryError", "failed to map segment from shared object",
+                 "Cannot allocate memory")
 
 
 def _classify(code: int, stderr: str, saved: str) -> tuple[str, str]:
     last = stderr.strip().splitlines()[-1][:300] if stderr.strip() else ""
     # Under the address-space limit, memory may run out while a native extension is loaded:
-    # the loader cannot map it ("failed to map segment"), which is no MemoryError.
+    # the loader cannot map it ("failed to map segment"), or a system call meets ENOMEM
+    # ("Cannot allocate memory"): neither is a MemoryError.
     if any(sign in text for sign in OUT_OF_MEMORY for text in (stderr, saved)):
         return "out-of-memory", last
     if code in VERDICTS and "Traceback" not in stderr and "internal error" not in stderr:
