@@ -18,20 +18,35 @@ from typing import Any, NamedTuple
 
 from bridgelab.core import memo
 from bridgelab.crypto import merkle, symbolic
-from bridgelab.crypto.bls.backend import get_backend
+from bridgelab.crypto.bls.backend import ArkworksBackend, BLSBackend, get_backend
 from bridgelab.crypto.bls.backend_blst import BlstBackend
 from bridgelab.crypto.symbolic import check_mode
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot, batch_digest
 
 # Verification does not depend on the backend (all three agree byte for byte,
-# tests/crypto/test_bls_backends.py): the fastest, blst, checks every real signature. The
-# checker has an instance of its own, so not even a decoded point is shared with the model.
-_REFERENCE_BLS = BlstBackend()
+# tests/crypto/test_bls_backends.py), so the checker verifies every real signature with a
+# library the model does not use in that run: blst, or arkworks when the model runs blst.
+# The instances are the checker's own, so not even a decoded point is shared with the model.
+_CHECKER_BLS: dict[str, BLSBackend] = {"blst": BlstBackend(), "arkworks": ArkworksBackend()}
+
+
+def checker_bls_library(model_backend: str) -> str:
+    """The BLS library the checker verifies with when the model signs and verifies with
+    `model_backend`: never the same one."""
+    return "arkworks" if model_backend == "blst" else "blst"
+
+
+def _library_verify(library: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
+    # The raw method: the backends' own `verify` is memoised for the model, and the model's
+    # memo must not answer for the checker.
+    backend = _CHECKER_BLS[library]
+    return bool(memo.raw(type(backend).verify)(backend, pk, msg, sig))
+
 
 # The certificates of a batch carry the same signatures over the same batch digest: the
 # checker recovers and verifies each once (docs/performance.md, "The memo seam").
 _RECOVER_SIGNER = memo.private("checker/ecrecover", memo.raw(symbolic.recover_signer))
-_BLS_VERIFY = memo.private("checker/bls-verify", memo.raw(BlstBackend.verify))
+_BLS_VERIFY = memo.private("checker/bls-verify", _library_verify)
 # The certificates of a batch's messages name the same batch.
 _batch_digest = memo.private("checker/batch-digest", memo.raw(batch_digest),
                              size=memo.BATCH_ENTRIES)
@@ -45,11 +60,13 @@ def checker_ecrecover(signatures: str) -> Callable[[bytes, bytes], str | None]:
     return partial(_RECOVER_SIGNER, signatures)
 
 
-def _bls_verify(signatures: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
+def _bls_verify(
+    signatures: str, library: str, pk: bytes, msg: bytes, sig: bytes
+) -> bool:
     if check_mode(signatures):
         # A symbolic answer reads the run's discrete-log registry: never memoised.
         return get_backend(symbolic.BACKEND_NAME).verify(pk, msg, sig)
-    return bool(_BLS_VERIFY(_REFERENCE_BLS, pk, msg, sig))
+    return bool(_BLS_VERIFY(library, pk, msg, sig))
 
 
 def signed_digest(cert: Certificate) -> bytes:
@@ -65,12 +82,14 @@ def signed_digest(cert: Certificate) -> bytes:
 @dataclass(frozen=True, slots=True)
 class CommitteePolicy:
     """Who must sign: `threshold` distinct members of `members`, every `required` one among
-    them, under `scheme` ("multisig" or "threshold-bls")."""
+    them, under `scheme` ("multisig" or "threshold-bls"). `bls_library` is the library the
+    checker verifies group signatures with (`checker_bls_library`)."""
 
     scheme: str
     members: int
     threshold: int
     required: tuple[int, ...] = ()
+    bls_library: str = "blst"
 
     @classmethod
     def of_scenario(cls, scenario: Any) -> CommitteePolicy:
@@ -78,13 +97,15 @@ class CommitteePolicy:
         committee = scenario.committee
         return cls(
             committee.custody, committee.members, committee.threshold,
-            tuple(committee.required),
+            tuple(committee.required), checker_bls_library(committee.bls_backend),
         )
 
     @classmethod
-    def of_root(cls, root: TrustRoot) -> CommitteePolicy:
+    def of_root(cls, root: TrustRoot, bls_library: str = "blst") -> CommitteePolicy:
         """The policy a trust root states (one installed by a governed rotation)."""
-        return cls(root.scheme, len(root.signers), root.threshold, tuple(root.required))
+        return cls(
+            root.scheme, len(root.signers), root.threshold, tuple(root.required), bls_library
+        )
 
     def describe(self) -> str:
         required = (
@@ -226,7 +247,10 @@ def _bls_shortfall(
     if len(cert.signatures) != 1:
         return Shortfall("signature_count", "not exactly one group signature")
     digest = signed_digest(cert)
-    if not _bls_verify(signatures, bytes.fromhex(root.group_key), digest, cert.signatures[0]):
+    if not _bls_verify(
+        signatures, policy.bls_library, bytes.fromhex(root.group_key), digest,
+        cert.signatures[0],
+    ):
         return Shortfall(
             "group_signature",
             f"the group signature does not verify under trust root v{root.version}'s key",
