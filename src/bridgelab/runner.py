@@ -5,54 +5,47 @@ The run stops when the workload has fully settled (plus `drain_grace`) or at `du
 
 from __future__ import annotations
 
-import functools
 import gc
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bridgelab import __version__, evidence, exitcodes
-from bridgelab.actors.committee import CommitteeMember
-from bridgelab.actors.ledger import SignedLedger
-from bridgelab.actors.relayer import Relayer
+from bridgelab import __version__, evidence
 from bridgelab.bridge import Bridge
 from bridgelab.checker.api import load_user_properties
 from bridgelab.checker.judge import monitor_for
 from bridgelab.checker.stream import RunFolds
 from bridgelab.consortium.chain import ConsortiumChain
-from bridgelab.consortium.escrow import ESCROW_CONTRACT, EscrowState
 from bridgelab.core import memo
 from bridgelab.core.guard import RunLimits, Stalled
 from bridgelab.core.history import History
 from bridgelab.core.world import World
 from bridgelab.crypto import symbolic
-from bridgelab.custody.base import Custody
 from bridgelab.custody.entities import KeyHolders
-from bridgelab.custody.multisig import MultisigCustody
-from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.defences.watcher import Watcher
 from bridgelab.l2 import L2System, install_l2
 from bridgelab.l2.gateway import L2Gateway
 from bridgelab.nemesis.adversary import Adversary
 from bridgelab.nemesis.registry import build_attack
 from bridgelab.oracle import install_oracle
-from bridgelab.protocol.limits import TokenBucket
+from bridgelab.parts import (
+    TRUST_ROOT_VERSION,
+    make_actors,
+    make_bridge_state,
+    make_custody,
+    make_escrow,
+    settlement_chain,
+    wire_network,
+)
 from bridgelab.protocol.messages import trust_root_fields
-from bridgelab.protocol.verifier import VerifierConfig
+from bridgelab.runresult import RunResult, git_commit
 from bridgelab.scenario.load import scenario_hash
-from bridgelab.scenario.model import Limits as LimitsConfig
 from bridgelab.scenario.model import Scenario
-from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BridgeState, Limits
-from bridgelab.settlement.chain import NODE as SETTLEMENT_NODE
-from bridgelab.settlement.chain import SettlementChain
 from bridgelab.workload.users import Users
 
-TRUST_ROOT_VERSION = 1
 PROGRESS_STEPS = 200
 # Quiescence is polled at least this often (simulated seconds), so a generous `duration`
 # does not keep an idle chain running long after the workload settled.
@@ -112,14 +105,14 @@ def build(
     custody = make_custody(world, scenario)
     holders = KeyHolders(committee.members, scenario.entities, scenario.delegations)
     root = custody.trust_root(TRUST_ROOT_VERSION)
-    escrow = _escrow(scenario, root)
+    escrow = make_escrow(scenario, root)
     consortium = ConsortiumChain(world, escrow)
-    settlement = settlement_chain(world, _bridge_state(scenario, root, consortium), scenario,
+    settlement = settlement_chain(world, make_bridge_state(scenario, root, consortium), scenario,
                                   base_dir)
-    members, relayers = _actors(world, scenario, custody, consortium, settlement)
+    members, relayers = make_actors(world, scenario, custody, consortium, settlement)
     users = Users(world, consortium, settlement)
     users.fund(escrow.balances)
-    _wire(world, consortium, settlement, relayers, [member.node for member in members])
+    wire_network(world, consortium, settlement, relayers, [member.node for member in members])
     world.record(
         "bridge",
         "run.start",
@@ -138,66 +131,6 @@ def build(
     )
     _arm(bridge, scenario)
     return bridge
-
-
-def _verifier(scenario: Scenario, threshold_override: int | None) -> VerifierConfig:
-    committee = scenario.committee
-    return VerifierConfig(threshold_override, tuple(scenario.bridge.flaws),
-                          committee.bls_backend, committee.signatures)
-
-
-def _escrow(scenario: Scenario, root: Any) -> EscrowState:
-    """The consortium's escrow contract: its verifier, KYC list, cap and rate limit."""
-    kyc = None if scenario.consortium.kyc == "all" else frozenset(scenario.consortium.kyc)
-    limits = scenario.bridge.limits
-    return EscrowState(
-        root, _verifier(scenario, scenario.bridge.verifier.escrow_threshold_override),
-        BRIDGE_CONTRACT, kyc, limits.per_transfer_cap, _bucket(limits),
-    )
-
-
-def _bridge_state(scenario: Scenario, root: Any, consortium: ConsortiumChain) -> BridgeState:
-    """The settlement bridge contract: verifier, limits, delays and the defences on it."""
-    limits, defences = scenario.bridge.limits, scenario.defences
-    delay_threshold, delay = limits.delay_threshold, limits.delay
-    if defences.challenge_window > 0:
-        # Optimistic mode: every mint waits out the challenge window.
-        delay_threshold, delay = 1, max(delay, defences.challenge_window)
-    bridge_state = BridgeState(
-        root, _verifier(scenario, scenario.bridge.verifier.threshold_override), ESCROW_CONTRACT,
-        Limits(limits.per_transfer_cap, delay_threshold, delay), _bucket(limits),
-        rotation_timelock=defences.rotation_timelock,
-    )
-    if defences.accountant:
-        # A global accountant reads the escrow's books across chains before every mint.
-        bridge_state.accountant = lambda asset: (
-            consortium.escrow.locked_total.get(asset, 0)
-            - consortium.escrow.released_total.get(asset, 0)
-        )
-    return bridge_state
-
-
-def _actors(
-    world: World, scenario: Scenario, custody: Custody, consortium: ConsortiumChain,
-    settlement: SettlementChain,
-) -> tuple[list[CommitteeMember], list[Relayer]]:
-    """The committee members (one signed ledger between them) and the relayers."""
-    ledger = SignedLedger()
-    members = [
-        CommitteeMember(
-            world, index, custody, consortium.validator_keys, settlement, TRUST_ROOT_VERSION,
-            ledger,
-        )
-        for index in range(scenario.committee.members)
-    ]
-    member_nodes = [member.node for member in members]
-    relayer_count = scenario.relayers.count
-    relayers = [
-        Relayer(world, index, relayer_count, custody, consortium, settlement, member_nodes,
-                TRUST_ROOT_VERSION)
-        for index in range(relayer_count)
-    ]
-    return members, relayers
 
 
 def _arm(bridge: Bridge, scenario: Scenario) -> None:
@@ -219,44 +152,6 @@ def _arm(bridge: Bridge, scenario: Scenario) -> None:
         ]
 
 
-def settlement_chain(
-    world: World, bridge_state: BridgeState, scenario: Scenario, base_dir: Path | None
-) -> SettlementChain:
-    """The model's contract, or (`[settlement] contract = "evm"`) its bytecode in an EVM."""
-    if scenario.settlement.contract == "evm":
-        from bridgelab.evm.deployed import contract_chain
-
-        return contract_chain(world, bridge_state, scenario, base_dir)
-    return SettlementChain(world, bridge_state)
-
-
-def _bucket(limits: LimitsConfig) -> TokenBucket | None:
-    if limits.rate_capacity is None:
-        return None
-    return TokenBucket.full(limits.rate_capacity, limits.rate_per_second)
-
-
-def make_custody(world: World, scenario: Scenario) -> Custody:
-    """The scheme the scenario names, keys derived from the run's seed."""
-    committee = scenario.committee
-    required = tuple(committee.required)
-    if committee.custody == "threshold-bls":
-        custody = ThresholdBlsCustody(
-            world.streams, committee.members, committee.threshold, required,
-            committee.bls_backend, committee.signatures,
-        )
-        world.record(
-            "custody", "custody.dkg", scheme=custody.scheme, n=committee.members,
-            threshold=committee.threshold, group_key=custody.group_key.hex(),
-            qualified=list(custody.dkg.qualified), disqualified=list(custody.dkg.disqualified),
-            backend=committee.bls_backend,
-        )
-        return custody
-    return MultisigCustody(
-        world.streams, committee.members, committee.threshold, required, committee.signatures
-    )
-
-
 def connect_l2_destination(bridge: Bridge, l2: L2System) -> L2Gateway:
     """Make the installed L2 the bridge's destination: relayers, committee and users use it."""
     gateway = L2Gateway(bridge.world, l2, bridge.settlement,
@@ -267,41 +162,6 @@ def connect_l2_destination(bridge: Bridge, l2: L2System) -> L2Gateway:
         member.l2 = l2
     bridge.users.attach_l2(gateway)
     return gateway
-
-
-def _wire(
-    world: World,
-    consortium: ConsortiumChain,
-    settlement: SettlementChain,
-    relayers: list[Relayer],
-    member_nodes: list[str],
-) -> None:
-    network = world.network
-    validator_nodes = [validator.node for validator in consortium.validators]
-    network.connect_all(validator_nodes, validator_nodes)
-    relayer_nodes = [relayer.node for relayer in relayers]
-    network.connect_all(relayer_nodes, validator_nodes)
-    network.connect_all(relayer_nodes, member_nodes)
-    network.connect_all(relayer_nodes, [SETTLEMENT_NODE])
-    # Each relayer follows f + 1 validators, so f crashed validators cannot blind it.
-    faulty = (len(validator_nodes) - 1) // 3
-    for relayer in relayers:
-        followed = [(relayer.index + offset) % len(validator_nodes) for offset in range(faulty + 1)]
-        relayer.validator_nodes = [validator_nodes[i] for i in followed]
-        for i in followed:
-            consortium.validators[i].subscribers.append(relayer.node)
-        settlement.subscribers.append(relayer.node)
-    for link in world.scenario.network.links:
-        group_a = _select(network.nodes, link.between[0])
-        group_b = _select(network.nodes, link.between[1])
-        for a in group_a:
-            for b in group_b:
-                if a != b and network.graph.has_edge(a, b):
-                    network.connect(a, b, link.latency, link.loss)
-
-
-def _select(nodes: dict, name_or_role: str) -> list[str]:
-    return [name for name, node in nodes.items() if name_or_role in (name, node.role)]
 
 
 def liveness_grace(scenario: Scenario) -> float:
@@ -330,90 +190,6 @@ def network_figures(world: World) -> dict[str, int]:
     stats = world.network.stats
     return {"sent": stats.sent, "delivered": stats.delivered, "lost": stats.lost,
             "cut": stats.cut, "overflowed": stats.overflowed}
-
-
-@dataclass(slots=True)
-class RunResult:
-    fingerprint: dict[str, Any]
-    verdicts: dict[str, str]
-    metrics: dict[str, Any]
-    violations: list[dict[str, Any]]
-    history_sha256: str
-    settled: bool
-    sim_time: float
-    wall_time_s: float
-    history_events: int
-    sim_steps: int
-    inconclusive: list[str] = field(default_factory=list)
-    # Why the engine stopped the run before its end (core/guard.py), or None.
-    stopped: str | None = None
-    # Where the run's evidence was written (None: not written); not part of results.json.
-    out_dir: Path | None = None
-
-    def __repr__(self) -> str:
-        from bridgelab.runview import short_repr
-
-        return short_repr(self)
-
-    def _repr_html_(self) -> str:
-        """The run in a notebook: verdict, properties, first violation, hash, directory."""
-        from bridgelab.runview import html_repr
-
-        return html_repr(self)
-
-    def stop_early(self, why: str) -> None:
-        """Mark a run the stall guard stopped: what held over its partial history vouches
-        for nothing, so no verdict is a pass. A safety violation recorded is still a
-        failure; any other failure (a transfer not delivered, a user's expectation) was
-        judged at an end the run never reached, so it is unknown too."""
-        self.stopped = why
-        self.verdicts = {
-            prop: "unknown" if verdict == "pass"
-            or (verdict == "fail" and not prop.startswith("safety.")) else verdict
-            for prop, verdict in self.verdicts.items()
-        }
-        self.inconclusive.insert(0, f"the run was stopped early: {why}")
-
-    @property
-    def exit_code(self) -> int:
-        """0 pass, 1 a property failed, 2 inconclusive (nothing failed, nothing vouched)."""
-        if any(verdict == "fail" for verdict in self.verdicts.values()):
-            return exitcodes.EXIT_FAIL
-        return exitcodes.EXIT_INCONCLUSIVE if self.inconclusive else exitcodes.EXIT_PASS
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "fingerprint": self.fingerprint,
-            "verdicts": self.verdicts,
-            "metrics": self.metrics,
-            "violations": self.violations,
-            "inconclusive": self.inconclusive,
-            **({"stopped": self.stopped} if self.stopped is not None else {}),
-            "history": {"sha256": self.history_sha256, "events": self.history_events},
-            "run": {
-                "settled": self.settled,
-                "simulated_seconds": round(self.sim_time, 6),
-                "sim_steps": self.sim_steps,
-            },
-        }
-
-
-@functools.cache
-def git_commit() -> str | None:
-    """The source tree's commit, if it is a git checkout (for the fingerprint only); asked
-    once per process, not once per run: a campaign worker runs hundreds."""
-    try:
-        completed = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return completed.stdout.strip() or None if completed.returncode == 0 else None
 
 
 def run(

@@ -180,3 +180,47 @@ def test_the_schema_registry_holds_every_attack_kind_and_probe() -> None:
     assert attack_kinds() == list(CATALOG)
     assert all(attack_kind(kind) is CATALOG[kind] for kind in CATALOG)
     assert probe_ids() == [probe.id for probe in PROBES]
+
+
+def _direct_imports(prefixes: tuple[str, ...]) -> dict[str, set[str]]:
+    """The imports of every module named by one of `prefixes` (a module or a package)."""
+    graph = import_graph()
+    return {module: targets for module, targets in graph.items()
+            if any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)}
+
+
+def test_the_model_parts_know_nothing_of_what_arms_them() -> None:
+    """`parts` builds custody, contracts, chains, actors and links; the runner alone arms the
+    bridge (watcher, L2 gateway, adversary, attacks) and attaches the checker."""
+    arming = {"nemesis", "defences", "l2", "oracle", "checker", *ABOVE_RUNNER}
+    found = sorted(f"{module} -> {target}"
+                   for module, targets in _direct_imports(("bridgelab.parts",)).items()
+                   for target in targets
+                   if package_of(target) in arming or target == "bridgelab.runner")
+    assert found == []
+
+
+def test_the_attack_catalogue_is_data() -> None:
+    """The catalogue (specs, params, catalog/) is what the scenario schema validates against:
+    it imports the schema's types and the pacing record, never an attack's runtime."""
+    catalogue = ("bridgelab.nemesis.specs", "bridgelab.nemesis.params",
+                 "bridgelab.nemesis.catalog")
+    allowed = ("bridgelab.scenario", "bridgelab.nemesis.plan", *catalogue)
+    found = sorted(f"{module} -> {target}"
+                   for module, targets in _direct_imports(catalogue).items()
+                   for target in targets
+                   if not any(target == name or target.startswith(name + ".")
+                              for name in allowed))
+    assert found == []
+
+
+def test_reading_evidence_imports_no_model_package() -> None:
+    """A run directory is read back as untrusted input and re-judged by the checker: the
+    readers (evidence, rundir/) never import the model that wrote it."""
+    model = {"actors", "consortium", "settlement", "custody", "core", "l2", "oracle",
+             "nemesis", "defences", "protocol", "crypto", "workload", "evm"}
+    found = sorted(f"{module} -> {target}"
+                   for module, targets in _direct_imports(("bridgelab.evidence",
+                                                           "bridgelab.rundir")).items()
+                   for target in targets if package_of(target) in model)
+    assert found == []

@@ -1,0 +1,177 @@
+"""The default BLS backend, on py_arkworks_bls12381 (Rust)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
+
+from bridgelab.core import memo
+from bridgelab.crypto.bls.interface import (
+    CURVE_ORDER,
+    DST,
+    G1_IDENTITY,
+    G2_IDENTITY,
+    BLSBackend,
+    InvalidPointError,
+    _check_lengths,
+    _check_sk,
+)
+
+
+class ArkworksBackend(BLSBackend):
+    """Fast backend on py_arkworks_bls12381 (Rust); the default for simulations.
+
+    Points we compute ourselves are put straight into the decode cache: they are valid by
+    construction, so re-reading them later skips the costly subgroup check.
+    """
+
+    name: ClassVar[str] = "arkworks"
+
+    _GEN1 = G1Point()
+    _NEG_GEN1 = -G1Point()
+    _gen_table: ClassVar[list[list[G1Point]] | None] = None
+
+    @classmethod
+    def _generator_table(cls) -> list[list[G1Point]]:
+        # table[w][b] = g1 * (b << 8w): 32 x 256 points, built once in ~10 ms.
+        if cls._gen_table is None:
+            table, base = [], cls._GEN1
+            for _ in range(32):
+                row, acc = [G1Point.identity()], G1Point.identity()
+                for _ in range(255):
+                    acc = acc + base
+                    row.append(acc)
+                table.append(row)
+                base = acc + base
+            cls._gen_table = table
+        return cls._gen_table
+
+    def _mul_gen(self, k: int) -> G1Point:
+        # Fixed-base comb: at most 32 additions instead of a full scalar multiplication, ~6x
+        # faster; DKG dealing is dominated by g1^a. Not constant-time, which a simulator can afford.
+        total = G1Point.identity()
+        digits = (k % CURVE_ORDER).to_bytes(32, "little")
+        for row, byte in zip(self._generator_table(), digits, strict=True):
+            if byte:
+                total = total + row[byte]
+        return total
+
+    @staticmethod
+    def _scalar(k: int) -> Scalar:
+        # from_le_bytes is ~20x cheaper than Scalar(int) for 255-bit values.
+        return Scalar.from_le_bytes((k % CURVE_ORDER).to_bytes(32, "little"))
+
+    @classmethod
+    def _signed_terms(
+        cls, decoded: list[Any], scalars: Sequence[int]
+    ) -> tuple[list[Any], list[Scalar]]:
+        # k and -(r - k) are the same scalar mod r; the multiexp's cost follows the scalars'
+        # bit length, and Lagrange coefficients at zero are small integers of either sign, so
+        # negating the point and using r - k when that is shorter makes them short.
+        points, short = [], []
+        for point, k in zip(decoded, scalars, strict=True):
+            k %= CURVE_ORDER
+            if CURVE_ORDER - k < k:
+                points.append(-point)
+                short.append(cls._scalar(CURVE_ORDER - k))
+            else:
+                points.append(point)
+                short.append(cls._scalar(k))
+        return points, short
+
+    def _encode_g1(self, point: G1Point) -> bytes:
+        data = point.to_compressed_bytes()
+        self._g1_cache.put(data, point)
+        return data
+
+    def _encode_g2(self, point: G2Point) -> bytes:
+        data = point.to_compressed_bytes()
+        self._g2_cache.put(data, point)
+        return data
+
+    def _decode_g1(self, data: bytes) -> G1Point:
+        point = G1Point.from_compressed_bytes(data)
+        # arkworks accepts some non-canonical infinity encodings (e.g. all 0xff); py_ecc does
+        # not, so demand a byte-exact round trip to keep the backends in agreement.
+        if point.to_compressed_bytes() != data:
+            raise InvalidPointError("non-canonical G1 encoding")
+        return point
+
+    def _decode_g2(self, data: bytes) -> G2Point:
+        point = G2Point.from_compressed_bytes(data)
+        if point.to_compressed_bytes() != data:
+            raise InvalidPointError("non-canonical G2 encoding")
+        return point
+
+    def _hash(self, msg: bytes) -> G2Point:
+        point: G2Point | None = self._hash_cache.get(msg)
+        if point is None:
+            # Argument order is (msg, dst): checked against py_ecc's hash_to_G2 in the tests.
+            point = G2Point.hash_to_curve(msg, DST)
+            self._hash_cache.put(msg, point)
+        return point
+
+    def sk_to_pk(self, sk: int) -> bytes:
+        return self._encode_g1(self._mul_gen(_check_sk(sk)))
+
+    def sign(self, sk: int, msg: bytes) -> bytes:
+        if not isinstance(msg, bytes):
+            raise TypeError("message must be bytes")
+        return self._encode_g2(self._hash(msg) * self._scalar(_check_sk(sk)))
+
+    # Memoised: the relayer's optimistic check, the custody and the contracts verify the same
+    # combined signature.
+    @memo.pure("crypto/bls-verify/arkworks")
+    def verify(self, pk: bytes, msg: bytes, sig: bytes) -> bool:
+        if not isinstance(msg, bytes):
+            return False
+        try:
+            pk_point = self._g1(pk)
+            sig_point = self._g2(sig)
+        except InvalidPointError:
+            return False
+        if pk_point == G1Point.identity():  # KeyValidate: the identity key verifies everything
+            return False
+        return GT.pairing_check([pk_point, self._NEG_GEN1], [self._hash(msg), sig_point])
+
+    def hash_to_g2(self, msg: bytes) -> bytes:
+        return self._encode_g2(self._hash(msg))
+
+    def g1_mul_gen(self, k: int) -> bytes:
+        return self._encode_g1(self._mul_gen(k))
+
+    def g1_generator(self) -> bytes:
+        # Without building the comb table, which a run without BLS keys never needs.
+        return self._encode_g1(self._GEN1)
+
+    def g1_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
+        _check_lengths(points, scalars)
+        if not points:
+            return G1_IDENTITY
+        decoded, short = self._signed_terms([self._g1(p) for p in points], scalars)
+        # "unchecked" only skips subgroup checks, which _g1 has already done.
+        return self._encode_g1(G1Point.multiexp_unchecked(decoded, short))
+
+    def g1_add(self, points: Sequence[bytes]) -> bytes:
+        total = G1Point.identity()
+        for p in points:
+            total = total + self._g1(p)
+        return self._encode_g1(total)
+
+    def g2_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
+        _check_lengths(points, scalars)
+        if not points:
+            return G2_IDENTITY
+        decoded, short = self._signed_terms([self._g2(p) for p in points], scalars)
+        return self._encode_g2(G2Point.multiexp_unchecked(decoded, short))
+
+    def pairing_check(self, pairs: Sequence[tuple[bytes, bytes]]) -> bool:
+        try:
+            g1s = [self._g1(a) for a, _ in pairs]
+            g2s = [self._g2(b) for _, b in pairs]
+        except InvalidPointError:
+            return False
+        return GT.pairing_check(g1s, g2s)
+
