@@ -125,7 +125,7 @@ class Attack:
 
     def forge(self, within: float | None = None) -> Generator[simpy.Event, Any, None]:
         """Forge the attack's `amount` with what the adversary holds, paced as its params say
-        (`specs.ForgingParams`); `within` bounds the campaign unless the params do."""
+        (`params.ForgingParams`); `within` bounds the campaign unless the params do."""
         params = self.params
         yield from self.adversary.campaign(
             params.amount, params.recipient, self.actor, params.plan(within)
