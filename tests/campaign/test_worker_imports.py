@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -24,17 +25,17 @@ from bridgelab.campaign.worker import init_pool_worker
 ROOT = Path(__file__).resolve().parents[2]
 PRELOAD = [name for name in WORKER_MODULES if name != "__main__"]
 
-# The fork server's imports, then one run of each arm of a small campaign: the modules the
-# runs add to those the fork server loaded.
+# The fork server's imports, then one run of each arm of a small campaign (specs pickled by
+# the test, as the pool sends them): the modules the runs add to those the server loaded.
 A_RUN_AFTER_THE_PRELOAD = (
-    "import json, sys\n"
-    "from bridgelab.campaign.spec import load_campaign\n"
-    "specs = load_campaign(sys.argv[1]).expand()\n"
+    "import json, pickle, sys\n"
     "for name in json.loads(sys.argv[2]):\n"
     "    __import__(name)\n"
     "before = set(sys.modules)\n"
+    "with open(sys.argv[1], 'rb') as file:\n"
+    "    specs = pickle.load(file)\n"
     "from bridgelab.campaign.worker import execute_run\n"
-    "rows = [execute_run(spec) for spec in (specs[0], specs[-1])]\n"
+    "rows = [execute_run(spec) for spec in specs]\n"
     "assert all(row['status'] == 'ok' for row in rows), rows\n"
     "print(json.dumps(sorted(set(sys.modules) - before)))\n"
 )
@@ -62,11 +63,15 @@ def test_the_preload_imports_cleanly_without_the_campaign_schema_or_networkx():
     assert "bridgelab.campaign.schema" not in loaded
 
 
-def test_runs_import_nothing_beyond_the_preload():
-    """Whatever a run would import lazily, a forked worker would import again, each one."""
-    added = _fresh(A_RUN_AFTER_THE_PRELOAD, str(ROOT / "campaigns" / "throughput.toml"),
-                   json.dumps(PRELOAD))
-    assert [name for name in added if name.startswith(("bridgelab", "pydantic"))] == []
+def test_runs_import_nothing_beyond_the_preload(tmp_path):
+    """Whatever a run imported lazily, every forked worker would import again itself."""
+    from bridgelab.campaign.spec import load_campaign
+
+    specs = load_campaign(ROOT / "campaigns" / "throughput.toml").expand()
+    pickled = tmp_path / "specs.pickle"
+    pickled.write_bytes(pickle.dumps([specs[0], specs[-1]]))
+    assert specs[0].arm != specs[-1].arm
+    assert _fresh(A_RUN_AFTER_THE_PRELOAD, str(pickled), json.dumps(PRELOAD)) == []
 
 
 def _worker_facts() -> dict[str, object]:

@@ -4,9 +4,9 @@ as it completes.
 The pool's workers are forked from a fork server (`forkserver` start method) started for the
 campaign: a fresh interpreter that imports what a run needs once (`WORKER_MODULES`), so that
 each worker starts with those imports done instead of paying them itself, and copies nothing
-from the parent. The server is stopped when the campaign ends, so the next campaign's workers
-start from the code and environment of its start, as spawned ones would; where there is no
-fork server (Windows) workers are spawned. A worker exits on its own if the parent dies.
+from the parent. The server is stopped when the campaign completes, so the next campaign's
+workers start from the code and environment of its start, as spawned ones would; where there
+is no fork server (Windows) workers are spawned. A worker exits on its own if the parent dies.
 Dask runs the same `execute_run` on the cluster's workers. Either way only this process
 writes the store, one complete row at a time, so a kill at any moment loses nothing that
 `--resume` cannot redo and duplicates nothing.
@@ -200,16 +200,16 @@ def chunk_size(runs: int, jobs: int) -> int:
 @contextlib.contextmanager
 def worker_context() -> Iterator[multiprocessing.context.BaseContext]:
     """The start method of the pool's workers: a fork server that preloads `WORKER_MODULES`,
-    stopped on leaving (its workers must be gone by then: it waits for them)."""
+    stopped when the pool has ended normally. Stopping waits for every worker it forked, so
+    after an interruption or a failure (workers may still be exiting) it is left to exit
+    with this process instead; a later pool in this process reuses it."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         yield multiprocessing.get_context("spawn")
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(WORKER_MODULES))
-    try:
-        yield context
-    finally:
-        _stop_fork_server()
+    yield context
+    _stop_fork_server()
 
 
 def _stop_fork_server() -> None:
