@@ -19,7 +19,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from bridgelab.scenario.attack_checks import check_attacks
 from bridgelab.scenario.attack_schema import (
@@ -289,6 +289,10 @@ def peak_bundles_per_slot(settlement: Settlement) -> float:
 
 
 class Scenario(Strict):
+    # Built at import, unlike its sections: a campaign's fork server imports this module
+    # once, and every worker it forks then validates without building anything.
+    model_config = ConfigDict(defer_build=False)
+
     scenario: ScenarioMeta
     consortium: Consortium = Consortium()
     relayers: Relayers = Relayers()
