@@ -154,7 +154,7 @@ def run_campaign(
 ) -> Tally:
     """Execute every run the store does not hold yet; return the tally.
 
-    `scheduler` is a Dask scheduler address (or a `distributed.Client`); otherwise a spawn
+    `scheduler` is a Dask scheduler address (or a `distributed.Client`); otherwise a local
     pool of `jobs` processes. `max_runs` caps how many runs this call executes.
     """
     todo, tally = pending_specs(campaign, store, history_root, resume, fresh)
