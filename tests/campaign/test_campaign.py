@@ -1,5 +1,5 @@
 """Campaigns: the file format and its expansion, the store, statistics, the executors
-(spawn pool and its determinism), the command line, and the relayer queue it validates."""
+(process pool and its determinism), the command line, and the relayer queue it validates."""
 
 from __future__ import annotations
 
@@ -232,7 +232,7 @@ def test_store_writes_each_run_once_and_reads_in_key_order(tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
-    """A small campaign run on a two-process spawn pool."""
+    """A small campaign run on a two-process pool."""
     tmp = tmp_path_factory.mktemp("tiny")
     campaign = load_campaign(write_campaign(tmp, SWEEP, seeds="6"))
     with Store(tmp / "store.sqlite") as store:

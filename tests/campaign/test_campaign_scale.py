@@ -27,7 +27,7 @@ SWARM = ROOT / "campaigns" / "swarm.toml"
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
-    """The 1,000-run binomial campaign, start to end, on two spawn workers."""
+    """The 1,000-run binomial campaign, start to end, on two pool workers."""
     tmp = tmp_path_factory.mktemp("binomial")
     campaign = load_campaign(BINOMIAL)
     with Store(tmp / "store.sqlite") as store:
@@ -91,7 +91,7 @@ def test_sigkill_half_way_then_resume_stores_each_run_once(uninterrupted, tmp_pa
     process.stderr.close()
     stored = _count(store)
     assert 500 <= stored < 1_000, stored
-    # The orphaned spawn workers notice their parent is gone and exit.
+    # The orphaned workers (and their fork server) notice the campaign is gone and exit.
     _gone, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive
 

@@ -1,33 +1,98 @@
-"""What a campaign worker imports to run: not the campaign file's schema, not networkx.
+"""What a campaign worker imports, and that it does not pay for it itself.
 
-Counted in a fresh interpreter (as a spawned worker is) by the modules loaded, never timed:
-the time itself is measured by hand and recorded in docs/performance.md.
+Pool workers are forked from a fork server that imported `WORKER_MODULES` once; a worker is
+fast to start only if those modules import cleanly (the fork server skips one that fails,
+silently, and every worker would then import it itself) and cover every module a run needs.
+Checked in fresh interpreters by the modules loaded and the process that loaded them, never
+timed: the time itself is measured by hand and recorded in docs/performance.md.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
-# Everything a pool worker needs for a run: the task module, the runner, the scenario parser.
-WORKER_IMPORTS = (
-    "import sys, json\n"
-    "import bridgelab.campaign.worker\n"
-    "from bridgelab import runner\n"
-    "from bridgelab.scenario import parse_scenario\n"
+import pytest
+
+from bridgelab.campaign.execute import WORKER_MODULES, worker_context
+from bridgelab.campaign.worker import init_pool_worker
+
+ROOT = Path(__file__).resolve().parents[2]
+PRELOAD = [name for name in WORKER_MODULES if name != "__main__"]
+
+# The fork server's imports, then one run of each arm of a small campaign (specs pickled by
+# the test, as the pool sends them): the modules the runs add to those the server loaded.
+A_RUN_AFTER_THE_PRELOAD = (
+    "import json, pickle, sys\n"
+    "for name in json.loads(sys.argv[2]):\n"
+    "    __import__(name)\n"
+    "before = set(sys.modules)\n"
+    "with open(sys.argv[1], 'rb') as file:\n"
+    "    specs = pickle.load(file)\n"
+    "from bridgelab.campaign.worker import execute_run\n"
+    "rows = [execute_run(spec) for spec in specs]\n"
+    "assert all(row['status'] == 'ok' for row in rows), rows\n"
+    "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+)
+
+PRELOAD_ALONE = (
+    "import json, sys\n"
+    "for name in json.loads(sys.argv[1]):\n"
+    "    __import__(name)\n"
     "print(json.dumps(sorted(sys.modules)))\n"
 )
 
 
-def test_a_worker_imports_neither_the_campaign_schema_nor_networkx():
-    completed = subprocess.run([sys.executable, "-c", WORKER_IMPORTS], capture_output=True,
-                               text=True, check=True, timeout=120)
-    loaded = set(json.loads(completed.stdout))
-    assert "bridgelab.runner" in loaded and "bridgelab.campaign.runspec" in loaded
+def _fresh(code: str, *args: str) -> list[str]:
+    completed = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                               text=True, check=True, timeout=120, cwd=ROOT)
+    return json.loads(completed.stdout.splitlines()[-1])
+
+
+def test_the_preload_imports_cleanly_without_the_campaign_schema_or_networkx():
+    loaded = set(_fresh(PRELOAD_ALONE, json.dumps(PRELOAD)))
+    assert {"bridgelab.runner", "bridgelab.campaign.worker", "bridgelab.campaign.runspec"} \
+        <= loaded
     assert not any(name == "networkx" or name.startswith("networkx.") for name in loaded)
     assert "bridgelab.campaign.spec" not in loaded
     assert "bridgelab.campaign.schema" not in loaded
+
+
+def test_runs_import_nothing_beyond_the_preload(tmp_path):
+    """Whatever a run imported lazily, every forked worker would import again itself."""
+    from bridgelab.campaign.spec import load_campaign
+
+    specs = load_campaign(ROOT / "campaigns" / "throughput.toml").expand()
+    pickled = tmp_path / "specs.pickle"
+    pickled.write_bytes(pickle.dumps([specs[0], specs[-1]]))
+    assert specs[0].arm != specs[-1].arm
+    assert _fresh(A_RUN_AFTER_THE_PRELOAD, str(pickled), json.dumps(PRELOAD)) == []
+
+
+def _worker_facts() -> dict[str, object]:
+    from bridgelab.campaign import worker
+
+    return {"pid": os.getpid(), "imported_by": worker.IMPORTED_BY_PID,
+            "runner": "bridgelab.runner" in sys.modules,
+            "scenario": "bridgelab.scenario" in sys.modules}
+
+
+def test_a_pool_worker_starts_with_the_imports_done_by_another_process():
+    with worker_context() as context:
+        if context.get_start_method() != "forkserver":
+            pytest.skip("no fork server on this platform: workers are spawned")
+        with ProcessPoolExecutor(1, mp_context=context, initializer=init_pool_worker,
+                                 initargs=(os.getpid(),)) as pool:
+            facts = pool.submit(_worker_facts).result(timeout=120)
+    assert facts["pid"] != os.getpid()
+    # Imported in the fork server, before the fork: the worker itself imported nothing.
+    assert facts["imported_by"] != facts["pid"]
+    assert facts["runner"] and facts["scenario"]
 
 
 def test_a_run_spec_unpickles_from_the_light_module():

@@ -39,7 +39,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         help="run a campaign: a sweep × attacks × seeds, in parallel, into a results store",
         description=(
             "Expand FILE into runs (configuration × attack arm × seed), run the ones the store\n"
-            "does not hold yet on a spawn process pool (--jobs) or a Dask cluster\n"
+            "does not hold yet on a process pool (--jobs) or a Dask cluster\n"
             "(--scheduler), store each completed run as one row, then print statistics."
         ),
         epilog=CAMPAIGN_EPILOG,

@@ -1,8 +1,9 @@
 """Execute one campaign run and turn it into a store row; the same code on every executor.
 
-Workers are fresh interpreters (spawn-context pool processes or Dask workers) that import
-bridgelab themselves; a run depends only on its (scenario, seed), never on what the worker
-ran before, so the same run gives the same history hash on any worker.
+Pool workers are forked from a fork server that imported what a run needs once per campaign
+(`campaign/execute.py`); Dask workers import bridgelab themselves. Either way a worker starts
+from the state of fresh imports, and a run depends only on its (scenario, seed), never on
+what the worker ran before, so the same run gives the same history hash on any worker.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from bridgelab.signals import ignore_in_worker
 
 _prepared = False
 PARENT_POLL_S = 0.5
+# The process that imported this module: a pool worker forked from the fork server finds
+# the server's pid here, not its own (what tests/campaign/test_worker_imports.py checks).
+IMPORTED_BY_PID = os.getpid()
+_HAS_PROC = Path("/proc/self/stat").is_file()
 
 
 def _prepare() -> None:
@@ -39,19 +44,45 @@ def _prepare() -> None:
 
 
 def init_pool_worker(parent_pid: int) -> None:
-    """Pool initialiser: exit when the parent is gone (e.g. killed with SIGKILL); leave
-    SIGINT and SIGTERM to the parent, which stops the campaign (the store keeps what is
-    complete) and then the workers."""
+    """Pool initialiser: exit when the campaign's process is gone (e.g. killed with SIGKILL);
+    leave SIGINT and SIGTERM to it, which stops the campaign (the store keeps what is
+    complete) and then the workers.
+
+    A worker forked from the fork server is the server's child, not the campaign's, so it
+    watches the campaign's process itself (its pid and start time), not its own parent."""
     _prepare()
     ignore_in_worker()
+    parent = process_identity(parent_pid)
 
     def watch() -> None:
         while True:
-            time.sleep(PARENT_POLL_S)
-            if os.getppid() != parent_pid:
+            if parent is None or process_identity(parent_pid) != parent:
                 os._exit(0)
+            time.sleep(PARENT_POLL_S)
 
     threading.Thread(target=watch, name="bridgelab-parent-watch", daemon=True).start()
+
+
+def process_identity(pid: int) -> str | None:
+    """What tells a live process from a pid reused by another: its start time where /proc
+    has it (Linux), else only that the pid exists. None once it is gone or a zombie."""
+    if not _HAS_PROC:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:  # alive, someone else's
+            pass
+        return str(pid)
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Fields after the command name (which may hold spaces): state, ..., start time (22nd).
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
 
 
 def canonical(value: Any) -> str:

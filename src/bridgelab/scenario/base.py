@@ -178,7 +178,11 @@ def Name(what: str) -> Any:
 
 class Strict(BaseModel):
     # No unknown keys (a typo is an error, not a default), no NaN or infinity anywhere.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # Validators are built on first use, not at import: a scenario's root model builds those
+    # of its sections as part of its own, and a section built alone would repeat that work.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True,
+    )
 
 
 class Fixed(Strict):
