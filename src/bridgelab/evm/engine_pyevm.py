@@ -83,7 +83,10 @@ class PyEvmMachine:
         return self._apply(sender, to, data)
 
     def call(self, sender: bytes, to: bytes, data: bytes) -> Outcome:
-        """A read: the transaction runs on the latest state and its changes are dropped."""
+        """A read: the transaction runs on the latest state and its changes are dropped.
+        It starts cold, as a transaction does (without `lock_changes` it would inherit the
+        previous transaction's warm accounts and slots)."""
+        self.state.lock_changes()
         snapshot = self.state.snapshot()
         try:
             return self._apply(sender, to, data)

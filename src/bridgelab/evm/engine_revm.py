@@ -102,6 +102,8 @@ class RevmMachine:
         self._block = 1
         self._committed = _Committed()
         self._evm = self._fresh_evm()
+        # The slots the last transaction wrote (address, slot) -> value, for comparisons.
+        self.last_writes: dict[tuple[bytes, int], int] = {}
 
     @staticmethod
     def _fresh_evm() -> EVM:
@@ -137,6 +139,7 @@ class RevmMachine:
         finally:
             evm.revert(checkpoint)
         self._store(writes)
+        self.last_writes = writes
         gas = prague_gas_used(data, result.gas_used, result.gas_refunded)
         if success:
             return Outcome(True, gas, output, None)
