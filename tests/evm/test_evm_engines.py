@@ -81,7 +81,7 @@ def test_shipped_evm_mode_scenarios_run_alike_on_both_engines(path, dual):
 
 @pytest.mark.parametrize("path", [
     "attacks/incidents/wormhole-2022.toml",
-    "attacks/forge-unbound-proof.toml",
+    pytest.param("attacks/forge-unbound-proof.toml", marks=pytest.mark.slow),
     pytest.param("attacks/incidents/nomad-2022.toml", marks=pytest.mark.slow),
     pytest.param("attacks/incidents/ronin-2022.toml", marks=pytest.mark.slow),
     pytest.param("attacks/incidents/qubit-2022.toml", marks=pytest.mark.slow),
@@ -91,6 +91,18 @@ def test_shipped_evm_mode_scenarios_run_alike_on_both_engines(path, dual):
 ])
 def test_multisig_attacks_in_evm_mode_run_alike_on_both_engines(path, dual):
     run(_scenario(path, EVM), 1)
+
+
+def test_the_watchers_pause_veto_and_delay_queue_run_alike_on_both_engines(dual):
+    """The committee-replacing message call, defended: the rotation waits in the timelock,
+    the watcher vetoes it and pauses the bridge, mints wait out the challenge window."""
+    defended = {"defences": {"rotation_timelock": 3600.0, "watcher": {"enabled": True},
+                             "accountant": True, "challenge_window": 60.0},
+                "workload": {"deposits": 10, "withdrawals": 4}}
+    result = run(_scenario("attacks/message-replace-committee.toml", EVM, defended), 1)
+    functions = result.metrics["evm"]["gas_by_function"]
+    assert {"pause", "veto", "execute_due", "mint", "burn"} <= set(functions)
+    assert result.verdicts["safety.supply-conservation"] == "pass"
 
 
 def test_reorgs_restore_alike_on_both_engines(dual):
@@ -210,15 +222,11 @@ def test_auto_runs_revm_for_multisig_and_py_evm_for_threshold_bls():
         choose_engine("geth", needs_bls_precompiles=False)
 
 
-def test_the_engine_a_run_uses_follows_the_setting():
-    committee = {"custody": "multisig"}
+def test_auto_picks_the_engine_from_the_deployed_trust_root():
     from tests.evm.evm_cases import custody
 
-    root = custody("multisig").trust_root(1)
-    assert Pair(Config(root)).evm.machine.engine == "revm"
-    assert committee  # the shipped contract under multisig: revm
-    bls = custody("threshold-bls").trust_root(1)
-    assert Pair(Config(bls)).evm.machine.engine == "py-evm"
+    assert Pair(Config(custody("multisig").trust_root(1))).evm.machine.engine == "revm"
+    assert Pair(Config(custody("threshold-bls").trust_root(1))).evm.machine.engine == "py-evm"
 
 
 def test_the_engine_does_not_change_the_scenario_identity():
