@@ -262,3 +262,17 @@ def test_the_dual_machine_notices_a_difference(monkeypatch):
                         lambda *args: replace(real(*args), gas_used=real(*args).gas_used + 1))
     with pytest.raises(dual_engine.EngineDisagreement, match="py-evm"):
         machine.transact(actor_address("caller"), address, bytes(64), 12)
+
+
+def test_the_block_environment_is_the_same_on_both_engines():
+    """NUMBER, TIMESTAMP, CHAINID, GASLIMIT, BASEFEE, COINBASE and PREVRANDAO, as a contract
+    sees them, in a deployment's and later transactions' blocks."""
+    opcodes = (0x43, 0x42, 0x46, 0x45, 0x48, 0x41, 0x44)
+    runtime = b"".join(bytes((op, 0x60, 32 * i, 0x52)) for i, op in enumerate(opcodes))
+    runtime += bytes((0x60, 32 * len(opcodes), 0x60, 0, 0xF3))
+    initcode = bytes.fromhex(f"60{len(runtime):02x}600c60003960{len(runtime):02x}6000f3") + runtime
+    machine = dual_engine.DualMachine()
+    address = machine.deploy(actor_address("deployer"), initcode, 0)
+    outcomes = [machine.transact(actor_address("caller"), address, b"", t) for t in (12, 36)]
+    number, timestamp = (int.from_bytes(outcomes[1].output[i:i + 32], "big") for i in (0, 32))
+    assert (number, timestamp) == (int.from_bytes(outcomes[0].output[:32], "big") + 1, 36)

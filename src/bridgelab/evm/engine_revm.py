@@ -182,6 +182,7 @@ class RevmMachine:
         from eth._utils.address import generate_contract_address
 
         nonce = self._committed.nonces.get(sender, 0)
+        self._block += 1  # a deployment is a transaction in a block of its own, as in py-evm
         self._evm.set_block_env(_block_env(self._block, int(timestamp)))
         evm = self._evm
         checkpoint = evm.snapshot()
