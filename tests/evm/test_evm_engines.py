@@ -276,3 +276,20 @@ def test_the_block_environment_is_the_same_on_both_engines():
     outcomes = [machine.transact(actor_address("caller"), address, b"", t) for t in (12, 36)]
     number, timestamp = (int.from_bytes(outcomes[1].output[i:i + 32], "big") for i in (0, 32))
     assert (number, timestamp) == (int.from_bytes(outcomes[0].output[:32], "big") + 1, 36)
+
+
+def test_revm_without_pyrevm_is_bad_input_and_auto_falls_back_to_py_evm(monkeypatch):
+    import bridgelab.evm.machine as machine
+    import bridgelab.scenario.model as schema
+
+    real = schema.find_spec
+    monkeypatch.setattr(schema, "find_spec",
+                        lambda name: None if name == "pyrevm" else real(name))
+    with pytest.raises(ScenarioError) as refused:
+        _scenario("attacks/baseline.toml",
+                  {"settlement": {"contract": "evm", "evm_engine": "revm"}})
+    assert refused.value.key == "settlement.evm_engine"
+    assert "pyrevm is missing" in refused.value.message
+    monkeypatch.setattr(machine, "find_spec",
+                        lambda name: None if name == "pyrevm" else real(name))
+    assert choose_engine("auto", needs_bls_precompiles=False) == "py-evm"
