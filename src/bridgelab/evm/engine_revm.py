@@ -64,8 +64,11 @@ def calldata_floor(data: bytes) -> int:
 
 def prague_gas_used(data: bytes, gas_used: int, refund: int) -> int:
     """py-evm's Prague gas for a transaction revm metered as `gas_used` after `refund`
-    (already capped at a fifth of the gas spent): the floor's shortfall is added to the gas
-    spent before the refund is taken (`calc_data_floor_gas`, `finalize_gas_used`)."""
+    (already capped at a fifth of the gas spent). py-evm adds the floor's shortfall (against
+    the gas spent less the capped refund) to the gas spent, then takes the refund again,
+    capped at a fifth of that sum but from the *uncapped* refund (`calc_data_floor_gas`,
+    `finalize_gas_used`): exact here unless the floor applies and the cap bound, where the
+    uncapped refund, which revm does not report, would decide."""
     spent = gas_used + refund
     floor = calldata_floor(data)
     shortfall = max(floor - (spent - refund), 0)
