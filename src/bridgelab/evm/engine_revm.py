@@ -9,8 +9,10 @@ the one it had when first read, ever). Three things make its transactions those 
   the checkpoint is reverted (the journal is empty again: every account and slot cold, every
   original value the committed one) and the written values go to the database.
 - **EIP-7623's calldata floor** (Prague) is added here, by py-evm's own formula.
-- **No EIP-2537 precompile**: a contract that calls one needs the py-evm engine
-  (`machine.choose_engine`).
+- **No EIP-2537 precompile**: a contract that calls one needs the py-evm engine, which
+  `machine.choose_engine` picks for threshold BLS. As a second guard, a transaction that
+  succeeded after reaching an EIP-2537 address raises `MissingPrecompile` (revm ran no
+  precompile there); one that reverted leaves no trace in the journal to find.
 
 Revert data comes in the text of pyrevm's error (`Revert { gas_used: .., output: 0x.. }`);
 the written slots in the text of its journal (`StorageChange { .., key: .., had_value:
