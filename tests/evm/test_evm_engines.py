@@ -293,3 +293,15 @@ def test_revm_without_pyrevm_is_bad_input_and_auto_falls_back_to_py_evm(monkeypa
     monkeypatch.setattr(machine, "find_spec",
                         lambda name: None if name == "pyrevm" else real(name))
     assert choose_engine("auto", needs_bls_precompiles=False) == "py-evm"
+
+
+def test_a_rotation_to_threshold_bls_under_revm_stops_rather_than_verify_nothing():
+    from tests.evm.evm_cases import VERSION, custody
+    from tests.evm.test_evm_governance import _rotation
+
+    current = custody("multisig")
+    pair = Pair(Config(current.trust_root(VERSION)))
+    assert pair.evm.machine.engine == "revm"
+    new_root = custody("threshold-bls").trust_root(VERSION + 1)
+    with pytest.raises(RuntimeError, match="evm_engine = 'py-evm'"):
+        pair.evm.process_rotate(_rotation(current, new_root, range(current.members)), 12)
