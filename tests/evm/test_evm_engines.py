@@ -55,12 +55,6 @@ def dual(monkeypatch):
     assert COMPARED["transactions"] > before, "no transaction reached the dual machine"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _report_counts():
-    yield
-    print(f"\nevm engines: {dict(sorted(COMPARED.items()))} compared, all equal")
-
-
 def _scenario(path: str, *overrides: dict):
     data = read_toml(ROOT / path)
     for override in overrides:
