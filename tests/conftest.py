@@ -57,7 +57,8 @@ def small() -> Scenario:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """How many model-vs-contract comparisons the EVM differential tests made, by kind."""
+    """How many model-vs-contract comparisons the EVM differential tests made, by kind, and
+    what the py-evm-vs-revm comparisons covered."""
     import sys
 
     module = sys.modules.get("tests.evm.test_evm_differential")
@@ -67,3 +68,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_line(
             f"evm differential: {sum(counts.values())} comparisons agreed ({detail})"
         )
+    engines = getattr(sys.modules.get("tests.evm.dual_engine"), "COMPARED", None)
+    if engines:
+        detail = ", ".join(f"{kind} {count}" for kind, count in sorted(engines.items()))
+        terminalreporter.write_line(f"evm engines (py-evm = revm): {detail}")

@@ -1,5 +1,6 @@
 """The settlement bridge contract as EVM bytecode: Vyper source, its flaw variants, an
-in-process EVM (py-evm's Prague VM) and `EvmBridge`, the model's transitions run on chain.
+in-process EVM (py-evm's Prague VM or revm, evm/machine.py) and `EvmBridge`, the model's
+transitions run on chain.
 
 Needs the optional extra: `pip install 'bridgelab[evm]'`.
 """

@@ -26,7 +26,7 @@ from bridgelab.evm.abi import (
     root_args,
 )
 from bridgelab.evm.build import artefact
-from bridgelab.evm.machine import Machine, Outcome, actor_address
+from bridgelab.evm.machine import Outcome, actor_address, choose_engine, new_machine
 from bridgelab.evm.variants import contract_flaws
 from bridgelab.protocol.messages import Certificate, TrustRoot
 from bridgelab.protocol.revert import Revert
@@ -71,6 +71,11 @@ class _Mirror:
         return _Mirror(self.trust_root, self.verifier, dict(self.delayed), self.pending)
 
 
+def needs_bls_precompiles(root: TrustRoot) -> bool:
+    """Whether the contract, under this trust root, calls the EIP-2537 precompiles."""
+    return root.scheme != "multisig"
+
+
 def _whole_seconds(value: float, what: str) -> int:
     if value < 0 or int(value) != value:
         raise Unrepresentable(f"{what}: the EVM counts whole seconds, found {value!r}")
@@ -94,11 +99,15 @@ class EvmBridge:
         accountant: Callable[[str], int] | None = None,
         now: float = 0.0,
         fast_precompiles: bool = True,
+        engine: str = "auto",
     ) -> None:
-        """`bucket` is (capacity, rate per second) of a token bucket full at `now`."""
+        """`bucket` is (capacity, rate per second) of a token bucket full at `now`;
+        `engine` the EVM engine setting (evm/machine.py `choose_engine`)."""
         if verifier.signatures != "real":
             raise Unrepresentable("the EVM verifies real signatures only, not symbolic ones")
-        self.machine = Machine(fast_precompiles)
+        self.machine = new_machine(
+            choose_engine(engine, needs_bls_precompiles(trust_root)), fast_precompiles
+        )
         self.accountant = accountant
         self.rotation_timelock = rotation_timelock
         self._mirror = _Mirror(trust_root, verifier)
@@ -309,6 +318,9 @@ class EvmBridge:
         return tx.verifier
 
     def process_rotate(self, tx: RotateTx, now: float = 0.0) -> TrustRoot | None:
+        if needs_bls_precompiles(tx.rotation.new_root) and self.machine.engine == "revm":
+            raise RuntimeError("a rotation to threshold BLS under the revm engine, which has"
+                               " no EIP-2537 precompile: run with evm_engine = 'py-evm'")
         self._call(tx.sender, "rotate", now, root_args(tx.rotation.new_root),
                    [ecdsa_or_empty(signature) for signature in tx.rotation.signatures])
         root = self._scheduled(tx.rotation.new_root, now, "rotation")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol, get_args
 
 from bridgelab.evm.abi import ContractAbi, address_or_zero, ecdsa_or_empty, g2_uncompressed
-from bridgelab.evm.machine import Machine, actor_address
+from bridgelab.evm.machine import actor_address, choose_engine, new_machine
 from bridgelab.protocol.messages import Certificate, TrustRoot
 from bridgelab.protocol.revert import Revert
 from bridgelab.protocol.verifier import check_batch_inclusion
@@ -116,19 +116,22 @@ class UserContract:
     """The user's contract: certificates only (see the module's docstring)."""
 
     def __init__(
-        self, name: str, initcode: bytes, abi: list[dict], adapter: Adapter, state: BridgeState
+        self, name: str, initcode: bytes, abi: list[dict], adapter: Adapter, state: BridgeState,
+        engine: str = "auto",
     ) -> None:
+        """`engine`: "auto" runs the user's contract in py-evm, which has every precompile
+        (what it calls is not known in advance); "revm" when the user asks for it."""
         self.name = name
         self.adapter = adapter
         self.abi = ContractAbi(tuple(abi))
-        self.machine = Machine(fast_precompiles=True)
+        self.machine = new_machine(choose_engine(engine, engine != "revm"))
         constructor = b""
         if "constructor" in self.abi.functions:
             constructor = self.abi.calldata(
                 "constructor", *adapter.constructor_args(state.trust_root, state.escrow_contract)
             )
         self.address = self.machine.deploy(actor_address(DEPLOYER), initcode + constructor, 0)
-        code = self.machine.state.get_code(self.address)
+        code = self.machine.code(self.address)
         self.code_sha256 = hashlib.sha256(code).hexdigest()
         self.last_gas = 0
         # The source files and their SHA-256 (`contract_files`), recorded at deployment.
@@ -158,7 +161,6 @@ class UserContract:
         return self.machine.snapshot()
 
     def restore(self, snapshot: object) -> None:
-        assert isinstance(snapshot, bytes)
         self.machine.restore(snapshot)
 
 
@@ -285,7 +287,7 @@ def contract_files(source: ContractSource, base_dir: Path | None) -> dict[str, s
 
 
 def user_contract(
-    source: ContractSource, state: BridgeState, base_dir: Path | None
+    source: ContractSource, state: BridgeState, base_dir: Path | None, engine: str = "auto"
 ) -> UserContract:
     name, initcode, abi = _code(source, base_dir)
     contract_abi = ContractAbi(tuple(abi))
@@ -296,7 +298,7 @@ def user_contract(
         assert source.adapter_class is not None
         adapter = _class_adapter(source.adapter_class, abi, base_dir)
     try:
-        contract = UserContract(name, initcode, abi, adapter, state)
+        contract = UserContract(name, initcode, abi, adapter, state, engine)
     except RuntimeError as error:  # the deployment reverted
         raise _bad("vyper" if source.vyper else "bytecode", "a contract that deploys",
                    str(error)) from None

@@ -48,7 +48,7 @@ class ShippedContract:
 
     def __init__(self, bridge: EvmBridge) -> None:
         self.bridge = bridge
-        self.code_sha256 = hashlib.sha256(bridge.machine.state.get_code(bridge.address)).hexdigest()
+        self.code_sha256 = hashlib.sha256(bridge.machine.code(bridge.address)).hexdigest()
 
     @property
     def last_gas(self) -> int:
@@ -98,7 +98,7 @@ def contract_chain(
         if source is not None:
             from bridgelab.evm.byo import user_contract
 
-            contract = user_contract(source, state, base_dir)
+            contract = user_contract(source, state, base_dir, settlement.evm_engine)
         else:
             contract = ShippedContract(_shipped(state, scenario))
     except Unrepresentable as exc:
@@ -120,4 +120,5 @@ def _shipped(state: BridgeState, scenario: Scenario) -> EvmBridge:
         state.trust_root, state.verifier, state.escrow_contract, state.limits, bucket,
         guardian=state.guardian, admin=state.admin, watcher=state.watchers[0],
         rotation_timelock=state.rotation_timelock, accountant=state.accountant, now=0.0,
+        engine=scenario.settlement.evm_engine,
     )

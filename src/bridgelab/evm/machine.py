@@ -1,53 +1,39 @@
-"""An in-process EVM: py-evm's Prague VM with one account per model actor.
+"""The EVM seam: one small interface (`Machine`), two engines behind it.
 
-Every call is a transaction executed in a block whose timestamp is the simulated time, with
-the gas the EVM itself meters (intrinsic gas, calldata at 4 gas per zero byte and 16 per
-other byte, EIP-7623's floor, cold and warm access, refunds). `snapshot` and `restore` name
-whole states by their state root, so a reorg can go back to any earlier block.
+- "py-evm" (evm/engine_pyevm.py): py-evm's Prague VM, every EIP-2537 BLS12-381 precompile.
+  The reference: slow (a Python opcode interpreter), complete.
+- "revm" (evm/engine_revm.py): revm through pyrevm, an interpreter in Rust. It has no
+  EIP-2537 precompile, so it serves only contracts that never call one (multisig custody).
+
+Both meter gas under the same rules (Prague: EIP-7623's calldata floor, EIP-2929 cold and
+warm access, EIP-3529 refunds) and give the same outcome, gas and storage for the same
+transaction; tests/evm/test_evm_engines.py runs every shipped EVM-mode scenario's
+transactions and generated certificates on both and compares.
+
+`[settlement] evm_engine` chooses: "auto" (revm where the contract needs no BLS precompile,
+py-evm elsewhere), or one by name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from importlib.util import find_spec
+from typing import Protocol
 
-from eth import constants
-from eth.chains.base import MiningChain
-from eth.db.atomic import AtomicDB
-from eth.vm.execution_context import ExecutionContext
-from eth.vm.forks.prague import PragueVM
-from eth.vm.forks.prague.computation import PRAGUE_PRECOMPILES, PragueComputation
-from eth.vm.forks.prague.state import PragueState
-from eth.vm.spoof import SpoofTransaction
 from eth_abi import decode as abi_decode
 from eth_utils import keccak
-
-from bridgelab.evm.precompiles import FAST_PRECOMPILES
 
 CHAIN_ID = 1337
 BLOCK_GAS_LIMIT = 60_000_000
 TX_GAS_LIMIT = 30_000_000
 ERROR_SELECTOR = bytes.fromhex("08c379a0")
+ENGINES = ("auto", "py-evm", "revm")
 
 
 def actor_address(name: str) -> bytes:
     """The account a model actor (a relayer, the guardian, a user) sends from: the contract
     derives a recipient's account the same way (`_holder`)."""
     return keccak(b"bridgelab/account/" + name.encode("utf-8"))[12:]
-
-
-@cache
-def _vm_class(fast_precompiles: bool) -> type[PragueVM]:
-    if not fast_precompiles:
-        return PragueVM
-    precompiles = dict(PRAGUE_PRECOMPILES)
-    for number, function in FAST_PRECOMPILES.items():
-        precompiles[number.to_bytes(20, "big")] = function
-    computation = type("FastPragueComputation", (PragueComputation,), {
-        "_precompiles": precompiles,
-    })
-    state = type("FastPragueState", (PragueState,), {"computation_class": computation})
-    return PragueVM.configure(__name__="FastPragueVM", _state_class=state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,87 +49,61 @@ class Outcome:
         return abi_decode(types, self.output)
 
 
-class Machine:
-    """py-evm's Prague VM, one state, transactions at chosen timestamps."""
+class Machine(Protocol):
+    """An in-process EVM with one state; each transaction runs in its own block, at a
+    timestamp the caller gives (the simulated time)."""
 
-    def __init__(self, fast_precompiles: bool = True) -> None:
-        vm_class = _vm_class(fast_precompiles)
-        chain_class = MiningChain.configure(
-            __name__="BridgelabChain",
-            vm_configuration=((constants.GENESIS_BLOCK_NUMBER, vm_class),),
-            chain_id=CHAIN_ID,
-        )
-        genesis = {
-            "difficulty": 0, "gas_limit": BLOCK_GAS_LIMIT, "timestamp": 0,
-            "coinbase": constants.ZERO_ADDRESS, "extra_data": b"", "nonce": b"\x00" * 8,
-            "mix_hash": constants.ZERO_HASH32, "base_fee_per_gas": 0,
-        }
-        self._chain = chain_class.from_genesis(AtomicDB(), genesis, {})
-        self._vm = self._chain.get_vm()
-        self.state = self._vm.state
-        self._block = 1
+    engine: str
 
-    def _at(self, timestamp: int) -> None:
-        """Execute the next transaction in a block at `timestamp` (the model's `now`)."""
-        if timestamp < 0 or int(timestamp) != timestamp:
-            raise ValueError(f"EVM timestamps are whole seconds, found {timestamp!r}")
-        self._block += 1
-        self.state.execution_context = ExecutionContext(
-            coinbase=constants.ZERO_ADDRESS, timestamp=int(timestamp), block_number=self._block,
-            difficulty=0, mix_hash=constants.ZERO_HASH32, gas_limit=BLOCK_GAS_LIMIT,
-            prev_hashes=(), chain_id=CHAIN_ID, base_fee_per_gas=0, excess_blob_gas=0,
-        )
-
-    def transact(self, sender: bytes, to: bytes, data: bytes, timestamp: int) -> Outcome:
-        self._at(timestamp)
-        self.state.lock_changes()
-        return self._apply(sender, to, data)
+    def transact(self, sender: bytes, to: bytes, data: bytes, timestamp: int) -> Outcome: ...
 
     def call(self, sender: bytes, to: bytes, data: bytes) -> Outcome:
-        """A read: the transaction runs on the latest state and its changes are dropped."""
-        snapshot = self.state.snapshot()
-        try:
-            return self._apply(sender, to, data)
-        finally:
-            self.state.revert(snapshot)
-
-    def _apply(self, sender: bytes, to: bytes, data: bytes) -> Outcome:
-        state = self.state
-        unsigned = self._vm.create_unsigned_transaction(
-            nonce=state.get_nonce(sender), gas_price=0, gas=TX_GAS_LIMIT, to=to, value=0,
-            data=data,
-        )
-        transaction = SpoofTransaction(unsigned, from_=sender)
-        computation = state.apply_transaction(transaction)
-        gas_used = type(self._vm).finalize_gas_used(transaction, computation)
-        if computation.is_success:
-            return Outcome(True, gas_used, computation.output, None)
-        return Outcome(False, gas_used, computation.output, revert_reason(computation.output))
+        """A read on the latest state; its changes are dropped."""
 
     def deploy(self, sender: bytes, initcode: bytes, timestamp: int = 0) -> bytes:
-        from eth._utils.address import generate_contract_address
+        """The new contract's address; RuntimeError when the deployment fails."""
 
-        address = generate_contract_address(sender, self.state.get_nonce(sender))
-        outcome = self.transact(sender, b"", initcode, timestamp)
-        if not outcome.success or not self.state.get_code(address):
-            raise RuntimeError(f"deployment failed: {outcome.reason or 'no code'}")
-        return address
+    def code(self, address: bytes) -> bytes: ...
 
-    def snapshot(self) -> bytes:
-        """The state root: everything the contract stores, and a name to restore it by."""
-        self.state.lock_changes()
-        self.state.persist()
-        return self.state.state_root
-
-    def restore(self, root: bytes) -> None:
-        self.state = type(self.state)(
-            self.state._db, self.state.execution_context, root
-        )
+    def storage(self, address: bytes, slot: int) -> int: ...
 
     def set_code(self, address: bytes, code: bytes) -> None:
-        """Replace a contract's code and keep its storage: what an upgrade behind a proxy
-        does, with no proxy in the way of the gas measured."""
-        self.state.set_code(address, code)
+        """Replace a contract's code and keep its storage (an upgrade behind a proxy)."""
+
+    def snapshot(self) -> object:
+        """A name for the whole state, to `restore` after a reorg."""
+
+    def restore(self, snapshot: object) -> None: ...
+
+
+def choose_engine(setting: str, needs_bls_precompiles: bool) -> str:
+    """The engine a run uses: `setting` ("auto", "py-evm" or "revm") for a contract that does
+    or does not call the EIP-2537 precompiles. ValueError when revm is asked for where it
+    cannot run the contract."""
+    if setting not in ENGINES:
+        raise ValueError(f"evm_engine: expected one of {ENGINES}, found {setting!r}")
+    if setting == "auto":
+        # Without pyrevm installed, auto runs py-evm: the same outcomes and gas, slower.
+        fast = find_spec("pyrevm") is not None and not needs_bls_precompiles
+        return "revm" if fast else "py-evm"
+    if setting == "revm" and needs_bls_precompiles:
+        raise ValueError("evm_engine: 'revm' has no EIP-2537 BLS12-381 precompile; "
+                         "threshold BLS needs 'py-evm' or 'auto'")
+    return setting
+
+
+def new_machine(engine: str, fast_precompiles: bool = True) -> Machine:
+    """A fresh machine of `engine` ("py-evm" or "revm"; resolve "auto" with
+    `choose_engine` first). `fast_precompiles`: py-evm's BLS precompiles served by arkworks."""
+    if engine == "py-evm":
+        from bridgelab.evm.engine_pyevm import PyEvmMachine
+
+        return PyEvmMachine(fast_precompiles)
+    if engine == "revm":
+        from bridgelab.evm.engine_revm import RevmMachine
+
+        return RevmMachine()
+    raise ValueError(f"no EVM engine {engine!r}: expected 'py-evm' or 'revm'")
 
 
 def revert_reason(output: bytes) -> str:

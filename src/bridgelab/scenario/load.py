@@ -164,10 +164,13 @@ def scenario_hash(scenario: Scenario) -> str:
 
     `committee.signatures` is left out: it changes how signatures are represented, never what
     the model does (the same seed gives the same history apart from signature bytes), and the
-    run's fingerprint records it as `crypto`.
+    run's fingerprint records it as `crypto`. `settlement.evm_engine` is left out too: the
+    EVM engines give the same outcomes, gas and storage (tests/evm/test_evm_engines.py),
+    hence the same history.
     """
     data = scenario.model_dump(mode="json")
     del data["committee"]["signatures"]
+    del data["settlement"]["evm_engine"]
     _omit_new_defaults(data)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

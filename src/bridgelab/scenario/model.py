@@ -214,6 +214,12 @@ class Settlement(Strict):
         " in-process EVM (needs the 'evm' extra)",
     )
     contract_source: ContractSource | None = None
+    evm_engine: Literal["auto", "py-evm", "revm"] = Field(
+        "auto",
+        description="the EVM that runs the contract: revm (fast; no EIP-2537 BLS precompile),"
+        " py-evm (every precompile), or auto (revm for the shipped contract under multisig"
+        " custody, py-evm otherwise)",
+    )
     slot_time: Period(
         "seconds between settlement-chain blocks", at_least=0.1,
         why="no settlement chain makes blocks faster than a network round trip (Ethereum:"
@@ -339,8 +345,19 @@ class Scenario(Strict):
         if settlement.contract_source is not None and settlement.contract != "evm":
             raise invalid("settlement.contract", "'evm' (a contract_source runs in the EVM)",
                           settlement.contract)
+        if settlement.evm_engine != "auto" and settlement.contract != "evm":
+            raise invalid("settlement.evm_engine", "'auto' (an engine runs only with"
+                          " contract = 'evm')", settlement.evm_engine)
         if settlement.contract != "evm":
             return
+        if settlement.evm_engine == "revm":
+            if find_spec("pyrevm") is None:
+                raise invalid("settlement.evm_engine",
+                              "the 'evm' extra installed (pip install 'bridgelab[evm]')",
+                              "revm, but pyrevm is missing")
+            if self.committee.custody != "multisig":
+                raise invalid("settlement.evm_engine", "'py-evm' or 'auto' (revm has no"
+                              " EIP-2537 precompile for threshold BLS)", "revm")
         missing = [name for name in ("eth", "eth_abi", "vyper") if find_spec(name) is None]
         if missing:
             raise invalid("settlement.contract",
