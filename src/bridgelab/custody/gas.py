@@ -13,8 +13,6 @@ EVM meters, across committee sizes and both schemes.
 
 from __future__ import annotations
 
-from itertools import accumulate, repeat
-
 from bridgelab.protocol.messages import Certificate
 
 TX_BASE_GAS = 21_000
@@ -141,111 +139,6 @@ def calldata_gas(data: bytes) -> int:
     return zeros * CALLDATA_ZERO_BYTE_GAS + (len(data) - zeros) * CALLDATA_NONZERO_BYTE_GAS
 
 
-# Pricing the call data from its shape: the same layout as `certificate_calldata`, read as
-# its words (lengths, offsets, integers), its data (strings, hashes, addresses), its opaque
-# signature bytes (non-zero) and its padding (zero), so that nothing is built only to be
-# counted. `tests/actors/test_gas_shape.py` checks it against pricing the built bytes.
-
-
-class _Shape:
-    """A piece of ABI call data as what its bytes are made of."""
-
-    __slots__ = ("data", "opaque", "padding", "words")
-
-    def __init__(self) -> None:
-        self.words: list[int] = []
-        self.data: list[bytes] = []
-        self.opaque = 0
-        self.padding = 0
-
-    def padded(self, items: list[bytes]) -> list[int]:
-        """`_padded` of each item (the words' order does not matter); their sizes."""
-        lengths = list(map(len, items))
-        sizes = [_WORD + -(-length // _WORD) * _WORD for length in lengths]
-        self.words += lengths
-        self.data += items
-        self.padding += sum(sizes) - _WORD * len(items) - sum(lengths)
-        return sizes
-
-    def opaque_array(self, lengths: list[int]) -> int:
-        """`_dynamic_array` of opaque items of these lengths; its size."""
-        count, opaque = len(lengths), sum(lengths)
-        sizes = [_WORD + -(-length // _WORD) * _WORD for length in lengths]
-        self.words.append(count)
-        self.words += accumulate(sizes[:-1], initial=_WORD * count) if sizes else ()
-        self.words += lengths
-        self.opaque += opaque
-        self.padding += sum(sizes) - _WORD * count - opaque
-        return _WORD * (1 + count) + sum(sizes)
-
-    def tuple_offsets(self, head_words: int, tail_sizes: list[int]) -> int:
-        """The offsets of a tuple's dynamic fields, whose tails have these sizes; the
-        tuple's size."""
-        self.words += accumulate(tail_sizes[:-1], initial=_WORD * head_words)
-        return _WORD * head_words + sum(tail_sizes)
-
-    def length_and_zeros(self) -> tuple[int, int]:
-        words = b"".join(map(int.to_bytes, self.words, repeat(_WORD), repeat("big")))
-        data = b"".join(self.data)
-        return (len(words) + len(data) + self.opaque + self.padding,
-                words.count(0) + data.count(0) + self.padding)
-
-
-def _bytes32(value: bytes) -> bytes:
-    return value.ljust(_WORD, b"\x00")[:_WORD]
-
-
-def certificate_calldata_shape(cert: Certificate, bls: bool) -> tuple[int, int]:
-    """(length, zero bytes) of `certificate_calldata(cert, bls)`, without building it."""
-    shape = _Shape()
-    message = cert.message
-    # The message tuple: ten head words (six offsets, four values), then six strings.
-    texts = [message.direction, message.asset, message.sender, message.recipient,
-             message.source_contract, message.payload]
-    message_size = shape.tuple_offsets(10, shape.padded(list(map(str.encode, texts))))
-    shape.words += (message.nonce, message.amount, message.source_block)
-    shape.data.append(_bytes32(message.source_block_hash))
-    # The certificate tuple: eight head words (seven offsets and the version).
-    shape.words.append(cert.trust_root_version)
-    scheme_size = shape.padded([cert.scheme.encode()])[0]
-    signatures = shape.opaque_array([] if bls else list(map(len, cert.signatures)))
-    # A BLS signature is uncompressed: 256 bytes, four runs of 16 zero bytes.
-    bls_signatures = shape.opaque_array([256] * len(cert.signatures) if bls else [])
-    if bls:
-        shape.opaque -= 64 * len(cert.signatures)
-        shape.padding += 64 * len(cert.signatures)
-    claimed = cert.claimed_signers
-    shape.words.append(len(claimed))
-    shape.data += map(_address, claimed)
-    batch = cert.batch
-    if batch is None:
-        shape.words += (0, 0, 0, 0, _WORD * 5, 0)
-        batch_size = _WORD * 6
-    else:
-        siblings = batch.path.siblings
-        shape.words += (1, batch.path.index, batch.size, _WORD * 5, len(siblings))
-        shape.data.append(_bytes32(batch.root))
-        shape.data += siblings
-        batch_size = _WORD * 6 + sum(map(len, siblings))
-    cosignatures = shape.opaque_array(list(map(len, cert.cosignatures)))
-    certificate_size = shape.tuple_offsets(8, [
-        message_size, scheme_size, signatures, bls_signatures, _WORD * (1 + len(claimed)),
-        batch_size, cosignatures,
-    ])
-    # The selector (four non-zero bytes) and the one argument's offset.
-    shape.opaque += 4
-    shape.words.append(_WORD)
-    length, zeros = shape.length_and_zeros()
-    assert length == 4 + _WORD + certificate_size, "the shape is the layout's"
-    return length, zeros
-
-
-def certificate_calldata_gas(cert: Certificate, bls: bool) -> int:
-    """`calldata_gas(certificate_calldata(cert, bls))`, priced from the certificate's shape."""
-    length, zeros = certificate_calldata_shape(cert, bls)
-    return zeros * CALLDATA_ZERO_BYTE_GAS + (length - zeros) * CALLDATA_NONZERO_BYTE_GAS
-
-
 def _batch_gas(cert: Certificate) -> int:
     if cert.batch is None:
         return 0
@@ -256,7 +149,7 @@ def multisig_verification_gas(cert: Certificate) -> int:
     """A multisig certificate up to its verdict: intrinsic gas, calldata, one ecrecover and
     signer-set read per signature."""
     return (
-        TX_BASE_GAS + certificate_calldata_gas(cert, bls=False) + MULTISIG_CHECKS_GAS
+        TX_BASE_GAS + calldata_gas(certificate_calldata(cert, bls=False)) + MULTISIG_CHECKS_GAS
         + SIGNATURE_GAS * len(cert.signatures) + _batch_gas(cert)
     )
 
@@ -265,7 +158,7 @@ def threshold_bls_verification_gas(cert: Certificate) -> int:
     """A threshold-BLS certificate up to its verdict: intrinsic gas, calldata, hash-to-curve,
     one pairing check, the group key's reads, one ecrecover per required member."""
     return (
-        TX_BASE_GAS + certificate_calldata_gas(cert, bls=True)
+        TX_BASE_GAS + calldata_gas(certificate_calldata(cert, bls=True))
         + THRESHOLD_BLS_CHECKS_GAS + PAIRING_GAS + HASH_TO_G2_GAS
         + GROUP_KEY_SLOTS * COLD_SLOAD_GAS + COSIGNATURE_GAS * len(cert.cosignatures)
         + _batch_gas(cert)
