@@ -31,16 +31,14 @@ from bridgelab.crypto import merkle
 from bridgelab.custody.base import Custody
 from bridgelab.l2.gateway import L2WithdrawalFinal, L2WithdrawalProof
 from bridgelab.protocol.messages import BridgeMessage
-from bridgelab.settlement.chain import (
-    Finalized,
-    SettlementChain,
-)
+from bridgelab.settlement.chain import Finalized, SettlementChain
 
 if TYPE_CHECKING:
     from bridgelab.l2.gateway import L2Gateway
 
 CENSOR_POLL = 30.0
 MAX_CENSOR_POLLS = 100_000
+
 
 @dataclass(slots=True)
 class RelayerStats:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Collector:
+    """Endorsements of one digest as they arrive; `met` succeeds once the policy is."""
+
     digest: bytes
     epoch: int
     endorsements: dict[int, bytes]
