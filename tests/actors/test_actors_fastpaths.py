@@ -9,14 +9,10 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgelab.actors.member_checks import (
-    MemberRules,
-    MemberView,
-    checks_for,
-    first_refusal,
-    refusal,
-)
-from bridgelab.actors.relayer import Relayer, _Collector
+from bridgelab.actors.member_checks import MemberRules, MemberView, refusal
+from bridgelab.actors.member_requests import checks_for, first_refusal
+from bridgelab.actors.relayer import Relayer
+from bridgelab.actors.relayer_gather import Collector
 from bridgelab.actors.wire import BatchRequest, BurnProof, Endorsement
 from bridgelab.core import memo
 from bridgelab.crypto import merkle
@@ -234,7 +230,7 @@ def test_a_collector_is_met_at_the_first_endorsement_that_meets_the_policy(data)
     relayer.custody = _Custody(threshold, required)  # type: ignore[assignment]
     env = simpy.Environment()
     key, digest = ("deposit-batch", 1), b"\x07" * 32
-    collector = _Collector(digest, 0, {}, env.event())
+    collector = Collector(digest, 0, {}, env.event())
     relayer._collectors = {key: collector}
     seen: list[int] = []
     for member in order:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from bridgelab.cli import main
 from bridgelab.consortium.block import Commit, Header, verify_commit, vote_bytes
 from bridgelab.core.rng import Streams
-from bridgelab.crypto import ed25519, symbolic
+from bridgelab.crypto import ed25519, symbolic, symbolic_bls
 from bridgelab.crypto.bls import (
     InvalidPointError,
     MixedEpochError,
@@ -253,7 +253,7 @@ def test_the_discrete_log_registry_is_reset_and_bounded(monkeypatch):
     assert sym.known_points > 2
     symbolic.reset()
     assert sym.known_points == 2  # the identity and the generator
-    monkeypatch.setattr(symbolic, "MAX_DLOGS", 40)
+    monkeypatch.setattr(symbolic_bls, "MAX_DLOGS", 40)
     key, shares = run_dkg(5, 3, random.Random(2), backend=sym)
     assert sym.known_points <= 40
     # The live points (the key's, touched last) survived the eviction of older ones.

@@ -18,7 +18,7 @@ from bridgelab.campaign.worker import probes
 from bridgelab.checker import l2_metrics, metrics, oracle_metrics, outcome
 from bridgelab.checker.monitor import Transfer, check_records
 from bridgelab.checker.policy import CommitteePolicy
-from bridgelab.consortium import chain as consortium_chain
+from bridgelab.consortium import keeping as consortium_keeping
 from bridgelab.core.history import Event, History, read_history
 from bridgelab.l2 import sequencer as l2_sequencer
 from bridgelab.runner import Bridge, RunResult, run
@@ -189,7 +189,7 @@ def _events_alive() -> int:
 
 
 def _retained(transfers: int, monkeypatch) -> dict[str, int]:
-    monkeypatch.setattr(consortium_chain, "RECENT_BLOCKS", 4)
+    monkeypatch.setattr(consortium_keeping, "RECENT_BLOCKS", 4)
     before = _events_alive()  # other tests may keep histories of their own
     result, bridge = _captured_run(
         _length(transfers), 1, setup=lambda b: setattr(b.settlement, "body_horizon", 2)
@@ -251,10 +251,10 @@ def _prune(aggressive: bool):
     }})),
 ])
 def test_pruned_chains_give_the_same_history_as_unpruned_ones(monkeypatch, name, scenario):
-    monkeypatch.setattr(consortium_chain, "RECENT_BLOCKS", 2)
+    monkeypatch.setattr(consortium_keeping, "RECENT_BLOCKS", 2)
     monkeypatch.setattr(l2_sequencer, "RECENT_BLOCKS", 2)
     pruned, bridge = _captured_run(scenario(), 1, setup=_prune(True))
-    monkeypatch.setattr(consortium_chain, "RECENT_BLOCKS", 10**9)
+    monkeypatch.setattr(consortium_keeping, "RECENT_BLOCKS", 10**9)
     monkeypatch.setattr(l2_sequencer, "RECENT_BLOCKS", 10**9)
     whole, _ = _captured_run(scenario(), 1, setup=_prune(False))
     assert pruned.history_sha256 == whole.history_sha256

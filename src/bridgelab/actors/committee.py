@@ -12,13 +12,8 @@ from typing import TYPE_CHECKING
 import simpy
 
 from bridgelab.actors.ledger import SignedLedger
-from bridgelab.actors.member_checks import (
-    BatchCommitment,
-    MemberRules,
-    MemberView,
-    batch_commitment,
-    first_refusal,
-)
+from bridgelab.actors.member_checks import MemberRules, MemberView
+from bridgelab.actors.member_requests import BatchCommitment, batch_commitment, first_refusal
 from bridgelab.actors.wire import BatchRequest, Endorsement, MessageProof
 from bridgelab.core.inbox import Inbox
 from bridgelab.core.world import World

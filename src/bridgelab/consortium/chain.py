@@ -8,97 +8,24 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
 
 import simpy
 
-from bridgelab.consortium.block import (
-    Block,
-    Commit,
-    Header,
-    quorum,
-    verify_commit,
-    vote_bytes,
-)
-from bridgelab.consortium.byzantine import ORPHANED, ByzantinePlan, may_vote
-from bridgelab.consortium.escrow import (
-    CopycatLockTx,
-    EscrowState,
-    ForeignEvent,
-    FreezeTx,
-    LockEvent,
-    LockTx,
-    ReleaseEvent,
-    ReleaseTx,
-    process_copycat_lock,
-    process_freeze,
-    process_lock,
-    process_release,
-)
+from bridgelab.consortium.block import Block, Commit, Header, quorum, vote_bytes
+from bridgelab.consortium.byzantine import ORPHANED, ByzantinePlan
+from bridgelab.consortium.escrow import EscrowState
+from bridgelab.consortium.keeping import BlockKeeping, Tx
+from bridgelab.consortium.votes import Committed, Round, Validator
+from bridgelab.consortium.voting import Voting
 from bridgelab.core.world import World
-from bridgelab.crypto import merkle
-from bridgelab.crypto.symbolic import Ed25519Signing, ed25519_verify_for, make_ed25519_signer
-from bridgelab.protocol.messages import certificate_fields
-from bridgelab.protocol.revert import Revert
+from bridgelab.crypto.symbolic import ed25519_verify_for, make_ed25519_signer
 
 GENESIS_HASH = bytes(32)
-# Committed blocks kept for inspection (attacks look at the newest few dozen); older ones are
-# final and were pushed to their subscribers when committed, so nothing reads them again.
-RECENT_BLOCKS = 256
-Tx = LockTx | ReleaseTx | FreezeTx | CopycatLockTx
 
 
-# Not frozen: a frozen dataclass sets each field through `object.__setattr__` (building a
-# vote took about 8,200 instructions frozen against 1,900 plain, under callgrind), and every
-# validator builds one vote per block. A vote goes to
-# the one leader, which reads it once and keeps only its signature; nothing changes it.
-@dataclass(slots=True)
-class Vote:
-    """A validator's signature over a block of a round, sent to the round's leader."""
-
-    height: int
-    view: int
-    block_hash: bytes
-    validator: int
-    signature: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Committed:
-    """A committed block and its commit certificate, as pushed to subscribers."""
-
-    block: Block
-    commit: Commit
-
-
-@dataclass(slots=True)
-class _Round:
-    height: int
-    view: int
-    block_hash: bytes
-    vote_message: bytes  # what every vote of this round signs
-    votes: dict[int, bytes]
-    decided: simpy.Event
-
-
-@dataclass(slots=True)
-class Validator:
-    index: int
-    node: str
-    signer: Ed25519Signing
-    subscribers: list[str] = field(default_factory=list)
-    # The (height, view, block hash) it last signed: an honest validator signs one block per
-    # height and view.
-    last_vote: tuple[int, int, bytes] | None = None
-    # Under a Byzantine plan only: the newest committed block it received (height, hash), and
-    # whether it has seen a commit conflicting with it (evidence of a fork: it stops voting).
-    head: tuple[int, bytes] | None = None
-    halted: bool = False
-
-
-class ConsortiumChain:
+class ConsortiumChain(BlockKeeping, Voting):
     """Validators, the mempool, the escrow state and the ledger of committed blocks."""
 
     def __init__(self, world: World, escrow: EscrowState) -> None:
@@ -127,9 +54,9 @@ class ConsortiumChain:
         self.head_hash = GENESIS_HASH
         self.view_changes = 0
         self.rejected_txs = 0
-        self._round: _Round | None = None
+        self._round: Round | None = None
         # A Byzantine leader's second proposal of the same height and view (see byzantine.py).
-        self._round_b: _Round | None = None
+        self._round_b: Round | None = None
         self.byzantine: ByzantinePlan | None = None
         # Whether commit records carry their signers (set with a Byzantine plan, so that the
         # histories of honest runs stay as they were).
@@ -223,7 +150,7 @@ class ConsortiumChain:
         decided = env.event()
         vote_message = vote_bytes(height, view, block_hash)
         own_vote = leader.signer.sign(vote_message)
-        self._round = _Round(
+        self._round = Round(
             height, view, block_hash, vote_message, {leader.index: own_vote}, decided
         )
         if self.quorum <= 1:
@@ -300,15 +227,15 @@ class ConsortiumChain:
         self._publish(leader, committed)
         return True
 
-    def _open_round(self, leader: Validator, block: Block) -> _Round:
+    def _open_round(self, leader: Validator, block: Block) -> Round:
         header = block.header
         vote_message = vote_bytes(header.height, header.view, header.hash)
         own_vote = leader.signer.sign(vote_message)
-        return _Round(header.height, header.view, header.hash, vote_message,
+        return Round(header.height, header.view, header.hash, vote_message,
                       {leader.index: own_vote}, self.world.env.event())
 
     @staticmethod
-    def _committed(block: Block, won: _Round) -> Committed:
+    def _committed(block: Block, won: Round) -> Committed:
         header = block.header
         votes = tuple(sorted(won.votes.items()))
         return Committed(block, Commit(header.height, header.view, header.hash, votes))
@@ -335,232 +262,3 @@ class ConsortiumChain:
         self._record_block(orphan, ORPHANED)
         for validator in signers:
             self._publish(validator, orphan)
-
-    def _build(
-        self, height: int, view: int, proposer: int, txs: list[Tx]
-    ) -> tuple[Block, EscrowState]:
-        state = self.escrow.copy()
-        now = self.world.now
-        leaves: list[bytes] = []
-        decoded: list[object] = []
-        for tx in txs:
-            try:
-                event = _execute(state, tx, now)
-            except Revert as revert:
-                decoded.append(("revert", tx.tx_id, revert.check))
-                continue
-            if isinstance(event, FreezeTx):
-                decoded.append(("freeze", tx.tx_id, "frozen" if event.frozen else "unfrozen"))
-                continue
-            leaves.append(event.leaf())
-            decoded.append(event)
-        root = merkle.root(leaves)
-        header = Header(height, view, self.head_hash, now, proposer, root, len(leaves))
-        return Block(header, tuple(leaves), tuple(decoded)), state
-
-    def _apply(self, committed: Committed, state: EscrowState, tx_count: int) -> None:
-        block = committed.block
-        header = block.header
-        for _ in range(tx_count):
-            self.mempool.popleft()
-        state.released_nonces.settle()
-        self.escrow = state
-        self.head_hash = header.hash
-        self._last_commit_time = self.world.now
-        self.blocks.append(committed)
-        if len(self.blocks) > 2 * RECENT_BLOCKS:
-            del self.blocks[:-RECENT_BLOCKS]  # amortised: one cut per RECENT_BLOCKS blocks
-        self._record_block(committed, None)
-        for callback in self.on_commit:
-            callback(committed)
-
-    def _record_block(self, committed: Committed, fork: str | None) -> None:
-        """Record a committed block and its escrow events. With a Byzantine plan installed the
-        record also says what its commit certificate holds (full hash, parent, each signer
-        and signature) and, in a fork, the branch (`fork`): the orphaned branch's events are
-        recorded too, but they are the escrow's on a chain that did not go on."""
-        block, commit = committed.block, committed.commit
-        header = block.header
-        world = self.world
-        extra: dict[str, object] = {} if fork is None else {"fork": fork}
-        certificate: dict[str, object] = {}
-        if self.accountable:
-            certificate = {
-                "block_hash": header.hash.hex(),
-                "parent": header.parent_hash.hex(),
-                "signers": [[index, signature.hex()] for index, signature in commit.votes],
-            }
-        world.record(
-            "consortium",
-            "block.committed",
-            height=header.height,
-            view=header.view,
-            hash=header.hash.hex()[:16],
-            proposer=header.proposer,
-            events=header.event_count,
-            votes=len(commit.votes),
-            **certificate,
-            **extra,
-        )
-        for item in block.decoded:
-            if isinstance(item, LockEvent):
-                world.record(
-                    "escrow",
-                    "lock",
-                    nonce=item.nonce,
-                    asset=item.asset,
-                    amount=item.amount,
-                    sender=item.sender,
-                    recipient=item.recipient,
-                    height=header.height,
-                    tx=item.tx_id,
-                    escrowed=item.escrowed,
-                    **extra,
-                )
-            elif isinstance(item, ReleaseEvent):
-                world.record(
-                    "escrow",
-                    "release",
-                    nonce=item.nonce,
-                    asset=item.asset,
-                    amount=item.amount,
-                    recipient=item.recipient,
-                    height=header.height,
-                    tx=item.tx_id,
-                    escrowed=item.escrowed,
-                    certificate=certificate_fields(item.certificate),
-                    **extra,
-                )
-            elif isinstance(item, ForeignEvent):
-                event = item.event
-                world.record(
-                    event.contract, "foreign.lock", nonce=event.nonce, asset=event.asset,
-                    amount=event.amount, sender=event.sender, recipient=event.recipient,
-                    height=header.height, tx=event.tx_id,
-                    **extra,
-                )
-            elif item[0] == "freeze":
-                world.record(
-                    "escrow", f"escrow.{item[2]}", tx=item[1], height=header.height, **extra
-                )
-            else:
-                _, tx_id, check = item
-                world.record(
-                    "escrow", "tx.reverted", tx=tx_id, check=check, height=header.height, **extra
-                )
-
-    def _publish(self, validator: Validator, committed: Committed) -> None:
-        self.world.network.multicast(validator.node, validator.subscribers, committed)
-
-    def _on_message(self, validator: Validator, message: object) -> None:
-        """What `validator` does with each message: vote for a leader's proposal, count a
-        vote (the leader), pass a valid commit on to its subscribers, take a transaction."""
-        network = self.world.network
-        if isinstance(message, Block):  # a leader's proposal
-            header = message.header
-            if header.proposer != self.leader(header.height, header.view):
-                return
-            if not self._may_vote(validator, header):
-                return
-            signature = validator.signer.sign(vote_bytes(header.height, header.view, header.hash))
-            vote = Vote(header.height, header.view, header.hash, validator.index, signature)
-            network.send(validator.node, self.validators[header.proposer].node, vote)
-        elif isinstance(message, Vote):
-            self._count_vote(message)
-        elif isinstance(message, Committed):
-            if self._commit_valid(message):
-                if self.byzantine is not None:
-                    self._follow(validator, message.block.header)
-                self._publish(validator, message)
-        elif isinstance(message, (LockTx, ReleaseTx)):
-            self.submit(message)
-
-    def _may_vote(self, validator: Validator, header: Header) -> bool:
-        """Honest: one block per height and view; Byzantine: as the plan says. Under a plan an
-        honest validator also refuses a proposal that does not extend the block it holds at
-        the height below, and stops once it has seen a fork."""
-        key = (header.height, header.view, header.hash)
-        plan = self.byzantine
-        last = validator.last_vote
-        if plan is None:
-            if last is not None and last[0] == key[0] and last[1] == key[1] and last[2] != key[2]:
-                return False
-        elif not may_vote(plan, validator.index, last, *key) or self._diverged(validator, header):
-            return False
-        validator.last_vote = key
-        return True
-
-    def _diverged(self, validator: Validator, header: Header) -> bool:
-        """An honest validator under a plan that has seen a fork, or is offered a block that
-        does not extend the one it holds."""
-        plan = self.byzantine
-        if plan is None or plan.is_byzantine(validator.index):
-            return False
-        return validator.halted or not _extends(validator.head, header)
-
-    def _follow(self, validator: Validator, header: Header) -> None:
-        """An honest validator under a Byzantine plan keeps the chain it received; a valid
-        commit that conflicts with it (same height, or a child of another block) is proof of
-        a fork, and the validator stops voting."""
-        head = validator.head
-        if head is not None and (
-            (header.height == head[0] and header.hash != head[1])
-            or not _extends(head, header)
-        ):
-            plan = self.byzantine
-            if not validator.halted and plan is not None and not plan.is_byzantine(validator.index):
-                validator.halted = True
-                self.world.record(
-                    "consortium", "validator.halted", validator=validator.index,
-                    height=header.height, held=head[1].hex()[:16],
-                    received=header.hash.hex()[:16],
-                )
-            return
-        if head is None or header.height > head[0]:
-            validator.head = (header.height, header.hash)
-
-    def _commit_valid(self, committed: Committed) -> bool:
-        """Whether a pushed block's commit certificate holds (`verify_commit`). Every other
-        validator asks about the leader's multicast: the seam (`core/memo.py`) answers them."""
-        return verify_commit(
-            committed.block.header, committed.commit, self.validator_keys, self.signatures
-        )
-
-    def _count_vote(self, vote: Vote) -> None:
-        current = self._round
-        if current is not None and vote.block_hash != current.block_hash:
-            current = self._round_b  # a Byzantine leader's second proposal, if any
-        if (
-            current is None
-            or vote.block_hash != current.block_hash
-            or vote.height != current.height
-            or vote.view != current.view
-        ):
-            return
-        # The vote is for this round, so it signs the round's message.
-        if not self._verify_vote(
-            self.validator_keys[vote.validator], current.vote_message, vote.signature
-        ):
-            return
-        current.votes[vote.validator] = vote.signature
-        if len(current.votes) >= self.quorum and not current.decided.triggered:
-            current.decided.succeed()
-
-
-def _extends(head: tuple[int, bytes] | None, header: Header) -> bool:
-    """Whether `header` may follow the block held: it is its child, or not at the next height
-    (a block missed on the way proves nothing)."""
-    return head is None or header.height != head[0] + 1 or header.parent_hash == head[1]
-
-
-def _execute(
-    state: EscrowState, tx: Tx, now: float
-) -> LockEvent | ReleaseEvent | FreezeTx | ForeignEvent:
-    if isinstance(tx, LockTx):
-        return process_lock(state, tx, now)
-    if isinstance(tx, CopycatLockTx):
-        return process_copycat_lock(tx, now)
-    if isinstance(tx, FreezeTx):
-        process_freeze(state, tx, now)
-        return tx
-    return process_release(state, tx, now)
