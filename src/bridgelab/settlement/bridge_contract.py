@@ -13,13 +13,21 @@ from dataclasses import dataclass, field
 
 from bridgelab.consortium.escrow import LockEvent
 from bridgelab.crypto import merkle
-from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 from bridgelab.protocol.revert import require
 from bridgelab.protocol.rotation import check_rotation
 from bridgelab.protocol.tables import add_to
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
+from bridgelab.settlement.contract_records import (
+    BRIDGE_CONTRACT,
+    BurnEvent,
+    DelayedMint,
+    Limits,
+    MintEvent,
+    MintQueued,
+    PendingRoot,
+)
 from bridgelab.settlement.transactions import (
     BurnTx,
     ChallengeTx,
@@ -31,81 +39,11 @@ from bridgelab.settlement.transactions import (
     VetoTx,
 )
 
-BRIDGE_CONTRACT = "settlement:bridge"
 BURN_GAS = 60_000
 ADMIN_GAS = 50_000
 ZERO_ROOT = bytes(32)
 # The one contract call a message payload can name (honoured only under a flaw).
 SET_TRUST_ROOT_CALL = "call:set_trust_root:"
-
-
-@dataclass(frozen=True, slots=True)
-class PendingRoot:
-    root: TrustRoot
-    due: float
-    via: str
-    signatures: tuple[bytes, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class MintEvent:
-    contract: str
-    nonce: int
-    asset: str
-    amount: int
-    recipient: str
-    signers: tuple[int, ...]
-    tx_id: str
-    certificate: Certificate | None = None
-
-    def leaf(self) -> bytes:
-        return encode(
-            "bridge/mint", self.contract, self.nonce, self.asset, self.amount, self.recipient
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class MintQueued:
-    """A large mint accepted into the delay queue; it executes at `due`."""
-
-    nonce: int
-    asset: str
-    amount: int
-    recipient: str
-    due: float
-    tx_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class BurnEvent:
-    contract: str
-    nonce: int
-    asset: str
-    amount: int
-    sender: str
-    recipient: str
-    tx_id: str
-
-    def leaf(self) -> bytes:
-        return encode("bridge/burn", self.contract, self.nonce, self.asset, self.amount,
-                      self.sender, self.recipient)
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """The contract's outflow defences; None disables one."""
-
-    per_transfer_cap: int | None = None
-    delay_threshold: int | None = None
-    delay: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class DelayedMint:
-    certificate: Certificate
-    signers: tuple[int, ...]
-    due: float
-    tx_id: str
 
 
 @dataclass(slots=True)
