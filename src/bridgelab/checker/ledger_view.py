@@ -1,5 +1,5 @@
 """What the monitor learns from the history, and what it reports: the ledger view it folds
-transfers into, the per-transfer record it keeps, and a violation."""
+transfers into (its per-transfer tables in `checker/transfer_table.py`), and a violation."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridgelab.checker.frozen import AdversaryTrail, TheftPauses
+from bridgelab.checker.transfer_table import TransferTable
+from bridgelab.core.dense import DenseIntMap
 from bridgelab.protocol.messages import TrustRoot
 
 SAFETY_EVENTS = frozenset({"lock", "mint", "burn", "release"})
@@ -46,27 +48,6 @@ class Violation:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class Transfer:
-    """What the checker keeps of a lock or a burn: what its mint or release must match (and,
-    for a burn, its settlement block). A fraction of the event's fields, kept per transfer."""
-
-    asset: str
-    amount: int
-    recipient: str
-    number: int = -1  # a burn's settlement block; -1 for a lock
-    time: float = 0.0  # when it was locked or burned
-    adversary: bool = False  # the adversary's own transfer: liveness does not judge it
-
-    @classmethod
-    def of(
-        cls, fields: dict[str, Any], *, number: int = -1, time: float = 0.0,
-        adversary: bool = False,
-    ) -> Transfer:
-        return cls(fields["asset"], fields["amount"], fields["recipient"], number, time,
-                   adversary)
-
-
 @dataclass(slots=True)
 class LedgerView:
     """What the checker has learnt from the history so far."""
@@ -75,13 +56,15 @@ class LedgerView:
     released: dict[str, int] = field(default_factory=dict)
     minted: dict[str, int] = field(default_factory=dict)
     burned: dict[str, int] = field(default_factory=dict)
-    locks: dict[int, Transfer] = field(default_factory=dict)
-    burns: dict[int, Transfer] = field(default_factory=dict)
-    minted_nonces: dict[int, int] = field(default_factory=dict)
-    honoured_locks: dict[int, int] = field(default_factory=dict)
+    # Per transfer, compactly (each answers as the dict it replaced): nonce -> Transfer, and
+    # nonce -> the seq of the event that minted, honoured or released it.
+    locks: TransferTable = field(default_factory=TransferTable)
+    burns: TransferTable = field(default_factory=TransferTable)
+    minted_nonces: DenseIntMap = field(default_factory=DenseIntMap)
+    honoured_locks: DenseIntMap = field(default_factory=DenseIntMap)
     # Deposits users submitted that the escrow has neither locked nor refused yet.
     submitted_deposits: dict[str, float] = field(default_factory=dict)
-    released_nonces: dict[int, int] = field(default_factory=dict)
+    released_nonces: DenseIntMap = field(default_factory=DenseIntMap)
     settlement_final: int = -1
     escrowed: dict[str, int] = field(default_factory=dict)
     # Wrapped tokens per (asset, lane): "l1" (the settlement chain) or "l2", from mints, burns

@@ -22,12 +22,12 @@ from bridgelab.checker.ledger_view import (
     SAFETY_EVENTS,
     UNKNOWN_BLOCK,
     LedgerView,
-    Transfer,
     Violation,
 )
 from bridgelab.checker.policy import CommitteePolicy, GroupKeyRecord
 from bridgelab.checker.properties import PROBES, PROPERTIES
 from bridgelab.checker.supply import SupplyChecks, lane
+from bridgelab.checker.transfer_table import Transfer
 from bridgelab.checker.verdicts import Verdicts
 from bridgelab.consortium.byzantine import ORPHANED
 from bridgelab.core.history import Event, History

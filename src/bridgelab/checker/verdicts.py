@@ -7,8 +7,9 @@ from typing import Any
 
 from bridgelab.checker.api import UserProperty
 from bridgelab.checker.frozen import DEPOSIT_SIDE, WITHDRAWAL_SIDE, breakdown
-from bridgelab.checker.ledger_view import LedgerView, Transfer, Violation
+from bridgelab.checker.ledger_view import LedgerView, Violation
 from bridgelab.checker.properties import PROPERTIES, Verdict
+from bridgelab.checker.transfer_table import Transfer
 
 
 class Verdicts:
@@ -31,7 +32,7 @@ class Verdicts:
         view = self.view
         # A lock counts as delivered only when minted as locked: same asset, amount, recipient.
         unminted: list[tuple[int | str, Transfer | None]] = [
-            (nonce, lock) for nonce, lock in view.locks.items()
+            (nonce, view.locks[nonce]) for nonce in view.locks
             if nonce not in view.honoured_locks
         ]
         # ... and a deposit that never even reached the escrow is not delivered either.

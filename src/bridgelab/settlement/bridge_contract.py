@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bridgelab.consortium.escrow import LockEvent
+from bridgelab.core.intervals import IntervalSet
 from bridgelab.crypto import merkle
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
@@ -62,7 +63,9 @@ class BridgeState:
     balances: dict[tuple[str, str], int] = field(default_factory=dict)
     minted_total: dict[str, int] = field(default_factory=dict)
     burned_total: dict[str, int] = field(default_factory=dict)
-    minted_nonces: dict[int, str] = field(default_factory=dict)
+    # Nonces minted (or credited on the L2): only ever asked "used?", and nearly consecutive,
+    # so held as intervals (`core/intervals.py`), flat however long the run.
+    minted_nonces: IntervalSet = field(default_factory=IntervalSet)
     delayed: dict[int, DelayedMint] = field(default_factory=dict)
     # The global accountant: the escrow's backing (locked - released) for an asset, read
     # across chains; None when the defence is off.
@@ -184,7 +187,7 @@ def _mint_now(
     state: BridgeState, cert: Certificate, signers: tuple[int, ...], tx_id: str, now: float
 ) -> MintEvent:
     message = cert.message
-    state.minted_nonces[message.nonce] = tx_id
+    state.minted_nonces.add(message.nonce)
     add_to(state.minted_total, message.asset, message.amount)
     add_to(state.balances, (message.recipient, message.asset), message.amount)
     event = MintEvent(BRIDGE_CONTRACT, message.nonce, message.asset, message.amount,
@@ -321,7 +324,7 @@ def process_upgrade(state: BridgeState, tx: UpgradeTx, now: float = 0.0) -> Veri
 def undo_mint(state: BridgeState, event: MintEvent, now: float, admitted: bool = True) -> None:
     """Undo a mint. `admitted`: the mint passed the outflow defences in the same transition
     (it was not a queued mint coming due), so its rate-limit tokens go back to the bucket."""
-    state.minted_nonces.pop(event.nonce, None)
+    state.minted_nonces.discard(event.nonce)
     add_to(state.minted_total, event.asset, -event.amount)
     add_to(state.balances, (event.recipient, event.asset), -event.amount)
     if admitted and state.bucket is not None:
