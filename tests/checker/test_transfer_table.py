@@ -40,6 +40,11 @@ def test_a_transfer_table_answers_as_a_dict(operations):
         assert len(table) == len(plain)
     assert list(table.items()) == list(plain.items())
     assert list(table) == list(plain) and list(table.values()) == list(plain.values())
+    for honest_only in (True, False):
+        for bound in (None, -1, 5):
+            assert table.counted(honest_only=honest_only, number_at_most=bound) == sum(
+                1 for t in plain.values() if not (honest_only and t.adversary)
+                and (bound is None or t.number <= bound))
 
 
 def test_nonces_in_order_stay_in_columns():

@@ -43,6 +43,7 @@ class Transfer:
 
 # A nonce at most this far past the columns' end extends them; one further moves to the dict.
 MAX_GAP = 4_096
+GROWTH = 256  # slots added at a time
 _ABSENT = -1  # in the recipient column: no transfer at this nonce
 
 
@@ -127,6 +128,18 @@ class TransferTable:
     def __repr__(self) -> str:
         return f"TransferTable({len(self)} transfers)"
 
+    def counted(self, *, honest_only: bool, number_at_most: int | None = None) -> int:
+        """How many transfers are not the adversary's (or any, unless `honest_only`) with a
+        block number at most `number_at_most` (any, if None); without a Transfer each."""
+        if self._dict is not None or self._wide:
+            return sum(1 for transfer in self.values()
+                       if not (honest_only and transfer.adversary)
+                       and (number_at_most is None or transfer.number <= number_at_most))
+        recipient, adversary, number = self._recipient, self._adversary, self._number
+        return sum(1 for nonce in range(self._top + 1)
+                   if recipient[nonce] != _ABSENT and not (honest_only and adversary[nonce])
+                   and (number_at_most is None or number[nonce] <= number_at_most))
+
     def _row(self, nonce: int) -> Transfer:
         wide = self._wide.get(nonce)
         if wide is not None:
@@ -160,7 +173,7 @@ class TransferTable:
     def _put(self, nonce: int, transfer: Transfer) -> None:
         size = len(self._recipient)
         if nonce >= size:
-            grow = nonce + 1 - size
+            grow = nonce + GROWTH - size  # in steps: one extension per GROWTH transfers
             self._asset.extend([0] * grow)
             self._recipient.extend([_ABSENT] * grow)
             self._amount.extend([0] * grow)

@@ -37,10 +37,11 @@ class Verdicts:
         ]
         # ... and a deposit that never even reached the escrow is not delivered either.
         unminted += [(tx, None) for tx in view.submitted_deposits]
+        # (A burn is read whole only when it is not released: most are.)
         unreleased: list[tuple[int | str, Transfer | None]] = [
             (nonce, burn)
-            for nonce, burn in view.burns.items()
-            if burn.number <= view.settlement_final and nonce not in view.released_nonces
+            for nonce in view.burns if nonce not in view.released_nonces
+            for burn in (view.burns[nonce],) if burn.number <= view.settlement_final
         ]
         return {
             "liveness.deposits-minted": unminted,
@@ -95,13 +96,10 @@ class Verdicts:
         failed = {violation.property for violation in self.violations}
         gaps = self.liveness_gaps()
         exercised = dict(self.exercised)
-        exercised["liveness.deposits-minted"] = sum(
-            1 for lock in self.view.locks.values() if not lock.adversary
-        ) + len(self.view.submitted_deposits)
-        exercised["liveness.withdrawals-released"] = sum(
-            1 for burn in self.view.burns.values()
-            if burn.number <= self.view.settlement_final and not burn.adversary
-        )
+        exercised["liveness.deposits-minted"] = self.view.locks.counted(
+            honest_only=True) + len(self.view.submitted_deposits)
+        exercised["liveness.withdrawals-released"] = self.view.burns.counted(
+            honest_only=True, number_at_most=self.view.settlement_final)
         unjudgeable = self.liveness_judgeable()
         unknown = {prop.id for prop in PROPERTIES if prop.kind == "eventually" and unjudgeable}
         if self._quorum_unknown(failed):

@@ -16,6 +16,7 @@ _ABSENT = -(2**63)
 _INT64_MAX = 2**63 - 1
 # A key at most this far past the array's end extends it; one further goes to the dict.
 MAX_GAP = 65_536
+GROWTH = 256
 
 
 class DenseIntMap:
@@ -39,13 +40,17 @@ class DenseIntMap:
     def get(self, key: object, default: int | None = None) -> int | None:
         if type(key) is not int:
             key = int_equal(key)
-        if self._dense(key):
-            value = self._values[key]  # type: ignore[index]
+        values = self._values
+        if type(key) is int and 0 <= key < len(values):  # `_dense`, inline: asked per event
+            value = values[key]
             if value != _ABSENT:
                 return value
         return self._others.get(key, default)
 
     def __contains__(self, key: object) -> bool:
+        values = self._values
+        if type(key) is int and 0 <= key < len(values) and values[key] != _ABSENT:
+            return True
         return self.get(key) is not None
 
     def __getitem__(self, key: object) -> int:
@@ -68,7 +73,8 @@ class DenseIntMap:
             self._others[key] = value
             return
         if key >= len(values):  # type: ignore[operator]
-            values.extend([_ABSENT] * (key + 1 - len(values)))  # type: ignore[operator]
+            # In steps of GROWTH slots, not one at a time: one extension per GROWTH keys.
+            values.extend([_ABSENT] * (key + GROWTH - len(values)))  # type: ignore[operator]
         if values[key] == _ABSENT:  # type: ignore[index]
             self._count += 1
         values[key] = value  # type: ignore[index]
