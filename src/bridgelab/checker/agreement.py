@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridgelab.consortium.block import vote_bytes
+from bridgelab.core.dense import DenseIntMap
 from bridgelab.crypto.symbolic import ed25519_verify_for
 
 PROPERTY = "safety.consortium-agreement"
-# Heights remembered (oldest dropped first): a conflicting commit is recorded with, or soon
-# after, the block it conflicts with, never tens of thousands of blocks later.
+# Heights remembered with their full records (oldest dropped first): a conflicting commit is
+# recorded with, or soon after, the block it conflicts with, never tens of thousands of
+# blocks later. A height's only commit that records no signers is kept compactly for the
+# whole run instead (`_first_label`, `_first_seq`), about 16 bytes a height.
 MAX_HEIGHTS = 65_536
+_HEX_DIGITS = "0123456789abcdef"
 # Blocks remembered per height: a second one is already a violation.
 MAX_PER_HEIGHT = 8
 
@@ -59,6 +63,10 @@ class AgreementFold:
         self.keys: tuple[bytes, ...] | None = None
         self.quorum: int | None = None
         self.commits: OrderedDict[int, list[CommitRecord]] = OrderedDict()
+        # A height's first commit when it records no signers or full hash (all `_blame` can
+        # use of it is its label and seq): the label's 64 bits (less 2**63, to fit) and seq.
+        self._first_label = DenseIntMap()
+        self._first_seq = DenseIntMap()
         self.checked = 0
         # Heights with two commits, and heights whose escrow events say they are on an
         # orphaned branch: each of the latter must turn out to be one of the former.
@@ -74,10 +82,12 @@ class AgreementFold:
         record = CommitRecord.of(seq, fields)
         seen = self.commits.get(record.height)
         if seen is None:
-            self.commits[record.height] = [record]
-            while len(self.commits) > MAX_HEIGHTS:
-                self.commits.popitem(last=False)
-            return None
+            first = self._compact_first(record.height)
+            if first is None:
+                if not self._keep_compactly(record):
+                    self._keep(record)
+                return None
+            seen = self._keep(first)
         rivals = [other for other in seen if other.label != record.label]
         if len(seen) < MAX_PER_HEIGHT and all(other.label != record.label for other in seen):
             seen.append(record)
@@ -86,6 +96,32 @@ class AgreementFold:
         if len(self.forked) < MAX_HEIGHTS:
             self.forked.add(record.height)
         return self._blame(rivals[0], record)
+
+    def _keep(self, record: CommitRecord) -> list[CommitRecord]:
+        seen = self.commits[record.height] = [record]
+        while len(self.commits) > MAX_HEIGHTS:
+            self.commits.popitem(last=False)
+        return seen
+
+    def _keep_compactly(self, record: CommitRecord) -> bool:
+        """Keep a height's first commit as label and seq, if that is all it records."""
+        label = record.label
+        if (record.signers is not None or record.full_hash is not None or len(label) != 16
+                or label.strip(_HEX_DIGITS)):
+            return False
+        self._first_label[record.height] = int(label, 16) - 2**63
+        self._first_seq[record.height] = record.seq
+        return True
+
+    def _compact_first(self, height: int) -> CommitRecord | None:
+        """The height's first commit if it was kept compactly (its view is not kept: `_blame`
+        never reads it of a commit without signers), forgotten here once it is a record."""
+        label = self._first_label.pop(height)
+        if label is None:
+            return None
+        seq = self._first_seq.pop(height)
+        assert seq is not None
+        return CommitRecord(height, -1, f"{label + 2**63:016x}", None, None, seq)
 
     def claim_orphaned(self, seq: int, height: int) -> None:
         """An escrow event recorded on an orphaned branch at `height`: the ledger leaves it

@@ -124,3 +124,17 @@ def check_user_properties(
         return load_user_properties(references, base_dir)
     except PropertyLoadError as error:
         raise error.as_scenario_error(file) from None
+
+
+def user_verdict(answer: object) -> str | None:
+    """A user check's answer as a violation's detail, or None when the event is fine. Only
+    None means fine: a check written as a predicate (`return amount <= cap`) answers False
+    exactly when its property is false, and must not read as a pass."""
+    if answer is None:
+        return None
+    if isinstance(answer, str) and answer:
+        return answer
+    return (
+        f"the check returned {answer!r}; a check returns None when the event is fine, or a"
+        " sentence saying what is wrong"
+    )

@@ -7,6 +7,8 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from bridgelab.checker.start_times import StartTimes
+
 
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Linear-interpolated percentile (q in 0..100); None for no data."""
@@ -50,11 +52,10 @@ class Metrics:
     is written). Per-transfer state is scalar maps and flat arrays, never records."""
 
     def __init__(self) -> None:
-        # Submission time by transaction and transaction by nonce: a latency needs both ends.
-        self.lock_submitted: dict[str, float] = {}
-        self.burn_submitted: dict[str, float] = {}
-        self.lock_tx_of_nonce: dict[int, str] = {}
-        self.burn_tx_of_nonce: dict[int, str] = {}
+        # Submission time by nonce (through the tx, checker/start_times.py): a latency needs
+        # both ends.
+        self.lock_started = StartTimes()
+        self.burn_started = StartTimes()
         self.deposit_latency = array("d")
         self.withdrawal_latency = array("d")
         self.totals = {"locked": 0, "minted": 0, "burned": 0, "released": 0}
@@ -86,18 +87,18 @@ class Metrics:
             handler(self, record)
 
     def _on_user_lock(self, record: dict[str, Any]) -> None:
-        self.lock_submitted[record["tx"]] = record["t"]
+        self.lock_started.submitted(record["tx"], record["t"])
 
     def _on_user_burn(self, record: dict[str, Any]) -> None:
-        self.burn_submitted[record["tx"]] = record["t"]
+        self.burn_started.submitted(record["tx"], record["t"])
 
     def _on_lock(self, record: dict[str, Any]) -> None:
-        self.lock_tx_of_nonce[record["nonce"]] = record["tx"]
+        self.lock_started.resolve(record["nonce"], record["tx"])
         self.totals["locked"] += record["amount"]
         self.counts["locks"] += 1
 
     def _on_burn(self, record: dict[str, Any]) -> None:
-        self.burn_tx_of_nonce[record["nonce"]] = record["tx"]
+        self.burn_started.resolve(record["nonce"], record["tx"])
         self.fees_wei["burn"] += record.get("fee_paid", 0)
         self.totals["burned"] += record["amount"]
         self.counts["burns"] += 1
@@ -138,8 +139,7 @@ class Metrics:
     def _on_release(self, record: dict[str, Any]) -> None:
         self.totals["released"] += record["amount"]
         self.counts["releases"] += 1
-        tx = self.burn_tx_of_nonce.get(record["nonce"], "")
-        started = self.burn_submitted.get(tx)
+        started = self.burn_started.started(record["nonce"])
         if started is not None:
             self.withdrawal_latency.append(record["t"] - started)
 
@@ -170,7 +170,7 @@ class Metrics:
         self.closing = {key: record[key] for key in ("custody", "network") if key in record}
 
     def _lock_started(self, nonce: int) -> float | None:
-        return self.lock_submitted.get(self.lock_tx_of_nonce.get(nonce, ""))
+        return self.lock_started.started(nonce)  # type: ignore[return-value]
 
     def result(self) -> dict[str, Any]:
         kinds = self.kinds

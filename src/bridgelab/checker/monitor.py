@@ -9,130 +9,32 @@ deploys and whatever trust root it installed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from bridgelab.checker.agreement import PROPERTY as AGREEMENT
 from bridgelab.checker.agreement import AgreementFold
-from bridgelab.checker.api import UserProperty
-from bridgelab.checker.frozen import (
-    DEPOSIT_SIDE,
-    PAUSE_EVENTS,
-    WITHDRAWAL_SIDE,
-    AdversaryTrail,
-    TheftPauses,
-    breakdown,
+from bridgelab.checker.api import UserProperty, user_verdict
+from bridgelab.checker.certificates import CertificateChecks
+from bridgelab.checker.frozen import DEPOSIT_SIDE, PAUSE_EVENTS
+from bridgelab.checker.ledger_view import (
+    BURN_ACTORS,
+    ESCROW_ACTOR,
+    SAFETY_EVENTS,
+    UNKNOWN_BLOCK,
+    LedgerView,
+    Violation,
 )
-from bridgelab.checker.policy import (
-    CommitteePolicy,
-    GroupKeyRecord,
-    Shortfall,
-    certificate_shortfall,
-    checker_ecrecover,
-    root_shortfall,
-)
-from bridgelab.checker.properties import PROBES, PROPERTIES, Verdict
+from bridgelab.checker.policy import CommitteePolicy, GroupKeyRecord
+from bridgelab.checker.properties import PROBES, PROPERTIES
+from bridgelab.checker.supply import SupplyChecks, lane
+from bridgelab.checker.transfer_table import Transfer
+from bridgelab.checker.verdicts import Verdicts
 from bridgelab.consortium.byzantine import ORPHANED
 from bridgelab.core.history import Event, History
-from bridgelab.protocol.messages import (
-    Certificate,
-    TrustRoot,
-    certificate_from_fields,
-    trust_root_from_fields,
-)
-from bridgelab.protocol.rotation import RotationCertificate, check_rotation
 from bridgelab.protocol.tables import add_to
 
-SAFETY_EVENTS = frozenset({"lock", "mint", "burn", "release"})
-# Who records the canonical contracts' events: the escrow on the consortium chain, the bridge
-# contract on the settlement chain, and the rollup's inbox for burns on the L2. An event of
-# these kinds recorded by anyone else is not the canonical contract's, and backs nothing.
-ESCROW_ACTOR = "escrow"
-BURN_ACTORS = frozenset({"bridge", "l2-bridge"})
-# A burn whose record names no block can never be shown final.
-UNKNOWN_BLOCK = 2**62
-# Where wrapped tokens live: the settlement chain, or the L2 (records say `layer = "l2"`).
-LANES = ("l1", "l2")
 
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    property: str
-    seq: int
-    time: float
-    kind: str
-    actor: str
-    detail: str
-    # What the checker established beyond the sentence (a fork's culprits), when it has any.
-    evidence: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {
-            "property": self.property,
-            "event_seq": self.seq,
-            "time": self.time,
-            "event_kind": self.kind,
-            "actor": self.actor,
-            "detail": self.detail,
-        }
-        if self.evidence is not None:
-            data["evidence"] = self.evidence
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class Transfer:
-    """What the checker keeps of a lock or a burn: what its mint or release must match (and,
-    for a burn, its settlement block). A fraction of the event's fields, kept per transfer."""
-
-    asset: str
-    amount: int
-    recipient: str
-    number: int = -1  # a burn's settlement block; -1 for a lock
-    time: float = 0.0  # when it was locked or burned
-    adversary: bool = False  # the adversary's own transfer: liveness does not judge it
-
-    @classmethod
-    def of(
-        cls, fields: dict[str, Any], *, number: int = -1, time: float = 0.0,
-        adversary: bool = False,
-    ) -> Transfer:
-        return cls(fields["asset"], fields["amount"], fields["recipient"], number, time,
-                   adversary)
-
-
-@dataclass(slots=True)
-class LedgerView:
-    """What the checker has learnt from the history so far."""
-
-    locked: dict[str, int] = field(default_factory=dict)
-    released: dict[str, int] = field(default_factory=dict)
-    minted: dict[str, int] = field(default_factory=dict)
-    burned: dict[str, int] = field(default_factory=dict)
-    locks: dict[int, Transfer] = field(default_factory=dict)
-    burns: dict[int, Transfer] = field(default_factory=dict)
-    minted_nonces: dict[int, int] = field(default_factory=dict)
-    honoured_locks: dict[int, int] = field(default_factory=dict)
-    # Deposits users submitted that the escrow has neither locked nor refused yet.
-    submitted_deposits: dict[str, float] = field(default_factory=dict)
-    released_nonces: dict[int, int] = field(default_factory=dict)
-    settlement_final: int = -1
-    escrowed: dict[str, int] = field(default_factory=dict)
-    # Wrapped tokens per (asset, lane): "l1" (the settlement chain) or "l2", from mints, burns
-    # and escape-hatch moves. A lane can never have burnt more than it received.
-    lane_supply: dict[tuple[str, str], int] = field(default_factory=dict)
-    trust_roots: dict[int, TrustRoot] = field(default_factory=dict)
-    # The version each chain's contract accepts now: rotations happen on the settlement
-    # chain; the escrow keeps the root it was deployed with.
-    current_root: dict[str, int] = field(default_factory=dict)
-    # Liveness: whose transfers are the adversary's, and when a theft's pause held each side.
-    adversary: AdversaryTrail = field(default_factory=AdversaryTrail)
-    theft_pauses: TheftPauses = field(default_factory=TheftPauses)
-
-
-
-
-class Monitor:
+class Monitor(CertificateChecks, SupplyChecks, Verdicts):
     """Observes events in order; records each property's violations and whether it was exercised."""
 
     def __init__(
@@ -186,7 +88,7 @@ class Monitor:
         for prop in self.user_properties:
             if prop.kind == "always":
                 self.exercised[prop.id] += 1
-                detail = _user_verdict(prop.check(event, self.view))
+                detail = user_verdict(prop.check(event, self.view))
                 if detail is not None:
                     self._fail(prop.id, event, detail)
         probe = _PROBE_EVENTS.get(kind)
@@ -224,7 +126,7 @@ class Monitor:
         for prop in self.user_properties:
             if prop.kind == "at_end":
                 self.exercised[prop.id] += 1
-                detail = _user_verdict(prop.check(self.view))
+                detail = user_verdict(prop.check(self.view))
                 if detail is not None:
                     self._fail(prop.id, event, detail)
 
@@ -237,40 +139,6 @@ class Monitor:
         self.violations.append(violation)
         if prop.startswith("safety."):
             self.view.theft_pauses.theft(event.time)
-
-    def _on_trust_root(self, event: Event) -> None:
-        root = trust_root_from_fields(event.fields)
-        view = self.view
-        if not view.trust_roots:
-            view.current_root = {"settlement": root.version, "consortium": root.version}
-            self.root_policies[root.version] = (self.policy or CommitteePolicy.of_root(root), False)
-        else:
-            self.exercised["safety.trust-root-governed"] += 1
-            previous = view.trust_roots[view.current_root["settlement"]]
-            signatures = tuple(
-                bytes.fromhex(sig) for sig in event.fields.get("rotation_signatures", [])
-            )
-            check = check_rotation(
-                previous, RotationCertificate(root, signatures), self.signatures,
-                recover=checker_ecrecover(self.signatures),
-            )
-            if check != "ok":
-                self._fail(
-                    "safety.trust-root-governed", event,
-                    f"trust root v{previous.version} replaced by v{root.version} via"
-                    f" {event.fields.get('via', 'unknown')!r}, which fails the rotation check"
-                    f" '{check}' (needs > 2/3 of the {len(previous.signers)} current members)",
-                )
-                # Not the committee's word: the policy in force before still binds.
-                self.root_policies[root.version] = (self.root_policies[previous.version][0], False)
-            else:
-                self.root_policies[root.version] = (CommitteePolicy.of_root(root), True)
-            view.current_root["settlement"] = root.version
-        view.trust_roots[root.version] = root
-
-    def _on_dkg(self, event: Event) -> None:
-        fields = event.fields
-        self.group_key = GroupKeyRecord(fields["group_key"], int(fields["threshold"]))
 
     def _on_validators(self, event: Event) -> None:
         self.agreement.on_validators(event.fields)
@@ -311,13 +179,6 @@ class Monitor:
         add_to(self.view.locked, fields["asset"], fields["amount"])
         self._escrow_holds(fields["asset"], fields["amount"], fields["escrowed"])
 
-    def _escrow_holds(self, asset: str, change: int, reported: int) -> None:
-        """The escrow's holdings after a lock or release: what the escrow reports, but never
-        more than the recorded locks and releases can have left there (the report is the
-        contract's own word, and a lock that moved no tokens must not count)."""
-        view = self.view
-        view.escrowed[asset] = min(reported, view.escrowed.get(asset, 0) + change)
-
     def _on_burn(self, event: Event) -> None:
         if event.actor not in BURN_ACTORS:
             return  # not the canonical contract's burn: it backs no release
@@ -327,15 +188,7 @@ class Monitor:
             adversary=self.view.adversary.owns_burn(fields),
         )
         add_to(self.view.burned, fields["asset"], fields["amount"])
-        add_to(self.view.lane_supply, (fields["asset"], _lane(fields)), -fields["amount"])
-
-    def _on_escape_paid(self, event: Event) -> None:
-        """The escape hatch moves a finalised L2 balance to L1: neither minted nor burned."""
-        fields = event.fields
-        asset, amount = fields["asset"], fields["amount"]
-        add_to(self.view.lane_supply, (asset, "l2"), -amount)
-        add_to(self.view.lane_supply, (asset, "l1"), amount)
-        self._check_conservation(event, asset)
+        add_to(self.view.lane_supply, (fields["asset"], lane(fields)), -fields["amount"])
 
     def _on_reorg(self, event: Event) -> None:
         """Orphaned blocks take their mints and burns with them."""
@@ -394,7 +247,7 @@ class Monitor:
         nonce = fields["nonce"]
         view = self.view
         add_to(view.minted, fields["asset"], fields["amount"])
-        add_to(view.lane_supply, (fields["asset"], _lane(fields)), fields["amount"])
+        add_to(view.lane_supply, (fields["asset"], lane(fields)), fields["amount"])
         self.exercised["safety.no-double-mint"] += 1
         if nonce in view.minted_nonces:
             self._fail(
@@ -404,7 +257,7 @@ class Monitor:
             )
         else:
             view.minted_nonces[nonce] = event.seq
-        if fields.get("certificate") is not None or _lane(fields) != "l2":
+        if fields.get("certificate") is not None or lane(fields) != "l2":
             # An L2 credit its oracle approved without any certificate carries none; it is
             # still counted, and the lock check below judges it. A mint on L1 without one
             # was accepted on no certificate at all.
@@ -479,242 +332,6 @@ class Monitor:
                 f"release for burn #{nonce} pays {fields['amount']} to {fields['recipient']},"
                 f" but the burn was {burn.amount} for {burn.recipient}",
             )
-
-    def _check_certificate(self, event: Event) -> None:
-        self.exercised["safety.certificate-quorum"] += 1
-        if event.fields.get("certificate") is None:
-            self._fail(
-                "safety.certificate-quorum", event,
-                f"{event.kind} #{event.fields['nonce']} records no certificate at all",
-            )
-            return
-        cert = certificate_from_fields(event.fields["certificate"])
-        root = self.view.trust_roots.get(cert.trust_root_version)
-        chain = "consortium" if event.kind == "release" else "settlement"
-        current = self.view.current_root.get(chain)
-        if root is None or cert.trust_root_version != current:
-            self._fail(
-                "safety.certificate-quorum",
-                event,
-                f"certificate under trust root v{cert.trust_root_version}, current is v{current}",
-            )
-            return
-        policy, governed = self.root_policies[root.version]
-        shortfall = (
-            _certifies_another_transfer(event, cert)
-            or root_shortfall(root, policy, None if governed else self.group_key)
-            or certificate_shortfall(root, policy, cert, self.signatures)
-        )
-        if shortfall is not None:
-            self._fail(
-                "safety.certificate-quorum",
-                event,
-                f"{event.kind} #{event.fields['nonce']} accepted a certificate that fails the"
-                f" '{shortfall.check}' check: {shortfall.detail} ({len(cert.signatures)}"
-                f" signatures; the policy: {policy.describe()})",
-            )
-        elif self.policy is None:
-            self.unjudged_certificates += 1
-
-    def _check_conservation(self, event: Event, asset: str) -> None:
-        view = self.view
-        self.exercised["safety.supply-conservation"] += 1
-        circulating = view.minted.get(asset, 0) - view.burned.get(asset, 0)
-        backing = view.locked.get(asset, 0) - view.released.get(asset, 0)
-        if circulating > backing:
-            self._fail(
-                "safety.supply-conservation",
-                event,
-                f"{asset}: minted - burned = {circulating} exceeds locked - released = {backing}"
-                f" by {circulating - backing}",
-            )
-        for lane in LANES:
-            supply = view.lane_supply.get((asset, lane), 0)
-            if supply < 0:
-                # Tokens burnt that never existed there (say, spent on both lanes) would
-                # otherwise offset as much unbacked supply in the totals above.
-                self._fail(
-                    "safety.supply-conservation",
-                    event,
-                    f"{asset} on {lane}: {-supply} more burnt or moved out than minted or"
-                    " moved in there",
-                )
-
-    def _check_escrow_coverage(self, event: Event, asset: str) -> None:
-        """What the escrow really holds (each lock and release event reports it) must cover the
-        wrapped supply: a lock event with nothing behind it passes conservation, not this."""
-        view = self.view
-        self.exercised["safety.escrow-covers-supply"] += 1
-        circulating = view.minted.get(asset, 0) - view.burned.get(asset, 0)
-        escrowed = view.escrowed.get(asset, 0)
-        if circulating > escrowed:
-            self._fail(
-                "safety.escrow-covers-supply",
-                event,
-                f"{asset}: the escrow holds {escrowed} but minted - burned = {circulating},"
-                f" {circulating - escrowed} unbacked",
-            )
-
-    # -- verdicts ---------------------------------------------------------------------------
-
-    def _stuck(self) -> dict[str, list[tuple[int | str, Transfer | None]]]:
-        """Every transfer not delivered, honest or not (None: a deposit never locked)."""
-        view = self.view
-        # A lock counts as delivered only when minted as locked: same asset, amount, recipient.
-        unminted: list[tuple[int | str, Transfer | None]] = [
-            (nonce, lock) for nonce, lock in view.locks.items()
-            if nonce not in view.honoured_locks
-        ]
-        # ... and a deposit that never even reached the escrow is not delivered either.
-        unminted += [(tx, None) for tx in view.submitted_deposits]
-        unreleased: list[tuple[int | str, Transfer | None]] = [
-            (nonce, burn)
-            for nonce, burn in view.burns.items()
-            if burn.number <= view.settlement_final and nonce not in view.released_nonces
-        ]
-        return {
-            "liveness.deposits-minted": unminted,
-            "liveness.withdrawals-released": unreleased,
-        }
-
-    def liveness_gaps(self) -> dict[str, list[int | str]]:
-        """The honest users' transfers each liveness property finds undelivered."""
-        return {
-            prop: [ident for ident, transfer in stuck if transfer is None or not transfer.adversary]
-            for prop, stuck in self._stuck().items()
-        }
-
-    def liveness_breakdown(self) -> dict[str, Any]:
-        """Why transfers are stuck (see checker/frozen.py): per liveness property, the honest
-        failures, the honest transfers a theft froze, and the adversary's own."""
-        view = self.view
-        pauses = view.theft_pauses
-        result: dict[str, Any] = {"theft_at": pauses.theft_at}
-        for prop, stuck in self._stuck().items():
-            deposit = prop == "liveness.deposits-minted"
-            side = DEPOSIT_SIDE if deposit else WITHDRAWAL_SIDE
-            honest: list[int | str] = []
-            frozen = adversary = 0
-            for ident, transfer in stuck:
-                if transfer is not None and transfer.adversary:
-                    adversary += 1
-                elif transfer is not None and pauses.theft_at is not None and (
-                    pauses.held(side, transfer.time)
-                    or (not deposit and view.escrowed.get(transfer.asset, 0) < transfer.amount)
-                ):
-                    frozen += 1
-                else:
-                    honest.append(ident)
-            result[prop] = breakdown(honest, frozen, adversary)
-        return result
-
-    def liveness_judgeable(self) -> str | None:
-        """Why liveness cannot be judged yet, or None when it can."""
-        pending = [f for f in self.active_faults.values() if f.get("heals_at") is not None]
-        if pending:
-            return f"{pending[0]['attack']} still active (its heal is scheduled)"
-        if (
-            self.last_heal is not None
-            and self.end_time is not None
-            and self.end_time - self.last_heal < self.liveness_grace
-        ):
-            return "the run ended within the grace period after the last heal"
-        return None
-
-    def verdicts(self) -> dict[str, Verdict]:
-        failed = {violation.property for violation in self.violations}
-        gaps = self.liveness_gaps()
-        exercised = dict(self.exercised)
-        exercised["liveness.deposits-minted"] = sum(
-            1 for lock in self.view.locks.values() if not lock.adversary
-        ) + len(self.view.submitted_deposits)
-        exercised["liveness.withdrawals-released"] = sum(
-            1 for burn in self.view.burns.values()
-            if burn.number <= self.view.settlement_final and not burn.adversary
-        )
-        unjudgeable = self.liveness_judgeable()
-        unknown = {prop.id for prop in PROPERTIES if prop.kind == "eventually" and unjudgeable}
-        if self._quorum_unknown(failed):
-            unknown.add("safety.certificate-quorum")
-        result: dict[str, Verdict] = {}
-        for prop in PROPERTIES:
-            if prop.id in unknown - failed:
-                result[prop.id] = "unknown"
-            elif prop.id in failed or gaps.get(prop.id):
-                result[prop.id] = "fail"
-            elif exercised[prop.id] == 0:
-                result[prop.id] = "not_exercised"
-            else:
-                result[prop.id] = "pass"
-        for prop in self.user_properties:
-            if prop.id in failed:
-                result[prop.id] = "fail"
-            else:
-                result[prop.id] = "pass" if exercised[prop.id] else "not_exercised"
-        for probe, hits in self.probes.items():
-            result[probe] = "pass" if hits else "not_exercised"
-        return result
-
-    def inconclusive_reasons(self) -> list[str]:
-        """Why the run cannot vouch for the bridge even though nothing failed."""
-        verdicts = self.verdicts()
-        reasons = [f"{prop} is unknown: {self._unknown_because(prop)}"
-                   for prop, v in verdicts.items() if v == "unknown"]
-        reasons += [f"expected probe {probe} was never hit" for probe in self.expected_probes
-                    if verdicts.get(probe) != "pass"]
-        if not any(v == "pass" for p, v in verdicts.items() if p.startswith("safety.")):
-            reasons.append("no safety property was exercised")
-        return reasons
-
-    def _quorum_unknown(self, failed: set[str]) -> bool:
-        """Certificates passed only against their recorded trust root: no configured policy
-        was given to hold them to."""
-        return "safety.certificate-quorum" not in failed and self.unjudged_certificates > 0
-
-    def _unknown_because(self, prop: str) -> str | None:
-        if prop == "safety.certificate-quorum":
-            return (
-                f"{self.unjudged_certificates} certificates were checked against their"
-                " recorded trust root only: no configured committee policy was given"
-            )
-        return self.liveness_judgeable()
-
-
-def _user_verdict(answer: object) -> str | None:
-    """A user check's answer as a violation's detail, or None when the event is fine. Only
-    None means fine: a check written as a predicate (`return amount <= cap`) answers False
-    exactly when its property is false, and must not read as a pass."""
-    if answer is None:
-        return None
-    if isinstance(answer, str) and answer:
-        return answer
-    return (
-        f"the check returned {answer!r}; a check returns None when the event is fine, or a"
-        " sentence saying what is wrong"
-    )
-
-
-def _lane(fields: dict[str, Any]) -> str:
-    """Where a mint or burn happened: the L2 (its records say `layer = "l2"`) or L1."""
-    return "l2" if fields.get("layer") == "l2" else "l1"
-
-
-def _certifies_another_transfer(event: Event, cert: Certificate) -> Shortfall | None:
-    """The certificate must certify the transfer the event pays out: a contract that paid
-    one message on another's certificate paid it on no certificate at all."""
-    fields = event.fields
-    message = cert.message
-    direction = "withdrawal" if event.kind == "release" else "deposit"
-    certified = (message.direction, message.nonce, message.asset, message.amount,
-                 message.recipient)
-    paid = (direction, fields["nonce"], fields["asset"], fields["amount"], fields["recipient"])
-    if certified == paid:
-        return None
-    return Shortfall(
-        "certified_message",
-        f"it certifies {message.direction} #{message.nonce} of {message.amount}"
-        f" {message.asset} to {message.recipient}",
-    )
 
 
 _PROBE_EVENTS = {

@@ -1,4 +1,4 @@
-"""The escrow's released-nonce table, cheap to copy.
+"""The escrow's released-nonce table, cheap to copy and flat in memory.
 
 The consortium builds every block on a copy of the escrow's state and adopts the copy only
 if the block commits. Copying a table that holds every release ever made would cost a pass
@@ -8,32 +8,48 @@ apart until it is adopted (`settle`), so a copy costs only what its block writes
 
 from __future__ import annotations
 
+from bridgelab.core.intervals import IntervalSet
+
 
 class NonceTable:
-    """nonce -> id of the transaction that used it: membership and writes, as the escrow needs."""
+    """The nonces releases used: membership and writes, as the escrow needs. The tx that
+    used a nonce is never asked again, so only the nonce is kept: int nonces as intervals
+    (`core/intervals.py`, flat while they are dense), anything else in a set beside them."""
 
-    __slots__ = ("_own", "_shared")
+    __slots__ = ("_others", "_own", "_shared")
 
-    def __init__(self, shared: dict[int, str] | None = None) -> None:
-        self._shared: dict[int, str] = {} if shared is None else shared
-        self._own: dict[int, str] = {}
+    def __init__(
+        self, shared: IntervalSet | None = None, others: set[object] | None = None
+    ) -> None:
+        self._shared = IntervalSet() if shared is None else shared
+        self._others: set[object] = set() if others is None else others
+        self._own: dict[object, str] = {}
 
     def copy(self) -> NonceTable:
         if self._own:
             # Not adopted yet: the copy must not see writes a dropped block may never make.
-            return NonceTable({**self._shared, **self._own})
-        return NonceTable(self._shared)
+            twin = NonceTable(self._shared.copy(), set(self._others))
+            twin._fold(self._own)
+            return twin
+        return NonceTable(self._shared, self._others)
 
     def settle(self) -> None:
         """This copy became the state: fold its writes into the shared table.
 
         The state it was copied from is dropped at the same moment, so nobody still reading
         the shared table expects it without these writes."""
-        self._shared.update(self._own)
+        self._fold(self._own)
         self._own = {}
 
+    def _fold(self, writes: dict[object, str]) -> None:
+        for nonce in writes:
+            if type(nonce) is int:
+                self._shared.add(nonce)
+            else:
+                self._others.add(nonce)
+
     def __contains__(self, nonce: object) -> bool:
-        return nonce in self._own or nonce in self._shared
+        return nonce in self._own or nonce in self._shared or nonce in self._others
 
     def __setitem__(self, nonce: int, tx_id: str) -> None:
         self._own[nonce] = tx_id

@@ -16,10 +16,11 @@ _ABSENT = -(2**63)
 _INT64_MAX = 2**63 - 1
 # A key at most this far past the array's end extends it; one further goes to the dict.
 MAX_GAP = 65_536
+GROWTH = 256
 
 
 class DenseIntMap:
-    """Membership, look-up and assignment of a dict[int, int]; no iteration or removal.
+    """Membership, look-up, assignment and removal of a dict[int, int]; no iteration.
     Keys are ints; looking up any other key answers as a dict with int keys would (True
     finds 1, 2.0 finds 2, "2" finds nothing)."""
 
@@ -38,14 +39,18 @@ class DenseIntMap:
 
     def get(self, key: object, default: int | None = None) -> int | None:
         if type(key) is not int:
-            key = _int_equal(key)
-        if self._dense(key):
-            value = self._values[key]  # type: ignore[index]
+            key = int_equal(key)
+        values = self._values
+        if type(key) is int and 0 <= key < len(values):  # `_dense`, inline: asked per event
+            value = values[key]
             if value != _ABSENT:
                 return value
         return self._others.get(key, default)
 
     def __contains__(self, key: object) -> bool:
+        values = self._values
+        if type(key) is int and 0 <= key < len(values) and values[key] != _ABSENT:
+            return True
         return self.get(key) is not None
 
     def __getitem__(self, key: object) -> int:
@@ -55,7 +60,9 @@ class DenseIntMap:
         return value
 
     def __setitem__(self, key: object, value: int) -> None:
-        assert type(key) is int and type(value) is int, "a dense map holds ints"
+        assert type(value) is int, "a dense map holds int values"
+        if type(key) is not int:
+            key = int_equal(key)  # True is the key 1, as in a dict; other keys go to the dict
         values = self._values
         fits = (type(key) is int and 0 <= key < len(values) + MAX_GAP  # type: ignore[operator]
                 and _ABSENT < value <= _INT64_MAX and key not in self._others)
@@ -66,13 +73,44 @@ class DenseIntMap:
             self._others[key] = value
             return
         if key >= len(values):  # type: ignore[operator]
-            values.extend([_ABSENT] * (key + 1 - len(values)))  # type: ignore[operator]
+            # In steps of GROWTH slots, not one at a time: one extension per GROWTH keys.
+            values.extend([_ABSENT] * (key + GROWTH - len(values)))  # type: ignore[operator]
         if values[key] == _ABSENT:  # type: ignore[index]
             self._count += 1
         values[key] = value  # type: ignore[index]
 
 
-def _int_equal(key: object) -> object:
+    def as_dict(self) -> dict[object, int]:
+        """Every key and value (array keys ascending, then the others): for equality and tests,
+        not for the run's hot path."""
+        held = {key: value for key, value in enumerate(self._values) if value != _ABSENT}
+        return {**held, **self._others}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DenseIntMap):
+            return NotImplemented
+        return self.as_dict() == other.as_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dict
+
+    def __repr__(self) -> str:
+        return f"DenseIntMap({len(self)} keys)"
+
+    def pop(self, key: object, default: int | None = None) -> int | None:
+        value = self.get(key)
+        if value is None:
+            return default
+        if type(key) is not int:
+            key = int_equal(key)
+        if self._dense(key) and self._values[key] != _ABSENT:  # type: ignore[index]
+            self._values[key] = _ABSENT  # type: ignore[index]
+            self._count -= 1
+        else:
+            del self._others[key]
+        return value
+
+
+def int_equal(key: object) -> object:
     """The int a dict would take `key` for (a bool or an integral float), else `key`."""
     if isinstance(key, (bool, float)):
         try:

@@ -188,7 +188,7 @@ def follow_mint(
         certificate = _certificate(tx, state)
         state.delayed[result.nonce] = DelayedMint(certificate, (), result.due, tx.tx_id)
     else:
-        state.minted_nonces[result.nonce] = tx.tx_id
+        state.minted_nonces.add(result.nonce)
         add_to(state.minted_total, result.asset, result.amount)
         add_to(state.balances, (result.recipient, result.asset), result.amount)
     _note_mint(state, result, tx, fee_paid, effects, *before)

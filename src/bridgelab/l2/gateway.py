@@ -126,7 +126,7 @@ class L2Gateway:
         if check == "ok":
             if self.l2.deposit(message.recipient, message.asset, message.amount, ref):
                 self.certificates[ref] = (certificate, signers)
-                self.settlement.bridge.minted_nonces[message.nonce] = f"l2:{ref}"
+                self.settlement.bridge.minted_nonces.add(message.nonce)
             else:
                 check = "oracle_refused"  # a full oracle queue: the relayer retries
         self.world.record(ACTOR, "l2.bridge.deliver", nonce=message.nonce, relayer=relayer,

@@ -12,14 +12,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bridgelab.consortium.escrow import LockEvent
+from bridgelab.core.intervals import IntervalSet
 from bridgelab.crypto import merkle
-from bridgelab.crypto.hashing import encode
 from bridgelab.protocol.limits import TokenBucket
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot
 from bridgelab.protocol.revert import require
 from bridgelab.protocol.rotation import check_rotation
 from bridgelab.protocol.tables import add_to
 from bridgelab.protocol.verifier import VerifierConfig, verify_certificate
+from bridgelab.settlement.contract_records import (
+    BRIDGE_CONTRACT,
+    BurnEvent,
+    DelayedMint,
+    Limits,
+    MintEvent,
+    MintQueued,
+    PendingRoot,
+)
 from bridgelab.settlement.transactions import (
     BurnTx,
     ChallengeTx,
@@ -31,81 +40,11 @@ from bridgelab.settlement.transactions import (
     VetoTx,
 )
 
-BRIDGE_CONTRACT = "settlement:bridge"
 BURN_GAS = 60_000
 ADMIN_GAS = 50_000
 ZERO_ROOT = bytes(32)
 # The one contract call a message payload can name (honoured only under a flaw).
 SET_TRUST_ROOT_CALL = "call:set_trust_root:"
-
-
-@dataclass(frozen=True, slots=True)
-class PendingRoot:
-    root: TrustRoot
-    due: float
-    via: str
-    signatures: tuple[bytes, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class MintEvent:
-    contract: str
-    nonce: int
-    asset: str
-    amount: int
-    recipient: str
-    signers: tuple[int, ...]
-    tx_id: str
-    certificate: Certificate | None = None
-
-    def leaf(self) -> bytes:
-        return encode(
-            "bridge/mint", self.contract, self.nonce, self.asset, self.amount, self.recipient
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class MintQueued:
-    """A large mint accepted into the delay queue; it executes at `due`."""
-
-    nonce: int
-    asset: str
-    amount: int
-    recipient: str
-    due: float
-    tx_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class BurnEvent:
-    contract: str
-    nonce: int
-    asset: str
-    amount: int
-    sender: str
-    recipient: str
-    tx_id: str
-
-    def leaf(self) -> bytes:
-        return encode("bridge/burn", self.contract, self.nonce, self.asset, self.amount,
-                      self.sender, self.recipient)
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """The contract's outflow defences; None disables one."""
-
-    per_transfer_cap: int | None = None
-    delay_threshold: int | None = None
-    delay: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class DelayedMint:
-    certificate: Certificate
-    signers: tuple[int, ...]
-    due: float
-    tx_id: str
 
 
 @dataclass(slots=True)
@@ -124,7 +63,9 @@ class BridgeState:
     balances: dict[tuple[str, str], int] = field(default_factory=dict)
     minted_total: dict[str, int] = field(default_factory=dict)
     burned_total: dict[str, int] = field(default_factory=dict)
-    minted_nonces: dict[int, str] = field(default_factory=dict)
+    # Nonces minted (or credited on the L2): only ever asked "used?", and nearly consecutive,
+    # so held as intervals (`core/intervals.py`), flat however long the run.
+    minted_nonces: IntervalSet = field(default_factory=IntervalSet)
     delayed: dict[int, DelayedMint] = field(default_factory=dict)
     # The global accountant: the escrow's backing (locked - released) for an asset, read
     # across chains; None when the defence is off.
@@ -246,7 +187,7 @@ def _mint_now(
     state: BridgeState, cert: Certificate, signers: tuple[int, ...], tx_id: str, now: float
 ) -> MintEvent:
     message = cert.message
-    state.minted_nonces[message.nonce] = tx_id
+    state.minted_nonces.add(message.nonce)
     add_to(state.minted_total, message.asset, message.amount)
     add_to(state.balances, (message.recipient, message.asset), message.amount)
     event = MintEvent(BRIDGE_CONTRACT, message.nonce, message.asset, message.amount,
@@ -383,7 +324,7 @@ def process_upgrade(state: BridgeState, tx: UpgradeTx, now: float = 0.0) -> Veri
 def undo_mint(state: BridgeState, event: MintEvent, now: float, admitted: bool = True) -> None:
     """Undo a mint. `admitted`: the mint passed the outflow defences in the same transition
     (it was not a queued mint coming due), so its rate-limit tokens go back to the bucket."""
-    state.minted_nonces.pop(event.nonce, None)
+    state.minted_nonces.discard(event.nonce)
     add_to(state.minted_total, event.asset, -event.amount)
     add_to(state.balances, (event.recipient, event.asset), -event.amount)
     if admitted and state.bucket is not None:

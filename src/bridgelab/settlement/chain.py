@@ -10,16 +10,21 @@ depth (`confirmations`, else finality) are pushed to relayers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
 
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
-from bridgelab.crypto.hashing import encode, keccak256
 from bridgelab.protocol.revert import Revert
-from bridgelab.settlement.bridge_contract import BridgeState, BurnEvent, MintEvent
+from bridgelab.settlement.blocks import (
+    Censorship,
+    ChainStats,
+    Finalized,
+    SettlementBlock,
+    SettlementHeader,
+)
+from bridgelab.settlement.bridge_contract import BridgeState
 from bridgelab.settlement.copycat import CopycatBurnTx, execute_copycat_burn
 from bridgelab.settlement.execution import (
     EXECUTION,
@@ -41,77 +46,6 @@ BODY_HORIZON = 64
 # A handler for a transaction type the bridge contract does not know (an L2 batch, say):
 # it returns what to record, or raises Revert.
 ExternalHandler = Callable[[Any, "SettlementChain"], dict[str, Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class SettlementHeader:
-    number: int
-    slot: int
-    parent_hash: bytes
-    proposer: int
-    events_root: bytes
-    event_count: int
-    gas_used: int
-    base_fee: int
-    # Computed once: members, relayers and the chain itself ask for it many times.
-    hash: bytes = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hash", self._compute_hash())
-
-    def _compute_hash(self) -> bytes:
-        return keccak256(
-            encode(
-                "settlement/header",
-                self.number,
-                self.slot,
-                self.parent_hash,
-                self.proposer,
-                self.events_root,
-                self.event_count,
-                self.gas_used,
-                self.base_fee,
-            )
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SettlementBlock:
-    header: SettlementHeader
-    events: tuple[bytes, ...]
-    decoded: tuple[MintEvent | BurnEvent, ...]
-    time: float
-    txs: tuple[Any, ...] = ()
-    journal: tuple[tuple[Any, ...], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Finalized:
-    """A settlement block that reached the relayers' action depth, pushed to subscribers."""
-
-    block: SettlementBlock
-    final: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Censorship:
-    """Proposers that leave out of their blocks every transaction `excludes` holds for."""
-
-    actor: str
-    proposers: frozenset[int]
-    excludes: Callable[[Transaction], bool]
-
-
-@dataclass(slots=True)
-class ChainStats:
-    submitted: int = 0
-    dropped: int = 0
-    included: int = 0
-    reverted: int = 0
-    reorgs: int = 0
-    orphaned_blocks: int = 0
-    fees_paid_wei: dict[str, int] = field(default_factory=dict)
-    gas_by_kind: dict[str, int] = field(default_factory=dict)
 
 
 class SettlementChain:

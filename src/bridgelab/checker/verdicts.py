@@ -1,0 +1,148 @@
+"""The monitor's verdicts once the history is read: liveness (what is left undelivered, and
+why), each property's verdict, and why a run that failed nothing cannot vouch for the bridge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridgelab.checker.api import UserProperty
+from bridgelab.checker.frozen import DEPOSIT_SIDE, WITHDRAWAL_SIDE, breakdown
+from bridgelab.checker.ledger_view import LedgerView, Violation
+from bridgelab.checker.properties import PROPERTIES, Verdict
+from bridgelab.checker.transfer_table import Transfer
+
+
+class Verdicts:
+    """Mixed into the monitor: reads the state the fold built, changes nothing."""
+
+    view: LedgerView
+    violations: list[Violation]
+    exercised: dict[str, int]
+    probes: dict[str, int]
+    user_properties: tuple[UserProperty, ...]
+    expected_probes: tuple[str, ...]
+    unjudged_certificates: int
+    active_faults: dict[tuple[str, int], dict[str, Any]]
+    last_heal: float | None
+    end_time: float | None
+    liveness_grace: float
+
+    def _stuck(self) -> dict[str, list[tuple[int | str, Transfer | None]]]:
+        """Every transfer not delivered, honest or not (None: a deposit never locked)."""
+        view = self.view
+        # A lock counts as delivered only when minted as locked: same asset, amount, recipient.
+        unminted: list[tuple[int | str, Transfer | None]] = [
+            (nonce, view.locks[nonce]) for nonce in view.locks
+            if nonce not in view.honoured_locks
+        ]
+        # ... and a deposit that never even reached the escrow is not delivered either.
+        unminted += [(tx, None) for tx in view.submitted_deposits]
+        # (A burn is read whole only when it is not released: most are.)
+        unreleased: list[tuple[int | str, Transfer | None]] = [
+            (nonce, burn)
+            for nonce in view.burns if nonce not in view.released_nonces
+            for burn in (view.burns[nonce],) if burn.number <= view.settlement_final
+        ]
+        return {
+            "liveness.deposits-minted": unminted,
+            "liveness.withdrawals-released": unreleased,
+        }
+
+    def liveness_gaps(self) -> dict[str, list[int | str]]:
+        """The honest users' transfers each liveness property finds undelivered."""
+        return {
+            prop: [ident for ident, transfer in stuck if transfer is None or not transfer.adversary]
+            for prop, stuck in self._stuck().items()
+        }
+
+    def liveness_breakdown(self) -> dict[str, Any]:
+        """Why transfers are stuck (see checker/frozen.py): per liveness property, the honest
+        failures, the honest transfers a theft froze, and the adversary's own."""
+        view = self.view
+        pauses = view.theft_pauses
+        result: dict[str, Any] = {"theft_at": pauses.theft_at}
+        for prop, stuck in self._stuck().items():
+            deposit = prop == "liveness.deposits-minted"
+            side = DEPOSIT_SIDE if deposit else WITHDRAWAL_SIDE
+            honest: list[int | str] = []
+            frozen = adversary = 0
+            for ident, transfer in stuck:
+                if transfer is not None and transfer.adversary:
+                    adversary += 1
+                elif transfer is not None and pauses.theft_at is not None and (
+                    pauses.held(side, transfer.time)
+                    or (not deposit and view.escrowed.get(transfer.asset, 0) < transfer.amount)
+                ):
+                    frozen += 1
+                else:
+                    honest.append(ident)
+            result[prop] = breakdown(honest, frozen, adversary)
+        return result
+
+    def liveness_judgeable(self) -> str | None:
+        """Why liveness cannot be judged yet, or None when it can."""
+        pending = [f for f in self.active_faults.values() if f.get("heals_at") is not None]
+        if pending:
+            return f"{pending[0]['attack']} still active (its heal is scheduled)"
+        if (
+            self.last_heal is not None
+            and self.end_time is not None
+            and self.end_time - self.last_heal < self.liveness_grace
+        ):
+            return "the run ended within the grace period after the last heal"
+        return None
+
+    def verdicts(self) -> dict[str, Verdict]:
+        failed = {violation.property for violation in self.violations}
+        gaps = self.liveness_gaps()
+        exercised = dict(self.exercised)
+        exercised["liveness.deposits-minted"] = self.view.locks.counted(
+            honest_only=True) + len(self.view.submitted_deposits)
+        exercised["liveness.withdrawals-released"] = self.view.burns.counted(
+            honest_only=True, number_at_most=self.view.settlement_final)
+        unjudgeable = self.liveness_judgeable()
+        unknown = {prop.id for prop in PROPERTIES if prop.kind == "eventually" and unjudgeable}
+        if self._quorum_unknown(failed):
+            unknown.add("safety.certificate-quorum")
+        result: dict[str, Verdict] = {}
+        for prop in PROPERTIES:
+            if prop.id in unknown - failed:
+                result[prop.id] = "unknown"
+            elif prop.id in failed or gaps.get(prop.id):
+                result[prop.id] = "fail"
+            elif exercised[prop.id] == 0:
+                result[prop.id] = "not_exercised"
+            else:
+                result[prop.id] = "pass"
+        for prop in self.user_properties:
+            if prop.id in failed:
+                result[prop.id] = "fail"
+            else:
+                result[prop.id] = "pass" if exercised[prop.id] else "not_exercised"
+        for probe, hits in self.probes.items():
+            result[probe] = "pass" if hits else "not_exercised"
+        return result
+
+    def inconclusive_reasons(self) -> list[str]:
+        """Why the run cannot vouch for the bridge even though nothing failed."""
+        verdicts = self.verdicts()
+        reasons = [f"{prop} is unknown: {self._unknown_because(prop)}"
+                   for prop, v in verdicts.items() if v == "unknown"]
+        reasons += [f"expected probe {probe} was never hit" for probe in self.expected_probes
+                    if verdicts.get(probe) != "pass"]
+        if not any(v == "pass" for p, v in verdicts.items() if p.startswith("safety.")):
+            reasons.append("no safety property was exercised")
+        return reasons
+
+    def _quorum_unknown(self, failed: set[str]) -> bool:
+        """Certificates passed only against their recorded trust root: no configured policy
+        was given to hold them to."""
+        return "safety.certificate-quorum" not in failed and self.unjudged_certificates > 0
+
+    def _unknown_because(self, prop: str) -> str | None:
+        if prop == "safety.certificate-quorum":
+            return (
+                f"{self.unjudged_certificates} certificates were checked against their"
+                " recorded trust root only: no configured committee policy was given"
+            )
+        return self.liveness_judgeable()
