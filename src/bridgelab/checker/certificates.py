@@ -67,7 +67,10 @@ class CertificateChecks:
                 # Not the committee's word: the policy in force before still binds.
                 self.root_policies[root.version] = (self.root_policies[previous.version][0], False)
             else:
-                self.root_policies[root.version] = (CommitteePolicy.of_root(root), True)
+                # A governed root's policy is its own; the checker's BLS library stays the
+                # one the scenario's backend chose (never the model's).
+                library = self.policy.bls_library if self.policy else "blst"
+                self.root_policies[root.version] = (CommitteePolicy.of_root(root, library), True)
             view.current_root["settlement"] = root.version
         view.trust_roots[root.version] = root
 
