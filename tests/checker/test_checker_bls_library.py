@@ -12,7 +12,7 @@ from bridgelab.checker import policy
 from bridgelab.checker.policy import CommitteePolicy, certificate_shortfall, checker_bls_library
 from bridgelab.core import memo
 from bridgelab.core.rng import Streams
-from bridgelab.crypto.bls.backend import available_backends
+from bridgelab.crypto.bls.backend import DEFAULT_BACKEND, available_backends
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.protocol.messages import BridgeMessage
 
@@ -30,6 +30,11 @@ class _Refuses:
 def test_the_checker_s_library_is_never_the_model_s(model_backend):
     assert checker_bls_library(model_backend) != model_backend
     assert checker_bls_library(model_backend) in policy._CHECKER_BLS
+
+
+def test_a_policy_without_a_scenario_checks_on_other_than_the_default_backend():
+    assert policy.DEFAULT_BLS_LIBRARY != DEFAULT_BACKEND
+    assert CommitteePolicy("threshold-bls", 4, 3).bls_library == policy.DEFAULT_BLS_LIBRARY
 
 
 def test_the_policy_of_a_scenario_names_the_checker_s_library():

@@ -8,6 +8,7 @@ from typing import Any
 
 from bridgelab.checker.ledger_view import LedgerView
 from bridgelab.checker.policy import (
+    DEFAULT_BLS_LIBRARY,
     CommitteePolicy,
     GroupKeyRecord,
     Shortfall,
@@ -69,7 +70,7 @@ class CertificateChecks:
             else:
                 # A governed root's policy is its own; the checker's BLS library stays the
                 # one the scenario's backend chose (never the model's).
-                library = self.policy.bls_library if self.policy else "blst"
+                library = self.policy.bls_library if self.policy else DEFAULT_BLS_LIBRARY
                 self.root_policies[root.version] = (CommitteePolicy.of_root(root, library), True)
             view.current_root["settlement"] = root.version
         view.trust_roots[root.version] = root

@@ -18,7 +18,12 @@ from typing import Any, NamedTuple
 
 from bridgelab.core import memo
 from bridgelab.crypto import merkle, symbolic
-from bridgelab.crypto.bls.backend import ArkworksBackend, BLSBackend, get_backend
+from bridgelab.crypto.bls.backend import (
+    DEFAULT_BACKEND,
+    ArkworksBackend,
+    BLSBackend,
+    get_backend,
+)
 from bridgelab.crypto.bls.backend_blst import BlstBackend
 from bridgelab.crypto.symbolic import check_mode
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot, batch_digest
@@ -34,6 +39,10 @@ def checker_bls_library(model_backend: str) -> str:
     """The BLS library the checker verifies with when the model signs and verifies with
     `model_backend`: never the same one."""
     return "arkworks" if model_backend == "blst" else "blst"
+
+
+# Where no scenario says which backend the model ran (a policy read from a trust root alone).
+DEFAULT_BLS_LIBRARY = checker_bls_library(DEFAULT_BACKEND)
 
 
 def _library_verify(library: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
@@ -89,7 +98,7 @@ class CommitteePolicy:
     members: int
     threshold: int
     required: tuple[int, ...] = ()
-    bls_library: str = "blst"
+    bls_library: str = DEFAULT_BLS_LIBRARY
 
     @classmethod
     def of_scenario(cls, scenario: Any) -> CommitteePolicy:
@@ -101,7 +110,7 @@ class CommitteePolicy:
         )
 
     @classmethod
-    def of_root(cls, root: TrustRoot, bls_library: str = "blst") -> CommitteePolicy:
+    def of_root(cls, root: TrustRoot, bls_library: str = DEFAULT_BLS_LIBRARY) -> CommitteePolicy:
         """The policy a trust root states (one installed by a governed rotation)."""
         return cls(
             root.scheme, len(root.signers), root.threshold, tuple(root.required), bls_library
