@@ -19,7 +19,7 @@ from bridgelab.crypto import merkle
 from bridgelab.crypto.symbolic import (
     SymbolicEcdsaSigner,
     SymbolicEd25519Signer,
-    _ed25519_signature,
+    ed25519_signature,
     symbolic_ecrecover,
     symbolic_ed25519_verify,
 )
@@ -183,7 +183,7 @@ def test_a_tree_s_root_and_paths_are_those_hashed_one_node_at_a_time(leaves):
 def test_a_symbolic_ed25519_signature_is_its_tag_and_verifies_only_for_its_message(seed, msg):
     signer = SymbolicEd25519Signer(seed)
     signature = signer.sign(msg)
-    assert signature == _ed25519_signature(signer.public_key, msg)
+    assert signature == ed25519_signature(signer.public_key, msg)
     assert symbolic_ed25519_verify(signer.public_key, msg, signature)
     assert not symbolic_ed25519_verify(signer.public_key, msg + b"x", signature)
 

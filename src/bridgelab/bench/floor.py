@@ -62,7 +62,7 @@ def instrument() -> CryptoLedger:
     """Wrap every signing, verifying, combining and hashing-to-curve call, real or symbolic."""
     # The checker's module first: its private memos take the raw functions at import, which
     # must be the library's, not the wrappers below.
-    from bridgelab.checker import policy  # noqa: F401
+    from bridgelab.checker import agreement, policy  # noqa: F401
     from bridgelab.core import memo
     from bridgelab.crypto import ed25519, secp256k1, symbolic
     from bridgelab.crypto.bls import backend
@@ -93,6 +93,8 @@ def instrument() -> CryptoLedger:
                "checker/bls-verify": "checker.bls.verify"}
     wraps += [(entry, "function", checker[entry.name])
               for entry in memo.registry() if entry.name in checker]
+    # Its check of Byzantine validators' votes, on OpenSSL (the model's are on libsodium).
+    wraps.append((agreement, "openssl_verify", "checker.ed25519.verify"))
     for owner, name, label in wraps:
         if hasattr(owner, name):
             setattr(owner, name, LEDGER.timed(label, getattr(owner, name)))

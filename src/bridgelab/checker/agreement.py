@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridgelab.consortium.block import vote_bytes
+from bridgelab.core import memo
 from bridgelab.core.dense import DenseIntMap
-from bridgelab.crypto.symbolic import ed25519_verify_for
+from bridgelab.crypto import symbolic
+from bridgelab.crypto.ed25519 import openssl_verify
 
 PROPERTY = "safety.consortium-agreement"
 # Heights remembered with their full records (oldest dropped first): a conflicting commit is
@@ -182,5 +184,18 @@ class AgreementFold:
             return False
         if block_hash.hex()[:16] != commit.label:
             return False
-        message = vote_bytes(commit.height, commit.view, block_hash)
-        return ed25519_verify_for(self.signatures)(keys[validator], message, signature)
+        message = _vote_bytes(commit.height, commit.view, block_hash)
+        return vote_verify(self.signatures, keys[validator], message, signature)
+
+
+# The raw functions, never the model's memos: the checker verifies each vote itself.
+_vote_bytes = memo.raw(vote_bytes)
+_symbolic_ed25519_signature = memo.raw(symbolic.ed25519_signature)
+
+
+def vote_verify(signatures: str, public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """A validator's vote checked the checker's way: real votes on OpenSSL (the model's
+    are on libsodium), symbolic ones against their recomputed stand-in."""
+    if symbolic.check_mode(signatures):
+        return signature == _symbolic_ed25519_signature(public_key, message)
+    return openssl_verify(public_key, message, signature)

@@ -140,7 +140,7 @@ _ED25519_MARKER = b"bridgelab/symbolic-ed25519".ljust(31, b"\x00") + b"\xff"
 # A signature is a pure function of its inputs, and every vote is checked soon after it is
 # made: the signer and the verifiers share one hash.
 @memo.pure("crypto/symbolic-ed25519-signature", size=4_096)
-def _ed25519_signature(public_key: bytes, message: bytes) -> bytes:
+def ed25519_signature(public_key: bytes, message: bytes) -> bytes:
     """The symbolic signature of `public_key`'s signer over `message`: its tag, then the
     marker."""
     tag = hashlib.sha256(ED25519_DOMAIN + public_key + message).digest()
@@ -156,7 +156,7 @@ class SymbolicEd25519Signer:
         self.public_key = Ed25519Signer(seed).public_key
 
     def sign(self, message: bytes) -> bytes:
-        return _ed25519_signature(self.public_key, message)
+        return ed25519_signature(self.public_key, message)
 
     def __repr__(self) -> str:
         return f"SymbolicEd25519Signer(public_key={self.public_key.hex()})"
@@ -167,7 +167,7 @@ def symbolic_ed25519_verify(public_key: bytes, message: bytes, signature: bytes)
 
     A plain comparison: a symbolic signature is public by design, so there is no timing to
     hide."""
-    return signature == _ed25519_signature(public_key, message)
+    return signature == ed25519_signature(public_key, message)
 
 
 # -- choosing by mode -------------------------------------------------------------------------

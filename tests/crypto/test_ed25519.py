@@ -1,0 +1,112 @@
+"""Ed25519: the model's libsodium and the checker's OpenSSL sign and judge alike."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from nacl.bindings import crypto_core_ed25519_is_valid_point
+
+from bridgelab.checker.agreement import vote_verify
+from bridgelab.core import memo
+from bridgelab.crypto import ed25519, symbolic
+from bridgelab.crypto.ed25519 import Ed25519Signer, openssl_verify
+
+seeds = st.binary(min_size=32, max_size=32)
+messages = st.binary(max_size=200)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seeds, messages)
+def test_libsodium_signs_as_openssl_does(seed, message):
+    openssl_key = Ed25519PrivateKey.from_private_bytes(seed)
+    signer = Ed25519Signer(seed)
+    assert signer.public_key == openssl_key.public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw
+    )
+    assert signer.sign(message) == openssl_key.sign(message)
+    assert "redacted" in repr(signer) and seed.hex() not in repr(signer)
+
+
+@settings(max_examples=80, deadline=None)
+@given(seeds, seeds, messages, st.integers(0, 64 * 8 - 1), st.binary(min_size=64, max_size=64))
+def test_the_two_verifiers_agree_under_a_validator_s_key(seed, other_seed, message, bit, noise):
+    signer, other = Ed25519Signer(seed), Ed25519Signer(other_seed)
+    signature = signer.sign(message)
+    flipped = bytearray(signature)
+    flipped[bit // 8] ^= 1 << bit % 8
+    cases = [
+        (signer.public_key, message, signature, True),
+        (signer.public_key, message + b"!", signature, False),
+        (signer.public_key, message, bytes(flipped), False),
+        (signer.public_key, message, noise, False),
+        (other.public_key, message, signature, seed == other_seed),
+    ]
+    for public_key, text, sig, valid in cases:
+        memo.reset()
+        assert ed25519.verify(public_key, text, sig) is valid
+        assert openssl_verify(public_key, text, sig) is valid
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.binary(min_size=32, max_size=32), messages, st.binary(min_size=64, max_size=64))
+def test_under_any_other_key_they_differ_only_where_libsodium_is_stricter(key, message, noise):
+    model, checker = ed25519.verify(key, message, noise), openssl_verify(key, message, noise)
+    if crypto_core_ed25519_is_valid_point(key):
+        assert model == checker
+    else:
+        # Not a point, or a point of small order: libsodium verifies nothing under it.
+        assert not model
+
+
+def test_a_small_order_key_is_the_known_difference():
+    """The zero key has order 4: OpenSSL's cofactorless check accepts the zero signature
+    for it over any message, libsodium refuses. Validator keys come from the run's seed and
+    are never of small order; were one, the checker would blame more, never less."""
+    zero_key, zero_signature = bytes(32), bytes(64)
+    assert not ed25519.verify(zero_key, b"any vote", zero_signature)
+    assert openssl_verify(zero_key, b"any vote", zero_signature)
+
+
+@pytest.mark.parametrize("verify", [ed25519.verify, openssl_verify])
+def test_malformed_keys_and_signatures_verify_nothing(verify):
+    signer = Ed25519Signer(b"\x07" * 32)
+    signature = signer.sign(b"vote")
+    assert verify(signer.public_key, b"vote", signature)
+    assert not verify(signer.public_key[:31], b"vote", signature)
+    assert not verify(signer.public_key, b"vote", signature[:63])
+    assert not verify(signer.public_key, b"vote", signature + b"\x00")
+    assert not verify(signer.public_key.hex(), b"vote", signature)
+
+
+def test_a_wrong_vote_verdict_in_the_model_s_memo_never_reaches_the_checker():
+    signer = Ed25519Signer(b"\x09" * 32)
+    forged = b"\x01" * 64
+    try:
+        # As a bug would: the model's memo says the forged vote verifies.
+        ed25519.verify.memo.cache.get_or_compute(
+            (signer.public_key, b"vote", forged), lambda: True
+        )
+        assert ed25519.verify(signer.public_key, b"vote", forged)
+        assert not vote_verify("real", signer.public_key, b"vote", forged)
+        assert vote_verify("real", signer.public_key, b"vote", signer.sign(b"vote"))
+    finally:
+        memo.reset()
+
+
+def test_a_wrong_symbolic_signature_in_the_model_s_memo_never_reaches_the_checker():
+    signer = symbolic.SymbolicEd25519Signer(b"\x0a" * 32)
+    genuine = signer.sign(b"vote")
+    forged = bytes(64)
+    memo.reset()
+    try:
+        symbolic.ed25519_signature.memo.cache.get_or_compute(
+            (signer.public_key, b"vote"), lambda: forged
+        )
+        assert symbolic.symbolic_ed25519_verify(signer.public_key, b"vote", forged)
+        assert not vote_verify("symbolic", signer.public_key, b"vote", forged)
+        assert vote_verify("symbolic", signer.public_key, b"vote", genuine)
+    finally:
+        memo.reset()
