@@ -80,6 +80,7 @@ def test_cases_run_interleaved_and_the_row_is_the_median(monkeypatch):
     assert rows[0]["actual_over_floor"] == 1.3
     assert rows[0]["runs_actual_over_floor"] == [1.1, 1.3, 1.5]
     assert rows[0]["operations"] == {"x": 1000 / 52.0}
+    assert rows[0]["floor_run_cpu_ms_per_transfer"] == 52.0
     assert rows[1]["actual_over_floor"] == 2.0
 
 
@@ -113,7 +114,8 @@ def test_the_command_prints_tables_writes_json_and_judges_targets(tmp_path, caps
     assert real["floor_cpu_ms_per_transfer"] > 0
     ratios = real["runs_actual_over_floor"]
     assert len(ratios) == 3 and ratios == sorted(ratios) and ratios[0] >= 1.0
-    assert real["actual_over_floor"] == ratios[1]
+    assert real["actual_over_floor"] == ratios[1] == round(
+        real["floor_run_cpu_ms_per_transfer"] / real["floor_cpu_ms_per_transfer"], 3)
     assert result["configs"][1]["actual_over_floor"] is None  # symbolic: no floor
     assert [row["transfers_each_way"] for row in result["length_scaling"]] == [4, 8]
     assert result["campaigns"][0]["runs"] == 4
