@@ -21,7 +21,7 @@ def test_no_private_key_or_share_in_any_output(custody, tmp_path):
 
     def capture(bridge):
         for validator in bridge.consortium.validators:
-            raw = validator.signer._key.private_bytes_raw()
+            raw = validator.signer._secret[:32]  # libsodium's secret: seed, then public key
             secrets.append(int.from_bytes(raw, "big"))
         custody_obj = bridge.custody
         signers = getattr(custody_obj, "_signers", None) or custody_obj._governance
