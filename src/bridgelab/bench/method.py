@@ -60,8 +60,8 @@ def summarise(label: dict[str, Any], runs: list[dict[str, Any]],
               if floor["crypto"] == "real" and floor["floor_cpu_ms_per_transfer"]]
     if floors:
         # Each instrumented run's own CPU over its own floor: both measured in one process at
-        # one moment, so the machine's drift cancels. The instrumentation's few microseconds
-        # per operation count as the model's, which can only raise the ratio.
+        # one moment, so the machine's drift cancels. The instrumentation's cost (about 1 µs
+        # a call, docs/performance.md) counts as the model's, which can only raise the ratio.
         by_ratio = sorted(floors, key=_own_ratio)
         middle = by_ratio[(len(by_ratio) - 1) // 2]
         row["floor_cpu_ms_per_transfer"] = middle["floor_cpu_ms_per_transfer"]

@@ -31,6 +31,19 @@ _HEX_DIGITS = "0123456789abcdef"
 MAX_PER_HEIGHT = 8
 
 
+# The raw functions, never the model's memos: the checker verifies each vote itself.
+_vote_bytes = memo.raw(vote_bytes)
+_symbolic_ed25519_signature = memo.raw(symbolic.ed25519_signature)
+
+
+def vote_verify(signatures: str, public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """A validator's vote checked the checker's way: real votes on OpenSSL (the model's
+    are on libsodium), symbolic ones against their recomputed stand-in."""
+    if symbolic.check_mode(signatures):
+        return signature == _symbolic_ed25519_signature(public_key, message)
+    return openssl_verify(public_key, message, signature)
+
+
 @dataclass(frozen=True, slots=True)
 class CommitRecord:
     height: int
@@ -186,16 +199,3 @@ class AgreementFold:
             return False
         message = _vote_bytes(commit.height, commit.view, block_hash)
         return vote_verify(self.signatures, keys[validator], message, signature)
-
-
-# The raw functions, never the model's memos: the checker verifies each vote itself.
-_vote_bytes = memo.raw(vote_bytes)
-_symbolic_ed25519_signature = memo.raw(symbolic.ed25519_signature)
-
-
-def vote_verify(signatures: str, public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """A validator's vote checked the checker's way: real votes on OpenSSL (the model's
-    are on libsodium), symbolic ones against their recomputed stand-in."""
-    if symbolic.check_mode(signatures):
-        return signature == _symbolic_ed25519_signature(public_key, message)
-    return openssl_verify(public_key, message, signature)

@@ -1,9 +1,10 @@
 """Ed25519 keys for consortium validators, derived deterministically from the run's seed.
 
-The model signs and verifies on libsodium (through PyNaCl), about twice as fast as OpenSSL
-here; the checker verifies on OpenSSL (`openssl_verify`), a second implementation, as its BLS
-checks run on a library other than the model's. Ed25519 signing is deterministic (RFC 8032),
-so both give the same signature bytes (tests/crypto/test_ed25519.py).
+The model signs and verifies on libsodium (through PyNaCl): it verifies in about half
+OpenSSL's time and signs in about 0.6 (docs/performance.md). The checker verifies on
+OpenSSL (`openssl_verify`), a second implementation, as its BLS checks run on a library
+other than the model's. Ed25519 signing is deterministic (RFC 8032), so both give the same
+signature bytes (tests/crypto/test_ed25519.py).
 """
 
 from __future__ import annotations
