@@ -34,6 +34,10 @@ def test_a_dense_map_answers_as_a_dict(operations):
         assert len(dense) == len(plain)
     for key in [*plain, 0, 1, 49, MAX_GAP + 10, 10**12]:
         assert dense.get(key) == plain.get(key)
+    # Iteration: the dict's keys, values and pairs (in another order).
+    assert sorted(dense) == sorted(plain) == sorted(dense.keys())
+    assert sorted(dense.values()) == sorted(plain.values())
+    assert sorted(dense.items()) == sorted(plain.items())
 
 
 def test_dense_keys_take_the_array_and_far_ones_the_dict():

@@ -10,6 +10,7 @@ The answers are a dict's: `tests/core/test_dense.py` compares them under Hypothe
 from __future__ import annotations
 
 from array import array
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 
 # Marks a key the array does not hold (so it cannot be stored as a value in the array).
 _ABSENT = -(2**63)
@@ -20,9 +21,10 @@ GROWTH = 256
 
 
 class DenseIntMap:
-    """Membership, look-up, assignment and removal of a dict[int, int]; no iteration.
-    Keys are ints; looking up any other key answers as a dict with int keys would (True
-    finds 1, 2.0 finds 2, "2" finds nothing)."""
+    """Membership, look-up, assignment, removal and iteration of a dict[int, int]. Keys are
+    ints; looking up any other key answers as a dict with int keys would (True finds 1, 2.0
+    finds 2, "2" finds nothing). Iteration gives the same keys, values and pairs as the dict,
+    in another order: array keys ascending, then the others as they were added."""
 
     __slots__ = ("_count", "_others", "_values")
 
@@ -79,12 +81,25 @@ class DenseIntMap:
             self._count += 1
         values[key] = value  # type: ignore[index]
 
-
     def as_dict(self) -> dict[object, int]:
         """Every key and value (array keys ascending, then the others): for equality and tests,
         not for the run's hot path."""
         held = {key: value for key, value in enumerate(self._values) if value != _ABSENT}
         return {**held, **self._others}
+
+    # Without these, `for key in m` would fall back to `m[0], m[1], ...` (values, then a
+    # KeyError): a user property that loops over the checker's nonce maps must get keys.
+    def __iter__(self) -> Iterator[object]:
+        return iter(self.as_dict())
+
+    def keys(self) -> KeysView[object]:
+        return self.as_dict().keys()
+
+    def values(self) -> ValuesView[int]:
+        return self.as_dict().values()
+
+    def items(self) -> ItemsView[object, int]:
+        return self.as_dict().items()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DenseIntMap):
