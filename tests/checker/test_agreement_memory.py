@@ -43,4 +43,6 @@ def test_compact_first_commits_find_what_full_records_find(commits):
         if found is not None and expected is not None:
             assert found.detail == expected.detail and found.evidence == expected.evidence
     assert compact.checked == full.checked
-    assert isinstance(CommitRecord.of(0, _fields(1, "ab")), CommitRecord)
+    record = CommitRecord.of(7, _fields(3, "ab" * 10, view=2))
+    assert (record.seq, record.height, record.view, record.label) == (7, 3, 2, "ab" * 8)
+    assert record.full_hash is None and record.signers is None

@@ -16,7 +16,7 @@ from bridgelab.crypto.bls.backend import DEFAULT_BACKEND, available_backends
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.protocol.messages import BridgeMessage
 
-MODEL_LIBRARIES = [name for name in available_backends() if name != "symbolic"]
+MODEL_LIBRARIES = list(available_backends())
 
 
 class _Refuses:
