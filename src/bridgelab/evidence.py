@@ -27,35 +27,20 @@ from typing import TYPE_CHECKING, Any
 # Reading a run directory back lives in rundir/; it is re-exported here, so that a caller
 # that writes or reads evidence imports one module.
 from bridgelab.rundir.files import (
-    CHUNK,
     HISTORY,
-    MAX_HISTORY_LINE,
-    MAX_RESULTS_BYTES,
     MAX_SCENARIO_BYTES,
     RESULTS,
     SCENARIO,
     file_digest,
-    read_json,
     read_results,
-    read_scenario_text,
     results_problems,
     scenario_from_text,
 )
-from bridgelab.rundir.history import (
-    HistoryFacts,
-    check_history,
-    first_record,
-    history_problem,
-    scan_history,
-)
+from bridgelab.rundir.history import first_record, history_problem
 from bridgelab.rundir.verify import (
-    Verified,
-    judge,
     judgement_problems,
     row_history,
     row_problems,
-    run_scenario,
-    scenario_data,
     verify_run_dir,
 )
 from bridgelab.signals import interruption_in
@@ -65,13 +50,11 @@ if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
     from bridgelab.scenario.model import Scenario
 
 __all__ = [
-    "CHUNK", "HISTORY", "MAX_HISTORY_LINE", "MAX_RESULTS_BYTES", "MAX_SCENARIO_BYTES",
-    "RESULTS", "RUN_FILES", "SCENARIO", "EvidenceError", "HistoryFacts", "OutputDirError",
-    "Verified", "atomic_write_text", "begin", "check_history", "claim", "file_digest",
-    "first_record", "history_problem", "judge", "judgement_problems", "read_json",
-    "read_results", "read_scenario_text", "results_data", "results_problems", "row_history",
-    "row_problems", "run_scenario", "scan_history", "scenario_data", "scenario_from_text",
-    "scenario_text", "verify_run_dir", "write_incomplete", "write_results", "write_scenario",
+    "HISTORY", "MAX_SCENARIO_BYTES", "RESULTS", "RUN_FILES", "SCENARIO", "EvidenceError",
+    "OutputDirError", "atomic_write_text", "begin", "claim", "file_digest", "first_record",
+    "history_problem", "judgement_problems", "read_results", "results_data", "results_problems",
+    "row_history", "row_problems", "scenario_from_text", "scenario_text", "verify_run_dir",
+    "write_incomplete", "write_results", "write_scenario",
 ]
 
 

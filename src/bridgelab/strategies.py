@@ -43,8 +43,6 @@ from bridgelab.testing import scenario_data as _source_data
 STORAGE: tuple[str, ...] = typing.get_args(StorageClass)
 JURISDICTIONS = ("CH", "DE", "SG", "US", "HK", "KY", "unspecified")
 
-_OMIT = object()
-
 __all__ = [
     "NEEDS", "RECIPIENTS", "ROLES", "SELECTS", "applicable_kinds", "attack",
     "attack_schedules", "attacks_below_threshold", "committees", "custody_configs",

@@ -15,7 +15,7 @@ from bridgelab.protocol.verifier import VerifierConfig
 
 def _state_with_every_field_set() -> EscrowState:
     nonces = NonceTable()
-    nonces[7] = "tx7"
+    nonces.add(7)
     return EscrowState(
         trust_root=TrustRoot(1, "multisig", ("0xa", "0xb", "0xc"), 2, ()),
         verifier=VerifierConfig(signatures="symbolic"),
@@ -54,7 +54,7 @@ def test_the_escrow_copy_keeps_every_field_and_shares_nothing_it_writes():
     copied.escrowed["ETH"] += 1
     copied.locked_total["ETH"] += 1
     copied.released_total["ETH"] += 1
-    copied.released_nonces[8] = "tx8"
+    copied.released_nonces.add(8)
     assert copied.bucket.try_take(3.0, 100)
     assert state.balances == {("alice", "ETH"): 90}
     assert (state.escrowed, state.locked_total, state.released_total) == (

@@ -274,11 +274,11 @@ def test_a_block_s_copy_of_the_released_nonces_is_its_own_until_adopted():
     from bridgelab.consortium.nonces import NonceTable
 
     state = NonceTable()
-    state[1] = "tx1"
+    state.add(1)
     state.settle()
     dropped, adopted = state.copy(), state.copy()
-    dropped[2] = "tx2"
-    adopted[3] = "tx3"
+    dropped.add(2)
+    adopted.add(3)
     # A block that did not commit leaves no trace, in the state or in a sibling copy.
     assert 2 not in state and 2 not in adopted
     assert 3 in adopted and 3 not in state

@@ -88,7 +88,7 @@ def first_refusal(view: MemberView, request: Request) -> tuple[int, str] | None:
     that check's name; None when every proof passes its list. The answer `refusal` gives
     asked of each proof in turn: the checks that read only the rules and the proofs are
     answered by `rule_refusals`, the others are asked now."""
-    proofs = request.proofs if type(request) is BatchRequest else (request,)
+    proofs = proofs_of(request)
     for position, chain_checks, failed in rule_refusals(view.rules, request):
         proof = proofs[position]
         for check in chain_checks:

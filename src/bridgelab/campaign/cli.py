@@ -27,15 +27,14 @@ from rich.console import Console
 from bridgelab import output
 from bridgelab.campaign import cli_campaign, cli_export, cli_stats
 from bridgelab.campaign.cli_campaign import history_root_for
-from bridgelab.campaign.cli_parsers import CAMPAIGN_EPILOG, add_parsers
+from bridgelab.campaign.cli_parsers import add_parsers
 from bridgelab.exitcodes import EXIT_BAD_INPUT
 from bridgelab.safepaths import confined
 
 COMMANDS = ("campaign", "campaign-stats", "campaign-export")
 LOG = output.logger("campaign")
 
-__all__ = ["CAMPAIGN_EPILOG", "COMMANDS", "add_parsers", "default_store", "history_root_for",
-           "main"]
+__all__ = ["COMMANDS", "add_parsers", "default_store", "history_root_for", "main"]
 
 
 def default_store(name: str) -> Path:

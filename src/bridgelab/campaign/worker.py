@@ -8,7 +8,6 @@ what the worker ran before, so the same run gives the same history hash on any w
 
 from __future__ import annotations
 
-import functools
 import inspect
 import json
 import os
@@ -24,23 +23,11 @@ from typing import Any
 from bridgelab.campaign.runspec import RunSpec
 from bridgelab.signals import ignore_in_worker
 
-_prepared = False
 PARENT_POLL_S = 0.5
 # The process that imported this module: a pool worker forked from the fork server finds
 # the server's pid here, not its own (what tests/campaign/test_worker_imports.py checks).
 IMPORTED_BY_PID = os.getpid()
 _HAS_PROC = Path("/proc/self/stat").is_file()
-
-
-def _prepare() -> None:
-    """Once per process: the git commit for fingerprints is looked up once, not per run."""
-    global _prepared
-    if _prepared:
-        return
-    from bridgelab import runner
-
-    runner.git_commit = functools.cache(runner.git_commit)
-    _prepared = True
 
 
 def init_pool_worker(parent_pid: int) -> None:
@@ -50,7 +37,6 @@ def init_pool_worker(parent_pid: int) -> None:
 
     A worker forked from the fork server is the server's child, not the campaign's, so it
     watches the campaign's process itself (its pid and start time), not its own parent."""
-    _prepare()
     ignore_in_worker()
     parent = process_identity(parent_pid)
 
@@ -135,7 +121,6 @@ class Probes:
 def execute_run(spec: RunSpec) -> dict[str, Any]:
     """Run one spec; never raises: a failing run becomes an `error` row (it is deterministic,
     so it would fail again)."""
-    _prepare()
     from bridgelab import runner
     from bridgelab.scenario import parse_scenario
 

@@ -77,8 +77,6 @@ class SupplyChecks:
                 f" {circulating - escrowed} unbacked",
             )
 
-    # -- verdicts ---------------------------------------------------------------------------
-
 
 def lane(fields: dict[str, Any]) -> str:
     """Where a mint or burn happened: the L2 (its records say `layer = "l2"`) or L1."""

@@ -81,7 +81,7 @@ class TransferTable:
         if self._dict is not None:
             return self._dict.get(nonce, default)  # type: ignore[call-overload]
         if type(nonce) is not int:
-            nonce = _as_int(nonce)
+            nonce = int_equal(nonce)  # the int a dict would take it for
         if not self._held(nonce):
             return default
         return self._row(nonce)  # type: ignore[arg-type]
@@ -209,7 +209,7 @@ class TransferTable:
         if self._dict is not None:
             return self._dict.pop(nonce, default)  # type: ignore[call-overload]
         if type(nonce) is not int:
-            nonce = _as_int(nonce)
+            nonce = int_equal(nonce)  # the int a dict would take it for
         if not self._held(nonce):
             return default
         transfer = self._row(nonce)  # type: ignore[arg-type]
@@ -233,8 +233,3 @@ class TransferTable:
 
 def _fits_64(value: object) -> bool:
     return type(value) is int and -(2**63) <= value < 2**63
-
-
-def _as_int(key: object) -> object:
-    """The int a dict with int keys would take `key` for (True is 1, 2.0 is 2)."""
-    return int_equal(key)

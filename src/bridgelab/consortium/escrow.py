@@ -250,7 +250,7 @@ def process_release(state: EscrowState, tx: ReleaseTx, now: float = 0.0) -> Rele
     cap = state.per_transfer_cap
     require(cap is None or message.amount <= cap, "per_transfer_cap")
     require(state.bucket is None or state.bucket.try_take(now, message.amount), "rate_limited")
-    state.released_nonces[message.nonce] = tx.tx_id
+    state.released_nonces.add(message.nonce)
     add_to(state.escrowed, message.asset, -message.amount)
     add_to(state.released_total, message.asset, message.amount)
     add_to(state.balances, (message.recipient, message.asset), message.amount)

@@ -23,7 +23,7 @@ class NonceTable:
     ) -> None:
         self._shared = IntervalSet() if shared is None else shared
         self._others: set[object] = set() if others is None else others
-        self._own: dict[object, str] = {}
+        self._own: set[object] = set()
 
     def copy(self) -> NonceTable:
         if self._own:
@@ -39,9 +39,9 @@ class NonceTable:
         The state it was copied from is dropped at the same moment, so nobody still reading
         the shared table expects it without these writes."""
         self._fold(self._own)
-        self._own = {}
+        self._own = set()
 
-    def _fold(self, writes: dict[object, str]) -> None:
+    def _fold(self, writes: set[object]) -> None:
         for nonce in writes:
             if type(nonce) is int:
                 self._shared.add(nonce)
@@ -51,5 +51,5 @@ class NonceTable:
     def __contains__(self, nonce: object) -> bool:
         return nonce in self._own or nonce in self._shared or nonce in self._others
 
-    def __setitem__(self, nonce: int, tx_id: str) -> None:
-        self._own[nonce] = tx_id
+    def add(self, nonce: object) -> None:
+        self._own.add(nonce)

@@ -21,8 +21,9 @@ from bridgelab.scenario.base import (
     Period,
     Strict,
 )
+from bridgelab.scenario.sizes import MAX_NODES, MAX_USERS
 
-NAMES = 100_000  # the most users or assets one attack may list (the workload's users)
+NAMES = MAX_USERS  # the most users or assets one attack may list: the workload's users
 
 
 Recipient = Name("the account that receives what the attack takes")
@@ -133,8 +134,8 @@ class CrashParams(Strict):
 class PartitionParams(Strict):
     """Cut `side_a` from `side_b` (role names or node names); one-way cuts a -> b only."""
 
-    side_a: list[Name("a node or role")] = Field(default_factory=list, max_length=1_201)
-    side_b: list[Name("a node or role")] = Field(default_factory=list, max_length=1_201)
+    side_a: list[Name("a node or role")] = Field(default_factory=list, max_length=MAX_NODES)
+    side_b: list[Name("a node or role")] = Field(default_factory=list, max_length=MAX_NODES)
     one_way: bool = False
     role: Literal["validator", "member", "relayer"] = "validator"
 
@@ -228,7 +229,7 @@ class ByzantineParams(Strict):
         "each split may fork the chain once",
     ) = 1
     side_a: list[Name("an honest validator on side A")] = Field(
-        default_factory=list, max_length=1_201
+        default_factory=list, max_length=MAX_NODES
     )
 
 

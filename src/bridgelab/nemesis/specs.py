@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from bridgelab.nemesis.catalog import (
     AttackInfo,
-    TargetRole,
     chains,
     consortium,
     forgery,
@@ -20,7 +19,7 @@ from bridgelab.nemesis.catalog import (
 )
 from bridgelab.scenario.registry import register_attack_kinds
 
-__all__ = ["CATALOG", "AttackInfo", "TargetRole"]
+__all__ = ["CATALOG", "AttackInfo"]
 
 # The families in the order `bridgelab attacks list` shows them.
 FAMILIES = (keys, network, chains, forgery, l2, consortium)

@@ -11,9 +11,9 @@ from pydantic import Field, model_validator
 
 # Imports the shared building blocks only: `scenario/model.py` will import this module.
 from bridgelab.scenario.base import Count, Delay, Number, Period, Strict, invalid
+from bridgelab.scenario.sizes import GWEI_WHY, MAX_GWEI
 
 SEVEN_DAYS = 7 * 24 * 3_600.0
-GWEI_WHY = "a million gwei per gas is far above any fee a real chain has seen"
 
 
 class L2(Strict):
@@ -48,10 +48,10 @@ class L2(Strict):
         21_000, 30_000_000, "a batch must fit one L1 block",
     ) = 300_000
     batch_priority_fee_gwei: Number(
-        "priority fee of a batch's first submission", "gwei per gas", GWEI_WHY, ge=0, le=1e6
+        "priority fee of a batch's first submission", "gwei per gas", GWEI_WHY, ge=0, le=MAX_GWEI
     ) = 2.0
     batch_max_fee_gwei: Number(
-        "max fee a batch bids (none: no cap)", "gwei per gas", GWEI_WHY, gt=0, le=1e6
+        "max fee a batch bids (none: no cap)", "gwei per gas", GWEI_WHY, gt=0, le=MAX_GWEI
     ) | None = None
     resubmit_after: Period(
         "seconds without inclusion before the batch is re-submitted with higher fees"

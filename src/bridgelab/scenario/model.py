@@ -59,10 +59,8 @@ from bridgelab.scenario.cross_checks import (
     check_entities,
     check_node_names,
     check_probes,
-    holder_keys,
 )
 from bridgelab.scenario.custody_schema import (
-    MAX_PYECC_MEMBERS,
     AttributeCost,
     Committee,
     Delegation,
@@ -74,51 +72,32 @@ from bridgelab.scenario.network_schema import (
     NODE_ROLES,
     Link,
     Network,
-    node_names,
-    typical_latency,
-    validator_latency,
 )
 from bridgelab.scenario.oracle_schema import Oracle
 from bridgelab.scenario.sizes import (
     GWEI_WHY,
-    LIST_WHY,
     MAX_ATTACKS,
-    MAX_BLS_MEMBERS,
     MAX_BUNDLES_PER_SLOT,
     MAX_DELEGATIONS,
     MAX_ENTITIES,
     MAX_GAS_LIMIT,
     MAX_GWEI,
-    MAX_LINKS,
-    MAX_MEMBERS,
-    MAX_NODES,
     MAX_QUEUE,
-    MAX_RELAYERS,
-    MAX_ROUNDS,
-    MAX_SCRIPTED,
     MAX_SPIKES,
-    MAX_TRANSFERS,
-    MAX_USERS,
-    MAX_VALIDATORS,
-    MEMBERS_WHY,
     QUEUE_WHY,
-    TRANSFERS_WHY,
     MemberId,
 )
 from bridgelab.scenario.workload_schema import ScriptedDeposit, Workload
 
+# The schema's public names: its sections' models, and the size limits its own checks use.
 __all__ = [
-    "GWEI_WHY", "LIST_WHY", "MAX_ATTACKS", "MAX_BLS_MEMBERS", "MAX_BUNDLES_PER_SLOT",
-    "MAX_DELEGATIONS", "MAX_ENTITIES", "MAX_GAS_LIMIT", "MAX_GWEI", "MAX_LINKS",
-    "MAX_MEMBERS", "MAX_NODES", "MAX_PYECC_MEMBERS", "MAX_QUEUE", "MAX_RELAYERS",
-    "MAX_ROUNDS", "MAX_SCRIPTED", "MAX_SPIKES", "MAX_TRANSFERS", "MAX_USERS",
-    "MAX_VALIDATORS", "MEMBERS_WHY", "NODE_ROLES", "QUEUE_WHY", "TRANSFERS_WHY",
+    "GWEI_WHY", "MAX_ATTACKS", "MAX_BUNDLES_PER_SLOT", "MAX_DELEGATIONS", "MAX_ENTITIES",
+    "MAX_GAS_LIMIT", "MAX_GWEI", "MAX_QUEUE", "MAX_SPIKES", "NODE_ROLES", "QUEUE_WHY",
     "Adversary", "Attack", "AttributeCost", "Bridge", "Checks", "Committee", "Consortium",
-    "Defences", "Delegation", "Demand", "DemandSpike", "Entity", "Flaw", "Heal", "Limits",
-    "Link", "MemberId", "Network", "Relayers", "Reorgs", "Scenario", "ScenarioMeta",
-    "Schedule", "ScriptedDeposit", "Settlement", "StorageClass", "TargetSelect", "Targets",
-    "Verifier", "Watcher", "Workload", "holder_keys", "node_names", "peak_bundles_per_slot",
-    "typical_latency", "validator_latency",
+    "Defences", "Delegation", "Demand", "DemandSpike", "Entity", "Flaw", "Heal", "Limits", "Link",
+    "MemberId", "Network", "Relayers", "Reorgs", "Scenario", "ScenarioMeta", "Schedule",
+    "ScriptedDeposit", "Settlement", "StorageClass", "TargetSelect", "Targets", "Verifier",
+    "Watcher", "Workload", "peak_bundles_per_slot",
 ]
 
 

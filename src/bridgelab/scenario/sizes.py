@@ -1,7 +1,6 @@
 """Upper bounds on the sizes of a scenario, each with the reason it cannot be larger.
 
-Shared by the schema's sections (and by `attributes`, `nemesis` and the CLI through
-`scenario.model`, which re-exports them).
+Shared by the schema's sections and by the attacks' parameters (`nemesis/params.py`).
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ MAX_DELEGATIONS = 10_000
 MAX_ATTACKS = 100
 MAX_ROUNDS = 10_000
 MAX_NODES = MAX_VALIDATORS + MAX_MEMBERS + MAX_RELAYERS + 1
-LIST_WHY = "no scenario needs more"
 
 
 def MemberId(what: str = "a committee member id") -> object:
