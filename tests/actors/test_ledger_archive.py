@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.actors import ledger as ledger_module
-from bridgelab.actors.ledger import LedgerArchive, SignedDigest, SignedLedger
+from bridgelab.actors.ledger import SignedLedger
+from bridgelab.actors.ledger_archive import LedgerArchive, SignedDigest
 
 DIRECTIONS = ("deposit", "withdrawal")
 # Mostly small dense nonces, sometimes one far away or negative (an attack's own).

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from bridgelab.actors.ledger import SignedLedger
+from bridgelab.actors.ledger import STALE, SignedLedger
 from bridgelab.actors.member_checks import MemberRules, MemberView
 from bridgelab.actors.member_requests import BatchCommitment, batch_commitment, first_refusal
 from bridgelab.actors.wire import BatchRequest, Endorsement, MessageProof
@@ -115,6 +115,9 @@ class CommitteeMember:
         digest = message.digest(self.trust_root_version)
         epoch = self.custody.epoch
         previous = self.ledger.latest(message.key, self.index)
+        if previous is STALE:
+            self._refuse(request, "stale_nonce")
+            return None
         if previous is not None:
             if previous[0] != digest:
                 self._refuse(request, "equivocation")
@@ -186,6 +189,9 @@ class CommitteeMember:
         ):
             if failure is not None and failure[0] == position:
                 self._refuse(proofs[position], failure[1])
+                return None
+            if previous is STALE:
+                self._refuse(proofs[position], "stale_nonce")
                 return None
             if previous is not None and previous[0] != digest:
                 self._refuse(proofs[position], "equivocation")

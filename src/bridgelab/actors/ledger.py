@@ -4,19 +4,25 @@ Every member keeps its own rule, one message per nonce ever, by reading and writ
 bit here. Storing the committee's records column-wise keeps memory at one entry per message
 rather than one per member and message.
 
-The rule holds however late a message is asked for again, so no record is ever dropped. The
-most recent `live_limit` keys are kept as objects; older ones are archived compactly (a
+The most recent `live_limit` keys are kept as objects; older ones are archived compactly (a
 nonce-indexed row of digest, epoch and signers per direction: about 48 bytes a message
 instead of about 300) and brought back as they were when a key is asked for again. Every
 answer is the same as if nothing were archived (tests/actors/test_ledger_archive.py).
+
+Records are dropped once final for every member, so a long run's memory stays flat. A
+member's signed prefix in a direction is the first nonce it has not signed there: every
+nonce below it is settled for that member, and a request for a nonce more than
+`NONCE_HORIZON` below it is `stale`, refused whatever it asks (a re-request that old is a
+lost certificate or an equivocation attempt). Rows below every member's horizon are then
+read by nobody and dropped (tests/actors/test_ledger_horizon.py).
 """
 
 from __future__ import annotations
 
 import itertools
-from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from bridgelab.actors.ledger_archive import LedgerArchive, SignedDigest
 
 # Different digests or epochs recorded for one key: only attacks and refreshes add them.
 MAX_ENTRIES_PER_KEY = 4_096
@@ -26,11 +32,8 @@ LIVE_KEYS = 4_096
 ARCHIVE_SLACK = 1_024
 
 
-@dataclass(slots=True)
-class SignedDigest:
-    digest: bytes
-    epoch: int
-    members: int  # bit i set: member i signed this digest in this epoch
+# What `latest` answers for a key the member refuses as stale, whatever it signed for it.
+STALE: tuple[bytes, int] = (b"", -1)
 
 
 class SignedLedger:
@@ -76,6 +79,9 @@ class SignedLedger:
             for entries in lists:
                 for entry in entries or ():
                     signers |= entry.members
+            if self._archive.stale_possible:
+                # A member that finds any key stale must not take the fresh path.
+                signers |= self._archive.stale_members(keys)
             self._batch_signers = signers
             self._batch_keys = keys if type(keys) is tuple else None
             self._batch_record = None
@@ -89,7 +95,10 @@ class SignedLedger:
         return bool(self._batch_signers >> member & 1)
 
     def latest(self, key: tuple[str, int], member: int) -> tuple[bytes, int] | None:
-        """The (digest, epoch) `member` most recently signed for `key`, if any."""
+        """The (digest, epoch) `member` most recently signed for `key`, if any; `STALE` when
+        the member refuses the key as stale."""
+        if self._archive.stale_possible and self._archive.stale(key, member):
+            return STALE
         return _latest_in(self._get(key), 1 << member)
 
     def latest_all(
@@ -97,7 +106,11 @@ class SignedLedger:
     ) -> list[tuple[bytes, int] | None]:
         """`latest` for each of `keys` (a batch asks about all its messages at once)."""
         bit = 1 << member
-        return [_latest_in(entries, bit) for entries in self._entry_lists(keys)]
+        found = [_latest_in(entries, bit) for entries in self._entry_lists(keys)]
+        if self._archive.stale_possible:
+            found = [STALE if self._archive.stale(key, member) else latest
+                     for key, latest in zip(keys, found, strict=True)]
+        return found
 
     def add(self, key: tuple[str, int], member: int, digest: bytes, epoch: int) -> None:
         """Record that `member` signed `digest` for `key` in `epoch` (one message at a time:
@@ -174,6 +187,7 @@ class SignedLedger:
         self._batch_record = None
         for key in list(itertools.islice(live, excess)):
             self._archive.put(key, live.pop(key))
+        self._archive.settle()
 
 
 def _latest_in(entries: list[SignedDigest] | None, bit: int) -> tuple[bytes, int] | None:
@@ -183,92 +197,3 @@ def _latest_in(entries: list[SignedDigest] | None, bit: int) -> tuple[bytes, int
         if entry.members & bit and (found is None or entry.epoch >= found.epoch):
             found = entry
     return None if found is None else (found.digest, found.epoch)
-
-
-# Marks a nonce the archive's rows do not hold.
-_NO_EPOCH = -(2**63)
-DIGEST_BYTES = 32
-# A row is allocated for every nonce below the highest archived one; a nonce further than
-# this beyond the rows (one an attack made up) is archived as it is, not as a row.
-MAX_ROW_GAP = 65_536
-
-
-class _Rows:
-    """One direction's archived keys with one entry each, as rows indexed by nonce."""
-
-    __slots__ = ("count", "digests", "epochs", "members")
-
-    def __init__(self) -> None:
-        self.digests = bytearray()
-        self.epochs = array("q")
-        self.members = array("Q")
-        self.count = 0
-
-    def fits(self, nonce: int, entry: SignedDigest) -> bool:
-        return (0 <= nonce < len(self.epochs) + MAX_ROW_GAP
-                and len(entry.digest) == DIGEST_BYTES
-                and 0 <= entry.members < 2**64 and entry.epoch != _NO_EPOCH)
-
-    def put(self, nonce: int, entry: SignedDigest) -> None:
-        if nonce >= len(self.epochs):
-            grow = nonce + 1 - len(self.epochs)
-            self.epochs.extend([_NO_EPOCH] * grow)
-            self.members.extend([0] * grow)
-            self.digests.extend(bytes(DIGEST_BYTES * grow))
-        assert self.epochs[nonce] == _NO_EPOCH, "a key is archived once until taken back"
-        self.epochs[nonce] = entry.epoch
-        self.members[nonce] = entry.members
-        self.digests[nonce * DIGEST_BYTES:(nonce + 1) * DIGEST_BYTES] = entry.digest
-        self.count += 1
-
-    def take(self, nonce: int) -> SignedDigest | None:
-        if not 0 <= nonce < len(self.epochs) or self.epochs[nonce] == _NO_EPOCH:
-            return None
-        entry = SignedDigest(
-            bytes(self.digests[nonce * DIGEST_BYTES:(nonce + 1) * DIGEST_BYTES]),
-            self.epochs[nonce], self.members[nonce],
-        )
-        self.epochs[nonce] = _NO_EPOCH
-        self.count -= 1
-        return entry
-
-
-class LedgerArchive:
-    """The ledger's older keys: compact rows for the common one-entry key, and the entry
-    lists themselves for any other (several digests or epochs, an odd nonce or digest)."""
-
-    __slots__ = ("_others", "_rows")
-
-    def __init__(self) -> None:
-        self._rows: dict[str, _Rows] = {}
-        self._others: dict[tuple[str, int], list[SignedDigest]] = {}
-
-    def __len__(self) -> int:
-        return sum(rows.count for rows in self._rows.values()) + len(self._others)
-
-    def __bool__(self) -> bool:
-        return bool(self._rows) or bool(self._others)
-
-    def put(self, key: tuple[str, int], entries: list[SignedDigest]) -> None:
-        direction, nonce = key
-        if len(entries) == 1 and type(nonce) is int:
-            rows = self._rows.get(direction)
-            if rows is None:
-                rows = self._rows[direction] = _Rows()
-            if rows.fits(nonce, entries[0]):
-                rows.put(nonce, entries[0])
-                return
-        assert key not in self._others, "a key is archived once until taken back"
-        self._others[key] = entries
-
-    def take(self, key: tuple[str, int]) -> list[SignedDigest] | None:
-        """`key`'s entries, removed from the archive (None if it holds none)."""
-        entries = self._others.pop(key, None)
-        if entries is not None:
-            return entries
-        direction, nonce = key
-        rows = self._rows.get(direction)
-        if rows is None or type(nonce) is not int:
-            return None
-        entry = rows.take(nonce)
-        return None if entry is None else [entry]
