@@ -65,15 +65,14 @@ class UnboundProof(_Forgery):
         self._keep(message.recipient)
 
     def _genuine_lock(self) -> Generator[simpy.Event, Any, tuple[Committed, int] | None]:
-        """The newest block the contract trusts that is still at hand, and a lock in it."""
+        """The newest block still at hand that the contract trusts, and a lock in it."""
         env = self.world.env
         settlement = self.bridge.settlement
         for _ in range(MAX_ROOT_POLLS):
-            accepted = [root for root in settlement.bridge.accepted_roots if root != ZERO_ROOT]
-            for root in reversed(accepted):
-                committed = next((c for c in self.bridge.consortium.blocks
-                                  if c.block.header.hash == root), None)
-                if committed is None:
+            accepted = settlement.bridge.accepted_roots
+            for committed in reversed(self.bridge.consortium.blocks):
+                root = committed.block.header.hash
+                if root == ZERO_ROOT or root not in accepted:
                     continue
                 for leaf_index, item in leaf_items(committed):
                     if isinstance(item, LockEvent):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bridgelab.consortium.escrow import LockEvent
+from bridgelab.core.digest_set import DigestSet
 from bridgelab.core.intervals import IntervalSet
 from bridgelab.crypto import merkle
 from bridgelab.protocol.limits import TokenBucket
@@ -73,14 +74,15 @@ class BridgeState:
     watchers: tuple[str, ...] = ("watcher",)
     rotation_timelock: float = 0.0
     pending_root: PendingRoot | None = None
-    # Consortium block hashes (-> height) messages may be proven against: each block a
-    # certified mint came from (the committee vouched for its commit).
-    accepted_roots: dict[bytes, int] = field(default_factory=dict)
+    # Consortium block hashes messages may be proven against: each block a certified mint
+    # came from (the committee vouched for its commit). Only ever asked "accepted?", and one
+    # is added for nearly every block, so held compactly (`core/digest_set.py`).
+    accepted_roots: DigestSet = field(default_factory=DigestSet)
 
     def __post_init__(self) -> None:
         if "zero_root_trusted" in self.verifier.flaws:
             # Nomad 2022: the upgrade's initialiser marked the zero root as confirmed.
-            self.accepted_roots.setdefault(ZERO_ROOT, 0)
+            self.accepted_roots.add(ZERO_ROOT)
 
 
 # -- deposits: mint wrapped tokens for a lock on the consortium chain ----------------------
@@ -106,7 +108,7 @@ def process_mint(state: BridgeState, tx: MintTx, now: float = 0.0) -> MintEvent 
     outcome = _admit(state, tx.certificate, verdict.signers, tx.tx_id, now)
     # The certificate vouches for the message's block: its other lock events can now be
     # proven against it. (A reorg here keeps it: the consortium block stays committed.)
-    state.accepted_roots.setdefault(message.source_block_hash, message.source_block)
+    state.accepted_roots.add(message.source_block_hash)
     return outcome
 
 
