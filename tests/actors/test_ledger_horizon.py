@@ -118,3 +118,139 @@ def test_pruning_leaves_an_honest_long_run_as_it_was(monkeypatch):
     assert run(scenario, 1).history_sha256 == kept
     archive = seen[0]._archive
     assert archive.stale_possible and all(rows.base > 0 for rows in archive._rows.values())
+
+
+# -- the committee's use of a pruning ledger, against what each member really signed ----------
+
+DIRECTIONS = ("deposit", "withdrawal")
+ANY_MEMBER = st.sampled_from([0, 1, 2, 5, 63, 64, 65])  # 64 and over never fit a row
+ANY_DIGEST = st.sampled_from([b"a" * 32, b"b" * 32, b"c" * 32, b"short"])
+ANY_NONCE = st.one_of(st.integers(-3, 80), st.sampled_from([True, 200, 10**9, 2**70]))
+STEPS = st.one_of(
+    # Fresh nonces in order, signed by some members, one at a time or in batches.
+    st.tuples(st.just("run"), st.sampled_from(DIRECTIONS), st.integers(1, 30),
+              st.lists(ANY_MEMBER, min_size=1, max_size=4, unique=True), st.booleans(),
+              st.integers(1, 3)),
+    st.tuples(st.just("single"), st.sampled_from(DIRECTIONS), ANY_NONCE, ANY_MEMBER,
+              ANY_DIGEST),
+    st.tuples(st.just("batch"), st.sampled_from(DIRECTIONS),
+              st.lists(ANY_NONCE, min_size=1, max_size=4, unique=True),
+              st.lists(ANY_MEMBER, min_size=1, max_size=4, unique=True),
+              st.lists(ANY_DIGEST, min_size=4, max_size=4)),
+    st.tuples(st.just("refresh"), ANY_MEMBER),  # the member's share moves to a new epoch
+)
+
+
+class _Committee:
+    """Members deciding as `actors/committee.py` does, over one pruning ledger, with the
+    truth of what each signed kept beside it."""
+
+    def __init__(self, live_limit: int) -> None:
+        self.ledger = SignedLedger(live_limit=live_limit)
+        self.signed: dict[tuple[int, tuple[str, int]], set[bytes]] = {}
+        self.epochs: dict[int, int] = {}
+
+    def _sign(self, member: int, key: tuple[str, int], digest: bytes) -> None:
+        digests = self.signed.setdefault((member, key), set())
+        digests.add(digest)
+        assert len(digests) == 1, f"member {member} signed two digests for {key}"
+
+    def check(self, member: int, key: tuple[str, int], answer: object) -> None:
+        """What the ledger told `member` about `key` is true."""
+        signed = self.signed.get((member, key))
+        if answer is STALE:
+            assert signed, f"{key} stale for member {member}, which never signed it"
+        elif answer is None:
+            assert not signed, f"member {member} signed {key}, and the ledger forgot it"
+        else:
+            assert signed and answer[0] in signed
+
+    def single(self, member: int, key: tuple[str, int], digest: bytes) -> None:
+        epoch = self.epochs.get(member, 0)
+        previous = self.ledger.latest(key, member)
+        self.check(member, key, previous)
+        if previous is STALE or (previous is not None and (
+                previous[0] != digest or previous[1] == epoch)):
+            return
+        self.ledger.add(key, member, digest, epoch)
+        self._sign(member, key, digest)
+
+    def batch(self, members: list[int], keys: tuple, digests: tuple) -> None:
+        for member in members:
+            epoch = self.epochs.get(member, 0)
+            if not self.ledger.signed_any(keys, member):
+                for key in keys:  # the fresh path: nothing signed, nothing stale
+                    assert (member, key) not in self.signed
+            else:
+                found = self.ledger.latest_all(keys, member)
+                for key, previous in zip(keys, found, strict=True):
+                    self.check(member, key, previous)
+                if any(previous is STALE or (previous is not None and previous[0] != digest)
+                       for previous, digest in zip(found, digests, strict=True)):
+                    continue
+                if all(previous is not None and previous[1] == epoch for previous in found):
+                    continue
+            self.ledger.add_all(keys, member, digests, epoch)
+            for key, digest in zip(keys, digests, strict=True):
+                self._sign(member, key, digest)
+
+    def check_everything(self) -> None:
+        for direction in DIRECTIONS:
+            keys = tuple((direction, nonce) for nonce in range(-3, 90))
+            for member in (0, 1, 2, 5, 63, 64, 65):
+                for key, answer in zip(keys, self.ledger.latest_all(keys, member),
+                                       strict=True):
+                    self.check(member, key, answer)
+        for member, key in list(self.signed):
+            self.check(member, key, self.ledger.latest(key, member))
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(STEPS, max_size=50), st.integers(1, 6), st.integers(1, 4),
+       st.integers(1, 4), st.integers(0, 2))
+def test_no_member_equivocates_or_is_told_less_than_it_signed(
+        steps, horizon, chunk, live_limit, slack):
+    saved = (ledger_module.ARCHIVE_SLACK, ledger_archive.NONCE_HORIZON,
+             ledger_archive.DROP_CHUNK)
+    ledger_module.ARCHIVE_SLACK, ledger_archive.NONCE_HORIZON = slack, horizon
+    ledger_archive.DROP_CHUNK = chunk
+    try:
+        committee = _Committee(live_limit)
+        next_nonce = dict.fromkeys(DIRECTIONS, 0)
+        for step in steps:
+            if step[0] == "run":
+                _, direction, count, members, batched, size = step
+                start = next_nonce[direction]
+                next_nonce[direction] += count
+                nonces = list(range(start, start + count))
+                if batched:
+                    for first in range(0, count, size):
+                        keys = tuple((direction, n) for n in nonces[first:first + size])
+                        committee.batch(members, keys, (b"h" * 32,) * len(keys))
+                else:
+                    for nonce in nonces:
+                        for member in members:
+                            committee.single(member, (direction, nonce), b"h" * 32)
+            elif step[0] == "single":
+                _, direction, nonce, member, digest = step
+                committee.single(member, (direction, nonce), digest)
+            elif step[0] == "batch":
+                _, direction, nonces, members, digests = step
+                committee.batch(members, tuple((direction, n) for n in nonces),
+                                tuple(digests[:len(nonces)]))
+            else:
+                committee.epochs[step[1]] = committee.epochs.get(step[1], 0) + 1
+        committee.check_everything()
+    finally:
+        ledger_module.ARCHIVE_SLACK, ledger_archive.NONCE_HORIZON = saved[:2]
+        ledger_archive.DROP_CHUNK = saved[2]
+
+
+def test_a_nonce_a_dict_takes_for_an_int_finds_its_archived_row(small_horizon):
+    # ("deposit", True) is the key ("deposit", 1) to a dict: so it must be to the archive.
+    ledger = SignedLedger(live_limit=1)
+    _sign_in_order(ledger, range(4), range(1))
+    assert ledger._archive.take(("deposit", 1)) is not None  # it was archived as a row
+    ledger._archive.put(("deposit", 1), [ledger_archive.SignedDigest(DIGEST, 0, 1)])
+    assert ledger.latest(("deposit", True), 0) == (DIGEST, 0)
+    assert ledger.latest(("deposit", 1.0), 0) == (DIGEST, 0)

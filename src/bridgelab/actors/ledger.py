@@ -14,7 +14,8 @@ member's signed prefix in a direction is the first nonce it has not signed there
 nonce below it is settled for that member, and a request for a nonce more than
 `NONCE_HORIZON` below it is `stale`, refused whatever it asks (a re-request that old is a
 lost certificate or an equivocation attempt). Rows below every member's horizon are then
-read by nobody and dropped (tests/actors/test_ledger_horizon.py).
+read by nobody and dropped (tests/actors/test_ledger_horizon.py). A member that never signs
+some nonce holds its prefix there: nothing above it is dropped, safe but no longer flat.
 """
 
 from __future__ import annotations

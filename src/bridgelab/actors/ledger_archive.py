@@ -12,6 +12,8 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bridgelab.core.dense import int_equal
+
 # How far below its signed prefix a member still answers a request as it did when it signed;
 # far beyond any shipped scenario's transfers, so no shipped history meets a stale nonce.
 NONCE_HORIZON = 16_384
@@ -150,6 +152,8 @@ class LedgerArchive:
             return entries
         direction, nonce = key
         rows = self._rows.get(direction)
+        if type(nonce) is not int:
+            nonce = int_equal(nonce)  # the key a dict takes it for: True is nonce 1
         if rows is None or type(nonce) is not int:
             return None
         entry = rows.take(nonce)
@@ -159,11 +163,15 @@ class LedgerArchive:
 
     def stale(self, key: tuple[str, int], member: int) -> bool:
         """Whether `member` refuses `key` as stale: a nonce more than `NONCE_HORIZON` below
-        its signed prefix in the key's direction."""
+        its signed prefix in the key's direction (so one it has signed: never a negative one)."""
         direction, nonce = key
         prefixes = self._prefixes.get(direction)
-        return (prefixes is not None and type(nonce) is int and 0 <= member < PREFIX_MEMBERS
-                and nonce < prefixes[member] - NONCE_HORIZON)
+        if prefixes is None:
+            return False
+        if type(nonce) is not int:
+            nonce = int_equal(nonce)
+        return (type(nonce) is int and 0 <= member < PREFIX_MEMBERS
+                and 0 <= nonce < prefixes[member] - NONCE_HORIZON)
 
     def stale_members(self, keys: Sequence[tuple[str, int]]) -> int:
         """The members (as bits) for which any of `keys` is stale."""

@@ -3,8 +3,9 @@
 A contract's accepted roots are only asked "accepted?", and a long run accepts one for nearly
 every consortium block. In a Python set each costs about 130 bytes (the bytes object, its
 slot and the table's slack); here they sit in one sorted byte string, searched by bisection,
-with the newest few thousand in a plain set until they are merged in. The answers are a
-set's for any value (`tests/core/test_digest_set.py` compares them under Hypothesis).
+with the newest in a plain set until they are merged in. The answers are a set's for `bytes`
+members and any value asked (`tests/core/test_digest_set.py` compares them under
+Hypothesis); a `bytes` subclass or a memoryview is not found as the equal `bytes` would be.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 WIDTH = 32
-# Digests kept in the plain set before they are merged into the sorted string. A merge copies
-# the string once, so this bounds the merging work at (set size / MERGE_AT) copies per digest.
+# Digests kept in the plain set before they are merged into the sorted string: at least
+# MERGE_AT, and at least 1/MERGE_SHARE of the sorted ones. A merge copies the string once;
+# with the share, a digest is copied about MERGE_SHARE times per doubling of the set (so
+# merging stays O(n log n) bytes copied), and the plain set costs about 130 / MERGE_SHARE
+# bytes per member.
 MERGE_AT = 4_096
+MERGE_SHARE = 16
 
 
 class DigestSet:
@@ -64,7 +69,7 @@ class DigestSet:
             self._odd.add(member)
             return
         self._recent.add(member)
-        if len(self._recent) >= MERGE_AT:
+        if len(self._recent) >= max(MERGE_AT, len(self._sorted) // (WIDTH * MERGE_SHARE)):
             self._merge()
 
     def _in_sorted(self, digest: bytes) -> bool:
