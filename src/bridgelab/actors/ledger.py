@@ -9,7 +9,8 @@ nonce-indexed row of digest, epoch and signers per direction: about 48 bytes a m
 instead of about 300) and brought back as they were when a key is asked for again. Every
 answer is the same as if nothing were archived (tests/actors/test_ledger_archive.py).
 
-Records are dropped once final for every member, so a long run's memory stays flat. A
+Records are dropped once final for every member, so a long run in which every member signs
+every nonce keeps flat memory. A
 member's signed prefix in a direction is the first nonce it has not signed there: every
 nonce below it is settled for that member, and a request for a nonce more than
 `NONCE_HORIZON` below it is `stale`, refused whatever it asks (a re-request that old is a

@@ -100,6 +100,7 @@ class _Rows:
 
 # A member index a signed prefix is kept for (a row's signers are 64 bits).
 PREFIX_MEMBERS = 64
+_PREFIX_MASK = 2**PREFIX_MEMBERS - 1
 
 
 class LedgerArchive:
@@ -132,9 +133,7 @@ class LedgerArchive:
         signers = 0
         for entry in entries:
             signers |= entry.members
-        self._signers[direction] = (
-            self._signers.get(direction, 0) | signers & (2**PREFIX_MEMBERS - 1)
-        )
+        self._signers[direction] = self._signers.get(direction, 0) | signers & _PREFIX_MASK
         if len(entries) == 1 and type(nonce) is int:
             rows = self._rows.get(direction)
             if rows is None:
@@ -177,10 +176,7 @@ class LedgerArchive:
         """The members (as bits) for which any of `keys` is stale."""
         found = 0
         for key in keys:
-            signers = self._signers.get(key[0], 0)
-            while signers:
-                bit = signers & -signers
-                signers ^= bit
+            for bit in _bits(self._signers.get(key[0], 0)):
                 if self.stale(key, bit.bit_length() - 1):
                     found |= bit
         return found

@@ -23,7 +23,6 @@ from bridgelab.consortium.escrow import ESCROW_CONTRACT, LockEvent
 from bridgelab.crypto import merkle
 from bridgelab.custody.base import CALLDATA_GAS_PER_BYTE, MINT_STORAGE_GAS, TX_BASE_GAS
 from bridgelab.nemesis.forgery import ADVERSARY_ACCOUNT, _Forgery, leaf_items
-from bridgelab.settlement.bridge_contract import ZERO_ROOT
 from bridgelab.settlement.transactions import Fee, InclusionProof, ProveAndMintTx
 
 # Slots the attack waits at most for the contract to trust a consortium block.
@@ -72,7 +71,7 @@ class UnboundProof(_Forgery):
             accepted = settlement.bridge.accepted_roots
             for committed in reversed(self.bridge.consortium.blocks):
                 root = committed.block.header.hash
-                if root == ZERO_ROOT or root not in accepted:
+                if root not in accepted:
                     continue
                 for leaf_index, item in leaf_items(committed):
                     if isinstance(item, LockEvent):
