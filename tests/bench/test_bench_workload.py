@@ -179,3 +179,24 @@ def test_a_timed_call_inside_a_timed_call_counts_once(monkeypatch):
     outer = ledger.timed("outer", lambda: inner())
     outer()  # outer starts at tick 0, inner at 1; only the outer reads its end, at 2
     assert ledger.calls == {"outer": 1} and ledger.total_cpu() == 2.0
+
+
+def test_a_table_row_shows_the_two_figures_its_actual_over_floor_divides():
+    from bridgelab.bench import tables
+
+    row = {"config": "multisig", "mode": "batched", "crypto": "real", "members": 21,
+           "transfers_completed": 2000, "transfers_per_cpu_second": 800.0, "spread": 0.1,
+           "cpu_ms_per_transfer": 1.25, "floor_run_cpu_ms_per_transfer": 1.7,
+           "floor_cpu_ms_per_transfer": 1.0, "actual_over_floor": 1.7,
+           "median_setup_cpu_seconds": 2.0, "median_wall_seconds": 3.0,
+           "simpy_events_per_transfer": 30.0, "signatures_per_transfer": 3.6,
+           "deposit_latency_p50_s": 24.0, "peak_rss_mb": 60.0, "load_average_mean": 1.0,
+           "all_pass": True}
+    cells = dict(zip(tables._COLUMNS, tables._cells(row), strict=True))
+    assert cells["CPU ms/transfer"] == "1.250"  # the timed runs' median
+    ratio = float(cells["instrumented ms"]) / float(cells["floor ms"])
+    assert f"{ratio:.2f}" == cells["actual/floor"] == "1.70"
+    symbolic = dict(row, crypto="symbolic", floor_run_cpu_ms_per_transfer=None,
+                    floor_cpu_ms_per_transfer=None, actual_over_floor=None)
+    symbolic_cells = dict(zip(tables._COLUMNS, tables._cells(symbolic), strict=True))
+    assert symbolic_cells["instrumented ms"] == symbolic_cells["actual/floor"] == "—"

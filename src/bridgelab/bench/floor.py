@@ -2,7 +2,8 @@
 
 A run's floor is the CPU time inside its outermost cryptographic calls; what the model adds on
 top (events, records, checks) is the run's CPU time above it. Instrumentation slows a run, so
-an instrumented run is never the timed one.
+an instrumented run is never a timed one: its own CPU time serves only its actual/floor, where
+the wrapper's cost counts against the model (the ratio can only read high).
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def measure(case: Case, instrumented: bool = False) -> dict[str, Any]:
     CPU time is the process's (time.process_time); the set-up (building the world: keys, DKG)
     is timed apart, so rates are in-run transfers per CPU-second. An `instrumented` run also
     reports the crypto floor: operations per transfer and their CPU cost (it runs slower, so
-    its own times are not the case's)."""
+    its own times are not the case's rate; they give only its actual/floor)."""
     from bridgelab.bench.floor import instrument
     from bridgelab.runner import run
 

@@ -22,9 +22,10 @@ WORKLOAD_DESCRIPTION = (
     " in the symbolic signature mode) runs batched (up to 64 messages per certified root,"
     " 30 s window) and per-message. Method: every run in a fresh interpreter, cases"
     " interleaved (A B C A B C ...), CPU time of the run with the set-up (keys, DKG) timed"
-    " apart, the median of --repeats runs with its spread, the load average recorded; one"
-    " instrumented run per real-crypto case gives the crypto floor (CPU inside signature"
-    " operations) and actual/floor. Then cost per transfer against committee size and run"
+    " apart, the median of --repeats runs with its spread, the load average recorded; after"
+    " each real-crypto run, an instrumented run gives the crypto floor (CPU inside signature"
+    " operations) and actual/floor (that run's CPU over its own floor; the median over the"
+    " rounds). Then cost per transfer against committee size and run"
     " length, campaign runs per second, and each performance target judged. Symbolic rows"
     " are labelled: they measure the model, not cryptography."
 )
