@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bridgelab.checker.agreement import vote_verify
 from bridgelab.core import memo
 from bridgelab.crypto import ed25519, symbolic
-from bridgelab.crypto.ed25519 import Ed25519Signer, openssl_verify
+from bridgelab.crypto.ed25519 import Ed25519Signer, openssl_verify, prime_order_key
 
 seeds = st.binary(min_size=32, max_size=32)
 messages = st.binary(max_size=200)
@@ -57,8 +57,8 @@ ZERO_KEY = bytes(32)  # a point of order 4
 def test_libsodium_refuses_the_zero_signature_under_a_small_order_key(message):
     """The one known difference: OpenSSL's cofactorless check accepts the zero signature
     under the zero key for some messages (107 of 400 tried), libsodium for none. Validator
-    keys come from the run's seed and are never of small order; were one, the checker would
-    blame more, never less."""
+    keys come from the run's seed and are never of small order; were one recorded, the
+    checker would refuse votes under it (below)."""
     assert not ed25519.verify(ZERO_KEY, message, bytes(64))
 
 
@@ -66,6 +66,14 @@ def test_libsodium_refuses_the_zero_signature_under_a_small_order_key(message):
 def test_openssl_accepts_the_zero_signature_under_the_zero_key_for_some_messages(message):
     assert openssl_verify(ZERO_KEY, message, bytes(64))
     assert not ed25519.verify(ZERO_KEY, message, bytes(64))
+    # The checker names no culprit on such a vote: the key is of small order.
+    assert not prime_order_key(ZERO_KEY)
+    assert not vote_verify("real", ZERO_KEY, message, bytes(64))
+
+
+def test_validators_keys_are_of_prime_order():
+    assert all(prime_order_key(Ed25519Signer(bytes([i]) * 32).public_key) for i in range(50))
+    assert not prime_order_key(ZERO_KEY.hex())  # a hex string is no key
 
 
 @pytest.mark.parametrize("verify", [ed25519.verify, openssl_verify])

@@ -18,7 +18,7 @@ from bridgelab.consortium.block import vote_bytes
 from bridgelab.core import memo
 from bridgelab.core.dense import DenseIntMap
 from bridgelab.crypto import symbolic
-from bridgelab.crypto.ed25519 import openssl_verify
+from bridgelab.crypto.ed25519 import openssl_verify, prime_order_key
 
 PROPERTY = "safety.consortium-agreement"
 # Heights remembered with their full records (oldest dropped first): a conflicting commit is
@@ -38,10 +38,12 @@ _symbolic_ed25519_signature = memo.raw(symbolic.ed25519_signature)
 
 def vote_verify(signatures: str, public_key: bytes, message: bytes, signature: bytes) -> bool:
     """A validator's vote checked the checker's way: real votes on OpenSSL (the model's
-    are on libsodium), symbolic ones against their recomputed stand-in."""
+    are on libsodium) under a key of prime order, symbolic ones against their recomputed
+    stand-in. A recorded key of small order names no culprit: OpenSSL's check would accept
+    the zero signature under it for some votes."""
     if symbolic.check_mode(signatures):
         return signature == _symbolic_ed25519_signature(public_key, message)
-    return openssl_verify(public_key, message, signature)
+    return prime_order_key(public_key) and openssl_verify(public_key, message, signature)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
+from nacl.bindings import (
+    crypto_core_ed25519_is_valid_point,
+    crypto_sign,
+    crypto_sign_BYTES,
+    crypto_sign_open,
+    crypto_sign_PUBLICKEYBYTES,
+    crypto_sign_seed_keypair,
+)
 from nacl.exceptions import CryptoError
 
 from bridgelab.core import memo
 
-PUBLIC_KEY_BYTES = 32
-SIGNATURE_BYTES = 64
+PUBLIC_KEY_BYTES = crypto_sign_PUBLICKEYBYTES
+SIGNATURE_BYTES = crypto_sign_BYTES
 
 
 class Ed25519Signer:
@@ -38,6 +45,8 @@ class Ed25519Signer:
 
 
 def _well_formed(public_key: bytes, signature: bytes) -> bool:
+    # Kept in front of every verification: PyNaCl 1.5's crypto_sign_open hands the key to C
+    # without checking its length.
     return (type(public_key) is bytes and len(public_key) == PUBLIC_KEY_BYTES
             and type(signature) is bytes and len(signature) == SIGNATURE_BYTES)
 
@@ -64,3 +73,10 @@ def openssl_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def prime_order_key(public_key: bytes) -> bool:
+    """Whether `public_key` is a canonical point of the prime-order subgroup: a key of small
+    order proves nothing (OpenSSL accepts the zero signature under some of them)."""
+    return (type(public_key) is bytes and len(public_key) == PUBLIC_KEY_BYTES
+            and crypto_core_ed25519_is_valid_point(public_key))
