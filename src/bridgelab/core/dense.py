@@ -89,17 +89,21 @@ class DenseIntMap:
 
     # Without these, `for key in m` would fall back to `m[0], m[1], ...` (values, then a
     # KeyError): a user property that loops over the checker's nonce maps must get keys.
+    # The views are a dict's, read through the map as they go: nothing is copied.
     def __iter__(self) -> Iterator[object]:
-        return iter(self.as_dict())
+        for key, value in enumerate(self._values):
+            if value != _ABSENT:
+                yield key
+        yield from self._others
 
     def keys(self) -> KeysView[object]:
-        return self.as_dict().keys()
+        return KeysView(self)  # type: ignore[arg-type]
 
     def values(self) -> ValuesView[int]:
-        return self.as_dict().values()
+        return ValuesView(self)  # type: ignore[arg-type]
 
     def items(self) -> ItemsView[object, int]:
-        return self.as_dict().items()
+        return ItemsView(self)  # type: ignore[arg-type]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DenseIntMap):
