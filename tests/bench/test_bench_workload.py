@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from bridgelab.bench.floor import CryptoLedger
 from bridgelab.bench.method import interleaved, measure_in_subprocess, summarise
@@ -200,3 +202,19 @@ def test_a_table_row_shows_the_two_figures_its_actual_over_floor_divides():
                     floor_cpu_ms_per_transfer=None, actual_over_floor=None)
     symbolic_cells = dict(zip(tables._COLUMNS, tables._cells(symbolic), strict=True))
     assert symbolic_cells["instrumented ms"] == symbolic_cells["actual/floor"] == "—"
+
+
+def test_the_floor_counts_the_checker_s_own_vote_verifications():
+    # In a fresh interpreter: instrumenting wraps the crypto calls for the whole process.
+    code = (
+        "from bridgelab.bench.floor import instrument\n"
+        "ledger = instrument()\n"
+        "from bridgelab.checker.agreement import vote_verify\n"
+        "from bridgelab.crypto.ed25519 import Ed25519Signer\n"
+        "signer = Ed25519Signer(bytes(32))\n"
+        "assert vote_verify('real', signer.public_key, b'vote', signer.sign(b'vote'))\n"
+        "print(sorted(ledger.calls.items()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[('checker.ed25519.verify', 1), ('ed25519.sign', 1)]"
