@@ -39,10 +39,11 @@ of state that outlives a call. `reset()`
 gives the current thread of execution a fresh one at the start of each symbolic run
 (`runner.build`), so nothing carries over from run to run, and runs in concurrent threads (a
 multi-threaded Dask worker) never share or clear each other's; it is bounded by `MAX_DLOGS`.
-A symbolic BLS answer reads the registry, so it is not a pure function of its bytes and is
-never memoised. Discrete logs are a function of the point, so the registry can only ever say
-"known, and this is it" or "unknown" (which verifies nothing): every key a run verifies against
-comes out of that run's own DKG.
+The model's symbolic BLS answers read the registry, so they are not pure functions of their
+bytes and are never memoised. Discrete logs are a function of the point, so the registry can
+only ever say "known, and this is it" or "unknown" (which verifies nothing): every key a run
+verifies against comes out of that run's own DKG. The checker reads no registry: it checks a
+symbolic signature as pk == (s / h) * g1 in the real G1 (`checker/policy.py`).
 """
 
 from __future__ import annotations

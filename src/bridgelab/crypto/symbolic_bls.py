@@ -7,6 +7,10 @@ every real compressed point has, then the exponent mod r. H(m) is a sha256-deriv
 a signature sk * H(m), and a pairing product is checked as sum dlog(g1_i) * exp(g2_i) == 0
 mod r. The dlog registry is the one piece of state that outlives a call: `reset()` gives the
 current thread of execution a fresh one at the start of each symbolic run.
+
+The same product can be evaluated with no discrete log at all, as sum exp(g2_i) * g1_i == O in
+the real G1: slower (a G1 multi-scalar multiplication), but a pure function of the bytes. The
+checker verifies that way (`checker/policy.py`), so it never reads the model's registry.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ def _encode_g2(exponent: int) -> bytes:
     return _G2_MARKER + (exponent % R).to_bytes(32, "big")
 
 
-def _decode_g2(data: bytes) -> int:
+def g2_exponent(data: bytes) -> int:
     """The exponent of a symbolic G2 element; InvalidPointError for anything else."""
     if not isinstance(data, bytes) or len(data) != G2_BYTES:
         raise InvalidPointError(f"expected {G2_BYTES} bytes")
@@ -63,7 +67,8 @@ def _decode_g2(data: bytes) -> int:
     return exponent
 
 
-def _hash_exponent(msg: bytes) -> int:
+def hash_exponent(msg: bytes) -> int:
+    """H(m) as its exponent over the notional G2 generator."""
     return int.from_bytes(hashlib.sha256(DST + msg).digest(), "big") % R
 
 
@@ -150,7 +155,7 @@ class SymbolicBackend(BLSBackend):
     def sign(self, sk: int, msg: bytes) -> bytes:
         if not isinstance(msg, bytes):
             raise TypeError("message must be bytes")
-        return _encode_g2(_check_sk(sk) * _hash_exponent(msg))
+        return _encode_g2(_check_sk(sk) * hash_exponent(msg))
 
     def verify(self, pk: bytes, msg: bytes, sig: bytes) -> bool:
         if not isinstance(msg, bytes) or not isinstance(pk, bytes):
@@ -159,13 +164,13 @@ class SymbolicBackend(BLSBackend):
         if not dlog:  # unknown (never produced here) or the identity (KeyValidate)
             return False
         try:
-            exponent = _decode_g2(sig)
+            exponent = g2_exponent(sig)
         except InvalidPointError:
             return False
-        return exponent == dlog * _hash_exponent(msg) % R
+        return exponent == dlog * hash_exponent(msg) % R
 
     def hash_to_g2(self, msg: bytes) -> bytes:
-        return _encode_g2(_hash_exponent(msg))
+        return _encode_g2(hash_exponent(msg))
 
     # -- group arithmetic -------------------------------------------------------------------
 
@@ -185,7 +190,7 @@ class SymbolicBackend(BLSBackend):
 
     def g2_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
         _check_lengths(points, scalars)
-        exponents = [_decode_g2(point) for point in points]
+        exponents = [g2_exponent(point) for point in points]
         return _encode_g2(sum(k * e for k, e in zip(scalars, exponents, strict=True)))
 
     def pairing_check(self, pairs: Sequence[tuple[bytes, bytes]]) -> bool:
@@ -194,7 +199,7 @@ class SymbolicBackend(BLSBackend):
             if not self._group.g1_is_valid(g1):
                 return False
             try:
-                exponent = _decode_g2(g2)
+                exponent = g2_exponent(g2)
             except InvalidPointError:
                 return False
             if exponent == 0:
@@ -210,7 +215,7 @@ class SymbolicBackend(BLSBackend):
 
     def g2_is_valid(self, data: bytes) -> bool:
         try:
-            _decode_g2(data)
+            g2_exponent(data)
         except InvalidPointError:
             return False
         return True
@@ -219,7 +224,7 @@ class SymbolicBackend(BLSBackend):
         return self._group._g1(data)
 
     def _decode_g2(self, data: bytes) -> object:
-        return _decode_g2(data)
+        return g2_exponent(data)
 
 
 def symbolic_backend() -> SymbolicBackend:
