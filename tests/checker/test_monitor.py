@@ -13,6 +13,7 @@ from bridgelab.core.rng import Streams
 from bridgelab.crypto import symbolic
 from bridgelab.custody.multisig import MultisigCustody
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
+from bridgelab.protocol import rotation
 from bridgelab.protocol.messages import (
     BridgeMessage,
     certificate_fields,
@@ -418,3 +419,26 @@ def test_a_rotated_root_binds_by_its_own_policy_only_when_governed(governed):
     else:
         assert feed.failed("safety.trust-root-governed")
         assert "'trust_root_members'" in quorum[0] and "6-of-9" in quorum[0]
+
+
+def test_a_contract_that_miscounts_a_rotation_cannot_make_the_checker_call_it_governed(
+    monkeypatch,
+):
+    # The contract's rule, broken: one signature counts as a supermajority.
+    monkeypatch.setattr(rotation, "supermajority", lambda members: 1)
+    successor = MultisigCustody(Streams(22), 5, 4, ())
+    new_root = successor.trust_root(2)
+    digest = rotation_digest(1, new_root)
+    signatures = [CUSTODY.governance_sign(m, digest) for m in range(3)]
+    assert rotation.check_rotation(ROOT, rotation.RotationCertificate(new_root, tuple(
+        signatures))) == "ok"
+    feed = _Feed()
+    feed("trust_root", **trust_root_fields(new_root), via="rotation",
+         rotation_signatures=[signature.hex() for signature in signatures])
+    [governed] = feed.failed("safety.trust-root-governed")
+    assert "'supermajority'" in governed
+    feed.lock(0, 10, escrowed=10)
+    message = _message(0, 10)
+    endorsements = {m: successor.endorse(m, message.digest(2)) for m in range(4)}
+    feed.mint(0, 10, certificate=certificate_fields(successor.assemble(message, 2, endorsements)))
+    assert "6-of-9" in feed.failed("safety.certificate-quorum")[0]

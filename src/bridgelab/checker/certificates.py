@@ -13,8 +13,8 @@ from bridgelab.checker.policy import (
     GroupKeyRecord,
     Shortfall,
     certificate_shortfall,
-    checker_ecrecover,
     root_shortfall,
+    rotation_failure,
 )
 from bridgelab.core.history import Event
 from bridgelab.protocol.messages import (
@@ -22,7 +22,6 @@ from bridgelab.protocol.messages import (
     certificate_from_fields,
     trust_root_from_fields,
 )
-from bridgelab.protocol.rotation import RotationCertificate, check_rotation
 
 
 class CertificateChecks:
@@ -54,11 +53,8 @@ class CertificateChecks:
             signatures = tuple(
                 bytes.fromhex(sig) for sig in event.fields.get("rotation_signatures", [])
             )
-            check = check_rotation(
-                previous, RotationCertificate(root, signatures), self.signatures,
-                recover=checker_ecrecover(self.signatures),
-            )
-            if check != "ok":
+            check = rotation_failure(previous, root, signatures, self.signatures)
+            if check is not None:
                 self._fail(
                     "safety.trust-root-governed", event,
                     f"trust root v{previous.version} replaced by v{root.version} via"

@@ -29,6 +29,7 @@ from bridgelab.crypto.bls.backend import (
 from bridgelab.crypto.bls.backend_blst import BlstBackend
 from bridgelab.crypto.symbolic import check_mode
 from bridgelab.protocol.messages import BridgeMessage, Certificate, TrustRoot, batch_digest
+from bridgelab.protocol.rotation import rotation_digest
 
 # Verification does not depend on the backend (all three agree byte for byte,
 # tests/crypto/test_bls_backends.py), so the checker verifies every real signature with a
@@ -208,6 +209,34 @@ def _group_key_shortfall(
             "group_key_threshold",
             f"the DKG made a {dkg.threshold}-of-{policy.members} group key",
         )
+    return None
+
+
+def rotation_failure(
+    current: TrustRoot, new_root: TrustRoot, signatures: tuple[bytes, ...], kind: str
+) -> str | None:
+    """Why replacing `current` by `new_root` on `signatures` is not governed, or None if it
+    is: the next version, well formed, signed by distinct members of `current`, more than
+    two thirds of them. The checker's own statement of the rule the contract enforces
+    (`protocol/rotation.py`), so a contract that counts wrongly cannot make a weaker root
+    look governed; the failures carry the contract's names. `kind`: "real" or "symbolic"."""
+    if new_root.version != current.version + 1:
+        return "version_successor"
+    if not new_root.signers or not 0 < new_root.threshold <= len(new_root.signers):
+        return "new_root_well_formed"
+    digest = rotation_digest(current.version, new_root)
+    ecrecover = checker_ecrecover(kind)
+    members = {address: index for index, address in enumerate(current.signers)}
+    signed: list[int] = []
+    for signature in signatures:
+        member = members.get(ecrecover(digest, signature))  # type: ignore[arg-type]
+        if member is None:
+            return "unauthorised_signer"
+        if member in signed:
+            return "duplicate_signer"
+        signed.append(member)
+    if not 3 * len(signed) > 2 * len(current.signers):
+        return "supermajority"
     return None
 
 
