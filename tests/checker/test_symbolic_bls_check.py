@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.checker import policy
+from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.monitor import check_records
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core import memo
@@ -137,6 +138,7 @@ def test_a_saved_symbolic_history_rechecks_as_the_live_run_did(tmp_path):
     rechecked = check_records(
         read_history(tmp_path / "history.jsonl"), signatures="symbolic",
         policy=CommitteePolicy.of_scenario(scenario),
+        finality=SettlementFinality.of_scenario(scenario),
     )
     assert rechecked.exercised["safety.certificate-quorum"] > 0
     assert rechecked.verdicts() == result.verdicts

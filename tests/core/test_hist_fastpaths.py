@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.monitor import OBSERVED_KINDS, Monitor, check_records
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core import history as history_module
@@ -63,6 +64,7 @@ def _state(monitor: Monitor) -> dict[str, object]:
         "last_heal": monitor.last_heal, "end_time": monitor.end_time,
         "liveness_grace": monitor.liveness_grace, "root_policies": monitor.root_policies,
         "group_key": monitor.group_key, "unjudged": monitor.unjudged_certificates,
+        "finality": monitor.finality,
     }
 
 
@@ -78,6 +80,7 @@ def test_the_live_monitor_ends_as_one_that_reads_every_event(source, tmp_path: P
     records = read_history(tmp_path / "history.jsonl")
     assert {record["kind"] for record in records} - OBSERVED_KINDS  # some are passed by
     replayed = check_records(
-        records, scenario.committee.signatures, CommitteePolicy.of_scenario(scenario)
+        records, scenario.committee.signatures, CommitteePolicy.of_scenario(scenario),
+        SettlementFinality.of_scenario(scenario),
     )
     assert _state(seen[0]) == _state(replayed)

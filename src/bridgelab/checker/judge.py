@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bridgelab.checker.api import UserProperty
+from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.monitor import Monitor
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core.history import Event, History
@@ -31,6 +32,7 @@ def monitor_for(scenario: Scenario, user_properties: Iterable[UserProperty] = ()
         tuple(scenario.checks.expect),
         scenario.committee.signatures,
         CommitteePolicy.of_scenario(scenario),
+        SettlementFinality.of_scenario(scenario),
     )
 
 

@@ -17,6 +17,7 @@ SAFETY_EVENTS = frozenset({"lock", "mint", "burn", "release"})
 # these kinds recorded by anyone else is not the canonical contract's, and backs nothing.
 ESCROW_ACTOR = "escrow"
 BURN_ACTORS = frozenset({"bridge", "l2-bridge"})
+SETTLEMENT_CHAIN = "settlement"  # the actor whose blocks the finality rule counts
 # A burn whose record names no block can never be shown final.
 UNKNOWN_BLOCK = 2**62
 # Where wrapped tokens live: the settlement chain, or the L2 (records say `layer = "l2"`).

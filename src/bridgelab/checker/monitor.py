@@ -15,7 +15,8 @@ from bridgelab.checker.agreement import PROPERTY as AGREEMENT
 from bridgelab.checker.agreement import AgreementFold
 from bridgelab.checker.api import UserProperty, user_verdict
 from bridgelab.checker.certificates import CertificateChecks
-from bridgelab.checker.frozen import DEPOSIT_SIDE, PAUSE_EVENTS
+from bridgelab.checker.finality import SettlementFinality
+from bridgelab.checker.frozen import PAUSE_EVENTS
 from bridgelab.checker.ledger_view import (
     BURN_ACTORS,
     ESCROW_ACTOR,
@@ -26,6 +27,7 @@ from bridgelab.checker.ledger_view import (
 )
 from bridgelab.checker.policy import CommitteePolicy, GroupKeyRecord
 from bridgelab.checker.properties import PROBES, PROPERTIES
+from bridgelab.checker.settlement_checks import SettlementChecks
 from bridgelab.checker.supply import SupplyChecks, lane
 from bridgelab.checker.transfer_table import Transfer
 from bridgelab.checker.verdicts import Verdicts
@@ -34,7 +36,7 @@ from bridgelab.core.history import Event, History
 from bridgelab.protocol.tables import add_to
 
 
-class Monitor(CertificateChecks, SupplyChecks, Verdicts):
+class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
     """Observes events in order; records each property's violations and whether it was exercised."""
 
     def __init__(
@@ -44,6 +46,7 @@ class Monitor(CertificateChecks, SupplyChecks, Verdicts):
         expected_probes: tuple[str, ...] = (),
         signatures: str = "real",
         policy: CommitteePolicy | None = None,
+        finality: SettlementFinality | None = None,
     ) -> None:
         self.view = LedgerView()
         # The run's kind of signatures ("real" or "symbolic", see crypto/symbolic.py): the
@@ -53,6 +56,10 @@ class Monitor(CertificateChecks, SupplyChecks, Verdicts):
         # it. Without one, a certificate that meets its recorded trust root is not proof
         # enough, and certificate-quorum is unknown rather than pass.
         self.policy = policy
+        # The settlement chain's finality by the scenario's rule. Without one (a history fed
+        # by hand), the chain's own `settlement.final` claims stand in.
+        self.finality = finality
+        self.unfinal_mints: dict[object, tuple[int, str, int]] = {}  # (settlement_checks)
         # Per trust-root version: the policy in force under it, and whether a governed
         # rotation installed it (then its own policy and group key are the committee's word).
         self.root_policies: dict[int, tuple[CommitteePolicy, bool]] = {}
@@ -117,6 +124,7 @@ class Monitor(CertificateChecks, SupplyChecks, Verdicts):
 
     def _on_run_end(self, event: Event) -> None:
         self.end_time = event.time
+        self._final_now(event)  # the withdrawals liveness waits for: those final by now
         for height, seq in self.agreement.unbacked_claims():
             self._fail(
                 AGREEMENT, event,
@@ -190,53 +198,12 @@ class Monitor(CertificateChecks, SupplyChecks, Verdicts):
         add_to(self.view.burned, fields["asset"], fields["amount"])
         add_to(self.view.lane_supply, (fields["asset"], lane(fields)), -fields["amount"])
 
-    def _on_reorg(self, event: Event) -> None:
-        """Orphaned blocks take their mints and burns with them."""
-        view = self.view
-        assets: list[str] = []
-        for item in event.fields["reverted"]:
-            if item["kind"] == "trust_root":
-                view.current_root["settlement"] = item["restored_version"]
-                continue
-            if item["kind"] == "pause":
-                view.theft_pauses.set_paused(DEPOSIT_SIDE, item["restored"], event.time)
-                continue
-            if item["kind"] not in ("mint", "burn"):
-                continue
-            nonce, asset, amount = item["nonce"], item["asset"], item["amount"]
-            if asset not in assets:
-                assets.append(asset)
-            if item["kind"] == "mint":
-                # Only a mint the history recorded can be undone: subtracting one it never
-                # recorded would hide as much unbacked supply.
-                if view.minted_nonces.pop(nonce, None) is not None:
-                    view.honoured_locks.pop(nonce, None)
-                    add_to(view.minted, asset, -amount)
-                    add_to(view.lane_supply, (asset, "l1"), -amount)
-                continue
-            if view.burns.pop(nonce, None) is not None:
-                add_to(view.burned, asset, -amount)
-                add_to(view.lane_supply, (asset, "l1"), amount)
-            if nonce in view.released_nonces:
-                self._fail(
-                    "safety.release-backed-by-final-burn", event,
-                    f"burn #{nonce} of {amount} {asset} was released (event"
-                    f" #{view.released_nonces[nonce]}) and then reverted by a reorg of depth"
-                    f" {event.fields['depth']}: the release is no longer backed",
-                )
-        for asset in assets:
-            self._check_conservation(event, asset)
-            self._check_escrow_coverage(event, asset)
-
     def _on_attack(self, event: Event) -> None:
         self.view.adversary.note(event.kind, event.actor, event.fields)
 
     def _on_pause(self, event: Event) -> None:
         side, paused = PAUSE_EVENTS[event.kind]
         self.view.theft_pauses.set_paused(side, paused, event.time)
-
-    def _on_settlement_final(self, event: Event) -> None:
-        self.view.settlement_final = max(self.view.settlement_final, event.fields["number"])
 
     def _on_mint(self, event: Event) -> None:
         fields = event.fields
@@ -248,6 +215,11 @@ class Monitor(CertificateChecks, SupplyChecks, Verdicts):
         view = self.view
         add_to(view.minted, fields["asset"], fields["amount"])
         add_to(view.lane_supply, (fields["asset"], lane(fields)), fields["amount"])
+        number = fields.get("number")
+        if self.finality is not None and lane(fields) == "l1" and type(number) is int:
+            # Until its block is final, a reorg may take it back (`_on_reorg`); a mint that
+            # names no block stays counted whatever a reorg says.
+            self.unfinal_mints[nonce] = (number, fields["asset"], fields["amount"])
         self.exercised["safety.no-double-mint"] += 1
         if nonce in view.minted_nonces:
             self._fail(
@@ -314,7 +286,7 @@ class Monitor(CertificateChecks, SupplyChecks, Verdicts):
                 f"release of {fields['amount']} {fields['asset']} for burn #{nonce}, but no"
                 f" burn #{nonce} exists on the settlement chain",
             )
-        elif burn.number > view.settlement_final:
+        elif burn.number > self._final_now(event):
             self._fail(
                 "safety.release-backed-by-final-burn",
                 event,
@@ -360,6 +332,7 @@ _HANDLERS = {
     "burn": Monitor._on_burn,
     "mint": Monitor._on_mint,
     "release": Monitor._on_release,
+    "settlement.block": Monitor._on_settlement_block,
     "settlement.final": Monitor._on_settlement_final,
     "settlement.reorg": Monitor._on_reorg,
     "attack.submit": Monitor._on_attack,
@@ -376,11 +349,14 @@ def check_records(
     records: Iterable[dict[str, Any]],
     signatures: str = "real",
     policy: CommitteePolicy | None = None,
+    finality: SettlementFinality | None = None,
 ) -> Monitor:
     """Re-check a saved history (records as read from `history.jsonl`) of a run with real (or
     `signatures = "symbolic"`) signatures, against the committee `policy` its scenario
-    configures (`CommitteePolicy.of_scenario`; without it certificate-quorum is unknown)."""
-    monitor = Monitor(signatures=signatures, policy=policy)
+    configures (`CommitteePolicy.of_scenario`; without it certificate-quorum is unknown) and
+    its settlement `finality` (`SettlementFinality.of_scenario`; without it the chain's own
+    claims)."""
+    monitor = Monitor(signatures=signatures, policy=policy, finality=finality)
     for record in records:
         fields = {
             key: value for key, value in record.items() if key not in {"seq", "t", "actor", "kind"}

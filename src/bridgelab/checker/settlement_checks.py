@@ -1,0 +1,123 @@
+"""The monitor's settlement-chain side: which blocks are final (by the scenario's rule,
+`checker/finality.py`, or the chain's claims where none is given) and what a reorg undoes.
+
+A reorg record is the model's account of what it orphaned. With the rule, the checker undoes
+only a mint or burn the history recorded in an orphaned block that is not final, by the
+amount recorded with it: a record that "reverts" a final mint cannot reopen its nonce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bridgelab.checker.finality import SettlementFinality
+from bridgelab.checker.frozen import DEPOSIT_SIDE
+from bridgelab.checker.ledger_view import SETTLEMENT_CHAIN, LedgerView
+from bridgelab.core.history import Event
+from bridgelab.protocol.tables import add_to
+
+
+class SettlementChecks:
+    """Mixed into the monitor. The monitor provides the state named below, `_fail` and the
+    supply checks (annotations only, so that nothing here hides the monitor's own)."""
+
+    view: LedgerView
+    finality: SettlementFinality | None
+    # With the rule: L1 mints whose blocks are not final yet, nonce -> (block, asset,
+    # amount), in the order recorded; all a reorg may undo.
+    unfinal_mints: dict[object, tuple[int, str, int]]
+    _fail: Callable[..., None]
+    _check_conservation: Callable[[Event, str], None]
+    _check_escrow_coverage: Callable[[Event, str], None]
+
+    def _on_settlement_block(self, event: Event) -> None:
+        if self.finality is not None and event.actor == SETTLEMENT_CHAIN:
+            self.finality.block(event.fields["number"], event.fields["slot"])
+            # Mints whose blocks are final can no longer be taken back: forget them. They
+            # were recorded in block order, so the final ones come first.
+            final = self._final_now(event)
+            unfinal = self.unfinal_mints
+            while unfinal:
+                nonce = next(iter(unfinal))
+                if unfinal[nonce][0] > final:
+                    break
+                del unfinal[nonce]
+
+    def _on_settlement_final(self, event: Event) -> None:
+        if self.finality is None:
+            self.view.settlement_final = max(self.view.settlement_final, event.fields["number"])
+
+    def _final_now(self, event: Event) -> int:
+        """How far the settlement chain is final at `event`: by the scenario's rule, or by
+        the chain's claims where no rule was given."""
+        if self.finality is not None:
+            self.view.settlement_final = self.finality.final_number(event.time)
+        return self.view.settlement_final
+
+    def _on_reorg(self, event: Event) -> None:
+        """Orphaned blocks take their mints and burns with them: with the scenario's
+        finality rule, only those the history recorded in an orphaned block that is not
+        final, undone as recorded (not as the reorg record says)."""
+        view = self.view
+        assets: list[str] = []
+        for item in event.fields["reverted"]:
+            if item["kind"] == "trust_root":
+                view.current_root["settlement"] = item["restored_version"]
+                continue
+            if item["kind"] == "pause":
+                view.theft_pauses.set_paused(DEPOSIT_SIDE, item["restored"], event.time)
+                continue
+            if item["kind"] not in ("mint", "burn"):
+                continue
+            undone = self._orphaned_transfer(event, item)
+            if undone is None:
+                continue
+            nonce, asset, amount = undone
+            if asset not in assets:
+                assets.append(asset)
+            if item["kind"] == "mint":
+                # Only a mint the history recorded can be undone: subtracting one it never
+                # recorded would hide as much unbacked supply.
+                if view.minted_nonces.pop(nonce, None) is not None:
+                    view.honoured_locks.pop(nonce, None)
+                    add_to(view.minted, asset, -amount)
+                    add_to(view.lane_supply, (asset, "l1"), -amount)
+                continue
+            if view.burns.pop(nonce, None) is not None:
+                add_to(view.burned, asset, -amount)
+                add_to(view.lane_supply, (asset, "l1"), amount)
+            if nonce in view.released_nonces:
+                self._fail(
+                    "safety.release-backed-by-final-burn", event,
+                    f"burn #{nonce} of {amount} {asset} was released (event"
+                    f" #{view.released_nonces[nonce]}) and then reverted by a reorg of depth"
+                    f" {event.fields['depth']}: the release is no longer backed",
+                )
+        for asset in assets:
+            self._check_conservation(event, asset)
+            self._check_escrow_coverage(event, asset)
+
+    def _orphaned_transfer(
+        self, event: Event, item: dict[str, Any]
+    ) -> tuple[object, str, int] | None:
+        """(nonce, asset, amount) of the mint or burn a reorg `item` undoes, or None if
+        nothing recorded may be undone. Without the finality rule, the item as recorded."""
+        nonce = item["nonce"]
+        if self.finality is None:
+            return nonce, item["asset"], item["amount"]
+        first_orphaned = event.fields["first_orphaned"]
+        final = self._final_now(event)
+        if item["kind"] == "mint":
+            recorded = self.unfinal_mints.pop(nonce, None)
+            if recorded is None:
+                return None
+            number, asset, amount = recorded
+        else:
+            burn = self.view.burns.get(nonce)
+            if burn is None:
+                return None
+            number, asset, amount = burn.number, burn.asset, burn.amount
+        if number < first_orphaned or number <= final:
+            return None  # its block stays on the chain, or is final: nothing to undo
+        return nonce, asset, amount
