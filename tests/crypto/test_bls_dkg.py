@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -76,6 +77,16 @@ def test_dkg_produces_a_consistent_key(n: int, data: st.DataObject, seed: int) -
     assert result.epoch == 0 and (result.n, result.t) == (n, t)
     assert result.qualified == tuple(range(1, n + 1))
     assert result.disqualified == () and result.complaints == ()
+    assert result.shares_needed == t
+
+
+def test_shares_needed_reads_the_polynomial_s_degree_from_its_commitments() -> None:
+    key, _ = run_dkg(5, 3, random.Random(3))
+    identity = ARK.g1_mul_gen(0)
+    assert key.shares_needed == 3
+    assert replace(key, commitments=(*key.commitments[:2], identity)).shares_needed == 2
+    assert replace(key, commitments=(key.commitments[0], identity, identity)).shares_needed == 1
+    assert replace(key, commitments=(identity,) * 3).shares_needed == 0
 
 
 def test_dkg_is_deterministic_in_the_seed() -> None:

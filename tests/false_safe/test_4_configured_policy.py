@@ -173,3 +173,27 @@ def test_a_certificate_meeting_a_weakened_root_fails_the_configured_policy(
     unjudged = check_records(weakened)
     assert unjudged.verdicts()["safety.certificate-quorum"] == "unknown"
     assert any("no configured committee policy" in r for r in unjudged.inconclusive_reasons())
+
+
+def test_a_dkg_that_built_a_lower_degree_than_asked_fails_the_configured_policy(monkeypatch):
+    """The DKG record states what the DKG built (read from its commitments), not the
+    configured threshold: a group polynomial one degree short (its top coefficient zero,
+    so t - 1 shares would sign for the group) fails certificate-quorum."""
+    from bridgelab.crypto.bls.backend import G1_IDENTITY
+    from bridgelab.custody import threshold_bls
+
+    real_dkg = threshold_bls.run_dkg
+
+    def short_dkg(*args, **kwargs):
+        key, shares = real_dkg(*args, **kwargs)
+        return replace(key, commitments=(*key.commitments[:-1], G1_IDENTITY)), shares
+
+    scenario = scenario_from(None, {"committee": {"custody": "threshold-bls"},
+                                    "workload": {"deposits": 3, "withdrawals": 0}})
+    honest = run(scenario, 1)
+    assert honest.verdicts["safety.certificate-quorum"] == "pass"
+    monkeypatch.setattr(threshold_bls, "run_dkg", short_dkg)
+    result = run(scenario, 1)
+    assert result.verdicts["safety.certificate-quorum"] == "fail"
+    assert any("'group_key_threshold'" in violation["detail"]
+               and "5-of-9 group key" in violation["detail"] for violation in result.violations)

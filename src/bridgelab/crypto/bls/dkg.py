@@ -10,7 +10,7 @@ import random
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
-from bridgelab.crypto.bls.backend import BLSBackend, resolve_backend
+from bridgelab.crypto.bls.backend import G1_IDENTITY, BLSBackend, resolve_backend
 from bridgelab.crypto.bls.shamir import (
     R,
     SecretShare,
@@ -74,6 +74,14 @@ class CommitteeKey:
     @property
     def members(self) -> tuple[int, ...]:
         return tuple(sorted(self.verification_keys))
+
+    @property
+    def shares_needed(self) -> int:
+        """How many shares the group polynomial takes, read from its commitments: one more
+        than its degree, the highest coefficient not committed as the identity (zero). A
+        DKG that built a lower degree than `t` says so here, whatever `t` claims."""
+        nonzero = [k for k, commitment in enumerate(self.commitments) if commitment != G1_IDENTITY]
+        return nonzero[-1] + 1 if nonzero else 0
 
     def to_public_dict(self) -> dict[str, object]:
         """Hex-encoded view of every field, safe to log or dump as JSON."""
