@@ -21,7 +21,10 @@ from bridgelab.campaign.spec import load_campaign
 from bridgelab.campaign.store import Store
 from bridgelab.campaign.worker import execute_run
 from bridgelab.cli import main as cli_main
+from bridgelab.report.grouping import group_configs
 from bridgelab.report.model import build_report
+from bridgelab.report.records import RunRecord
+from bridgelab.report.summary import summary, with_defended_incidents
 from tests.report.report_fixtures import write_scenarios
 
 
@@ -261,3 +264,79 @@ def test_honest_runs_alone_with_no_cost_search_are_not_safe(scenarios, tmp_path,
     summary = data["summary"]
     assert summary["verdict"] == "inconclusive" and code == 2
     assert "No attack was tested" in summary["verdict_text"]
+
+
+# -- verdicts the evidence does not back ---------------------------------------------------------
+
+
+def _attacked(run_id: str, verdicts: dict[str, str], scenario: str = "s",
+              path: str | None = None) -> RunRecord:
+    return RunRecord(run_id, scenario, 1, verdicts, {}, scenario_path=path,
+                     config={"attacks": [{"kind": "key.compromise"}]})
+
+
+def test_a_failed_property_of_the_scenario_s_own_is_never_safe():
+    """A run that failed only a user-defined property exits 1; the headline said SAFE."""
+    runs = [_attacked("a", {"safety.supply-conservation": "pass", "mine.no-big-mint": "fail"}),
+            _attacked("b", {"safety.supply-conservation": "pass", "mine.no-big-mint": "pass"})]
+    found = summary([], [], runs)
+    assert found["verdict"] == "unsafe"
+    assert "mine.no-big-mint" in found["verdict_text"] and "1 of 2 runs" in found["verdict_text"]
+
+
+@pytest.mark.parametrize("searched_all, verdict", [(False, "inconclusive"), (True, "safe")])
+def test_a_cost_search_cut_short_is_no_tested_attack(searched_all, verdict):
+    honest = [RunRecord("h", "s", 1, {"safety.supply-conservation": "pass"}, {}, config={})]
+    groups = group_configs(honest)
+    cost = [{"configuration": groups[0].id, "entities": None, "evaluations": 600,
+             "searched_all": searched_all}]
+    found = summary(groups, [], honest, cost)
+    assert found["verdict"] == verdict
+    if not searched_all:
+        assert "stopped at its limit" in found["verdict_text"]
+    # A report written before the field existed reads as cut short.
+    legacy = [{key: value for key, value in cost[0].items() if key != "searched_all"}]
+    assert summary(groups, [], honest, legacy)["verdict"] == "inconclusive"
+
+
+def test_a_defended_incident_replay_that_fails_is_never_left_out_of_the_headline():
+    main = [_attacked("m", {"safety.supply-conservation": "pass"})]
+    defended = _attacked("d", {"safety.supply-conservation": "fail"}, "ronin-2022-defended",
+                         "attacks/incidents/ronin-2022-defended.toml")
+    replay = _attacked("r", {"safety.supply-conservation": "fail"}, "ronin-2022",
+                       "attacks/incidents/ronin-2022.toml")
+    assert replay.is_incident and defended.is_incident
+    found = summary([], [], main)
+    assert found["verdict"] == "safe"
+    assert with_defended_incidents(found, [replay])["verdict"] == "safe"  # meant to break
+    held = with_defended_incidents(found, [replay, defended])
+    assert held["verdict"] == "unsafe" and "ronin-2022-defended" in held["verdict_text"]
+    assert build_report([*main, replay])["summary"]["verdict"] == "safe"
+    report = build_report([*main, replay, defended])
+    assert report["summary"]["verdict"] == "unsafe"
+
+
+def test_a_campaign_store_missing_runs_is_never_safe(scenarios, tmp_path, monkeypatch, capsys):
+    """A campaign stopped early (interrupted, or `--max-runs`): the runs it holds may all
+    pass, but the ones never made are unknown."""
+    directory = tmp_path / "campaign"
+    directory.mkdir()
+    (directory / "base.toml").write_text(scenarios["honest-multisig"].read_text())
+    campaign_file = directory / "part.toml"
+    campaign_file.write_text(
+        '[campaign]\nname = "part"\nbase = "base.toml"\nseeds = 3\n'
+        '[[attacks]]\nname = "bernoulli"\nkind = "key.bernoulli"\nschedule = { at = 20.0 }\n'
+        'params = { p = 0.01 }\n'
+    )
+    campaign = load_campaign(campaign_file)
+    store_path = directory / "part.sqlite"
+    with Store(store_path) as store:
+        store.register(campaign.hash, campaign.name, str(campaign_file), campaign.total_runs(),
+                       campaign.spec.model_dump(mode="json"))
+        first = campaign.expand(directory / "histories")[0]
+        store.add(execute_run(first))
+    code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
+    summary_ = data["summary"]
+    assert summary_["verdict"] == "inconclusive" and code == 2, summary_
+    [missing] = summary_["unusable"]
+    assert missing["reasons"][0].startswith("campaign incomplete (2 of its 3 runs")

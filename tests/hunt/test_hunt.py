@@ -121,9 +121,21 @@ def test_cost_to_break_agrees_with_exhaustive_search(case):
     searched = cheapest_break(scenario, 1, evaluator=evaluator)
     truth = exhaustive(scenario, 1, evaluator=evaluator)
     assert (searched.entities, searched.cost) == (truth.entities, truth.cost)
+    assert truth.complete and (searched.entities is not None or searched.complete)
     if searched.entities is not None:
         seats = sum(len(e["members"]) for e in entities if e["name"] in searched.entities)
         assert seats >= t
+
+
+def test_a_search_stopped_at_its_limit_says_it_did_not_try_every_set():
+    data = tomllib.loads(FLAWED.read_text())
+    data["committee"].update({"members": 3, "threshold": 2, "required": []})
+    data["entities"] = [{"name": f"e{m}", "members": [m], "cost": 1.0} for m in range(3)]
+    scenario = parse_scenario(data, "committee")
+    evaluator = Evaluator(scenario, 1)
+    cut = cheapest_break(scenario, 1, max_evaluations=1, evaluator=evaluator)
+    assert cut.entities is None and cut.evaluations == 1 and not cut.complete
+    assert cheapest_break(scenario, 1, evaluator=evaluator).entities is not None
 
 
 CAPPED = {

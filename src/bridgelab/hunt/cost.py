@@ -15,6 +15,7 @@ bounds the loss, and the witness shows by how much; it does not hide the break.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 from collections.abc import Callable
@@ -78,6 +79,9 @@ class CostResult:
     witness_scenario: Scenario | None = None
     # What the witness's adaptive adversary took (`ForgeryTally.as_dict`, plus `unbacked`).
     loss: dict[str, Any] | None = None
+    # Every set of entities was tried: "nothing broke" then covers them all, not only the
+    # cheapest `evaluations` of them.
+    complete: bool = False
 
 
 @dataclass
@@ -184,7 +188,7 @@ def cheapest_break(
         for index in range(last + 1, len(names)):
             name = names[index]
             heapq.heappush(heap, (cost + costs[name], size + 1, (*entities, name), index))
-    return CostResult(None, None, evaluations)
+    return CostResult(None, None, evaluations, complete=not heap)
 
 
 def exhaustive(scenario: Scenario, seed: int = 1, evaluator: Evaluator | None = None) -> CostResult:
@@ -202,8 +206,8 @@ def exhaustive(scenario: Scenario, seed: int = 1, evaluator: Evaluator | None = 
                 if best is None or candidate < best:
                     best = candidate
     if best is None:
-        return CostResult(None, None, evaluations)
-    return _found(evaluator, best[2], best[0], evaluations)
+        return CostResult(None, None, evaluations, complete=True)
+    return dataclasses.replace(_found(evaluator, best[2], best[0], evaluations), complete=True)
 
 
 def _found(

@@ -64,6 +64,8 @@ def compute(
             "cost": found.cost,
             "evaluations": found.evaluations,
             "max_evaluations": max_evaluations,
+            # Every set of entities tried: only then does "none broke it" cover them all.
+            "searched_all": found.complete,
             "minimal_attack": [],
             "violations": [],
             "unbacked": 0,

@@ -25,7 +25,7 @@ from bridgelab.report.sections import (
     custody_comparison,
 )
 from bridgelab.report.sentences import risk_sentences
-from bridgelab.report.summary import qualified, summary
+from bridgelab.report.summary import qualified, summary, with_defended_incidents
 
 SCHEMA_VERSION = 1
 
@@ -91,7 +91,11 @@ def build_report(
         "title": title,
         "generated_by": {"bridgelab": __version__, "commit": None, **(generated or {})},
         "source": list(source or []),
-        "summary": qualified(summary(groups, sentences, main, cost_to_break), records, main),
+        "summary": qualified(
+            with_defended_incidents(summary(groups, sentences, main, cost_to_break),
+                                    incident_runs if main is not incident_runs else []),
+            records, main,
+        ),
         "configurations": [configuration(g) for g in groups],
         "risk_cells": [{"configuration": g.id, "cells": cells.risk_cells(g)} for g in groups],
         "risk_sentences": sentences,

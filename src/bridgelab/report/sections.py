@@ -107,7 +107,10 @@ def cost_section(groups: list[ConfigGroup], cost: dict[str, dict[str, Any]]) -> 
             entry["text"] = (
                 f"No set of entities broke {group.label} within {found['evaluations']}"
                 " simulated attacks by an adversary that sizes and paces its forgeries"
-                " against the limits."
+                " against the limits"
+                + ("; every set was tried." if found.get("searched_all") else
+                   ": the search's limit, before every set was tried (the larger sets,"
+                   " the likeliest to break it, were not).")
             )
         entry["loss_text"] = _loss_text(found)
         entries.append(entry)

@@ -107,6 +107,7 @@ def load_store(path: Path) -> list[RunRecord]:
             # The campaign file is read only for rows whose scenario the store does not keep
             # (a store that predates the `scenarios` table), and then once.
             campaign, tried = None, False
+            stored = 0
             for row in store.rows(entry["campaign_hash"]):
                 digest = row.get("scenario_hash")
                 if not tried and digest and store.scenario(digest) is None:
@@ -121,7 +122,23 @@ def load_store(path: Path) -> list[RunRecord]:
                     # The user's contract files are read where the campaign read them.
                     record.contract_dir = None if campaign is None else str(campaign.base_dir)
                 records.append(record)
+                stored += 1
+            if stored < entry["total_runs"]:
+                records.append(_missing_runs(path, entry, stored))
     return records
+
+
+def _missing_runs(path: Path, entry: dict[str, Any], stored: int) -> RunRecord:
+    """The runs of a campaign the store does not hold (it was interrupted, or capped with
+    `--max-runs`): one unusable entry saying how many, so that no verdict rests on the part."""
+    missing = entry["total_runs"] - stored
+    return RunRecord(
+        id=run_id("missing", 0, f"{entry['campaign_hash']}/missing"),
+        scenario=entry["name"], seed=0, verdicts={}, metrics={}, campaign=entry["name"],
+        results_path=display_path(path),
+        problems=[f"campaign incomplete ({missing} of its {entry['total_runs']} runs were"
+                  " never stored: finish it with `bridgelab campaign --resume`)"],
+    )
 
 
 def _contract_source(config: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -46,18 +46,32 @@ def _cost_breaks(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> str |
     )
 
 
-def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
-            runs: list[RunRecord], cost: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
+             cost: list[dict[str, Any]]) -> tuple[str, str]:
+    """The headline verdict and its sentence: the worst thing the evidence shows."""
     attacked = [r for r in runs if r.attacked]
     stolen = [r for r in runs if r.safety_failed]
     stuck = [r for r in runs if r.liveness_failed]
     inconclusive = [r for r in runs if r.exit_code == 2]
-    breaks = _cost_breaks(groups, cost or [])
+    # A property of the scenario's own failed (`[checks] properties`): its kind is the
+    # user's to say, so the run is read as failing safety.
+    own_failed = [r for r in runs
+                  if r.exit_code == 1 and not r.safety_failed and not r.liveness_failed]
+    breaks = _cost_breaks(groups, cost)
+    # The cost search tested attacks only where it found a break or tried every set.
+    searched = [entry for entry in cost if entry.get("entities") or entry.get("searched_all")]
     if stolen:
         verdict = "unsafe"
         text = (
             f"Not safe under the tested attacks: safety failed in {len(stolen)} of"
             f" {len(attacked)} attacked runs."
+        )
+    elif own_failed:
+        verdict = "unsafe"
+        names = sorted({p for r in own_failed for p, v in r.verdicts.items() if v == "fail"})
+        text = (
+            f"Not safe by the scenario's own properties: {words.names(names)} failed in"
+            f" {len(own_failed)} of {len(runs)} runs."
         )
     elif stuck:
         verdict = "at-risk"
@@ -76,16 +90,27 @@ def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
     elif inconclusive:
         verdict = "inconclusive"
         text = f"Nothing failed, but {len(inconclusive)} runs were inconclusive."
-    elif not attacked and not cost:
-        # Honest traffic alone says nothing about what an attacker could do.
+    elif not attacked and not searched:
+        # Honest traffic alone says nothing about what an attacker could do, nor does a
+        # cost search cut short before the larger (likelier to break) sets were tried.
         verdict = "inconclusive"
         text = (
             f"No attack was tested: the {len(runs)} runs carried honest traffic only and no"
             " cost-to-break search was run."
+            if not cost else
+            f"No attack was tested: the {len(runs)} runs carried honest traffic only, and the"
+            " cost-to-break search stopped at its limit before trying every set of entities."
         )
     else:
         verdict = "safe"
         text = f"No tested attack broke safety or liveness in {len(runs)} runs."
+    return verdict, text
+
+
+def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
+            runs: list[RunRecord], cost: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    attacked = [r for r in runs if r.attacked]
+    verdict, text = _verdict(groups, runs, cost or [])
     # Three different risks: the most likely of each kind (stolen, frozen, delayed), each from
     # an attack not already named, then the next most severe.
     top: list[dict[str, Any]] = []
@@ -114,6 +139,23 @@ def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
         "cost_to_break": cost_headline(groups, cost or []),
         "custody": custody_contrast(groups, cost or []),
     }
+
+
+def with_defended_incidents(found: dict[str, Any],
+                            incident_runs: list[RunRecord]) -> dict[str, Any]:
+    """The summary, unable to read safe while an incident's `-defended` twin failed: the
+    incident replays are left out of the headline because they are meant to break, their
+    defended twins are meant to hold."""
+    failed = [r for r in incident_runs if r.scenario.endswith("-defended") and r.exit_code == 1]
+    if not failed:
+        return found
+    names = sorted({r.scenario for r in failed})
+    clause = (f"the defended replay{'s' if len(names) > 1 else ''} of"
+              f" {words.names(names)} failed ({len(failed)} run{'s' if len(failed) > 1 else ''})")
+    if found["verdict"] in ("unsafe", "at-risk"):
+        return {**found, "verdict_text": f"{found['verdict_text']} Also, {clause}."}
+    return {**found, "verdict": "unsafe",
+            "verdict_text": f"Not safe: {clause}, so the defence did not hold."}
 
 
 def qualified(found: dict[str, Any], records: list[RunRecord],
