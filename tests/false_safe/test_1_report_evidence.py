@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from bridgelab.campaign.spec import load_campaign
 from bridgelab.campaign.store import Store
 from bridgelab.campaign.worker import execute_run
 from bridgelab.cli import main as cli_main
+from bridgelab.hunt.artefacts import scenario_toml
 from bridgelab.report.grouping import group_configs
 from bridgelab.report.model import build_report
 from bridgelab.report.records import RunRecord
@@ -340,3 +342,28 @@ def test_a_campaign_store_missing_runs_is_never_safe(scenarios, tmp_path, monkey
     assert summary_["verdict"] == "inconclusive" and code == 2, summary_
     [missing] = summary_["unusable"]
     assert missing["reasons"][0].startswith("campaign incomplete (2 of its 3 runs")
+
+
+@pytest.mark.parametrize("started, verdict", [(0, "inconclusive"), (1, "safe")])
+def test_an_attack_that_never_started_is_no_tested_attack(started, verdict):
+    counts = {"lock": 3, **({"fault.start": started} if started else {})}
+    record = RunRecord("late", "s", 1, {"safety.supply-conservation": "pass"},
+                       {"events_by_kind": counts},
+                       config={"attacks": [{"kind": "key.compromise"}]})
+    assert record.attacked == bool(started)
+    assert summary([], [], [record])["verdict"] == verdict
+
+
+def test_a_run_whose_attack_is_scheduled_past_its_end_reads_untested(
+        scenarios, tmp_path, monkeypatch, capsys):
+    data = tomllib.loads(scenarios["honest-multisig"].read_text())
+    late = data["scenario"]["duration"] + 400.0
+    data["attacks"] = [{"kind": "collusion.fabricated_lock", "targets": {"select": "threshold"},
+                        "schedule": {"at": late}}]
+    path = tmp_path / "late.toml"
+    path.write_text(scenario_toml(data, "an attack scheduled after the run ends"))
+    runs = tmp_path / "runs"
+    assert run_cli(tmp_path, monkeypatch, str(path), 1, str(runs / "late")) == 0
+    code, report_data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
+    assert report_data["summary"]["verdict"] == "inconclusive" and code == 2
+    assert "No attack was tested" in report_data["summary"]["verdict_text"]
