@@ -6,10 +6,12 @@ import hashlib
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from bridgelab.cli import main
 from bridgelab.core.rng import Streams
+from bridgelab.hunt.artefacts import scenario_toml
 from bridgelab.runner import run
 from bridgelab.scenario import load_scenario
 
@@ -89,3 +91,17 @@ def test_attacked_threshold_bls_run_is_byte_identical_across_processes(tmp_path)
     assert histories[0] == histories[1]
     assert b'"kind":"custody.refresh"' in histories[0]
     assert b'"kind":"attack.compromise"' in histories[0]
+
+
+def test_check_determinism_exits_as_the_run_when_the_histories_agree(tmp_path, capsys):
+    """Deterministic is not passing: a run that broke safety exits 1 here too."""
+    data = tomllib.loads(SMALL.read_text())
+    data["bridge"] = {**data.get("bridge", {}), "verifier": {"threshold_override": 3}}
+    data["attacks"] = [{"kind": "collusion.fabricated_lock", "targets": {"members": [0, 1, 2]},
+                        "schedule": {"at": 30.0}, "params": {"amount": 5_000_000}}]
+    path = tmp_path / "broken.toml"
+    path.write_text(scenario_toml(data, "a colluding minority under a flawed verifier"))
+    assert main(["run", str(path), "--check-determinism"]) == 1
+    err = capsys.readouterr().err
+    assert "deterministic" in err and "NOT deterministic" not in err
+    assert "the run itself exited 1" in err

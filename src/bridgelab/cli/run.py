@@ -17,7 +17,13 @@ from bridgelab.cli.common import (
     load_for_run,
     scenario_seed,
 )
-from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_INTERNAL_ERROR, EXIT_PASS
+from bridgelab.exitcodes import (
+    EXIT_BAD_INPUT,
+    EXIT_FAIL,
+    EXIT_INTERNAL_ERROR,
+    EXIT_PASS,
+    MEANINGS,
+)
 from bridgelab.safepaths import slug
 from bridgelab.textsafe import for_rich
 
@@ -71,7 +77,8 @@ def add_parser(commands: Subcommands) -> None:
     run.add_argument(
         "--check-determinism", action="store_true",
         help="run the seed twice in fresh processes (different PYTHONHASHSEED) and compare"
-        " the history hashes",
+        " the history hashes: exits 1 if they differ, else as the run itself (0 pass, 1 a"
+        " property failed, 2 inconclusive)",
     )
     run.add_argument("--signatures", choices=("real", "symbolic"), default=None,
                      help=SYMBOLIC_HELP)
@@ -264,8 +271,13 @@ def _check_determinism(args: argparse.Namespace, err: Console) -> int:
             f" history sha256 {process.sha256}",
             highlight=False,
         )
-    if result.deterministic:
-        err.print("[green]deterministic[/]: both processes wrote byte-identical histories")
-        return EXIT_PASS
-    err.print("[bold red]NOT deterministic[/]: the histories differ")
-    return EXIT_FAIL
+    if not result.deterministic:
+        err.print("[bold red]NOT deterministic[/]: the histories differ")
+        return EXIT_FAIL
+    err.print("[green]deterministic[/]: both processes wrote byte-identical histories")
+    # Byte-identical histories judge alike: the run's own verdict is the command's too, so
+    # a gate on this command never passes a run that broke a property.
+    code = result.processes[0].exit_code
+    if code != EXIT_PASS:
+        err.print(f"the run itself exited {code}: {MEANINGS.get(code, 'see its results')}")
+    return code
