@@ -367,3 +367,46 @@ def test_a_run_whose_attack_is_scheduled_past_its_end_reads_untested(
     code, report_data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
     assert report_data["summary"]["verdict"] == "inconclusive" and code == 2
     assert "No attack was tested" in report_data["summary"]["verdict_text"]
+
+
+# -- recorded outcomes that claim more than the history gives ------------------------------------
+
+
+def test_a_results_json_that_drops_its_inconclusive_reason_is_refused(
+        scenarios, tmp_path, monkeypatch, capsys):
+    data = tomllib.loads(scenarios["honest-multisig"].read_text())
+    data["checks"] = {**data.get("checks", {}), "expect": ["coverage.reorg"]}  # never hit
+    path = tmp_path / "expects.toml"
+    path.write_text(scenario_toml(data, "expects a probe the run never hits"))
+    runs = tmp_path / "runs"
+    assert run_cli(tmp_path, monkeypatch, str(path), 1, str(runs / "r")) == 2
+    results = runs / "r" / "results.json"
+    saved = json.loads(results.read_text())
+    assert saved["inconclusive"]
+    saved["inconclusive"] = []  # as if the run had vouched for the bridge
+    results.write_text(json.dumps(saved))
+    code, report_data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
+    assert report_data["summary"]["verdict"] == "inconclusive" and code == 2
+    [unusable] = report_data["summary"]["unusable"]
+    assert unusable["reasons"][0].startswith("results.json leaves out why the run is"
+                                             " inconclusive (expected probe coverage.reorg")
+
+
+def test_a_store_row_whose_exit_code_was_lowered_is_excluded(scenarios, tmp_path):
+    import sqlite3
+
+    from bridgelab.campaign.verdict import verified_rows
+
+    store_path, campaign_file, _ = run_campaign(scenarios, tmp_path / "campaign")
+    campaign = load_campaign(campaign_file)
+    with Store(store_path) as store:
+        rows = store.rows(campaign.hash)
+    broken = next(row for row in rows if row["exit_code"] == 1)
+    assert verified_rows(rows, store_path)[1] == []
+    with sqlite3.connect(store_path) as db:
+        db.execute("UPDATE runs SET exit_code = 0 WHERE run_key = ?", (broken["run_key"],))
+    with Store(store_path) as store:
+        rows = store.rows(campaign.hash)
+    _usable, excluded = verified_rows(rows, store_path)
+    assert [entry["run_key"] for entry in excluded] == [broken["run_key"]]
+    assert "exit code is 0, but its history gives 1" in excluded[0]["problems"][0]

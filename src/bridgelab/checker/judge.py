@@ -43,6 +43,9 @@ class Judgement:
 
     verdicts: dict[str, str]
     violations: list[tuple[str, int]]
+    # Why the history cannot vouch for the bridge though nothing failed (the run's own
+    # `inconclusive` list, less what only the live run knows: a stop, its own properties).
+    inconclusive: tuple[str, ...] = ()
 
 
 def judge_saved(path: Path, scenario: Scenario) -> tuple[Judgement | None, str | None]:
@@ -61,8 +64,9 @@ def judge_saved(path: Path, scenario: Scenario) -> tuple[Judgement | None, str |
                 monitor.observe(Event(record["seq"], record["t"], record["actor"],
                                       record["kind"], fields))
         verdicts = dict(monitor.verdicts())
+        inconclusive = tuple(monitor.inconclusive_reasons())
     except Exception as error:  # a hostile history: any failure is its, and named
         return None, (f"history cannot be re-judged (line {line_number}:"
                       f" {describe(error)})")
     violations = [(violation.property, violation.seq) for violation in monitor.violations]
-    return Judgement(verdicts, violations), None
+    return Judgement(verdicts, violations, inconclusive), None

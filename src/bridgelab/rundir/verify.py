@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bridgelab.exitcodes import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
 from bridgelab.resultcheck import describe
 from bridgelab.rundir.files import (
     HISTORY,
@@ -45,14 +46,19 @@ def judge(path: Path, facts: HistoryFacts, scenario: Scenario | None,
 def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
                        fingerprint: dict[str, Any] | None,
                        violations: list[dict[str, Any]] | None = None,
-                       judgement: Judgement | str | None = None) -> list[str]:
+                       judgement: Judgement | str | None = None,
+                       inconclusive: list[Any] | None = None,
+                       exit_code: Any = None) -> list[str]:
     """Why the recorded verdicts (and violations) are not those of this history.
 
     The history is the evidence and its hash is checked; these checks bind the summary to it.
     A run's history starts with `run.start` naming its seed and scenario hash and ends with
     `run.end`; the checker, run again over it (`judgement`, see `judge`), gives every
     built-in property the recorded verdict and finds the recorded violations. The
-    scenario's own properties are the user's code and are not re-judged."""
+    scenario's own properties are the user's code and are not re-judged. The recorded
+    `inconclusive` list, and a store's `exit_code`, may not claim more than the history
+    gives: every reason the checker finds must be listed, and the code is no better than
+    the checker's (a run may exit worse, on a property of its own)."""
     problems = [f"history line {line} is not an event" for line in facts.unreadable[:3]]
     start = facts.start
     if start is None:
@@ -76,6 +82,17 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
                        else f" but its history gives {verdict}")
             problems.append(f"{printable(prop, 80)} is recorded as"
                             f" {printable(recorded, 20)}{because}")
+    if inconclusive is not None:
+        missing = [reason for reason in judgement.inconclusive if reason not in inconclusive]
+        if missing:
+            problems.append("results.json leaves out why the run is inconclusive"
+                            f" ({printable(missing[0], 200)})")
+    if exit_code is not None:
+        judged = (EXIT_FAIL if "fail" in judgement.verdicts.values()
+                  else EXIT_INCONCLUSIVE if judgement.inconclusive else EXIT_PASS)
+        if judged != EXIT_PASS and exit_code != judged and exit_code != EXIT_FAIL:
+            problems.append(f"the row's exit code is {printable(exit_code, 20)}, but its history"
+                            f" gives {judged}")
     if violations is not None:
         listed = sorted((v.get("property"), v.get("event_seq")) for v in violations
                         if isinstance(v, dict) and v.get("property") in judgement.verdicts)
@@ -143,9 +160,11 @@ def verify_run_dir(directory: Path, results: dict[str, Any]) -> Verified:
     if problem is not None:
         verified.problems.append(problem)
     elif facts is not None:
+        recorded_inconclusive = results.get("inconclusive")
         verified.problems += judgement_problems(
             facts, results["verdicts"], fingerprint, results["violations"],
-            judge(path, facts, scenario, scenario_problem))
+            judge(path, facts, scenario, scenario_problem),
+            recorded_inconclusive if isinstance(recorded_inconclusive, list) else [])
     if scenario_problem is not None:
         verified.problems.append(scenario_problem)
     elif scenario is not None:
@@ -209,7 +228,8 @@ def row_problems(row: dict[str, Any], store_path: Path | None = None,
         scenario, why = _run_dir_scenario(
             path.parent, (fingerprint or {}).get("scenario_hash") or row.get("scenario_hash"))
         judgement = judge(path, facts, scenario, why)
-    problems = judgement_problems(facts, verdicts, fingerprint, None, judgement)
+    problems = judgement_problems(facts, verdicts, fingerprint, None, judgement,
+                                  exit_code=row.get("exit_code"))
     results = path.parent / RESULTS
     if not results.exists():
         return problems
