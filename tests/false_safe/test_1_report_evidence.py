@@ -84,24 +84,29 @@ def test_report_from_another_directory_sees_the_runs_that_broke_safety(
 # -- a campaign whose inputs changed afterwards ------------------------------------------------
 
 
-def run_campaign(scenarios: dict[str, Path], directory: Path) -> tuple[Path, Path, Path]:
-    """A two-run campaign (honest and colluding arms) into a store, histories kept."""
+TINY = (
+    '[campaign]\nname = "tiny"\nbase = "base.toml"\nseeds = 1\n'
+    '[[attacks]]\nname = "none"\n'
+    '[[attacks]]\nname = "collusion"\nkind = "collusion.fabricated_lock"\n'
+    'targets = { select = "threshold" }\nschedule = { at = 30.0 }\n'
+)
+
+
+def run_campaign(scenarios: dict[str, Path], directory: Path, text: str = TINY,
+                 stored: int | None = None) -> tuple[Path, Path, Path]:
+    """A campaign (by default two runs: honest and colluding arms) into a store, histories
+    kept; only its first `stored` runs when given, as a campaign stopped early."""
     directory.mkdir(parents=True)
     base = directory / "base.toml"
     base.write_text(scenarios["honest-multisig"].read_text())
     campaign_file = directory / "tiny.toml"
-    campaign_file.write_text(
-        '[campaign]\nname = "tiny"\nbase = "base.toml"\nseeds = 1\n'
-        '[[attacks]]\nname = "none"\n'
-        '[[attacks]]\nname = "collusion"\nkind = "collusion.fabricated_lock"\n'
-        'targets = { select = "threshold" }\nschedule = { at = 30.0 }\n'
-    )
+    campaign_file.write_text(text)
     campaign = load_campaign(campaign_file)
     store_path = directory / "tiny.sqlite"
     with Store(store_path) as store:
         store.register(campaign.hash, campaign.name, str(campaign_file), campaign.total_runs(),
                        campaign.spec.model_dump(mode="json"))
-        for spec in campaign.expand(directory / "histories"):
+        for spec in campaign.expand(directory / "histories")[:stored]:
             store.add(execute_run(spec))
     return store_path, campaign_file, base
 
@@ -321,22 +326,12 @@ def test_a_defended_incident_replay_that_fails_is_never_left_out_of_the_headline
 def test_a_campaign_store_missing_runs_is_never_safe(scenarios, tmp_path, monkeypatch, capsys):
     """A campaign stopped early (interrupted, or `--max-runs`): the runs it holds may all
     pass, but the ones never made are unknown."""
-    directory = tmp_path / "campaign"
-    directory.mkdir()
-    (directory / "base.toml").write_text(scenarios["honest-multisig"].read_text())
-    campaign_file = directory / "part.toml"
-    campaign_file.write_text(
+    three_seeds = (
         '[campaign]\nname = "part"\nbase = "base.toml"\nseeds = 3\n'
         '[[attacks]]\nname = "bernoulli"\nkind = "key.bernoulli"\nschedule = { at = 20.0 }\n'
         'params = { p = 0.01 }\n'
     )
-    campaign = load_campaign(campaign_file)
-    store_path = directory / "part.sqlite"
-    with Store(store_path) as store:
-        store.register(campaign.hash, campaign.name, str(campaign_file), campaign.total_runs(),
-                       campaign.spec.model_dump(mode="json"))
-        first = campaign.expand(directory / "histories")[0]
-        store.add(execute_run(first))
+    store_path, _, _ = run_campaign(scenarios, tmp_path / "campaign", three_seeds, stored=1)
     code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
     summary_ = data["summary"]
     assert summary_["verdict"] == "inconclusive" and code == 2, summary_
