@@ -13,15 +13,18 @@ CI system that stops a job by SIGTERM reads 143 as "terminated", as it would fro
 `Interrupted` is a KeyboardInterrupt, so code that already stops cleanly on Ctrl-C (the
 campaign's executor) stops the same way on SIGTERM. Only the first signal raises: a second
 one, while the first is being handled, is noted and ignored, so that the clean-up itself is
-not interrupted half-way.
+not interrupted half-way. A signal that arrives inside a garbage-collector callback (or a
+`__del__`), where Python drops whatever is raised, is sent again a moment later instead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
+import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 HANDLED = (signal.SIGINT, signal.SIGTERM)
@@ -68,13 +71,42 @@ def interruption_in(error: BaseException, depth: int = 16) -> Interrupted | None
     return None
 
 
+# How long after a signal that could not be raised it is sent again (`_Handler`).
+REDELIVER_S = 0.05
+
+
+def _redeliver(signum: int) -> None:
+    threading.Timer(REDELIVER_S, os.kill, (os.getpid(), signum)).start()
+
+
+def _where_raising_is_lost(frame: FrameType | None) -> bool:
+    """Whether `frame` runs inside a garbage-collector callback or a `__del__`: an exception
+    raised there is printed ("Exception ignored in") and dropped, not propagated."""
+    callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    depth = 0
+    while frame is not None and depth < MAX_FRAMES:
+        if frame.f_code in callbacks or frame.f_code.co_name == "__del__":
+            return True
+        frame, depth = frame.f_back, depth + 1
+    return False
+
+
+MAX_FRAMES = 1_000  # how deep `_where_raising_is_lost` looks
+
+
 class _Handler:
-    def __init__(self) -> None:
+    def __init__(self, redeliver: Callable[[int], None] = _redeliver) -> None:
         self.raised: int | None = None
+        self.redeliver = redeliver
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if self.raised is not None:
             return  # already stopping: let the clean-up finish
+        if _where_raising_is_lost(frame):
+            # Raising here would be swallowed, and the command would run on with the signal
+            # marked as handled: send it again once this callback has returned.
+            self.redeliver(signum)
+            return
         self.raised = signum
         raise Interrupted(signum)
 

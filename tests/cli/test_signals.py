@@ -8,6 +8,7 @@ has used CPU time past its start-up), sends the signal, and reads what the proce
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -261,3 +262,44 @@ def test_an_error_raised_while_a_signal_is_handled_is_the_interruption(monkeypat
     assert cli.main(["validate", str(ATTACKS / "baseline.toml")]) == 143
     assert capsys.readouterr().err == (
         "interrupted by SIGTERM; partial outputs marked incomplete\n")
+
+
+def test_a_signal_inside_a_gc_callback_is_sent_again_not_lost():
+    """Python drops what a garbage-collector callback raises ("Exception ignored in"): a
+    signal handled there must not be marked as handled, or the command runs on."""
+    from bridgelab.signals import Interrupted, _Handler
+
+    sent: list[int] = []
+    handler = _Handler(redeliver=sent.append)
+    raised_inside: list[BaseException] = []
+
+    def callback(phase, info):
+        if phase == "start" and not sent:
+            try:
+                handler(signal.SIGINT, sys._getframe())
+            except BaseException as error:  # as Python would: printed and dropped
+                raised_inside.append(error)
+
+    gc.callbacks.append(callback)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(callback)
+    assert sent == [signal.SIGINT] and raised_inside == [] and handler.raised is None
+    with pytest.raises(Interrupted):  # delivered again outside the callback: it raises
+        handler(signal.SIGINT, sys._getframe())
+    assert handler.raised == signal.SIGINT
+
+
+def test_a_signal_inside_a_finaliser_is_sent_again_not_lost():
+    from bridgelab.signals import _Handler
+
+    sent: list[int] = []
+    handler = _Handler(redeliver=sent.append)
+
+    class Finalised:
+        def __del__(self):
+            handler(signal.SIGTERM, sys._getframe())
+
+    Finalised()  # its __del__ runs now, as the last reference goes
+    assert sent == [signal.SIGTERM] and handler.raised is None
