@@ -405,3 +405,21 @@ def test_a_store_row_whose_exit_code_was_lowered_is_excluded(scenarios, tmp_path
     _usable, excluded = verified_rows(rows, store_path)
     assert [entry["run_key"] for entry in excluded] == [broken["run_key"]]
     assert "exit code is 0, but its history gives 1" in excluded[0]["problems"][0]
+
+
+def test_a_reproduce_command_naming_an_incident_does_not_hide_a_failure(
+        scenarios, tmp_path, monkeypatch, capsys):
+    """Incident replays stay out of the headline; results.json's reproduce command is not
+    evidence that a run is one, unless the file it names holds the run's scenario."""
+    runs = tmp_path / "runs"
+    assert run_cli(tmp_path, monkeypatch, str(scenarios["collusion-multisig"]), 1,
+                   str(runs / "broken")) == 1
+    assert run_cli(tmp_path, monkeypatch, str(scenarios["censor-multisig"]), 1,
+                   str(runs / "other")) in (0, 1)
+    results = runs / "broken" / "results.json"
+    saved = json.loads(results.read_text())
+    saved["reproduce"] = "bridgelab run attacks/incidents/ronin-2022.toml --seed 1"
+    results.write_text(json.dumps(saved))
+    code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
+    assert not any(run["incident"] for run in data["runs"])
+    assert data["summary"]["verdict"] == "unsafe" and code == 1

@@ -198,8 +198,8 @@ class RunRecord:
 
     @property
     def is_incident(self) -> bool:
-        if self.parameters.get("incident"):
-            return True
+        """An incident replay (its scenario under an `incidents` folder) or its `-defended`
+        twin: the replays stay out of the headline (they are meant to break)."""
         path = self.scenario_path or ""
         return "incidents" in Path(path).parts or self.scenario.endswith("-defended")
 
