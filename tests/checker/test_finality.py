@@ -204,3 +204,7 @@ def test_a_reorg_undoes_a_mint_by_its_recorded_amount_not_the_record_s(tmp_path)
     later = [*records[:index + 1], _reorg(time, mint["number"] + 1, _mint_item(mint))]
     monitor = _recheck(scenario, copy.deepcopy(later))
     assert monitor.view.minted == before and mint["nonce"] in monitor.view.minted_nonces
+    # ... and does not forget it: a later reorg that does orphan its block undoes it.
+    again = [*later, _reorg(time, mint["number"], _mint_item(mint))]
+    monitor = _recheck(scenario, copy.deepcopy(again))
+    assert monitor.view.minted[mint["asset"]] == before[mint["asset"]] - mint["amount"]

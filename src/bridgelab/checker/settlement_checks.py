@@ -109,7 +109,7 @@ class SettlementChecks:
         first_orphaned = event.fields["first_orphaned"]
         final = self._final_now(event)
         if item["kind"] == "mint":
-            recorded = self.unfinal_mints.pop(nonce, None)
+            recorded = self.unfinal_mints.get(nonce)
             if recorded is None:
                 return None
             number, asset, amount = recorded
@@ -120,4 +120,6 @@ class SettlementChecks:
             number, asset, amount = burn.number, burn.asset, burn.amount
         if number < first_orphaned or number <= final:
             return None  # its block stays on the chain, or is final: nothing to undo
+        if item["kind"] == "mint":
+            del self.unfinal_mints[nonce]  # undone: a reorg cannot take it back twice
         return nonce, asset, amount

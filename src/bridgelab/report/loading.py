@@ -58,18 +58,13 @@ def attach_reproduce(record: RunRecord, directory: Path, files: ScenarioFiles) -
     from bridgelab.evidence import SCENARIO
 
     parsed = parse_reproduce(record.reproduce) if record.reproduce else None
+    if parsed is not None:
+        record.scenario_path = parsed[0]
     if not record.usable:
-        if parsed is not None:
-            record.scenario_path = parsed[0]  # shown beside its problems, never judged
         return
     digest = record.fingerprint.get("scenario_hash")
-    if parsed is not None and files.hash_of(parsed[0]) == digest:
-        # Only a path that still holds the run's scenario is the run's: results.json's
-        # command alone could name any file (an incident's, to leave a failure out).
-        record.scenario_path = parsed[0]
-    else:
+    if parsed is None or files.hash_of(parsed[0]) != digest:
         record.reproduce = reproduce_command(display_path(directory / SCENARIO), record.seed)
-        record.scenario_path = display_path(directory / SCENARIO)
     record.reproducible = True
 
 
