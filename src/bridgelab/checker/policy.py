@@ -225,11 +225,8 @@ def rotation_failure(
     if not new_root.signers or not 0 < new_root.threshold <= len(new_root.signers):
         return "new_root_well_formed"
     digest = rotation_digest(current.version, new_root)
-    ecrecover = checker_ecrecover(kind)
-    members = {address: index for index, address in enumerate(current.signers)}
     signed: list[int] = []
-    for signature in signatures:
-        member = members.get(ecrecover(digest, signature))  # type: ignore[arg-type]
+    for member in _signing_members(current, digest, signatures, kind):
         if member is None:
             return "unauthorised_signer"
         if member in signed:
