@@ -8,8 +8,9 @@ a signature sk * H(m), and a pairing product is checked as sum dlog(g1_i) * exp(
 mod r. The dlog registry is the one piece of state that outlives a call: `reset()` gives the
 current thread of execution a fresh one at the start of each symbolic run.
 
-The same product can be evaluated with no discrete log at all, as sum exp(g2_i) * g1_i == O in
-the real G1: slower (a G1 multi-scalar multiplication), but a pure function of the bytes. The
+A signature can be checked with no discrete log at all: e(pk, H(m)) == e(g1, sig) holds
+exactly when pk == (s / h) * g1 in the real G1, s and h the exponents of the signature and of
+H(m). That is slower (a multiplication of the generator) but a pure function of the bytes; the
 checker verifies that way (`checker/policy.py`), so it never reads the model's registry.
 """
 
