@@ -407,19 +407,54 @@ def test_a_store_row_whose_exit_code_was_lowered_is_excluded(scenarios, tmp_path
     assert "exit code is 0, but its history gives 1" in excluded[0]["problems"][0]
 
 
-def test_a_reproduce_command_naming_an_incident_does_not_hide_a_failure(
-        scenarios, tmp_path, monkeypatch, capsys):
-    """Incident replays stay out of the headline; results.json's reproduce command is not
-    evidence that a run is one, unless the file it names holds the run's scenario."""
-    runs = tmp_path / "runs"
-    assert run_cli(tmp_path, monkeypatch, str(scenarios["collusion-multisig"]), 1,
-                   str(runs / "broken")) == 1
-    assert run_cli(tmp_path, monkeypatch, str(scenarios["censor-multisig"]), 1,
-                   str(runs / "other")) in (0, 1)
-    results = runs / "broken" / "results.json"
+
+@pytest.mark.parametrize("recorded, code, flagged", [
+    ({"safety.supply-conservation": "pass"}, 1, True),  # exit 1 with no failure recorded
+    ({"safety.supply-conservation": "pass"}, 0, True),
+    ({"safety.supply-conservation": "pass", "mine.own": "fail"}, 1, False),  # its own property
+    ({"safety.supply-conservation": "pass"}, 2, False),
+])
+def test_a_row_exit_code_may_be_worse_than_its_history_only_on_its_own_failure(
+        recorded, code, flagged):
+    from bridgelab.checker.judge import Judgement
+    from bridgelab.rundir.history import HistoryFacts
+    from bridgelab.rundir.verify import judgement_problems
+
+    facts = HistoryFacts(start={"seed": 1, "scenario_hash": "h"}, ended=True)
+    judged = Judgement({"safety.supply-conservation": "pass"}, [],
+                       ("expected probe coverage.reorg was never hit",))
+    problems = judgement_problems(facts, recorded, None, None, judged, exit_code=code)
+    assert any("exit code" in problem for problem in problems) == flagged
+
+
+@pytest.mark.parametrize("defended_code, verdict", [(0, "safe"), (2, "inconclusive"),
+                                                     (1, "unsafe")])
+def test_a_defended_replay_that_was_not_judged_leaves_the_verdict_open(defended_code, verdict):
+    main = [_attacked("m", {"safety.supply-conservation": "pass"})]
+    outcome = {0: {"safety.supply-conservation": "pass"},
+               1: {"safety.supply-conservation": "fail"},
+               2: {"safety.supply-conservation": "pass", "liveness.deposits-minted": "unknown"}}
+    defended = _attacked("d", outcome[defended_code], "ronin-2022-defended")
+    if defended_code == 2:
+        defended.inconclusive = ["liveness.deposits-minted is unknown"]
+    assert defended.exit_code == defended_code
+    found = with_defended_incidents(summary([], [], main), [defended])
+    assert found["verdict"] == verdict
+
+
+def test_a_campaign_run_whose_results_json_drops_its_inconclusive_reason_is_excluded(
+        scenarios, tmp_path):
+    from bridgelab.campaign.verdict import verified_rows
+
+    expecting = ('[campaign]\nname = "expects"\nbase = "base.toml"\nseeds = 1\n'
+                 '[base.checks]\nexpect = ["coverage.reorg"]\n[[attacks]]\nname = "none"\n')
+    store_path, campaign_file, _ = run_campaign(scenarios, tmp_path / "campaign", expecting)
+    with Store(store_path) as store:
+        [row] = store.rows(load_campaign(campaign_file).hash)
+    assert row["exit_code"] == 2 and verified_rows([row], store_path)[1] == []
+    results = Path(row["history_path"]).parent / "results.json"
     saved = json.loads(results.read_text())
-    saved["reproduce"] = "bridgelab run attacks/incidents/ronin-2022.toml --seed 1"
+    saved["inconclusive"] = []
     results.write_text(json.dumps(saved))
-    code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
-    assert not any(run["incident"] for run in data["runs"])
-    assert data["summary"]["verdict"] == "unsafe" and code == 1
+    [excluded] = verified_rows([row], store_path)[1]
+    assert "leaves out why the run is inconclusive" in excluded["problems"][0]

@@ -146,8 +146,16 @@ def with_defended_incidents(found: dict[str, Any],
     """The summary, unable to read safe while an incident's `-defended` twin failed: the
     incident replays are left out of the headline because they are meant to break, their
     defended twins are meant to hold."""
-    failed = [r for r in incident_runs if r.scenario.endswith("-defended") and r.exit_code == 1]
+    defended = [r for r in incident_runs if r.scenario.endswith("-defended")]
+    failed = [r for r in defended if r.exit_code == 1]
     if not failed:
+        unknown = [r for r in defended if r.exit_code == 2]
+        if unknown and found["verdict"] == "safe":
+            names = words.names(sorted({r.scenario for r in unknown}))
+            return {**found, "verdict": "inconclusive",
+                    "verdict_text": f"{found['verdict_text']} But the defended replay of"
+                                    f" {names} was inconclusive: whether the defence holds is"
+                                    " unknown."}
         return found
     names = sorted({r.scenario for r in failed})
     clause = (f"the defended replay{'s' if len(names) > 1 else ''} of"

@@ -47,7 +47,7 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
                        fingerprint: dict[str, Any] | None,
                        violations: list[dict[str, Any]] | None = None,
                        judgement: Judgement | str | None = None,
-                       inconclusive: list[Any] | None = None,
+                       inconclusive: Any = None,
                        exit_code: Any = None) -> list[str]:
     """Why the recorded verdicts (and violations) are not those of this history.
 
@@ -83,14 +83,13 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
             problems.append(f"{printable(prop, 80)} is recorded as"
                             f" {printable(recorded, 20)}{because}")
     if inconclusive is not None:
-        missing = [reason for reason in judgement.inconclusive if reason not in inconclusive]
-        if missing:
-            problems.append("results.json leaves out why the run is inconclusive"
-                            f" ({printable(missing[0], 200)})")
+        problems += inconclusive_problems(judgement, inconclusive)
     if exit_code is not None:
         judged = (EXIT_FAIL if "fail" in judgement.verdicts.values()
                   else EXIT_INCONCLUSIVE if judgement.inconclusive else EXIT_PASS)
-        if judged != EXIT_PASS and exit_code != judged and exit_code != EXIT_FAIL:
+        # Worse than the history's only on a failed property of the run's own, recorded.
+        own_failure = exit_code == EXIT_FAIL and "fail" in (verdicts or {}).values()
+        if judged != EXIT_PASS and exit_code != judged and not own_failure:
             problems.append(f"the row's exit code is {printable(exit_code, 20)}, but its history"
                             f" gives {judged}")
     if violations is not None:
@@ -100,6 +99,15 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
             problems.append(f"results.json lists {len(listed)} violations, the history holds"
                             f" {len(judgement.violations)} (or others)")
     return problems
+
+
+def inconclusive_problems(judgement: Judgement, listed: Any) -> list[str]:
+    """Why a results.json `inconclusive` list claims more than the history gives: each
+    reason the checker finds must be listed (the run may list more, e.g. a stop)."""
+    listed = listed if isinstance(listed, list) else []
+    missing = [reason for reason in judgement.inconclusive if reason not in listed]
+    return ([f"results.json leaves out why the run is inconclusive"
+             f" ({printable(missing[0], 200)})"] if missing else [])
 
 
 def scenario_data(text: str, file: str, expected_hash: str | None
@@ -160,11 +168,9 @@ def verify_run_dir(directory: Path, results: dict[str, Any]) -> Verified:
     if problem is not None:
         verified.problems.append(problem)
     elif facts is not None:
-        recorded_inconclusive = results.get("inconclusive")
         verified.problems += judgement_problems(
             facts, results["verdicts"], fingerprint, results["violations"],
-            judge(path, facts, scenario, scenario_problem),
-            recorded_inconclusive if isinstance(recorded_inconclusive, list) else [])
+            judge(path, facts, scenario, scenario_problem), results.get("inconclusive") or [])
     if scenario_problem is not None:
         verified.problems.append(scenario_problem)
     elif scenario is not None:
@@ -238,6 +244,9 @@ def row_problems(row: dict[str, Any], store_path: Path | None = None,
         return [*problems, "results.json beside the history unreadable"]
     if saved.get("complete") is False:
         problems.append("incomplete run (results.json beside the history says so)")
+    if judgement is not None and not isinstance(judgement, str):
+        # The report reads this list for the run's outcome: it must hold every reason.
+        problems += inconclusive_problems(judgement, saved.get("inconclusive"))
     recorded = saved.get("history")
     if isinstance(recorded, dict) and recorded.get("sha256") not in (None,
                                                                      row.get("history_sha256")):
