@@ -105,3 +105,18 @@ def test_check_determinism_exits_as_the_run_when_the_histories_agree(tmp_path, c
     err = capsys.readouterr().err
     assert "deterministic" in err and "NOT deterministic" not in err
     assert "the run itself exited 1" in err
+
+
+def test_check_determinism_fails_when_identical_histories_exit_apart(monkeypatch, capsys):
+    """The same history with two exit codes: a property of the scenario's own is not
+    deterministic, and neither code can be the command's."""
+    from bridgelab.gate import determinism
+
+    def two_codes(scenario, seed, **kwargs):
+        return determinism.DeterminismResult(str(scenario), seed, [
+            determinism.ProcessRun("0", 0, "ab" * 32), determinism.ProcessRun("1", 1, "ab" * 32),
+        ])
+
+    monkeypatch.setattr(determinism, "check_determinism", two_codes)
+    assert main(["run", str(SMALL), "--check-determinism"]) == 1
+    assert "exited [0, 1] on identical histories" in capsys.readouterr().err

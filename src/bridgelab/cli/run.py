@@ -277,7 +277,12 @@ def _check_determinism(args: argparse.Namespace, err: Console) -> int:
     err.print("[green]deterministic[/]: both processes wrote byte-identical histories")
     # Byte-identical histories judge alike: the run's own verdict is the command's too, so
     # a gate on this command never passes a run that broke a property.
-    code = result.processes[0].exit_code
+    codes = {process.exit_code for process in result.processes}
+    if len(codes) > 1:
+        # Same history, other verdicts: a property of the scenario's own is not deterministic.
+        err.print(f"[bold red]the runs exited {sorted(codes)}[/] on identical histories")
+        return EXIT_FAIL
+    code = codes.pop()
     if code != EXIT_PASS:
         err.print(f"the run itself exited {code}: {MEANINGS.get(code, 'see its results')}")
     return code
