@@ -278,8 +278,8 @@ def test_honest_runs_alone_with_no_cost_search_are_not_safe(scenarios, tmp_path,
 
 def _attacked(run_id: str, verdicts: dict[str, str], scenario: str = "s",
               path: str | None = None) -> RunRecord:
-    return RunRecord(run_id, scenario, 1, verdicts, {}, scenario_path=path,
-                     config={"attacks": [{"kind": "key.compromise"}]})
+    return RunRecord(run_id, scenario, 1, verdicts, {"events_by_kind": {"fault.start": 1}},
+                     scenario_path=path, config={"attacks": [{"kind": "key.compromise"}]})
 
 
 def test_a_failed_property_of_the_scenario_s_own_is_never_safe():
@@ -347,6 +347,58 @@ def test_an_attack_that_never_started_is_no_tested_attack(started, verdict):
                        config={"attacks": [{"kind": "key.compromise"}]})
     assert record.attacked == bool(started)
     assert summary([], [], [record])["verdict"] == verdict
+
+
+def test_results_without_event_counts_cannot_show_an_attack_ran():
+    record = RunRecord("old", "s", 1, {"safety.supply-conservation": "pass"}, {},
+                       config={"attacks": [{"kind": "key.compromise"}]})
+    assert not record.attacked
+    assert summary([], [], [record])["verdict"] == "inconclusive"
+
+
+def test_attacks_on_one_configuration_do_not_vouch_for_another():
+    """Each configuration is its own bridge: one attacked, one with honest traffic only."""
+    attacked = RunRecord("a", "s", 1, {"safety.supply-conservation": "pass"},
+                         {"events_by_kind": {"fault.start": 1}},
+                         config={"committee": {"threshold": 4},
+                                 "attacks": [{"kind": "key.compromise"}]})
+    honest = RunRecord("h", "s", 1, {"safety.supply-conservation": "pass"}, {},
+                       config={"committee": {"threshold": 3}})
+    groups = group_configs([attacked, honest])
+    assert len(groups) == 2
+    [untested] = [group for group in groups if honest in group.records]
+    found = summary(groups, [], [attacked, honest])
+    assert found["verdict"] == "inconclusive", found
+    assert f"No attack was tested against {untested.label}" in found["verdict_text"]
+    # A complete cost search over the honest configuration tests it.
+    cost = [{"configuration": untested.id, "entities": None, "evaluations": 7,
+             "searched_all": True}]
+    assert summary(groups, [], [attacked, honest], cost)["verdict"] == "safe"
+    [tested] = [group for group in groups if attacked in group.records]
+    assert summary([tested], [], [attacked])["verdict"] == "safe"
+
+
+def test_a_metrics_count_of_started_attacks_is_held_to_the_history(
+        scenarios, tmp_path, monkeypatch, capsys):
+    """Editing results.json to count a `fault.start` that never happened made an untested
+    run count as attacked, and the report said SAFE."""
+    data = tomllib.loads(scenarios["honest-multisig"].read_text())
+    late = data["scenario"]["duration"] + 400.0
+    data["attacks"] = [{"kind": "collusion.fabricated_lock", "targets": {"select": "threshold"},
+                        "schedule": {"at": late}}]
+    path = tmp_path / "late.toml"
+    path.write_text(scenario_toml(data, "an attack scheduled after the run ends"))
+    runs = tmp_path / "runs"
+    assert run_cli(tmp_path, monkeypatch, str(path), 1, str(runs / "late")) == 0
+    results = runs / "late" / "results.json"
+    saved = json.loads(results.read_text())
+    assert "fault.start" not in saved["metrics"]["events_by_kind"]
+    saved["metrics"]["events_by_kind"]["fault.start"] = 1
+    results.write_text(json.dumps(saved))
+    code, report_data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
+    assert report_data["summary"]["verdict"] == "inconclusive" and code == 2
+    [unusable] = report_data["summary"]["unusable"]
+    assert unusable["reasons"] == ["metrics count 1 fault.start events, the history holds 0"]
 
 
 def test_a_run_whose_attack_is_scheduled_past_its_end_reads_untested(

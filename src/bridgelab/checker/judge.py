@@ -46,6 +46,9 @@ class Judgement:
     # Why the history cannot vouch for the bridge though nothing failed (the run's own
     # `inconclusive` list, less what only the live run knows: a stop, its own properties).
     inconclusive: tuple[str, ...] = ()
+    # Attack rounds that started (`fault.start` events): a run whose attacks never started
+    # tested nothing, whatever its results' metrics say.
+    fault_starts: int = 0
 
 
 def judge_saved(path: Path, scenario: Scenario) -> tuple[Judgement | None, str | None]:
@@ -54,12 +57,13 @@ def judge_saved(path: Path, scenario: Scenario) -> tuple[Judgement | None, str |
     The scenario's own properties are not re-judged: they are the user's code, looked up
     next to a scenario this run directory does not hold. Reads one line at a time."""
     monitor = monitor_for(scenario)
-    line_number = 0
+    line_number = fault_starts = 0
     try:
         with path.open("rb") as stream:
             for line in stream:
                 line_number += 1  # named if the line cannot be judged
                 record = json.loads(line)
+                fault_starts += record["kind"] == "fault.start"
                 fields = {key: value for key, value in record.items() if key not in RECORD_KEYS}
                 monitor.observe(Event(record["seq"], record["t"], record["actor"],
                                       record["kind"], fields))
@@ -69,4 +73,4 @@ def judge_saved(path: Path, scenario: Scenario) -> tuple[Judgement | None, str |
         return None, (f"history cannot be re-judged (line {line_number}:"
                       f" {describe(error)})")
     violations = [(violation.property, violation.seq) for violation in monitor.violations]
-    return Judgement(verdicts, violations, inconclusive), None
+    return Judgement(verdicts, violations, inconclusive, fault_starts), None

@@ -175,15 +175,14 @@ class RunRecord:
 
     @property
     def attacked(self) -> bool:
-        """An attack is configured and a round of one started (`fault.start` recorded): a
-        run whose attacks were all scheduled past its end, or waited for a transfer that
-        never came, tested none. Results that predate the event counts read as configured."""
+        """An attack is configured and a round of one started (`fault.start` counted, a
+        count the run's verification holds to its history): a run whose attacks were all
+        scheduled past its end, or waited for a transfer that never came, tested none.
+        Results without the count cannot show an attack ran."""
         if not self.attack_kinds:
             return False
         counts = self.metrics.get("events_by_kind")
-        if not isinstance(counts, dict):
-            return True
-        return bool(counts.get("fault.start"))
+        return isinstance(counts, dict) and bool(counts.get("fault.start"))
 
     @property
     def custody(self) -> dict[str, Any]:

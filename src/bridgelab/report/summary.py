@@ -101,10 +101,23 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
             f"No attack was tested: the {len(runs)} runs carried honest traffic only, and the"
             " cost-to-break search stopped at its limit before trying every set of entities."
         )
+    elif untested := _untested(groups, searched):
+        # Each configuration is a different bridge: attacks on one say nothing of another.
+        verdict = "inconclusive"
+        text = (f"No attack was tested against {words.names(untested)}: its runs carried"
+                " honest traffic only and no complete cost-to-break search covered it.")
     else:
         verdict = "safe"
         text = f"No tested attack broke safety or liveness in {len(runs)} runs."
     return verdict, text
+
+
+def _untested(groups: list[ConfigGroup], searched: list[dict[str, Any]]) -> list[str]:
+    """The configurations (by label) with no attacked run and no complete or breaking
+    cost-to-break search."""
+    covered = {entry.get("configuration") for entry in searched}
+    return [group.label for group in groups
+            if group.id not in covered and not any(r.attacked for r in group.records)]
 
 
 def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],

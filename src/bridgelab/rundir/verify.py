@@ -48,7 +48,8 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
                        violations: list[dict[str, Any]] | None = None,
                        judgement: Judgement | str | None = None,
                        inconclusive: Any = None,
-                       exit_code: Any = None) -> list[str]:
+                       exit_code: Any = None,
+                       metrics: Any = None) -> list[str]:
     """Why the recorded verdicts (and violations) are not those of this history.
 
     The history is the evidence and its hash is checked; these checks bind the summary to it.
@@ -58,7 +59,8 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
     scenario's own properties are the user's code and are not re-judged. The recorded
     `inconclusive` list, and a store's `exit_code`, may not claim more than the history
     gives: every reason the checker finds must be listed, and the code is no better than
-    the checker's (a run may exit worse, on a property of its own)."""
+    the checker's (a run may exit worse, on a property of its own). The `fault.start` count
+    in `metrics`, which tells the report whether an attack ran, is the history's."""
     problems = [f"history line {line} is not an event" for line in facts.unreadable[:3]]
     start = facts.start
     if start is None:
@@ -92,6 +94,8 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
         if judged != EXIT_PASS and exit_code != judged and not own_failure:
             problems.append(f"the row's exit code is {printable(exit_code, 20)}, but its history"
                             f" gives {judged}")
+    if metrics is not None:
+        problems += attack_count_problems(judgement, metrics)
     if violations is not None:
         listed = sorted((v.get("property"), v.get("event_seq")) for v in violations
                         if isinstance(v, dict) and v.get("property") in judgement.verdicts)
@@ -99,6 +103,19 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
             problems.append(f"results.json lists {len(listed)} violations, the history holds"
                             f" {len(judgement.violations)} (or others)")
     return problems
+
+
+def attack_count_problems(judgement: Judgement, metrics: Any) -> list[str]:
+    """Why the results' count of started attack rounds is not the history's (results
+    without the count are read as not attacked: `RunRecord.attacked`)."""
+    counts = metrics.get("events_by_kind") if isinstance(metrics, dict) else None
+    if not isinstance(counts, dict):
+        return []
+    recorded = counts.get("fault.start", 0)
+    if recorded == judgement.fault_starts:
+        return []
+    return [f"metrics count {printable(recorded, 20)} fault.start events, the history holds"
+            f" {judgement.fault_starts}"]
 
 
 def inconclusive_problems(judgement: Judgement, listed: Any) -> list[str]:
@@ -170,7 +187,8 @@ def verify_run_dir(directory: Path, results: dict[str, Any]) -> Verified:
     elif facts is not None:
         verified.problems += judgement_problems(
             facts, results["verdicts"], fingerprint, results["violations"],
-            judge(path, facts, scenario, scenario_problem), results.get("inconclusive") or [])
+            judge(path, facts, scenario, scenario_problem), results.get("inconclusive") or [],
+            metrics=results.get("metrics"))
     if scenario_problem is not None:
         verified.problems.append(scenario_problem)
     elif scenario is not None:
@@ -235,7 +253,7 @@ def row_problems(row: dict[str, Any], store_path: Path | None = None,
             path.parent, (fingerprint or {}).get("scenario_hash") or row.get("scenario_hash"))
         judgement = judge(path, facts, scenario, why)
     problems = judgement_problems(facts, verdicts, fingerprint, None, judgement,
-                                  exit_code=row.get("exit_code"))
+                                  exit_code=row.get("exit_code"), metrics=row.get("metrics"))
     results = path.parent / RESULTS
     if not results.exists():
         return problems
