@@ -125,6 +125,26 @@ def campaign_rate(runs: int, jobs: int) -> dict[str, Any]:
     }
 
 
+def campaign_rows(runs: int, jobs_list: Sequence[int], repeats: int,
+                  progress: Progress | None = None) -> list[dict[str, Any]]:
+    """The throughput campaign at each worker count, `repeats` rounds of 1 2 1 2 …: one row
+    per count, its median round with every round's rate in round order (`rates_by_round`),
+    so that a ratio between counts is taken within each round (`targets`)."""
+    samples: dict[int, list[dict[str, Any]]] = {jobs: [] for jobs in jobs_list}
+    for round_number in range(repeats):
+        for jobs in jobs_list:
+            if progress:
+                progress(f"campaign throughput: {runs} runs, {jobs} job(s),"
+                         f" round {round_number + 1} of {repeats}")
+            samples[jobs].append(campaign_rate(runs, jobs))
+    rows = []
+    for rounds in samples.values():
+        ordered = sorted(rounds, key=lambda sample: sample["runs_per_second"])
+        rows.append({**ordered[(len(ordered) - 1) // 2],
+                     "rates_by_round": [sample["runs_per_second"] for sample in rounds]})
+    return rows
+
+
 def run_bench(
     transfers: int = 1_000, pyecc_transfers: int = 20, sizes: tuple[int, ...] = (4, 21, 100),
     lengths: tuple[int, ...] = (100, 1_000, 10_000), symbolic_lengths: tuple[int, ...] = (),
@@ -160,11 +180,7 @@ def run_bench(
     rows = interleaved(table, repeats, progress)
     committee = interleaved(scaling, repeats, progress)
     lengths_rows = interleaved(length, 1, progress)
-    campaigns = []
-    for jobs in campaign_jobs:
-        if progress:
-            progress(f"campaign throughput: {campaign_runs} runs, {jobs} job(s)")
-        campaigns.append(campaign_rate(campaign_runs, jobs))
+    campaigns = campaign_rows(campaign_runs, campaign_jobs, repeats, progress)
     return {
         "method": {"clock": "CPU time of the run (time.process_time), set-up apart",
                    "order": "cases interleaved, each in a fresh interpreter",

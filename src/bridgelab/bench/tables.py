@@ -49,12 +49,15 @@ def print_tables(result: dict[str, Any], console: Console) -> None:
         console.print(table)
     if result["campaigns"]:
         table = Table(title="campaign throughput (campaigns/throughput.toml)")
-        for column in ("jobs", "runs", "runs/s", "steady runs/s", "CPU s", "load", "errors"):
+        for column in ("jobs", "runs", "runs/s (median)", "each round", "steady runs/s",
+                       "CPU s", "load", "errors"):
             table.add_column(column, justify="right")
         for row in result["campaigns"]:
+            rounds = " / ".join(f"{rate:.1f}" for rate in row.get("rates_by_round") or [])
             table.add_row(str(row["jobs"]), str(row["runs"]), f"{row['runs_per_second']:.1f}",
-                          str(row["steady_runs_per_second"]), f"{row['cpu_seconds']:.1f}",
-                          f"{row['load_average']:.1f}", str(row["errors"]))
+                          rounds, str(row["steady_runs_per_second"]),
+                          f"{row['cpu_seconds']:.1f}", f"{row['load_average']:.1f}",
+                          str(row["errors"]))
         console.print(table)
     table = Table(title="targets")
     for column in ("target", "measured", "bound", "met"):
