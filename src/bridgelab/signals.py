@@ -13,8 +13,9 @@ CI system that stops a job by SIGTERM reads 143 as "terminated", as it would fro
 `Interrupted` is a KeyboardInterrupt, so code that already stops cleanly on Ctrl-C (the
 campaign's executor) stops the same way on SIGTERM. Only the first signal raises: a second
 one, while the first is being handled, is noted and ignored, so that the clean-up itself is
-not interrupted half-way. A signal that arrives inside a garbage-collector callback (or a
-`__del__`), where Python drops whatever is raised, is sent again a moment later instead.
+not interrupted half-way. A signal that arrives inside a garbage-collector callback, a
+`__del__` or a `weakref.finalize` callback, where Python drops whatever is raised, is sent
+again a moment later instead.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import gc
 import os
 import signal
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from types import FrameType
 
@@ -79,13 +81,19 @@ def _redeliver(signum: int) -> None:
     threading.Timer(REDELIVER_S, os.kill, (os.getpid(), signum)).start()
 
 
+# `weakref.finalize` runs its callback from here; Python drops what the callback raises.
+_FINALIZE_CALL = weakref.finalize.__call__.__code__
+
+
 def _where_raising_is_lost(frame: FrameType | None) -> bool:
-    """Whether `frame` runs inside a garbage-collector callback or a `__del__`: an exception
-    raised there is printed ("Exception ignored in") and dropped, not propagated."""
+    """Whether `frame` runs inside a garbage-collector callback, a `__del__` or a
+    `weakref.finalize` callback: an exception raised there is printed ("Exception ignored
+    in") and dropped, not propagated."""
     callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
     depth = 0
     while frame is not None and depth < MAX_FRAMES:
-        if frame.f_code in callbacks or frame.f_code.co_name == "__del__":
+        code = frame.f_code
+        if code in callbacks or code is _FINALIZE_CALL or code.co_name == "__del__":
             return True
         frame, depth = frame.f_back, depth + 1
     return False

@@ -303,3 +303,20 @@ def test_a_signal_inside_a_finaliser_is_sent_again_not_lost():
 
     Finalised()  # its __del__ runs now, as the last reference goes
     assert sent == [signal.SIGTERM] and handler.raised is None
+
+
+def test_a_signal_inside_a_weakref_finalize_callback_is_sent_again_not_lost():
+    import weakref
+
+    from bridgelab.signals import _Handler
+
+    sent: list[int] = []
+    handler = _Handler(redeliver=sent.append)
+
+    class Owner:
+        pass
+
+    owner = Owner()
+    weakref.finalize(owner, lambda: handler(signal.SIGINT, sys._getframe()))
+    del owner  # the finaliser runs now, as the last reference goes
+    assert sent == [signal.SIGINT] and handler.raised is None
