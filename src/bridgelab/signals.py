@@ -15,7 +15,8 @@ campaign's executor) stops the same way on SIGTERM. Only the first signal raises
 one, while the first is being handled, is noted and ignored, so that the clean-up itself is
 not interrupted half-way. A signal that arrives inside a garbage-collector callback, a
 `__del__` or a `weakref.finalize` callback, where Python drops whatever is raised, is sent
-again a moment later instead.
+again a moment later instead; so is one raised anywhere else Python drops it (a plain weakref
+callback: `sys.unraisablehook` sees the interruption go).
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ import contextlib
 import gc
 import os
 import signal
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import Any
 
 HANDLED = (signal.SIGINT, signal.SIGTERM)
 
@@ -118,6 +121,17 @@ class _Handler:
         self.raised = signum
         raise Interrupted(signum)
 
+    def lost(self, unraisable: Any) -> bool:
+        """Python dropped an exception where it could not be raised (a weakref callback the
+        frame check does not know): if it was this handler's interruption, forget that it
+        was handled and send the signal again. True when it was."""
+        error = getattr(unraisable, "exc_value", None)
+        if not isinstance(error, Interrupted) or self.raised != error.signum:
+            return False
+        self.raised = None
+        self.redeliver(error.signum)
+        return True
+
 
 @contextlib.contextmanager
 def raising() -> Iterator[None]:
@@ -129,9 +143,17 @@ def raising() -> Iterator[None]:
         return
     handler = _Handler()
     previous = {signum: signal.signal(signum, handler) for signum in HANDLED}
+    previous_hook = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not handler.lost(unraisable):
+            previous_hook(unraisable)
+
+    sys.unraisablehook = hook
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for signum, old in previous.items():
             signal.signal(signum, old)
 

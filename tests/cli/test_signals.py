@@ -320,3 +320,27 @@ def test_a_signal_inside_a_weakref_finalize_callback_is_sent_again_not_lost():
     weakref.finalize(owner, lambda: handler(signal.SIGINT, sys._getframe()))
     del owner  # the finaliser runs now, as the last reference goes
     assert sent == [signal.SIGINT] and handler.raised is None
+
+
+def test_an_interruption_python_drops_elsewhere_is_sent_again_not_lost():
+    """A plain weakref callback is not recognised by its frame: the handler raises, Python
+    drops the exception, and the unraisable hook hands the signal back."""
+    import weakref
+
+    from bridgelab import signals
+
+    sent: list[int] = []
+    before = sys.unraisablehook
+    with signals.raising():
+        handler = signal.getsignal(signal.SIGINT)
+        handler.redeliver = sent.append
+
+        class Owner:
+            pass
+
+        owner = Owner()
+        reference = weakref.ref(owner, lambda _: handler(signal.SIGINT, sys._getframe()))
+        del owner  # the callback runs now; what it raises is dropped
+        assert reference() is None
+        assert sent == [signal.SIGINT] and handler.raised is None
+    assert sys.unraisablehook is before  # restored after the block
