@@ -170,6 +170,24 @@ def test_two_jobs_over_one_is_the_median_of_the_ratios_within_each_round():
     assert campaign_speedup([dict(row, runs=199) for row in campaigns]) is None
 
 
+def test_rounds_alternate_their_order_and_pair_only_whole_rounds(monkeypatch):
+    from bridgelab.bench import method
+
+    order: list[int] = []
+
+    def rate(runs, jobs):
+        order.append(jobs)
+        return {"jobs": jobs, "runs": runs, "runs_per_second": 10.0 * jobs + len(order)}
+
+    monkeypatch.setattr(method, "campaign_rate", rate)
+    rows = method.campaign_rows(200, (1, 2, 1), 3)
+    assert order == [1, 2, 2, 1, 1, 2]  # a count given twice is timed once a round
+    assert [len(row["rates_by_round"]) for row in rows] == [3, 3]
+    assert campaign_speedup(rows) is not None
+    rows[1]["rates_by_round"] = rows[1]["rates_by_round"][:2]
+    assert campaign_speedup(rows) is None  # rounds that do not pair up give no ratio
+
+
 def test_memory_growth_is_judged_per_configuration_against_the_1000_run():
     def row(config, transfers, peak):
         return {"config": config, "mode": "batched", "transfers_each_way": transfers,

@@ -349,6 +349,14 @@ def test_an_attack_that_never_started_is_no_tested_attack(started, verdict):
     assert summary([], [], [record])["verdict"] == verdict
 
 
+def test_safety_broken_by_honest_traffic_is_counted_among_all_runs():
+    broken = RunRecord("h", "s", 1, {"safety.supply-conservation": "fail"}, {}, config={})
+    found = summary([], [], [broken])
+    assert found["verdict"] == "unsafe"
+    assert found["verdict_text"] == ("Not safe: safety failed in 1 of 1 runs, 1 of them with"
+                                     " no attack round started.")
+
+
 def test_results_without_event_counts_cannot_show_an_attack_ran():
     record = RunRecord("old", "s", 1, {"safety.supply-conservation": "pass"}, {},
                        config={"attacks": [{"kind": "key.compromise"}]})
@@ -458,6 +466,32 @@ def test_a_store_row_whose_exit_code_was_lowered_is_excluded(scenarios, tmp_path
     assert [entry["run_key"] for entry in excluded] == [broken["run_key"]]
     assert "exit code is 0, but its history gives 1" in excluded[0]["problems"][0]
 
+
+
+def test_a_store_row_whose_fault_start_count_was_raised_is_excluded(scenarios, tmp_path):
+    """The campaign store keeps each run's metrics too: a row that counts an attack round
+    its history does not hold is no evidence."""
+    import sqlite3
+
+    from bridgelab.campaign.verdict import verified_rows
+
+    store_path, campaign_file, _ = run_campaign(scenarios, tmp_path / "campaign")
+    campaign = load_campaign(campaign_file)
+    with Store(store_path) as store:
+        rows = store.rows(campaign.hash)
+    honest = next(row for row in rows if row["arm"] == "none")
+    metrics = honest["metrics"]
+    assert "fault.start" not in metrics["events_by_kind"]
+    metrics["events_by_kind"]["fault.start"] = 1
+    with sqlite3.connect(store_path) as db:
+        db.execute("UPDATE runs SET metrics = ? WHERE run_key = ?",
+                   (json.dumps(metrics), honest["run_key"]))
+    with Store(store_path) as store:
+        rows = store.rows(campaign.hash)
+    _usable, excluded = verified_rows(rows, store_path)
+    assert [entry["run_key"] for entry in excluded] == [honest["run_key"]]
+    assert excluded[0]["problems"] == ["metrics count 1 fault.start events, the history"
+                                       " holds 0"]
 
 
 @pytest.mark.parametrize("recorded, code, flagged", [

@@ -127,12 +127,15 @@ def campaign_rate(runs: int, jobs: int) -> dict[str, Any]:
 
 def campaign_rows(runs: int, jobs_list: Sequence[int], repeats: int,
                   progress: Progress | None = None) -> list[dict[str, Any]]:
-    """The throughput campaign at each worker count, `repeats` rounds of 1 2 1 2 …: one row
-    per count, its median round with every round's rate in round order (`rates_by_round`),
-    so that a ratio between counts is taken within each round (`targets`)."""
-    samples: dict[int, list[dict[str, Any]]] = {jobs: [] for jobs in jobs_list}
+    """The throughput campaign at each worker count, `repeats` rounds, the counts in turn and
+    every other round in reverse (1 2, 2 1, …, so that drift within a round does not favour
+    one): one row per count, its median round with every round's rate in round order
+    (`rates_by_round`), so that a ratio between counts is taken within each round
+    (`targets`)."""
+    counts = list(dict.fromkeys(jobs_list))  # a count given twice is timed once a round
+    samples: dict[int, list[dict[str, Any]]] = {jobs: [] for jobs in counts}
     for round_number in range(repeats):
-        for jobs in jobs_list:
+        for jobs in counts if round_number % 2 == 0 else counts[::-1]:
             if progress:
                 progress(f"campaign throughput: {runs} runs, {jobs} job(s),"
                          f" round {round_number + 1} of {repeats}")
@@ -149,7 +152,8 @@ def run_bench(
     transfers: int = 1_000, pyecc_transfers: int = 20, sizes: tuple[int, ...] = (4, 21, 100),
     lengths: tuple[int, ...] = (100, 1_000, 10_000), symbolic_lengths: tuple[int, ...] = (),
     modes: tuple[str, ...] = MODES, configs: tuple[str, ...] = tuple(CONFIGS),
-    scaling_transfers: int = 200, campaign_runs: int = 200, campaign_jobs: tuple[int, ...] = (1,),
+    scaling_transfers: int = 200, campaign_runs: int = 200,
+    campaign_jobs: tuple[int, ...] = (1, 2),
     deposit_interval: float = STANDARD["deposit_interval_s"], repeats: int = 3,
     progress: Progress | None = None,
 ) -> dict[str, Any]:

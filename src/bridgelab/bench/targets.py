@@ -90,9 +90,13 @@ def campaign_speedup(campaigns: list[Row]) -> float | None:
     if 1 not in by_jobs or 2 not in by_jobs:
         return None
     one, two = by_jobs[1], by_jobs[2]
-    pairs = list(zip(one.get("rates_by_round") or [one["runs_per_second"]],
-                     two.get("rates_by_round") or [two["runs_per_second"]], strict=False))
-    ratios = sorted(b / a for a, b in pairs if a)
+    rounds_one, rounds_two = one.get("rates_by_round"), two.get("rates_by_round")
+    if not rounds_one or not rounds_two:
+        rounds_one, rounds_two = [one["runs_per_second"]], [two["runs_per_second"]]
+    if len(rounds_one) != len(rounds_two):
+        return None  # rounds that do not pair up give no ratio
+    ratios = sorted(b / a for a, b in zip(rounds_one, rounds_two, strict=True) if a)
+    # The lower middle of an even count, as every median of the benchmark.
     return round(ratios[(len(ratios) - 1) // 2], 2) if ratios else None
 
 

@@ -102,7 +102,7 @@ def _add_workload(benches: Subcommands) -> None:
         help="runs of campaigns/throughput.toml to time (0: skip)")
     add("--campaign-jobs", default="1,2",
         help="worker counts, comma-separated; each is timed --repeats times, the counts"
-             " interleaved (1 2 1 2 ...), and two jobs over one is judged per round")
+             " interleaved (1 2, 2 1, ...), and two jobs over one is judged per round")
     _json_flags(workload)
     add("--gate", action="store_true", help="exit 1 if a measured target is missed")
 

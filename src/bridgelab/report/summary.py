@@ -66,6 +66,10 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
             f"Not safe under the tested attacks: safety failed in {len(stolen)} of"
             f" {len(attacked)} attacked runs."
         )
+        unattacked = [r for r in stolen if not r.attacked]
+        if unattacked:  # honest traffic alone broke it, or an attack that never started
+            text = (f"Not safe: safety failed in {len(stolen)} of {len(runs)} runs,"
+                    f" {len(unattacked)} of them with no attack round started.")
     elif own_failed:
         verdict = "unsafe"
         names = sorted({p for r in own_failed for p, v in r.verdicts.items() if v == "fail"})
@@ -104,8 +108,11 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
     elif untested := _untested(groups, searched):
         # Each configuration is a different bridge: attacks on one say nothing of another.
         verdict = "inconclusive"
-        text = (f"No attack was tested against {words.names(untested)}: its runs carried"
-                " honest traffic only and no complete cost-to-break search covered it.")
+        them = "it" if len(untested) == 1 else "them"
+        text = (f"No attack was tested against {words.names(untested)}: no attack round"
+                f" started in {'its' if them == 'it' else 'their'} runs, and"
+                + (f" no complete cost-to-break search covered {them}." if cost else
+                   " no cost-to-break search was run."))
     else:
         verdict = "safe"
         text = f"No tested attack broke safety or liveness in {len(runs)} runs."
