@@ -544,3 +544,20 @@ def test_a_campaign_run_whose_results_json_drops_its_inconclusive_reason_is_excl
     results.write_text(json.dumps(saved))
     [excluded] = verified_rows([row], store_path)[1]
     assert "leaves out why the run is inconclusive" in excluded["problems"][0]
+
+
+@pytest.mark.parametrize("started, effect", [(0, "not shown: the attack never started in 1"
+                                                 " of the 1 defended runs"),
+                                             (1, "prevents: safety held with the defence")])
+def test_a_defence_holds_only_against_an_attack_that_ran(started, effect):
+    """A defended replay whose attack never started was reported as a defence that held."""
+    from bridgelab.report.incidents import incidents
+
+    attack = {"attacks": [{"kind": "key.compromise"}]}
+    replay = RunRecord("r", "ronin-2022", 1, {"safety.supply-conservation": "fail"},
+                       {"events_by_kind": {"fault.start": 1}}, config=attack)
+    counts = {"fault.start": started} if started else {}
+    defended = RunRecord("d", "ronin-2022-defended", 1, {"safety.supply-conservation": "pass"},
+                         {"events_by_kind": counts}, config=attack)
+    [entry] = incidents([replay, defended])
+    assert entry["effect"].startswith(effect), entry["effect"]

@@ -117,7 +117,13 @@ def incidents(records: list[RunRecord]) -> list[dict[str, Any]]:
             lost, kept = entry["incident"]["loss"]["max"] or 0, entry["defended"]["loss"]["max"]
             broke = entry["incident"]["safety_failed"]
             still = entry["defended"]["safety_failed"]
-            if broke and not still:
+            # A defence "held" only against an attack that ran: a defended replay whose
+            # attack never started (no fault.start) shows nothing either way.
+            idle = [r for r in defended if r.attack_kinds and not r.attacked]
+            if broke and not still and idle:
+                entry["effect"] = (f"not shown: the attack never started in {len(idle)} of the"
+                                   f" {len(defended)} defended runs")
+            elif broke and not still:
                 entry["effect"] = (
                     f"prevents: safety held with the defence (loss {words.amount(lost)} → 0)"
                     if not kept else f"safety held; loss {words.amount(lost)} →"
