@@ -349,6 +349,18 @@ def test_an_attack_that_never_started_is_no_tested_attack(started, verdict):
     assert summary([], [], [record])["verdict"] == verdict
 
 
+def test_a_safe_verdict_says_the_scenario_s_own_properties_are_the_runs_word():
+    """The report cannot re-judge a property whose code is the user's: a SAFE that rests on
+    their recorded "pass" says so."""
+    runs = [_attacked("a", {"safety.supply-conservation": "pass", "mine.no-big-mint": "pass"})]
+    found = summary([], [], runs)
+    assert found["verdict"] == "safe"
+    assert "own properties (mine.no-big-mint) passed as the runs recorded them" in found[
+        "verdict_text"]
+    plain = summary([], [], [_attacked("b", {"safety.supply-conservation": "pass"})])
+    assert "own properties" not in plain["verdict_text"]
+
+
 def test_safety_broken_by_honest_traffic_is_counted_among_all_runs():
     broken = RunRecord("h", "s", 1, {"safety.supply-conservation": "fail"}, {}, config={})
     found = summary([], [], [broken])

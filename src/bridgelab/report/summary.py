@@ -116,7 +116,21 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
     else:
         verdict = "safe"
         text = f"No tested attack broke safety or liveness in {len(runs)} runs."
+        own = _own_properties(runs)
+        if own:
+            # Their code is the user's: the report does not run it to re-judge a history,
+            # so a "pass" recorded for one is the run's word, and the reader should know.
+            text += (f" The scenarios' own properties ({words.names(own)}) passed as the runs"
+                     " recorded them; the report does not re-judge them.")
     return verdict, text
+
+
+def _own_properties(runs: list[RunRecord]) -> list[str]:
+    """The properties the runs' scenarios define themselves (`[checks] properties`)."""
+    from bridgelab.checker.properties import PROPERTIES
+
+    built_in = {prop.id for prop in PROPERTIES}
+    return sorted({prop for run in runs for prop in run.verdicts if prop not in built_in})
 
 
 def _untested(groups: list[ConfigGroup], searched: list[dict[str, Any]]) -> list[str]:
