@@ -277,9 +277,12 @@ def test_honest_runs_alone_with_no_cost_search_are_not_safe(scenarios, tmp_path,
 
 
 def _attacked(run_id: str, verdicts: dict[str, str], scenario: str = "s",
-              path: str | None = None) -> RunRecord:
+              path: str | None = None, incident: bool = False) -> RunRecord:
+    config: dict = {"attacks": [{"kind": "key.compromise"}]}
+    if incident:
+        config["scenario"] = {"name": scenario, "incident": True}
     return RunRecord(run_id, scenario, 1, verdicts, {"events_by_kind": {"fault.start": 1}},
-                     scenario_path=path, config={"attacks": [{"kind": "key.compromise"}]})
+                     scenario_path=path, config=config)
 
 
 def test_a_failed_property_of_the_scenario_s_own_is_never_safe():
@@ -309,9 +312,9 @@ def test_a_cost_search_cut_short_is_no_tested_attack(searched_all, verdict):
 def test_a_defended_incident_replay_that_fails_is_never_left_out_of_the_headline():
     main = [_attacked("m", {"safety.supply-conservation": "pass"})]
     defended = _attacked("d", {"safety.supply-conservation": "fail"}, "ronin-2022-defended",
-                         "attacks/incidents/ronin-2022-defended.toml")
+                         incident=True)
     replay = _attacked("r", {"safety.supply-conservation": "fail"}, "ronin-2022",
-                       "attacks/incidents/ronin-2022.toml")
+                       incident=True)
     assert replay.is_incident and defended.is_incident
     found = summary([], [], main)
     assert found["verdict"] == "safe"
@@ -532,7 +535,7 @@ def test_a_defended_replay_that_was_not_judged_leaves_the_verdict_open(defended_
     outcome = {0: {"safety.supply-conservation": "pass"},
                1: {"safety.supply-conservation": "fail"},
                2: {"safety.supply-conservation": "pass", "liveness.deposits-minted": "unknown"}}
-    defended = _attacked("d", outcome[defended_code], "ronin-2022-defended")
+    defended = _attacked("d", outcome[defended_code], "ronin-2022-defended", incident=True)
     if defended_code == 2:
         defended.inconclusive = ["liveness.deposits-minted is unknown"]
     assert defended.exit_code == defended_code
@@ -573,3 +576,16 @@ def test_a_defence_holds_only_against_an_attack_that_ran(started, effect):
                          {"events_by_kind": counts}, config=attack)
     [entry] = incidents([replay, defended])
     assert entry["effect"].startswith(effect), entry["effect"]
+
+
+def test_only_the_run_s_own_scenario_places_it_among_incident_replays():
+    """A failing run whose reproduce command named an `incidents` folder (an edited
+    results.json, or a user's own folder of that name) left the headline, which read SAFE."""
+    main = [_attacked("m", {"safety.supply-conservation": "pass"})]
+    moved = _attacked("x", {"safety.supply-conservation": "fail"}, "collusion",
+                      "attacks/incidents/collusion.toml")
+    assert not moved.is_incident
+    assert build_report([*main, moved])["summary"]["verdict"] == "unsafe"
+    replay = _attacked("r", {"safety.supply-conservation": "fail"}, "ronin-2022",
+                       incident=True)
+    assert build_report([*main, replay])["summary"]["verdict"] == "safe"

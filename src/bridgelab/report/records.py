@@ -197,10 +197,12 @@ class RunRecord:
 
     @property
     def is_incident(self) -> bool:
-        """An incident replay (its scenario under an `incidents` folder) or its `-defended`
-        twin: the replays stay out of the headline (they are meant to break)."""
-        path = self.scenario_path or ""
-        return "incidents" in Path(path).parts or self.scenario.endswith("-defended")
+        """An incident replay or its `-defended` twin, as its own scenario says
+        (`[scenario] incident`): the replays stay out of the headline (they are meant to
+        break). Only the verified scenario decides: the folder a reproduce command names, or
+        a results.json, could move a failing run out of the headline."""
+        meta = (self.config or {}).get("scenario") or {}
+        return meta.get("incident") is True
 
     def config_key(self) -> str:
         """Identifies the bridge configuration (committee, custody, contracts, defences)."""

@@ -185,6 +185,7 @@ NEW_DEFAULTS: dict[str, dict[str, Any]] = {
                         "storage": None},
     "": {"attribute_costs": []},
     "bridge.verifier": {"escrow_threshold_override": None},
+    "scenario": {"incident": False},
 }
 
 
@@ -192,10 +193,13 @@ def _omit_new_defaults(data: dict[str, Any]) -> None:
     for key, default in NEW_DEFAULTS[""].items():
         if data.get(key) == default:
             data.pop(key, None)
-    verifier = data["bridge"]["verifier"]
-    for key, default in NEW_DEFAULTS["bridge.verifier"].items():
-        if verifier.get(key, default) == default:
-            verifier.pop(key, None)
+    for section in ("bridge.verifier", "scenario"):
+        table = data
+        for part in section.split("."):
+            table = table[part]
+        for key, default in NEW_DEFAULTS[section].items():
+            if table.get(key, default) == default:
+                table.pop(key, None)
     tables = [*data.get("entities", [])]
     targets = [attack["targets"] for attack in data.get("attacks", [])]
     for table, defaults in [(t, NEW_DEFAULTS["entities"]) for t in tables] + [

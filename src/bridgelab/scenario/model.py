@@ -116,6 +116,11 @@ class ScenarioMeta(Strict):
         "the seed a run uses when none is given (replay files written by `hunt` pin theirs)",
         0, 2**64 - 1, "seeds are 64-bit",
     ) | None = None
+    incident: bool = Field(
+        False,
+        description="a replay of a real incident (or its `-defended` twin): reports judge it"
+        " apart from the headline, which is about attacks on your bridge",
+    )
 
 
 class DemandSpike(Strict):
