@@ -442,3 +442,49 @@ def test_a_contract_that_miscounts_a_rotation_cannot_make_the_checker_call_it_go
     endorsements = {m: successor.endorse(m, message.digest(2)) for m in range(4)}
     feed.mint(0, 10, certificate=certificate_fields(successor.assemble(message, 2, endorsements)))
     assert "6-of-9" in feed.failed("safety.certificate-quorum")[0]
+
+
+def _paid_user_burns(honest: frozenset[str]) -> Monitor:
+    """An attack names the honest user `user-001` as its recipient; that user's own burn
+    then waits for a release that never comes."""
+    monitor = Monitor(honest=honest)
+    for event in (
+        _event(0, "attack.submit", nonce=9, amount=50, recipient="user-001"),
+        _event(1, "burn", nonce=0, asset="A", amount=10, sender="user-001",
+               recipient="user-001", number=0),
+        _event(99, "settlement.final", number=5),
+        _event(100, "run.end", settled=False),
+    ):
+        monitor.observe(event)
+    return monitor
+
+
+def test_an_attack_record_naming_an_honest_user_does_not_excuse_that_user():
+    """Any attack may set `recipient` to an honest user's account: the user's own stuck
+    withdrawal was then counted as the adversary's, and liveness read pass."""
+    from bridgelab.checker.frozen import honest_accounts
+
+    excused = _paid_user_burns(frozenset())  # a monitor told of no honest users
+    assert excused.liveness_breakdown()["liveness.withdrawals-released"]["adversary"] == 1
+    assert excused.verdicts()["liveness.withdrawals-released"] != "fail"
+    judged = _paid_user_burns(honest_accounts(20))
+    stuck = judged.liveness_breakdown()["liveness.withdrawals-released"]
+    # (The burn backs no mint: a theft, whose drained escrow explains the stuck release.)
+    assert (stuck["adversary"], stuck["honest_failures"] + stuck["frozen_by_theft"]) == (0, 1)
+    assert judged.verdicts()["liveness.withdrawals-released"] == "fail"
+
+
+@pytest.mark.parametrize("users", [1, 9, 10, 999, 1000, 1001, 10_000])
+def test_the_checker_names_honest_users_as_the_workload_does(users):
+    from bridgelab.checker.frozen import honest_accounts
+    from bridgelab.workload.users import user_names
+
+    assert honest_accounts(users) == frozenset(user_names(users))
+
+
+def test_the_configured_monitor_knows_the_scenario_s_honest_users():
+    from bridgelab.checker.frozen import honest_accounts
+    from bridgelab.checker.judge import monitor_for
+
+    scenario = small_scenario({"workload": {"users": 7}})
+    assert monitor_for(scenario).view.adversary.honest == honest_accounts(7)

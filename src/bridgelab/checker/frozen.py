@@ -33,25 +33,42 @@ PAUSE_EVENTS = {
 EXAMPLES = 10
 
 
+def honest_accounts(users: int) -> frozenset[str]:
+    """The honest users' accounts, as the scenario's `[workload] users` names them
+    (`user-000`, `user-001`, ...: at least three digits)."""
+    width = max(3, len(str(users - 1)))
+    return frozenset(f"user-{index:0{width}d}" for index in range(users))
+
+
 @dataclass(slots=True)
 class AdversaryTrail:
-    """The accounts and transactions the adversary's recorded attack events name."""
+    """The accounts and transactions the adversary's recorded attack events name. An
+    honest user's account is never the adversary's, whatever an attack record says (an
+    attack may pay a user, and a record naming one must not excuse that user's transfers)."""
 
     accounts: dict[str, None] = field(default_factory=dict)
     txs: dict[str, None] = field(default_factory=dict)
+    honest: frozenset[str] = frozenset()
 
     def note(self, kind: str, actor: str, fields: dict[str, Any]) -> None:
         if kind == "attack.extract":
             # The account burning its forged tokens records the burn itself.
-            self.accounts[actor] = None
+            self._account(actor)
             return
         if "recipient" in fields:  # attack.submit: a forged mint's or lock's beneficiary
-            self.accounts[fields["recipient"]] = None
+            self._account(fields["recipient"])
         if "tx" in fields:  # a lock the attack submitted on the consortium chain
             self.txs[fields["tx"]] = None
 
+    def _account(self, account: Any) -> None:
+        if account not in self.honest:
+            self.accounts[account] = None
+
     def owns_lock(self, fields: dict[str, Any]) -> bool:
-        return fields.get("tx") in self.txs or fields.get("sender") in self.accounts
+        sender = fields.get("sender")
+        if sender in self.honest:
+            return False
+        return fields.get("tx") in self.txs or sender in self.accounts
 
     def owns_burn(self, fields: dict[str, Any]) -> bool:
         return fields.get("sender") in self.accounts

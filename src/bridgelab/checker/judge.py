@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bridgelab.checker.api import UserProperty
 from bridgelab.checker.finality import SettlementFinality
+from bridgelab.checker.frozen import honest_accounts
 from bridgelab.checker.monitor import Monitor
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core.history import Event, History
@@ -33,6 +34,7 @@ def monitor_for(scenario: Scenario, user_properties: Iterable[UserProperty] = ()
         scenario.committee.signatures,
         CommitteePolicy.of_scenario(scenario),
         SettlementFinality.of_scenario(scenario),
+        honest_accounts(scenario.workload.users),
     )
 
 

@@ -47,8 +47,11 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         signatures: str = "real",
         policy: CommitteePolicy | None = None,
         finality: SettlementFinality | None = None,
+        honest: frozenset[str] = frozenset(),
     ) -> None:
         self.view = LedgerView()
+        # The honest users' accounts by the scenario: never the adversary's (frozen.py).
+        self.view.adversary.honest = honest
         # The run's kind of signatures ("real" or "symbolic", see crypto/symbolic.py): the
         # history does not record it, so whoever replays a symbolic history must say so.
         self.signatures = signatures
