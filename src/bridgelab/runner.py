@@ -16,7 +16,7 @@ from typing import Any
 from bridgelab import __version__, evidence
 from bridgelab.bridge import Bridge
 from bridgelab.checker.api import load_user_properties
-from bridgelab.checker.judge import monitor_for
+from bridgelab.checker.judge import liveness_grace, monitor_for
 from bridgelab.checker.stream import RunFolds
 from bridgelab.consortium.chain import ConsortiumChain
 from bridgelab.core import memo
@@ -162,14 +162,6 @@ def connect_l2_destination(bridge: Bridge, l2: L2System) -> L2Gateway:
         member.l2 = l2
     bridge.users.attach_l2(gateway)
     return gateway
-
-
-def liveness_grace(scenario: Scenario) -> float:
-    """How long after the last heal liveness must be given before it is judged."""
-    if scenario.checks.liveness_grace is not None:
-        return scenario.checks.liveness_grace
-    settlement = scenario.settlement
-    return settlement.finality_slots * settlement.slot_time + 120.0
 
 
 def custody_figures(bridge: Bridge) -> dict[str, Any]:

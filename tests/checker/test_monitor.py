@@ -488,3 +488,20 @@ def test_the_configured_monitor_knows_the_scenario_s_honest_users():
 
     scenario = small_scenario({"workload": {"users": 7}})
     assert monitor_for(scenario).view.adversary.honest == honest_accounts(7)
+
+
+def test_the_liveness_grace_is_the_scenario_s_not_the_run_s_record():
+    """The run records its grace in `run.start`; a run that recorded none (or a wrong one)
+    must not decide when liveness is judged."""
+    def judged(monitor: Monitor) -> str | None:
+        for event in (
+            _event(0, "run.start", scenario="s", seed=1, liveness_grace=0.0),
+            Event(1, 10.0, "nemesis", "fault.heal", {"round": 0}),
+            _event(100, "run.end", settled=True),
+        ):
+            monitor.observe(event)
+        return monitor.liveness_judgeable()
+
+    assert judged(Monitor()) is None  # by hand, the record stands in
+    assert judged(Monitor(liveness_grace=500.0)) == (
+        "the run ended within the grace period after the last heal")

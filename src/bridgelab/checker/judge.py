@@ -24,6 +24,15 @@ from bridgelab.scenario.model import Scenario
 RECORD_KEYS = frozenset({"seq", "t", "actor", "kind"})
 
 
+def liveness_grace(scenario: Scenario) -> float:
+    """How long after the last heal liveness must be given before it is judged: the run
+    goes on that long, and the checker reads it from the scenario, not from the run."""
+    if scenario.checks.liveness_grace is not None:
+        return scenario.checks.liveness_grace
+    settlement = scenario.settlement
+    return settlement.finality_slots * settlement.slot_time + 120.0
+
+
 def monitor_for(scenario: Scenario, user_properties: Iterable[UserProperty] = (),
                 history: History | None = None) -> Monitor:
     """The monitor `scenario` configures (fed by `history` from now on, if given)."""
@@ -35,6 +44,7 @@ def monitor_for(scenario: Scenario, user_properties: Iterable[UserProperty] = ()
         CommitteePolicy.of_scenario(scenario),
         SettlementFinality.of_scenario(scenario),
         honest_accounts(scenario.workload.users),
+        liveness_grace(scenario),
     )
 
 

@@ -48,10 +48,14 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         policy: CommitteePolicy | None = None,
         finality: SettlementFinality | None = None,
         honest: frozenset[str] = frozenset(),
+        liveness_grace: float | None = None,
     ) -> None:
         self.view = LedgerView()
         # The honest users' accounts by the scenario: never the adversary's (frozen.py).
         self.view.adversary.honest = honest
+        # The scenario's grace after the last heal; without one (a history fed by hand),
+        # the run's `run.start` record stands in.
+        self.configured_grace = liveness_grace
         # The run's kind of signatures ("real" or "symbolic", see crypto/symbolic.py): the
         # history does not record it, so whoever replays a symbolic history must say so.
         self.signatures = signatures
@@ -80,7 +84,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         self.active_faults: dict[tuple[str, int], dict[str, Any]] = {}
         self.last_heal: float | None = None
         self.end_time: float | None = None
-        self.liveness_grace = 0.0
+        self.liveness_grace = 0.0 if liveness_grace is None else liveness_grace
         if history is not None:
             # Without a property that reads every event, the monitor takes only the kinds it
             # handles or counts: a third of the events of a standard run (one deposit every 2 s).
@@ -123,7 +127,8 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         self.last_heal = event.time
 
     def _on_run_start(self, event: Event) -> None:
-        self.liveness_grace = float(event.fields.get("liveness_grace", 0.0))
+        if self.configured_grace is None:
+            self.liveness_grace = float(event.fields.get("liveness_grace", 0.0))
 
     def _on_run_end(self, event: Event) -> None:
         self.end_time = event.time
