@@ -355,13 +355,16 @@ def test_an_attack_that_never_started_is_no_tested_attack(started, verdict):
 def test_a_safe_verdict_says_the_scenario_s_own_properties_are_the_runs_word():
     """The report cannot re-judge a property whose code is the user's: a SAFE that rests on
     their recorded "pass" says so."""
-    runs = [_attacked("a", {"safety.supply-conservation": "pass", "mine.no-big-mint": "pass"})]
+    built_in = {"safety.supply-conservation": "pass", "coverage.bridge-paused": "pass"}
+    runs = [_attacked("a", {**built_in, "mine.no-big-mint": "pass"})]
     found = summary([], [], runs)
     assert found["verdict"] == "safe"
-    assert "own properties (mine.no-big-mint) passed as the runs recorded them" in found[
-        "verdict_text"]
-    plain = summary([], [], [_attacked("b", {"safety.supply-conservation": "pass"})])
-    assert "own properties" not in plain["verdict_text"]
+    assert found["verdict_text"].endswith(
+        " None of the scenarios' own properties (mine.no-big-mint) failed as the runs recorded"
+        " them; the report does not re-judge those.")
+    # The checker's own properties and probes are re-judged: nothing to say of them.
+    plain = summary([], [], [_attacked("b", built_in)])
+    assert plain["verdict"] == "safe" and "own properties" not in plain["verdict_text"]
 
 
 def test_safety_broken_by_honest_traffic_is_counted_among_all_runs():
@@ -589,3 +592,49 @@ def test_only_the_run_s_own_scenario_places_it_among_incident_replays():
     replay = _attacked("r", {"safety.supply-conservation": "fail"}, "ronin-2022",
                        incident=True)
     assert build_report([*main, replay])["summary"]["verdict"] == "safe"
+
+
+INCIDENT = (Path(__file__).resolve().parents[2] / "attacks" / "incidents"
+            / "ronin-2022-defended.toml")
+
+
+def test_a_hunt_s_counterexample_of_an_incident_is_no_incident_replay(tmp_path):
+    """A hunt against a defended incident that finds a new break writes a scenario of its
+    own: it must stay in a report's headline, not pass for the replay it came from."""
+    from bridgelab.hunt.artefacts import write
+    from bridgelab.scenario import load_scenario
+
+    scenario = load_scenario(INCIDENT)
+    assert scenario.scenario.incident
+    violation = {"property": "safety.supply-conservation", "time": 1.0, "event_kind": "mint",
+                 "event_seq": 9, "detail": "minted more than locked"}
+    artefacts = write(scenario, INCIDENT, 1, [], violation, tmp_path, persist=False)
+    assert not load_scenario(artefacts.scenario).scenario.incident
+
+
+@pytest.mark.parametrize("own, incident", [("", False),
+                                           ("[base.scenario]\nincident = true\n", True)])
+def test_a_campaign_on_an_incident_is_no_incident_replay_unless_it_says_so(
+        tmp_path, own, incident):
+    path = tmp_path / "sweep.toml"
+    path.write_text(f'[campaign]\nname = "sweep"\nbase = "{INCIDENT}"\nseeds = 1\n{own}')
+    campaign = load_campaign(path)
+    assert campaign.scenario(0, campaign.arms[0]).scenario.incident is incident
+
+
+def test_results_that_rename_their_scenario_are_refused(scenarios, tmp_path, monkeypatch,
+                                                        capsys):
+    """Incident replays and their `-defended` twins are paired by name: a results.json that
+    renamed a failing defended replay after the incident took it out of the headline."""
+    runs = tmp_path / "runs"
+    assert run_cli(tmp_path, monkeypatch, str(scenarios["collusion-multisig"]), 1,
+                   str(runs / "c")) == 1
+    results = runs / "c" / "results.json"
+    saved = json.loads(results.read_text())
+    saved["fingerprint"]["scenario"] = "ronin-2022"
+    results.write_text(json.dumps(saved))
+    code, report_data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
+    [unusable] = report_data["summary"]["unusable"]
+    assert unusable["reasons"] == ["the results name scenario ronin-2022, the run's scenario is"
+                                   " collusion-multisig"]
+    assert report_data["summary"]["verdict"] == "inconclusive" and code == 2

@@ -225,6 +225,10 @@ def parse_campaign(data: dict[str, Any], path: Path) -> Campaign:
         base_path = (path.parent / spec.campaign.base).resolve()
         base_data = _read_toml(base_path, "base scenario file")
         base_dir = base_path.parent
+        # A campaign built on an incident replay is a sweep of your own, not the replay: its
+        # runs stay in a report's headline unless the campaign itself says otherwise.
+        if isinstance(base_data.get("scenario"), dict):
+            base_data["scenario"].pop("incident", None)
     base_data = deep_merge(base_data, spec.base)
     campaign = Campaign(path, spec, base_data, base_dir)
     arms = len(campaign.arms)

@@ -166,6 +166,8 @@ def write(
     data = scenario.model_dump(mode="json", exclude_none=True)
     data["scenario"]["seed"] = seed
     data["scenario"]["name"] = f"{scenario.scenario.name}-counterexample"
+    # A new break, even of an incident's replay: it belongs in a report's headline.
+    data["scenario"].pop("incident", None)
     data["attacks"] = attacks
     data["workload"]["scripted"] = deposits
     replay = out_dir / "counterexample.toml"

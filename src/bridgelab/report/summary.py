@@ -119,18 +119,17 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
         own = _own_properties(runs)
         if own:
             # Their code is the user's: the report does not run it to re-judge a history,
-            # so a "pass" recorded for one is the run's word, and the reader should know.
-            text += (f" The scenarios' own properties ({words.names(own)}) passed as the runs"
-                     " recorded them; the report does not re-judge them.")
+            # so what a run recorded for one is its word, and the reader should know.
+            text += (f" None of the scenarios' own properties ({words.names(own)}) failed as"
+                     " the runs recorded them; the report does not re-judge those.")
     return verdict, text
 
 
 def _own_properties(runs: list[RunRecord]) -> list[str]:
     """The properties the runs' scenarios define themselves (`[checks] properties`)."""
-    from bridgelab.checker.properties import PROPERTIES
+    from bridgelab.checker.properties import BY_ID
 
-    built_in = {prop.id for prop in PROPERTIES}
-    return sorted({prop for run in runs for prop in run.verdicts if prop not in built_in})
+    return sorted({prop for run in runs for prop in run.verdicts if prop not in BY_ID})
 
 
 def _untested(groups: list[ConfigGroup], searched: list[dict[str, Any]]) -> list[str]:

@@ -192,8 +192,19 @@ def verify_run_dir(directory: Path, results: dict[str, Any]) -> Verified:
     if scenario_problem is not None:
         verified.problems.append(scenario_problem)
     elif scenario is not None:
+        verified.problems += name_problems(scenario, fingerprint)
         verified.config = scenario.model_dump(mode="json", exclude_none=True)
     return verified
+
+
+def name_problems(scenario: Scenario, fingerprint: dict[str, Any] | None) -> list[str]:
+    """Why the results name another scenario than the one run: a report pairs incident
+    replays with their `-defended` twins by name, so the name must be the scenario's."""
+    named = (fingerprint or {}).get("scenario")
+    if named == scenario.scenario.name:
+        return []
+    return [f"the results name scenario {printable(named, 80)!s}, the run's scenario is"
+            f" {printable(scenario.scenario.name, 80)}"]
 
 
 def _run_dir_scenario(directory: Path, expected_hash: str | None
@@ -247,6 +258,7 @@ def row_problems(row: dict[str, Any], store_path: Path | None = None,
     fingerprint = fingerprint if isinstance(fingerprint, dict) else None
     verdicts = verdicts if isinstance(verdicts, dict) else None
     judgement: Judgement | str | None = None
+    scenario = None
     if verdicts is not None:
         # The run's scenario.toml lies beside its history (a campaign writes both).
         scenario, why = _run_dir_scenario(
@@ -254,6 +266,8 @@ def row_problems(row: dict[str, Any], store_path: Path | None = None,
         judgement = judge(path, facts, scenario, why)
     problems = judgement_problems(facts, verdicts, fingerprint, None, judgement,
                                   exit_code=row.get("exit_code"), metrics=row.get("metrics"))
+    if verdicts is not None and scenario is not None:
+        problems += name_problems(scenario, fingerprint)
     results = path.parent / RESULTS
     if not results.exists():
         return problems

@@ -19,7 +19,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 from typing import Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, StrictBool, model_validator
 
 from bridgelab.scenario.attack_checks import check_attacks
 from bridgelab.scenario.attack_schema import (
@@ -116,7 +116,7 @@ class ScenarioMeta(Strict):
         "the seed a run uses when none is given (replay files written by `hunt` pin theirs)",
         0, 2**64 - 1, "seeds are 64-bit",
     ) | None = None
-    incident: bool = Field(
+    incident: StrictBool = Field(
         False,
         description="a replay of a real incident (or its `-defended` twin): reports judge it"
         " apart from the headline, which is about attacks on your bridge",
