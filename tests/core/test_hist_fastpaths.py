@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from bridgelab.checker.finality import SettlementFinality
+from bridgelab.checker.frozen import honest_accounts
+from bridgelab.checker.judge import liveness_grace
 from bridgelab.checker.monitor import OBSERVED_KINDS, Monitor, check_records
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core import history as history_module
@@ -81,6 +83,7 @@ def test_the_live_monitor_ends_as_one_that_reads_every_event(source, tmp_path: P
     assert {record["kind"] for record in records} - OBSERVED_KINDS  # some are passed by
     replayed = check_records(
         records, scenario.committee.signatures, CommitteePolicy.of_scenario(scenario),
-        SettlementFinality.of_scenario(scenario),
+        SettlementFinality.of_scenario(scenario), honest_accounts(scenario.workload.users),
+        liveness_grace(scenario),
     )
     assert _state(seen[0]) == _state(replayed)

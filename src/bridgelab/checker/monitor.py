@@ -358,13 +358,17 @@ def check_records(
     signatures: str = "real",
     policy: CommitteePolicy | None = None,
     finality: SettlementFinality | None = None,
+    honest: frozenset[str] = frozenset(),
+    liveness_grace: float | None = None,
 ) -> Monitor:
     """Re-check a saved history (records as read from `history.jsonl`) of a run with real (or
     `signatures = "symbolic"`) signatures, against the committee `policy` its scenario
-    configures (`CommitteePolicy.of_scenario`; without it certificate-quorum is unknown) and
-    its settlement `finality` (`SettlementFinality.of_scenario`; without it the chain's own
-    claims)."""
-    monitor = Monitor(signatures=signatures, policy=policy, finality=finality)
+    configures (`CommitteePolicy.of_scenario`; without it certificate-quorum is unknown), its
+    settlement `finality` (`SettlementFinality.of_scenario`; without it the chain's own
+    claims), its honest users' accounts and its liveness grace (`judge.monitor_for` gives
+    all of these from a scenario)."""
+    monitor = Monitor(signatures=signatures, policy=policy, finality=finality, honest=honest,
+                      liveness_grace=liveness_grace)
     for record in records:
         fields = {
             key: value for key, value in record.items() if key not in {"seq", "t", "actor", "kind"}
