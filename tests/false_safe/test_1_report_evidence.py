@@ -408,14 +408,7 @@ def test_a_metrics_count_of_started_attacks_is_held_to_the_history(
         scenarios, tmp_path, monkeypatch, capsys):
     """Editing results.json to count a `fault.start` that never happened made an untested
     run count as attacked, and the report said SAFE."""
-    data = tomllib.loads(scenarios["honest-multisig"].read_text())
-    late = data["scenario"]["duration"] + 400.0
-    data["attacks"] = [{"kind": "collusion.fabricated_lock", "targets": {"select": "threshold"},
-                        "schedule": {"at": late}}]
-    path = tmp_path / "late.toml"
-    path.write_text(scenario_toml(data, "an attack scheduled after the run ends"))
-    runs = tmp_path / "runs"
-    assert run_cli(tmp_path, monkeypatch, str(path), 1, str(runs / "late")) == 0
+    runs = _run_a_late_attack(scenarios, tmp_path, monkeypatch)
     results = runs / "late" / "results.json"
     saved = json.loads(results.read_text())
     assert "fault.start" not in saved["metrics"]["events_by_kind"]
@@ -427,8 +420,9 @@ def test_a_metrics_count_of_started_attacks_is_held_to_the_history(
     assert unusable["reasons"] == ["metrics count 1 fault.start events, the history holds 0"]
 
 
-def test_a_run_whose_attack_is_scheduled_past_its_end_reads_untested(
-        scenarios, tmp_path, monkeypatch, capsys):
+def _run_a_late_attack(scenarios, tmp_path: Path, monkeypatch) -> Path:
+    """Runs (under the returned folder, as `late`) honest traffic with an attack scheduled
+    after the run ends: it never starts."""
     data = tomllib.loads(scenarios["honest-multisig"].read_text())
     late = data["scenario"]["duration"] + 400.0
     data["attacks"] = [{"kind": "collusion.fabricated_lock", "targets": {"select": "threshold"},
@@ -437,6 +431,12 @@ def test_a_run_whose_attack_is_scheduled_past_its_end_reads_untested(
     path.write_text(scenario_toml(data, "an attack scheduled after the run ends"))
     runs = tmp_path / "runs"
     assert run_cli(tmp_path, monkeypatch, str(path), 1, str(runs / "late")) == 0
+    return runs
+
+
+def test_a_run_whose_attack_is_scheduled_past_its_end_reads_untested(
+        scenarios, tmp_path, monkeypatch, capsys):
+    runs = _run_a_late_attack(scenarios, tmp_path, monkeypatch)
     code, report_data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
     assert report_data["summary"]["verdict"] == "inconclusive" and code == 2
     assert "No attack was tested" in report_data["summary"]["verdict_text"]
