@@ -99,10 +99,10 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
         # cost search cut short before the larger (likelier to break) sets were tried.
         verdict = "inconclusive"
         text = (
-            f"No attack was tested: the {len(runs)} runs carried honest traffic only and no"
+            f"No attack was tested: no attack round started in the {len(runs)} runs, and no"
             " cost-to-break search was run."
             if not cost else
-            f"No attack was tested: the {len(runs)} runs carried honest traffic only, and the"
+            f"No attack was tested: no attack round started in the {len(runs)} runs, and the"
             " cost-to-break search stopped at its limit before trying every set of entities."
         )
     elif untested := _untested(groups, searched):
