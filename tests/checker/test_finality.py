@@ -62,6 +62,28 @@ def test_a_history_whose_clock_jumps_past_any_run_is_refused():
         rule.final_number(MAX_TICKS_PER_EVENT * 2.0)
 
 
+def test_a_history_whose_clock_goes_back_is_refused():
+    """One settlement block dated far ahead made every block recorded after it final at
+    once: a chain that finalised too early then passed release-backed-by-final-burn."""
+    rule = SettlementFinality(slot_time=1.0, finality_slots=0)
+    rule.final_number(1_000_000.0)
+    with pytest.raises(ValueError, match="before the previous one"):
+        rule.final_number(5.0)
+
+
+def test_a_block_dated_ahead_cannot_finalise_the_blocks_after_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(settlement_chain.SettlementChain, "_finalize", _finalise_the_tip)
+    scenario = small_scenario()
+    run(scenario, 1, tmp_path)
+    records = read_history(tmp_path / "history.jsonl")
+    assert _recheck(scenario, copy.deepcopy(records)).verdicts()[
+        "safety.release-backed-by-final-burn"] == "fail"
+    first = next(record for record in records if record["kind"] == "settlement.block")
+    first["t"] = 1_000_000.0
+    with pytest.raises(ValueError, match="before the previous one"):
+        _recheck(scenario, records)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     slot_time=st.sampled_from([0.1, 0.3, 1.0, 2.5, 12.0]),

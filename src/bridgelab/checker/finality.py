@@ -27,6 +27,7 @@ class SettlementFinality:
     finality_slots: int
     _slot: int = 0  # the latest slot begun before the time last asked about
     _next_tick: float = field(init=False)  # when slot `_slot + 1` begins
+    _last_time: float = 0.0  # the time last asked about: time only goes forward
     # The recorded blocks' numbers and slots, both increasing.
     _numbers: array = field(default_factory=lambda: array("q"))
     _slots: array = field(default_factory=lambda: array("q"))
@@ -60,6 +61,11 @@ class SettlementFinality:
         """The highest block number final by `time` (-1: none). A slot counts as begun only
         for events strictly after its tick: the chain finalises at the tick itself, and
         nothing it finalised then can have been acted on at the same instant."""
+        if not time >= self._last_time:
+            # One event dated ahead would have finalised every block recorded after it.
+            raise ValueError(f"event time {time} is before the previous one's,"
+                             f" {self._last_time}")
+        self._last_time = time
         ticks = 0
         # Repeated addition, as the simulation's clock moves from tick to tick.
         while self._next_tick < time:
