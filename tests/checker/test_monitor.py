@@ -474,14 +474,6 @@ def test_an_attack_record_naming_an_honest_user_does_not_excuse_that_user():
     assert judged.verdicts()["liveness.withdrawals-released"] == "fail"
 
 
-@pytest.mark.parametrize("users", [1, 9, 10, 999, 1000, 1001, 10_000])
-def test_the_checker_names_honest_users_as_the_workload_does(users):
-    from bridgelab.checker.frozen import honest_accounts
-    from bridgelab.workload.users import user_names
-
-    assert honest_accounts(users) == frozenset(user_names(users))
-
-
 def test_the_configured_monitor_knows_the_scenario_s_honest_users():
     from bridgelab.checker.frozen import honest_accounts
     from bridgelab.checker.judge import monitor_for

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridgelab.workload.names import user_names
+
 # The side whose pause holds each direction: mints on the settlement chain, releases on the
 # escrow of the consortium chain.
 DEPOSIT_SIDE = "settlement"
@@ -34,10 +36,8 @@ EXAMPLES = 10
 
 
 def honest_accounts(users: int) -> frozenset[str]:
-    """The honest users' accounts, as the scenario's `[workload] users` names them
-    (`user-000`, `user-001`, ...: at least three digits)."""
-    width = max(3, len(str(users - 1)))
-    return frozenset(f"user-{index:0{width}d}" for index in range(users))
+    """The honest users' accounts, as the scenario's `[workload] users` names them."""
+    return frozenset(user_names(users))
 
 
 @dataclass(slots=True)

@@ -21,6 +21,7 @@ from bridgelab.settlement.bridge_contract import BURN_GAS, BurnEvent, MintEvent
 from bridgelab.settlement.chain import SettlementBlock, SettlementChain
 from bridgelab.settlement.fees import gwei
 from bridgelab.settlement.transactions import BurnTx, Fee
+from bridgelab.workload.names import user_names
 
 if TYPE_CHECKING:
     from bridgelab.l2.gateway import L2Gateway
@@ -66,11 +67,6 @@ class BurnTxs:
         if index is None or self._names[index] != recipient:
             return None
         return nonce if tx_id == f"{recipient}/burn{nonce}" else None
-
-
-def user_names(count: int) -> list[str]:
-    width = max(3, len(str(count - 1)))
-    return [f"user-{i:0{width}d}" for i in range(count)]
 
 
 class Users:
