@@ -124,7 +124,11 @@ class _Handler:
     def lost(self, unraisable: Any) -> bool:
         """Python dropped an exception where it could not be raised (a weakref callback the
         frame check does not know): if it was this handler's interruption, forget that it
-        was handled and send the signal again. True when it was."""
+        was handled and send the signal again. True when it was.
+
+        The hook alone would not do: a callback that catches what it raises itself (as a
+        library's gc callback may) never passes it to the hook, so where the frame shows
+        the exception would be lost, the handler does not raise at all."""
         error = getattr(unraisable, "exc_value", None)
         if not isinstance(error, Interrupted) or self.raised != error.signum:
             return False

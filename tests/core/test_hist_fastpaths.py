@@ -66,7 +66,7 @@ def _state(monitor: Monitor) -> dict[str, object]:
         "last_heal": monitor.last_heal, "end_time": monitor.end_time,
         "liveness_grace": monitor.liveness_grace, "root_policies": monitor.root_policies,
         "group_key": monitor.group_key, "unjudged": monitor.unjudged_certificates,
-        "finality": monitor.finality,
+        "finality": monitor.finality, "unfinal_mints": monitor.unfinal_mints,
     }
 
 

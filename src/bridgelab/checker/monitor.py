@@ -55,7 +55,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         self.view.adversary.honest = honest
         # The scenario's grace after the last heal; without one (a history fed by hand),
         # the run's `run.start` record stands in.
-        self.configured_grace = liveness_grace
+        self.grace_from_record = liveness_grace is None
         # The run's kind of signatures ("real" or "symbolic", see crypto/symbolic.py): the
         # history does not record it, so whoever replays a symbolic history must say so.
         self.signatures = signatures
@@ -127,7 +127,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         self.last_heal = event.time
 
     def _on_run_start(self, event: Event) -> None:
-        if self.configured_grace is None:
+        if self.grace_from_record:
             self.liveness_grace = float(event.fields.get("liveness_grace", 0.0))
 
     def _on_run_end(self, event: Event) -> None:
