@@ -8,6 +8,7 @@ liveness (the run exited 0 with both).
 from __future__ import annotations
 
 import copy
+import json
 import math
 
 import pytest
@@ -15,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.checker.finality import MAX_TICKS_PER_EVENT, SettlementFinality
+from bridgelab.checker.judge import judge_saved, monitor_for
 from bridgelab.checker.monitor import check_records
 from bridgelab.checker.policy import CommitteePolicy
-from bridgelab.core.history import read_history
+from bridgelab.core.history import Event, read_history
 from bridgelab.runner import run
 from bridgelab.scenario.load import load_scenario
 from bridgelab.settlement import chain as settlement_chain
@@ -230,3 +232,64 @@ def test_a_reorg_undoes_a_mint_by_its_recorded_amount_not_the_record_s(tmp_path)
     again = [*later, _reorg(time, mint["number"], _mint_item(mint))]
     monitor = _recheck(scenario, copy.deepcopy(again))
     assert monitor.view.minted[mint["asset"]] == before[mint["asset"]] - mint["amount"]
+
+
+def _burn_item(burn):
+    return {"kind": "burn", "nonce": burn["nonce"], "asset": burn["asset"],
+            "amount": burn["amount"]}
+
+
+def test_a_reorg_of_a_final_block_withholds_safe(tmp_path):
+    """A burn released once final, then a reorg record taking its final block back: the
+    release stays backed for the checker (it undoes nothing final), but the history says
+    finality broke, so neither a live run nor a re-judged one may read safe."""
+    scenario, records = _history(tmp_path)
+    release = next(record for record in records if record["kind"] == "release")
+    burn = next(record for record in records
+                if record["kind"] == "burn" and record["nonce"] == release["nonce"])
+    at = _first_block_by_which_final(SettlementFinality.of_scenario(scenario), records,
+                                     burn["number"])
+    time = records[at]["t"] + 0.5
+    # Where the history reaches that time: the clock never goes back.
+    cut = next(i for i, record in enumerate(records) if i > at and record["t"] >= time)
+    final = SettlementFinality.of_scenario(scenario)
+    for record in records[:cut]:
+        if record["kind"] == "settlement.block":
+            final.block(record["number"], record["slot"])
+    final_number = final.final_number(time)
+    for first_orphaned, breaks in ((final_number + 1, False), (burn["number"], True)):
+        reorg = _reorg(time, first_orphaned, _burn_item(burn))
+        tampered = [*records[:cut], reorg, *records[cut:]]
+        monitor = _recheck(scenario, copy.deepcopy(tampered))
+        reasons = [r for r in monitor.inconclusive_reasons() if "final settlement block" in r]
+        assert bool(reasons) is breaks, (first_orphaned, reasons)
+        assert burn["nonce"] in monitor.view.burns  # a final burn is never undone
+        # The same history saved and re-judged as a report does.
+        path = tmp_path / f"tampered-{first_orphaned}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in _renumbered(tampered)))
+        judgement, why = judge_saved(path, scenario)
+        assert why is None and judgement is not None
+        found = [r for r in judgement.inconclusive if "final settlement block" in r]
+        assert bool(found) is breaks
+        if breaks:
+            assert f"from block {burn['number']}" in found[0]
+
+
+def _renumbered(records):
+    return [{**record, "seq": seq} for seq, record in enumerate(records)]
+
+
+def test_a_monitor_fed_by_hand_says_what_it_was_not_given(tmp_path):
+    """Without the scenario's finality rule or liveness grace the monitor falls back on the
+    history's own claims, and says so rather than vouching for the run."""
+    scenario, records = _history(tmp_path)
+    bare = check_records(copy.deepcopy(records))
+    reasons = bare.inconclusive_reasons()
+    assert any("no finality rule was given" in r for r in reasons)
+    assert any("liveness grace was taken from the run's own record" in r for r in reasons)
+    configured = monitor_for(scenario)
+    for record in _renumbered(records):
+        fields = {k: v for k, v in record.items() if k not in ("seq", "t", "actor", "kind")}
+        configured.observe(Event(record["seq"], record["t"], record["actor"], record["kind"],
+                                 fields))
+    assert configured.inconclusive_reasons() == []

@@ -69,13 +69,12 @@ def judge_saved(path: Path, scenario: Scenario) -> tuple[Judgement | None, str |
     The scenario's own properties are not re-judged: they are the user's code, looked up
     next to a scenario this run directory does not hold. Reads one line at a time."""
     monitor = monitor_for(scenario)
-    line_number = fault_starts = 0
+    line_number = 0
     try:
         with path.open("rb") as stream:
             for line in stream:
                 line_number += 1  # named if the line cannot be judged
                 record = json.loads(line)
-                fault_starts += record["kind"] == "fault.start"
                 fields = {key: value for key, value in record.items() if key not in RECORD_KEYS}
                 monitor.observe(Event(record["seq"], record["t"], record["actor"],
                                       record["kind"], fields))
@@ -85,4 +84,4 @@ def judge_saved(path: Path, scenario: Scenario) -> tuple[Judgement | None, str |
         return None, (f"history cannot be re-judged (line {line_number}:"
                       f" {describe(error)})")
     violations = [(violation.property, violation.seq) for violation in monitor.violations]
-    return Judgement(verdicts, violations, inconclusive, fault_starts), None
+    return Judgement(verdicts, violations, inconclusive, monitor.fault_starts), None

@@ -67,6 +67,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         # by hand), the chain's own `settlement.final` claims stand in.
         self.finality = finality
         self.unfinal_mints: dict[object, tuple[int, str, int]] = {}  # (settlement_checks)
+        self.finality_breaks: list[str] = []  # (settlement_checks)
         # Per trust-root version: the policy in force under it, and whether a governed
         # rotation installed it (then its own policy and group key are the committee's word).
         self.root_policies: dict[int, tuple[CommitteePolicy, bool]] = {}
@@ -83,6 +84,8 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         # Fault windows, so liveness is judged only once every fault has healed.
         self.active_faults: dict[tuple[str, int], dict[str, Any]] = {}
         self.last_heal: float | None = None
+        # Attack rounds that started: a run whose attacks never started tested nothing.
+        self.fault_starts = 0
         self.end_time: float | None = None
         self.liveness_grace = 0.0 if liveness_grace is None else liveness_grace
         if history is not None:
@@ -117,6 +120,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
             self._check_escrow_coverage(event, event.fields["asset"])
 
     def _on_fault_start(self, event: Event) -> None:
+        self.fault_starts += 1
         fields = event.fields
         self.active_faults[(event.actor, fields["round"])] = {
             "attack": fields["attack"], "heals_at": fields.get("heals_at"),

@@ -3,7 +3,8 @@
 
 A reorg record is the model's account of what it orphaned. With the rule, the checker undoes
 only a mint or burn the history recorded in an orphaned block that is not final, by the
-amount recorded with it: a record that "reverts" a final mint cannot reopen its nonce.
+amount recorded with it: a record that "reverts" a final mint cannot reopen its nonce. Such a
+record says finality broke, so the run is inconclusive (`finality_breaks`), never safe.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 
 from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.frozen import DEPOSIT_SIDE
-from bridgelab.checker.ledger_view import SETTLEMENT_CHAIN, LedgerView
+from bridgelab.checker.ledger_view import SETTLEMENT_CHAIN, UNKNOWN_BLOCK, LedgerView
 from bridgelab.core.history import Event
 from bridgelab.protocol.tables import add_to
+
+MAX_FINALITY_BREAKS = 8  # named in the verdict; one is enough to withhold "safe"
 
 
 class SettlementChecks:
@@ -27,6 +30,9 @@ class SettlementChecks:
     # With the rule: L1 mints whose blocks are not final yet, nonce -> (block, asset,
     # amount), in the order recorded; all a reorg may undo.
     unfinal_mints: dict[object, tuple[int, str, int]]
+    # Reorgs the history records of blocks already final (a few, as sentences): what they
+    # take back is not undone, and the run cannot vouch for the bridge.
+    finality_breaks: list[str]
     _fail: Callable[..., None]
     _check_conservation: Callable[[Event, str], None]
     _check_escrow_coverage: Callable[[Event, str], None]
@@ -60,6 +66,18 @@ class SettlementChecks:
         finality rule, only those the history recorded in an orphaned block that is not
         final, undone as recorded (not as the reorg record says)."""
         view = self.view
+        # Required with the rule (a history without it cannot be re-judged); a history fed
+        # by hand without a rule may leave it out, and is inconclusive anyway.
+        first_orphaned = (event.fields["first_orphaned"] if self.finality is not None
+                          else event.fields.get("first_orphaned", UNKNOWN_BLOCK))
+        final = self._final_now(event)
+        if first_orphaned <= final and len(self.finality_breaks) < MAX_FINALITY_BREAKS:
+            # A chain cannot take back a final block: either the chain's finality or the
+            # history is not what the scenario says, and nothing final can be trusted.
+            rule = "the scenario's rule" if self.finality is not None else "the chain's claims"
+            self.finality_breaks.append(
+                f"event #{event.seq} reorganises the settlement chain from block"
+                f" {first_orphaned}, but blocks through {final} were final by {rule}")
         assets: list[str] = []
         for item in event.fields["reverted"]:
             if item["kind"] == "trust_root":

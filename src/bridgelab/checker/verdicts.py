@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridgelab.checker.api import UserProperty
+from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.frozen import DEPOSIT_SIDE, WITHDRAWAL_SIDE, breakdown
 from bridgelab.checker.ledger_view import LedgerView, Violation
 from bridgelab.checker.properties import PROPERTIES, Verdict
@@ -26,6 +27,9 @@ class Verdicts:
     last_heal: float | None
     end_time: float | None
     liveness_grace: float
+    finality_breaks: list[str]
+    finality: SettlementFinality | None
+    grace_from_record: bool
 
     def _stuck(self) -> dict[str, list[tuple[int | str, Transfer | None]]]:
         """Every transfer not delivered, honest or not (None: a deposit never locked)."""
@@ -132,6 +136,15 @@ class Verdicts:
                     if verdicts.get(probe) != "pass"]
         if not any(v == "pass" for p, v in verdicts.items() if p.startswith("safety.")):
             reasons.append("no safety property was exercised")
+        reasons += [f"a final settlement block was taken back: {why}"
+                    for why in self.finality_breaks]
+        # A monitor fed by hand, without what `judge.monitor_for` takes from the scenario.
+        if self.finality is None:
+            reasons.append("settlement finality was taken from the chain's own claims:"
+                           " no finality rule was given")
+        if self.grace_from_record:
+            reasons.append("the liveness grace was taken from the run's own record:"
+                           " none was given")
         return reasons
 
     def _quorum_unknown(self, failed: set[str]) -> bool:
