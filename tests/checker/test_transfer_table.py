@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,11 +22,12 @@ TRANSFERS = st.builds(
 )
 
 
+@pytest.mark.parametrize("chunk", [None, 3])  # 3: nearly every row is in the columns' files
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["set", "next", "pop", "ask"]), NONCES, TRANSFERS,
                           PROBES), max_size=120))
-def test_a_transfer_table_answers_as_a_dict(operations):
-    table: TransferTable = TransferTable()
+def test_a_transfer_table_answers_as_a_dict(chunk, operations):
+    table: TransferTable = TransferTable(chunk)
     plain: dict[object, Transfer] = {}
     for operation, nonce, transfer, probe in operations:
         if operation == "next":  # the usual case: the next nonce up

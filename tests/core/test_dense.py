@@ -16,11 +16,12 @@ ODD_KEYS = st.one_of(KEYS, st.booleans(), st.sampled_from(
 VALUES = st.one_of(st.integers(-3, 100), st.sampled_from([-(2**63), 2**63 - 1, 2**64, 0]))
 
 
+@pytest.mark.parametrize("chunk", [None, 3])  # 3: nearly every key is in the column's file
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["write", "pop", "ask"]), ODD_KEYS, VALUES),
                 max_size=120))
-def test_a_dense_map_answers_as_a_dict(operations):
-    dense, plain = DenseIntMap(), {}
+def test_a_dense_map_answers_as_a_dict(chunk, operations):
+    dense, plain = DenseIntMap(chunk), {}
     for operation, key, value in operations:
         if operation == "write" and type(key) is int:
             dense[key] = value

@@ -19,6 +19,7 @@ from bridgelab.checker import l2_metrics, metrics, oracle_metrics, outcome
 from bridgelab.checker.monitor import Transfer, check_records
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.consortium import keeping as consortium_keeping
+from bridgelab.core import column
 from bridgelab.core.history import Event, History, read_history
 from bridgelab.l2 import sequencer as l2_sequencer
 from bridgelab.runner import Bridge, RunResult, run
@@ -332,3 +333,28 @@ def test_memo_bounds_keep_a_fourfold_margin_over_how_soon_answers_are_asked_agai
     # The run is long enough that the batch-keyed memos did evict at a quarter of the bound.
     assert shipped["protocol/batch-digest"] > memo.BATCH_ENTRIES // 4
     assert shipped["crypto/ecrecover"] > memo.DEFAULT_ENTRIES // 4
+
+
+@pytest.mark.parametrize("name", [
+    "relayer-misbehaviour.toml",  # replays: old nonces asked again
+    "incidents/nomad-2022.toml",  # forged mints of made-up and replayed nonces
+    "finality-early-endorse.toml",  # reorgs undo mints and burns
+    "l2-sequencer-halt-escape.toml",
+])
+def test_columns_in_files_give_the_same_run_as_columns_in_memory(monkeypatch, name):
+    """With every column moving all but its newest few items to its file, a run keeps its
+    history, verdicts, violations, reasons and metrics: where a fact lives changes nothing."""
+    scenario = load_scenario(ATTACKS / name)
+    seed = scenario.scenario.seed if scenario.scenario.seed is not None else 1
+    in_memory = run(scenario, seed, base_dir=(ATTACKS / name).parent)
+    monkeypatch.setattr(column, "CHUNK", 2)
+    in_files, bridge = _captured_run(scenario, seed)
+    view = bridge.monitor.view
+    assert view.locks._recipient._file is not None  # the run did move chunks to files
+    assert in_files.history_sha256 == in_memory.history_sha256
+    assert in_files.verdicts == in_memory.verdicts
+    assert in_files.violations == in_memory.violations
+    assert in_files.inconclusive == in_memory.inconclusive
+    drop = {"performance"}
+    assert _canonical({k: v for k, v in in_files.metrics.items() if k not in drop}) == \
+        _canonical({k: v for k, v in in_memory.metrics.items() if k not in drop})

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bridgelab.checker.start_times import StartTimes
+from bridgelab.core.column import Column
 
 
-def percentile(values: Sequence[float], q: float) -> float | None:
+def percentile(values: Sequence[float] | Column, q: float) -> float | None:
     """Linear-interpolated percentile (q in 0..100); None for no data."""
     if not values:
         return None
@@ -24,7 +24,7 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * fraction
 
 
-def summarize(values: Sequence[float]) -> dict[str, float | int | None]:
+def summarize(values: Sequence[float] | Column) -> dict[str, float | int | None]:
     def rounded(value: float | None) -> float | None:
         return None if value is None else round(value, 3)
 
@@ -49,28 +49,29 @@ def compute(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 class Metrics:
     """The fold behind `compute`, fed one record at a time (the runner feeds it as the history
-    is written). Per-transfer state is scalar maps and flat arrays, never records."""
+    is written). Per-transfer state is scalar maps and flat columns (`core/column.py`: their
+    older chunks in a file), never records."""
 
     def __init__(self) -> None:
         # Submission time by nonce (through the tx, checker/start_times.py): a latency needs
         # both ends.
         self.lock_started = StartTimes()
         self.burn_started = StartTimes()
-        self.deposit_latency = array("d")
-        self.withdrawal_latency = array("d")
+        self.deposit_latency = Column("d")
+        self.withdrawal_latency = Column("d")
         self.totals = {"locked": 0, "minted": 0, "burned": 0, "released": 0}
         self.counts = {"locks": 0, "mints": 0, "burns": 0, "releases": 0}
-        self.mint_gas = array("q")
+        self.mint_gas = Column("q")
         self.fees_wei = {"mint": 0, "burn": 0}
         # Mints not final yet: nonce -> (settlement block, lock submission time).
         self.awaiting_finality: dict[int, tuple[int, float]] = {}
-        self.deposit_final_latency = array("d")
-        self.base_fees_gwei = array("d")
-        self.verification_gas = array("q")
+        self.deposit_final_latency = Column("d")
+        self.base_fees_gwei = Column("d")
+        self.verification_gas = Column("q")
         self.scheme: str | None = None
         # EVM mode: the gas the EVM metered per contract function, accepted calls only.
         self.contract: str | None = None
-        self.evm_gas: dict[str, array] = {}
+        self.evm_gas: dict[str, Column] = {}
         self.evm_reverted = 0
         self.kinds: dict[str, int] = {}
         self.last_time = 0.0
@@ -150,7 +151,7 @@ class Metrics:
         if not record["ok"]:
             self.evm_reverted += 1
             return
-        self.evm_gas.setdefault(record["function"], array("q")).append(record["gas"])
+        self.evm_gas.setdefault(record["function"], Column("q")).append(record["gas"])
 
     def _evm(self) -> dict[str, Any]:
         """EVM mode's figures: gas per accepted certificate (a `mint` call) as the EVM
@@ -158,7 +159,7 @@ class Metrics:
         refuses."""
         return {
             "contract": self.contract,
-            "gas_per_certificate": summarize(self.evm_gas.get("mint", array("q"))),
+            "gas_per_certificate": summarize(self.evm_gas.get("mint", Column("q"))),
             "gas_by_function": {
                 function: summarize(gas) for function, gas in sorted(self.evm_gas.items())
             },

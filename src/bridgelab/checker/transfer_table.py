@@ -7,16 +7,18 @@ up costs about 40 bytes in flat arrays (asset and recipient interned: a run has 
 each). It answers exactly as the dict it replaces, iteration order included: the columns
 hold transfers only while their nonces arrive in increasing order (then nonce order is
 insertion order), and at the first that does not, the table moves to a plain dict.
-`tests/checker/test_transfer_table.py` compares the two under Hypothesis.
+The columns are `core/column.py` `Column`s: older whole chunks move to a temporary file, so
+memory holds the newest transfers only. `tests/checker/test_transfer_table.py` compares the
+table with the dict under Hypothesis.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from bridgelab.core.column import Column
 from bridgelab.core.dense import int_equal
 
 
@@ -53,13 +55,15 @@ class TransferTable:
     __slots__ = ("_adversary", "_amount", "_asset", "_count", "_dict", "_name_list", "_names",
                  "_number", "_recipient", "_time", "_top", "_wide")
 
-    def __init__(self) -> None:
-        self._asset = array("i")
-        self._recipient = array("i")  # _ABSENT where no transfer is held
-        self._amount = array("q")
-        self._number = array("q")
-        self._time = array("d")
-        self._adversary = array("b")
+    def __init__(self, chunk: int | None = None) -> None:
+        # `chunk`: rows each column moves to its file at a time (the columns' default unless
+        # given).
+        self._asset = Column("i", chunk)
+        self._recipient = Column("i", chunk)  # _ABSENT where no transfer is held
+        self._amount = Column("q", chunk)
+        self._number = Column("q", chunk)
+        self._time = Column("d", chunk)
+        self._adversary = Column("b", chunk)
         # Amounts or numbers outside 64 bits, by nonce (the columns hold 0 there).
         self._wide: dict[int, Transfer] = {}
         self._names: dict[str, int] = {}  # asset or recipient -> index in _name_list
@@ -223,7 +227,7 @@ class TransferTable:
     def _clear_columns(self) -> None:
         for column in (self._asset, self._recipient, self._amount, self._number, self._time,
                        self._adversary):
-            del column[:]
+            column.clear()
         self._wide.clear()
         self._names.clear()
         del self._name_list[:]

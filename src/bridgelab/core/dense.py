@@ -4,13 +4,16 @@ A run keeps some facts per nonce for its whole length (which deposit a lock was,
 are the users' own), because a replay or a second mint of an old nonce must be met as the
 first was. As a dict each costs about 100 bytes; here a nonce in the dense range costs 8
 bytes, and any other key (an attack's made-up nonce, a negative one) goes to a plain dict.
-The answers are a dict's: `tests/core/test_dense.py` compares them under Hypothesis.
+Its array is a `core/column.py` `Column`: older whole chunks of it move to a temporary file,
+so a long run's facts cost memory only for its newest nonces. The answers are a dict's:
+`tests/core/test_dense.py` compares them under Hypothesis.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import ItemsView, Iterator, KeysView, ValuesView
+
+from bridgelab.core.column import Column
 
 # Marks a key the array does not hold (so it cannot be stored as a value in the array).
 _ABSENT = -(2**63)
@@ -28,8 +31,9 @@ class DenseIntMap:
 
     __slots__ = ("_count", "_others", "_values")
 
-    def __init__(self) -> None:
-        self._values = array("q")
+    def __init__(self, chunk: int | None = None) -> None:
+        # `chunk`: items the column moves to its file at a time (its default unless given).
+        self._values = Column("q", chunk)
         self._others: dict[object, int] = {}
         self._count = 0  # keys held by the array
 

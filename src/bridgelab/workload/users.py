@@ -8,13 +8,13 @@ if the escape hatch opens, every user with a finalised balance escapes.
 
 from __future__ import annotations
 
-from array import array
 from typing import TYPE_CHECKING
 
 import simpy
 
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.consortium.escrow import LockEvent, LockTx, ReleaseEvent
+from bridgelab.core.column import Column
 from bridgelab.core.dense import DenseIntMap
 from bridgelab.core.world import World
 from bridgelab.settlement.bridge_contract import BURN_GAS, BurnEvent, MintEvent
@@ -84,9 +84,10 @@ class Users:
         self._withdraw_rng = world.streams.get("workload/withdrawals")
         # Kept for the whole run (a replayed lock or a second mint of an old nonce is met as
         # the first was), so kept compactly: deposit i's tx id is f"{user}/lock{i}", with
-        # the user's index in `names` at `_depositor[i]`; nonces index DenseIntMaps.
+        # the user's index in `names` at `_depositor[i]` (a `core/column.py` Column); nonces
+        # index DenseIntMaps.
         self._name_index = {name: index for index, name in enumerate(self.names)}
-        self._depositor = array("l")
+        self._depositor = Column("q")
         self._deposit_of_nonce = DenseIntMap()
         self._burn_txs = BurnTxs(self.names, self._name_index)
         self.deposits_submitted = 0
