@@ -17,6 +17,7 @@ import simpy
 from bridgelab.core.world import World
 from bridgelab.crypto import merkle
 from bridgelab.protocol.revert import Revert
+from bridgelab.settlement.block_list import BlockList
 from bridgelab.settlement.blocks import (
     Censorship,
     ChainStats,
@@ -60,7 +61,7 @@ class SettlementChain:
         self.world = world
         self.config = world.scenario.settlement
         self.bridge = bridge
-        self.blocks: list[SettlementBlock] = []
+        self.blocks = BlockList()
         self.finalized_number = -1
         self.pushed_number = -1
         self.body_horizon = BODY_HORIZON
@@ -264,8 +265,7 @@ class SettlementChain:
         depth = min(depth, len(self.blocks) - (self.finalized_number + 1))
         if depth <= 0:
             return 0
-        orphaned = self.blocks[-depth:]
-        del self.blocks[-depth:]
+        orphaned = self.blocks.pop_newest(depth)
         reverted: list[dict[str, Any]] = []
         returned: list[Pending] = []
         now = self.world.now
@@ -326,12 +326,14 @@ class SettlementChain:
         (`finalized_header`, `canonical_header`). External transactions stay: the L2 gateway
         reads the withdrawals root a batch transaction committed whenever a withdrawal from
         that batch is proven. Events, decoded events, background bundles and the undo journal
-        go, so the chain's memory does not grow with its transfers.
+        go, and the header becomes a row of the block list's columns (`block_list.py`), so
+        the chain's memory does not grow with its transfers.
         """
         through = min(self.finalized_number, self.pushed_number) - self.body_horizon
         external = tuple(self.handlers)
+        blocks = self.blocks
         for number in range(self.pruned_number + 1, through + 1):
-            block = self.blocks[number]
-            kept = tuple(tx for tx in block.txs if external and isinstance(tx, external))
-            self.blocks[number] = SettlementBlock(block.header, (), (), block.time, kept)
+            assert blocks.archived == number, "blocks are archived oldest first"
+            txs = blocks[number].txs
+            blocks.archive(tuple(tx for tx in txs if external and isinstance(tx, external)))
         self.pruned_number = max(self.pruned_number, through)
