@@ -31,8 +31,8 @@ def _runs(draw):
 @settings(max_examples=400, deadline=None)
 @given(_runs())
 def test_a_column_answers_as_an_array(run):
-    typecode, chunk, operations = run
-    column, plain = Column(typecode, chunk), array(typecode)
+    typecode, chunk_size, operations = run
+    column, plain = Column(typecode, chunk_size), array(typecode)
     for operation, argument in operations:
         if operation == "append":
             column.append(argument)
@@ -60,6 +60,8 @@ def test_a_column_answers_as_an_array(run):
         assert len(column) == len(plain)
     assert list(column) == list(plain)
     assert [column[i] for i in range(len(plain))] == list(plain)
+    assert [item for chunk in column.chunks() for item in chunk] == list(plain)
+    assert all(0 < len(chunk) <= chunk_size for chunk in column.chunks())
 
 
 def test_memory_holds_the_newest_chunks_only():

@@ -19,7 +19,7 @@ from bridgelab.checker import l2_metrics, metrics, oracle_metrics, outcome
 from bridgelab.checker.monitor import Transfer, check_records
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.consortium import keeping as consortium_keeping
-from bridgelab.core import column
+from bridgelab.core import column, digest_set, sorted_run
 from bridgelab.core.history import Event, History, read_history
 from bridgelab.l2 import sequencer as l2_sequencer
 from bridgelab.runner import Bridge, RunResult, run
@@ -341,16 +341,23 @@ def test_memo_bounds_keep_a_fourfold_margin_over_how_soon_answers_are_asked_agai
     "finality-early-endorse.toml",  # reorgs undo mints and burns
     "l2-sequencer-halt-escape.toml",
 ])
-def test_columns_in_files_give_the_same_run_as_columns_in_memory(monkeypatch, name):
-    """With every column moving all but its newest few items to its file, a run keeps its
-    history, verdicts, violations, reasons and metrics: where a fact lives changes nothing."""
+def test_facts_in_files_give_the_same_run_as_facts_in_memory(monkeypatch, name):
+    """With every column moving all but its newest few items to its file, the accepted roots
+    in a sorted file and every final block archived, a run keeps its history, verdicts,
+    violations, reasons and metrics: where a fact lives changes nothing."""
     scenario = load_scenario(ATTACKS / name)
     seed = scenario.scenario.seed if scenario.scenario.seed is not None else 1
     in_memory = run(scenario, seed, base_dir=(ATTACKS / name).parent)
     monkeypatch.setattr(column, "CHUNK", 2)
-    in_files, bridge = _captured_run(scenario, seed)
+    monkeypatch.setattr(digest_set, "MERGE_AT", 2)
+    monkeypatch.setattr(sorted_run, "BLOCK", 2)
+    in_files, bridge = _captured_run(scenario, seed, setup=_prune(True))
     view = bridge.monitor.view
-    assert view.locks._recipient._file is not None  # the run did move chunks to files
+    # The run did move facts to files, and archived blocks.
+    assert view.locks._recipient._file is not None
+    roots = bridge.settlement.bridge.accepted_roots  # none on L1 when deposits go to the L2
+    assert len(roots) < 3 or roots._sorted._file is not None
+    assert bridge.settlement.blocks.archived > 0
     assert in_files.history_sha256 == in_memory.history_sha256
     assert in_files.verdicts == in_memory.verdicts
     assert in_files.violations == in_memory.violations

@@ -12,12 +12,13 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bridgelab.core.column import Column
 from bridgelab.core.dense import int_equal
 
 # How far below its signed prefix a member still answers a request as it did when it signed;
 # far beyond any shipped scenario's transfers, so no shipped history meets a stale nonce.
 NONCE_HORIZON = 16_384
-# Rows are dropped this many at a time (dropping moves the rows kept).
+# Rows are dropped this many at a time.
 DROP_CHUNK = 4_096
 
 
@@ -31,70 +32,71 @@ class SignedDigest:
 # Marks a nonce the archive's rows do not hold.
 _NO_EPOCH = -(2**63)
 DIGEST_BYTES = 32
+_DIGEST_WORDS = DIGEST_BYTES // 8
 # A row is allocated for every nonce below the highest archived one; a nonce further than
 # this beyond the rows (one an attack made up) is archived as it is, not as a row.
 MAX_ROW_GAP = 65_536
 
 
 class _Rows:
-    """One direction's archived keys with one entry each, as rows indexed by nonce, from
-    `base` up (the rows below it were dropped)."""
+    """One direction's archived keys with one entry each, as rows indexed by nonce in
+    `core/column.py` columns (their older chunks in a file); rows below `base` were dropped
+    and are read by nobody again."""
 
     __slots__ = ("base", "count", "digests", "epochs", "members")
 
     def __init__(self) -> None:
         self.base = 0
-        self.digests = bytearray()
-        self.epochs = array("q")
-        self.members = array("Q")
+        self.digests = Column("Q")  # _DIGEST_WORDS big-endian words per row
+        self.epochs = Column("q")
+        self.members = Column("Q")
         self.count = 0
 
     def fits(self, nonce: int, entry: SignedDigest) -> bool:
-        return (self.base <= nonce < self.base + len(self.epochs) + MAX_ROW_GAP
+        return (self.base <= nonce < max(self.base, len(self.epochs)) + MAX_ROW_GAP
                 and len(entry.digest) == DIGEST_BYTES
                 and 0 <= entry.members < 2**64 and entry.epoch != _NO_EPOCH)
 
     def put(self, nonce: int, entry: SignedDigest) -> None:
-        row = nonce - self.base
-        if row >= len(self.epochs):
-            grow = row + 1 - len(self.epochs)
+        if nonce >= len(self.epochs):
+            grow = nonce + 1 - len(self.epochs)
             self.epochs.extend([_NO_EPOCH] * grow)
             self.members.extend([0] * grow)
-            self.digests.extend(bytes(DIGEST_BYTES * grow))
-        assert self.epochs[row] == _NO_EPOCH, "a key is archived once until taken back"
-        self.epochs[row] = entry.epoch
-        self.members[row] = entry.members
-        self.digests[row * DIGEST_BYTES:(row + 1) * DIGEST_BYTES] = entry.digest
+            self.digests.extend([0] * (grow * _DIGEST_WORDS))
+        assert self.epochs[nonce] == _NO_EPOCH, "a key is archived once until taken back"
+        self.epochs[nonce] = entry.epoch
+        self.members[nonce] = entry.members
+        digest = entry.digest
+        for word in range(_DIGEST_WORDS):
+            self.digests[nonce * _DIGEST_WORDS + word] = int.from_bytes(
+                digest[word * 8:word * 8 + 8], "big")
         self.count += 1
 
+    def _held(self, nonce: int) -> bool:
+        return self.base <= nonce < len(self.epochs) and self.epochs[nonce] != _NO_EPOCH
+
     def take(self, nonce: int) -> SignedDigest | None:
-        row = nonce - self.base
-        if not 0 <= row < len(self.epochs) or self.epochs[row] == _NO_EPOCH:
+        if not self._held(nonce):
             return None
-        entry = SignedDigest(
-            bytes(self.digests[row * DIGEST_BYTES:(row + 1) * DIGEST_BYTES]),
-            self.epochs[row], self.members[row],
-        )
-        self.epochs[row] = _NO_EPOCH
+        first = nonce * _DIGEST_WORDS
+        digest = b"".join(int(self.digests[first + word]).to_bytes(8, "big")
+                          for word in range(_DIGEST_WORDS))
+        entry = SignedDigest(digest, int(self.epochs[nonce]), int(self.members[nonce]))
+        self.epochs[nonce] = _NO_EPOCH
         self.count -= 1
         return entry
 
     def signers(self, nonce: int) -> int | None:
         """The members of `nonce`'s row; None when no row holds it."""
-        row = nonce - self.base
-        if not 0 <= row < len(self.epochs) or self.epochs[row] == _NO_EPOCH:
-            return None
-        return self.members[row]
+        return int(self.members[nonce]) if self._held(nonce) else None
 
     def drop_below(self, nonce: int) -> None:
-        """Forget every row below `nonce`."""
-        rows = min(nonce - self.base, len(self.epochs))
-        if rows <= 0:
+        """Forget every row below `nonce` (their columns' chunks stay in the file, unread)."""
+        end = min(nonce, len(self.epochs))
+        if end <= self.base:
             return
-        self.count -= rows - self.epochs[:rows].count(_NO_EPOCH)
-        del self.epochs[:rows]
-        del self.members[:rows]
-        del self.digests[:rows * DIGEST_BYTES]
+        epochs = self.epochs
+        self.count -= sum(1 for row in range(self.base, end) if epochs[row] != _NO_EPOCH)
         self.base = nonce
 
 

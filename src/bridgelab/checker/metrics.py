@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 import math
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -12,9 +14,12 @@ from bridgelab.core.column import Column
 
 def percentile(values: Sequence[float] | Column, q: float) -> float | None:
     """Linear-interpolated percentile (q in 0..100); None for no data."""
-    if not values:
+    return _percentile(_ascending(values), q)
+
+
+def _percentile(ordered: Sequence[float], q: float) -> float | None:
+    if not ordered:
         return None
-    ordered = sorted(values)
     if len(ordered) == 1:
         return ordered[0]
     rank = (len(ordered) - 1) * q / 100.0
@@ -24,17 +29,30 @@ def percentile(values: Sequence[float] | Column, q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * fraction
 
 
+def _ascending(values: Sequence[float] | Column) -> Sequence[float]:
+    """`values` in ascending order. A column is sorted chunk by chunk and merged into an array
+    of its own type: a long run's samples are never held as a list of number objects (about
+    four times the array), which would make the run's end its peak of memory."""
+    if not isinstance(values, Column):
+        return sorted(values)
+    runs = [array(values.typecode, sorted(chunk)) for chunk in values.chunks()]
+    ordered = array(values.typecode)
+    ordered.extend(heapq.merge(*runs))
+    return ordered
+
+
 def summarize(values: Sequence[float] | Column) -> dict[str, float | int | None]:
     def rounded(value: float | None) -> float | None:
         return None if value is None else round(value, 3)
 
+    ordered = _ascending(values)  # once, for the three percentiles
     return {
         "count": len(values),
         "mean": rounded(sum(values) / len(values)) if values else None,
         "min": rounded(min(values)) if values else None,
-        "p50": rounded(percentile(values, 50)),
-        "p95": rounded(percentile(values, 95)),
-        "p99": rounded(percentile(values, 99)),
+        "p50": rounded(_percentile(ordered, 50)),
+        "p95": rounded(_percentile(ordered, 95)),
+        "p99": rounded(_percentile(ordered, 99)),
         "max": rounded(max(values)) if values else None,
     }
 

@@ -17,13 +17,13 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-CHUNK = 4_096  # items moved to the file at a time
+CHUNK = 1_024  # items moved to the file at a time
 HOT_CHUNKS = 2  # at least this many of the newest chunks stay in memory
 
 
 class Column:
     """`array(typecode)` with indexing, assignment, `len`, iteration, `append`, `extend` and
-    `clear`; no slices and no negative indices (nothing here asks for them)."""
+    `clear` (and `chunks`); no slices and no negative indices (nothing here asks for them)."""
 
     __slots__ = ("_base", "_cached", "_cached_number", "_chunk", "_file", "_hot", "_spill_at",
                  "typecode")
@@ -65,6 +65,14 @@ class Column:
         for number in range(self._base // self._chunk):
             yield from self._read(number)
         yield from self._hot
+
+    def chunks(self) -> Iterator[array]:
+        """The items in order, as arrays of at most a chunk each (the newest, copied)."""
+        for number in range(self._base // self._chunk):
+            yield self._read(number)
+        hot = self._hot
+        for start in range(0, len(hot), self._chunk):
+            yield hot[start:start + self._chunk]
 
     def append(self, value: int | float) -> None:
         self._hot.append(value)
