@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -365,3 +366,23 @@ def test_facts_in_files_give_the_same_run_as_facts_in_memory(monkeypatch, name):
     drop = {"performance"}
     assert _canonical({k: v for k, v in in_files.metrics.items() if k not in drop}) == \
         _canonical({k: v for k, v in in_memory.metrics.items() if k not in drop})
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_a_finished_run_leaves_no_file_open(monkeypatch):
+    """Facts moved to files are the run's: once the run is dropped, its files are closed (a
+    campaign worker runs one scenario after another)."""
+    monkeypatch.setattr(column, "CHUNK", 2)
+    monkeypatch.setattr(digest_set, "MERGE_AT", 2)
+    gc.collect()
+    before = _open_files()
+    result, bridge = _captured_run(small_scenario(), 1, setup=_prune(True))
+    assert bridge.monitor.view.locks._recipient._file is not None
+    assert _open_files() > before + 10  # the run's columns hold files while it is alive
+    del result, bridge
+    gc.collect()
+    assert _open_files() == before
