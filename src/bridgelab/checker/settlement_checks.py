@@ -88,7 +88,7 @@ class SettlementChecks:
                 continue
             if item["kind"] not in ("mint", "burn"):
                 continue
-            undone = self._orphaned_transfer(event, item)
+            undone = self._orphaned_transfer(item, first_orphaned, final)
             if undone is None:
                 continue
             nonce, asset, amount = undone
@@ -117,15 +117,15 @@ class SettlementChecks:
             self._check_escrow_coverage(event, asset)
 
     def _orphaned_transfer(
-        self, event: Event, item: dict[str, Any]
+        self, item: dict[str, Any], first_orphaned: int, final: int
     ) -> tuple[object, str, int] | None:
         """(nonce, asset, amount) of the mint or burn a reorg `item` undoes, or None if
-        nothing recorded may be undone. Without the finality rule, the item as recorded."""
+        nothing recorded may be undone: the reorg orphans blocks from `first_orphaned` on,
+        and blocks through `final` are final. Without the finality rule, the item as
+        recorded."""
         nonce = item["nonce"]
         if self.finality is None:
             return nonce, item["asset"], item["amount"]
-        first_orphaned = event.fields["first_orphaned"]
-        final = self._final_now(event)
         if item["kind"] == "mint":
             recorded = self.unfinal_mints.get(nonce)
             if recorded is None:

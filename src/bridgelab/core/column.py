@@ -62,14 +62,13 @@ class Column:
                   index * chunk.itemsize)
 
     def __iter__(self) -> Iterator[int | float]:
-        for number in range(self._base // self._chunk):
-            yield from self._read(number)
+        for chunk in self._in_file():
+            yield from chunk
         yield from self._hot
 
     def chunks(self) -> Iterator[array]:
         """The items in order, as arrays of at most a chunk each (the newest, copied)."""
-        for number in range(self._base // self._chunk):
-            yield self._read(number)
+        yield from self._in_file()
         hot = self._hot
         for start in range(0, len(hot), self._chunk):
             yield hot[start:start + self._chunk]
@@ -106,6 +105,11 @@ class Column:
             os.pwrite(self._file.fileno(), hot[:chunk].tobytes(), self._base * hot.itemsize)
             del hot[:chunk]
             self._base += chunk
+
+    def _in_file(self) -> Iterator[array]:
+        """The chunks in the file, oldest first."""
+        for number in range(self._base // self._chunk):
+            yield self._read(number)
 
     def _cold(self, index: int) -> array:
         if not 0 <= index < self._base:

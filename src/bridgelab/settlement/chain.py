@@ -65,7 +65,6 @@ class SettlementChain:
         self.finalized_number = -1
         self.pushed_number = -1
         self.body_horizon = BODY_HORIZON
-        self.pruned_number = -1  # blocks up to this one keep only their header
         self.subscribers: list[str] = []
         self.stats = ChainStats()
         self.on_block: list[Callable[[SettlementBlock], None]] = []
@@ -86,6 +85,11 @@ class SettlementChain:
     @property
     def tip_number(self) -> int:
         return len(self.blocks) - 1
+
+    @property
+    def pruned_number(self) -> int:
+        """Blocks up to this one keep only their header (archived in the block list)."""
+        return self.blocks.archived - 1
 
     @property
     def confirmations(self) -> int | None:
@@ -332,8 +336,6 @@ class SettlementChain:
         through = min(self.finalized_number, self.pushed_number) - self.body_horizon
         external = tuple(self.handlers)
         blocks = self.blocks
-        for number in range(self.pruned_number + 1, through + 1):
-            assert blocks.archived == number, "blocks are archived oldest first"
-            txs = blocks[number].txs
+        while blocks.archived <= through:
+            txs = blocks[blocks.archived].txs
             blocks.archive(tuple(tx for tx in txs if external and isinstance(tx, external)))
-        self.pruned_number = max(self.pruned_number, through)
