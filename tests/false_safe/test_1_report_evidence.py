@@ -321,9 +321,25 @@ def test_a_defended_incident_replay_that_fails_is_never_left_out_of_the_headline
     assert with_defended_incidents(found, [replay])["verdict"] == "safe"  # meant to break
     held = with_defended_incidents(found, [replay, defended])
     assert held["verdict"] == "unsafe" and "ronin-2022-defended" in held["verdict_text"]
-    assert build_report([*main, replay])["summary"]["verdict"] == "safe"
+    holding = _attacked("h", {"safety.supply-conservation": "pass"}, "ronin-2022-defended",
+                        incident=True)
+    assert build_report([*main, replay, holding])["summary"]["verdict"] == "safe"
     report = build_report([*main, replay, defended])
     assert report["summary"]["verdict"] == "unsafe"
+
+
+def test_an_incident_mark_without_its_pair_keeps_a_failing_run_in_the_headline():
+    """Only a replay read with its `-defended` twin stays out of the headline: a copied
+    incident file, or a twin named otherwise, that fails makes the report unsafe."""
+    main = [_attacked("m", {"safety.supply-conservation": "pass"})]
+    copied = _attacked("c", {"safety.supply-conservation": "fail"}, "my-bridge",
+                       incident=True)
+    assert build_report([*main, copied])["summary"]["verdict"] == "unsafe"
+    patched = _attacked("p", {"safety.supply-conservation": "fail"}, "ronin-2022-patched",
+                        incident=True)
+    replay = _attacked("r", {"safety.supply-conservation": "fail"}, "ronin-2022",
+                       incident=True)
+    assert build_report([*main, replay, patched])["summary"]["verdict"] == "unsafe"
 
 
 def test_a_campaign_store_missing_runs_is_never_safe(scenarios, tmp_path, monkeypatch, capsys):
@@ -564,10 +580,15 @@ def test_a_campaign_run_whose_results_json_drops_its_inconclusive_reason_is_excl
     assert "leaves out why the run is inconclusive" in excluded["problems"][0]
 
 
-@pytest.mark.parametrize("started, effect", [(0, "not shown: the attack never started in 1"
-                                                 " of the 1 defended runs"),
-                                             (1, "prevents: safety held with the defence")])
-def test_a_defence_holds_only_against_an_attack_that_ran(started, effect):
+NOT_SHOWN = "not shown: the attack never started in 1 of the 1 defended runs"
+
+
+@pytest.mark.parametrize("started, configured, effect", [
+    (0, True, NOT_SHOWN),
+    (0, False, NOT_SHOWN),  # a twin with no attack at all defended against nothing
+    (1, True, "prevents: safety held with the defence"),
+])
+def test_a_defence_holds_only_against_an_attack_that_ran(started, configured, effect):
     """A defended replay whose attack never started was reported as a defence that held."""
     from bridgelab.report.incidents import incidents
 
@@ -576,7 +597,8 @@ def test_a_defence_holds_only_against_an_attack_that_ran(started, effect):
                        {"events_by_kind": {"fault.start": 1}}, config=attack)
     counts = {"fault.start": started} if started else {}
     defended = RunRecord("d", "ronin-2022-defended", 1, {"safety.supply-conservation": "pass"},
-                         {"events_by_kind": counts}, config=attack)
+                         {"events_by_kind": counts},
+                         config=attack if configured else {"attacks": []})
     [entry] = incidents([replay, defended])
     assert entry["effect"].startswith(effect), entry["effect"]
 
@@ -591,7 +613,9 @@ def test_only_the_run_s_own_scenario_places_it_among_incident_replays():
     assert build_report([*main, moved])["summary"]["verdict"] == "unsafe"
     replay = _attacked("r", {"safety.supply-conservation": "fail"}, "ronin-2022",
                        incident=True)
-    assert build_report([*main, replay])["summary"]["verdict"] == "safe"
+    twin = _attacked("t", {"safety.supply-conservation": "pass"}, "ronin-2022-defended",
+                     incident=True)
+    assert build_report([*main, replay, twin])["summary"]["verdict"] == "safe"
 
 
 INCIDENT = (Path(__file__).resolve().parents[2] / "attacks" / "incidents"
@@ -638,3 +662,21 @@ def test_results_that_rename_their_scenario_are_refused(scenarios, tmp_path, mon
     assert unusable["reasons"] == ["the results name scenario ronin-2022, the run's scenario is"
                                    " collusion-multisig"]
     assert report_data["summary"]["verdict"] == "inconclusive" and code == 2
+
+
+def test_a_cost_hunt_s_witness_of_an_incident_is_no_incident_replay(tmp_path, monkeypatch):
+    """`hunt --objective cost` on an incident file writes its cheapest break as a scenario of
+    its own: without the incident mark, so a report keeps it in the headline."""
+    from types import SimpleNamespace
+
+    import bridgelab.hunt.cost
+    from bridgelab.cli import main
+    from bridgelab.scenario import load_scenario
+
+    scenario = load_scenario(INCIDENT)
+    assert scenario.scenario.incident
+    found = SimpleNamespace(entities=("entity-0",), evaluations=1, cost=1.0, loss={},
+                            witness=SimpleNamespace(violations=[]), witness_scenario=scenario)
+    monkeypatch.setattr(bridgelab.hunt.cost, "cheapest_break", lambda *a, **k: found)
+    assert main(["hunt", str(INCIDENT), "--objective", "cost", "--out", str(tmp_path)]) == 1
+    assert not load_scenario(tmp_path / "cheapest-attack.toml").scenario.incident

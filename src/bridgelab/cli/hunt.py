@@ -92,6 +92,7 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
     out.mkdir(parents=True, exist_ok=True)
     data = result.witness_scenario.model_dump(mode="json", exclude_none=True)
     data["scenario"]["seed"] = args.seed
+    artefacts.drop_incident_mark(data)
     witness = out / "cheapest-attack.toml"
     witness.write_text(artefacts.scenario_toml(
         data, f"Cheapest attack found by `bridgelab hunt --objective cost` on {args.scenario}"

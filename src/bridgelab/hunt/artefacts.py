@@ -166,8 +166,7 @@ def write(
     data = scenario.model_dump(mode="json", exclude_none=True)
     data["scenario"]["seed"] = seed
     data["scenario"]["name"] = f"{scenario.scenario.name}-counterexample"
-    # A new break, even of an incident's replay: it belongs in a report's headline.
-    data["scenario"].pop("incident", None)
+    drop_incident_mark(data)
     data["attacks"] = attacks
     data["workload"]["scripted"] = deposits
     replay = out_dir / "counterexample.toml"
@@ -192,3 +191,9 @@ def write(
         persisted = confined(FAILURES_DIR, FAILURES_DIR / f"{name}.toml")
         persisted.write_text(replay.read_text())
     return Artefacts(replay, command, test, explanation, persisted)
+
+
+def drop_incident_mark(data: dict[str, Any]) -> None:
+    """A scenario a hunt writes is a new break, even of an incident's replay: it belongs in a
+    report's headline, so it does not carry the replay's `[scenario] incident` mark."""
+    data["scenario"].pop("incident", None)

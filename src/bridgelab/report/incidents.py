@@ -119,7 +119,7 @@ def incidents(records: list[RunRecord]) -> list[dict[str, Any]]:
             still = entry["defended"]["safety_failed"]
             # A defence "held" only against an attack that ran: a defended replay whose
             # attack never started (no fault.start) shows nothing either way.
-            idle = [r for r in defended if r.attack_kinds and not r.attacked]
+            idle = [r for r in defended if not r.attacked]
             if broke and not still and idle:
                 entry["effect"] = (f"not shown: the attack never started in {len(idle)} of the"
                                    f" {len(defended)} defended runs")

@@ -73,8 +73,9 @@ def build_report(
     # A run is analysed only if its evidence verified (history hash, completion, its own
     # scenario): cells are about a configuration, and a verdict rests on checked runs only.
     analysed = [r for r in records if r.usable]
-    incident_runs = [r for r in analysed if r.is_incident]
-    main = [r for r in analysed if not r.is_incident] or incident_runs
+    incident_runs = paired_incidents(analysed)
+    kept_apart = {id(r) for r in incident_runs}
+    main = [r for r in analysed if id(r) not in kept_apart] or incident_runs
     series = series or {}
     groups = group_configs(main)
     for group in groups:
@@ -108,3 +109,14 @@ def build_report(
         "rules": dict(cells.RULES),
         "runs": [run_entry(r, group_of.get(r.id)) for r in records],
     }
+
+
+def paired_incidents(records: list[RunRecord]) -> list[RunRecord]:
+    """The incident replays kept out of the headline: marked `[scenario] incident` and read
+    with both halves of their pair, the replay and its `-defended` twin. A marked run without
+    its pair (a copied file, a twin named otherwise) stays in the headline, failures and all."""
+    marked = [r for r in records if r.is_incident]
+    names = {r.scenario for r in marked}
+    return [r for r in marked
+            if (base := r.scenario.removesuffix("-defended")) in names
+            and f"{base}-defended" in names]
