@@ -21,6 +21,8 @@ def _by_the_list(values: list) -> dict:
         if not values:
             return None
         ordered = sorted(values)
+        if len(ordered) == 1:
+            return ordered[0]
         rank = (len(ordered) - 1) * q / 100.0
         low, high = math.floor(rank), math.ceil(rank)
         return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
