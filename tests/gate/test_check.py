@@ -13,7 +13,7 @@ from bridgelab.cli import main
 from bridgelab.gate import cli as gate_cli
 from bridgelab.gate.check import GateReport, RunRecord
 from bridgelab.gate.determinism import DeterminismResult, ProcessRun
-from bridgelab.gate.plan import SeedsError, parse_seeds
+from bridgelab.gate.plan import MAX_SEEDS, SeedsError, parse_seeds
 
 SMALL = (Path(__file__).parents[1] / "data" / "small.toml").read_text()
 
@@ -285,6 +285,19 @@ def test_parse_seeds():
     assert parse_seeds("1,2,3") == [1, 2, 3]
     assert parse_seeds("1-3, 7, 2") == [1, 2, 3, 7]
     for bad in ("", "a", "3-1", "-1", "1,,2"):
+        with pytest.raises(SeedsError):
+            parse_seeds(bad)
+
+
+def test_seeds_are_64_bit_and_bounded_in_number():
+    top = 2**64 - 1
+    assert parse_seeds(f"{top - 1}-{top}") == [top - 1, top]
+    assert len(parse_seeds(f"1-{MAX_SEEDS}")) == MAX_SEEDS
+    # Repeats do not count twice toward the bound.
+    assert len(parse_seeds(f"1-{MAX_SEEDS},5,1-3")) == MAX_SEEDS
+    # Each refused without expanding the range first (a range of 10**17 seeds returns at once).
+    for bad in (str(top + 1), f"{top}-{top + 1}", f"1-{MAX_SEEDS + 1}",
+                f"1-{MAX_SEEDS},{MAX_SEEDS + 1}", "0-99999999999999999"):
         with pytest.raises(SeedsError):
             parse_seeds(bad)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridgelab import output
 from bridgelab.bench.workload import CONFIGS as BENCH_CONFIGS
+from bridgelab.bench.workload import MODES
 from bridgelab.cli.common import Subcommands, add_command, ints
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_PASS
 
@@ -153,19 +154,70 @@ def _crypto(args: argparse.Namespace, err: Console) -> int:
     return EXIT_PASS
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _workload_inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """The workload's arguments, checked: a list that is not what its option takes raises
+    ValueError naming the option, what it takes and what it was given."""
+
+    def counts(option: str, text: str, least: int) -> tuple[int, ...]:
+        try:
+            values = ints(text)
+        except ValueError:
+            values = (least - 1,)
+        if any(value < least for value in values):
+            raise ValueError(f"{option}: expected integers >= {least}, comma-separated;"
+                             f" found {text!r}")
+        return values
+
+    def chosen(option: str, text: str, known: tuple[str, ...]) -> tuple[str, ...]:
+        names = _names(text)
+        unknown = [name for name in names if name not in known]
+        if unknown or not names:
+            raise ValueError(f"{option}: expected some of {','.join(known)};"
+                             f" found {text!r}")
+        return names
+
+    for option, value, least in (("--transfers", args.transfers, 1),
+                                 ("--pyecc-transfers", args.pyecc_transfers, 1),
+                                 ("--scaling-transfers", args.scaling_transfers, 1),
+                                 ("--repeats", args.repeats, 1),
+                                 ("--campaign-runs", args.campaign_runs, 0)):
+        if value < least:
+            raise ValueError(f"{option}: expected an integer >= {least}; found {value}")
+    if not args.deposit_interval > 0:
+        raise ValueError(f"--deposit-interval: expected seconds > 0;"
+                         f" found {args.deposit_interval}")
+    campaign_runs = args.campaign_runs
+    return {
+        "sizes": counts("--sizes", args.sizes, 1),
+        "lengths": counts("--lengths", args.lengths, 1),
+        "symbolic_lengths": counts("--symbolic-lengths", args.symbolic_lengths, 1),
+        "modes": chosen("--modes", args.modes, MODES),
+        "configs": chosen("--configs", args.configs, tuple(BENCH_CONFIGS)),
+        "campaign_jobs": (counts("--campaign-jobs", args.campaign_jobs, 1)
+                          if campaign_runs > 0 else ()),
+    }
+
+
 def _workload(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.bench.method import run_bench
     from bridgelab.bench.tables import print_tables
 
+    try:
+        inputs = _workload_inputs(args)
+    except ValueError as error:
+        print(f"error: bench workload: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     with err.status("benchmarking the standard workload...") as status:
         result = run_bench(
-            args.transfers, args.pyecc_transfers, ints(args.sizes), ints(args.lengths),
-            ints(args.symbolic_lengths),
-            modes=tuple(mode for mode in args.modes.split(",") if mode),
-            configs=tuple(config for config in args.configs.split(",") if config),
+            args.transfers, args.pyecc_transfers, inputs["sizes"], inputs["lengths"],
+            inputs["symbolic_lengths"], modes=inputs["modes"], configs=inputs["configs"],
             scaling_transfers=args.scaling_transfers, campaign_runs=args.campaign_runs,
-            campaign_jobs=ints(args.campaign_jobs) if args.campaign_runs > 0 else (),
-            deposit_interval=args.deposit_interval, repeats=max(1, args.repeats),
+            campaign_jobs=inputs["campaign_jobs"],
+            deposit_interval=args.deposit_interval, repeats=args.repeats,
             progress=lambda text: status.update(text),
         )
     _publish(args, result, lambda console: print_tables(result, console))

@@ -25,6 +25,18 @@ def add_command(commands: Subcommands, name: str, *, help: str, description: str
                                **extra)
 
 
+def seed64(text: str) -> int:
+    """A `--seed` flag's value: 64-bit, as a scenario's `[scenario] seed` must be, so that a
+    flag cannot run what the scenario file could not say."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 2**64 - 1:
+        raise argparse.ArgumentTypeError(f"expected an integer 0..2**64-1, found {text!r}")
+    return value
+
+
 def default_out(name: str) -> Path:
     """`runs/NAME`, where a default output goes; NAME is a slug, and the path is confirmed
     to stay under `runs/` however `runs` itself resolves."""

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bridgelab import output
-from bridgelab.cli.common import Subcommands, add_command, default_out
-from bridgelab.exitcodes import EXIT_FAIL, EXIT_INCONCLUSIVE
+from bridgelab.cli.common import Subcommands, add_command, default_out, seed64
+from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_INCONCLUSIVE
 from bridgelab.safepaths import slug
 from bridgelab.textsafe import printable
 
@@ -41,11 +43,12 @@ def add_parser(commands: Subcommands) -> None:
         ),
         epilog="exit codes: 1 an attack was found · 2 none found within the budget (a search"
         " that finds nothing is not a proof of safety) · 3 bad input · 4 internal error"
-        "\nexample: bridgelab hunt attacks/hunt-multisig.toml --entities 2 --budget-seconds 60",
+        "\nexample: bridgelab hunt attacks/hunt-multisig-entities.toml --entities 2"
+        " --budget-seconds 60",
     )
     hunt.add_argument("scenario", type=Path)
     hunt.add_argument("--objective", choices=("safety", "cost"), default="safety")
-    hunt.add_argument("--seed", type=int, default=1, help="the model's seed (default 1)")
+    hunt.add_argument("--seed", type=seed64, default=1, help="the model's seed (default 1)")
     hunt.add_argument("--search-seed", type=int, default=0, help="the search's own seed")
     hunt.add_argument("--entities", type=int, default=2, help="entities it may compromise")
     hunt.add_argument("--relayers", type=int, default=1, help="relayers it may censor")
@@ -57,9 +60,27 @@ def add_parser(commands: Subcommands) -> None:
     output.add_json_flag(hunt, "what was found (found, the artefacts' paths, the cost)")
 
 
+def _bad_budget(args: argparse.Namespace) -> str | None:
+    """What is wrong with the search's budget, if anything: a negative count, a horizon that
+    is not a positive finite time, or a wall-clock budget that is negative or endless."""
+    for option, value in (("--entities", args.entities), ("--relayers", args.relayers)):
+        if value < 0:
+            return f"{option}: expected an integer >= 0; found {value}"
+    if not (math.isfinite(args.horizon) and args.horizon > 0):
+        return f"--horizon: expected seconds > 0 (finite); found {args.horizon}"
+    # A budget of 0 is a search that tries nothing: inconclusive, not wrong.
+    if not (math.isfinite(args.budget_seconds) and args.budget_seconds >= 0):
+        return f"--budget-seconds: expected seconds >= 0 (finite); found {args.budget_seconds}"
+    return None
+
+
 def command(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.scenario import load_scenario
 
+    problem = _bad_budget(args)
+    if problem is not None:
+        print(f"error: hunt: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     scenario = load_scenario(args.scenario)
     out = args.out or default_out(f"hunt-{slug(scenario.scenario.name, 'scenario')}")
     LOG.info("hunting %s (objective %s, seed %d) into %s", args.scenario, args.objective,

@@ -16,6 +16,7 @@ from bridgelab.cli.common import (
     default_out,
     load_for_run,
     scenario_seed,
+    seed64,
 )
 from bridgelab.exitcodes import (
     EXIT_BAD_INPUT,
@@ -60,7 +61,7 @@ def add_parser(commands: Subcommands) -> None:
     )
     run.add_argument("scenario", type=Path, help="scenario TOML file (see attacks/)")
     run.add_argument(
-        "--seed", type=int, default=None,
+        "--seed", type=seed64, default=None,
         help="root seed (default: the scenario's [scenario] seed, else 1)",
     )
     run.add_argument(

@@ -19,6 +19,7 @@ from bridgelab.gate.plan import (
     DEFAULT_FAILURES,
     DEFAULT_OUT,
     DEFAULT_PATHS,
+    MAX_SEEDS,
     BadInput,
     SeedsError,
     Target,
@@ -207,7 +208,7 @@ def _planned(args: argparse.Namespace, partial: GateReport) -> list[Target] | No
     except SeedsError:
         message = (
             "--seeds: expected comma-separated non-negative integers or ranges such as 1-5,"
-            f" found {args.seeds!r}"
+            f" each below 2**64, at most {MAX_SEEDS:,} seeds; found {args.seeds!r}"
         )
         partial.bad_input.append(BadInput("--seeds", "seeds", message))
         return None

@@ -23,13 +23,22 @@ DEFAULT_SEED = 1
 Kind = Literal["replay", "scenario"]
 
 
+# Seeds are 64-bit, as in a scenario's `[scenario] seed`.
+MAX_SEED = 2**64 - 1
+# The gate writes every run's evidence and holds the whole plan in memory: more runs than
+# this are a campaign's job (`bridgelab campaign`, resumable), not a CI gate's.
+MAX_SEEDS = 100_000
+
+
 class SeedsError(ValueError):
     pass
 
 
 def parse_seeds(text: str) -> list[int]:
-    """`1,2,3` or ranges such as `1-5` (inclusive), in the order given, without repeats."""
+    """`1,2,3` or ranges such as `1-5` (inclusive), in the order given, without repeats;
+    each seed 64-bit, at most `MAX_SEEDS` of them."""
     seeds: list[int] = []
+    seen: set[int] = set()
     for part in text.split(","):
         part = part.strip()
         match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
@@ -37,9 +46,14 @@ def parse_seeds(text: str) -> list[int]:
             raise SeedsError(text)
         low = int(match.group(1))
         high = int(match.group(2)) if match.group(2) is not None else low
-        if high < low:
+        if high < low or high > MAX_SEED or high - low >= MAX_SEEDS:
             raise SeedsError(text)
-        seeds += [seed for seed in range(low, high + 1) if seed not in seeds]
+        for seed in range(low, high + 1):
+            if seed not in seen:
+                seen.add(seed)
+                seeds.append(seed)
+        if len(seeds) > MAX_SEEDS:
+            raise SeedsError(text)
     return seeds
 
 
