@@ -71,3 +71,20 @@ def test_histories_come_back_from_workers_in_other_directories(tmp_path, monkeyp
         assert (history.parent / "scenario.toml").is_file()
     for host in (host_a, host_b):
         assert not (host / "runs").exists(), f"a worker wrote into {host}"
+
+
+def test_an_unreachable_scheduler_is_an_error_line_not_a_crash(tmp_path, monkeypatch, capsys):
+    from bridgelab.cli import main
+
+    class Refused(distributed.Client):
+        def __init__(self, *args, **kwargs):
+            raise OSError("Timed out trying to connect to tcp://nowhere:1 after 30 s")
+
+    monkeypatch.setattr(distributed, "Client", Refused)
+    path = write_campaign(tmp_path, "")
+    store = tmp_path / "runs.sqlite"
+    code = main(["campaign", str(path), "--scheduler", "nowhere:1", "--store", str(store)])
+    assert code == 2  # nothing ran: incomplete, not a verdict and not a defect of the model
+    err = capsys.readouterr().err
+    assert "error: executor failed: cannot reach the Dask scheduler 'nowhere:1'" in err, err
+    assert "internal error" not in err

@@ -149,7 +149,9 @@ def test_a_truncated_history_diverges_where_it_ends(runs, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv", [["show", "RUN", "--limit", "-1"],
-                                  ["show", "RUN", "--from", "10", "--to", "5"]])
+                                  ["show", "RUN", "--from", "10", "--to", "5"],
+                                  ["show", "RUN", "--from", "nan"],
+                                  ["show", "RUN", "--to", "nan"]])
 def test_bad_show_options_are_bad_input(runs, argv, capsys):
     argv = [str(runs["a"]) if part == "RUN" else part for part in argv]
     assert main(argv) == 3

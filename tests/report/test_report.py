@@ -336,3 +336,12 @@ def test_required_members_are_described_as_enforced_only_when_they_are(scheme):
     assert unchecked["value"].endswith("member 0 required (not checked by the destination)")
     assert "never checks that the required members signed" in unchecked["description"]
     assert unchecked["sentiment"] == "bad"
+
+
+def test_a_negative_cost_search_limit_is_bad_input_before_reading_runs(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert cli_main(["report", str(tmp_path / "no-runs-read"), "--out", str(out),
+                     "--cost-evaluations", "-1"]) == 3
+    assert capsys.readouterr().err == (
+        "error: --cost-evaluations: expected 0 or more sets, found -1\n")
+    assert not out.exists()

@@ -318,7 +318,10 @@ def _run_dask(todo: list[RunSpec], scheduler: str | Any, jobs: int,
     Client, as_completed = distributed.Client, distributed.as_completed
 
     own_client = not isinstance(scheduler, Client)
-    client = Client(scheduler, timeout="30s") if own_client else scheduler
+    try:
+        client = Client(scheduler, timeout="30s") if own_client else scheduler
+    except OSError as exc:  # no scheduler at that address: nothing ran, nothing is lost
+        raise ExecutorError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from exc
     try:
         workers = max(1, sum(client.nthreads().values()))
         tally.jobs = workers

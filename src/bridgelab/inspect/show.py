@@ -12,6 +12,7 @@ Every string shown comes from a file and goes through `textsafe` first.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,10 @@ def details(event: dict[str, Any]) -> str:
 def _problem(args: argparse.Namespace) -> str | None:
     if args.limit < 0:
         return f"--limit: expected 0 or more, found {args.limit}"
+    # NaN compares false with every time: it would select nothing and say so as if by design.
+    for option, value in (("--from", args.start), ("--to", args.end)):
+        if value is not None and math.isnan(value):
+            return f"{option}: expected a time in simulated seconds, found {value}"
     if args.start is not None and args.end is not None and args.end < args.start:
         return f"--to: expected a time >= --from ({args.start}), found {args.end}"
     return None

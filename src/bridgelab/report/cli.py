@@ -106,6 +106,10 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.report.store import materialize
 
     out: Path = args.out
+    if args.cost_evaluations is not None and args.cost_evaluations < 0:
+        print(f"error: --cost-evaluations: expected 0 or more sets, found"
+              f" {args.cost_evaluations}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     with _progress(err) as progress:
         loading = progress.add_task("loading runs", total=len(args.results))
         try:
