@@ -182,7 +182,15 @@ def write_incomplete(out_dir: Path, fingerprint: dict[str, Any], error: BaseExce
 def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
     """Write `text` to `path` so that a reader sees the old file or the whole new one: a
     temporary file in the same directory, flushed to disk (`durable`), then renamed over
-    `path` (and the rename made durable too)."""
+    `path` (and the rename made durable too). A device, FIFO or socket (`/dev/null`) is
+    written into instead: a rename would replace the node itself, and it keeps no old file
+    for a reader. A symbolic link keeps pointing where it did: the file it names is written."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        with path.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    if path.is_symlink():
+        path = path.resolve()
     directory = path.parent
     temporary = directory / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     # Created as open() would create it (mode 0o666 less the umask), and never reused.

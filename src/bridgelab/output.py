@@ -26,6 +26,8 @@ import sys
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
+from bridgelab.outpaths import output_file
+
 if TYPE_CHECKING:
     import logging
 
@@ -69,9 +71,7 @@ def add_json_flag(parser: argparse.ArgumentParser, what: str, *, legacy: bool = 
 
 def add_json_out(parser: argparse.ArgumentParser, what: str) -> None:
     """`--json-out FILE`: write `what` as JSON to FILE."""
-    from pathlib import Path
-
-    parser.add_argument("--json-out", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--json-out", type=output_file, default=None, metavar="FILE",
                         help=f"write {what} as JSON to FILE")
 
 

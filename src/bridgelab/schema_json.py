@@ -20,6 +20,7 @@ from typing import Any
 
 from bridgelab import __version__
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_PASS
+from bridgelab.outpaths import output_file
 
 SCENARIO_FILE = "scenario.schema.json"
 CAMPAIGN_FILE = "campaign.schema.json"
@@ -93,7 +94,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     schema.add_argument("--campaign", action="store_true", help="campaign files instead")
-    schema.add_argument("--out", type=Path, default=None, metavar="FILE",
+    schema.add_argument("--out", type=output_file, default=None, metavar="FILE",
                         help="write the schema to FILE (default: print it)")
     # The schema is JSON already: --json only changes what --out prints.
     schema.add_argument("--json", action="store_true", default=argparse.SUPPRESS,

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from bridgelab import output
+from bridgelab.outpaths import output_directory, output_file
 
 CAMPAIGN_EPILOG = """\
 examples:
@@ -66,7 +67,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         help="stop at the first run that breaks a property (or errors)",
     )
     campaign.add_argument(
-        "--histories", type=Path, default=None, metavar="DIR",
+        "--histories", type=output_directory, default=None, metavar="DIR",
         help="where run histories go (default <store>-histories/ beside the store)",
     )
     campaign.add_argument(
@@ -99,8 +100,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         formatter_class=formatter,
     )
     _store_arguments(export)
-    export.add_argument("--csv", type=Path, default=None)
-    export.add_argument("--parquet", type=Path, default=None)
+    export.add_argument("--csv", type=output_file, default=None)
+    export.add_argument("--parquet", type=output_file, default=None)
     output.add_json_flag(export, "what was written (files, runs, runs left out)")
 
 

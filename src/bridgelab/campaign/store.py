@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bridgelab.outpaths import blocking_ancestor
 from bridgelab.resultcheck import loads, row_problem
 from bridgelab.textsafe import printable
 
@@ -105,6 +106,10 @@ def check_file(path: Path, allow_empty: bool = False) -> None:
     left to the caller."""
     try:
         if not path.exists():
+            blocker = blocking_ancestor(path)
+            if blocker is not None:
+                raise StoreError(f"{printable(path)}: expected a campaign store path, found"
+                                 f" {printable(blocker)} in it, which is not a directory")
             return
         if not path.is_file():
             raise StoreError(f"{printable(path)}: expected a campaign store (SQLite file),"

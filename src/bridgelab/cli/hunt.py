@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bridgelab import output
 from bridgelab.cli.common import Subcommands, add_command, default_out, seed64
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_INCONCLUSIVE
+from bridgelab.outpaths import output_directory
 from bridgelab.safepaths import slug
 from bridgelab.textsafe import printable
 
@@ -54,7 +55,8 @@ def add_parser(commands: Subcommands) -> None:
     hunt.add_argument("--relayers", type=int, default=1, help="relayers it may censor")
     hunt.add_argument("--horizon", type=float, default=3_600.0, help="simulated seconds")
     hunt.add_argument("--budget-seconds", type=float, default=60.0, help="wall-clock budget")
-    hunt.add_argument("--out", type=Path, default=None, help="where to write the artefacts")
+    hunt.add_argument("--out", type=output_directory, default=None,
+                      help="where to write the artefacts")
     hunt.add_argument("--no-persist", action="store_true",
                       help="do not add the failure to .bridgelab/failures/ for `check`")
     output.add_json_flag(hunt, "what was found (found, the artefacts' paths, the cost)")

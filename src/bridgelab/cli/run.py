@@ -25,6 +25,7 @@ from bridgelab.exitcodes import (
     EXIT_PASS,
     MEANINGS,
 )
+from bridgelab.outpaths import output_directory
 from bridgelab.safepaths import slug
 from bridgelab.textsafe import for_rich
 
@@ -65,7 +66,7 @@ def add_parser(commands: Subcommands) -> None:
         help="root seed (default: the scenario's [scenario] seed, else 1)",
     )
     run.add_argument(
-        "--out", type=Path, default=None,
+        "--out", type=output_directory, default=None,
         help="output directory, new or empty (default runs/<scenario>-seed<N>, the name made"
         " safe as a file name)",
     )

@@ -27,6 +27,7 @@ from bridgelab.gate.plan import (
     plan,
 )
 from bridgelab.gate.report import summary_json, write_json, write_junit
+from bridgelab.outpaths import output_directory, output_file
 from bridgelab.signals import Interrupted, as_interrupted, interruption_in
 from bridgelab.textsafe import printable
 
@@ -90,17 +91,17 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         help="self-check determinism on the first scenario (default), every scenario, or none",
     )
     check.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+        "--out", type=output_directory, default=DEFAULT_OUT, metavar="DIR",
         help="where everything goes (default bridgelab-check/): junit.xml, summary.json and"
         " each run's evidence under runs/ (scenario.toml, history.jsonl, results.json),"
         " which is checked before the run counts",
     )
     check.add_argument(
-        "--junit", type=Path, default=None, metavar="FILE",
+        "--junit", type=output_file, default=None, metavar="FILE",
         help="JUnit XML report elsewhere than DIR/junit.xml",
     )
     check.add_argument(
-        "--json-out", type=Path, default=None, metavar="FILE",
+        "--json-out", type=output_file, default=None, metavar="FILE",
         help="JSON summary elsewhere than DIR/summary.json",
     )
     output.add_json_flag(check, "the summary (summary.json's content)", legacy=True)

@@ -20,6 +20,7 @@ from typing import Any
 from bridgelab import output
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_PASS
 from bridgelab.inspect.runfiles import Run, RunFileError, load_run, violations
+from bridgelab.outpaths import output_file
 
 COMMAND = "show"
 NAMES = (COMMAND,)  # the command-module interface of the command line
@@ -53,7 +54,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                       help="only events at or before this simulated time")
     show.add_argument("--limit", type=int, default=50, metavar="N",
                       help="at most N events (default 50; 0 for no limit)")
-    show.add_argument("--html", type=Path, default=None, metavar="FILE",
+    show.add_argument("--html", type=output_file, default=None, metavar="FILE",
                       help="also write a self-contained timeline page to FILE")
     output.add_json_flag(show, "the verdicts, fault windows, first violation and the"
                          " selected events (at most --limit)")

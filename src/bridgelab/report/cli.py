@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bridgelab import output
 from bridgelab.exitcodes import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_INCONCLUSIVE, combine
 from bridgelab.exitcodes import EXIT_PASS as EXIT_OK
+from bridgelab.outpaths import output_directory
 from bridgelab.textsafe import deep_printable, printable
 
 # The report's verdict as an exit code: only "safe" is 0; "at-risk" means a liveness property
@@ -62,7 +63,8 @@ def add_report_parser(commands: argparse._SubParsersAction) -> None:
     )
     report.add_argument("results", type=Path, nargs="+", metavar="RESULTS",
                         help="a campaign store (SQLite) or a directory of run outputs")
-    report.add_argument("--out", type=Path, required=True, help="directory to write into")
+    report.add_argument("--out", type=output_directory, required=True,
+                        help="directory to write into")
     report.add_argument("--title", default=None, help="the report's title")
     report.add_argument("--no-cost", action="store_true",
                         help="skip the cost-to-break search (it runs short simulations)")
