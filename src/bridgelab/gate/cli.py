@@ -218,6 +218,11 @@ def _planned(args: argparse.Namespace, partial: GateReport) -> list[Target] | No
         partial.bad_input.append(BadInput("--jobs", "jobs", "--jobs: expected a positive"
                                           f" number of processes, found {args.jobs}"))
         return None
+    if not args.no_replay:
+        problem = _failures_problem(args.failures)
+        if problem is not None:
+            partial.bad_input.append(BadInput("--failures", "failures", problem))
+            return None
     paths = list(args.paths) or list(DEFAULT_PATHS)
     targets, bad = plan(paths, None if args.no_replay else args.failures, seeds)
     partial.planned = targets
@@ -225,6 +230,15 @@ def _planned(args: argparse.Namespace, partial: GateReport) -> list[Target] | No
         partial.bad_input.extend(bad)
         return None
     return targets
+
+
+def _failures_problem(failures: Path) -> str | None:
+    """What is wrong with --failures, if anything: a file there would skip every replay
+    without a word. A missing directory is allowed (nothing persisted yet), and said."""
+    if failures.exists() and not failures.is_dir():
+        return (f"--failures: expected a directory of persisted failures, found a file:"
+                f" {printable(failures, 300)} (--no-replay runs without replays)")
+    return None
 
 
 def _printer(args: argparse.Namespace, partial: GateReport, emit):

@@ -3,6 +3,8 @@ line, and the runs a stopped gate did not make, marked as not run."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bridgelab.gate.check import GateReport, RunRecord
 from bridgelab.gate.determinism import DeterminismResult
 from bridgelab.textsafe import printable
@@ -58,6 +60,13 @@ def summary_line(report: GateReport) -> str:
             parts.append(f"{counts[status]} {word}")
     runs = len(report.runs)
     text = f"{runs} run{'s' if runs != 1 else ''}: " + ", ".join(parts)
+    if report.failures_dir is not None:
+        # Said every time: a gate that replayed nothing because its directory is missing
+        # (a typo) must not read like one that replayed everything.
+        replayed = sum(1 for run in report.runs if run.kind == "replay")
+        where = printable(report.failures_dir, 200)
+        text += (f"; {replayed} persisted failure(s) replayed from {where}"
+                 if Path(report.failures_dir).is_dir() else f"; no replays ({where} missing)")
     if report.determinism:
         bad = sum(1 for check in report.determinism if not check.deterministic)
         text += "; determinism " + ("ok" if not bad else f"FAILED ({bad})")
