@@ -83,6 +83,8 @@ def _refused_flags(args: argparse.Namespace) -> str | None:
     """What is wrong with the flags of `campaign` (None: nothing)."""
     if args.jobs < 1 or (args.max_runs is not None and args.max_runs < 0):
         return "expected --jobs >= 1 and --max-runs >= 0"
+    if args.scheduler is not None and not args.scheduler.strip():
+        return "expected --scheduler ADDRESS (e.g. tcp://host:8786), found nothing"
     if args.resume and args.fresh:
         return "expected one of --resume or --fresh, found both"
     return None

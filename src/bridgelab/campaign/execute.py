@@ -320,7 +320,7 @@ def _run_dask(todo: list[RunSpec], scheduler: str | Any, jobs: int,
     own_client = not isinstance(scheduler, Client)
     try:
         client = Client(scheduler, timeout="30s") if own_client else scheduler
-    except OSError as exc:  # no scheduler at that address: nothing ran, nothing is lost
+    except (OSError, ValueError) as exc:  # no scheduler there, or no address: nothing ran
         raise ExecutorError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from exc
     try:
         workers = max(1, sum(client.nthreads().values()))
