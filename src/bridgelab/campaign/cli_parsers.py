@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from bridgelab import output
+from bridgelab.jobs import job_count
 from bridgelab.outpaths import output_directory, output_file
 
 CAMPAIGN_EPILOG = """\
@@ -48,7 +49,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     )
     _store_arguments(campaign)
     campaign.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1,
+        "--jobs", type=job_count, default=os.cpu_count() or 1,
         help="worker processes (default: the number of CPUs)",
     )
     campaign.add_argument(

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bridgelab import output
+from bridgelab import jobs, output
 from bridgelab.bench.workload import CONFIGS as BENCH_CONFIGS
 from bridgelab.bench.workload import MODES
 from bridgelab.cli.common import Subcommands, add_command, ints
@@ -162,13 +162,15 @@ def _workload_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """The workload's arguments, checked: a list that is not what its option takes raises
     ValueError naming the option, what it takes and what it was given."""
 
-    def counts(option: str, text: str, least: int) -> tuple[int, ...]:
+    def counts(option: str, text: str, least: int, most: int | None = None
+               ) -> tuple[int, ...]:
         try:
             values = ints(text)
         except ValueError:
             values = (least - 1,)
-        if any(value < least for value in values):
-            raise ValueError(f"{option}: expected integers >= {least}, comma-separated;"
+        if any(value < least or (most is not None and value > most) for value in values):
+            within = f">= {least}" if most is None else f"from {least} to {most}"
+            raise ValueError(f"{option}: expected integers {within}, comma-separated;"
                              f" found {text!r}")
         return values
 
@@ -197,7 +199,7 @@ def _workload_inputs(args: argparse.Namespace) -> dict[str, Any]:
         "symbolic_lengths": counts("--symbolic-lengths", args.symbolic_lengths, 1),
         "modes": chosen("--modes", args.modes, MODES),
         "configs": chosen("--configs", args.configs, tuple(BENCH_CONFIGS)),
-        "campaign_jobs": (counts("--campaign-jobs", args.campaign_jobs, 1)
+        "campaign_jobs": (counts("--campaign-jobs", args.campaign_jobs, 1, jobs.most())
                           if campaign_runs > 0 else ()),
     }
 

@@ -27,6 +27,7 @@ from bridgelab.gate.plan import (
     plan,
 )
 from bridgelab.gate.report import summary_json, write_json, write_junit
+from bridgelab.jobs import job_count
 from bridgelab.outpaths import output_directory, output_file
 from bridgelab.signals import Interrupted, as_interrupted, interruption_in
 from bridgelab.textsafe import printable
@@ -106,7 +107,7 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
     )
     output.add_json_flag(check, "the summary (summary.json's content)", legacy=True)
     check.add_argument(
-        "--jobs", type=int, default=1, metavar="N",
+        "--jobs", type=job_count, default=1, metavar="N",
         help="runs at once, each in its own process (default 1); lines and reports keep the"
         " planned order",
     )
