@@ -21,27 +21,28 @@ def blocking_ancestor(path: Path) -> Path | None:
     return None
 
 
-def output_file(text: str) -> Path:
-    """An argparse type: a file to write. An existing directory, or a path under a file, is
-    refused; a device such as /dev/null is written into (`evidence.atomic_write_text`)."""
+def _checked(text: str, wanted: str, found: str | None) -> Path:
+    """`text` as the path of `wanted`, unless something else is there (`found`) or a file
+    in its path leaves no room for it."""
+    if found is not None:
+        raise argparse.ArgumentTypeError(f"expected {wanted}, found {found}: {text}")
     path = Path(text)
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"expected a file to write, found a directory: {text}")
     blocker = blocking_ancestor(path)
     if blocker is not None:
         raise argparse.ArgumentTypeError(
-            f"expected a file to write, found {blocker} in its path, which is not a directory")
+            f"expected {wanted}, found {blocker} in its path, which is not a directory")
     return path
+
+
+def output_file(text: str) -> Path:
+    """An argparse type: a file to write. An existing directory, or a path under a file, is
+    refused; a device such as /dev/null is written into (`evidence.atomic_write_text`)."""
+    return _checked(text, "a file to write", "a directory" if Path(text).is_dir() else None)
 
 
 def output_directory(text: str) -> Path:
     """An argparse type: a directory to write into (created if missing). An existing file,
     or a path under a file, is refused."""
     path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"expected a directory, found a file: {text}")
-    blocker = blocking_ancestor(path)
-    if blocker is not None:
-        raise argparse.ArgumentTypeError(
-            f"expected a directory, found {blocker} in its path, which is not a directory")
-    return path
+    return _checked(text, "a directory",
+                    "a file" if path.exists() and not path.is_dir() else None)
