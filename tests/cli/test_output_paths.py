@@ -92,3 +92,11 @@ def test_a_symlink_keeps_pointing_at_the_file_it_names(tmp_path):
     evidence.atomic_write_text(link, "new\n")
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert target.read_text() == "new\n"
+
+
+def test_a_default_output_path_is_checked_too(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bridgelab-check").write_text("not the gate's folder\n")
+    assert main(["check", str(SMALL)]) == 3
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        "argument --out: expected a directory, found a file: bridgelab-check")

@@ -92,7 +92,7 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         help="self-check determinism on the first scenario (default), every scenario, or none",
     )
     check.add_argument(
-        "--out", type=output_directory, default=DEFAULT_OUT, metavar="DIR",
+        "--out", type=output_directory, default=str(DEFAULT_OUT), metavar="DIR",
         help="where everything goes (default bridgelab-check/): junit.xml, summary.json and"
         " each run's evidence under runs/ (scenario.toml, history.jsonl, results.json),"
         " which is checked before the run counts",
