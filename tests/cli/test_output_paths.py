@@ -100,3 +100,15 @@ def test_a_default_output_path_is_checked_too(tmp_path, monkeypatch, capsys):
     assert main(["check", str(SMALL)]) == 3
     assert capsys.readouterr().err.splitlines()[-1].endswith(
         "argument --out: expected a directory, found a file: bridgelab-check")
+
+
+@pytest.mark.parametrize("argv", [["run", str(SMALL)],
+                                  ["hunt", str(SMALL), "--budget-seconds", "0", "--no-persist"]])
+def test_a_default_folder_under_runs_is_checked_when_built(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").write_text("not a folder\n")
+    assert main(argv) == 3
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith("error: runs/") and last.endswith(
+        f"expected a directory for the output (the default; --out names another), found"
+        f" {tmp_path / 'runs'} in its path, which is not a directory"), last

@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bridgelab.evidence import OutputDirError
 from bridgelab.exitcodes import summary as exit_summary
+from bridgelab.outpaths import blocking_ancestor
 from bridgelab.safepaths import confined
 from bridgelab.scenario import load_scenario, parse_scenario
 
@@ -41,7 +43,16 @@ def default_out(name: str) -> Path:
     """`runs/NAME`, where a default output goes; NAME is a slug, and the path is confirmed
     to stay under `runs/` however `runs` itself resolves."""
     runs = Path("runs")
-    return confined(runs, runs / name)
+    path = confined(runs, runs / name)
+    # Built, not given, so the flags' own check (`outpaths`) never saw it.
+    found = "a file" if path.exists() and not path.is_dir() else None
+    blocker = blocking_ancestor(path)
+    if blocker is not None:
+        found = f"{blocker} in its path, which is not a directory"
+    if found is not None:
+        raise OutputDirError(f"{path}: expected a directory for the output (the default;"
+                             f" --out names another), found {found}")
+    return path
 
 
 def ints(text: str) -> tuple[int, ...]:
