@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bridgelab.evidence import OutputDirError
 from bridgelab.exitcodes import summary as exit_summary
 from bridgelab.outpaths import blocking_ancestor
 from bridgelab.safepaths import confined
@@ -42,6 +41,8 @@ def seed64(text: str) -> int:
 def default_out(name: str) -> Path:
     """`runs/NAME`, where a default output goes; NAME is a slug, and the path is confirmed
     to stay under `runs/` however `runs` itself resolves."""
+    from bridgelab.evidence import OutputDirError  # a command's module, not --help's
+
     runs = Path("runs")
     path = confined(runs, runs / name)
     # Built, not given, so the flags' own check (`outpaths`) never saw it.
