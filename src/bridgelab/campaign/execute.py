@@ -320,8 +320,13 @@ def _run_dask(todo: list[RunSpec], scheduler: str | Any, jobs: int,
     own_client = not isinstance(scheduler, Client)
     try:
         client = Client(scheduler, timeout="30s") if own_client else scheduler
-    except (OSError, ValueError) as exc:  # no scheduler there, or no address: nothing ran
-        raise ExecutorError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from exc
+    # Nothing has run yet, so whatever Dask raises while connecting (an OSError when no
+    # scheduler answers, a ValueError for an address it cannot parse, its own assertions
+    # when an earlier client in this process left its event loop behind) is the executor's.
+    except Exception as exc:
+        detail = str(exc) or type(exc).__name__
+        raise ExecutorError(f"cannot reach the Dask scheduler {scheduler!r}: {detail}"
+                            ) from exc
     try:
         workers = max(1, sum(client.nthreads().values()))
         tally.jobs = workers
