@@ -9,6 +9,7 @@ reasons a check made now cannot see (a full disk, a directory removed meanwhile)
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -21,28 +22,42 @@ def blocking_ancestor(path: Path) -> Path | None:
     return None
 
 
-def _checked(text: str, wanted: str, found: str | None) -> Path:
-    """`text` as the path of `wanted`, unless something else is there (`found`) or a file
-    in its path leaves no room for it."""
-    if found is not None:
-        raise argparse.ArgumentTypeError(f"expected {wanted}, found {found}: {text}")
-    path = Path(text)
+def file_problem(path: Path) -> str | None:
+    """What stands where a file is to be written, if anything: a directory, or a file in
+    its path."""
+    if path.is_dir():
+        return "a directory"
+    return _blocked(path)
+
+
+def directory_problem(path: Path) -> str | None:
+    """What stands where a directory is to be written into, if anything: a file, or a file
+    in its path."""
+    if path.exists() and not path.is_dir():
+        return "a file"
+    return _blocked(path)
+
+
+def _blocked(path: Path) -> str | None:
     blocker = blocking_ancestor(path)
-    if blocker is not None:
-        raise argparse.ArgumentTypeError(
-            f"expected {wanted}, found {blocker} in its path, which is not a directory")
-    return path
+    return None if blocker is None else f"{blocker} in its path, which is not a directory"
 
 
 def output_file(text: str) -> Path:
-    """An argparse type: a file to write. An existing directory, or a path under a file, is
-    refused; a device such as /dev/null is written into (`evidence.atomic_write_text`)."""
-    return _checked(text, "a file to write", "a directory" if Path(text).is_dir() else None)
+    """An argparse type: a file to write (`file_problem`). A device such as /dev/null is
+    written into (`evidence.atomic_write_text`)."""
+    return _argument(text, "a file to write", file_problem)
 
 
 def output_directory(text: str) -> Path:
-    """An argparse type: a directory to write into (created if missing). An existing file,
-    or a path under a file, is refused."""
+    """An argparse type: a directory to write into, created if missing
+    (`directory_problem`)."""
+    return _argument(text, "a directory", directory_problem)
+
+
+def _argument(text: str, wanted: str, problem: Callable[[Path], str | None]) -> Path:
     path = Path(text)
-    return _checked(text, "a directory",
-                    "a file" if path.exists() and not path.is_dir() else None)
+    found = problem(path)
+    if found is not None:
+        raise argparse.ArgumentTypeError(f"expected {wanted}, found {found}: {text}")
+    return path

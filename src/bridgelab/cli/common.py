@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from bridgelab.exitcodes import summary as exit_summary
-from bridgelab.outpaths import blocking_ancestor
+from bridgelab.outpaths import directory_problem
 from bridgelab.safepaths import confined
 from bridgelab.scenario import load_scenario, parse_scenario
 
@@ -46,10 +46,7 @@ def default_out(name: str) -> Path:
     runs = Path("runs")
     path = confined(runs, runs / name)
     # Built, not given, so the flags' own check (`outpaths`) never saw it.
-    found = "a file" if path.exists() and not path.is_dir() else None
-    blocker = blocking_ancestor(path)
-    if blocker is not None:
-        found = f"{blocker} in its path, which is not a directory"
+    found = directory_problem(path)
     if found is not None:
         raise OutputDirError(f"{path}: expected a directory for the output (the default;"
                              f" --out names another), found {found}")
