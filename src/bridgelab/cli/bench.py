@@ -132,10 +132,15 @@ def command(args: argparse.Namespace, err: Console) -> int:
     return _crypto(args, err)
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """A comma-separated list of names ("blst, arkworks"); empty parts are skipped."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
 def _crypto(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.bench.crypto_bench import format_table, run_crypto_bench
 
-    backends = tuple(name.strip() for name in args.backends.split(",") if name.strip())
+    backends = _names(args.backends)
     unknown = [name for name in backends if name not in BACKENDS]
     try:
         sizes = tuple(int(size) for size in args.sizes.split(","))
@@ -154,8 +159,6 @@ def _crypto(args: argparse.Namespace, err: Console) -> int:
     return EXIT_PASS
 
 
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def _workload_inputs(args: argparse.Namespace) -> dict[str, Any]:
