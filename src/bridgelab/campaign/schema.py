@@ -49,6 +49,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bridgelab.scenario.base import Count, Fraction, Number, Strict, invalid
 from bridgelab.scenario.reader import MAX_KEY_PARTS
+from bridgelab.scenario.sizes import MAX_SEED, SEED_WHY
 
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 MAX_RUNS = 10_000_000
@@ -57,7 +58,7 @@ RUNS_WHY = "a campaign of ten million runs already takes days"
 MAX_SCENARIOS = 10_000
 SCENARIOS_WHY = "each configuration x arm is validated as a scenario before any run starts"
 MAX_VALUES = 10_000
-SEED = Count("a seed", 0, 2**64 - 1, "seeds are 64-bit")
+SEED = Count("a seed", 0, MAX_SEED, SEED_WHY)
 
 
 class SeedRange(Strict):

@@ -29,11 +29,13 @@ def add_command(commands: Subcommands, name: str, *, help: str, description: str
 def seed64(text: str) -> int:
     """A `--seed` flag's value: 64-bit, as a scenario's `[scenario] seed` must be, so that a
     flag cannot run what the scenario file could not say."""
+    from bridgelab.scenario.sizes import MAX_SEED  # the schema's module: not for --help
+
     try:
         value = int(text)
     except ValueError:
         value = -1
-    if not 0 <= value <= 2**64 - 1:
+    if not 0 <= value <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"expected an integer 0..2**64-1, found {text!r}")
     return value
 

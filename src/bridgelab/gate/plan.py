@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bridgelab.checker.api import PropertyLoadError, load_user_properties
 from bridgelab.scenario import ScenarioError, load_scenario
+from bridgelab.scenario.sizes import MAX_SEED
 
 if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
     from bridgelab.scenario.model import Scenario
@@ -23,8 +24,6 @@ DEFAULT_SEED = 1
 Kind = Literal["replay", "scenario"]
 
 
-# Seeds are 64-bit, as in a scenario's `[scenario] seed`.
-MAX_SEED = 2**64 - 1
 # The gate writes every run's evidence and holds the whole plan in memory: more runs than
 # this are a campaign's job (`bridgelab campaign`, resumable), not a CI gate's.
 MAX_SEEDS = 100_000

@@ -83,8 +83,10 @@ from bridgelab.scenario.sizes import (
     MAX_GAS_LIMIT,
     MAX_GWEI,
     MAX_QUEUE,
+    MAX_SEED,
     MAX_SPIKES,
     QUEUE_WHY,
+    SEED_WHY,
     MemberId,
 )
 from bridgelab.scenario.workload_schema import ScriptedDeposit, Workload
@@ -114,7 +116,7 @@ class ScenarioMeta(Strict):
     drain_grace: Delay("simulated seconds the run goes on after everything has settled") = 0.0
     seed: Count(
         "the seed a run uses when none is given (replay files written by `hunt` pin theirs)",
-        0, 2**64 - 1, "seeds are 64-bit",
+        0, MAX_SEED, SEED_WHY,
     ) | None = None
     incident: StrictBool = Field(
         False,

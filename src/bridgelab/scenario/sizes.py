@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from bridgelab.scenario.base import Count
 
+# Root seeds: a scenario's `[scenario] seed`, a campaign's seeds and every --seed flag.
+MAX_SEED = 2**64 - 1
+SEED_WHY = "seeds are 64-bit"
 MAX_MEMBERS = 1_000
 MEMBERS_WHY = (
     "every member checks and signs every message, and a threshold-BLS key generation costs"
