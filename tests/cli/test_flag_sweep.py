@@ -69,11 +69,9 @@ def test_a_malformed_value_is_refused_or_run_never_a_crash(path, flag, value, ma
     assert "Traceback" not in err, (argv, err)
 
 
-def test_the_sweep_covers_every_command_with_options():
-    swept = {path for path, _, _ in CASES}
-    with_options = {path for path, parser in LEAVES.items()
-                    if any(action.option_strings and action.nargs != 0 and not action.choices
-                           and action.option_strings[-1] not in SKIPPED
-                           for action in parser._actions)}
-    assert swept == with_options
-    assert ("bench", "workload") in swept
+def test_the_sweep_leaves_out_only_commands_whose_options_are_switches():
+    # Named here, not derived with the sweep's own filter: a filter that skipped too much
+    # would otherwise agree with itself.
+    switches_only = {("attacks", "list"), ("attacks", "show"), ("diff",), ("init",),
+                     ("validate",)}
+    assert {path for path, _, _ in CASES} == set(LEAVES) - switches_only

@@ -15,10 +15,6 @@ SMALL = ATTACKS.parent / "tests" / "data" / "small.toml"
 CAMPAIGN = ATTACKS.parent / "campaigns" / "throughput.toml"
 
 
-def test_the_limit_is_per_cpu():
-    assert jobs.most() == jobs.PER_CPU * (os.cpu_count() or 1)
-
-
 @pytest.mark.parametrize("argv", [
     ["check", str(SMALL)],
     ["campaign", str(CAMPAIGN), "--dry-run"],
