@@ -203,6 +203,7 @@ def test_persisted_failures_are_replayed_first_at_their_pinned_seed(tmp_path, ca
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("FAIL") and f"replay {failures / 'found.toml'}  seed 7" in lines[0]
     assert f"; 1 persisted failure(s) replayed from {failures};" in lines[-2]
+    assert json.loads(summary.read_text())["failures_dir_found"] is True
     runs = json.loads(summary.read_text())["runs"]
     assert [(run["kind"], run["seed"]) for run in runs] == [
         ("replay", 7), ("scenario", 1), ("scenario", 2),
@@ -223,10 +224,11 @@ def test_persisted_failures_are_replayed_first_at_their_pinned_seed(tmp_path, ca
 def test_a_failures_path_that_replays_nothing_is_said_or_refused(tmp_path, capsys):
     good = scenario_file(tmp_path / "good.toml", "good")
     # Missing (nothing persisted yet, or a typo): the run goes on, and the summary says so.
-    code, _, _ = check(tmp_path, str(good))
+    code, _, summary = check(tmp_path, str(good))
     assert code == 0
     last = capsys.readouterr().out.splitlines()[-2]
     assert f"; no replays ({tmp_path / 'failures'} missing);" in last, last
+    assert json.loads(summary.read_text())["failures_dir_found"] is False
     # A file: nothing could ever be replayed from it.
     (tmp_path / "failures").write_text("not a directory\n")
     code, _, _ = check(tmp_path, str(good))

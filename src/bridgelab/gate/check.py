@@ -123,6 +123,9 @@ class GateReport:
     bad_input: list[BadInput] = field(default_factory=list)
     seeds: list[int] | None = None
     failures_dir: str | None = None
+    # Whether `failures_dir` was a directory when the gate planned: a missing one replays
+    # nothing, and the summary must say so rather than read like a full replay.
+    failures_found: bool = False
     stopped: bool = False
     wall_time_s: float = 0.0
     # `--allow-inconclusive`: exit 0 where the runs alone would give 2 (the reports unchanged).

@@ -145,6 +145,7 @@ def check_command(args: argparse.Namespace, err: Console) -> int:
     _resolve_outputs(args)
     failures = None if args.no_replay else args.failures
     progress = GateReport(failures_dir=str(failures) if failures else None,
+                          failures_found=failures is not None and failures.is_dir(),
                           allow_inconclusive=args.allow_inconclusive)
     try:
         return _check(args, err, progress)
@@ -191,6 +192,7 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
     report = _run_planned(args, err, partial, targets, emit)
     report.seeds = partial.seeds
     report.failures_dir = partial.failures_dir
+    report.failures_found = partial.failures_found
     report.allow_inconclusive = args.allow_inconclusive
     for record in report.runs:
         if record.status == "not_run":

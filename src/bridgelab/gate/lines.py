@@ -3,8 +3,6 @@ line, and the runs a stopped gate did not make, marked as not run."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bridgelab.gate.check import GateReport, RunRecord
 from bridgelab.gate.determinism import DeterminismResult
 from bridgelab.textsafe import printable
@@ -66,7 +64,7 @@ def summary_line(report: GateReport) -> str:
         replayed = sum(1 for run in report.runs if run.kind == "replay")
         where = printable(report.failures_dir, 200)
         text += (f"; {replayed} persisted failure(s) replayed from {where}"
-                 if Path(report.failures_dir).is_dir() else f"; no replays ({where} missing)")
+                 if report.failures_found else f"; no replays ({where} missing)")
     if report.determinism:
         bad = sum(1 for check in report.determinism if not check.deterministic)
         text += "; determinism " + ("ok" if not bad else f"FAILED ({bad})")

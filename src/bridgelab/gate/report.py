@@ -218,6 +218,7 @@ def summary_json(report: GateReport) -> dict[str, Any]:
         "interrupted": None if report.interrupted is None else report.interrupted.name,
         "seeds": report.seeds,
         "failures_dir": report.failures_dir,
+        "failures_dir_found": report.failures_found,
         "stopped_early": report.stopped,
         "wall_time_s": round(report.wall_time_s, 3),
         "counts": report.counts(),
