@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Literal
 
 from bridgelab.checker.api import PropertyLoadError, load_user_properties
 from bridgelab.scenario import ScenarioError, load_scenario
-from bridgelab.scenario.sizes import MAX_SEED
 
 if TYPE_CHECKING:  # annotations only: the models load when a scenario is read
     from bridgelab.scenario.model import Scenario
@@ -36,6 +35,9 @@ class SeedsError(ValueError):
 def parse_seeds(text: str) -> list[int]:
     """`1,2,3` or ranges such as `1-5` (inclusive), in the order given, without repeats;
     each seed 64-bit, at most `MAX_SEEDS` of them."""
+    # The schema's module, imported when seeds are parsed: not when the parser is built.
+    from bridgelab.scenario.sizes import MAX_SEED
+
     seeds: list[int] = []
     seen: set[int] = set()
     for part in text.split(","):
