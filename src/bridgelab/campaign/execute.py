@@ -44,7 +44,8 @@ WORKER_MODULES = (
 )
 WINDOW_PER_JOB = 4
 MAX_CHUNK = 8
-TASKS_PER_JOB = 32
+# A task takes this share of the runs not yet handed out, per job (guided self-scheduling).
+GUIDED_SHARE = 4
 POLL_S = 0.25
 
 
@@ -191,10 +192,21 @@ def run_campaign(
     return tally
 
 
-def chunk_size(runs: int, jobs: int) -> int:
-    """Runs per pool task: short runs travel in small batches (less IPC per run), while
-    every worker still gets many tasks to balance the load."""
-    return max(1, min(MAX_CHUNK, runs // (jobs * TASKS_PER_JOB)))
+def chunk_size(unsubmitted: int, jobs: int) -> int:
+    """Runs in the next pool task, given how many are not handed out yet: a share of them,
+    at most MAX_CHUNK (guided self-scheduling). Early tasks carry several runs (less IPC per
+    run); the last ones carry one each, so that no worker sits idle at the end while another
+    works through a batch of long runs."""
+    return max(1, min(MAX_CHUNK, -(-unsubmitted // (jobs * GUIDED_SHARE))))
+
+
+def chunks(todo: list[RunSpec], jobs: int) -> Iterator[list[RunSpec]]:
+    """`todo` in order, cut into pool tasks of `chunk_size`."""
+    position = 0
+    while position < len(todo):
+        size = chunk_size(len(todo) - position, jobs)
+        yield todo[position:position + size]
+        position += size
 
 
 @contextlib.contextmanager
@@ -234,16 +246,13 @@ def _run_pool_in(context: multiprocessing.context.BaseContext, todo: list[RunSpe
         max_workers=jobs, mp_context=context, initializer=init_pool_worker,
         initargs=(os.getpid(),),
     )
-    size = chunk_size(len(todo), jobs)
-    chunks: Iterator[list[RunSpec]] = iter(
-        [todo[i:i + size] for i in range(0, len(todo), size)]
-    )
+    tasks = chunks(todo, jobs)
     pending: dict[Future, int] = {}
     window = jobs * WINDOW_PER_JOB
 
     def refill() -> None:
         while len(pending) < window:
-            chunk = next(chunks, None)
+            chunk = next(tasks, None)
             if chunk is None:
                 return
             pending[pool.submit(execute_batch, chunk)] = chunk[0].ordinal
