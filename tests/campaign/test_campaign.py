@@ -53,6 +53,36 @@ params = { p = 0.5 }
 # -- the file and its expansion ---------------------------------------------------------------
 
 
+def test_a_huge_campaign_builds_only_the_runs_it_takes(tmp_path, monkeypatch):
+    # 200,000 runs: the pending runs are built as they are taken, not all up front.
+    from bridgelab.campaign.execute import pending_specs
+    from bridgelab.campaign.spec import Campaign
+
+    campaign = load_campaign(write_campaign(tmp_path, SWEEP, seeds="50000"))
+    built = []
+    original = Campaign.scenario_data
+
+    def counted(self, *args, **kwargs):
+        built.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Campaign, "scenario_data", counted)
+    with Store(tmp_path / "huge.sqlite") as store:
+        todo, tally = pending_specs(campaign, store, None, resume=False, fresh=False)
+        first = list(itertools.islice(todo, 5))
+    assert tally.total == tally.to_run == 2 * 2 * 50_000 and tally.already == 0
+    assert [spec.run_key for spec in first] == [run_key(0, "none", s) for s in range(1, 6)]
+    assert len(built) == 5
+
+
+def test_only_keys_of_the_campaign_count_as_already_run(tmp_path):
+    campaign = load_campaign(write_campaign(tmp_path, SWEEP, seeds="[5, 7, 9]"))
+    ours = {run_key(1, "bernoulli", 9), run_key(0, "none", 5)}
+    foreign = {run_key(2, "none", 5), run_key(0, "other", 5), run_key(0, "none", 6),
+               "c1/bernoulli/s9", "c0000/none/s05", "junk", "c0000/none"}
+    assert campaign.run_keys_among(ours | foreign) == 2
+
+
 def test_expansion_is_configurations_times_arms_times_seeds(tmp_path):
     campaign = load_campaign(write_campaign(tmp_path, SWEEP, seeds="[5, 7, 9]"))
     specs = campaign.expand()

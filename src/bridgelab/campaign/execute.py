@@ -15,12 +15,13 @@ writes the store, one complete row at a time, so a kill at any moment loses noth
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,20 +124,23 @@ RowCallback = Callable[[dict[str, Any], Tally], None]
 
 def pending_specs(
     campaign: Campaign, store: Store, history_root: Path | None, resume: bool, fresh: bool
-) -> tuple[list[RunSpec], Tally]:
-    """The runs still to do; registers the campaign in the store."""
-    specs = campaign.expand(history_root)
-    store.register(campaign.hash, campaign.name, str(campaign.path), len(specs),
+) -> tuple[Iterator[RunSpec], Tally]:
+    """The runs still to do, in order, built one at a time as the executor takes them (a
+    campaign of millions of runs holds only those in flight); registers the campaign in the
+    store."""
+    specs = campaign.specs(history_root)
+    total = campaign.total_runs()
+    store.register(campaign.hash, campaign.name, str(campaign.path), total,
                    campaign.spec.model_dump(mode="json"))
     done = store.done_keys(campaign.hash)
     if done and fresh:
         store.delete(campaign.hash)
         done = set()
     elif done and not resume:
-        raise CampaignExistsError(len(done), len(specs))
-    todo = [spec for spec in specs if spec.run_key not in done]
-    tally = Tally(total=len(specs), already=len(specs) - len(todo), to_run=len(todo))
-    return todo, tally
+        raise CampaignExistsError(len(done), total)
+    already = campaign.run_keys_among(done)
+    todo = (spec for spec in specs if spec.run_key not in done)
+    return todo, Tally(total=total, already=already, to_run=total - already)
 
 
 def run_campaign(
@@ -160,8 +164,8 @@ def run_campaign(
     """
     todo, tally = pending_specs(campaign, store, history_root, resume, fresh)
     if max_runs is not None:
-        todo = todo[:max_runs]
-        tally.to_run = len(todo)
+        todo = itertools.islice(todo, max_runs)
+        tally.to_run = min(tally.to_run, max_runs)
     tally.jobs = jobs
     tally.executor = "dask" if scheduler is not None else "process-pool"
     if on_start is not None:
@@ -180,10 +184,10 @@ def run_campaign(
 
     started = time.perf_counter()  # wall-clock ok: campaign throughput, not model input
     try:
-        if todo and scheduler is not None:
+        if tally.to_run and scheduler is not None:
             _run_dask(todo, scheduler, max(1, jobs), handle, tally)
-        elif todo:
-            _run_pool(todo, max(1, jobs), handle, tally)
+        elif tally.to_run:
+            _run_pool(todo, tally.to_run, max(1, jobs), handle, tally)
     except KeyboardInterrupt:  # SIGINT or SIGTERM: the rows stored so far stay; the caller
         tally.interrupted = True  # reports the interruption
         raise
@@ -200,13 +204,17 @@ def chunk_size(unsubmitted: int, jobs: int) -> int:
     return max(1, min(MAX_CHUNK, -(-unsubmitted // (jobs * GUIDED_SHARE))))
 
 
-def chunks(todo: list[RunSpec], jobs: int) -> Iterator[list[RunSpec]]:
-    """`todo` in order, cut into pool tasks of `chunk_size`."""
-    position = 0
-    while position < len(todo):
-        size = chunk_size(len(todo) - position, jobs)
-        yield todo[position:position + size]
-        position += size
+def chunks(todo: Iterable[RunSpec], count: int, jobs: int) -> Iterator[list[RunSpec]]:
+    """`todo` (about `count` runs) in order, cut into pool tasks of `chunk_size`. Every run is
+    handed out, whatever `count` says: past it, one run a task."""
+    runs = iter(todo)
+    left = count
+    while True:
+        chunk = list(itertools.islice(runs, chunk_size(max(left, 1), jobs)))
+        if not chunk:
+            return
+        left -= len(chunk)
+        yield chunk
 
 
 @contextlib.contextmanager
@@ -234,19 +242,19 @@ def _stop_fork_server() -> None:
         stop()
 
 
-def _run_pool(todo: list[RunSpec], jobs: int, handle: Callable[[dict], bool],
+def _run_pool(todo: Iterable[RunSpec], count: int, jobs: int, handle: Callable[[dict], bool],
               tally: Tally) -> None:
     with worker_context() as context:
-        _run_pool_in(context, todo, jobs, handle, tally)
+        _run_pool_in(context, todo, count, jobs, handle, tally)
 
 
-def _run_pool_in(context: multiprocessing.context.BaseContext, todo: list[RunSpec], jobs: int,
-                 handle: Callable[[dict], bool], tally: Tally) -> None:
+def _run_pool_in(context: multiprocessing.context.BaseContext, todo: Iterable[RunSpec],
+                 count: int, jobs: int, handle: Callable[[dict], bool], tally: Tally) -> None:
     pool = ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=init_pool_worker,
         initargs=(os.getpid(),),
     )
-    tasks = chunks(todo, jobs)
+    tasks = chunks(todo, count, jobs)
     pending: dict[Future, int] = {}
     window = jobs * WINDOW_PER_JOB
 
@@ -319,7 +327,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.join(timeout=5.0)
 
 
-def _run_dask(todo: list[RunSpec], scheduler: str | Any, jobs: int,
+def _run_dask(todo: Iterable[RunSpec], scheduler: str | Any, jobs: int,
               handle: Callable[[dict], bool], tally: Tally) -> None:
     from bridgelab.extras import require
 

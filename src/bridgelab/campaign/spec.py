@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,36 +98,64 @@ class Campaign:
 
     def expand(self, history_root: Path | None = None) -> list[RunSpec]:
         """Every run of the campaign, in a fixed order (configuration, arm, seed)."""
+        return list(self.specs(history_root))
+
+    def specs(self, history_root: Path | None = None) -> Iterator[RunSpec]:
+        """`expand`, one run at a time: a campaign of millions of runs starts at once and
+        holds only the runs in flight, not every run's scenario. The history paths are
+        checked here, before the first run is taken."""
         seeds = self.spec.campaign.seed_list()
-        warmup = self.spec.theory.warmup if self.spec.theory else 0
-        profiles = {seed: self.swarm_profile(seed) for seed in seeds}
-        runs: list[RunSpec] = []
-        ordinal = 0
-        if history_root is not None and self.spec.campaign.histories:
+        if not self.spec.campaign.histories:
+            history_root = None
+        if history_root is not None:
             # Arm names are checked when the campaign is read (`check_run_paths`); resolving
             # one run's directory per arm confirms it, without a resolve per run.
             for arm in self.arms:
                 confined(history_root, history_root / self.hash[:12]
                          / run_key(0, arm.name, seeds[0]))
+        return self._runs(seeds, history_root)
+
+    def _runs(self, seeds: list[int], history_root: Path | None) -> Iterator[RunSpec]:
+        warmup = self.spec.theory.warmup if self.spec.theory else 0
+        ordinal = 0
         for config_index, config in enumerate(self.configs):
             for arm in self.arms:
                 for seed in seeds:
                     key = run_key(config_index, arm.name, seed)
-                    profile = profiles[seed]
+                    # Drawn again for each configuration and arm (the same draw: it depends
+                    # on the seed alone) rather than kept for every seed at once.
+                    profile = self.swarm_profile(seed)
                     history_dir = None
-                    if history_root is not None and self.spec.campaign.histories:
+                    if history_root is not None:
                         history_dir = str(history_root / self.hash[:12] / key)
-                    runs.append(RunSpec(
+                    yield RunSpec(
                         self.hash, key, ordinal, config_index, arm.name, seed, dict(config),
                         _public_profile(profile),
                         self.scenario_data(config, arm, profile), history_dir,
                         str(self.base_dir), warmup,
-                    ))
+                    )
                     ordinal += 1
-        return runs
 
     def total_runs(self) -> int:
         return len(self.configs) * len(self.arms) * self.spec.campaign.seed_count()
+
+    def run_keys_among(self, keys: set[str]) -> int:
+        """How many of `keys` name a run of this campaign (a store may hold others)."""
+        arms = {arm.name for arm in self.arms}
+        seeds = set(self.spec.campaign.seed_list())
+        count = 0
+        for key in keys:
+            parts = key.split("/")
+            if len(parts) != 3 or not parts[0].startswith("c") or not parts[2].startswith("s"):
+                continue
+            try:
+                config_index, seed = int(parts[0][1:]), int(parts[2][1:])
+            except ValueError:
+                continue
+            if (0 <= config_index < len(self.configs) and parts[1] in arms and seed in seeds
+                    and run_key(config_index, parts[1], seed) == key):
+                count += 1
+        return count
 
     def group_label(self, config_index: int) -> str:
         config = self.configs[config_index]
