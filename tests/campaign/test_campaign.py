@@ -81,6 +81,12 @@ def test_only_keys_of_the_campaign_count_as_already_run(tmp_path):
     foreign = {run_key(2, "none", 5), run_key(0, "other", 5), run_key(0, "none", 6),
                "c1/bernoulli/s9", "c0000/none/s05", "junk", "c0000/none"}
     assert campaign.run_keys_among(ours | foreign) == 2
+    # Ten million runs, the most a campaign may have: the first and last seeds count, those
+    # just outside do not.
+    huge = load_campaign(write_campaign(tmp_path, SWEEP, name="huge", seeds="2500000"))
+    edges = {run_key(0, "none", 1), run_key(1, "bernoulli", 2_500_000),
+             run_key(0, "none", 0), run_key(0, "none", 2_500_001)}
+    assert huge.run_keys_among(edges) == 2
 
 
 def test_expansion_is_configurations_times_arms_times_seeds(tmp_path):
@@ -122,7 +128,7 @@ seed = 11
     path = write_campaign(tmp_path, body, seeds="{ start = 100, count = 2 }")
     campaign = load_campaign(path)
     assert len(campaign.configs) == 2 * 3
-    assert campaign.spec.campaign.seed_list() == [100, 101]
+    assert list(campaign.spec.campaign.seed_list()) == [100, 101]
     first = campaign.configs[0]
     assert first["committee.members"] == 3 and first["committee.threshold"] == 2
     assert 0.0 <= first["network.loss"] <= 0.1 and first["workload.deposits"] in (1, 2, 3)

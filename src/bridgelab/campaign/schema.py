@@ -43,6 +43,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -305,11 +306,13 @@ class CampaignMeta(Strict):
             return self.seeds.count
         return len(self.seeds)
 
-    def seed_list(self) -> list[int]:
+    def seed_list(self) -> Sequence[int]:
+        """The seeds in order: a `range` when the file gives a count or a range (a campaign
+        may have millions, and a range holds none of them), else the file's list."""
         if isinstance(self.seeds, int):
-            return list(range(1, self.seeds + 1))
+            return range(1, self.seeds + 1)
         if isinstance(self.seeds, SeedRange):
-            return list(range(self.seeds.start, self.seeds.start + self.seeds.count))
+            return range(self.seeds.start, self.seeds.start + self.seeds.count)
         return list(self.seeds)
 
 

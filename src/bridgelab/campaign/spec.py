@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,7 @@ class Campaign:
                          / run_key(0, arm.name, seeds[0]))
         return self._runs(seeds, history_root)
 
-    def _runs(self, seeds: list[int], history_root: Path | None) -> Iterator[RunSpec]:
+    def _runs(self, seeds: Sequence[int], history_root: Path | None) -> Iterator[RunSpec]:
         warmup = self.spec.theory.warmup if self.spec.theory else 0
         ordinal = 0
         for config_index, config in enumerate(self.configs):
@@ -141,8 +141,12 @@ class Campaign:
 
     def run_keys_among(self, keys: set[str]) -> int:
         """How many of `keys` name a run of this campaign (a store may hold others)."""
+        if not keys:
+            return 0
         arms = {arm.name for arm in self.arms}
-        seeds = set(self.spec.campaign.seed_list())
+        listed = self.spec.campaign.seed_list()
+        # A range answers `in` at once; a list is made a set for it.
+        seeds = listed if isinstance(listed, range) else set(listed)
         count = 0
         for key in keys:
             parts = key.split("/")
