@@ -91,7 +91,7 @@ def test_only_keys_of_the_campaign_count_as_already_run(tmp_path):
 
 def test_expansion_is_configurations_times_arms_times_seeds(tmp_path):
     campaign = load_campaign(write_campaign(tmp_path, SWEEP, seeds="[5, 7, 9]"))
-    specs = campaign.expand()
+    specs = list(campaign.specs())
     assert campaign.total_runs() == len(specs) == 2 * 2 * 3
     keys = [spec.run_key for spec in specs]
     assert len(set(keys)) == len(keys)
@@ -104,7 +104,7 @@ def test_expansion_is_configurations_times_arms_times_seeds(tmp_path):
     # The same file expands to the same runs and hash; any change gives another campaign.
     again = load_campaign(campaign.path)
     assert again.hash == campaign.hash
-    assert [s.run_key for s in again.expand()] == keys
+    assert [s.run_key for s in again.specs()] == keys
     changed = write_campaign(tmp_path, SWEEP.replace("p = 0.5", "p = 0.4"), name="tiny2")
     assert load_campaign(changed).hash != campaign.hash
 
@@ -128,7 +128,7 @@ seed = 11
     path = write_campaign(tmp_path, body, seeds="{ start = 100, count = 2 }")
     campaign = load_campaign(path)
     assert len(campaign.configs) == 2 * 3
-    assert list(campaign.spec.campaign.seed_list()) == [100, 101]
+    assert list(campaign.spec.campaign.seed_sequence()) == [100, 101]
     first = campaign.configs[0]
     assert first["committee.members"] == 3 and first["committee.threshold"] == 2
     assert 0.0 <= first["network.loss"] <= 0.1 and first["workload.deposits"] in (1, 2, 3)
@@ -150,7 +150,7 @@ targets = { relayers = [0] }
 params = { delay = 5.0 }
 """
     campaign = load_campaign(write_campaign(tmp_path, body, seeds="12"))
-    specs = campaign.expand()
+    specs = list(campaign.specs())
     by_seed: dict[int, dict] = {}
     for spec in specs:
         assert spec.profile is not None
@@ -302,7 +302,7 @@ def test_pool_runs_every_run_once_in_fresh_worker_processes(tiny_runs):
 def test_same_run_same_history_whatever_the_worker(tiny_runs):
     """Runs in a pool worker after other runs, and in this process in reverse order, agree."""
     campaign, _, rows = tiny_runs
-    specs = campaign.expand()
+    specs = list(campaign.specs())
     by_key = {row["run_key"]: row for row in rows}
     for spec in reversed(specs[::5]):
         row = execute_run(spec)
@@ -319,7 +319,7 @@ def test_one_job_gives_the_same_rows_as_two(tiny_runs, tmp_path):
 
 def test_a_run_that_cannot_run_becomes_an_error_row(tiny_runs):
     campaign, _, _ = tiny_runs
-    spec = campaign.expand()[0]
+    spec = next(campaign.specs())
     broken = dataclasses.replace(spec, scenario={**spec.scenario, "committee": {"members": 0}})
     row = execute_run(broken)
     assert row["status"] == "error" and row["verdicts"] is None
@@ -405,7 +405,7 @@ def test_cli_campaign_stats_and_export(tmp_path, capsys):
     import pyarrow.parquet as pq
 
     lines = list(csv.DictReader((tmp_path / "x.csv").open()))
-    assert [line["run_key"] for line in lines] == [s.run_key for s in load_campaign(path).expand()]
+    assert [line["run_key"] for line in lines] == [s.run_key for s in load_campaign(path).specs()]
     assert "param.committee.threshold" in lines[0] and "verdict.safety.no-double-mint" in lines[0]
     table = pq.read_table(tmp_path / "x.parquet")
     assert table.num_rows == 8 and "outcome.value_extracted" in table.column_names

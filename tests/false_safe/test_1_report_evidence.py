@@ -10,6 +10,7 @@ fewer runs than it read.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -106,7 +107,7 @@ def run_campaign(scenarios: dict[str, Path], directory: Path, text: str = TINY,
     with Store(store_path) as store:
         store.register(campaign.hash, campaign.name, str(campaign_file), campaign.total_runs(),
                        campaign.spec.model_dump(mode="json"))
-        for spec in campaign.expand(directory / "histories")[:stored]:
+        for spec in itertools.islice(campaign.specs(directory / "histories"), stored):
             store.add(execute_run(spec))
     return store_path, campaign_file, base
 

@@ -222,7 +222,7 @@ def test_report_from_a_campaign_store(tmp_path):
     with Store(store_path) as store:
         store.register(campaign.hash, campaign.name, str(campaign_file), campaign.total_runs(),
                        campaign.spec.model_dump(mode="json"))
-        for spec in campaign.expand(tmp_path / "histories"):
+        for spec in campaign.specs(tmp_path / "histories"):
             store.add(execute_run(spec))
     out = tmp_path / "out"
     code = cli_main(["report", str(store_path), "--out", str(out), "--quiet", "--no-cost"])

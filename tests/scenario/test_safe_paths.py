@@ -134,7 +134,7 @@ def test_a_campaign_name_must_be_a_file_name(tmp_path, capsys, name):
 
 def test_distinct_arms_expand_to_distinct_directories(tmp_path):
     campaign = load_campaign(campaign_file(tmp_path, ["none", "key-1", "key-2", "p0.5"]))
-    specs = campaign.expand(tmp_path / "histories")
+    specs = list(campaign.specs(tmp_path / "histories"))
     directories = [spec.history_dir for spec in specs]
     assert len(set(directories)) == len(directories) == len(specs)
     root = (tmp_path / "histories").resolve()

@@ -298,15 +298,7 @@ class CampaignMeta(Strict):
             raise ValueError("a non-empty list of distinct seeds")
         return value
 
-    def seed_count(self) -> int:
-        """len(seed_list()), without building the list (a campaign may have millions)."""
-        if isinstance(self.seeds, int):
-            return self.seeds
-        if isinstance(self.seeds, SeedRange):
-            return self.seeds.count
-        return len(self.seeds)
-
-    def seed_list(self) -> Sequence[int]:
+    def seed_sequence(self) -> Sequence[int]:
         """The seeds in order: a `range` when the file gives a count or a range (a campaign
         may have millions, and a range holds none of them), else the file's list."""
         if isinstance(self.seeds, int):
@@ -314,6 +306,9 @@ class CampaignMeta(Strict):
         if isinstance(self.seeds, SeedRange):
             return range(self.seeds.start, self.seeds.start + self.seeds.count)
         return list(self.seeds)
+
+    def seed_count(self) -> int:
+        return len(self.seed_sequence())
 
 
 class CampaignFile(Strict):

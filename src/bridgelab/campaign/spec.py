@@ -96,15 +96,12 @@ class Campaign:
             ],
         }
 
-    def expand(self, history_root: Path | None = None) -> list[RunSpec]:
-        """Every run of the campaign, in a fixed order (configuration, arm, seed)."""
-        return list(self.specs(history_root))
-
     def specs(self, history_root: Path | None = None) -> Iterator[RunSpec]:
-        """`expand`, one run at a time: a campaign of millions of runs starts at once and
-        holds only the runs in flight, not every run's scenario. The history paths are
-        checked here, before the first run is taken."""
-        seeds = self.spec.campaign.seed_list()
+        """Every run of the campaign, in a fixed order (configuration, arm, seed), built one
+        at a time: a campaign of millions of runs starts at once and holds only the runs in
+        flight, not every run's scenario. The history paths are checked here, before the
+        first run is taken."""
+        seeds = self.spec.campaign.seed_sequence()
         if not self.spec.campaign.histories:
             history_root = None
         if history_root is not None:
@@ -144,18 +141,20 @@ class Campaign:
         if not keys:
             return 0
         arms = {arm.name for arm in self.arms}
-        listed = self.spec.campaign.seed_list()
+        listed = self.spec.campaign.seed_sequence()
         # A range answers `in` at once; a list is made a set for it.
         seeds = listed if isinstance(listed, range) else set(listed)
         count = 0
         for key in keys:
             parts = key.split("/")
-            if len(parts) != 3 or not parts[0].startswith("c") or not parts[2].startswith("s"):
+            if len(parts) != 3:
                 continue
             try:
                 config_index, seed = int(parts[0][1:]), int(parts[2][1:])
             except ValueError:
                 continue
+            # Written back, the key must read the same: that rules out any other prefix, padding
+            # or spelling of the numbers.
             if (0 <= config_index < len(self.configs) and parts[1] in arms and seed in seeds
                     and run_key(config_index, parts[1], seed) == key):
                 count += 1
