@@ -159,8 +159,6 @@ def _crypto(args: argparse.Namespace, err: Console) -> int:
     return EXIT_PASS
 
 
-
-
 def _workload_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """The workload's arguments, checked: a list that is not what its option takes raises
     ValueError naming the option, what it takes and what it was given."""
