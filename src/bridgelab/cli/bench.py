@@ -62,7 +62,8 @@ def _add_crypto(benches: Subcommands) -> None:
         benches, "crypto",
         help="threshold-BLS operations per second, per backend and committee size",
         description="Operations per second for sign, verify, partial sign, partial verify,"
-        " combine, DKG and refresh on the arkworks and py-ecc backends.",
+        " combine, DKG and refresh on each BLS backend (blst, arkworks, py-ecc), per"
+        " committee size (DKG and refresh: runs per second).",
         epilog="example: bridgelab bench crypto --quick --json-out bench-crypto.json",
         raw=False,
     )

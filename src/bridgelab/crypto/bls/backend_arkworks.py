@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
 
 from bridgelab.core import memo
+from bridgelab.crypto.bls.comb import Comb
 from bridgelab.crypto.bls.interface import (
     CURVE_ORDER,
     DST,
@@ -18,6 +19,29 @@ from bridgelab.crypto.bls.interface import (
     _check_lengths,
     _check_sk,
 )
+
+
+def scalar(k: int) -> Scalar:
+    """k mod r as arkworks' scalar (from_le_bytes is ~20x cheaper than Scalar(int) for 255-bit
+    values)."""
+    return Scalar.from_le_bytes((k % CURVE_ORDER).to_bytes(32, "little"))
+
+
+def signed_terms(points: list[Any], scalars: Sequence[int]) -> tuple[list[Any], list[Scalar]]:
+    """The multiexp's terms with each scalar at its shorter form: k and -(r - k) are the same
+    scalar mod r, and Lagrange coefficients at zero are small integers of either sign, so
+    negating the point and using r - k when that is shorter makes them short (the multiexp's
+    cost follows the scalars' bit length)."""
+    terms, short = [], []
+    for point, k in zip(points, scalars, strict=True):
+        k %= CURVE_ORDER
+        if CURVE_ORDER - k < k:
+            terms.append(-point)
+            short.append(scalar(CURVE_ORDER - k))
+        else:
+            terms.append(point)
+            short.append(scalar(k))
+    return terms, short
 
 
 class ArkworksBackend(BLSBackend):
@@ -31,55 +55,12 @@ class ArkworksBackend(BLSBackend):
 
     _GEN1 = G1Point()
     _NEG_GEN1 = -G1Point()
-    _gen_table: ClassVar[list[list[G1Point]] | None] = None
-
-    @classmethod
-    def _generator_table(cls) -> list[list[G1Point]]:
-        # table[w][b] = g1 * (b << 8w): 32 x 256 points, built once in ~10 ms.
-        if cls._gen_table is None:
-            table, base = [], cls._GEN1
-            for _ in range(32):
-                row, acc = [G1Point.identity()], G1Point.identity()
-                for _ in range(255):
-                    acc = acc + base
-                    row.append(acc)
-                table.append(row)
-                base = acc + base
-            cls._gen_table = table
-        return cls._gen_table
+    # DKG dealing is dominated by multiplying the generator (crypto/bls/comb.py).
+    _GEN1_COMB = Comb(G1Point(), G1Point.identity())
 
     def _mul_gen(self, k: int) -> G1Point:
-        # Fixed-base comb: at most 32 additions instead of a full scalar multiplication, ~6x
-        # faster; DKG dealing is dominated by g1^a. Not constant-time, which a simulator can afford.
-        total = G1Point.identity()
-        digits = (k % CURVE_ORDER).to_bytes(32, "little")
-        for row, byte in zip(self._generator_table(), digits, strict=True):
-            if byte:
-                total = total + row[byte]
-        return total
-
-    @staticmethod
-    def _scalar(k: int) -> Scalar:
-        # from_le_bytes is ~20x cheaper than Scalar(int) for 255-bit values.
-        return Scalar.from_le_bytes((k % CURVE_ORDER).to_bytes(32, "little"))
-
-    @classmethod
-    def _signed_terms(
-        cls, decoded: list[Any], scalars: Sequence[int]
-    ) -> tuple[list[Any], list[Scalar]]:
-        # k and -(r - k) are the same scalar mod r; the multiexp's cost follows the scalars'
-        # bit length, and Lagrange coefficients at zero are small integers of either sign, so
-        # negating the point and using r - k when that is shorter makes them short.
-        points, short = [], []
-        for point, k in zip(decoded, scalars, strict=True):
-            k %= CURVE_ORDER
-            if CURVE_ORDER - k < k:
-                points.append(-point)
-                short.append(cls._scalar(CURVE_ORDER - k))
-            else:
-                points.append(point)
-                short.append(cls._scalar(k))
-        return points, short
+        point: G1Point = self._GEN1_COMB.multiply(k)
+        return point
 
     def _encode_g1(self, point: G1Point) -> bytes:
         data = point.to_compressed_bytes()
@@ -119,7 +100,7 @@ class ArkworksBackend(BLSBackend):
     def sign(self, sk: int, msg: bytes) -> bytes:
         if not isinstance(msg, bytes):
             raise TypeError("message must be bytes")
-        return self._encode_g2(self._hash(msg) * self._scalar(_check_sk(sk)))
+        return self._encode_g2(self._hash(msg) * scalar(_check_sk(sk)))
 
     # Memoised: the relayer's optimistic check, the custody and the contracts verify the same
     # combined signature.
@@ -150,7 +131,7 @@ class ArkworksBackend(BLSBackend):
         _check_lengths(points, scalars)
         if not points:
             return G1_IDENTITY
-        decoded, short = self._signed_terms([self._g1(p) for p in points], scalars)
+        decoded, short = signed_terms([self._g1(p) for p in points], scalars)
         # "unchecked" only skips subgroup checks, which _g1 has already done.
         return self._encode_g1(G1Point.multiexp_unchecked(decoded, short))
 
@@ -164,7 +145,7 @@ class ArkworksBackend(BLSBackend):
         _check_lengths(points, scalars)
         if not points:
             return G2_IDENTITY
-        decoded, short = self._signed_terms([self._g2(p) for p in points], scalars)
+        decoded, short = signed_terms([self._g2(p) for p in points], scalars)
         return self._encode_g2(G2Point.multiexp_unchecked(decoded, short))
 
     def pairing_check(self, pairs: Sequence[tuple[bytes, bytes]]) -> bool:

@@ -2,8 +2,9 @@
 
 blst hashes to G2, multiplies and checks pairings in about half of arkworks' time. Linear
 combinations with short coefficients (Lagrange coefficients at zero are small integers) are a
-joint double-and-add over blst's group law; long ones go to arkworks' multiexp. Both agree byte
-for byte with py_ecc (tests/crypto/test_bls_backends.py).
+joint double-and-add over blst's group law; long ones go to arkworks' multiexp, on points blst
+has checked. Multiples of the generator are a fixed-base comb. Both agree byte for byte with
+py_ecc (tests/crypto/test_bls_backends.py, tests/crypto/test_bls_comb.py).
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from py_arkworks_bls12381 import G1Point, G2Point
 from pyblst import BlstP1Element, BlstP2Element, final_verify, miller_loop
 
 # Below this many bits per coefficient a joint double-and-add (one doubling per bit, one
-# addition per set bit) beats arkworks' multiexp plus decoding the points a second time.
+# addition per set bit) beats arkworks' multiexp plus arkworks reading the points again.
 SHORT_SCALAR_BITS = 32
 
 from bridgelab.core import memo  # noqa: E402
 from bridgelab.crypto.bls.backend import (  # noqa: E402
+    _LRU,
     CURVE_ORDER,
     DST,
     G1_IDENTITY,
@@ -26,8 +29,9 @@ from bridgelab.crypto.bls.backend import (  # noqa: E402
     InvalidPointError,
     _check_lengths,
     _check_sk,
-    get_backend,
 )
+from bridgelab.crypto.bls.backend_arkworks import signed_terms  # noqa: E402
+from bridgelab.crypto.bls.comb import Comb  # noqa: E402
 
 # The generators' canonical compressed encodings (the same bytes py_ecc and arkworks give).
 _G1_GENERATOR = bytes.fromhex(
@@ -65,22 +69,48 @@ def _joint_double_and_add(points: list[Any], scalars: list[int], identity: Any) 
     return total
 
 
+def _multiexp(group: Any, read: _LRU[Any], points: Sequence[bytes], scalars: Sequence[int]
+              ) -> bytes:
+    """Σ scalars[i]·points[i] by arkworks' multiexp in `group` (G1Point or G2Point), for points
+    the caller has checked: arkworks reads them without a second subgroup check, about a third
+    of the cost of a checked read, and `read` keeps what it has read."""
+    terms = []
+    for data in points:
+        point = read.get(data)
+        if point is None:
+            point = group.from_compressed_bytes_unchecked(data)
+            read.put(data, point)
+        terms.append(point)
+    negated, short = signed_terms(terms, scalars)
+    combined: bytes = group.multiexp_unchecked(negated, short).to_compressed_bytes()
+    return combined
+
+
 class BlstBackend(BLSBackend):
-    """Signatures, decoding and pairings on blst; linear combinations on arkworks' multiexp.
+    """Signatures, decoding and pairings on blst; long linear combinations on arkworks' multiexp.
 
     Decoding is blst's `uncompress`, which checks the curve equation and the subgroup; a
     byte-exact round trip is demanded on top, as for arkworks, so only canonical encodings pass.
     """
 
     name: ClassVar[str] = "blst"
+    # Key generation and DKG dealing multiply the generator: a comb costs about a third of
+    # blst's own `scalar_mul` (crypto/bls/comb.py).
+    _GEN1_COMB = Comb(BlstP1Element.uncompress(_G1_GENERATOR), BlstP1Element())
 
     def __init__(self, cache_size: int = 16384) -> None:
         super().__init__(cache_size)
         self._gen1 = BlstP1Element.uncompress(_G1_GENERATOR)
         self._gen2 = BlstP2Element.uncompress(_G2_GENERATOR)
-        # Long linear combinations are arkworks' multiexp: the shared arkworks backend, whose
-        # decode cache the rest of the process fills too.
-        self._multiexp = get_backend("arkworks")
+        # arkworks' reading of points this backend has already checked, for the multiexp of
+        # long combinations. Only bytes that passed `_g1`/`_g2` are ever read into them.
+        self._multiexp_g1 = _LRU[Any](cache_size)
+        self._multiexp_g2 = _LRU[Any](cache_size)
+
+    def clear_caches(self) -> None:
+        super().clear_caches()
+        self._multiexp_g1.clear()
+        self._multiexp_g2.clear()
 
     def _decode_g1(self, data: bytes) -> BlstP1Element:
         point = BlstP1Element.uncompress(data)
@@ -112,7 +142,7 @@ class BlstBackend(BLSBackend):
         return point
 
     def sk_to_pk(self, sk: int) -> bytes:
-        return self._encode_g1(self._gen1.scalar_mul(_check_sk(sk)))
+        return self._encode_g1(self._GEN1_COMB.multiply(_check_sk(sk)))
 
     def sign(self, sk: int, msg: bytes) -> bytes:
         if not isinstance(msg, bytes):
@@ -139,7 +169,7 @@ class BlstBackend(BLSBackend):
         return self._encode_g2(self._hash(msg))
 
     def g1_mul_gen(self, k: int) -> bytes:
-        return self._encode_g1(self._gen1.scalar_mul(k % CURVE_ORDER))
+        return self._encode_g1(self._GEN1_COMB.multiply(k))
 
     def g1_generator(self) -> bytes:
         return _G1_GENERATOR
@@ -149,7 +179,7 @@ class BlstBackend(BLSBackend):
         decoded = [self._g1(point) for point in points]  # the same validation everywhere
         short = _short_signed(scalars)
         if short is None:
-            return self._multiexp.g1_lincomb(points, scalars)
+            return _multiexp(G1Point, self._multiexp_g1, points, scalars)
         return self._encode_g1(_joint_double_and_add(decoded, short, BlstP1Element()))
 
     def g1_add(self, points: Sequence[bytes]) -> bytes:
@@ -163,7 +193,7 @@ class BlstBackend(BLSBackend):
         decoded = [self._g2(point) for point in points]
         short = _short_signed(scalars)
         if short is None:
-            return self._multiexp.g2_lincomb(points, scalars)
+            return _multiexp(G2Point, self._multiexp_g2, points, scalars)
         return self._encode_g2(_joint_double_and_add(decoded, short, BlstP2Element()))
 
     def pairing_check(self, pairs: Sequence[tuple[bytes, bytes]]) -> bool:
