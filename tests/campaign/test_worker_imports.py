@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bridgelab.campaign.execute import WORKER_MODULES, worker_context
+from bridgelab.campaign.forkserver import WORKER_MODULES, start_early, worker_context
 from bridgelab.campaign.worker import init_pool_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +93,51 @@ def test_a_pool_worker_starts_with_the_imports_done_by_another_process():
     # Imported in the fork server, before the fork: the worker itself imported nothing.
     assert facts["imported_by"] != facts["pid"]
     assert facts["runner"] and facts["scenario"]
+
+
+def test_a_fork_server_started_early_is_the_one_the_pool_forks_from():
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform: workers are spawned")
+    start_early()
+    # The server's pid is kept only in multiprocessing's private singleton.
+    early = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    assert early is not None
+    with worker_context() as context, ProcessPoolExecutor(
+            1, mp_context=context, initializer=init_pool_worker,
+            initargs=(os.getpid(),)) as pool:
+        facts = pool.submit(_worker_facts).result(timeout=120)
+    assert facts["imported_by"] == early != facts["pid"]
+
+
+class _Loaded(Exception):
+    """Raised in place of loading the campaign: the command got that far."""
+
+
+@pytest.mark.parametrize(("extra", "starts"), [
+    ((), True), (("--dry-run",), False), (("--scheduler", "tcp://127.0.0.1:9"), False),
+])
+def test_only_a_local_campaign_that_runs_starts_the_fork_server_early(
+        monkeypatch, extra, starts):
+    from rich.console import Console
+
+    from bridgelab.campaign import cli as campaign_cli
+    from bridgelab.campaign import spec
+    from bridgelab.cli import build_parser
+
+    started: list[bool] = []
+    monkeypatch.setattr(campaign_cli, "start_early", lambda: started.append(True))
+
+    def loaded(_path: object) -> None:
+        raise _Loaded
+
+    monkeypatch.setattr(spec, "load_campaign", loaded)
+    args = build_parser().parse_args(["campaign", "campaigns/throughput.toml", *extra])
+    with pytest.raises(_Loaded):
+        campaign_cli.main(args, Console(stderr=True))
+    assert started == ([True] if starts else [])
 
 
 def test_a_run_spec_unpickles_from_the_light_module():

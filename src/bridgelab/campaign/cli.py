@@ -28,6 +28,7 @@ from bridgelab import output
 from bridgelab.campaign import cli_campaign, cli_export, cli_stats
 from bridgelab.campaign.cli_campaign import history_root_for
 from bridgelab.campaign.cli_parsers import add_parsers
+from bridgelab.campaign.forkserver import start_early
 from bridgelab.exitcodes import EXIT_BAD_INPUT
 from bridgelab.safepaths import confined
 
@@ -43,6 +44,10 @@ def default_store(name: str) -> Path:
 
 def main(args: argparse.Namespace, err: Console) -> int:
     """Dispatch one of COMMANDS; ScenarioError propagates to the caller (exit 3)."""
+    if args.command == "campaign" and not args.dry_run and args.scheduler is None:
+        # Before anything else loads: the pool's fork server imports what a run needs while
+        # this process reads the campaign (campaign/forkserver.py).
+        start_early()
     from bridgelab.campaign.spec import load_campaign
     from bridgelab.campaign.store import StoreError
 

@@ -1,13 +1,9 @@
 """Run a campaign's missing runs on a local process pool or a Dask cluster, storing each row
 as it completes.
 
-The pool's workers are forked from a fork server (`forkserver` start method) started for the
-campaign: a fresh interpreter that imports what a run needs once (`WORKER_MODULES`), so that
-each worker starts with those imports done instead of paying them itself, and copies nothing
-from the parent. The server is stopped when the campaign completes, so the next campaign's
-workers start from the code and environment of its start, as spawned ones would; where there
-is no fork server (Windows) workers are spawned. A worker exits on its own if the parent dies.
-Dask runs the same `execute_run` on the cluster's workers. Either way only this process
+The pool's workers are forked from the campaign's fork server (`campaign/forkserver.py`): a
+fresh interpreter that imports what a run needs once. A worker exits on its own if the
+parent dies. Dask runs the same `execute_run` on the cluster's workers. Either way only this process
 writes the store, one complete row at a time, so a kill at any moment loses nothing that
 `--resume` cannot redo and duplicates nothing.
 """
@@ -27,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridgelab.campaign.forkserver import worker_context
 from bridgelab.campaign.spec import Campaign, RunSpec
 from bridgelab.campaign.store import Store
 from bridgelab.campaign.worker import (
@@ -36,13 +33,6 @@ from bridgelab.campaign.worker import (
     land_shipped,
 )
 
-# What a pool worker needs for a run, imported once in the fork server: the parent's main
-# module (multiprocessing runs it in every child that lacks it), the task module, the runner
-# and the scenario parser. tests/campaign/test_worker_imports.py checks that a run imports
-# nothing beyond these.
-WORKER_MODULES = (
-    "__main__", "bridgelab.campaign.worker", "bridgelab.runner", "bridgelab.scenario",
-)
 WINDOW_PER_JOB = 4
 MAX_CHUNK = 8
 # A task takes this share of the runs not yet handed out, per job (guided self-scheduling).
@@ -215,31 +205,6 @@ def chunks(todo: Iterable[RunSpec], count: int, jobs: int) -> Iterator[list[RunS
             return
         left -= len(chunk)
         yield chunk
-
-
-@contextlib.contextmanager
-def worker_context() -> Iterator[multiprocessing.context.BaseContext]:
-    """The start method of the pool's workers: a fork server that preloads `WORKER_MODULES`,
-    stopped when the pool has ended normally. Stopping waits for every worker it forked, so
-    after an interruption or a failure (workers may still be exiting) it is left to exit
-    with this process instead; a later pool in this process reuses it."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        yield multiprocessing.get_context("spawn")
-        return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(WORKER_MODULES))
-    yield context
-    _stop_fork_server()
-
-
-def _stop_fork_server() -> None:
-    """Stop the process's fork server (the next pool starts another). Python has no public
-    call for it; without the private one the server stays until this process exits."""
-    from multiprocessing import forkserver
-
-    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
-    if stop is not None:
-        stop()
 
 
 def _run_pool(todo: Iterable[RunSpec], count: int, jobs: int, handle: Callable[[dict], bool],
