@@ -3,9 +3,9 @@ as it completes.
 
 The pool's workers are forked from the campaign's fork server (`campaign/forkserver.py`): a
 fresh interpreter that imports what a run needs once. A worker exits on its own if the
-parent dies. Dask runs the same `execute_run` on the cluster's workers. Either way only this process
-writes the store, one complete row at a time, so a kill at any moment loses nothing that
-`--resume` cannot redo and duplicates nothing.
+parent dies. Dask runs the same `execute_run` on the cluster's workers. Either way only this
+process writes the store, one complete row at a time, so a kill at any moment loses nothing
+that `--resume` cannot redo and duplicates nothing.
 """
 
 from __future__ import annotations
