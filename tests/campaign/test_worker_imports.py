@@ -19,7 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from bridgelab.campaign.forkserver import WORKER_MODULES, start_early, worker_context
+from bridgelab.campaign.forkserver import (
+    WORKER_MODULES,
+    _stop_fork_server,
+    start_early,
+    worker_context,
+)
 from bridgelab.campaign.worker import init_pool_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,8 +106,9 @@ def test_a_fork_server_started_early_is_the_one_the_pool_forks_from():
 
     if "forkserver" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork server on this platform: workers are spawned")
+    _stop_fork_server()  # one left by an earlier test would pass for the early one
+    assert _server_pid() is None
     start_early()
-    # The server's pid is kept only in multiprocessing's private singleton.
     early = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
     assert early is not None
     with worker_context() as context, ProcessPoolExecutor(
@@ -110,6 +116,93 @@ def test_a_fork_server_started_early_is_the_one_the_pool_forks_from():
             initargs=(os.getpid(),)) as pool:
         facts = pool.submit(_worker_facts).result(timeout=120)
     assert facts["imported_by"] == early != facts["pid"]
+
+
+def _server_pid() -> int | None:
+    """The process's fork server, kept only in multiprocessing's private singleton."""
+    from multiprocessing import forkserver
+
+    return getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+
+
+def test_a_campaign_refused_before_its_pool_leaves_no_fork_server(tmp_path):
+    """Left running, it would serve the next pool in this process from this call's state."""
+    import multiprocessing
+
+    from rich.console import Console
+
+    from bridgelab.campaign import cli as campaign_cli
+    from bridgelab.cli import build_parser
+    from bridgelab.scenario import ScenarioError
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform: workers are spawned")
+    _stop_fork_server()
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[campaign]\nname = 'x'\nseeds = 'many'\n")
+    args = build_parser().parse_args(["campaign", str(broken), "--store",
+                                      str(tmp_path / "s.sqlite")])
+    started: list[int | None] = []
+    real_start = campaign_cli.start_early
+
+    def start_and_note() -> None:
+        real_start()
+        started.append(_server_pid())
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(campaign_cli, "start_early", start_and_note)
+        with pytest.raises(ScenarioError):
+            campaign_cli.main(args, Console(stderr=True))
+    assert started and started[0] is not None  # it was running while the file was read
+    assert _server_pid() is None
+
+
+# In a fresh interpreter (no resource tracker yet, as in a command): start the server, read
+# its blocked signals, send it a Ctrl-C while it imports, and say whether it lived on.
+CTRL_C_WHILE_IMPORTING = (
+    "import os, signal, time\n"
+    "from multiprocessing import forkserver\n"
+    "from bridgelab.campaign.forkserver import start_early, stop_if_unused\n"
+    "start_early()\n"
+    "pid = forkserver._forkserver._forkserver_pid\n"
+    "status = open(f'/proc/{pid}/status').read().splitlines()\n"
+    "blocked = int(next(l.split()[1] for l in status if l.startswith('SigBlk:')), 16)\n"
+    "time.sleep(0.05)\n"
+    "os.kill(pid, signal.SIGINT)\n"
+    "time.sleep(0.5)\n"
+    "alive = os.waitpid(pid, os.WNOHANG) == (0, 0)\n"
+    "stop_if_unused()\n"
+    "print(blocked & (1 << (signal.SIGINT - 1)) != 0, alive)\n"
+)
+
+
+def test_a_ctrl_c_while_the_early_fork_server_imports_is_no_traceback():
+    """A Ctrl-C reaches the whole process group: the server, still importing, must neither
+    die nor print a KeyboardInterrupt traceback (Linux: the blocked mask is in /proc)."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods() or not Path(
+            "/proc/self/status").is_file():
+        pytest.skip("needs a fork server and /proc")
+    completed = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_IMPORTING],
+                               capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert completed.returncode == 0, completed.stderr
+    assert "KeyboardInterrupt" not in completed.stderr
+    assert completed.stdout.split() == ["True", "True"]
+
+
+def test_a_fork_server_that_cannot_start_early_is_left_to_the_pool(tmp_path):
+    """A socket path over the AF_UNIX limit: the early start gives up quietly."""
+    long_tmp = tmp_path / ("t" * 100)
+    long_tmp.mkdir()
+    completed = subprocess.run(
+        [sys.executable, "-c", "from bridgelab.campaign.forkserver import start_early\n"
+         "start_early()\nprint('went on')"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(long_tmp)},
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "went on"
 
 
 class _Loaded(Exception):

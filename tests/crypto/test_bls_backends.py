@@ -81,8 +81,20 @@ def _non_subgroup_g2() -> bytes:
         x += 1
 
 
+def _off_curve_g1() -> bytes:
+    # An x below the field modulus with no y on the curve: x^3 + 4 is not a square.
+    x = 1
+    while _sqrt_fq(FQ(x) ** 3 + ecc.b) is not None:
+        x += 1
+    return bytes([0x80 | x >> 376]) + (x % 2**376).to_bytes(47, "big")
+
+
 NON_SUBGROUP_G1 = _non_subgroup_g1()
 NON_SUBGROUP_G2 = _non_subgroup_g2()
+OFF_CURVE_G1 = _off_curve_g1()
+# A G2 x whose imaginary part (the first 48 bytes, under the flags) is the field modulus.
+_MODULUS = ecc.field_modulus.to_bytes(48, "big")
+G2_X_TOO_BIG = bytes([0x80 | _MODULUS[0]]) + _MODULUS[1:] + bytes(48)
 
 BAD_G1 = [
     b"",
@@ -91,6 +103,7 @@ BAD_G1 = [
     b"\xc0" + b"\x00" * 46 + b"\x01",  # infinity flag with stray x bits
     b"\x9a" + b"\xff" * 47,  # x >= field modulus
     G1_IDENTITY[:47],
+    OFF_CURVE_G1,
     NON_SUBGROUP_G1,
 ]
 BAD_G2 = [
@@ -98,6 +111,7 @@ BAD_G2 = [
     b"\xff" * 96,
     b"\xc0" + b"\x00" * 94 + b"\x01",
     G2_IDENTITY[:95],
+    G2_X_TOO_BIG,
     NON_SUBGROUP_G2,
 ]
 

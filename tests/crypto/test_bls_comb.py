@@ -19,11 +19,12 @@ from bridgelab.crypto.bls.comb import Comb
 
 ARK = get_backend("arkworks")
 BLST = get_backend("blst")
+PY = get_backend("py-ecc")
 MANY = settings(max_examples=60, deadline=None, database=None)
 
-# Scalars of every length, and past r (the comb reduces mod r as scalar_mul does).
-scalars = st.one_of(st.integers(0, 2**16), st.integers(0, 2 * CURVE_ORDER),
-                    st.sampled_from([0, 1, 255, 256, CURVE_ORDER - 1, CURVE_ORDER,
+# Scalars of every length, past r and below 0 (the comb reduces mod r as scalar_mul does).
+scalars = st.one_of(st.integers(0, 2**16), st.integers(-2 * CURVE_ORDER, 2 * CURVE_ORDER),
+                    st.sampled_from([0, 1, -1, 255, 256, CURVE_ORDER - 1, CURVE_ORDER,
                                      CURVE_ORDER + 1, 2**255 - 1]))
 
 
@@ -32,9 +33,8 @@ scalars = st.one_of(st.integers(0, 2**16), st.integers(0, 2 * CURVE_ORDER),
 def test_the_comb_multiplies_as_each_library_does(k: int) -> None:
     reduced = k % CURVE_ORDER
     want = (G1Point() * Scalar.from_le_bytes(reduced.to_bytes(32, "little"))).to_compressed_bytes()
-    if reduced:  # blst's scalar_mul takes no zero
-        blst_generator = BlstP1Element.uncompress(ARK.g1_generator())
-        assert blst_generator.scalar_mul(reduced).compress() == want
+    blst_generator = BlstP1Element.uncompress(ARK.g1_generator())
+    assert blst_generator.scalar_mul(reduced).compress() == want
     assert ARK.g1_mul_gen(k) == want
     assert BLST.g1_mul_gen(k) == want
     if 0 < k < CURVE_ORDER:
@@ -62,6 +62,16 @@ def test_long_combinations_on_blst_agree_with_arkworks(ks: list[int], weights: l
     assert BLST.g2_lincomb(hashes, chosen) == ARK.g2_lincomb(hashes, chosen)
     BLST.clear_caches()  # read again from the bytes: the same answer
     assert BLST.g1_lincomb(points, chosen) == ARK.g1_lincomb(points, chosen)
+
+
+@settings(max_examples=3, deadline=None, database=None)
+@given(ks=st.lists(st.integers(1, 2**20), min_size=2, max_size=3),
+       weights=st.lists(st.integers(2**33, CURVE_ORDER - 1), min_size=3, max_size=3))
+def test_long_combinations_on_blst_agree_with_py_ecc(ks: list[int], weights: list[int]) -> None:
+    # The reference, with none of arkworks' code (py_ecc is slow: few examples).
+    points = [BLST.g1_mul_gen(k) for k in ks]
+    chosen = weights[: len(points)]
+    assert BLST.g1_lincomb(points, chosen) == PY.g1_lincomb(points, chosen)
 
 
 LONG = CURVE_ORDER - 2**200  # too long for the double-and-add: goes to arkworks' multiexp

@@ -28,7 +28,7 @@ from bridgelab import output
 from bridgelab.campaign import cli_campaign, cli_export, cli_stats
 from bridgelab.campaign.cli_campaign import history_root_for
 from bridgelab.campaign.cli_parsers import add_parsers
-from bridgelab.campaign.forkserver import start_early
+from bridgelab.campaign.forkserver import start_early, stop_if_unused
 from bridgelab.exitcodes import EXIT_BAD_INPUT
 from bridgelab.safepaths import confined
 
@@ -44,10 +44,19 @@ def default_store(name: str) -> Path:
 
 def main(args: argparse.Namespace, err: Console) -> int:
     """Dispatch one of COMMANDS; ScenarioError propagates to the caller (exit 3)."""
-    if args.command == "campaign" and not args.dry_run and args.scheduler is None:
-        # Before anything else loads: the pool's fork server imports what a run needs while
-        # this process reads the campaign (campaign/forkserver.py).
+    early = args.command == "campaign" and not args.dry_run and args.scheduler is None
+    if early:
+        # Before the campaign is read: the pool's fork server imports what a run needs
+        # meanwhile (campaign/forkserver.py).
         start_early()
+    try:
+        return _dispatch(args, err)
+    finally:
+        if early:
+            stop_if_unused()
+
+
+def _dispatch(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.campaign.spec import load_campaign
     from bridgelab.campaign.store import StoreError
 

@@ -1,7 +1,7 @@
 """Execute one campaign run and turn it into a store row; the same code on every executor.
 
 Pool workers are forked from a fork server that imported what a run needs once per campaign
-(`campaign/execute.py`); Dask workers import bridgelab themselves. Either way a worker starts
+(`campaign/forkserver.py`); Dask workers import bridgelab themselves. Either way a worker starts
 from the state of fresh imports, and a run depends only on its (scenario, seed), never on
 what the worker ran before, so the same run gives the same history hash on any worker.
 """

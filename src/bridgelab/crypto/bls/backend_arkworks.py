@@ -55,11 +55,15 @@ class ArkworksBackend(BLSBackend):
 
     _GEN1 = G1Point()
     _NEG_GEN1 = -G1Point()
-    # DKG dealing is dominated by multiplying the generator (crypto/bls/comb.py).
-    _GEN1_COMB = Comb(G1Point(), G1Point.identity())
+
+    def __init__(self, cache_size: int = 16384) -> None:
+        super().__init__(cache_size)
+        # DKG dealing is dominated by multiplying the generator (crypto/bls/comb.py). Each
+        # instance builds its own table, so the checker's share nothing with the model's.
+        self._gen1_comb = Comb(G1Point(), G1Point.identity())
 
     def _mul_gen(self, k: int) -> G1Point:
-        point: G1Point = self._GEN1_COMB.multiply(k)
+        point: G1Point = self._gen1_comb.multiply(k)
         return point
 
     def _encode_g1(self, point: G1Point) -> bytes:

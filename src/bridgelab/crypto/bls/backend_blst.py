@@ -4,7 +4,8 @@ blst hashes to G2, multiplies and checks pairings in about half of arkworks' tim
 combinations with short coefficients (Lagrange coefficients at zero are small integers) are a
 joint double-and-add over blst's group law; long ones go to arkworks' multiexp, on points blst
 has checked. Multiples of the generator are a fixed-base comb. Both agree byte for byte with
-py_ecc (tests/crypto/test_bls_backends.py, tests/crypto/test_bls_comb.py).
+py_ecc (tests/crypto/test_bls_backends.py); tests/crypto/test_bls_comb.py holds the comb to
+both libraries' own multiplication and the long path to arkworks'.
 """
 
 from __future__ import annotations
@@ -94,14 +95,15 @@ class BlstBackend(BLSBackend):
     """
 
     name: ClassVar[str] = "blst"
-    # Key generation and DKG dealing multiply the generator: a comb costs about a third of
-    # blst's own `scalar_mul` (crypto/bls/comb.py).
-    _GEN1_COMB = Comb(BlstP1Element.uncompress(_G1_GENERATOR), BlstP1Element())
 
     def __init__(self, cache_size: int = 16384) -> None:
         super().__init__(cache_size)
         self._gen1 = BlstP1Element.uncompress(_G1_GENERATOR)
         self._gen2 = BlstP2Element.uncompress(_G2_GENERATOR)
+        # Key generation and DKG dealing multiply the generator: a comb costs about a third
+        # of blst's own `scalar_mul` (crypto/bls/comb.py). The instance's own table, as for
+        # arkworks.
+        self._gen1_comb = Comb(self._gen1, BlstP1Element())
         # arkworks' reading of points this backend has already checked, for the multiexp of
         # long combinations. Only bytes that passed `_g1`/`_g2` are ever read into them.
         self._multiexp_g1 = _LRU[Any](cache_size)
@@ -142,7 +144,7 @@ class BlstBackend(BLSBackend):
         return point
 
     def sk_to_pk(self, sk: int) -> bytes:
-        return self._encode_g1(self._GEN1_COMB.multiply(_check_sk(sk)))
+        return self._encode_g1(self._gen1_comb.multiply(_check_sk(sk)))
 
     def sign(self, sk: int, msg: bytes) -> bytes:
         if not isinstance(msg, bytes):
@@ -169,13 +171,14 @@ class BlstBackend(BLSBackend):
         return self._encode_g2(self._hash(msg))
 
     def g1_mul_gen(self, k: int) -> bytes:
-        return self._encode_g1(self._GEN1_COMB.multiply(k))
+        return self._encode_g1(self._gen1_comb.multiply(k))
 
     def g1_generator(self) -> bytes:
         return _G1_GENERATOR
 
     def g1_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
         _check_lengths(points, scalars)
+        points = tuple(points)  # read once: the bytes checked are the bytes combined
         decoded = [self._g1(point) for point in points]  # the same validation everywhere
         short = _short_signed(scalars)
         if short is None:
@@ -190,6 +193,7 @@ class BlstBackend(BLSBackend):
 
     def g2_lincomb(self, points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
         _check_lengths(points, scalars)
+        points = tuple(points)  # read once: the bytes checked are the bytes combined
         decoded = [self._g2(point) for point in points]
         short = _short_signed(scalars)
         if short is None:
