@@ -175,6 +175,15 @@ params = { delay = 5.0 }
         ('[sweep.grid]\n"attacks.3.params.p" = [0.1]\n', "sweep", "paths into the scenario"),
         ('[[attacks]]\nname = "a"\n[[attacks]]\nname = "a"\n', "attacks.1.name",
          "a unique arm name"),
+        # TOML dates and times are no scenario values (they once reached JSON and crashed).
+        ('[[sweep.cases]]\n"committee.members" = 1979-05-27T07:32:00\n',
+         "sweep.cases.0.committee.members", "a scenario value"),
+        ('[sweep.grid]\n"committee.threshold" = [2, 07:32:00]\n',
+         "sweep.grid.committee.threshold.1", "a scenario value"),
+        ('[sweep.random]\n"committee.members" = {choice = [3, 1979-05-27]}\n',
+         "sweep.random.committee.members.choice.1", "a scenario value"),
+        ('[[sweep.cases]]\n"attacks" = [{name = "x", at = 1979-05-27}]\n',
+         "sweep.cases.0.attacks.0.at", "a scenario value"),
     ],
 )
 def test_bad_campaigns_name_the_key(tmp_path, body, key, fragment):

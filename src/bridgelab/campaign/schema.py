@@ -41,6 +41,7 @@ applied after the arm's attacks are appended to the base scenario's.
 from __future__ import annotations
 
 import copy
+import datetime
 import math
 import random
 from collections.abc import Sequence
@@ -126,6 +127,22 @@ def flatten(table: dict[str, Any], leaf=lambda value: not isinstance(value, dict
     return flat
 
 
+SCENARIO_VALUE = "a number, string, boolean, array or table (a scenario value)"
+
+
+def _check_scenario_value(where: str, value: Any) -> None:
+    """A TOML date or time is no scenario value: refused here, where the campaign names it,
+    rather than met later by code that writes sweep values out as JSON."""
+    if isinstance(value, datetime.date | datetime.time):
+        raise invalid(where, SCENARIO_VALUE, f"the TOML {type(value).__name__} {value}")
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_scenario_value(f"{where}.{index}", item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_scenario_value(f"{where}.{key}", item)
+
+
 class Sweep(Strict):
     """The configurations: a grid, hand-picked cases and random draws of scenario keys."""
 
@@ -173,7 +190,20 @@ class Sweep(Strict):
         for path in paths:
             if path.count(".") >= MAX_KEY_PARTS:
                 raise invalid("", f"paths of at most {MAX_KEY_PARTS} parts", path)
+        for where, value in self._values():
+            _check_scenario_value(where, value)
         return self
+
+    def _values(self) -> list[tuple[str, Any]]:
+        """Every value the sweep may put into a scenario, with its key path."""
+        values = [(f"grid.{path}.{index}", value) for path, choices in self.grid.items()
+                  for index, value in enumerate(choices)]
+        values += [(f"cases.{index}.{path}", value) for index, case in enumerate(self.cases)
+                   for path, value in case.items()]
+        values += [(f"random.{path}.choice.{index}", value)
+                   for path, distribution in self.random.items()
+                   for index, value in enumerate(distribution.choice or ())]
+        return values
 
     def configurations(self) -> int:
         """How many configurations the sweep expands to (before expanding it)."""
