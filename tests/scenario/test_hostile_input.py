@@ -371,6 +371,14 @@ def test_escaping_is_idempotent_and_keeps_printable_text(text):
         assert escape(text) == text
 
 
+def test_a_toml_date_or_time_is_shown_as_the_file_wrote_it():
+    import datetime
+
+    assert show(datetime.datetime(1979, 5, 27, 7, 32)) == "the date-time 1979-05-27T07:32:00"
+    assert show(datetime.date(1979, 5, 27)) == "the date 1979-05-27"
+    assert show(datetime.time(7, 32, 0, 999_000)) == "the time 07:32:00.999000"
+
+
 def test_a_long_value_keeps_its_length():
     assert show("x" * 10_000).endswith("(10,000 characters)")
     assert show(list(range(10_000))).startswith("a list of 10,000 items [0, 1, 2, …]")

@@ -134,7 +134,7 @@ def _check_scenario_value(where: str, value: Any) -> None:
     """A TOML date or time is no scenario value: refused here, where the campaign names it,
     rather than met later by code that writes sweep values out as JSON."""
     if isinstance(value, datetime.date | datetime.time):
-        raise invalid(where, SCENARIO_VALUE, f"the TOML {type(value).__name__} {value}")
+        raise invalid(where, SCENARIO_VALUE, value)
     if isinstance(value, list):
         for index, item in enumerate(value):
             _check_scenario_value(f"{where}.{index}", item)

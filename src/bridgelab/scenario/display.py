@@ -9,6 +9,7 @@ cut with an ellipsis and its original length.
 
 from __future__ import annotations
 
+import datetime
 import unicodedata
 from typing import Any
 
@@ -82,6 +83,13 @@ def show(value: Any, limit: int = VALUE_LIMIT) -> str:
         return str(value)
     if isinstance(value, float):
         return repr(value)
+    # TOML's dates and times, as the file wrote them (not Python's repr).
+    if isinstance(value, datetime.datetime):
+        return f"the date-time {value.isoformat()}"
+    if isinstance(value, datetime.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, datetime.time):
+        return f"the time {value.isoformat()}"
     if isinstance(value, list | tuple):
         return _show_items(list(value), "[", "]", "list", "item", limit, show)
     if isinstance(value, dict):
