@@ -343,6 +343,23 @@ def test_every_float_of_the_schema_refuses_nan_and_infinity(value):
         assert refused.value.key == f"attacks.0.params.{path}", (kind, path)
 
 
+def test_an_attack_parameter_of_another_type_is_refused_in_the_scenario_s_words():
+    """Not pydantic's "input should be a valid number": the same words as any scenario key,
+    and the found value as the file wrote it."""
+    import datetime
+
+    for kind, path, _, base in PARAM_FIELDS:
+        data = baseline_data()
+        data.update(oracle={"enabled": True}, l2={"enabled": True})
+        data["attacks"] = [{"kind": kind, "params": {path: datetime.date(1979, 5, 27)}}]
+        with pytest.raises(ScenarioError) as refused:
+            parse_scenario(data, "f.toml")
+        assert refused.value.key == f"attacks.0.params.{path}", (kind, path)
+        assert refused.value.expected == ("an integer" if base is int else "a number"), (
+            kind, path, refused.value.expected)
+        assert refused.value.found == "the date 1979-05-27", (kind, path)
+
+
 def test_every_shipped_scenario_and_campaign_still_validates():
     scenarios = sorted(ATTACKS.rglob("*.toml"))
     assert len(scenarios) > 40

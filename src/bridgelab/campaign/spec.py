@@ -33,10 +33,10 @@ from bridgelab.campaign.schema import (
 from bridgelab.safepaths import component_problem, confined, fold
 from bridgelab.scenario.load import (
     ScenarioError,
-    _expected,
     _found,
     _key_path,
     deep_merge,
+    expected_of,
     parse_scenario,
 )
 from bridgelab.scenario.model import Scenario
@@ -248,7 +248,7 @@ def parse_campaign(data: dict[str, Any], path: Path) -> Campaign:
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         error = sorted(errors, key=lambda e: [str(p) for p in e["loc"]])[0]
-        expected = _expected(error) + suggestion(CampaignFile, error)
+        expected = expected_of(error) + suggestion(CampaignFile, error)
         found = _found(error, error["type"])
         raise ScenarioError(name, _key_path(error), expected, found) from None
     base_dir = path.parent

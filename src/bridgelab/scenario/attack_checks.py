@@ -33,8 +33,10 @@ def check_attacks(scenario: Scenario) -> None:
                 key = ".".join(part for part in (key, ctx["key"]) if part)
                 raise invalid(f"{where}.params.{key}", ctx["expected"],
                               first["input"]) from None
+            from bridgelab.scenario.load import expected_of  # load imports this module
+
             found = first.get("input") if first["type"] != "extra_forbidden" else key
-            raise invalid(f"{where}.params.{key}", first["msg"].lower(), found) from None
+            raise invalid(f"{where}.params.{key}", expected_of(first), found) from None
         if info.real_signatures and scenario.committee.signatures == "symbolic":
             raise invalid(
                 f"{where}.kind",

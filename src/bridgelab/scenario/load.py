@@ -61,7 +61,7 @@ _EXPECTATIONS = {
 }
 
 
-def _expected(error: dict[str, Any]) -> str:
+def expected_of(error: dict[str, Any]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "bridgelab_invalid":
@@ -149,7 +149,7 @@ def parse_scenario(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
         errors = exc.errors(include_url=False)
         # Report the first error in a stable order so the message never depends on dict order.
         error = sorted(errors, key=lambda e: [str(p) for p in e["loc"]])[0]
-        expected = _expected(error) + suggestion(Scenario, error)
+        expected = expected_of(error) + suggestion(Scenario, error)
         found = _found(error, error["type"])
         raise ScenarioError(file, _key_path(error), expected, found) from None
 
