@@ -22,6 +22,7 @@ import pytest
 from bridgelab.campaign.forkserver import (
     WORKER_MODULES,
     _stop_fork_server,
+    server_pid,
     start_early,
     worker_context,
 )
@@ -102,27 +103,19 @@ def test_a_pool_worker_starts_with_the_imports_done_by_another_process():
 
 def test_a_fork_server_started_early_is_the_one_the_pool_forks_from():
     import multiprocessing
-    from multiprocessing import forkserver
 
     if "forkserver" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork server on this platform: workers are spawned")
     _stop_fork_server()  # one left by an earlier test would pass for the early one
-    assert _server_pid() is None
+    assert server_pid() is None
     start_early()
-    early = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    early = server_pid()
     assert early is not None
     with worker_context() as context, ProcessPoolExecutor(
             1, mp_context=context, initializer=init_pool_worker,
             initargs=(os.getpid(),)) as pool:
         facts = pool.submit(_worker_facts).result(timeout=120)
     assert facts["imported_by"] == early != facts["pid"]
-
-
-def _server_pid() -> int | None:
-    """The process's fork server, kept only in multiprocessing's private singleton."""
-    from multiprocessing import forkserver
-
-    return getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
 
 
 def test_a_campaign_refused_before_its_pool_leaves_no_fork_server(tmp_path):
@@ -147,24 +140,23 @@ def test_a_campaign_refused_before_its_pool_leaves_no_fork_server(tmp_path):
 
     def start_and_note() -> None:
         real_start()
-        started.append(_server_pid())
+        started.append(server_pid())
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(campaign_cli, "start_early", start_and_note)
         with pytest.raises(ScenarioError):
             campaign_cli.main(args, Console(stderr=True))
     assert started and started[0] is not None  # it was running while the file was read
-    assert _server_pid() is None
+    assert server_pid() is None
 
 
 # In a fresh interpreter (no resource tracker yet, as in a command): start the server, read
 # its blocked signals, send it a Ctrl-C while it imports, and say whether it lived on.
 CTRL_C_WHILE_IMPORTING = (
     "import os, signal, time\n"
-    "from multiprocessing import forkserver\n"
-    "from bridgelab.campaign.forkserver import start_early, stop_if_unused\n"
+    "from bridgelab.campaign.forkserver import server_pid, start_early, stop_if_unused\n"
     "start_early()\n"
-    "pid = forkserver._forkserver._forkserver_pid\n"
+    "pid = server_pid()\n"
     "status = open(f'/proc/{pid}/status').read().splitlines()\n"
     "blocked = int(next(l.split()[1] for l in status if l.startswith('SigBlk:')), 16)\n"
     "time.sleep(0.05)\n"

@@ -80,9 +80,7 @@ def stop_if_unused() -> None:
     if not _unused_early[0]:
         return
     _unused_early[0] = False
-    from multiprocessing import forkserver
-
-    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    pid = server_pid()
     if pid is not None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)  # rather than wait for the rest of its imports
@@ -104,6 +102,15 @@ def worker_context() -> Iterator[multiprocessing.context.BaseContext]:
         _ensure_running()
     yield context
     _stop_fork_server()
+
+
+def server_pid() -> int | None:
+    """The process's running fork server, if any: kept only in multiprocessing's private
+    singleton (read defensively, as `_stop_fork_server` reads its stop)."""
+    from multiprocessing import forkserver
+
+    pid: int | None = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    return pid
 
 
 def _stop_fork_server() -> None:

@@ -176,7 +176,7 @@ def _public_profile(profile: dict[str, Any] | None) -> dict[str, Any] | None:
 def _short(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
-    return json.dumps(value, default=str) if not isinstance(value, str) else value
+    return json.dumps(value) if not isinstance(value, str) else value
 
 
 def run_key(config_index: int, arm: str, seed: int) -> str:

@@ -27,6 +27,13 @@ def scalar(k: int) -> Scalar:
     return Scalar.from_le_bytes((k % CURVE_ORDER).to_bytes(32, "little"))
 
 
+def multiexp(group: Any, decoded: list[Any], scalars: Sequence[int]) -> Any:
+    """Σ scalars[i]·decoded[i] in `group` (G1Point or G2Point), for points already checked:
+    "unchecked" only skips the subgroup checks."""
+    terms, short = signed_terms(decoded, scalars)
+    return group.multiexp_unchecked(terms, short)
+
+
 def signed_terms(points: list[Any], scalars: Sequence[int]) -> tuple[list[Any], list[Scalar]]:
     """The multiexp's terms with each scalar at its shorter form: k and -(r - k) are the same
     scalar mod r, and Lagrange coefficients at zero are small integers of either sign, so
@@ -135,9 +142,7 @@ class ArkworksBackend(BLSBackend):
         _check_lengths(points, scalars)
         if not points:
             return G1_IDENTITY
-        decoded, short = signed_terms([self._g1(p) for p in points], scalars)
-        # "unchecked" only skips subgroup checks, which _g1 has already done.
-        return self._encode_g1(G1Point.multiexp_unchecked(decoded, short))
+        return self._encode_g1(multiexp(G1Point, [self._g1(p) for p in points], scalars))
 
     def g1_add(self, points: Sequence[bytes]) -> bytes:
         total = G1Point.identity()
@@ -149,8 +154,7 @@ class ArkworksBackend(BLSBackend):
         _check_lengths(points, scalars)
         if not points:
             return G2_IDENTITY
-        decoded, short = signed_terms([self._g2(p) for p in points], scalars)
-        return self._encode_g2(G2Point.multiexp_unchecked(decoded, short))
+        return self._encode_g2(multiexp(G2Point, [self._g2(p) for p in points], scalars))
 
     def pairing_check(self, pairs: Sequence[tuple[bytes, bytes]]) -> bool:
         try:

@@ -25,13 +25,15 @@ from bridgelab.crypto.bls.backend import (  # noqa: E402
     _LRU,
     CURVE_ORDER,
     DST,
+    G1_BYTES,
     G1_IDENTITY,
+    G2_BYTES,
     BLSBackend,
     InvalidPointError,
     _check_lengths,
     _check_sk,
 )
-from bridgelab.crypto.bls.backend_arkworks import signed_terms  # noqa: E402
+from bridgelab.crypto.bls.backend_arkworks import multiexp  # noqa: E402
 from bridgelab.crypto.bls.comb import Comb  # noqa: E402
 
 # The generators' canonical compressed encodings (the same bytes py_ecc and arkworks give).
@@ -70,23 +72,6 @@ def _joint_double_and_add(points: list[Any], scalars: list[int], identity: Any) 
     return total
 
 
-def _multiexp(group: Any, read: _LRU[Any], points: Sequence[bytes], scalars: Sequence[int]
-              ) -> bytes:
-    """Σ scalars[i]·points[i] by arkworks' multiexp in `group` (G1Point or G2Point), for points
-    the caller has checked: arkworks reads them without a second subgroup check, about a third
-    of the cost of a checked read, and `read` keeps what it has read."""
-    terms = []
-    for data in points:
-        point = read.get(data)
-        if point is None:
-            point = group.from_compressed_bytes_unchecked(data)
-            read.put(data, point)
-        terms.append(point)
-    negated, short = signed_terms(terms, scalars)
-    combined: bytes = group.multiexp_unchecked(negated, short).to_compressed_bytes()
-    return combined
-
-
 class BlstBackend(BLSBackend):
     """Signatures, decoding and pairings on blst; long linear combinations on arkworks' multiexp.
 
@@ -113,6 +98,16 @@ class BlstBackend(BLSBackend):
         super().clear_caches()
         self._multiexp_g1.clear()
         self._multiexp_g2.clear()
+
+    def _arkworks_multiexp(self, group: Any, read: _LRU[Any], size: int,
+                           points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
+        """Σ scalars[i]·points[i] by arkworks' multiexp in `group` (G1Point or G2Point), for
+        points `_g1`/`_g2` has checked: arkworks reads them without a second subgroup check
+        (about a third of the cost of a checked read) into `read`, a cache of their own."""
+        decoded = [self._cached(read, group.from_compressed_bytes_unchecked, data, size)
+                   for data in points]
+        combined: bytes = multiexp(group, decoded, scalars).to_compressed_bytes()
+        return combined
 
     def _decode_g1(self, data: bytes) -> BlstP1Element:
         point = BlstP1Element.uncompress(data)
@@ -182,7 +177,8 @@ class BlstBackend(BLSBackend):
         decoded = [self._g1(point) for point in points]  # the same validation everywhere
         short = _short_signed(scalars)
         if short is None:
-            return _multiexp(G1Point, self._multiexp_g1, points, scalars)
+            return self._arkworks_multiexp(G1Point, self._multiexp_g1, G1_BYTES, points,
+                                           scalars)
         return self._encode_g1(_joint_double_and_add(decoded, short, BlstP1Element()))
 
     def g1_add(self, points: Sequence[bytes]) -> bytes:
@@ -197,7 +193,8 @@ class BlstBackend(BLSBackend):
         decoded = [self._g2(point) for point in points]
         short = _short_signed(scalars)
         if short is None:
-            return _multiexp(G2Point, self._multiexp_g2, points, scalars)
+            return self._arkworks_multiexp(G2Point, self._multiexp_g2, G2_BYTES, points,
+                                           scalars)
         return self._encode_g2(_joint_double_and_add(decoded, short, BlstP2Element()))
 
     def pairing_check(self, pairs: Sequence[tuple[bytes, bytes]]) -> bool:
