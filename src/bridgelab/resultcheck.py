@@ -21,6 +21,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from bridgelab.campaign.runspec import run_key
 from bridgelab.textsafe import printable
 
 VERDICTS = ("pass", "fail", "unknown", "not_exercised")
@@ -316,6 +317,12 @@ def _check_row(row: dict[str, Any]) -> None:
     _string(row.get("arm"), "arm")
     _integer(row.get("config"), "config", minimum=0)
     _integer(row.get("seed"), "seed", minimum=0)
+    # The key names the run its columns describe: a row copied under another run's key
+    # (a passing run standing in for a failing one it replaced) is no evidence for that run.
+    named = run_key(row["config"], row["arm"], row["seed"])
+    if row["run_key"] != named:
+        raise Malformed("run_key", f"'{named}', the run its configuration, arm and seed name",
+                        row["run_key"])
     _table(row.get("params"), "params")
     if row.get("profile") is not None:
         profile = _table(row["profile"], "profile")

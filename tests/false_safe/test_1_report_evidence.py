@@ -359,6 +359,40 @@ def test_a_campaign_store_missing_runs_is_never_safe(scenarios, tmp_path, monkey
     assert missing["reasons"][0].startswith("campaign incomplete (2 of its 3 runs")
 
 
+@pytest.mark.parametrize("renamed", ["key", "key and seed"])
+def test_a_passing_row_copied_over_a_failing_run_is_never_safe(
+        scenarios, tmp_path, monkeypatch, capsys, renamed):
+    """The failing run's row deleted and a passing row copied in under a key of its own: the
+    count of rows is whole again and every stored verdict passes. The copy is no evidence
+    for the run it names (its key, then its seed, disagree with the history it points to)."""
+    import sqlite3
+
+    from bridgelab.campaign.verdict import store_code, verified_rows
+
+    store_path, campaign_file, _ = run_campaign(scenarios, tmp_path / "campaign")
+    campaign = load_campaign(campaign_file)
+    with Store(store_path) as store:
+        rows = store.rows(campaign.hash)
+    failing = next(row for row in rows if row["exit_code"] == 1)
+    passing = next(row for row in rows if row["exit_code"] == 0)
+    with sqlite3.connect(store_path) as db:
+        columns = [info[1] for info in db.execute("PRAGMA table_info(runs)")]
+        copy = list(db.execute("SELECT * FROM runs WHERE run_key = ?",
+                               (passing["run_key"],)).fetchone())
+        copy[columns.index("run_key")] = f"c0000/{passing['arm']}/s99"
+        if renamed == "key and seed":
+            copy[columns.index("seed")] = 99
+        db.execute("DELETE FROM runs WHERE run_key = ?", (failing["run_key"],))
+        db.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(copy))})", copy)
+    with Store(store_path) as store:
+        rows = store.rows(campaign.hash)
+    usable, excluded = verified_rows(rows, store_path)
+    assert [entry["run_key"] for entry in excluded] == [f"c0000/{passing['arm']}/s99"]
+    assert store_code(usable, campaign.total_runs()) == 2
+    code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
+    assert data["summary"]["verdict"] == "inconclusive" and code == 2, data["summary"]
+
+
 @pytest.mark.parametrize("started, verdict", [(0, "inconclusive"), (1, "safe")])
 def test_an_attack_that_never_started_is_no_tested_attack(started, verdict):
     counts = {"lock": 3, **({"fault.start": started} if started else {})}

@@ -179,8 +179,14 @@ def test_row_problems(tmp_path):
     assert evidence.row_problems({"status": "error", "error": "Boom: x\ntrace"}) == [
         "run errored (Boom: x)"]
     # With its verdicts, a row is bound to its history by judging it again.
-    judged = {**row, "verdicts": results["verdicts"], "fingerprint": results["fingerprint"]}
+    fingerprint = results["fingerprint"]
+    judged = {**row, "verdicts": results["verdicts"], "fingerprint": fingerprint,
+              "seed": fingerprint["seed"], "scenario_hash": fingerprint["scenario_hash"]}
     assert evidence.row_problems(judged) == []
+    # The row's own seed must name the run its history is of.
+    assert evidence.row_problems({**judged, "seed": fingerprint["seed"] + 1}) == [
+        "the row names another run than its history (seed or scenario hash differ from the"
+        " fingerprint's)"]
     flipped = {**results["verdicts"], "safety.no-double-mint": "fail"}
     assert evidence.row_problems({**judged, "verdicts": flipped}) == [
         "safety.no-double-mint is recorded as fail but its history gives pass"]

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def run_key(config_index: int, arm: str, seed: int) -> str:
+    """A run's name in its campaign and in the store: configuration, arm and seed."""
+    return f"c{config_index:04d}/{arm}/s{seed}"
+
+
 @dataclass(frozen=True, slots=True)
 class RunSpec:
     """One run of a campaign: everything a worker needs, picklable, no open handles."""

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bridgelab import __version__
-from bridgelab.campaign.runspec import RunSpec
+from bridgelab.campaign.runspec import RunSpec, run_key
 from bridgelab.campaign.schema import (
     MAX_RUNS,
     MAX_SCENARIOS,
@@ -177,10 +177,6 @@ def _short(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return json.dumps(value) if not isinstance(value, str) else value
-
-
-def run_key(config_index: int, arm: str, seed: int) -> str:
-    return f"c{config_index:04d}/{arm}/s{seed}"
 
 
 def _stream_seed(purpose: str, *parts: object) -> int:

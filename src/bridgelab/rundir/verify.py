@@ -266,6 +266,12 @@ def row_problems(row: dict[str, Any], store_path: Path | None = None,
         judgement = judge(path, facts, scenario, why)
     problems = judgement_problems(facts, verdicts, fingerprint, None, judgement,
                                   exit_code=row.get("exit_code"), metrics=row.get("metrics"))
+    # The history names its run by the fingerprint's seed and scenario hash (checked above);
+    # the row's own columns must name the same run, or a history could vouch for another.
+    if fingerprint is not None and (row.get("seed"), row.get("scenario_hash")) != (
+            fingerprint.get("seed"), fingerprint.get("scenario_hash")):
+        problems.append("the row names another run than its history (seed or scenario hash"
+                        " differ from the fingerprint's)")
     if verdicts is not None and scenario is not None:
         problems += name_problems(scenario, fingerprint)
     results = path.parent / RESULTS
