@@ -89,6 +89,27 @@ def test_only_keys_of_the_campaign_count_as_already_run(tmp_path):
     assert huge.run_keys_among(edges) == 2
 
 
+@pytest.mark.parametrize("body, seeds", [
+    (SWEEP, "[5, 7, 9]"), (SWEEP, "{ start = 100, count = 3 }"), ("", "2"),
+])
+def test_a_store_s_registration_rebuilds_the_campaign_s_run_keys(tmp_path, body, seeds):
+    """The report has no campaign file: the keys it rebuilds from the store's registration
+    are the campaign's, every run's and no other."""
+    from bridgelab.campaign.runkeys import registered_run_keys
+
+    campaign = load_campaign(write_campaign(tmp_path, body, seeds=seeds))
+    text = json.dumps(campaign.registration, sort_keys=True)
+    keys = registered_run_keys(campaign.hash, campaign.total_runs(), text)
+    assert keys == campaign.run_keys() and len(keys) == campaign.total_runs()
+    every = [spec.run_key for spec in campaign.specs()]
+    assert all(key in keys for key in every)
+    first = next(campaign.specs())
+    assert run_key(first.config, first.arm, max(spec.seed for spec in campaign.specs()) + 1) \
+        not in keys
+    assert isinstance(registered_run_keys(campaign.hash, campaign.total_runs() + 1, text), str)
+    assert isinstance(registered_run_keys("0" * 64, campaign.total_runs(), text), str)
+
+
 def test_expansion_is_configurations_times_arms_times_seeds(tmp_path):
     campaign = load_campaign(write_campaign(tmp_path, SWEEP, seeds="[5, 7, 9]"))
     specs = list(campaign.specs())

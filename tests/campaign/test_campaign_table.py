@@ -74,3 +74,27 @@ def test_a_hostile_value_is_escaped_in_the_notebook_view():
 
     view = CampaignResults("<script>x</script>", "ab" * 32, 1, [], columns)._repr_html_()
     assert "<script>" not in view and "&lt;script&gt;" in view
+
+
+def test_a_row_that_is_not_one_of_the_campaign_s_runs_is_left_out(tmp_path, capsys):
+    """A row under a key the campaign does not expand to (a seed it does not have) is no run
+    of it: the notebook loader and the export leave it out and name it."""
+    import dataclasses
+
+    from bridgelab.campaign.runspec import run_key
+    from bridgelab.campaign.worker import execute_run
+
+    path, store = _stored(tmp_path, NO_ATTACK, "honest")
+    campaign = load_spec(path)
+    first = next(campaign.specs())
+    stranger = run_key(0, "none", 7)
+    with Store(store) as opened:
+        assert opened.add(execute_run(dataclasses.replace(first, seed=7, run_key=stranger)))
+    results = bridgelab.load_campaign(store)
+    assert len(results) == campaign.total_runs() == 2
+    assert results.left_out == [stranger]
+    capsys.readouterr()
+    assert main(["campaign-export", str(path), "--store", str(store),
+                 "--csv", str(tmp_path / "out.csv")]) == 2
+    assert f"left out {stranger}: not a run of this campaign" in capsys.readouterr().err
+    assert len((tmp_path / "out.csv").read_text().splitlines()) == 1 + 2

@@ -106,7 +106,7 @@ def run_campaign(scenarios: dict[str, Path], directory: Path, text: str = TINY,
     store_path = directory / "tiny.sqlite"
     with Store(store_path) as store:
         store.register(campaign.hash, campaign.name, str(campaign_file), campaign.total_runs(),
-                       campaign.spec.model_dump(mode="json"))
+                       campaign.registration)
         for spec in itertools.islice(campaign.specs(directory / "histories"), stored):
             store.add(execute_run(spec))
     return store_path, campaign_file, base
@@ -346,12 +346,7 @@ def test_an_incident_mark_without_its_pair_keeps_a_failing_run_in_the_headline()
 def test_a_campaign_store_missing_runs_is_never_safe(scenarios, tmp_path, monkeypatch, capsys):
     """A campaign stopped early (interrupted, or `--max-runs`): the runs it holds may all
     pass, but the ones never made are unknown."""
-    three_seeds = (
-        '[campaign]\nname = "part"\nbase = "base.toml"\nseeds = 3\n'
-        '[[attacks]]\nname = "bernoulli"\nkind = "key.bernoulli"\nschedule = { at = 20.0 }\n'
-        'params = { p = 0.01 }\n'
-    )
-    store_path, _, _ = run_campaign(scenarios, tmp_path / "campaign", three_seeds, stored=1)
+    store_path, _, _ = run_campaign(scenarios, tmp_path / "campaign", THREE_SEEDS, stored=1)
     code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
     summary_ = data["summary"]
     assert summary_["verdict"] == "inconclusive" and code == 2, summary_
@@ -386,11 +381,81 @@ def test_a_passing_row_copied_over_a_failing_run_is_never_safe(
         db.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(copy))})", copy)
     with Store(store_path) as store:
         rows = store.rows(campaign.hash)
-    usable, excluded = verified_rows(rows, store_path)
+    usable, excluded = verified_rows(rows, store_path, campaign.run_keys())
     assert [entry["run_key"] for entry in excluded] == [f"c0000/{passing['arm']}/s99"]
     assert store_code(usable, campaign.total_runs()) == 2
     code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
     assert data["summary"]["verdict"] == "inconclusive" and code == 2, data["summary"]
+
+
+THREE_SEEDS = (
+    '[campaign]\nname = "part"\nbase = "base.toml"\nseeds = 3\n'
+    '[[attacks]]\nname = "bernoulli"\nkind = "key.bernoulli"\nschedule = { at = 20.0 }\n'
+    'params = { p = 0.01 }\n'
+)
+
+
+def test_a_real_run_of_a_seed_outside_the_campaign_fills_no_gap(
+        scenarios, tmp_path, monkeypatch, capsys):
+    """A campaign stopped one run short, and a real, passing run of a seed the campaign does
+    not have stored under its own truthful key: the row count is whole and every row verifies
+    against its history, but the campaign's third seed was never run."""
+    import dataclasses
+
+    from bridgelab.campaign.runspec import run_key
+    from bridgelab.campaign.verdict import NOT_OURS, store_code, verified_rows
+
+    store_path, campaign_file, _ = run_campaign(scenarios, tmp_path / "campaign", THREE_SEEDS,
+                                                stored=2)
+    campaign = load_campaign(campaign_file)
+    last = list(campaign.specs(tmp_path / "campaign" / "histories"))[-1]
+    stranger = run_key(0, "bernoulli", 99)
+    with Store(store_path) as store:
+        assert store.add(execute_run(dataclasses.replace(
+            last, seed=99, run_key=stranger,
+            history_dir=str(Path(last.history_dir).parent / "s99"))))
+        rows = store.rows(campaign.hash)
+    assert len(rows) == campaign.total_runs()
+    assert all(row["status"] == "ok" and row["exit_code"] == 0 for row in rows)
+    usable, excluded = verified_rows(rows, store_path, campaign.run_keys())
+    assert excluded == [{"run_key": stranger, "problems": [NOT_OURS]}]
+    assert store_code(usable, campaign.total_runs()) == 2
+    capsys.readouterr()
+    assert cli_main(["campaign-stats", str(campaign_file), "--store", str(store_path)]) == 2
+    code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
+    summary_ = data["summary"]
+    assert summary_["verdict"] == "inconclusive" and code == 2, summary_
+    reasons = [reason for entry in summary_["unusable"] for reason in entry["reasons"]]
+    assert NOT_OURS in reasons
+    assert any(reason.startswith("campaign incomplete (1 of its 3 runs") for reason in reasons)
+
+
+@pytest.mark.parametrize("edit", ["seeds widened", "old format", "not JSON"])
+def test_a_campaign_whose_registration_does_not_check_is_never_safe(
+        scenarios, tmp_path, monkeypatch, capsys, edit):
+    """The report counts a campaign's runs against the registration the store keeps. One
+    that no longer hashes to the campaign (edited to admit another seed), one written before
+    registrations were hashed, or one that is not JSON, counts nothing: inconclusive."""
+    import sqlite3
+
+    store_path, _, _ = run_campaign(scenarios, tmp_path / "campaign", THREE_SEEDS)
+    code, data, _ = report(tmp_path / "untouched", monkeypatch, capsys, store_path)
+    assert data["summary"]["verdict"] == "safe" and code == 0, data["summary"]
+    with sqlite3.connect(store_path) as db:
+        [(text,)] = db.execute("SELECT spec FROM campaigns").fetchall()
+        registration = json.loads(text)
+        if edit == "seeds widened":
+            registration["campaign"]["campaign"]["seeds"] = [1, 2, 99]
+        elif edit == "old format":
+            registration = registration["campaign"]
+        db.execute("UPDATE campaigns SET spec = ?",
+                   ("{" if edit == "not JSON" else json.dumps(registration),))
+    code, data, _ = report(tmp_path / "edited", monkeypatch, capsys, store_path)
+    summary_ = data["summary"]
+    assert summary_["verdict"] == "inconclusive" and code == 2, summary_
+    [uncounted] = [entry for entry in summary_["unusable"]
+                   if entry["reasons"][0].startswith("campaign not counted")]
+    assert uncounted
 
 
 @pytest.mark.parametrize("started, verdict", [(0, "inconclusive"), (1, "safe")])
@@ -526,12 +591,12 @@ def test_a_store_row_whose_exit_code_was_lowered_is_excluded(scenarios, tmp_path
     with Store(store_path) as store:
         rows = store.rows(campaign.hash)
     broken = next(row for row in rows if row["exit_code"] == 1)
-    assert verified_rows(rows, store_path)[1] == []
+    assert verified_rows(rows, store_path, campaign.run_keys())[1] == []
     with sqlite3.connect(store_path) as db:
         db.execute("UPDATE runs SET exit_code = 0 WHERE run_key = ?", (broken["run_key"],))
     with Store(store_path) as store:
         rows = store.rows(campaign.hash)
-    _usable, excluded = verified_rows(rows, store_path)
+    _usable, excluded = verified_rows(rows, store_path, campaign.run_keys())
     assert [entry["run_key"] for entry in excluded] == [broken["run_key"]]
     assert "exit code is 0, but its history gives 1" in excluded[0]["problems"][0]
 
@@ -557,7 +622,7 @@ def test_a_store_row_whose_fault_start_count_was_raised_is_excluded(scenarios, t
                    (json.dumps(metrics), honest["run_key"]))
     with Store(store_path) as store:
         rows = store.rows(campaign.hash)
-    _usable, excluded = verified_rows(rows, store_path)
+    _usable, excluded = verified_rows(rows, store_path, campaign.run_keys())
     assert [entry["run_key"] for entry in excluded] == [honest["run_key"]]
     assert excluded[0]["problems"] == ["metrics count 1 fault.start events, the history"
                                        " holds 0"]
@@ -604,14 +669,16 @@ def test_a_campaign_run_whose_results_json_drops_its_inconclusive_reason_is_excl
     expecting = ('[campaign]\nname = "expects"\nbase = "base.toml"\nseeds = 1\n'
                  '[base.checks]\nexpect = ["coverage.reorg"]\n[[attacks]]\nname = "none"\n')
     store_path, campaign_file, _ = run_campaign(scenarios, tmp_path / "campaign", expecting)
+    campaign = load_campaign(campaign_file)
     with Store(store_path) as store:
-        [row] = store.rows(load_campaign(campaign_file).hash)
-    assert row["exit_code"] == 2 and verified_rows([row], store_path)[1] == []
+        [row] = store.rows(campaign.hash)
+    keys = campaign.run_keys()
+    assert row["exit_code"] == 2 and verified_rows([row], store_path, keys)[1] == []
     results = Path(row["history_path"]).parent / "results.json"
     saved = json.loads(results.read_text())
     saved["inconclusive"] = []
     results.write_text(json.dumps(saved))
-    [excluded] = verified_rows([row], store_path)[1]
+    [excluded] = verified_rows([row], store_path, keys)[1]
     assert "leaves out why the run is inconclusive" in excluded["problems"][0]
 
 

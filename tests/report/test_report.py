@@ -221,7 +221,7 @@ def test_report_from_a_campaign_store(tmp_path):
     store_path = tmp_path / "tiny.sqlite"
     with Store(store_path) as store:
         store.register(campaign.hash, campaign.name, str(campaign_file), campaign.total_runs(),
-                       campaign.spec.model_dump(mode="json"))
+                       campaign.registration)
         for spec in campaign.specs(tmp_path / "histories"):
             store.add(execute_run(spec))
     out = tmp_path / "out"

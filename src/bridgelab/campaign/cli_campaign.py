@@ -74,7 +74,9 @@ def command(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
                   " completed run: continue with --resume", file=sys.stderr)
             # Incomplete (a dead worker or a lost cluster is not a defect of the model), unless
             # the runs stored so far already broke a property or crashed.
-            return combine({EXIT_INCONCLUSIVE, store_code(store.rows(campaign.hash), total)})
+            keys = campaign.run_keys()
+            ours = [row for row in store.rows(campaign.hash) if row.get("run_key") in keys]
+            return combine({EXIT_INCONCLUSIVE, store_code(ours, total)})
         stored = store.rows(campaign.hash)
     return _finish(args, err, campaign, store_path, tally, stored, stored_now)
 
@@ -167,7 +169,7 @@ def _finish(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
             tally: Any, stored: list[dict[str, Any]], stored_now: set[str]) -> int:
     """The throughput line, the statistics, the runs left out; and the store's exit code."""
     # Rows stored by earlier invocations are evidence read back: verified like campaign-stats.
-    rows, excluded = verified_rows(stored, store_path, stored_now)
+    rows, excluded = verified_rows(stored, store_path, campaign.run_keys(), stored_now)
     executor = "Dask " + str(args.scheduler) if args.scheduler else "process pool"
     steady = tally.steady_runs_per_s
     warm = (

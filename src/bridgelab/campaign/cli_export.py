@@ -1,5 +1,5 @@
 """`bridgelab campaign-export`: a stored campaign to CSV and/or Parquet, one line per run;
-rows that do not decode are left out and named.
+rows that do not decode, or are not runs of the campaign, are left out and named.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from bridgelab import output
+from bridgelab.campaign.verdict import NOT_OURS
 from bridgelab.exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_INCONCLUSIVE,
@@ -36,12 +37,15 @@ def command(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
         print(f"error: {printable(store_path)}: expected runs of campaign"
               f" {printable(campaign.name)} ({campaign.hash[:12]}), found none", file=sys.stderr)
         return EXIT_BAD_INPUT
-    rows = [row for row in stored if not row.get("problem")]
+    keys = campaign.run_keys()
+    rows = [row for row in stored if not row.get("problem") and row["run_key"] in keys]
     written: dict[str, str | None] = {"csv": None, "parquet": None}
     for row in stored:
-        if row.get("problem"):
-            err.print(f"left out {printable(row['run_key'], 120)}: row unreadable"
-                      f" ({row['problem']})", highlight=False, soft_wrap=True, markup=False)
+        why = (f"row unreadable ({row['problem']})" if row.get("problem")
+               else NOT_OURS if row["run_key"] not in keys else None)
+        if why is not None:
+            err.print(f"left out {printable(row['run_key'], 120)}: {why}", highlight=False,
+                      soft_wrap=True, markup=False)
     if args.csv is not None:
         written["csv"] = str(args.csv)
         count = write_csv(rows, args.csv)

@@ -121,7 +121,7 @@ def pending_specs(
     specs = campaign.specs(history_root)
     total = campaign.total_runs()
     store.register(campaign.hash, campaign.name, str(campaign.path), total,
-                   campaign.spec.model_dump(mode="json"))
+                   campaign.registration)
     done = store.done_keys(campaign.hash)
     if done and fresh:
         store.delete(campaign.hash)

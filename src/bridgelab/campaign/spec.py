@@ -19,6 +19,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from bridgelab import __version__
+from bridgelab.campaign.runkeys import (
+    REGISTRATION_FORMAT,
+    RunKeys,
+    campaign_digest,
+    canonical,
+)
 from bridgelab.campaign.runspec import RunSpec, run_key
 from bridgelab.campaign.schema import (
     MAX_RUNS,
@@ -53,6 +59,8 @@ class Campaign:
     base_data: dict[str, Any]
     base_dir: Path
     hash: str = ""
+    # What the hash is of; the store keeps it, so a report can rebuild the run keys.
+    registration: dict[str, Any] = field(default_factory=dict)
     configs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -136,29 +144,14 @@ class Campaign:
     def total_runs(self) -> int:
         return len(self.configs) * len(self.arms) * self.spec.campaign.seed_count()
 
+    def run_keys(self) -> RunKeys:
+        """The keys of this campaign's runs (a store may hold others)."""
+        return RunKeys.of(len(self.configs), (arm.name for arm in self.arms),
+                          self.spec.campaign.seed_sequence())
+
     def run_keys_among(self, keys: set[str]) -> int:
         """How many of `keys` name a run of this campaign (a store may hold others)."""
-        if not keys:
-            return 0
-        arms = {arm.name for arm in self.arms}
-        listed = self.spec.campaign.seed_sequence()
-        # A range answers `in` at once; a list is made a set for it.
-        seeds = listed if isinstance(listed, range) else set(listed)
-        count = 0
-        for key in keys:
-            parts = key.split("/")
-            if len(parts) != 3:
-                continue
-            try:
-                config_index, seed = int(parts[0][1:]), int(parts[2][1:])
-            except ValueError:
-                continue
-            # Written back, the key must read the same: that rules out any other prefix, padding
-            # or spelling of the numbers.
-            if (0 <= config_index < len(self.configs) and parts[1] in arms and seed in seeds
-                    and run_key(config_index, parts[1], seed) == key):
-                count += 1
-        return count
+        return self.run_keys().among(keys) if keys else 0
 
     def group_label(self, config_index: int) -> str:
         config = self.configs[config_index]
@@ -228,10 +221,6 @@ def _configs(sweep: Sweep) -> list[dict[str, Any]]:
     return configs
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
 def _read_toml(path: Path, what: str) -> dict[str, Any]:
     return read_toml(path, what)
 
@@ -295,14 +284,14 @@ def parse_campaign(data: dict[str, Any], path: Path) -> Campaign:
     if spec.swarm is not None:
         _check_swarm(campaign, name)
     check_run_paths(campaign, name)
-    campaign.hash = hashlib.sha256(
-        _canonical({
-            "format": "bridgelab-campaign/v1",
-            "version": __version__,
-            "campaign": spec.model_dump(mode="json"),
-            "base": base_data,
-        }).encode()
-    ).hexdigest()
+    # Read back through JSON, so the store's copy hashes exactly as this one does.
+    campaign.registration = json.loads(canonical({
+        "format": REGISTRATION_FORMAT,
+        "version": __version__,
+        "campaign": spec.model_dump(mode="json"),
+        "base": base_data,
+    }))
+    campaign.hash = campaign_digest(campaign.registration)
     return campaign
 
 

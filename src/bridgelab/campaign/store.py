@@ -226,10 +226,13 @@ class Store:
         self.close()
 
     def register(self, campaign_hash: str, name: str, file: str, total_runs: int,
-                 spec: dict[str, Any]) -> None:
+                 registration: dict[str, Any]) -> None:
+        """Record a campaign once, with what its hash is of (`Campaign.registration`): a
+        reader without the campaign file rebuilds its run keys from that."""
         self.db.execute(
             "INSERT OR IGNORE INTO campaigns VALUES (?, ?, ?, ?, ?, ?)",
-            (campaign_hash, name, file, total_runs, json.dumps(spec, sort_keys=True), _now()),
+            (campaign_hash, name, file, total_runs, json.dumps(registration, sort_keys=True),
+             _now()),
         )
 
     def add(self, row: dict[str, Any]) -> bool:

@@ -139,7 +139,8 @@ class CampaignResults:
         failed = sum(1 for row in self.rows if row["exit_code"] == 1)
         head = (f"<p><b>{html.escape(self.name)}</b> ({self.campaign_hash[:12]}):"
                 f" {len(self.rows):,} of {self.total_runs:,} runs stored, {failed:,} with a"
-                f" property failed, {len(self.left_out):,} left out (unreadable)</p>")
+                f" property failed, {len(self.left_out):,} left out (unreadable, or not its"
+                " runs)</p>")
         shown = ("run_key", "arm", "seed", "status", "exit_code", "safety_violation",
                  "outcome.value_extracted")
         cells = "".join(
@@ -154,11 +155,13 @@ def load_campaign(store: str | Path, campaign: str | None = None) -> CampaignRes
     """The runs of one campaign in a campaign store (SQLite), as typed records.
 
     `campaign` is a campaign's name or hash prefix; it may be left out when the store holds one
-    campaign. Rows the store cannot vouch for are left out and named in `left_out`."""
+    campaign. Rows the store cannot vouch for, or under a key that is not one of the
+    campaign's runs, are left out and named in `left_out`."""
+    from bridgelab.campaign.runkeys import registered_run_keys
     from bridgelab.campaign.store import Store
 
     with Store(Path(store), readonly=True) as opened:
-        known = opened.campaigns()
+        known = opened.campaigns(spec=True)
         chosen = [entry for entry in known if campaign is None
                   or entry["name"] == campaign or entry["campaign_hash"].startswith(campaign)]
         if len(chosen) != 1:
@@ -168,7 +171,12 @@ def load_campaign(store: str | Path, campaign: str | None = None) -> CampaignRes
                              f" holds: {names}")
         entry = chosen[0]
         stored = opened.rows(entry["campaign_hash"])
-    rows = [row for row in stored if not row.get("problem")]
+    keys = registered_run_keys(entry["campaign_hash"], entry["total_runs"], entry["spec"])
+    # A row under a key that is not one of the campaign's runs is left out like an unreadable
+    # one (a store from before registrations were hashed cannot tell, and keeps them).
+    ours = [isinstance(keys, str) or row["run_key"] in keys for row in stored]
+    rows = [row for row, own in zip(stored, ours, strict=True) if own and not row.get("problem")]
     typed, columns = typed_rows(rows)
     return CampaignResults(entry["name"], entry["campaign_hash"], entry["total_runs"], typed,
-                           columns, [row["run_key"] for row in stored if row.get("problem")])
+                           columns, [row["run_key"] for row, own in zip(stored, ours, strict=True)
+                                     if row.get("problem") or not own])

@@ -6,7 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bridgelab.campaign.runkeys import RunKeys
 from bridgelab.exitcodes import EXIT_INCONCLUSIVE, EXIT_INTERNAL_ERROR, combine
+
+NOT_OURS = ("not a run of this campaign (its configuration, arm or seed is not the"
+            " campaign's): it cannot stand in for one")
 
 
 def store_code(rows: list[dict[str, Any]], total: int) -> int:
@@ -22,18 +26,22 @@ def store_code(rows: list[dict[str, Any]], total: int) -> int:
     return combine(codes)
 
 
-def verified_rows(stored: list[dict[str, Any]], store_path: Path, trusted: set[str] = frozenset()
+def verified_rows(stored: list[dict[str, Any]], store_path: Path, keys: RunKeys,
+                  trusted: set[str] = frozenset()
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(rows usable as evidence, the others with their problems). A completed row's history,
-    if it has one, must still verify (`evidence.row_problems`); a row the store could not
-    decode is left out too. Errored rows are kept: they count as errors. Rows in `trusted`
-    (run keys stored by this very process) are not hashed again."""
+    """(rows usable as evidence, the others with their problems). A row must be one of the
+    campaign's runs (`keys`): any other, however real its run, would fill a gap in the count.
+    A completed row's history, if it has one, must still verify (`evidence.row_problems`); a
+    row the store could not decode is left out too. Errored rows are kept: they count as
+    errors. Rows in `trusted` (run keys stored by this very process) are not hashed again."""
     from bridgelab.evidence import row_problems
 
     rows, excluded = [], []
     for row in stored:
         problems = []
-        if row.get("problem") or (row["status"] == "ok" and row["run_key"] not in trusted):
+        if row.get("run_key") not in keys:
+            problems = [NOT_OURS]
+        elif row.get("problem") or (row["status"] == "ok" and row["run_key"] not in trusted):
             problems = row_problems(row, store_path, require_history=False)
         if problems:
             excluded.append({"run_key": str(row["run_key"]), "problems": problems})

@@ -98,12 +98,18 @@ def _scenario_for(campaign: Any, row: dict[str, Any]) -> dict[str, Any] | None:
 def load_store(path: Path) -> list[RunRecord]:
     """Every run of every campaign in the store, in expansion order, each verified. A store
     that is empty, not SQLite or damaged raises StoreError; it is opened read-only."""
+    from bridgelab.campaign.runkeys import registered_run_keys
     from bridgelab.campaign.store import Store
+    from bridgelab.campaign.verdict import NOT_OURS
 
     records: list[RunRecord] = []
     with Store(path, readonly=True) as store:
-        for entry in store.campaigns():
+        for entry in store.campaigns(spec=True):
             entry["name"] = str(entry["name"])
+            # Only the campaign's own runs count towards it; the keys come from what the store
+            # registered, trusted only if it hashes to the campaign's hash.
+            keys = registered_run_keys(entry["campaign_hash"], entry["total_runs"],
+                                       entry.pop("spec"))
             # The campaign file is read only for rows whose scenario the store does not keep
             # (a store that predates the `scenarios` table), and then once.
             campaign, tried = None, False
@@ -121,11 +127,27 @@ def load_store(path: Path) -> list[RunRecord]:
                         tried = True
                     # The user's contract files are read where the campaign read them.
                     record.contract_dir = None if campaign is None else str(campaign.base_dir)
+                if isinstance(keys, str) or row.get("run_key") in keys:
+                    stored += 1
+                else:
+                    record.problems.append(NOT_OURS)
                 records.append(record)
-                stored += 1
-            if stored < entry["total_runs"]:
+            if isinstance(keys, str):
+                records.append(_uncounted(path, entry, keys))
+            elif stored < entry["total_runs"]:
                 records.append(_missing_runs(path, entry, stored))
     return records
+
+
+def _uncounted(path: Path, entry: dict[str, Any], why: str) -> RunRecord:
+    """A campaign whose runs cannot be told from others: one unusable entry saying why, so
+    that no verdict rests on a count nothing can check."""
+    return RunRecord(
+        id=run_id("uncounted", 0, f"{entry['campaign_hash']}/uncounted"),
+        scenario=entry["name"], seed=0, verdicts={}, metrics={}, campaign=entry["name"],
+        results_path=display_path(path),
+        problems=[f"campaign not counted: {why}, so its stored runs cannot be told from others"],
+    )
 
 
 def _missing_runs(path: Path, entry: dict[str, Any], stored: int) -> RunRecord:
