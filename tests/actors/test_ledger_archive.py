@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bridgelab.actors import ledger as ledger_module
 from bridgelab.actors.ledger import SignedLedger
 from bridgelab.actors.ledger_archive import LedgerArchive, SignedDigest
+from tests.actors.ledger_rule import keeps_one_digest
 
 DIRECTIONS = ("deposit", "withdrawal")
 # Mostly small dense nonces, sometimes one far away or negative (an attack's own).
@@ -32,21 +33,28 @@ OPERATIONS = st.one_of(
 )
 
 
-def _apply(ledger: SignedLedger, operation: tuple, last: list) -> object:
+def _apply(ledger: SignedLedger, operation: tuple, last: list, signed: dict) -> object:
+    """One operation on `ledger`; a signing that breaks the committee's rule (a second digest
+    for a key) is left out, as the committee refuses it (`signed`: what each member signed)."""
     kind = operation[0]
     if kind == "repeat_batch":
         if not last:
             return None
         keys, digests, epoch = last[0]
-        ledger.add_all(keys, operation[1], digests, epoch)
+        if keeps_one_digest(signed, operation[1], keys, digests):
+            ledger.add_all(keys, operation[1], digests, epoch)
         return ledger.signed_any(keys, operation[1])
     if kind == "add":
         _, key, member, digest, epoch = operation
+        if not keeps_one_digest(signed, member, (key,), (digest,)):
+            return "refused"
         return ledger.add(key, member, digest, epoch)
     if kind == "add_all":
         _, keys, member, digests, epoch = operation
         keys, digests = tuple(keys), tuple(digests[: len(keys)])
         last[:] = [(keys, digests, epoch)]
+        if not keeps_one_digest(signed, member, keys, digests):
+            return "refused"
         return ledger.add_all(keys, member, digests, epoch)
     if kind == "latest":
         return ledger.latest(operation[1], operation[2])
@@ -64,8 +72,11 @@ def test_an_archiving_ledger_answers_as_one_that_keeps_everything_live(operation
         archiving, whole = SignedLedger(live_limit=2), SignedLedger(live_limit=10**9)
         last_a: list = []
         last_w: list = []
+        signed_a: dict = {}
+        signed_w: dict = {}
         for operation in operations:
-            assert _apply(archiving, operation, last_a) == _apply(whole, operation, last_w)
+            assert (_apply(archiving, operation, last_a, signed_a)
+                    == _apply(whole, operation, last_w, signed_w))
             assert len(archiving) == len(whole)
         keys = sorted({(d, n) for d in DIRECTIONS for n in range(-3, 41)} | {
             (d, 10**9) for d in DIRECTIONS})

@@ -71,7 +71,8 @@ OPERATIONS = st.tuples(st.just("sign"), st.integers(0, 60), st.integers(1, 30),
 @given(st.lists(OPERATIONS, max_size=20))
 def test_a_pruning_ledger_is_stale_only_where_the_member_signed(operations):
     """Against a ledger that keeps everything: the same answer for every key, except STALE,
-    and STALE only for a key the member did sign."""
+    and STALE only for a key the member did sign. Signing keeps the committee's rule: no
+    second digest for a key (the ledger asserts it; see the test below)."""
     saved = (ledger_module.ARCHIVE_SLACK, ledger_archive.NONCE_HORIZON,
              ledger_archive.DROP_CHUNK)
     ledger_module.ARCHIVE_SLACK, ledger_archive.NONCE_HORIZON, ledger_archive.DROP_CHUNK = 1, 3, 2
@@ -84,6 +85,8 @@ def test_a_pruning_ledger_is_stale_only_where_the_member_signed(operations):
                 if pruning.latest(key, member) is STALE:
                     assert whole.latest(key, member) is not None
                     continue
+                if whole.latest(key, member) not in (None, (digest, 0)):
+                    continue  # the committee refuses it as equivocation
                 pruning.add(key, member, digest, 0)
                 whole.add(key, member, digest, 0)
             for member in range(4):
@@ -97,6 +100,22 @@ def test_a_pruning_ledger_is_stale_only_where_the_member_signed(operations):
     finally:
         (ledger_module.ARCHIVE_SLACK, ledger_archive.NONCE_HORIZON,
          ledger_archive.DROP_CHUNK) = saved
+
+
+def test_a_member_cannot_record_a_second_digest_for_a_key():
+    """The pruning and the whole ledger once answered differently for a member that signed
+    two digests for one nonce (which had `latest` was a matter of list order). The committee
+    never records one; the ledger asserts so, one message at a time and in a batch."""
+    ledger = SignedLedger()
+    ledger.add(("deposit", 0), 0, b"b" * 32, 0)
+    ledger.add(("deposit", 0), 1, b"a" * 32, 0)
+    ledger.add(("deposit", 0), 1, b"a" * 32, 1)  # the same message in a refreshed epoch
+    with pytest.raises(AssertionError, match="second digest"):
+        ledger.add(("deposit", 0), 1, b"b" * 32, 0)
+    keys = (("deposit", 1), ("deposit", 0))
+    ledger.add_all(keys, 2, (b"c" * 32, b"b" * 32), 0)
+    with pytest.raises(AssertionError, match="second digest"):
+        ledger.add_all(keys, 2, (b"c" * 32, b"a" * 32), 1)
 
 
 def test_pruning_leaves_an_honest_long_run_as_it_was(monkeypatch):

@@ -1,8 +1,9 @@
 """What each committee member has signed, per message key, stored once per message.
 
 Every member keeps its own rule, one message per nonce ever, by reading and writing its own
-bit here. Storing the committee's records column-wise keeps memory at one entry per message
-rather than one per member and message.
+bit here (the ledger asserts it: a member's entries for a key all hold one digest).
+Storing the committee's records column-wise keeps memory at one entry per message rather
+than one per member and message.
 
 The most recent `live_limit` keys are kept as objects; older ones are archived compactly (a
 nonce-indexed row of digest, epoch and signers per direction: about 48 bytes a message
@@ -128,9 +129,10 @@ class SignedLedger:
         bit = 1 << member
         lists = self._batch_lists if keys is self._batch_keys else self._entry_lists(keys)
         record = self._batch_record
-        if record is not None and record[0] is digests and record[1] == epoch:
-            # Another member of the batch just recorded these digests: set its bit in the
-            # entries they went to.
+        if (record is not None and record[0] is digests and record[1] == epoch
+                and not self._batch_signers & bit):
+            # Another member of the batch just recorded these digests, and this one has
+            # signed none of the keys: set its bit in the entries they went to.
             for entry in record[2]:
                 entry.members |= bit
             self._batch_signers |= bit
@@ -168,14 +170,21 @@ class SignedLedger:
             entry = SignedDigest(digest, epoch, bit)
             self._by_key[key] = [entry]
             return entry
+        found: SignedDigest | None = None
         for entry in entries:
-            if entry.digest == digest and entry.epoch == epoch:
-                entry.members |= bit
-                return entry
-        assert len(entries) < MAX_ENTRIES_PER_KEY, f"too many signed digests for {key}"
-        entry = SignedDigest(digest, epoch, bit)
-        entries.append(entry)
-        return entry
+            if entry.digest != digest:
+                # The committee refuses a second digest as equivocation before it records
+                # one; `latest` would have no one answer for a member that signed two.
+                assert not entry.members & bit, f"a member signed a second digest for {key}"
+            elif entry.epoch == epoch:
+                found = entry
+        if found is None:
+            assert len(entries) < MAX_ENTRIES_PER_KEY, f"too many signed digests for {key}"
+            found = SignedDigest(digest, epoch, bit)
+            entries.append(found)
+        else:
+            found.members |= bit
+        return found
 
     def _archive_oldest(self) -> None:
         """Archive the oldest keys once `ARCHIVE_SLACK` more than `live_limit` are live. Only
