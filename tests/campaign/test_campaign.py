@@ -110,6 +110,19 @@ def test_a_store_s_registration_rebuilds_the_campaign_s_run_keys(tmp_path, body,
     assert isinstance(registered_run_keys("0" * 64, campaign.total_runs(), text), str)
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "campaigns").glob("*.toml")),
+                         ids=lambda path: path.name)
+def test_every_shipped_campaign_s_registration_reads_back(path):
+    """A registration that did not read back would leave every report of that campaign
+    inconclusive (the swarm's distributions once did: their unset fields dump as nulls)."""
+    from bridgelab.campaign.runkeys import registered_run_keys
+
+    campaign = load_campaign(path)
+    text = json.dumps(campaign.registration, sort_keys=True)
+    assert registered_run_keys(campaign.hash, campaign.total_runs(), text) \
+        == campaign.run_keys()
+
+
 def test_expansion_is_configurations_times_arms_times_seeds(tmp_path):
     campaign = load_campaign(write_campaign(tmp_path, SWEEP, seeds="[5, 7, 9]"))
     specs = list(campaign.specs())

@@ -458,6 +458,26 @@ def test_a_campaign_whose_registration_does_not_check_is_never_safe(
     assert uncounted
 
 
+def test_running_a_campaign_again_registers_it_again(scenarios, tmp_path, monkeypatch, capsys):
+    """A store written before registrations were hashed (or whose registration was edited)
+    reads inconclusive; `campaign --resume` writes the registration again, and the report of
+    the untouched runs reads as before."""
+    import sqlite3
+
+    store_path, campaign_file, _ = run_campaign(scenarios, tmp_path / "campaign", THREE_SEEDS)
+    with sqlite3.connect(store_path) as db:
+        [(text,)] = db.execute("SELECT spec FROM campaigns").fetchall()
+        db.execute("UPDATE campaigns SET spec = ?", (json.dumps(json.loads(text)["campaign"]),))
+    code, data, _ = report(tmp_path / "old", monkeypatch, capsys, store_path)
+    assert data["summary"]["verdict"] == "inconclusive" and code == 2, data["summary"]
+    assert cli_main(["campaign", str(campaign_file), "--store", str(store_path), "--resume",
+                     "--quiet", "--histories", str(tmp_path / "campaign" / "histories")]) == 0
+    with sqlite3.connect(store_path) as db:
+        assert db.execute("SELECT spec FROM campaigns").fetchall() == [(text,)]
+    code, data, _ = report(tmp_path / "again", monkeypatch, capsys, store_path)
+    assert data["summary"]["verdict"] == "safe" and code == 0, data["summary"]
+
+
 @pytest.mark.parametrize("started, verdict", [(0, "inconclusive"), (1, "safe")])
 def test_an_attack_that_never_started_is_no_tested_attack(started, verdict):
     counts = {"lock": 3, **({"fault.start": started} if started else {})}

@@ -85,10 +85,15 @@ def registered_run_keys(campaign_hash: object, total_runs: object, registration:
                 " `bridgelab campaign --fresh`)")
     if campaign_digest(data) != campaign_hash:
         return "its registration in the store does not hash to the campaign's hash"
+    dumped = data.get("campaign")
     try:
-        spec = CampaignFile.model_validate(data.get("campaign"))
-    except (ValidationError, ValueError, RecursionError):
+        # The dump writes every unset field as null, which a campaign file may not say.
+        spec = CampaignFile.model_validate(_without_nulls(dumped))
+        faithful = spec.model_dump(mode="json") == dumped
+    except (ValidationError, ValueError, TypeError, RecursionError):
         return "its registration in the store is not a valid campaign file"
+    if not faithful:
+        return "its registration in the store does not read back as the campaign it records"
     keys = RunKeys.of(spec.sweep.configurations(),
                       (arm.name for arm in spec.attacks) if spec.attacks else ("base",),
                       spec.campaign.seed_sequence())
@@ -96,3 +101,11 @@ def registered_run_keys(campaign_hash: object, total_runs: object, registration:
         return (f"its registration expands to {len(keys):,} runs, not the {total_runs:,} the"
                 " store records")
     return keys
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value

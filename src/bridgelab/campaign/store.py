@@ -228,9 +228,12 @@ class Store:
     def register(self, campaign_hash: str, name: str, file: str, total_runs: int,
                  registration: dict[str, Any]) -> None:
         """Record a campaign once, with what its hash is of (`Campaign.registration`): a
-        reader without the campaign file rebuilds its run keys from that."""
+        reader without the campaign file rebuilds its run keys from that. Registering it
+        again writes the registration again (one from before registrations were hashed is
+        replaced; any other, for the same hash, is the same)."""
         self.db.execute(
-            "INSERT OR IGNORE INTO campaigns VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO campaigns VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (campaign_hash) DO UPDATE SET spec = excluded.spec",
             (campaign_hash, name, file, total_runs, json.dumps(registration, sort_keys=True),
              _now()),
         )
