@@ -286,6 +286,38 @@ def _attacked(run_id: str, verdicts: dict[str, str], scenario: str = "s",
                      scenario_path=path, config=config)
 
 
+def test_two_runs_that_share_an_id_are_both_judged():
+    """One campaign run into two stores (a second run after a regression) gives rows with one
+    id each; so may two run directories whose short id tags agree. The report kept the first
+    and dropped the other, however it had ended: "safe" over a run that failed."""
+    from bridgelab.report.loading import distinct
+
+    passing = _attacked("dup", {"safety.supply-conservation": "pass"})
+    failing = _attacked("dup", {"safety.supply-conservation": "fail"})
+    passing.results_path, failing.results_path = "good.sqlite#c0000/a/s1", "bad.sqlite#c0000/a/s1"
+    kept = distinct([passing, failing])
+    assert kept == [passing, failing] and [run.id for run in kept] == ["dup", "dup-2"]
+    assert summary([], [], kept)["verdict"] == "unsafe"
+    # The same run read twice (a source given twice, directories that overlap) counts once.
+    again = _attacked("dup", {"safety.supply-conservation": "pass"})
+    again.results_path = passing.results_path
+    assert distinct([passing, again]) == [passing]
+
+
+def test_a_campaign_in_two_stores_is_read_from_both(scenarios, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    store_path, _, _ = run_campaign(scenarios, tmp_path / "campaign")
+    copy = tmp_path / "campaign" / "again.sqlite"
+    shutil.copy(store_path, copy)
+    _, one, _ = report(tmp_path / "one", monkeypatch, capsys, store_path)
+    _, both, _ = report(tmp_path / "both", monkeypatch, capsys, store_path, copy)
+    _, twice, _ = report(tmp_path / "twice", monkeypatch, capsys, store_path, store_path)
+    assert len(both["runs"]) == 2 * len(one["runs"]) == 4
+    assert len({run["id"] for run in both["runs"]}) == 4
+    assert len(twice["runs"]) == 2
+
+
 def test_a_failed_property_of_the_scenario_s_own_is_never_safe():
     """A run that failed only a user-defined property exits 1; the headline said SAFE."""
     runs = [_attacked("a", {"safety.supply-conservation": "pass", "mine.no-big-mint": "fail"}),

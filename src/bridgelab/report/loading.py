@@ -216,10 +216,26 @@ def load_records(
         records.extend(loaded)
         if on_record is not None:
             on_record(len(records))
-    seen: set[str] = set()
+    return distinct(records)
+
+
+def distinct(records: list[RunRecord]) -> list[RunRecord]:
+    """Each run once: a run read twice (a source given twice, or directories that overlap)
+    is dropped, judged by where it was read from, never by its id alone. Two different runs
+    whose ids agree (one campaign in two stores, a short id's tag shared) are both kept, the
+    later one renamed: dropping it could drop the run that failed."""
+    seen: set[tuple[str, str | None]] = set()
+    ids: set[str] = set()
     unique = []
     for record in records:
-        if record.id not in seen:
-            seen.add(record.id)
-            unique.append(record)
+        source = (record.id, record.results_path)
+        if source in seen:
+            continue
+        seen.add(source)
+        if record.id in ids:
+            base = record.id
+            record.id = next(f"{base}-{n}" for n in range(2, len(records) + 3)
+                             if f"{base}-{n}" not in ids)
+        ids.add(record.id)
+        unique.append(record)
     return unique
