@@ -490,6 +490,24 @@ def test_a_campaign_whose_registration_does_not_check_is_never_safe(
     assert uncounted
 
 
+def test_runs_of_a_campaign_the_store_does_not_register_are_never_left_out(
+        scenarios, tmp_path, monkeypatch, capsys):
+    """The report read a store campaign by campaign: deleting a campaign's registration hid
+    its runs, the failing ones too, and the rest of the store read safe."""
+    import sqlite3
+
+    store_path, _, _ = run_campaign(scenarios, tmp_path / "campaign")
+    code, data, _ = report(tmp_path / "whole", monkeypatch, capsys, store_path)
+    assert data["summary"]["verdict"] == "unsafe" and code == 1, data["summary"]
+    with sqlite3.connect(store_path) as db:
+        db.execute("DELETE FROM campaigns")
+    code, data, _ = report(tmp_path / "edited", monkeypatch, capsys, store_path)
+    assert data["summary"]["verdict"] == "inconclusive" and code == 2, data["summary"]
+    [entry] = data["summary"]["unusable"]
+    assert entry["reasons"] == ["2 stored runs of a campaign the store does not register: they"
+                                " cannot be checked against any campaign"]
+
+
 def test_running_a_campaign_again_registers_it_again(scenarios, tmp_path, monkeypatch, capsys):
     """A store written before registrations were hashed (or whose registration was edited)
     reads inconclusive; `campaign --resume` writes the registration again, and the report of

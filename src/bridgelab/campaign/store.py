@@ -269,6 +269,15 @@ class Store:
         ).fetchone()
         return count
 
+    @_reading
+    def unregistered(self) -> list[tuple[str, int]]:
+        """(campaign hash, rows) for stored runs whose campaign the store does not register:
+        only a damaged or edited store holds any."""
+        return [(str(digest), count) for digest, count in self.db.execute(
+            "SELECT campaign_hash, COUNT(*) FROM runs WHERE campaign_hash NOT IN"
+            " (SELECT campaign_hash FROM campaigns) GROUP BY campaign_hash ORDER BY 1"
+        )]
+
     def delete(self, campaign_hash: str) -> int:
         cursor = self.db.execute("DELETE FROM runs WHERE campaign_hash = ?", (campaign_hash,))
         return cursor.rowcount

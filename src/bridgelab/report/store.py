@@ -26,6 +26,7 @@ from bridgelab.report.records import (
     slug,
 )
 from bridgelab.safepaths import confined
+from bridgelab.textsafe import printable
 
 
 def _load_campaign(file: str, store_path: Path, expected_hash: str):
@@ -136,7 +137,22 @@ def load_store(path: Path) -> list[RunRecord]:
                 records.append(_uncounted(path, entry, keys))
             elif stored < entry["total_runs"]:
                 records.append(_missing_runs(path, entry, stored))
+        for campaign_hash, count in store.unregistered():
+            records.append(_unregistered(path, campaign_hash, count))
     return records
+
+
+def _unregistered(path: Path, campaign_hash: str, count: int) -> RunRecord:
+    """Stored runs of a campaign the store does not register: nothing says what they are
+    runs of, or how many there should be; one unusable entry, so no verdict leaves them out."""
+    name = f"unregistered campaign {printable(campaign_hash, 64)[:12]}"
+    return RunRecord(
+        id=run_id("unregistered", 0, f"{campaign_hash}/unregistered"),
+        scenario=name, seed=0, verdicts={}, metrics={}, campaign=name,
+        results_path=display_path(path),
+        problems=[f"{count} stored runs of a campaign the store does not register: they"
+                  " cannot be checked against any campaign"],
+    )
 
 
 def _uncounted(path: Path, entry: dict[str, Any], why: str) -> RunRecord:
