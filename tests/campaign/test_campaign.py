@@ -89,25 +89,35 @@ def test_only_keys_of_the_campaign_count_as_already_run(tmp_path):
     assert huge.run_keys_among(edges) == 2
 
 
+def _entry(campaign, total=None, digest=None) -> dict:
+    """The campaign as `Store.campaigns(spec=True)` lists it."""
+    return {"campaign_hash": digest or campaign.hash, "file": str(campaign.path),
+            "total_runs": campaign.total_runs() if total is None else total,
+            "spec": json.dumps(campaign.registration, sort_keys=True)}
+
+
 @pytest.mark.parametrize("body, seeds", [
     (SWEEP, "[5, 7, 9]"), (SWEEP, "{ start = 100, count = 3 }"), ("", "2"),
 ])
 def test_a_store_s_registration_rebuilds_the_campaign_s_run_keys(tmp_path, body, seeds):
     """The report has no campaign file: the keys it rebuilds from the store's registration
-    are the campaign's, every run's and no other."""
-    from bridgelab.campaign.runkeys import registered_run_keys
+    are the campaign's, every run's and no other, each of its scenario."""
+    from bridgelab.campaign.spec import registered_campaign
 
     campaign = load_campaign(write_campaign(tmp_path, body, seeds=seeds))
-    text = json.dumps(campaign.registration, sort_keys=True)
-    keys = registered_run_keys(campaign.hash, campaign.total_runs(), text)
+    rebuilt = registered_campaign(_entry(campaign))
+    keys = rebuilt.run_keys()
     assert keys == campaign.run_keys() and len(keys) == campaign.total_runs()
-    every = [spec.run_key for spec in campaign.specs()]
-    assert all(key in keys for key in every)
-    first = next(campaign.specs())
-    assert run_key(first.config, first.arm, max(spec.seed for spec in campaign.specs()) + 1) \
+    every = list(campaign.specs())
+    assert all(spec.run_key in keys for spec in every)
+    assert run_key(every[0].config, every[0].arm, max(spec.seed for spec in every) + 1) \
         not in keys
-    assert isinstance(registered_run_keys(campaign.hash, campaign.total_runs() + 1, text), str)
-    assert isinstance(registered_run_keys("0" * 64, campaign.total_runs(), text), str)
+    assert [rebuilt.scenario_hash_of(spec.run_key) for spec in every] == [
+        campaign.scenario_hash_of(spec.run_key) for spec in every]
+    assert len({campaign.scenario_hash_of(spec.run_key) for spec in every}) == len(
+        campaign.configs) * len(campaign.arms)
+    assert isinstance(registered_campaign(_entry(campaign, total=len(every) + 1)), str)
+    assert isinstance(registered_campaign(_entry(campaign, digest="0" * 64)), str)
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "campaigns").glob("*.toml")),
@@ -115,12 +125,13 @@ def test_a_store_s_registration_rebuilds_the_campaign_s_run_keys(tmp_path, body,
 def test_every_shipped_campaign_s_registration_reads_back(path):
     """A registration that did not read back would leave every report of that campaign
     inconclusive (the swarm's distributions once did: their unset fields dump as nulls)."""
-    from bridgelab.campaign.runkeys import registered_run_keys
+    from bridgelab.campaign.spec import registered_campaign
 
     campaign = load_campaign(path)
-    text = json.dumps(campaign.registration, sort_keys=True)
-    assert registered_run_keys(campaign.hash, campaign.total_runs(), text) \
-        == campaign.run_keys()
+    rebuilt = registered_campaign(_entry(campaign))
+    assert rebuilt.run_keys() == campaign.run_keys()
+    for spec in itertools.islice(campaign.specs(), 3):
+        assert rebuilt.scenario_hash_of(spec.run_key) == campaign.scenario_hash_of(spec.run_key)
 
 
 def test_expansion_is_configurations_times_arms_times_seeds(tmp_path):

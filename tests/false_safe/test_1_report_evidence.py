@@ -413,7 +413,7 @@ def test_a_passing_row_copied_over_a_failing_run_is_never_safe(
         db.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(copy))})", copy)
     with Store(store_path) as store:
         rows = store.rows(campaign.hash)
-    usable, excluded = verified_rows(rows, store_path, campaign.run_keys())
+    usable, excluded = verified_rows(rows, store_path, campaign)
     assert [entry["run_key"] for entry in excluded] == [f"c0000/{passing['arm']}/s99"]
     assert store_code(usable, campaign.total_runs()) == 2
     code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
@@ -449,7 +449,7 @@ def test_a_real_run_of_a_seed_outside_the_campaign_fills_no_gap(
         rows = store.rows(campaign.hash)
     assert len(rows) == campaign.total_runs()
     assert all(row["status"] == "ok" and row["exit_code"] == 0 for row in rows)
-    usable, excluded = verified_rows(rows, store_path, campaign.run_keys())
+    usable, excluded = verified_rows(rows, store_path, campaign)
     assert excluded == [{"run_key": stranger, "problems": [NOT_OURS]}]
     assert store_code(usable, campaign.total_runs()) == 2
     capsys.readouterr()
@@ -460,6 +460,46 @@ def test_a_real_run_of_a_seed_outside_the_campaign_fills_no_gap(
     reasons = [reason for entry in summary_["unusable"] for reason in entry["reasons"]]
     assert NOT_OURS in reasons
     assert any(reason.startswith("campaign incomplete (1 of its 3 runs") for reason in reasons)
+
+
+TWO_ARMS = (
+    '[campaign]\nname = "arms"\nbase = "base.toml"\nseeds = 1\n'
+    '[[attacks]]\nname = "bernoulli"\nkind = "key.bernoulli"\nschedule = { at = 20.0 }\n'
+    'params = { p = 0.01 }\n'
+    '[[attacks]]\nname = "collusion"\nkind = "collusion.fabricated_lock"\n'
+    'targets = { select = "threshold" }\nschedule = { at = 30.0 }\n'
+)
+
+
+def test_a_run_of_another_arm_relabelled_is_never_safe(scenarios, tmp_path, monkeypatch, capsys):
+    """The failing arm's row deleted, and the passing arm's run stored again under the failing
+    arm's name and key: key, seed, history and fingerprint all agree, but the run is of
+    another scenario than the one the campaign gives that key."""
+    import sqlite3
+
+    from bridgelab.campaign.verdict import NOT_ITS_SCENARIO, store_code, verified_rows
+
+    store_path, campaign_file, _ = run_campaign(scenarios, tmp_path / "campaign", TWO_ARMS)
+    campaign = load_campaign(campaign_file)
+    with sqlite3.connect(store_path) as db:
+        columns = [info[1] for info in db.execute("PRAGMA table_info(runs)")]
+        rows = {row[columns.index("arm")]: list(row) for row in db.execute("SELECT * FROM runs")}
+        assert rows["collusion"][columns.index("exit_code")] == 1
+        assert rows["bernoulli"][columns.index("exit_code")] == 0
+        copy = rows["bernoulli"]
+        for column in ("arm", "run_key", "ordinal"):
+            copy[columns.index(column)] = rows["collusion"][columns.index(column)]
+        db.execute("DELETE FROM runs WHERE arm = 'collusion'")
+        db.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(copy))})", copy)
+    with Store(store_path) as store:
+        stored = store.rows(campaign.hash)
+    usable, excluded = verified_rows(stored, store_path, campaign)
+    assert excluded == [{"run_key": "c0000/collusion/s1", "problems": [NOT_ITS_SCENARIO]}]
+    assert store_code(usable, campaign.total_runs()) == 2
+    capsys.readouterr()
+    assert cli_main(["campaign-stats", str(campaign_file), "--store", str(store_path)]) == 2
+    code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, store_path)
+    assert data["summary"]["verdict"] == "inconclusive" and code == 2, data["summary"]
 
 
 @pytest.mark.parametrize("edit", ["seeds widened", "old format", "not JSON"])
@@ -661,12 +701,12 @@ def test_a_store_row_whose_exit_code_was_lowered_is_excluded(scenarios, tmp_path
     with Store(store_path) as store:
         rows = store.rows(campaign.hash)
     broken = next(row for row in rows if row["exit_code"] == 1)
-    assert verified_rows(rows, store_path, campaign.run_keys())[1] == []
+    assert verified_rows(rows, store_path, campaign)[1] == []
     with sqlite3.connect(store_path) as db:
         db.execute("UPDATE runs SET exit_code = 0 WHERE run_key = ?", (broken["run_key"],))
     with Store(store_path) as store:
         rows = store.rows(campaign.hash)
-    _usable, excluded = verified_rows(rows, store_path, campaign.run_keys())
+    _usable, excluded = verified_rows(rows, store_path, campaign)
     assert [entry["run_key"] for entry in excluded] == [broken["run_key"]]
     assert "exit code is 0, but its history gives 1" in excluded[0]["problems"][0]
 
@@ -692,7 +732,7 @@ def test_a_store_row_whose_fault_start_count_was_raised_is_excluded(scenarios, t
                    (json.dumps(metrics), honest["run_key"]))
     with Store(store_path) as store:
         rows = store.rows(campaign.hash)
-    _usable, excluded = verified_rows(rows, store_path, campaign.run_keys())
+    _usable, excluded = verified_rows(rows, store_path, campaign)
     assert [entry["run_key"] for entry in excluded] == [honest["run_key"]]
     assert excluded[0]["problems"] == ["metrics count 1 fault.start events, the history"
                                        " holds 0"]
@@ -742,13 +782,12 @@ def test_a_campaign_run_whose_results_json_drops_its_inconclusive_reason_is_excl
     campaign = load_campaign(campaign_file)
     with Store(store_path) as store:
         [row] = store.rows(campaign.hash)
-    keys = campaign.run_keys()
-    assert row["exit_code"] == 2 and verified_rows([row], store_path, keys)[1] == []
+    assert row["exit_code"] == 2 and verified_rows([row], store_path, campaign)[1] == []
     results = Path(row["history_path"]).parent / "results.json"
     saved = json.loads(results.read_text())
     saved["inconclusive"] = []
     results.write_text(json.dumps(saved))
-    [excluded] = verified_rows([row], store_path, keys)[1]
+    [excluded] = verified_rows([row], store_path, campaign)[1]
     assert "leaves out why the run is inconclusive" in excluded["problems"][0]
 
 

@@ -169,7 +169,7 @@ def _finish(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
             tally: Any, stored: list[dict[str, Any]], stored_now: set[str]) -> int:
     """The throughput line, the statistics, the runs left out; and the store's exit code."""
     # Rows stored by earlier invocations are evidence read back: verified like campaign-stats.
-    rows, excluded = verified_rows(stored, store_path, campaign.run_keys(), stored_now)
+    rows, excluded = verified_rows(stored, store_path, campaign, stored_now)
     executor = "Dask " + str(args.scheduler) if args.scheduler else "process pool"
     steady = tally.steady_runs_per_s
     warm = (

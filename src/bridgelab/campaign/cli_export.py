@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from bridgelab import output
-from bridgelab.campaign.verdict import NOT_OURS
+from bridgelab.campaign.verdict import campaign_problem
 from bridgelab.exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_INCONCLUSIVE,
@@ -38,12 +38,14 @@ def command(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
               f" {printable(campaign.name)} ({campaign.hash[:12]}), found none", file=sys.stderr)
         return EXIT_BAD_INPUT
     keys = campaign.run_keys()
-    rows = [row for row in stored if not row.get("problem") and row["run_key"] in keys]
+    rows = []
     written: dict[str, str | None] = {"csv": None, "parquet": None}
     for row in stored:
         why = (f"row unreadable ({row['problem']})" if row.get("problem")
-               else NOT_OURS if row["run_key"] not in keys else None)
-        if why is not None:
+               else campaign_problem(row, campaign, keys))
+        if why is None:
+            rows.append(row)
+        else:
             err.print(f"left out {printable(row['run_key'], 120)}: {why}", highlight=False,
                       soft_wrap=True, markup=False)
     if args.csv is not None:

@@ -34,7 +34,7 @@ def command(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
         stored = store.rows(campaign.hash)
     # A stored run whose history is gone or no longer hashes to what the run recorded is not
     # evidence: left out of every figure, and named. (Errored rows are counted as errors.)
-    rows, excluded = verified_rows(stored, store_path, campaign.run_keys())
+    rows, excluded = verified_rows(stored, store_path, campaign)
     report = campaign_report(campaign, rows)
     report.update(runs_stored=len(stored), runs_used=len(rows), excluded=excluded)
     if args.json_out is not None:

@@ -66,10 +66,11 @@ class RunKeys:
         return sum(1 for key in keys if key in self)
 
 
-def registered_run_keys(campaign_hash: object, total_runs: object, registration: object
-                        ) -> RunKeys | str:
-    """The run keys of a campaign as the store registered it, or why they cannot be trusted:
-    the registration must hash to the campaign's hash and expand to its number of runs."""
+def read_registration(campaign_hash: object, total_runs: object, registration: object
+                      ) -> tuple[Any, dict[str, Any], RunKeys] | str:
+    """(the campaign file, the registration, its run keys) as the store registered them, or
+    why they cannot be trusted: the registration must hash to the campaign's hash, read back
+    as itself and expand to the campaign's number of runs."""
     from pydantic import ValidationError
 
     from bridgelab.campaign.schema import CampaignFile
@@ -100,7 +101,9 @@ def registered_run_keys(campaign_hash: object, total_runs: object, registration:
     if len(keys) != total_runs:
         return (f"its registration expands to {len(keys):,} runs, not the {total_runs:,} the"
                 " store records")
-    return keys
+    if not isinstance(data.get("base"), dict):
+        return "its registration in the store has no base scenario"
+    return spec, data, keys
 
 
 def _without_nulls(value: Any) -> Any:

@@ -24,6 +24,7 @@ from bridgelab.campaign.runkeys import (
     RunKeys,
     campaign_digest,
     canonical,
+    read_registration,
 )
 from bridgelab.campaign.runspec import RunSpec, run_key
 from bridgelab.campaign.schema import (
@@ -44,6 +45,7 @@ from bridgelab.scenario.load import (
     deep_merge,
     expected_of,
     parse_scenario,
+    scenario_hash,
 )
 from bridgelab.scenario.model import Scenario
 from bridgelab.scenario.reader import read_toml
@@ -62,6 +64,9 @@ class Campaign:
     # What the hash is of; the store keeps it, so a report can rebuild the run keys.
     registration: dict[str, Any] = field(default_factory=dict)
     configs: list[dict[str, Any]] = field(default_factory=list)
+    # Each (configuration, arm)'s scenario hash, or each run's under a swarm.
+    _scenario_hashes: dict[tuple[int, str, int], str | None] = field(
+        default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -152,6 +157,24 @@ class Campaign:
     def run_keys_among(self, keys: set[str]) -> int:
         """How many of `keys` name a run of this campaign (a store may hold others)."""
         return self.run_keys().among(keys) if keys else 0
+
+    def scenario_hash_of(self, key: str) -> str | None:
+        """The scenario hash of the run `key` (one of `run_keys()`), as a worker computes it
+        from the scenario the campaign gives that run; None if that does not validate. A
+        stored row of another scenario, however real, is no run of this campaign."""
+        config, arm_name, seed_part = key.split("/")
+        config_index, seed = int(config[1:]), int(seed_part[1:])
+        # Without a swarm a run's scenario depends on its configuration and arm alone.
+        cached = (config_index, arm_name, seed if self.spec.swarm is not None else 0)
+        if cached not in self._scenario_hashes:
+            arm = next(arm for arm in self.arms if arm.name == arm_name)
+            data = self.scenario_data(self.configs[config_index], arm, self.swarm_profile(seed))
+            try:
+                digest: str | None = scenario_hash(parse_scenario(data, key))
+            except (ScenarioError, ValueError):
+                digest = None
+            self._scenario_hashes[cached] = digest
+        return self._scenario_hashes[cached]
 
     def group_label(self, config_index: int) -> str:
         config = self.configs[config_index]
@@ -327,6 +350,21 @@ def _extreme(dist: Distribution) -> Any:
             return bounds[1]
     assert dist.choice is not None
     return dist.choice[-1]
+
+
+def registered_campaign(entry: dict[str, Any]) -> Campaign | str:
+    """The campaign a store registered (`Store.campaigns(spec=True)`'s entry), rebuilt from
+    its registration without its files, or why that cannot be trusted (see `runkeys`)."""
+    read = read_registration(entry.get("campaign_hash"), entry.get("total_runs"),
+                             entry.get("spec"))
+    if isinstance(read, str):
+        return read
+    spec, registration, _ = read
+    path = Path(str(entry.get("file")))
+    campaign = Campaign(path, spec, registration["base"], path.parent,
+                        hash=str(entry["campaign_hash"]), registration=registration,
+                        configs=_configs(spec.sweep))
+    return campaign
 
 
 def load_campaign(path: str | Path) -> Campaign:

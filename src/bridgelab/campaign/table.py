@@ -157,8 +157,9 @@ def load_campaign(store: str | Path, campaign: str | None = None) -> CampaignRes
     `campaign` is a campaign's name or hash prefix; it may be left out when the store holds one
     campaign. Rows the store cannot vouch for, or under a key that is not one of the
     campaign's runs, are left out and named in `left_out`."""
-    from bridgelab.campaign.runkeys import registered_run_keys
+    from bridgelab.campaign.spec import registered_campaign
     from bridgelab.campaign.store import Store
+    from bridgelab.campaign.verdict import campaign_problem
 
     with Store(Path(store), readonly=True) as opened:
         known = opened.campaigns(spec=True)
@@ -171,10 +172,14 @@ def load_campaign(store: str | Path, campaign: str | None = None) -> CampaignRes
                              f" holds: {names}")
         entry = chosen[0]
         stored = opened.rows(entry["campaign_hash"])
-    keys = registered_run_keys(entry["campaign_hash"], entry["total_runs"], entry["spec"])
-    # A row under a key that is not one of the campaign's runs is left out like an unreadable
-    # one (a store from before registrations were hashed cannot tell, and keeps them).
-    ours = [isinstance(keys, str) or row["run_key"] in keys for row in stored]
+    registered = registered_campaign(entry)
+    # A row that is not one of the campaign's runs is left out like an unreadable one (a
+    # store from before registrations were hashed cannot tell, and keeps them).
+    if isinstance(registered, str):
+        ours = [True] * len(stored)
+    else:
+        keys = registered.run_keys()
+        ours = [campaign_problem(row, registered, keys) is None for row in stored]
     rows = [row for row, own in zip(stored, ours, strict=True) if own and not row.get("problem")]
     typed, columns = typed_rows(rows)
     return CampaignResults(entry["name"], entry["campaign_hash"], entry["total_runs"], typed,

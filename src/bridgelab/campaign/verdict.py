@@ -11,6 +11,8 @@ from bridgelab.exitcodes import EXIT_INCONCLUSIVE, EXIT_INTERNAL_ERROR, combine
 
 NOT_OURS = ("not a run of this campaign (its configuration, arm or seed is not the"
             " campaign's): it cannot stand in for one")
+NOT_ITS_SCENARIO = ("not of the scenario the campaign gives this run (its configuration, arm"
+                    " and seed): it cannot stand in for it")
 
 
 def store_code(rows: list[dict[str, Any]], total: int) -> int:
@@ -26,22 +28,38 @@ def store_code(rows: list[dict[str, Any]], total: int) -> int:
     return combine(codes)
 
 
-def verified_rows(stored: list[dict[str, Any]], store_path: Path, keys: RunKeys,
+def campaign_problem(row: dict[str, Any], campaign: Any, keys: RunKeys) -> str | None:
+    """Why a stored row is no run of `campaign` (whose `run_keys()` are `keys`), if it is not:
+    a key the campaign does not expand to, or a completed run of another scenario than the
+    one the campaign gives that key. Either, however real its run, would fill a gap."""
+    key = row.get("run_key")
+    if key not in keys:
+        return NOT_OURS
+    if (row.get("status") == "ok" and not row.get("problem")
+            and row.get("scenario_hash") != campaign.scenario_hash_of(key)):
+        return NOT_ITS_SCENARIO
+    return None
+
+
+def verified_rows(stored: list[dict[str, Any]], store_path: Path, campaign: Any,
                   trusted: set[str] = frozenset()
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(rows usable as evidence, the others with their problems). A row must be one of the
-    campaign's runs (`keys`): any other, however real its run, would fill a gap in the count.
-    A completed row's history, if it has one, must still verify (`evidence.row_problems`); a
-    row the store could not decode is left out too. Errored rows are kept: they count as
-    errors. Rows in `trusted` (run keys stored by this very process) are not hashed again."""
+    campaign's runs (`campaign_problem`). A completed row's history, if it has one, must
+    still verify (`evidence.row_problems`); a row the store could not decode is left out
+    too. Errored rows are kept: they count as errors. Rows in `trusted` (run keys stored by
+    this very process, from the campaign's own specs) are not checked again."""
     from bridgelab.evidence import row_problems
 
+    keys = campaign.run_keys()
     rows, excluded = [], []
     for row in stored:
         problems = []
-        if row.get("run_key") not in keys:
-            problems = [NOT_OURS]
-        elif row.get("problem") or (row["status"] == "ok" and row["run_key"] not in trusted):
+        if row.get("run_key") in trusted and not row.get("problem"):
+            pass
+        elif (problem := campaign_problem(row, campaign, keys)) is not None:
+            problems = [problem]
+        elif row.get("problem") or row["status"] == "ok":
             problems = row_problems(row, store_path, require_history=False)
         if problems:
             excluded.append({"run_key": str(row["run_key"]), "problems": problems})

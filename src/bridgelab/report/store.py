@@ -99,18 +99,19 @@ def _scenario_for(campaign: Any, row: dict[str, Any]) -> dict[str, Any] | None:
 def load_store(path: Path) -> list[RunRecord]:
     """Every run of every campaign in the store, in expansion order, each verified. A store
     that is empty, not SQLite or damaged raises StoreError; it is opened read-only."""
-    from bridgelab.campaign.runkeys import registered_run_keys
+    from bridgelab.campaign.spec import registered_campaign
     from bridgelab.campaign.store import Store
-    from bridgelab.campaign.verdict import NOT_OURS
+    from bridgelab.campaign.verdict import campaign_problem
 
     records: list[RunRecord] = []
     with Store(path, readonly=True) as store:
         for entry in store.campaigns(spec=True):
             entry["name"] = str(entry["name"])
-            # Only the campaign's own runs count towards it; the keys come from what the store
-            # registered, trusted only if it hashes to the campaign's hash.
-            keys = registered_run_keys(entry["campaign_hash"], entry["total_runs"],
-                                       entry.pop("spec"))
+            # Only the campaign's own runs count towards it, as the store registered it
+            # (trusted only if that hashes to the campaign's hash).
+            registered = registered_campaign(entry)
+            keys = None if isinstance(registered, str) else registered.run_keys()
+            entry.pop("spec")
             # The campaign file is read only for rows whose scenario the store does not keep
             # (a store that predates the `scenarios` table), and then once.
             campaign, tried = None, False
@@ -128,13 +129,14 @@ def load_store(path: Path) -> list[RunRecord]:
                         tried = True
                     # The user's contract files are read where the campaign read them.
                     record.contract_dir = None if campaign is None else str(campaign.base_dir)
-                if isinstance(keys, str) or row.get("run_key") in keys:
+                problem = None if keys is None else campaign_problem(row, registered, keys)
+                if problem is None:
                     stored += 1
                 else:
-                    record.problems.append(NOT_OURS)
+                    record.problems.append(problem)
                 records.append(record)
-            if isinstance(keys, str):
-                records.append(_uncounted(path, entry, keys))
+            if isinstance(registered, str):
+                records.append(_uncounted(path, entry, registered))
             elif stored < entry["total_runs"]:
                 records.append(_missing_runs(path, entry, stored))
         for campaign_hash, count in store.unregistered():
