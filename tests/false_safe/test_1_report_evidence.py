@@ -656,7 +656,8 @@ def _run_a_late_attack(scenarios, tmp_path: Path, monkeypatch) -> Path:
     path = tmp_path / "late.toml"
     path.write_text(scenario_toml(data, "an attack scheduled after the run ends"))
     runs = tmp_path / "runs"
-    assert run_cli(tmp_path, monkeypatch, str(path), 1, str(runs / "late")) == 0
+    # Inconclusive: it tested no attack (`test_a_run_whose_attacks_never_started_is_...`).
+    assert run_cli(tmp_path, monkeypatch, str(path), 1, str(runs / "late")) == 2
     return runs
 
 
@@ -665,7 +666,9 @@ def test_a_run_whose_attack_is_scheduled_past_its_end_reads_untested(
     runs = _run_a_late_attack(scenarios, tmp_path, monkeypatch)
     code, report_data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
     assert report_data["summary"]["verdict"] == "inconclusive" and code == 2
-    assert "No attack was tested" in report_data["summary"]["verdict_text"]
+    # The run itself says so now, and the report reads it as not attacked either way.
+    assert report_data["summary"]["attacked_runs"] == 0
+    assert report_data["summary"]["verdict_text"] == "Nothing failed, but 1 runs were inconclusive."
 
 
 # -- recorded outcomes that claim more than the history gives ------------------------------------

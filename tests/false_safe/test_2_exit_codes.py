@@ -8,6 +8,7 @@ inconclusive or broken runs."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
@@ -149,3 +150,35 @@ def test_a_campaign_of_inconclusive_runs_is_not_a_pass(tmp_path):
 
 def test_campaign_stats_is_not_a_pass_when_runs_broke_safety(tmp_path):
     assert _campaign(tmp_path, "broken", BROKEN_ARM) == (1, 1)
+
+
+# A forged certificate, were it ever sent; scheduled after the run ends, it never is.
+LATE_FORGERY = """
+[[attacks]]
+kind = "forge.empty_certificate"
+schedule = { at = %s }
+"""
+
+
+@pytest.mark.parametrize("at, code", [("99999.0", 2), ("60.0", None)])
+def test_a_run_whose_attacks_never_started_is_inconclusive(tmp_path, at, code):
+    """An attack scheduled after the run's end tested nothing: `run` and `check` said 0 and
+    PASS (the report already read such a run as unattacked). The same attack in time is
+    judged on its merits; the saved history, judged again, agrees either way."""
+    from bridgelab.rundir.verify import verify_run_dir
+
+    scenario = tmp_path / "late.toml"
+    scenario.write_text(SMALL.read_text() + LATE_FORGERY % at)
+    out = tmp_path / "run"
+    exit_code = main(["run", str(scenario), "--seed", "1", "--out", str(out), "--quiet"])
+    results = json.loads((out / "results.json").read_text())
+    started = results["metrics"]["events_by_kind"].get("fault.start", 0)
+    reason = "none of the scenario's 1 attack(s) started: the run tested none of them"
+    if code is not None:
+        assert exit_code == code and started == 0
+        assert reason in results["inconclusive"]
+        assert main(["check", str(scenario), "--out", str(tmp_path / "check"),
+                     "--determinism", "none", "--quiet"]) == 2
+    else:
+        assert started > 0 and reason not in results["inconclusive"]
+    assert verify_run_dir(out, results).problems == []

@@ -45,6 +45,7 @@ def monitor_for(scenario: Scenario, user_properties: Iterable[UserProperty] = ()
         SettlementFinality.of_scenario(scenario),
         honest_accounts(scenario.workload.users),
         liveness_grace(scenario),
+        len(scenario.attacks),
     )
 
 

@@ -49,8 +49,12 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         finality: SettlementFinality | None = None,
         honest: frozenset[str] = frozenset(),
         liveness_grace: float | None = None,
+        attacks: int = 0,
     ) -> None:
         self.view = LedgerView()
+        # How many attacks the scenario configures: if none of them starts, the run tested
+        # none of them, whatever its properties say.
+        self.attacks = attacks
         # The honest users' accounts by the scenario: never the adversary's (frozen.py).
         self.view.adversary.honest = honest
         # The scenario's grace after the last heal; without one (a history fed by hand),

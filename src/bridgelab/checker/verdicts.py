@@ -30,6 +30,8 @@ class Verdicts:
     finality_breaks: list[str]
     finality: SettlementFinality | None
     grace_from_record: bool
+    attacks: int
+    fault_starts: int
 
     def _stuck(self) -> dict[str, list[tuple[int | str, Transfer | None]]]:
         """Every transfer not delivered, honest or not (None: a deposit never locked)."""
@@ -136,6 +138,9 @@ class Verdicts:
                     if verdicts.get(probe) != "pass"]
         if not any(v == "pass" for p, v in verdicts.items() if p.startswith("safety.")):
             reasons.append("no safety property was exercised")
+        if self.attacks and not self.fault_starts:
+            reasons.append(f"none of the scenario's {self.attacks} attack(s) started: the run"
+                           " tested none of them")
         reasons += [f"a final settlement block was taken back: {why}"
                     for why in self.finality_breaks]
         # A monitor fed by hand, without what `judge.monitor_for` takes from the scenario.
