@@ -12,7 +12,8 @@ Fixtures:
   to a fresh directory under `tmp_path` (`bridgelab_run.last_dir`); user properties are
   looked up next to the scenario file.
 - `bridgelab_assert_safe(result)`: fails, explaining every violation, when a safety property
-  failed; the message names the run's directory, its saved scenario and the command that
+  failed, or when the run cannot vouch for safety (inconclusive for any reason but liveness
+  left unjudged); the message names the run's directory, its saved scenario and the command that
   replays it. The same helpers are importable: `from bridgelab.pytest_plugin import
   assert_safe` (without the fixture, the message cannot name a directory).
 
@@ -43,7 +44,8 @@ __all__ = ["AssertSafe", "RunFactory", "ScenarioFactory", "assert_holds", "asser
 
 
 def assert_safe(result: Any) -> None:
-    """Fail, explaining each violation, if any safety property failed in `result`."""
+    """Fail, explaining each violation, if any safety property failed in `result`, or if the
+    run cannot vouch for safety (`bridgelab.testing.assert_safe`)."""
     __tracebackhide__ = True
     from bridgelab.testing import assert_safe as check
 

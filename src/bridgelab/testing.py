@@ -47,6 +47,8 @@ SMALL_BASE: dict[str, Any] = {
 
 # Properties that are not safety: judged eventually, or coverage probes.
 NOT_SAFETY = ("liveness.", "coverage.")
+# Inconclusive reasons that concern liveness alone ("liveness.… is unknown: …").
+LIVENESS_ONLY = ("liveness.",)
 
 
 def expand_dotted(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -121,12 +123,23 @@ def safety_failures(result: Any) -> list[str]:
     ]
 
 
+def unvouched(result: Any) -> list[str]:
+    """Why `result` cannot vouch for safety though none of it failed: every inconclusive
+    reason but liveness that could not be judged (a fault still active, say), which says
+    nothing either way about what an attacker could take."""
+    return [reason for reason in result.inconclusive if not reason.startswith(LIVENESS_ONLY)]
+
+
 def assert_safe(result: Any) -> None:
-    """Fail, explaining each violation, if any safety property failed in `result`."""
+    """Fail, explaining each violation, if any safety property failed in `result`; fail too
+    if the run cannot vouch for safety (`unvouched`: its attacks never started, nothing
+    was exercised, a final block was taken back ...). Missing evidence is never a pass."""
     __tracebackhide__ = True
     failing = safety_failures(result)
     if failing:
         raise AssertionError(_describe(result, failing, "the bridge is not safe"))
+    if unvouched(result):
+        raise AssertionError(_describe(result, [], "the run cannot vouch for safety"))
 
 
 def assert_holds(result: Any) -> None:

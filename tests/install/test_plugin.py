@@ -14,7 +14,14 @@ from bridgelab import strategies as bst
 from bridgelab.nemesis.specs import CATALOG
 from bridgelab.runner import run
 from bridgelab.scenario import ScenarioError, parse_scenario
-from bridgelab.testing import SMALL_BASE, assert_safe, deep_merge, scenario_from
+from bridgelab.testing import (
+    SMALL_BASE,
+    assert_safe,
+    deep_merge,
+    safety_failures,
+    scenario_from,
+    unvouched,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -213,6 +220,33 @@ def test_assert_safe_explains_the_violations():
     assert message.startswith("the bridge is not safe: scenario 'small' seed 1")
     assert "safety.supply-conservation: fail" in message
     assert "liveness." not in message.split("inconclusive")[0]
+
+
+@pytest.mark.parametrize("case", ["attack too late", "nothing exercised"])
+def test_assert_safe_never_passes_a_run_that_cannot_vouch_for_safety(case):
+    """No safety property failed, but the run is no evidence: its attack never started, or
+    it ended before any transfer settled. `assert_safe` passed both."""
+    attack = {"kind": "collusion.fabricated_lock", "targets": {"members": [0, 1, 2]},
+              "schedule": {"at": 10_000.0}}
+    overrides = ({"attacks": [attack], "scenario.duration": 900.0} if case == "attack too late"
+                 else {"scenario.duration": 0.5})
+    result = run(scenario_from(None, overrides), 1)
+    assert result.exit_code == 2 and not safety_failures(result)
+    with pytest.raises(AssertionError) as error:
+        assert_safe(result)
+    message = str(error.value)
+    assert message.startswith("the run cannot vouch for safety: scenario 'small' seed 1")
+    assert f"inconclusive: {unvouched(result)[0]}" in message
+
+
+def test_assert_safe_passes_a_run_whose_liveness_alone_is_unknown():
+    """A fault still active at the end leaves liveness unknown: that says nothing of what an
+    attacker could take, so a run that exercised safety and failed none of it passes."""
+    crash = {"kind": "node.crash", "targets": {"select": "f"}, "params": {"role": "validator"},
+             "schedule": {"at": 20.0}, "heal": {"after": 100_000.0}}
+    result = run(scenario_from(None, {"attacks": [crash]}), 1)
+    assert result.exit_code == 2 and result.inconclusive and not unvouched(result)
+    assert_safe(result)
 
 
 def test_scenario_from_reports_bad_files(tmp_path):
