@@ -82,6 +82,29 @@ def test_the_fixed_contract_withstands_the_witness(tmp_path):
     assert not [e for e in events if e.kind == "contract.divergence"]
 
 
+def test_a_report_tells_two_versions_of_one_contract_file_apart(tmp_path, monkeypatch):
+    """The fixed verifier.vy attacked, the flawed one (same file name, same scenario keys)
+    only under honest traffic: one configuration to the report, which vouched for the
+    flawed contract with the fixed one's attack. Each run's deployed code now tells them
+    apart, and the flawed contract is reported untested."""
+    from bridgelab.cli import main
+
+    fixed = _example_copy(tmp_path / "fixed", fix=True)
+    flawed = _example_copy(tmp_path / "flawed", fix=False)
+    runs = tmp_path / "runs"
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(fixed / "empty-certificate.toml"), "--seed", "1", "--quiet",
+                 "--out", str(runs / "fixed-attacked")]) == 0
+    assert main(["run", str(flawed / "scenario.toml"), "--seed", "1", "--quiet",
+                 "--out", str(runs / "flawed-honest")]) == 0
+    out = tmp_path / "report"
+    code = main(["report", str(runs), "--out", str(out), "--no-cost", "--quiet"])
+    summary = json.loads((out / "report.json").read_text())["summary"]
+    assert summary["verdict"] == "inconclusive" and code == 2, summary
+    assert len(summary["configurations"]) == 2
+    assert summary["verdict_text"].startswith("No attack was tested against")
+
+
 ADAPTER_MODULE = '''
 from bridgelab.evm.abi import ecdsa_or_empty
 

@@ -216,7 +216,24 @@ def load_records(
         records.extend(loaded)
         if on_record is not None:
             on_record(len(records))
-    return distinct(records)
+    unique = distinct(records)
+    for record in unique:
+        read_deployed_code(record)
+    return unique
+
+
+def read_deployed_code(record: RunRecord) -> None:
+    """Set an EVM-mode run's `deployed_code` from its verified history (read only there:
+    the contract's files may have changed since, and the scenario names only their paths)."""
+    settlement = (record.config or {}).get("settlement") or {}
+    if settlement.get("contract", "model") == "model" or record.history_path is None:
+        return
+    if record.problems:
+        return
+    from bridgelab.rundir.history import first_record
+
+    code = first_record(Path(record.history_path), "contract.deployed").get("code_sha256")
+    record.deployed_code = code if isinstance(code, str) else None
 
 
 def distinct(records: list[RunRecord]) -> list[RunRecord]:

@@ -71,6 +71,10 @@ class RunRecord:
     # The directory the run's own contract files were read from (`[settlement.
     # contract_source]`, relative paths): the campaign's base directory, when still known.
     contract_dir: str | None = None
+    # The code hash of the contract an EVM-mode run deployed, from its history's
+    # `contract.deployed` event (`loading.read_deployed_code`): two versions of one file
+    # are two bridges.
+    deployed_code: str | None = None
     # Why the run's evidence does not verify ("history hash mismatch", "incomplete run", ...):
     # such a run is listed in the report, never used for a verdict.
     problems: list[str] = field(default_factory=list)
@@ -212,6 +216,12 @@ class RunRecord:
         subset = {key: committee.get(key) for key in CONFIG_COMMITTEE_KEYS}
         subset.update({section: self.config.get(section) for section in CONFIG_SECTIONS})
         subset["relayers"] = (self.config.get("relayers") or {}).get("count")
+        settlement = self.config.get("settlement") or {}
+        if settlement.get("contract", "model") != "model":
+            # A contract of the user's is the bridge under test: which one, and which code.
+            subset["contract"] = {"kind": settlement.get("contract"),
+                                  "source": settlement.get("contract_source"),
+                                  "code": self.deployed_code}
         return _digest(subset)
 
     def attack_key(self) -> str:
