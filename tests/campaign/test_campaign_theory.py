@@ -25,7 +25,7 @@ def test_mm1_relayer_queue_agrees_with_theory(tmp_path):
     campaign = load_campaign(MM1)
     store_path = tmp_path / "mm1.sqlite"
     with Store(store_path) as store:
-        tally = run_campaign(campaign, store, jobs=2)
+        tally = run_campaign(campaign, store, jobs=2, history_root=tmp_path / "histories")
         rows = store.rows(campaign.hash)
     assert tally.errors == 0 and len(rows) == campaign.total_runs() == 120
     theory = report(campaign, rows)["theory"]

@@ -72,7 +72,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         help="where run histories go (default <store>-histories/ beside the store)",
     )
     campaign.add_argument(
-        "--no-histories", action="store_true", help="do not write history files"
+        "--no-histories", action="store_true",
+        help="do not write history files (runs read back later cannot be checked again:"
+             " campaign-stats, --resume and report then call them inconclusive)",
     )
     campaign.add_argument(
         "--max-runs", type=int, default=None, metavar="N",

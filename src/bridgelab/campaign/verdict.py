@@ -45,10 +45,10 @@ def verified_rows(stored: list[dict[str, Any]], store_path: Path, campaign: Any,
                   trusted: set[str] = frozenset()
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(rows usable as evidence, the others with their problems). A row must be one of the
-    campaign's runs (`campaign_problem`). A completed row's history, if it has one, must
-    still verify (`evidence.row_problems`); a row the store could not decode is left out
-    too. Errored rows are kept: they count as errors. Rows in `trusted` (run keys stored by
-    this very process, from the campaign's own specs) are not checked again."""
+    campaign's runs (`campaign_problem`). A completed row's history must be there and still
+    verify (`evidence.row_problems`); a row the store could not decode is left out too.
+    Errored rows are kept: they count as errors. Rows in `trusted` (run keys stored by this
+    very process, from the campaign's own specs) are not checked again."""
     from bridgelab.evidence import row_problems
 
     keys = campaign.run_keys()
@@ -60,7 +60,8 @@ def verified_rows(stored: list[dict[str, Any]], store_path: Path, campaign: Any,
         elif (problem := campaign_problem(row, campaign, keys)) is not None:
             problems = [problem]
         elif row.get("problem") or row["status"] == "ok":
-            problems = row_problems(row, store_path, require_history=False)
+            # Read back, a row without a history is its own word: nothing to re-judge.
+            problems = row_problems(row, store_path, require_history=True)
         if problems:
             excluded.append({"run_key": str(row["run_key"]), "problems": problems})
         else:
