@@ -127,8 +127,22 @@ def scenario_text(scenario: Scenario, seed: int | None = None) -> str:
     data = scenario.model_dump(mode="json", exclude_none=True)
     replay = (f"\nReplay it from this directory: bridgelab run {SCENARIO} --seed {seed}"
               if seed is not None else "")
-    header = f"The effective scenario of this run, written by bridgelab.{replay}"
+    header = f"{RUN_SCENARIO_HEADER}{replay}"
     return scenario_toml(data, header)
+
+
+# The first line of a run directory's scenario.toml: a run was started there.
+RUN_SCENARIO_HEADER = "The effective scenario of this run, written by bridgelab."
+
+
+def is_run_scenario(path: Path) -> bool:
+    """Whether `path` is a scenario.toml a run wrote (not a scenario file of the user's)."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(200)
+    except OSError:
+        return False
+    return first.rstrip(b"\r\n") == f"# {RUN_SCENARIO_HEADER}".encode()
 
 
 def write_scenario(out_dir: Path, scenario: Scenario, seed: int | None = None) -> Path:

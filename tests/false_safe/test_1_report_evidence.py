@@ -286,6 +286,28 @@ def _attacked(run_id: str, verdicts: dict[str, str], scenario: str = "s",
                      scenario_path=path, config=config)
 
 
+def test_a_run_stopped_before_its_history_opened_is_never_left_out(
+        scenarios, tmp_path, monkeypatch, capsys):
+    """A run writes scenario.toml first: killed before it opened its history, it leaves a
+    directory holding only that, which the report did not look at. A scenario file of the
+    user's, named scenario.toml, is no run."""
+    import shutil
+
+    runs = tmp_path / "runs"
+    assert run_cli(tmp_path, monkeypatch, str(scenarios["honest-multisig"]), 1,
+                   str(runs / "done")) == 0
+    (runs / "stopped").mkdir()
+    shutil.copy(runs / "done" / "scenario.toml", runs / "stopped" / "scenario.toml")
+    (runs / "mine").mkdir()
+    (runs / "mine" / "scenario.toml").write_text(scenarios["honest-multisig"].read_text())
+    code, data, _ = report(tmp_path / "elsewhere", monkeypatch, capsys, runs)
+    summary_ = data["summary"]
+    assert summary_["verdict"] == "inconclusive" and code == 2, summary_
+    assert summary_["runs_read"] == 2
+    [stopped] = summary_["unusable"]
+    assert stopped["reasons"] == ["incomplete run (no results.json: the run did not finish)"]
+
+
 def test_two_runs_that_share_an_id_are_both_judged():
     """One campaign run into two stores (a second run after a regression) gives rows with one
     id each; so may two run directories whose short id tags agree. The report kept the first

@@ -144,7 +144,8 @@ def load_run_dir(directory: Path, files: ScenarioFiles | None = None) -> RunReco
     beside = (directory / HISTORY).is_file() or (directory / SCENARIO).is_file()
     if not results_path.exists():
         if beside:
-            return _interrupted(directory, "incomplete run (a history without results.json)")
+            return _interrupted(directory, "incomplete run (no results.json: the run did not"
+                                           " finish)")
         return None
     data, problem = read_results(results_path)
     if data is None:
@@ -163,10 +164,14 @@ def load_run_dir(directory: Path, files: ScenarioFiles | None = None) -> RunReco
 
 
 def load_directory(root: Path, files: ScenarioFiles | None = None) -> list[RunRecord]:
-    """Every run under `root`: each directory holding a results.json or a history.jsonl."""
+    """Every run under `root`: each directory holding a results.json or a history.jsonl, or
+    the scenario.toml a run writes first (a run stopped before its history was opened)."""
+    from bridgelab.evidence import is_run_scenario
+
     files = files or ScenarioFiles()
     directories = {path.parent for path in root.rglob("results.json")}
     directories |= {path.parent for path in root.rglob("history.jsonl")}
+    directories |= {path.parent for path in root.rglob("scenario.toml") if is_run_scenario(path)}
     records = []
     for directory in sorted(directories):
         record = load_run_dir(directory, files)
