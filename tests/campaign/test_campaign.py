@@ -102,7 +102,7 @@ def _entry(campaign, total=None, digest=None) -> dict:
 def test_a_store_s_registration_rebuilds_the_campaign_s_run_keys(tmp_path, body, seeds):
     """The report has no campaign file: the keys it rebuilds from the store's registration
     are the campaign's, every run's and no other, each of its scenario."""
-    from bridgelab.campaign.spec import registered_campaign
+    from bridgelab.campaign.runkeys import registered_campaign
 
     campaign = load_campaign(write_campaign(tmp_path, body, seeds=seeds))
     rebuilt = registered_campaign(_entry(campaign))
@@ -125,7 +125,7 @@ def test_a_store_s_registration_rebuilds_the_campaign_s_run_keys(tmp_path, body,
 def test_every_shipped_campaign_s_registration_reads_back(path):
     """A registration that did not read back would leave every report of that campaign
     inconclusive (the swarm's distributions once did: their unset fields dump as nulls)."""
-    from bridgelab.campaign.spec import registered_campaign
+    from bridgelab.campaign.runkeys import registered_campaign
 
     campaign = load_campaign(path)
     rebuilt = registered_campaign(_entry(campaign))

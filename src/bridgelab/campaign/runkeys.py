@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bridgelab.campaign.runspec import run_key
@@ -104,6 +105,22 @@ def read_registration(campaign_hash: object, total_runs: object, registration: o
     if not isinstance(data.get("base"), dict):
         return "its registration in the store has no base scenario"
     return spec, data, keys
+
+
+def registered_campaign(entry: dict[str, Any]) -> Any:
+    """The campaign a store registered (`Store.campaigns(spec=True)`'s entry), rebuilt from
+    its registration without its files (a `Campaign`), or why that cannot be trusted."""
+    from bridgelab.campaign.spec import Campaign, _configs
+
+    read = read_registration(entry.get("campaign_hash"), entry.get("total_runs"),
+                             entry.get("spec"))
+    if isinstance(read, str):
+        return read
+    spec, registration, _ = read
+    path = Path(str(entry.get("file")))
+    return Campaign(path, spec, registration["base"], path.parent,
+                    hash=str(entry["campaign_hash"]), registration=registration,
+                    configs=_configs(spec.sweep))
 
 
 def _without_nulls(value: Any) -> Any:

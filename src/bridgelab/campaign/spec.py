@@ -18,13 +18,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bridgelab import __version__
 from bridgelab.campaign.runkeys import (
     REGISTRATION_FORMAT,
     RunKeys,
     campaign_digest,
     canonical,
-    read_registration,
 )
 from bridgelab.campaign.runspec import RunSpec, run_key
 from bridgelab.campaign.schema import (
@@ -50,6 +48,7 @@ from bridgelab.scenario.load import (
 from bridgelab.scenario.model import Scenario
 from bridgelab.scenario.reader import read_toml
 from bridgelab.scenario.suggest import suggestion
+from bridgelab.version import __version__
 
 
 @dataclass(slots=True)
@@ -350,21 +349,6 @@ def _extreme(dist: Distribution) -> Any:
             return bounds[1]
     assert dist.choice is not None
     return dist.choice[-1]
-
-
-def registered_campaign(entry: dict[str, Any]) -> Campaign | str:
-    """The campaign a store registered (`Store.campaigns(spec=True)`'s entry), rebuilt from
-    its registration without its files, or why that cannot be trusted (see `runkeys`)."""
-    read = read_registration(entry.get("campaign_hash"), entry.get("total_runs"),
-                             entry.get("spec"))
-    if isinstance(read, str):
-        return read
-    spec, registration, _ = read
-    path = Path(str(entry.get("file")))
-    campaign = Campaign(path, spec, registration["base"], path.parent,
-                        hash=str(entry["campaign_hash"]), registration=registration,
-                        configs=_configs(spec.sweep))
-    return campaign
 
 
 def load_campaign(path: str | Path) -> Campaign:

@@ -157,7 +157,7 @@ def load_campaign(store: str | Path, campaign: str | None = None) -> CampaignRes
     `campaign` is a campaign's name or hash prefix; it may be left out when the store holds one
     campaign. Rows the store cannot vouch for, or under a key that is not one of the
     campaign's runs, are left out and named in `left_out`."""
-    from bridgelab.campaign.spec import registered_campaign
+    from bridgelab.campaign.runkeys import registered_campaign
     from bridgelab.campaign.store import Store
     from bridgelab.campaign.verdict import campaign_problem
 

@@ -99,7 +99,7 @@ def _scenario_for(campaign: Any, row: dict[str, Any]) -> dict[str, Any] | None:
 def load_store(path: Path) -> list[RunRecord]:
     """Every run of every campaign in the store, in expansion order, each verified. A store
     that is empty, not SQLite or damaged raises StoreError; it is opened read-only."""
-    from bridgelab.campaign.spec import registered_campaign
+    from bridgelab.campaign.runkeys import registered_campaign
     from bridgelab.campaign.store import Store
     from bridgelab.campaign.verdict import campaign_problem
 
