@@ -690,7 +690,9 @@ def test_a_run_whose_attack_is_scheduled_past_its_end_reads_untested(
     assert report_data["summary"]["verdict"] == "inconclusive" and code == 2
     # The run itself says so now, and the report reads it as not attacked either way.
     assert report_data["summary"]["attacked_runs"] == 0
-    assert report_data["summary"]["verdict_text"] == "Nothing failed, but 1 runs were inconclusive."
+    assert report_data["summary"]["verdict_text"] == (
+        "Nothing failed, but 1 runs were inconclusive. No attack was tested: no attack round"
+        " started in the 1 runs.")
 
 
 # -- recorded outcomes that claim more than the history gives ------------------------------------

@@ -94,6 +94,8 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
     elif inconclusive:
         verdict = "inconclusive"
         text = f"Nothing failed, but {len(inconclusive)} runs were inconclusive."
+        if not attacked and not searched:
+            text += f" No attack was tested: no attack round started in the {len(runs)} runs."
     elif not attacked and not searched:
         # Honest traffic alone says nothing about what an attacker could do, nor does a
         # cost search cut short before the larger (likelier to break) sets were tried.
