@@ -524,7 +524,7 @@ def test_a_run_of_another_arm_relabelled_is_never_safe(scenarios, tmp_path, monk
     assert data["summary"]["verdict"] == "inconclusive" and code == 2, data["summary"]
 
 
-@pytest.mark.parametrize("edit", ["seeds widened", "old format", "not JSON"])
+@pytest.mark.parametrize("edit", ["seeds widened", "old format", "not JSON", "total a word"])
 def test_a_campaign_whose_registration_does_not_check_is_never_safe(
         scenarios, tmp_path, monkeypatch, capsys, edit):
     """The report counts a campaign's runs against the registration the store keeps. One
@@ -544,6 +544,8 @@ def test_a_campaign_whose_registration_does_not_check_is_never_safe(
             registration = registration["campaign"]
         db.execute("UPDATE campaigns SET spec = ?",
                    ("{" if edit == "not JSON" else json.dumps(registration),))
+        if edit == "total a word":
+            db.execute("UPDATE campaigns SET total_runs = 'many'")
     code, data, _ = report(tmp_path / "edited", monkeypatch, capsys, store_path)
     summary_ = data["summary"]
     assert summary_["verdict"] == "inconclusive" and code == 2, summary_

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgelab.campaign.runspec import run_key
+from bridgelab.textsafe import printable
 
 REGISTRATION_FORMAT = "bridgelab-campaign/v1"
 
@@ -85,8 +86,11 @@ def read_registration(campaign_hash: object, total_runs: object, registration: o
     if not isinstance(data, dict) or data.get("format") != REGISTRATION_FORMAT:
         return ("its registration in the store predates run-key checks (run it again with"
                 " `bridgelab campaign --fresh`)")
-    if campaign_digest(data) != campaign_hash:
-        return "its registration in the store does not hash to the campaign's hash"
+    try:
+        if campaign_digest(data) != campaign_hash:
+            return "its registration in the store does not hash to the campaign's hash"
+    except (ValueError, RecursionError):
+        return "its registration in the store cannot be hashed"
     dumped = data.get("campaign")
     try:
         # The dump writes every unset field as null, which a campaign file may not say.
@@ -99,9 +103,9 @@ def read_registration(campaign_hash: object, total_runs: object, registration: o
     keys = RunKeys.of(spec.sweep.configurations(),
                       (arm.name for arm in spec.attacks) if spec.attacks else ("base",),
                       spec.campaign.seed_sequence())
-    if len(keys) != total_runs:
-        return (f"its registration expands to {len(keys):,} runs, not the {total_runs:,} the"
-                " store records")
+    if type(total_runs) is not int or len(keys) != total_runs:
+        return (f"its registration expands to {len(keys):,} runs, not the"
+                f" {printable(total_runs, 20)} the store records")
     if not isinstance(data.get("base"), dict):
         return "its registration in the store has no base scenario"
     return spec, data, keys

@@ -167,10 +167,11 @@ class Campaign:
         cached = (config_index, arm_name, seed if self.spec.swarm is not None else 0)
         if cached not in self._scenario_hashes:
             arm = next(arm for arm in self.arms if arm.name == arm_name)
-            data = self.scenario_data(self.configs[config_index], arm, self.swarm_profile(seed))
             try:
+                data = self.scenario_data(self.configs[config_index], arm,
+                                          self.swarm_profile(seed))
                 digest: str | None = scenario_hash(parse_scenario(data, key))
-            except (ScenarioError, ValueError):
+            except (ScenarioError, KeyError, ValueError, TypeError, RecursionError):
                 digest = None
             self._scenario_hashes[cached] = digest
         return self._scenario_hashes[cached]
