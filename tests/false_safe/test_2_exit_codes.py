@@ -169,6 +169,33 @@ schedule = { at = %s }
 """
 
 
+# An attack that starts and breaks nothing: a relayer slowed for twenty seconds.
+SLOW_RELAYER = """
+[[attacks]]
+kind = "relayer.delay"
+targets = { relayers = [0] }
+schedule = { at = 10.0 }
+heal = { after = 20.0 }
+params = { delay = 1.0 }
+"""
+
+
+def test_an_attack_that_started_does_not_stand_for_one_that_did_not(tmp_path):
+    """The verifier skips an empty certificate, and the forgery that would show it is due
+    after the run's end; a harmless attack that does start made the run "attacked" and
+    passing: exit 0, PASS, and a report of SAFE."""
+    scenario = tmp_path / "partial.toml"
+    scenario.write_text(SMALL.read_text() + '\n[bridge]\nflaws = ["skip_verification_if_empty"]\n'
+                        + LATE_FORGERY % "99999.0" + SLOW_RELAYER)
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--seed", "1", "--out", str(out), "--quiet"]) == 2
+    results = json.loads((out / "results.json").read_text())
+    assert results["metrics"]["events_by_kind"]["fault.start"] == 1
+    assert ("1 of the scenario's 2 attacks never started (attack-0:forge.empty_certificate):"
+            " the run tested none of those") in results["inconclusive"]
+    assert not any(verdict == "fail" for verdict in results["verdicts"].values())
+
+
 @pytest.mark.parametrize("at, code", [("99999.0", 2), ("60.0", None)])
 def test_a_run_whose_attacks_never_started_is_inconclusive(tmp_path, at, code):
     """An attack scheduled after the run's end tested nothing: `run` and `check` said 0 and

@@ -45,7 +45,8 @@ def monitor_for(scenario: Scenario, user_properties: Iterable[UserProperty] = ()
         SettlementFinality.of_scenario(scenario),
         honest_accounts(scenario.workload.users),
         liveness_grace(scenario),
-        len(scenario.attacks),
+        tuple((attack.actor(index), attack.kind)
+              for index, attack in enumerate(scenario.attacks)),
     )
 
 

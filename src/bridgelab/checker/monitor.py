@@ -49,12 +49,13 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         finality: SettlementFinality | None = None,
         honest: frozenset[str] = frozenset(),
         liveness_grace: float | None = None,
-        attacks: int = 0,
+        attacks: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.view = LedgerView()
-        # How many attacks the scenario configures: if none of them starts, the run tested
-        # none of them, whatever its properties say.
+        # The scenario's attacks as (actor, kind): one that never starts was not tested,
+        # whatever the run's properties say.
         self.attacks = attacks
+        self.started_attacks: set[tuple[str, str]] = set()
         # The honest users' accounts by the scenario: never the adversary's (frozen.py).
         self.view.adversary.honest = honest
         # The scenario's grace after the last heal; without one (a history fed by hand),
@@ -126,6 +127,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
     def _on_fault_start(self, event: Event) -> None:
         self.fault_starts += 1
         fields = event.fields
+        self.started_attacks.add((event.actor, fields["attack"]))
         self.active_faults[(event.actor, fields["round"])] = {
             "attack": fields["attack"], "heals_at": fields.get("heals_at"),
         }

@@ -30,8 +30,8 @@ class Verdicts:
     finality_breaks: list[str]
     finality: SettlementFinality | None
     grace_from_record: bool
-    attacks: int
-    fault_starts: int
+    attacks: tuple[tuple[str, str], ...]
+    started_attacks: set[tuple[str, str]]
 
     def _stuck(self) -> dict[str, list[tuple[int | str, Transfer | None]]]:
         """Every transfer not delivered, honest or not (None: a deposit never locked)."""
@@ -138,9 +138,7 @@ class Verdicts:
                     if verdicts.get(probe) != "pass"]
         if not any(v == "pass" for p, v in verdicts.items() if p.startswith("safety.")):
             reasons.append("no safety property was exercised")
-        if self.attacks and not self.fault_starts:
-            reasons.append(f"none of the scenario's {self.attacks} attack(s) started: the run"
-                           " tested none of them")
+        reasons += self._untested_attacks()
         reasons += [f"a final settlement block was taken back: {why}"
                     for why in self.finality_breaks]
         # A monitor fed by hand, without what `judge.monitor_for` takes from the scenario.
@@ -151,6 +149,20 @@ class Verdicts:
             reasons.append("the liveness grace was taken from the run's own record:"
                            " none was given")
         return reasons
+
+    def _untested_attacks(self) -> list[str]:
+        """The scenario's attacks that never started, as a reason: an attack that started
+        does not stand for another that did not. (Two attacks of one name and kind cannot
+        be told apart by their events: either starting counts for both.)"""
+        unstarted = [actor for actor, kind in dict.fromkeys(self.attacks)
+                     if (actor, kind) not in self.started_attacks]
+        if not unstarted:
+            return []
+        if len(unstarted) == len(dict.fromkeys(self.attacks)):
+            return [f"none of the scenario's {len(self.attacks)} attack(s) started: the run"
+                    " tested none of them"]
+        return [f"{len(unstarted)} of the scenario's {len(self.attacks)} attacks never"
+                f" started ({', '.join(unstarted)}): the run tested none of those"]
 
     def _quorum_unknown(self, failed: set[str]) -> bool:
         """Certificates passed only against their recorded trust root: no configured policy

@@ -48,7 +48,7 @@ class Attack:
             )})
         self.spec = spec
         self.params: Any = self.info.params.model_validate(spec.params)
-        self.actor = spec.name or f"attack-{index}:{spec.kind}"
+        self.actor = spec.actor(index)
         self.rng = self.world.streams.get(f"nemesis/{index}/{spec.kind}")
         self.active = False
         self.finished = False

@@ -84,6 +84,11 @@ class Attack(Strict):
         default_factory=dict, max_length=64, description="the kind's parameters"
     )
 
+    def actor(self, index: int) -> str:
+        """Who records this attack's events, `index` being its place in the scenario's list:
+        the checker reads which attacks started by it."""
+        return self.name or f"attack-{index}:{self.kind}"
+
     @field_validator("params")
     @classmethod
     def _no_nulls(cls, params: dict[str, object]) -> dict[str, object]:
