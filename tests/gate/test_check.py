@@ -387,3 +387,29 @@ def test_out_whose_history_does_not_match_the_run_is_inconclusive(tmp_path, caps
     assert run["status"] == "inconclusive"
     assert any("history hash mismatch" in reason for reason in run["inconclusive"])
     assert "history hash mismatch" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("entry", ["dangling link", "upper-case suffix", "hidden folder"])
+def test_no_persisted_failure_is_dropped_without_a_word(tmp_path, capsys, entry):
+    """A failure the gate cannot read was skipped, and the gate passed: a dangling link, a
+    `.TOML` file, a file in a hidden folder of the failures directory. Each is now read,
+    or refused as bad input."""
+    good = scenario_file(tmp_path / "good.toml", "good")
+    failures = tmp_path / "failures"
+    failures.mkdir()
+    if entry == "dangling link":
+        (failures / "saved.toml").symlink_to(tmp_path / "gone.toml")
+    else:
+        where = failures / ".kept" if entry == "hidden folder" else failures
+        name = "saved.TOML" if entry == "upper-case suffix" else "saved.toml"
+        scenario_file(where / name, "saved", seed=3)
+    code, _, summary = check(tmp_path, str(good))
+    if entry == "dangling link":
+        assert code == 3
+        assert "saved.toml: expected a readable scenario file, found a dangling link" in (
+            capsys.readouterr().err)
+    else:
+        assert code == 0
+        runs = json.loads(summary.read_text())["runs"]
+        assert [(run["kind"], run["seed"]) for run in runs if run["kind"] == "replay"] == [
+            ("replay", 3)]

@@ -79,15 +79,26 @@ class BadInput:
     message: str
 
 
-def _scenario_files(path: Path) -> list[Path]:
-    """`*.toml` under a directory, recursively, skipping hidden directories, sorted."""
-    found = []
-    for candidate in sorted(path.rglob("*.toml")):
+def _scenario_files(path: Path, skip_hidden: bool = True) -> tuple[list[Path], list[BadInput]]:
+    """`*.toml` under a directory (any case), recursively, sorted, skipping hidden
+    directories unless told not to (a failures directory skips none: every file there is a
+    failure to replay); and, as bad input, each such name that is not a readable file (a
+    dangling link, a directory), rather than dropped without a word."""
+    found, bad = [], []
+    for candidate in sorted(path.rglob("*")):
+        if candidate.suffix.lower() != ".toml":
+            continue
         relative = candidate.relative_to(path).parts
-        if any(part.startswith(".") for part in relative[:-1]) or not candidate.is_file():
+        if skip_hidden and any(part.startswith(".") for part in relative[:-1]):
+            continue
+        if not candidate.is_file():
+            what = "a dangling link" if candidate.is_symlink() and not candidate.exists() \
+                else "not a regular file"
+            error = ScenarioError(str(candidate), "", "a readable scenario file", what)
+            bad.append(BadInput(error.file, error.key, error.message))
             continue
         found.append(candidate)
-    return found
+    return found, bad
 
 
 def collect(
@@ -97,13 +108,14 @@ def collect(
     bad: list[BadInput] = []
     replays: list[Path] = []
     if failures_dir is not None and failures_dir.is_dir():
-        replays = _scenario_files(failures_dir)
+        replays, bad = _scenario_files(failures_dir, skip_hidden=False)
     seen = {replay.resolve() for replay in replays}
     scenarios: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files = _scenario_files(path)
-            if not files:
+            files, unreadable = _scenario_files(path)
+            bad += unreadable
+            if not files and not unreadable:
                 error = ScenarioError(str(path), "", "*.toml scenario files", "none")
                 bad.append(BadInput(error.file, error.key, error.message))
         elif path.exists():
