@@ -413,3 +413,23 @@ def test_no_persisted_failure_is_dropped_without_a_word(tmp_path, capsys, entry)
         runs = json.loads(summary.read_text())["runs"]
         assert [(run["kind"], run["seed"]) for run in runs if run["kind"] == "replay"] == [
             ("replay", 3)]
+
+
+def test_an_inconclusive_replay_of_a_persisted_failure_is_never_allowed(tmp_path, capsys):
+    """A saved failure whose attack no longer starts neither fails nor vouches: the
+    configuration it broke is not shown fixed, so `--allow-inconclusive` keeps its 2."""
+    good = scenario_file(tmp_path / "good.toml", "good")
+    late = ('\n[[attacks]]\nkind = "forge.empty_certificate"\nschedule = { at = 100000.0 }\n'
+            '\n[bridge]\nflaws = ["skip_verification_if_empty"]\n')
+    scenario_file(tmp_path / "failures" / "saved.toml", "saved", late, seed=7)
+    code, _, summary = check(tmp_path, str(good), "--allow-inconclusive")
+    assert code == 2
+    assert capsys.readouterr().out.splitlines()[-2].endswith(
+        "exit 2 (--allow-inconclusive does not cover a persisted failure's replay)")
+    runs = json.loads(summary.read_text())["runs"]
+    assert [(run["kind"], run["status"]) for run in runs] == [
+        ("replay", "inconclusive"), ("scenario", "pass")]
+    # Without the replay the same flag lets an inconclusive scenario through, as before.
+    code, _, _ = check(tmp_path, str(tmp_path / "failures" / "saved.toml"), "--no-replay",
+                       "--allow-inconclusive")
+    assert code == 0

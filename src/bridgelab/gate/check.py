@@ -128,7 +128,8 @@ class GateReport:
     failures_found: bool = False
     stopped: bool = False
     wall_time_s: float = 0.0
-    # `--allow-inconclusive`: exit 0 where the runs alone would give 2 (the reports unchanged).
+    # `--allow-inconclusive`: exit 0 where the runs alone would give 2 (the reports unchanged),
+    # unless a persisted failure's replay is among the inconclusive runs.
     allow_inconclusive: bool = False
     # An exception of the gate itself (outside any run): the reports say so, the exit is 4.
     internal_error: str | None = None
@@ -158,7 +159,12 @@ class GateReport:
         if self.interrupted is not None:
             return self.interrupted.exit_code
         code = self.verdict_code
-        if code == EXIT_INCONCLUSIVE and self.allow_inconclusive:
+        # A persisted failure replays until the configuration it broke is fixed: one that
+        # no longer reproduces but cannot vouch either (its attack no longer starts, say) is
+        # not fixed, and `--allow-inconclusive` does not cover it.
+        replay_open = any(run.kind == "replay" and run.status == "inconclusive"
+                          for run in self.runs)
+        if code == EXIT_INCONCLUSIVE and self.allow_inconclusive and not replay_open:
             return EXIT_PASS
         return code
 

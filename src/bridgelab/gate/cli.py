@@ -52,7 +52,8 @@ JSON and the lines (and annotations) go to stderr; with -q only errors and annot
 EPILOG = """\
 exit codes: 0 every run passed · 1 a property failed (or a history was not deterministic) ·
 4 a run crashed (internal error), nothing failed · 2 inconclusive, nothing failed or crashed
-(0 with --allow-inconclusive) · 3 bad input or usage error (nothing is run)
+(0 with --allow-inconclusive, unless a persisted failure's replay is the inconclusive run) ·
+3 bad input or usage error (nothing is run)
 
 examples:
   bridgelab check
@@ -122,7 +123,8 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
     check.add_argument(
         "--allow-inconclusive", action="store_true",
         help="exit 0 instead of 2 when runs are inconclusive and nothing failed or crashed"
-        " (the reports still show them as skipped); a typo, bad input or crash still fails",
+        " (the reports still show them as skipped); a typo, bad input, a crash or an"
+        " inconclusive replay of a persisted failure still fails",
     )
 
 
