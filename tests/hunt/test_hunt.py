@@ -138,6 +138,29 @@ def test_a_search_stopped_at_its_limit_says_it_did_not_try_every_set():
     assert cheapest_break(scenario, 1, evaluator=evaluator).entities is not None
 
 
+@pytest.mark.parametrize("delay_days", [0, 60])
+def test_a_probe_whose_forgery_is_still_queued_proves_nothing(delay_days):
+    """Every mint above one token waits `delay`: sixty days outlast the probe's thirty-day
+    cap, so the forged mint is still queued when the probe ends. "No set breaks it, every
+    set tried" then vouched for a bridge whose theft was merely pending."""
+    data = tomllib.loads(FLAWED.read_text())
+    data["committee"].update({"members": 3, "threshold": 2, "required": []})
+    data["entities"] = [{"name": f"e{m}", "members": [m], "cost": 1.0} for m in range(3)]
+    if delay_days:
+        data["bridge"] = {"limits": {"delay_threshold": 1, "delay": delay_days * 86_400.0}}
+    scenario = parse_scenario(data, "delayed")
+    evaluator = Evaluator(scenario, 1)
+    truth = exhaustive(scenario, 1, evaluator=evaluator)
+    if not delay_days:
+        assert truth.entities is not None and truth.complete and not truth.unsettled
+        return
+    assert truth.entities is None and not truth.complete
+    # Every pair and the three of them hold the threshold: each probe left its forgery queued.
+    assert truth.unsettled == (("e0", "e1"), ("e0", "e2"), ("e1", "e2"), ("e0", "e1", "e2"))
+    searched = cheapest_break(scenario, 1, evaluator=evaluator)
+    assert searched.entities is None and not searched.complete
+
+
 CAPPED = {
     "scenario": {"name": "capped", "duration": 3_600.0},
     "committee": {"members": 3, "threshold": 2, "required": [], "custody": "multisig"},

@@ -49,10 +49,16 @@ class ForgeryTally:
     first: float | None = None
     last: float | None = None
     paused_at: float | None = None
+    # Forged mints the contract queued behind its delay and had not executed when the probe
+    # ended (by nonce): what they would have done is unknown.
+    queued: set[int] = field(default_factory=set)
 
     def add(self, record: dict[str, Any]) -> None:
         kind = record["kind"]
-        if kind == "mint" and record["nonce"] >= FABRICATED_NONCE_BASE:
+        if kind == "mint.queued" and record["nonce"] >= FABRICATED_NONCE_BASE:
+            self.queued.add(record["nonce"])
+        elif kind == "mint" and record["nonce"] >= FABRICATED_NONCE_BASE:
+            self.queued.discard(record["nonce"])
             self.count += 1
             self.minted += record["amount"]
             self.largest = max(self.largest, record["amount"])
@@ -60,6 +66,12 @@ class ForgeryTally:
             self.last = record["t"]
         elif kind == "bridge.paused" and self.paused_at is None:
             self.paused_at = record["t"]
+
+    @property
+    def unsettled(self) -> bool:
+        """A forgery still queued when the probe ended, the bridge not paused: the probe
+        cannot say the set does not break it (the queue may outlast its horizon's cap)."""
+        return bool(self.queued) and self.paused_at is None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,9 +91,11 @@ class CostResult:
     witness_scenario: Scenario | None = None
     # What the witness's adaptive adversary took (`ForgeryTally.as_dict`, plus `unbacked`).
     loss: dict[str, Any] | None = None
-    # Every set of entities was tried: "nothing broke" then covers them all, not only the
-    # cheapest `evaluations` of them.
+    # Every set of entities was tried, and each probe that did not break it settled: "nothing
+    # broke" then covers them all, not only the cheapest `evaluations` of them.
     complete: bool = False
+    # Sets whose probe ended with a forged mint still queued (`ForgeryTally.unsettled`).
+    unsettled: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass
@@ -144,6 +158,11 @@ class Evaluator:
             self.results[key] = (result, probe)
         return self.cache[key]
 
+    def unsettled(self) -> tuple[tuple[str, ...], ...]:
+        """The sets probed that did not break it but cannot say so (a forgery still queued)."""
+        return tuple(key for key, tally in self.tallies.items()
+                     if tally.unsettled and not self.cache[key])
+
     def entities_of(self, units: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(sorted({
             name for unit in units for name in attributes.unit_entities(self.scenario, unit)
@@ -188,7 +207,9 @@ def cheapest_break(
         for index in range(last + 1, len(names)):
             name = names[index]
             heapq.heappush(heap, (cost + costs[name], size + 1, (*entities, name), index))
-    return CostResult(None, None, evaluations, complete=not heap)
+    unsettled = evaluator.unsettled()
+    return CostResult(None, None, evaluations, complete=not heap and not unsettled,
+                      unsettled=unsettled)
 
 
 def exhaustive(scenario: Scenario, seed: int = 1, evaluator: Evaluator | None = None) -> CostResult:
@@ -205,9 +226,11 @@ def exhaustive(scenario: Scenario, seed: int = 1, evaluator: Evaluator | None = 
                 candidate = (sum(costs[n] for n in entities), size, entities)
                 if best is None or candidate < best:
                     best = candidate
+    unsettled = evaluator.unsettled()
     if best is None:
-        return CostResult(None, None, evaluations, complete=True)
-    return dataclasses.replace(_found(evaluator, best[2], best[0], evaluations), complete=True)
+        return CostResult(None, None, evaluations, complete=not unsettled, unsettled=unsettled)
+    return dataclasses.replace(_found(evaluator, best[2], best[0], evaluations),
+                               complete=not unsettled, unsettled=unsettled)
 
 
 def _found(

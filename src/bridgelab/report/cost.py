@@ -64,8 +64,10 @@ def compute(
             "cost": found.cost,
             "evaluations": found.evaluations,
             "max_evaluations": max_evaluations,
-            # Every set of entities tried: only then does "none broke it" cover them all.
+            # Every set of entities tried, each probe settled: only then does "none broke
+            # it" cover them all.
             "searched_all": found.complete,
+            "unsettled_probes": [list(entities) for entities in found.unsettled],
             "minimal_attack": [],
             "violations": [],
             "unbacked": 0,

@@ -109,6 +109,9 @@ def cost_section(groups: list[ConfigGroup], cost: dict[str, dict[str, Any]]) -> 
                 " simulated attacks by an adversary that sizes and paces its forgeries"
                 " against the limits"
                 + ("; every set was tried." if found.get("searched_all") else
+                   f"; for {len(found['unsettled_probes'])} set(s) a forged mint was still"
+                   " queued behind the bridge's delay when the probe ended, so whether they"
+                   " break it is unknown." if found.get("unsettled_probes") else
                    ": the search's limit, before every set was tried (the larger sets,"
                    " the likeliest to break it, were not).")
             )

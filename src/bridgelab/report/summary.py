@@ -106,6 +106,10 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
             if not cost else
             f"No attack was tested: no attack round started in the {len(runs)} runs, and the"
             " cost-to-break search stopped at its limit before trying every set of entities."
+            if not any(entry.get("unsettled_probes") for entry in cost) else
+            f"No attack was tested: no attack round started in the {len(runs)} runs, and the"
+            " cost-to-break search left forged mints queued behind the bridge's delay when"
+            " its probes ended: whether they break it is unknown."
         )
     elif untested := _untested(groups, searched):
         # Each configuration is a different bridge: attacks on one say nothing of another.
