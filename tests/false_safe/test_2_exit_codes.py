@@ -218,3 +218,27 @@ def test_a_run_whose_attacks_never_started_is_inconclusive(tmp_path, at, code):
     else:
         assert started > 0 and reason not in results["inconclusive"]
     assert verify_run_dir(out, results).problems == []
+
+
+@pytest.mark.parametrize("delay, code", [(86_400.0, 2), (3_000.0, 1)])
+def test_a_forged_mint_still_queued_at_the_end_is_never_safe(tmp_path, delay, code):
+    """The flawed verifier accepts an empty certificate and the contract queues the forged
+    mint behind its delay for large sums. Queued for a day, it was still waiting when the
+    run stopped, and the run passed: exit 0, PASS, a report of SAFE. Queued for less than
+    the run, it executes and fails safety."""
+    source = (ROOT / "attacks" / "forge-empty-certificate.toml").read_text()
+    assert "\n[bridge.limits]" not in source
+    scenario = tmp_path / "delayed.toml"
+    scenario.write_text(source + "\n[bridge.limits]\ndelay_threshold = 10_000_000\n"
+                        f"delay = {delay}\n")
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--seed", "1", "--out", str(out), "--quiet"]) == code
+    results = json.loads((out / "results.json").read_text())
+    queued = [reason for reason in results["inconclusive"] if "still queued" in reason]
+    if code == 2:
+        assert queued == ["1 mint(s) the bridge accepted were still queued behind its delay"
+                          " when the run ended (the first of 100000000 to attacker, due at"
+                          " t=87000.0): what they would mint was never judged"]
+        assert not any(verdict == "fail" for verdict in results["verdicts"].values())
+    else:
+        assert not queued and results["verdicts"]["safety.supply-conservation"] == "fail"

@@ -56,6 +56,9 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         # whatever the run's properties say.
         self.attacks = attacks
         self.started_attacks: set[tuple[str, str]] = set()
+        # Mints the contract accepted and queued behind its delay, not yet executed or
+        # challenged away, by nonce: one still queued at the end was never judged.
+        self.queued_mints: dict[object, dict[str, Any]] = {}
         # The honest users' accounts by the scenario: never the adversary's (frozen.py).
         self.view.adversary.honest = honest
         # The scenario's grace after the last heal; without one (a history fed by hand),
@@ -223,8 +226,15 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         side, paused = PAUSE_EVENTS[event.kind]
         self.view.theft_pauses.set_paused(side, paused, event.time)
 
+    def _on_mint_queued(self, event: Event) -> None:
+        self.queued_mints[event.fields["nonce"]] = event.fields
+
+    def _on_mint_challenged(self, event: Event) -> None:
+        self.queued_mints.pop(event.fields["nonce"], None)
+
     def _on_mint(self, event: Event) -> None:
         fields = event.fields
+        self.queued_mints.pop(fields["nonce"], None)
         if self.active_faults:
             self.probes["coverage.mint-during-fault"] += 1
             if any(f["attack"] == "network.partition" for f in self.active_faults.values()):
@@ -349,6 +359,8 @@ _HANDLERS = {
     "lock": Monitor._on_lock,
     "burn": Monitor._on_burn,
     "mint": Monitor._on_mint,
+    "mint.queued": Monitor._on_mint_queued,
+    "mint.challenged": Monitor._on_mint_challenged,
     "release": Monitor._on_release,
     "settlement.block": Monitor._on_settlement_block,
     "settlement.final": Monitor._on_settlement_final,
