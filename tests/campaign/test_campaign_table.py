@@ -4,6 +4,8 @@ Parquet metadata naming the campaign, and `bridgelab.load_campaign` for notebook
 from __future__ import annotations
 
 import datetime
+import sqlite3
+from pathlib import Path
 
 import pyarrow.parquet as pq
 
@@ -25,7 +27,8 @@ def _stored(tmp_path, body, name):
     path = write_campaign(tmp_path, body, name=name, seeds="2")
     store = tmp_path / f"{name}.sqlite"
     with Store(store) as opened:
-        run_campaign(load_spec(path), opened, jobs=1, fresh=True)
+        run_campaign(load_spec(path), opened, jobs=1, fresh=True,
+                     history_root=tmp_path / f"{name}-histories")
     return path, store
 
 
@@ -86,10 +89,12 @@ def test_a_row_that_is_not_one_of_the_campaign_s_runs_is_left_out(tmp_path, caps
 
     path, store = _stored(tmp_path, NO_ATTACK, "honest")
     campaign = load_spec(path)
-    first = next(campaign.specs())
+    first = next(campaign.specs(tmp_path / "honest-histories"))
     stranger = run_key(0, "none", 7)
     with Store(store) as opened:
-        assert opened.add(execute_run(dataclasses.replace(first, seed=7, run_key=stranger)))
+        assert opened.add(execute_run(dataclasses.replace(
+            first, seed=7, run_key=stranger,
+            history_dir=str(Path(first.history_dir).parent / "s7"))))
     results = bridgelab.load_campaign(store)
     assert len(results) == campaign.total_runs() == 2
     assert results.left_out == [stranger]
@@ -98,3 +103,19 @@ def test_a_row_that_is_not_one_of_the_campaign_s_runs_is_left_out(tmp_path, caps
                  "--csv", str(tmp_path / "out.csv")]) == 2
     assert f"left out {stranger}: not a run of this campaign" in capsys.readouterr().err
     assert len((tmp_path / "out.csv").read_text().splitlines()) == 1 + 2
+
+
+def test_export_leaves_out_rows_that_campaign_stats_leaves_out(tmp_path, capsys):
+    """Rows whose history disagrees with them (a failing run's row edited to pass), or that
+    have none, were exported as they stood, exit 0 and "complete": what the export carries
+    is what campaign-stats would use."""
+    path, store = _stored(tmp_path, NO_ATTACK, "honest")
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE runs SET history_path = NULL WHERE seed = 1")
+    capsys.readouterr()
+    assert main(["campaign-export", str(path), "--store", str(store),
+                 "--parquet", str(tmp_path / "out.parquet")]) == 2
+    assert "left out c0000/none/s1: no history recorded" in capsys.readouterr().err
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert table.num_rows == 1
+    assert table.schema.metadata[b"bridgelab.campaign.complete"] == b"false"

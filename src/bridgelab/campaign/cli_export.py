@@ -1,5 +1,6 @@
 """`bridgelab campaign-export`: a stored campaign to CSV and/or Parquet, one line per run;
-rows that do not decode, or are not runs of the campaign, are left out and named.
+rows that are not evidence (they do not decode, are not runs of the campaign, or their history
+is gone or disagrees with them) are left out and named, as `campaign-stats` leaves them out.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from rich.console import Console
 
 from bridgelab import output
-from bridgelab.campaign.verdict import campaign_problem
+from bridgelab.campaign.verdict import verified_rows
 from bridgelab.exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_INCONCLUSIVE,
@@ -37,17 +38,13 @@ def command(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
         print(f"error: {printable(store_path)}: expected runs of campaign"
               f" {printable(campaign.name)} ({campaign.hash[:12]}), found none", file=sys.stderr)
         return EXIT_BAD_INPUT
-    keys = campaign.run_keys()
-    rows = []
+    # Only evidence goes out, as campaign-stats reads it: a row that is not the campaign's,
+    # or whose history is gone or disagrees with it, is left out and named.
+    rows, excluded = verified_rows(stored, store_path, campaign)
     written: dict[str, str | None] = {"csv": None, "parquet": None}
-    for row in stored:
-        why = (f"row unreadable ({row['problem']})" if row.get("problem")
-               else campaign_problem(row, campaign, keys))
-        if why is None:
-            rows.append(row)
-        else:
-            err.print(f"left out {printable(row['run_key'], 120)}: {why}", highlight=False,
-                      soft_wrap=True, markup=False)
+    for entry in excluded:
+        err.print(f"left out {printable(entry['run_key'], 120)}: {'; '.join(entry['problems'])}",
+                  highlight=False, soft_wrap=True, markup=False)
     if args.csv is not None:
         written["csv"] = str(args.csv)
         count = write_csv(rows, args.csv)
