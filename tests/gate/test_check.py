@@ -433,3 +433,25 @@ def test_an_inconclusive_replay_of_a_persisted_failure_is_never_allowed(tmp_path
     code, _, _ = check(tmp_path, str(tmp_path / "failures" / "saved.toml"), "--no-replay",
                        "--allow-inconclusive")
     assert code == 0
+
+
+class _Killed(BaseException):
+    """What the gate sees of SIGKILL: nothing; it stops where it is."""
+
+
+def test_a_gate_killed_on_the_way_leaves_no_earlier_green_report(tmp_path, monkeypatch):
+    from bridgelab.gate import cli as gate_cli
+
+    good = scenario_file(tmp_path / "good.toml", "good")
+    code, junit, summary = check(tmp_path, str(good))
+    assert code == 0 and json.loads(summary.read_text())["exit_code"] == 0
+
+    def killed(*args, **kwargs):
+        raise _Killed
+
+    monkeypatch.setattr(gate_cli, "_run_planned", killed)
+    with pytest.raises(_Killed):
+        check(tmp_path, str(good))
+    data = json.loads(summary.read_text())
+    assert data["exit_code"] == 4 and data["internal_error"] == gate_cli.UNFINISHED
+    assert "<error" in junit.read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -128,6 +129,10 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
     )
 
 
+UNFINISHED = ("the gate has not finished: it is still running, or was killed before it"
+              " wrote its reports")
+
+
 def _write_reports(report: GateReport, args: argparse.Namespace) -> None:
     write_junit(report, args.junit)
     write_json(report, args.json_out)
@@ -190,6 +195,9 @@ def _check(args: argparse.Namespace, err: Console, partial: GateReport) -> int:
         return _bad_input(partial, args)
     LOG.info("%d runs planned (determinism: %s, jobs %d), outputs under %s", len(targets),
              args.determinism, args.jobs, args.out)
+    # Until the gate writes its own, the reports say it has not finished: one killed on
+    # the way (SIGKILL, out of memory) leaves no earlier gate's green report behind.
+    _write_reports(dataclasses.replace(partial, internal_error=UNFINISHED), args)
     emit = output.human(args)
     report = _run_planned(args, err, partial, targets, emit)
     report.seeds = partial.seeds
