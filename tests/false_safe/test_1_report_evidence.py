@@ -308,6 +308,22 @@ def test_a_run_stopped_before_its_history_opened_is_never_left_out(
     assert stopped["reasons"] == ["incomplete run (no results.json: the run did not finish)"]
 
 
+def test_a_report_that_does_not_finish_leaves_no_earlier_verdict(
+        scenarios, tmp_path, monkeypatch, capsys):
+    """A report over an empty directory (bad input) or one stopped on the way kept the
+    previous report's files in OUT: its "safe" read as the new report's."""
+    runs = tmp_path / "runs"
+    assert run_cli(tmp_path, monkeypatch, str(scenarios["honest-multisig"]), 1,
+                   str(runs / "done")) == 0
+    out = tmp_path / "out"
+    assert cli_main(["report", str(runs), "--out", str(out), "--no-cost", "-q"]) == 2
+    assert (out / "report.json").is_file()
+    (tmp_path / "empty").mkdir()
+    assert cli_main(["report", str(tmp_path / "empty"), "--out", str(out), "-q"]) == 3
+    assert not any((out / name).exists() for name in
+                   ("report.json", "report.md", "runs.md", "report.html", "runs.html"))
+
+
 def test_two_runs_that_share_an_id_are_both_judged():
     """One campaign run into two stores (a second run after a regression) gives rows with one
     id each; so may two run directories whose short id tags agree. The report kept the first

@@ -44,8 +44,8 @@ with the reason, and the report exits 2; its verdict is never "safe" then, nor o
 exit codes (the report is written in every case but 3, 4 and a signal): 0 verdict "safe" ·
 1 verdict "unsafe" or "at-risk" · 2 verdict "inconclusive", or some runs (or all) could not be
 used · 3 bad input or usage error (no runs, unreadable RESULTS, a campaign store that is empty,
-not SQLite or damaged) · 4 internal error · 130/143 stopped by SIGINT/SIGTERM (the files of an
-earlier report, or none: each is written whole)
+not SQLite or damaged) · 4 internal error · 130/143 stopped by SIGINT/SIGTERM. An earlier
+report's files in OUT are removed first: a report that does not finish leaves none of them.
 
 examples:
   bridgelab report runs/demo/results.sqlite --out reports/demo/
@@ -81,6 +81,9 @@ def _progress(err: Console) -> Progress:
     )
 
 
+REPORT_FILES = ("report.json", "report.md", "runs.md", "report.html", "runs.html")
+
+
 def write(report: dict[str, Any], out: Path, images: dict[str, str] | None = None) -> None:
     """report.json (validated first), report.md, runs.md, report.html and runs.html into
     `out`, each rendered in full before any is written and each written whole (a temporary
@@ -108,6 +111,11 @@ def report_command(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.report.store import materialize
 
     out: Path = args.out
+    # An earlier report left in OUT would outlive this one if it stopped (bad input, a
+    # signal, a crash), and read as this one's verdict: it goes first.
+    for name in REPORT_FILES:
+        if (out / name).is_file() or (out / name).is_symlink():
+            (out / name).unlink()
     if args.cost_evaluations is not None and args.cost_evaluations < 0:
         print(f"error: --cost-evaluations: expected 0 or more sets, found"
               f" {args.cost_evaluations}", file=sys.stderr)
