@@ -242,3 +242,10 @@ def test_a_forged_mint_still_queued_at_the_end_is_never_safe(tmp_path, delay, co
         assert not any(verdict == "fail" for verdict in results["verdicts"].values())
     else:
         assert not queued and results["verdicts"]["safety.supply-conservation"] == "fail"
+
+
+@pytest.mark.parametrize("flag", [["--out", "r"], ["--replace"]])
+def test_check_determinism_refuses_an_output_directory_it_would_not_write(tmp_path, flag):
+    """Its two runs write to temporary directories: an earlier passing run in OUT stayed,
+    and read as this check's run."""
+    assert main(["run", str(SMALL), "--check-determinism", *flag]) == 3

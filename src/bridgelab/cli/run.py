@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,6 +89,13 @@ def add_parser(commands: Subcommands) -> None:
 
 def command(args: argparse.Namespace, err: Console) -> int:
     if args.check_determinism:
+        if args.out is not None or args.replace:
+            # Its runs write to temporary directories: OUT would be left as it was, and an
+            # earlier run there would read as this one.
+            print("error: --check-determinism: expected no --out or --replace (its two runs"
+                  " write no run directory), found "
+                  + ("--out" if args.out is not None else "--replace"), file=sys.stderr)
+            return EXIT_BAD_INPUT
         return _check_determinism(args, err)
     return _run(args, err)
 
