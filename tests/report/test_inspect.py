@@ -156,3 +156,25 @@ def test_bad_show_options_are_bad_input(runs, argv, capsys):
     argv = [str(runs["a"]) if part == "RUN" else part for part in argv]
     assert main(argv) == 3
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_show_sets_aside_verdicts_its_history_does_not_hold(runs, tmp_path, capsys):
+    """results.json edited to pass (the history untouched) was shown as "12 pass, 0 fail":
+    `show` now checks the evidence as the report does and says why it sets it aside."""
+    edited = tmp_path / "edited"
+    shutil.copytree(runs["a"], edited)
+    results = json.loads((edited / "results.json").read_text())
+    assert "fail" in results["verdicts"].values()
+    results["verdicts"] = {prop: "pass" for prop in results["verdicts"]}
+    results["violations"] = []
+    (edited / "results.json").write_text(json.dumps(results))
+    capsys.readouterr()
+    assert main(["show", str(edited), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["verdicts"] is None
+    assert shown["results_problem"].startswith("results.json is not the evidence's word: ")
+    assert "recorded as pass but the history holds its violation" in shown["results_problem"]
+    # The untouched run is shown as it is.
+    assert main(["show", str(runs["a"]), "--json"]) == 0
+    untouched = json.loads(capsys.readouterr().out)
+    assert untouched["results_problem"] is None and "fail" in untouched["verdicts"].values()

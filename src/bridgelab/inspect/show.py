@@ -152,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
     except RunFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    _verify(loaded)
     events = selected(loaded, args.kind, args.start, args.end)
     if output.wants_json(args):
         output.print_json(as_json(loaded, events, args.limit))
@@ -171,6 +172,20 @@ def run(args: argparse.Namespace) -> int:
         if not output.quiet(args):
             print(f"timeline page: {args.html}", file=sys.stderr)
     return EXIT_PASS
+
+
+def _verify(loaded: Run) -> None:
+    """Set results.json aside, with the reason, unless the run's evidence verifies as the
+    report would check it: edited verdicts are not shown as the run's."""
+    if loaded.results is None:
+        return
+    from bridgelab.evidence import verify_run_dir
+
+    problems = verify_run_dir(loaded.path, loaded.results).problems
+    if problems:
+        loaded.results_problem = ("results.json is not the evidence's word: "
+                                  + "; ".join(problems[:3]))
+        loaded.results = None
 
 
 def as_json(run: Run, events: list[dict[str, Any]], limit: int) -> dict[str, Any]:
