@@ -65,11 +65,15 @@ class Bridge:
     l2_gateway: L2Gateway | None = None
 
     def quiescent(self) -> bool:
-        """The workload has settled and every attack has run its course."""
+        """The workload has settled, every attack has run its course, and no mint waits in
+        the contract's delay queue (a forged one coming due is the attack's outcome; while
+        the bridge is paused nothing in the queue can come due)."""
+        contract = self.settlement.bridge
         return (
             self.users.settled.triggered
             and all(attack.finished for attack in self.attacks)
             and (self.adversary is None or self.adversary.idle)
+            and (not contract.delayed or contract.paused)
         )
 
     def start(self) -> None:

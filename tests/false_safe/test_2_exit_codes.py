@@ -220,12 +220,13 @@ def test_a_run_whose_attacks_never_started_is_inconclusive(tmp_path, at, code):
     assert verify_run_dir(out, results).problems == []
 
 
-@pytest.mark.parametrize("delay, code", [(86_400.0, 2), (3_000.0, 1)])
+@pytest.mark.parametrize("delay, code", [(86_400.0, 2), (10_000.0, 1), (3_000.0, 1)])
 def test_a_forged_mint_still_queued_at_the_end_is_never_safe(tmp_path, delay, code):
     """The flawed verifier accepts an empty certificate and the contract queues the forged
-    mint behind its delay for large sums. Queued for a day, it was still waiting when the
-    run stopped, and the run passed: exit 0, PASS, a report of SAFE. Queued for less than
-    the run, it executes and fails safety."""
+    mint behind its delay for large sums. The run stopped once the traffic had settled, the
+    mint still waiting, and passed: exit 0, PASS, a report of SAFE. Now the run goes on
+    while a mint is queued: due within the run's 4 hours (10,000 s), it executes and fails
+    safety; due after the run's end (a day), the run is inconclusive."""
     source = (ROOT / "attacks" / "forge-empty-certificate.toml").read_text()
     assert "\n[bridge.limits]" not in source
     scenario = tmp_path / "delayed.toml"
