@@ -46,6 +46,19 @@ def _cost_breaks(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> str |
     )
 
 
+def _no_attack_tested(runs: int, cost: list[dict[str, Any]]) -> str:
+    """Why no attack was tested: none started, and the cost search (if any) did not cover
+    every set of entities."""
+    started = f"No attack was tested: no attack round started in the {runs} runs, and"
+    if not cost:
+        return f"{started} no cost-to-break search was run."
+    if any(entry.get("unsettled_probes") for entry in cost):
+        return (f"{started} the cost-to-break search left forged mints queued behind the"
+                " bridge's delay when its probes ended: whether they break it is unknown.")
+    return (f"{started} the cost-to-break search stopped at its limit before trying every set"
+            " of entities.")
+
+
 def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
              cost: list[dict[str, Any]]) -> tuple[str, str]:
     """The headline verdict and its sentence: the worst thing the evidence shows."""
@@ -99,18 +112,7 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
     elif not attacked and not searched:
         # Honest traffic alone says nothing about what an attacker could do, nor does a
         # cost search cut short before the larger (likelier to break) sets were tried.
-        verdict = "inconclusive"
-        text = (
-            f"No attack was tested: no attack round started in the {len(runs)} runs, and no"
-            " cost-to-break search was run."
-            if not cost else
-            f"No attack was tested: no attack round started in the {len(runs)} runs, and the"
-            " cost-to-break search stopped at its limit before trying every set of entities."
-            if not any(entry.get("unsettled_probes") for entry in cost) else
-            f"No attack was tested: no attack round started in the {len(runs)} runs, and the"
-            " cost-to-break search left forged mints queued behind the bridge's delay when"
-            " its probes ended: whether they break it is unknown."
-        )
+        verdict, text = "inconclusive", _no_attack_tested(len(runs), cost)
     elif untested := _untested(groups, searched):
         # Each configuration is a different bridge: attacks on one say nothing of another.
         verdict = "inconclusive"
