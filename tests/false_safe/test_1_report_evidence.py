@@ -540,9 +540,14 @@ def test_a_run_of_another_arm_relabelled_is_never_safe(scenarios, tmp_path, monk
     assert data["summary"]["verdict"] == "inconclusive" and code == 2, data["summary"]
 
 
-@pytest.mark.parametrize("edit", ["seeds widened", "old format", "not JSON", "total a word"])
+@pytest.mark.parametrize("edit, why", [
+    ("seeds widened", "does not hash to the campaign's hash"),
+    ("old format", "predates run-key checks"),
+    ("not JSON", "is not JSON"),
+    ("total a word", "expands to 3 runs, not the many the store records"),
+])
 def test_a_campaign_whose_registration_does_not_check_is_never_safe(
-        scenarios, tmp_path, monkeypatch, capsys, edit):
+        scenarios, tmp_path, monkeypatch, capsys, edit, why):
     """The report counts a campaign's runs against the registration the store keeps. One
     that no longer hashes to the campaign (edited to admit another seed), one written before
     registrations were hashed, or one that is not JSON, counts nothing: inconclusive."""
@@ -567,7 +572,7 @@ def test_a_campaign_whose_registration_does_not_check_is_never_safe(
     assert summary_["verdict"] == "inconclusive" and code == 2, summary_
     [uncounted] = [entry for entry in summary_["unusable"]
                    if entry["reasons"][0].startswith("campaign not counted")]
-    assert uncounted
+    assert why in uncounted["reasons"][0], uncounted
 
 
 def test_runs_of_a_campaign_the_store_does_not_register_are_never_left_out(

@@ -74,9 +74,8 @@ def command(args: argparse.Namespace, err: Console, campaign: Any, store_path: P
                   " completed run: continue with --resume", file=sys.stderr)
             # Incomplete (a dead worker or a lost cluster is not a defect of the model), unless
             # the runs stored so far already broke a property or crashed.
-            keys = campaign.run_keys()
-            ours = [row for row in store.rows(campaign.hash) if row.get("run_key") in keys]
-            return combine({EXIT_INCONCLUSIVE, store_code(ours, total)})
+            rows, _ = verified_rows(store.rows(campaign.hash), store_path, campaign, stored_now)
+            return combine({EXIT_INCONCLUSIVE, store_code(rows, total)})
         stored = store.rows(campaign.hash)
     return _finish(args, err, campaign, store_path, tally, stored, stored_now)
 

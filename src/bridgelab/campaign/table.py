@@ -175,13 +175,12 @@ def load_campaign(store: str | Path, campaign: str | None = None) -> CampaignRes
     registered = registered_campaign(entry)
     # A row that is not one of the campaign's runs is left out like an unreadable one (a
     # store from before registrations were hashed cannot tell, and keeps them).
-    if isinstance(registered, str):
-        ours = [True] * len(stored)
-    else:
-        keys = registered.run_keys()
-        ours = [campaign_problem(row, registered, keys) is None for row in stored]
-    rows = [row for row, own in zip(stored, ours, strict=True) if own and not row.get("problem")]
-    typed, columns = typed_rows(rows)
+    keys = None if isinstance(registered, str) else registered.run_keys()
+    left_out = [bool(row.get("problem")) or (
+        keys is not None and campaign_problem(row, registered, keys) is not None)
+        for row in stored]
+    typed, columns = typed_rows([row for row, out in zip(stored, left_out, strict=True)
+                                 if not out])
     return CampaignResults(entry["name"], entry["campaign_hash"], entry["total_runs"], typed,
-                           columns, [row["run_key"] for row, own in zip(stored, ours, strict=True)
-                                     if row.get("problem") or not own])
+                           columns, [row["run_key"] for row, out in zip(stored, left_out,
+                                                                        strict=True) if out])

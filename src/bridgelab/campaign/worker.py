@@ -9,7 +9,6 @@ what the worker ran before, so the same run gives the same history hash on any w
 from __future__ import annotations
 
 import inspect
-import json
 import os
 import socket
 import threading
@@ -20,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from bridgelab.campaign.runkeys import canonical
 from bridgelab.campaign.runspec import RunSpec
 from bridgelab.signals import ignore_in_worker
 
@@ -69,10 +69,6 @@ def process_identity(pid: int) -> str | None:
     if fields[0] in ("Z", "X"):
         return None
     return fields[19]
-
-
-def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def probes(records: Iterable[dict[str, Any]], warmup: int) -> dict[str, Any]:

@@ -163,11 +163,12 @@ class Verdicts:
         """The scenario's attacks that never started, as a reason: an attack that started
         does not stand for another that did not. (Two attacks of one name and kind cannot
         be told apart by their events: either starting counts for both.)"""
-        unstarted = [actor for actor, kind in dict.fromkeys(self.attacks)
+        configured = dict.fromkeys(self.attacks)
+        unstarted = [actor for actor, kind in configured
                      if (actor, kind) not in self.started_attacks]
         if not unstarted:
             return []
-        if len(unstarted) == len(dict.fromkeys(self.attacks)):
+        if len(unstarted) == len(configured):
             return [f"none of the scenario's {len(self.attacks)} attack(s) started: the run"
                     " tested none of them"]
         return [f"{len(unstarted)} of the scenario's {len(self.attacks)} attacks never"

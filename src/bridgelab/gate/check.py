@@ -159,14 +159,16 @@ class GateReport:
         if self.interrupted is not None:
             return self.interrupted.exit_code
         code = self.verdict_code
-        # A persisted failure replays until the configuration it broke is fixed: one that
-        # no longer reproduces but cannot vouch either (its attack no longer starts, say) is
-        # not fixed, and `--allow-inconclusive` does not cover it.
-        replay_open = any(run.kind == "replay" and run.status == "inconclusive"
-                          for run in self.runs)
-        if code == EXIT_INCONCLUSIVE and self.allow_inconclusive and not replay_open:
+        if code == EXIT_INCONCLUSIVE and self.allow_inconclusive and not self.replay_open:
             return EXIT_PASS
         return code
+
+    @property
+    def replay_open(self) -> bool:
+        """A persisted failure replays until the configuration it broke is fixed: one that
+        no longer reproduces but cannot vouch either (its attack no longer starts, say) is
+        not fixed, and `--allow-inconclusive` does not cover it."""
+        return any(run.kind == "replay" and run.status == "inconclusive" for run in self.runs)
 
     def counts(self) -> dict[str, int]:
         counts = {status: 0 for status in ("pass", "fail", "inconclusive", "error", "not_run")}

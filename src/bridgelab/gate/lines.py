@@ -74,6 +74,6 @@ def summary_line(report: GateReport) -> str:
         text += f"; interrupted by {report.interrupted.name}"
     allowed = report.exit_code != report.verdict_code
     note = f" (inconclusive allowed: {report.verdict_code} -> 0)" if allowed else ""
-    if report.allow_inconclusive and report.exit_code == report.verdict_code == 2:
+    if report.allow_inconclusive and report.replay_open and report.exit_code == 2:
         note = " (--allow-inconclusive does not cover a persisted failure's replay)"
     return f"{text}; {report.wall_time_s:.1f}s; exit {report.exit_code}{note}"

@@ -81,7 +81,8 @@ def _progress(err: Console) -> Progress:
     )
 
 
-REPORT_FILES = ("report.json", "report.md", "runs.md", "report.html", "runs.html")
+# What a report writes into OUT, in the order the command lists them.
+REPORT_FILES = ("report.html", "runs.html", "report.md", "runs.md", "report.json")
 
 
 def write(report: dict[str, Any], out: Path, images: dict[str, str] | None = None) -> None:
@@ -207,8 +208,7 @@ def _outcome(args: argparse.Namespace, err: Console, report: dict[str, Any],
         where = f" ({entry['results']})" if entry["results"] else ""
         print(f"  not used: {entry['scenario']} seed {entry['seed']}{where}:"
               f" {'; '.join(entry['reasons'])}", file=sys.stderr)
-    files = [str(out / name) for name in ("report.html", "runs.html", "report.md", "runs.md",
-                                            "report.json")]
+    files = [str(out / name) for name in REPORT_FILES]
     if output.wants_json(args):
         output.print_json({"verdict": summary["verdict"], "verdict_text": summary["verdict_text"],
                            "runs": len(records), "unusable": unusable, "files": files})

@@ -90,6 +90,18 @@ def custody_comparison(groups: list[ConfigGroup], attacks: list[dict[str, Any]])
     }
 
 
+def _search_end(found: dict[str, Any]) -> str:
+    """How far a search that broke nothing went: every set, or why not."""
+    if found.get("searched_all"):
+        return "; every set was tried."
+    if found.get("unsettled_probes"):
+        return (f"; for {len(found['unsettled_probes'])} set(s) a forged mint was still queued"
+                " behind the bridge's delay when the probe ended, so whether they break it is"
+                " unknown.")
+    return (": the search's limit, before every set was tried (the larger sets, the likeliest"
+            " to break it, were not).")
+
+
 def cost_section(groups: list[ConfigGroup], cost: dict[str, dict[str, Any]]) -> list[dict]:
     entries = []
     for group in groups:
@@ -107,13 +119,7 @@ def cost_section(groups: list[ConfigGroup], cost: dict[str, dict[str, Any]]) -> 
             entry["text"] = (
                 f"No set of entities broke {group.label} within {found['evaluations']}"
                 " simulated attacks by an adversary that sizes and paces its forgeries"
-                " against the limits"
-                + ("; every set was tried." if found.get("searched_all") else
-                   f"; for {len(found['unsettled_probes'])} set(s) a forged mint was still"
-                   " queued behind the bridge's delay when the probe ended, so whether they"
-                   " break it is unknown." if found.get("unsettled_probes") else
-                   ": the search's limit, before every set was tried (the larger sets,"
-                   " the likeliest to break it, were not).")
+                " against the limits" + _search_end(found)
             )
         entry["loss_text"] = _loss_text(found)
         entries.append(entry)
