@@ -161,6 +161,24 @@ def test_a_probe_whose_forgery_is_still_queued_proves_nothing(delay_days):
     assert searched.entities is None and not searched.complete
 
 
+def test_a_break_found_after_an_unsettled_cheaper_set_says_a_cheaper_one_may_exist(
+        monkeypatch):
+    """A cheaper set whose forged mint was still queued when its probe ended may break the
+    bridge too: the break found is then an upper bound on the cost, and the result says so
+    rather than reading as the cheapest."""
+    data = tomllib.loads(FLAWED.read_text())
+    data["committee"].update({"members": 3, "threshold": 2, "required": []})
+    data["entities"] = [{"name": f"e{m}", "members": [m], "cost": 1.0} for m in range(3)]
+    scenario = parse_scenario(data, "committee")
+    evaluator = Evaluator(scenario, 1)
+    plain = cheapest_break(scenario, 1, evaluator=evaluator)
+    assert plain.entities == ("e0", "e1") and plain.unsettled == ()
+    monkeypatch.setattr(Evaluator, "unsettled", lambda self: (("e2",),))
+    found = cheapest_break(scenario, 1, evaluator=evaluator)
+    assert found.entities == ("e0", "e1") and found.unsettled == (("e2",),)
+    assert not found.complete
+
+
 CAPPED = {
     "scenario": {"name": "capped", "duration": 3_600.0},
     "committee": {"members": 3, "threshold": 2, "required": [], "custody": "multisig"},
@@ -191,3 +209,21 @@ def test_hunt_breaks_a_capped_bridge_with_forgeries_under_the_cap(tmp_path):
     if forge.args["pacing"] == "adaptive":
         assert "sized and paced" in written.explanation.read_text()
     assert forge.args["directions"] == ["deposit"]  # the simplest: shrunk to mints alone
+
+
+@pytest.mark.parametrize("entities, unsettled, words", [
+    (["e0", "e1"], [], None),
+    (["e0", "e1"], [["e2"]], "For 1 cheaper set(s) a forged mint was still queued"),
+    (None, [["e2"]], "for 1 set(s) a forged mint was still queued"),
+])
+def test_the_report_says_when_a_queued_forgery_leaves_the_cost_open(entities, unsettled, words):
+    from bridgelab.report.groups import ConfigGroup
+    from bridgelab.report.sections import cost_section
+
+    found = {"entities": entities, "cost": 2.0 if entities else None, "evaluations": 4,
+             "searched_all": False, "unsettled_probes": unsettled}
+    [entry] = cost_section([ConfigGroup("k", "cfg-1", "multisig 2-of-3")], {"k": found})
+    if words is None:
+        assert "queued" not in entry["text"]
+    else:
+        assert words in entry["text"]

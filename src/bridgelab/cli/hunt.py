@@ -126,6 +126,8 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
         "evaluations": result.evaluations, "witness": str(witness),
         "violations": result.witness.violations[:5],
         "loss": result.loss, "loss_bound": bound,
+        # Cheaper sets whose forged mint was still queued when their probe ended.
+        "unsettled": [list(entities) for entities in result.unsettled],
     }
     (out / "cost.json").write_text(json.dumps(cost, indent=2) + "\n")
     if output.wants_json(args):
@@ -135,6 +137,8 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
         f" cost {result.cost:g}) — {result.evaluations} sets checked\n"
         f"{words.witness_loss(result.loss or {})}\n{words.loss_bound(bound)}\n"
         f"witness: bridgelab run {printable(witness)} --seed {args.seed}"
+        + (f"\n{len(result.unsettled)} cheaper set(s) left a forged mint queued behind the"
+           " bridge's delay: a cheaper break may exist" if result.unsettled else "")
     )
     return EXIT_FAIL
 

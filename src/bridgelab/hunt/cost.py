@@ -94,7 +94,8 @@ class CostResult:
     # Every set of entities was tried, and each probe that did not break it settled: "nothing
     # broke" then covers them all, not only the cheapest `evaluations` of them.
     complete: bool = False
-    # Sets whose probe ended with a forged mint still queued (`ForgeryTally.unsettled`).
+    # Sets whose probe ended with a forged mint still queued (`ForgeryTally.unsettled`):
+    # with none found, the search is not complete; with one found, a cheaper one may exist.
     unsettled: tuple[tuple[str, ...], ...] = ()
 
 
@@ -202,7 +203,10 @@ def cheapest_break(
         if on_evaluation is not None:
             on_evaluation(evaluations)
         if evaluator.breaks(entities):
-            return _found(evaluator, entities, cost, evaluations)
+            # A cheaper set left unsettled may break it too: the cost found is then only
+            # an upper bound, and says so.
+            return dataclasses.replace(_found(evaluator, entities, cost, evaluations),
+                                       unsettled=evaluator.unsettled())
         # Extend only with later names, so each set is generated exactly once.
         for index in range(last + 1, len(names)):
             name = names[index]

@@ -114,6 +114,9 @@ def cost_section(groups: list[ConfigGroup], cost: dict[str, dict[str, Any]]) -> 
                 f"Cheapest break of {group.label}: compromise {words.names(found['entities'])}"
                 f" (total cost {found['cost']:g}), found after {found['evaluations']} simulated"
                 " attacks."
+                + (f" For {len(found['unsettled_probes'])} cheaper set(s) a forged mint was still"
+                   " queued behind the bridge's delay when the probe ended: a cheaper break"
+                   " may exist." if found.get("unsettled_probes") else "")
             )
         else:
             entry["text"] = (
