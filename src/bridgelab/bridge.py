@@ -99,4 +99,5 @@ def refresh_process(world: World, custody: ThresholdBlsCustody, interval: float)
         key = custody.refresh()
         world.record(
             "custody", "custody.refresh", epoch=key.epoch, group_key=key.group_pk.hex(),
+            commitments=[commitment.hex() for commitment in key.commitments],
         )

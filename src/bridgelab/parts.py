@@ -120,9 +120,10 @@ def make_custody(world: World, scenario: Scenario) -> Custody:
         )
         world.record(
             "custody", "custody.dkg", scheme=custody.scheme, n=committee.members,
-            # What the DKG built, not what was asked of it: the checker holds it to the
-            # configured threshold (`root_shortfall`).
+            # What the DKG built, not what was asked of it. The checker reads the shares
+            # needed from the commitments itself and holds them to the configured threshold.
             threshold=custody.key.shares_needed, group_key=custody.group_key.hex(),
+            commitments=[commitment.hex() for commitment in custody.key.commitments],
             qualified=list(custody.dkg.qualified), disqualified=list(custody.dkg.disqualified),
             backend=committee.bls_backend,
         )

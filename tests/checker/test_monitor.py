@@ -10,9 +10,7 @@ from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.consortium.escrow import ESCROW_CONTRACT
 from bridgelab.core.history import Event
 from bridgelab.core.rng import Streams
-from bridgelab.crypto import symbolic
 from bridgelab.custody.multisig import MultisigCustody
-from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.protocol import rotation
 from bridgelab.protocol.messages import (
     BridgeMessage,
@@ -307,32 +305,6 @@ def test_the_checker_never_reads_the_verifiers_shared_verdict_memo():
     feed.lock(0, 10, escrowed=10)
     feed.mint(0, 10, certificate=certificate_fields(certificate))
     assert "'below_threshold'" in feed.failed("safety.certificate-quorum")[0]
-
-
-def test_a_group_key_the_dkg_made_for_fewer_signers_fails_the_configured_policy():
-    symbolic.reset()  # a fresh discrete-log registry, as a symbolic run starts with
-    custody = ThresholdBlsCustody(Streams(4), 5, 3, (), "arkworks", "symbolic")
-    root = custody.trust_root(1)
-    message = _message(0, 10)
-    digest = message.digest(1)
-    cert = custody.assemble(message, 1, {m: custody.endorse(m, digest) for m in range(3)})
-    for dkg_threshold, expected in [(3, []), (2, ["group_key_threshold"])]:
-        monitor = Monitor(policy=CommitteePolicy("threshold-bls", 5, 3, ()),
-                          signatures="symbolic")
-        events = [
-            ("custody.dkg", {"group_key": root.group_key, "threshold": dkg_threshold}),
-            ("trust_root", trust_root_fields(root)),
-            ("lock", {"nonce": 0, "asset": "A", "amount": 10, "recipient": "u",
-                      "escrowed": 10}),
-            ("mint", {"nonce": 0, "asset": "A", "amount": 10, "recipient": "u",
-                      "certificate": certificate_fields(cert)}),
-        ]
-        for seq, (kind, fields) in enumerate(events):
-            actor = "escrow" if kind == "lock" else "bridge"
-            monitor.observe(Event(seq, float(seq), actor, kind, fields))
-        checks = [v.detail.split("'")[1] for v in monitor.violations
-                  if v.property == "safety.certificate-quorum"]
-        assert checks == expected
 
 
 def test_a_lock_not_recorded_by_the_canonical_escrow_backs_no_mint():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bridgelab.checker.group_key import dkg_record, refreshed
 from bridgelab.checker.ledger_view import LedgerView
 from bridgelab.checker.policy import (
     DEFAULT_BLS_LIBRARY,
@@ -72,8 +73,10 @@ class CertificateChecks:
         view.trust_roots[root.version] = root
 
     def _on_dkg(self, event: Event) -> None:
-        fields = event.fields
-        self.group_key = GroupKeyRecord(fields["group_key"], int(fields["threshold"]))
+        self.group_key = dkg_record(event.fields)
+
+    def _on_refresh(self, event: Event) -> None:
+        self.group_key = refreshed(self.group_key, event.fields)
 
     def _check_certificate(self, event: Event) -> None:
         self.exercised["safety.certificate-quorum"] += 1

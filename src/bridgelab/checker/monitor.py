@@ -355,6 +355,7 @@ _HANDLERS = {
     "run.end": Monitor._on_run_end,
     "trust_root": Monitor._on_trust_root,
     "custody.dkg": Monitor._on_dkg,
+    "custody.refresh": Monitor._on_refresh,
     "l2.escape.paid_on_l1": Monitor._on_escape_paid,
     "lock": Monitor._on_lock,
     "burn": Monitor._on_burn,

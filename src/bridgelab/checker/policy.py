@@ -158,10 +158,13 @@ class Shortfall(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class GroupKeyRecord:
-    """What the history's DKG record says of the threshold-BLS group key."""
+    """The threshold-BLS group key the history's DKG made, and the fewest shares a signature
+    under it takes in any recorded epoch (`checker/group_key.py` reads both from the recorded
+    commitments). `problem`: why the records do not describe the key, or None."""
 
     group_key: str
     threshold: int
+    problem: str | None = None
 
 
 def root_shortfall(
@@ -200,6 +203,8 @@ def _group_key_shortfall(
         return Shortfall(
             "group_key_unrecorded", f"trust root v{root.version}'s group key has no DKG record"
         )
+    if dkg.problem is not None:
+        return Shortfall("group_key_commitments", dkg.problem)
     if dkg.group_key != root.group_key:
         return Shortfall(
             "group_key", f"trust root v{root.version}'s group key is not the one the DKG made"
@@ -207,7 +212,7 @@ def _group_key_shortfall(
     if dkg.threshold < policy.threshold:
         return Shortfall(
             "group_key_threshold",
-            f"the DKG made a {dkg.threshold}-of-{policy.members} group key",
+            f"the DKG's commitments make a {dkg.threshold}-of-{policy.members} group key",
         )
     return None
 
