@@ -390,7 +390,27 @@ def test_a_rotated_root_binds_by_its_own_policy_only_when_governed(governed):
         assert quorum == [] and feed.failed("safety.trust-root-governed") == []
     else:
         assert feed.failed("safety.trust-root-governed")
-        assert "'trust_root_members'" in quorum[0] and "6-of-9" in quorum[0]
+        assert "'trust_root_signers'" in quorum[0] and "6-of-9" in quorum[0]
+
+
+@pytest.mark.parametrize("same_keys", [True, False])
+def test_an_ungoverned_root_of_the_same_shape_keeps_the_signers_before_it(same_keys):
+    # Nine signers, six needed, as configured: only the keys can differ.
+    custody = CUSTODY if same_keys else MultisigCustody(Streams(23), 9, 6, (0,))
+    new_root = custody.trust_root(2)
+    feed = _Feed()
+    feed("trust_root", **trust_root_fields(new_root), via="keeper", rotation_signatures=[])
+    assert feed.failed("safety.trust-root-governed")
+    feed.lock(0, 10, escrowed=10)
+    message = _message(0, 10)
+    endorsements = {m: custody.endorse(m, message.digest(2)) for m in range(6)}
+    feed.mint(0, 10, certificate=certificate_fields(custody.assemble(message, 2, endorsements)))
+    quorum = feed.failed("safety.certificate-quorum")
+    if same_keys:
+        assert quorum == []
+    else:
+        [detail] = quorum
+        assert "'trust_root_signers'" in detail and "those of v1" in detail
 
 
 def test_a_contract_that_miscounts_a_rotation_cannot_make_the_checker_call_it_governed(

@@ -12,10 +12,12 @@ from bridgelab.checker.policy import (
     DEFAULT_BLS_LIBRARY,
     CommitteePolicy,
     GroupKeyRecord,
+    RootBinding,
     Shortfall,
     certificate_shortfall,
     root_shortfall,
     rotation_failure,
+    signers_shortfall,
 )
 from bridgelab.core.history import Event
 from bridgelab.protocol.messages import (
@@ -32,7 +34,7 @@ class CertificateChecks:
     view: LedgerView
     signatures: str
     policy: CommitteePolicy | None
-    root_policies: dict[int, tuple[CommitteePolicy, bool]]
+    root_policies: dict[int, RootBinding]
     group_key: GroupKeyRecord | None
     unjudged_certificates: int
     exercised: dict[str, int]
@@ -47,7 +49,9 @@ class CertificateChecks:
         view = self.view
         if not view.trust_roots:
             view.current_root = {"settlement": root.version, "consortium": root.version}
-            self.root_policies[root.version] = (self.policy or CommitteePolicy.of_root(root), False)
+            self.root_policies[root.version] = RootBinding(
+                self.policy or CommitteePolicy.of_root(root), False, root
+            )
         else:
             self.exercised["safety.trust-root-governed"] += 1
             previous = view.trust_roots[view.current_root["settlement"]]
@@ -62,13 +66,19 @@ class CertificateChecks:
                     f" {event.fields.get('via', 'unknown')!r}, which fails the rotation check"
                     f" '{check}' (needs > 2/3 of the {len(previous.signers)} current members)",
                 )
-                # Not the committee's word: the policy in force before still binds.
-                self.root_policies[root.version] = (self.root_policies[previous.version][0], False)
+                # Not the committee's word: the policy in force before, and the signers the
+                # committee last vouched for, still bind.
+                before = self.root_policies[previous.version]
+                self.root_policies[root.version] = RootBinding(
+                    before.policy, False, before.vouched
+                )
             else:
                 # A governed root's policy is its own; the checker's BLS library stays the
                 # one the scenario's backend chose (never the model's).
                 library = self.policy.bls_library if self.policy else DEFAULT_BLS_LIBRARY
-                self.root_policies[root.version] = (CommitteePolicy.of_root(root, library), True)
+                self.root_policies[root.version] = RootBinding(
+                    CommitteePolicy.of_root(root, library), True, root
+                )
             view.current_root["settlement"] = root.version
         view.trust_roots[root.version] = root
 
@@ -97,9 +107,10 @@ class CertificateChecks:
                 f"certificate under trust root v{cert.trust_root_version}, current is v{current}",
             )
             return
-        policy, governed = self.root_policies[root.version]
+        policy, governed, vouched = self.root_policies[root.version]
         shortfall = (
             _certifies_another_transfer(event, cert)
+            or signers_shortfall(root, vouched)
             or root_shortfall(root, policy, None if governed else self.group_key)
             or certificate_shortfall(root, policy, cert, self.signatures)
         )

@@ -25,7 +25,7 @@ from bridgelab.checker.ledger_view import (
     LedgerView,
     Violation,
 )
-from bridgelab.checker.policy import CommitteePolicy, GroupKeyRecord
+from bridgelab.checker.policy import CommitteePolicy, GroupKeyRecord, RootBinding
 from bridgelab.checker.properties import PROBES, PROPERTIES
 from bridgelab.checker.settlement_checks import SettlementChecks
 from bridgelab.checker.supply import SupplyChecks, lane
@@ -76,9 +76,8 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         self.finality = finality
         self.unfinal_mints: dict[object, tuple[int, str, int]] = {}  # (settlement_checks)
         self.finality_breaks: list[str] = []  # (settlement_checks)
-        # Per trust-root version: the policy in force under it, and whether a governed
-        # rotation installed it (then its own policy and group key are the committee's word).
-        self.root_policies: dict[int, tuple[CommitteePolicy, bool]] = {}
+        # Per trust-root version: what binds the certificates under it (`RootBinding`).
+        self.root_policies: dict[int, RootBinding] = {}
         self.group_key: GroupKeyRecord | None = None
         self.unjudged_certificates = 0
         self.agreement = AgreementFold(signatures)

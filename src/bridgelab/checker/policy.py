@@ -156,6 +156,29 @@ class Shortfall(NamedTuple):
     detail: str
 
 
+class RootBinding(NamedTuple):
+    """What binds certificates under one trust-root version: the policy in force, whether a
+    governed rotation installed the root (then its policy and group key are the committee's
+    word), and `vouched`, the latest root the committee vouched for (the first root, or the
+    latest governed one), whose signers an ungoverned root must keep."""
+
+    policy: CommitteePolicy
+    governed: bool
+    vouched: TrustRoot
+
+
+def signers_shortfall(root: TrustRoot, vouched: TrustRoot) -> Shortfall | None:
+    """Why `root` names other signers than `vouched`, or None: a root installed without the
+    committee's word keeps the policy before it, and so its signers, not only their count."""
+    if root.signers == vouched.signers:
+        return None
+    return Shortfall(
+        "trust_root_signers",
+        f"trust root v{root.version} names signers other than those of v{vouched.version},"
+        " the latest root the committee vouched for",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class GroupKeyRecord:
     """The threshold-BLS group key the history's DKG made, and the fewest shares a signature
