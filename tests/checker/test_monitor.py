@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bridgelab.checker.api import UserProperty
+from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.monitor import Monitor
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.consortium.escrow import ESCROW_CONTRACT
@@ -411,6 +412,34 @@ def test_an_ungoverned_root_of_the_same_shape_keeps_the_signers_before_it(same_k
     else:
         [detail] = quorum
         assert "'trust_root_signers'" in detail and "those of v1" in detail
+
+
+@pytest.mark.parametrize(
+    ("first_orphaned", "finality_slots", "restored"),
+    [(5, 100, True), (6, 100, False), (5, 0, False)],
+)
+def test_a_reorg_takes_back_a_rotation_only_if_it_orphaned_its_block(
+    first_orphaned, finality_slots, restored
+):
+    """A governed rotation to v2 in block 5, then a reorg record restoring v1: applied only
+    if block 5 was orphaned and not final, or the committee rotated out would be current."""
+    successor = MultisigCustody(Streams(22), 9, 6, (0,))
+    new_root = successor.trust_root(2)
+    digest = rotation_digest(1, new_root)
+    feed = _Feed(finality=SettlementFinality(slot_time=1.0, finality_slots=finality_slots))
+    for number in range(1, 6):
+        feed("settlement.block", "settlement", number=number, slot=number)
+    feed("trust_root", **trust_root_fields(new_root), via="rotation", number=5,
+         rotation_signatures=[CUSTODY.governance_sign(m, digest).hex() for m in range(7)])
+    feed("settlement.reorg", "settlement", depth=1, first_orphaned=first_orphaned,
+         reverted=[{"kind": "trust_root", "restored_version": 1}])
+    feed.lock(0, 10, escrowed=10)
+    feed.mint(0, 10)  # certified by the first committee, under v1
+    quorum = feed.failed("safety.certificate-quorum")
+    if restored:
+        assert quorum == []
+    else:
+        assert quorum == ["certificate under trust root v1, current is v2"]
 
 
 def test_a_contract_that_miscounts_a_rotation_cannot_make_the_checker_call_it_governed(

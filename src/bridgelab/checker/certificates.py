@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridgelab.checker.group_key import dkg_record, refreshed
-from bridgelab.checker.ledger_view import LedgerView
+from bridgelab.checker.ledger_view import UNKNOWN_BLOCK, LedgerView
 from bridgelab.checker.policy import (
     DEFAULT_BLS_LIBRARY,
     CommitteePolicy,
@@ -81,6 +81,7 @@ class CertificateChecks:
                 )
             view.current_root["settlement"] = root.version
         view.trust_roots[root.version] = root
+        view.settlement_roots.append((root.version, event.fields.get("number", UNKNOWN_BLOCK)))
 
     def _on_dkg(self, event: Event) -> None:
         self.group_key = dkg_record(event.fields)

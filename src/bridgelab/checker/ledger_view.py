@@ -75,6 +75,9 @@ class LedgerView:
     # The version each chain's contract accepts now: rotations happen on the settlement
     # chain; the escrow keeps the root it was deployed with.
     current_root: dict[str, int] = field(default_factory=dict)
+    # The settlement chain's roots as installed, (version, block), oldest first: a reorg
+    # can take back only the latest, and only if its block was orphaned.
+    settlement_roots: list[tuple[int, int]] = field(default_factory=list)
     # Liveness: whose transfers are the adversary's, and when a theft's pause held each side.
     adversary: AdversaryTrail = field(default_factory=AdversaryTrail)
     theft_pauses: TheftPauses = field(default_factory=TheftPauses)

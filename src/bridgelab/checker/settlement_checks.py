@@ -81,7 +81,7 @@ class SettlementChecks:
         assets: list[str] = []
         for item in event.fields["reverted"]:
             if item["kind"] == "trust_root":
-                view.current_root["settlement"] = item["restored_version"]
+                self._restore_root(item["restored_version"], first_orphaned, final)
                 continue
             if item["kind"] == "pause":
                 view.theft_pauses.set_paused(DEPOSIT_SIDE, item["restored"], event.time)
@@ -115,6 +115,24 @@ class SettlementChecks:
         for asset in assets:
             self._check_conservation(event, asset)
             self._check_escrow_coverage(event, asset)
+
+    def _restore_root(self, restored: int, first_orphaned: int, final: int) -> None:
+        """A reorg takes back the latest root installed, back to the one before it, only if
+        it was installed in an orphaned block that is not final (with the scenario's rule):
+        a record restoring an earlier root whose successor stays installed is not applied,
+        or certificates of a committee rotated out would be judged current again."""
+        view = self.view
+        if self.finality is None:
+            view.current_root["settlement"] = restored  # the chain's claims: as recorded
+            return
+        installs = view.settlement_roots
+        if len(installs) < 2 or installs[-2][0] != restored:
+            return
+        number = installs[-1][1]
+        if number < first_orphaned or number <= final:
+            return
+        installs.pop()
+        view.current_root["settlement"] = restored
 
     def _orphaned_transfer(
         self, item: dict[str, Any], first_orphaned: int, final: int
