@@ -119,3 +119,35 @@ def test_export_leaves_out_rows_that_campaign_stats_leaves_out(tmp_path, capsys)
     table = pq.read_table(tmp_path / "out.parquet")
     assert table.num_rows == 1
     assert table.schema.metadata[b"bridgelab.campaign.complete"] == b"false"
+
+
+def test_the_notebook_loader_leaves_out_rows_whose_history_does_not_verify(tmp_path):
+    """The notebook loader carried what the store said: a failing run's row edited to pass,
+    or a row whose history is gone, read as a clean run."""
+    _, store = _stored(tmp_path, NO_ATTACK, "honest")
+    assert bridgelab.load_campaign(store).complete
+    with sqlite3.connect(store) as db:
+        [(history,)] = db.execute("SELECT history_path FROM runs WHERE seed = 1").fetchall()
+        db.execute("UPDATE runs SET history_path = NULL WHERE seed = 2")
+    with Path(history).open("a") as stream:
+        stream.write('{"seq": 999999, "t": 0, "actor": "x", "kind": "mint"}\n')
+    results = bridgelab.load_campaign(store)
+    assert results.rows == [] and not results.complete
+    assert sorted(results.left_out) == ["c0000/none/s1", "c0000/none/s2"]
+    assert results.problems["c0000/none/s2"][0].startswith("no history recorded")
+    assert results.problems["c0000/none/s1"]
+    assert "0 of 2 runs stored" in results._repr_html_()
+
+
+def test_a_store_whose_registration_does_not_check_says_so_in_the_notebook(tmp_path):
+    """A registration edited to a word in place of the run count made the notebook view
+    crash, and the rows were taken for the campaign's runs all the same."""
+    _, store = _stored(tmp_path, NO_ATTACK, "honest")
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE campaigns SET total_runs = 'many'")
+    results = bridgelab.load_campaign(store)
+    assert results.total_runs is None and "not the many" in results.unregistered
+    assert not results.complete and results.metadata["campaign.complete"] == "false"
+    shown = results._repr_html_()
+    assert "2 of an unknown number of runs stored" in shown
+    assert "registration of this campaign does not check" in shown

@@ -104,17 +104,27 @@ class CampaignResults:
     """A stored campaign's runs, one typed record per run, ready for a DataFrame.
 
     `to_pandas()` and `to_arrow()` need the `pandas` / `pyarrow` packages; `rows` and
-    `columns` need nothing. In a notebook the object shows itself as a summary table."""
+    `columns` need nothing. In a notebook the object shows itself as a summary table.
+    `total_runs` is None when the store's registration of the campaign does not check
+    (`unregistered` says why): then nothing says how many runs it has, nor which are its."""
 
     name: str
     campaign_hash: str
-    total_runs: int
+    total_runs: int | None
     rows: list[dict[str, Any]]
     columns: dict[str, str]
     left_out: list[str] = field(default_factory=list)
+    # Why each row in `left_out` is: not a run of the campaign, its history missing or
+    # not what the row says, or a row the store could not decode.
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    unregistered: str | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    @property
+    def complete(self) -> bool:
+        return self.unregistered is None and len(self.rows) == self.total_runs
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -123,7 +133,7 @@ class CampaignResults:
         return {"schema_version": TABLE_SCHEMA_VERSION, "version": __version__,
                 "campaign.name": self.name, "campaign.hash": self.campaign_hash,
                 "campaign.total_runs": str(self.total_runs),
-                "campaign.complete": str(len(self.rows) == self.total_runs).lower()}
+                "campaign.complete": str(self.complete).lower()}
 
     def to_arrow(self) -> Any:
         from bridgelab.extras import require
@@ -137,10 +147,15 @@ class CampaignResults:
 
     def _repr_html_(self) -> str:
         failed = sum(1 for row in self.rows if row["exit_code"] == 1)
-        head = (f"<p><b>{html.escape(self.name)}</b> ({self.campaign_hash[:12]}):"
-                f" {len(self.rows):,} of {self.total_runs:,} runs stored, {failed:,} with a"
-                f" property failed, {len(self.left_out):,} left out (unreadable, or not its"
-                " runs)</p>")
+        total = "an unknown number of" if self.total_runs is None else f"{self.total_runs:,}"
+        head = (f"<p><b>{html.escape(self.name)}</b> ({html.escape(self.campaign_hash[:12])}):"
+                f" {len(self.rows):,} of {total} runs stored, {failed:,} with a"
+                f" property failed, {len(self.left_out):,} left out (unreadable, their history"
+                " missing or not what they say, or not its runs)</p>")
+        if self.unregistered is not None:
+            head += (f"<p>The store's registration of this campaign does not check"
+                     f" ({html.escape(self.unregistered)}): its rows cannot be matched to"
+                     " its runs.</p>")
         shown = ("run_key", "arm", "seed", "status", "exit_code", "safety_violation",
                  "outcome.value_extracted")
         cells = "".join(
@@ -155,13 +170,16 @@ def load_campaign(store: str | Path, campaign: str | None = None) -> CampaignRes
     """The runs of one campaign in a campaign store (SQLite), as typed records.
 
     `campaign` is a campaign's name or hash prefix; it may be left out when the store holds one
-    campaign. Rows the store cannot vouch for, or under a key that is not one of the
-    campaign's runs, are left out and named in `left_out`."""
+    campaign. The rows are those `campaign-export` would carry: a row under a key that is not
+    one of the campaign's runs, a completed row whose history is missing or does not verify,
+    or a row the store cannot decode is left out and named in `left_out`, with its reasons
+    in `problems`. Every history is read and hashed, so a large campaign takes a while."""
     from bridgelab.campaign.runkeys import registered_campaign
     from bridgelab.campaign.store import Store
-    from bridgelab.campaign.verdict import campaign_problem
+    from bridgelab.campaign.verdict import verified_rows
 
-    with Store(Path(store), readonly=True) as opened:
+    store_path = Path(store)
+    with Store(store_path, readonly=True) as opened:
         known = opened.campaigns(spec=True)
         chosen = [entry for entry in known if campaign is None
                   or entry["name"] == campaign or entry["campaign_hash"].startswith(campaign)]
@@ -173,14 +191,12 @@ def load_campaign(store: str | Path, campaign: str | None = None) -> CampaignRes
         entry = chosen[0]
         stored = opened.rows(entry["campaign_hash"])
     registered = registered_campaign(entry)
-    # A row that is not one of the campaign's runs is left out like an unreadable one (a
-    # store from before registrations were hashed cannot tell, and keeps them).
-    keys = None if isinstance(registered, str) else registered.run_keys()
-    left_out = [bool(row.get("problem")) or (
-        keys is not None and campaign_problem(row, registered, keys) is not None)
-        for row in stored]
-    typed, columns = typed_rows([row for row, out in zip(stored, left_out, strict=True)
-                                 if not out])
-    return CampaignResults(entry["name"], entry["campaign_hash"], entry["total_runs"], typed,
-                           columns, [row["run_key"] for row, out in zip(stored, left_out,
-                                                                        strict=True) if out])
+    unregistered = registered if isinstance(registered, str) else None
+    rows, excluded = verified_rows(stored, store_path, None if unregistered else registered)
+    typed, columns = typed_rows(rows)
+    return CampaignResults(
+        str(entry["name"]), str(entry["campaign_hash"]),
+        None if unregistered else registered.total_runs(), typed, columns,
+        [item["run_key"] for item in excluded],
+        {item["run_key"]: item["problems"] for item in excluded}, unregistered,
+    )

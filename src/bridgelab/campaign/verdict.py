@@ -45,19 +45,20 @@ def verified_rows(stored: list[dict[str, Any]], store_path: Path, campaign: Any,
                   trusted: set[str] = frozenset()
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(rows usable as evidence, the others with their problems). A row must be one of the
-    campaign's runs (`campaign_problem`). A completed row's history must be there and still
+    campaign's runs (`campaign_problem`; not asked when `campaign` is None, a store whose
+    registration does not check). A completed row's history must be there and still
     verify (`evidence.row_problems`); a row the store could not decode is left out too.
     Errored rows are kept: they count as errors. Rows in `trusted` (run keys stored by this
     very process, from the campaign's own specs) are not checked again."""
     from bridgelab.evidence import row_problems
 
-    keys = campaign.run_keys()
+    keys = None if campaign is None else campaign.run_keys()
     rows, excluded = [], []
     for row in stored:
         problems = []
         if row.get("run_key") in trusted and not row.get("problem"):
             pass
-        elif (problem := campaign_problem(row, campaign, keys)) is not None:
+        elif keys is not None and (problem := campaign_problem(row, campaign, keys)) is not None:
             problems = [problem]
         elif row.get("problem") or row["status"] == "ok":
             # Read back, a row without a history is its own word: nothing to re-judge.
