@@ -544,3 +544,26 @@ def test_bernoulli_attack_draws_each_seat_from_its_own_stream():
     assert seats(0.0, 1) == [] and seats(1.0, 1) == [0, 1, 2, 3]
     assert seats(0.5, 7) == seats(0.5, 7)
     assert len({tuple(seats(0.5, seed)) for seed in range(8)}) > 2
+
+
+def test_a_row_another_writer_stored_first_is_verified_not_trusted(tmp_path, monkeypatch, capsys):
+    """Rows this process stored are not checked again at the end; a key whose insert found
+    another writer's row already there was taken for one of them, so that row (here without
+    its history) counted unchecked."""
+    path = write_campaign(tmp_path, '[[attacks]]\nname = "none"\n', seeds="2")
+    store = tmp_path / "shared.sqlite"
+    real_add = Store.add
+    raced: list[str] = []
+
+    def add_after_another_writer(self, row):
+        if not raced:  # another campaign process stores this key first, without a history
+            raced.append(row["run_key"])
+            real_add(self, {**row, "history_path": None, "history_sha256": None})
+        return real_add(self, row)
+
+    monkeypatch.setattr(Store, "add", add_after_another_writer)
+    capsys.readouterr()
+    code = main(["campaign", str(path), "--jobs", "1", "--store", str(store)])
+    err = capsys.readouterr().err
+    assert f"{raced[0]}: no history recorded" in err, err
+    assert code == 2

@@ -118,7 +118,7 @@ def _progress(err: Console) -> Progress:
 def _execute(args: argparse.Namespace, err: Console, campaign: Any, store: Any,
              store_path: Path, stored_now: set[str]) -> Any:
     """Run what the store lacks under a progress bar (on a terminal, not -q); the tally. Each run
-    stored by this process is added to `stored_now`."""
+    this process's own insert stored is added to `stored_now`."""
     from bridgelab.campaign.execute import run_campaign
 
     history_root = None
@@ -138,8 +138,11 @@ def _execute(args: argparse.Namespace, err: Console, campaign: Any, store: Any,
             task = progress.add_task(campaign.name, total=tally.to_run,
                                      status=show.status_text(tally))
 
-    def on_row(row: dict[str, Any], tally: Any) -> None:
-        stored_now.add(row["run_key"])
+    def on_row(row: dict[str, Any], tally: Any, stored: bool) -> None:
+        # Only a row this process's insert put there: a key another writer had stored first
+        # holds that writer's row, which this process never saw.
+        if stored:
+            stored_now.add(row["run_key"])
         if progress is not None:
             elapsed = time.perf_counter() - clock[0]  # wall-clock ok: live runs/s
             rate = tally.done / elapsed if elapsed > 0 else None

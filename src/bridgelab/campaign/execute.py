@@ -109,7 +109,9 @@ def _json_list(value: Any) -> list[str]:
     return list(value or [])
 
 
-RowCallback = Callable[[dict[str, Any], Tally], None]
+# Told of each row as it is stored: the row, the tally, and whether this call's insert stored
+# it (False: the store held the key already, and keeps its own row).
+RowCallback = Callable[[dict[str, Any], Tally, bool], None]
 
 
 def pending_specs(
@@ -165,11 +167,12 @@ def run_campaign(
         """Store a row; True when the campaign should stop."""
         if tally.first_s is None:
             tally.first_s = time.perf_counter() - started  # wall-clock ok: throughput
-        if not store.add(row):
+        stored = store.add(row)
+        if not stored:
             tally.duplicates += 1
         tally.count(row)
         if on_row is not None:
-            on_row(row, tally)
+            on_row(row, tally, stored)
         return stop_on_fail and (row["status"] != "ok" or row["exit_code"] == 1)
 
     started = time.perf_counter()  # wall-clock ok: campaign throughput, not model input
