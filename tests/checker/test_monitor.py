@@ -254,6 +254,13 @@ class _Feed:
         self("mint", nonce=nonce, asset="A", amount=amount, recipient="u",
              certificate=certificate, **fields)
 
+    def mint_signed(self, custody, version: int, members) -> None:
+        """Mint #0 of 10 on a certificate `members` of `custody` signed under root `version`."""
+        message = _message(0, 10)
+        endorsements = {m: custody.endorse(m, message.digest(version)) for m in members}
+        self.mint(0, 10, certificate=certificate_fields(
+            custody.assemble(message, version, endorsements)))
+
     def release(self, nonce: int, amount: int, escrowed: int) -> None:
         self("release", nonce=nonce, asset="A", amount=amount, recipient="u",
              escrowed=escrowed, certificate=_certificate(_message(nonce, amount, "withdrawal")))
@@ -383,9 +390,7 @@ def test_a_rotated_root_binds_by_its_own_policy_only_when_governed(governed):
     feed("trust_root", **trust_root_fields(new_root), via="rotation",
          rotation_signatures=[CUSTODY.governance_sign(m, digest).hex() for m in rotators])
     feed.lock(0, 10, escrowed=10)
-    message = _message(0, 10)
-    endorsements = {m: successor.endorse(m, message.digest(2)) for m in range(4)}
-    feed.mint(0, 10, certificate=certificate_fields(successor.assemble(message, 2, endorsements)))
+    feed.mint_signed(successor, 2, range(4))
     quorum = feed.failed("safety.certificate-quorum")
     if governed:
         assert quorum == [] and feed.failed("safety.trust-root-governed") == []
@@ -403,9 +408,7 @@ def test_an_ungoverned_root_of_the_same_shape_keeps_the_signers_before_it(same_k
     feed("trust_root", **trust_root_fields(new_root), via="keeper", rotation_signatures=[])
     assert feed.failed("safety.trust-root-governed")
     feed.lock(0, 10, escrowed=10)
-    message = _message(0, 10)
-    endorsements = {m: custody.endorse(m, message.digest(2)) for m in range(6)}
-    feed.mint(0, 10, certificate=certificate_fields(custody.assemble(message, 2, endorsements)))
+    feed.mint_signed(custody, 2, range(6))
     quorum = feed.failed("safety.certificate-quorum")
     if same_keys:
         assert quorum == []
@@ -459,9 +462,7 @@ def test_a_contract_that_miscounts_a_rotation_cannot_make_the_checker_call_it_go
     [governed] = feed.failed("safety.trust-root-governed")
     assert "'supermajority'" in governed
     feed.lock(0, 10, escrowed=10)
-    message = _message(0, 10)
-    endorsements = {m: successor.endorse(m, message.digest(2)) for m in range(4)}
-    feed.mint(0, 10, certificate=certificate_fields(successor.assemble(message, 2, endorsements)))
+    feed.mint_signed(successor, 2, range(4))
     assert "6-of-9" in feed.failed("safety.certificate-quorum")[0]
 
 
