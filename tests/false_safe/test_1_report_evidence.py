@@ -841,16 +841,21 @@ def test_a_campaign_run_whose_results_json_drops_its_inconclusive_reason_is_excl
     assert "leaves out why the run is inconclusive" in excluded["problems"][0]
 
 
-NOT_SHOWN = "not shown: the attack never started in 1 of the 1 defended runs"
+NOT_SHOWN = "not shown: 1 of the 1 defended runs tested nothing"
+QUEUED = "a forged mint still queued"
 
 
-@pytest.mark.parametrize("started, configured, effect", [
-    (0, True, NOT_SHOWN),
-    (0, False, NOT_SHOWN),  # a twin with no attack at all defended against nothing
-    (1, True, "prevents: safety held with the defence"),
+@pytest.mark.parametrize("started, configured, inconclusive, effect", [
+    (0, True, [], NOT_SHOWN),
+    (0, False, [], NOT_SHOWN),  # a twin with no attack at all defended against nothing
+    # One attack round started, but the replay ended inconclusive: it shows nothing either.
+    (1, True, [QUEUED], NOT_SHOWN),
+    (1, True, [], "prevents: safety held with the defence"),
 ])
-def test_a_defence_holds_only_against_an_attack_that_ran(started, configured, effect):
-    """A defended replay whose attack never started was reported as a defence that held."""
+def test_a_defence_holds_only_against_an_attack_that_ran(started, configured, inconclusive,
+                                                         effect):
+    """A defended replay whose attack never started, or that ended inconclusive, was
+    reported as a defence that held."""
     from bridgelab.report.incidents import incidents
 
     attack = {"attacks": [{"kind": "key.compromise"}]}
@@ -858,10 +863,12 @@ def test_a_defence_holds_only_against_an_attack_that_ran(started, configured, ef
                        {"events_by_kind": {"fault.start": 1}}, config=attack)
     counts = {"fault.start": started} if started else {}
     defended = RunRecord("d", "ronin-2022-defended", 1, {"safety.supply-conservation": "pass"},
-                         {"events_by_kind": counts},
+                         {"events_by_kind": counts}, inconclusive=inconclusive,
                          config=attack if configured else {"attacks": []})
     [entry] = incidents([replay, defended])
     assert entry["effect"].startswith(effect), entry["effect"]
+    if inconclusive:  # the replay's own reason is named
+        assert QUEUED in entry["effect"], entry["effect"]
 
 
 def test_only_the_run_s_own_scenario_places_it_among_incident_replays():

@@ -86,9 +86,30 @@ def worst_verdict(runs: list[RunRecord], prefix: str) -> str:
     return "not_exercised"
 
 
+def untested(runs: list[RunRecord]) -> list[RunRecord]:
+    """Runs that show nothing either way about safety: not broken, and inconclusive (an
+    attack that never started, a forged mint still queued, ...) or attacked by nothing that
+    started. Such a run neither breaks nor vouches for the configuration it ran."""
+    return [r for r in runs if not r.safety_failed
+            and (r.exit_code == 2 or (bool(r.attack_kinds) and not r.attacked))]
+
+
+def safety_verdict(runs: list[RunRecord]) -> str:
+    """The worst safety verdict of `runs`; "inconclusive" where none failed but some tested
+    nothing, never "pass" on their account."""
+    worst = worst_verdict(runs, "safety.")
+    return "inconclusive" if worst != "fail" and untested(runs) else worst
+
+
 def group_stats(runs: list[RunRecord]) -> dict[str, Any]:
+    idle = untested(runs)
+    # The chance of a loss over the runs that could show one either way.
+    judged = [r for r in runs if r not in idle]
     detect = [r.outcome.get("time_to_detect_s") for r in runs]
     detect = [d for d in detect if d is not None]
+    # Detection times exist only for runs that detected: the exploited runs say how many
+    # never did, which a median of the others would hide.
+    exploited = sum(1 for r in runs if (r.outcome.get("times") or {}).get("exploit") is not None)
     latency = [(r.metrics.get("deposit_latency_s") or {}).get("p99") for r in runs]
     gas = [(r.metrics.get("verification_gas_per_certificate") or {}).get("mean") for r in runs]
     gas = [g for g in gas if g]
@@ -99,17 +120,19 @@ def group_stats(runs: list[RunRecord]) -> dict[str, Any]:
     return {
         "runs": len(runs),
         "seeds": sorted({r.seed for r in runs}),
-        "safety": {"verdict": worst_verdict(runs, "safety."),
+        "safety": {"verdict": safety_verdict(runs),
                    **rate(runs, lambda r: bool(r.safety_failed))},
+        "untested": len(idle),
         "liveness": {"verdict": worst_verdict(runs, "liveness."),
                      **rate(runs, lambda r: bool(r.liveness_failed)),
                      # Runs whose only stuck transfers a theft froze: the theft's consequence.
                      "after_theft": sum(1 for r in runs
                                         if r.liveness_failed and not r.honest_liveness_failed)},
-        "p_loss": rate(runs, lambda r: r.loss > 0),
+        "p_loss": rate(judged, lambda r: r.loss > 0),
         "loss": quantiles([r.loss for r in runs]),
         "unbacked_peak": quantiles([r.unbacked_peak for r in runs]),
         "time_to_detect_s": quantiles(detect),
+        "exploited_runs": exploited,
         "deposit_latency_p99_s": quantiles([v for v in latency if v is not None]),
         "verification_gas": (sum(gas) / len(gas)) if gas else None,
         "evm_mint_gas": evm_gas,

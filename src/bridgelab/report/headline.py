@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridgelab.report import words
-from bridgelab.report.grouping import attack_key
+from bridgelab.report.grouping import attack_key, untested
 from bridgelab.report.groups import ConfigGroup
 
 
@@ -60,8 +60,11 @@ def cost_headline(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> dict
             f"In the runs, the cheapest successful key compromise took {in_runs['entities']}"
             f" key holder{'s' if in_runs['entities'] != 1 else ''} ({in_runs['label']},"
             f" seed {in_runs['seed']}).")
-    elif any(group.key_runs for group in groups):
+    elif any(len(untested(group.key_runs)) < len(group.key_runs) for group in groups):
         parts.append("No key-compromise run broke safety.")
+    elif any(group.key_runs for group in groups):
+        parts.append("No key-compromise run tested anything: the attacks never started, or"
+                     " the runs ended inconclusive.")
     return {
         "text": " ".join(parts),
         "searched": bool(cost),

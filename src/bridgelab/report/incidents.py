@@ -90,6 +90,13 @@ def _run_summary(runs: list[RunRecord]) -> dict[str, Any]:
     }
 
 
+def _not_shown(idle: list[RunRecord], defended: int) -> str:
+    reasons = [reason for r in idle for reason in r.inconclusive]
+    why = f" ({reasons[0]})" if reasons else ""
+    return (f"not shown: {len(idle)} of the {defended} defended runs tested nothing: the"
+            f" attack never started, or the run ended inconclusive{why}")
+
+
 def incidents(records: list[RunRecord]) -> list[dict[str, Any]]:
     pairs: dict[str, dict[str, list[RunRecord]]] = {}
     for record in records:
@@ -117,12 +124,12 @@ def incidents(records: list[RunRecord]) -> list[dict[str, Any]]:
             lost, kept = entry["incident"]["loss"]["max"] or 0, entry["defended"]["loss"]["max"]
             broke = entry["incident"]["safety_failed"]
             still = entry["defended"]["safety_failed"]
-            # A defence "held" only against an attack that ran: a defended replay whose
-            # attack never started (no fault.start) shows nothing either way.
-            idle = [r for r in defended if not r.attacked]
+            # A defence "held" only where the defended replay shows it: one whose attack
+            # never started, or that ended inconclusive (an attack left unstarted, a forged
+            # mint still queued), shows nothing either way.
+            idle = [r for r in defended if not r.attacked or r.exit_code == 2]
             if broke and not still and idle:
-                entry["effect"] = (f"not shown: the attack never started in {len(idle)} of the"
-                                   f" {len(defended)} defended runs")
+                entry["effect"] = _not_shown(idle, len(defended))
             elif broke and not still:
                 entry["effect"] = (
                     f"prevents: safety held with the defence (loss {words.amount(lost)} → 0)"

@@ -7,6 +7,7 @@ from typing import Any
 
 from bridgelab.report import words
 from bridgelab.report.cell import first_runs, make_cell, safety_broken
+from bridgelab.report.grouping import untested
 from bridgelab.report.groups import ONLINE_STORAGE, VERIFIER_FAMILIES, ConfigGroup
 from bridgelab.report.records import RunRecord
 
@@ -21,7 +22,11 @@ def validated_by(group: ConfigGroup) -> dict[str, Any]:
         value += f", member{'s' if len(group.required) > 1 else ''}"
         value += f" {words.names(group.required)} required"
         value += " (not checked by the destination)" if unchecked else ""
-    relevant = group.family(*VERIFIER_FAMILIES)
+    # Runs count for a family only if they tested something: an attack that never started
+    # (or a run that ended inconclusive) shows no collusion failing.
+    configured = group.family(*VERIFIER_FAMILIES)
+    idle = untested(configured)
+    relevant = [r for r in configured if r not in idle]
     broke = [r for r in safety_broken(relevant)
              if {"safety.certificate-quorum", "safety.mint-backed-by-final-lock"}
              & set(r.safety_failed)]
@@ -53,8 +58,17 @@ def validated_by(group: ConfigGroup) -> dict[str, Any]:
             " Under collusion and forgery attacks safety failed in"
             f" {len(safety_broken(relevant))} of {len(relevant)} runs."
         )
+    description += _idle_sentence(idle, "collusion or forgery")
     return make_cell("validated-by", value, sentiment, description, reason,
                  first_runs(broke, relevant, group.records))
+
+
+def _idle_sentence(idle: list[RunRecord], family: str) -> str:
+    """The runs of a family that tested nothing, said beside the counts that leave them out."""
+    if not idle:
+        return ""
+    return (f" {len(idle)} {family} run{'s' if len(idle) != 1 else ''} tested nothing (the"
+            " attack never started, or the run ended inconclusive) and count for neither.")
 
 
 def _required_sentence(group: ConfigGroup, unchecked: bool) -> str:
@@ -78,7 +92,8 @@ def custody(group: ConfigGroup) -> dict[str, Any]:
         f"{words.scheme_name(group.scheme)} {t}-of-{n}; {len(holdings) or n} key holders;"
         f" largest controls {seats}"
     )
-    key_runs = group.key_runs
+    idle = untested(group.key_runs)
+    key_runs = [r for r in group.key_runs if r not in idle]
     broke = safety_broken(key_runs)
     cheap = [r for r in broke if (group.compromised.get(r.id) or t) < t]
     online = sum(len(h["seats"]) for h in holdings.values() if h["storage"] in ONLINE_STORAGE)
@@ -120,6 +135,7 @@ def custody(group: ConfigGroup) -> dict[str, Any]:
             + (f", each time with at least {min(known)} key holders compromised." if known
                else ".")
         )
+    description += _idle_sentence(idle, "key-compromise")
     return make_cell("custody", value, sentiment, description, reason,
                  first_runs(cheap, broke, key_runs, group.records))
 

@@ -29,6 +29,8 @@ def environment() -> Environment:
     env.filters["duration"] = words.duration
     env.filters["interval"] = words.interval
     env.filters["percent"] = words.percent
+    env.filters["detection"] = words.detection
+    env.filters["tested"] = words.tested
     return env
 
 

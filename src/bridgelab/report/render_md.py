@@ -177,11 +177,12 @@ def _matrix_cell(cell: dict[str, Any]) -> str:
     p = cell["p_loss"]
     loss = cell["loss"]
     return (
-        f"safety {cell['safety']['verdict']} ({cell['safety']['count']}/{cell['runs']}),"
+        f"safety {cell['safety']['verdict']} ({cell['safety']['count']}/{cell['runs']}"
+        f"{words.tested(cell)}),"
         f" {_liveness(cell)}; P(loss) {text(words.interval(p['p'], p['low'], p['high']))};"
         f" loss p50/p90/max {text(words.amount(loss['p50']))}/"
         f"{text(words.amount(loss['p90']))}/{text(words.amount(loss['max']))};"
-        f" detect {text(words.duration(cell['time_to_detect_s']['p50']))}"
+        f" detect {text(words.detection(cell))}"
         + _evm_gas(cell) + _seeds(cell["evidence"])
     )
 
@@ -223,7 +224,8 @@ def _custody_comparison(report: dict[str, Any]) -> list[str]:
         for scheme in comparison["schemes"]:
             c = row["by_scheme"].get(scheme)
             line.append("not run" if c is None else
-                        f"safety {c['safety']['verdict']} ({c['safety']['count']}/{c['runs']}),"
+                        f"safety {c['safety']['verdict']} ({c['safety']['count']}/{c['runs']}"
+                        f"{words.tested(c)}),"
                         f" P(loss) {text(words.percent(c['p_loss']['p']))},"
                         f" loss max {text(words.amount(c['loss']['max']))}"
                         + _seeds(c["evidence"]))

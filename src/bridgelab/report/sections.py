@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridgelab.report import words
-from bridgelab.report.grouping import group_stats, worst_verdict
+from bridgelab.report.grouping import group_stats, safety_verdict
 from bridgelab.report.groups import ConfigGroup
 from bridgelab.report.summary import describe
 
@@ -33,7 +33,7 @@ def configuration(group: ConfigGroup) -> dict[str, Any]:
         "defences": group.defences,
         "flaws": group.flaws,
         "runs": len(group.records),
-        "verdict": worst_verdict(group.records, "safety."),
+        "verdict": safety_verdict(group.records),
     }
 
 

@@ -63,6 +63,26 @@ def interval(p: float | None, low: float | None, high: float | None) -> str:
     return f"{percent(p)} (95% CI {percent(low)}–{percent(high)})"
 
 
+def detection(stats: dict[str, Any]) -> str:
+    """The time to detect of a group of runs (`grouping.group_stats`), with how many of its
+    exploited runs were never detected: a median of the detected ones alone would hide them."""
+    detected, exploited = stats["time_to_detect_s"], stats.get("exploited_runs") or 0
+    if not detected["count"]:
+        return f"never detected ({exploited} exploited runs)" if exploited else "—"
+    median = duration(detected["p50"])
+    if exploited > detected["count"]:
+        return (f"{median} (median of the {detected['count']} detected; never detected in"
+                f" {exploited - detected['count']} of {exploited} exploited runs)")
+    return f"{median} (median)"
+
+
+def tested(stats: dict[str, Any]) -> str:
+    """What a group's safety count and P(loss) rest on, when some of its runs tested
+    nothing (an attack that never started, an inconclusive end): said, never silent."""
+    idle = stats.get("untested") or 0
+    return f"; {idle} of {stats['runs']} runs tested nothing" if idle else ""
+
+
 def names(items: list[Any], limit: int = 4) -> str:
     shown = [str(item) for item in items[:limit]]
     if len(items) > limit:
