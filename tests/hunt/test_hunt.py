@@ -72,8 +72,14 @@ def test_regression_test_fails_on_the_flawed_config_and_passes_on_the_fixed_one(
     written = artefacts.write(scenario, config, 1, result.steps, result.violation,
                               tmp_path / "out", persist=False)
     assert _pytest(written.test) == 1
+    # Not a fix: a day's challenge window with nobody to challenge only holds the forged
+    # mint back past the run's end, and the replay ends inconclusive.
+    delayed = tomllib.loads(config.read_text())
+    delayed.setdefault("defences", {})["challenge_window"] = 86_400.0
+    config.write_text(artefacts.scenario_toml(delayed, "delayed"))
+    assert _pytest(written.test) == 1
     # The fix: ops-a gives up a seat to a fresh independent operator.
-    data = tomllib.loads(config.read_text())
+    data = tomllib.loads(FLAWED.read_text())
     data["committee"]["members"] = 7
     data["entities"][0]["members"] = [0, 1]
     data["entities"].append({"name": "ops-e", "members": [2], "cost": 5.0})

@@ -120,7 +120,9 @@ def regression_test(name: str, scenario_path: Path, attacks: list[dict[str, Any]
                     deposits: list[dict[str, Any]], seed: int, prop: str) -> str:
     """A pytest test that applies the found attack to the configuration under test.
 
-    It fails while the configuration is breakable this way and passes once it is fixed.
+    It fails while the configuration is breakable this way and passes once it is fixed: once
+    the replay is safe on evidence (`assert_safe`), not merely unbroken. A change that only
+    holds the forged mint back past the run's end, or stops the attack starting, is no fix.
     """
     function = re.sub(r"\W", "_", name)
     return f'''"""Regression test written by `bridgelab hunt` for {name}.
@@ -134,6 +136,7 @@ from pathlib import Path
 
 from bridgelab.runner import run
 from bridgelab.scenario import parse_scenario
+from bridgelab.testing import assert_safe
 
 SCENARIO = Path({str(scenario_path)!r})
 ATTACKS = {attacks!r}
@@ -147,7 +150,9 @@ def test_{function}_stays_safe():
     result = run(parse_scenario(data, str(SCENARIO)), {seed})
     broken = [v for v in result.violations if v["property"].startswith("safety.")]
     assert result.verdicts[{prop!r}] != "fail", broken[:3]
-    assert not broken, broken[:3]
+    # Unbroken is not enough: the replay must vouch for safety (every attack started,
+    # nothing left queued or pending when it ended).
+    assert_safe(result)
 '''
 
 
