@@ -314,10 +314,11 @@ def test_message_call_replaces_the_committee_and_the_adversary_mints():
     unbacked = _violations(result, "safety.mint-backed-by-final-lock")[0]
     assert unbacked["event_seq"] > governed["event_seq"]
     # The forged certificate is valid under the root the message installed, but that root
-    # was never governed: the configured policy (6 of the 9 members) still binds the mint.
+    # was never governed: the configured policy (6 of the 9 members) and the signers the
+    # committee last vouched for still bind the mint.
     [quorum] = [v for v in _violations(result, "safety.certificate-quorum")
                 if v["event_kind"] == "mint"]
-    assert "'trust_root_members'" in quorum["detail"] and "6-of-9" in quorum["detail"]
+    assert "'trust_root_signers'" in quorum["detail"] and "6-of-9" in quorum["detail"]
 
 
 def test_rotation_timelock_and_watcher_veto_the_message_call():
