@@ -18,8 +18,12 @@ from bridgelab.report.groups import (
     ConfigGroup,
     bounded,
     delays,
+    exceeded,
+    unjudged,
+    worst_latency,
 )
 from bridgelab.report.key_cells import concentration, custody, validated_by
+from bridgelab.report.records import RunRecord
 from bridgelab.report.rules import LABELS, RULES
 
 
@@ -31,6 +35,7 @@ def upgradeability(group: ConfigGroup) -> dict[str, Any]:
                 if r.verdicts.get("safety.trust-root-governed") == "fail"]
     rotation = [r for r in group.records
                 if any(k == "message.replace_committee" for k in r.attack_kinds)]
+    watched = bool(group.watcher.get("enabled"))
     if governed:
         sentiment = "bad"
         reason = f"{len(governed)} runs replaced the committee without > 2/3 of it"
@@ -38,13 +43,25 @@ def upgradeability(group: ConfigGroup) -> dict[str, Any]:
         sentiment, reason = "bad", "cross-chain messages may call admin functions"
     elif timelock <= 0:
         sentiment, reason = "warning", "a committee change takes effect at once"
+    elif not watched:
+        # A timelock nobody watches only gives users time to leave: the change still lands.
+        sentiment, reason = "warning", (
+            f"changes wait {words.duration(timelock)}, but no watcher can veto one: users can"
+            " only exit before it takes effect"
+        )
     else:
         sentiment, reason = "good", f"changes wait {words.duration(timelock)} under a watcher"
+    if not timelock:
+        wait = ", and takes effect as soon as it is accepted."
+    elif watched:
+        wait = (f" and waits {words.duration(timelock)}, during which the watcher vetoes it"
+                " if the current committee did not sign it.")
+    else:
+        wait = (f" and waits {words.duration(timelock)}; no watcher is enabled to veto it,"
+                " so users can only exit before it takes effect.")
     description = (
         "The destination accepts certificates under a versioned trust root; a new root needs"
-        " the signatures of more than two thirds of the current committee"
-        + (f" and waits {words.duration(timelock)}, during which the watcher can veto it."
-           if timelock else ", and takes effect as soon as it is accepted.")
+        " the signatures of more than two thirds of the current committee" + wait
     )
     return make_cell("upgradeability", value, sentiment, description, reason,
                  first_runs(governed, rotation, group.records))
@@ -90,6 +107,8 @@ def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
     unknown = [r for r in group.records if r.liveness_unknown and not r.liveness_failed]
     delayed = delays(group)
     delayed_runs = list(dict.fromkeys(d["run"] for d in delayed))
+    # Attacked runs with no honest run in their environment: no reference to judge by.
+    unmeasured = list(dict.fromkeys(d["run"] for d in unjudged(group)))
     relayers = group.relayers
     value = f"{relayers} relayer{'s' if relayers != 1 else ''}; {group.threshold} of" \
         f" {group.members} members must be online"
@@ -114,13 +133,37 @@ def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
         worst = max(delayed, key=lambda d: d["worst"] / d["reference"])
         sentiment = "warning"
         reason = (
-            f"transfers were delayed in {len(delayed_runs)} runs (slowest"
+            f"transfers were delayed in {_runs(len(delayed_runs))} (slowest"
             f" {words.duration(worst['worst'])} against {words.duration(worst['reference'])})"
         )
+        if unmeasured:
+            reason += f"; {_unmeasured_clause(unmeasured)}"
+    elif unmeasured:
+        sentiment, reason = "warning", _unmeasured_clause(unmeasured)
     elif relayers == 1:
         sentiment, reason = "warning", "a single relayer can stall every transfer"
     else:
         sentiment, reason = "good", "every transfer completed in every run, without delay"
+    return make_cell("liveness-failure", value, sentiment,
+                     _liveness_description(group, stuck, by_theft, delayed, unmeasured),
+                     reason,
+                     first_runs(frozen, by_theft, unknown, delayed_runs, unmeasured,
+                                [r for r in group.records if r.family in ("relayers", "L2")],
+                                group.records))
+
+
+def _runs(count: int) -> str:
+    return f"{count} run{'s' if count != 1 else ''}"
+
+
+def _unmeasured_clause(runs: list[RunRecord]) -> str:
+    return (f"delay not measured in {_runs(len(runs))} under attack: no honest reference run"
+            " in the same environment")
+
+
+def _liveness_description(group: ConfigGroup, stuck: list[RunRecord],
+                          by_theft: list[RunRecord], delayed: list[dict[str, Any]],
+                          unmeasured: list[RunRecord]) -> str:
     description = (
         "Relayers are trusted for liveness only: any one of them can carry a message, and a"
         " backup takes over after a delay. "
@@ -129,36 +172,56 @@ def liveness_failure(group: ConfigGroup) -> dict[str, Any]:
         + (f"; in {len(by_theft)} more, the only transfers stuck were frozen as a consequence"
            " of a theft." if by_theft else ".")
     )
-    if delayed_runs:
+    if delayed:
         worst = max(delayed, key=lambda d: d["worst"] / d["reference"])
         description += (
             f" The slowest {worst['direction']} under attack took"
             f" {words.duration(worst['worst'])}, against {words.duration(worst['reference'])}"
             " without one."
         )
-    return make_cell("liveness-failure", value, sentiment, description, reason,
-                 first_runs(frozen, by_theft, unknown, delayed_runs,
-                        [r for r in group.records if r.family in ("relayers", "L2")],
-                        group.records))
+    if unmeasured:
+        slowest = max(v for r in unmeasured for d in ("withdrawal", "deposit")
+                      if (v := worst_latency(r, d)) is not None)
+        description += (
+            f" Whether the attack delayed transfers in {_runs(len(unmeasured))} could not be"
+            " judged: no run without an attack shares their environment to measure against"
+            f" (the slowest there took {words.duration(slowest)})."
+        )
+    return description
 
 
 def exit_window(group: ConfigGroup) -> dict[str, Any]:
     timelock = group.timelock
-    slowest = [
-        (r, (r.metrics.get("withdrawal_latency_s") or {}).get("p99")) for r in group.records
+    # Each run's slowest withdrawal (not a percentile: the last user out is the one at risk);
+    # a run that completed none, or left one stuck, says nothing of how long an exit takes.
+    slowest = [(r, worst_latency(r, "withdrawal")) for r in group.records]
+    unmeasured = [
+        r for r, v in slowest
+        if v is None or any(p == "liveness.withdrawals-released"
+                            for p in r.liveness_failed + r.liveness_unknown)
     ]
     slowest = [(r, v) for r, v in slowest if v is not None]
-    withdrawal = max((v for _, v in slowest), default=0.0)
-    window = timelock - withdrawal
+    withdrawal = max((v for _, v in slowest), default=None)
+    window = timelock - (withdrawal or 0.0)
     l2 = group.config.get("l2") or {}
-    value = f"{words.duration(max(window, 0.0)) if window > 0 else 'none'}"
-    value += f" (timelock {words.duration(timelock)}, withdrawal p99 {words.duration(withdrawal)})"
+    if unmeasured and window > 0:
+        value = "unknown"
+    else:
+        value = f"{words.duration(window) if window > 0 else 'none'}"
+    value += (f" (timelock {words.duration(timelock)}, slowest withdrawal"
+              f" {words.duration(withdrawal) if withdrawal is not None else 'not measured'}"
+              + (f"; {_runs(len(unmeasured))} without a measured exit" if unmeasured else "")
+              + ")")
     if window <= 0:
         sentiment = "bad"
         reason = (
             "no timelock on committee changes" if timelock <= 0
             else "the timelock is shorter than a withdrawal"
         )
+    elif unmeasured:
+        sentiment = "warning"
+        reason = (f"exit time unknown: {_runs(len(unmeasured))} completed no withdrawal or"
+                  " left one stuck, so how long users have to exit was not measured")
     elif window < SEVEN_DAYS:
         sentiment, reason = "warning", f"users have {words.duration(window)} to exit"
     else:
@@ -174,7 +237,7 @@ def exit_window(group: ConfigGroup) -> dict[str, Any]:
         )
     ranked = [r for r, _ in sorted(slowest, key=lambda item: -item[1])]
     return make_cell("exit-window", value, sentiment, description, reason,
-                 first_runs(ranked, group.records))
+                 first_runs(unmeasured, ranked, group.records))
 
 
 def rate_limits(group: ConfigGroup) -> dict[str, Any]:
@@ -205,6 +268,9 @@ def rate_limits(group: ConfigGroup) -> dict[str, Any]:
         value += f" ({'; '.join(waits)}, with no watcher: not a defence)"
     losing = [r for r in group.attacked if r.loss > 0]
     unbounded = [r for r in losing if not bounded(group, r)]
+    over = [r for r in unbounded if exceeded(group, r)]
+    # Losing runs the bridge never paused in: the run's end, not a defence, stopped the loss.
+    unpaused = [r for r in unbounded if r not in over]
     bound = group.loss_bound
     if not parts:
         sentiment, reason = "bad", "no cap, rate limit or delay: one incident can drain the escrow"
@@ -213,13 +279,18 @@ def rate_limits(group: ConfigGroup) -> dict[str, Any]:
                 "no cap or rate limit, and no watcher acts during the delay or challenge"
                 " window: one incident can drain the escrow"
             )
-    elif unbounded:
+    elif over:
         sentiment = "warning"
-        reason = f"{len(unbounded)} runs lost more than the rate limit admits before the pause"
+        reason = f"{len(over)} runs lost more than the rate limit admits before the pause"
     elif not group.pausing_watcher:
         sentiment, reason = "warning", (
             "no watcher pauses the bridge behind the limits: an adversary that splits its"
             " forgeries under the cap and waits for the refill is slowed, not stopped"
+        )
+    elif unpaused:
+        sentiment, reason = "warning", (
+            f"the watcher never paused in {_runs(len(unpaused))} with a loss; the loss there"
+            " was limited only by the run's length"
         )
     else:
         sentiment, reason = "good", "limits and a pausing watcher bounded every loss"

@@ -119,12 +119,14 @@ class ConfigGroup:
 
     @property
     def largest(self) -> tuple[str | None, int]:
-        """The entity controlling the most seats (delegations included), as the runs saw it."""
-        for record in self.records:
-            holding = record.custody.get("largest_holding")
-            if holding:
-                return holding.get("entity"), int(holding.get("seats") or 0)
-        return words.largest_holding(self.config) if self.config else (None, 0)
+        """The entity controlling the most seats (delegations included), by the verified
+        scenario's entities and delegations: a run's own figure for it is not evidence."""
+        table = self.holdings
+        if not table:
+            return None, 0
+        # A tie names the entity the run's custody names (`KeyHolders.largest_holding`).
+        holder = max(table, key=lambda name: (len(table[name]["controls"]), name))
+        return holder, len(table[holder]["controls"])
 
     @property
     def declared_entities(self) -> bool:
@@ -175,8 +177,10 @@ def worst_latency(record: RunRecord, direction: str) -> float | None:
 
 
 def references(group: ConfigGroup) -> dict[tuple[Any, ...], dict[str, float]]:
-    """Per environment: the slowest deposit and withdrawal under honest traffic (or, with no
-    honest run there, the least-disturbed run's p99)."""
+    """Per environment: the slowest deposit and withdrawal under honest traffic. An
+    environment with no honest run (or none that completed a transfer that way) has no
+    reference for that direction: an attacked run is no yardstick for another, since an
+    attack that slows every run would then look like no delay at all."""
     by_env: dict[tuple[Any, ...], list[RunRecord]] = {}
     for record in group.records:
         by_env.setdefault(environment(record), []).append(record)
@@ -185,13 +189,7 @@ def references(group: ConfigGroup) -> dict[tuple[Any, ...], dict[str, float]]:
         honest = [r for r in runs if not r.attacked]
         refs[env] = {}
         for direction in ("deposit", "withdrawal"):
-            if honest:
-                values = [worst_latency(r, direction) for r in honest]
-            else:
-                values = [(r.metrics.get(f"{direction}_latency_s") or {}).get("p99")
-                          for r in runs]
-                values = [min((v for v in values if v is not None), default=None)]
-            values = [v for v in values if v is not None]
+            values = [v for v in (worst_latency(r, direction) for r in honest) if v is not None]
             if values:
                 refs[env][direction] = max(values)
     return refs
@@ -214,6 +212,25 @@ def delays(group: ConfigGroup) -> list[dict[str, Any]]:
     return found
 
 
+def unjudged(group: ConfigGroup) -> list[dict[str, Any]]:
+    """Attacked runs with a measured transfer but no honest reference to judge its delay by
+    (no honest run in their environment): whether the attack delayed them is unknown."""
+    refs = references(group)
+    found = []
+    for record in group.attacked:
+        ref = refs.get(environment(record), {})
+        for direction in ("withdrawal", "deposit"):
+            worst = worst_latency(record, direction)
+            if worst is not None and ref.get(direction) is None:
+                found.append({"run": record, "direction": direction, "worst": worst})
+    return found
+
+
+def paused(record: RunRecord) -> bool:
+    """The bridge was paused during the run."""
+    return record.outcome.get("time_to_pause_s") is not None
+
+
 def loss_bound(group: ConfigGroup, record: RunRecord) -> float | None:
     """What the rate limit admits before the pause (or the run's end): capacity + refill."""
     capacity = group.limits.get("rate_capacity")
@@ -227,8 +244,19 @@ def loss_bound(group: ConfigGroup, record: RunRecord) -> float | None:
     return float(capacity) + refill * float(window)
 
 
+def exceeded(group: ConfigGroup, record: RunRecord) -> bool:
+    """The run lost more than the rate limit admits before the pause (or the run's end), or
+    lost anything with no rate limit to bound it."""
+    if record.loss == 0:
+        return False
+    bound = loss_bound(group, record)
+    return bound is None or record.loss > bound
+
+
 def bounded(group: ConfigGroup, record: RunRecord) -> bool:
+    """The run's loss is bounded: nothing lost, or the bridge paused and the loss fit what
+    the limit admits before the pause. A losing run that never paused is not bounded: its
+    loss was limited only by the run's length, and a longer run would have lost more."""
     if record.loss == 0:
         return True
-    bound = loss_bound(group, record)
-    return bound is not None and record.loss <= bound
+    return paused(record) and not exceeded(group, record)

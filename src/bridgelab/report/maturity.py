@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bridgelab.report import words
-from bridgelab.report.groups import ONLINE_STORAGE, ConfigGroup, bounded, evidence
+from bridgelab.report.groups import ONLINE_STORAGE, ConfigGroup, bounded, evidence, exceeded
 from bridgelab.report.records import BYZANTINE_FAMILY, RunRecord
 
 AGREEMENT = "safety.consortium-agreement"
@@ -41,12 +41,27 @@ def rate_limit_bounds_incident(group: ConfigGroup) -> list[Item]:
     if group.limits.get("rate_capacity") is None:
         return [_item("rate-limit-bounds-incident", label, "fail", "no rate limit is configured",
                       losing or group.records)]
-    unbounded = [r for r in losing if not bounded(group, r)]
+    over = [r for r in losing if exceeded(group, r)]
+    # A run that never paused shows no bound: its loss stopped only because the run ended.
+    unpaused = [r for r in losing if not bounded(group, r) and r not in over]
+    if over:
+        return [_item("rate-limit-bounds-incident", label, "fail",
+                      f"{len(over)} runs lost more than the limit admits", over)]
+    if unpaused and not group.pausing_watcher:
+        return [_item("rate-limit-bounds-incident", label, "fail",
+                      "no watcher pauses the bridge: the loss in each losing run was"
+                      " limited only by the run's length", unpaused)]
+    if unpaused:
+        return [_item("rate-limit-bounds-incident", label, "unknown",
+                      f"the watcher never paused in {len(unpaused)} of the runs with a loss;"
+                      " the loss there was limited only by the run's length", unpaused)]
+    if not losing:
+        # No incident to bound: the limit was never put to the test.
+        return [_item("rate-limit-bounds-incident", label, "unknown",
+                      "configured, but no run lost funds for it to bound", group.records)]
     return [_item(
-        "rate-limit-bounds-incident", label, "fail" if unbounded else "pass",
-        f"{len(unbounded)} runs lost more than the limit admits" if unbounded
-        else "every loss stayed within what the limit admits before the pause",
-        unbounded or losing or group.records)]
+        "rate-limit-bounds-incident", label, "pass",
+        "every loss stayed within what the limit admits before the pause", losing)]
 
 
 def escape_without_operator(group: ConfigGroup) -> list[Item]:

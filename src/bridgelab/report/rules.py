@@ -28,7 +28,8 @@ RULES = {
     "upgradeability": (
         "bad if a run replaced the committee without > 2/3 of it (safety.trust-root-governed"
         " failed) or cross-chain messages may call admin functions; warning if committee"
-        " changes take effect without a timelock; good otherwise"
+        " changes take effect without a timelock, or with one but no enabled watcher to veto"
+        " a change (users can only exit); good otherwise"
     ),
     "destination-token": (
         "bad if a run ended with wrapped tokens the escrow does not back; warning if tokens"
@@ -41,19 +42,22 @@ RULES = {
         " frozen as a consequence of a theft (held by the pause that followed it, or unpaid"
         " from the escrow it drained; the adversary's own transfers are not judged), a run's"
         " liveness stayed unknown, transfers were delayed (slowest more than"
-        f" {DELAY_FACTOR:g}× the honest slowest and {DELAY_MARGIN_S:g} s longer), or there is a"
-        " single relayer; good otherwise"
+        f" {DELAY_FACTOR:g}× the honest slowest and {DELAY_MARGIN_S:g} s longer), an attacked"
+        " run's delay could not be measured (no honest run in its environment to compare"
+        " with), or there is a single relayer; good otherwise"
     ),
     "exit-window": (
         "exit window = the timelock on committee changes minus the slowest withdrawal; bad if"
         " it is zero or negative (no time to exit before a change); warning if it is shorter"
-        " than 7 days; good otherwise"
+        " than 7 days, or a run completed no withdrawal or left one stuck (the exit time is"
+        " unknown); good otherwise"
     ),
     "rate-limits": (
         "bad if there is no per-transfer cap, rate limit, or delay or challenge window with an"
         " enabled watcher to act in it (a wait nobody watches stops nothing); warning if there"
-        " is no pausing watcher behind them, or a run lost more than the rate limit admits"
-        " before the pause; good otherwise"
+        " is no pausing watcher behind them, a run lost more than the rate limit admits"
+        " before the pause, or a run lost funds and was never paused (its loss stopped only"
+        " because the run ended); good otherwise"
     ),
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 from bridgelab.report import words
 from bridgelab.report.attack_words import attacks_clause
 from bridgelab.report.grouping import attack_key
-from bridgelab.report.groups import ConfigGroup, delays, evidence, quantiles, rate
+from bridgelab.report.groups import ConfigGroup, delays, evidence, quantiles, rate, unjudged
 from bridgelab.report.records import RunRecord
 
 SENTENCE_ORDER = {"stolen": 0, "frozen": 1, "delayed": 2}
@@ -31,18 +31,24 @@ def _stuck_words(props: list[str]) -> str:
 def risk_sentences(groups: list[ConfigGroup]) -> list[dict[str, Any]]:
     """Every sentence, the most likely harm first: stolen, then frozen, then delayed."""
     sentences = []
+    # Sentences whose delay was not measured: after every measured one of their kind.
+    unmeasured: set[int] = set()
     for group in groups:
         by_attack: dict[str, list[RunRecord]] = {}
         for record in group.attacked:
             by_attack.setdefault(attack_key(record), []).append(record)
         delayed = delays(group)
+        unknown = unjudged(group)
         for runs in by_attack.values():
             clause = _clause(runs)
             sentences += _stolen(group, runs, clause)
             sentences += _frozen(group, runs, clause)
             sentences += _delayed(group, runs, clause, [d for d in delayed if d["run"] in runs])
-    sentences.sort(key=lambda s: (SENTENCE_ORDER[s["kind"]], -(s["probability"]["p"] or 0),
-                                  -s["median_loss"]))
+            found = _unjudged(group, runs, clause, [d for d in unknown if d["run"] in runs])
+            unmeasured |= {id(sentence) for sentence in found}
+            sentences += found
+    sentences.sort(key=lambda s: (SENTENCE_ORDER[s["kind"]], id(s) in unmeasured,
+                                  -(s["probability"]["p"] or 0), -s["median_loss"]))
     return sentences
 
 
@@ -118,6 +124,34 @@ def _delayed(group: ConfigGroup, runs: list[RunRecord], clause: str,
                     f" took {words.duration(worst['worst'])} against"
                     f" {words.duration(worst['reference'])} without the attack, in"
                     f" {p['count']} of {p['runs']} runs.",
+            "probability": p, "median_loss": 0,
+            "evidence": evidence(hit_runs),
+        })
+    return sentences
+
+
+def _unjudged(group: ConfigGroup, runs: list[RunRecord], clause: str,
+              unknown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Transfers in attacked runs with no honest run in their environment to measure them
+    against: whether the attack delayed them is unknown, and the report says so rather than
+    calling them on time. Runs with a theft or a stuck transfer are told as such instead."""
+    sentences = []
+    for direction in ("withdrawal", "deposit"):
+        hits = [d for d in unknown if d["direction"] == direction
+                and not d["run"].safety_failed and not d["run"].liveness_failed]
+        if not hits:
+            continue
+        worst = max(hits, key=lambda d: d["worst"])
+        hit_runs = list(dict.fromkeys(d["run"] for d in hits))
+        p = rate(runs, lambda r, hit_runs=hit_runs: r in hit_runs)
+        noun = "Withdrawals" if direction == "withdrawal" else "Deposits"
+        sentences.append({
+            "kind": "delayed", "configuration": group.id,
+            "attack": attack_key(runs[0]),
+            "text": f"{noun} can be delayed if {clause}: on {group.label}, delay not"
+                    " measured: no honest reference run in the same environment, so whether"
+                    f" the slowest, {words.duration(worst['worst'])}, is a delay is unknown"
+                    f" ({p['count']} of {p['runs']} runs).",
             "probability": p, "median_loss": 0,
             "evidence": evidence(hit_runs),
         })
