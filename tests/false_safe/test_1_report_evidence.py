@@ -714,8 +714,8 @@ def test_a_run_whose_attack_is_scheduled_past_its_end_reads_untested(
     # The run itself says so now, and the report reads it as not attacked either way.
     assert report_data["summary"]["attacked_runs"] == 0
     assert report_data["summary"]["verdict_text"] == (
-        "Nothing failed, but 1 runs were inconclusive. No attack was tested: no attack round"
-        " started in the 1 runs.")
+        "Nothing failed, but 1 runs were inconclusive. No attack was tested: no attack on the"
+        " bridge started in the 1 runs.")
 
 
 # -- recorded outcomes that claim more than the history gives ------------------------------------

@@ -49,7 +49,8 @@ def _cost_breaks(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> str |
 def _no_attack_tested(runs: int, cost: list[dict[str, Any]]) -> str:
     """Why no attack was tested: none started, and the cost search (if any) did not cover
     every set of entities."""
-    started = f"No attack was tested: no attack round started in the {runs} runs, and"
+    started = (f"No attack was tested: no attack on the bridge started in the {runs} runs"
+               " (attacks on the NAV feed test none of it), and")
     if not cost:
         return f"{started} no cost-to-break search was run."
     if any(entry.get("unsettled_probes") for entry in cost):
@@ -59,10 +60,21 @@ def _no_attack_tested(runs: int, cost: list[dict[str, Any]]) -> str:
             " of entities.")
 
 
+# Attacks on the NAV feed a lending market reads: they act on no contract, committee member,
+# relayer or chain of the bridge, so they test none of its safety or liveness.
+FEED_ATTACKS = "oracle."
+
+
+def attacks_bridge(record: RunRecord) -> bool:
+    """An attack round started in the run, and an attack of it acts on the bridge itself."""
+    return record.attacked and any(not kind.startswith(FEED_ATTACKS)
+                                   for kind in record.attack_kinds)
+
+
 def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
              cost: list[dict[str, Any]]) -> tuple[str, str]:
     """The headline verdict and its sentence: the worst thing the evidence shows."""
-    attacked = [r for r in runs if r.attacked]
+    attacked = [r for r in runs if attacks_bridge(r)]
     stolen = [r for r in runs if r.safety_failed]
     stuck = [r for r in runs if r.liveness_failed]
     inconclusive = [r for r in runs if r.exit_code == 2]
@@ -108,7 +120,8 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
         verdict = "inconclusive"
         text = f"Nothing failed, but {len(inconclusive)} runs were inconclusive."
         if not attacked and not searched:
-            text += f" No attack was tested: no attack round started in the {len(runs)} runs."
+            text += (f" No attack was tested: no attack on the bridge started in the"
+                     f" {len(runs)} runs.")
     elif not attacked and not searched:
         # Honest traffic alone says nothing about what an attacker could do, nor does a
         # cost search cut short before the larger (likelier to break) sets were tried.
@@ -117,8 +130,8 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
         # Each configuration is a different bridge: attacks on one say nothing of another.
         verdict = "inconclusive"
         them = "it" if len(untested) == 1 else "them"
-        text = (f"No attack was tested against {words.names(untested)}: no attack round"
-                f" started in {'its' if them == 'it' else 'their'} runs, and"
+        text = (f"No attack was tested against {words.names(untested)}: no attack on the"
+                f" bridge started in {'its' if them == 'it' else 'their'} runs, and"
                 + (f" no complete cost-to-break search covered {them}." if cost else
                    " no cost-to-break search was run."))
     else:
@@ -145,7 +158,7 @@ def _untested(groups: list[ConfigGroup], searched: list[dict[str, Any]]) -> list
     cost-to-break search."""
     covered = {entry.get("configuration") for entry in searched}
     return [group.label for group in groups
-            if group.id not in covered and not any(r.attacked for r in group.records)]
+            if group.id not in covered and not any(attacks_bridge(r) for r in group.records)]
 
 
 def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],
