@@ -2,7 +2,8 @@
 
 A run's verdicts and violations go to its results, not into its history: whoever reads
 a saved run re-judges its history with the same checker to know that the results it
-was given are the history's (`judge_saved`).
+was given are the history's (`judge_saved`). The same pass folds the history into the
+metrics the run derived from it, so that every figure a report reads can be held to it.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bridgelab.checker.api import UserProperty
 from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.frozen import honest_accounts
 from bridgelab.checker.monitor import Monitor
 from bridgelab.checker.policy import CommitteePolicy
+from bridgelab.checker.stream import RunFolds
 from bridgelab.core.history import Event, History
 from bridgelab.exitcodes import describe
 from bridgelab.scenario.model import Scenario
@@ -63,27 +66,47 @@ class Judgement:
     # Attack rounds that started (`fault.start` events): a run whose attacks never started
     # tested nothing, whatever its results' metrics say.
     fault_starts: int = 0
+    # The `metrics` the run derives from this history (the runner's folds, its liveness
+    # breakdown), as results.json holds them; all but the run's own performance figures.
+    metrics: dict[str, Any] | None = None
 
 
 def judge_saved(path: Path, scenario: Scenario) -> tuple[Judgement | None, str | None]:
     """(the judgement of the history at `path`, None), or (None, why it cannot be judged).
 
     The scenario's own properties are not re-judged: they are the user's code, looked up
-    next to a scenario this run directory does not hold. Reads one line at a time."""
+    next to a scenario this run directory does not hold. The same pass folds the metrics
+    the run derived from the history (`Judgement.metrics`). Reads one line at a time."""
     monitor = monitor_for(scenario)
+    folds = RunFolds(scenario.oracle.enabled, scenario.l2.enabled)
     line_number = 0
+    end = 0.0
     try:
         with path.open("rb") as stream:
             for line in stream:
                 line_number += 1  # named if the line cannot be judged
                 record = json.loads(line)
+                # As in the run: the folds see each record before the monitor its event.
+                folds.add(record)
+                end = record["t"]
                 fields = {key: value for key, value in record.items() if key not in RECORD_KEYS}
                 monitor.observe(Event(record["seq"], record["t"], record["actor"],
                                       record["kind"], fields))
         verdicts = dict(monitor.verdicts())
         inconclusive = tuple(monitor.inconclusive_reasons())
+        metrics = run_metrics(folds, monitor, end)
     except Exception as error:  # a hostile history: any failure is its, and named
         return None, (f"history cannot be re-judged (line {line_number}:"
                       f" {describe(error)})")
     violations = [(violation.property, violation.seq) for violation in monitor.violations]
-    return Judgement(verdicts, violations, inconclusive, monitor.fault_starts), None
+    return Judgement(verdicts, violations, inconclusive, monitor.fault_starts, metrics), None
+
+
+def run_metrics(folds: RunFolds, monitor: Monitor, end: float) -> dict[str, Any]:
+    """The `metrics` the runner writes for this history (`runner._simulate`), as results.json
+    holds them after its JSON round trip; `end` is the run's last event's time."""
+    metrics = folds.result(end=end, violations=[
+        (violation.property, violation.time) for violation in monitor.violations])
+    metrics["liveness"] = monitor.liveness_breakdown()
+    # Through JSON as the run writes it: tuples become lists, keys strings.
+    return dict(json.loads(json.dumps(metrics)))

@@ -5,9 +5,11 @@ command that reproduces the run, the campaign it belongs to, its verdicts and me
 history is, and the scenario itself as data. Every record is checked as evidence first
 (`bridgelab.evidence`): the run completed, its history is there and hashes to what the run
 recorded, and its own scenario (the run directory's scenario.toml, or the one the campaign
-store keeps) validates and hashes to the run's fingerprint. A record that fails is kept, with
-its `problems`, so that the report names it instead of silently leaving it out. Records are
-loaded (and verified) by `report.loading`.
+store keeps) validates and hashes to the run's fingerprint, and every figure of its metrics
+the run derived from its history (the outcome, the liveness breakdown, latencies, custody) is
+the one the checker's folds give that history again (`rundir.verify.metric_problems`). A
+record that fails is kept, with its `problems`, so that the report names it instead of
+silently leaving it out. Records are loaded (and verified) by `report.loading`.
 """
 
 from __future__ import annotations
@@ -101,8 +103,8 @@ class RunRecord:
     @property
     def liveness_by_theft(self) -> list[str]:
         """Failed liveness properties whose every stuck transfer a theft froze (the pause that
-        followed it, or an escrow it drained), as the run's `metrics.liveness` classifies them;
-        without that classification (older results), none."""
+        followed it, or an escrow it drained), as the run's `metrics.liveness` classifies them
+        (held to the history's classification when the run is verified); without it, none."""
         breakdown = self.metrics.get("liveness")
         if not isinstance(breakdown, dict):
             return []
@@ -142,6 +144,8 @@ class RunRecord:
 
     @property
     def outcome(self) -> dict[str, Any]:
+        """What was stolen and how fast it was noticed (`checker/outcome.py`): a usable run's
+        is the history's, re-derived when it was verified."""
         return self.metrics.get("outcome") or {}
 
     @property

@@ -5,6 +5,7 @@ scenario is the one it ran.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,8 +60,8 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
     scenario's own properties are the user's code and are not re-judged. The recorded
     `inconclusive` list, and a store's `exit_code`, may not claim more than the history
     gives: every reason the checker finds must be listed, and the code is no better than
-    the checker's (a run may exit worse, on a property of its own). The `fault.start` count
-    in `metrics`, which tells the report whether an attack ran, is the history's."""
+    the checker's (a run may exit worse, on a property of its own). Every figure of
+    `metrics` the run derives from its history (`metric_problems`) is the history's."""
     problems = [f"history line {line} is not an event" for line in facts.unreadable[:3]]
     start = facts.start
     if start is None:
@@ -96,6 +97,7 @@ def judgement_problems(facts: HistoryFacts, verdicts: dict[str, Any] | None,
                             f" gives {judged}")
     if metrics is not None:
         problems += attack_count_problems(judgement, metrics)
+        problems += metric_problems(judgement, metrics)
     if violations is not None:
         listed = sorted((v.get("property"), v.get("event_seq")) for v in violations
                         if isinstance(v, dict) and v.get("property") in judgement.verdicts)
@@ -116,6 +118,67 @@ def attack_count_problems(judgement: Judgement, metrics: Any) -> list[str]:
         return []
     return [f"metrics count {printable(recorded, 20)} fault.start events, the history holds"
             f" {judgement.fault_starts}"]
+
+
+# Named by `attack_count_problems`, which reads a missing count as none started.
+_COUNTED_ELSEWHERE = "metrics.events_by_kind.fault.start"
+# Metric differences named one by one; the rest are counted.
+_NAMED_DIFFERENCES = 5
+_ABSENT = object()
+
+
+def metric_problems(judgement: Judgement, metrics: Any) -> list[str]:
+    """Why the recorded `metrics` are not what the history gives: every figure the run
+    derives from its history (outcome, liveness breakdown, latencies, volumes, custody,
+    counts) must be the one the checker's folds give it again (`Judgement.metrics`), or a
+    report would rest on an edited figure (the value extracted, who holds most seats, why
+    transfers are stuck). The run's own performance figures are not in the history. (A
+    failed property of the scenario's own named `safety.*` moves the run's exploit time,
+    and is not re-judged: such a run is left out, never read as safer.)"""
+    derived = judgement.metrics
+    if derived is None or not isinstance(metrics, dict):
+        return []  # a judgement made without folding the history; a malformed table
+    differences = [difference for name, value in derived.items()
+                   for difference in _differences(metrics.get(name, _ABSENT), value,
+                                                  f"metrics.{name}")
+                   if difference[0] != _COUNTED_ELSEWHERE]
+    problems = [f"{printable(path, 120)} is recorded as {_shown(recorded)}, the history gives"
+                f" {_shown(value)}" for path, recorded, value in differences[:_NAMED_DIFFERENCES]]
+    if len(differences) > _NAMED_DIFFERENCES:
+        problems.append(f"and {len(differences) - _NAMED_DIFFERENCES} more metrics differ from"
+                        " the history's")
+    return problems
+
+
+def _differences(recorded: Any, derived: Any, path: str) -> list[tuple[str, Any, Any]]:
+    """(path, recorded, derived) of each leaf where the two differ: tables key by key (a key
+    on either side only is a difference), lists item by item, values exactly (both are
+    the run's own rounding, through JSON; NaN equals NaN)."""
+    if isinstance(recorded, dict) and isinstance(derived, dict):
+        return [difference for key in sorted({*recorded, *derived}, key=str)
+                for difference in _differences(recorded.get(key, _ABSENT),
+                                               derived.get(key, _ABSENT), f"{path}.{key}")]
+    if isinstance(recorded, list) and isinstance(derived, list) \
+            and len(recorded) == len(derived):
+        pairs = enumerate(zip(recorded, derived, strict=True))
+        return [difference for index, (item, value) in pairs
+                for difference in _differences(item, value, f"{path}.{index}")]
+    if _same(recorded, derived):
+        return []
+    return [(path, recorded, derived)]
+
+
+def _same(recorded: Any, derived: Any) -> bool:
+    """Equal as JSON values of one type (JSON keeps 1, 1.0 and true apart); NaN is itself."""
+    if type(recorded) is not type(derived):
+        return False
+    # NaN is the only value unequal to itself.
+    return recorded == derived or (recorded != recorded and derived != derived)
+
+
+def _shown(value: Any) -> str:
+    """A metric's value as its JSON, cut short (a hostile one may be anything)."""
+    return "nothing" if value is _ABSENT else printable(json.dumps(value), 60)
 
 
 def inconclusive_problems(judgement: Judgement, listed: Any) -> list[str]:
