@@ -40,6 +40,11 @@ class Adversary(Protocol):
     @property
     def idle(self) -> bool: ...
 
+    @property
+    def in_flight(self) -> bool:
+        """A forged transaction of its own still waits in a mempool, its bridge not paused."""
+        ...
+
 
 @dataclass(slots=True)
 class Bridge:
@@ -65,14 +70,18 @@ class Bridge:
     l2_gateway: L2Gateway | None = None
 
     def quiescent(self) -> bool:
-        """The workload has settled, every attack has run its course, and no mint waits in
+        """The workload has settled, every attack has run its course, no mint waits in
         the contract's delay queue (a forged one coming due is the attack's outcome; while
-        the bridge is paused nothing in the queue can come due)."""
+        the bridge is paused nothing in the queue can come due), and no forged transaction
+        of the adversary's still waits in a mempool (one priced out by a demand spike may
+        yet land; `in_flight` leaves out those a paused contract would refuse). The run
+        still ends at its duration: what is pending then is judged inconclusive."""
         contract = self.settlement.bridge
         return (
             self.users.settled.triggered
             and all(attack.finished for attack in self.attacks)
-            and (self.adversary is None or self.adversary.idle)
+            and (self.adversary is None
+                 or (self.adversary.idle and not self.adversary.in_flight))
             and (not contract.delayed or contract.paused)
         )
 

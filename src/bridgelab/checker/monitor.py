@@ -25,6 +25,7 @@ from bridgelab.checker.ledger_view import (
     LedgerView,
     Violation,
 )
+from bridgelab.checker.pending import PENDING_KINDS, Unsettled
 from bridgelab.checker.policy import CommitteePolicy, GroupKeyRecord, RootBinding
 from bridgelab.checker.properties import PROBES, PROPERTIES
 from bridgelab.checker.settlement_checks import SettlementChecks
@@ -56,9 +57,8 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         # whatever the run's properties say.
         self.attacks = attacks
         self.started_attacks: set[tuple[str, str]] = set()
-        # Mints the contract accepted and queued behind its delay, not yet executed or
-        # challenged away, by nonce: one still queued at the end was never judged.
-        self.queued_mints: dict[object, dict[str, Any]] = {}
+        # Queued mints and forged transactions whose outcome was still to come (pending.py).
+        self.unsettled = Unsettled()
         # The honest users' accounts by the scenario: never the adversary's (frozen.py).
         self.view.adversary.honest = honest
         # The scenario's grace after the last heal; without one (a history fed by hand),
@@ -118,6 +118,8 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         probe = _PROBE_EVENTS.get(kind)
         if probe is not None and (kind != "tx.reverted" or event.fields["check"] == "rate_limited"):
             self.probes[probe] += 1
+        if kind in PENDING_KINDS:
+            self.unsettled.observe(event)
         handler = _HANDLERS.get(kind)
         if handler is None:
             return
@@ -225,15 +227,8 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         side, paused = PAUSE_EVENTS[event.kind]
         self.view.theft_pauses.set_paused(side, paused, event.time)
 
-    def _on_mint_queued(self, event: Event) -> None:
-        self.queued_mints[event.fields["nonce"]] = event.fields
-
-    def _on_mint_challenged(self, event: Event) -> None:
-        self.queued_mints.pop(event.fields["nonce"], None)
-
     def _on_mint(self, event: Event) -> None:
         fields = event.fields
-        self.queued_mints.pop(fields["nonce"], None)
         if self.active_faults:
             self.probes["coverage.mint-during-fault"] += 1
             if any(f["attack"] == "network.partition" for f in self.active_faults.values()):
@@ -359,8 +354,6 @@ _HANDLERS = {
     "lock": Monitor._on_lock,
     "burn": Monitor._on_burn,
     "mint": Monitor._on_mint,
-    "mint.queued": Monitor._on_mint_queued,
-    "mint.challenged": Monitor._on_mint_challenged,
     "release": Monitor._on_release,
     "settlement.block": Monitor._on_settlement_block,
     "settlement.final": Monitor._on_settlement_final,
@@ -372,7 +365,7 @@ _HANDLERS = {
 }
 
 # Every kind `observe` acts on without a property of the scenario's own; it passes the rest by.
-OBSERVED_KINDS = frozenset(_HANDLERS) | frozenset(_PROBE_EVENTS)
+OBSERVED_KINDS = frozenset(_HANDLERS) | frozenset(_PROBE_EVENTS) | PENDING_KINDS
 
 
 def check_records(

@@ -9,9 +9,9 @@ from bridgelab.checker.api import UserProperty
 from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.frozen import DEPOSIT_SIDE, WITHDRAWAL_SIDE, breakdown
 from bridgelab.checker.ledger_view import LedgerView, Violation
+from bridgelab.checker.pending import Unsettled
 from bridgelab.checker.properties import PROPERTIES, Verdict
 from bridgelab.checker.transfer_table import Transfer
-from bridgelab.textsafe import printable
 
 
 class Verdicts:
@@ -33,7 +33,7 @@ class Verdicts:
     grace_from_record: bool
     attacks: tuple[tuple[str, str], ...]
     started_attacks: set[tuple[str, str]]
-    queued_mints: dict[object, dict[str, Any]]
+    unsettled: Unsettled
 
     def _stuck(self) -> dict[str, list[tuple[int | str, Transfer | None]]]:
         """Every transfer not delivered, honest or not (None: a deposit never locked)."""
@@ -141,13 +141,8 @@ class Verdicts:
         if not any(v == "pass" for p, v in verdicts.items() if p.startswith("safety.")):
             reasons.append("no safety property was exercised")
         reasons += self._untested_attacks()
-        if self.queued_mints:
-            first = next(iter(self.queued_mints.values()))
-            reasons.append(
-                f"{len(self.queued_mints)} mint(s) the bridge accepted were still queued behind"
-                f" its delay when the run ended (the first of {printable(first.get('amount'), 40)}"
-                f" to {printable(first.get('recipient'), 60)}, due at"
-                f" t={printable(first.get('due'), 40)}): what they would mint was never judged")
+        # Queued mints and forged transactions whose outcome was still to come.
+        reasons += self.unsettled.reasons()
         reasons += [f"a final settlement block was taken back: {why}"
                     for why in self.finality_breaks]
         # A monitor fed by hand, without what `judge.monitor_for` takes from the scenario.

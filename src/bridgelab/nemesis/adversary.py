@@ -19,6 +19,7 @@ from bridgelab.crypto.symbolic import EcdsaSigning
 from bridgelab.custody.base import MINT_STORAGE_GAS
 from bridgelab.custody.threshold_bls import ThresholdBlsCustody
 from bridgelab.nemesis.campaign import run_campaign
+from bridgelab.nemesis.inflight import InFlight
 from bridgelab.nemesis.plan import Pacing
 from bridgelab.protocol.messages import BridgeMessage, Certificate, Direction
 from bridgelab.settlement.bridge_contract import BRIDGE_CONTRACT, BURN_GAS, MintEvent
@@ -45,8 +46,11 @@ class Adversary:
     _nonce: int = 0
     _tx: int = 0
     _extracting: set[str] = field(default_factory=set)
+    # Its forged transactions, to tell whether one still waits in a mempool.
+    inflight: InFlight = field(init=False)
 
     def __post_init__(self) -> None:
+        self.inflight = InFlight(self.bridge)
         self.bridge.settlement.on_block.append(self._on_block)
 
     # -- what it holds ------------------------------------------------------------------------
@@ -204,21 +208,25 @@ class Adversary:
         fee = Fee(verification_gas + MINT_STORAGE_GAS, tip, settlement.fees.base_fee * 4 + tip)
         tx = MintTx(f"{actor}/mint{self._tx}", actor, self.bridge.world.now, fee, certificate,
                     verification_gas)
-        settlement.submit(tx)
-        self._record_submit(certificate, actor)
+        # Recorded before it is sent, so that a mempool's `tx.dropped` follows its submit.
+        self._record_submit(certificate, actor, tx.tx_id)
+        self.inflight.send_settlement(tx, actor)
         return tx
 
     def submit_release(self, certificate: Certificate, actor: str) -> ReleaseTx:
         """Hand a forged withdrawal certificate straight to the escrow on the consortium."""
         self._tx += 1
         tx = ReleaseTx(f"{actor}/release{self._tx}", actor, certificate, self.bridge.world.now)
-        self.bridge.consortium.submit(tx)
-        self._record_submit(certificate, actor, direction="withdrawal")
+        self._record_submit(certificate, actor, tx.tx_id, direction="withdrawal")
+        self.inflight.send_consortium(tx)
         return tx
 
-    def _record_submit(self, certificate: Certificate, actor: str, **extra: str) -> None:
+    def _record_submit(
+        self, certificate: Certificate, actor: str, tx_id: str, **extra: str
+    ) -> None:
+        """The forgery's `attack.submit`: its `tx` lets a checker find what became of it."""
         self.bridge.world.record(
-            actor, "attack.submit", nonce=certificate.message.nonce,
+            actor, "attack.submit", tx=tx_id, nonce=certificate.message.nonce,
             amount=certificate.message.amount, recipient=certificate.message.recipient,
             signatures=len(certificate.signatures), signers=list(certificate.signer_hint),
             **extra,
@@ -261,6 +269,11 @@ class Adversary:
     def idle(self) -> bool:
         """No cash-out in progress (the run may end)."""
         return not self._extracting
+
+    @property
+    def in_flight(self) -> bool:
+        """A forged transaction still waits in a mempool its contract could take it from."""
+        return self.inflight.pending
 
     def _on_block(self, block: SettlementBlock) -> None:
         config = self.bridge.world.scenario.adversary

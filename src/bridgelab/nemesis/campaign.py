@@ -83,15 +83,6 @@ class Side:
         """When a queued forgery executes (public in the delay queue); None if not queued."""
         return None
 
-    @property
-    def watched_limits(self) -> bool:
-        """Limits that change under the adversary's feet (a bucket, a balance) or a delay
-        queue: a forgery in flight may still be refused or queued, so the campaign waits to
-        see it land (and, if queued, execute)."""
-        view = self.view()
-        return (view.bucket is not None or view.headroom is not None
-                or self.limits().delay_threshold is not None)
-
 
 class DepositSide(Side):
     direction: plan.DirectionName = "deposit"
@@ -264,9 +255,10 @@ def _next_step(
                 waits.append(max(decision.until - env.now, MIN_WAIT))
             elif _send(side, sent, decision.amount, recipient, actor):
                 return 0.0
-    # Watch the forgeries in flight land where the limits could still refuse them, and the
-    # queued ones execute (a watcher may cancel them): a lost one is made up if it can be.
-    if any(item.side.watched_limits for item in flying) or (flying and waits):
+    # Watch the forgeries in flight land, with limits or without (one priced out of the
+    # mempool may wait long, and be dropped), and the queued ones execute (a watcher may
+    # cancel them): a lost one is made up if it can be. Bounded by the campaign's rounds.
+    if flying:
         waits.append(poll)
     dues = [due for due in (item.side.due(item) for item in queued) if due is not None]
     if dues:

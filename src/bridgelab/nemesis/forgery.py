@@ -114,11 +114,13 @@ class ZeroRoot(_Forgery):
         fee = Fee(TX_BASE_GAS + calldata + MINT_STORAGE_GAS, tip, max_fee)
         tx = ProveAndMintTx(f"{self.actor}/prove{round_}", ADVERSARY_ACCOUNT, self.world.now,
                             fee, message, ZERO_ROOT, None)
-        self.bridge.settlement.submit(tx)
+        # Recorded before it is sent (a `tx.dropped` follows it); `tx` names its outcome.
         self.world.record(
-            self.actor, "attack.submit", nonce=message.nonce, amount=message.amount,
-            recipient=message.recipient, root=ZERO_ROOT.hex(), proof=None, copycat=round_,
+            self.actor, "attack.submit", tx=tx.tx_id, nonce=message.nonce,
+            amount=message.amount, recipient=message.recipient, root=ZERO_ROOT.hex(),
+            proof=None, copycat=round_,
         )
+        self.adversary.inflight.send_settlement(tx, self.actor)
         self._keep(message.recipient)
 
 
@@ -187,9 +189,9 @@ class LockWithoutDeposit(_Forgery):
             f"{self.actor}/lock{round_}", ADVERSARY_ACCOUNT, world.scenario.workload.asset,
             self.params.amount, self.params.recipient, world.now, token=ZERO_ADDRESS,
         )
-        self.bridge.consortium.submit(tx)
         world.record(self.actor, "attack.submit", tx=tx.tx_id, amount=tx.amount,
                      recipient=tx.recipient, token=tx.token)
+        self.adversary.inflight.send_consortium(tx)
         self._keep(tx.recipient)
         # Honest relayers and the committee carry a committed lock; only a revert stops it.
         yield from await_commit(self, tx.tx_id)

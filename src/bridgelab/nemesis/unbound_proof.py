@@ -55,12 +55,13 @@ class UnboundProof(_Forgery):
             header.hash, InclusionProof(header, merkle.prove(leaves, leaf_index)),
             leaf=leaves[leaf_index],
         )
-        self.bridge.settlement.submit(tx)
+        # Recorded before it is sent (a `tx.dropped` follows it); `tx` names its outcome.
         self.world.record(
-            self.actor, "attack.submit", nonce=message.nonce, amount=message.amount,
-            recipient=message.recipient, root=header.hash.hex(), proof="genuine-leaf",
-            leaf_index=leaf_index,
+            self.actor, "attack.submit", tx=tx.tx_id, nonce=message.nonce,
+            amount=message.amount, recipient=message.recipient, root=header.hash.hex(),
+            proof="genuine-leaf", leaf_index=leaf_index,
         )
+        self.adversary.inflight.send_settlement(tx, self.actor)
         self._keep(message.recipient)
 
     def _genuine_lock(self) -> Generator[simpy.Event, Any, tuple[Committed, int] | None]:
