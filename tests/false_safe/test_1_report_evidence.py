@@ -943,8 +943,9 @@ def test_a_cost_hunt_s_witness_of_an_incident_is_no_incident_replay(tmp_path, mo
 
     scenario = load_scenario(INCIDENT)
     assert scenario.scenario.incident
-    found = SimpleNamespace(entities=("entity-0",), evaluations=1, cost=1.0, loss={}, unsettled=(),
-                            witness=SimpleNamespace(violations=[]), witness_scenario=scenario)
+    found = bridgelab.hunt.cost.CostResult(
+        entities=("entity-0",), cost=1.0, evaluations=1, loss={},
+        witness=SimpleNamespace(violations=[]), witness_scenario=scenario)
     monkeypatch.setattr(bridgelab.hunt.cost, "cheapest_break", lambda *a, **k: found)
     assert main(["hunt", str(INCIDENT), "--objective", "cost", "--out", str(tmp_path)]) == 1
     assert not load_scenario(tmp_path / "cheapest-attack.toml").scenario.incident

@@ -14,7 +14,6 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -129,8 +128,8 @@ def test_a_hunt_that_finds_nothing_is_inconclusive_not_safe(tmp_path, capsys):
 def test_a_cost_hunt_that_finds_nothing_is_inconclusive_not_safe(tmp_path, monkeypatch):
     import bridgelab.hunt.cost
 
-    monkeypatch.setattr(bridgelab.hunt.cost, "cheapest_break",
-                        lambda *args, **kwargs: SimpleNamespace(entities=None, evaluations=3))
+    nothing = bridgelab.hunt.cost.CostResult(entities=None, cost=None, evaluations=3)
+    monkeypatch.setattr(bridgelab.hunt.cost, "cheapest_break", lambda *args, **kwargs: nothing)
     assert main(["hunt", str(SMALL), "--objective", "cost", "--out", str(tmp_path)]) == 2
 
 

@@ -154,6 +154,9 @@ def test_a_probe_whose_forgery_is_still_queued_proves_nothing(delay_days):
     data["entities"] = [{"name": f"e{m}", "members": [m], "cost": 1.0} for m in range(3)]
     if delay_days:
         data["bridge"] = {"limits": {"delay_threshold": 1, "delay": delay_days * 86_400.0}}
+        # The escrow pays only this user, so a forged release takes nothing: only the
+        # queued forged mints could break the bridge.
+        data["consortium"] = {"kyc": ["user-000"]}
     scenario = parse_scenario(data, "delayed")
     evaluator = Evaluator(scenario, 1)
     truth = exhaustive(scenario, 1, evaluator=evaluator)

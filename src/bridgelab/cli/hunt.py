@@ -9,7 +9,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bridgelab import output
 from bridgelab.cli.common import Subcommands, add_command, default_out, seed64
@@ -104,12 +104,19 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
             scenario, args.seed,
             on_evaluation=lambda n: status.update(f"checked {n} sets of entities..."),
         )
+    open_ends = {
+        # Sets whose probe proved nothing either way (with why), and what no probe tried.
+        "unknown": [{"entities": list(entities), "reasons": list(reasons)}
+                    for entities, reasons in result.unknown],
+        "gaps": list(result.gaps),
+    }
     if result.entities is None:
         err.print(f"no set of entities breaks safety ({result.evaluations} sets checked)")
+        _print_open_ends(err, result)
         err.print(NOT_A_PROOF)
         if output.wants_json(args):
-            output.print_json({"objective": "cost", "found": False,
-                               "evaluations": result.evaluations})
+            output.print_json({"objective": "cost", "found": False, "complete": result.complete,
+                               "evaluations": result.evaluations, **open_ends})
         return EXIT_INCONCLUSIVE
     assert result.witness is not None and result.witness_scenario is not None
     out.mkdir(parents=True, exist_ok=True)
@@ -128,6 +135,7 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
         "loss": result.loss, "loss_bound": bound,
         # Cheaper sets whose forged mint was still queued when their probe ended.
         "unsettled": [list(entities) for entities in result.unsettled],
+        **open_ends,
     }
     (out / "cost.json").write_text(json.dumps(cost, indent=2) + "\n")
     if output.wants_json(args):
@@ -139,8 +147,23 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
         f"witness: bridgelab run {printable(witness)} --seed {args.seed}"
         + (f"\n{len(result.unsettled)} cheaper set(s) left a forged mint queued behind the"
            " bridge's delay: a cheaper break may exist" if result.unsettled else "")
+        + (f"\n{len(result.unknown)} set(s) proved nothing either way: a cheaper break may"
+           " exist" if result.unknown and not result.unsettled else "")
     )
     return EXIT_FAIL
+
+
+def _print_open_ends(err: Console, result: Any) -> None:
+    """Why a search that broke nothing is not complete: what no probe tried, and the sets
+    whose probe proved nothing either way (the first reason of the first)."""
+    for gap in result.gaps:
+        err.print(f"not searched: {printable(gap, 300)}", highlight=False, soft_wrap=True)
+    if result.unknown:
+        entities, reasons = result.unknown[0]
+        why = f": {printable(reasons[0], 300)}" if reasons else ""
+        err.print(f"{len(result.unknown)} set(s) proved nothing either way (first"
+                  f" {printable(', '.join(entities), 200)}{why})", highlight=False,
+                  soft_wrap=True)
 
 
 def _minimal(args: argparse.Namespace, err: Console, scenario, out: Path) -> int:
@@ -161,10 +184,16 @@ def _minimal(args: argparse.Namespace, err: Console, scenario, out: Path) -> int
             f" {found.wall_seconds:.1f} s; entities {budget.entities}, relayers"
             f" {budget.relayers}, horizon {budget.horizon:g} s)"
         )
+        if found.unreproduced:
+            err.print(f"[yellow]a violation was seen in {found.unreproduced} batch(es) but did"
+                      " not happen again when replayed[/]: the model depends on something"
+                      " besides the scenario and the seed, a bug to report", highlight=False,
+                      soft_wrap=True)
         err.print(NOT_A_PROOF)
         if output.wants_json(args):
             output.print_json({"objective": "safety", "found": False,
-                               "examples": found.examples})
+                               "examples": found.examples,
+                               "unreproduced": found.unreproduced})
         return EXIT_INCONCLUSIVE
     assert found.violation is not None
     written = artefacts.write(

@@ -30,6 +30,10 @@ class HuntResult:
     examples: int
     batches: int
     wall_seconds: float
+    # Batches where a violation was seen but did not happen again when Hypothesis replayed
+    # it: the model then depends on something besides the scenario and the seed (a bug), and
+    # a violation may exist that this search could not pin down.
+    unreproduced: int = 0
 
 
 def hunt(
@@ -44,7 +48,7 @@ def hunt(
     """Search until a safety violation is found and shrunk, or `wall_budget` seconds pass."""
     machine = make_machine(scenario, run_seed, budget)
     started = time.perf_counter()  # wall-clock ok: the search's own time budget
-    examples = 0
+    examples = unreproduced = 0
     for batch in range(MAX_BATCHES):
         elapsed = time.perf_counter() - started  # wall-clock ok: search budget
         if elapsed >= wall_budget:
@@ -69,6 +73,7 @@ def hunt(
                 time.perf_counter() - started,  # wall-clock ok: reported duration
             )
         except Flaky:
+            unreproduced += 1
             continue
         examples += BATCH_EXAMPLES
         if on_batch is not None:
@@ -76,4 +81,5 @@ def hunt(
     return HuntResult(
         False, [], None, examples, batch + 1,
         time.perf_counter() - started,  # wall-clock ok: reported duration
+        unreproduced,
     )

@@ -4,12 +4,12 @@
   reads them (the same mapping `runner.build` deploys: a challenge window queues every mint).
 - `probe_horizon`: how long a cost-to-break probe must run for pacing to matter — the time
   to reach its target, at most the time to refill the bucket `PROBE_REFILLS` times, plus any
-  delay it cannot dodge; bounded.
+  delay it cannot dodge (always added); bounded.
 - `loss_bound`: the most one incident can move through one direction before a pausing
   watcher stops it — the cap times the transfers admitted before the pause, and the bucket's
   capacity plus its refill over the time to pause — at the watcher's median, 99th percentile
   and longest detection delay. Unbounded when no watcher pauses the bridge (unless the
-  bucket never refills).
+  bucket never refills), and when deposits go to the L2, whose inbox no L1 limit guards.
 
 Pure and conservative: every figure is an upper bound (a transfer costs at least the base
 and storage gas, the pause lands at most one slot after detection, and a delay the adversary
@@ -54,15 +54,32 @@ def deposit_limits(scenario: Scenario) -> plan.Limits:
 
 
 def probe_horizon(limits: plan.Limits, target: int, forgeries: int, slot_time: float) -> float:
-    """Simulated seconds a probe runs after the keys are taken."""
-    needed = plan.time_to_target(limits, target, forgeries)
+    """Simulated seconds a probe runs after the keys are taken: the pacing time (at most
+    `PROBE_REFILLS` refills of the bucket), plus a delay the adversary cannot dodge (always:
+    a forged mint queued behind it must come due inside the probe), plus a few slots."""
     refills = math.inf
     if limits.bucket_capacity is not None and limits.bucket_rate > 0:
         refills = PROBE_REFILLS * limits.bucket_capacity / limits.bucket_rate
     _, queued = plan.size_limit(limits, target, forgeries)
     delay = limits.delay if queued else 0.0
-    seconds = min(needed if needed is not None else 0.0, refills + delay)
+    needed = plan.time_to_target(limits, target, forgeries)
+    # `time_to_target` includes the delay when queued; None only when the bucket never
+    # refills, and then what it holds goes at once.
+    pacing = 0.0 if needed is None else max(0.0, needed - delay)
+    seconds = min(pacing, refills) + delay
     return min(seconds, MAX_PROBE_SECONDS) + PROBE_SETTLE_SLOTS * slot_time
+
+
+# Why the L1 limits bound nothing when deposits go to the L2 (report data, and the reason a
+# cost search that did not forge through the inbox is incomplete).
+L2_LANE = ("deposits are delivered to the L2 through its inbox, which checks no cap, rate"
+           " limit or accountant: nothing bounds what one incident moves on that lane")
+
+
+def delivers_to_l2(scenario: Scenario) -> bool:
+    """Whether the bridge credits deposits on its L2, through the inbox no L1 limit guards
+    (`l2/gateway.py`)."""
+    return scenario.l2.enabled and scenario.l2.destination == "l2"
 
 
 def quantile(latency: Latency, q: float) -> float:
@@ -109,7 +126,22 @@ def _exposure(limits: plan.Limits, seconds: float, slot: float, per_block: int) 
 
 
 def loss_bound(scenario: Scenario) -> dict[str, Any]:
-    """The configured bound on one incident's outflow per direction, as report data."""
+    """The configured bound on one incident's outflow per direction, as report data;
+    unbounded when deposits go to the L2, whose inbox ignores every L1 limit."""
+    result = _l1_bound(scenario)
+    if not delivers_to_l2(scenario):
+        return result
+    l1_only = {key: result[key] for key in ("at", "bounded")}
+    # Every point stays (the report reads them) but bounds nothing.
+    result["at"] = {name: {**point, "by_cap": None, "by_rate": None, "bound": None}
+                    for name, point in result["at"].items() if name != "never"}
+    result["bounded"] = False
+    result["unbounded_lanes"] = {"l2": L2_LANE}
+    result["l1_only"] = l1_only  # what the L1 limits alone bound, on the L1 lane
+    return result
+
+
+def _l1_bound(scenario: Scenario) -> dict[str, Any]:
     limits = deposit_limits(scenario)
     settlement = scenario.settlement
     slot = settlement.slot_time

@@ -94,10 +94,17 @@ def _search_end(found: dict[str, Any]) -> str:
     """How far a search that broke nothing went: every set, or why not."""
     if found.get("searched_all"):
         return "; every set was tried."
+    if found.get("incomplete_reasons"):
+        return f"; it is not complete: {'; '.join(found['incomplete_reasons'])}."
     if found.get("unsettled_probes"):
         return (f"; for {len(found['unsettled_probes'])} set(s) a forged mint was still queued"
                 " behind the bridge's delay when the probe ended, so whether they break it is"
                 " unknown.")
+    if found.get("unknown_probes"):
+        first = found["unknown_probes"][0]
+        why = f" ({first['reasons'][0]})" if first.get("reasons") else ""
+        return (f"; for {len(found['unknown_probes'])} set(s) the probe proved nothing either"
+                f" way{why}, so whether they break it is unknown.")
     return (": the search's limit, before every set was tried (the larger sets, the likeliest"
             " to break it, were not).")
 

@@ -53,9 +53,16 @@ def _no_attack_tested(runs: int, cost: list[dict[str, Any]]) -> str:
                " (attacks on the NAV feed test none of it), and")
     if not cost:
         return f"{started} no cost-to-break search was run."
+    gaps = sorted({gap for entry in cost for gap in entry.get("incomplete_reasons") or []})
+    if gaps:
+        return f"{started} the cost-to-break search is not complete: {'; '.join(gaps)}."
     if any(entry.get("unsettled_probes") for entry in cost):
         return (f"{started} the cost-to-break search left forged mints queued behind the"
                 " bridge's delay when its probes ended: whether they break it is unknown.")
+    if any(entry.get("unknown_probes") for entry in cost):
+        return (f"{started} some of the cost-to-break search's probes proved nothing either"
+                " way (their runs ended inconclusive): whether those sets break it is"
+                " unknown.")
     return (f"{started} the cost-to-break search stopped at its limit before trying every set"
             " of entities.")
 

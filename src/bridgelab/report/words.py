@@ -241,8 +241,14 @@ def loss_bound(bound: dict[str, Any]) -> str:
 
 def witness_loss(loss: dict[str, Any]) -> str:
     """What the cost-to-break witness's adaptive adversary actually took."""
+    releases = loss.get("forged_releases") or 0
+    released = (f" It was paid {amount(loss.get('released'))} from the escrow in {releases}"
+                f" forged release{'s' if releases != 1 else ''}." if releases else "")
     if not loss.get("forged_mints"):
-        return "No forged mint executed in the witness (the break is in another property)."
+        if released:
+            return "No forged mint executed in the witness." + released
+        return ("No forged mint or release executed in the witness (the break is in another"
+                " property).")
     paused = ""
     if loss.get("paused_at") is not None:
         paused = f", until the bridge paused at t = {duration(loss['paused_at'])}"
@@ -253,5 +259,5 @@ def witness_loss(loss: dict[str, Any]) -> str:
         f"In the witness, the adaptive adversary minted {amount(loss['minted'])} unbacked in"
         f" {loss['forged_mints']} forged transfer{'s' if loss['forged_mints'] != 1 else ''}"
         f" of at most {amount(loss['largest'])},"
-        f" {when}{paused}{target}."
+        f" {when}{paused}{target}.{released}"
     )
