@@ -418,11 +418,12 @@ def test_an_ungoverned_root_of_the_same_shape_keeps_the_signers_before_it(same_k
 
 
 @pytest.mark.parametrize(
-    ("first_orphaned", "finality_slots", "restored"),
-    [(5, 100, True), (6, 100, False), (5, 0, False)],
+    ("first_orphaned", "finality_slots", "number", "restored"),
+    [(5, 100, 5, True), (6, 100, 5, False), (5, 0, 5, False),
+     (0, 100, None, False)],  # a rotation recorded with no block is never taken back
 )
 def test_a_reorg_takes_back_a_rotation_only_if_it_orphaned_its_block(
-    first_orphaned, finality_slots, restored
+    first_orphaned, finality_slots, number, restored
 ):
     """A governed rotation to v2 in block 5, then a reorg record restoring v1: applied only
     if block 5 was orphaned and not final, or the committee rotated out would be current."""
@@ -430,9 +431,10 @@ def test_a_reorg_takes_back_a_rotation_only_if_it_orphaned_its_block(
     new_root = successor.trust_root(2)
     digest = rotation_digest(1, new_root)
     feed = _Feed(finality=SettlementFinality(slot_time=1.0, finality_slots=finality_slots))
-    for number in range(1, 6):
-        feed("settlement.block", "settlement", number=number, slot=number)
-    feed("trust_root", **trust_root_fields(new_root), via="rotation", number=5,
+    for height in range(1, 6):
+        feed("settlement.block", "settlement", number=height, slot=height)
+    block = {} if number is None else {"number": number}
+    feed("trust_root", **trust_root_fields(new_root), via="rotation", **block,
          rotation_signatures=[CUSTODY.governance_sign(m, digest).hex() for m in range(7)])
     feed("settlement.reorg", "settlement", depth=1, first_orphaned=first_orphaned,
          reverted=[{"kind": "trust_root", "restored_version": 1}])

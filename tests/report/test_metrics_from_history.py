@@ -152,6 +152,17 @@ def test_a_removed_figure_is_a_difference_too(runs, tmp_path):
                                     f" the history gives {extracted}"]
 
 
+def test_a_table_the_history_does_not_give_is_a_difference_too(runs, tmp_path):
+    """An `evm` table added to a run that had no EVM: the report reads its gas figures."""
+    directory = _copy(runs, "theft", tmp_path)
+    results = json.loads((directory / "results.json").read_text())
+    assert "evm" not in results["metrics"]
+    results["metrics"]["evm"] = {"gas_per_certificate": {"mean": 1.0}}
+    (directory / "results.json").write_text(json.dumps(results))
+    assert _problems(directory) == ['metrics.evm is recorded as {"gas_per_certificate":'
+                                    ' {"mean": 1.0}}, the history gives nothing']
+
+
 def test_genuine_runs_agree_with_their_history_figure_for_figure(runs):
     for directory in runs.values():
         assert _problems(directory) == []

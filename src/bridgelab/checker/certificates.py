@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridgelab.checker.group_key import dkg_record, refreshed
-from bridgelab.checker.ledger_view import UNKNOWN_BLOCK, LedgerView
+from bridgelab.checker.ledger_view import LedgerView
 from bridgelab.checker.policy import (
     DEFAULT_BLS_LIBRARY,
     CommitteePolicy,
@@ -25,6 +25,9 @@ from bridgelab.protocol.messages import (
     certificate_from_fields,
     trust_root_from_fields,
 )
+
+# Where a trust root recorded with no block is taken to be (`_on_trust_root`).
+FIRST_BLOCK = -1
 
 
 class CertificateChecks:
@@ -81,7 +84,9 @@ class CertificateChecks:
                 )
             view.current_root["settlement"] = root.version
         view.trust_roots[root.version] = root
-        view.settlement_roots.append((root.version, event.fields.get("number", UNKNOWN_BLOCK)))
+        # A root recorded with no block is taken as in the chain's first block: no reorg can
+        # take it back, so a record cannot bring a committee rotated out back that way.
+        view.settlement_roots.append((root.version, event.fields.get("number", FIRST_BLOCK)))
 
     def _on_dkg(self, event: Event) -> None:
         self.group_key = dkg_record(event.fields)

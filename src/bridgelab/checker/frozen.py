@@ -57,7 +57,10 @@ class AdversaryTrail:
             return
         if "recipient" in fields:  # attack.submit: a forged mint's or lock's beneficiary
             self._account(fields["recipient"])
-        if "tx" in fields:  # a lock the attack submitted on the consortium chain
+        # A lock the attack submitted on the consortium chain (`attack.lock`, or a submit
+        # naming no nonce); a forged mint's or release's submit names its transfer's nonce,
+        # and its `tx` is no lock of anyone's.
+        if "tx" in fields and (kind == "attack.lock" or "nonce" not in fields):
             self.txs[fields["tx"]] = None
 
     def _account(self, account: Any) -> None:

@@ -87,7 +87,6 @@ class Evaluator:
     seed: int
     amount: int = PROBE_AMOUNT
     pacing: plan.PacingMode = "adaptive"
-    cache: dict[tuple[str, ...], bool] = field(default_factory=dict)
     outcomes: dict[tuple[str, ...], Outcome] = field(default_factory=dict)
     results: dict[tuple[str, ...], tuple[RunResult, Scenario]] = field(default_factory=dict)
     tallies: dict[tuple[str, ...], ForgeryTally] = field(default_factory=dict)
@@ -107,37 +106,28 @@ class Evaluator:
         if key not in self.outcomes:
             probe = self.probe_scenario(key)
             tally = ForgeryTally()
-            built: list[Bridge] = []
 
             def setup(bridge: Bridge) -> None:
-                built.append(bridge)
                 bridge.world.history.subscribe_records(tally.add)
 
             result = run(probe, self.seed, setup=setup)
             self.runs += 1
             self.tallies[key] = tally
-            self.outcomes[key] = judge(result, built[0])
-            self.cache[key] = self.outcomes[key].verdict == "broke"
+            self.outcomes[key] = judge(result)
             self.results[key] = (result, probe)
         return self.outcomes[key]
 
     def unsettled(self) -> tuple[tuple[str, ...], ...]:
-        """The sets probed that did not break it but cannot say so (a forgery still queued)."""
-        return tuple(key for key, tally in self.tallies.items()
-                     if tally.unsettled and not self.cache[key])
+        """The sets probed that proved nothing because a forged mint was still queued behind
+        the bridge's delay (the ones a longer delay, not a congested chain, left open)."""
+        return tuple(key for key, outcome in self.outcomes.items()
+                     if outcome.verdict == "unknown" and self.tallies[key].unsettled)
 
     def unknown(self) -> tuple[Unknown, ...]:
-        """The sets probed whose run proves nothing either way, with why; a set `unsettled`
-        names is among them even when the run gave no other reason."""
-        unsettled = set(self.unsettled())
-        found: list[Unknown] = []
-        for key, outcome in self.outcomes.items():
-            if outcome.verdict == "unknown":
-                found.append((key, outcome.reasons))
-            elif key in unsettled:
-                found.append((key, ("a forged mint was still queued behind the bridge's delay"
-                                    " when the probe ended",)))
-        return tuple(found)
+        """The sets probed whose run proves nothing either way, with why (the checker's
+        inconclusive reasons: a forgery pending or queued, an attack that never started)."""
+        return tuple((key, outcome.reasons) for key, outcome in self.outcomes.items()
+                     if outcome.verdict == "unknown")
 
     def entities_of(self, units: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(sorted({

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from bridgelab.consortium.escrow import ReleaseTx
 from bridgelab.nemesis import plan
 from bridgelab.nemesis.adversary import FABRICATED_NONCE_BASE
 from bridgelab.nemesis.bound import (
@@ -29,11 +28,10 @@ from bridgelab.nemesis.bound import (
 )
 from bridgelab.runner import RunResult
 from bridgelab.scenario.model import Scenario
-from bridgelab.settlement.transactions import MintTx
 from bridgelab.workload.names import user_names
 
 if TYPE_CHECKING:
-    from bridgelab.bridge import Bridge
+    pass
 
 PROBE_AT = 1.0
 # The probe's target, and the most forgeries it may send to reach it.
@@ -186,41 +184,19 @@ def _past_spikes(scenario: Scenario, horizon: float, settle: float) -> float:
     return horizon
 
 
-def in_flight(bridge: Bridge) -> list[str]:
-    """The probe's forgeries that reached no final outcome by the end of its run: still in
-    the settlement or consortium mempool, or queued behind the contract's delay."""
-    mints = [p.tx for p in bridge.settlement.mempool
-             if isinstance(p.tx, MintTx) and _forger(p.tx.tx_id)]
-    releases = [tx for tx in bridge.consortium.mempool
-                if isinstance(tx, ReleaseTx) and _forger(tx.tx_id)]
-    queued = [nonce for nonce in bridge.settlement.bridge.delayed
-              if nonce >= FABRICATED_NONCE_BASE]
-    reasons = []
-    if mints:
-        reasons.append(f"{len(mints)} forged mint(s) still in the settlement mempool when the"
-                       " probe ended")
-    if releases:
-        reasons.append(f"{len(releases)} forged release(s) still in the consortium mempool"
-                       " when the probe ended")
-    if queued:
-        reasons.append(f"{len(queued)} forged mint(s) still queued behind the bridge's delay"
-                       " when the probe ended")
-    return reasons
-
-
 def _forger(tx_id: object) -> bool:
     """Whether a transaction id is one of the probe's forgeries (`<attack name>/...`)."""
     return isinstance(tx_id, str) and tx_id.partition("/")[0] in FORGERS
 
 
-def judge(result: RunResult, bridge: Bridge) -> Outcome:
-    """Broke if a safety property failed; held only if the run is conclusive and every
-    forgery reached a final outcome (executed, reverted, refused or challenged)."""
+def judge(result: RunResult) -> Outcome:
+    """Broke if a safety property failed; held only if the run is conclusive, which the
+    checker says from the history alone: every forgery reached an outcome (executed,
+    reverted, refused or challenged), none left pending in a mempool or queued."""
     if any(v == "fail" for p, v in result.verdicts.items() if p.startswith("safety.")):
         return Outcome("broke")
-    reasons = [*result.inconclusive, *in_flight(bridge)]
-    if reasons:
-        return Outcome("unknown", tuple(dict.fromkeys(reasons)))
+    if result.inconclusive:
+        return Outcome("unknown", tuple(dict.fromkeys(result.inconclusive)))
     return Outcome("held")
 
 

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 REBID_AFTER = 120.0
 FEE_BUMP = 1.25
 MAX_REBIDS = 10
+# Waits while the bridge is paused, at most (two hours of them): they use up no re-bid.
+# Past that the forgery keeps its bid; if it is still pending at the end, the run is
+# inconclusive, never safe.
+MAX_PAUSED_WAITS = 60
 # A re-bid's fee cap covers this many of the current base fee, as the first bid did.
 BASE_FEE_MULTIPLE = 4
 
@@ -39,8 +43,10 @@ class InFlight:
     mempool, so one that left it may wait there again."""
 
     bridge: Bridge
+    # Read only by `pending`, which `Bridge.quiescent` asks at most once per progress step
+    # of the run (not per event): a pass over the forgeries sent costs little there.
     settlement: list[tuple[str, type]] = field(default_factory=list)
-    consortium: list[str] = field(default_factory=list)
+    consortium: dict[str, None] = field(default_factory=dict)
 
     def send_settlement(self, tx: SettlementTx, actor: str, rebid: bool = True) -> bool:
         """Submit `tx` to the settlement chain and watch it; with `rebid`, raise its bid
@@ -53,7 +59,7 @@ class InFlight:
 
     def send_consortium(self, tx: Transaction) -> bool:
         """Submit `tx` to the consortium chain and watch it."""
-        self.consortium.append(tx.tx_id)
+        self.consortium[tx.tx_id] = None
         return self.bridge.consortium.submit(tx)
 
     @property
@@ -67,8 +73,7 @@ class InFlight:
             return True
         if not self.consortium or self.bridge.consortium.escrow.paused:
             return False
-        # Ids in the order sent; the consortium mempool is read once.
-        mine = dict.fromkeys(self.consortium)
+        mine = self.consortium
         return any(tx.tx_id in mine for tx in self.bridge.consortium.mempool)
 
     def _rebid(self, tx: SettlementTx, actor: str) -> simpy.events.ProcessGenerator:
@@ -76,12 +81,18 @@ class InFlight:
         world = self.bridge.world
         settlement = self.bridge.settlement
         kind = type(tx)
-        for attempt in range(1, MAX_REBIDS + 1):
+        attempt = 0
+        # A paused bridge does not use up a re-bid (one included now would revert), but the
+        # waits are bounded too: MAX_PAUSED_WAITS of them, then the forgery keeps its bid.
+        for _wait in range(MAX_REBIDS + MAX_PAUSED_WAITS):
+            if attempt >= MAX_REBIDS:
+                return
             yield world.env.timeout(REBID_AFTER)
             if not settlement.mempool.has_tx(tx.tx_id, kind):
                 return  # included, or dropped: nothing waits to re-bid
             if settlement.bridge.paused:
-                continue  # included now it would revert: bid again once unpaused
+                continue
+            attempt += 1
             tx = replace(tx, fee=bumped(tx.fee, settlement.fees.base_fee))
             # The replaced bid leaves room for the new one: a full mempool cannot drop it.
             settlement.mempool.drop_tx(tx.tx_id, kind)

@@ -46,6 +46,10 @@ KEY_FAMILY = "key compromise"
 BYZANTINE_FAMILY = "Byzantine validators"
 
 
+# Attack kinds that act on the NAV feed a lending market reads, not on the bridge.
+FEED_ATTACKS = "oracle."
+
+
 @dataclass(eq=False)
 class RunRecord:
     """One run, as the report sees it (compared by identity: one object per run)."""
@@ -183,11 +187,13 @@ class RunRecord:
 
     @property
     def attacked(self) -> bool:
-        """An attack is configured and a round of one started (`fault.start` counted, a
-        count the run's verification holds to its history): a run whose attacks were all
-        scheduled past its end, or waited for a transfer that never came, tested none.
-        Results without the count cannot show an attack ran."""
-        if not self.attack_kinds:
+        """An attack on the bridge is configured and a round of an attack started
+        (`fault.start` counted, a count the run's verification holds to its history): a run
+        whose attacks were all scheduled past its end, or waited for a transfer that never
+        came, tested none. Results without the count cannot show an attack ran. Attacks on
+        the NAV feed (`oracle.*`) act on no contract, member, relayer or chain of the bridge:
+        a run with only those tested none of it."""
+        if not any(not kind.startswith(FEED_ATTACKS) for kind in self.attack_kinds):
             return False
         counts = self.metrics.get("events_by_kind")
         return isinstance(counts, dict) and bool(counts.get("fault.start"))

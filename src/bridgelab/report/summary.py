@@ -67,21 +67,10 @@ def _no_attack_tested(runs: int, cost: list[dict[str, Any]]) -> str:
             " of entities.")
 
 
-# Attacks on the NAV feed a lending market reads: they act on no contract, committee member,
-# relayer or chain of the bridge, so they test none of its safety or liveness.
-FEED_ATTACKS = "oracle."
-
-
-def attacks_bridge(record: RunRecord) -> bool:
-    """An attack round started in the run, and an attack of it acts on the bridge itself."""
-    return record.attacked and any(not kind.startswith(FEED_ATTACKS)
-                                   for kind in record.attack_kinds)
-
-
 def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
              cost: list[dict[str, Any]]) -> tuple[str, str]:
     """The headline verdict and its sentence: the worst thing the evidence shows."""
-    attacked = [r for r in runs if attacks_bridge(r)]
+    attacked = [r for r in runs if r.attacked]
     stolen = [r for r in runs if r.safety_failed]
     stuck = [r for r in runs if r.liveness_failed]
     inconclusive = [r for r in runs if r.exit_code == 2]
@@ -165,7 +154,7 @@ def _untested(groups: list[ConfigGroup], searched: list[dict[str, Any]]) -> list
     cost-to-break search."""
     covered = {entry.get("configuration") for entry in searched}
     return [group.label for group in groups
-            if group.id not in covered and not any(attacks_bridge(r) for r in group.records)]
+            if group.id not in covered and not any(r.attacked for r in group.records)]
 
 
 def summary(groups: list[ConfigGroup], sentences: list[dict[str, Any]],

@@ -209,6 +209,10 @@ def loss_bound(bound: dict[str, Any]) -> str:
     """What the configuration lets one incident move per direction (`nemesis.bound`)."""
     at = bound.get("at") or {}
     limits = _limit_words(bound)
+    lanes = bound.get("unbounded_lanes") or {}
+    if lanes:  # a lane no limit guards: whatever bounds the others, it bounds nothing there
+        return "Loss bound: none. " + " ".join(
+            f"On the {lane.upper()} lane, {why}." for lane, why in sorted(lanes.items()))
     if not bound.get("pausing_watcher"):
         if bound.get("bounded"):
             return (
