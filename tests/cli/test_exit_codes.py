@@ -229,3 +229,22 @@ def test_the_gate_precedence_and_allow_inconclusive():
     assert code("pass", determinism=[DeterminismResult("s.toml", 1, same)]) == 0
     assert code("pass", determinism=[crashed]) == 4
     assert code("inconclusive", determinism=[uncompared], allow=True) == 4
+
+
+def test_allow_inconclusive_covers_only_liveness_that_could_not_be_judged():
+    """A run that cannot vouch for safety (a forgery still pending at the end, an attack
+    that never started) passed the gate under --allow-inconclusive."""
+    from bridgelab.gate.lines import summary_line
+
+    def report(reason: str) -> GateReport:
+        run = _run("inconclusive")
+        run.inconclusive = [reason]
+        return GateReport(runs=[run], allow_inconclusive=True)
+
+    liveness = report("liveness.deposits-minted is unknown: network.partition still active")
+    assert liveness.exit_code == 0
+    for reason in ("1 forged transaction(s) the adversary submitted were still pending",
+                   "none of the scenario's 1 attack(s) started: the run tested none of them"):
+        gate = report(reason)
+        assert gate.exit_code == 2, reason
+        assert "covers only liveness not judged" in summary_line(gate)

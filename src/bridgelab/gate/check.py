@@ -159,9 +159,20 @@ class GateReport:
         if self.interrupted is not None:
             return self.interrupted.exit_code
         code = self.verdict_code
-        if code == EXIT_INCONCLUSIVE and self.allow_inconclusive and not self.replay_open:
+        if code == EXIT_INCONCLUSIVE and self.allow_inconclusive and not self.not_allowed:
             return EXIT_PASS
         return code
+
+    @property
+    def not_allowed(self) -> list[RunRecord]:
+        """The inconclusive runs `--allow-inconclusive` does not cover: a persisted failure's
+        replay (`replay_open`), and any run that cannot vouch for safety (`unvouched`: a
+        forgery still pending, an attack that never started, evidence that does not
+        verify ...). It covers liveness that could not be judged, and nothing else."""
+        from bridgelab.testing import unvouched
+
+        return [run for run in self.runs if run.status == "inconclusive"
+                and (run.kind == "replay" or unvouched(run))]
 
     @property
     def replay_open(self) -> bool:

@@ -53,7 +53,8 @@ JSON and the lines (and annotations) go to stderr; with -q only errors and annot
 EPILOG = """\
 exit codes: 0 every run passed · 1 a property failed (or a history was not deterministic) ·
 4 a run crashed (internal error), nothing failed · 2 inconclusive, nothing failed or crashed
-(0 with --allow-inconclusive, unless a persisted failure's replay is the inconclusive run) ·
+(0 with --allow-inconclusive where only liveness could not be judged; never for a persisted
+failure's replay, or a run that cannot vouch for safety) ·
 3 bad input or usage error (nothing is run)
 
 examples:
@@ -123,9 +124,12 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
     )
     check.add_argument(
         "--allow-inconclusive", action="store_true",
-        help="exit 0 instead of 2 when runs are inconclusive and nothing failed or crashed"
-        " (the reports still show them as skipped); a typo, bad input, a crash or an"
-        " inconclusive replay of a persisted failure still fails",
+        help="exit 0 instead of 2 when the only inconclusive reasons are liveness that"
+        " could not be judged (a fault still active at the end) and nothing failed or"
+        " crashed (the reports still show them as skipped); a run that cannot vouch for"
+        " safety (an attack that never started, a forgery still pending, evidence that"
+        " does not verify), a typo, bad input, a crash or an inconclusive replay of a"
+        " persisted failure still gives 2 or worse",
     )
 
 

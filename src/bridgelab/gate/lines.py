@@ -74,6 +74,9 @@ def summary_line(report: GateReport) -> str:
         text += f"; interrupted by {report.interrupted.name}"
     allowed = report.exit_code != report.verdict_code
     note = f" (inconclusive allowed: {report.verdict_code} -> 0)" if allowed else ""
-    if report.allow_inconclusive and report.replay_open and report.exit_code == 2:
-        note = " (--allow-inconclusive does not cover a persisted failure's replay)"
+    if report.allow_inconclusive and report.exit_code == 2 and report.not_allowed:
+        first = report.not_allowed[0]
+        why = ("a persisted failure's replay" if first.kind == "replay"
+               else f"{first.name} seed {first.seed}, which cannot vouch for safety")
+        note = f" (--allow-inconclusive covers only liveness not judged, not {why})"
     return f"{text}; {report.wall_time_s:.1f}s; exit {report.exit_code}{note}"
