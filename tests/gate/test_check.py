@@ -458,3 +458,26 @@ def test_a_gate_killed_on_the_way_leaves_no_earlier_green_report(tmp_path, monke
     data = json.loads(summary.read_text())
     assert data["exit_code"] == 4 and data["internal_error"] == gate_cli.UNFINISHED
     assert "<error" in junit.read_text()
+
+
+ORDER_DEPENDENT = '''from bridgelab.checker.api import at_end
+
+
+@at_end("mine.order-dependent", "Fails or not by the process's string hashing.")
+def order_dependent(view):
+    return "hash-dependent answer" if hash("bridgelab-gate") % 2 == 1 else None
+'''
+
+
+def test_runs_that_exit_differently_on_identical_histories_are_not_deterministic(tmp_path):
+    """A property of the scenario's own that depends on string hashing judged identical
+    histories differently in the gate's processes; the gate compared hashes only and said
+    "determinism ok", its own verdict a coin flip of PYTHONHASHSEED."""
+    (tmp_path / "orderprop.py").write_text(ORDER_DEPENDENT)
+    scenario = scenario_file(tmp_path / "honest.toml", "honest",
+                             '\n[checks]\nproperties = ["orderprop:order_dependent"]\n')
+    code, junit, summary = check(tmp_path, str(scenario), determinism="first")
+    [result] = json.loads(summary.read_text())["determinism"]
+    codes = {process["exit_code"] for process in result["processes"]}
+    assert codes == {0, 1}, result  # PYTHONHASHSEED 1 and 2 hash the string apart
+    assert result["deterministic"] is False and code == 1

@@ -316,11 +316,11 @@ def run_gate(
             seed = target.seeds[0]
             if before is not None:
                 before(f"determinism {target.display} seed {seed}")
-            same = [
-                run.history_sha256 for run in report.runs
+            same_runs = [
+                run for run in report.runs
                 if (run.kind, run.scenario, run.seed) == (target.kind, target.display, seed)
             ]
-            in_process = same[0] if same else None
+            in_process = same_runs[0].history_sha256 if same_runs else None
             try:
                 result = check_determinism(target.path, seed, in_process_sha256=in_process)
             except Exception as exc:  # reported with the runs (exit 4), the reports still written
@@ -328,6 +328,8 @@ def run_gate(
                     target.display, seed, in_process_sha256=in_process,
                     crash=f"crashed: {type(exc).__name__}: {exc}",
                 )
+            if same_runs and same_runs[0].exit_code in (0, 1, 2):
+                result.in_process_exit = same_runs[0].exit_code
             result.scenario = target.display
             report.determinism.append(result)
             if on_determinism is not None:

@@ -40,6 +40,9 @@ class DeterminismResult:
     processes: list[ProcessRun] = field(default_factory=list)
     # The history hash of a run already made in this process, compared as well when given.
     in_process_sha256: str | None = None
+    # That run's exit code, compared with the processes' when given: the scenario's own
+    # properties are judged outside the history, and may differ on identical histories.
+    in_process_exit: int | None = None
     wall_time_s: float = 0.0
     # An exception of the check itself (the processes could not be started, say).
     crash: str | None = None
@@ -67,13 +70,26 @@ class DeterminismResult:
         return found
 
     @property
+    def exit_codes(self) -> list[int]:
+        codes = [process.exit_code for process in self.processes]
+        if self.in_process_exit is not None:
+            codes.append(self.in_process_exit)
+        return codes
+
+    @property
     def deterministic(self) -> bool:
+        """The histories are byte-identical and every run exited alike on them (a property
+        of the scenario's own that iterates a set, say, could judge them differently)."""
         hashes = self.hashes
-        return self.error is None and len(hashes) >= 2 and len(set(hashes)) == 1
+        return (self.error is None and len(hashes) >= 2 and len(set(hashes)) == 1
+                and len(set(self.exit_codes)) == 1)
 
     def summary(self) -> str:
         if self.error is not None:
             return f"could not compare: {self.error}"
+        if len(set(self.hashes)) == 1 and not self.deterministic:
+            return (f"NOT deterministic: the runs exited {self.exit_codes} on identical"
+                    " histories (a property of the scenario's own judges them differently)")
         if self.deterministic:
             return f"deterministic: {len(self.hashes)} runs, history sha256 {self.hashes[0][:16]}…"
         labels = [f"PYTHONHASHSEED={p.hash_seed}: {p.sha256}" for p in self.processes]
@@ -92,6 +108,7 @@ class DeterminismResult:
                 for p in self.processes
             ],
             "in_process_sha256": self.in_process_sha256,
+            "in_process_exit_code": self.in_process_exit,
             "wall_time_s": round(self.wall_time_s, 3),
         }
 
