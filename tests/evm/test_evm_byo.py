@@ -296,3 +296,39 @@ def test_a_malformed_contract_source_is_refused_on_read(source, key):
     with pytest.raises(ScenarioError) as refused:
         parse_scenario(data, "s.toml")
     assert refused.value.key.startswith(f"settlement.contract_source.{key}")
+
+
+CHALLENGED = """
+[defences]
+challenge_window = 600.0
+
+[defences.watcher]
+enabled = true
+detection_delay = { dist = "fixed", value = 30.0 }
+pause = true
+
+[[attacks]]
+kind = "key.compromise"
+targets = { members = [0, 1, 2, 3] }
+schedule = { at = 60.0 }
+params = { amount = 3_000_000 }
+"""
+
+
+def test_a_mint_the_users_contract_made_is_never_recorded_as_queued(tmp_path):
+    """The user's contract has no queue: it minted the forgery when it accepted it. The
+    model queued it behind its challenge window, a model-only challenge cancelled it, and
+    the history said the theft was stopped: every property passed, the report read SAFE."""
+    directory = _example_copy(tmp_path, fix=True)
+    scenario = directory / "challenged.toml"
+    scenario.write_text((directory / "scenario.toml").read_text() + CHALLENGED)
+    result, events = _run(scenario)
+    assert {"safety.mint-backed-by-final-lock", "safety.supply-conservation"} <= _failed(result)
+    # The window queues every mint in the model; the contract minted each at once (and,
+    # knowing no pause, went on minting after the watcher paused the model's bridge).
+    divergences = [e.fields for e in events if e.kind == "contract.divergence"]
+    assert {d["model_check"] for d in divergences} <= {"queued_by_the_model_only", "paused"}
+    [forged] = [d for d in divergences if d["amount"] == 3_000_000]
+    assert forged["model_check"] == "queued_by_the_model_only"
+    assert not [e for e in events if e.kind in ("mint.queued", "mint.challenged")]
+    assert [e for e in events if e.kind == "mint" and e.fields["nonce"] == forged["nonce"]]

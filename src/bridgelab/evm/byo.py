@@ -137,6 +137,9 @@ class UserContract:
         # The source files and their SHA-256 (`contract_files`), recorded at deployment.
         self.files: dict[str, str] = {}
 
+    # A user's contract mints when it accepts: it has no queue the model could mirror.
+    queues = False
+
     def function(self, tx: Transaction) -> str | None:
         return "mint" if isinstance(tx, MintTx) else None
 

@@ -45,6 +45,7 @@ class ShippedContract:
     """contracts/bridge.vy (the variant of the scenario's flaws) behind `EvmBridge`."""
 
     name = "bridge.vy"
+    queues = True
 
     def __init__(self, bridge: EvmBridge) -> None:
         self.bridge = bridge

@@ -48,6 +48,9 @@ class DeployedContract(Protocol):
     name: str
     code_sha256: str
     last_gas: int
+    # Whether the contract queues a mint behind a delay of its own (bridge.vy); one that
+    # does not (a user's contract) has minted once it accepts.
+    queues: bool
 
     def function(self, tx: Transaction) -> str | None:
         """The function `tx` calls, or None when the contract does not handle it (the
@@ -129,6 +132,24 @@ class ContractChain(SettlementChain):
             tx_type.execute(self.bridge, tx, fee_paid, now, effects)
         except Revert as refused:
             follow_mint(self.bridge, tx, result, fee_paid, refused.check, effects)
+            return
+        if not contract.queues and isinstance(result, MintEvent):
+            self._mint_the_model_queued(tx, result, fee_paid, effects)
+
+    def _mint_the_model_queued(
+        self, tx: Transaction, minted: MintEvent, fee_paid: int, effects: BlockEffects
+    ) -> None:
+        """A contract with no queue minted at once what the model queued behind its delay
+        (or challenge window): the history must hold the mint the chain made, not a queued
+        one a model-only challenge could then cancel on paper."""
+        state = self.bridge
+        queued = state.delayed.get(minted.nonce)
+        if queued is None or queued.tx_id != tx.tx_id:
+            return
+        del state.delayed[minted.nonce]
+        effects.records[:] = [(kind, fields) for kind, fields in effects.records
+                              if not (kind == "mint.queued" and fields.get("tx") == tx.tx_id)]
+        follow_mint(state, tx, minted, fee_paid, "queued_by_the_model_only", effects)
 
     # -- blocks and reorgs ------------------------------------------------------------------
 
