@@ -567,3 +567,26 @@ def test_a_row_another_writer_stored_first_is_verified_not_trusted(tmp_path, mon
     err = capsys.readouterr().err
     assert f"{raced[0]}: no history recorded" in err, err
     assert code == 2
+
+
+def test_inconclusive_rows_are_no_trials_and_verdicts_not_columns_count():
+    """campaign-stats counted runs that ended inconclusive (a forgery still pending) as
+    clean trials, and read the `safety_violation` column the row check never holds to the
+    verdicts: 0 violations, P <= 0.49 over four runs that showed nothing."""
+    from bridgelab.campaign.stats import summarize_group
+
+    def row(exit_code: int, verdict: str, column: int) -> dict:
+        outcome = {"value_extracted": 0, "unbacked_minted_peak": 0, "time_to_detect_s": None,
+                   "times": {}}
+        return {"status": "ok", "exit_code": exit_code, "safety_violation": column,
+                "failed": [], "verdicts": {"safety.supply-conservation": verdict},
+                "metrics": {"outcome": outcome}}
+
+    pending = [row(2, "pass", 0) for _ in range(4)]
+    group = summarize_group(pending)
+    assert group["inconclusive"] == 4 and group["safety_violation"]["trials"] == 0
+    assert group["safety_violation"]["p"] is None
+    # A column edited to say "no violation" does not hide the verdict that failed.
+    edited = summarize_group([row(1, "fail", 0), row(0, "pass", 0)])
+    assert edited["safety_violation"]["count"] == 1 and edited["safety_violation"]["p"] == 0.5
+    assert edited["property_failures"] == {"safety.supply-conservation": 1}

@@ -476,7 +476,7 @@ def test_runs_that_exit_differently_on_identical_histories_are_not_deterministic
     (tmp_path / "orderprop.py").write_text(ORDER_DEPENDENT)
     scenario = scenario_file(tmp_path / "honest.toml", "honest",
                              '\n[checks]\nproperties = ["orderprop:order_dependent"]\n')
-    code, junit, summary = check(tmp_path, str(scenario), determinism="first")
+    code, _, summary = check(tmp_path, str(scenario), determinism="first")
     [result] = json.loads(summary.read_text())["determinism"]
     codes = {process["exit_code"] for process in result["processes"]}
     assert codes == {0, 1}, result  # PYTHONHASHSEED 1 and 2 hash the string apart

@@ -83,7 +83,8 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
         detect = group["time_to_detect_s"]
         table.add_row(
             for_rich(group["label"], 200), for_rich(group["arm"], 100),
-            f"{group['runs']:,}" + (f" ({group['errors']} err)" if group["errors"] else ""),
+            f"{group['runs']:,}" + (f" ({group['errors']} err)" if group["errors"] else "")
+            + (f" ({group['inconclusive']} inconcl.)" if group.get("inconclusive") else ""),
             f"{_fmt(violation['p'])} [{_fmt(violation['low'])}, {_fmt(violation['high'])}]",
             " / ".join(_fmt(extracted[q], 0) for q in ("p50", "p90", "p99")),
             f"{_fmt(detect['p50'], 1)} / {_fmt(detect['p90'], 1)} ({detect['count']})",

@@ -90,13 +90,37 @@ def group_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[tuple[int, str], li
     return list(groups.items())
 
 
+def failed_properties(row: dict[str, Any]) -> list[str]:
+    """The properties that failed in a completed row, read from its verdicts (the column
+    the row check holds to the history), not from the derived `failed` column."""
+    verdicts = row.get("verdicts")
+    if not isinstance(verdicts, dict):
+        return list(row.get("failed") or [])
+    return sorted(prop for prop, verdict in verdicts.items() if verdict == "fail")
+
+
+def safety_broken(row: dict[str, Any]) -> bool:
+    """A safety property failed, by the row's verdicts (a row without them: its column)."""
+    if not isinstance(row.get("verdicts"), dict):
+        return bool(row.get("safety_violation"))
+    return any(prop.startswith("safety.") for prop in failed_properties(row))
+
+
+def conclusive(row: dict[str, Any]) -> bool:
+    """A completed run that shows something either way: it broke safety, or it did not
+    end inconclusive (a forgery still pending, an attack that never started, ...). Only
+    these are trials of "does the bridge break"."""
+    return row["status"] == "ok" and (row.get("exit_code") != 2 or safety_broken(row))
+
+
 def summarize_group(rows: Sequence[dict[str, Any]], confidence: float = 0.95) -> dict[str, Any]:
     ok = [row for row in rows if row["status"] == "ok"]
-    violations = sum(1 for row in ok if row["safety_violation"])
-    low, high = wilson(violations, len(ok), confidence)
+    trials = [row for row in ok if conclusive(row)]
+    violations = sum(1 for row in trials if safety_broken(row))
+    low, high = wilson(violations, len(trials), confidence)
     failures: dict[str, int] = {}
     for row in ok:
-        for prop in row["failed"]:
+        for prop in failed_properties(row):
             failures[prop] = failures.get(prop, 0) + 1
     extracted = [row["metrics"]["outcome"]["value_extracted"] for row in ok]
     unbacked = [row["metrics"]["outcome"]["unbacked_minted_peak"] for row in ok]
@@ -110,9 +134,12 @@ def summarize_group(rows: Sequence[dict[str, Any]], confidence: float = 0.95) ->
     return {
         "runs": len(rows),
         "errors": len(rows) - len(ok),
+        # Completed runs that ended inconclusive without breaking safety: no trial either way.
+        "inconclusive": len(ok) - len(trials),
         "safety_violation": {
             "count": violations,
-            "p": violations / len(ok) if ok else None,
+            "trials": len(trials),
+            "p": violations / len(trials) if trials else None,
             "low": low,
             "high": high,
             "confidence": confidence,

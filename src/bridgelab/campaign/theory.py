@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from bridgelab.campaign.spec import Arm, Campaign
-from bridgelab.campaign.stats import group_rows, mean_interval, wilson
+from bridgelab.campaign.stats import (
+    conclusive,
+    group_rows,
+    mean_interval,
+    safety_broken,
+    wilson,
+)
 
 
 def binomial_tail(n: int, k: int, p: float) -> float:
@@ -59,7 +65,10 @@ def evaluate(campaign: Campaign, rows: Sequence[dict[str, Any]]) -> list[dict[st
             "kind": theory.kind, "runs": len(ok), "confidence": theory.confidence,
         }
         if theory.kind == "binomial":
-            entry.update(_binomial(scenario, ok, theory.confidence))
+            # Only a run that shows something either way is a trial of "broken or not".
+            trials = [row for row in ok if conclusive(row)]
+            entry["runs"] = len(trials)
+            entry.update(_binomial(scenario, trials, theory.confidence))
         else:
             entry.update(_mm1(scenario, ok, theory.confidence))
         results.append(entry)
@@ -76,14 +85,14 @@ def _binomial(scenario: Any, rows: list[dict[str, Any]], confidence: float) -> d
     p = float(attack.params.get("p", 0.1))
     n, k, r = committee.members, committee.threshold, len(committee.required)
     expected = broken_probability(n, k, r, p)
-    broken = sum(1 for row in rows if row["safety_violation"])
+    broken = sum(1 for row in rows if safety_broken(row))
     low, high = wilson(broken, len(rows), confidence)
     # Run by run, the bridge must be broken exactly when k seats were compromised.
     consistent = None
     if r == 0:
         consistent = sum(
             1 for row in rows
-            if bool(row["safety_violation"]) == (row["probes"]["compromised_seats"] >= k)
+            if safety_broken(row) == (row["probes"]["compromised_seats"] >= k)
         )
     return {
         "applicable": True,
