@@ -178,3 +178,17 @@ def test_show_sets_aside_verdicts_its_history_does_not_hold(runs, tmp_path, caps
     assert main(["show", str(runs["a"]), "--json"]) == 0
     untouched = json.loads(capsys.readouterr().out)
     assert untouched["results_problem"] is None and "fail" in untouched["verdicts"].values()
+
+
+def test_show_says_a_run_that_cannot_vouch_for_safety_is_inconclusive(tmp_path, capsys):
+    """`show` read "8 pass, 0 fail" for a run whose attack never started."""
+    late = small_scenario({"workload": {"deposits": 2, "withdrawals": 0}, "attacks": [
+        {"kind": "key.compromise", "targets": {"select": "threshold"},
+         "schedule": {"at": 1_000_000.0}, "params": {"amount": 5_000_000}}]})
+    result = run(late, 1, tmp_path / "late")
+    assert result.exit_code == 2 and result.inconclusive
+    capsys.readouterr()
+    assert main(["show", str(tmp_path / "late")]) == 0
+    assert f"INCONCLUSIVE: {result.inconclusive[0]}" in capsys.readouterr().out
+    assert main(["show", str(tmp_path / "late"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["inconclusive"] == result.inconclusive

@@ -197,6 +197,9 @@ def as_json(run: Run, events: list[dict[str, Any]], limit: int) -> dict[str, Any
         "results_problem": run.results_problem,
         "complete": results.get("complete"),
         "verdicts": results.get("verdicts"),
+        # Why the run cannot vouch for safety though nothing failed (as results.json says,
+        # verified against the history: `results_problem` otherwise).
+        "inconclusive": results.get("inconclusive"),
         "first_violation": first_violation(run),
         "fault_windows": [{"attack": w.attack, "actor": w.actor, "round": w.round,
                            "start": w.start, "end": w.end} for w in run.windows],

@@ -40,6 +40,12 @@ def _header(console: Console, run: Run) -> None:
         if not run.results.get("complete", False):
             line += " · [yellow]incomplete run[/]"
         console.print(line, highlight=False)
+        reasons = run.results.get("inconclusive") or []
+        if reasons and not failed:
+            # Nothing failed, and the run cannot vouch for it either: say so, first thing.
+            console.print(f"[yellow]INCONCLUSIVE[/]: {for_rich(reasons[0], 300)}"
+                          + (f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""),
+                          highlight=False)
     first = first_violation(run)
     if first is not None:
         where = f"t={for_rich(first.get('t'), 20)}s, event #{for_rich(first.get('seq'), 20)}"
