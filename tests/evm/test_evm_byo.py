@@ -332,3 +332,41 @@ def test_a_mint_the_users_contract_made_is_never_recorded_as_queued(tmp_path):
     assert forged["model_check"] == "queued_by_the_model_only"
     assert not [e for e in events if e.kind in ("mint.queued", "mint.challenged")]
     assert [e for e in events if e.kind == "mint" and e.fields["nonce"] == forged["nonce"]]
+
+
+def _constructor_variant(tmp_path: Path, strict: bool) -> Path:
+    """The example, its signature check switched by storage its constructor sets: two
+    builds whose runtime code is the same byte for byte."""
+    directory = _example_copy(tmp_path, fix=False)
+    source = (directory / "verifier.vy").read_text()
+    source = source.replace("supply: public(uint256)\n", "supply: public(uint256)\nstrict: bool\n")
+    source = source.replace("    self.version = version\n",
+                            f"    self.version = version\n    self.strict = {strict}\n")
+    source = source.replace(FLAW_LINE, "    if self.strict or len(signatures) > 0:\n")
+    (directory / "verifier.vy").write_text(source)
+    return directory
+
+
+def test_builds_that_differ_only_in_constructor_storage_are_two_bridges(tmp_path, monkeypatch):
+    """Configurations were told apart by the deployed runtime code alone: a flawed build run
+    honestly and a fixed build attacked read as one configuration, and the report said SAFE
+    for the flawed one on the fixed one's attack."""
+    from bridgelab.cli import main
+
+    strict = _constructor_variant(tmp_path / "strict", strict=True)
+    lax = _constructor_variant(tmp_path / "lax", strict=False)
+    runs = tmp_path / "runs"
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(strict / "empty-certificate.toml"), "--seed", "1", "--quiet",
+                 "--out", str(runs / "strict-attacked")]) == 0
+    assert main(["run", str(lax / "scenario.toml"), "--seed", "1", "--quiet",
+                 "--out", str(runs / "lax-honest")]) == 0
+    codes = [json.loads(line)["code_sha256"] for name in ("strict-attacked", "lax-honest")
+             for line in (runs / name / "history.jsonl").read_text().splitlines()
+             if json.loads(line)["kind"] == "contract.deployed"]
+    assert codes[0] == codes[1], "the two builds' runtime code must be the same"
+    code = main(["report", str(runs), "--out", str(tmp_path / "report"), "--no-cost",
+                 "--quiet"])
+    summary = json.loads((tmp_path / "report" / "report.json").read_text())["summary"]
+    assert summary["verdict"] == "inconclusive" and code == 2, summary
+    assert len(summary["configurations"]) == 2

@@ -4,6 +4,8 @@ each usable run attached."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -237,8 +239,16 @@ def read_deployed_code(record: RunRecord) -> None:
         return
     from bridgelab.rundir.history import first_record
 
-    code = first_record(Path(record.history_path), "contract.deployed").get("code_sha256")
-    record.deployed_code = code if isinstance(code, str) else None
+    deployed = first_record(Path(record.history_path), "contract.deployed")
+    code = deployed.get("code_sha256")
+    if not isinstance(code, str):
+        record.deployed_code = None
+        return
+    # The runtime code alone does not tell two builds apart whose constructors set different
+    # storage (or whose adapter differs): every source file's hash goes in with it.
+    files = deployed.get("files")
+    record.deployed_code = code if not files else hashlib.sha256(
+        json.dumps({"code": code, "files": files}, sort_keys=True).encode()).hexdigest()
 
 
 def distinct(records: list[RunRecord]) -> list[RunRecord]:
