@@ -27,12 +27,9 @@ def _problem(fields: Mapping[str, Any], commitments: object) -> str | None:
         return "it records no Feldman commitments"
     if commitments[0] != fields.get("group_key"):
         return "its commitments' constant term is not its group key"
-    claimed = fields.get("threshold")
-    if claimed is not None and claimed != shares_needed(commitments):
-        return (
-            f"it says {claimed} shares are needed, but its commitments take"
-            f" {shares_needed(commitments)}"
-        )
+    claimed, counted = fields.get("threshold"), shares_needed(commitments)
+    if claimed is not None and claimed != counted:
+        return f"it says {claimed} shares are needed, but its commitments take {counted}"
     return None
 
 

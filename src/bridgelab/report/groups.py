@@ -195,35 +195,27 @@ def references(group: ConfigGroup) -> dict[tuple[Any, ...], dict[str, float]]:
     return refs
 
 
+def _slowest(group: ConfigGroup) -> list[dict[str, Any]]:
+    """Each attacked run's slowest transfer per direction, beside the honest reference of
+    its environment (None: no honest run there to compare with)."""
+    refs = references(group)
+    return [{"run": record, "direction": direction, "worst": worst,
+             "reference": refs.get(environment(record), {}).get(direction)}
+            for record in group.attacked for direction in ("withdrawal", "deposit")
+            if (worst := worst_latency(record, direction)) is not None]
+
+
 def delays(group: ConfigGroup) -> list[dict[str, Any]]:
     """Attacked runs whose slowest transfer took more than DELAY_FACTOR × the reference."""
-    refs = references(group)
-    found = []
-    for record in group.attacked:
-        ref = refs.get(environment(record), {})
-        for direction in ("withdrawal", "deposit"):
-            worst = worst_latency(record, direction)
-            reference = ref.get(direction)
-            if worst is None or reference is None:
-                continue
-            if worst > DELAY_FACTOR * reference and worst > reference + DELAY_MARGIN_S:
-                found.append({"run": record, "direction": direction, "worst": worst,
-                              "reference": reference})
-    return found
+    return [d for d in _slowest(group) if d["reference"] is not None
+            and d["worst"] > DELAY_FACTOR * d["reference"]
+            and d["worst"] > d["reference"] + DELAY_MARGIN_S]
 
 
 def unjudged(group: ConfigGroup) -> list[dict[str, Any]]:
     """Attacked runs with a measured transfer but no honest reference to judge its delay by
     (no honest run in their environment): whether the attack delayed them is unknown."""
-    refs = references(group)
-    found = []
-    for record in group.attacked:
-        ref = refs.get(environment(record), {})
-        for direction in ("withdrawal", "deposit"):
-            worst = worst_latency(record, direction)
-            if worst is not None and ref.get(direction) is None:
-                found.append({"run": record, "direction": direction, "worst": worst})
-    return found
+    return [d for d in _slowest(group) if d["reference"] is None]
 
 
 def paused(record: RunRecord) -> bool:

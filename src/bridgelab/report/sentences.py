@@ -3,6 +3,7 @@ of harm (funds stolen, frozen or delayed), each with its evidence."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bridgelab.report import words
@@ -108,26 +109,14 @@ def _frozen(group: ConfigGroup, runs: list[RunRecord], clause: str) -> list[dict
 def _delayed(group: ConfigGroup, runs: list[RunRecord], clause: str,
              slow: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Slow transfers in runs where nothing got stuck (a stuck run is told as frozen)."""
-    sentences = []
-    for direction in ("withdrawal", "deposit"):
-        hits = [d for d in slow if d["direction"] == direction]
-        if not hits or any(r.liveness_failed for r in (d["run"] for d in hits)):
-            continue
-        worst = max(hits, key=lambda d: d["worst"])
-        hit_runs = list(dict.fromkeys(d["run"] for d in hits))
-        p = rate(runs, lambda r, hit_runs=hit_runs: r in hit_runs)
-        noun = "Withdrawals" if direction == "withdrawal" else "Deposits"
-        sentences.append({
-            "kind": "delayed", "configuration": group.id,
-            "attack": attack_key(runs[0]),
-            "text": f"{noun} can be delayed if {clause}: on {group.label}, the slowest"
-                    f" took {words.duration(worst['worst'])} against"
-                    f" {words.duration(worst['reference'])} without the attack, in"
-                    f" {p['count']} of {p['runs']} runs.",
-            "probability": p, "median_loss": 0,
-            "evidence": evidence(hit_runs),
-        })
-    return sentences
+    def text(worst: dict[str, Any], count: str) -> str:
+        return (f"the slowest took {words.duration(worst['worst'])} against"
+                f" {words.duration(worst['reference'])} without the attack, in {count}.")
+
+    def told(hits: list[dict[str, Any]]) -> bool:
+        return not any(d["run"].liveness_failed for d in hits)
+
+    return _delay_sentences(group, runs, clause, slow, told, text)
 
 
 def _unjudged(group: ConfigGroup, runs: list[RunRecord], clause: str,
@@ -135,23 +124,35 @@ def _unjudged(group: ConfigGroup, runs: list[RunRecord], clause: str,
     """Transfers in attacked runs with no honest run in their environment to measure them
     against: whether the attack delayed them is unknown, and the report says so rather than
     calling them on time. Runs with a theft or a stuck transfer are told as such instead."""
+    def text(worst: dict[str, Any], count: str) -> str:
+        return ("delay not measured: no honest reference run in the same environment, so"
+                f" whether the slowest, {words.duration(worst['worst'])}, is a delay is"
+                f" unknown ({count}).")
+
+    quiet = [d for d in unknown if not d["run"].safety_failed and not d["run"].liveness_failed]
+    return _delay_sentences(group, runs, clause, quiet, lambda hits: True, text)
+
+
+def _delay_sentences(group: ConfigGroup, runs: list[RunRecord], clause: str,
+                     found: list[dict[str, Any]], told: Callable[[list], bool],
+                     text: Callable[[dict[str, Any], str], str]) -> list[dict[str, Any]]:
+    """One "can be delayed" sentence per direction whose hits `told` accepts; `text` says
+    what the slowest of them shows, given "n of N runs"."""
     sentences = []
     for direction in ("withdrawal", "deposit"):
-        hits = [d for d in unknown if d["direction"] == direction
-                and not d["run"].safety_failed and not d["run"].liveness_failed]
-        if not hits:
+        hits = [d for d in found if d["direction"] == direction]
+        if not hits or not told(hits):
             continue
         worst = max(hits, key=lambda d: d["worst"])
         hit_runs = list(dict.fromkeys(d["run"] for d in hits))
         p = rate(runs, lambda r, hit_runs=hit_runs: r in hit_runs)
         noun = "Withdrawals" if direction == "withdrawal" else "Deposits"
+        count = f"{p['count']} of {p['runs']} runs"
         sentences.append({
             "kind": "delayed", "configuration": group.id,
             "attack": attack_key(runs[0]),
-            "text": f"{noun} can be delayed if {clause}: on {group.label}, delay not"
-                    " measured: no honest reference run in the same environment, so whether"
-                    f" the slowest, {words.duration(worst['worst'])}, is a delay is unknown"
-                    f" ({p['count']} of {p['runs']} runs).",
+            "text": f"{noun} can be delayed if {clause}: on {group.label},"
+                    f" {text(worst, count)}",
             "probability": p, "median_loss": 0,
             "evidence": evidence(hit_runs),
         })
