@@ -87,22 +87,29 @@ def test_a_report_tells_two_versions_of_one_contract_file_apart(tmp_path, monkey
     only under honest traffic: one configuration to the report, which vouched for the
     flawed contract with the fixed one's attack. Each run's deployed code now tells them
     apart, and the flawed contract is reported untested."""
-    from bridgelab.cli import main
-
     fixed = _example_copy(tmp_path / "fixed", fix=True)
     flawed = _example_copy(tmp_path / "flawed", fix=False)
-    runs = tmp_path / "runs"
-    monkeypatch.chdir(tmp_path)
-    assert main(["run", str(fixed / "empty-certificate.toml"), "--seed", "1", "--quiet",
-                 "--out", str(runs / "fixed-attacked")]) == 0
-    assert main(["run", str(flawed / "scenario.toml"), "--seed", "1", "--quiet",
-                 "--out", str(runs / "flawed-honest")]) == 0
-    out = tmp_path / "report"
-    code = main(["report", str(runs), "--out", str(out), "--no-cost", "--quiet"])
-    summary = json.loads((out / "report.json").read_text())["summary"]
+    code, summary, _ = _attacked_beside_honest(tmp_path, monkeypatch, fixed, flawed)
     assert summary["verdict"] == "inconclusive" and code == 2, summary
     assert len(summary["configurations"]) == 2
     assert summary["verdict_text"].startswith("No attack was tested against")
+
+
+def _attacked_beside_honest(tmp_path: Path, monkeypatch, attacked: Path,
+                            honest: Path) -> tuple[int, dict, Path]:
+    """`attacked`'s witness run and `honest`'s honest run (both exit 0), reported together:
+    the report's exit code, its summary and the runs' directory."""
+    from bridgelab.cli import main
+
+    runs = tmp_path / "runs"
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(attacked / "empty-certificate.toml"), "--seed", "1", "--quiet",
+                 "--out", str(runs / "attacked")]) == 0
+    assert main(["run", str(honest / "scenario.toml"), "--seed", "1", "--quiet",
+                 "--out", str(runs / "honest")]) == 0
+    out = tmp_path / "report"
+    code = main(["report", str(runs), "--out", str(out), "--no-cost", "--quiet"])
+    return code, json.loads((out / "report.json").read_text())["summary"], runs
 
 
 ADAPTER_MODULE = '''
@@ -351,22 +358,12 @@ def test_builds_that_differ_only_in_constructor_storage_are_two_bridges(tmp_path
     """Configurations were told apart by the deployed runtime code alone: a flawed build run
     honestly and a fixed build attacked read as one configuration, and the report said SAFE
     for the flawed one on the fixed one's attack."""
-    from bridgelab.cli import main
-
     strict = _constructor_variant(tmp_path / "strict", strict=True)
     lax = _constructor_variant(tmp_path / "lax", strict=False)
-    runs = tmp_path / "runs"
-    monkeypatch.chdir(tmp_path)
-    assert main(["run", str(strict / "empty-certificate.toml"), "--seed", "1", "--quiet",
-                 "--out", str(runs / "strict-attacked")]) == 0
-    assert main(["run", str(lax / "scenario.toml"), "--seed", "1", "--quiet",
-                 "--out", str(runs / "lax-honest")]) == 0
-    codes = [json.loads(line)["code_sha256"] for name in ("strict-attacked", "lax-honest")
+    code, summary, runs = _attacked_beside_honest(tmp_path, monkeypatch, strict, lax)
+    codes = [json.loads(line)["code_sha256"] for name in ("attacked", "honest")
              for line in (runs / name / "history.jsonl").read_text().splitlines()
              if json.loads(line)["kind"] == "contract.deployed"]
     assert codes[0] == codes[1], "the two builds' runtime code must be the same"
-    code = main(["report", str(runs), "--out", str(tmp_path / "report"), "--no-cost",
-                 "--quiet"])
-    summary = json.loads((tmp_path / "report" / "report.json").read_text())["summary"]
     assert summary["verdict"] == "inconclusive" and code == 2, summary
     assert len(summary["configurations"]) == 2
