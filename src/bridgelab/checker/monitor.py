@@ -14,6 +14,7 @@ from typing import Any
 from bridgelab.checker.agreement import PROPERTY as AGREEMENT
 from bridgelab.checker.agreement import AgreementFold
 from bridgelab.checker.api import UserProperty, user_verdict
+from bridgelab.checker.attack_rounds import AttackRounds
 from bridgelab.checker.certificates import CertificateChecks
 from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.frozen import PAUSE_EVENTS
@@ -56,7 +57,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         # The scenario's attacks as (actor, kind): one that never starts was not tested,
         # whatever the run's properties say.
         self.attacks = attacks
-        self.started_attacks: set[tuple[str, str]] = set()
+        self.attack_rounds = AttackRounds()
         # Queued mints and forged transactions whose outcome was still to come (pending.py).
         self.unsettled = Unsettled()
         # The honest users' accounts by the scenario: never the adversary's (frozen.py).
@@ -131,10 +132,14 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
     def _on_fault_start(self, event: Event) -> None:
         self.fault_starts += 1
         fields = event.fields
-        self.started_attacks.add((event.actor, fields["attack"]))
+        self.attack_rounds.start(event.actor, fields["attack"])
         self.active_faults[(event.actor, fields["round"])] = {
             "attack": fields["attack"], "heals_at": fields.get("heals_at"),
         }
+
+    def _on_attack_failed(self, event: Event) -> None:
+        if event.fields.get("tested") is False:
+            self.attack_rounds.found_nothing(event.actor)
 
     def _on_fault_heal(self, event: Event) -> None:
         self.active_faults.pop((event.actor, event.fields["round"]), None)
@@ -345,6 +350,7 @@ _HANDLERS = {
     "tx.reverted": Monitor._on_tx_reverted,
     "fault.start": Monitor._on_fault_start,
     "fault.heal": Monitor._on_fault_heal,
+    "attack.failed": Monitor._on_attack_failed,
     "run.start": Monitor._on_run_start,
     "run.end": Monitor._on_run_end,
     "trust_root": Monitor._on_trust_root,

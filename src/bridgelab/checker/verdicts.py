@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridgelab.checker.api import UserProperty
+from bridgelab.checker.attack_rounds import AttackRounds
 from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.frozen import DEPOSIT_SIDE, WITHDRAWAL_SIDE, breakdown
 from bridgelab.checker.ledger_view import LedgerView, Violation
@@ -32,7 +33,7 @@ class Verdicts:
     finality: SettlementFinality | None
     grace_from_record: bool
     attacks: tuple[tuple[str, str], ...]
-    started_attacks: set[tuple[str, str]]
+    attack_rounds: AttackRounds
     unsettled: Unsettled
 
     def _stuck(self) -> dict[str, list[tuple[int | str, Transfer | None]]]:
@@ -155,19 +156,28 @@ class Verdicts:
         return reasons
 
     def _untested_attacks(self) -> list[str]:
-        """The scenario's attacks that never started, as a reason: an attack that started
-        does not stand for another that did not. (Two attacks of one name and kind cannot
-        be told apart by their events: either starting counts for both.)"""
+        """The scenario's attacks that never started, or whose every round found nothing to
+        attack, as reasons: an attack that started does not stand for another that did not.
+        (Two attacks of one name and kind cannot be told apart by their events: either
+        starting counts for both.)"""
         configured = dict.fromkeys(self.attacks)
-        unstarted = [actor for actor, kind in configured
-                     if (actor, kind) not in self.started_attacks]
-        if not unstarted:
-            return []
-        if len(unstarted) == len(configured):
-            return [f"none of the scenario's {len(self.attacks)} attack(s) started: the run"
-                    " tested none of them"]
-        return [f"{len(unstarted)} of the scenario's {len(self.attacks)} attacks never"
-                f" started ({', '.join(unstarted)}): the run tested none of those"]
+        rounds = self.attack_rounds
+        unstarted = [actor for actor, kind in configured if (actor, kind) not in rounds.started]
+        idle = [actor for actor, kind in configured
+                if (actor, kind) in rounds.started and not rounds.tested(actor, kind)]
+        reasons = []
+        if unstarted and len(unstarted) == len(configured):
+            reasons.append(f"none of the scenario's {len(self.attacks)} attack(s) started: the"
+                           " run tested none of them")
+        elif unstarted:
+            reasons.append(f"{len(unstarted)} of the scenario's {len(self.attacks)} attacks"
+                           f" never started ({', '.join(unstarted)}): the run tested none of"
+                           " those")
+        if idle:
+            reasons.append(f"{len(idle)} of the scenario's {len(self.attacks)} attacks found"
+                           f" nothing to attack in any round ({', '.join(idle)}): the run"
+                           " tested none of those")
+        return reasons
 
     def _quorum_unknown(self, failed: set[str]) -> bool:
         """Certificates passed only against their recorded trust root: no configured policy

@@ -1,0 +1,30 @@
+"""Which of a scenario's attacks its history shows tested, read from the attacks' own records.
+
+A round starts with `fault.start`. A round that ends in an `attack.failed` record marked
+`tested: false` found nothing to attack (no honest certificate to copy, say): an attack whose
+every round ended so tested nothing, however safe the run looks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class AttackRounds:
+    """Rounds started and rounds that found nothing to attack, per attack actor."""
+
+    started: set[tuple[str, str]] = field(default_factory=set)
+    rounds: dict[str, int] = field(default_factory=dict)
+    idle: dict[str, int] = field(default_factory=dict)
+
+    def start(self, actor: str, kind: str) -> None:
+        self.started.add((actor, kind))
+        self.rounds[actor] = self.rounds.get(actor, 0) + 1
+
+    def found_nothing(self, actor: str) -> None:
+        self.idle[actor] = self.idle.get(actor, 0) + 1
+
+    def tested(self, actor: str, kind: str) -> bool:
+        """Started, and at least one round did not end finding nothing to attack."""
+        return (actor, kind) in self.started and self.rounds[actor] > self.idle.get(actor, 0)
