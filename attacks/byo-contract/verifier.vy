@@ -3,9 +3,11 @@
 @title A user's own bridge verifier (a deliberately flawed example)
 @notice Mints a deposit once more than `threshold` distinct signers of the trust root have
         signed its digest. bridgelab's walk-through (docs/evm.md) breaks it.
-@dev    The flaw, on purpose: an empty signature list skips the signature check altogether
-        (the Wormhole 2022 class). Delete the `if len(signatures) > 0:` line (and dedent its
-        block) and the same campaign finds nothing.
+@dev    Two flaws, on purpose. An empty signature list skips the signature check altogether
+        (the Wormhole 2022 class): delete the `if len(signatures) > 0:` line and dedent its
+        block. And `digest` is the caller's argument, never derived from `nonce` and
+        `amount`, so an honest certificate's digest and signatures pay any forged deposit:
+        the campaign's `unbound-digest` arm still breaks the contract once the first is fixed.
 """
 
 MAX_SIGNERS: constant(uint256) = 128

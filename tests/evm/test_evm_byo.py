@@ -164,9 +164,9 @@ def test_the_campaign_names_the_arm_that_breaks_the_contract(tmp_path):
     with sqlite3.connect(store) as db:
         rows = db.execute("SELECT arm, safety_violation, failed FROM runs").fetchall()
     broken = {arm for arm, violation, _failed_json in rows if violation}
-    assert broken == {"empty-certificate"}
+    assert broken == {"empty-certificate", "unbound-digest"}
     assert all(set(json.loads(failed)) >= SAFETY_BROKEN
-               for arm, _violation, failed in rows if arm == "empty-certificate")
+               for arm, _violation, failed in rows if arm in broken)
     # The report names the user's contract and shows the gas the EVM metered per mint.
     reported = subprocess.run(
         [sys.executable, "-m", "bridgelab", "report", str(store), "--out", str(tmp_path / "r"),
@@ -176,6 +176,8 @@ def test_the_campaign_names_the_arm_that_breaks_the_contract(tmp_path):
     assert (tmp_path / "r" / "report.md").exists(), reported.stderr[-2000:]
     markdown = (tmp_path / "r" / "report.md").read_text()
     assert "the user's own contract verifier.vy has a flaw a forged mint exploits" in markdown
+    assert ("the user's own contract verifier.vy checks signatures against a digest the caller"
+            " passes") in markdown
     breaking = [line for line in markdown.splitlines() if line.startswith("| empty-certificate")]
     assert breaking and "safety fail (2/2)" in breaking[0] and "gas/mint EVM" in breaking[0]
 
@@ -198,7 +200,7 @@ def test_a_failing_run_replays_from_the_reports_saved_scenario(tmp_path):
     the run's history byte for byte. A contract edited since the campaign gets no command."""
     shutil.copytree(EXAMPLE, tmp_path / "attacks" / "byo-contract")
     campaign = (ROOT / "campaigns" / "byo-contract.toml").read_text()
-    small = campaign.replace("seeds = 2", "seeds = 1").split('[[attacks]]\nname = "caller')[0]
+    small = campaign.replace("seeds = 2", "seeds = 1").split('[[attacks]]\nname = "unbound')[0]
     (tmp_path / "campaigns").mkdir()
     (tmp_path / "campaigns" / "byo-contract.toml").write_text(small)
     store = tmp_path / "byo.sqlite"

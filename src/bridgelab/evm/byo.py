@@ -52,8 +52,12 @@ def _signatures(cert: Certificate) -> list[bytes]:
 
 
 def _digest(cert: Certificate) -> bytes:
-    # The batch digest only once the message's path to the batch root checks: otherwise a
-    # valid batch's signatures would vouch for any message placed beside them.
+    # What the submitter claims, if anything: the argument is the caller's to choose, and a
+    # contract that trusts it is what `forge.unbound_digest` tests. Otherwise the batch digest
+    # only once the message's path to the batch root checks: else a valid batch's signatures
+    # would vouch for any message placed beside them.
+    if cert.claimed_digest is not None:
+        return cert.claimed_digest
     return cert.digest if check_batch_inclusion(cert) else cert.message_digest
 
 

@@ -17,6 +17,7 @@ from bridgelab.nemesis import (
     nonce_reuse,
     oracle,
     relayers,
+    unbound_digest,
     unbound_proof,
 )
 from bridgelab.nemesis.base import Attack
@@ -60,6 +61,7 @@ RUNTIME: dict[str, type[Attack]] = {
         forgery.ReplaceCommittee,
         burnside.ForeignBurn,
         unbound_proof.UnboundProof,
+        unbound_digest.UnboundDigest,
         nonce_reuse.NonceReuse,
         l2.SequencerHalt,
         l2.SequencerCensor,

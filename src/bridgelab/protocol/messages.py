@@ -131,6 +131,10 @@ class Certificate:
     # who signed, so these show that the required members did. Empty under multisig, where
     # the signatures themselves name their signers.
     cosignatures: tuple[bytes, ...] = ()
+    # A digest the submitter says the signatures sign, passed along like `claimed_signers`
+    # (None: nothing claimed). A verifier that takes the digest from the caller checks the
+    # signatures against it; a correct one derives the digest from the message and ignores it.
+    claimed_digest: bytes | None = None
 
     def __hash__(self) -> int:
         # Equal certificates agree on these, and certificates of one message under one
@@ -161,6 +165,7 @@ class Certificate:
             self.claimed_signers,
             batch,
             self.cosignatures,
+            self.claimed_digest,
         )
 
     def calldata_size(self) -> int:
@@ -203,6 +208,8 @@ def certificate_fields(cert: Certificate) -> dict[str, object]:
     if cert.cosignatures:
         # Only when there are some: a certificate without them records what it always did.
         fields["cosignatures"] = list(signatures_hex(cert.cosignatures))
+    if cert.claimed_digest is not None:
+        fields["claimed_digest"] = cert.claimed_digest.hex()
     return fields
 
 
@@ -258,6 +265,7 @@ def certificate_from_fields(fields: dict) -> Certificate:
         tuple(fields.get("claimed_signers", ())),
         batch_from_fields(fields["batch"]) if "batch" in fields else None,
         tuple(map(bytes.fromhex, fields.get("cosignatures", ()))),
+        bytes.fromhex(fields["claimed_digest"]) if "claimed_digest" in fields else None,
     )
 
 

@@ -144,6 +144,14 @@ def _flaw_exploited(who: str, params: dict[str, Any], config: dict[str, Any]) ->
     return f"the contracts ship with the flaw {flaw} and an adversary exploits it"
 
 
+def _digest_replayed(who: str, params: dict[str, Any], config: dict[str, Any]) -> str:
+    source = (config.get("settlement") or {}).get("contract_source") or {}
+    own = source.get("vyper") or source.get("bytecode")
+    verifier = f"the user's own contract {own}" if own else "the verifier"
+    return (f"{verifier} checks signatures against a digest the caller passes, and a forged"
+            " mint replays an honest certificate's digest and signatures")
+
+
 CLAUSES: dict[str, Clause] = {
     "collusion.fabricated_lock": _acts(
         "committee members", "collude", "colludes", "to endorse a deposit that never happened"),
@@ -177,6 +185,7 @@ CLAUSES: dict[str, Clause] = {
                                lambda p: f"the NAV by {p.get('bias', 0.5):+.0%}"),
     "oracle.default": _fixed("the underlying asset defaults and the news reaches the oracle late"),
     "message.replace_committee": _flaw_exploited,
+    "forge.unbound_digest": _digest_replayed,
     "l2.sequencer_halt": _fixed("the L2 sequencer halts"),
     "l2.sequencer_censor": _fixed("the L2 sequencer censors transactions"),
     "l2.redemption_run": _fixed("holders rush to redeem through the L2 at once"),

@@ -87,6 +87,21 @@ ENTRIES: tuple[AttackInfo, ...] = (
         "proof_leaf_unbound",
     ),
     AttackInfo(
+        "forge.unbound_digest",
+        "Replay an honest certificate's digest and signatures beside a fabricated deposit"
+        " (breaks a verifier that takes the digest from the caller).",
+        "Signatures not bound to the fields paid. The adversary copies the first honest"
+        " mint it sees in the settlement mempool and submits a deposit of its own (any"
+        " nonce, amount and recipient) carrying that certificate's signatures and claiming"
+        " its digest. A verifier that derives the digest from the message it pays, as the"
+        " model's and the bridge's own contract do, reverts on the signature check; a"
+        " user's contract that checks the signatures against a `digest` argument mints the"
+        " forgery (safety.certificate-quorum, safety.minted-le-locked). Needs no key and no"
+        " flaw switch: aim it at `[settlement.contract_source]` contracts.",
+        ForgeParams, "none",
+        example("forge.unbound_digest", "schedule = { at = 600.0 }"),
+    ),
+    AttackInfo(
         "message.replace_committee",
         "A cross-chain message calls the trust-root setter (needs flaw"
         " `arbitrary_message_calls`).",
