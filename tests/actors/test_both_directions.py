@@ -137,6 +137,17 @@ def test_unbound_proof_mints_a_lock_that_never_happened_under_the_flaw():
     assert len(forged) == 2 and all(e.fields["amount"] == 50_000_000 for e in forged)
 
 
+def test_unbound_proof_with_no_trusted_block_tested_nothing():
+    """No deposit is ever minted, so the contract trusts no block: each round records that
+    it found nothing to attack, and the run does not vouch for safety."""
+    result, events = _run(UNBOUND, ["proof_leaf_unbound"],
+                          extra={"workload": {"deposits": 0}})
+    failed = [e.fields for e in events if e.kind == "attack.failed"]
+    assert failed and all(f == {"reason": "no_accepted_root", "tested": False} for f in failed)
+    assert _safe(result)
+    assert any("found nothing to attack" in reason for reason in result.inconclusive)
+
+
 # -- the escrow's threshold misconfigured (class E on the withdrawal path) ------------------
 
 THREE_KEYS = [{"kind": "key.compromise", "targets": {"members": [0, 1, 2]},

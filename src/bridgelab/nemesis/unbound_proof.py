@@ -39,7 +39,8 @@ class UnboundProof(_Forgery):
     def begin(self, round_: int) -> Generator[simpy.Event, Any, None]:
         found = yield from self._genuine_lock()
         if found is None:
-            self.world.record(self.actor, "attack.failed", reason="no_accepted_root")
+            self.world.record(self.actor, "attack.failed", reason="no_accepted_root",
+                              tested=False)
             return
         committed, leaf_index = found
         header = committed.block.header
@@ -65,9 +66,11 @@ class UnboundProof(_Forgery):
         self._keep(message.recipient)
 
     def _genuine_lock(self) -> Generator[simpy.Event, Any, tuple[Committed, int] | None]:
-        """The newest block still at hand that the contract trusts, and a lock in it."""
+        """The newest block still at hand that the contract trusts, and a lock in it; None
+        once the run would end before the next poll (the round then tested nothing)."""
         env = self.world.env
         settlement = self.bridge.settlement
+        ends = self.world.scenario.scenario.duration
         for _ in range(MAX_ROOT_POLLS):
             accepted = settlement.bridge.accepted_roots
             for committed in reversed(self.bridge.consortium.blocks):
@@ -77,5 +80,7 @@ class UnboundProof(_Forgery):
                 for leaf_index, item in leaf_items(committed):
                     if isinstance(item, LockEvent):
                         return committed, leaf_index
+            if env.now + settlement.config.slot_time >= ends:
+                break
             yield env.timeout(settlement.config.slot_time)
         return None
