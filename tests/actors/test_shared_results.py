@@ -101,6 +101,7 @@ def test_a_batch_members_certificate_is_the_batch_certificate_for_its_message():
         _certificate(1, (b"sig",), BatchPath(b"\x03" * 32, merkle.prove([b"x"], 0))),
         claimed_signers=("0xa", "0xb"),
         cosignatures=(b"co",),
+        claimed_digest=b"\x04" * 32,
     )
     # A field left at its default would pass even if `for_batch_member` forgot it.
     for spec in fields(Certificate):
