@@ -85,6 +85,21 @@ def _import(module_name: str, base_dir: Path | None) -> ModuleType:
             sys.path.remove(str(base_dir))
 
 
+def module_files(module_name: str, base_dir: Path) -> list[str]:
+    """The files under `base_dir` that `import module_name` reads from it, relative: the
+    module and its packages' `__init__.py` (none for a module found elsewhere)."""
+    base = base_dir.resolve()
+    parts = module_name.split(".")
+    inits = ("/".join(parts[:depth]) + "/__init__.py" for depth in range(1, len(parts)))
+    found = [init for init in inits if (base / init).is_file()]
+    stem = "/".join(parts)
+    for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
+        if (base / candidate).is_file():
+            found.append(candidate)
+            break
+    return found
+
+
 def load_user_properties(references: list[str], base_dir: Path | None) -> list[UserProperty]:
     """Import each `module:attribute`; the module is searched next to the scenario first."""
     loaded: list[UserProperty] = []

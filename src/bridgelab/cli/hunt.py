@@ -78,12 +78,17 @@ def _bad_budget(args: argparse.Namespace) -> str | None:
 
 def command(args: argparse.Namespace, err: Console) -> int:
     from bridgelab.scenario import load_scenario
+    from bridgelab.scenario_files import named_files
 
     problem = _bad_budget(args)
     if problem is not None:
         print(f"error: hunt: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     scenario = load_scenario(args.scenario)
+    # The files the scenario names are read beside it, as `bridgelab run` reads them; their
+    # SHA-256 now is what each witness's copies must have (what the search's runs read).
+    args.base_dir = args.scenario.resolve().parent
+    args.files = named_files(scenario, args.base_dir)
     out = args.out or default_out(f"hunt-{slug(scenario.scenario.name, 'scenario')}")
     LOG.info("hunting %s (objective %s, seed %d) into %s", args.scenario, args.objective,
              args.seed, out)
@@ -103,6 +108,7 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
         result = cheapest_break(
             scenario, args.seed,
             on_evaluation=lambda n: status.update(f"checked {n} sets of entities..."),
+            base_dir=args.base_dir,
         )
     open_ends = {
         # Sets whose probe proved nothing either way (with why), and what no probe tried.
@@ -127,6 +133,7 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
     witness.write_text(artefacts.scenario_toml(
         data, f"Cheapest attack found by `bridgelab hunt --objective cost` on {args.scenario}"
         f"\nentities {list(result.entities)}, total cost {result.cost}"))
+    _unreplayable(err, artefacts.carry_files(args.base_dir, out, args.files))
     bound = loss_bound(scenario)
     cost = {
         "entities": list(result.entities), "cost": result.cost,
@@ -166,6 +173,14 @@ def _print_open_ends(err: Console, result: Any) -> None:
                   soft_wrap=True)
 
 
+def _unreplayable(err: Console, why: str | None) -> None:
+    """Say when a witness was written without the files its scenario names: it then does
+    not replay as written, and the user should know before relying on it."""
+    if why is not None:
+        err.print(f"warning: the witness does not replay as written: {printable(why, 300)}",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
 def _minimal(args: argparse.Namespace, err: Console, scenario, out: Path) -> int:
     """--objective safety: a shrunk violating sequence and its replayable artefacts."""
     from bridgelab.hunt import artefacts
@@ -177,6 +192,7 @@ def _minimal(args: argparse.Namespace, err: Console, scenario, out: Path) -> int
         found = hunt(
             scenario, args.seed, budget, args.budget_seconds, args.search_seed,
             on_batch=lambda b, t: status.update(f"hunting: {b} batches, {t:.0f} s"),
+            base_dir=args.base_dir,
         )
     if not found.found:
         err.print(
@@ -198,8 +214,9 @@ def _minimal(args: argparse.Namespace, err: Console, scenario, out: Path) -> int
     assert found.violation is not None
     written = artefacts.write(
         scenario, args.scenario, args.seed, found.steps, found.violation, out,
-        persist=not args.no_persist,
+        persist=not args.no_persist, files=args.files,
     )
+    _unreplayable(err, written.unreplayable)
     if output.wants_json(args):
         output.print_json({
             "objective": "safety", "found": True, "examples": found.examples,

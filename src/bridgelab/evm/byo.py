@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, get_args
 
+from bridgelab.checker.api import module_files
 from bridgelab.evm.abi import ContractAbi, address_or_zero, ecdsa_or_empty, g2_uncompressed
 from bridgelab.evm.machine import actor_address, choose_engine, new_machine
 from bridgelab.protocol.messages import Certificate, TrustRoot
@@ -260,24 +261,6 @@ def _class_adapter(reference: str, abi: list[dict], base_dir: Path | None) -> Ad
                    f"{reference}: {type(error).__name__}: {error}"[:200]) from None
 
 
-def _module_files(module_name: str, base_dir: Path | None) -> list[str]:
-    """The files under the scenario's directory that `import module_name` reads from it:
-    the module and its packages' `__init__.py` (none for a module found elsewhere)."""
-    base = (base_dir or Path.cwd()).resolve()
-    parts = module_name.split(".")
-    found = []
-    for depth in range(1, len(parts)):
-        init = "/".join(parts[:depth]) + "/__init__.py"
-        if (base / init).is_file():
-            found.append(init)
-    stem = "/".join(parts)
-    for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
-        if (base / candidate).is_file():
-            found.append(candidate)
-            break
-    return found
-
-
 def contract_files(source: ContractSource, base_dir: Path | None) -> dict[str, str]:
     """The files the user's contract and adapter are read from, by their path relative to
     the scenario's directory, with the SHA-256 of each: what a copy of the scenario must
@@ -285,8 +268,8 @@ def contract_files(source: ContractSource, base_dir: Path | None) -> dict[str, s
     relative = [(path, key) for path, key in ((source.vyper, "vyper"),
                                               (source.bytecode, "bytecode")) if path is not None]
     if source.adapter_class is not None:
-        relative += [(path, "adapter_class") for path in
-                     _module_files(source.adapter_class.partition(":")[0], base_dir)]
+        relative += [(path, "adapter_class") for path in module_files(
+            source.adapter_class.partition(":")[0], base_dir or Path.cwd())]
     return {
         path: hashlib.sha256(resolve(base_dir, path, key).read_bytes()).hexdigest()
         for path, key in relative

@@ -1,10 +1,15 @@
 """What a found violation leaves behind: a replayable scenario, the one-line reproduce
-command, a pytest regression test, and a plain-language explanation."""
+command, a pytest regression test, and a plain-language explanation.
+
+A scenario that names files relative to itself (its own contract, its properties' modules)
+replays only with them beside it: each witness gets copies, checked against the SHA-256 the
+search's runs read (`scenario_files`), and the regression test reads them where they are."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,8 +18,13 @@ from bridgelab.hunt.machine import Step
 from bridgelab.safepaths import confined
 from bridgelab.scenario.model import Scenario
 from bridgelab.scenario.toml_out import scenario_toml
+from bridgelab.scenario_files import copy_files, named_files
 
 FAILURES_DIR = Path(".bridgelab/failures")
+# What a hunt writes into its output directory (and `test_regression_*.py`): a file the
+# scenario names may not take one of these places beside the witness.
+OUTPUTS = frozenset({"counterexample.toml", "reproduce.txt", "explanation.md",
+                     "cheapest-attack.toml", "cost.json"})
 
 
 @dataclass
@@ -24,6 +34,8 @@ class Artefacts:
     test: Path
     explanation: Path
     persisted: Path | None
+    # Why the witness's files could not be put beside it (it then does not replay), if so.
+    unreplayable: str | None = None
 
 
 def file_name(scenario_name: str) -> str:
@@ -147,7 +159,8 @@ def test_{function}_stays_safe():
     data = tomllib.loads(SCENARIO.read_text())
     data["attacks"] = ATTACKS
     data.setdefault("workload", {{}})["scripted"] = DEPOSITS
-    result = run(parse_scenario(data, str(SCENARIO)), {seed})
+    # The files the scenario names (its own contract, its properties) are read beside it.
+    result = run(parse_scenario(data, str(SCENARIO)), {seed}, base_dir=SCENARIO.parent)
     broken = [v for v in result.violations if v["property"].startswith("safety.")]
     assert result.verdicts[{prop!r}] != "fail", broken[:3]
     # Unbroken is not enough: the replay must vouch for safety (every attack started,
@@ -164,9 +177,16 @@ def write(
     violation: dict[str, Any],
     out_dir: Path,
     persist: bool = True,
+    files: Mapping[str, str] | None = None,
 ) -> Artefacts:
+    """Write the counterexample, its reproduce command, regression test and explanation into
+    `out_dir` (and, with `persist`, into FAILURES_DIR for `bridgelab check`). `files`: what
+    the scenario names beside itself with the SHA-256 the search read (None: read now)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     name = file_name(scenario.scenario.name)
+    base_dir = scenario_path.resolve().parent
+    if files is None:
+        files = named_files(scenario, base_dir)
     attacks, deposits = steps_to_attacks(steps)
     data = scenario.model_dump(mode="json", exclude_none=True)
     data["scenario"]["seed"] = seed
@@ -181,6 +201,7 @@ def write(
         f"  bridgelab run {replay} --seed {seed}"
     )
     replay.write_text(scenario_toml(data, header))
+    unreplayable = carry_files(base_dir, out_dir, files)
     command = f"bridgelab run {replay} --seed {seed}"
     (out_dir / "reproduce.txt").write_text(command + "\n")
     test = out_dir / f"test_regression_{name.replace('-', '_')}.py"
@@ -192,10 +213,37 @@ def write(
     explanation.write_text(explain(steps, violation))
     persisted = None
     if persist:
-        FAILURES_DIR.mkdir(parents=True, exist_ok=True)
-        persisted = confined(FAILURES_DIR, FAILURES_DIR / f"{name}.toml")
-        persisted.write_text(replay.read_text())
-    return Artefacts(replay, command, test, explanation, persisted)
+        persisted = _persist(name, replay, base_dir, files)
+    return Artefacts(replay, command, test, explanation, persisted, unreplayable)
+
+
+def _persist(name: str, replay: Path, base_dir: Path, files: Mapping[str, str]
+             ) -> Path | None:
+    """The counterexample kept for `bridgelab check`: `FAILURES_DIR/<name>.toml`, or, when
+    the scenario names files, in a folder of its own with them beside it (two failures'
+    files of one name must not overwrite each other)."""
+    folder = FAILURES_DIR if not files else confined(FAILURES_DIR, FAILURES_DIR / name)
+    folder.mkdir(parents=True, exist_ok=True)
+    persisted = confined(FAILURES_DIR, folder / f"{name}.toml")
+    persisted.write_text(replay.read_text())
+    if files and not copy_files(base_dir, folder, files):
+        # Without its files the copy would only stop `check` as bad input.
+        persisted.unlink()
+        return None
+    return persisted
+
+
+def carry_files(base_dir: Path, out_dir: Path, files: Mapping[str, str]) -> str | None:
+    """Copy the files a witness's scenario names from `base_dir` into `out_dir`, beside the
+    witness; why they could not be (the witness then does not replay), or None."""
+    for relative in sorted(files):
+        first = next((part for part in Path(relative).parts if part != "."), "")
+        if first in OUTPUTS or first.startswith("test_regression_"):
+            return f"its file {relative} would take the place of the hunt's own output"
+    if files and not copy_files(base_dir, out_dir, files):
+        return ("the files it names changed during the search (each copy must be the file"
+                " the search read)")
+    return None
 
 
 def drop_incident_mark(data: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bridgelab.hunt.probe import (
@@ -87,6 +88,9 @@ class Evaluator:
     seed: int
     amount: int = PROBE_AMOUNT
     pacing: plan.PacingMode = "adaptive"
+    # The scenario's directory: the files it names (its own contract, its properties'
+    # modules) are read relative to it, as `bridgelab run` reads them.
+    base_dir: Path | None = None
     outcomes: dict[tuple[str, ...], Outcome] = field(default_factory=dict)
     results: dict[tuple[str, ...], tuple[RunResult, Scenario]] = field(default_factory=dict)
     tallies: dict[tuple[str, ...], ForgeryTally] = field(default_factory=dict)
@@ -110,7 +114,7 @@ class Evaluator:
             def setup(bridge: Bridge) -> None:
                 bridge.world.history.subscribe_records(tally.add)
 
-            result = run(probe, self.seed, setup=setup)
+            result = run(probe, self.seed, setup=setup, base_dir=self.base_dir)
             self.runs += 1
             self.tallies[key] = tally
             self.outcomes[key] = judge(result)
@@ -153,9 +157,11 @@ def cheapest_break(
     max_evaluations: int = 10_000,
     evaluator: Evaluator | None = None,
     on_evaluation: Callable[[int], None] | None = None,
+    base_dir: Path | None = None,
 ) -> CostResult:
-    """Sets in order of total cost (ties: fewer entities, then names); first breaking wins."""
-    evaluator = evaluator or Evaluator(scenario, seed)
+    """Sets in order of total cost (ties: fewer entities, then names); first breaking wins.
+    `base_dir`: the scenario's directory, where the files it names are read."""
+    evaluator = evaluator or Evaluator(scenario, seed, base_dir=base_dir)
     costs = _costs(scenario)
     names = sorted(costs)
     heap: list[tuple[float, int, tuple[str, ...], int]] = []
@@ -180,9 +186,11 @@ def cheapest_break(
     return CostResult(None, None, evaluations, complete=not heap and _settled(left), **left)
 
 
-def exhaustive(scenario: Scenario, seed: int = 1, evaluator: Evaluator | None = None) -> CostResult:
-    """Check every set of entities; the cheapest breaking one (same tie-break as the search)."""
-    evaluator = evaluator or Evaluator(scenario, seed)
+def exhaustive(scenario: Scenario, seed: int = 1, evaluator: Evaluator | None = None,
+               base_dir: Path | None = None) -> CostResult:
+    """Check every set of entities; the cheapest breaking one (same tie-break as the search).
+    `base_dir`: the scenario's directory, where the files it names are read."""
+    evaluator = evaluator or Evaluator(scenario, seed, base_dir=base_dir)
     costs = _costs(scenario)
     names = sorted(costs)
     best: tuple[float, int, tuple[str, ...]] | None = None

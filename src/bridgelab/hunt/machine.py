@@ -12,6 +12,7 @@ equal parts at once); the search draws all three. The invariant is every safety 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
@@ -68,6 +69,9 @@ class HuntState(RuleBasedStateMachine):
 
     model_scenario: ClassVar[Scenario]
     model_seed: ClassVar[int]
+    # The scenario's directory: the files it names (its own contract, its properties'
+    # modules) are read relative to it, as `bridgelab run` reads them.
+    model_base_dir: ClassVar[Path | None] = None
     hunt_budget: ClassVar[Budget]
     last_steps: ClassVar[list[Step]] = []
     last_violation: ClassVar[dict[str, Any] | None] = None
@@ -75,7 +79,8 @@ class HuntState(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.history = History(keep=True)
-        self.bridge: Bridge = build(self.model_scenario, self.model_seed, self.history)
+        self.bridge: Bridge = build(self.model_scenario, self.model_seed, self.history,
+                                    self.model_base_dir)
         self.adversary = Adversary(self.bridge)
         self.bridge.adversary = self.adversary
         self.bridge.start()
@@ -139,9 +144,10 @@ class HuntState(RuleBasedStateMachine):
                 )
 
 
-def make_machine(scenario: Scenario, seed: int, budget: Budget) -> type[RuleBasedStateMachine]:
+def make_machine(scenario: Scenario, seed: int, budget: Budget,
+                 base_dir: Path | None = None) -> type[RuleBasedStateMachine]:
     """The state machine for `scenario`: its rules draw from the scenario's entities, users,
-    relayers and amounts, within `budget`."""
+    relayers and amounts, within `budget`; the files it names are read from `base_dir`."""
     entity_names = [e.name for e in scenario.entities] or [
         f"operator-{m}" for m in range(scenario.committee.members)
     ]
@@ -152,6 +158,7 @@ def make_machine(scenario: Scenario, seed: int, budget: Budget) -> type[RuleBase
     class BridgeHunt(HuntState):
         model_scenario = hunt_scenario(scenario)
         model_seed = seed
+        model_base_dir = base_dir
         hunt_budget = budget
 
         @rule(seconds=st.sampled_from(ADVANCE_CHOICES))

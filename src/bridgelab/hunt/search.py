@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, seed, settings
@@ -44,9 +45,11 @@ def hunt(
     search_seed: int = 0,
     max_steps: int = 12,
     on_batch: Callable[[int, float], None] | None = None,
+    base_dir: Path | None = None,
 ) -> HuntResult:
-    """Search until a safety violation is found and shrunk, or `wall_budget` seconds pass."""
-    machine = make_machine(scenario, run_seed, budget)
+    """Search until a safety violation is found and shrunk, or `wall_budget` seconds pass;
+    the files the scenario names are read from `base_dir`, its directory."""
+    machine = make_machine(scenario, run_seed, budget, base_dir)
     started = time.perf_counter()  # wall-clock ok: the search's own time budget
     examples = unreproduced = 0
     for batch in range(MAX_BATCHES):

@@ -7,6 +7,12 @@ workload and the consortium, and each of them can decide whether a set of entiti
 the bridge; so one search per distinct scenario, and the configuration's result is the
 cheapest break any found, "every set tried" only if every search tried every set.
 
+A scenario that names files beside itself (its own contract, its properties' modules) is
+searched with them read from the runs' directory (`RunRecord.scenario_dir`); one whose
+files cannot be read there, or whose contract is no longer the one the runs deployed, is
+not searched, and the configuration's entry says so rather than vouch for another bridge.
+Its witness gets a folder of its own with copies of those files beside it.
+
 This runs simulations, so it lives outside the pure report model; the model only formats
 what it returns.
 """
@@ -17,11 +23,13 @@ import copy
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bridgelab.report.records import RunRecord, display_path, reproduce_command, slug
 from bridgelab.safepaths import confined
+from bridgelab.scenario_files import copy_files, named_files, names_files
 
 if TYPE_CHECKING:
     from bridgelab.hunt.cost import CostResult
@@ -53,16 +61,71 @@ def scenario_key(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
-def _scenarios(records: list[RunRecord]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per configuration key, each distinct scenario its runs use (by `scenario_key`), with
-    the data the search runs."""
-    groups: dict[str, dict[str, dict[str, Any]]] = {}
+@dataclass
+class Search:
+    """One searched scenario: its result, and the files it names (read from `directory`,
+    with the SHA-256 the search read) that its witness needs beside it."""
+
+    scenario: Scenario
+    found: CostResult
+    directory: Path | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    # False: not searched (`found` holds why, as its one gap).
+    searched: bool = True
+
+
+def _scenarios(records: list[RunRecord]
+               ) -> dict[str, dict[str, tuple[dict[str, Any], RunRecord]]]:
+    """Per configuration key, each distinct scenario its runs use (by `scenario_key`, and
+    by directory when it names files there), with the data the search runs and one run."""
+    groups: dict[str, dict[str, tuple[dict[str, Any], RunRecord]]] = {}
     for record in records:
         if record.config is None or record.is_incident:
             continue
         data = search_data(record)
-        groups.setdefault(record.config_key(), {}).setdefault(scenario_key(data), data)
+        key = scenario_key(data)
+        if names_files(data):
+            # The same scenario text beside other files is another bridge.
+            key += f":{record.scenario_dir}"
+        groups.setdefault(record.config_key(), {}).setdefault(key, (data, record))
     return groups
+
+
+def _files(scenario: Scenario, record: RunRecord) -> tuple[dict[str, str], str | None]:
+    """The files `scenario` names, read from the run's directory, with their SHA-256; or
+    why the search cannot read them (then it would search some other bridge, or none)."""
+    from bridgelab.report.store import recorded_files
+    from bridgelab.scenario import ScenarioError
+
+    if record.scenario_dir is None:
+        return {}, ("a scenario was not searched: where the files it names were read is not"
+                    " known (a run directory, or a campaign file since moved or changed)")
+    try:
+        files = named_files(scenario, Path(record.scenario_dir))
+    except (ScenarioError, OSError, ImportError) as error:
+        why = error.message if isinstance(error, ScenarioError) else type(error).__name__
+        return {}, f"a scenario was not searched: the files it names cannot be read ({why})"
+    deployed = recorded_files(record) or {}
+    if any(files.get(path) != digest for path, digest in deployed.items()):
+        return {}, ("a scenario was not searched: its contract's files have changed since"
+                    " its runs deployed them")
+    return files, None
+
+
+def _search(data: dict[str, Any], record: RunRecord, max_evaluations: int) -> Search:
+    """The cost search of one scenario, the files it names read where its runs read them."""
+    from bridgelab.hunt.cost import CostResult, cheapest_break
+    from bridgelab.scenario.model import Scenario
+
+    scenario = Scenario.model_validate(data)
+    if not names_files(data):
+        return Search(scenario, cheapest_break(scenario, SEED, max_evaluations=max_evaluations))
+    files, why = _files(scenario, record)
+    if why is not None:
+        return Search(scenario, CostResult(None, None, 0, gaps=(why,)), searched=False)
+    directory = Path(str(record.scenario_dir))
+    found = cheapest_break(scenario, SEED, max_evaluations=max_evaluations, base_dir=directory)
+    return Search(scenario, found, directory, files)
 
 
 def _within(loss: dict[str, Any] | None, bound: dict[str, Any]) -> bool | None:
@@ -94,16 +157,17 @@ def _cheaper(found: CostResult, best: CostResult | None) -> bool:
         best.cost, len(best.entities), best.entities)
 
 
-def _combined(searched: list[tuple[Scenario, CostResult]], max_evaluations: int
-              ) -> tuple[dict[str, Any], tuple[Scenario, CostResult] | None]:
+def _combined(searches: list[Search], max_evaluations: int
+              ) -> tuple[dict[str, Any], Search | None]:
     """One configuration's entry from its scenarios' searches, and the cheapest break's."""
     from bridgelab.nemesis.bound import loss_bound
 
-    witness: tuple[Scenario, CostResult] | None = None
-    for scenario, found in searched:
-        if _cheaper(found, witness[1] if witness else None):
-            witness = (scenario, found)
-    best = witness[1] if witness else None
+    witness: Search | None = None
+    for search in searches:
+        if _cheaper(search.found, witness.found if witness else None):
+            witness = search
+    best = witness.found if witness else None
+    searched = [(search.scenario, search.found) for search in searches]
     unknown = [{"entities": list(entities), "reasons": list(reasons)}
                for _scenario, found in searched for entities, reasons in found.unknown]
     entry: dict[str, Any] = {
@@ -114,7 +178,7 @@ def _combined(searched: list[tuple[Scenario, CostResult]], max_evaluations: int
         # Every set of entities tried in every scenario, each probe that did not break it
         # held, no lane left untried: only then does "none broke it" cover them all.
         "searched_all": all(found.complete for _scenario, found in searched),
-        "scenarios_searched": len(searched),
+        "scenarios_searched": sum(1 for search in searches if search.searched),
         "unsettled_probes": [list(entities) for _scenario, found in searched
                              for entities in found.unsettled],
         # Probes that proved nothing either way (with why), and what no probe tried.
@@ -134,31 +198,41 @@ def _combined(searched: list[tuple[Scenario, CostResult]], max_evaluations: int
     return entry, witness
 
 
-def _write_witness(entry: dict[str, Any], scenario: Scenario, found: CostResult,
-                   file: Path) -> None:
-    """Write the cheapest break's probe as a replayable scenario, and describe it."""
+def _write_witness(entry: dict[str, Any], search: Search, out_dir: Path, name: str) -> None:
+    """Write the cheapest break's probe as a replayable scenario (in a folder of its own,
+    with the files it names beside it, if it names any), and describe it."""
     from bridgelab.hunt.artefacts import scenario_toml
     from bridgelab.nemesis.bound import loss_bound
 
+    found = search.found
     assert found.entities and found.witness is not None and found.witness_scenario is not None
     witness = found.witness_scenario.model_dump(mode="json", exclude_none=True)
     witness["scenario"]["seed"] = SEED
+    entry.update(
+        minimal_attack=witness["attacks"],
+        violations=sorted(p for p, v in found.witness.verdicts.items()
+                          if p.startswith("safety.") and v == "fail"),
+        unbacked=int(found.witness.metrics["outcome"]["unbacked_minted_peak"]),
+        loss=found.loss,
+        # Against the witness's own scenario's bound, not the configuration's loosest.
+        within_bound=_within(found.loss, loss_bound(search.scenario)),
+    )
+    directory = out_dir / "witnesses"
+    file = confined(directory, directory / f"{name}.toml")
+    if search.files:
+        # Two configurations' files of one name must not overwrite each other's.
+        folder = confined(directory, directory / name)
+        assert search.directory is not None
+        if not copy_files(search.directory, folder, search.files):
+            return  # changed during the search: a witness without its files replays nothing
+        file = folder / "scenario.toml"
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text(scenario_toml(
         witness,
         "Cheapest attack found by `bridgelab report` (hunt --objective cost):"
         f"\nentities {list(found.entities)}, total cost {found.cost}",
     ))
-    entry.update(
-        minimal_attack=witness["attacks"],
-        violations=sorted(p for p, v in found.witness.verdicts.items()
-                          if p.startswith("safety.") and v == "fail"),
-        unbacked=int(found.witness.metrics["outcome"]["unbacked_minted_peak"]),
-        reproduce=reproduce_command(display_path(file), SEED),
-        loss=found.loss,
-        # Against the witness's own scenario's bound, not the configuration's loosest.
-        within_bound=_within(found.loss, loss_bound(scenario)),
-    )
+    entry["reproduce"] = reproduce_command(display_path(file), SEED)
 
 
 def compute(
@@ -169,9 +243,6 @@ def compute(
 ) -> dict[str, dict[str, Any]]:
     """Per configuration key, its cost-to-break entry (see `_combined`); `on_config` is told
     each search done, of how many."""
-    from bridgelab.hunt.cost import cheapest_break
-    from bridgelab.scenario.model import Scenario
-
     groups = _scenarios(records)
     total = sum(len(scenarios) for scenarios in groups.values())
     schemes = {record.config_key(): record.scheme for record in records
@@ -179,18 +250,14 @@ def compute(
     results: dict[str, dict[str, Any]] = {}
     done = 0
     for key, scenarios in sorted(groups.items()):
-        searched = []
-        for _digest, data in sorted(scenarios.items()):
-            scenario = Scenario.model_validate(data)
-            searched.append((scenario, cheapest_break(scenario, SEED,
-                                                      max_evaluations=max_evaluations)))
+        searches = []
+        for _digest, (data, record) in sorted(scenarios.items()):
+            searches.append(_search(data, record, max_evaluations))
             done += 1
             if on_config is not None:
                 on_config(done, total)
-        entry, witness = _combined(searched, max_evaluations)
+        entry, witness = _combined(searches, max_evaluations)
         if witness is not None:
-            file = confined(out_dir, out_dir / "witnesses"
-                            / f"cheapest-{slug(schemes[key])}-{key}.toml")
-            _write_witness(entry, *witness, file)
+            _write_witness(entry, witness, out_dir, f"cheapest-{slug(schemes[key])}-{key}")
         results[key] = entry
     return results

@@ -74,9 +74,10 @@ class RunRecord:
     reproducible: bool = False
     # Campaign-level facts the store read from the history (e.g. compromised seats).
     probes: dict[str, Any] = field(default_factory=dict)
-    # The directory the run's own contract files were read from (`[settlement.
-    # contract_source]`, relative paths): the campaign's base directory, when still known.
-    contract_dir: str | None = None
+    # The directory the files its scenario names were read from (the user's contract,
+    # `[settlement.contract_source]`, and property modules, `[checks] properties`; relative
+    # paths): the campaign's base directory, when still known. None for other runs.
+    scenario_dir: str | None = None
     # The code hash of the contract an EVM-mode run deployed, from its history's
     # `contract.deployed` event (`loading.read_deployed_code`): two versions of one file
     # are two bridges.

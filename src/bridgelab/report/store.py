@@ -26,6 +26,7 @@ from bridgelab.report.records import (
     slug,
 )
 from bridgelab.safepaths import confined
+from bridgelab.scenario_files import copy_files, names_files
 from bridgelab.textsafe import printable
 
 
@@ -123,12 +124,13 @@ def load_store(path: Path) -> list[RunRecord]:
                     tried = True
                 record = (_unreadable(path, entry, row) if row.get("problem")
                           else _record(store, path, entry, campaign, row))
-                if _contract_source(record.config) is not None:
+                if names_files(record.config):
                     if not tried:
                         campaign = _load_campaign(entry["file"], path, entry["campaign_hash"])
                         tried = True
-                    # The user's contract files are read where the campaign read them.
-                    record.contract_dir = None if campaign is None else str(campaign.base_dir)
+                    # The user's contract and property modules are read where the campaign
+                    # read them.
+                    record.scenario_dir = None if campaign is None else str(campaign.base_dir)
                 problem = None if keys is None else campaign_problem(row, registered, keys)
                 if problem is None:
                     stored += 1
@@ -289,7 +291,7 @@ def materialize(records: list[RunRecord], directory: Path) -> int:
             continue
         canonical = json.dumps(record.config, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(canonical.encode()).hexdigest()[:10]
-        files = _recorded_files(record)
+        files = recorded_files(record)
         key = digest if files is None else f"{digest}/{json.dumps(files, sort_keys=True)}"
         if key not in written:
             written[key] = _write_scenario(record, directory, digest, files)
@@ -339,7 +341,7 @@ def _write_scenario(record: RunRecord, directory: Path, digest: str,
 MAX_DEPLOYMENT_LINE = 1_000
 
 
-def _recorded_files(record: RunRecord) -> dict[str, str] | None:
+def recorded_files(record: RunRecord) -> dict[str, str] | None:
     """For a run of the user's own contract, the files its history's `contract.deployed`
     record names with their SHA-256 ({} when they cannot be read); None for other runs."""
     if _contract_source(record.config) is None:
@@ -361,26 +363,8 @@ def _recorded_files(record: RunRecord) -> dict[str, str] | None:
 
 
 def _copy_contract_files(record: RunRecord, folder: Path, files: dict[str, str]) -> bool:
-    """Copy each of `files` from the run's contract directory into `folder` at the same
+    """Copy each of `files` from the run's scenario directory into `folder` at the same
     relative path; False (and nothing kept) unless every copy has its recorded SHA-256."""
-    from bridgelab.safepaths import UnsafePathError
-
-    if not files or record.contract_dir is None:
+    if not files or record.scenario_dir is None:
         return False
-    source = Path(record.contract_dir)
-    copied: list[Path] = []
-    try:
-        for relative, expected in sorted(files.items()):
-            origin = confined(source, source / relative)
-            target = confined(folder, folder / relative)
-            data = origin.read_bytes()
-            if not isinstance(expected, str) or hashlib.sha256(data).hexdigest() != expected:
-                raise ValueError(f"{relative}: not the file the run deployed")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            copied.append(target)
-    except (OSError, ValueError, UnsafePathError):
-        for target in copied:
-            target.unlink()
-        return False
-    return True
+    return copy_files(Path(record.scenario_dir), folder, files)
