@@ -138,3 +138,28 @@ def test_the_markdown_matrix_shows_the_detection_caveat(tmp_path):
 
     markdown = render_md(build_report(runs))
     assert "never detected in 2 of 3 exploited runs" in markdown
+
+
+def _forged(run_id: str, verdicts: dict[str, str], kind: str) -> RunRecord:
+    record = _run(run_id, verdicts)
+    assert record.config is not None
+    record.config["attacks"] = [{"kind": kind}]
+    return record
+
+
+def test_a_break_needing_no_key_comes_first_in_what_it_takes():
+    """The cost search prices key holders only: a verifier-flaw forgery that broke safety
+    in a run costs no key at all, and the headline says so before the search's figure."""
+    search = [{"configuration": "c0", "entities": ["operator-0"] * 4, "cost": 4.0,
+               "evaluations": 26}]
+    broke = [_forged("r1", HELD, "forge.unbound_digest"),
+             _forged("r2", BROKE, "forge.unbound_digest"), _run("r3", HELD)]
+    [group] = group_configs(broke)
+    search[0]["configuration"] = group.id
+    headline = cost_headline([group], search)
+    assert headline["text"].startswith(
+        "No committee key at all: in the runs, a forgery (forge.unbound_digest) broke")
+    assert headline["keyless_in_runs"]["seed"] == 2
+    # A forgery that held, or a key compromise that broke, is no keyless break.
+    [held] = group_configs([_forged("r1", HELD, "forge.unbound_digest"), _run("r2", BROKE)])
+    assert cost_headline([held], [])["keyless_in_runs"] is None

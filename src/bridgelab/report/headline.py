@@ -14,6 +14,9 @@ from bridgelab.report import words
 from bridgelab.report.grouping import attack_key, untested
 from bridgelab.report.groups import ConfigGroup
 
+# Attacks that forge through a verifier flaw: the break needs no key holder at all.
+KEYLESS_FAMILY = "verifier flaw"
+
 
 def _fewest_in_runs(groups: list[ConfigGroup]) -> dict[str, Any] | None:
     """The key-compromise run that broke safety with the fewest key holders compromised."""
@@ -27,6 +30,17 @@ def _fewest_in_runs(groups: list[ConfigGroup]) -> dict[str, Any] | None:
                 best = {"entities": count, "seed": record.seed, "run": record.id,
                         "configuration": group.id, "label": group.label}
     return best
+
+
+def _keyless_in_runs(groups: list[ConfigGroup]) -> dict[str, Any] | None:
+    """A run that broke safety with a forgery needing no committee key (a verifier flaw
+    exploited): the search prices key holders only, so it cannot show this break's cost."""
+    for group in groups:
+        for record in sorted(group.family(KEYLESS_FAMILY), key=lambda r: (r.seed, r.id)):
+            if record.safety_failed:
+                return {"seed": record.seed, "run": record.id, "configuration": group.id,
+                        "label": group.label, "attack": record.attack_kinds[0]}
+    return None
 
 
 def _cheapest(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -49,7 +63,12 @@ def cost_headline(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> dict
     labels = {group.id: group.label for group in groups}
     cheapest = _cheapest(cost)
     in_runs = _fewest_in_runs(groups)
+    keyless = _keyless_in_runs(groups)
     parts = []
+    if keyless is not None:
+        parts.append(
+            f"No committee key at all: in the runs, a forgery ({keyless['attack']}) broke"
+            f" {keyless['label']} (seed {keyless['seed']}) with no key holder compromised.")
     if cost:
         parts.append("The cost-to-break search found: " + "; ".join(
             _search_clause(entry, labels[entry["configuration"]]) for entry in cost) + ".")
@@ -72,6 +91,7 @@ def cost_headline(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> dict
         "cost": cheapest["cost"] if cheapest else None,
         "configuration": cheapest["configuration"] if cheapest else None,
         "in_runs": in_runs,
+        "keyless_in_runs": keyless,
     }
 
 
