@@ -153,6 +153,21 @@ def test_a_scenario_with_properties_of_its_own_is_searched_beside_them(tmp_path,
     assert (witness.parent / "props_beside_report.py").read_text() == PROPERTY_MODULE
 
 
+def test_a_run_directory_is_searched_beside_the_scenario_it_was_made_from(tmp_path,
+                                                                          monkeypatch):
+    """A report of run directories (no store) takes the directory from the run's recorded
+    reproduce command, while that file still has the run's scenario hash."""
+    pytest.importorskip("eth", reason="needs the 'evm' extra")
+    shutil.copytree(EXAMPLE, tmp_path / "byo")
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["run", "byo/empty-certificate.toml", "--seed", "1", "--quiet",
+                     "--out", "runs/witness"]) == 1
+    code = cli_main(["report", "runs", "--out", "report", "--quiet"])
+    assert code == 1, code
+    (entry,) = json.loads((tmp_path / "report" / "report.json").read_text())["cost_to_break"]
+    assert entry["scenarios_searched"] == 1 and entry["entities"] == THRESHOLD, entry
+
+
 # -- the search's own records --------------------------------------------------------------
 
 

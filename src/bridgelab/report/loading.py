@@ -67,6 +67,10 @@ def attach_reproduce(record: RunRecord, directory: Path, files: ScenarioFiles) -
     digest = record.fingerprint.get("scenario_hash")
     if parsed is None or files.hash_of(parsed[0]) != digest:
         record.reproduce = reproduce_command(display_path(directory / SCENARIO), record.seed)
+    else:
+        # The file the run was made from, unchanged: the files it names (its own contract,
+        # its properties) are read beside it (a search checks them against the history).
+        record.scenario_dir = str(Path(parsed[0]).resolve().parent)
     record.reproducible = True
 
 
