@@ -55,8 +55,11 @@ def scenario_file(path: Path, name: str, extra: str = "", seed: int | None = Non
 
 def check(tmp_path: Path, *args: str, determinism: str = "none") -> tuple[int, Path, Path]:
     junit, summary = tmp_path / "junit.xml", tmp_path / "summary.json"
+    # Not the default (bridgelab-check/ in the working directory), and not inside tmp_path,
+    # which some tests check as a directory of scenarios.
+    out = [] if "--out" in args else ["--out", str(tmp_path.with_name(f"{tmp_path.name}-out"))]
     code = main([
-        "check", *args, "--junit", str(junit), "--json-out", str(summary),
+        "check", *args, *out, "--junit", str(junit), "--json-out", str(summary),
         "--determinism", determinism, "--failures", str(tmp_path / "failures"),
     ])
     return code, junit, summary
@@ -343,7 +346,7 @@ def test_an_exception_of_the_gate_itself_still_writes_the_reports(tmp_path, monk
 
     monkeypatch.setattr(gate_cli, "summary_line", gate_bug)
     code = main(["check", str(good), "--junit", str(junit), "--json-out", str(summary),
-                 "--determinism", "none", "--no-replay"])
+                 "--determinism", "none", "--no-replay", "--out", str(tmp_path / "out")])
     assert code == 4
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("internal error: KeyError: 'gate bug' (traceback saved to ")
