@@ -13,9 +13,12 @@ import copy
 from typing import Any
 
 from bridgelab.hunt.cost import Evaluator, cheapest_break
+from bridgelab.hunt.probe import search_gaps
 from bridgelab.nemesis.bound import loss_bound
 from bridgelab.scenario import parse_scenario
 from bridgelab.scenario.model import Scenario
+from bridgelab.scenario.reader import read_toml
+from tests.conftest import ATTACKS
 
 
 def _entities(*seats: list[int], **extra: Any) -> list[dict[str, Any]]:
@@ -156,6 +159,28 @@ def test_entities_running_consortium_validators_leave_the_search_incomplete():
     assert found.entities is None and found.unknown == ()
     assert not found.complete
     assert any("consortium validators" in gap for gap in found.gaps)
+
+
+def test_a_flaw_that_needs_no_key_leaves_the_search_incomplete():
+    """The probes forge with committee keys: a switched-on flaw a forgery exploits with no
+    key (an empty certificate passing) is a way to break it that none of them tries."""
+    scenario = _scenario(GUARDED, entities=_entities([0, 1], [2, 3]),
+                         bridge={"flaws": ["skip_verification_if_empty"]})
+    found = cheapest_break(scenario, 1)
+    assert found.entities is None and not found.complete
+    assert any("skip_verification_if_empty switched on need no key" in gap
+               for gap in found.gaps)
+    # A flaw only key holders can exploit is one the probes do try.
+    keyed = _scenario(GUARDED, entities=_entities([0, 1], [2, 3]),
+                      bridge={"flaws": ["duplicate_signers_counted"]})
+    assert search_gaps(keyed) == ()
+
+
+def test_a_users_own_contract_is_never_searched_complete():
+    """The probes never send a keyless forgery to the user's contract: not complete."""
+    data = read_toml(ATTACKS / "byo-contract" / "scenario.toml")
+    gaps = search_gaps(parse_scenario(data, "scenario.toml"))
+    assert len(gaps) == 1 and "forge.unbound_digest" in gaps[0]
 
 
 # -- (4) the L2 inbox: not probed, so never complete; its lane unbounded -----------------------

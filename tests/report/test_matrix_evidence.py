@@ -160,6 +160,11 @@ def test_a_break_needing_no_key_comes_first_in_what_it_takes():
     assert headline["text"].startswith(
         "No committee key at all: in the runs, a forgery (forge.unbound_digest) broke")
     assert headline["keyless_in_runs"]["seed"] == 2
+    assert "breaks" in headline["text"] and "(at most" not in headline["text"]
+    # A search that left a way to break it untried gives an upper bound, and says so.
+    search[0]["incomplete_reasons"] = ["the user's own contract was not probed"]
+    assert "(at most: not every way to break it was probed)" in cost_headline(
+        [group], search)["text"]
     # A forgery that held, or a key compromise that broke, is no keyless break.
     [held] = group_configs([_forged("r1", HELD, "forge.unbound_digest"), _run("r2", BROKE)])
     assert cost_headline([held], [])["keyless_in_runs"] is None

@@ -211,5 +211,30 @@ def search_gaps(scenario: Scenario) -> tuple[str, ...]:
         gaps.append(
             f"the consortium validators that {', '.join(validators)} run were not probed:"
             " the probes take committee keys only")
+    keyless = [flaw for flaw in scenario.bridge.flaws if flaw in keyless_flaws()]
+    if keyless:
+        gaps.append(
+            f"the flaw{'s' if len(keyless) > 1 else ''} {', '.join(keyless)} switched on"
+            " need no key, and the probes forge with committee keys only (the forge.*"
+            " attacks exploit them)")
+    if scenario.settlement.contract_source is not None:
+        gaps.append(
+            "the user's own contract was not probed with forgeries that need no key"
+            f" ({', '.join(KEYLESS_FORGERIES)}): the probes forge with committee keys only")
     return tuple(gaps)
+
+
+# Forgeries that need no key and no flaw switch of the model: what a user's own contract
+# may fall to however many keys it takes (the campaign's arms run them).
+KEYLESS_FORGERIES = ("forge.empty_certificate", "forge.caller_signers", "forge.unbound_digest")
+
+
+def keyless_flaws() -> frozenset[str]:
+    """The `[bridge] flaws` an attack exploits without any committee key: each forgery's
+    own flaw, and replay protection (anyone may resubmit a certificate)."""
+    from bridgelab.nemesis.specs import CATALOG
+
+    flaws = {info.flaw for info in CATALOG.values()
+             if info.flaw is not None and info.target_role == "none"}
+    return frozenset({*flaws, "replay_protection_disabled"})
 

@@ -52,8 +52,11 @@ def _cheapest(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
 def _search_clause(entry: dict[str, Any], label: str) -> str:
     if entry.get("entities"):
         count = len(entry["entities"])
+        at_most = (" (at most: not every way to break it was probed)"
+                   if entry.get("incomplete_reasons") else "")
         return (f"compromising {count} key-holding entit{'y' if count == 1 else 'ies'}"
-                f" ({words.names(entry['entities'])}; cost {entry['cost']:g}) breaks {label}")
+                f" ({words.names(entry['entities'])}; cost {entry['cost']:g}) breaks"
+                f" {label}{at_most}")
     return (f"no set of entities broke {label} in {entry['evaluations']} simulated attacks"
             " (the search's limit, not a proof that none exists)")
 

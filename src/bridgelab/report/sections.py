@@ -124,6 +124,9 @@ def cost_section(groups: list[ConfigGroup], cost: dict[str, dict[str, Any]]) -> 
                 + (f" For {len(found['unsettled_probes'])} cheaper set(s) a forged mint was still"
                    " queued behind the bridge's delay when the probe ended: a cheaper break"
                    " may exist." if found.get("unsettled_probes") else "")
+                + (" Not every way to break it was probed"
+                   f" ({'; '.join(found['incomplete_reasons'])}): a cheaper break may exist."
+                   if found.get("incomplete_reasons") else "")
             )
         else:
             entry["text"] = (
