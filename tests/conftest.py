@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,25 @@ def tiny_campaign_base(name: str = "tiny", duration: float = 600.0, withdrawals:
         "deposit_interval = 5.0\nwithdraw_delay = 5.0\n"
     )
 
+
+# The shipped user's contract (attacks/byo-contract/verifier.vy) and its empty-certificate flaw.
+BYO_EXAMPLE = ATTACKS / "byo-contract"
+BYO_EMPTY_FLAW = "    if len(signatures) > 0:  # the flaw: nothing below runs for an empty list\n"
+
+
+def byo_example_copy(directory: Path, fix: bool) -> Path:
+    """attacks/byo-contract/ copied to `directory`; with `fix`, its verifier.vy without the
+    empty-certificate flaw (the line removed, its block dedented)."""
+    shutil.copytree(BYO_EXAMPLE, directory)
+    if fix:
+        source = (directory / "verifier.vy").read_text()
+        assert BYO_EMPTY_FLAW in source
+        head, tail = source.split(BYO_EMPTY_FLAW)
+        block, _, rest = tail.partition("    self.minted[nonce] = True")
+        dedented = "".join(line[4:] + "\n" for line in block.splitlines())
+        (directory / "verifier.vy").write_text(
+            head + dedented + "    self.minted[nonce] = True" + rest)
+    return directory
 
 def small_scenario(overrides: dict[str, Any] | None = None) -> Scenario:
     """The baseline with few transfers and short finality: the same model, seconds to run."""

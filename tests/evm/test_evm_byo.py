@@ -19,6 +19,7 @@ from bridgelab.scenario import load_scenario
 from bridgelab.scenario.errors import ScenarioError
 from bridgelab.scenario.load import deep_merge, parse_scenario
 from bridgelab.scenario.reader import read_toml
+from tests.conftest import BYO_EMPTY_FLAW, byo_example_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "attacks" / "byo-contract"
@@ -26,7 +27,6 @@ SAFETY_BROKEN = {
     "safety.certificate-quorum", "safety.mint-backed-by-final-lock",
     "safety.supply-conservation", "safety.escrow-covers-supply",
 }
-FLAW_LINE = "    if len(signatures) > 0:  # the flaw: nothing below runs for an empty list\n"
 
 
 def _run(path: Path, seed: int = 1):
@@ -60,17 +60,7 @@ def test_the_witness_breaks_the_flawed_contract():
 
 
 def _example_copy(tmp_path: Path, fix: bool) -> Path:
-    directory = tmp_path / "byo"
-    shutil.copytree(EXAMPLE, directory)
-    if fix:
-        source = (directory / "verifier.vy").read_text()
-        assert FLAW_LINE in source
-        head, tail = source.split(FLAW_LINE)
-        block, _, rest = tail.partition("    self.minted[nonce] = True")
-        fixed_block = "".join(line[4:] + "\n" for line in block.splitlines())
-        (directory / "verifier.vy").write_text(
-            head + fixed_block + "    self.minted[nonce] = True" + rest)
-    return directory
+    return byo_example_copy(tmp_path / "byo", fix)
 
 
 def test_the_fixed_contract_withstands_the_witness(tmp_path):
@@ -351,7 +341,7 @@ def _constructor_variant(tmp_path: Path, strict: bool) -> Path:
     source = source.replace("supply: public(uint256)\n", "supply: public(uint256)\nstrict: bool\n")
     source = source.replace("    self.version = version\n",
                             f"    self.version = version\n    self.strict = {strict}\n")
-    source = source.replace(FLAW_LINE, "    if self.strict or len(signatures) > 0:\n")
+    source = source.replace(BYO_EMPTY_FLAW, "    if self.strict or len(signatures) > 0:\n")
     (directory / "verifier.vy").write_text(source)
     return directory
 

@@ -5,7 +5,6 @@ itself, fails it. A run in which the attack found nothing to copy vouches for no
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from bridgelab.runner import run
 from bridgelab.scenario import load_scenario
 from bridgelab.scenario.load import deep_merge, parse_scenario
 from bridgelab.scenario.reader import read_toml
-from tests.conftest import small_scenario
+from tests.conftest import byo_example_copy, small_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 BYO = ROOT / "attacks" / "byo-contract"
@@ -31,7 +30,6 @@ QUIET = {"workload": {"deposits": 10, "withdrawals": 0, "deposit_interval": 5.0}
 BATCHED = {"relayers": {"batch_max": 4, "batch_window": 6.0}}
 BROKEN = {"safety.certificate-quorum", "safety.mint-backed-by-final-lock",
           "safety.supply-conservation", "safety.escrow-covers-supply"}
-EMPTY_FLAW = "    if len(signatures) > 0:  # the flaw: nothing below runs for an empty list\n"
 
 
 def _run(scenario, base_dir: Path | None = None):
@@ -69,15 +67,7 @@ def test_the_bridges_verifier_derives_the_digest_and_refuses(custody, extra, che
 def _fixed_byo(tmp_path: Path) -> Path:
     """The shipped example with its empty-certificate flaw removed: only the unbound digest
     is left to find."""
-    directory = tmp_path / "byo"
-    shutil.copytree(BYO, directory)
-    source = (directory / "verifier.vy").read_text()
-    head, tail = source.split(EMPTY_FLAW)
-    block, _, rest = tail.partition("    self.minted[nonce] = True")
-    dedented = "".join(line[4:] + "\n" for line in block.splitlines())
-    (directory / "verifier.vy").write_text(head + dedented + "    self.minted[nonce] = True"
-                                           + rest)
-    return directory
+    return byo_example_copy(tmp_path / "byo", fix=True)
 
 
 @pytest.mark.parametrize("batched", [False, True])

@@ -19,11 +19,10 @@ import pytest
 from bridgelab.cli import main as cli_main
 from bridgelab.report import cost
 from bridgelab.report.records import RunRecord
-from tests.conftest import ATTACKS
+from tests.conftest import ATTACKS, byo_example_copy
 
 EXAMPLE = ATTACKS / "byo-contract"
 THRESHOLD = ["operator-0", "operator-1", "operator-2", "operator-3"]
-FLAW_LINE = "    if len(signatures) > 0:  # the flaw: nothing below runs for an empty list\n"
 BYO_CAMPAIGN = """[campaign]
 name = "byo-small"
 base = "../attacks/byo-contract/scenario.toml"
@@ -184,15 +183,7 @@ def _byo_record(directory: Path | None, code: str, name: str = "byo") -> RunReco
 
 
 def _fixed_copy(tmp_path: Path) -> Path:
-    directory = tmp_path / "fixed"
-    shutil.copytree(EXAMPLE, directory)
-    source = (directory / "verifier.vy").read_text()
-    head, tail = source.split(FLAW_LINE)
-    block, _, rest = tail.partition("    self.minted[nonce] = True")
-    fixed_block = "".join(line[4:] + "\n" for line in block.splitlines())
-    (directory / "verifier.vy").write_text(
-        head + fixed_block + "    self.minted[nonce] = True" + rest)
-    return directory
+    return byo_example_copy(tmp_path / "fixed", fix=True)
 
 
 def test_two_witnesses_of_one_file_name_keep_their_own_contracts(tmp_path):
