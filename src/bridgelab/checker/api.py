@@ -70,19 +70,36 @@ class PropertyLoadError(Exception):
         )
 
 
+# Top-level modules `_import` loaded from a scenario's directory, with that directory: a
+# later scenario's module of the same name (two contracts' `adapter.py`, say, in one report
+# or one worker) must be its own, not the first one's from the import cache.
+_LOADED_FROM: dict[str, Path] = {}
+
+
 def _import(module_name: str, base_dir: Path | None) -> ModuleType:
     """Import a user's module, the scenario's directory first on the path. Whatever the
     module does at import is the user's code: any exception it raises (a syntax error, a
     failed import of its own, `sys.exit`) is reported as the module's, never as ours."""
+    top = module_name.partition(".")[0]
+    base = None if base_dir is None else base_dir.resolve()
+    earlier = _LOADED_FROM.get(top)
+    if earlier is not None and earlier != base:
+        for name in [name for name in sys.modules if name == top or name.startswith(top + ".")]:
+            del sys.modules[name]
+        del _LOADED_FROM[top]
     added = False
     if base_dir is not None and str(base_dir) not in sys.path:
         sys.path.insert(0, str(base_dir))
         added = True
     try:
-        return importlib.import_module(module_name)
+        module = importlib.import_module(module_name)
     finally:
         if added:
             sys.path.remove(str(base_dir))
+    origin = getattr(module, "__file__", None)
+    if base is not None and origin and Path(origin).resolve().is_relative_to(base):
+        _LOADED_FROM[top] = base
+    return module
 
 
 def module_files(module_name: str, base_dir: Path) -> list[str]:

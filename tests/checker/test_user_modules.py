@@ -1,0 +1,38 @@
+"""A scenario's own modules are its own: two scenario directories that each hold a module of
+one name (two contracts' adapters, two sets of properties) each get theirs within one
+process, as a report's searches or a campaign worker's runs would ask for them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bridgelab.checker.api import load_user_properties
+
+MODULE = (
+    "from bridgelab.checker.api import always\n"
+    "@always('mine.{name}', 'Scenario {name} only.')\n"
+    "def check(event, view):\n"
+    "    return None\n"
+)
+
+
+def _scenario_dir(root: Path, name: str) -> Path:
+    directory = root / name
+    directory.mkdir()
+    (directory / "same_name_props.py").write_text(MODULE.format(name=name))
+    return directory
+
+
+def test_two_directories_with_a_module_of_one_name_each_get_their_own(tmp_path):
+    first, second = _scenario_dir(tmp_path, "first"), _scenario_dir(tmp_path, "second")
+    for directory, expected in ((first, "mine.first"), (second, "mine.second"),
+                                (first, "mine.first")):
+        [prop] = load_user_properties(["same_name_props:check"], directory)
+        assert prop.id == expected
+
+
+def test_a_module_from_the_same_directory_is_imported_once(tmp_path):
+    directory = _scenario_dir(tmp_path, "only")
+    [a] = load_user_properties(["same_name_props:check"], directory)
+    [b] = load_user_properties(["same_name_props:check"], directory)
+    assert a.check is b.check
