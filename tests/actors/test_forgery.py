@@ -146,6 +146,9 @@ def test_caller_signers_does_not_apply_to_threshold_bls():
     assert _safe(result)
     failed = [e for e in events if e.kind == "attack.failed"]
     assert failed and failed[0].fields["reason"] == "not_applicable"
+    # Not the bridge holding: the run tested nothing of this attack.
+    assert failed[0].fields["tested"] is False
+    assert any("found nothing to attack" in reason for reason in result.inconclusive)
 
 
 # -- forge.zero_root -------------------------------------------------------------------------

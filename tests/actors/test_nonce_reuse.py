@@ -141,3 +141,4 @@ def test_nonce_reuse_does_not_apply_to_threshold_bls_endorsements():
     result, captured = _run([NONCE_REUSE], {"committee": {"custody": "threshold-bls"}})
     assert _events(captured, "attack.failed")[0].fields["reason"] == "not_applicable"
     assert not _safety_failed(result)
+    assert any("found nothing to attack" in reason for reason in result.inconclusive)

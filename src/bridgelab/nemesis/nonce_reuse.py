@@ -52,13 +52,16 @@ class NonceReuse(Attack):
         world = self.world
         custody = self.bridge.custody
         member = self.params.member
+        # A round that ends without a recovered key tested nothing (`tested=False`): the
+        # checker then counts the attack untested, never as the bridge holding.
         if not isinstance(custody, MultisigCustody):
             # Members endorse with BLS shares; ECDSA signs only rare rotations there.
             world.record(self.actor, "attack.failed", reason="not_applicable",
-                         scheme=custody.scheme)
+                         scheme=custody.scheme, tested=False)
             return
         if member >= custody.members:
-            world.record(self.actor, "attack.failed", reason="no_such_member", member=member)
+            world.record(self.actor, "attack.failed", reason="no_such_member", member=member,
+                         tested=False)
             return
         if self._original is None:
             self._original = custody._signers[member]
@@ -74,11 +77,13 @@ class NonceReuse(Attack):
         finally:
             self._following = False
         if secret is None:
-            world.record(self.actor, "attack.failed", reason="no_reused_nonce", member=member)
+            world.record(self.actor, "attack.failed", reason="no_reused_nonce", member=member,
+                         tested=False)
             return
         signer = signer_from_secret(secret)
         if signer.address != custody.addresses[member]:
-            world.record(self.actor, "attack.failed", reason="wrong_key", member=member)
+            world.record(self.actor, "attack.failed", reason="wrong_key", member=member,
+                         tested=False)
             return
         self.adversary.recovered[member] = signer
         world.record(self.actor, "attack.key_recovered", member=member, address=signer.address)
