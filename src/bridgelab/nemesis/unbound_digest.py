@@ -68,7 +68,8 @@ class UnboundDigest(_Forgery):
                 self._seen = tx.certificate
 
     def _honest(self, tx: MintTx) -> bool:
-        """A mint an honest relayer sent (a compromised one's is no certificate to copy)."""
+        """A mint a relayer sent: the adversary's own forgeries go out under its attacks'
+        names and carry no certificate worth copying."""
         return tx.sender in self._relayers
 
     def _honest_certificate(self) -> Generator[simpy.Event, Any, Certificate | None]:
