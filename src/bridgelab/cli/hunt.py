@@ -147,9 +147,11 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
     (out / "cost.json").write_text(json.dumps(cost, indent=2) + "\n")
     if output.wants_json(args):
         output.print_json({"objective": "cost", "found": True, **cost})
+    broke_with = (f"compromise {printable(', '.join(result.entities), 500)}" if result.entities
+                  else "no key at all: a forgery that needs none broke it")
     output.human(args)(
-        f"cheapest break: compromise {printable(', '.join(result.entities), 500)} (total"
-        f" cost {result.cost:g}) — {result.evaluations} sets checked\n"
+        f"cheapest break: {broke_with} (total cost {result.cost:g}) —"
+        f" {result.evaluations} sets checked\n"
         f"{words.witness_loss(result.loss or {})}\n{words.loss_bound(bound)}\n"
         f"witness: bridgelab run {printable(witness)} --seed {args.seed}"
         + (f"\n{len(result.unsettled)} cheaper set(s) left a forged mint queued behind the"

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bridgelab.hunt.keyless import keyless_kinds, keyless_probe_scenario
 from bridgelab.hunt.probe import (
     MAX_PROBE_FORGERIES,
     PROBE_AMOUNT,
@@ -97,6 +98,11 @@ class Evaluator:
     runs: int = 0
 
     def probe_scenario(self, entities: tuple[str, ...]) -> Scenario:
+        """The probe of `entities`; of none, the keyless forgeries (`hunt.keyless`)."""
+        if not entities:
+            keyless = keyless_probe_scenario(self.scenario, self.amount)
+            assert keyless is not None, "no keyless forgery applies to this bridge"
+            return keyless
         return probe_scenario(self.scenario, entities, self.amount, self.pacing)
 
     def breaks(self, units: tuple[str, ...]) -> bool:
@@ -168,6 +174,14 @@ def cheapest_break(
     for index, name in enumerate(names):
         heapq.heappush(heap, (costs[name], 1, (name,), index))
     evaluations = 0
+    if keyless_kinds(scenario) and max_evaluations > 0:
+        # No key at all comes first: it costs nothing.
+        evaluations += 1
+        if on_evaluation is not None:
+            on_evaluation(evaluations)
+        if evaluator.breaks(()):
+            return dataclasses.replace(_found(evaluator, (), 0.0, evaluations),
+                                       **_open(evaluator, scenario))
     while heap and evaluations < max_evaluations:
         cost, size, entities, last = heapq.heappop(heap)
         evaluations += 1
@@ -195,6 +209,10 @@ def exhaustive(scenario: Scenario, seed: int = 1, evaluator: Evaluator | None = 
     names = sorted(costs)
     best: tuple[float, int, tuple[str, ...]] | None = None
     evaluations = 0
+    if keyless_kinds(scenario):
+        evaluations += 1
+        if evaluator.breaks(()):
+            best = (0.0, 0, ())
     for size in range(1, len(names) + 1):
         for entities in itertools.combinations(names, size):
             evaluations += 1
@@ -212,8 +230,10 @@ def exhaustive(scenario: Scenario, seed: int = 1, evaluator: Evaluator | None = 
 def _open(evaluator: Evaluator, scenario: Scenario) -> dict[str, Any]:
     """What keeps the search from vouching for the sets it tried: probes that proved
     nothing (queued forgeries among them) and ways to break it no probe tries."""
+    keyless = evaluator.outcomes.get(())
     return {"unsettled": evaluator.unsettled(), "unknown": evaluator.unknown(),
-            "gaps": search_gaps(scenario)}
+            "gaps": search_gaps(scenario, keyless_settled=keyless is not None
+                                and keyless.verdict != "unknown")}
 
 
 def _settled(left: dict[str, Any]) -> bool:

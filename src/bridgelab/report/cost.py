@@ -171,7 +171,8 @@ def _combined(searches: list[Search], max_evaluations: int
     unknown = [{"entities": list(entities), "reasons": list(reasons)}
                for _scenario, found in searched for entities, reasons in found.unknown]
     entry: dict[str, Any] = {
-        "entities": list(best.entities) if best and best.entities else None,
+        # [] is a break with no key at all (the keyless probe); None: nothing broke it.
+        "entities": list(best.entities) if best and best.entities is not None else None,
         "cost": best.cost if best else None,
         "evaluations": sum(found.evaluations for _scenario, found in searched),
         "max_evaluations": max_evaluations,
@@ -205,7 +206,8 @@ def _write_witness(entry: dict[str, Any], search: Search, out_dir: Path, name: s
     from bridgelab.nemesis.bound import loss_bound
 
     found = search.found
-    assert found.entities and found.witness is not None and found.witness_scenario is not None
+    assert found.entities is not None and found.witness is not None
+    assert found.witness_scenario is not None
     witness = found.witness_scenario.model_dump(mode="json", exclude_none=True)
     witness["scenario"]["seed"] = SEED
     entry.update(

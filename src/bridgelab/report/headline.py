@@ -45,11 +45,13 @@ def _keyless_in_runs(groups: list[ConfigGroup]) -> dict[str, Any] | None:
 
 def _cheapest(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The search result that broke with the fewest entities (then the lowest cost)."""
-    broke = [entry for entry in entries if entry.get("entities")]
+    broke = [entry for entry in entries if entry.get("entities") is not None]
     return min(broke, key=lambda e: (len(e["entities"]), e["cost"]), default=None)
 
 
 def _search_clause(entry: dict[str, Any], label: str) -> str:
+    if entry.get("entities") == []:
+        return f"a forgery with no key at all breaks {label} (cost 0)"
     if entry.get("entities"):
         count = len(entry["entities"])
         at_most = (" (at most: not every way to break it was probed)"
@@ -129,7 +131,9 @@ def _plural(count: int, one: str, many: str) -> str:
 
 def _row_text(row: dict[str, Any], several: bool) -> str:
     where = f" ({row['cheapest_label']})" if several and row["cheapest_label"] else ""
-    if row["cheapest_search"] is not None:
+    if row["cheapest_search"] == 0:
+        cheapest = "cheapest break needs no key at all"
+    elif row["cheapest_search"] is not None:
         cheapest = f"cheapest break {_plural(row['cheapest_search'], 'entity', 'entities')}"
     elif row["cheapest_in_runs"] is not None:
         cheapest = ("cheapest break in the runs"

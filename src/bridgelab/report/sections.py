@@ -116,7 +116,14 @@ def cost_section(groups: list[ConfigGroup], cost: dict[str, dict[str, Any]]) -> 
         if found is None:
             continue
         entry = {"configuration": group.id, **found}
-        if found.get("entities"):
+        if found.get("entities") == []:
+            entry["text"] = (
+                f"Cheapest break of {group.label}: no key at all. A forgery that needs none"
+                " (an empty certificate, the caller's own signer list or an honest digest"
+                " replayed beside other fields) broke it, found after"
+                f" {found['evaluations']} simulated attack(s)."
+            )
+        elif found.get("entities"):
             entry["text"] = (
                 f"Cheapest break of {group.label}: compromise {words.names(found['entities'])}"
                 f" (total cost {found['cost']:g}), found after {found['evaluations']} simulated"

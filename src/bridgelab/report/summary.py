@@ -37,11 +37,13 @@ def _cost_breaks(groups: list[ConfigGroup], cost: list[dict[str, Any]]) -> str |
     Its witness is a simulated attack the checker judged: a bridge it broke is not safe,
     whatever the runs given to the report show."""
     labels = {group.id: group.label for group in groups}
-    broken = [entry for entry in cost if entry.get("entities")]
+    broken = [entry for entry in cost if entry.get("entities") is not None]
     if not broken:
         return None
     return "; ".join(
-        f"compromising {words.names(entry['entities'])} breaks {labels[entry['configuration']]}"
+        (f"compromising {words.names(entry['entities'])}" if entry["entities"]
+         else "a forgery with no key at all")
+        + f" breaks {labels[entry['configuration']]}"
         for entry in broken
     )
 
@@ -80,7 +82,8 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
                   if r.exit_code == 1 and not r.safety_failed and not r.liveness_failed]
     breaks = _cost_breaks(groups, cost)
     # The cost search tested attacks only where it found a break or tried every set.
-    searched = [entry for entry in cost if entry.get("entities") or entry.get("searched_all")]
+    searched = [entry for entry in cost
+                if entry.get("entities") is not None or entry.get("searched_all")]
     if stolen:
         verdict = "unsafe"
         text = (

@@ -1,0 +1,82 @@
+"""The cost search's probe with no key, for a user's own contract: a forgery that needs no
+key is the cheapest break (cost 0); a contract it cannot break is searched on by keys, with
+nothing left untried; other bridges get no such probe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("eth", reason="needs the 'evm' extra")
+
+from bridgelab.hunt.cost import Evaluator, cheapest_break
+from bridgelab.hunt.keyless import keyless_kinds, keyless_probe_scenario
+from bridgelab.scenario import load_scenario
+from bridgelab.scenario.load import parse_scenario
+from bridgelab.scenario.reader import read_toml
+from tests.conftest import BYO_EXAMPLE, byo_example_copy, small_scenario
+
+THRESHOLD = ("operator-0", "operator-1", "operator-2", "operator-3")
+# verifier.vy's adapter as code, deriving the digest from the message as a contract that
+# computes it itself would: a replayed digest beside other fields then signs nothing.
+DERIVING_ADAPTER = '''
+from bridgelab.evm.abi import ecdsa_or_empty
+
+
+class Adapter:
+    def __init__(self, abi):
+        self.abi = abi
+
+    def constructor_args(self, root, escrow_contract):
+        return (list(root.signers), root.threshold, root.version)
+
+    def submit(self, cert):
+        return "submit", (cert.digest, cert.trust_root_version, cert.message.nonce,
+                          cert.message.amount, [ecdsa_or_empty(s) for s in cert.signatures])
+
+    def check_of(self, reason):
+        return {"below threshold": "certificate_below_threshold"}.get(reason, "rejected")
+'''
+
+
+def test_a_keyless_forgery_is_the_cheapest_break_of_the_example():
+    found = cheapest_break(load_scenario(BYO_EXAMPLE / "scenario.toml"), 1,
+                           base_dir=BYO_EXAMPLE)
+    assert found.entities == () and found.cost == 0.0 and found.evaluations == 1
+    assert found.witness is not None
+    assert found.witness.verdicts["safety.certificate-quorum"] == "fail"
+    # Nothing is cheaper than no key: no way in is left untried.
+    assert found.gaps == () and found.loss is not None and found.loss["minted"] > 0
+
+
+def _bound_contract(tmp_path: Path):
+    """The example fixed, with an adapter that derives the digest: no keyless forgery."""
+    directory = byo_example_copy(tmp_path / "byo", fix=True)
+    (directory / "deriving_adapter.py").write_text(DERIVING_ADAPTER)
+    data = read_toml(directory / "scenario.toml")
+    source = data["settlement"]["contract_source"]
+    del source["adapter"]
+    source["adapter_class"] = "deriving_adapter:Adapter"
+    return parse_scenario(data, "scenario.toml"), directory
+
+
+def test_a_contract_no_keyless_forgery_breaks_is_searched_by_keys(tmp_path):
+    scenario, directory = _bound_contract(tmp_path)
+    evaluator = Evaluator(scenario, 1, base_dir=directory)
+    found = cheapest_break(scenario, 1, evaluator=evaluator, base_dir=directory)
+    assert evaluator.outcomes[()].verdict == "held", evaluator.outcomes[()]
+    assert found.entities == THRESHOLD and found.cost == 4.0
+    assert found.gaps == (), found.gaps
+
+
+def test_only_a_users_own_contract_gets_the_keyless_probe():
+    assert keyless_probe_scenario(small_scenario()) is None
+    evaluator = Evaluator(small_scenario(), 1)
+    cheapest_break(small_scenario(), 1, evaluator=evaluator, max_evaluations=1)
+    assert () not in evaluator.outcomes
+    data = read_toml(BYO_EXAMPLE / "scenario.toml")
+    assert "forge.caller_signers" in keyless_kinds(parse_scenario(data, "s.toml"))
+    data["committee"]["custody"] = "threshold-bls"
+    # A group signature has no signer list to pass.
+    assert "forge.caller_signers" not in keyless_kinds(parse_scenario(data, "s.toml"))
