@@ -116,6 +116,8 @@ def test_the_report_searches_the_users_contract_where_the_campaign_read_it(byo_r
     assert entry["entities"] == [] and entry["scenarios_searched"] == 1
     assert entry["reproduce"], entry
     assert "## Cost to break" in (root / "report" / "report.md").read_text()
+    # A break with no key ([], not None) still shows its attack and how to replay it.
+    assert "Minimal attack found" in (root / "report" / "report.html").read_text()
 
 
 def test_the_reports_witness_replays_from_anywhere_to_its_verdicts(byo_report, tmp_path,
