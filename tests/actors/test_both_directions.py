@@ -143,7 +143,8 @@ def test_unbound_proof_with_no_trusted_block_tested_nothing():
     result, events = _run(UNBOUND, ["proof_leaf_unbound"],
                           extra={"workload": {"deposits": 0}})
     failed = [e.fields for e in events if e.kind == "attack.failed"]
-    assert failed and all(f == {"reason": "no_accepted_root", "tested": False} for f in failed)
+    assert failed and all(f == {"reason": "no_accepted_root", "attack": "forge.unbound_proof",
+                                "tested": False} for f in failed)
     assert _safe(result)
     assert any("found nothing to attack" in reason for reason in result.inconclusive)
 

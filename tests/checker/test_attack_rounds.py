@@ -42,3 +42,18 @@ def test_a_failure_that_tested_the_bridge_counts_as_tested():
     # A refused endorsement is the bridge's defence holding: the attack was tested.
     refused = ("attack.failed", {"reason": "endorsements_refused"})
     assert _reasons(_start(0), refused) == []
+
+
+def test_two_attacks_of_one_name_are_told_apart_by_kind():
+    """One name, two kinds: one acted, the other found nothing. The one that acted does not
+    stand for the other (the idle round names its kind)."""
+    other = "forge.empty_certificate"
+    monitor = Monitor(attacks=((ACTOR, KIND), (ACTOR, other)))
+    events = [("fault.start", {"attack": KIND, "round": 0, "heals_at": None}),
+              ("fault.start", {"attack": other, "round": 0, "heals_at": None}),
+              ("attack.failed", {"reason": "no_certificate_seen", "attack": KIND,
+                                 "tested": False})]
+    for seq, (kind, fields) in enumerate(events):
+        monitor.observe(Event(seq, float(seq), ACTOR, kind, fields))
+    reasons = [r for r in monitor.inconclusive_reasons() if "found nothing" in r]
+    assert len(reasons) == 1 and "1 of the scenario's 2 attacks" in reasons[0]

@@ -104,7 +104,8 @@ def test_an_attack_with_nothing_to_copy_leaves_the_run_inconclusive():
         "workload": {"deposits": 0, "withdrawals": 0}, "attacks": [ATTACK]}))
     result, events = _run(scenario)
     failed = [e.fields for e in events if e.kind == "attack.failed"]
-    assert failed == [{"reason": "no_certificate_seen", "tested": False}]
+    assert failed == [{"reason": "no_certificate_seen", "attack": "forge.unbound_digest",
+                       "tested": False}]
     assert not _safety_failed(result)
     assert any("found nothing to attack" in reason for reason in result.inconclusive)
 

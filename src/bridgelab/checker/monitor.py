@@ -139,7 +139,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
 
     def _on_attack_failed(self, event: Event) -> None:
         if event.fields.get("tested") is False:
-            self.attack_rounds.found_nothing(event.actor)
+            self.attack_rounds.found_nothing(event.actor, event.fields.get("attack"))
 
     def _on_fault_heal(self, event: Event) -> None:
         self.active_faults.pop((event.actor, event.fields["round"]), None)

@@ -83,7 +83,7 @@ class CallerSigners(_Forgery):
             # One group signature, checked against the group key: there is no signer list.
             # Nothing was tried: the checker counts the attack untested, not held.
             self.world.record(self.actor, "attack.failed", reason="not_applicable",
-                              scheme=root.scheme, tested=False)
+                              scheme=root.scheme, attack=self.kind, tested=False)
             return
         keys = own_keys(self, OWN_KEYS)
         message = self.adversary.fabricated_message(self.params.amount, self.params.recipient)

@@ -57,11 +57,11 @@ class NonceReuse(Attack):
         if not isinstance(custody, MultisigCustody):
             # Members endorse with BLS shares; ECDSA signs only rare rotations there.
             world.record(self.actor, "attack.failed", reason="not_applicable",
-                         scheme=custody.scheme, tested=False)
+                         scheme=custody.scheme, attack=self.kind, tested=False)
             return
         if member >= custody.members:
             world.record(self.actor, "attack.failed", reason="no_such_member", member=member,
-                         tested=False)
+                         attack=self.kind, tested=False)
             return
         if self._original is None:
             self._original = custody._signers[member]
@@ -78,12 +78,12 @@ class NonceReuse(Attack):
             self._following = False
         if secret is None:
             world.record(self.actor, "attack.failed", reason="no_reused_nonce", member=member,
-                         tested=False)
+                         attack=self.kind, tested=False)
             return
         signer = signer_from_secret(secret)
         if signer.address != custody.addresses[member]:
             world.record(self.actor, "attack.failed", reason="wrong_key", member=member,
-                         tested=False)
+                         attack=self.kind, tested=False)
             return
         self.adversary.recovered[member] = signer
         world.record(self.actor, "attack.key_recovered", member=member, address=signer.address)

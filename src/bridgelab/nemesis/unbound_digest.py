@@ -45,7 +45,7 @@ class UnboundDigest(_Forgery):
         if honest is None:
             # The round tested nothing: the checker counts the attack untested (attack_rounds).
             self.world.record(self.actor, "attack.failed", reason="no_certificate_seen",
-                              tested=False)
+                              attack=self.kind, tested=False)
             return
         message = self.adversary.fabricated_message(self.params.amount, self.params.recipient)
         # The batch path is left out: the fabricated message is in no batch, and the digest

@@ -40,7 +40,7 @@ class UnboundProof(_Forgery):
         found = yield from self._genuine_lock()
         if found is None:
             self.world.record(self.actor, "attack.failed", reason="no_accepted_root",
-                              tested=False)
+                              attack=self.kind, tested=False)
             return
         committed, leaf_index = found
         header = committed.block.header
