@@ -176,11 +176,13 @@ def test_a_flaw_that_needs_no_key_leaves_the_search_incomplete():
     assert search_gaps(keyed) == ()
 
 
-def test_a_users_own_contract_is_never_searched_complete():
-    """The probes never send a keyless forgery to the user's contract: not complete."""
-    data = read_toml(ATTACKS / "byo-contract" / "scenario.toml")
-    gaps = search_gaps(parse_scenario(data, "scenario.toml"))
+def test_a_users_own_contract_is_a_gap_until_its_keyless_probe_settles():
+    """Key probes send no keyless forgery: the user's contract is a gap unless the keyless
+    probe (hunt/keyless.py) broke it or vouched that it withstands them."""
+    scenario = parse_scenario(read_toml(ATTACKS / "byo-contract" / "scenario.toml"), "s.toml")
+    gaps = search_gaps(scenario)
     assert len(gaps) == 1 and "forge.unbound_digest" in gaps[0]
+    assert search_gaps(scenario, keyless_settled=True) == ()
 
 
 # -- (4) the L2 inbox: not probed, so never complete; its lane unbounded -----------------------

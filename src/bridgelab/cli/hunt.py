@@ -158,8 +158,9 @@ def _cheapest(args: argparse.Namespace, err: Console, scenario, out: Path) -> in
            " bridge's delay: a cheaper break may exist" if result.unsettled else "")
         + (f"\n{len(result.unknown)} set(s) proved nothing either way: a cheaper break may"
            " exist" if result.unknown and not result.unsettled else "")
-        + "".join(f"\nnot searched: {printable(gap, 300)}: a cheaper break may exist"
-                  for gap in result.gaps)
+        # Nothing is cheaper than no key at all.
+        + ("".join(f"\nnot searched: {printable(gap, 300)}: a cheaper break may exist"
+                   for gap in result.gaps) if result.entities else "")
     )
     return EXIT_FAIL
 

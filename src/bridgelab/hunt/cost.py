@@ -27,7 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bridgelab.hunt.keyless import keyless_kinds, keyless_probe_scenario
+from bridgelab.hunt.keyless import (
+    Refusals,
+    certified_refusals,
+    keyless_kinds,
+    keyless_probe_scenario,
+)
 from bridgelab.hunt.probe import (
     MAX_PROBE_FORGERIES,
     PROBE_AMOUNT,
@@ -115,15 +120,19 @@ class Evaluator:
         key = self.entities_of(units)
         if key not in self.outcomes:
             probe = self.probe_scenario(key)
-            tally = ForgeryTally()
+            tally, refusals = ForgeryTally(), Refusals()
 
             def setup(bridge: Bridge) -> None:
                 bridge.world.history.subscribe_records(tally.add)
+                bridge.world.history.subscribe_records(refusals.add)
 
             result = run(probe, self.seed, setup=setup, base_dir=self.base_dir)
             self.runs += 1
             self.tallies[key] = tally
-            self.outcomes[key] = judge(result)
+            outcome = judge(result)
+            # The keyless probe (no entities) holds only with the evidence it needs.
+            self.outcomes[key] = (outcome if key
+                                  else certified_refusals(self.scenario, outcome, refusals))
             self.results[key] = (result, probe)
         return self.outcomes[key]
 

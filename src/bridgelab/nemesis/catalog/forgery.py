@@ -96,7 +96,7 @@ ENTRIES: tuple[AttackInfo, ...] = (
         " its digest. A verifier that derives the digest from the message it pays, as the"
         " model's and the bridge's own contract do, reverts on the signature check; a"
         " user's contract that checks the signatures against a `digest` argument mints the"
-        " forgery (safety.certificate-quorum, safety.minted-le-locked). Needs no key and no"
+        " forgery (safety.certificate-quorum, safety.supply-conservation). Needs no key and no"
         " flaw switch: aim it at `[settlement.contract_source]` contracts.",
         ForgeParams, "none",
         example("forge.unbound_digest", "schedule = { at = 600.0 }"),
