@@ -165,6 +165,12 @@ def test_a_break_needing_no_key_comes_first_in_what_it_takes():
     search[0]["incomplete_reasons"] = ["the user's own contract was not probed"]
     assert "(at most: not every way to break it was probed)" in cost_headline(
         [group], search)["text"]
-    # A forgery that held, or a key compromise that broke, is no keyless break.
+    # A forgery that held, a key compromise that broke, or a forgery beside a key taken in
+    # the same run, is no keyless break.
+    beside = _forged("r3", BROKE, "forge.unbound_digest")
+    assert beside.config is not None
+    beside.config["attacks"].append({"kind": "key.compromise"})
+    [mixed] = group_configs([beside])
+    assert cost_headline([mixed], [])["keyless_in_runs"] is None
     [held] = group_configs([_forged("r1", HELD, "forge.unbound_digest"), _run("r2", BROKE)])
     assert cost_headline([held], [])["keyless_in_runs"] is None

@@ -16,6 +16,7 @@ from bridgelab.report.groups import ConfigGroup
 
 # Attacks that forge through a verifier flaw: the break needs no key holder at all.
 KEYLESS_FAMILY = "verifier flaw"
+KEYLESS_KINDS = ("forge.", "message.")
 
 
 def _fewest_in_runs(groups: list[ConfigGroup]) -> dict[str, Any] | None:
@@ -34,10 +35,12 @@ def _fewest_in_runs(groups: list[ConfigGroup]) -> dict[str, Any] | None:
 
 def _keyless_in_runs(groups: list[ConfigGroup]) -> dict[str, Any] | None:
     """A run that broke safety with a forgery needing no committee key (a verifier flaw
-    exploited): the search prices key holders only, so it cannot show this break's cost."""
+    exploited): the search's key probes cannot show this break's cost. Every attack of the
+    run must be such a forgery: a key taken beside it would make "no key" untrue."""
     for group in groups:
         for record in sorted(group.family(KEYLESS_FAMILY), key=lambda r: (r.seed, r.id)):
-            if record.safety_failed:
+            if record.safety_failed and all(kind.startswith(KEYLESS_KINDS)
+                                            for kind in record.attack_kinds):
                 return {"seed": record.seed, "run": record.id, "configuration": group.id,
                         "label": group.label, "attack": record.attack_kinds[0]}
     return None
