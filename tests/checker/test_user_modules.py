@@ -36,3 +36,17 @@ def test_a_module_from_the_same_directory_is_imported_once(tmp_path):
     [a] = load_user_properties(["same_name_props:check"], directory)
     [b] = load_user_properties(["same_name_props:check"], directory)
     assert a.check is b.check
+
+
+def test_a_helper_the_users_module_imports_is_its_directorys_own(tmp_path):
+    """Each directory's property module imports a helper of one name: each gets its own."""
+    for name in ("first", "second"):
+        directory = tmp_path / name
+        directory.mkdir()
+        (directory / "shared_helper_mod.py").write_text(f"NAME = {name!r}\n")
+        (directory / "props_with_helper.py").write_text(
+            "import shared_helper_mod\n" + MODULE.replace(
+                "'mine.{name}'", "'mine.' + shared_helper_mod.NAME"))
+    for name in ("first", "second", "first"):
+        [prop] = load_user_properties(["props_with_helper:check"], tmp_path / name)
+        assert prop.id == f"mine.{name}"

@@ -70,9 +70,10 @@ class PropertyLoadError(Exception):
         )
 
 
-# Top-level modules `_import` loaded from a scenario's directory, with that directory: a
-# later scenario's module of the same name (two contracts' `adapter.py`, say, in one report
-# or one worker) must be its own, not the first one's from the import cache.
+# Modules `_import` loaded from a scenario's directory (the user's module and any module of
+# that directory it imported in turn), with that directory: a later scenario's modules of the
+# same names (two contracts' `adapter.py`, say, in one report or one worker) must be its
+# own, not the first one's from the import cache.
 _LOADED_FROM: dict[str, Path] = {}
 
 
@@ -80,26 +81,30 @@ def _import(module_name: str, base_dir: Path | None) -> ModuleType:
     """Import a user's module, the scenario's directory first on the path. Whatever the
     module does at import is the user's code: any exception it raises (a syntax error, a
     failed import of its own, `sys.exit`) is reported as the module's, never as ours."""
-    top = module_name.partition(".")[0]
     base = None if base_dir is None else base_dir.resolve()
-    earlier = _LOADED_FROM.get(top)
-    if earlier is not None and earlier != base:
-        for name in [name for name in sys.modules if name == top or name.startswith(top + ".")]:
-            del sys.modules[name]
-        del _LOADED_FROM[top]
+    for name in [name for name, loaded in _LOADED_FROM.items() if loaded != base]:
+        sys.modules.pop(name, None)
+        del _LOADED_FROM[name]
+    before = set(sys.modules)
     added = False
     if base_dir is not None and str(base_dir) not in sys.path:
         sys.path.insert(0, str(base_dir))
         added = True
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name)
     finally:
         if added:
             sys.path.remove(str(base_dir))
-    origin = getattr(module, "__file__", None)
-    if base is not None and origin and Path(origin).resolve().is_relative_to(base):
-        _LOADED_FROM[top] = base
-    return module
+        if base is not None:
+            _remember(sorted(set(sys.modules) - before), base)
+
+
+def _remember(names: list[str], base: Path) -> None:
+    """Note which of the newly imported `names` came from the scenario's directory."""
+    for name in names:
+        origin = getattr(sys.modules.get(name), "__file__", None)
+        if origin and Path(origin).resolve().is_relative_to(base):
+            _LOADED_FROM[name] = base
 
 
 def module_files(module_name: str, base_dir: Path) -> list[str]:
