@@ -33,6 +33,8 @@ class RunningAttack(Protocol):
 
     def start(self) -> None: ...
 
+    def at_end(self) -> None: ...
+
 
 class Adversary(Protocol):
     """The adversary's state: idle once none of its campaigns is in flight."""

@@ -284,6 +284,8 @@ def _simulate(
         # In the history too: whoever reads it later sees that the run did not finish.
         world.record("bridge", "run.stopped", reason=stalled.reason,
                      component=stalled.component)
+    for attack in bridge.attacks:
+        attack.at_end()
     world.record("bridge", "run.end", settled=bridge.users.settled.triggered,
                  custody=custody_figures(bridge), network=network_figures(world))
     history.close()

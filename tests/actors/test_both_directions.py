@@ -200,3 +200,18 @@ def test_two_of_three_shares_forge_only_when_asked_and_are_refused(below_thresho
     assert len(submitted) == 1 and submitted[0].fields["signers"] == [0, 1]
     # The destination's pairing check refuses it; the adversary then gives the side up.
     assert [e.fields["check"] for e in reverted] == ["certificate_group_signature"]
+
+
+def test_a_forgery_still_waiting_when_the_run_ends_tested_nothing():
+    """A copycat burn submitted shortly before the run ends never reaches finality: the
+    round is still waiting, so it records that it tested nothing and the run does not
+    vouch for safety (it used to end silently and read safe)."""
+    late = [{"kind": "forge.foreign_burn", "schedule": {"at": 290.0},
+             "params": {"amount": 1_000}}]
+    result, events = _run(late, ["foreign_burn_events"],
+                          extra={"scenario": {"duration": 300.0}})
+    failed = [e.fields for e in events if e.kind == "attack.failed"]
+    assert failed == [{"reason": "unfinished", "attack": "forge.foreign_burn",
+                       "tested": False}]
+    assert _safe(result)
+    assert any("found nothing to attack" in reason for reason in result.inconclusive)

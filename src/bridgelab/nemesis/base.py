@@ -25,6 +25,9 @@ PENDING_POLL = 5.0
 MAX_PENDING_WAIT = 1_000_000
 
 
+# Forgeries: each round acts once it has what it waits for, and does nothing before.
+FORGERY_KINDS = ("forge.", "message.")
+
 class Attack:
     """One scheduled attack from the scenario, driven as its own SimPy process."""
 
@@ -52,6 +55,8 @@ class Attack:
         self.rng = self.world.streams.get(f"nemesis/{index}/{spec.kind}")
         self.active = False
         self.finished = False
+        # Inside a round's `begin` (a forgery still waiting for what it needs), for `at_end`.
+        self.in_round = False
 
     @property
     def config(self) -> Strict:
@@ -81,9 +86,11 @@ class Attack:
                 **self.describe(),
                 **({"selected_by": self.selected_by} if self.selected_by else {}),
             )
+            self.in_round = True
             outcome = self.begin(round_)
             if inspect.isgenerator(outcome):
                 yield from outcome
+            self.in_round = False
             if self.spec.heal.after is not None:
                 remaining = started + self.spec.heal.after - env.now
                 if remaining > 0:
@@ -112,6 +119,14 @@ class Attack:
                     ):
                         return
             yield env.timeout(PENDING_POLL)
+
+    def at_end(self) -> None:
+        """Called as the run ends: a forgery still waiting inside a round (for a commit,
+        inclusion, finality, a trusted block) never reached the bridge, so that round tested
+        nothing; the record says so, as a round that gave up would (checker/attack_rounds)."""
+        if self.in_round and self.spec.kind.startswith(FORGERY_KINDS):
+            self.world.record(self.actor, "attack.failed", reason="unfinished",
+                              attack=self.spec.kind, tested=False)
 
     def describe(self) -> dict[str, Any]:
         """Public facts about the targets, for the `fault.start` record."""
