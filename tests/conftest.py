@@ -48,6 +48,29 @@ def tiny_campaign_base(name: str = "tiny", duration: float = 600.0, withdrawals:
 BYO_EXAMPLE = ATTACKS / "byo-contract"
 BYO_EMPTY_FLAW = "    if len(signatures) > 0:  # the flaw: nothing below runs for an empty list\n"
 
+# verifier.vy's adapter as code: the table's mapping, passing the digest derived from the
+# message (as a contract that computed it itself would see it).
+BYO_ADAPTER_MODULE = '''
+from bridgelab.evm.abi import ecdsa_or_empty
+
+
+class Adapter:
+    """verifier.vy's adapter as code: the same mapping as the scenario's table."""
+
+    def __init__(self, abi):
+        self.abi = abi
+
+    def constructor_args(self, root, escrow_contract):
+        return (list(root.signers), root.threshold, root.version)
+
+    def submit(self, cert):
+        return "submit", (cert.digest, cert.trust_root_version, cert.message.nonce,
+                          cert.message.amount, [ecdsa_or_empty(s) for s in cert.signatures])
+
+    def check_of(self, reason):
+        return {"below threshold": "certificate_below_threshold"}.get(reason, "rejected")
+'''
+
 
 def byo_example_copy(directory: Path, fix: bool) -> Path:
     """attacks/byo-contract/ copied to `directory`; with `fix`, its verifier.vy without the

@@ -19,7 +19,7 @@ from bridgelab.scenario import load_scenario
 from bridgelab.scenario.errors import ScenarioError
 from bridgelab.scenario.load import deep_merge, parse_scenario
 from bridgelab.scenario.reader import read_toml
-from tests.conftest import BYO_EMPTY_FLAW, byo_example_copy
+from tests.conftest import BYO_ADAPTER_MODULE, BYO_EMPTY_FLAW, byo_example_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "attacks" / "byo-contract"
@@ -102,31 +102,9 @@ def _attacked_beside_honest(tmp_path: Path, monkeypatch, attacked: Path,
     return code, json.loads((out / "report.json").read_text())["summary"], runs
 
 
-ADAPTER_MODULE = '''
-from bridgelab.evm.abi import ecdsa_or_empty
-
-
-class Adapter:
-    """verifier.vy's adapter as code: the same mapping as the scenario's table."""
-
-    def __init__(self, abi):
-        self.abi = abi
-
-    def constructor_args(self, root, escrow_contract):
-        return (list(root.signers), root.threshold, root.version)
-
-    def submit(self, cert):
-        return "submit", (cert.digest, cert.trust_root_version, cert.message.nonce,
-                          cert.message.amount, [ecdsa_or_empty(s) for s in cert.signatures])
-
-    def check_of(self, reason):
-        return {"below threshold": "certificate_below_threshold"}.get(reason, "rejected")
-'''
-
-
 def test_a_python_adapter_class_from_the_scenarios_directory(tmp_path):
     directory = _example_copy(tmp_path, fix=True)
-    (directory / "my_adapter_mod.py").write_text(ADAPTER_MODULE)
+    (directory / "my_adapter_mod.py").write_text(BYO_ADAPTER_MODULE)
     data = read_toml(directory / "empty-certificate.toml")
     source = data["settlement"]["contract_source"]
     del source["adapter"]

@@ -22,29 +22,9 @@ from bridgelab.hunt.probe import Outcome
 from bridgelab.scenario import load_scenario
 from bridgelab.scenario.load import parse_scenario
 from bridgelab.scenario.reader import read_toml
-from tests.conftest import BYO_EXAMPLE, byo_example_copy, small_scenario
+from tests.conftest import BYO_ADAPTER_MODULE, BYO_EXAMPLE, byo_example_copy, small_scenario
 
 THRESHOLD = ("operator-0", "operator-1", "operator-2", "operator-3")
-# verifier.vy's adapter as code, deriving the digest from the message as a contract that
-# computes it itself would: a replayed digest beside other fields then signs nothing.
-DERIVING_ADAPTER = '''
-from bridgelab.evm.abi import ecdsa_or_empty
-
-
-class Adapter:
-    def __init__(self, abi):
-        self.abi = abi
-
-    def constructor_args(self, root, escrow_contract):
-        return (list(root.signers), root.threshold, root.version)
-
-    def submit(self, cert):
-        return "submit", (cert.digest, cert.trust_root_version, cert.message.nonce,
-                          cert.message.amount, [ecdsa_or_empty(s) for s in cert.signatures])
-
-    def check_of(self, reason):
-        return {"below threshold": "certificate_below_threshold"}.get(reason, "rejected")
-'''
 
 
 def test_a_keyless_forgery_is_the_cheapest_break_of_the_example():
@@ -60,7 +40,7 @@ def test_a_keyless_forgery_is_the_cheapest_break_of_the_example():
 def _bound_contract(tmp_path: Path):
     """The example fixed, with an adapter that derives the digest: no keyless forgery."""
     directory = byo_example_copy(tmp_path / "byo", fix=True)
-    (directory / "deriving_adapter.py").write_text(DERIVING_ADAPTER)
+    (directory / "deriving_adapter.py").write_text(BYO_ADAPTER_MODULE)
     data = read_toml(directory / "scenario.toml")
     source = data["settlement"]["contract_source"]
     del source["adapter"]

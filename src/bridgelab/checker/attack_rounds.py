@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 
 @dataclass
 class AttackRounds:
-    """Rounds started and rounds that found nothing to attack, per attack actor."""
+    """Rounds started and rounds that found nothing to attack, per attack name and kind."""
 
-    started: set[tuple[str, str]] = field(default_factory=set)
     rounds: dict[tuple[str, str], int] = field(default_factory=dict)
     idle: dict[tuple[str, str | None], int] = field(default_factory=dict)
 
     def start(self, actor: str, kind: str) -> None:
-        self.started.add((actor, kind))
         self.rounds[(actor, kind)] = self.rounds.get((actor, kind), 0) + 1
+
+    def started(self, actor: str, kind: str) -> bool:
+        return (actor, kind) in self.rounds
 
     def found_nothing(self, actor: str, kind: str | None) -> None:
         self.idle[(actor, kind)] = self.idle.get((actor, kind), 0) + 1
@@ -30,4 +31,4 @@ class AttackRounds:
     def tested(self, actor: str, kind: str) -> bool:
         """Started, and at least one round did not end finding nothing to attack."""
         idle = self.idle.get((actor, kind), 0) + self.idle.get((actor, None), 0)
-        return (actor, kind) in self.started and self.rounds[(actor, kind)] > idle
+        return self.rounds.get((actor, kind), 0) > idle

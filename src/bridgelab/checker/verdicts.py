@@ -162,9 +162,9 @@ class Verdicts:
         starting counts for both.)"""
         configured = dict.fromkeys(self.attacks)
         rounds = self.attack_rounds
-        unstarted = [actor for actor, kind in configured if (actor, kind) not in rounds.started]
+        unstarted = [actor for actor, kind in configured if not rounds.started(actor, kind)]
         idle = [actor for actor, kind in configured
-                if (actor, kind) in rounds.started and not rounds.tested(actor, kind)]
+                if rounds.started(actor, kind) and not rounds.tested(actor, kind)]
         reasons = []
         if unstarted and len(unstarted) == len(configured):
             reasons.append(f"none of the scenario's {len(self.attacks)} attack(s) started: the"

@@ -124,7 +124,8 @@ class Evaluator:
 
             def setup(bridge: Bridge) -> None:
                 bridge.world.history.subscribe_records(tally.add)
-                bridge.world.history.subscribe_records(refusals.add)
+                if not key:  # only the keyless probe's verdict reads the refusals
+                    bridge.world.history.subscribe_records(refusals.add)
 
             result = run(probe, self.seed, setup=setup, base_dir=self.base_dir)
             self.runs += 1

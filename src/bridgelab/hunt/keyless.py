@@ -26,6 +26,7 @@ from bridgelab.hunt.probe import (
     _past_spikes,
     seed_amount,
     seed_user,
+    within_limits,
 )
 from bridgelab.scenario.model import Scenario
 
@@ -54,13 +55,7 @@ def keyless_amount(scenario: Scenario, amount: int = PROBE_AMOUNT) -> int:
     """`amount`, made to pass the contract's cap, what the honest deposit leaves in its
     bucket and its delay threshold, as the adversary would size a single forgery (one over
     a limit would only show the limit)."""
-    limits = scenario.bridge.limits
-    left = (None if limits.rate_capacity is None
-            else limits.rate_capacity - seed_amount(scenario))
-    bounds = [amount, limits.per_transfer_cap, left]
-    if limits.delay_threshold is not None and limits.delay_threshold > 1:
-        bounds.append(limits.delay_threshold - 1)
-    return max(1, min(bound for bound in bounds if bound is not None))
+    return within_limits(scenario, amount, spent=seed_amount(scenario))
 
 
 def keyless_probe_scenario(scenario: Scenario, amount: int = PROBE_AMOUNT) -> Scenario | None:

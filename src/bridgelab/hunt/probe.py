@@ -117,14 +117,21 @@ class Outcome:
     reasons: tuple[str, ...] = ()
 
 
-def seed_amount(scenario: Scenario) -> int:
-    """The honest deposit that fills the escrow: a typical one, small enough to pass the cap,
-    the bucket and under the delay threshold (so it settles within the probe)."""
+def within_limits(scenario: Scenario, amount: int, spent: int = 0) -> int:
+    """`amount`, made small enough to pass the contract's cap, what is left in its bucket
+    once `spent` has gone through, and its delay threshold (so it is not queued)."""
     limits = scenario.bridge.limits
-    bounds = [scenario.workload.amount_max, limits.per_transfer_cap, limits.rate_capacity]
+    left = None if limits.rate_capacity is None else limits.rate_capacity - spent
+    bounds = [amount, limits.per_transfer_cap, left]
     if limits.delay_threshold is not None and limits.delay_threshold > 1:
         bounds.append(limits.delay_threshold - 1)
-    return max(1, min(b for b in bounds if b is not None))
+    return max(1, min(bound for bound in bounds if bound is not None))
+
+
+def seed_amount(scenario: Scenario) -> int:
+    """The honest deposit that fills the escrow: a typical one, within the limits (so it
+    settles within the probe)."""
+    return within_limits(scenario, scenario.workload.amount_max)
 
 
 def seed_user(scenario: Scenario) -> str:

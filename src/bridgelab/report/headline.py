@@ -13,10 +13,11 @@ from typing import Any
 from bridgelab.report import words
 from bridgelab.report.grouping import attack_key, untested
 from bridgelab.report.groups import ConfigGroup
+from bridgelab.report.records import FAMILIES
 
 # Attacks that forge through a verifier flaw: the break needs no key holder at all.
 KEYLESS_FAMILY = "verifier flaw"
-KEYLESS_KINDS = ("forge.", "message.")
+KEYLESS_KINDS = tuple(prefix for prefix, family in FAMILIES if family == KEYLESS_FAMILY)
 
 
 def _fewest_in_runs(groups: list[ConfigGroup]) -> dict[str, Any] | None:
@@ -38,6 +39,7 @@ def _keyless_in_runs(groups: list[ConfigGroup]) -> dict[str, Any] | None:
     exploited): the search's key probes cannot show this break's cost. Every attack of the
     run must be such a forgery: a key taken beside it would make "no key" untrue."""
     for group in groups:
+        # Every attack of the run such a forgery (the family reads the first one alone).
         for record in sorted(group.family(KEYLESS_FAMILY), key=lambda r: (r.seed, r.id)):
             if record.safety_failed and all(kind.startswith(KEYLESS_KINDS)
                                             for kind in record.attack_kinds):
