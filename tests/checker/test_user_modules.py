@@ -50,3 +50,50 @@ def test_a_helper_the_users_module_imports_is_its_directorys_own(tmp_path):
     for name in ("first", "second", "first"):
         [prop] = load_user_properties(["props_with_helper:check"], tmp_path / name)
         assert prop.id == f"mine.{name}"
+
+
+def test_a_module_of_one_name_imported_first_from_elsewhere_is_not_reused(tmp_path,
+                                                                          monkeypatch):
+    """A property module first imported with no scenario directory (found on the path,
+    as from the working directory) must not answer for a scenario directory's own."""
+    elsewhere = _scenario_dir(tmp_path, "elsewhere")
+    scenario = _scenario_dir(tmp_path, "scenario")
+    monkeypatch.syspath_prepend(str(elsewhere))
+    [first] = load_user_properties(["same_name_props:check"], None)
+    assert first.id == "mine.elsewhere"
+    [own] = load_user_properties(["same_name_props:check"], scenario)
+    assert own.id == "mine.scenario"
+
+
+def test_a_helper_imported_first_from_elsewhere_is_not_reused(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "shadowed_helper_mod.py").write_text("NAME = 'elsewhere'\n")
+    scenario = tmp_path / "scenario"
+    scenario.mkdir()
+    (scenario / "shadowed_helper_mod.py").write_text("NAME = 'scenario'\n")
+    (scenario / "props_with_shadowed_helper.py").write_text(
+        "import shadowed_helper_mod\n" + MODULE.replace(
+            "'mine.{name}'", "'mine.' + shadowed_helper_mod.NAME"))
+    monkeypatch.syspath_prepend(str(elsewhere))
+    __import__("shadowed_helper_mod")
+    [prop] = load_user_properties(["props_with_shadowed_helper:check"], scenario)
+    assert prop.id == "mine.scenario"
+
+
+def test_a_scenario_file_named_like_installed_code_leaves_that_code_cached(tmp_path):
+    """Only the user's own modules are dropped from the cache: a scenario directory holding
+    a `json.py` or a `bridgelab` folder does not unload the standard library or the tool."""
+    import json
+
+    import bridgelab
+
+    directory = _scenario_dir(tmp_path, "names")
+    (directory / "json.py").write_text("")
+    (directory / "bridgelab").mkdir()
+    (directory / "bridgelab" / "__init__.py").write_text("")
+    load_user_properties(["same_name_props:check"], directory)
+    import sys
+
+    assert sys.modules["json"] is json
+    assert sys.modules["bridgelab"] is bridgelab

@@ -85,6 +85,9 @@ def _import(module_name: str, base_dir: Path | None) -> ModuleType:
     for name in [name for name, loaded in _LOADED_FROM.items() if loaded != base]:
         sys.modules.pop(name, None)
         del _LOADED_FROM[name]
+    if base is not None:
+        for name in _shadowed_elsewhere(base):
+            sys.modules.pop(name, None)
     before = set(sys.modules)
     added = False
     if base_dir is not None and str(base_dir) not in sys.path:
@@ -97,6 +100,38 @@ def _import(module_name: str, base_dir: Path | None) -> ModuleType:
             sys.path.remove(str(base_dir))
         if base is not None:
             _remember(sorted(set(sys.modules) - before), base)
+
+
+def _shadowed_elsewhere(base: Path) -> list[str]:
+    """Cached modules that `base` holds a module or package of the same top-level name for,
+    loaded from somewhere else that is not Python's own or installed code (the working
+    directory, say, or another scenario's directory before `_LOADED_FROM` knew it): with
+    `base` first on the path, a fresh `import` would read `base`'s, so the cache must not
+    answer instead."""
+    try:
+        entries = sorted(base.iterdir())
+    except OSError:
+        return []
+    provided = {entry.stem for entry in entries
+                if entry.suffix == ".py" and entry.is_file()}
+    provided |= {entry.name for entry in entries if (entry / "__init__.py").is_file()}
+    shadowed = []
+    provided.discard("bridgelab")  # the tool itself is never the scenario's to replace
+    for name in sorted(sys.modules):
+        if name.partition(".")[0] not in provided:
+            continue
+        origin = getattr(sys.modules[name], "__file__", None)
+        if origin is None or _installed(Path(origin).resolve()):
+            continue
+        if not Path(origin).resolve().is_relative_to(base):
+            shadowed.append(name)
+    return shadowed
+
+
+def _installed(path: Path) -> bool:
+    """Whether `path` is Python's own or installed code, which a scenario never replaces."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
+    return any(path.is_relative_to(root.resolve()) for root in sorted(roots))
 
 
 def _remember(names: list[str], base: Path) -> None:
