@@ -44,6 +44,7 @@ from bridgelab.protocol.messages import trust_root_fields
 from bridgelab.runresult import RunResult, git_commit
 from bridgelab.scenario.load import scenario_hash
 from bridgelab.scenario.model import Scenario
+from bridgelab.scenario_files import property_files
 from bridgelab.workload.users import Users
 
 PROGRESS_STEPS = 200
@@ -122,6 +123,11 @@ def build(
         version=__version__,
         liveness_grace=liveness_grace(scenario),
     )
+    if scenario.checks.properties and base_dir is not None:
+        # Which files the user's properties were read from, so that a saved copy of the
+        # scenario carries them, checked against these digests (report/store.py).
+        world.record("bridge", "checks.properties", properties=list(scenario.checks.properties),
+                     files=property_files(scenario.checks.properties, base_dir))
     world.record("bridge", "trust_root", **trust_root_fields(root))
     world.record("custody", "custody.entities", operators=holders.public_record())
     oracle = install_oracle(world, scenario.oracle) if scenario.oracle.enabled else None

@@ -41,8 +41,17 @@ def named_files(scenario: Scenario, base_dir: Path) -> dict[str, str]:
         from bridgelab.evm.byo import contract_files
 
         files.update(contract_files(source, base_dir))
+    files.update(property_files(scenario.checks.properties, base_dir))
+    return files
+
+
+def property_files(references: list[str], base_dir: Path) -> dict[str, str]:
+    """The files of `base_dir` that importing the modules of `[checks] properties` reads
+    (each module and its packages' `__init__.py`), by relative path, with their SHA-256.
+    Modules those import in turn are not followed: a copy carries the named ones only."""
+    files: dict[str, str] = {}
     base = base_dir.resolve()
-    for reference in scenario.checks.properties:
+    for reference in references:
         for relative in module_files(reference.partition(":")[0], base):
             try:
                 data = confined(base, base / relative).read_bytes()

@@ -227,3 +227,60 @@ def test_a_scenario_whose_files_cannot_be_read_as_its_runs_read_them_is_not_sear
     assert why.startswith("a scenario was not searched")
     assert not (tmp_path / "out" / "witnesses").exists()
 
+
+
+# -- a report's saved scenarios --------------------------------------------------------------
+
+
+def _own_property_runs(root: Path) -> Path:
+    """A campaign of the own-property scenario; its store."""
+    (root / "scenario").mkdir()
+    (root / "scenario" / "props_beside_report.py").write_text(PROPERTY_MODULE)
+    (root / "scenario" / "scenario.toml").write_text(OWN_PROPERTIES)
+    return _campaign(root, '[campaign]\nname = "own-props"\n'
+                     'base = "../scenario/scenario.toml"\nseeds = 1\n\n'
+                     '[[attacks]]\nname = "none"\n')
+
+
+def _saved_reproduce(root: Path, monkeypatch: pytest.MonkeyPatch,
+                     *flags: str) -> list[str | None]:
+    elsewhere = root / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    monkeypatch.chdir(elsewhere)
+    cli_main(["report", str(root / "store.sqlite"), "--out", str(root / "report"), "--quiet",
+              *flags])
+    runs = json.loads((root / "report" / "report.json").read_text())["runs"]
+    return [run.get("reproduce") for run in runs]
+
+
+def test_a_saved_scenario_with_properties_of_its_own_replays_beside_its_module(
+        tmp_path, monkeypatch):
+    """The run's history names the property module it read, with its SHA-256; the report's
+    saved copy carries it, so the replay is judged by the same property, from anywhere."""
+    _own_property_runs(tmp_path)
+    (reproduce,) = _saved_reproduce(tmp_path, monkeypatch, "--no-cost")
+    command = shlex.split(reproduce)
+    saved = tmp_path / "elsewhere" / command[2]
+    assert saved.name == "scenario.toml"
+    assert (saved.parent / "props_beside_report.py").read_text() == PROPERTY_MODULE
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["run", str(saved), *command[3:], "--quiet",
+                     "--out", str(tmp_path / "replay")]) == 0
+    verdicts = json.loads((tmp_path / "replay" / "results.json").read_text())["verdicts"]
+    assert verdicts.get("mine.small-mints") == "pass", verdicts
+
+
+def test_a_property_module_changed_since_the_runs_is_neither_carried_nor_searched(
+        tmp_path, monkeypatch):
+    """A copy beside another module would replay another property, and a search beside it
+    would judge another bridge: no command, and the cost entry says why it did not search."""
+    _own_property_runs(tmp_path)
+    (tmp_path / "scenario" / "props_beside_report.py").write_text(
+        PROPERTY_MODULE.replace("500_000", "5"))
+    assert _saved_reproduce(tmp_path, monkeypatch) == [None]
+    assert not list((tmp_path / "report").glob("scenarios/*/props_beside_report.py"))
+    (entry,) = json.loads((tmp_path / "report" / "report.json").read_text())["cost_to_break"]
+    assert entry["scenarios_searched"] == 0 and entry["entities"] is None, entry
+    assert entry["incomplete_reasons"] == [
+        "a scenario was not searched: the files it names have changed since its runs read"
+        " them"]

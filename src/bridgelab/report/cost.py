@@ -107,8 +107,8 @@ def _files(scenario: Scenario, record: RunRecord) -> tuple[dict[str, str], str |
         return {}, f"a scenario was not searched: the files it names cannot be read ({why})"
     deployed = recorded_files(record) or {}
     if any(files.get(path) != digest for path, digest in deployed.items()):
-        return {}, ("a scenario was not searched: its contract's files have changed since"
-                    " its runs deployed them")
+        return {}, ("a scenario was not searched: the files it names have changed since"
+                    " its runs read them")
     return files, None
 
 

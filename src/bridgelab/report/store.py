@@ -280,10 +280,10 @@ def materialize(records: list[RunRecord], directory: Path) -> int:
     `directory` (one file per distinct scenario) and give the record its command.
 
     A file is written only if reading it back gives the run's scenario hash, so the command
-    replays exactly the run it stands for. A scenario with the user's own contract goes in a
-    folder of its own, `scenario.toml` with the contract's files beside it at the paths it
-    names, each copied only if its SHA-256 is the one the run's history recorded at
-    deployment. Returns the number of scenarios written.
+    replays exactly the run it stands for. A scenario with the user's own contract or
+    property modules goes in a folder of its own, `scenario.toml` with those files beside it
+    at the paths it names, each copied only if its SHA-256 is the one the run's history
+    recorded (`recorded_files`). Returns the number of scenarios written.
     """
     written: dict[str, Path | None] = {}
     for record in records:
@@ -305,8 +305,8 @@ def materialize(records: list[RunRecord], directory: Path) -> int:
 
 def _write_scenario(record: RunRecord, directory: Path, digest: str,
                     files: dict[str, str] | None) -> Path | None:
-    """The record's scenario written under `directory` (with its contract's files when
-    `files` is not None), or None when the copy would not replay the run."""
+    """The record's scenario written under `directory` (with the files it read beside it
+    when `files` is not None), or None when the copy would not replay the run."""
     from bridgelab.scenario import load_scenario
     from bridgelab.scenario.load import scenario_hash
     from bridgelab.scenario.toml_out import scenario_toml
@@ -317,7 +317,7 @@ def _write_scenario(record: RunRecord, directory: Path, digest: str,
     if files is not None:
         listed = json.dumps(files, sort_keys=True).encode()
         folder = confined(directory, directory / f"{stem}-{hashlib.sha256(listed).hexdigest()[:6]}")
-        if not _copy_contract_files(record, folder, files):
+        if not _copy_run_files(record, folder, files):
             return None
         file = folder / "scenario.toml"
     else:
@@ -337,32 +337,49 @@ def _write_scenario(record: RunRecord, directory: Path, digest: str,
     return file
 
 
-# How far into a history the deployment record may be (it is among the first records).
+# How far into a history the records naming a run's files may be (among the first records).
 MAX_DEPLOYMENT_LINE = 1_000
 
 
 def recorded_files(record: RunRecord) -> dict[str, str] | None:
-    """For a run of the user's own contract, the files its history's `contract.deployed`
-    record names with their SHA-256 ({} when they cannot be read); None for other runs."""
-    if _contract_source(record.config) is None:
+    """The files a run read beside its scenario, by relative path with their SHA-256, as its
+    history recorded them: the user's contract (`contract.deployed`) and the modules of its
+    own properties (`checks.properties`). {} for a contract run whose record cannot be read;
+    None for a run that read no such files, or whose history never named them."""
+    config = record.config or {}
+    wanted = {"contract.deployed"} if _contract_source(config) is not None else set()
+    if (config.get("checks") or {}).get("properties"):
+        wanted.add("checks.properties")
+    if not wanted:
         return None
-    if record.history_path is None:
-        return {}
+    found: dict[str, dict[str, str]] = {}
+    if record.history_path is not None:
+        found = _first_files(Path(record.history_path), wanted)
+    if "contract.deployed" in wanted and "contract.deployed" not in found:
+        return {}  # the contract's files are not known: nothing can be carried
+    files = {path: digest for kind in sorted(found) for path, digest in found[kind].items()}
+    return files or None
+
+
+def _first_files(history: Path, kinds: set[str]) -> dict[str, dict[str, str]]:
+    """The `files` of the first record of each of `kinds` among the history's first lines."""
+    found: dict[str, dict[str, str]] = {}
     try:
-        with open(record.history_path, encoding="utf-8") as history:
-            for number, line in enumerate(history):
-                if number >= MAX_DEPLOYMENT_LINE:
+        with open(history, encoding="utf-8") as lines:
+            for number, line in enumerate(lines):
+                if number >= MAX_DEPLOYMENT_LINE or len(found) == len(kinds):
                     break
                 event = json.loads(line)
-                if event.get("kind") == "contract.deployed":
+                kind = event.get("kind")
+                if kind in kinds and kind not in found:
                     files = event.get("files")
-                    return dict(files) if isinstance(files, dict) else {}
+                    found[kind] = dict(files) if isinstance(files, dict) else {}
     except (OSError, ValueError):
         pass
-    return {}
+    return found
 
 
-def _copy_contract_files(record: RunRecord, folder: Path, files: dict[str, str]) -> bool:
+def _copy_run_files(record: RunRecord, folder: Path, files: dict[str, str]) -> bool:
     """Copy each of `files` from the run's scenario directory into `folder` at the same
     relative path; False (and nothing kept) unless every copy has its recorded SHA-256."""
     if not files or record.scenario_dir is None:
