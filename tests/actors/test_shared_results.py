@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgelab.checker.monitor import check_records
+from bridgelab.checker.judge import check_records
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core.history import read_history
 from bridgelab.crypto import merkle

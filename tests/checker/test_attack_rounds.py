@@ -39,9 +39,9 @@ def test_one_round_that_found_something_tests_it():
 
 
 def test_a_failure_that_tested_the_bridge_counts_as_tested():
-    # A refused endorsement is the bridge's defence holding: the attack was tested.
-    refused = ("attack.failed", {"reason": "endorsements_refused"})
-    assert _reasons(_start(0), refused) == []
+    # A reverted forgery is the bridge's defence holding: the attack was tested.
+    reverted = ("attack.failed", {"reason": "reverted", "tx": "t", "check": "unknown_lock"})
+    assert _reasons(_start(0), reverted) == []
 
 
 def test_two_attacks_of_one_name_are_told_apart_by_kind():
@@ -57,3 +57,68 @@ def test_two_attacks_of_one_name_are_told_apart_by_kind():
         monitor.observe(Event(seq, float(seq), ACTOR, kind, fields))
     reasons = [r for r in monitor.inconclusive_reasons() if "found nothing" in r]
     assert len(reasons) == 1 and "1 of the scenario's 2 attacks" in reasons[0]
+
+
+# -- attacks that forge with keys: tested only by a forgery of their own ---------------------
+
+KEYS = "attack-1:key.compromise"
+
+
+def _keyed(kind: str, *events: tuple[str, str, dict], grants: frozenset[str] = frozenset()
+           ) -> list[str]:
+    monitor = Monitor(attacks=((KEYS, kind),), key_grants=grants)
+    for seq, (actor, event_kind, fields) in enumerate(events):
+        monitor.observe(Event(seq, float(seq), actor, event_kind, fields))
+    # (A forgery with no outcome recorded is a reason of its own, `checker/pending.py`.)
+    return [reason for reason in monitor.inconclusive_reasons()
+            if "of the scenario's" in reason]
+
+
+def _keyed_start(kind: str) -> tuple[str, str, dict]:
+    return KEYS, "fault.start", {"attack": kind, "round": 0, "heals_at": None}
+
+
+SUBMIT = ("attack.submit", {"tx": "t", "nonce": 1, "amount": 1, "recipient": "attacker",
+                            "signatures": 1, "signers": [0]})
+
+
+def test_keys_taken_and_never_submitted_leave_the_attack_untested():
+    reasons = _keyed("key.compromise", _keyed_start("key.compromise"))
+    assert len(reasons) == 1 and "never submitted a forgery" in reasons[0]
+
+
+def test_a_forgery_of_its_own_tests_it():
+    assert _keyed("key.compromise", _keyed_start("key.compromise"), (KEYS, *SUBMIT)) == []
+
+
+def test_another_attacks_forgery_does_not_test_one_that_forges_itself():
+    other = "attack-2:adversary.forge"
+    reasons = _keyed("key.compromise", _keyed_start("key.compromise"), (other, *SUBMIT))
+    assert len(reasons) == 1 and KEYS in reasons[0]
+
+
+def test_keys_handed_on_are_tested_by_any_forgery():
+    other = "attack-2:adversary.forge"
+    assert _keyed("key.compromise", _keyed_start("key.compromise"), (other, *SUBMIT),
+                  grants=frozenset({KEYS})) == []
+    assert len(_keyed("key.compromise", _keyed_start("key.compromise"),
+                      grants=frozenset({KEYS}))) == 1
+
+
+def test_a_bernoulli_draw_of_no_seat_is_a_trial():
+    drew = (KEYS, "attack.failed", {"reason": "no_seats_compromised"})
+    assert _keyed("key.bernoulli", _keyed_start("key.bernoulli"), drew) == []
+    assert len(_keyed("key.bernoulli", _keyed_start("key.bernoulli"))) == 1
+
+
+def test_too_few_endorsements_test_the_bridge_only_if_a_member_refused():
+    """A member's `endorse.refused` for the forged nonce is the bridge's check holding; too
+    few endorsements with no refusal at all means nobody answered."""
+    start = ("fault.start", {"attack": KIND, "round": 0, "heals_at": None})
+    short = ("attack.failed", {"reason": "endorsements_refused", "nonce": 7, "endorsements": []})
+    refused = ("endorse.refused", {"direction": "deposit", "nonce": 7, "check": "unknown_lock"})
+    assert _reasons(start, refused, short) == []
+    (reason,) = _reasons(start, short)
+    assert "found nothing to attack" in reason
+    other_nonce = ("endorse.refused", {"direction": "deposit", "nonce": 8, "check": "x"})
+    assert len(_reasons(start, other_nonce, short)) == 1

@@ -16,8 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.checker.finality import MAX_TICKS_PER_EVENT, SettlementFinality
-from bridgelab.checker.judge import judge_saved, monitor_for
-from bridgelab.checker.monitor import check_records
+from bridgelab.checker.judge import check_records, judge_saved, monitor_for
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core.history import Event, read_history
 from bridgelab.runner import run

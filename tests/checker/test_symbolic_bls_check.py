@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bridgelab.checker import policy
 from bridgelab.checker.finality import SettlementFinality
-from bridgelab.checker.monitor import check_records
+from bridgelab.checker.judge import check_records
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core import memo
 from bridgelab.core.history import read_history

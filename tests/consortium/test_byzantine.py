@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridgelab.checker.agreement import AgreementFold
-from bridgelab.checker.monitor import check_records
+from bridgelab.checker.judge import check_records
 from bridgelab.consortium.block import quorum, vote_bytes
 from bridgelab.consortium.byzantine import ByzantinePlan, conflicting_quorum, may_vote
 from bridgelab.core.history import History

@@ -8,8 +8,8 @@ import pytest
 
 from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.frozen import honest_accounts
-from bridgelab.checker.judge import liveness_grace
-from bridgelab.checker.monitor import OBSERVED_KINDS, Monitor, check_records
+from bridgelab.checker.judge import check_records, liveness_grace
+from bridgelab.checker.monitor import OBSERVED_KINDS, Monitor
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core import history as history_module
 from bridgelab.core.history import History, read_history

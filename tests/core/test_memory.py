@@ -17,7 +17,8 @@ import pytest
 
 from bridgelab.campaign.worker import probes
 from bridgelab.checker import l2_metrics, metrics, oracle_metrics, outcome
-from bridgelab.checker.monitor import Transfer, check_records
+from bridgelab.checker.judge import check_records
+from bridgelab.checker.monitor import Transfer
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.consortium import keeping as consortium_keeping
 from bridgelab.core import column, digest_set, sorted_run

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bridgelab.checker.monitor import check_records
+from bridgelab.checker.judge import check_records
 from bridgelab.consortium.escrow import (
     ESCROW_CONTRACT,
     EscrowState,

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bridgelab.checker.monitor import check_records
+from bridgelab.checker.judge import check_records
 from bridgelab.checker.policy import CommitteePolicy
 from bridgelab.core.history import read_history
 from bridgelab.runner import run

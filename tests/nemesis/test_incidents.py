@@ -292,10 +292,15 @@ def test_multichain_one_cloud_account_signs_after_a_46_day_dwell():
 
 @needs("multichain-2023")
 def test_multichain_defended_one_share_cannot_sign():
+    """One share of three: the adversary submits what it makes of it, and the settlement
+    contract's pairing check refuses it (the run tests the defence, not just its absence)."""
     run_ = outcome_of("multichain-2023", defended=True)
-    failed = run_.of_kind("attack.failed")
-    assert failed and failed[0].fields["reason"] == "insufficient_shares"
-    assert failed[0].fields["shares"] == 1 < failed[0].fields["threshold"] == 3
+    (short,) = run_.of_kind("attack.short_forgery")
+    assert short.fields["shares"] == 1 < short.fields["threshold"] == 3
+    (submitted,) = run_.of_kind("attack.submit")
+    reverted = [e for e in run_.of_kind("tx.reverted") if e.fields["tx"] == submitted.fields["tx"]]
+    assert [e.fields["check"] for e in reverted] == ["certificate_group_signature"]
+    assert run_.result.inconclusive == []
 
 
 # -- Wormhole 2022 ------------------------------------------------------------------------------

@@ -50,6 +50,8 @@ def monitor_for(scenario: Scenario, user_properties: Iterable[UserProperty] = ()
         liveness_grace(scenario),
         tuple((attack.actor(index), attack.kind)
               for index, attack in enumerate(scenario.attacks)),
+        frozenset(attack.actor(index) for index, attack in enumerate(scenario.attacks)
+                  if attack.kind == "key.compromise" and attack.params.get("forge") is False),
     )
 
 
@@ -110,3 +112,33 @@ def run_metrics(folds: RunFolds, monitor: Monitor, end: float) -> dict[str, Any]
     metrics["liveness"] = monitor.liveness_breakdown()
     # Through JSON as the run writes it: tuples become lists, keys strings.
     return dict(json.loads(json.dumps(metrics)))
+
+
+def check_records(
+    records: Iterable[dict[str, Any]],
+    signatures: str = "real",
+    policy: CommitteePolicy | None = None,
+    finality: SettlementFinality | None = None,
+    honest: frozenset[str] = frozenset(),
+    liveness_grace: float | None = None,
+    attacks: tuple[tuple[str, str], ...] | None = None,
+    key_grants: frozenset[str] = frozenset(),
+) -> Monitor:
+    """Re-check a saved history (records as read from `history.jsonl`) of a run with real (or
+    `signatures = "symbolic"`) signatures, against the committee `policy` its scenario
+    configures (`CommitteePolicy.of_scenario`; without it certificate-quorum is unknown), its
+    settlement `finality` (`SettlementFinality.of_scenario`; without it the chain's own
+    claims), its honest users' accounts, its liveness grace and its `attacks` as (name,
+    kind) with the names of those that only hand their keys on (`judge.monitor_for` gives
+    all of these from a scenario). Without `attacks`, whether the scenario's attacks were
+    tested is not known, and the run is inconclusive for it."""
+    monitor = Monitor(signatures=signatures, policy=policy, finality=finality, honest=honest,
+                      liveness_grace=liveness_grace, attacks=attacks or (),
+                      key_grants=key_grants)
+    monitor.attacks_given = attacks is not None
+    for record in records:
+        fields = {
+            key: value for key, value in record.items() if key not in {"seq", "t", "actor", "kind"}
+        }
+        monitor.observe(Event(record["seq"], record["t"], record["actor"], record["kind"], fields))
+    return monitor

@@ -8,7 +8,6 @@ deploys and whatever trust root it installed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from bridgelab.checker.agreement import PROPERTY as AGREEMENT
@@ -52,12 +51,16 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         honest: frozenset[str] = frozenset(),
         liveness_grace: float | None = None,
         attacks: tuple[tuple[str, str], ...] = (),
+        key_grants: frozenset[str] = frozenset(),
     ) -> None:
         self.view = LedgerView()
         # The scenario's attacks as (actor, kind): one that never starts was not tested,
         # whatever the run's properties say.
         self.attacks = attacks
-        self.attack_rounds = AttackRounds()
+        # False for a saved history re-checked without its scenario's attacks (`check_records`).
+        self.attacks_given = True
+        # `key_grants`: those of them that only hand their keys on (`forge = false`).
+        self.attack_rounds = AttackRounds(grants=key_grants)
         # Queued mints and forged transactions whose outcome was still to come (pending.py).
         self.unsettled = Unsettled()
         # The honest users' accounts by the scenario: never the adversary's (frozen.py).
@@ -138,8 +141,16 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         }
 
     def _on_attack_failed(self, event: Event) -> None:
-        if event.fields.get("tested") is False:
-            self.attack_rounds.found_nothing(event.actor, event.fields.get("attack"))
+        fields = event.fields
+        if fields.get("tested") is False:
+            self.attack_rounds.found_nothing(event.actor, fields.get("attack"))
+        elif fields.get("reason") == "endorsements_refused":
+            self.attack_rounds.short_of_endorsements(event.actor, fields)
+        elif fields.get("reason") == "no_seats_compromised":
+            self.attack_rounds.drew_nothing(event.actor)
+
+    def _on_endorse_refused(self, event: Event) -> None:
+        self.attack_rounds.refused(event.fields.get("direction"), event.fields.get("nonce"))
 
     def _on_fault_heal(self, event: Event) -> None:
         self.active_faults.pop((event.actor, event.fields["round"]), None)
@@ -226,6 +237,8 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         add_to(self.view.lane_supply, (fields["asset"], lane(fields)), -fields["amount"])
 
     def _on_attack(self, event: Event) -> None:
+        if event.kind == "attack.submit":
+            self.attack_rounds.submit(event.actor)
         self.view.adversary.note(event.kind, event.actor, event.fields)
 
     def _on_pause(self, event: Event) -> None:
@@ -365,6 +378,7 @@ _HANDLERS = {
     "settlement.final": Monitor._on_settlement_final,
     "settlement.reorg": Monitor._on_reorg,
     "attack.submit": Monitor._on_attack,
+    "endorse.refused": Monitor._on_endorse_refused,
     "attack.lock": Monitor._on_attack,
     "attack.extract": Monitor._on_attack,
     **{kind: Monitor._on_pause for kind in PAUSE_EVENTS},
@@ -372,27 +386,3 @@ _HANDLERS = {
 
 # Every kind `observe` acts on without a property of the scenario's own; it passes the rest by.
 OBSERVED_KINDS = frozenset(_HANDLERS) | frozenset(_PROBE_EVENTS) | PENDING_KINDS
-
-
-def check_records(
-    records: Iterable[dict[str, Any]],
-    signatures: str = "real",
-    policy: CommitteePolicy | None = None,
-    finality: SettlementFinality | None = None,
-    honest: frozenset[str] = frozenset(),
-    liveness_grace: float | None = None,
-) -> Monitor:
-    """Re-check a saved history (records as read from `history.jsonl`) of a run with real (or
-    `signatures = "symbolic"`) signatures, against the committee `policy` its scenario
-    configures (`CommitteePolicy.of_scenario`; without it certificate-quorum is unknown), its
-    settlement `finality` (`SettlementFinality.of_scenario`; without it the chain's own
-    claims), its honest users' accounts and its liveness grace (`judge.monitor_for` gives
-    all of these from a scenario)."""
-    monitor = Monitor(signatures=signatures, policy=policy, finality=finality, honest=honest,
-                      liveness_grace=liveness_grace)
-    for record in records:
-        fields = {
-            key: value for key, value in record.items() if key not in {"seq", "t", "actor", "kind"}
-        }
-        monitor.observe(Event(record["seq"], record["t"], record["actor"], record["kind"], fields))
-    return monitor

@@ -33,6 +33,7 @@ class Verdicts:
     finality: SettlementFinality | None
     grace_from_record: bool
     attacks: tuple[tuple[str, str], ...]
+    attacks_given: bool
     attack_rounds: AttackRounds
     unsettled: Unsettled
 
@@ -150,21 +151,27 @@ class Verdicts:
         if self.finality is None:
             reasons.append("settlement finality was taken from the chain's own claims:"
                            " no finality rule was given")
+        if not self.attacks_given:
+            reasons.append("the scenario's attacks were not given: whether the run tested"
+                           " them is not known")
         if self.grace_from_record:
             reasons.append("the liveness grace was taken from the run's own record:"
                            " none was given")
         return reasons
 
     def _untested_attacks(self) -> list[str]:
-        """The scenario's attacks that never started, or whose every round found nothing to
-        attack, as reasons: an attack that started does not stand for another that did not.
+        """The scenario's attacks that never started, whose every round found nothing to
+        attack, or that forge with keys and never submitted a forgery, as reasons: an attack
+        that started does not stand for another that did not.
         (Two attacks of one name and kind cannot be told apart by their events: either
         starting counts for both.)"""
         configured = dict.fromkeys(self.attacks)
         rounds = self.attack_rounds
         unstarted = [actor for actor, kind in configured if not rounds.started(actor, kind)]
-        idle = [actor for actor, kind in configured
-                if rounds.started(actor, kind) and not rounds.tested(actor, kind)]
+        untested = [(actor, kind) for actor, kind in configured
+                    if rounds.started(actor, kind) and not rounds.tested(actor, kind)]
+        unsent = [actor for actor, kind in untested if rounds.never_forged(actor, kind)]
+        idle = [actor for actor, kind in untested if actor not in unsent]
         reasons = []
         if unstarted and len(unstarted) == len(configured):
             reasons.append(f"none of the scenario's {len(self.attacks)} attack(s) started: the"
@@ -177,6 +184,11 @@ class Verdicts:
             reasons.append(f"{len(idle)} of the scenario's {len(self.attacks)} attacks found"
                            f" nothing to attack in any round ({', '.join(idle)}): the run"
                            " tested none of those")
+        if unsent:
+            reasons.append(f"{len(unsent)} of the scenario's {len(self.attacks)} attacks never"
+                           f" submitted a forgery ({', '.join(unsent)}): the keys they held"
+                           " were never put to the bridge (too few keys to sign, none"
+                           " held, or a round still waiting at the run's end)")
         return reasons
 
     def _quorum_unknown(self, failed: set[str]) -> bool:

@@ -60,12 +60,14 @@ class ForeignBurn(_Forgery):
                      amount=self.params.amount)
         yield found | world.env.timeout(INCLUSION_WAIT)
         if not found.triggered:
-            world.record(self.actor, "attack.failed", reason="not_included", nonce=nonce)
+            world.record(self.actor, "attack.failed", reason="not_included", nonce=nonce,
+                         attack=self.kind, tested=False)
             return
         block = found.value
         final = yield from self._await_final(block)
         if not final:
-            world.record(self.actor, "attack.failed", reason="not_final", nonce=nonce)
+            world.record(self.actor, "attack.failed", reason="not_final", nonce=nonce,
+                         attack=self.kind, tested=False)
             return
         proof = self._proof(block, tx.tx_id)
         relay = self._relay()

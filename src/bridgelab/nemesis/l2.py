@@ -98,8 +98,9 @@ class RedemptionRun(_L2Attack):
             else:
                 l2.withdraw(account, asset, amount, account, ref)
         started = env.now
+        withdrawals = len(pending)
         self.world.record(
-            self.actor, "l2.redemption.run", round=round_, withdrawals=len(pending),
+            self.actor, "l2.redemption.run", round=round_, withdrawals=withdrawals,
             amount=sum(pending.values()), queue=l2.sequencer.redemption_queue,
         )
         done = env.event()
@@ -120,6 +121,10 @@ class RedemptionRun(_L2Attack):
             self.actor, "l2.redemption.drained", round=round_,
             after=round(env.now - started, 6), outstanding=len(pending),
         )
+        if not withdrawals:
+            # Nobody held anything to redeem: the round put no load on the bridge's exit.
+            self.world.record(self.actor, "attack.failed", reason="nothing_to_redeem",
+                              attack=self.kind, tested=False)
 
 
 class OracleOffline(_L2Attack):

@@ -56,7 +56,7 @@ class Pacing:
     directions: tuple[DirectionName, ...] = ("deposit",)
     within: float | None = None
     # Submit a best-effort certificate from fewer threshold-BLS shares than the threshold.
-    below_threshold: bool = False
+    below_threshold: bool = True
 
     def __post_init__(self) -> None:
         assert self.mode in PACING_MODES, self.mode

@@ -92,7 +92,9 @@ def await_commit(
     attack.bridge.consortium.on_commit.append(watch)
     yield found | env.timeout(wait)
     if not found.triggered:
-        attack.world.record(attack.actor, "attack.failed", reason="not_committed", tx=tx_id)
+        # The consortium never committed it (down, cut off): the bridge never saw it.
+        attack.world.record(attack.actor, "attack.failed", reason="not_committed", tx=tx_id,
+                            attack=attack.spec.kind, tested=False)
         return None
     committed, item, leaf_index = found.value
     if leaf_index < 0:

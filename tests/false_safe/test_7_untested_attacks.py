@@ -1,0 +1,127 @@
+"""False-safe regressions, attacks that never reached the bridge: each run read safe (exit 0,
+nothing inconclusive) though the attack put nothing to the bridge. Keys taken and never used
+(a dwell past the run's end, `forge = false` alone, no key held), colluders armed after the
+last lock, a forgery whose endorsers were all down, a redemption run with nobody to redeem.
+Each control shows the same attack does reach the bridge when given the chance.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bridgelab.checker.judge import check_records, monitor_for
+from bridgelab.runner import run
+from tests.conftest import small_scenario
+
+FIVE_NEED_THREE = {"committee": {"members": 5, "threshold": 3, "required": []},
+                   "workload": {"deposits": 10, "withdrawals": 5, "deposit_interval": 10.0}}
+THRESHOLD = {"select": "threshold"}
+
+
+def _run(attacks: list[dict[str, Any]], **extra: Any):
+    overrides = {**FIVE_NEED_THREE, **extra, "attacks": attacks}
+    return run(small_scenario(overrides), 1)
+
+
+def _safety_failed(result) -> bool:
+    return any(v == "fail" for p, v in result.verdicts.items() if p.startswith("safety."))
+
+
+def _attack_reasons(result) -> list[str]:
+    return [r for r in result.inconclusive if "attack" in r]
+
+
+def _compromise(**params: Any) -> dict[str, Any]:
+    return {"kind": "key.compromise", "targets": THRESHOLD, "schedule": {"at": 30.0},
+            "params": params}
+
+
+UNTESTED = {
+    "keys held past the run's end": [_compromise(dwell=100_000.0)],
+    "keys taken, never used": [_compromise(forge=False)],
+    "no key held": [{"kind": "adversary.forge", "schedule": {"at": 30.0}}],
+    "colluders armed after the last lock": [
+        {"kind": "collusion.equivocate", "targets": THRESHOLD, "schedule": {"at": 400.0}}],
+    "too few keys recovered": [
+        {"kind": "ecdsa.nonce_reuse", "schedule": {"at": 5.0}, "params": {"member": 0}}],
+}
+TESTED = {
+    "keys used at once": [_compromise()],
+    "keys handed to a forger": [_compromise(forge=False),
+                                {"kind": "adversary.forge", "schedule": {"at": 60.0}}],
+    "colluders armed before a lock": [
+        {"kind": "collusion.equivocate", "targets": THRESHOLD, "schedule": {"at": 5.0}}],
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNTESTED))
+def test_an_attack_that_never_put_a_forgery_to_the_bridge_is_inconclusive(case):
+    result = _run(UNTESTED[case])
+    assert not _safety_failed(result), result.verdicts
+    (reason,) = _attack_reasons(result)
+    assert "never submitted a forgery" in reason, reason
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("case", sorted(TESTED))
+def test_the_same_attacks_reach_the_bridge_when_they_can(case):
+    result = _run(TESTED[case])
+    assert _safety_failed(result), f"{case}: the keys should break a 3-of-5 bridge"
+    assert _attack_reasons(result) == []
+
+
+def test_below_the_bls_threshold_the_best_forgery_is_still_submitted(tmp_path):
+    """Two shares of a 3-of-5 group key cannot sign, but the adversary submits what they make,
+    and the bridge's refusal is what the run tests: safe and conclusive."""
+    attack = {"kind": "key.compromise", "targets": {"select": "threshold-1"},
+              "schedule": {"at": 30.0}}
+    committee = {**FIVE_NEED_THREE["committee"], "custody": "threshold-bls"}
+    scenario = small_scenario({**FIVE_NEED_THREE, "committee": committee, "attacks": [attack]})
+    result = run(scenario, 1, tmp_path)
+    assert not _safety_failed(result) and _attack_reasons(result) == []
+    history = (tmp_path / "history.jsonl").read_text()
+    assert '"kind":"attack.short_forgery"' in history and '"kind":"attack.submit"' in history
+
+
+def test_a_forgery_no_member_could_answer_is_inconclusive_not_refused():
+    """The members all down while a foreign-contract forgery asks them to endorse: too few
+    endorsements, but none was refused, so the flaw was never met."""
+    crash = {"kind": "node.crash", "targets": {"select": "all"}, "schedule": {"at": 25.0},
+             "heal": {"after": 120.0}, "params": {"role": "member"}}
+    forge = {"kind": "forge.foreign_contract", "schedule": {"at": 30.0},
+             "params": {"amount": 100_000_000}}
+    flawed = {"bridge": {"flaws": ["foreign_contract_events"]}}
+    down = _run([crash, forge], **flawed)
+    assert not _safety_failed(down)
+    assert any("found nothing to attack" in r for r in _attack_reasons(down)), down.inconclusive
+    assert _safety_failed(_run([forge], **flawed)), "the control: the flaw breaks the bridge"
+
+
+def test_a_saved_history_rechecked_without_its_attacks_is_inconclusive(tmp_path):
+    scenario = small_scenario({**FIVE_NEED_THREE, "attacks": [_compromise(forge=False)]})
+    run(scenario, 1, tmp_path)
+    records = [json.loads(line)
+               for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    bare = check_records(records)
+    assert any("attacks were not given" in r for r in bare.inconclusive_reasons())
+    configured = monitor_for(scenario)
+    given = check_records(records, attacks=configured.attacks,
+                          key_grants=configured.attack_rounds.grants)
+    reasons = given.inconclusive_reasons()
+    assert not any("attacks were not given" in r for r in reasons)
+    assert any("never submitted a forgery" in r for r in reasons), reasons
+
+
+def test_a_redemption_run_with_nobody_to_redeem_is_inconclusive():
+    """Run at time 0, before anyone holds a token on the L2: no withdrawal, no load."""
+    l2 = {"enabled": True, "destination": "l2", "batch_interval": 600.0,
+          "oracle_members": 5, "oracle_quorum": 3}
+    redeem = {"kind": "l2.redemption_run", "params": {"fraction": 1.0}}
+    early = _run([{**redeem, "schedule": {"at": 0.0}}], l2=l2)
+    assert any("found nothing to attack" in r for r in _attack_reasons(early)), early.inconclusive
+    later = _run([{**redeem, "schedule": {"at": 1_500.0}}], l2=l2)
+    assert _attack_reasons(later) == [], later.inconclusive
+
