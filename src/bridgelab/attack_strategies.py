@@ -207,7 +207,7 @@ def attack(draw: st.DrawFn, base: Any = None, kinds: list[str] | None = None,
         schedule["when_pending_above"] = draw(st.integers(0, scenario.workload.amount_max))
     entry["schedule"] = schedule
     if draw(st.booleans()):
-        entry["heal"] = {"after": float(draw(st.integers(0, int(horizon))))}
+        entry["heal"] = {"after": float(draw(st.integers(1, max(1, int(horizon)))))}
     params = draw(st.fixed_dictionaries({}, optional=_param_strategies(kind, scenario)))
     if params:
         entry["params"] = params

@@ -14,6 +14,7 @@ import pytest
 
 from bridgelab.checker.judge import check_records, monitor_for
 from bridgelab.runner import run
+from bridgelab.scenario import ScenarioError
 from tests.conftest import small_scenario
 
 FIVE_NEED_THREE = {"committee": {"members": 5, "threshold": 3, "required": []},
@@ -125,3 +126,17 @@ def test_a_redemption_run_with_nobody_to_redeem_is_inconclusive():
     later = _run([{**redeem, "schedule": {"at": 1_500.0}}], l2=l2)
     assert _attack_reasons(later) == [], later.inconclusive
 
+
+@pytest.mark.parametrize(("attack", "key"), [
+    ({"kind": "network.loss", "params": {"probability": 0.0}}, "attacks.0.params.probability"),
+    ({"kind": "network.duplicate", "params": {"probability": 0.0}},
+     "attacks.0.params.probability"),
+    ({"kind": "relayer.delay", "params": {"delay": 0.0}}, "attacks.0.params.delay"),
+    ({"kind": "node.crash", "heal": {"after": 0.0}}, "attacks.0.heal.after"),
+])
+def test_a_fault_that_could_never_strike_is_bad_input(attack, key):
+    """A loss or duplication that never happens, a delay of nothing, a heal at the moment of
+    striking: the run would read as having withstood a fault it never had."""
+    with pytest.raises(ScenarioError) as error:
+        small_scenario({"attacks": [{**attack, "schedule": {"at": 10.0}}]})
+    assert error.value.key == key, error.value

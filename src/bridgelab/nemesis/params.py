@@ -117,11 +117,11 @@ class CensorParams(Strict):
 
 
 class DelayParams(Strict):
-    delay: Delay("seconds each message is held") = 600.0
+    delay: Delay("seconds each message is held", positive=True) = 600.0
 
 
 class ReorderParams(Strict):
-    max_jitter: Delay("the longest random hold of a message") = 120.0
+    max_jitter: Delay("the longest random hold of a message", positive=True) = 120.0
 
 
 class ReplayParams(Strict):
@@ -143,12 +143,12 @@ class PartitionParams(Strict):
 
 
 class LossParams(Strict):
-    probability: Fraction("chance a message is lost") = 0.2
+    probability: Fraction("chance a message is lost", positive=True) = 0.2
     between: tuple[Name("a node or role"), Name("a node or role")] = ("relayer", "member")
 
 
 class DuplicateParams(Strict):
-    probability: Fraction("chance a message is delivered twice") = 0.2
+    probability: Fraction("chance a message is delivered twice", positive=True) = 0.2
     between: tuple[Name("a node or role"), Name("a node or role")] = ("relayer", "member")
 
 

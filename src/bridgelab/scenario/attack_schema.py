@@ -69,7 +69,8 @@ class Schedule(Strict):
 class Heal(Strict):
     """When each round of an attack heals (never, by default)."""
 
-    after: Delay("seconds after each round starts that it heals") | None = None
+    # Healed at once, a round would be over before it struck: at least the clock's 1 µs.
+    after: Delay("seconds after each round starts that it heals", positive=True) | None = None
 
 
 class Attack(Strict):

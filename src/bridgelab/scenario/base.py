@@ -160,8 +160,12 @@ def Number(what: str, unit: str, why: str, *, ge: float | None = None, gt: float
     return _quantity(float, what, unit, why, ge=ge, gt=gt, le=le, lt=lt)
 
 
-def Fraction(what: str) -> Any:
-    """A probability or a share, in [0, 1]."""
+def Fraction(what: str, *, positive: bool = False) -> Any:
+    """A probability or a share, in [0, 1]; above 0 if `positive` (where 0 would make a
+    fault do nothing while its run reads as having withstood it)."""
+    if positive:
+        return _quantity(float, what, "", "a fault that never strikes tests nothing",
+                         gt=0.0, le=1.0)
     return _quantity(float, what, "", "a probability or share", ge=0.0, le=1.0)
 
 
