@@ -117,7 +117,7 @@ def _scheme_row(scheme: str, groups: list[ConfigGroup],
         "scheme": scheme,
         "configurations": [g.id for g in groups],
         "runs": len(records),
-        "attacked": sum(1 for r in records if r.attacked),
+        "attacked": sum(1 for r in records if r.tested),
         "broken": sum(1 for r in records if r.safety_failed),
         # Entities the search needed (None: it broke nothing, or did not run) ...
         "cheapest_search": len(cheapest["entities"]) if cheapest else None,

@@ -200,6 +200,12 @@ class RunRecord:
         return isinstance(counts, dict) and bool(counts.get("fault.start"))
 
     @property
+    def tested(self) -> bool:
+        """Attacked, and the run shows something about safety: it broke, or it ended
+        conclusive (an inconclusive run's attacks may have put nothing to the bridge)."""
+        return self.attacked and (self.safety_failed or self.exit_code != 2)
+
+    @property
     def custody(self) -> dict[str, Any]:
         return self.metrics.get("custody") or {}
 

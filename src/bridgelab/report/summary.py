@@ -72,7 +72,7 @@ def _no_attack_tested(runs: int, cost: list[dict[str, Any]]) -> str:
 def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
              cost: list[dict[str, Any]]) -> tuple[str, str]:
     """The headline verdict and its sentence: the worst thing the evidence shows."""
-    attacked = [r for r in runs if r.attacked]
+    attacked = [r for r in runs if r.tested]
     stolen = [r for r in runs if r.safety_failed]
     stuck = [r for r in runs if r.liveness_failed]
     inconclusive = [r for r in runs if r.exit_code == 2]
@@ -104,7 +104,7 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
     elif stuck:
         verdict = "at-risk"
         text = (
-            f"Safety held in every run, but transfers got stuck in {len(stuck)} of"
+            f"{_held(runs, inconclusive)}, but transfers got stuck in {len(stuck)} of"
             f" {len(runs)} runs."
         )
         if breaks:
@@ -112,7 +112,7 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
     elif breaks:
         verdict = "at-risk"
         text = (
-            f"Safety held in every run, but the cost-to-break search broke it: {breaks}"
+            f"{_held(runs, inconclusive)}, but the cost-to-break search broke it: {breaks}"
             " (see Cost to break for the loss and its bound)."
         )
     elif inconclusive:
@@ -143,6 +143,15 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
             text += (f" None of the scenarios' own properties ({words.names(own)}) failed as"
                      " the runs recorded them; the report does not re-judge those.")
     return verdict, text
+
+
+def _held(runs: list[RunRecord], inconclusive: list[RunRecord]) -> str:
+    """"Safety held in every run", unless some runs were inconclusive: those vouch for
+    nothing (an attack that put nothing to the bridge, a forgery still pending)."""
+    if not inconclusive:
+        return "Safety held in every run"
+    return (f"Safety held in every conclusive run ({len(inconclusive)} of {len(runs)} were"
+            " inconclusive)")
 
 
 def _own_properties(runs: list[RunRecord]) -> list[str]:
