@@ -219,5 +219,18 @@ def attack_schedules(base: Any = None, kinds: list[str] | None = None, min_size:
                      ) -> st.SearchStrategy[list[dict[str, Any]]]:
     """`[[attacks]]` lists for `base`; `kinds` narrows the catalogue kinds drawn from."""
     scenario = base if isinstance(base, Scenario) else _base_scenario(base)
-    return st.lists(attack(scenario, kinds, horizon), min_size=min_size, max_size=max_size)
+    return st.lists(attack(scenario, kinds, horizon), min_size=min_size,
+                    max_size=max_size).map(_distinct_names)
+
+
+def _distinct_names(attacks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Two attacks of one name would answer for each other: a scenario refuses them."""
+    seen: set[str] = set()
+    for index, entry in enumerate(attacks):
+        name = entry.get("name")
+        if name in seen:
+            entry["name"] = f"{name}-{index}"
+        if name:
+            seen.add(entry.get("name", name))
+    return attacks
 

@@ -107,10 +107,13 @@ def test_nonce_reuse_alone_recovers_one_key_and_breaks_nothing():
     address = captured["bridge"].custody.addresses[2]
     assert [e.fields for e in recovered] == [{"member": 2, "address": address}]
     assert captured["bridge"].adversary.recovered[2].address == address
-    failed = _events(captured, "attack.failed")
-    assert failed[0].fields["reason"] == "insufficient_keys"
-    assert not _events(captured, "attack.submit")
-    assert not _safety_failed(result)
+    # One key of six: submitted all the same, and the destination refuses it.
+    (submitted,) = _events(captured, "attack.submit")
+    assert submitted.fields["signers"] == [2]
+    reverted = [e for e in _events(captured, "tx.reverted")
+                if e.fields["tx"] == submitted.fields["tx"]]
+    assert len(reverted) == 1
+    assert not _safety_failed(result) and result.inconclusive == []
     # What the adversary learnt never reaches the history: not the key, not the nonce.
     text = "\n".join(e.to_json() for e in captured["bridge"].world.history.events)
     nonce = captured["bridge"].custody._signers[2]._nonce

@@ -97,12 +97,26 @@ def test_another_attacks_forgery_does_not_test_one_that_forges_itself():
     assert len(reasons) == 1 and KEYS in reasons[0]
 
 
-def test_keys_handed_on_are_tested_by_any_forgery():
+def test_keys_handed_on_are_tested_by_a_forgery_signed_with_them():
+    """A grant (`forge = false`) is tested by a forgery made after it and signed with a
+    seat it took: not by one made before, nor by one that used none of its seats."""
     other = "attack-2:adversary.forge"
-    assert _keyed("key.compromise", _keyed_start("key.compromise"), (other, *SUBMIT),
-                  grants=frozenset({KEYS})) == []
-    assert len(_keyed("key.compromise", _keyed_start("key.compromise"),
-                      grants=frozenset({KEYS}))) == 1
+    took = (KEYS, "attack.compromise", {"seats": [0, 1, 2], "new": [0, 1, 2], "held": [0, 1, 2],
+                                        "epoch": 0})
+    with_them = (other, "attack.submit", {**SUBMIT[1], "signers": [1]})
+    without = (other, "attack.submit", {**SUBMIT[1], "tx": "u", "signers": [4]})
+    grants = frozenset({KEYS})
+    start = _keyed_start("key.compromise")
+    assert _keyed("key.compromise", start, took, with_them, grants=grants) == []
+    assert len(_keyed("key.compromise", start, took, without, grants=grants)) == 1
+    assert len(_keyed("key.compromise", start, with_them, took, grants=grants)) == 1
+    assert len(_keyed("key.compromise", start, took, grants=grants)) == 1
+
+
+def test_a_forgery_a_mempool_turned_away_tests_nothing():
+    dropped = ("settlement", "tx.dropped", {"tx": "t", "reason": "mempool_full"})
+    reasons = _keyed("key.compromise", _keyed_start("key.compromise"), (KEYS, *SUBMIT), dropped)
+    assert len(reasons) == 1 and "never submitted a forgery" in reasons[0]
 
 
 def test_a_bernoulli_draw_of_no_seat_is_a_trial():

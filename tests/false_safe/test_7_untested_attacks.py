@@ -46,8 +46,16 @@ UNTESTED = {
     "no key held": [{"kind": "adversary.forge", "schedule": {"at": 30.0}}],
     "colluders armed after the last lock": [
         {"kind": "collusion.equivocate", "targets": THRESHOLD, "schedule": {"at": 400.0}}],
-    "too few keys recovered": [
-        {"kind": "ecdsa.nonce_reuse", "schedule": {"at": 5.0}, "params": {"member": 0}}],
+    "keys handed on, used by nobody with them": [
+        _compromise(forge=False), {"kind": "forge.empty_certificate", "schedule": {"at": 60.0}}],
+    "a forger of the same name": [
+        {**_compromise(dwell=100_000.0), "name": "x"}],
+    "periods cut off by the run's end": [
+        {"kind": "key.mobile", "schedule": {"at": 10.0},
+         "params": {"period": 2_000.0, "periods": 5}}],
+    "a later draw that never forged": [
+        {"kind": "key.bernoulli", "schedule": {"at": 10.0, "every": 30.0, "count": 2},
+         "params": {"p": 0.3, "dwell": 100_000.0}}],
 }
 TESTED = {
     "keys used at once": [_compromise()],
@@ -56,6 +64,14 @@ TESTED = {
     "colluders armed before a lock": [
         {"kind": "collusion.equivocate", "targets": THRESHOLD, "schedule": {"at": 5.0}}],
 }
+# Attacks that reach the bridge with too few keys: refused, and the refusal is the test.
+REFUSED = {
+    "too few keys recovered": ({"kind": "ecdsa.nonce_reuse", "schedule": {"at": 5.0},
+                                "params": {"member": 0}}, "multisig"),
+    "colluders below the BLS threshold": (
+        {"kind": "collusion.equivocate", "targets": {"select": "threshold-1"},
+         "schedule": {"at": 5.0}}, "threshold-bls"),
+}
 
 
 @pytest.mark.parametrize("case", sorted(UNTESTED))
@@ -63,8 +79,17 @@ def test_an_attack_that_never_put_a_forgery_to_the_bridge_is_inconclusive(case):
     result = _run(UNTESTED[case])
     assert not _safety_failed(result), result.verdicts
     (reason,) = _attack_reasons(result)
-    assert "never submitted a forgery" in reason, reason
+    # Never forged, or (a round cut off by the run's end) never finished.
+    assert "never submitted a forgery" in reason or "still at it when the run ended" in reason
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_too_few_keys_are_still_put_to_the_bridge(case):
+    attack, custody = REFUSED[case]
+    committee = {**FIVE_NEED_THREE["committee"], "custody": custody}
+    result = _run([attack], committee=committee)
+    assert not _safety_failed(result) and _attack_reasons(result) == [], result.inconclusive
 
 
 @pytest.mark.parametrize("case", sorted(TESTED))
@@ -140,3 +165,44 @@ def test_a_fault_that_could_never_strike_is_bad_input(attack, key):
     with pytest.raises(ScenarioError) as error:
         small_scenario({"attacks": [{**attack, "schedule": {"at": 10.0}}]})
     assert error.value.key == key, error.value
+
+
+NOBODY = {
+    "no member crashed": {"kind": "node.crash", "targets": {"members": []},
+                          "params": {"role": "member"}, "heal": {"after": 60.0}},
+    "no relayer censoring": {"kind": "relayer.censor", "targets": {"relayers": []}},
+    "no proposer censoring": {"kind": "settlement.censor", "params": {"fraction": 0.001}},
+    "no link between the two": {"kind": "network.loss",
+                                "params": {"between": ["validator", "settlement"]}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOBODY))
+def test_a_fault_whose_targets_came_out_empty_tested_nothing(case):
+    result = _run([{**NOBODY[case], "schedule": {"at": 10.0}}])
+    assert any("found nothing to attack" in r for r in _attack_reasons(result)), (
+        case, result.inconclusive)
+
+
+def test_a_fault_with_someone_to_strike_is_tested():
+    crash = {"kind": "node.crash", "targets": {"members": [1]}, "params": {"role": "member"},
+             "heal": {"after": 60.0}, "schedule": {"at": 10.0}}
+    assert _attack_reasons(_run([crash])) == []
+
+
+def test_the_report_never_says_safety_held_in_runs_that_tested_nothing(tmp_path):
+    """One run's keys never reached the bridge (inconclusive), another's transfers got
+    stuck: the headline is about the conclusive runs only, and says how many were not."""
+    from bridgelab.cli import main as cli_main
+
+    never = small_scenario({**FIVE_NEED_THREE, "attacks": [_compromise(dwell=100_000.0)]})
+    censor = small_scenario({**FIVE_NEED_THREE, "attacks": [
+        {"kind": "relayer.censor", "targets": {"relayers": "all"}, "schedule": {"at": 0.0}}]})
+    assert run(never, 1, tmp_path / "runs" / "never").exit_code == 2
+    assert run(censor, 1, tmp_path / "runs" / "censor").exit_code == 1
+    cli_main(["report", str(tmp_path / "runs"), "--out", str(tmp_path / "report"), "--no-cost",
+              "--quiet"])
+    summary = json.loads((tmp_path / "report" / "report.json").read_text())["summary"]
+    assert summary["verdict"] == "at-risk", summary
+    assert "Safety held in every run," not in summary["verdict_text"]
+    assert "every conclusive run (1 of 2 were inconclusive)" in summary["verdict_text"]

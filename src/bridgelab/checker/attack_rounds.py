@@ -7,11 +7,12 @@ attack name and kind (the record names its kind): two attacks of one name are to
 A record that names no kind counts against every attack of its name.
 
 An attack that forges with committee keys (`FORGES_WITH_KEYS`) is tested only by evidence
-that a forgery reached the bridge: an `attack.submit` of its own. Keys taken and never used,
-a round still waiting when the run ended, too few shares to sign: none is the bridge holding.
-An attack that only hands its keys to others (`key.compromise` with `forge = false`) is
-tested by any attack's submission. A Bernoulli draw of no seat at all is a trial of the
-adversary's luck, as the binomial model counts it, and tests it too.
+that a forgery reached the bridge: an `attack.submit` of its own whose transaction no
+mempool turned away (`tx.dropped`). Keys taken and never used, a round still waiting when the
+run ended, too few shares to sign: none is the bridge holding. An attack that only hands its
+keys to others (`key.compromise` with `forge = false`) is tested by a forgery signed, after
+it, with a seat it took. Each round of `key.bernoulli` is a trial: one that drew no seat
+counts as the binomial model counts it, one that drew seats must have put them to the bridge.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from dataclasses import dataclass, field
 # Refused endorsements remembered (they are rare: a forgery or a replay each). Past this, a
 # forgery refused for too few endorsements reads untested: inconclusive, never safe.
 MAX_REFUSED_ENDORSEMENTS = 100_000
+# Forged transactions remembered (a campaign sends at most 10,000 and a run has few
+# attacks). Past this, later forgeries are not counted: untested, never safe.
+MAX_FORGERIES = 1_000_000
 
 # Attacks whose test is a forged certificate the adversary submits with the keys it holds.
 FORGES_WITH_KEYS = frozenset({
@@ -29,22 +33,37 @@ FORGES_WITH_KEYS = frozenset({
 })
 
 
+@dataclass(slots=True)
+class Forgery:
+    """One `attack.submit`: whose, in which of its rounds, which key grants it used."""
+
+    actor: str
+    round: int
+    grants: frozenset[str]
+
+
 @dataclass
 class AttackRounds:
     """Rounds started and rounds that found nothing to attack, per attack name and kind;
-    forgeries submitted and empty draws, per attack name."""
+    forgeries submitted (less those a mempool turned away) and empty draws, per attack name."""
 
     rounds: dict[tuple[str, str], int] = field(default_factory=dict)
     idle: dict[tuple[str, str | None], int] = field(default_factory=dict)
-    submitted: dict[str, int] = field(default_factory=dict)
-    empty_draws: dict[str, int] = field(default_factory=dict)
-    # Attack names that only hand their keys to other attacks (`forge = false`).
+    forgeries: dict[str, Forgery] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)
+    # Rounds of each attack name that drew no seat (key.bernoulli).
+    empty_draws: dict[str, set[int]] = field(default_factory=dict)
+    # Attack names that only hand their keys to other attacks (`forge = false`), and the
+    # seats each took: a forgery signed by one of them used that grant.
     grants: frozenset[str] = frozenset()
+    granted: dict[str, frozenset[int]] = field(default_factory=dict)
     # Messages some committee member refused to endorse, as (direction, nonce).
     refusals: set[tuple[object, object]] = field(default_factory=set)
+    _started: dict[str, int] = field(default_factory=dict)
 
     def start(self, actor: str, kind: str) -> None:
         self.rounds[(actor, kind)] = self.rounds.get((actor, kind), 0) + 1
+        self._started[actor] = self._started.get(actor, 0) + 1
 
     def started(self, actor: str, kind: str) -> bool:
         return (actor, kind) in self.rounds
@@ -63,23 +82,47 @@ class AttackRounds:
         if not any((side, nonce) in self.refusals for side in ("deposit", "withdrawal")):
             self.found_nothing(actor, kind if isinstance(kind, str) else None)
 
-    def submit(self, actor: str) -> None:
-        self.submitted[actor] = self.submitted.get(actor, 0) + 1
+    def compromised(self, actor: str, seats: object) -> None:
+        if actor in self.grants and isinstance(seats, list):
+            self.granted[actor] = self.granted.get(actor, frozenset()) | frozenset(
+                seat for seat in seats if isinstance(seat, int))
+
+    def submit(self, actor: str, tx: object, signers: object) -> None:
+        if not isinstance(tx, str) or len(self.forgeries) >= MAX_FORGERIES:
+            return
+        signed = frozenset(signers) if isinstance(signers, list) else frozenset()
+        used = frozenset(grant for grant, seats in self.granted.items() if seats & signed)
+        self.forgeries[tx] = Forgery(actor, self._started.get(actor, 0) - 1, used)
+
+    def drop(self, tx: object) -> None:
+        """A mempool turned the transaction away: it never reached a contract."""
+        if isinstance(tx, str) and tx in self.forgeries:
+            self.dropped.add(tx)
 
     def drew_nothing(self, actor: str) -> None:
-        self.empty_draws[actor] = self.empty_draws.get(actor, 0) + 1
+        self.empty_draws.setdefault(actor, set()).add(self._started.get(actor, 0) - 1)
+
+    def _delivered(self) -> list[Forgery]:
+        return [forgery for tx, forgery in self.forgeries.items() if tx not in self.dropped]
 
     def tested(self, actor: str, kind: str) -> bool:
         """Started, and at least one round did not end finding nothing to attack; for an
-        attack that forges with keys, a forgery of its own submitted (`FORGES_WITH_KEYS`)."""
+        attack that forges with keys, a forgery of its own delivered (`FORGES_WITH_KEYS`)."""
         idle = self.idle.get((actor, kind), 0) + self.idle.get((actor, None), 0)
-        if self.rounds.get((actor, kind), 0) <= idle:
+        rounds = self.rounds.get((actor, kind), 0)
+        if rounds <= idle:
             return False
         if kind not in FORGES_WITH_KEYS:
             return True
+        delivered = self._delivered()
         if actor in self.grants:
-            return any(self.submitted.values())
-        return actor in self.submitted or (kind == "key.bernoulli" and actor in self.empty_draws)
+            return any(actor in forgery.grants for forgery in delivered)
+        if kind == "key.bernoulli":
+            # Every draw is a trial: each round drew nothing or put its keys to the bridge.
+            tried = self.empty_draws.get(actor, set()) | {
+                forgery.round for forgery in delivered if forgery.actor == actor}
+            return all(round_ in tried for round_ in range(rounds))
+        return any(forgery.actor == actor for forgery in delivered)
 
     def never_forged(self, actor: str, kind: str) -> bool:
         """Started and found something, but (an attack that forges with keys) sent the

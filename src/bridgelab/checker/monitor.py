@@ -238,8 +238,15 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
 
     def _on_attack(self, event: Event) -> None:
         if event.kind == "attack.submit":
-            self.attack_rounds.submit(event.actor)
+            self.attack_rounds.submit(event.actor, event.fields.get("tx"),
+                                      event.fields.get("signers"))
         self.view.adversary.note(event.kind, event.actor, event.fields)
+
+    def _on_compromise(self, event: Event) -> None:
+        self.attack_rounds.compromised(event.actor, event.fields.get("seats"))
+
+    def _on_tx_dropped(self, event: Event) -> None:
+        self.attack_rounds.drop(event.fields.get("tx"))
 
     def _on_pause(self, event: Event) -> None:
         side, paused = PAUSE_EVENTS[event.kind]
@@ -379,6 +386,8 @@ _HANDLERS = {
     "settlement.reorg": Monitor._on_reorg,
     "attack.submit": Monitor._on_attack,
     "endorse.refused": Monitor._on_endorse_refused,
+    "attack.compromise": Monitor._on_compromise,
+    "tx.dropped": Monitor._on_tx_dropped,
     "attack.lock": Monitor._on_attack,
     "attack.extract": Monitor._on_attack,
     **{kind: Monitor._on_pause for kind in PAUSE_EVENTS},

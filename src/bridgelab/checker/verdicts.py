@@ -182,8 +182,8 @@ class Verdicts:
                            " those")
         if idle:
             reasons.append(f"{len(idle)} of the scenario's {len(self.attacks)} attacks found"
-                           f" nothing to attack in any round ({', '.join(idle)}): the run"
-                           " tested none of those")
+                           " nothing to attack in any round, or were still at it when the run"
+                           f" ended ({', '.join(idle)}): the run tested none of those")
         if unsent:
             reasons.append(f"{len(unsent)} of the scenario's {len(self.attacks)} attacks never"
                            f" submitted a forgery ({', '.join(unsent)}): the keys they held"

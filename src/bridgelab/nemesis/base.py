@@ -25,8 +25,6 @@ PENDING_POLL = 5.0
 MAX_PENDING_WAIT = 1_000_000
 
 
-# Forgeries: each round acts once it has what it waits for, and does nothing before.
-FORGERY_KINDS = ("forge.", "message.")
 
 class Attack:
     """One scheduled attack from the scenario, driven as its own SimPy process."""
@@ -86,6 +84,11 @@ class Attack:
                 **self.describe(),
                 **({"selected_by": self.selected_by} if self.selected_by else {}),
             )
+            missing = self.strikes_nothing()
+            if missing is not None:
+                # Nobody to strike: the round cannot test the bridge, whatever follows.
+                self.world.record(self.actor, "attack.failed", reason="no_target",
+                                  missing=missing, attack=self.spec.kind, tested=False)
             self.in_round = True
             outcome = self.begin(round_)
             if inspect.isgenerator(outcome):
@@ -121,16 +124,23 @@ class Attack:
             yield env.timeout(PENDING_POLL)
 
     def at_end(self) -> None:
-        """Called as the run ends: a forgery still waiting inside a round (for a commit,
-        inclusion, finality, a trusted block) never reached the bridge, so that round tested
-        nothing; the record says so, as a round that gave up would (checker/attack_rounds)."""
-        if self.in_round and self.spec.kind.startswith(FORGERY_KINDS):
+        """Called as the run ends: a round still inside `begin` (a forgery waiting for a
+        commit, inclusion, finality or a trusted block; keys waiting out a dwell or the next
+        period; a redemption run waiting for its withdrawals) never did all it was asked, so
+        it counts as testing nothing; the record says so, as a round that gave up would
+        (checker/attack_rounds)."""
+        if self.in_round:
             self.world.record(self.actor, "attack.failed", reason="unfinished",
                               attack=self.spec.kind, tested=False)
 
     def describe(self) -> dict[str, Any]:
         """Public facts about the targets, for the `fault.start` record."""
         return {}
+
+    def strikes_nothing(self) -> str | None:
+        """What this round's targets turned out to be empty of (no node, link, relayer,
+        proposer or validator to strike), or None; read after `describe`."""
+        return None
 
     def begin(self, round_: int) -> Generator[simpy.Event, Any, None] | None:
         raise NotImplementedError

@@ -56,6 +56,9 @@ class _Byzantine(Attack):
             "side_b": [names[i] for i in side_b],
         }
 
+    def strikes_nothing(self) -> str | None:
+        return None if self._byzantine else "validators"
+
     def begin(self, round_: int) -> None:
         world = self.world
         chain = self.bridge.consortium

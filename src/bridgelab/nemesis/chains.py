@@ -69,6 +69,9 @@ class SettlementCensor(Attack):
             "addresses": list(self.params.addresses),
         }
 
+    def strikes_nothing(self) -> str | None:
+        return None if self._proposers else "proposers"
+
     def _excludes(self, tx: Transaction) -> bool:
         if isinstance(tx, BackgroundTx):
             return False

@@ -72,7 +72,9 @@ class Equivocate(Attack):
                     self.actor, "attack.equivocate", nonce=item.nonce,
                     genuine_amount=item.amount, forged_amount=conflicting.amount,
                 )
-                certificate = self.adversary.certificate(conflicting, self.actor)
+                # Below the BLS threshold too: the destination's refusal is the test.
+                certificate = self.adversary.certificate(conflicting, self.actor,
+                                                         below_threshold=True)
                 if certificate is not None:
                     self.adversary.submit_mint(certificate, self.actor)
                 return

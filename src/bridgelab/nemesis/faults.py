@@ -30,6 +30,9 @@ class NodeCrash(Attack):
             self._nodes = targets.pick(nodes, spec.select or "one", threshold, self.rng)
         return {"nodes": self._nodes}
 
+    def strikes_nothing(self) -> str | None:
+        return None if self._nodes else "nodes"
+
     def begin(self, round_: int) -> None:
         for name in self._nodes:
             self.world.network.nodes[name].up = False
@@ -64,6 +67,9 @@ class Partition(Attack):
             self._cuts += [(b, a) for a, b in self._cuts]
         return {"side_a": side_a, "side_b": side_b, "one_way": params.one_way}
 
+    def strikes_nothing(self) -> str | None:
+        return None if self._cuts else "links"
+
     def begin(self, round_: int) -> None:
         for src, dst in self._cuts:
             self.world.network.cut(src, dst, self.actor)
@@ -83,6 +89,9 @@ class _LinkFault(Attack):
             (a, b) for a in group_a for b in group_b if network.graph.has_edge(a, b)
         ] + [(b, a) for a in group_a for b in group_b if network.graph.has_edge(b, a)]
         return {"between": list(self.params.between), "links": len(self._links)}
+
+    def strikes_nothing(self) -> str | None:
+        return None if self._links else "links"
 
     def begin(self, round_: int) -> None:
         network = self.world.network

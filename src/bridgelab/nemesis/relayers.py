@@ -21,6 +21,9 @@ class _RelayerAttack(Attack):
         ]
         return {"relayers": [relayer.node for relayer in self._targets]}
 
+    def strikes_nothing(self) -> str | None:
+        return None if self._targets else "relayers"
+
 
 class Censor(_RelayerAttack):
     kind = "relayer.censor"

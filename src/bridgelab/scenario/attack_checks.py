@@ -18,8 +18,16 @@ if TYPE_CHECKING:
 
 
 def check_attacks(scenario: Scenario) -> None:
+    actors: dict[str, int] = {}
     for index, attack in enumerate(scenario.attacks):
         where = f"attacks.{index}"
+        # Every record an attack writes is signed with its name: two of one name would
+        # answer for each other (one's forgery counted as the other's test).
+        actor = attack.actor(index)
+        if actor in actors:
+            raise invalid(f"{where}.name", f"a name no other attack has (attacks.{actors[actor]}"
+                          " has it)", actor)
+        actors[actor] = index
         info = attack_kind(attack.kind)
         if info is None:
             raise invalid(f"{where}.kind", "a kind from `bridgelab attacks list`", attack.kind)
