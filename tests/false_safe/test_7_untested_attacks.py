@@ -206,3 +206,57 @@ def test_the_report_never_says_safety_held_in_runs_that_tested_nothing(tmp_path)
     assert summary["verdict"] == "at-risk", summary
     assert "Safety held in every run," not in summary["verdict_text"]
     assert "every conclusive run (1 of 2 were inconclusive)" in summary["verdict_text"]
+
+
+def _single(**params: Any) -> dict[str, Any]:
+    return {"amount": 1_000, "pacing": "single", **params}
+
+
+def test_one_attacks_heal_does_not_take_seats_another_still_holds():
+    """k0 heals (gives up seat 0) while a grant still holds it: the later forgery is signed
+    with all three seats and breaks the bridge, instead of a two-seat forgery being
+    counted as the grant's test."""
+    attacks = [
+        {"name": "k0", "kind": "key.compromise", "targets": {"members": [0]},
+         "schedule": {"at": 50.0}, "heal": {"after": 100.0}, "params": _single()},
+        {"name": "grant", "kind": "key.compromise", "targets": {"members": [0, 1, 2]},
+         "schedule": {"at": 100.0}, "params": {"forge": False}},
+        {"name": "forger", "kind": "adversary.forge", "schedule": {"at": 200.0},
+         "params": _single()},
+    ]
+    assert _safety_failed(_run(attacks))
+
+
+def test_a_grant_that_gave_its_seats_up_is_not_tested_by_a_later_forgery():
+    attacks = [
+        {"name": "grant", "kind": "key.compromise", "targets": {"members": [0, 1, 2]},
+         "schedule": {"at": 100.0}, "heal": {"after": 10.0}, "params": {"forge": False}},
+        {"name": "late", "kind": "key.compromise", "targets": {"members": [0]},
+         "schedule": {"at": 200.0}, "params": _single()},
+    ]
+    result = _run(attacks)
+    assert not _safety_failed(result)
+    assert any("(grant)" in r for r in _attack_reasons(result)), result.inconclusive
+
+
+def test_an_attack_longer_than_the_run_says_so():
+    """Ten attempts ten minutes apart do not fit in an hour: the reason says the run was
+    shorter than the attack, not that it found nothing."""
+    attack = {"name": "keys", "kind": "key.compromise", "targets": {"members": [0, 1]},
+              "schedule": {"at": 50.0},
+              "params": _single(attempts=10, retry_every=600.0)}
+    (reason,) = _attack_reasons(_run([attack]))
+    assert "still at it when the run ended (keys)" in reason, reason
+
+
+def test_a_liveness_failure_does_not_make_an_untested_attack_read_held(tmp_path):
+    from bridgelab.cli import main as cli_main
+
+    scenario = small_scenario({**FIVE_NEED_THREE, "attacks": [
+        _compromise(dwell=100_000.0),
+        {"kind": "relayer.censor", "targets": {"relayers": "all"}, "schedule": {"at": 1.0}}]})
+    assert run(scenario, 1, tmp_path / "runs" / "one").exit_code == 1
+    cli_main(["report", str(tmp_path / "runs"), "--out", str(tmp_path / "report"), "--no-cost",
+              "--quiet"])
+    summary = json.loads((tmp_path / "report" / "report.json").read_text())["summary"]
+    assert "Safety held in every run," not in summary["verdict_text"], summary

@@ -59,6 +59,8 @@ class AttackRounds:
     granted: dict[str, frozenset[int]] = field(default_factory=dict)
     # Messages some committee member refused to endorse, as (direction, nonce).
     refusals: set[tuple[object, object]] = field(default_factory=set)
+    # Attack names with a round still inside the attack when the run ended.
+    unfinished: set[str] = field(default_factory=set)
     _started: dict[str, int] = field(default_factory=dict)
 
     def start(self, actor: str, kind: str) -> None:
@@ -68,8 +70,22 @@ class AttackRounds:
     def started(self, actor: str, kind: str) -> bool:
         return (actor, kind) in self.rounds
 
-    def found_nothing(self, actor: str, kind: str | None) -> None:
+    def found_nothing(self, actor: str, kind: str | None, unfinished: bool = False) -> None:
         self.idle[(actor, kind)] = self.idle.get((actor, kind), 0) + 1
+        if unfinished:
+            self.unfinished.add(actor)
+
+    def failed(self, actor: str, fields: dict[str, object]) -> None:
+        """An `attack.failed` record: a round that tested nothing (`tested: false`, or too few
+        endorsements with no refusal), or a Bernoulli draw of no seat."""
+        reason, kind = fields.get("reason"), fields.get("attack")
+        if fields.get("tested") is False:
+            self.found_nothing(actor, kind if isinstance(kind, str) else None,
+                               reason == "unfinished")
+        elif reason == "endorsements_refused":
+            self.short_of_endorsements(actor, fields)
+        elif reason == "no_seats_compromised":
+            self.drew_nothing(actor)
 
     def refused(self, direction: object, nonce: object) -> None:
         if len(self.refusals) < MAX_REFUSED_ENDORSEMENTS:
@@ -86,6 +102,11 @@ class AttackRounds:
         if actor in self.grants and isinstance(seats, list):
             self.granted[actor] = self.granted.get(actor, frozenset()) | frozenset(
                 seat for seat in seats if isinstance(seat, int))
+
+    def evicted(self, actor: str, seats: object) -> None:
+        """A grant that gave up seats no longer stands behind forgeries signed with them."""
+        if actor in self.granted and isinstance(seats, list):
+            self.granted[actor] = self.granted[actor] - frozenset(seats)
 
     def submit(self, actor: str, tx: object, signers: object) -> None:
         if not isinstance(tx, str) or len(self.forgeries) >= MAX_FORGERIES:

@@ -141,13 +141,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         }
 
     def _on_attack_failed(self, event: Event) -> None:
-        fields = event.fields
-        if fields.get("tested") is False:
-            self.attack_rounds.found_nothing(event.actor, fields.get("attack"))
-        elif fields.get("reason") == "endorsements_refused":
-            self.attack_rounds.short_of_endorsements(event.actor, fields)
-        elif fields.get("reason") == "no_seats_compromised":
-            self.attack_rounds.drew_nothing(event.actor)
+        self.attack_rounds.failed(event.actor, event.fields)
 
     def _on_endorse_refused(self, event: Event) -> None:
         self.attack_rounds.refused(event.fields.get("direction"), event.fields.get("nonce"))
@@ -242,8 +236,10 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
                                       event.fields.get("signers"))
         self.view.adversary.note(event.kind, event.actor, event.fields)
 
-    def _on_compromise(self, event: Event) -> None:
-        self.attack_rounds.compromised(event.actor, event.fields.get("seats"))
+    def _on_seats(self, event: Event) -> None:
+        rounds = self.attack_rounds
+        took = rounds.compromised if event.kind == "attack.compromise" else rounds.evicted
+        took(event.actor, event.fields.get("seats"))
 
     def _on_tx_dropped(self, event: Event) -> None:
         self.attack_rounds.drop(event.fields.get("tx"))
@@ -386,7 +382,8 @@ _HANDLERS = {
     "settlement.reorg": Monitor._on_reorg,
     "attack.submit": Monitor._on_attack,
     "endorse.refused": Monitor._on_endorse_refused,
-    "attack.compromise": Monitor._on_compromise,
+    "attack.compromise": Monitor._on_seats,
+    "attack.evicted": Monitor._on_seats,
     "tx.dropped": Monitor._on_tx_dropped,
     "attack.lock": Monitor._on_attack,
     "attack.extract": Monitor._on_attack,

@@ -170,8 +170,10 @@ class Verdicts:
         unstarted = [actor for actor, kind in configured if not rounds.started(actor, kind)]
         untested = [(actor, kind) for actor, kind in configured
                     if rounds.started(actor, kind) and not rounds.tested(actor, kind)]
-        unsent = [actor for actor, kind in untested if rounds.never_forged(actor, kind)]
-        idle = [actor for actor, kind in untested if actor not in unsent]
+        cut = [actor for actor, _kind in untested if actor in rounds.unfinished]
+        unsent = [actor for actor, kind in untested
+                  if rounds.never_forged(actor, kind) and actor not in cut]
+        idle = [actor for actor, _kind in untested if actor not in unsent and actor not in cut]
         reasons = []
         if unstarted and len(unstarted) == len(configured):
             reasons.append(f"none of the scenario's {len(self.attacks)} attack(s) started: the"
@@ -182,8 +184,12 @@ class Verdicts:
                            " those")
         if idle:
             reasons.append(f"{len(idle)} of the scenario's {len(self.attacks)} attacks found"
-                           " nothing to attack in any round, or were still at it when the run"
-                           f" ended ({', '.join(idle)}): the run tested none of those")
+                           f" nothing to attack in any round ({', '.join(idle)}): the run"
+                           " tested none of those")
+        if cut:
+            reasons.append(f"{len(cut)} of the scenario's {len(self.attacks)} attacks were"
+                           f" still at it when the run ended ({', '.join(cut)}): the run is"
+                           " shorter than they are, so it tested only part of each")
         if unsent:
             reasons.append(f"{len(unsent)} of the scenario's {len(self.attacks)} attacks never"
                            f" submitted a forgery ({', '.join(unsent)}): the keys they held"

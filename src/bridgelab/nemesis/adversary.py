@@ -40,6 +40,9 @@ class Adversary:
 
     bridge: Bridge
     seats: dict[int, float] = field(default_factory=dict)
+    # Which attacks hold each seat: one attack's heal gives up a seat only when no other
+    # attack still holds it (attacks compose; one's heal is not another's).
+    holders: dict[int, set[str]] = field(default_factory=dict)
     shares: dict[tuple[int, int], SecretShare] = field(default_factory=dict)
     recovered: dict[int, EcdsaSigning] = field(default_factory=dict)
     accounts: list[str] = field(default_factory=list)
@@ -62,6 +65,7 @@ class Adversary:
         new = [seat for seat in seats if seat not in self.seats]
         for seat in seats:
             self.seats.setdefault(seat, world.now)
+            self.holders.setdefault(seat, set()).add(actor)
             if isinstance(custody, ThresholdBlsCustody):
                 share = custody.share_of(seat)
                 self.shares[(seat, share.epoch)] = share
@@ -73,6 +77,11 @@ class Adversary:
 
     def lose_seats(self, seats: list[int], actor: str) -> None:
         for seat in seats:
+            holders = self.holders.get(seat, set())
+            holders.discard(actor)
+            if holders:
+                continue  # another attack still holds it
+            self.holders.pop(seat, None)
             self.seats.pop(seat, None)
             for key in [key for key in self.shares if key[0] == seat]:
                 del self.shares[key]

@@ -201,9 +201,16 @@ class RunRecord:
 
     @property
     def tested(self) -> bool:
-        """Attacked, and the run shows something about safety: it broke, or it ended
-        conclusive (an inconclusive run's attacks may have put nothing to the bridge)."""
-        return self.attacked and (self.safety_failed or self.exit_code != 2)
+        """Attacked, and the run shows something about safety: it broke, or nothing made it
+        inconclusive (an attack that put nothing to the bridge makes a run inconclusive even
+        when a liveness failure gives it exit 1)."""
+        return self.attacked and (self.safety_failed or not self.unvouched)
+
+    @property
+    def unvouched(self) -> list[str]:
+        """The run's inconclusive reasons that bear on safety (those about liveness alone,
+        "liveness.… is unknown: …", leave what it shows about safety standing)."""
+        return [reason for reason in self.inconclusive if not reason.startswith("liveness.")]
 
     @property
     def custody(self) -> dict[str, Any]:

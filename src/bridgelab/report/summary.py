@@ -104,7 +104,7 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
     elif stuck:
         verdict = "at-risk"
         text = (
-            f"{_held(runs, inconclusive)}, but transfers got stuck in {len(stuck)} of"
+            f"{_held(runs)}, but transfers got stuck in {len(stuck)} of"
             f" {len(runs)} runs."
         )
         if breaks:
@@ -112,7 +112,7 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
     elif breaks:
         verdict = "at-risk"
         text = (
-            f"{_held(runs, inconclusive)}, but the cost-to-break search broke it: {breaks}"
+            f"{_held(runs)}, but the cost-to-break search broke it: {breaks}"
             " (see Cost to break for the loss and its bound)."
         )
     elif inconclusive:
@@ -145,9 +145,11 @@ def _verdict(groups: list[ConfigGroup], runs: list[RunRecord],
     return verdict, text
 
 
-def _held(runs: list[RunRecord], inconclusive: list[RunRecord]) -> str:
-    """"Safety held in every run", unless some runs were inconclusive: those vouch for
-    nothing (an attack that put nothing to the bridge, a forgery still pending)."""
+def _held(runs: list[RunRecord]) -> str:
+    """"Safety held in every run", unless some runs were inconclusive (whatever their exit
+    code): those vouch for nothing (an attack that put nothing to the bridge, a forgery
+    still pending)."""
+    inconclusive = [r for r in runs if r.unvouched]
     if not inconclusive:
         return "Safety held in every run"
     return (f"Safety held in every conclusive run ({len(inconclusive)} of {len(runs)} were"
