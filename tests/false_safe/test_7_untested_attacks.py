@@ -260,3 +260,12 @@ def test_a_liveness_failure_does_not_make_an_untested_attack_read_held(tmp_path)
               "--quiet"])
     summary = json.loads((tmp_path / "report" / "report.json").read_text())["summary"]
     assert "Safety held in every run," not in summary["verdict_text"], summary
+
+
+def test_a_reorg_that_orphans_nothing_tested_nothing():
+    """At time 0 there is no block to orphan; later there is."""
+    reorg = {"kind": "settlement.reorg", "params": {"depth": 2}}
+    early = _run([{**reorg, "schedule": {"at": 0.0}}])
+    assert any("found nothing to attack" in r for r in _attack_reasons(early)), early.inconclusive
+    later = _run([{**reorg, "schedule": {"at": 100.0}}])
+    assert _attack_reasons(later) == [], later.inconclusive

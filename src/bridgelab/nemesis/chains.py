@@ -17,7 +17,10 @@ class Reorg(Attack):
     kind = "settlement.reorg"
 
     def begin(self, round_: int) -> None:
-        self.bridge.settlement.reorg(self.params.depth, cause=self.actor)
+        if self.bridge.settlement.reorg(self.params.depth, cause=self.actor) == 0:
+            # Every block was already final (or none was made yet): nothing was orphaned.
+            self.world.record(self.actor, "attack.failed", reason="nothing_to_orphan",
+                              attack=self.kind, tested=False)
 
 
 class Congestion(Attack):
