@@ -258,8 +258,12 @@ def test_a_liveness_failure_does_not_make_an_untested_attack_read_held(tmp_path)
     assert run(scenario, 1, tmp_path / "runs" / "one").exit_code == 1
     cli_main(["report", str(tmp_path / "runs"), "--out", str(tmp_path / "report"), "--no-cost",
               "--quiet"])
-    summary = json.loads((tmp_path / "report" / "report.json").read_text())["summary"]
-    assert "Safety held in every run," not in summary["verdict_text"], summary
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert "Safety held in every run," not in report["summary"]["verdict_text"]
+    # Nor the attack matrix: the cell's safety is unknown, not a pass with P(loss) 0 of 1.
+    (cell,) = report["attack_matrix"]["cells"]
+    assert cell["safety"]["verdict"] == "inconclusive" and cell["untested"] == 1, cell
+    assert cell["p_loss"]["runs"] == 0
 
 
 def test_a_reorg_that_orphans_nothing_tested_nothing():

@@ -90,8 +90,8 @@ def untested(runs: list[RunRecord]) -> list[RunRecord]:
     """Runs that show nothing either way about safety: not broken, and inconclusive (an
     attack that never started, a forged mint still queued, ...) or attacked by nothing that
     started. Such a run neither breaks nor vouches for the configuration it ran."""
-    return [r for r in runs if not r.safety_failed
-            and (r.exit_code == 2 or (bool(r.attack_kinds) and not r.attacked))]
+    return [r for r in runs if r.inconclusive_on_safety
+            or (not r.safety_failed and bool(r.attack_kinds) and not r.attacked)]
 
 
 def safety_verdict(runs: list[RunRecord]) -> str:

@@ -127,7 +127,7 @@ def incidents(records: list[RunRecord]) -> list[dict[str, Any]]:
             # A defence "held" only where the defended replay shows it: one whose attack
             # never started, or that ended inconclusive (an attack left unstarted, a forged
             # mint still queued), shows nothing either way.
-            idle = [r for r in defended if not r.attacked or r.exit_code == 2]
+            idle = [r for r in defended if not r.attacked or r.inconclusive_on_safety]
             if broke and not still and idle:
                 entry["effect"] = _not_shown(idle, len(defended))
             elif broke and not still:

@@ -204,13 +204,15 @@ class RunRecord:
         """Attacked, and the run shows something about safety: it broke, or nothing made it
         inconclusive (an attack that put nothing to the bridge makes a run inconclusive even
         when a liveness failure gives it exit 1)."""
-        return self.attacked and (self.safety_failed or not self.unvouched)
+        return self.attacked and not self.inconclusive_on_safety
 
     @property
-    def unvouched(self) -> list[str]:
-        """The run's inconclusive reasons that bear on safety (those about liveness alone,
-        "liveness.… is unknown: …", leave what it shows about safety standing)."""
-        return [reason for reason in self.inconclusive if not reason.startswith("liveness.")]
+    def inconclusive_on_safety(self) -> bool:
+        """Safety did not fail, and the run cannot say it held: it ended inconclusive
+        (exit 2), or a reason that bears on safety stands beside a failure of liveness
+        (exit 1; reasons about liveness alone, "liveness.… is unknown: …", do not)."""
+        return not self.safety_failed and (self.exit_code == 2 or any(
+            not reason.startswith("liveness.") for reason in self.inconclusive))
 
     @property
     def custody(self) -> dict[str, Any]:

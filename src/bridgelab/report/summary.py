@@ -149,7 +149,7 @@ def _held(runs: list[RunRecord]) -> str:
     """"Safety held in every run", unless some runs were inconclusive (whatever their exit
     code): those vouch for nothing (an attack that put nothing to the bridge, a forgery
     still pending)."""
-    inconclusive = [r for r in runs if r.unvouched]
+    inconclusive = [r for r in runs if r.inconclusive_on_safety]
     if not inconclusive:
         return "Safety held in every run"
     return (f"Safety held in every conclusive run ({len(inconclusive)} of {len(runs)} were"
