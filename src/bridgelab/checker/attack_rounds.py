@@ -3,16 +3,17 @@
 A round starts with `fault.start`. A round that ends in an `attack.failed` record marked
 `tested: false` found nothing to attack (no honest certificate to copy, say): an attack whose
 every round ended so tested nothing, however safe the run looks. Rounds are counted per
-attack name and kind (the record names its kind): two attacks of one name are told apart.
-A record that names no kind counts against every attack of its name.
+attack name and kind (the record names its kind); a scenario's attack names are unique,
+and a record that names no kind counts against every attack of its name.
 
 An attack that forges with committee keys (`FORGES_WITH_KEYS`) is tested only by evidence
 that a forgery reached the bridge: an `attack.submit` of its own whose transaction no
 mempool turned away (`tx.dropped`). Keys taken and never used, a round still waiting when the
 run ended, too few shares to sign: none is the bridge holding. An attack that only hands its
 keys to others (`key.compromise` with `forge = false`) is tested by a forgery signed, after
-it, with a seat it took. Each round of `key.bernoulli` is a trial: one that drew no seat
-counts as the binomial model counts it, one that drew seats must have put them to the bridge.
+it, with a seat it took and still held. Each round of `key.bernoulli` is a trial: one that
+drew no seat counts as the binomial model counts it, one that drew seats must have put them
+to the bridge.
 """
 
 from __future__ import annotations
@@ -126,12 +127,15 @@ class AttackRounds:
     def _delivered(self) -> list[Forgery]:
         return [forgery for tx, forgery in self.forgeries.items() if tx not in self.dropped]
 
-    def tested(self, actor: str, kind: str) -> bool:
-        """Started, and at least one round did not end finding nothing to attack; for an
-        attack that forges with keys, a forgery of its own delivered (`FORGES_WITH_KEYS`)."""
+    def _acted(self, actor: str, kind: str) -> bool:
+        """Started, and at least one round did not end finding nothing to attack."""
         idle = self.idle.get((actor, kind), 0) + self.idle.get((actor, None), 0)
-        rounds = self.rounds.get((actor, kind), 0)
-        if rounds <= idle:
+        return self.rounds.get((actor, kind), 0) > idle
+
+    def tested(self, actor: str, kind: str) -> bool:
+        """At least one round acted (`_acted`); for an attack that forges with keys, a
+        forgery of its own delivered too (`FORGES_WITH_KEYS`)."""
+        if not self._acted(actor, kind):
             return False
         if kind not in FORGES_WITH_KEYS:
             return True
@@ -142,12 +146,10 @@ class AttackRounds:
             # Every draw is a trial: each round drew nothing or put its keys to the bridge.
             tried = self.empty_draws.get(actor, set()) | {
                 forgery.round for forgery in delivered if forgery.actor == actor}
-            return all(round_ in tried for round_ in range(rounds))
+            return all(round_ in tried for round_ in range(self.rounds[(actor, kind)]))
         return any(forgery.actor == actor for forgery in delivered)
 
     def never_forged(self, actor: str, kind: str) -> bool:
         """Started and found something, but (an attack that forges with keys) sent the
         bridge no forgery: for the reason the checker gives."""
-        return kind in FORGES_WITH_KEYS and not self.tested(actor, kind) and (
-            self.rounds.get((actor, kind), 0)
-            > self.idle.get((actor, kind), 0) + self.idle.get((actor, None), 0))
+        return self._acted(actor, kind) and not self.tested(actor, kind)

@@ -162,9 +162,8 @@ class Verdicts:
     def _untested_attacks(self) -> list[str]:
         """The scenario's attacks that never started, whose every round found nothing to
         attack, or that forge with keys and never submitted a forgery, as reasons: an attack
-        that started does not stand for another that did not.
-        (Two attacks of one name and kind cannot be told apart by their events: either
-        starting counts for both.)"""
+        that started does not stand for another that did not (a scenario's attack names
+        are unique, so each attack's records are its own)."""
         configured = dict.fromkeys(self.attacks)
         rounds = self.attack_rounds
         unstarted = [actor for actor, kind in configured if not rounds.started(actor, kind)]
@@ -194,7 +193,7 @@ class Verdicts:
             reasons.append(f"{len(unsent)} of the scenario's {len(self.attacks)} attacks never"
                            f" submitted a forgery ({', '.join(unsent)}): the keys they held"
                            " were never put to the bridge (too few keys to sign, none"
-                           " held, or a round still waiting at the run's end)")
+                           " held, or every one turned away by a mempool)")
         return reasons
 
     def _quorum_unknown(self, failed: set[str]) -> bool:

@@ -25,7 +25,6 @@ PENDING_POLL = 5.0
 MAX_PENDING_WAIT = 1_000_000
 
 
-
 class Attack:
     """One scheduled attack from the scenario, driven as its own SimPy process."""
 
