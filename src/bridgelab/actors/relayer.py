@@ -252,7 +252,15 @@ class Relayer(Gathering, Submission):
                 yield env.timeout(CENSOR_POLL)
                 if not self.censored(message) or self.delivered(message):
                     break
+        # `relay.held` is the evidence that a delaying or reordering attack struck a message
+        # (checker/attack_rounds): a window that held nothing tested nothing.
+        about = {"direction": message.direction, "nonce": message.nonce}
         if self.extra_delay > 0:
+            self.world.record(self.node, "relay.held", **about, cause="delay",
+                              seconds=self.extra_delay)
             yield env.timeout(self.extra_delay)
         if self.jitter > 0:
-            yield env.timeout(self._jitter_rng.uniform(0.0, self.jitter))
+            jitter = self._jitter_rng.uniform(0.0, self.jitter)
+            self.world.record(self.node, "relay.held", **about, cause="jitter",
+                              seconds=round(jitter, 6))
+            yield env.timeout(jitter)

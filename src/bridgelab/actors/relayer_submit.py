@@ -196,6 +196,8 @@ class Submission:
 
     def _send_mint_tx(self, tx: MintTx) -> None:
         copies = 2 if self.double_submit else 1
+        if self.double_submit:
+            self._record_double(tx.certificate)
         for copy in range(copies):
             if copy:
                 tx = replace(tx, tx_id=self._next_tx_id())
@@ -205,14 +207,23 @@ class Submission:
     def _send_to_l2(self, certificate: Certificate) -> None:
         """Hand a certified deposit to the L2's inbox (twice under `double_submit`)."""
         assert self.gateway is not None
+        if self.double_submit:
+            self._record_double(certificate)
         for _ in range(2 if self.double_submit else 1):
             self.stats.submissions += 1
             self.gateway.deliver(certificate, self.node)
 
     def _send_release(self, certificate: Certificate) -> None:
         if self.double_submit:
+            self._record_double(certificate)
             self._send_release_once(certificate)
         self._send_release_once(certificate)
+
+    def _record_double(self, certificate: Certificate) -> None:
+        """The evidence that a double-submitting attack struck (checker/attack_rounds)."""
+        self.world.record(self.node, "relay.double_submit",
+                          direction=certificate.message.direction,
+                          nonce=certificate.message.nonce)
 
     def _send_release_once(self, certificate: Certificate) -> None:
         tx = ReleaseTx(self._next_tx_id(), self.node, certificate, self.world.now)

@@ -14,6 +14,11 @@ keys to others (`key.compromise` with `forge = false`) is tested by a forgery si
 it, with a seat it took and still held. Each round of `key.bernoulli` is a trial: one that
 drew no seat counts as the binomial model counts it, one that drew seats must have put them
 to the bridge.
+
+A relayer attack (`STRIKE_EVIDENCE`) is tested only by a record, made by a relayer its round
+struck, of a message it struck: held, censored, replayed or submitted twice. A window in which
+those relayers passed no message the attack applies to (no traffic, a censored user who never
+sends) tested nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +37,17 @@ FORGES_WITH_KEYS = frozenset({
     "key.compromise", "key.mobile", "key.bernoulli", "adversary.forge",
     "collusion.fabricated_lock", "collusion.equivocate", "ecdsa.nonce_reuse",
 })
+
+# Relayer attacks, with the record a relayer they struck makes of each message struck and,
+# for `relay.held`, the cause it names.
+STRIKE_EVIDENCE: dict[str, tuple[str, str | None]] = {
+    "relayer.censor": ("relay.censored", None),
+    "relayer.replay": ("relay.replay", None),
+    "relayer.double_submit": ("relay.double_submit", None),
+    "relayer.delay": ("relay.held", "delay"),
+    "relayer.reorder": ("relay.held", "jitter"),
+}
+EVIDENCE_KINDS = frozenset(record for record, _cause in STRIKE_EVIDENCE.values())
 
 
 @dataclass(slots=True)
@@ -62,11 +78,24 @@ class AttackRounds:
     refusals: set[tuple[object, object]] = field(default_factory=set)
     # Attack names with a round still inside the attack when the run ended.
     unfinished: set[str] = field(default_factory=set)
+    # Relayer attacks: the relayers each one's latest round struck, and those with evidence.
+    striking: dict[str, tuple[str, frozenset[object]]] = field(default_factory=dict)
+    struck: set[str] = field(default_factory=set)
     _started: dict[str, int] = field(default_factory=dict)
 
-    def start(self, actor: str, kind: str) -> None:
+    def start(self, actor: str, kind: str, relayers: object = None) -> None:
         self.rounds[(actor, kind)] = self.rounds.get((actor, kind), 0) + 1
         self._started[actor] = self._started.get(actor, 0) + 1
+        if kind in STRIKE_EVIDENCE:
+            self.striking[actor] = (kind, frozenset(relayers if isinstance(relayers, list)
+                                                    else ()))
+
+    def harm(self, node: str, record: str, cause: object) -> None:
+        """A relayer's record of a message struck: evidence for the attacks striking it."""
+        for actor, (kind, relayers) in self.striking.items():
+            if node in relayers and STRIKE_EVIDENCE[kind] == (
+                    record, cause if record == "relay.held" else None):
+                self.struck.add(actor)
 
     def started(self, actor: str, kind: str) -> bool:
         return (actor, kind) in self.rounds
@@ -137,6 +166,8 @@ class AttackRounds:
         forgery of its own delivered too (`FORGES_WITH_KEYS`)."""
         if not self._acted(actor, kind):
             return False
+        if kind in STRIKE_EVIDENCE:
+            return actor in self.struck
         if kind not in FORGES_WITH_KEYS:
             return True
         delivered = self._delivered()
@@ -152,4 +183,10 @@ class AttackRounds:
     def never_forged(self, actor: str, kind: str) -> bool:
         """Started and found something, but (an attack that forges with keys) sent the
         bridge no forgery: for the reason the checker gives."""
-        return self._acted(actor, kind) and not self.tested(actor, kind)
+        return (kind in FORGES_WITH_KEYS and self._acted(actor, kind)
+                and not self.tested(actor, kind))
+
+    def never_struck(self, actor: str, kind: str) -> bool:
+        """A relayer attack that started and acted, but struck no message."""
+        return (kind in STRIKE_EVIDENCE and self._acted(actor, kind)
+                and actor not in self.struck)

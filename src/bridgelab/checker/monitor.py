@@ -13,7 +13,7 @@ from typing import Any
 from bridgelab.checker.agreement import PROPERTY as AGREEMENT
 from bridgelab.checker.agreement import AgreementFold
 from bridgelab.checker.api import UserProperty, user_verdict
-from bridgelab.checker.attack_rounds import AttackRounds
+from bridgelab.checker.attack_rounds import EVIDENCE_KINDS, AttackRounds
 from bridgelab.checker.certificates import CertificateChecks
 from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.frozen import PAUSE_EVENTS
@@ -135,7 +135,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
     def _on_fault_start(self, event: Event) -> None:
         self.fault_starts += 1
         fields = event.fields
-        self.attack_rounds.start(event.actor, fields["attack"])
+        self.attack_rounds.start(event.actor, fields["attack"], fields.get("relayers"))
         self.active_faults[(event.actor, fields["round"])] = {
             "attack": fields["attack"], "heals_at": fields.get("heals_at"),
         }
@@ -243,6 +243,9 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
 
     def _on_tx_dropped(self, event: Event) -> None:
         self.attack_rounds.drop(event.fields.get("tx"))
+
+    def _on_relay_harm(self, event: Event) -> None:
+        self.attack_rounds.harm(event.actor, event.kind, event.fields.get("cause"))
 
     def _on_pause(self, event: Event) -> None:
         side, paused = PAUSE_EVENTS[event.kind]
@@ -388,6 +391,7 @@ _HANDLERS = {
     "attack.lock": Monitor._on_attack,
     "attack.extract": Monitor._on_attack,
     **{kind: Monitor._on_pause for kind in PAUSE_EVENTS},
+    **{kind: Monitor._on_relay_harm for kind in EVIDENCE_KINDS},
 }
 
 # Every kind `observe` acts on without a property of the scenario's own; it passes the rest by.

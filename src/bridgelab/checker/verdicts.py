@@ -161,7 +161,8 @@ class Verdicts:
 
     def _untested_attacks(self) -> list[str]:
         """The scenario's attacks that never started, whose every round found nothing to
-        attack, or that forge with keys and never submitted a forgery, as reasons: an attack
+        attack, that forge with keys and never submitted a forgery, or that struck no
+        relayer's message, as reasons: an attack
         that started does not stand for another that did not (a scenario's attack names
         are unique, so each attack's records are its own)."""
         configured = dict.fromkeys(self.attacks)
@@ -172,7 +173,9 @@ class Verdicts:
         cut = [actor for actor, _kind in untested if actor in rounds.unfinished]
         unsent = [actor for actor, kind in untested
                   if rounds.never_forged(actor, kind) and actor not in cut]
-        idle = [actor for actor, _kind in untested if actor not in unsent and actor not in cut]
+        unstruck = [actor for actor, kind in untested if rounds.never_struck(actor, kind)]
+        idle = [actor for actor, _kind in untested
+                if actor not in unsent and actor not in cut and actor not in unstruck]
         reasons = []
         if unstarted and len(unstarted) == len(configured):
             reasons.append(f"none of the scenario's {len(self.attacks)} attack(s) started: the"
@@ -194,6 +197,10 @@ class Verdicts:
                            f" submitted a forgery ({', '.join(unsent)}): the keys they held"
                            " were never put to the bridge (too few keys to sign, none"
                            " held, or every one turned away by a mempool)")
+        if unstruck:
+            reasons.append(f"{len(unstruck)} of the scenario's {len(self.attacks)} attacks"
+                           f" struck no message ({', '.join(unstruck)}): the relayers they"
+                           " held passed none that the attack applies to while it was on")
         return reasons
 
     def _quorum_unknown(self, failed: set[str]) -> bool:

@@ -42,6 +42,8 @@ class NetworkStats:
     duplicated: int = 0
     to_down_node: int = 0
     by_role: dict[str, int] = field(default_factory=dict)
+    # Messages each cut's reason (the partitioning attack) stopped: its evidence of a strike.
+    cut_by: dict[str, int] = field(default_factory=dict)
 
 
 class Network:
@@ -162,6 +164,8 @@ class Network:
         link = (src, dst)
         if self._cut and link in self._cut:
             stats.cut += 1
+            reason = self._cut[link]
+            stats.cut_by[reason] = stats.cut_by.get(reason, 0) + 1
             return None
         edge = self._links.get(link)
         if edge is None:

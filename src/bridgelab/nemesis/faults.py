@@ -71,12 +71,28 @@ class Partition(Attack):
         return None if self._cuts else "links"
 
     def begin(self, round_: int) -> None:
+        self._stopped_before = self._stopped()
         for src, dst in self._cuts:
             self.world.network.cut(src, dst, self.actor)
 
     def heal(self, round_: int) -> None:
         for src, dst in self._cuts:
             self.world.network.restore(src, dst)
+        self._note_if_idle()
+
+    def at_end(self) -> None:
+        super().at_end()
+        if self.active:  # a partition never healed: its round ends with the run
+            self._note_if_idle()
+
+    def _stopped(self) -> int:
+        return self.world.network.stats.cut_by.get(self.actor, 0)
+
+    def _note_if_idle(self) -> None:
+        """A round whose cuts stopped no message (no traffic across them) tested nothing."""
+        if self._cuts and self._stopped() == self._stopped_before:
+            self.world.record(self.actor, "attack.failed", reason="nothing_crossed",
+                              attack=self.kind, tested=False)
 
 
 class _LinkFault(Attack):
