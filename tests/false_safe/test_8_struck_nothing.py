@@ -67,20 +67,35 @@ def test_the_same_relayer_attacks_strike_when_messages_pass(case):
     assert result.inconclusive == [], result.inconclusive
 
 
-def test_only_a_struck_relayers_record_of_the_attacks_own_harm_counts():
+def test_only_a_record_naming_the_attack_counts_and_a_copy_must_arrive():
+    kinds = {"delay": "relayer.delay", "reorder": "relayer.reorder",
+             "censor": "relayer.censor", "replay": "relayer.replay",
+             "double": "relayer.double_submit", "double-l1": "relayer.double_submit"}
     rounds = AttackRounds()
-    rounds.start("delay", "relayer.delay", ["relayer-0"])
-    rounds.start("reorder", "relayer.reorder", ["relayer-0"])
-    rounds.start("replay", "relayer.replay", ["relayer-1"])
-    rounds.harm("relayer-0", "relay.replay", None)  # not a relayer the replay struck
-    rounds.harm("relayer-0", "relay.held", "jitter")  # the reorder's harm, not the delay's
+    for name, kind in kinds.items():
+        rounds.start(name, kind)
+    rounds.held("relayer-0", {"attack": "reorder", "cause": "jitter"})
+    rounds.held("relayer-0", {"attacks": ["censor"]})
+    rounds.replayed("relayer-1", {"attack": "replay", "nonce": 3, "txs": ["relayer-1/tx9"]})
+    rounds.doubled("relayer-1", {"attack": "double", "nonce": 4, "txs": ["l2", "l2"]})
+    rounds.doubled("relayer-1", {"attack": "double-l1", "nonce": 5,
+                                 "txs": ["relayer-1/tx10", "relayer-1/tx11"]})
+    assert [name for name, kind in kinds.items() if rounds.tested(name, kind)] == [
+        "reorder", "censor"]
+    rounds.arrived("settlement", {"tx": "relayer-1/tx8"})  # another transaction
+    rounds.l2_delivered("l2-gateway", {"relayer": "relayer-0", "nonce": 4})  # another relayer
     assert not rounds.tested("replay", "relayer.replay")
-    assert not rounds.tested("delay", "relayer.delay")
-    assert rounds.tested("reorder", "relayer.reorder")
+    assert not rounds.tested("double", "relayer.double_submit")
     assert rounds.never_struck("delay", "relayer.delay")
     assert not rounds.never_forged("delay", "relayer.delay")
-    rounds.harm("relayer-1", "relay.replay", None)
+    rounds.arrived("settlement", {"tx": "relayer-1/tx9"})
+    rounds.l2_delivered("l2-gateway", {"relayer": "relayer-1", "nonce": 4})
+    rounds.arrived("settlement", {"tx": "relayer-1/tx10"})  # one copy alone: no duplicate
     assert rounds.tested("replay", "relayer.replay")
+    assert rounds.tested("double", "relayer.double_submit")
+    assert not rounds.tested("double-l1", "relayer.double_submit")
+    rounds.arrived("settlement", {"tx": "relayer-1/tx11"})
+    assert rounds.tested("double-l1", "relayer.double_submit")
 
 
 RELAYERS_FROM_SETTLEMENT = {"side_a": ["relayer"], "side_b": ["settlement"]}
@@ -106,3 +121,79 @@ def test_a_partition_no_message_crossed_is_inconclusive(case):
 def test_a_partition_that_stopped_messages_is_tested():
     attack = {**IDLE_PARTITIONS["healed"], "schedule": EARLY}
     assert run(small_scenario({"attacks": [attack]}), 1).inconclusive == []
+
+
+# -- a second review's findings ----------------------------------------------------------------
+
+def _inconclusive_for(attacks: list[dict[str, Any]], name: str, **extra: Any) -> bool:
+    result = run(small_scenario({**extra, "attacks": attacks}), 1)
+    return any(name in reason for reason in result.inconclusive)
+
+
+def test_another_censors_strikes_do_not_test_one_that_matched_nothing():
+    ghost = {**_attack("relayer.censor", EARLY, users=["nobody"]), "name": "ghost",
+             "heal": {"after": 600.0}}
+    everyone = {**_attack("relayer.censor", EARLY), "name": "everyone"}
+    assert _inconclusive_for([ghost, everyone], "ghost")
+    assert not _inconclusive_for([ghost, everyone], "everyone")
+
+
+def test_a_later_delay_does_not_test_an_earlier_one_that_held_nothing():
+    early = {**_attack("relayer.delay", {"at": 0.0}, delay=30.0), "name": "brief",
+             "heal": {"after": 0.5}}
+    later = {**_attack("relayer.delay", {"at": 1.0}, delay=30.0), "name": "long",
+             "heal": {"after": 600.0}}
+    assert _inconclusive_for([early, later], "brief")
+    assert not _inconclusive_for([early, later], "long")
+
+
+REPLAY_LATE_COPIES = {**_attack("relayer.replay", EARLY, after=1000.0),
+                      "name": "replay", "heal": {"after": 2000.0}}
+
+
+@pytest.mark.parametrize("stop", [
+    {"kind": "node.crash", "targets": ALL, "schedule": {"at": 950.0},
+     "params": {"role": "relayer"}},
+    {"kind": "network.partition", "schedule": {"at": 950.0},
+     "params": {"side_a": ["relayer"], "side_b": ["settlement", "validator"]}},
+])
+def test_replayed_copies_that_never_leave_the_relayer_test_nothing(stop):
+    assert _inconclusive_for([REPLAY_LATE_COPIES, stop], "replay")
+    assert not _inconclusive_for([REPLAY_LATE_COPIES], "replay")
+
+
+def test_second_copies_a_full_mempool_turned_away_test_nothing():
+    double = {**_attack("relayer.double_submit", EARLY), "name": "double",
+              "heal": {"after": 2000.0}}
+    one_way = {"workload": {"withdrawals": 0, "deposit_interval": 60.0}}
+    assert _inconclusive_for([double], "double", settlement={"mempool_capacity": 1},
+                             **one_way)
+    assert not _inconclusive_for([double], "double", settlement={"mempool_capacity": 2},
+                                 **one_way)
+
+
+def test_every_round_of_a_partition_that_never_heals_is_judged():
+    rounds = {**IDLE_PARTITIONS["never healed"], "schedule": {"at": 400.0, "every": 10.0,
+                                                              "count": 2}}
+    assert _inconclusive_for([rounds], "network.partition")
+
+
+def test_a_partition_of_a_node_that_is_down_stops_nothing():
+    crash = {"kind": "node.crash", "targets": {"nodes": ["relayer-0"]}, "schedule": EARLY,
+             "params": {"role": "relayer"}}
+    isolate = {"kind": "network.partition", "name": "isolate", "schedule": EARLY,
+               "heal": {"after": 600.0}, "params": {"side_a": ["relayer-0"],
+                                                      "side_b": ["settlement", "validator"]}}
+    assert _inconclusive_for([crash, isolate], "isolate")
+    assert not _inconclusive_for([isolate], "isolate")
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_a_replay_is_credited_to_the_round_that_set_it(seed):
+    """Round 0 and round 1 strike different relayers; round 0's copies arrive after round 1
+    has started and still test the attack."""
+    replay = {"kind": "relayer.replay", "name": "replay", "targets": {"select": "one"},
+              "schedule": {"at": 0.0, "every": 350.0, "count": 2}, "heal": {"after": 150.0},
+              "params": {"after": 400.0}}
+    result = run(small_scenario({"attacks": [replay]}), seed)
+    assert result.inconclusive == [], result.inconclusive

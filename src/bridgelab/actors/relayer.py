@@ -22,7 +22,7 @@ from bridgelab.actors.relayer_blocks import (
     withdrawals_in,
 )
 from bridgelab.actors.relayer_gather import Collector, Gathering, OpenBatch
-from bridgelab.actors.relayer_submit import Submission
+from bridgelab.actors.relayer_submit import Replaying, Submission
 from bridgelab.actors.wire import BurnProof, Endorsement, LockProof, MessageProof
 from bridgelab.consortium.chain import Committed, ConsortiumChain
 from bridgelab.core.recent import RecentSet
@@ -85,12 +85,16 @@ class Relayer(Gathering, Submission):
         self._open_batches: dict[str, OpenBatch] = {}
         self._batch_counter = 0
         self._tx_counter = 0
-        # Nemesis hooks: censorship predicates by attack, extra holding time, replays.
+        # Nemesis hooks: censorship predicates, holding times, replays and double submission,
+        # each with the name of the attack that set it, which the relayer's records of the
+        # messages struck carry (the checker's evidence that the attack struck).
         self.censors: dict[str, Callable[[BridgeMessage], bool]] = {}
         self.extra_delay = 0.0
+        self.delaying = ""
         self.jitter = 0.0
-        self.replay: tuple[int, float] | None = None
-        self.double_submit = False
+        self.jittering = ""
+        self.replay: Replaying | None = None
+        self.double_submit = ""
         self._in_flight: list[tuple[float, int]] = []
         self._jitter_rng = world.streams.get(f"relayer/{index}/jitter")
         # Set when the bridge's destination is the L2: deposits go to it, not to an L1 mint.
@@ -244,23 +248,24 @@ class Relayer(Gathering, Submission):
     def _nemesis_gate(self, message: BridgeMessage) -> simpy.events.ProcessGenerator:
         """Hold a message while a censoring attack matches it, then add any injected delay."""
         env = self.world.env
-        if self.censored(message):
-            self.world.record(
-                self.node, "relay.censored", direction=message.direction, nonce=message.nonce
-            )
+        about = {"direction": message.direction, "nonce": message.nonce}
+        censoring = [attack for attack, predicate in self.censors.items() if predicate(message)]
+        if censoring:
+            self.world.record(self.node, "relay.censored", **about, attacks=censoring)
             for _ in range(MAX_CENSOR_POLLS):
                 yield env.timeout(CENSOR_POLL)
                 if not self.censored(message) or self.delivered(message):
                     break
+        if self.delivered(message):
+            return  # another relayer carried it: holding it now would strike nothing
         # `relay.held` is the evidence that a delaying or reordering attack struck a message
         # (checker/attack_rounds): a window that held nothing tested nothing.
-        about = {"direction": message.direction, "nonce": message.nonce}
         if self.extra_delay > 0:
-            self.world.record(self.node, "relay.held", **about, cause="delay",
-                              seconds=self.extra_delay)
+            self.world.record(self.node, "relay.held", **about, attack=self.delaying,
+                              cause="delay", seconds=self.extra_delay)
             yield env.timeout(self.extra_delay)
         if self.jitter > 0:
             jitter = self._jitter_rng.uniform(0.0, self.jitter)
-            self.world.record(self.node, "relay.held", **about, cause="jitter",
-                              seconds=round(jitter, 6))
+            self.world.record(self.node, "relay.held", **about, attack=self.jittering,
+                              cause="jitter", seconds=round(jitter, 6))
             yield env.timeout(jitter)

@@ -4,7 +4,7 @@ L2), releases on the consortium, retries, replays and the destination's delay qu
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -32,6 +32,16 @@ MAX_QUEUE_POLL_INTERVAL = 3_600.0
 MAX_REQUEUES = 8
 
 
+@dataclass(frozen=True, slots=True)
+class Replaying:
+    """A replaying attack's setting on a relayer: `copies` of each certificate it delivers,
+    sent `after` seconds, and the attack's name for the `relay.replay` records."""
+
+    copies: int
+    after: float
+    attack: str
+
+
 class Submission:
     """How a `Relayer` delivers a certificate until it is delivered, or gives up."""
 
@@ -43,8 +53,9 @@ class Submission:
     stats: RelayerStats
     gateway: L2Gateway | None
     validator_nodes: list[str]
-    replay: tuple[int, float] | None
-    double_submit: bool
+    replay: Replaying | None
+    # The double-submitting attack's name, or "".
+    double_submit: str
     _in_flight: list[tuple[float, int]]
     _tx_counter: int
 
@@ -122,20 +133,16 @@ class Submission:
 
     def _replay(self, certificate: Certificate) -> simpy.events.ProcessGenerator:
         """Submit an already delivered certificate again: replay protection must hold."""
-        assert self.replay is not None
-        copies, after = self.replay
-        yield self.world.env.timeout(after)
-        for _ in range(copies):
-            self.world.record(
-                self.node, "relay.replay", direction=certificate.message.direction,
-                nonce=certificate.message.nonce,
-            )
+        replaying = self.replay
+        assert replaying is not None
+        yield self.world.env.timeout(replaying.after)
+        for _ in range(replaying.copies):
             if certificate.message.direction == "deposit" and self.gateway is not None:
-                self._send_to_l2(certificate)
+                self._send_to_l2(certificate, replaying.attack)
             elif certificate.message.direction == "deposit":
-                self._send_mint_tx(self._mint_bid(certificate, 0))
+                self._send_mint_tx(self._mint_bid(certificate, 0), replaying.attack)
             else:
-                self._send_release(certificate)
+                self._send_release(certificate, replaying.attack)
 
     def _next_tx_id(self) -> str:
         self._tx_counter += 1
@@ -194,39 +201,43 @@ class Submission:
             self._in_flight.append((self.world.now, cost))
         return True
 
-    def _send_mint_tx(self, tx: MintTx) -> None:
-        copies = 2 if self.double_submit else 1
+    def _send_mint_tx(self, tx: MintTx, replaying: str = "") -> None:
+        txs = [tx]
         if self.double_submit:
-            self._record_double(tx.certificate)
-        for copy in range(copies):
-            if copy:
-                tx = replace(tx, tx_id=self._next_tx_id())
+            txs.append(replace(tx, tx_id=self._next_tx_id()))
+        self._record_struck(tx.certificate, replaying, [copy.tx_id for copy in txs])
+        for copy in txs:
             self.stats.submissions += 1
-            self.world.network.send(self.node, SETTLEMENT_NODE, tx)
+            self.world.network.send(self.node, SETTLEMENT_NODE, copy)
 
-    def _send_to_l2(self, certificate: Certificate) -> None:
+    def _send_to_l2(self, certificate: Certificate, replaying: str = "") -> None:
         """Hand a certified deposit to the L2's inbox (twice under `double_submit`)."""
         assert self.gateway is not None
-        if self.double_submit:
-            self._record_double(certificate)
-        for _ in range(2 if self.double_submit else 1):
+        copies = 2 if self.double_submit else 1
+        self._record_struck(certificate, replaying, ["l2"] * copies)
+        for _ in range(copies):
             self.stats.submissions += 1
             self.gateway.deliver(certificate, self.node)
 
-    def _send_release(self, certificate: Certificate) -> None:
+    def _send_release(self, certificate: Certificate, replaying: str = "") -> None:
+        txs = [ReleaseTx(self._next_tx_id(), self.node, certificate, self.world.now)
+               for _ in range(2 if self.double_submit else 1)]
+        self._record_struck(certificate, replaying, [tx.tx_id for tx in txs])
+        for tx in txs:
+            self._send_release_once(tx)
+
+    def _record_struck(self, certificate: Certificate, replaying: str, txs: list[str]) -> None:
+        """Name the copies a replaying or double-submitting attack made ("l2": handed to the
+        L2's gateway at once): the checker holds the attack tested once they reach the
+        destination (checker/attack_rounds)."""
+        about = {"direction": certificate.message.direction, "nonce": certificate.message.nonce}
+        if replaying:
+            self.world.record(self.node, "relay.replay", **about, attack=replaying, txs=txs)
         if self.double_submit:
-            self._record_double(certificate)
-            self._send_release_once(certificate)
-        self._send_release_once(certificate)
+            self.world.record(self.node, "relay.double_submit", **about,
+                              attack=self.double_submit, txs=txs)
 
-    def _record_double(self, certificate: Certificate) -> None:
-        """The evidence that a double-submitting attack struck (checker/attack_rounds)."""
-        self.world.record(self.node, "relay.double_submit",
-                          direction=certificate.message.direction,
-                          nonce=certificate.message.nonce)
-
-    def _send_release_once(self, certificate: Certificate) -> None:
-        tx = ReleaseTx(self._next_tx_id(), self.node, certificate, self.world.now)
+    def _send_release_once(self, tx: ReleaseTx) -> None:
         self.stats.submissions += 1
         network = self.world.network
         for validator in self.validator_nodes:

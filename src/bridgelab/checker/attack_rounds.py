@@ -15,15 +15,19 @@ it, with a seat it took and still held. Each round of `key.bernoulli` is a trial
 drew no seat counts as the binomial model counts it, one that drew seats must have put them
 to the bridge.
 
-A relayer attack (`STRIKE_EVIDENCE`) is tested only by a record, made by a relayer its round
-struck, of a message it struck: held, censored, replayed or submitted twice. A window in which
-those relayers passed no message the attack applies to (no traffic, a censored user who never
-sends) tested nothing.
+A relayer attack (`STRIKE_EVIDENCE`) is tested only by a relayer's record, naming the attack,
+of a message it struck: held, censored, replayed or submitted twice. A window in which the
+relayers passed no message the attack applies to (no traffic, a censored user who never
+sends) tested nothing. A replay or double submission is tested only once a copy it names
+reached the destination: its transaction's outcome is recorded (`COPY_OUTCOMES`), or, for a
+copy handed to the L2's gateway, the gateway's delivery by that relayer for that nonce.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 # Refused endorsements remembered (they are rare: a forgery or a replay each). Past this, a
 # forgery refused for too few endorsements reads untested: inconclusive, never safe.
@@ -38,16 +42,18 @@ FORGES_WITH_KEYS = frozenset({
     "collusion.fabricated_lock", "collusion.equivocate", "ecdsa.nonce_reuse",
 })
 
-# Relayer attacks, with the record a relayer they struck makes of each message struck and,
-# for `relay.held`, the cause it names.
-STRIKE_EVIDENCE: dict[str, tuple[str, str | None]] = {
-    "relayer.censor": ("relay.censored", None),
-    "relayer.replay": ("relay.replay", None),
-    "relayer.double_submit": ("relay.double_submit", None),
-    "relayer.delay": ("relay.held", "delay"),
-    "relayer.reorder": ("relay.held", "jitter"),
+# Relayer attacks, with the record a relayer makes (naming the attack) of a message struck.
+STRIKE_EVIDENCE: dict[str, str] = {
+    "relayer.censor": "relay.censored",
+    "relayer.replay": "relay.replay",
+    "relayer.double_submit": "relay.double_submit",
+    "relayer.delay": "relay.held",
+    "relayer.reorder": "relay.held",
 }
-EVIDENCE_KINDS = frozenset(record for record, _cause in STRIKE_EVIDENCE.values())
+# Records of a transaction's outcome at the destination: a replayed copy named in one reached it.
+COPY_OUTCOMES = ("tx.reverted", "mint", "mint.queued", "release")
+# Copies remembered until their outcome; past this, later ones are not: untested, never safe.
+MAX_COPIES = 1_000_000
 
 
 @dataclass(slots=True)
@@ -78,24 +84,73 @@ class AttackRounds:
     refusals: set[tuple[object, object]] = field(default_factory=set)
     # Attack names with a round still inside the attack when the run ended.
     unfinished: set[str] = field(default_factory=set)
-    # Relayer attacks: the relayers each one's latest round struck, and those with evidence.
-    striking: dict[str, tuple[str, frozenset[object]]] = field(default_factory=dict)
+    # Relayer attacks with evidence of a message struck; replayed copies still on their way,
+    # by transaction, and those handed to the L2's gateway, by (relayer, nonce).
     struck: set[str] = field(default_factory=set)
+    copies: dict[str, int] = field(default_factory=dict)
+    # Per group of copies that must all arrive (a record's copies of a double submission;
+    # each replayed copy alone): the attack, and how many have not arrived yet.
+    groups: dict[int, list[Any]] = field(default_factory=dict)
+    l2_copies: dict[tuple[str, object], list[str]] = field(default_factory=dict)
     _started: dict[str, int] = field(default_factory=dict)
 
-    def start(self, actor: str, kind: str, relayers: object = None) -> None:
+    def start(self, actor: str, kind: str) -> None:
         self.rounds[(actor, kind)] = self.rounds.get((actor, kind), 0) + 1
         self._started[actor] = self._started.get(actor, 0) + 1
-        if kind in STRIKE_EVIDENCE:
-            self.striking[actor] = (kind, frozenset(relayers if isinstance(relayers, list)
-                                                    else ()))
 
-    def harm(self, node: str, record: str, cause: object) -> None:
-        """A relayer's record of a message struck: evidence for the attacks striking it."""
-        for actor, (kind, relayers) in self.striking.items():
-            if node in relayers and STRIKE_EVIDENCE[kind] == (
-                    record, cause if record == "relay.held" else None):
-                self.struck.add(actor)
+    def held(self, actor: str, fields: dict[str, Any]) -> None:
+        """`relay.held` or `relay.censored`: the attacks named struck a message."""
+        for attack in fields.get("attacks", [fields.get("attack")]):
+            if isinstance(attack, str) and attack:
+                self.struck.add(attack)
+
+    def replayed(self, relayer: str, fields: dict[str, Any]) -> None:
+        """`relay.replay`: each copy tests the bridge once it arrives (it repeats a
+        certificate already delivered)."""
+        txs = fields.get("txs")
+        if isinstance(txs, list):
+            self._await(relayer, fields, [[tx] for tx in txs])
+
+    def doubled(self, relayer: str, fields: dict[str, Any]) -> None:
+        """`relay.double_submit`: the copies test the bridge once all have arrived (one
+        alone is no duplicate)."""
+        txs = fields.get("txs")
+        if isinstance(txs, list):
+            self._await(relayer, fields, [txs])
+
+    def _await(self, relayer: str, fields: dict[str, Any], groups: list[list[object]]) -> None:
+        attack = fields.get("attack")
+        if not isinstance(attack, str):
+            return
+        for group in groups:
+            if "l2" in group:  # handed to the L2's gateway, every copy in one step
+                self.l2_copies.setdefault((relayer, fields.get("nonce")), []).append(attack)
+                continue
+            if not group or len(self.copies) >= MAX_COPIES:
+                continue
+            number = len(self.groups)
+            self.groups[number] = [attack, len(group)]
+            for tx in group:
+                if isinstance(tx, str):
+                    self.copies[tx] = number
+
+    def arrived(self, actor: str, fields: dict[str, Any]) -> None:
+        """A transaction's outcome at the destination: the last of a group makes its attack
+        tested."""
+        if self.copies:
+            group = self.copies.pop(fields.get("tx"), None)  # type: ignore[arg-type]
+            if group is not None:
+                waiting = self.groups[group]
+                waiting[1] -= 1
+                if waiting[1] == 0:
+                    self.struck.add(waiting[0])
+
+    def l2_delivered(self, actor: str, fields: dict[str, Any]) -> None:
+        """The L2 gateway took a certificate from a relayer: copies it had just handed over
+        (in the same step, so before any other delivery of theirs) arrived."""
+        if self.l2_copies:
+            self.struck.update(self.l2_copies.pop((fields.get("relayer"), fields.get("nonce")),
+                                                  ()))
 
     def started(self, actor: str, kind: str) -> bool:
         return (actor, kind) in self.rounds
@@ -105,7 +160,7 @@ class AttackRounds:
         if unfinished:
             self.unfinished.add(actor)
 
-    def failed(self, actor: str, fields: dict[str, object]) -> None:
+    def failed(self, actor: str, fields: dict[str, Any]) -> None:
         """An `attack.failed` record: a round that tested nothing (`tested: false`, or too few
         endorsements with no refusal), or a Bernoulli draw of no seat."""
         reason, kind = fields.get("reason"), fields.get("attack")
@@ -190,3 +245,24 @@ class AttackRounds:
         """A relayer attack that started and acted, but struck no message."""
         return (kind in STRIKE_EVIDENCE and self._acted(actor, kind)
                 and actor not in self.struck)
+
+
+# The records this fold reads, each with what it does with (actor, fields).
+ROUND_EVENTS: dict[str, Callable[[AttackRounds, str, dict[str, Any]], None]] = {
+    "fault.start": lambda rounds, actor, fields: rounds.start(actor, fields["attack"]),
+    "attack.failed": AttackRounds.failed,
+    "attack.submit": lambda rounds, actor, fields: rounds.submit(
+        actor, fields.get("tx"), fields.get("signers")),
+    "endorse.refused": lambda rounds, actor, fields: rounds.refused(
+        fields.get("direction"), fields.get("nonce")),
+    "attack.compromise": lambda rounds, actor, fields: rounds.compromised(
+        actor, fields.get("seats")),
+    "attack.evicted": lambda rounds, actor, fields: rounds.evicted(actor, fields.get("seats")),
+    "tx.dropped": lambda rounds, actor, fields: rounds.drop(fields.get("tx")),
+    "relay.censored": AttackRounds.held,
+    "relay.held": AttackRounds.held,
+    "relay.replay": AttackRounds.replayed,
+    "relay.double_submit": AttackRounds.doubled,
+    "l2.bridge.deliver": AttackRounds.l2_delivered,
+    **dict.fromkeys(COPY_OUTCOMES, AttackRounds.arrived),
+}

@@ -13,7 +13,7 @@ from typing import Any
 from bridgelab.checker.agreement import PROPERTY as AGREEMENT
 from bridgelab.checker.agreement import AgreementFold
 from bridgelab.checker.api import UserProperty, user_verdict
-from bridgelab.checker.attack_rounds import EVIDENCE_KINDS, AttackRounds
+from bridgelab.checker.attack_rounds import ROUND_EVENTS, AttackRounds
 from bridgelab.checker.certificates import CertificateChecks
 from bridgelab.checker.finality import SettlementFinality
 from bridgelab.checker.frozen import PAUSE_EVENTS
@@ -124,6 +124,9 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
             self.probes[probe] += 1
         if kind in PENDING_KINDS:
             self.unsettled.observe(event)
+        attack_rounds = ROUND_EVENTS.get(kind)
+        if attack_rounds is not None:
+            attack_rounds(self.attack_rounds, event.actor, event.fields)
         handler = _HANDLERS.get(kind)
         if handler is None:
             return
@@ -135,16 +138,9 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
     def _on_fault_start(self, event: Event) -> None:
         self.fault_starts += 1
         fields = event.fields
-        self.attack_rounds.start(event.actor, fields["attack"], fields.get("relayers"))
         self.active_faults[(event.actor, fields["round"])] = {
             "attack": fields["attack"], "heals_at": fields.get("heals_at"),
         }
-
-    def _on_attack_failed(self, event: Event) -> None:
-        self.attack_rounds.failed(event.actor, event.fields)
-
-    def _on_endorse_refused(self, event: Event) -> None:
-        self.attack_rounds.refused(event.fields.get("direction"), event.fields.get("nonce"))
 
     def _on_fault_heal(self, event: Event) -> None:
         self.active_faults.pop((event.actor, event.fields["round"]), None)
@@ -231,21 +227,7 @@ class Monitor(CertificateChecks, SettlementChecks, SupplyChecks, Verdicts):
         add_to(self.view.lane_supply, (fields["asset"], lane(fields)), -fields["amount"])
 
     def _on_attack(self, event: Event) -> None:
-        if event.kind == "attack.submit":
-            self.attack_rounds.submit(event.actor, event.fields.get("tx"),
-                                      event.fields.get("signers"))
         self.view.adversary.note(event.kind, event.actor, event.fields)
-
-    def _on_seats(self, event: Event) -> None:
-        rounds = self.attack_rounds
-        took = rounds.compromised if event.kind == "attack.compromise" else rounds.evicted
-        took(event.actor, event.fields.get("seats"))
-
-    def _on_tx_dropped(self, event: Event) -> None:
-        self.attack_rounds.drop(event.fields.get("tx"))
-
-    def _on_relay_harm(self, event: Event) -> None:
-        self.attack_rounds.harm(event.actor, event.kind, event.fields.get("cause"))
 
     def _on_pause(self, event: Event) -> None:
         side, paused = PAUSE_EVENTS[event.kind]
@@ -369,7 +351,6 @@ _HANDLERS = {
     "tx.reverted": Monitor._on_tx_reverted,
     "fault.start": Monitor._on_fault_start,
     "fault.heal": Monitor._on_fault_heal,
-    "attack.failed": Monitor._on_attack_failed,
     "run.start": Monitor._on_run_start,
     "run.end": Monitor._on_run_end,
     "trust_root": Monitor._on_trust_root,
@@ -384,15 +365,11 @@ _HANDLERS = {
     "settlement.final": Monitor._on_settlement_final,
     "settlement.reorg": Monitor._on_reorg,
     "attack.submit": Monitor._on_attack,
-    "endorse.refused": Monitor._on_endorse_refused,
-    "attack.compromise": Monitor._on_seats,
-    "attack.evicted": Monitor._on_seats,
-    "tx.dropped": Monitor._on_tx_dropped,
     "attack.lock": Monitor._on_attack,
     "attack.extract": Monitor._on_attack,
     **{kind: Monitor._on_pause for kind in PAUSE_EVENTS},
-    **{kind: Monitor._on_relay_harm for kind in EVIDENCE_KINDS},
 }
 
 # Every kind `observe` acts on without a property of the scenario's own; it passes the rest by.
-OBSERVED_KINDS = frozenset(_HANDLERS) | frozenset(_PROBE_EVENTS) | PENDING_KINDS
+OBSERVED_KINDS = (frozenset(_HANDLERS) | frozenset(_PROBE_EVENTS) | PENDING_KINDS
+                  | frozenset(ROUND_EVENTS))

@@ -164,8 +164,9 @@ class Network:
         link = (src, dst)
         if self._cut and link in self._cut:
             stats.cut += 1
-            reason = self._cut[link]
-            stats.cut_by[reason] = stats.cut_by.get(reason, 0) + 1
+            if self.nodes[dst].up:  # a message to a node that is down is stopped anyway
+                reason = self._cut[link]
+                stats.cut_by[reason] = stats.cut_by.get(reason, 0) + 1
             return None
         edge = self._links.get(link)
         if edge is None:

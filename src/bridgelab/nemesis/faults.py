@@ -44,6 +44,8 @@ class NodeCrash(Attack):
 
 class Partition(Attack):
     kind = "network.partition"
+    # Whether a round's cuts are in place and not yet judged for what they stopped.
+    _open = False
 
     def describe(self) -> dict[str, Any]:
         network = self.world.network
@@ -71,7 +73,10 @@ class Partition(Attack):
         return None if self._cuts else "links"
 
     def begin(self, round_: int) -> None:
+        if self._open:  # the last round never healed: it ends as this one starts
+            self._note_if_idle()
         self._stopped_before = self._stopped()
+        self._open = bool(self._cuts)
         for src, dst in self._cuts:
             self.world.network.cut(src, dst, self.actor)
 
@@ -82,7 +87,7 @@ class Partition(Attack):
 
     def at_end(self) -> None:
         super().at_end()
-        if self.active:  # a partition never healed: its round ends with the run
+        if self._open:  # a partition never healed: its round ends with the run
             self._note_if_idle()
 
     def _stopped(self) -> int:
@@ -90,9 +95,10 @@ class Partition(Attack):
 
     def _note_if_idle(self) -> None:
         """A round whose cuts stopped no message (no traffic across them) tested nothing."""
-        if self._cuts and self._stopped() == self._stopped_before:
+        if self._open and self._stopped() == self._stopped_before:
             self.world.record(self.actor, "attack.failed", reason="nothing_crossed",
                               attack=self.kind, tested=False)
+        self._open = False
 
 
 class _LinkFault(Attack):

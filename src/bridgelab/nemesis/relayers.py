@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bridgelab.actors.relayer_submit import Replaying
 from bridgelab.nemesis import targets
 from bridgelab.nemesis.base import Attack
 from bridgelab.protocol.messages import BridgeMessage
@@ -53,11 +54,12 @@ class Delay(_RelayerAttack):
 
     def begin(self, round_: int) -> None:
         for relayer in self._targets:
-            relayer.extra_delay = self.params.delay
+            relayer.extra_delay, relayer.delaying = self.params.delay, self.actor
 
     def heal(self, round_: int) -> None:
         for relayer in self._targets:
-            relayer.extra_delay = 0.0
+            if relayer.delaying == self.actor:  # not undoing a later attack's delay
+                relayer.extra_delay, relayer.delaying = 0.0, ""
 
 
 class Reorder(_RelayerAttack):
@@ -65,11 +67,12 @@ class Reorder(_RelayerAttack):
 
     def begin(self, round_: int) -> None:
         for relayer in self._targets:
-            relayer.jitter = self.params.max_jitter
+            relayer.jitter, relayer.jittering = self.params.max_jitter, self.actor
 
     def heal(self, round_: int) -> None:
         for relayer in self._targets:
-            relayer.jitter = 0.0
+            if relayer.jittering == self.actor:
+                relayer.jitter, relayer.jittering = 0.0, ""
 
 
 class Replay(_RelayerAttack):
@@ -77,11 +80,12 @@ class Replay(_RelayerAttack):
 
     def begin(self, round_: int) -> None:
         for relayer in self._targets:
-            relayer.replay = (self.params.copies, self.params.after)
+            relayer.replay = Replaying(self.params.copies, self.params.after, self.actor)
 
     def heal(self, round_: int) -> None:
         for relayer in self._targets:
-            relayer.replay = None
+            if relayer.replay is not None and relayer.replay.attack == self.actor:
+                relayer.replay = None
 
 
 class DoubleSubmit(_RelayerAttack):
@@ -89,8 +93,9 @@ class DoubleSubmit(_RelayerAttack):
 
     def begin(self, round_: int) -> None:
         for relayer in self._targets:
-            relayer.double_submit = True
+            relayer.double_submit = self.actor
 
     def heal(self, round_: int) -> None:
         for relayer in self._targets:
-            relayer.double_submit = False
+            if relayer.double_submit == self.actor:
+                relayer.double_submit = ""
