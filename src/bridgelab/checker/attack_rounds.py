@@ -20,7 +20,10 @@ of a message it struck: held, censored, replayed or submitted twice. A window in
 relayers passed no message the attack applies to (no traffic, a censored user who never
 sends) tested nothing. A replay or double submission is tested only once a copy it names
 reached the destination: its transaction's outcome is recorded (`COPY_OUTCOMES`), or, for a
-copy handed to the L2's gateway, the gateway's delivery by that relayer for that nonce.
+copy handed to the L2's gateway, the gateway's delivery by that relayer for that nonce. A
+`settlement.reorg` attack is tested only by a reorg of its own that undid a bridge effect.
+A forgery the escrow refused for want of funds (`OVERDRAWN`) had passed verification: the
+bridge accepted it, and the run cannot call that a refusal.
 """
 
 from __future__ import annotations
@@ -49,7 +52,12 @@ STRIKE_EVIDENCE: dict[str, str] = {
     "relayer.double_submit": "relay.double_submit",
     "relayer.delay": "relay.held",
     "relayer.reorder": "relay.held",
+    # A reorg of its own (`cause`) that undid at least one bridge transaction's effect.
+    "settlement.reorg": "settlement.reorg",
 }
+# The escrow's refusal of a release for want of funds: a check made after the certificate
+# was accepted, so a forgery refused on it passed the bridge's verification.
+OVERDRAWN = "escrow_balance"
 # Records of a transaction's outcome at the destination: a replayed copy named in one reached it.
 COPY_OUTCOMES = ("tx.reverted", "mint", "mint.queued", "release")
 # Copies remembered until their outcome; past this, later ones are not: untested, never safe.
@@ -87,6 +95,8 @@ class AttackRounds:
     # Relayer attacks with evidence of a message struck; replayed copies still on their way,
     # by transaction, and those handed to the L2's gateway, by (relayer, nonce).
     struck: set[str] = field(default_factory=set)
+    # Attack names whose forged release passed verification and was refused for want of funds.
+    overdrawn: set[str] = field(default_factory=set)
     copies: dict[str, int] = field(default_factory=dict)
     # Per group of copies that must all arrive (a record's copies of a double submission;
     # each replayed copy alone): the attack, and how many have not arrived yet.
@@ -136,7 +146,11 @@ class AttackRounds:
 
     def arrived(self, actor: str, fields: dict[str, Any]) -> None:
         """A transaction's outcome at the destination: the last of a group makes its attack
-        tested."""
+        tested; a forgery the escrow could not pay was accepted, not refused."""
+        if fields.get("check") == OVERDRAWN:
+            forgery = self.forgeries.get(fields.get("tx"))  # type: ignore[arg-type]
+            if forgery is not None:
+                self.overdrawn.add(forgery.actor)
         if self.copies:
             group = self.copies.pop(fields.get("tx"), None)  # type: ignore[arg-type]
             if group is not None:
@@ -144,6 +158,12 @@ class AttackRounds:
                 waiting[1] -= 1
                 if waiting[1] == 0:
                     self.struck.add(waiting[0])
+
+    def reorged(self, actor: str, fields: dict[str, Any]) -> None:
+        """`settlement.reorg`: one caused by an attack that undid a bridge effect struck."""
+        cause = fields.get("cause")
+        if fields.get("reverted") and isinstance(cause, str):
+            self.struck.add(cause)
 
     def l2_delivered(self, actor: str, fields: dict[str, Any]) -> None:
         """The L2 gateway took a certificate from a relayer: copies it had just handed over
@@ -242,7 +262,7 @@ class AttackRounds:
                 and not self.tested(actor, kind))
 
     def never_struck(self, actor: str, kind: str) -> bool:
-        """A relayer attack that started and acted, but struck no message."""
+        """A relayer attack or reorg that started and acted, but struck nothing."""
         return (kind in STRIKE_EVIDENCE and self._acted(actor, kind)
                 and actor not in self.struck)
 
@@ -264,5 +284,6 @@ ROUND_EVENTS: dict[str, Callable[[AttackRounds, str, dict[str, Any]], None]] = {
     "relay.replay": AttackRounds.replayed,
     "relay.double_submit": AttackRounds.doubled,
     "l2.bridge.deliver": AttackRounds.l2_delivered,
+    "settlement.reorg": AttackRounds.reorged,
     **dict.fromkeys(COPY_OUTCOMES, AttackRounds.arrived),
 }

@@ -199,8 +199,16 @@ class Verdicts:
                            " held, or every one turned away by a mempool)")
         if unstruck:
             reasons.append(f"{len(unstruck)} of the scenario's {len(self.attacks)} attacks"
-                           f" struck no message ({', '.join(unstruck)}): the relayers they"
-                           " held passed none that the attack applies to while it was on")
+                           f" struck nothing the bridge needed ({', '.join(unstruck)}): no"
+                           " message they applied to passed the relayers they held, no copy"
+                           " of theirs reached the destination, or their reorg undid no"
+                           " bridge transaction")
+        overdrawn = [actor for actor, _kind in configured if actor in rounds.overdrawn]
+        if overdrawn:
+            reasons.append(f"{len(overdrawn)} of the scenario's {len(self.attacks)} attacks"
+                           f" had a forged release accepted ({', '.join(overdrawn)}): it"
+                           " passed the escrow's certificate check and was refused only"
+                           " because the escrow held less than it asked")
         return reasons
 
     def _quorum_unknown(self, failed: set[str]) -> bool:

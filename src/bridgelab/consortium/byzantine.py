@@ -38,6 +38,8 @@ class ByzantinePlan:
     splits_left: int = 1
     splits_done: int = 0
     forks: int = 0
+    # Consensus rounds run while the plan was active: a withholder's chances to withhold.
+    rounds_seen: int = 0
     # The adversary's lock, proposed on side A only (see nemesis/byzantine.py).
     inject: object | None = None
     _members: frozenset[int] = field(default_factory=frozenset, repr=False)

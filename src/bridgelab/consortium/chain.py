@@ -134,6 +134,8 @@ class ConsortiumChain(BlockKeeping, Voting):
         network = self.world.network
         leader = self.validators[self.leader(height, view)]
         plan = self.byzantine
+        if plan is not None and plan.active:
+            plan.rounds_seen += 1
         if not network.nodes[leader.node].up or (
             plan is not None and not plan.proposes(leader.index)
         ):
@@ -247,8 +249,6 @@ class ConsortiumChain(BlockKeeping, Voting):
         added) at the same height and view. Honest validators never see it; if the Byzantine
         signatures alone reach the quorum, they push its commit to the relayers they serve."""
         signers = [v for v in self.validators if plan.is_byzantine(v.index)]
-        if len(signers) < self.quorum:
-            return
         plan.splits_left -= 1
         plan.splits_done += 1
         sibling, _ = self._build(
@@ -258,7 +258,13 @@ class ConsortiumChain(BlockKeeping, Voting):
         message = vote_bytes(header.height, header.view, header.hash)
         votes = tuple((v.index, v.signer.sign(message)) for v in signers)
         orphan = Committed(sibling, Commit(header.height, header.view, header.hash, votes))
-        plan.forks += 1
-        self._record_block(orphan, ORPHANED)
+        if len(signers) >= self.quorum:
+            plan.forks += 1
+            self._record_block(orphan, ORPHANED)
+        else:
+            # Too few to commit: they push it anyway, and whoever checks commits must refuse it.
+            self.world.record("consortium", "commit.short", height=header.height,
+                              view=header.view, hash=header.hash.hex()[:16],
+                              signers=[v.index for v in signers], quorum=self.quorum)
         for validator in signers:
             self._publish(validator, orphan)

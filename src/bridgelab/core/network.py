@@ -42,8 +42,11 @@ class NetworkStats:
     duplicated: int = 0
     to_down_node: int = 0
     by_role: dict[str, int] = field(default_factory=dict)
-    # Messages each cut's reason (the partitioning attack) stopped: its evidence of a strike.
+    # Messages each attack's cuts stopped, lost or duplicated (a link's `loss_by` and
+    # `duplicate_by` name the attack that set its probability): its evidence of a strike.
     cut_by: dict[str, int] = field(default_factory=dict)
+    lost_by: dict[str, int] = field(default_factory=dict)
+    duplicated_by: dict[str, int] = field(default_factory=dict)
 
 
 class Network:
@@ -165,8 +168,7 @@ class Network:
         if self._cut and link in self._cut:
             stats.cut += 1
             if self.nodes[dst].up:  # a message to a node that is down is stopped anyway
-                reason = self._cut[link]
-                stats.cut_by[reason] = stats.cut_by.get(reason, 0) + 1
+                _count(stats.cut_by, self._cut[link])
             return None
         edge = self._links.get(link)
         if edge is None:
@@ -174,12 +176,16 @@ class Network:
         loss = edge["loss"]
         if loss > 0 and self._loss_rng.random() < loss:
             stats.lost += 1
+            if "loss_by" in edge:
+                _count(stats.lost_by, edge["loss_by"])
             return None
         latency = edge["latency"]
         delay = sample(latency, self._latency_rng)
         duplicate = edge.get("duplicate", 0.0)
         if duplicate > 0 and self._loss_rng.random() < duplicate:
             stats.duplicated += 1
+            if "duplicate_by" in edge:
+                _count(stats.duplicated_by, edge["duplicate_by"])
             return delay, delay + sample(latency, self._latency_rng)
         return delay, None
 
@@ -195,11 +201,18 @@ class Network:
         """Deliver `message` to `recipients`, in order, in `delay`: one timer."""
         self.env.call_later(delay, partial(self._deliver_all, recipients, message))
 
-    def set_link_property(self, src: str, dst: str, key: str, value: float) -> float:
-        """Change one property of the link src -> dst; returns the previous value."""
+    def set_link_property(
+        self, src: str, dst: str, key: str, value: float, owner: str = ""
+    ) -> tuple[float, str]:
+        """Change one property of the link src -> dst, for the attack `owner` ("" for none):
+        what it strikes is counted under its name. Returns the previous value and owner."""
         edge = self.graph.edges[src, dst]
-        previous = edge.get(key, 0.0)
+        previous = (edge.get(key, 0.0), edge.get(f"{key}_by", ""))
         edge[key] = value
+        if owner:
+            edge[f"{key}_by"] = owner
+        else:
+            edge.pop(f"{key}_by", None)
         return previous
 
     def select(self, name_or_role: str) -> list[str]:
@@ -220,3 +233,7 @@ class Network:
                 stats.delivered += 1
             else:
                 stats.overflowed += 1
+
+
+def _count(counts: dict[str, int], owner: str) -> None:
+    counts[owner] = counts.get(owner, 0) + 1

@@ -26,6 +26,8 @@ class _Byzantine(Attack):
     behaviour: ClassVar[Behaviour]
     # Whether the behaviour needs the adversary's lock (a fork to double-spend in).
     forks: ClassVar[bool] = True
+    # The plan of the round in progress, until the round is judged (`_judge_round`).
+    _plan: ByzantinePlan | None = None
 
     def describe(self) -> dict[str, Any]:
         chain = self.bridge.consortium
@@ -78,14 +80,44 @@ class _Byzantine(Attack):
             world.record(self.actor, "attack.lock", tx=inject.tx_id, amount=params.amount,
                          recipient=params.recipient, side="a")
         splits = getattr(self.params, "splits", 1)
-        chain.install_byzantine(ByzantinePlan(
+        self._judge_round()  # the last round never healed: it ends as this one starts
+        self._plan = ByzantinePlan(
             self.behaviour, self._byzantine, self._side_a, splits_left=splits, inject=inject,
-        ))
+        )
+        self._refused_before = self._commits_refused()
+        chain.install_byzantine(self._plan)
 
     def heal(self, round_: int) -> None:
         plan = self.bridge.consortium.byzantine
         if plan is not None:
             plan.active = False
+        self._judge_round()
+
+    def at_end(self) -> None:
+        super().at_end()
+        self._judge_round()
+
+    def _commits_refused(self) -> int:
+        return sum(member.stats.refused.get("header_commit", 0)
+                   for member in self.bridge.members)
+
+    def _judge_round(self) -> None:
+        """A round that never split a proposal (no Byzantine leader came up, no round ran),
+        whose short conflicting commit no member refused, or, withholding, that saw no
+        consensus round tested nothing: the agreement it leaves intact was never asked."""
+        plan, self._plan = self._plan, None
+        if plan is None:
+            return
+        if self.behaviour == "withhold-votes":
+            acted = plan.rounds_seen > 0
+        elif self.behaviour == "conflicting-votes" and not plan.forks:
+            # A commit too short to stand tested the bridge only if a member refused it.
+            acted = plan.splits_done > 0 and self._commits_refused() > self._refused_before
+        else:
+            acted = plan.splits_done > 0
+        if not acted:
+            self.world.record(self.actor, "attack.failed", reason="nothing_proposed",
+                              attack=self.kind, tested=False)
 
 
 class Equivocate(_Byzantine):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from bridgelab.nemesis import targets
 from bridgelab.nemesis.base import Attack
@@ -42,10 +42,40 @@ class NodeCrash(Attack):
             self.world.network.nodes[name].up = True
 
 
-class Partition(Attack):
-    kind = "network.partition"
-    # Whether a round's cuts are in place and not yet judged for what they stopped.
+class _CountedFault(Attack):
+    """A network fault judged by what it did: a round in which the network counted no
+    message it struck under the attack's name (`NetworkStats.<struck_by>`: no traffic
+    across its links) tested nothing, and records so when it heals, when the next round
+    starts without a heal, or as the run ends."""
+
+    struck_by: ClassVar[str] = ""
+    # Whether a round's fault is in place and not yet judged for what it struck.
     _open = False
+
+    def _struck(self) -> int:
+        counts: dict[str, int] = getattr(self.world.network.stats, self.struck_by)
+        return counts.get(self.actor, 0)
+
+    def _open_round(self, striking: bool) -> None:
+        if self._open:
+            self._close_round()
+        self._struck_before = self._struck()
+        self._open = striking
+
+    def _close_round(self) -> None:
+        if self._open and self._struck() == self._struck_before:
+            self.world.record(self.actor, "attack.failed", reason="nothing_crossed",
+                              attack=self.kind, tested=False)
+        self._open = False
+
+    def at_end(self) -> None:
+        super().at_end()
+        self._close_round()
+
+
+class Partition(_CountedFault):
+    kind = "network.partition"
+    struck_by = "cut_by"
 
     def describe(self) -> dict[str, Any]:
         network = self.world.network
@@ -73,35 +103,17 @@ class Partition(Attack):
         return None if self._cuts else "links"
 
     def begin(self, round_: int) -> None:
-        if self._open:  # the last round never healed: it ends as this one starts
-            self._note_if_idle()
-        self._stopped_before = self._stopped()
-        self._open = bool(self._cuts)
+        self._open_round(bool(self._cuts))
         for src, dst in self._cuts:
             self.world.network.cut(src, dst, self.actor)
 
     def heal(self, round_: int) -> None:
         for src, dst in self._cuts:
             self.world.network.restore(src, dst)
-        self._note_if_idle()
-
-    def at_end(self) -> None:
-        super().at_end()
-        if self._open:  # a partition never healed: its round ends with the run
-            self._note_if_idle()
-
-    def _stopped(self) -> int:
-        return self.world.network.stats.cut_by.get(self.actor, 0)
-
-    def _note_if_idle(self) -> None:
-        """A round whose cuts stopped no message (no traffic across them) tested nothing."""
-        if self._open and self._stopped() == self._stopped_before:
-            self.world.record(self.actor, "attack.failed", reason="nothing_crossed",
-                              attack=self.kind, tested=False)
-        self._open = False
+        self._close_round()
 
 
-class _LinkFault(Attack):
+class _LinkFault(_CountedFault):
     link_key = ""
 
     def describe(self) -> dict[str, Any]:
@@ -117,21 +129,26 @@ class _LinkFault(Attack):
 
     def begin(self, round_: int) -> None:
         network = self.world.network
+        self._open_round(bool(self._links))
         self._previous = [
-            network.set_link_property(src, dst, self.link_key, self.params.probability)
+            network.set_link_property(src, dst, self.link_key, self.params.probability,
+                                      self.actor)
             for src, dst in self._links
         ]
 
     def heal(self, round_: int) -> None:
-        for (src, dst), value in zip(self._links, self._previous, strict=True):
-            self.world.network.set_link_property(src, dst, self.link_key, value)
+        for (src, dst), (value, owner) in zip(self._links, self._previous, strict=True):
+            self.world.network.set_link_property(src, dst, self.link_key, value, owner)
+        self._close_round()
 
 
 class Loss(_LinkFault):
     kind = "network.loss"
     link_key = "loss"
+    struck_by = "lost_by"
 
 
 class Duplicate(_LinkFault):
     kind = "network.duplicate"
     link_key = "duplicate"
+    struck_by = "duplicated_by"

@@ -1,0 +1,98 @@
+"""False-safe regressions, faults that asked the bridge nothing: Byzantine validators with no
+consensus round to misbehave in read "consortium agreement held", a reorg that undid no bridge
+transaction read "reorgs handled", a duplication or loss window with no traffic read
+withstood, and a forged release the escrow refused only for want of funds read "refused",
+though it had passed the certificate check. Each control shows the same attack strikes when
+it can.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bridgelab.runner import run
+from tests.conftest import small_scenario
+
+# The small scenario's transfers are all delivered by about 380 s: nothing happens after.
+LATE = {"at": 400.0}
+HEAL = {"after": 60.0}
+
+
+def _run(attacks: list[dict[str, Any]], **extra: Any):
+    return run(small_scenario({**extra, "attacks": attacks}), 1)
+
+
+def _failed(result) -> list[str]:
+    return [prop for prop, verdict in result.verdicts.items() if verdict == "fail"]
+
+
+def _byzantine(kind: str, **schedule: Any) -> dict[str, Any]:
+    return {"kind": kind, "targets": {"select": "f+1"}, "schedule": schedule or {"at": 30.0}}
+
+
+IDLE = {
+    "equivocation with no round": {**_byzantine("consortium.equivocate", **LATE), "heal": HEAL},
+    "twins with no round": {**_byzantine("consortium.twins", **LATE), "heal": HEAL},
+    "a split proposal with no round": {**_byzantine("consortium.split-proposal", **LATE),
+                                       "heal": HEAL},
+    "conflicting votes with no round": {**_byzantine("consortium.conflicting-votes", **LATE),
+                                        "heal": HEAL},
+    "withheld votes with no round": {**_byzantine("consortium.withhold-votes", **LATE),
+                                     "heal": HEAL},
+    "a reorg that undid no bridge transaction": {
+        "kind": "settlement.reorg", "schedule": LATE, "params": {"depth": 2}},
+    "duplication with no traffic": {
+        "kind": "network.duplicate", "schedule": LATE, "heal": HEAL,
+        "params": {"between": ["relayer", "member"], "probability": 0.5}},
+    "loss with no traffic": {
+        "kind": "network.loss", "schedule": LATE, "heal": HEAL,
+        "params": {"between": ["relayer", "member"], "probability": 0.5}},
+}
+STRIKES = {
+    "equivocation in traffic": _byzantine("consortium.equivocate"),
+    "withheld votes in traffic": {**_byzantine("consortium.withhold-votes"), "heal": HEAL},
+    "a reorg of bridge transactions": {
+        "kind": "settlement.reorg", "schedule": {"at": 60.0}, "params": {"depth": 3}},
+    "duplication in traffic": {**IDLE["duplication with no traffic"], "schedule": {"at": 30.0}},
+    "loss in traffic": {**IDLE["loss with no traffic"], "schedule": {"at": 30.0}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(IDLE))
+def test_a_fault_that_asked_the_bridge_nothing_is_inconclusive(case):
+    result = _run([{**IDLE[case], "name": "idle"}])
+    assert not _failed(result), result.verdicts
+    assert any("idle" in reason for reason in result.inconclusive), result.inconclusive
+
+
+@pytest.mark.parametrize("case", sorted(STRIKES))
+def test_the_same_fault_strikes_when_it_can(case):
+    result = _run([{**STRIKES[case], "name": "striking"}])
+    assert not any("striking" in reason for reason in result.inconclusive), result.inconclusive
+
+
+def test_a_commit_too_short_to_stand_is_pushed_and_refused():
+    """Fewer Byzantine validators than the quorum still push their conflicting commit; the
+    members refuse every proof built on it, and that refusal is the test."""
+    attack = {**_byzantine("consortium.conflicting-votes"), "targets": {"select": "f"}}
+    captured: dict[str, Any] = {}
+    result = run(small_scenario({"attacks": [attack]}), 1, keep_history=True,
+                 setup=lambda bridge: captured.update(bridge=bridge))
+    assert result.inconclusive == [] and not _failed(result)
+    events = captured["bridge"].world.history.events
+    assert [e.kind for e in events].count("commit.short") == 1
+    assert {e.fields["check"] for e in events if e.kind == "endorse.refused"} == {
+        "header_commit"}
+
+
+def test_a_forged_release_refused_only_for_want_of_funds_was_accepted():
+    flawed = {"bridge": {"flaws": ["foreign_burn_events"]}}
+    forged = {"kind": "forge.foreign_burn", "name": "overdraw", "schedule": {"at": 100.0}}
+    result = _run([forged], **flawed)  # 10,000,000 asked of an escrow holding far less
+    assert not _failed(result)
+    assert any("overdraw" in reason and "forged release accepted" in reason
+               for reason in result.inconclusive), result.inconclusive
+    within = _run([{**forged, "params": {"amount": 1_000}}], **flawed)
+    assert "safety.release-backed-by-final-burn" in _failed(within)
