@@ -46,6 +46,9 @@ IDLE = {
     "duplication with no traffic": {
         "kind": "network.duplicate", "schedule": LATE, "heal": HEAL,
         "params": {"between": ["relayer", "member"], "probability": 0.5}},
+    "a censoring proposer with nothing to leave out": {
+        "kind": "settlement.censor", "schedule": LATE, "heal": HEAL,
+        "params": {"fraction": 1.0}},
     "loss with no traffic": {
         "kind": "network.loss", "schedule": LATE, "heal": HEAL,
         "params": {"between": ["relayer", "member"], "probability": 0.5}},
@@ -57,6 +60,8 @@ STRIKES = {
         "kind": "settlement.reorg", "schedule": {"at": 60.0}, "params": {"depth": 3}},
     "duplication in traffic": {**IDLE["duplication with no traffic"], "schedule": {"at": 30.0}},
     "loss in traffic": {**IDLE["loss with no traffic"], "schedule": {"at": 30.0}},
+    "a censoring proposer in traffic": {
+        **IDLE["a censoring proposer with nothing to leave out"], "schedule": {"at": 30.0}},
 }
 
 

@@ -54,6 +54,8 @@ STRIKE_EVIDENCE: dict[str, str] = {
     "relayer.reorder": "relay.held",
     # A reorg of its own (`cause`) that undid at least one bridge transaction's effect.
     "settlement.reorg": "settlement.reorg",
+    # A block whose proposer left out a transaction the attack censors (`by` names it).
+    "settlement.censor": "settlement.censored",
 }
 # The escrow's refusal of a release for want of funds: a check made after the certificate
 # was accepted, so a forgery refused on it passed the bridge's verification.
@@ -109,8 +111,10 @@ class AttackRounds:
         self._started[actor] = self._started.get(actor, 0) + 1
 
     def held(self, actor: str, fields: dict[str, Any]) -> None:
-        """`relay.held` or `relay.censored`: the attacks named struck a message."""
-        for attack in fields.get("attacks", [fields.get("attack")]):
+        """`relay.held`, `relay.censored` or `settlement.censored`: the attacks named struck
+        a message or a transaction."""
+        named = fields.get("attacks", fields.get("by", [fields.get("attack")]))
+        for attack in named if isinstance(named, list) else ():
             if isinstance(attack, str) and attack:
                 self.struck.add(attack)
 
@@ -281,6 +285,7 @@ ROUND_EVENTS: dict[str, Callable[[AttackRounds, str, dict[str, Any]], None]] = {
     "tx.dropped": lambda rounds, actor, fields: rounds.drop(fields.get("tx")),
     "relay.censored": AttackRounds.held,
     "relay.held": AttackRounds.held,
+    "settlement.censored": AttackRounds.held,
     "relay.replay": AttackRounds.replayed,
     "relay.double_submit": AttackRounds.doubled,
     "l2.bridge.deliver": AttackRounds.l2_delivered,

@@ -201,8 +201,9 @@ class Verdicts:
             reasons.append(f"{len(unstruck)} of the scenario's {len(self.attacks)} attacks"
                            f" struck nothing the bridge needed ({', '.join(unstruck)}): no"
                            " message they applied to passed the relayers they held, no copy"
-                           " of theirs reached the destination, or their reorg undid no"
-                           " bridge transaction")
+                           " of theirs reached the destination, their reorg undid no"
+                           " bridge transaction, or no proposer of theirs had a"
+                           " transaction to leave out")
         overdrawn = [actor for actor, _kind in configured if actor in rounds.overdrawn]
         if overdrawn:
             reasons.append(f"{len(overdrawn)} of the scenario's {len(self.attacks)} attacks"
