@@ -1,9 +1,9 @@
 """False-safe regressions, faults that asked the bridge nothing: Byzantine validators with no
 consensus round to misbehave in read "consortium agreement held", a reorg that undid no bridge
-transaction read "reorgs handled", a duplication or loss window with no traffic read
-withstood, and a forged release the escrow refused only for want of funds read "refused",
-though it had passed the certificate check. Each control shows the same attack strikes when
-it can.
+transaction read "reorgs handled", a duplication or loss window, a crash or a censoring
+proposer with no traffic read withstood, and a forged release the escrow refused only for
+want of funds read "refused", though it had passed the certificate check. Each control shows
+the same attack strikes when it can.
 """
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ IDLE = {
     "a censoring proposer with nothing to leave out": {
         "kind": "settlement.censor", "schedule": LATE, "heal": HEAL,
         "params": {"fraction": 1.0}},
+    "a crashed member nobody asks": {
+        "kind": "node.crash", "targets": {"select": "all"}, "schedule": LATE, "heal": HEAL,
+        "params": {"role": "member"}},
+    "crashed relayers with nothing to carry": {
+        "kind": "node.crash", "targets": {"relayers": "all"}, "schedule": LATE, "heal": HEAL,
+        "params": {"role": "relayer"}},
     "loss with no traffic": {
         "kind": "network.loss", "schedule": LATE, "heal": HEAL,
         "params": {"between": ["relayer", "member"], "probability": 0.5}},
@@ -60,6 +66,10 @@ STRIKES = {
         "kind": "settlement.reorg", "schedule": {"at": 60.0}, "params": {"depth": 3}},
     "duplication in traffic": {**IDLE["duplication with no traffic"], "schedule": {"at": 30.0}},
     "loss in traffic": {**IDLE["loss with no traffic"], "schedule": {"at": 30.0}},
+    "crashed members in traffic": {**IDLE["a crashed member nobody asks"],
+                                   "schedule": {"at": 30.0}},
+    "crashed relayers in traffic": {**IDLE["crashed relayers with nothing to carry"],
+                                    "schedule": {"at": 30.0}},
     "a censoring proposer in traffic": {
         **IDLE["a censoring proposer with nothing to leave out"], "schedule": {"at": 30.0}},
 }

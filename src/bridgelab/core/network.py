@@ -30,6 +30,8 @@ class Node:
     role: str
     inbox: Inbox
     up: bool = True
+    # The attack that took the node down ("" for none): what it stops counts under its name.
+    down_by: str = ""
 
 
 @dataclass(slots=True)
@@ -42,11 +44,13 @@ class NetworkStats:
     duplicated: int = 0
     to_down_node: int = 0
     by_role: dict[str, int] = field(default_factory=dict)
-    # Messages each attack's cuts stopped, lost or duplicated (a link's `loss_by` and
-    # `duplicate_by` name the attack that set its probability): its evidence of a strike.
+    # Messages each attack's cuts stopped, lost, duplicated or kept from or off the nodes it
+    # took down (a link's `loss_by` and `duplicate_by` name the attack that set its
+    # probability, a node's `down_by` the one that took it down): its evidence of a strike.
     cut_by: dict[str, int] = field(default_factory=dict)
     lost_by: dict[str, int] = field(default_factory=dict)
     duplicated_by: dict[str, int] = field(default_factory=dict)
+    downed_by: dict[str, int] = field(default_factory=dict)
 
 
 class Network:
@@ -161,8 +165,11 @@ class Network:
         duplicating link) and the copy's extra latency."""
         stats = self.stats
         stats.sent += 1
-        if not self.nodes[src].up:
+        sender = self.nodes[src]
+        if not sender.up:
             stats.to_down_node += 1
+            if sender.down_by:
+                _count(stats.downed_by, sender.down_by)
             return None
         link = (src, dst)
         if self._cut and link in self._cut:
@@ -229,6 +236,8 @@ class Network:
             node = nodes[dst]
             if not node.up:
                 stats.to_down_node += 1
+                if node.down_by:
+                    _count(stats.downed_by, node.down_by)
             elif node.inbox.offer(message):
                 stats.delivered += 1
             else:

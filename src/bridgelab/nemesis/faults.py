@@ -12,36 +12,6 @@ def _role_nodes(attack: Attack, role: str) -> list[str]:
     return attack.world.network.select(role)
 
 
-class NodeCrash(Attack):
-    kind = "node.crash"
-
-    def describe(self) -> dict[str, Any]:
-        spec = self.spec.targets
-        nodes = _role_nodes(self, self.params.role)
-        if spec.nodes:
-            self._nodes = [node for node in spec.nodes if node in self.world.network.nodes]
-        elif self.params.role == "relayer" and spec.relayers is not None:
-            chosen = targets.relayers(spec, len(nodes), self.rng)
-            self._nodes = [nodes[i] for i in chosen]
-        elif self.params.role == "member" and spec.members is not None:
-            self._nodes = [nodes[i] for i in sorted(set(spec.members))]
-        else:
-            threshold = self.world.scenario.committee.threshold
-            self._nodes = targets.pick(nodes, spec.select or "one", threshold, self.rng)
-        return {"nodes": self._nodes}
-
-    def strikes_nothing(self) -> str | None:
-        return None if self._nodes else "nodes"
-
-    def begin(self, round_: int) -> None:
-        for name in self._nodes:
-            self.world.network.nodes[name].up = False
-
-    def heal(self, round_: int) -> None:
-        for name in self._nodes:
-            self.world.network.nodes[name].up = True
-
-
 class _CountedFault(Attack):
     """A network fault judged by what it did: a round in which the network counted no
     message it struck under the attack's name (`NetworkStats.<struck_by>`: no traffic
@@ -70,6 +40,41 @@ class _CountedFault(Attack):
 
     def at_end(self) -> None:
         super().at_end()
+        self._close_round()
+
+
+class NodeCrash(_CountedFault):
+    kind = "node.crash"
+    struck_by = "downed_by"
+
+    def describe(self) -> dict[str, Any]:
+        spec = self.spec.targets
+        nodes = _role_nodes(self, self.params.role)
+        if spec.nodes:
+            self._nodes = [node for node in spec.nodes if node in self.world.network.nodes]
+        elif self.params.role == "relayer" and spec.relayers is not None:
+            chosen = targets.relayers(spec, len(nodes), self.rng)
+            self._nodes = [nodes[i] for i in chosen]
+        elif self.params.role == "member" and spec.members is not None:
+            self._nodes = [nodes[i] for i in sorted(set(spec.members))]
+        else:
+            threshold = self.world.scenario.committee.threshold
+            self._nodes = targets.pick(nodes, spec.select or "one", threshold, self.rng)
+        return {"nodes": self._nodes}
+
+    def strikes_nothing(self) -> str | None:
+        return None if self._nodes else "nodes"
+
+    def begin(self, round_: int) -> None:
+        self._open_round(bool(self._nodes))
+        for name in self._nodes:
+            node = self.world.network.nodes[name]
+            node.up, node.down_by = False, self.actor
+
+    def heal(self, round_: int) -> None:
+        for name in self._nodes:
+            node = self.world.network.nodes[name]
+            node.up, node.down_by = True, ""
         self._close_round()
 
 
