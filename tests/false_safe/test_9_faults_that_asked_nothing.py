@@ -111,3 +111,12 @@ def test_a_forged_release_refused_only_for_want_of_funds_was_accepted():
                for reason in result.inconclusive), result.inconclusive
     within = _run([{**forged, "params": {"amount": 1_000}}], **flawed)
     assert "safety.release-backed-by-final-burn" in _failed(within)
+
+
+def test_a_run_with_no_transfer_and_no_attack_vouches_for_nothing():
+    """Every lock reverted (no user is allowed on the chain): blocks were committed, so the
+    chain's agreement held, but nothing reached the bridge."""
+    result = run(small_scenario({"consortium": {"kyc": ["nobody"]}}), 1)
+    assert result.exit_code == 2
+    assert any("no transfer reached the bridge" in reason for reason in result.inconclusive)
+    assert run(small_scenario(), 1).inconclusive == []

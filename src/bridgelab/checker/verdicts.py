@@ -14,6 +14,10 @@ from bridgelab.checker.pending import Unsettled
 from bridgelab.checker.properties import PROPERTIES, Verdict
 from bridgelab.checker.transfer_table import Transfer
 
+# Safety properties of the consortium chain itself, exercised by any committed block: they
+# say nothing about the bridge's transfers.
+CHAIN_ONLY = frozenset({"safety.consortium-agreement"})
+
 
 class Verdicts:
     """Mixed into the monitor: reads the state the fold built, changes nothing."""
@@ -142,6 +146,13 @@ class Verdicts:
                     if verdicts.get(probe) != "pass"]
         if not any(v == "pass" for p, v in verdicts.items() if p.startswith("safety.")):
             reasons.append("no safety property was exercised")
+        elif not self.attacks and not any(
+                v == "pass" for p, v in verdicts.items()
+                if p.startswith("safety.") and p not in CHAIN_ONLY):
+            # Blocks were committed (agreement holds over them), but no lock, mint, burn or
+            # release: with no attack either, the run put nothing to the bridge.
+            reasons.append("no transfer reached the bridge and no attack was configured:"
+                           " only the consortium chain's own properties were exercised")
         reasons += self._untested_attacks()
         # Queued mints and forged transactions whose outcome was still to come.
         reasons += self.unsettled.reasons()
