@@ -120,3 +120,23 @@ def test_a_run_with_no_transfer_and_no_attack_vouches_for_nothing():
     assert result.exit_code == 2
     assert any("no transfer reached the bridge" in reason for reason in result.inconclusive)
     assert run(small_scenario(), 1).inconclusive == []
+
+
+@pytest.mark.parametrize("name", ["l2-sequencer-halt", "l2-sequencer-censor"])
+def test_a_sequencer_fault_with_no_l2_transaction_to_hold_is_inconclusive(name):
+    """The shipped L2 scenarios, their sequencer fault moved to after the last transfer."""
+    import tomllib
+    from pathlib import Path
+
+    from bridgelab.scenario import parse_scenario
+
+    path = Path(__file__).parents[2] / "attacks" / f"{name}.toml"
+    data = tomllib.loads(path.read_text())
+    data["attacks"][0] |= {"name": "sequencer", "schedule": {"at": 5_000.0},
+                           "heal": {"after": 60.0}}
+    late = run(parse_scenario(data, str(path)), 1)
+    assert not _failed(late)
+    assert any("sequencer" in reason for reason in late.inconclusive), late.inconclusive
+    data["attacks"][0]["schedule"] = {"at": 300.0}
+    data["attacks"][0]["heal"] = {"after": 1_800.0}
+    assert run(parse_scenario(data, str(path)), 1).inconclusive == []

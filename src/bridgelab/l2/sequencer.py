@@ -120,6 +120,10 @@ class Sequencer:
         self.on_reject: list[Callable[[L2Tx, str], None]] = []
         self.withdrawals_made = 0
         self._queue: list[L2Tx] = []
+        # Transactions submitted, and those each censor (by its label) matched on submission
+        # or when it began: a halting or censoring attack's evidence that it struck.
+        self.submitted = 0
+        self.censored_by: dict[str, int] = {}
         self._censors: list[tuple[str, Predicate]] = []
         self._censored_seen: dict[str, None] = {}
         self._withdrawals: list[PendingWithdrawal] = []
@@ -133,6 +137,10 @@ class Sequencer:
                               reason="queue_full")
             return False
         self._queue.append(tx)
+        self.submitted += 1
+        for label, predicate in self._censors:
+            if predicate(tx):
+                self.censored_by[label] = self.censored_by.get(label, 0) + 1
         self._poke()
         return True
 
@@ -165,6 +173,9 @@ class Sequencer:
     def censor(self, predicate: Predicate, label: str = "predicate") -> None:
         """Leave every transaction matching `predicate` queued, never ordered, until uncensored."""
         self._censors.append((label, predicate))
+        matched = sum(1 for tx in self._queue if predicate(tx))
+        if matched:
+            self.censored_by[label] = self.censored_by.get(label, 0) + matched
         self.world.record(ACTOR, "l2.sequencer.censor", label=label)
 
     def censor_account(self, account: str) -> None:
