@@ -198,3 +198,29 @@ def test_a_replay_is_credited_to_the_round_that_set_it(seed):
               "params": {"after": 400.0}}
     result = run(small_scenario({"attacks": [replay]}), seed)
     assert result.inconclusive == [], result.inconclusive
+
+
+def test_a_replayed_copy_refused_before_the_replay_check_tests_nothing():
+    """The L2's escape hatch opens while the sequencer is halted; every replayed copy is then
+    refused as `rollup_frozen`, before the gateway asks whether it was delivered."""
+    import tomllib
+    from pathlib import Path
+
+    from bridgelab.scenario import parse_scenario
+
+    path = Path(__file__).parents[2] / "attacks" / "l2-sequencer-halt-escape.toml"
+    data = tomllib.loads(path.read_text())
+    data["l2"]["escape_timeout"] = 600.0
+    data["attacks"][0]["schedule"] = {"at": 200.0}
+    data["attacks"].append({"kind": "relayer.replay", "name": "replay",
+                            "schedule": {"at": 0.0}, "params": {"after": 1_500.0}})
+    result = run(parse_scenario(data, str(path)), 1)
+    assert any("(replay)" in reason for reason in result.inconclusive), result.inconclusive
+
+
+def test_a_replay_beside_a_double_submission_on_the_same_relayers_is_tested():
+    replay = {"kind": "relayer.replay", "name": "replay", "schedule": EARLY,
+              "params": {"after": 5.0}}
+    double = {"kind": "relayer.double_submit", "name": "double", "schedule": EARLY}
+    result = run(small_scenario({"attacks": [replay, double]}), 1)
+    assert result.inconclusive == [], result.inconclusive

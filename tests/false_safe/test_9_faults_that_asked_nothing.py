@@ -8,6 +8,7 @@ the same attack strikes when it can.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -140,3 +141,52 @@ def test_a_sequencer_fault_with_no_l2_transaction_to_hold_is_inconclusive(name):
     data["attacks"][0]["schedule"] = {"at": 300.0}
     data["attacks"][0]["heal"] = {"after": 1_800.0}
     assert run(parse_scenario(data, str(path)), 1).inconclusive == []
+
+
+# -- a third review's findings -------------------------------------------------------------------
+
+def _named_reason(result, name: str) -> bool:
+    """Whether an inconclusive reason lists the attack `name` (reasons list names as
+    "(a, b)")."""
+    return any(re.search(rf"[(, ]{re.escape(name)}[,)]", reason)
+               for reason in result.inconclusive)
+
+
+def test_a_censor_that_left_nothing_out_is_not_credited_with_anothers_exclusions():
+    nobody = {"kind": "settlement.censor", "name": "nobody", "schedule": {"at": 30.0},
+              "heal": HEAL, "params": {"fraction": 1.0, "addresses": ["nobody-at-all"]}}
+    bridge = {**nobody, "name": "bridge", "params": {"fraction": 1.0}}
+    result = _run([nobody, bridge])
+    assert _named_reason(result, "nobody") and not _named_reason(result, "bridge")
+
+
+def test_a_short_commit_nobody_carried_is_not_tested_by_anothers_refusals():
+    unseen = {"kind": "consortium.conflicting-votes", "name": "unseen",
+              "targets": {"nodes": ["validator-5", "validator-6"]}, "schedule": {"at": 30.0},
+              "heal": {"after": 100.0}}
+    seen = {**unseen, "name": "seen", "schedule": {"at": 45.0}, "heal": {"after": 20.0},
+            "targets": {"nodes": ["validator-0", "validator-1", "validator-2"]}}
+    result = _run([unseen, seen])
+    assert _named_reason(result, "unseen") and not _named_reason(result, "seen")
+
+
+def test_a_split_no_honest_validator_received_asked_nobody():
+    byzantine = ["validator-0", "validator-1"]
+    split = {"kind": "consortium.equivocate", "name": "split", "targets": {"nodes": byzantine},
+             "schedule": {"at": 30.0}, "heal": HEAL}
+    cut = {"kind": "network.partition", "name": "cut", "schedule": {"at": 20.0},
+           "heal": {"after": 80.0}, "params": {
+               "side_a": byzantine, "side_b": [f"validator-{i}" for i in range(2, 7)]}}
+    assert _named_reason(_run([cut, split]), "split")
+    assert not _named_reason(_run([split]), "split")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_short_commit_does_not_hide_the_block_at_its_height(seed):
+    """Relayers carry a Byzantine minority's short commit for the members to refuse, and
+    still carry the chain's own block at that height: every honest deposit is minted."""
+    attack = {"kind": "consortium.conflicting-votes", "schedule": {"at": 60.0},
+              "targets": {"nodes": ["validator-2", "validator-5", "validator-6"]}}
+    result = run(small_scenario({"attacks": [attack]}), seed)
+    assert not _failed(result) and result.inconclusive == [], (result.verdicts,
+                                                               result.inconclusive)

@@ -31,6 +31,9 @@ MAX_BATCH = 1_024
 class MemberStats:
     endorsed: int = 0
     refused: dict[str, int] = field(default_factory=dict)
+    # Headers whose commit this member refused (`header_commit`), by hash: a Byzantine
+    # minority's short commit is tested only by such a refusal (nemesis/byzantine.py).
+    refused_headers: dict[bytes, None] = field(default_factory=dict)
 
 
 class CommitteeMember:
@@ -201,6 +204,9 @@ class CommitteeMember:
 
     def _refuse(self, request: MessageProof, check: str) -> None:
         self.stats.refused[check] = self.stats.refused.get(check, 0) + 1
+        header = getattr(request, "header", None)
+        if check == "header_commit" and header is not None:
+            self.stats.refused_headers[header.hash] = None
         self.world.record(
             self.node,
             "endorse.refused",

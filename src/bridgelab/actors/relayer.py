@@ -79,6 +79,7 @@ class Relayer(Gathering, Submission):
         self.validator_nodes: list[str] = []
         self.stats = RelayerStats()
         self._seen_heights = RecentSet()
+        self._seen_short = RecentSet()
         # Keyed by block hash: after a reorg a new block may carry an old number.
         self._seen_settlement = RecentSet()
         self._collectors: dict[tuple[str, int], Collector] = {}
@@ -124,7 +125,14 @@ class Relayer(Gathering, Submission):
         header = block.header
         if header.height in self._seen_heights:
             return
-        self._seen_heights.add(header.height)
+        if len(committed.commit.votes) < self.consortium.quorum:
+            # Too few votes to be the chain's block (a Byzantine minority's push): carry it,
+            # once, for the members to refuse, but keep watching for the block at its height.
+            if header.hash in self._seen_short:
+                return
+            self._seen_short.add(header.hash)
+        else:
+            self._seen_heights.add(header.height)
         # Proofs are built only for the messages carried (a partial, not a closure).
         deposits = deposits_in(block)
         self._carry_block(

@@ -18,10 +18,12 @@ to the bridge.
 A relayer attack (`STRIKE_EVIDENCE`) is tested only by a relayer's record, naming the attack,
 of a message it struck: held, censored, replayed or submitted twice. A window in which the
 relayers passed no message the attack applies to (no traffic, a censored user who never
-sends) tested nothing. A replay or double submission is tested only once a copy it names
-reached the destination: its transaction's outcome is recorded (`COPY_OUTCOMES`), or, for a
-copy handed to the L2's gateway, the gateway's delivery by that relayer for that nonce. A
-`settlement.reorg` attack is tested only by a reorg of its own that undid a bridge effect.
+sends) tested nothing. A replay is tested only once a copy it names reached the
+destination's replay check (both copies, for a double submission): its transaction's outcome
+is recorded (`COPY_OUTCOMES`), or, for a copy handed to the L2's gateway, the gateway's
+delivery by that relayer for that nonce, refused on no check made before that one
+(`BEFORE_REPLAY_CHECK`). A `settlement.reorg` attack is tested only by a reorg of its own
+that undid a bridge effect; a `settlement.censor`, by a block it left a transaction out of.
 A forgery the escrow refused for want of funds (`OVERDRAWN`) had passed verification: the
 bridge accepted it, and the run cannot call that a refusal.
 """
@@ -64,6 +66,10 @@ OVERDRAWN = "escrow_balance"
 COPY_OUTCOMES = ("tx.reverted", "mint", "mint.queued", "release")
 # Copies remembered until their outcome; past this, later ones are not: untested, never safe.
 MAX_COPIES = 1_000_000
+# Refusals the destination makes before it asks whether the message was delivered already
+# (the escrow, the bridge contract and the L2 gateway check these first): a copy refused on
+# one never reached the replay check.
+BEFORE_REPLAY_CHECK = frozenset({"paused", "rollup_frozen", "direction", "source_contract"})
 
 
 @dataclass(slots=True)
@@ -99,7 +105,7 @@ class AttackRounds:
     struck: set[str] = field(default_factory=set)
     # Attack names whose forged release passed verification and was refused for want of funds.
     overdrawn: set[str] = field(default_factory=set)
-    copies: dict[str, int] = field(default_factory=dict)
+    copies: dict[str, list[int]] = field(default_factory=dict)
     # Per group of copies that must all arrive (a record's copies of a double submission;
     # each replayed copy alone): the attack, and how many have not arrived yet.
     groups: dict[int, list[Any]] = field(default_factory=dict)
@@ -146,7 +152,7 @@ class AttackRounds:
             self.groups[number] = [attack, len(group)]
             for tx in group:
                 if isinstance(tx, str):
-                    self.copies[tx] = number
+                    self.copies.setdefault(tx, []).append(number)
 
     def arrived(self, actor: str, fields: dict[str, Any]) -> None:
         """A transaction's outcome at the destination: the last of a group makes its attack
@@ -155,13 +161,13 @@ class AttackRounds:
             forgery = self.forgeries.get(fields.get("tx"))  # type: ignore[arg-type]
             if forgery is not None:
                 self.overdrawn.add(forgery.actor)
-        if self.copies:
-            group = self.copies.pop(fields.get("tx"), None)  # type: ignore[arg-type]
-            if group is not None:
-                waiting = self.groups[group]
-                waiting[1] -= 1
-                if waiting[1] == 0:
-                    self.struck.add(waiting[0])
+        if not self.copies or fields.get("check") in BEFORE_REPLAY_CHECK:
+            return
+        for group in self.copies.pop(fields.get("tx"), ()):  # type: ignore[arg-type]
+            waiting = self.groups[group]
+            waiting[1] -= 1
+            if waiting[1] == 0:
+                self.struck.add(waiting[0])
 
     def reorged(self, actor: str, fields: dict[str, Any]) -> None:
         """`settlement.reorg`: one caused by an attack that undid a bridge effect struck."""
@@ -173,8 +179,9 @@ class AttackRounds:
         """The L2 gateway took a certificate from a relayer: copies it had just handed over
         (in the same step, so before any other delivery of theirs) arrived."""
         if self.l2_copies:
-            self.struck.update(self.l2_copies.pop((fields.get("relayer"), fields.get("nonce")),
-                                                  ()))
+            waiting = self.l2_copies.pop((fields.get("relayer"), fields.get("nonce")), ())
+            if fields.get("check") not in BEFORE_REPLAY_CHECK:
+                self.struck.update(waiting)
 
     def started(self, actor: str, kind: str) -> bool:
         return (actor, kind) in self.rounds

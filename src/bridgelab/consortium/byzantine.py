@@ -38,8 +38,12 @@ class ByzantinePlan:
     splits_left: int = 1
     splits_done: int = 0
     forks: int = 0
+    # Split rounds in which an honest validator signed one of the two blocks.
+    splits_heard: int = 0
     # Consensus rounds run while the plan was active: a withholder's chances to withhold.
     rounds_seen: int = 0
+    # Hashes of conflicting blocks pushed with too few votes to commit (`commit.short`).
+    short_commits: list[bytes] = field(default_factory=list)
     # The adversary's lock, proposed on side A only (see nemesis/byzantine.py).
     inject: object | None = None
     _members: frozenset[int] = field(default_factory=frozenset, repr=False)

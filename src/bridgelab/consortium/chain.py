@@ -207,6 +207,8 @@ class ConsortiumChain(BlockKeeping, Voting):
         network.multicast(leader.node, [*side_b, *byzantine], block_b)
         yield (round_a.decided & round_b.decided) | env.timeout(self.config.view_timeout)
         self._round = self._round_b = None
+        if any(index not in plan.byzantine for index in (*round_a.votes, *round_b.votes)):
+            plan.splits_heard += 1  # an honest validator was asked (and signed one side)
         a_won, b_won = round_a.decided.triggered, round_b.decided.triggered
         if not (a_won or b_won) or not network.nodes[leader.node].up:
             return False
@@ -263,6 +265,7 @@ class ConsortiumChain(BlockKeeping, Voting):
             self._record_block(orphan, ORPHANED)
         else:
             # Too few to commit: they push it anyway, and whoever checks commits must refuse it.
+            plan.short_commits.append(header.hash)
             self.world.record("consortium", "commit.short", height=header.height,
                               view=header.view, hash=header.hash.hex()[:16],
                               signers=[v.index for v in signers], quorum=self.quorum)

@@ -84,7 +84,6 @@ class _Byzantine(Attack):
         self._plan = ByzantinePlan(
             self.behaviour, self._byzantine, self._side_a, splits_left=splits, inject=inject,
         )
-        self._refused_before = self._commits_refused()
         chain.install_byzantine(self._plan)
 
     def heal(self, round_: int) -> None:
@@ -97,14 +96,11 @@ class _Byzantine(Attack):
         super().at_end()
         self._judge_round()
 
-    def _commits_refused(self) -> int:
-        return sum(member.stats.refused.get("header_commit", 0)
-                   for member in self.bridge.members)
-
     def _judge_round(self) -> None:
-        """A round that never split a proposal (no Byzantine leader came up, no round ran),
-        whose short conflicting commit no member refused, or, withholding, that saw no
-        consensus round tested nothing: the agreement it leaves intact was never asked."""
+        """A round that never split a proposal no honest validator signed a side of (no
+        Byzantine leader came up, no round ran, the split reached no honest validator), whose
+        short conflicting commit no member refused, or, withholding, that saw no consensus
+        round tested nothing: the agreement it leaves intact was never asked."""
         plan, self._plan = self._plan, None
         if plan is None:
             return
@@ -112,9 +108,12 @@ class _Byzantine(Attack):
             acted = plan.rounds_seen > 0
         elif self.behaviour == "conflicting-votes" and not plan.forks:
             # A commit too short to stand tested the bridge only if a member refused it.
-            acted = plan.splits_done > 0 and self._commits_refused() > self._refused_before
-        else:
+            acted = any(short in member.stats.refused_headers
+                        for short in plan.short_commits for member in self.bridge.members)
+        elif self.behaviour == "conflicting-votes":
             acted = plan.splits_done > 0
+        else:
+            acted = plan.splits_heard > 0  # a split no honest validator signed asked nobody
         if not acted:
             self.world.record(self.actor, "attack.failed", reason="nothing_proposed",
                               attack=self.kind, tested=False)

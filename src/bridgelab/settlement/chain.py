@@ -203,15 +203,19 @@ class SettlementChain:
             return self.mempool
         kept: list[Pending] = []
         excluded = 0
+        # The censorships that left something out: only they struck (checker/attack_rounds).
+        struck: dict[str, None] = {}
         for pending in self.mempool:
-            if any(censorship.excludes(pending.tx) for censorship in active):
+            excluding = [c.actor for c in active if c.excludes(pending.tx)]
+            if excluding:
                 excluded += 1
+                struck.update(dict.fromkeys(excluding))
             else:
                 kept.append(pending)
         if excluded:
             self.world.record(
                 NODE, "settlement.censored", number=number, slot=slot, proposer=proposer,
-                excluded=excluded, by=[censorship.actor for censorship in active],
+                excluded=excluded, by=[c.actor for c in active if c.actor in struck],
             )
         return kept
 
