@@ -190,3 +190,20 @@ def test_a_short_commit_does_not_hide_the_block_at_its_height(seed):
     result = run(small_scenario({"attacks": [attack]}), seed)
     assert not _failed(result) and result.inconclusive == [], (result.verdicts,
                                                                result.inconclusive)
+
+
+def test_overlapping_link_faults_each_take_off_only_their_own_setting():
+    """Loss A (0.9) then loss B (0.5) on the same links; A heals first. B's heal used to put
+    A's 0.9 back, under A's name, for the rest of the run."""
+    first = {"kind": "network.loss", "name": "first", "schedule": {"at": 30.0},
+             "heal": {"after": 60.0},
+             "params": {"between": ["relayer", "member"], "probability": 0.9}}
+    second = {**first, "name": "second", "schedule": {"at": 40.0}, "heal": {"after": 100.0},
+              "params": {"between": ["relayer", "member"], "probability": 0.5}}
+    captured: dict[str, Any] = {}
+    result = run(small_scenario({"attacks": [first, second]}), 1,
+                 setup=lambda bridge: captured.update(bridge=bridge))
+    network = captured["bridge"].world.network
+    links = [edge for edge in network._links.values() if "loss" in edge]
+    assert links and all(edge["loss"] == 0.0 and "loss_by" not in edge for edge in links)
+    assert not _failed(result), result.verdicts

@@ -75,6 +75,8 @@ class Network:
         self._latency_rng = streams.get("network/latency")
         self._loss_rng = streams.get("network/loss")
         self._cut: dict[tuple[str, str], str] = {}
+        # Per (src, dst, property): the link's own value, then each attack's, oldest first.
+        self._strikes: dict[tuple[str, str, str], list[tuple[str, float]]] = {}
         # (src, dst) -> the graph's own attribute dict for that edge, so a send costs one
         # dict lookup; `connect` and `set_link_property` update these same dicts in place.
         self._links: dict[tuple[str, str], dict[str, Any]] = {}
@@ -208,19 +210,40 @@ class Network:
         """Deliver `message` to `recipients`, in order, in `delay`: one timer."""
         self.env.call_later(delay, partial(self._deliver_all, recipients, message))
 
-    def set_link_property(
-        self, src: str, dst: str, key: str, value: float, owner: str = ""
-    ) -> tuple[float, str]:
-        """Change one property of the link src -> dst, for the attack `owner` ("" for none):
-        what it strikes is counted under its name. Returns the previous value and owner."""
+    def set_link_property(self, src: str, dst: str, key: str, value: float) -> float:
+        """Change one property of the link src -> dst; returns the previous value."""
         edge = self.graph.edges[src, dst]
-        previous = (edge.get(key, 0.0), edge.get(f"{key}_by", ""))
+        previous = edge.get(key, 0.0)
         edge[key] = value
-        if owner:
-            edge[f"{key}_by"] = owner
+        return previous
+
+    def strike_link(self, src: str, dst: str, key: str, value: float, owner: str) -> None:
+        """An attack sets `key` (loss, duplicate) on the link src -> dst: what it strikes
+        counts under `owner` (`loss_by`, `duplicate_by`) until `unstrike_link`. Overlapping
+        attacks stack: the latest one's value holds while it lasts."""
+        edge = self.graph.edges[src, dst]
+        stack = self._strikes.setdefault((src, dst, key), [("", edge.get(key, 0.0))])
+        stack.append((owner, value))
+        edge[key], edge[f"{key}_by"] = value, owner
+
+    def unstrike_link(self, src: str, dst: str, key: str, owner: str) -> None:
+        """Take `owner`'s setting off the link; the latest remaining one (or the link's own
+        value) holds again."""
+        stack = self._strikes.get((src, dst, key))
+        if not stack:
+            return
+        for position in range(len(stack) - 1, 0, -1):
+            if stack[position][0] == owner:
+                del stack[position]
+                break
+        edge = self.graph.edges[src, dst]
+        owner_now, value = stack[-1]
+        edge[key] = value
+        if owner_now:
+            edge[f"{key}_by"] = owner_now
         else:
             edge.pop(f"{key}_by", None)
-        return previous
+            del self._strikes[(src, dst, key)]
 
     def select(self, name_or_role: str) -> list[str]:
         """Nodes whose name or role is `name_or_role`, in creation order."""

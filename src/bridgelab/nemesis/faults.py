@@ -135,15 +135,12 @@ class _LinkFault(_CountedFault):
     def begin(self, round_: int) -> None:
         network = self.world.network
         self._open_round(bool(self._links))
-        self._previous = [
-            network.set_link_property(src, dst, self.link_key, self.params.probability,
-                                      self.actor)
-            for src, dst in self._links
-        ]
+        for src, dst in self._links:
+            network.strike_link(src, dst, self.link_key, self.params.probability, self.actor)
 
     def heal(self, round_: int) -> None:
-        for (src, dst), (value, owner) in zip(self._links, self._previous, strict=True):
-            self.world.network.set_link_property(src, dst, self.link_key, value, owner)
+        for src, dst in self._links:
+            self.world.network.unstrike_link(src, dst, self.link_key, self.actor)
         self._close_round()
 
 
