@@ -164,30 +164,43 @@ class _EachStepEachTime(Network):
     every step (sender, cut, loss, latency, duplication) with no remembered links."""
 
     def _route(self, src, dst):
-        self.stats.sent += 1
+        stats = self.stats
+        stats.sent += 1
         if not self.nodes[src].up:
-            self.stats.to_down_node += 1
+            stats.to_down_node += 1
+            _by(stats.downed_by, self.nodes[src].down_by)
             return None
         edge = self.graph.edges[src, dst]
         if self.is_cut(src, dst):
-            self.stats.cut += 1
+            stats.cut += 1
+            if self.nodes[dst].up:
+                _by(stats.cut_by, self._cut[(src, dst)][-1])
             return None
         if edge["loss"] > 0 and self._loss_rng.random() < edge["loss"]:
-            self.stats.lost += 1
+            stats.lost += 1
+            _by(stats.lost_by, edge.get("loss_by", ""))
             return None
         delay = sample(edge["latency"], self._latency_rng)
         duplicate = edge.get("duplicate", 0.0)
         if duplicate > 0 and self._loss_rng.random() < duplicate:
-            self.stats.duplicated += 1
+            stats.duplicated += 1
+            _by(stats.duplicated_by, edge.get("duplicate_by", ""))
             return delay, delay + sample(edge["latency"], self._latency_rng)
         return delay, None
+
+
+def _by(counts, owner):
+    """The per-attack count of what an attack struck ("" is no attack's)."""
+    if owner:
+        counts[owner] = counts.get(owner, 0) + 1
 
 
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32), latency=latencies,
        plan=st.lists(st.tuples(
            st.sampled_from(["send", "send", "multicast", "multicast", "cut", "restore",
-                            "down", "up", "lossy", "duplicating", "plain", "relink"]),
+                            "down", "up", "lossy", "duplicating", "plain", "relink",
+                            "strike", "unstrike"]),
            # Mostly the links between three nodes, so that changes meet later sends.
            st.sampled_from(NODES[:3]), st.lists(st.sampled_from(NODES[:4]), max_size=4)),
            min_size=1, max_size=16))
@@ -210,9 +223,16 @@ def test_remembered_plain_links_send_what_looking_each_link_up_sends(seed, laten
                 elif action == "cut":
                     network.cut(node, first, "test")
                 elif action == "restore":
-                    network.restore(node, first)
+                    network.restore(node, first, "test")
                 elif action in ("down", "up"):
                     network.nodes[node].up = action == "up"
+                    network.nodes[node].down_by = "crash" if action == "down" else ""
+                elif action == "strike":
+                    network.strike_link(node, first, "loss", 0.5, "loss-attack")
+                    network.strike_link(node, first, "duplicate", 0.5, "copy-attack")
+                elif action == "unstrike":
+                    network.unstrike_link(node, first, "loss", "loss-attack")
+                    network.unstrike_link(node, first, "duplicate", "copy-attack")
                 elif action == "relink":
                     network.connect(node, first, Fixed(dist="fixed", value=0.2))
                 else:

@@ -207,3 +207,33 @@ def test_overlapping_link_faults_each_take_off_only_their_own_setting():
     links = [edge for edge in network._links.values() if "loss" in edge]
     assert links and all(edge["loss"] == 0.0 and "loss_by" not in edge for edge in links)
     assert not _failed(result), result.verdicts
+
+
+@pytest.mark.parametrize("kind", ["network.partition", "node.crash"])
+def test_a_fault_healing_first_does_not_end_anothers_on_the_same_target(kind):
+    """Two faults on one relayer's links (or the relayer itself); the first heals at 90 s.
+    The second still holds until its own heal at 140 s."""
+    params = ({"side_a": ["relayer-0"], "side_b": ["settlement", "validator", "member"]}
+              if kind == "network.partition" else {"role": "relayer"})
+    targets = {} if kind == "network.partition" else {"targets": {"nodes": ["relayer-0"]}}
+    first = {"kind": kind, "name": "first", "schedule": {"at": 30.0}, "heal": {"after": 60.0},
+             "params": params, **targets}
+    second = {**first, "name": "second", "schedule": {"at": 40.0}, "heal": {"after": 100.0}}
+    captured: dict[str, Any] = {}
+
+    def probe(bridge) -> None:
+        captured["bridge"] = bridge
+        env, network = bridge.world.env, bridge.world.network
+
+        def at_100():
+            yield env.timeout(100.0)
+            captured["cut"] = network.is_cut("relayer-0", "settlement")
+            captured["up"] = network.nodes["relayer-0"].up
+
+        env.process(at_100())
+
+    run(small_scenario({"attacks": [first, second]}), 1, setup=probe)
+    if kind == "network.partition":
+        assert captured["cut"] is True
+    else:
+        assert captured["up"] is False

@@ -32,6 +32,8 @@ class Node:
     up: bool = True
     # The attack that took the node down ("" for none): what it stops counts under its name.
     down_by: str = ""
+    # Every attack holding it down, oldest first: it is up again once none is.
+    downs: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -74,7 +76,8 @@ class Network:
         self.inbox_capacity = inbox_capacity
         self._latency_rng = streams.get("network/latency")
         self._loss_rng = streams.get("network/loss")
-        self._cut: dict[tuple[str, str], str] = {}
+        # Per cut link, the attacks cutting it, oldest first: it is cut while any is.
+        self._cut: dict[tuple[str, str], list[str]] = {}
         # Per (src, dst, property): the link's own value, then each attack's, oldest first.
         self._strikes: dict[tuple[str, str, str], list[tuple[str, float]]] = {}
         # (src, dst) -> the graph's own attribute dict for that edge, so a send costs one
@@ -113,10 +116,15 @@ class Network:
         return [name for name, node in self.nodes.items() if node.role == role]
 
     def cut(self, src: str, dst: str, reason: str) -> None:
-        self._cut[(src, dst)] = reason
+        self._cut.setdefault((src, dst), []).append(reason)
 
-    def restore(self, src: str, dst: str) -> None:
-        self._cut.pop((src, dst), None)
+    def restore(self, src: str, dst: str, reason: str) -> None:
+        """Take `reason`'s cut off the link; another attack's cut of it still holds."""
+        reasons = self._cut.get((src, dst))
+        if reasons is not None and reason in reasons:
+            reasons.remove(reason)
+            if not reasons:
+                del self._cut[(src, dst)]
 
     def is_cut(self, src: str, dst: str) -> bool:
         return (src, dst) in self._cut
@@ -177,7 +185,7 @@ class Network:
         if self._cut and link in self._cut:
             stats.cut += 1
             if self.nodes[dst].up:  # a message to a node that is down is stopped anyway
-                _count(stats.cut_by, self._cut[link])
+                _count(stats.cut_by, self._cut[link][-1])
             return None
         edge = self._links.get(link)
         if edge is None:

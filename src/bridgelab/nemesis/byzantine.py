@@ -150,7 +150,7 @@ class SplitProposal(_Byzantine):
     def heal(self, round_: int) -> None:
         super().heal(round_)
         for src, dst in self._cuts:
-            self.world.network.restore(src, dst)
+            self.world.network.restore(src, dst, self.actor)
 
 
 class WithholdVotes(_Byzantine):

@@ -69,12 +69,16 @@ class NodeCrash(_CountedFault):
         self._open_round(bool(self._nodes))
         for name in self._nodes:
             node = self.world.network.nodes[name]
+            node.downs.append(self.actor)
             node.up, node.down_by = False, self.actor
 
     def heal(self, round_: int) -> None:
         for name in self._nodes:
             node = self.world.network.nodes[name]
-            node.up, node.down_by = True, ""
+            if self.actor in node.downs:
+                node.downs.remove(self.actor)
+            # Another crash of it still holding keeps it down.
+            node.up, node.down_by = not node.downs, node.downs[-1] if node.downs else ""
         self._close_round()
 
 
@@ -114,7 +118,7 @@ class Partition(_CountedFault):
 
     def heal(self, round_: int) -> None:
         for src, dst in self._cuts:
-            self.world.network.restore(src, dst)
+            self.world.network.restore(src, dst, self.actor)
         self._close_round()
 
 
