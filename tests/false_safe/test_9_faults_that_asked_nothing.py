@@ -237,3 +237,38 @@ def test_a_fault_healing_first_does_not_end_anothers_on_the_same_target(kind):
         assert captured["cut"] is True
     else:
         assert captured["up"] is False
+
+
+# -- a fourth review's findings ------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["l2.sequencer_halt", "l2.sequencer_censor"])
+def test_a_sequencer_fault_between_two_soft_block_ticks_held_nothing_up(kind):
+    """A window that opens and heals between two ticks (0.25 s apart) delays no transaction,
+    though one may be queued or submitted during it."""
+    import tomllib
+    from pathlib import Path
+
+    from bridgelab.scenario import parse_scenario
+
+    path = Path(__file__).parents[2] / "attacks" / "l2-sequencer-halt.toml"
+    data = tomllib.loads(path.read_text())
+    data["attacks"] = [{"kind": kind, "name": "brief", "schedule": {"at": 85.751808},
+                        "heal": {"after": 0.124096}}]
+    result = run(parse_scenario(data, str(path)), 1)
+    assert _named_reason(result, "brief"), result.inconclusive
+
+
+def test_a_split_whose_lock_block_no_honest_validator_received_asked_nothing():
+    """Side A (which receives the block carrying the adversary's lock) names no validator:
+    honest validators signed only the ordinary block B."""
+    import tomllib
+    from pathlib import Path
+
+    from bridgelab.scenario import parse_scenario
+
+    path = Path(__file__).parents[2] / "attacks" / "consortium-equivocate.toml"
+    data = tomllib.loads(path.read_text())
+    data["attacks"][0] |= {"name": "split"}
+    data["attacks"][0].setdefault("params", {})["side_a"] = ["relayer-0"]
+    result = run(parse_scenario(data, str(path)), 1)
+    assert _named_reason(result, "split"), result.inconclusive

@@ -255,6 +255,8 @@ class Relayer(Gathering, Submission):
 
     def _nemesis_gate(self, message: BridgeMessage) -> simpy.events.ProcessGenerator:
         """Hold a message while a censoring attack matches it, then add any injected delay."""
+        if not (self.censors or self.extra_delay > 0 or self.jitter > 0):
+            return  # no relayer attack on: nothing to hold
         env = self.world.env
         about = {"direction": message.direction, "nonce": message.nonce}
         censoring = [attack for attack, predicate in self.censors.items() if predicate(message)]

@@ -22,7 +22,7 @@ sends) tested nothing. A replay is tested only once a copy it names reached the
 destination's replay check (both copies, for a double submission): its transaction's outcome
 is recorded (`COPY_OUTCOMES`), or, for a copy handed to the L2's gateway, the gateway's
 delivery by that relayer for that nonce, refused on no check made before that one
-(`BEFORE_REPLAY_CHECK`). A `settlement.reorg` attack is tested only by a reorg of its own
+(`reached_replay_check`). A `settlement.reorg` attack is tested only by a reorg of its own
 that undid a bridge effect; a `settlement.censor`, by a block it left a transaction out of.
 A forgery the escrow refused for want of funds (`OVERDRAWN`) had passed verification: the
 bridge accepted it, and the run cannot call that a refusal.
@@ -66,10 +66,23 @@ OVERDRAWN = "escrow_balance"
 COPY_OUTCOMES = ("tx.reverted", "mint", "mint.queued", "release")
 # Copies remembered until their outcome; past this, later ones are not: untested, never safe.
 MAX_COPIES = 1_000_000
-# Refusals the destination makes before it asks whether the message was delivered already
-# (the escrow, the bridge contract and the L2 gateway check these first): a copy refused on
-# one never reached the replay check.
-BEFORE_REPLAY_CHECK = frozenset({"paused", "rollup_frozen", "direction", "source_contract"})
+# Outcomes of a copy at or past the destination's replay check (the escrow, the bridge
+# contract and the L2 gateway ask first whether they are paused or frozen, the direction and
+# the source contract, then whether the nonce was used): the nonce check itself, the checks
+# after it, and success. Any other refusal, an unknown one included, never reached it.
+PAST_REPLAY_CHECK = frozenset({
+    "nonce_unused", "root_not_accepted", "proof_root", "leaf_matches_message",
+    "merkle_inclusion", "per_transfer_cap", "accountant", "rate_limited", "recipient_kyc",
+    "escrow_balance", "ok", "oracle_refused",
+})
+
+
+def reached_replay_check(fields: dict[str, Any]) -> bool:
+    """Whether an outcome record (a mint or release, a revert, an L2 delivery) shows its
+    transaction got as far as the replay check."""
+    check = fields.get("check")
+    return check is None or (isinstance(check, str) and (
+        check in PAST_REPLAY_CHECK or check.startswith("certificate_")))
 
 
 @dataclass(slots=True)
@@ -161,7 +174,7 @@ class AttackRounds:
             forgery = self.forgeries.get(fields.get("tx"))  # type: ignore[arg-type]
             if forgery is not None:
                 self.overdrawn.add(forgery.actor)
-        if not self.copies or fields.get("check") in BEFORE_REPLAY_CHECK:
+        if not self.copies or not reached_replay_check(fields):
             return
         for group in self.copies.pop(fields.get("tx"), ()):  # type: ignore[arg-type]
             waiting = self.groups[group]
@@ -180,7 +193,7 @@ class AttackRounds:
         (in the same step, so before any other delivery of theirs) arrived."""
         if self.l2_copies:
             waiting = self.l2_copies.pop((fields.get("relayer"), fields.get("nonce")), ())
-            if fields.get("check") not in BEFORE_REPLAY_CHECK:
+            if reached_replay_check(fields):
                 self.struck.update(waiting)
 
     def started(self, actor: str, kind: str) -> bool:

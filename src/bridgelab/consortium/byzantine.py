@@ -38,7 +38,7 @@ class ByzantinePlan:
     splits_left: int = 1
     splits_done: int = 0
     forks: int = 0
-    # Split rounds in which an honest validator signed one of the two blocks.
+    # Split rounds in which an honest validator signed block A (the adversary's lock).
     splits_heard: int = 0
     # Consensus rounds run while the plan was active: a withholder's chances to withhold.
     rounds_seen: int = 0

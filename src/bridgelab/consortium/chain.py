@@ -207,8 +207,10 @@ class ConsortiumChain(BlockKeeping, Voting):
         network.multicast(leader.node, [*side_b, *byzantine], block_b)
         yield (round_a.decided & round_b.decided) | env.timeout(self.config.view_timeout)
         self._round = self._round_b = None
-        if any(index not in plan.byzantine for index in (*round_a.votes, *round_b.votes)):
-            plan.splits_heard += 1  # an honest validator was asked (and signed one side)
+        if any(index not in plan.byzantine for index in round_a.votes):
+            # An honest validator signed block A, the one with the adversary's lock: only
+            # then did the split ask anything (block B is the round's ordinary block).
+            plan.splits_heard += 1
         a_won, b_won = round_a.decided.triggered, round_b.decided.triggered
         if not (a_won or b_won) or not network.nodes[leader.node].up:
             return False

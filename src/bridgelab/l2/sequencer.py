@@ -120,10 +120,6 @@ class Sequencer:
         self.on_reject: list[Callable[[L2Tx, str], None]] = []
         self.withdrawals_made = 0
         self._queue: list[L2Tx] = []
-        # Transactions submitted, and those each censor (by its label) matched on submission
-        # or when it began: a halting or censoring attack's evidence that it struck.
-        self.submitted = 0
-        self.censored_by: dict[str, int] = {}
         self._censors: list[tuple[str, Predicate]] = []
         self._censored_seen: dict[str, None] = {}
         self._withdrawals: list[PendingWithdrawal] = []
@@ -137,16 +133,23 @@ class Sequencer:
                               reason="queue_full")
             return False
         self._queue.append(tx)
-        self.submitted += 1
-        for label, predicate in self._censors:
-            if predicate(tx):
-                self.censored_by[label] = self.censored_by.get(label, 0) + 1
         self._poke()
         return True
 
     @property
     def queued(self) -> int:
         return len(self._queue)
+
+    def held_back(self, since: float, predicate: Predicate | None = None) -> int:
+        """Queued transactions (those `predicate` matches) that a soft-block tick after
+        `since` found waiting: a halt or censor since then held them back. One that came in
+        after the last tick was held back by nothing yet."""
+        step, now = self.config.soft_block_time, self.world.now
+        return sum(
+            1 for tx in self._queue
+            if (predicate is None or predicate(tx))
+            and _next_tick(max(since, tx.submitted_at), step) <= now
+        )
 
     @property
     def head_number(self) -> int:
@@ -173,9 +176,6 @@ class Sequencer:
     def censor(self, predicate: Predicate, label: str = "predicate") -> None:
         """Leave every transaction matching `predicate` queued, never ordered, until uncensored."""
         self._censors.append((label, predicate))
-        matched = sum(1 for tx in self._queue if predicate(tx))
-        if matched:
-            self.censored_by[label] = self.censored_by.get(label, 0) + matched
         self.world.record(ACTOR, "l2.sequencer.censor", label=label)
 
     def censor_account(self, account: str) -> None:
@@ -212,8 +212,7 @@ class Sequencer:
                 yield self._wake
                 self._wake = None
                 continue
-            tick = (math.floor(env.now / step + _TICK_EPSILON) + 1) * step
-            yield env.timeout(tick - env.now)
+            yield env.timeout(_next_tick(env.now, step) - env.now)
             if not self.halted:
                 self._produce()
 
@@ -296,3 +295,8 @@ class Sequencer:
                               account=tx.sender, recipient=tx.recipient, asset=tx.asset,
                               amount=tx.amount, block=item.block, index=item.index)
         return [item.tx for item in done]
+
+
+def _next_tick(time: float, step: float) -> float:
+    """The first soft-block tick after `time`."""
+    return (math.floor(time / step + _TICK_EPSILON) + 1) * step

@@ -28,25 +28,22 @@ class _L2Attack(Attack):
 
 
 class _SequencerFault(_L2Attack):
-    """A sequencer fault judged by what it held up: a round in which no L2 transaction was
-    queued (halt) or matched the censor (censor) tested nothing, and records so when it
-    heals, when the next round starts without a heal, or as the run ends."""
+    """A sequencer fault judged by what it held up: a round in which no soft-block tick found
+    an L2 transaction (that the censor matches) waiting tested nothing, and records so when
+    it heals, when the next round starts without a heal, or as the run ends."""
 
     _open = False
-    _before = 0
+    _started = 0.0
 
-    def _snapshot(self) -> int:
-        raise NotImplementedError
-
-    def _held_anything(self) -> bool:
-        raise NotImplementedError
+    def _matches(self, tx: L2Tx) -> bool:
+        return True
 
     def _open_round(self) -> None:
         self._close_round()
-        self._before, self._open = self._snapshot(), True
+        self._started, self._open = self.world.now, True
 
     def _close_round(self) -> None:
-        if self._open and not self._held_anything():
+        if self._open and not self.l2.sequencer.held_back(self._started, self._matches):
             self.world.record(self.actor, "attack.failed", reason="nothing_held",
                               attack=self.kind, tested=False)
         self._open = False
@@ -58,27 +55,19 @@ class _SequencerFault(_L2Attack):
 
 class SequencerHalt(_SequencerFault):
     kind = "l2.sequencer_halt"
-    _queued_at_halt = 0
 
     def describe(self) -> dict[str, Any]:
         hatch = self.l2.hatch
         return {"escape_timeout": hatch.config.escape_timeout,
                 "hatch_deadline": round(hatch.deadline, 6)}
 
-    def _snapshot(self) -> int:
-        self._queued_at_halt = self.l2.sequencer.queued
-        return self.l2.sequencer.submitted
-
-    def _held_anything(self) -> bool:
-        return self._queued_at_halt > 0 or self.l2.sequencer.submitted > self._before
-
     def begin(self, round_: int) -> None:
         self._open_round()
         self.l2.sequencer.halt()
 
     def heal(self, round_: int) -> None:
+        self._close_round()  # before the heal: the queue still holds what the halt held up
         self.l2.sequencer.heal()
-        self._close_round()
 
 
 class SequencerCensor(_SequencerFault):
@@ -87,27 +76,19 @@ class SequencerCensor(_SequencerFault):
     def describe(self) -> dict[str, Any]:
         return {"accounts": list(self.params.accounts), "tx_kinds": list(self.params.tx_kinds)}
 
-    def _snapshot(self) -> int:
-        return self.l2.sequencer.censored_by.get(self.actor, 0)
-
-    def _held_anything(self) -> bool:
-        return self._snapshot() > self._before
+    def _matches(self, tx: L2Tx) -> bool:
+        accounts = self.params.accounts
+        return tx.kind in self.params.tx_kinds and (
+            not accounts or tx.sender in accounts or tx.recipient in accounts
+        )
 
     def begin(self, round_: int) -> None:
-        accounts = tuple(self.params.accounts)
-        kinds = tuple(self.params.tx_kinds)
-
-        def matches(tx: L2Tx) -> bool:
-            return tx.kind in kinds and (
-                not accounts or tx.sender in accounts or tx.recipient in accounts
-            )
-
         self._open_round()
-        self.l2.sequencer.censor(matches, self.actor)
+        self.l2.sequencer.censor(self._matches, self.actor)
 
     def heal(self, round_: int) -> None:
-        self.l2.sequencer.uncensor()
         self._close_round()
+        self.l2.sequencer.uncensor()
 
 
 class RedemptionRun(_L2Attack):
