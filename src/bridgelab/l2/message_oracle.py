@@ -55,6 +55,8 @@ class MessageOracle:
         self._pending: dict[str, DepositMessage] = {}
         self._approvals: dict[str, list[int]] = {}
         self._done: dict[str, None] = {}
+        # Messages taken in so far: an offline member missed those taken while it was away.
+        self.enqueued = 0
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -75,6 +77,7 @@ class MessageOracle:
             return False
         self._pending[message.ref] = message
         self._approvals[message.ref] = []
+        self.enqueued += 1
         for member in self.members:
             if member.online:
                 self._schedule(member, message)
@@ -83,6 +86,11 @@ class MessageOracle:
     @property
     def pending(self) -> int:
         return len(self._pending)
+
+    def unapproved_by(self, indices: list[int]) -> bool:
+        """Whether a pending message still lacks the approval of one of these members."""
+        return any(index not in self._approvals[ref] for ref in self._pending
+                   for index in indices)
 
     # -- fault hooks -------------------------------------------------------------------------
 

@@ -6,41 +6,30 @@ from typing import Any, ClassVar
 
 from bridgelab.nemesis import targets
 from bridgelab.nemesis.base import Attack
+from bridgelab.nemesis.judged import JudgedRounds
 
 
 def _role_nodes(attack: Attack, role: str) -> list[str]:
     return attack.world.network.select(role)
 
 
-class _CountedFault(Attack):
+class _CountedFault(JudgedRounds):
     """A network fault judged by what it did: a round in which the network counted no
     message it struck under the attack's name (`NetworkStats.<struck_by>`: no traffic
-    across its links) tested nothing, and records so when it heals, when the next round
-    starts without a heal, or as the run ends."""
+    across its links, to or from its nodes) tested nothing."""
 
     struck_by: ClassVar[str] = ""
-    # Whether a round's fault is in place and not yet judged for what it struck.
-    _open = False
+    idle_reason = "nothing_crossed"
 
-    def _struck(self) -> int:
+    def _count(self) -> int:
         counts: dict[str, int] = getattr(self.world.network.stats, self.struck_by)
         return counts.get(self.actor, 0)
 
-    def _open_round(self, striking: bool) -> None:
-        if self._open:
-            self._close_round()
-        self._struck_before = self._struck()
-        self._open = striking
+    def _evidence_at_start(self) -> None:
+        self._count_before = self._count()
 
-    def _close_round(self) -> None:
-        if self._open and self._struck() == self._struck_before:
-            self.world.record(self.actor, "attack.failed", reason="nothing_crossed",
-                              attack=self.kind, tested=False)
-        self._open = False
-
-    def at_end(self) -> None:
-        super().at_end()
-        self._close_round()
+    def _struck(self) -> bool:
+        return self._count() > self._count_before
 
 
 class NodeCrash(_CountedFault):

@@ -12,6 +12,7 @@ import simpy
 
 from bridgelab.nemesis import targets
 from bridgelab.nemesis.base import Attack
+from bridgelab.nemesis.judged import JudgedRounds
 
 if TYPE_CHECKING:
     from bridgelab.l2 import L2System
@@ -27,30 +28,20 @@ class _L2Attack(Attack):
         return l2
 
 
-class _SequencerFault(_L2Attack):
+class _SequencerFault(_L2Attack, JudgedRounds):
     """A sequencer fault judged by what it held up: a round in which no soft-block tick found
-    an L2 transaction (that the censor matches) waiting tested nothing, and records so when
-    it heals, when the next round starts without a heal, or as the run ends."""
+    an L2 transaction (that the censor matches) waiting tested nothing."""
 
-    _open = False
-    _started = 0.0
+    idle_reason = "nothing_held"
 
     def _matches(self, tx: L2Tx) -> bool:
         return True
 
-    def _open_round(self) -> None:
-        self._close_round()
-        self._started, self._open = self.world.now, True
+    def _evidence_at_start(self) -> None:
+        self._started = self.world.now
 
-    def _close_round(self) -> None:
-        if self._open and not self.l2.sequencer.held_back(self._started, self._matches):
-            self.world.record(self.actor, "attack.failed", reason="nothing_held",
-                              attack=self.kind, tested=False)
-        self._open = False
-
-    def at_end(self) -> None:
-        super().at_end()
-        self._close_round()
+    def _struck(self) -> bool:
+        return self.l2.sequencer.held_back(self._started, self._matches) > 0
 
 
 class SequencerHalt(_SequencerFault):
@@ -155,8 +146,20 @@ class RedemptionRun(_L2Attack):
                               attack=self.kind, tested=False)
 
 
-class OracleOffline(_L2Attack):
+class OracleOffline(_L2Attack, JudgedRounds):
+    """Oracle members offline; a round tested something only if a deposit message was
+    waiting for one of them (or came in) while they were away."""
+
     kind = "l2.oracle_offline"
+    idle_reason = "nothing_missed"
+
+    def _evidence_at_start(self) -> None:
+        oracle = self.l2.oracle
+        self._enqueued_before = oracle.enqueued
+        self._waiting = oracle.unapproved_by(self._members)
+
+    def _struck(self) -> bool:
+        return self._waiting or self.l2.oracle.enqueued > self._enqueued_before
 
     def describe(self) -> dict[str, Any]:
         oracle = self.l2.oracle
@@ -175,8 +178,13 @@ class OracleOffline(_L2Attack):
         self._members = chosen
         return {"oracle_members": chosen, "online": count - len(chosen), "quorum": quorum}
 
+    def strikes_nothing(self) -> str | None:
+        return None if self._members else "oracle members"
+
     def begin(self, round_: int) -> None:
+        self._open_round(bool(self._members))
         self.l2.oracle.set_online(self._members, False)
 
     def heal(self, round_: int) -> None:
         self.l2.oracle.set_online(self._members, True)
+        self._close_round()
