@@ -56,6 +56,8 @@ IDLE = {
     "crashed relayers with nothing to carry": {
         "kind": "node.crash", "targets": {"relayers": "all"}, "schedule": LATE, "heal": HEAL,
         "params": {"role": "relayer"}},
+    "a demand spike with no bridge transaction": {
+        "kind": "settlement.congestion", "schedule": LATE, "params": {"duration": 60.0}},
     "loss with no traffic": {
         "kind": "network.loss", "schedule": LATE, "heal": HEAL,
         "params": {"between": ["relayer", "member"], "probability": 0.5}},
@@ -67,6 +69,8 @@ STRIKES = {
         "kind": "settlement.reorg", "schedule": {"at": 60.0}, "params": {"depth": 3}},
     "duplication in traffic": {**IDLE["duplication with no traffic"], "schedule": {"at": 30.0}},
     "loss in traffic": {**IDLE["loss with no traffic"], "schedule": {"at": 30.0}},
+    "a demand spike in traffic": {**IDLE["a demand spike with no bridge transaction"],
+                                  "schedule": {"at": 30.0}},
     "crashed members in traffic": {**IDLE["a crashed member nobody asks"],
                                    "schedule": {"at": 30.0}},
     "crashed relayers in traffic": {**IDLE["crashed relayers with nothing to carry"],

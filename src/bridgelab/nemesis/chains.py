@@ -6,7 +6,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import simpy
+
 from bridgelab.nemesis.base import Attack
+from bridgelab.nemesis.judged import JudgedRounds
 from bridgelab.scenario.model import DemandSpike
 from bridgelab.settlement.chain import Censorship
 from bridgelab.settlement.execution import EXECUTION
@@ -23,17 +26,39 @@ class Reorg(Attack):
                               attack=self.kind, tested=False)
 
 
-class Congestion(Attack):
+class Congestion(JudgedRounds):
+    """A demand spike; a round tested something only if a transaction of the bridge's (not
+    background demand) was pending when it began or was submitted before it ended."""
+
     kind = "settlement.congestion"
+    idle_reason = "nothing_pending"
+
+    def _evidence_at_start(self) -> None:
+        settlement = self.bridge.settlement
+        self._submitted_before = settlement.stats.bridge_submitted
+        self._pending_at_start = any(
+            not isinstance(pending.tx, BackgroundTx) for pending in settlement.mempool)
+
+    def _struck(self) -> bool:
+        return (self._pending_at_start
+                or self.bridge.settlement.stats.bridge_submitted > self._submitted_before)
 
     def begin(self, round_: int) -> None:
         now = self.world.now
+        self._open_round()
         self.bridge.settlement.fees.add_spike(
             DemandSpike(
                 start=now, end=now + self.params.duration, factor=self.params.factor,
                 priority_factor=self.params.priority_factor,
             )
         )
+        self._judging = round_
+        self.world.env.process(self._judge_at_the_end(self.params.duration, round_))
+
+    def _judge_at_the_end(self, duration: float, round_: int) -> simpy.events.ProcessGenerator:
+        yield self.world.env.timeout(duration)
+        if self._judging == round_:  # not a later round, which judged this one as it began
+            self._close_round()
 
 
 def tx_parties(tx: Transaction) -> frozenset[str]:

@@ -74,6 +74,8 @@ class Censorship:
 @dataclass(slots=True)
 class ChainStats:
     submitted: int = 0
+    # Of those, the bridge's and its users' (not background demand): what congestion delays.
+    bridge_submitted: int = 0
     dropped: int = 0
     included: int = 0
     reverted: int = 0

@@ -119,6 +119,8 @@ class SettlementChain:
                 self.world.record(NODE, "tx.dropped", tx=tx.tx_id, reason="mempool_full")
             return False
         self.stats.submitted += 1
+        if not isinstance(tx, BackgroundTx):
+            self.stats.bridge_submitted += 1
         self.mempool.append(Pending(self._seq, tx))
         self._seq += 1
         return True
