@@ -278,3 +278,22 @@ def test_a_split_whose_lock_block_no_honest_validator_received_asked_nothing():
     data["attacks"][0].setdefault("params", {})["side_a"] = ["relayer-0"]
     result = run(parse_scenario(data, str(path)), 1)
     assert _named_reason(result, "split"), result.inconclusive
+
+
+@pytest.mark.parametrize("name", ["oracle-manipulate", "oracle-stale", "oracle-default-late"])
+def test_an_oracle_attack_nobody_read_the_feed_during_is_inconclusive(name):
+    """The shipped oracle scenarios with the lending market off: nothing reads the feed, so
+    a lying, silent or late reporter misleads nobody."""
+    import tomllib
+    from pathlib import Path
+
+    from bridgelab.scenario import parse_scenario
+
+    path = Path(__file__).parents[2] / "attacks" / f"{name}.toml"
+    data = tomllib.loads(path.read_text())
+    data["attacks"][0]["name"] = "oracle"
+    assert run(parse_scenario(data, str(path)), 1).inconclusive == []
+    data["oracle"].setdefault("lending", {})["enabled"] = False
+    unread = run(parse_scenario(data, str(path)), 1)
+    assert not _failed(unread)
+    assert _named_reason(unread, "oracle"), unread.inconclusive
