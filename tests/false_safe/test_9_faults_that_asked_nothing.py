@@ -297,3 +297,45 @@ def test_an_oracle_attack_nobody_read_the_feed_during_is_inconclusive(name):
     unread = run(parse_scenario(data, str(path)), 1)
     assert not _failed(unread)
     assert _named_reason(unread, "oracle"), unread.inconclusive
+
+
+# -- a fifth review's findings -------------------------------------------------------------------
+
+@pytest.mark.parametrize("params", [
+    {"factor": 1_000.0, "priority_factor": 1_000.0, "duration": 5.0},  # between two slots
+    {"factor": 1.0, "priority_factor": 1.0, "duration": 600.0},  # raises nothing
+])
+def test_a_demand_spike_no_block_felt_tested_nothing(params):
+    spike = {"kind": "settlement.congestion", "name": "spike", "schedule": {"at": 50.0},
+             "params": params}
+    result = _run([spike])
+    assert _named_reason(result, "spike"), result.inconclusive
+
+
+def _shipped(name: str) -> tuple[dict[str, Any], str]:
+    import tomllib
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "attacks" / f"{name}.toml"
+    return tomllib.loads(path.read_text()), str(path)
+
+
+def test_an_oracle_attack_read_only_in_its_first_instant_changed_nothing():
+    """A one-second window opening on the lending keeper's read: no report was withheld in
+    it, and the read came before anything could change."""
+    from bridgelab.scenario import parse_scenario
+
+    data, path = _shipped("oracle-stale")
+    data["attacks"][0] |= {"name": "brief", "schedule": {"at": 600.0}, "heal": {"after": 1.0}}
+    result = run(parse_scenario(data, path), 1)
+    assert _named_reason(result, "brief"), result.inconclusive
+
+
+def test_offline_oracle_members_that_missed_no_approval_tested_nothing():
+    """Half a second offline while a deposit waited: every approval came due after the heal,
+    so nothing was missed."""
+    data, _path = _shipped("baseline-l2")
+    offline = {"kind": "l2.oracle_offline", "name": "offline", "targets": {"select": "all"},
+               "schedule": {"at": 21.0}, "heal": {"after": 0.5}}
+    result = _run([offline], l2=data["l2"])
+    assert _named_reason(result, "offline"), result.inconclusive

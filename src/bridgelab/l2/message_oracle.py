@@ -55,8 +55,8 @@ class MessageOracle:
         self._pending: dict[str, DepositMessage] = {}
         self._approvals: dict[str, list[int]] = {}
         self._done: dict[str, None] = {}
-        # Messages taken in so far: an offline member missed those taken while it was away.
-        self.enqueued = 0
+        # Approvals each member missed because it was offline: an offline attack's evidence.
+        self.missed = [0] * len(self.members)
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -77,20 +77,16 @@ class MessageOracle:
             return False
         self._pending[message.ref] = message
         self._approvals[message.ref] = []
-        self.enqueued += 1
         for member in self.members:
             if member.online:
                 self._schedule(member, message)
+            else:
+                self.missed[member.index] += 1
         return True
 
     @property
     def pending(self) -> int:
         return len(self._pending)
-
-    def unapproved_by(self, indices: list[int]) -> bool:
-        """Whether a pending message still lacks the approval of one of these members."""
-        return any(index not in self._approvals[ref] for ref in self._pending
-                   for index in indices)
 
     # -- fault hooks -------------------------------------------------------------------------
 
@@ -125,7 +121,10 @@ class MessageOracle:
     ) -> simpy.events.ProcessGenerator:
         yield self.world.env.timeout(delay)
         message = self._pending.get(ref)
-        if message is None or not member.online:
+        if message is None:
+            return
+        if not member.online:
+            self.missed[member.index] += 1  # it went offline before it could approve
             return
         approvals = self._approvals[ref]
         if member.index in approvals:

@@ -11,7 +11,7 @@ import simpy
 from bridgelab.nemesis.base import Attack
 from bridgelab.nemesis.judged import JudgedRounds
 from bridgelab.scenario.model import DemandSpike
-from bridgelab.settlement.chain import Censorship
+from bridgelab.settlement.chain import Censorship, SettlementBlock
 from bridgelab.settlement.execution import EXECUTION
 from bridgelab.settlement.transactions import BackgroundTx, Transaction
 
@@ -27,25 +27,45 @@ class Reorg(Attack):
 
 
 class Congestion(JudgedRounds):
-    """A demand spike; a round tested something only if a transaction of the bridge's (not
-    background demand) was pending when it began or was submitted before it ended."""
+    """A demand spike; a round tested something only if a block was made while its spike
+    was on (fees read demand when a block is made) with a transaction of the bridge's (not
+    background demand) in it or left waiting. A spike that raises neither demand nor tips
+    strikes nothing."""
 
     kind = "settlement.congestion"
     idle_reason = "nothing_pending"
+    _window = (0.0, 0.0)
+    _watching = False
+    _hits = 0
+
+    def strikes_nothing(self) -> str | None:
+        params = self.params
+        raises = params.factor > 1 or params.priority_factor > 1
+        return None if raises and params.factor >= 1 and params.priority_factor >= 1 else (
+            "demand")
 
     def _evidence_at_start(self) -> None:
-        settlement = self.bridge.settlement
-        self._submitted_before = settlement.stats.bridge_submitted
-        self._pending_at_start = any(
-            not isinstance(pending.tx, BackgroundTx) for pending in settlement.mempool)
+        self._hits_before = self._hits
 
     def _struck(self) -> bool:
-        return (self._pending_at_start
-                or self.bridge.settlement.stats.bridge_submitted > self._submitted_before)
+        return self._hits > self._hits_before
+
+    def _on_block(self, block: SettlementBlock) -> None:
+        start, end = self._window
+        if not start <= self.world.now < end:
+            return
+        settlement = self.bridge.settlement
+        if any(not isinstance(tx, BackgroundTx) for tx in block.txs) or any(
+                not isinstance(pending.tx, BackgroundTx) for pending in settlement.mempool):
+            self._hits += 1
 
     def begin(self, round_: int) -> None:
         now = self.world.now
-        self._open_round()
+        self._open_round(self.strikes_nothing() is None)
+        self._window = (now, now + self.params.duration)
+        if not self._watching:
+            self.bridge.settlement.on_block.append(self._on_block)
+            self._watching = True
         self.bridge.settlement.fees.add_spike(
             DemandSpike(
                 start=now, end=now + self.params.duration, factor=self.params.factor,

@@ -147,19 +147,21 @@ class RedemptionRun(_L2Attack):
 
 
 class OracleOffline(_L2Attack, JudgedRounds):
-    """Oracle members offline; a round tested something only if a deposit message was
-    waiting for one of them (or came in) while they were away."""
+    """Oracle members offline; a round tested something only if one of them missed an
+    approval (a message came in, or its approval came due, while it was away)."""
 
     kind = "l2.oracle_offline"
     idle_reason = "nothing_missed"
 
+    def _missed(self) -> int:
+        missed = self.l2.oracle.missed
+        return sum(missed[index] for index in self._members)
+
     def _evidence_at_start(self) -> None:
-        oracle = self.l2.oracle
-        self._enqueued_before = oracle.enqueued
-        self._waiting = oracle.unapproved_by(self._members)
+        self._missed_before = self._missed()
 
     def _struck(self) -> bool:
-        return self._waiting or self.l2.oracle.enqueued > self._enqueued_before
+        return self._missed() > self._missed_before
 
     def describe(self) -> dict[str, Any]:
         oracle = self.l2.oracle

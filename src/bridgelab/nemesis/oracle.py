@@ -9,19 +9,29 @@ from bridgelab.nemesis.judged import JudgedRounds
 
 
 class _OracleAttack(JudgedRounds):
-    """A round tested something only if a consumer (redemptions, the lending market) read
-    the feed while it was on: a feed nobody reads misleads nobody."""
+    """A round tested something only if it changed a report (withheld, delayed, biased; for a
+    default, forced the default) and a consumer (the lending market) read the feed after it
+    began: a feed nobody reads misleads nobody."""
 
     idle_reason = "nothing_read"
 
     def _evidence_at_start(self) -> None:
-        oracle = self.bridge.oracle
-        assert oracle is not None
-        self._reads_before = oracle.feed.reads
+        self._started = self.world.now
+        self._affected_before = self._affected()
+
+    def _affected(self) -> int:
+        return sum(reporter.affected for reporter in self._reporters)
+
+    def _changed_something(self) -> bool:
+        """A report of an attacked reporter was withheld, delayed or biased."""
+        return self._affected() > self._affected_before
 
     def _struck(self) -> bool:
+        # A consumer read the feed after the round began (not in its first instant, before
+        # anything could change), and the round changed a report.
         oracle = self.bridge.oracle
-        return oracle is not None and oracle.feed.reads > self._reads_before
+        return (oracle is not None and oracle.feed.last_read_at > self._started
+                and self._changed_something())
 
     def strikes_nothing(self) -> str | None:
         return None if self._reporters else "reporters"
@@ -85,6 +95,11 @@ class OracleManipulate(_OracleAttack):
 
 class OracleDefault(_OracleAttack):
     kind = "oracle.default"
+
+    def _changed_something(self) -> bool:
+        """The default the round forced happened (not one that came before it)."""
+        oracle = self.bridge.oracle
+        return oracle is not None and getattr(oracle.nav, "default_cause", "") == self.actor
 
     def describe(self) -> dict[str, Any]:
         self.spec = self.spec.model_copy(update={"targets": self.spec.targets.model_copy(

@@ -67,6 +67,7 @@ class Feed:
         # Consumers' reads of the price: an attack on the reporters tested something only if
         # someone read the feed while it was on.
         self.reads = 0
+        self.last_read_at = -1.0
         self.stale = False
         self._in_flight: list[tuple[float, int, Report]] = []
         self._seq = 0
@@ -97,6 +98,7 @@ class Feed:
     def price(self, now: float, refuse_stale: bool) -> float:
         """The latest value; raises `StalePrice` when it is stale and the consumer refuses."""
         self.reads += 1
+        self.last_read_at = now
         if refuse_stale and self.is_stale(now):
             raise StalePrice(self.latest(), self.age(now))
         return self.latest().value

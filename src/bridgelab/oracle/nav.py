@@ -101,6 +101,7 @@ class NavProcess:
         before = self.value
         self.value = quantize(before * (1.0 - write_down))
         self.defaulted = True
+        self.default_cause = cause
         self.default_time = self.world.now
         self._recorded = self.value
         self.world.record(

@@ -30,6 +30,9 @@ class Reporter:
         self.delay = 0.0  # extra seconds before a report reaches the chain
         self.silenced = False  # observes but never publishes
         self.bias = 0.0  # reports observed x (1 + bias)
+        # Reports an attack changed: withheld while silenced, or sent late or biased. An
+        # oracle attack tested something only if it changed one a consumer then read.
+        self.affected = 0
         self.override: float | None = None  # reports this value whatever it observes
         self.last_value: float | None = None
         self.last_sent: float | None = None
@@ -63,9 +66,11 @@ class Reporter:
         while True:
             # Observe even when silenced, so silencing never shifts this reporter's stream.
             value = self.observe()
-            if not self.silenced:
-                reason = self.due(value, env.now)
-                if reason is not None:
+            reason = self.due(value, env.now)
+            if reason is not None:
+                if self.silenced or self.delay > 0 or self.bias != 0:
+                    self.affected += 1
+                if not self.silenced:
                     self._publish(value, reason)
             yield env.timeout(self.config.poll_interval)
 
