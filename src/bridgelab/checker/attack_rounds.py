@@ -15,7 +15,7 @@ it, with a seat it took and still held. Each round of `key.bernoulli` is a trial
 drew no seat counts as the binomial model counts it, one that drew seats must have put them
 to the bridge.
 
-A relayer attack (`STRIKE_EVIDENCE`) is tested only by a relayer's record, naming the attack,
+A relayer attack (`NEEDS_STRIKE`) is tested only by a relayer's record, naming the attack,
 of a message it struck: held, censored, replayed or submitted twice. A window in which the
 relayers passed no message the attack applies to (no traffic, a censored user who never
 sends) tested nothing. A replay is tested only once a copy it names reached the
@@ -47,18 +47,14 @@ FORGES_WITH_KEYS = frozenset({
     "collusion.fabricated_lock", "collusion.equivocate", "ecdsa.nonce_reuse",
 })
 
-# Relayer attacks, with the record a relayer makes (naming the attack) of a message struck.
-STRIKE_EVIDENCE: dict[str, str] = {
-    "relayer.censor": "relay.censored",
-    "relayer.replay": "relay.replay",
-    "relayer.double_submit": "relay.double_submit",
-    "relayer.delay": "relay.held",
-    "relayer.reorder": "relay.held",
-    # A reorg of its own (`cause`) that undid at least one bridge transaction's effect.
-    "settlement.reorg": "settlement.reorg",
-    # A block whose proposer left out a transaction the attack censors (`by` names it).
-    "settlement.censor": "settlement.censored",
-}
+# Attacks tested only by a record of something they struck, which names them: a relayer's
+# `relay.censored` / `relay.held` / `relay.replay` / `relay.double_submit` (the copies must
+# then arrive), a `settlement.reorg` of their own cause that reverted a bridge effect, a
+# `settlement.censored` whose `by` lists them. `ROUND_EVENTS` reads those records.
+NEEDS_STRIKE = frozenset({
+    "relayer.censor", "relayer.replay", "relayer.double_submit", "relayer.delay",
+    "relayer.reorder", "settlement.reorg", "settlement.censor",
+})
 # The escrow's refusal of a release for want of funds: a check made after the certificate
 # was accepted, so a forgery refused on it passed the bridge's verification.
 OVERDRAWN = "escrow_balance"
@@ -265,7 +261,7 @@ class AttackRounds:
         forgery of its own delivered too (`FORGES_WITH_KEYS`)."""
         if not self._acted(actor, kind):
             return False
-        if kind in STRIKE_EVIDENCE:
+        if kind in NEEDS_STRIKE:
             return actor in self.struck
         if kind not in FORGES_WITH_KEYS:
             return True
@@ -287,7 +283,7 @@ class AttackRounds:
 
     def never_struck(self, actor: str, kind: str) -> bool:
         """A relayer attack or reorg that started and acted, but struck nothing."""
-        return (kind in STRIKE_EVIDENCE and self._acted(actor, kind)
+        return (kind in NEEDS_STRIKE and self._acted(actor, kind)
                 and actor not in self.struck)
 
 

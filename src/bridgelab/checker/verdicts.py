@@ -172,10 +172,10 @@ class Verdicts:
 
     def _untested_attacks(self) -> list[str]:
         """The scenario's attacks that never started, whose every round found nothing to
-        attack, that forge with keys and never submitted a forgery, or that struck no
-        relayer's message, as reasons: an attack
-        that started does not stand for another that did not (a scenario's attack names
-        are unique, so each attack's records are its own)."""
+        attack, that forge with keys and never submitted a forgery, or that need a record
+        of a strike (`NEEDS_STRIKE`) and have none, as reasons: an attack that started does
+        not stand for another that did not (a scenario's attack names are unique, so each
+        attack's records are its own)."""
         configured = dict.fromkeys(self.attacks)
         rounds = self.attack_rounds
         unstarted = [actor for actor, kind in configured if not rounds.started(actor, kind)]

@@ -16,17 +16,18 @@ from typing import Any, ClassVar
 from bridgelab.consortium.byzantine import Behaviour, ByzantinePlan
 from bridgelab.consortium.escrow import LockTx
 from bridgelab.nemesis import targets
-from bridgelab.nemesis.base import Attack
 from bridgelab.nemesis.forgery import ADVERSARY_ACCOUNT
+from bridgelab.nemesis.judged import JudgedRounds
 
 VALIDATOR_PREFIX = "validator-"
 
 
-class _Byzantine(Attack):
+class _Byzantine(JudgedRounds):
     behaviour: ClassVar[Behaviour]
     # Whether the behaviour needs the adversary's lock (a fork to double-spend in).
     forks: ClassVar[bool] = True
-    # The plan of the round in progress, until the round is judged (`_judge_round`).
+    idle_reason = "nothing_proposed"
+    # The plan of the round in progress, which `_struck` judges.
     _plan: ByzantinePlan | None = None
 
     def describe(self) -> dict[str, Any]:
@@ -80,7 +81,7 @@ class _Byzantine(Attack):
             world.record(self.actor, "attack.lock", tx=inject.tx_id, amount=params.amount,
                          recipient=params.recipient, side="a")
         splits = getattr(self.params, "splits", 1)
-        self._judge_round()  # the last round never healed: it ends as this one starts
+        self._open_round()  # judges the last round first, if it never healed
         self._plan = ByzantinePlan(
             self.behaviour, self._byzantine, self._side_a, splits_left=splits, inject=inject,
         )
@@ -90,33 +91,28 @@ class _Byzantine(Attack):
         plan = self.bridge.consortium.byzantine
         if plan is not None:
             plan.active = False
-        self._judge_round()
+        self._close_round()
 
-    def at_end(self) -> None:
-        super().at_end()
-        self._judge_round()
+    def _evidence_at_start(self) -> None:
+        """Nothing to note: each round installs a plan of its own, which counts what it did."""
 
-    def _judge_round(self) -> None:
+    def _struck(self) -> bool:
         """A round that never split a proposal no honest validator signed a side of (no
         Byzantine leader came up, no round ran, the split reached no honest validator), whose
         short conflicting commit no member refused, or, withholding, that saw no consensus
         round tested nothing: the agreement it leaves intact was never asked."""
-        plan, self._plan = self._plan, None
+        plan = self._plan
         if plan is None:
-            return
+            return False
         if self.behaviour == "withhold-votes":
-            acted = plan.rounds_seen > 0
-        elif self.behaviour == "conflicting-votes" and not plan.forks:
+            return plan.rounds_seen > 0
+        if self.behaviour == "conflicting-votes" and not plan.forks:
             # A commit too short to stand tested the bridge only if a member refused it.
-            acted = any(short in member.stats.refused_headers
-                        for short in plan.short_commits for member in self.bridge.members)
-        elif self.behaviour == "conflicting-votes":
-            acted = plan.splits_done > 0
-        else:
-            acted = plan.splits_heard > 0  # a split no honest validator signed asked nobody
-        if not acted:
-            self.world.record(self.actor, "attack.failed", reason="nothing_proposed",
-                              attack=self.kind, tested=False)
+            return any(short in member.stats.refused_headers
+                       for short in plan.short_commits for member in self.bridge.members)
+        if self.behaviour == "conflicting-votes":
+            return plan.splits_done > 0
+        return plan.splits_heard > 0  # a split no honest validator signed asked nobody
 
 
 class Equivocate(_Byzantine):
